@@ -1,0 +1,129 @@
+"""One shape for Kubernetes objects, whether read from a cluster or from a file.
+
+Both collectors pass every object through ``to_resource``: the resource type
+(``k8s.<group>.<kind>``), the id (``namespace/Kind/name``, or ``Kind/name`` for cluster-scoped
+kinds), the default namespace filled in as the API server would, and secrets removed: the values
+of Secrets (and ConfigMaps, which often hold them) are never kept, only their keys, and container
+environment values that look like credentials are replaced by a fingerprint.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import re
+from typing import Any
+
+from ...kinds import pod_spec_of
+from ...model import Resource, Source
+
+CLUSTER_SCOPED = frozenset({
+    "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding",
+    "StorageClass", "CustomResourceDefinition", "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration", "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding", "PriorityClass", "IngressClass", "RuntimeClass",
+    "APIService", "CSIDriver", "CSINode", "VolumeAttachment", "GatewayClass",
+    "CertificateSigningRequest", "ComponentStatus", "FlowSchema",
+    "PriorityLevelConfiguration", "ClusterIssuer", "Version"})
+
+REDACTED = "<redacted>"
+_CRED_NAME = re.compile(r"(PASS(WORD|WD)?|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|"
+                        r"CREDENTIAL|AUTH|CONN(ECTION)?_?STR(ING)?|DSN|SAS|CLIENT_?SECRET)",
+                        re.IGNORECASE)
+_CRED_VALUE = re.compile(r"(AKIA|ASIA)[A-Z0-9]{16}|-----BEGIN [A-Z ]*PRIVATE KEY|"
+                         r"^eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}|://[^/\s:@]+:[^/\s@]+@|"
+                         r"AccountKey=|SharedAccessSignature=|sig=[A-Za-z0-9%]{20,}|"
+                         r"^gh[pousr]_[A-Za-z0-9]{30,}|^xox[abpr]-")
+
+
+def credential_like(name: str | None, value: Any) -> bool:
+    """True when an environment variable's name or value suggests a credential."""
+    if not isinstance(value, str) or not value:
+        return False
+    return bool((name and _CRED_NAME.search(name)) or _CRED_VALUE.search(value))
+
+
+def fingerprint(value: str) -> str:
+    return f"{REDACTED}:sha256:{hashlib.sha256(value.encode()).hexdigest()[:12]}"
+
+
+def group_of(api_version: str) -> str:
+    """``apps/v1`` → ``apps``; ``v1`` → ``core``; ``networking.k8s.io/v1`` → ``networking``;
+    ``gateway.networking.k8s.io/v1`` → ``gateway``; ``rbac.authorization.k8s.io`` → ``rbac``."""
+    group = api_version.rsplit("/", 1)[0] if "/" in api_version else ""
+    if not group:
+        return "core"
+    first = group.split(".", 1)[0]
+    return re.sub(r"[^a-z0-9_]", "_", first.lower())
+
+
+def resource_type(api_version: str, kind: str) -> str:
+    return f"k8s.{group_of(api_version)}.{kind.lower()}"
+
+
+def object_id(kind: str, name: str, namespace: str | None) -> str:
+    return f"{namespace}/{kind}/{name}" if namespace else f"{kind}/{name}"
+
+
+def sanitize(obj: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``obj`` without secret values (see the module docstring); ``obj`` itself is
+    returned when there is nothing to remove."""
+    kind = obj.get("kind")
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    ann = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
+    secret_kind = kind in ("Secret", "ConfigMap")
+    envs = [e for spec in _pod_specs(obj) for e in _env_entries(spec)
+            if credential_like(e.get("name"), e.get("value"))]
+    if not (secret_kind or envs or meta.get("managedFields") or _LAST_APPLIED in ann):
+        return obj
+    out = copy.deepcopy(obj)
+    ometa = out.get("metadata") if isinstance(out.get("metadata"), dict) else {}
+    ometa.pop("managedFields", None)
+    if isinstance(ometa.get("annotations"), dict) and _LAST_APPLIED in ometa["annotations"]:
+        ometa["annotations"][_LAST_APPLIED] = REDACTED
+    if secret_kind:
+        for key in ("data", "stringData", "binaryData"):
+            if isinstance(out.get(key), dict):
+                out[key] = {k: REDACTED for k in out[key]}
+    for spec in _pod_specs(out):
+        for e in _env_entries(spec):
+            if credential_like(e.get("name"), e.get("value")):
+                e["value"] = fingerprint(e["value"])
+    return out
+
+
+_LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+
+
+def _env_entries(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for group in ("containers", "initContainers", "ephemeralContainers"):
+        for c in spec.get(group) or ():
+            if isinstance(c, dict):
+                out.extend(e for e in c.get("env") or () if isinstance(e, dict))
+    return out
+
+
+def _pod_specs(obj: dict[str, Any]) -> list[dict[str, Any]]:
+    found = pod_spec_of(obj)
+    return [found[1]] if found and isinstance(found[1], dict) else []
+
+
+def to_resource(obj: dict[str, Any], *, cluster: str, source: Source,
+                default_namespace: str = "default") -> Resource:
+    """Turn one object (already checked to have apiVersion, kind, metadata.name) into a
+    ``Resource``; namespaced objects without a namespace get ``default_namespace``."""
+    kind = obj["kind"]
+    meta = obj.get("metadata") or {}
+    name = str(meta.get("name") or meta.get("generateName") or "")
+    namespace = None
+    if kind not in CLUSTER_SCOPED:
+        namespace = meta.get("namespace") or default_namespace
+        if meta.get("namespace") != namespace:
+            obj = dict(obj, metadata=dict(meta, namespace=namespace))
+    data = sanitize(obj)
+    labels = meta.get("labels") if isinstance(meta.get("labels"), dict) else {}
+    return Resource(type=resource_type(str(obj.get("apiVersion", "v1")), kind),
+                    id=object_id(kind, name, namespace), name=name, scope=cluster, data=data,
+                    source=source, namespace=namespace,
+                    tags={str(k): str(v) for k, v in labels.items()})

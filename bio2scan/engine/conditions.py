@@ -1,0 +1,353 @@
+"""The condition language: a small, closed set of operators, compiled once into closures.
+
+A condition is one of
+
+* ``{all: [c, …]}``, ``{any: [c, …]}``, ``{not: c}``
+* ``{for_each: PATH, where: c?, assert: c}`` — every element at PATH (that matches ``where``)
+  satisfies ``assert``; ``{some: PATH, where: c}`` — at least one element matches ``where``
+* ``{path: PATH, <operator>: VALUE}`` — a test of the value(s) at PATH; with ``[*]`` in PATH every
+  value must satisfy it, or one of them with ``match: any``
+* ``{path: PATH, call: NAME, args: {…}}`` / ``{call: NAME, args: {…}}`` — a named function
+
+Any operator value or function argument may be ``{param: NAME}``, replaced by the rule's parameter
+(after user overrides) when the rule is compiled.
+
+A compiled condition is ``fn(obj, prefix, env) -> (ok, [Evidence, …])``: ``prefix`` is the path of
+``obj`` inside the resource, so evidence always names the full path.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable
+
+from ..model import Evidence
+from . import paths
+from .functions import REGISTRY, load_builtin_functions
+
+MISSING = paths.MISSING
+Node = Callable[[Any, str, Any], "tuple[bool, list[Evidence]]"]
+
+
+def _num(v: Any) -> float | None:
+    if isinstance(v, bool) or v is None or v is MISSING:
+        return None
+    if isinstance(v, (int, float)):
+        return v
+    if isinstance(v, str):
+        try:
+            return float(v)
+        except ValueError:
+            return None
+    return None
+
+
+def _contains(v: Any, x: Any) -> bool:
+    if isinstance(v, (list, tuple, str)):
+        return x in v
+    if isinstance(v, dict):
+        return x in v
+    return False
+
+
+def _equals(v: Any, x: Any) -> bool:
+    if v is MISSING:
+        v = None
+    if isinstance(v, bool) != isinstance(x, bool):
+        return False
+    return v == x
+
+
+def _empty(v: Any) -> bool:
+    return v is MISSING or v is None or (isinstance(v, (list, dict, str, tuple)) and len(v) == 0)
+
+
+# name -> (test(value, expected) -> bool, JSON-schema of the operand, doc with an example)
+OPERATORS: dict[str, tuple[Callable[[Any, Any], bool], dict[str, Any], str]] = {
+    "equals": (lambda v, x: _equals(v, x), {},
+               "The value equals the operand; ``null`` matches an absent value "
+               "(``{path: spec.hostNetwork, equals: true}``)."),
+    "not_equals": (lambda v, x: not _equals(v, x), {},
+                   "The value differs from the operand (an absent value differs from all but null)."),
+    "in": (lambda v, x: v is not MISSING and v in x, {"type": "array"},
+           "The value is one of the listed values (``{path: Protocol, in: [HTTPS, TLS]}``)."),
+    "not_in": (lambda v, x: v is MISSING or v not in x, {"type": "array"},
+               "The value is absent or none of the listed values."),
+    "exists": (lambda v, x: (v is not MISSING and v is not None) == bool(x), {"type": "boolean"},
+               "With ``true``: the path is present and not null; with ``false``: it is absent or null."),
+    "empty": (lambda v, x: _empty(v) == bool(x), {"type": "boolean"},
+              "With ``true``: absent, null, or an empty list, mapping or string."),
+    "matches": (lambda v, x: isinstance(v, str) and x.search(v) is not None, {"type": "string"},
+                "The value is a string in which the regular expression is found (``{path: image, matches: '@sha256:'}``)."),
+    "not_matches": (lambda v, x: not (isinstance(v, str) and x.search(v) is not None),
+                    {"type": "string"}, "The value is not a string matching the regular expression."),
+    "gt": (lambda v, x: (n := _num(v)) is not None and n > x, {"type": "number"},
+           "The value is a number greater than the operand."),
+    "gte": (lambda v, x: (n := _num(v)) is not None and n >= x, {"type": "number"},
+            "The value is a number greater than or equal to the operand (``{path: RetentionInDays, gte: 1096}``)."),
+    "lt": (lambda v, x: (n := _num(v)) is not None and n < x, {"type": "number"},
+           "The value is a number less than the operand."),
+    "lte": (lambda v, x: (n := _num(v)) is not None and n <= x, {"type": "number"},
+            "The value is a number less than or equal to the operand."),
+    "contains": (_contains, {},
+                 "The value (list, string or mapping keys) contains the operand (``{path: capabilities.drop, contains: ALL}``)."),
+    "not_contains": (lambda v, x: not _contains(v, x), {},
+                     "The value is absent or does not contain the operand."),
+    "length_gte": (lambda v, x: isinstance(v, (list, dict, str)) and len(v) >= x,
+                   {"type": "integer"}, "The value is a list, mapping or string of at least N items."),
+    "length_lte": (lambda v, x: v is MISSING or v is None or
+                   (isinstance(v, (list, dict, str)) and len(v) <= x),
+                   {"type": "integer"}, "The value is absent or has at most N items."),
+}
+
+
+class ConditionError(ValueError):
+    """A condition that cannot be compiled. ``field`` is the path inside the rule's ``check``."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _resolve_params(value: Any, params: dict[str, Any], where: str) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"param"}:
+            name = value["param"]
+            if name not in params:
+                raise ConditionError(f"unknown parameter {name!r}", where)
+            return params[name]
+        return {k: _resolve_params(v, params, f"{where}.{k}") for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve_params(v, params, f"{where}[{i}]") for i, v in enumerate(value)]
+    return value
+
+
+def _show(v: Any) -> Any:
+    return None if v is MISSING else v
+
+
+def compile_condition(cond: Any, params: dict[str, Any], where: str = "check") -> Node:
+    """Compile one condition (see the module docstring) into a closure."""
+    if not isinstance(cond, dict):
+        raise ConditionError("a condition must be a mapping", where)
+    keys = set(cond)
+    if "all" in keys or "any" in keys:
+        op = "all" if "all" in keys else "any"
+        if keys != {op}:
+            raise ConditionError(f"'{op}' cannot be combined with {sorted(keys - {op})}", where)
+        items = cond[op]
+        if not isinstance(items, list) or not items:
+            raise ConditionError(f"'{op}' takes a non-empty list of conditions", f"{where}.{op}")
+        subs = tuple(compile_condition(c, params, f"{where}.{op}[{i}]") for i, c in enumerate(items))
+        return _all(subs) if op == "all" else _any(subs)
+    if "not" in keys:
+        if keys != {"not"}:
+            raise ConditionError(f"'not' cannot be combined with {sorted(keys - {'not'})}", where)
+        return _not(compile_condition(cond["not"], params, f"{where}.not"))
+    if "for_each" in keys or "some" in keys:
+        return _compile_each(cond, params, where)
+    if "call" in keys:
+        return _compile_call(cond, params, where)
+    if "path" in keys:
+        return _compile_leaf(cond, params, where)
+    raise ConditionError("expected one of all, any, not, for_each, some, path, call "
+                         f"(got {sorted(keys) or 'nothing'})", where)
+
+
+def _all(subs: tuple[Node, ...]) -> Node:
+    def node(obj: Any, prefix: str, env: Any) -> tuple[bool, list[Evidence]]:
+        ev: list[Evidence] = []
+        for s in subs:
+            ok, e = s(obj, prefix, env)
+            if not ok:
+                return False, e
+            ev.extend(e)
+        return True, ev
+    return node
+
+
+def _any(subs: tuple[Node, ...]) -> Node:
+    def node(obj: Any, prefix: str, env: Any) -> tuple[bool, list[Evidence]]:
+        ev: list[Evidence] = []
+        for s in subs:
+            ok, e = s(obj, prefix, env)
+            if ok:
+                return True, e
+            ev.extend(e)
+        return False, ev
+    return node
+
+
+def _not(sub: Node) -> Node:
+    def node(obj: Any, prefix: str, env: Any) -> tuple[bool, list[Evidence]]:
+        ok, e = sub(obj, prefix, env)
+        return (not ok), [Evidence(x.path, x.value, "not " + x.expected) for x in e]
+    return node
+
+
+def _compile_leaf(cond: dict, params: dict, where: str) -> Node:
+    keys = set(cond) - {"path", "match"}
+    ops = [k for k in keys if k in OPERATORS]
+    unknown = keys - set(OPERATORS)
+    if unknown:
+        raise ConditionError(f"unknown operator {sorted(unknown)[0]!r}; known: "
+                             f"{', '.join(sorted(OPERATORS))}", where)
+    if len(ops) != 1:
+        raise ConditionError("a path condition takes exactly one operator", where)
+    op = ops[0]
+    try:
+        getter = paths.compile_path(cond["path"])
+    except paths.PathSyntaxError as exc:
+        raise ConditionError(str(exc), f"{where}.path") from None
+    operand = _resolve_params(cond[op], params, f"{where}.{op}")
+    test = OPERATORS[op][0]
+    shown = f"{op} {operand!r}"
+    if op in ("matches", "not_matches"):
+        try:
+            operand = re.compile(operand)
+        except (re.error, TypeError) as exc:
+            raise ConditionError(f"bad regular expression: {exc}", f"{where}.{op}") from None
+    if op in ("gt", "gte", "lt", "lte") and _num(operand) is None:
+        raise ConditionError(f"'{op}' needs a number, got {operand!r}", f"{where}.{op}")
+    if op in ("in", "not_in"):
+        if not isinstance(operand, list):
+            raise ConditionError(f"'{op}' needs a list, got {operand!r}", f"{where}.{op}")
+        try:
+            operand = frozenset(operand)
+        except TypeError:
+            operand = tuple(operand)
+    return _quantified(getter, lambda v, _t=test, _x=operand: _t(v, _x), shown,
+                       cond.get("match", "all"), where)
+
+
+def _quantified(getter: Callable, test: Callable[[Any], bool], shown: str, match: str,
+                where: str) -> Node:
+    if match not in ("all", "any"):
+        raise ConditionError("'match' is 'all' or 'any'", f"{where}.match")
+    want_all = match == "all"
+
+    def node(obj: Any, prefix: str, env: Any) -> tuple[bool, list[Evidence]]:
+        pairs = getter(obj, prefix)
+        if len(pairs) == 1:
+            p, v = pairs[0]
+            return test(v), [Evidence(p, _show(v), shown)]
+        if not pairs:
+            return want_all, []
+        good, bad = [], []
+        for p, v in pairs:
+            (good if test(v) else bad).append(Evidence(p, _show(v), shown))
+        if want_all:
+            return (not bad), (bad or good)
+        return bool(good), (good[:1] if good else bad)
+    return node
+
+
+def _function(name: str, kinds: tuple[str, ...], where: str):
+    load_builtin_functions()
+    f = REGISTRY.get(name)
+    if f is None:
+        raise ConditionError(f"unknown function {name!r}", f"{where}.call")
+    if f.kind not in kinds:
+        raise ConditionError(f"function {name!r} is a {f.kind} function here a "
+                             f"{' or '.join(kinds)} function is needed", f"{where}.call")
+    return f
+
+
+def _compile_call(cond: dict, params: dict, where: str) -> Node:
+    extra = set(cond) - {"call", "args", "path", "match"}
+    if extra:
+        raise ConditionError(f"unexpected key {sorted(extra)[0]!r} beside 'call'", where)
+    args = _resolve_params(cond.get("args") or {}, params, f"{where}.args")
+    if not isinstance(args, dict):
+        raise ConditionError("'args' must be a mapping", f"{where}.args")
+    if "path" in cond:
+        f = _function(cond["call"], ("value",), where)
+        _check_args(f, args, where)
+        try:
+            getter = paths.compile_path(cond["path"])
+        except paths.PathSyntaxError as exc:
+            raise ConditionError(str(exc), f"{where}.path") from None
+        fn = f.fn
+        shown = f"{f.name}({', '.join(f'{k}={v!r}' for k, v in args.items())})"
+        return _quantified(getter, lambda v, _fn=fn, _a=args: v is not MISSING and bool(_fn(v, **_a)),
+                           shown, cond.get("match", "all"), where)
+    f = _function(cond["call"], ("subject",), where)
+    _check_args(f, args, where)
+    fn, fname = f.fn, f.name
+
+    def node(obj: Any, prefix: str, env: Any) -> tuple[bool, list[Evidence]]:
+        out = fn(obj, env, **args)
+        if isinstance(out, tuple):
+            ok, ev = out
+            return bool(ok), [Evidence(paths.join(prefix, e.path) if prefix and e.path else
+                                       (e.path or prefix), e.value, e.expected) for e in ev]
+        return bool(out), [Evidence(prefix, None, fname)]
+    return node
+
+
+def _check_args(f: Any, args: dict, where: str) -> None:
+    unknown = set(args) - set(f.args)
+    if unknown:
+        raise ConditionError(f"function {f.name!r} takes no argument {sorted(unknown)[0]!r} "
+                             f"(it takes: {', '.join(f.args) or 'none'})", f"{where}.args")
+
+
+def _compile_each(cond: dict, params: dict, where: str) -> Node:
+    kind = "for_each" if "for_each" in cond else "some"
+    allowed = {kind, "where", "assert"} if kind == "for_each" else {kind, "where"}
+    extra = set(cond) - allowed
+    if extra:
+        raise ConditionError(f"unexpected key {sorted(extra)[0]!r} in '{kind}'", where)
+    getter = _multi_getter(cond[kind], f"{where}.{kind}")
+    sel = compile_condition(cond["where"], params, f"{where}.where") if "where" in cond else None
+    if kind == "some":
+        if sel is None:
+            raise ConditionError("'some' needs 'where'", where)
+
+        def some(obj: Any, prefix: str, env: Any) -> tuple[bool, list[Evidence]]:
+            seen: list[Evidence] = []
+            for p, item in _elements(getter, obj, prefix):
+                ok, ev = sel(item, p, env)
+                if ok:
+                    return True, ev
+                seen.extend(ev)
+            return False, seen
+        return some
+    if "assert" not in cond:
+        raise ConditionError("'for_each' needs 'assert'", where)
+    check = compile_condition(cond["assert"], params, f"{where}.assert")
+
+    def each(obj: Any, prefix: str, env: Any) -> tuple[bool, list[Evidence]]:
+        good: list[Evidence] = []
+        bad: list[Evidence] = []
+        for p, item in _elements(getter, obj, prefix):
+            if sel is not None and not sel(item, p, env)[0]:
+                continue
+            ok, ev = check(item, p, env)
+            (good if ok else bad).extend(ev)
+        return (not bad), (bad or good)
+    return each
+
+
+def _multi_getter(spec: Any, where: str) -> Callable:
+    specs = spec if isinstance(spec, list) else [spec]
+    try:
+        getters = [paths.compile_path(p) for p in specs]
+    except (paths.PathSyntaxError, TypeError) as exc:
+        raise ConditionError(str(exc), where) from None
+    if len(getters) == 1:
+        return getters[0]
+    return lambda obj, prefix: [pair for g in getters for pair in g(obj, prefix)]
+
+
+def _elements(getter: Callable, obj: Any, prefix: str):
+    for p, v in getter(obj, prefix):
+        if isinstance(v, list):
+            for i, item in enumerate(v):
+                yield f"{p}[{i}]", item
+        elif v is not MISSING and v is not None:
+            yield p, v
+
+
+def operator_docs() -> dict[str, str]:
+    return {k: v[2] for k, v in OPERATORS.items()}

@@ -1,0 +1,215 @@
+"""Rules × resources → results. Pure: no I/O; the clock comes in as an argument.
+
+Each rule is compiled once (``compile_rule``) with its parameters fixed; evaluating it on one
+resource is then one call of a closure. A rule's ``check`` is::
+
+    subject: NAME        # optional extractor function: what to look at instead of the data
+    applies_if: COND     # optional: when false the result is NOT_APPLICABLE
+    assert: COND         # must hold for PASS
+
+Statuses: FAIL when ``assert`` is false; ERROR when the collector could not read what the rule
+needs (a collection error for the type and scope, or a per-resource error on a path the rule
+reads) or a function raised; NOT_APPLICABLE for live-only rules on manifests and when
+``applies_if`` is false. Never PASS without having looked.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Mapping
+
+from ..model import CollectionError, Evidence, Inventory, Resource, Result, Rule, Source, Status
+from . import paths
+from .conditions import ConditionError, Node, compile_condition
+from .functions import REGISTRY, load_builtin_functions
+
+MAX_EVIDENCE = 20
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRule:
+    rule: Rule
+    params: Mapping[str, Any]
+    subject: Callable[[Resource], Any] | None
+    applies_if: Node | None
+    check: Node
+    roots: frozenset[str]
+
+    @property
+    def id(self) -> str:
+        return self.rule.id
+
+
+def compile_rule(rule: Rule, overrides: Mapping[str, Any] | None = None) -> CompiledRule:
+    """Compile ``rule.check`` with the rule's parameters (defaults, then ``overrides``).
+
+    Raises ``ConditionError`` (with ``field`` inside ``check``) on a bad condition.
+    """
+    params = {name: p.default for name, p in rule.params.items()}
+    params.update(overrides or {})
+    check = rule.check
+    subject = None
+    if "subject" in check:
+        load_builtin_functions()
+        f = REGISTRY.get(check["subject"])
+        if f is None or f.kind != "extractor":
+            raise ConditionError(f"unknown extractor {check['subject']!r}", "check.subject")
+        subject = f.fn
+    applies = (compile_condition(check["applies_if"], params, "check.applies_if")
+               if "applies_if" in check else None)
+    if "assert" not in check:
+        raise ConditionError("'check' needs 'assert'", "check")
+    node = compile_condition(check["assert"], params, "check.assert")
+    return CompiledRule(rule, params, subject, applies, node, frozenset(_roots(check)))
+
+
+def _roots(cond: Any) -> Iterable[str]:
+    """First segments of every path a check reads (for matching per-resource errors)."""
+    if isinstance(cond, dict):
+        for k, v in cond.items():
+            if k in ("path", "for_each", "some") and isinstance(v, (str, list)):
+                for p in (v if isinstance(v, list) else [v]):
+                    try:
+                        steps = paths.parse(p)
+                    except paths.PathSyntaxError:
+                        continue
+                    if steps and isinstance(steps[0], str):
+                        yield steps[0]
+            else:
+                yield from _roots(v)
+    elif isinstance(cond, list):
+        for v in cond:
+            yield from _roots(v)
+
+
+class Env:
+    """What subject functions may see besides their subject: the resource, the clock, and the
+    other resources of the inventory (``related``)."""
+
+    __slots__ = ("resource", "now", "_index")
+
+    def __init__(self, index: "_Index", now: _dt.datetime) -> None:
+        self._index = index
+        self.now = now
+        self.resource: Resource | None = None
+
+    def related(self, resource_type: str, *, same_scope: bool = True,
+                namespace: str | None | bool = False) -> list[Resource]:
+        """Resources of ``resource_type`` in the same scope (and namespace, when ``namespace``
+        is ``True``, or in the given namespace)."""
+        r = self.resource
+        items = self._index.by_type.get(resource_type, ())
+        out = []
+        for x in items:
+            if same_scope and r is not None and x.scope != r.scope:
+                continue
+            if namespace is True and r is not None and x.namespace != r.namespace:
+                continue
+            if isinstance(namespace, str) and x.namespace != namespace:
+                continue
+            out.append(x)
+        return out
+
+    def collection_errors(self, resource_type: str) -> list[CollectionError]:
+        """Collection errors that leave ``resource_type`` incomplete in this resource's scope."""
+        r = self.resource
+        return [e for e in self._index.errors
+                if e.covers(resource_type, r.scope if r else None, None, None)]
+
+
+class _Index:
+    def __init__(self, inventory: Inventory) -> None:
+        self.by_type: dict[str, list[Resource]] = {}
+        for r in inventory.resources:
+            self.by_type.setdefault(r.type, []).append(r)
+        self.errors = inventory.errors
+
+
+def _message(status: Status, evidence: list[Evidence]) -> str:
+    if not evidence:
+        return "no values to check" if status is Status.PASS else status.value
+    shown = "; ".join(f"{e.path} = {e.value!r} (expected {e.expected})" for e in evidence[:3])
+    more = f" and {len(evidence) - 3} more" if len(evidence) > 3 else ""
+    return shown + more
+
+
+def evaluate(inventory: Inventory, rules: Iterable[CompiledRule],
+             now: _dt.datetime | None = None) -> list[Result]:
+    """Every rule on every resource of its types, plus ERROR results for what was not collected."""
+    index = _Index(inventory)
+    env = Env(index, now or _dt.datetime.now(_dt.timezone.utc))
+    results: list[Result] = []
+    append = results.append
+    for cr in rules:
+        rule = cr.rule
+        for rtype in rule.resource_types:
+            for res in index.by_type.get(rtype, ()):
+                append(evaluate_one(cr, res, env))
+            for err in index.errors:
+                if err.resource_type in (rtype, "*") and err.provider == rule.provider:
+                    append(_error_result(cr, rtype, err))
+    return results
+
+
+def evaluate_one(cr: CompiledRule, res: Resource, env: Env) -> Result:
+    rule = cr.rule
+    status: Status
+    evidence: list[Evidence]
+    env.resource = res
+    if rule.live_only and res.source.file is not None:
+        return _result(cr, res, Status.NOT_APPLICABLE, [],
+                       "evaluated on live data only; a manifest cannot show this")
+    if res.errors:
+        blocked = [(p, why) for p, why in res.errors.items()
+                   if p == "*" or p.split(".", 1)[0].split("[", 1)[0] in cr.roots]
+        if blocked:
+            return _result(cr, res, Status.ERROR,
+                           [Evidence(p, None, "readable") for p, _ in blocked],
+                           "could not read " + "; ".join(f"{p}: {w}" for p, w in blocked))
+    try:
+        subjects: Any = [("", res.data)] if cr.subject is None else cr.subject(res)
+        if not subjects:
+            return _result(cr, res, Status.NOT_APPLICABLE, [], "nothing to check on this kind")
+        if cr.applies_if is not None:
+            for prefix, obj in subjects:
+                ok, ev = cr.applies_if(obj, prefix, env)
+                if not ok:
+                    return _result(cr, res, Status.NOT_APPLICABLE, ev[:MAX_EVIDENCE],
+                                   "does not apply: " + _message(Status.FAIL, ev))
+        evidence = []
+        passed = True
+        for prefix, obj in subjects:
+            ok, ev = cr.check(obj, prefix, env)
+            if not ok:
+                if passed:
+                    evidence = []
+                passed = False
+                evidence.extend(ev)
+            elif passed:
+                evidence.extend(ev)
+    except Exception as exc:  # a function that breaks must not make a PASS
+        return _result(cr, res, Status.ERROR, [],
+                       f"evaluation failed: {type(exc).__name__}: {exc}")
+    status = Status.PASS if passed else Status.FAIL
+    evidence = evidence[:MAX_EVIDENCE]
+    return _result(cr, res, status, evidence, _message(status, evidence))
+
+
+def _result(cr: CompiledRule, res: Resource, status: Status, evidence: list[Evidence],
+            message: str) -> Result:
+    rule = cr.rule
+    return Result(rule.id, res.id, res.type, res.name, res.scope, res.region, res.namespace,
+                  status, rule.severity, rule.controls, rule.measures, message,
+                  tuple(evidence), res.source)
+
+
+def _error_result(cr: CompiledRule, rtype: str, err: CollectionError) -> Result:
+    rule = cr.rule
+    where = "/".join(x for x in (err.scope, err.region, err.namespace) if x)
+    return Result(rule.id, f"{where or '*'}:{rtype}", rtype, f"{rtype} in {where or 'all scopes'}",
+                  err.scope, err.region, err.namespace, Status.ERROR, rule.severity,
+                  rule.controls, rule.measures,
+                  f"not collected ({err.code}): {err.reason}",
+                  (Evidence(err.api or rtype, None, "collected"),),
+                  Source(api=err.api, region=err.region))

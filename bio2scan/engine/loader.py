@@ -1,0 +1,247 @@
+"""Loading rule files: YAML → schema → compiled check → ``Rule``, with errors that name the file,
+the line and the field.
+
+Layout: a rule pack is a directory ``<root>/<provider>/<service>/<name>.yaml`` where the rule's id
+is ``<provider>.<service>.<name>``. Validation runs in three passes: a structural pass against
+the schema with a loose ``check``; compiling the check (sharp messages for conditions); the full
+schema. A rule must name BIO2 controls that exist and active v1.3 government measures, and carry
+at least one PASS and one FAIL test case.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import functools
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import jsonschema
+
+from ..catalog import Catalog, load_catalog
+from ..errors import RuleError, UsageError
+from ..model import Param, Rule, Severity
+from .conditions import ConditionError
+from .evaluate import compile_rule
+from .schema import rule_schema
+from .yamlsrc import YamlSyntaxError, dotted, line_for, load_with_lines
+
+
+@functools.lru_cache(maxsize=2)
+def _validator(loose: bool) -> jsonschema.protocols.Validator:
+    schema = rule_schema(loose_check=loose)
+    cls = jsonschema.validators.validator_for(schema)
+    return cls(schema)
+
+
+def _schema_error(validator: Any, data: Any) -> jsonschema.ValidationError | None:
+    errors = list(validator.iter_errors(data))
+    if not errors:
+        return None
+    # the deepest error is the most specific; among equals, jsonschema's own ranking
+    return jsonschema.exceptions.best_match(errors, key=lambda e: (-len(e.absolute_path),
+                                                                   *jsonschema.exceptions.relevance(e)))
+
+
+def _humane(err: jsonschema.ValidationError) -> str:
+    if err.validator == "required":
+        return err.message.replace("is a required property", "is missing")
+    if err.validator == "additionalProperties":
+        return err.message.replace("Additional properties are not allowed",
+                                   "unknown key(s) not allowed")
+    if err.validator == "pattern":
+        return f"{err.instance!r} does not have the expected form ({err.validator_value})"
+    if err.validator == "enum":
+        return f"{err.instance!r} is not one of {', '.join(map(str, err.validator_value))}"
+    return err.message
+
+
+def load_rule_file(path: Path, catalog: Catalog | None = None, pack: str = "builtin",
+                   root: Path | None = None, display: str | None = None) -> Rule:
+    """Load and validate one rule file. Raises ``RuleError`` naming file, line and field."""
+    catalog = catalog or load_catalog()
+    name = display or str(path)
+    try:
+        text = Path(path).read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleError(f"cannot read rule file: {exc}", file=name) from None
+    try:
+        data, lines = load_with_lines(text)
+    except YamlSyntaxError as exc:
+        raise RuleError(f"YAML syntax error: {exc}", file=name, line=exc.line) from None
+    if not isinstance(data, dict):
+        raise RuleError("a rule file holds one mapping (id, title, …)", file=name, line=1)
+
+    def fail(message: str, field: tuple[Any, ...] | list[Any]) -> RuleError:
+        return RuleError(message, file=name, line=line_for(lines, tuple(field)),
+                         field=dotted(field) or None)
+
+    err = _schema_error(_validator(True), data)
+    if err is not None:
+        raise fail(_humane(err), list(err.absolute_path))
+    rid: str = data["id"]
+    if Path(path).stem != rid.rsplit(".", 1)[1]:
+        raise fail(f"file name must be the last part of the id ({rid.rsplit('.', 1)[1]}.yaml)",
+                   ["id"])
+    if root is not None:
+        rel = Path(path).resolve().parent.relative_to(Path(root).resolve()).parts
+        if tuple(rel) != tuple(rid.split(".")[:-1]):
+            raise fail(f"rule {rid} must live in {'/'.join(rid.split('.')[:-1])}/ of its pack "
+                       f"(found in {'/'.join(rel) or '.'})", ["id"])
+    for i, c in enumerate(data["controls"]):
+        why = catalog.check_control(c)
+        if why:
+            raise fail(why, ["controls", i])
+    for i, m in enumerate(data.get("measures", [])):
+        why = catalog.check_measure(m)
+        if why:
+            raise fail(why, ["measures", i])
+        ctl = catalog.measures[m].control
+        if ctl not in data["controls"]:
+            raise fail(f"measure {m} belongs to control {ctl}, which the rule does not list",
+                       ["measures", i])
+    params = {}
+    for pname, p in (data.get("params") or {}).items():
+        if not _type_ok(p["default"], p["type"]):
+            raise fail(f"default {p['default']!r} is not of type {p['type']}",
+                       ["params", pname, "default"])
+        params[pname] = Param(pname, p["default"], p["type"], p["description"])
+    rule = Rule(id=rid, title=data["title"], rationale=data["rationale"],
+                remediation=data["remediation"], severity=Severity(data["severity"]),
+                resource_types=tuple(data["resource_types"]), controls=tuple(data["controls"]),
+                measures=tuple(data.get("measures", ())),
+                references=tuple(data.get("references", ())), params=params,
+                check=data["check"], tests=tuple(data["tests"]),
+                needs=tuple(data.get("needs", ())),
+                live_only=bool(data.get("live_only", False)),
+                deprecated=bool(data.get("deprecated", False)),
+                replaced_by=data.get("replaced_by"), file=name, pack=pack)
+    try:
+        compile_rule(rule)
+    except ConditionError as exc:
+        field = [p for p in _split_field(exc.field)]
+        raise fail(str(exc), field) from None
+    err = _schema_error(_validator(False), data)
+    if err is not None:
+        raise fail(_humane(err), list(err.absolute_path))
+    expects = {t["expect"] for t in data["tests"]}
+    if not {"PASS", "FAIL"} <= expects:
+        raise fail("a rule needs at least one test case that must PASS and one that must FAIL",
+                   ["tests"])
+    return rule
+
+
+def _split_field(field: str) -> list[Any]:
+    out: list[Any] = []
+    for part in field.replace("]", "").split("."):
+        head, *idx = part.split("[")
+        out.append(head)
+        out.extend(int(i) for i in idx if i.isdigit())
+    return out
+
+
+def _type_ok(value: Any, typ: str) -> bool:
+    return {"integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+            "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+            "string": lambda v: isinstance(v, str),
+            "boolean": lambda v: isinstance(v, bool),
+            "list": lambda v: isinstance(v, list)}[typ](value)
+
+
+def load_rules_dir(root: Path, pack: str = "builtin", catalog: Catalog | None = None,
+                   display_root: str | None = None) -> list[Rule]:
+    """Every ``*.yaml`` rule under ``root`` (sorted, so the order is stable)."""
+    root = Path(root)
+    if not root.is_dir():
+        raise RuleError("not a directory of rules", file=str(root))
+    rules = []
+    for path in sorted(root.rglob("*.yaml")):
+        shown = str(path) if display_root is None else f"{display_root}/{path.relative_to(root)}"
+        rules.append(load_rule_file(path, catalog, pack, root=root, display=shown))
+    return rules
+
+
+def check_unique(rules: Iterable[Rule]) -> list[Rule]:
+    seen: dict[str, Rule] = {}
+    for r in rules:
+        if r.id in seen:
+            raise RuleError(f"duplicate rule id {r.id} (also in {seen[r.id].file})", file=r.file,
+                            field="id")
+        seen[r.id] = r
+    return list(seen.values())
+
+
+def parse_overrides(items: Iterable[str], rules: Mapping[str, Rule],
+                    base: Mapping[str, Mapping[str, Any]] | None = None
+                    ) -> dict[str, dict[str, Any]]:
+    """``['k8s.workload.image_registry.allowed=[a,b]', …]`` → ``{rule_id: {param: value}}``.
+
+    Values are coerced to the parameter's type; anything wrong is a ``UsageError``.
+    """
+    out: dict[str, dict[str, Any]] = {k: dict(v) for k, v in (base or {}).items()}
+    for rid, params in out.items():
+        for pname, value in params.items():
+            out[rid][pname] = _coerce_param(rules, rid, pname, value, f"config params.{rid}")
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or "." not in key:
+            raise UsageError(f"--set {item!r}: expected RULE_ID.PARAM=VALUE")
+        rid, _, pname = key.rpartition(".")
+        out.setdefault(rid, {})[pname] = _coerce_param(rules, rid, pname, raw, f"--set {item!r}")
+    return out
+
+
+def _coerce_param(rules: Mapping[str, Rule], rid: str, pname: str, raw: Any, where: str) -> Any:
+    rule = rules.get(rid)
+    if rule is None:
+        raise UsageError(f"{where}: no rule {rid!r}")
+    p = rule.params.get(pname)
+    if p is None:
+        known = ", ".join(rule.params) or "none"
+        raise UsageError(f"{where}: rule {rid} has no parameter {pname!r} (it has: {known})")
+    if not isinstance(raw, str):
+        if _type_ok(raw, p.type):
+            return raw
+        raise UsageError(f"{where}: expected {p.type} for {rid}.{pname}, got {raw!r}")
+    try:
+        if p.type == "integer":
+            return int(raw)
+        if p.type == "number":
+            return float(raw)
+        if p.type == "boolean":
+            if raw.lower() in ("true", "yes", "1"):
+                return True
+            if raw.lower() in ("false", "no", "0"):
+                return False
+            raise ValueError(raw)
+        if p.type == "list":
+            body = raw.strip()
+            if body.startswith("[") and body.endswith("]"):
+                body = body[1:-1]
+            return [x.strip() for x in body.split(",") if x.strip()]
+        return raw
+    except ValueError:
+        raise UsageError(f"{where}: expected {p.type} for {rid}.{pname}, got {raw!r}") from None
+
+
+def select(rules: Iterable[Rule], *, patterns: Iterable[str] = (), controls: Iterable[str] = (),
+           min_severity: Severity | None = None, providers: Iterable[str] = (),
+           include_deprecated: bool = False) -> list[Rule]:
+    """The rules matching every given filter (ids or glob patterns, controls or measures,
+    severity at or above, providers)."""
+    pats = [p for p in patterns if p]
+    ctl = set(controls)
+    prov = set(providers)
+    out = []
+    for r in rules:
+        if r.deprecated and not include_deprecated:
+            continue
+        if pats and not any(fnmatch.fnmatchcase(r.id, p) for p in pats):
+            continue
+        if ctl and not (ctl & set(r.controls) or ctl & set(r.measures)):
+            continue
+        if min_severity is not None and r.severity.rank < min_severity.rank:
+            continue
+        if prov and r.provider not in prov:
+            continue
+        out.append(r)
+    return out

@@ -1,0 +1,401 @@
+"""The data that flows through the pipeline: resources, inventories, rules, results.
+
+Everything here is plain, immutable data. ``Resource`` and ``Inventory`` come from collectors,
+``Rule`` from the engine's loader, ``Result`` from evaluation. ``Result`` and ``Evidence`` are
+``NamedTuple``s rather than frozen dataclasses because evaluation creates millions of them and a
+frozen dataclass costs five times as much to construct (see ``bench/engine.py``).
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any, Mapping, NamedTuple
+
+
+class Status(str, enum.Enum):
+    """The outcome of one rule on one resource. "Could not look" is ``ERROR``, never ``PASS``."""
+
+    PASS = "PASS"
+    FAIL = "FAIL"
+    ERROR = "ERROR"
+    NOT_APPLICABLE = "NOT_APPLICABLE"
+    WAIVED = "WAIVED"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Severity(str, enum.Enum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Higher is more severe: critical 4 … info 0."""
+        return _SEVERITY_RANK[self]
+
+    def __str__(self) -> str:
+        return self.value
+
+
+_SEVERITY_RANK = {Severity.CRITICAL: 4, Severity.HIGH: 3, Severity.MEDIUM: 2, Severity.LOW: 1,
+                  Severity.INFO: 0}
+
+
+class ControlStatus(str, enum.Enum):
+    """The roll-up of all results that give evidence for one BIO2 control."""
+
+    COMPLIANT = "compliant"
+    NON_COMPLIANT = "non-compliant"
+    NOT_ASSESSED = "not-assessed"
+    MANUAL = "manual"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """How a resource was obtained: an API call (and region, time) or a file and line."""
+
+    api: str | None = None
+    region: str | None = None
+    time: str | None = None
+    file: str | None = None
+    line: int | None = None
+
+    @property
+    def kind(self) -> str:
+        return "file" if self.file is not None else "api"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k in ("api", "region", "time", "file", "line")
+                if (v := getattr(self, k)) is not None}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any] | None) -> "Source":
+        d = d or {}
+        return cls(api=d.get("api"), region=d.get("region"), time=d.get("time"),
+                   file=d.get("file"), line=d.get("line"))
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """One configuration object, in the shape its provider's API returns it.
+
+    ``type`` is ``<provider>.<service>.<kind>``; ``id`` is the provider's own id (ARN, Azure
+    resource id, ``namespace/Kind/name``). ``scope`` is the account, subscription or cluster;
+    ``region`` the region or location; ``namespace`` the Kubernetes namespace. ``errors`` maps a
+    data path the collector could not read to the reason, so rules that need it report ``ERROR``.
+    """
+
+    type: str
+    id: str
+    name: str
+    scope: str
+    data: Mapping[str, Any]
+    source: Source = field(default_factory=Source)
+    region: str | None = None
+    namespace: str | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+    errors: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def provider(self) -> str:
+        return self.type.split(".", 1)[0]
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"type": self.type, "id": self.id, "name": self.name,
+                             "scope": self.scope}
+        if self.region is not None:
+            d["region"] = self.region
+        if self.namespace is not None:
+            d["namespace"] = self.namespace
+        if self.tags:
+            d["tags"] = dict(self.tags)
+        d["source"] = self.source.to_dict()
+        if self.errors:
+            d["errors"] = dict(self.errors)
+        d["data"] = self.data
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Resource":
+        return cls(type=d["type"], id=d["id"], name=d.get("name", d["id"]), scope=d["scope"],
+                   data=d.get("data", {}), source=Source.from_dict(d.get("source")),
+                   region=d.get("region"), namespace=d.get("namespace"),
+                   tags=d.get("tags", {}), errors=d.get("errors", {}))
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionError:
+    """Something a collector could not read. Rules that need it report ``ERROR`` with ``reason``.
+
+    ``resource_type`` is the type that is incomplete because of it; ``scope``/``region``/
+    ``namespace`` say where (``None`` = everywhere in the scope). ``code`` is one of
+    ``AccessDenied``, ``NotFound``, ``Throttled``, ``Timeout``, ``Unsupported``, ``Error``.
+    """
+
+    provider: str
+    resource_type: str
+    scope: str
+    reason: str
+    code: str = "Error"
+    api: str | None = None
+    region: str | None = None
+    namespace: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k in ("provider", "resource_type", "scope", "region", "namespace", "api",
+                               "code", "reason") if (v := getattr(self, k)) is not None}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "CollectionError":
+        return cls(provider=d["provider"], resource_type=d["resource_type"], scope=d["scope"],
+                   reason=d["reason"], code=d.get("code", "Error"), api=d.get("api"),
+                   region=d.get("region"), namespace=d.get("namespace"))
+
+    def covers(self, resource_type: str, scope: str | None, region: str | None,
+               namespace: str | None) -> bool:
+        """True when this error means data of that type, in that place, may be missing."""
+        if self.resource_type not in (resource_type, "*"):
+            return False
+        if scope is not None and self.scope not in (scope, "*"):
+            return False
+        if self.region is not None and region is not None and self.region != region:
+            return False
+        if self.namespace is not None and namespace is not None and self.namespace != namespace:
+            return False
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One thing that was scanned: a collector and the scopes it covered."""
+
+    collector: str
+    scopes: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"collector": self.collector, "scopes": list(self.scopes),
+                "regions": list(self.regions), "options": dict(self.options)}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Target":
+        return cls(collector=d["collector"], scopes=tuple(d.get("scopes", ())),
+                   regions=tuple(d.get("regions", ())), options=d.get("options", {}))
+
+
+class Evidence(NamedTuple):
+    """The path into a resource, the value found there, and what was expected of it."""
+
+    path: str
+    value: Any
+    expected: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "value": self.value, "expected": self.expected}
+
+
+class Result(NamedTuple):
+    """One rule on one resource. ``evidence`` names the path(s) and value(s) that decided it."""
+
+    rule_id: str
+    resource_id: str
+    resource_type: str
+    resource_name: str
+    scope: str
+    region: str | None
+    namespace: str | None
+    status: Status
+    severity: Severity
+    controls: tuple[str, ...]
+    measures: tuple[str, ...]
+    message: str
+    evidence: tuple[Evidence, ...]
+    source: Source
+    waiver: Mapping[str, Any] | None = None
+    change: str | None = None
+
+    @property
+    def finding_id(self) -> str:
+        """Stable identity across scans: rule id + provider scope + resource id."""
+        return finding_id(self.rule_id, self.scope, self.resource_id)
+
+
+def finding_id(rule_id: str, scope: str, resource_id: str) -> str:
+    raw = f"{rule_id}\x1f{scope}\x1f{resource_id}".encode()
+    return hashlib.sha256(raw).hexdigest()[:24]
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """A rule parameter users may override (``--set RULE.PARAM=VALUE`` or a config file)."""
+
+    name: str
+    default: Any
+    type: str  # integer | number | string | boolean | list
+    description: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A rule's metadata as loaded from its YAML file. The engine compiles ``check``."""
+
+    id: str
+    title: Mapping[str, str]
+    rationale: Mapping[str, str]
+    remediation: Mapping[str, str]
+    severity: Severity
+    resource_types: tuple[str, ...]
+    controls: tuple[str, ...]
+    measures: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+    params: Mapping[str, Param] = field(default_factory=dict)
+    check: Mapping[str, Any] = field(default_factory=dict)
+    tests: tuple[Mapping[str, Any], ...] = ()
+    needs: tuple[str, ...] = ()       # other resource types its functions look at (related)
+    live_only: bool = False
+    deprecated: bool = False
+    replaced_by: str | None = None
+    file: str = ""
+    pack: str = "builtin"
+
+    @property
+    def provider(self) -> str:
+        return self.id.split(".", 1)[0]
+
+    def text(self, attr: str, lang: str) -> str:
+        texts = getattr(self, attr)
+        return texts.get(lang) or texts.get("en") or ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The rule's metadata for reports (no check, no tests)."""
+        return {"id": self.id, "title": dict(self.title), "rationale": dict(self.rationale),
+                "remediation": dict(self.remediation), "severity": self.severity.value,
+                "resource_types": list(self.resource_types), "controls": list(self.controls),
+                "measures": list(self.measures), "references": list(self.references),
+                "needs": list(self.needs), "live_only": self.live_only,
+                "deprecated": self.deprecated, "pack": self.pack,
+                "params": {p.name: p.default for p in self.params.values()}}
+
+
+INVENTORY_SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class ScanMeta:
+    """What was scanned, when, by which tool, and what it cost."""
+
+    tool_version: str
+    started_at: str
+    finished_at: str
+    targets: tuple[Target, ...] = ()
+    api_calls: Mapping[str, int] = field(default_factory=dict)
+    timings: Mapping[str, float] = field(default_factory=dict)
+    shard: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {"tool_version": self.tool_version, "started_at": self.started_at,
+             "finished_at": self.finished_at, "targets": [t.to_dict() for t in self.targets],
+             "api_calls": dict(self.api_calls), "timings": dict(self.timings)}
+        if self.shard:
+            d["shard"] = self.shard
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "ScanMeta":
+        return cls(tool_version=d["tool_version"], started_at=d["started_at"],
+                   finished_at=d["finished_at"],
+                   targets=tuple(Target.from_dict(t) for t in d.get("targets", ())),
+                   api_calls=d.get("api_calls", {}), timings=d.get("timings", {}),
+                   shard=d.get("shard"))
+
+
+@dataclass(frozen=True, slots=True)
+class Inventory:
+    """Every resource a scan saw, the errors it met, and the scan's metadata.
+
+    Serialises to a versioned JSON document (``bio2scan/schemas/inventory.schema.json``).
+    """
+
+    meta: ScanMeta
+    resources: tuple[Resource, ...] = ()
+    errors: tuple[CollectionError, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"schema_version": INVENTORY_SCHEMA_VERSION, "kind": "bio2scan-inventory",
+                "meta": self.meta.to_dict(),
+                "errors": [e.to_dict() for e in self.errors],
+                "resources": [r.to_dict() for r in self.resources]}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Inventory":
+        return cls(meta=ScanMeta.from_dict(d["meta"]),
+                   resources=tuple(Resource.from_dict(r) for r in d.get("resources", ())),
+                   errors=tuple(CollectionError.from_dict(e) for e in d.get("errors", ())))
+
+    @classmethod
+    def merge(cls, inventories: "list[Inventory] | tuple[Inventory, ...]") -> "Inventory":
+        """One inventory from several (shards, or several targets). Resources keep their order;
+        a resource seen twice (same type and id and scope) is kept once."""
+        if len(inventories) == 1:
+            return inventories[0]
+        seen: set[tuple[str, str, str]] = set()
+        resources: list[Resource] = []
+        for inv in inventories:
+            for r in inv.resources:
+                key = (r.type, r.id, r.scope)
+                if key not in seen:
+                    seen.add(key)
+                    resources.append(r)
+        calls: dict[str, int] = {}
+        timings: dict[str, float] = {}
+        for inv in inventories:
+            for k, v in inv.meta.api_calls.items():
+                calls[k] = calls.get(k, 0) + v
+            for k, v in inv.meta.timings.items():
+                timings[k] = timings.get(k, 0.0) + v
+        metas = [i.meta for i in inventories]
+        meta = ScanMeta(tool_version=metas[0].tool_version,
+                        started_at=min(m.started_at for m in metas),
+                        finished_at=max(m.finished_at for m in metas),
+                        targets=tuple(t for m in metas for t in m.targets),
+                        api_calls=calls, timings=timings)
+        errors = tuple(dict.fromkeys(e for i in inventories for e in i.errors))
+        return cls(meta=meta, resources=tuple(resources), errors=errors)
+
+
+@dataclass(frozen=True, slots=True)
+class ControlRollup:
+    """All evidence for one BIO2 control: status, counts per result status, rules, measures."""
+
+    id: str
+    status: ControlStatus
+    counts: Mapping[str, int]
+    rules: tuple[str, ...]
+    measures: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "status": self.status.value, "counts": dict(self.counts),
+                "rules": list(self.rules), "measures": list(self.measures)}
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """Results after waivers and baseline, rolled up per control. What every renderer reads
+    (serialised as the results document, ``bio2scan/schemas/results.schema.json``)."""
+
+    results: tuple[Result, ...]
+    controls: tuple[ControlRollup, ...]
+    rules: Mapping[str, Rule]
+    meta: ScanMeta
+    errors: tuple[CollectionError, ...] = ()
+    extras: Mapping[str, Any] = field(default_factory=dict)  # waivers, baseline, history …
