@@ -4,7 +4,8 @@ Both collectors pass every object through ``to_resource``: the resource type
 (``k8s.<group>.<kind>``), the id (``namespace/Kind/name``, or ``Kind/name`` for cluster-scoped
 kinds), the default namespace filled in as the API server would, and secrets removed: the values
 of Secrets (and ConfigMaps, which often hold them) are never kept, only their keys, and container
-environment values that look like credentials are replaced by a fingerprint.
+environment values that look like credentials are replaced by a fingerprint. The certificate of
+a ``kubernetes.io/tls`` Secret is summarised (``certs.py``) before its values go.
 """
 
 from __future__ import annotations
@@ -77,6 +78,13 @@ def sanitize(obj: dict[str, Any]) -> dict[str, Any]:
     if not (secret_kind or envs or meta.get("managedFields") or _LAST_APPLIED in ann):
         return obj
     out = copy.deepcopy(obj)
+    if kind == "Secret":
+        # before the values go: keep what the public certificate of a TLS Secret says
+        from .certs import FIELD, certificate_info
+        info = certificate_info(out)
+        if info is not None:
+            extra = out.get(FIELD) if isinstance(out.get(FIELD), dict) else {}
+            out[FIELD] = dict(extra, certificate=info)
     ometa = out.get("metadata") if isinstance(out.get("metadata"), dict) else {}
     ometa.pop("managedFields", None)
     if isinstance(ometa.get("annotations"), dict) and _LAST_APPLIED in ometa["annotations"]:

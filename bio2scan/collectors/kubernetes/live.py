@@ -1,0 +1,302 @@
+"""Live Kubernetes clusters through the official ``kubernetes`` client: the production view.
+
+Each kind the selected rules need is listed once per cluster (paged with ``limit``/``continue``),
+all kinds of all clusters concurrently. The API's raw JSON is used, not the client's typed
+models, so every object gets exactly the shape a manifest of it has (``objects.to_resource``):
+items get back the ``apiVersion`` and ``kind`` that list responses leave out, as kubectl does.
+Secrets are reduced to names, type and certificate facts the moment they are read.
+
+What cannot be read is recorded, per kind (and namespace), as a ``CollectionError``: 403 →
+AccessDenied, a group the cluster does not serve (404) → NotFound, a slow answer → Timeout. A
+cluster-wide 403 is retried per namespace, because many scanners may read only some namespaces.
+The scan always goes on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from ...errors import InputError, UsageError
+from ...model import CollectionError, Inventory, Source
+from ..base import CollectRequest, Option, Recorder, public_options, run_parallel, utcnow_iso
+from .objects import sanitize, to_resource
+from .resources import (NAMESPACE, RESOURCE_TYPES, VERSION_API_VERSION, VERSION_KIND,
+                        VERSION_TYPE, ApiKind, cluster_role, wanted_kinds)
+
+PROVIDER = "k8s"
+
+
+class ApiFailure(Exception):
+    """One request that did not give a list: ``code`` is a ``CollectionError`` code."""
+
+    def __init__(self, code: str, reason: str, status: int | None = None) -> None:
+        super().__init__(reason)
+        self.code, self.reason, self.status = code, reason, status
+
+
+@dataclass
+class Cluster:
+    """One context to scan: its scope name and a configured ``ApiClient``."""
+
+    name: str
+    client: Any
+    namespaces: list[str] | None = None   # what exists (None: could not list them)
+
+
+class KubernetesCollector:
+    name = "kubernetes"
+    provider = PROVIDER
+    description = "Live Kubernetes clusters via kubeconfig contexts or in-cluster service account"
+    resource_types = RESOURCE_TYPES
+    options = (
+        Option("kubeconfig", "Kubeconfig file (default: $KUBECONFIG or ~/.kube/config; in a Pod "
+               "without one: the in-cluster service account).", type="path"),
+        Option("context", "Context to scan (repeat for several; default: the current one).",
+               multiple=True),
+        Option("all_contexts", "Scan every context in the kubeconfig.", type="flag"),
+        Option("namespaces", "Only these namespaces (repeat or comma-separate; default: all). "
+               "Cluster-wide kinds (RBAC, webhooks) are read regardless.", multiple=True),
+        Option("cluster_name", "Scope name for the in-cluster configuration.",
+               default="in-cluster"),
+        Option("page_size", "Objects per list request (limit/continue paging).",
+               type="integer", default=500),
+        Option("timeout", "Seconds to wait for one API answer.", type="integer", default=30),
+    )
+
+    # --- public ---------------------------------------------------------------------------
+
+    def permissions(self, resource_types: set[str]) -> str:
+        return cluster_role(resource_types)
+
+    def collect(self, request: CollectRequest) -> Inventory:
+        opts = request.options
+        rec = Recorder(self.name, request)
+        run = _Run(rec, request, page_size=int(opts.get("page_size") or 500),
+                   timeout=float(opts.get("timeout") or 30))
+        clusters = [c for c in _clusters(opts, request.max_workers) if request.owns(c.name)]
+        for c in clusters:
+            rec.scope(c.name)
+        run_parallel([(lambda c=c: run.prepare(c)) for c in clusters], request.max_workers)
+        jobs = [job for c in clusters for job in run.jobs(c)]
+        task = request.progress.task("kubernetes: listing", total=len(jobs))
+
+        def step(job: Callable[[], None]) -> Callable[[], None]:
+            def go() -> None:
+                job()
+                task.advance()
+            return go
+        run_parallel([step(j) for j in jobs], request.max_workers)
+        task.done()
+        for c in clusters:
+            c.client.close()
+        return rec.inventory(public_options(opts, self.options))
+
+
+# --- configuration --------------------------------------------------------------------------
+
+def _split(values: Any) -> list[str]:
+    return [x.strip() for v in (values or ()) for x in str(v).split(",") if x.strip()]
+
+
+def _clusters(opts: Any, max_workers: int) -> list[Cluster]:
+    """The contexts to scan, each with its own client (a pool as large as the workers)."""
+    from kubernetes import client, config
+    from kubernetes.config.config_exception import ConfigException
+    from urllib3.util.retry import Retry
+
+    def configured(load: Callable[[Any], None]) -> Any:
+        cfg = client.Configuration()
+        load(cfg)
+        cfg.retries = Retry(total=2, connect=2, read=0, status=0, backoff_factor=0.2)
+        cfg.connection_pool_maxsize = max(4, max_workers)
+        return client.ApiClient(cfg)
+
+    path = opts.get("kubeconfig")
+    if not path and os.environ.get("KUBERNETES_SERVICE_HOST") and not os.environ.get("KUBECONFIG"):
+        try:
+            return [Cluster(opts.get("cluster_name") or "in-cluster", configured(
+                lambda cfg: config.load_incluster_config(client_configuration=cfg)))]
+        except ConfigException as exc:
+            raise InputError(f"in-cluster configuration: {exc}") from None
+    try:
+        contexts, active = config.list_kube_config_contexts(config_file=path)
+    except (ConfigException, OSError) as exc:
+        raise InputError(f"cannot read kubeconfig: {exc}", file=path) from None
+    known = [c["name"] for c in contexts or ()]
+    if opts.get("all_contexts"):
+        names = known
+    else:
+        names = _split(opts.get("context")) or ([active["name"]] if active else [])
+    if not names:
+        raise UsageError("no context to scan: the kubeconfig has no current-context; "
+                         "give --context or --all-contexts")
+    missing = [n for n in names if n not in known]
+    if missing:
+        raise UsageError(f"--context {', '.join(missing)}: not in the kubeconfig "
+                         f"(it has: {', '.join(known) or 'none'})")
+    out = []
+    for n in dict.fromkeys(names):
+        try:
+            out.append(Cluster(n, configured(lambda cfg, n=n: config.load_kube_config(
+                config_file=path, context=n, client_configuration=cfg, persist_config=False))))
+        except ConfigException as exc:
+            raise InputError(f"context {n}: {exc}", file=path) from None
+    return out
+
+
+# --- requests -------------------------------------------------------------------------------
+
+def _get(api: Any, path: str, query: list[tuple[str, Any]], timeout: float) -> dict[str, Any]:
+    """GET ``path`` and return the JSON body; raise ``ApiFailure`` for anything else."""
+    import urllib3
+    from kubernetes.client.exceptions import ApiException
+    try:
+        if hasattr(api, "param_serialize"):      # client ≥ 35 (openapi-generator 7)
+            method, url, headers, _, _ = api.param_serialize(
+                "GET", path, query_params=query, header_params={"Accept": "application/json"},
+                auth_settings=["BearerToken"])
+            resp = api.call_api(method, url, header_params=headers, _request_timeout=timeout)
+            status, raw = resp.status, resp.read()
+        else:                                    # older clients raise on non-2xx
+            try:
+                resp = api.call_api(path, "GET", query_params=query,
+                                    header_params={"Accept": "application/json"},
+                                    auth_settings=["BearerToken"], _preload_content=False,
+                                    _return_http_data_only=True, _request_timeout=timeout)
+                status, raw = 200, resp.data
+            except ApiException as exc:
+                status, raw = exc.status, exc.body
+    except ApiException as exc:                  # TLS problems come as status 0
+        raise ApiFailure("Error", f"{exc.reason}".strip().splitlines()[-1], exc.status) from None
+    except urllib3.exceptions.HTTPError as exc:
+        reason = getattr(exc, "reason", None) or exc
+        if isinstance(exc, urllib3.exceptions.TimeoutError) or \
+                isinstance(reason, urllib3.exceptions.TimeoutError):
+            raise ApiFailure("Timeout", f"no answer within {timeout:g} s") from None
+        raise ApiFailure("Error", f"cannot reach the API server: {type(reason).__name__}") from None
+    if 200 <= status < 300:
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise ApiFailure("Error", "the API server sent something that is not JSON",
+                             status) from None
+    try:
+        message = json.loads(raw).get("message") or ""
+    except (ValueError, AttributeError, TypeError):
+        message = ""
+    code = {401: "AccessDenied", 403: "AccessDenied", 404: "NotFound",
+            429: "Throttled"}.get(status, "Timeout" if status == 504 else "Error")
+    if status == 404:
+        message = message or "the server could not find the requested resource"
+    raise ApiFailure(code, f"HTTP {status}: {message}".rstrip(": "), status)
+
+
+class _Run:
+    """One collection: the recorder, options, and the jobs for each cluster."""
+
+    def __init__(self, rec: Recorder, request: CollectRequest, page_size: int,
+                 timeout: float) -> None:
+        self.rec, self.request = rec, request
+        self.page_size, self.timeout = max(1, page_size), timeout
+        self.only = _split(request.options.get("namespaces")) or None
+        self.kinds = wanted_kinds(request.resource_types)
+        self.unreachable: set[str] = set()
+
+    def _fail(self, c: Cluster, rtype: str, api: str, f: ApiFailure,
+              namespace: str | None = None) -> None:
+        self.rec.error(CollectionError(PROVIDER, rtype, c.name, f.reason, code=f.code, api=api,
+                                       namespace=namespace))
+
+    def prepare(self, c: Cluster) -> None:
+        """Version first (it also tells whether the cluster answers at all), then namespaces:
+        they are needed for the namespace filter and for per-namespace retries."""
+        try:
+            version = self._call(c, "/version", [], "GET /version")
+        except ApiFailure as f:
+            if f.status is None:  # nothing answers: one error for every kind, not thirty
+                self.unreachable.add(c.name)
+                self._fail(c, "*", "GET /version", f)
+                return
+            if self.request.wants(VERSION_TYPE):
+                self._fail(c, VERSION_TYPE, "GET /version", f)
+        else:
+            if self.request.wants(VERSION_TYPE):
+                obj = {"apiVersion": VERSION_API_VERSION, "kind": VERSION_KIND,
+                       "metadata": {"name": "kubernetes"}, **version}
+                self.rec.add(to_resource(obj, cluster=c.name,
+                                         source=Source(api="GET /version", time=utcnow_iso())))
+        try:
+            items, src = self._list(c, NAMESPACE, None)
+        except ApiFailure as f:
+            if self.request.wants(NAMESPACE.type):
+                self._fail(c, NAMESPACE.type, f"GET {NAMESPACE.path()}", f)
+            c.namespaces = self.only
+            return
+        names = [i["metadata"]["name"] for i in items]
+        c.namespaces = [n for n in names if n in self.only] if self.only else names
+        if self.request.wants(NAMESPACE.type):
+            keep = set(c.namespaces)
+            self._add(c, [i for i in items if i["metadata"]["name"] in keep], src)
+
+    def jobs(self, c: Cluster) -> list[Callable[[], None]]:
+        if c.name in self.unreachable:
+            return []
+        out: list[Callable[[], None]] = []
+        for k in self.kinds:
+            if k is NAMESPACE:
+                continue
+            if k.namespaced and self.only is not None:
+                out.extend((lambda k=k, ns=ns: self.list_kind(c, k, [ns]))
+                           for ns in (c.namespaces or ()))
+            else:
+                out.append(lambda k=k: self.list_kind(c, k, None))
+        return out
+
+    def list_kind(self, c: Cluster, k: ApiKind, namespaces: list[str] | None) -> None:
+        """List ``k`` cluster-wide (``namespaces`` None) or in each namespace; a cluster-wide
+        403 on a namespaced kind is retried per namespace."""
+        started = time.monotonic()
+        try:
+            for ns in namespaces or [None]:
+                try:
+                    items, src = self._list(c, k, ns)
+                except ApiFailure as f:
+                    if ns is None and f.status == 403 and k.namespaced and c.namespaces:
+                        self.list_kind(c, k, list(c.namespaces))
+                    else:
+                        self._fail(c, k.type, f"GET {k.path(ns)}", f, namespace=ns)
+                    continue
+                self._add(c, items, src)
+        finally:
+            self.rec.timing(f"list {k.type}", time.monotonic() - started)
+
+    def _call(self, c: Cluster, path: str, query: list[tuple[str, Any]], api: str) -> Any:
+        self.rec.call(api)
+        return _get(c.client, path, query, self.timeout)
+
+    def _list(self, c: Cluster, k: ApiKind, namespace: str | None
+              ) -> tuple[list[dict[str, Any]], Source]:
+        """Every item of one list, page by page; items carry ``apiVersion`` and ``kind``."""
+        path = k.path(namespace)
+        api = f"GET {k.path('{namespace}' if namespace else None)}"
+        src = Source(api=f"GET {path}", time=utcnow_iso())
+        items: list[dict[str, Any]] = []
+        token = None
+        while True:
+            query: list[tuple[str, Any]] = [("limit", self.page_size)]
+            if token:
+                query.append(("continue", token))
+            body = self._call(c, path, query, api)
+            for item in body.get("items") or ():
+                item = {"apiVersion": k.api_version, "kind": k.kind, **item}
+                items.append(sanitize(item) if k.kind == "Secret" else item)
+            token = (body.get("metadata") or {}).get("continue")
+            if not token:
+                return items, src
+
+    def _add(self, c: Cluster, items: list[dict[str, Any]], src: Source) -> None:
+        self.rec.extend(to_resource(i, cluster=c.name, source=src) for i in items)
