@@ -30,6 +30,8 @@ from .engine.conditions import ConditionError
 from .errors import EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, RuleError, UsageError
 from .model import Assessment, Inventory, Rule, Severity, Status
 from .render.document import build as _build_document
+from .baseline import compare as _compare_baseline, diff as _diff
+from .waivers import WaiverSet, apply as _apply_waivers
 
 SEVERITIES = tuple(s.value for s in Severity)
 
@@ -124,18 +126,40 @@ def parse_params(items: Iterable[str], rules: Mapping[str, Rule],
 def assess(inventory: Inventory | Sequence[Inventory], rules: Sequence[Rule], *,
            overrides: Mapping[str, Mapping[str, Any]] | None = None,
            now: _dt.datetime | None = None, lang: str = "en",
-           inventory_sha256: str | None = None) -> dict[str, Any]:
-    """Evaluate ``rules`` on the inventory (or several, merged) and return the results document."""
+           inventory_sha256: str | None = None,
+           waivers: "WaiverSet | str | Path | None" = None,
+           baseline: "Mapping[str, Any] | str | Path | None" = None) -> dict[str, Any]:
+    """Evaluate ``rules`` on the inventory (or several, merged) and return the results document.
+
+    ``waivers`` (a file or a loaded set) turns matching FAILs into WAIVED; ``baseline`` (a
+    results file or document) marks each result new / unchanged and lists what was resolved."""
     inv = Inventory.merge(list(inventory)) if isinstance(inventory, (list, tuple)) else inventory
     now = now or _dt.datetime.now(_dt.timezone.utc)
     compiled = compile_rules(rules, overrides)
     results = _evaluate(inv, compiled, now=now)
     results.sort(key=lambda r: (r.rule_id, r.scope, r.resource_id))
-    by_id = {r.id: r for r in rules}
+    tags = {(r.type, r.id, r.scope): r.tags for r in inv.resources if r.tags}
+    return _document(results, {r.id: r for r in rules}, inv.meta, inv.errors,
+                     digest=ruleset_digest(rules), now=now, lang=lang,
+                     inventory_sha256=inventory_sha256, waivers=waivers, baseline=baseline,
+                     tags_of=lambda r: tags.get((r.resource_type, r.resource_id, r.scope), {}))
+
+
+def _document(results: list, by_id: Mapping[str, Rule], meta: Any, errors: tuple, *,
+              digest: str, now: _dt.datetime, lang: str, inventory_sha256: str | None,
+              waivers: Any, baseline: Any, tags_of: Any = lambda r: {}) -> dict[str, Any]:
+    """Waivers, then baseline, then the roll-up per control: the results document."""
+    extras: dict[str, Any] = {}
+    if waivers is not None:
+        wset = waivers if isinstance(waivers, WaiverSet) else load_waivers(waivers)
+        results, extras["waivers"] = _apply_waivers(results, wset, by_id, now, tags_of)
+    if baseline is not None:
+        file = "<baseline>" if isinstance(baseline, Mapping) else str(baseline)
+        base = baseline if isinstance(baseline, Mapping) else load_results(baseline)
+        results, extras["baseline"] = _compare_baseline(results, base, file, by_id)
     assessment = Assessment(results=tuple(results), controls=rollup(results, by_id),
-                            rules=by_id, meta=inv.meta, errors=inv.errors)
-    return _build_document(assessment, tool_version=__version__,
-                           ruleset_digest=ruleset_digest(rules),
+                            rules=by_id, meta=meta, errors=errors, extras=extras)
+    return _build_document(assessment, tool_version=__version__, ruleset_digest=digest,
                            evaluated_at=now.isoformat(timespec="seconds"),
                            inventory_sha256=inventory_sha256, lang=lang)
 
@@ -143,10 +167,12 @@ def assess(inventory: Inventory | Sequence[Inventory], rules: Sequence[Rule], *,
 def scan(target: str, options: Mapping[str, Any] | None = None, *,
          rules: Sequence[Rule], overrides: Mapping[str, Mapping[str, Any]] | None = None,
          shard: str | None = None, progress: Progress | None = None, max_workers: int = 16,
-         lang: str = "en", now: _dt.datetime | None = None) -> tuple[Inventory, dict[str, Any]]:
+         lang: str = "en", now: _dt.datetime | None = None, waivers: Any = None,
+         baseline: Any = None) -> tuple[Inventory, dict[str, Any]]:
     inv = collect(target, options, rules=rules, shard=shard, progress=progress,
                   max_workers=max_workers)
-    return inv, assess(inv, rules, overrides=overrides, lang=lang, now=now)
+    return inv, assess(inv, rules, overrides=overrides, lang=lang, now=now, waivers=waivers,
+                       baseline=baseline)
 
 
 # --- render & exit codes ---------------------------------------------------------------------
@@ -192,25 +218,154 @@ def validate_results(document: Any, file: str = "<results>") -> None:
 
 
 def exit_code(document: Mapping[str, Any], fail_on: str | None = "high",
-              fail_on_error: bool = False) -> int:
-    """0 nothing at or above ``fail_on``; 1 a FAIL at or above it (after waivers); 3 incomplete
-    collection with ``fail_on_error`` (takes precedence, so monitoring sees it)."""
+              fail_on_error: bool = False, *, fail_on_new: bool = False,
+              min_compliance: float | None = None) -> int:
+    """0 nothing at or above ``fail_on``; 1 a FAIL at or above it (after waivers) — only a
+    *new* one with ``fail_on_new`` — or a compliance share below ``min_compliance``; 3
+    incomplete collection with ``fail_on_error`` (takes precedence, so monitoring sees it)."""
     if fail_on_error and not document["summary"]["complete"]:
         return EXIT_INCOMPLETE
+    if min_compliance is not None and compliance(document) < min_compliance:
+        return EXIT_FINDINGS
     if fail_on in (None, "none"):
         return EXIT_OK
+    if fail_on_new and "baseline" not in document:
+        raise UsageError("--fail-on-new needs --baseline (a previous results file)")
     threshold = Severity(fail_on).rank
     for r in document["results"]:
-        if r["status"] == Status.FAIL.value and Severity(r["severity"]).rank >= threshold:
+        if r["status"] == Status.FAIL.value and Severity(r["severity"]).rank >= threshold \
+                and (not fail_on_new or r.get("change") == "new"):
             return EXIT_FINDINGS
     return EXIT_OK
+
+
+def compliance(document: Mapping[str, Any]) -> float:
+    """Percentage of compliant controls among the assessed ones (compliant + non-compliant);
+    0 when nothing could be assessed — no evidence is no compliance."""
+    c = document["summary"]["controls"]
+    assessed = c.get("compliant", 0) + c.get("non-compliant", 0)
+    return 100.0 * c.get("compliant", 0) / assessed if assessed else 0.0
 
 
 def save_inventory(path: str | Path, inventory: Inventory) -> str:
     return write_json(path, inventory.to_dict())
 
 
-__all__ = ["assess", "collect", "collectors", "compile_rules", "exit_code", "load_rules",
+# --- pipelines: waivers, baselines, shards, history ----------------------------------------
+
+def load_waivers(path: str | Path) -> WaiverSet:
+    """Read and validate a waivers file (``bio2scan.waivers``); errors name file, line, field."""
+    from .engine.yamlsrc import YamlSyntaxError, load_with_lines
+    from .errors import WaiverError
+    from .waivers import parse
+    try:
+        text = Path(path).read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise WaiverError(f"cannot read: {getattr(exc, 'strerror', None) or exc}",
+                          file=str(path)) from None
+    try:
+        data, lines = load_with_lines(text)
+    except YamlSyntaxError as exc:
+        raise WaiverError(f"YAML syntax error: {exc}", file=str(path), line=exc.line) from None
+    except ValueError as exc:  # YAML read a date-like value that is no date (2026-13-01)
+        raise WaiverError(f"invalid value: {exc} (dates are YYYY-MM-DD)",
+                          file=str(path)) from None
+    return parse(data, lines, str(path))
+
+
+def check_waivers(path: str | Path, *, days: int = 30, now: _dt.datetime | None = None,
+                  rules: Mapping[str, Rule] | None = None) -> dict[str, Any]:
+    """Validate a waivers file against the installed rules; what expired, what expires within
+    ``days``, which rule patterns match no rule."""
+    now = now or _dt.datetime.now(_dt.timezone.utc)
+    wset = load_waivers(path)
+    rules = load_rules() if rules is None else rules
+    wset.check_rules(rules)
+    return {"file": str(path), "count": len(wset.waivers),
+            "expired": [w.listing() for w in wset.expired(now)],
+            "expiring": [w.listing() for w in wset.expiring(now, days)],
+            "unknown_rules": [{"id": w.id, "pattern": p} for w, p in wset.unknown_rules(rules)]}
+
+
+def load_results(path: str | Path) -> dict[str, Any]:
+    from .documents import read_json
+    doc = read_json(path)
+    if not isinstance(doc, dict) or doc.get("kind") != "bio2scan-results":
+        from .errors import InputError
+        raise InputError("not a bio2scan results document", file=str(path))
+    validate_results(doc, str(path))
+    return doc
+
+
+def merge(paths: Sequence[str | Path], rules: Sequence[Rule], *,
+          overrides: Mapping[str, Mapping[str, Any]] | None = None,
+          now: _dt.datetime | None = None, lang: str = "en", waivers: Any = None,
+          baseline: Any = None) -> tuple[Inventory | None, dict[str, Any]]:
+    """One results document from the inventories — or the results documents — of shards.
+
+    Inventories are merged and evaluated with ``rules`` (exact); results documents are added up
+    as they are (``bio2scan.merging``). Returns the merged inventory (None for results)."""
+    from .documents import read_json
+    from .errors import InputError, InventoryError
+    from .merging import merge_results
+    docs = {str(p): read_json(p) for p in paths}
+    kinds = {p: d.get("kind") if isinstance(d, dict) else None for p, d in docs.items()}
+    if set(kinds.values()) == {"bio2scan-inventory"}:
+        for p, d in docs.items():
+            validate("inventory", d, p, InventoryError)
+        inv = Inventory.merge([Inventory.from_dict(d) for d in docs.values()])
+        return inv, assess(inv, rules, overrides=overrides, now=now, lang=lang,
+                           waivers=waivers, baseline=baseline)
+    if set(kinds.values()) != {"bio2scan-results"}:
+        bad = next((p for p, k in kinds.items() if k not in ("bio2scan-inventory",
+                                                             "bio2scan-results")), str(paths[0]))
+        raise InputError("not a bio2scan inventory or results document (and all inputs of "
+                         "one merge must be of one kind)", file=bad)
+    for p, d in docs.items():
+        validate_results(d, p)
+    results, by_id, meta, errors, digest = merge_results(list(docs.values()), list(docs))
+    now = now or _dt.datetime.now(_dt.timezone.utc)
+    return None, _document(results, by_id, meta, errors, digest=digest, now=now, lang=lang,
+                           inventory_sha256=None, waivers=waivers, baseline=baseline)
+
+
+def record_history(target: str, document: Mapping[str, Any], *, keep: int = 12
+                   ) -> tuple[int, dict[str, Any]]:
+    """Append the scan to the history store; return its id and the last ``keep`` scans (the
+    document's ``history`` section, for trend charts)."""
+    from .history import open_history
+    with open_history(target) as h:
+        scan_id = h.record(document)
+        return scan_id, h.trend(keep)
+
+
+def list_scans(target: str, limit: int | None = None) -> list[dict[str, Any]]:
+    from .history import open_history
+    with open_history(target) as h:
+        return h.scans(limit)
+
+
+def diff_scans(a: str, b: str, db: str | None = None) -> dict[str, Any]:
+    """New, resolved and changed findings from scan ``a`` to scan ``b``: each a scan id in the
+    history ``db`` or a results file."""
+    def findings(ref: str) -> dict[str, dict[str, Any]]:
+        if ref.isdigit() and not Path(ref).exists():
+            if not db:
+                raise UsageError(f"{ref!r} looks like a scan id: give --db (the history)")
+            from .history import open_history
+            with open_history(db) as h:
+                return h.findings(int(ref))
+        keys = ("finding_id", "rule_id", "resource_id", "resource_type", "scope", "status",
+                "severity")
+        return {r["finding_id"]: {k: r[k] for k in keys} for r in load_results(ref)["results"]}
+    out: dict[str, Any] = {"a": a, "b": b}
+    out.update(_diff(findings(a), findings(b)))
+    return out
+
+
+__all__ = ["assess", "check_waivers", "collect", "collectors", "compile_rules", "compliance",
+           "diff_scans", "exit_code", "list_scans", "load_results", "load_rules", "load_waivers",
+           "merge", "record_history",
            "needed_types", "parse_formats", "parse_params", "render", "renderers",
            "ruleset_digest", "save_inventory", "scan", "select_rules", "sha256_file",
            "validate_results", "RuleError"]

@@ -17,6 +17,7 @@ from typing import Any, Callable
 import click
 
 from . import __version__, api
+from .cli_pipeline import CONFIG_KEYS as _PIPELINE_KEYS, Pipeline, pipeline_options
 from .errors import EXIT_USAGE, Bio2scanError, InputError, UsageError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -71,11 +72,11 @@ def output_options(f: Callable) -> Callable:
     ]
     for o in reversed(opts):
         f = o(f)
-    return f
+    return pipeline_options(f)
 
 
 _CONFIG_KEYS = {"params", "rules", "controls", "severity", "fail_on", "fail_on_error", "format",
-                "lang", "output_dir", "rules_dir"}
+                "lang", "output_dir", "rules_dir"} | _PIPELINE_KEYS
 
 
 def _load_config(path: str | None) -> dict[str, Any]:
@@ -123,6 +124,7 @@ class Settings:
         self.overrides = api.parse_params(kw.get("settings") or (), self.all_rules, c)
         if not self.rules:
             _fail("no rules selected (check --rules, --controls and --severity)")
+        self.pipeline = Pipeline(kw, c)
         api.parse_formats(self.formats)
 
 
@@ -134,6 +136,7 @@ def _listify(v: Any) -> list[str]:
 
 def _finish(settings: Settings, doc: dict[str, Any], inventory: Any = None) -> None:
     out = Path(settings.output_dir)
+    doc = settings.pipeline.after(doc, settings.quiet)
     written = api.render(doc, settings.formats, out, lang=settings.lang)
     if inventory is not None:
         api.save_inventory(out / "inventory.json.gz", inventory)
@@ -143,7 +146,7 @@ def _finish(settings: Settings, doc: dict[str, Any], inventory: Any = None) -> N
         click.echo(summary(doc, settings.lang, color=color), nl=False)
         for fmt, path in written.items():
             click.echo(f"{fmt}: {path}")
-    sys.exit(api.exit_code(doc, settings.fail_on, settings.fail_on_error))
+    sys.exit(settings.pipeline.exit_code(doc, settings.fail_on, settings.fail_on_error))
 
 
 # --- progress --------------------------------------------------------------------------------
@@ -250,7 +253,8 @@ def _scan_command(name: str, collector: Any) -> click.Command:
         try:
             inv, doc = api.scan(name, target_opts, rules=s.rules, overrides=s.overrides,
                                 shard=kw.get("shard"), progress=progress,
-                                max_workers=kw["max_workers"], lang=s.lang)
+                                max_workers=kw["max_workers"], lang=s.lang,
+                                **s.pipeline.assess_kwargs())
         finally:
             getattr(progress, "stop", lambda: None)()
         _finish(s, doc, inv)
@@ -305,8 +309,29 @@ def evaluate(inventories: tuple[str, ...], **kw: Any) -> None:
     s = Settings(kw)
     invs = [load_inventory(p) for p in inventories]
     sha = sha256_file(inventories[0]) if len(inventories) == 1 and inventories[0] != "-" else None
-    doc = api.assess(invs, s.rules, overrides=s.overrides, lang=s.lang, inventory_sha256=sha)
+    doc = api.assess(invs, s.rules, overrides=s.overrides, lang=s.lang, inventory_sha256=sha,
+                     **s.pipeline.assess_kwargs())
     _finish(s, doc)
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--expect", type=click.IntRange(1), metavar="N",
+              help="Wait until N input files exist (shards still running) [default: no wait].")
+@click.option("--wait", "wait_s", type=click.IntRange(0), default=0, metavar="SECONDS",
+              help="How long --expect waits before it gives up (exit 2).")
+@rule_options
+@output_options
+def merge(inputs: tuple[str, ...], expect: int | None, wait_s: int, **kw: Any) -> None:
+    """Merge the inventories (or results) of shards into one report and history entry.
+
+    INPUTS are files or directories (every *.json / *.json.gz in them)."""
+    from .cli_pipeline import shard_files
+    s = Settings(kw)
+    files = shard_files(inputs, expect, wait_s)
+    inv, doc = api.merge(files, s.rules, overrides=s.overrides, lang=s.lang,
+                         **s.pipeline.assess_kwargs())
+    _finish(s, doc, inv)
 
 
 @main.command(context_settings=CONTEXT)
@@ -331,6 +356,9 @@ def report(results: str, formats: tuple[str, ...], output_dir: str, lang: str,
 from . import cli_info  # noqa: E402  (the information commands: controls, rules, plugins …)
 
 cli_info.register(main)
+from . import cli_pipeline  # noqa: E402  (waivers check, history, diff)
+
+cli_pipeline.register(main)
 
 
 def _setup_logging() -> None:

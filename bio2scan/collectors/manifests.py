@@ -57,6 +57,8 @@ class ManifestCollector:
         rec.scope(cluster)
         for p in paths:
             for display, text, explicit in _inputs(p):
+                if not request.owns(display):  # --shard: each file belongs to one shard
+                    continue
                 for line, obj in _documents(text, display, explicit):
                     if request.resource_types is not None and not _wanted(obj, request):
                         continue

@@ -1,0 +1,226 @@
+"""The command line of unattended use: CI gates, waivers, baselines and the scan history.
+
+Options on ``scan``/``evaluate``/``merge`` (``pipeline_options``) and the commands
+``waivers check``, ``history`` and ``diff``. The clock can be fixed for tests and reproducible
+runs with the hidden ``--now`` option or the ``BIO2SCAN_NOW`` environment variable (ISO 8601;
+without a zone it is UTC): waiver expiry, certificate ages and ``evaluated_at`` all use it.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import sys
+from typing import Any, Callable, Mapping
+
+import click
+
+from . import api
+from .errors import EXIT_FINDINGS, EXIT_OK, UsageError
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+HISTORY_ENV = "BIO2SCAN_HISTORY"
+
+
+def parse_now(text: str | None) -> _dt.datetime | None:
+    if not text:
+        return None
+    try:
+        t = _dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"--now / BIO2SCAN_NOW {text!r}: expected an ISO 8601 time, "
+                         "e.g. 2026-06-30T12:00:00Z") from None
+    return t if t.tzinfo else t.replace(tzinfo=_dt.timezone.utc)
+
+
+def pipeline_options(f: Callable) -> Callable:
+    opts = [
+        click.option("--waivers", "waivers_file", type=click.Path(dir_okay=False),
+                     help="Waivers file (YAML): matching FAILs become WAIVED."),
+        click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
+                     help="A previous results.json: mark findings new / unchanged / resolved."),
+        click.option("--fail-on-new", is_flag=True,
+                     help="With --baseline: exit 1 only for new FAILs at or above --fail-on."),
+        click.option("--min-compliance", type=click.FloatRange(0, 100), metavar="PCT",
+                     help="Exit 1 when fewer than PCT % of the assessed controls are compliant."),
+        click.option("--history", "history_db", metavar="DB", envvar=HISTORY_ENV,
+                     help="Append the scan to this history (SQLite file or postgresql:// URL) "
+                          f"[env {HISTORY_ENV}]."),
+        click.option("--history-keep", type=click.IntRange(1, 1000), default=None,
+                     help="Scans shown in the report's trend [default: 12]."),
+        click.option("--now", "now_text", hidden=True, envvar="BIO2SCAN_NOW",
+                     help="Fix the clock (ISO 8601), for tests."),
+    ]
+    for o in reversed(opts):
+        f = o(f)
+    return f
+
+
+CONFIG_KEYS = {"waivers", "baseline", "fail_on_new", "min_compliance", "history"}
+
+
+class Pipeline:
+    """The pipeline settings of one run (command line first, then the config file)."""
+
+    def __init__(self, kw: Mapping[str, Any], config: Mapping[str, Any]) -> None:
+        self.waivers = kw.get("waivers_file") or config.get("waivers")
+        self.baseline = kw.get("baseline_file") or config.get("baseline")
+        self.fail_on_new = bool(kw.get("fail_on_new") or config.get("fail_on_new"))
+        mc = kw.get("min_compliance")
+        self.min_compliance = mc if mc is not None else config.get("min_compliance")
+        self.history = kw.get("history_db") or config.get("history")
+        self.keep = kw.get("history_keep") or 12
+        self.now = parse_now(kw.get("now_text"))
+        if self.fail_on_new and not self.baseline:
+            raise UsageError("--fail-on-new needs --baseline (a previous results.json)")
+        if self.waivers:  # validate before a long collection, not after it
+            self.waivers = api.load_waivers(self.waivers)
+
+    def assess_kwargs(self) -> dict[str, Any]:
+        return {"waivers": self.waivers, "baseline": self.baseline, "now": self.now}
+
+    def after(self, doc: dict[str, Any], quiet: bool) -> dict[str, Any]:
+        """Record the scan in the history (one transaction) and add the trend to it."""
+        if self.history:
+            scan_id, doc["history"] = api.record_history(self.history, doc, keep=self.keep)
+            if not quiet:
+                click.echo(f"history: scan {scan_id} recorded")
+        return doc
+
+    def exit_code(self, doc: Mapping[str, Any], fail_on: str, fail_on_error: bool) -> int:
+        return api.exit_code(doc, fail_on, fail_on_error, fail_on_new=self.fail_on_new,
+                             min_compliance=self.min_compliance)
+
+
+def register(main: click.Group) -> None:
+    main.add_command(waivers)
+    main.add_command(history)
+    main.add_command(diff)
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=1, ensure_ascii=False, default=str))
+
+
+@click.group(context_settings=CONTEXT)
+def waivers() -> None:
+    """Validate waivers files and see what expires."""
+
+
+@waivers.command("check", context_settings=CONTEXT)
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--days", type=click.IntRange(0, 3650), default=30, show_default=True,
+              help="List waivers that stop applying within this many days.")
+@click.option("--rules-dir", multiple=True, type=click.Path(),
+              help="Also load the rules in this directory (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@click.option("--now", "now_text", hidden=True, envvar="BIO2SCAN_NOW")
+@click.option("--debug", is_flag=True)
+def waivers_check(file: str, days: int, rules_dir: tuple[str, ...], fmt: str,
+                  now_text: str | None, debug: bool) -> None:
+    """Validate FILE; list expired waivers and those expiring within --days.
+
+    Exit 0: valid, nothing expired or expiring; 1: something expired or expires within --days;
+    2: the file is invalid (or risk-accepts a rule that carries a government measure)."""
+    report = api.check_waivers(file, days=days, now=parse_now(now_text),
+                               rules=api.load_rules(rules_dir))
+    if fmt == "json":
+        _echo_json(report)
+    else:
+        click.echo(f"{file}: {report['count']} waiver(s), valid")
+        for title, key in (("expired", "expired"), (f"expiring within {days} days", "expiring")):
+            for w in report[key]:
+                click.echo(f"{title}: {w['id']} (expires {w['expires']}, owner {w['owner']}, "
+                           f"rules {', '.join(w['rules'])})")
+        for u in report["unknown_rules"]:
+            click.echo(f"warning: {u['id']}: rule pattern {u['pattern']!r} matches no "
+                       "installed rule")
+    sys.exit(EXIT_FINDINGS if report["expired"] or report["expiring"] else EXIT_OK)
+
+
+def _db_option(f: Callable) -> Callable:
+    return click.option("--db", envvar=HISTORY_ENV, metavar="DB",
+                        help=f"History store: SQLite file or postgresql:// URL [env {HISTORY_ENV}]."
+                        )(f)
+
+
+@click.command(context_settings=CONTEXT)
+@_db_option
+@click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@click.option("--debug", is_flag=True)
+def history(db: str | None, limit: int, fmt: str, debug: bool) -> None:
+    """List the scans in the history store, newest first."""
+    if not db:
+        raise UsageError(f"give --db (or set {HISTORY_ENV})")
+    scans = api.list_scans(db, limit)
+    if fmt == "json":
+        _echo_json(scans)
+        return
+    click.echo(f"{'id':>5}  {'finished at':<25} {'complete':<8} {'FAIL':>5} {'compliant':>9} "
+               f"{'non-compl.':>10}  targets")
+    for s in scans:
+        c = s["summary"]["controls"]
+        targets = ", ".join(t["collector"] + (f"[{','.join(t['scopes'])}]" if t.get("scopes")
+                                              else "") for t in s["targets"])
+        click.echo(f"{s['id']:>5}  {s['finished_at']:<25} {str(s['complete']).lower():<8} "
+                   f"{s['summary']['results']['FAIL']:>5} {c['compliant']:>9} "
+                   f"{c['non-compliant']:>10}  {targets}")
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("scan_a")
+@click.argument("scan_b")
+@_db_option
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@click.option("--debug", is_flag=True)
+def diff(scan_a: str, scan_b: str, db: str | None, fmt: str, debug: bool) -> None:
+    """New, resolved and changed findings from SCAN_A to SCAN_B (history ids or results files).
+    Exit 1 when SCAN_B has new findings."""
+    d = api.diff_scans(scan_a, scan_b, db)
+    if fmt == "json":
+        _echo_json(d)
+    else:
+        click.echo(f"{scan_a} → {scan_b}: {len(d['new'])} new, {len(d['resolved'])} resolved, "
+                   f"{len(d['changed'])} changed")
+        for key in ("new", "resolved", "changed"):
+            for r in d[key]:
+                click.echo(f"{key:<9} {r['severity']:<8} {r['before'] or '-':>14} → "
+                           f"{r['after'] or '-':<14} {r['rule_id']}  {r['resource_id']}")
+    sys.exit(EXIT_FINDINGS if d["new"] else EXIT_OK)
+
+
+def shard_files(inputs: tuple[str, ...], expect: int | None, wait_s: int,
+                poll_s: float = 2.0) -> list[str]:
+    """The files to merge: files as given, directories expanded to their ``*.json(.gz)``
+    (sorted). With ``expect``, wait up to ``wait_s`` seconds for that many (the merge step of an
+    Indexed Job may start before the last shard has written its inventory)."""
+    import time
+    from pathlib import Path
+
+    def found() -> list[str]:
+        out: list[str] = []
+        for i in inputs:
+            p = Path(i)
+            if p.is_dir():
+                out.extend(str(f) for f in sorted(p.iterdir())
+                           if f.is_file() and f.name.endswith((".json", ".json.gz"))
+                           and not f.name.startswith("."))
+            elif p.exists():
+                out.append(str(p))
+        return out
+
+    deadline = time.monotonic() + wait_s
+    files = found()
+    while expect and len(files) < expect and time.monotonic() < deadline:
+        time.sleep(poll_s)
+        files = found()
+    if expect and len(files) < expect:
+        raise UsageError(f"merge: expected {expect} shard files, found {len(files)} "
+                         f"after {wait_s} s")
+    if not files:
+        raise UsageError("merge: no .json or .json.gz files in the inputs")
+    return files
