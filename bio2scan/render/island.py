@@ -1,0 +1,98 @@
+"""The HTML report's data island: every result, compactly encoded, as JSON inside
+``<script type="application/json">``, which the page's script renders page by page.
+
+Why a data island: 100k results as static HTML would be hundreds of megabytes and slow to open;
+as interned JSON they stay a fraction of that and the page renders only what is on screen.
+
+Why the escaping: the island sits inside a ``<script>`` element, where the HTML parser ends the
+element at the first ``</script``, whatever JSON says. Escaping ``<``, ``>`` and ``&`` (and the
+two JavaScript line separators) as ``\\uXXXX`` keeps the text valid JSON with the same meaning and
+leaves nothing the HTML parser could take for markup; estate data cannot break out.
+
+Encoding (``island["r"]``, one array per result; string fields are indexes into ``island["s"]``,
+``-1`` for none): ``[finding_id, rule, resource_id, resource_type, resource_name, scope, region,
+namespace, status, severity, controls, measures, message, evidence, source, waiver, change]``;
+``status``/``severity``/``change`` index ``island["statuses"]``/``["severities"]``/``["changes"]``;
+``evidence`` is ``[[path, value, expected], …]`` with the value as JSON; ``source`` is
+``[api, region, time, file, line]``; ``waiver`` indexes ``island["waivers"]``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from markupsafe import Markup
+
+from .messages import Messages, pick
+from .view import SEVERITIES, STATUSES
+
+CHANGES = ("new", "unchanged", "resolved")
+_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026",
+            0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+# the message keys the page's script uses
+SCRIPT_KEYS = ("shown", "prev", "next", "page", "all", "resource", "resource_type",
+               "resource_id", "scope", "location", "rule", "message", "why", "evidence",
+               "evidence_path", "evidence_value", "evidence_expected", "source", "source_api",
+               "source_file", "remediation", "waiver", "waiver_owner", "waiver_approver",
+               "waiver_reason", "waiver_reference", "waiver_expires", "waiver_kind",
+               "risk-acceptance", "not-applicable", "finding_id", "controls_measures",
+               "status", "severity", "change", "new", "unchanged", "resolved", "none",
+               *STATUSES, *SEVERITIES)
+
+
+class _Interner:
+    def __init__(self) -> None:
+        self.strings: list[str] = []
+        self._index: dict[str, int] = {}
+
+    def __call__(self, s: Any) -> int:
+        if s is None:
+            return -1
+        s = str(s)
+        i = self._index.get(s)
+        if i is None:
+            i = self._index[s] = len(self.strings)
+            self.strings.append(s)
+        return i
+
+
+def encode(document: dict[str, Any], lang: str, m: Messages) -> dict[str, Any]:
+    s = _Interner()
+    status_i = {k: i for i, k in enumerate(STATUSES)}
+    sev_i = {k: i for i, k in enumerate(SEVERITIES)}
+    change_i = {k: i for i, k in enumerate(CHANGES)}
+    waivers: list[dict[str, Any]] = []
+    waiver_i: dict[str, int] = {}
+    rows = []
+    for r in document["results"]:
+        w = -1
+        if r.get("waiver"):
+            key = json.dumps(r["waiver"], sort_keys=True, default=str)
+            if key not in waiver_i:
+                waiver_i[key] = len(waivers)
+                waivers.append(r["waiver"])
+            w = waiver_i[key]
+        src = r.get("source") or {}
+        rows.append([
+            r["finding_id"], s(r["rule_id"]), s(r["resource_id"]), s(r["resource_type"]),
+            s(r["resource_name"]), s(r["scope"]), s(r.get("region")), s(r.get("namespace")),
+            status_i[r["status"]], sev_i[r["severity"]], s(",".join(r["controls"])),
+            s(",".join(r["measures"])), s(r["message"]),
+            [[s(e["path"]), e["value"], s(e["expected"])] for e in r["evidence"]],
+            [s(src.get("api")), s(src.get("region")), s(src.get("time")), s(src.get("file")),
+             src.get("line") or 0],
+            w, change_i.get(r.get("change") or "", -1)])
+    rules = {rid: [pick(rule.get("title"), lang), pick(rule.get("rationale"), lang),
+                   pick(rule.get("remediation"), lang)]
+             for rid, rule in document.get("rules", {}).items()}
+    return {"statuses": list(STATUSES), "severities": list(SEVERITIES), "changes": list(CHANGES),
+            "i18n": {k: m(k) for k in SCRIPT_KEYS}, "rules": rules, "waivers": waivers,
+            "s": s.strings, "r": rows}
+
+
+def dump(island: dict[str, Any]) -> Markup:
+    """JSON text safe to place between ``<script type="application/json">`` tags."""
+    text = json.dumps(island, ensure_ascii=False, separators=(",", ":"), default=str)
+    return Markup(text.translate(_ESCAPES))  # noqa: S704 - escaped for a script element above

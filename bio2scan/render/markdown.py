@@ -1,0 +1,33 @@
+"""``--format md``: a short Markdown summary for a pull-request comment (``report.md``).
+
+From ``bio2scan/reports/md/report.md.j2``: the table of controls that have rules, then the
+failing findings (worst first, at most ``limit``, with an "and N more" line) and grouped ERRORs.
+Estate values are Markdown-escaped by the template environment, so a resource name cannot
+inject links, images or HTML into the comment.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .messages import messages
+from .templates import md_env
+from .view import build_view, finding_order
+
+
+class MarkdownRenderer:
+    name = "md"
+    extension = "md"
+    filename = "report.md"
+    description = "short Markdown summary for a pull-request comment"
+
+    def __init__(self, limit: int = 25) -> None:
+        self.limit = limit
+
+    def render(self, document: dict[str, Any], lang: str) -> str:
+        m = messages(lang)
+        view = build_view(document, m.lang, static_findings=0)
+        failing = sorted((r for r in document["results"] if r["status"] == "FAIL"),
+                         key=finding_order)
+        return md_env().get_template("md/report.md.j2").render(
+            _=m, failing=failing[:self.limit], failing_total=len(failing), **view)

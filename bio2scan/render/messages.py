@@ -1,0 +1,52 @@
+"""The fixed texts of the reports in English and Dutch, from one catalogue
+(``bio2scan/reports/messages.yaml``) that the HTML and Markdown templates both use.
+
+``messages(lang)`` gives a ``Messages`` object; templates call it as ``_("key", n=3)``. A missing
+key is a bug, so it raises instead of printing the key.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+from typing import Any
+
+import yaml
+
+LANGS = ("en", "nl")
+
+
+@functools.lru_cache(maxsize=None)
+def catalogue() -> dict[str, dict[str, str]]:
+    text = resources.files("bio2scan").joinpath("reports/messages.yaml").read_text("utf-8")
+    data = yaml.safe_load(text)
+    return {str(k): {lang: str(v[lang]) for lang in LANGS} for k, v in data.items()}
+
+
+class Messages:
+    """Texts of one language. ``m("shown", n=1, total=2)`` fills ``{n}`` placeholders."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang if lang in LANGS else "en"
+        self._texts = {k: v[self.lang] for k, v in catalogue().items()}
+
+    def __call__(self, key: str, **values: Any) -> str:
+        text = self._texts[key]
+        if values:
+            for name, value in values.items():
+                text = text.replace("{" + name + "}", str(value))
+        return text
+
+    def all(self) -> dict[str, str]:
+        return dict(self._texts)
+
+
+def messages(lang: str) -> Messages:
+    return Messages(lang)
+
+
+def pick(texts: Any, lang: str) -> str:
+    """A ``{"en": …, "nl": …}`` text in ``lang`` (English when that language is missing)."""
+    if isinstance(texts, dict):
+        return str(texts.get(lang) or texts.get("en") or "")
+    return "" if texts is None else str(texts)

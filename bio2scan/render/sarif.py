@@ -1,0 +1,118 @@
+"""``--format sarif``: SARIF 2.1.0 for code scanning in pipelines (``results.sarif``).
+
+One run; the driver lists every rule with its help text (rationale, remediation) and, in
+``properties``, its BIO2 controls and measures. Results are the findings: FAIL (``kind: fail``),
+ERROR (``kind: open`` — the tool could not decide) and WAIVED (``fail`` with an accepted external
+suppression carrying the waiver). PASS and NOT_APPLICABLE are left out: code-scanning systems
+would show them as alerts. Manifest findings point at file and line (``physicalLocation``); API
+findings carry the resource as a ``logicalLocation``. Collection errors are tool execution
+notifications, and the invocation is marked unsuccessful when the scan was incomplete.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import PurePosixPath
+from typing import Any
+
+from .messages import pick
+
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+_LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
+# GitHub code scanning reads a CVSS-like number from "security-severity"
+_SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0",
+                      "info": "0.0"}
+_KIND = {"FAIL": "fail", "ERROR": "open", "WAIVED": "fail"}
+
+
+def _artifact(path: str) -> dict[str, Any]:
+    p = path.replace("\\", "/")
+    if PurePosixPath(p).is_absolute():
+        return {"uri": PurePosixPath(p).as_uri()}
+    return {"uri": p, "uriBaseId": "%SRCROOT%"}
+
+
+def _rule(rule: dict[str, Any], lang: str) -> dict[str, Any]:
+    rationale, remediation = pick(rule["rationale"], lang), pick(rule["remediation"], lang)
+    d: dict[str, Any] = {
+        "id": rule["id"], "name": rule["id"],
+        "shortDescription": {"text": pick(rule["title"], lang)},
+        "fullDescription": {"text": rationale},
+        "help": {"text": f"{rationale}\n\n{remediation}",
+                 "markdown": f"{rationale}\n\n**Remediation:** {remediation}"},
+        "defaultConfiguration": {"level": _LEVEL[rule["severity"]]},
+        "properties": {"tags": ["security", "bio2", *(f"BIO2-{c}" for c in rule["controls"])],
+                       "bio2-controls": list(rule["controls"]),
+                       "bio2-measures": list(rule.get("measures", [])),
+                       "severity": rule["severity"],
+                       "security-severity": _SECURITY_SEVERITY[rule["severity"]]}}
+    refs = rule.get("references") or []
+    if refs:
+        d["helpUri"] = refs[0]
+    return d
+
+
+def _result(r: dict[str, Any], rule_index: int) -> dict[str, Any]:
+    src = r.get("source") or {}
+    location: dict[str, Any] = {"logicalLocations": [{
+        "name": r["resource_name"], "fullyQualifiedName": r["resource_id"],
+        "kind": "resource"}]}
+    if src.get("file"):
+        phys: dict[str, Any] = {"artifactLocation": _artifact(src["file"])}
+        if src.get("line"):
+            phys["region"] = {"startLine": src["line"]}
+        location["physicalLocation"] = phys
+    out: dict[str, Any] = {
+        "ruleId": r["rule_id"], "ruleIndex": rule_index, "kind": _KIND[r["status"]],
+        "level": _LEVEL[r["severity"]] if r["status"] != "ERROR" else "warning",
+        "message": {"text": f"{r['resource_name']}: {r['message']}"},
+        "locations": [location],
+        "partialFingerprints": {"bio2scanFinding/v1": r["finding_id"]},
+        "properties": {k: v for k, v in (
+            ("status", r["status"]), ("severity", r["severity"]), ("scope", r["scope"]),
+            ("region", r.get("region")), ("namespace", r.get("namespace")),
+            ("resourceType", r["resource_type"]), ("bio2-controls", r["controls"]),
+            ("bio2-measures", r["measures"]), ("evidence", r["evidence"]),
+            ("change", r.get("change")), ("source", src or None)) if v is not None}}
+    if r.get("waiver"):
+        w = r["waiver"]
+        out["suppressions"] = [{"kind": "external", "status": "accepted",
+                                "justification": str(w.get("reason", "")),
+                                "properties": dict(w)}]
+    return out
+
+
+class SarifRenderer:
+    name = "sarif"
+    extension = "sarif"
+    filename = "results.sarif"
+    description = "SARIF 2.1.0 for code scanning (GitHub, GitLab, Azure DevOps)"
+
+    def render(self, document: dict[str, Any], lang: str) -> str:
+        rule_ids = sorted(document["rules"])
+        index = {rid: i for i, rid in enumerate(rule_ids)}
+        results = [_result(r, index[r["rule_id"]]) for r in document["results"]
+                   if r["status"] in _KIND and r["rule_id"] in index]
+        scan = document["scan"]
+        notifications = [{
+            "level": "error",
+            "message": {"text": f"{e['provider']} {e['resource_type']} in {e['scope']}"
+                                f"{'/' + e['region'] if e.get('region') else ''}: "
+                                f"{e.get('code', 'Error')}: {e['reason']}"},
+            "properties": dict(e)} for e in document["collection_errors"]]
+        run = {
+            "tool": {"driver": {
+                "name": "bio2scan", "version": document["tool"]["version"],
+                "semanticVersion": document["tool"]["version"],
+                "rules": [_rule(document["rules"][rid], lang) for rid in rule_ids],
+                "properties": {"ruleset-digest": document["ruleset"]["digest"]}}},
+            "invocations": [{"executionSuccessful": bool(document["summary"]["complete"]),
+                             "startTimeUtc": scan["started_at"],
+                             "endTimeUtc": scan["finished_at"],
+                             "toolExecutionNotifications": notifications}],
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+            "properties": {"scope": scan.get("scope", {}), "lang": lang},
+        }
+        sarif = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+        return json.dumps(sarif, ensure_ascii=False, indent=1, default=str) + "\n"

@@ -1,0 +1,42 @@
+"""The Jinja environments of the reports: templates from ``bio2scan/reports/``, undefined
+values are errors (``StrictUndefined``), and every value is escaped for the target format —
+HTML autoescaping for the HTML report, Markdown escaping (``finalize``) for the Markdown one.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+
+@functools.lru_cache(maxsize=None)
+def html_env() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.PackageLoader("bio2scan", "reports"),
+                              autoescape=True, undefined=jinja2.StrictUndefined,
+                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+
+
+def md_escape(value: Any) -> str:
+    """Text safe inside a Markdown table cell or list item: Markdown and HTML special characters
+    are backslash-escaped, ``&`` is an entity, line breaks become spaces."""
+    if isinstance(value, Markup):  # the template's own fixed markup (a ``|safe`` value)
+        return str(value)
+    text = "" if value is None else str(value)
+    text = text.replace("&", "&amp;").replace("\r", " ").replace("\n", " ")
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+@functools.lru_cache(maxsize=None)
+def md_env() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.PackageLoader("bio2scan", "reports"),
+                             autoescape=False, undefined=jinja2.StrictUndefined,
+                             finalize=md_escape, trim_blocks=True, lstrip_blocks=True,
+                             keep_trailing_newline=True)
+    return env

@@ -1,0 +1,193 @@
+"""The view model of the HTML and Markdown reports, derived from the results document.
+
+The templates stay dumb: everything they show (grouping per theme, counts per rule, chart
+geometry, the draft Statement of Applicability per control, grouped ERROR results) is computed
+here, from the document alone, in one pass over the results. Texts are picked in the report's
+language; values from the scanned estate stay plain strings that Jinja escapes.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+from .messages import pick
+
+STATUSES = ("FAIL", "ERROR", "WAIVED", "PASS", "NOT_APPLICABLE")
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+CONTROL_STATUSES = ("non-compliant", "not-assessed", "compliant", "manual")
+THEMES = ("organisational", "people", "physical", "technological")
+_SEV_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+_STATUS_RANK = {s: i for i, s in enumerate(STATUSES)}
+_ASSESSED = ("compliant", "not-assessed", "non-compliant")
+
+
+def severity_rank(sev: str) -> int:
+    return _SEV_RANK.get(sev, len(SEVERITIES))
+
+
+def finding_order(r: dict[str, Any]) -> tuple:
+    """Worst first: status (FAIL, ERROR, WAIVED …), then severity, then rule and resource."""
+    return (_STATUS_RANK.get(r["status"], 9), severity_rank(r["severity"]), r["rule_id"],
+            r["scope"], r["resource_id"])
+
+
+def rule_counts(results: list[dict[str, Any]]) -> dict[str, Counter]:
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for r in results:
+        counts[r["rule_id"]][r["status"]] += 1
+    return counts
+
+
+def _history_scans(document: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+    scans = (document.get("history") or {}).get("scans") or []
+    scans = sorted(scans, key=lambda s: s.get("finished_at", ""))
+    return scans[-limit:]
+
+
+def controls_view(document: dict[str, Any], lang: str, per_rule: dict[str, Counter],
+                  history_limit: int = 12) -> list[dict[str, Any]]:
+    """All controls, each with its measures (and their summaries), rules and trend."""
+    measures_by_control: dict[str, list[tuple[str, dict]]] = defaultdict(list)
+    for mid, m in sorted((document.get("catalog") or {}).get("measures", {}).items()):
+        measures_by_control[m["control"]].append((mid, m))
+    rules = document.get("rules", {})
+    scans = _history_scans(document, history_limit)
+    out = []
+    for c in document["controls"]:
+        covered = set(c.get("measures", ()))
+        rule_rows = []
+        for rid in c.get("rules", ()):
+            rule = rules.get(rid, {})
+            n = per_rule.get(rid, Counter())
+            rule_rows.append({"id": rid, "title": pick(rule.get("title"), lang),
+                              "severity": rule.get("severity", "info"),
+                              "counts": {s: n.get(s, 0) for s in STATUSES}})
+        rule_rows.sort(key=lambda x: (severity_rank(x["severity"]), x["id"]))
+        trend = [{"status": (s.get("per_control") or {}).get(c["id"]),
+                  "at": s.get("finished_at", "")} for s in scans]
+        out.append({
+            "id": c["id"], "theme": c["theme"], "title": pick(c["title"], lang),
+            "status": c["status"], "counts": c["counts"],
+            "total": sum(c["counts"].values()),
+            "measures": [{"id": mid, "summary": pick(m.get("summary"), lang),
+                          "covered": mid in covered} for mid, m in measures_by_control[c["id"]]],
+            "rules": rule_rows,
+            "trend": trend if any(t["status"] for t in trend) else [],
+        })
+    return out
+
+
+def themes_view(document: dict[str, Any], controls: list[dict[str, Any]], lang: str
+                ) -> list[dict[str, Any]]:
+    titles = (document.get("catalog") or {}).get("themes", {})
+    out = []
+    for theme in THEMES:
+        mine = [c for c in controls if c["theme"] == theme]
+        counts = Counter(c["status"] for c in mine)
+        out.append({"id": theme, "title": pick(titles.get(theme), lang) or theme,
+                    "controls": mine, "total": len(mine),
+                    "counts": {s: counts.get(s, 0) for s in CONTROL_STATUSES},
+                    "bar": stacked_bar({s: counts.get(s, 0) for s in CONTROL_STATUSES},
+                                       len(mine) or 1, 200)})
+    return out
+
+
+def stacked_bar(counts: dict[str, int], scale_total: int, width: float) -> list[dict[str, Any]]:
+    """Segments ``{key, x, w, n}`` of a horizontal stacked bar, ``scale_total`` = ``width``."""
+    segs, x = [], 0.0
+    for key, n in counts.items():
+        if n <= 0:
+            continue
+        w = width * n / scale_total
+        segs.append({"key": key, "x": round(x, 2), "w": round(max(w, 0.5), 2), "n": n})
+        x += w
+    return segs
+
+
+def control_chart(controls: list[dict[str, Any]], width: int = 520, row: int = 16
+                  ) -> dict[str, Any]:
+    """Horizontal stacked bars of result counts for each control that has rules."""
+    rows = [c for c in controls if c["rules"]]
+    top = max((c["total"] for c in rows), default=0) or 1
+    bars = []
+    for i, c in enumerate(rows):
+        counts = {s: c["counts"].get(s, 0) for s in STATUSES}
+        bars.append({"id": c["id"], "title": c["title"], "status": c["status"],
+                     "y": i * row, "total": c["total"],
+                     "segments": stacked_bar(counts, top, width)})
+    return {"bars": bars, "width": width, "row": row, "height": max(len(rows) * row, row),
+            "max": top}
+
+
+def theme_trends(document: dict[str, Any], lang: str, limit: int = 12, height: int = 60,
+                 col: int = 14) -> list[dict[str, Any]]:
+    """Per theme, a column per scan stacking its automatically assessed controls' statuses
+    (oldest left); manual controls are left out, they would flatten the picture."""
+    scans = _history_scans(document, limit)
+    if not scans:
+        return []
+    titles = (document.get("catalog") or {}).get("themes", {})
+    out = []
+    for theme in THEMES:
+        if not any(sum(((s.get("per_theme") or {}).get(theme) or {}).get(k, 0)
+                           for k in _ASSESSED) for s in scans):
+            continue  # nothing in this theme was ever assessed automatically
+        cols = []
+        for i, s in enumerate(scans):
+            counts = (s.get("per_theme") or {}).get(theme) or {}
+            total = sum(counts.get(k, 0) for k in _ASSESSED) or 1
+            segs, y = [], float(height)
+            for key in _ASSESSED:
+                n = counts.get(key, 0)
+                if n:
+                    h = height * n / total
+                    y -= h
+                    segs.append({"key": key, "y": round(y, 2), "h": round(h, 2), "n": n})
+            cols.append({"x": i * col, "at": s.get("finished_at", ""), "segments": segs,
+                         "id": s.get("id", "")})
+        out.append({"id": theme, "title": pick(titles.get(theme), lang) or theme,
+                    "columns": cols, "width": len(scans) * col, "height": height,
+                    "col": col - 3})
+    return out
+
+
+def error_groups(results: list[dict[str, Any]], rules: dict[str, Any], lang: str
+                 ) -> list[dict[str, Any]]:
+    """Every ERROR result, grouped by rule and reason, with the count and a few resources."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for r in results:
+        if r["status"] == "ERROR":
+            groups[(r["rule_id"], r["message"])].append(r)
+    out = []
+    for (rid, msg), items in sorted(groups.items()):
+        out.append({"rule": rid, "title": pick(rules.get(rid, {}).get("title"), lang),
+                    "message": msg, "count": len(items),
+                    "scopes": sorted({i["scope"] for i in items}),
+                    "examples": [i["resource_id"] for i in items[:3]]})
+    return out
+
+
+def build_view(document: dict[str, Any], lang: str, static_findings: int = 300
+               ) -> dict[str, Any]:
+    results = document["results"]
+    per_rule = rule_counts(results)
+    controls = controls_view(document, lang, per_rule)
+    summary = document["summary"]
+    shown = sorted((r for r in results if r["status"] in ("FAIL", "ERROR", "WAIVED")),
+                   key=finding_order)
+    return {
+        "lang": lang,
+        "doc": document,
+        "summary": summary,
+        "controls": controls,
+        "themes": themes_view(document, controls, lang),
+        "chart": control_chart(controls),
+        "trends": theme_trends(document, lang),
+        "error_groups": error_groups(results, document.get("rules", {}), lang),
+        "static_findings": shown[:static_findings],
+        "static_total": len(shown),
+        "auto_controls": sum(1 for c in controls if c["rules"]),
+        "baseline": document.get("baseline"),
+        "waivers": document.get("waivers"),
+    }
