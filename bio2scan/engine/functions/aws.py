@@ -1,0 +1,254 @@
+"""Functions for AWS data: IAM policy documents, IAM users, credential reports, classic ELB
+negotiation policies.
+
+IAM policy documents arrive parsed (the collector turns the URL-encoded JSON into a mapping).
+``Statement``, ``Action``, ``Resource`` and ``Principal`` may each be a single value or a list;
+``_statements`` and ``_as_list`` smooth that over so each test reads like the rule it implements.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from . import function
+from .common import parse_time
+from .tls import DEFAULT_GUIDELINE, at_least, rate_settings
+
+ADMIN_POLICY_ARNS = ("arn:aws:iam::aws:policy/AdministratorAccess",
+                     "arn:aws-us-gov:iam::aws:policy/AdministratorAccess",
+                     "arn:aws-cn:iam::aws:policy/AdministratorAccess")
+
+# Condition keys that tie a statement to known callers: with one of them a Principal "*" is not
+# open to the world (source account/organisation/network, or a calling AWS service's resource).
+RESTRICTING_CONDITION_KEYS = frozenset(k.lower() for k in (
+    "aws:SourceAccount", "aws:SourceArn", "aws:SourceOwner", "aws:PrincipalOrgID",
+    "aws:PrincipalOrgPaths", "aws:PrincipalAccount", "aws:PrincipalArn", "aws:SourceVpc",
+    "aws:SourceVpce", "aws:SourceIp", "aws:SourceOrgID", "aws:SourceOrgPaths",
+    "aws:ResourceOrgID", "aws:ResourceAccount", "aws:userid", "aws:username",
+    "kms:CallerAccount", "kms:ViaService", "sts:ExternalId", "lambda:FunctionUrlAuthType",
+    "aws:CalledVia", "s3:DataAccessPointAccount", "sns:Endpoint", "token.actions.githubusercontent.com:sub"))
+
+
+def _as_list(v: Any) -> list:
+    if v is None:
+        return []
+    return list(v) if isinstance(v, (list, tuple)) else [v]
+
+
+def _statements(doc: Any) -> list[dict]:
+    if not isinstance(doc, dict):
+        return []
+    return [s for s in _as_list(doc.get("Statement")) if isinstance(s, dict)]
+
+
+def _allows(s: dict) -> bool:
+    return str(s.get("Effect", "")).lower() == "allow"
+
+
+def statement_grants_admin(s: dict) -> bool:
+    """An Allow of every action on every resource (``*`` or ``*:*`` on ``*``). ``NotAction``
+    statements are not counted: what they leave out cannot be judged without the service list."""
+    if not _allows(s) or "NotResource" in s:
+        return False
+    actions = [str(a) for a in _as_list(s.get("Action"))]
+    resources = [str(r) for r in _as_list(s.get("Resource"))]
+    return any(a in ("*", "*:*") for a in actions) and "*" in resources
+
+
+@function("policy_grants_admin")
+def policy_grants_admin(value: Any) -> bool:
+    """True when an IAM policy document has an Allow statement for ``*`` (or ``*:*``) actions on
+    ``*`` resources — full administrator rights (``{path: Document, call: policy_grants_admin}``)."""
+    return any(statement_grants_admin(s) for s in _statements(value))
+
+
+def _principal_is_everyone(principal: Any) -> bool:
+    if principal == "*":
+        return True
+    if isinstance(principal, dict):
+        for key in ("AWS", "CanonicalUser"):
+            if "*" in [str(p) for p in _as_list(principal.get(key))]:
+                return True
+    return False
+
+
+def _restricting(condition: Any) -> bool:
+    if not isinstance(condition, dict):
+        return False
+    for _op, pairs in condition.items():
+        if isinstance(pairs, dict) and any(str(k).lower() in RESTRICTING_CONDITION_KEYS
+                                           for k in pairs):
+            return True
+    return False
+
+
+def public_statements(doc: Any) -> list[dict]:
+    """Allow statements whose principal is everyone and that no restricting condition narrows."""
+    return [s for s in _statements(doc)
+            if _allows(s) and _principal_is_everyone(s.get("Principal"))
+            and not _restricting(s.get("Condition"))]
+
+
+@function("policy_is_public")
+def policy_is_public(value: Any) -> bool:
+    """True when a resource or trust policy lets anyone (Principal ``*``) act without a condition
+    on the caller's account, organisation, network or source (``aws:SourceAccount``,
+    ``aws:PrincipalOrgID``, ``aws:SourceVpce`` …) (``{path: Policy, call: policy_is_public}``)."""
+    return bool(public_statements(value))
+
+
+@function("policy_denies_insecure_transport")
+def policy_denies_insecure_transport(value: Any) -> bool:
+    """True when a resource policy denies, for every principal, requests that do not use TLS:
+    a Deny statement with ``Bool: {aws:SecureTransport: false}`` (or a minimum
+    ``s3:TlsVersion`` with NumericLessThan) (``{path: Policy, call: policy_denies_insecure_transport}``)."""
+    for s in _statements(value):
+        if str(s.get("Effect", "")).lower() != "deny" or not _principal_is_everyone(s.get("Principal")):
+            continue
+        cond = s.get("Condition")
+        if not isinstance(cond, dict):
+            continue
+        for op, pairs in cond.items():
+            if not isinstance(pairs, dict):
+                continue
+            for k, v in pairs.items():
+                vals = [str(x).lower() for x in _as_list(v)]
+                if op.lower() in ("bool", "boolifexists") and k.lower() == "aws:securetransport" \
+                        and "false" in vals:
+                    return True
+                if op.lower().startswith("numericlessthan") and k.lower() == "s3:tlsversion":
+                    return True
+    return False
+
+
+@function("policy_allows_public_action", args=("actions",))
+def policy_allows_public_action(value: Any, actions: Iterable[str] = ("*",)) -> bool:
+    """True when an unrestricted public statement allows one of ``actions`` (prefix wildcards
+    such as ``s3:Put*`` and ``*`` in the statement count)."""
+    wanted = [a.lower() for a in actions]
+    for s in public_statements(value):
+        for a in (str(x).lower() for x in _as_list(s.get("Action"))):
+            for w in wanted:
+                if a == "*" or a == w or (a.endswith("*") and w.startswith(a[:-1])) or \
+                        (w.endswith("*") and a.startswith(w[:-1])):
+                    return True
+    return False
+
+
+@function("iam_user_is_admin", kind="subject")
+def iam_user_is_admin(obj: Any, env: Any) -> Any:
+    """True when an IAM user holds administrator rights directly: the AWS managed
+    AdministratorAccess policy attached, an inline policy granting ``*`` on ``*``, or an attached
+    customer-managed policy (looked up among the ``aws.iam.policy`` resources of the same account)
+    that does so. Rights through groups are not resolved here."""
+    from ...model import Evidence
+    for i, p in enumerate(_as_list(obj.get("AttachedPolicies"))):
+        arn = p.get("PolicyArn") if isinstance(p, dict) else None
+        if arn in ADMIN_POLICY_ARNS:
+            return True, [Evidence(f"AttachedPolicies[{i}].PolicyArn", arn, "administrator policy")]
+    for name, doc in (obj.get("InlinePolicies") or {}).items():
+        if policy_grants_admin(doc):
+            return True, [Evidence(f"InlinePolicies['{name}']", "*:*", "administrator policy")]
+    attached = {p.get("PolicyArn") for p in _as_list(obj.get("AttachedPolicies")) if isinstance(p, dict)}
+    if attached and env is not None:
+        for res in env.related("aws.iam.policy"):
+            if res.data.get("Arn") in attached and policy_grants_admin(res.data.get("Document")):
+                return True, [Evidence("AttachedPolicies", res.data.get("Arn"), "administrator policy")]
+    return False, [Evidence("AttachedPolicies", [p.get("PolicyName") for p in _as_list(
+        obj.get("AttachedPolicies")) if isinstance(p, dict)], "administrator policy")]
+
+
+_NEVER = ("n/a", "no_information", "not_supported", "")
+
+
+def _last_use(row: dict, *keys: str) -> Any:
+    for k in keys:
+        v = row.get(k)
+        if v is not None and str(v).lower() not in _NEVER:
+            return parse_time(v)
+    return None
+
+
+@function("iam_user_stale_credentials", kind="subject", args=("days",))
+def iam_user_stale_credentials(obj: Any, env: Any, days: float = 45) -> Any:
+    """True when an IAM user has an enabled credential (console password or active access key)
+    that has not been used for more than ``days`` days — or never, when it is older than that.
+    Reads the credential report row (``CredentialReport``) and falls back on ``PasswordLastUsed``
+    and ``AccessKeys[].LastUsed``."""
+    from ...model import Evidence
+    limit = days * 86400
+    stale: list[Evidence] = []
+    now = env.now
+    row = obj.get("CredentialReport") or {}
+    created = parse_time(obj.get("CreateDate"))
+    if obj.get("LoginProfile") or str(row.get("password_enabled", "")).lower() == "true":
+        used = _last_use(row, "password_last_used") or parse_time(obj.get("PasswordLastUsed"))
+        since = used or parse_time((obj.get("LoginProfile") or {}).get("CreateDate")) or created
+        if since is not None and (now - since).total_seconds() > limit:
+            stale.append(Evidence("PasswordLastUsed", used.isoformat() if used else "never",
+                                  f"used within {days} days"))
+    for i, key in enumerate(_as_list(obj.get("AccessKeys"))):
+        if not isinstance(key, dict) or key.get("Status") != "Active":
+            continue
+        used = parse_time((key.get("LastUsed") or {}).get("LastUsedDate"))
+        since = used or parse_time(key.get("CreateDate"))
+        if since is not None and (now - since).total_seconds() > limit:
+            stale.append(Evidence(f"AccessKeys[{i}].LastUsed.LastUsedDate",
+                                  used.isoformat() if used else "never", f"used within {days} days"))
+    if stale:
+        return True, stale
+    return False, [Evidence("CredentialReport", "recent or none", f"used within {days} days")]
+
+
+@function("root_used_within_days", kind="subject", args=("days",))
+def root_used_within_days(obj: Any, env: Any, days: float = 90) -> Any:
+    """True when the root user's password or access keys were used within the last ``days``
+    days, according to the credential report row in ``RootUser``."""
+    from ...model import Evidence
+    row = obj.get("RootUser") or {}
+    for key in ("password_last_used", "access_key_1_last_used_date", "access_key_2_last_used_date"):
+        t = _last_use(row, key)
+        if t is not None and (env.now - t).total_seconds() < days * 86400:
+            return True, [Evidence(f"RootUser.{key}", row.get(key), f"not used within {days} days")]
+    return False, [Evidence("RootUser.password_last_used", row.get("password_last_used"),
+                            f"not used within {days} days")]
+
+
+def classic_negotiation(policy: dict) -> tuple[list[str], list[str]]:
+    """Enabled protocols and ciphers of a classic ELB ``SSLNegotiationPolicyType`` policy."""
+    protocols, ciphers = [], []
+    for attr in _as_list(policy.get("PolicyAttributeDescriptions")):
+        if not isinstance(attr, dict) or str(attr.get("AttributeValue")).lower() != "true":
+            continue
+        name = str(attr.get("AttributeName", ""))
+        if name.startswith("Protocol-"):
+            protocols.append(name[len("Protocol-"):])
+        elif name in ("Server-Defined-Cipher-Order",) or name.startswith("Reference-"):
+            continue
+        else:
+            ciphers.append(name)
+    return protocols, ciphers
+
+
+@function("elb_classic_tls_at_least", kind="subject", args=("level", "guideline"))
+def elb_classic_tls_at_least(obj: Any, env: Any, level: str = "voldoende",
+                             guideline: str = DEFAULT_GUIDELINE) -> Any:
+    """True when every SSL negotiation policy used by an HTTPS/SSL listener of a classic load
+    balancer enables only protocols and ciphers rated at least ``level`` (NCSC TLS guideline)."""
+    from ...model import Evidence
+    used = set()
+    for ld in _as_list(obj.get("ListenerDescriptions")):
+        listener = (ld or {}).get("Listener") or {}
+        if str(listener.get("Protocol", "")).upper() in ("HTTPS", "SSL"):
+            used.update(_as_list(ld.get("PolicyNames")))
+    bad, seen = [], []
+    for i, pol in enumerate(_as_list(obj.get("Policies"))):
+        if not isinstance(pol, dict) or pol.get("PolicyName") not in used:
+            continue
+        protocols, ciphers = classic_negotiation(pol)
+        rating = rate_settings(protocols, ciphers, guideline)
+        ev = Evidence(f"Policies[{i}]", pol.get("PolicyName"), f"rated at least {level}: {rating}")
+        (seen if at_least(rating, level) else bad).append(ev)
+    if bad:
+        return False, bad
+    return True, seen or [Evidence("ListenerDescriptions", "no HTTPS/SSL listener", level)]
