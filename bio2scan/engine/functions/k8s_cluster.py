@@ -1,0 +1,266 @@
+"""Functions for cluster-wide Kubernetes rules: what one object cannot say about itself.
+
+A namespace is only isolated if *another* object (a NetworkPolicy) selects all its pods; a
+workload only survives a node drain if *a* PodDisruptionBudget selects it; a ClusterRole's power
+is spread over a list of rules with wildcards. These functions look across objects (through
+``env.related``) or across rule lists, and report the object and path that decided.
+
+When the related kind could not be collected in that namespace, they raise
+``RelatedIncomplete``: the engine turns that into ERROR — a namespace whose NetworkPolicies the
+scanner was not allowed to read is not "without a default deny".
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable
+
+from . import function
+from ...model import Evidence
+
+CERT = "x-bio2scan.certificate"
+
+
+class RelatedIncomplete(RuntimeError):
+    """A related kind was not (fully) collected, so absence proves nothing."""
+
+
+def _ns_name(env: Any) -> str | None:
+    """The namespace a subject belongs to (a Namespace object: its own name)."""
+    r = env.resource
+    if r is None:
+        return None
+    if r.type == "k8s.core.namespace":
+        return r.name
+    return r.namespace
+
+
+def _related_in_namespace(env: Any, rtype: str) -> list[Any]:
+    ns = _ns_name(env)
+    missing = [e for e in env.collection_errors(rtype) if e.namespace in (None, ns)]
+    if missing:
+        e = missing[0]
+        raise RelatedIncomplete(f"{rtype} not collected in {ns or 'the cluster'} "
+                                f"({e.code}): {e.reason}")
+    return env.related(rtype, namespace=ns) if ns else []
+
+
+# --- selectors ------------------------------------------------------------------------------
+
+def selector_matches(selector: Any, labels: dict[str, Any] | None) -> bool:
+    """A ``LabelSelector`` (matchLabels and matchExpressions: In, NotIn, Exists, DoesNotExist)
+    against labels. An empty selector matches everything; an absent one (None) nothing."""
+    if selector is None:
+        return False
+    labels = labels or {}
+    for k, v in (selector.get("matchLabels") or {}).items():
+        if labels.get(k) != v:
+            return False
+    for ex in selector.get("matchExpressions") or ():
+        key, op, values = ex.get("key"), ex.get("operator"), ex.get("values") or []
+        if op == "In" and labels.get(key) not in values:
+            return False
+        if op == "NotIn" and key in labels and labels[key] in values:
+            return False
+        if op == "Exists" and key not in labels:
+            return False
+        if op == "DoesNotExist" and key in labels:
+            return False
+    return True
+
+
+def _selects_all(selector: Any) -> bool:
+    return isinstance(selector, dict) and not selector.get("matchLabels") \
+        and not selector.get("matchExpressions")
+
+
+def _denies(policy: dict[str, Any], direction: str) -> bool:
+    """The policy selects every pod and allows nothing in ``direction`` (Ingress/Egress)."""
+    spec = policy.get("spec") or {}
+    if not _selects_all(spec.get("podSelector")):
+        return False
+    types = spec.get("policyTypes")
+    if types is None:  # the API's default: Ingress, plus Egress when egress rules exist
+        types = ["Ingress"] + (["Egress"] if spec.get("egress") else [])
+    key = "ingress" if direction == "Ingress" else "egress"
+    return direction in types and not spec.get(key)
+
+
+@function("k8s_namespace_default_deny", kind="subject", args=("directions",))
+def namespace_default_deny(obj: Any, env: Any, directions: Iterable[str] = ("Ingress",)) -> Any:
+    """True when, for each of ``directions`` (Ingress, Egress), a NetworkPolicy in the
+    Namespace selects every pod (``podSelector: {}``) and allows no traffic that way
+    (``{call: k8s_namespace_default_deny, args: {directions: [Ingress]}}``)."""
+    policies = _related_in_namespace(env, "k8s.networking.networkpolicy")
+    missing = [d for d in directions if not any(_denies(p.data, d) for p in policies)]
+    names = [p.name for p in policies]
+    if missing:
+        return False, [Evidence("networkpolicies", names,
+                                f"a default-deny policy for {', '.join(missing)}")]
+    return True, [Evidence("networkpolicies", names, "a default-deny policy")]
+
+
+@function("k8s_namespace_has", kind="subject", args=("type",))
+def namespace_has(obj: Any, env: Any, type: str) -> Any:
+    """True when at least one object of ``type`` (e.g. ``k8s.core.resourcequota``) lives in
+    the subject's namespace (``{call: k8s_namespace_has, args: {type: k8s.core.limitrange}}``)."""
+    found = [r.name for r in _related_in_namespace(env, type)]
+    return bool(found), [Evidence(type.rsplit(".", 1)[-1], found, f"at least one {type}")]
+
+
+@function("k8s_workload_has_pdb", kind="subject")
+def workload_has_pdb(obj: Any, env: Any) -> Any:
+    """True when a PodDisruptionBudget in the workload's namespace selects the labels of its
+    pod template (``spec.template.metadata.labels``)."""
+    template = (obj.get("spec") or {}).get("template") or {}
+    labels = (template.get("metadata") or {}).get("labels") or {}
+    pdbs = _related_in_namespace(env, "k8s.policy.poddisruptionbudget")
+    hits = [p.name for p in pdbs if labels and
+            selector_matches((p.data.get("spec") or {}).get("selector"), labels)]
+    return bool(hits), [Evidence("spec.template.metadata.labels", labels,
+                                 f"selected by a PodDisruptionBudget (found: {hits or 'none'})")]
+
+
+# --- RBAC -----------------------------------------------------------------------------------
+
+def _hit(granted: Any, wanted: Iterable[str]) -> list[str]:
+    granted = [g for g in granted or () if isinstance(g, str)]
+    if "*" in granted:
+        return ["*"]
+    return [w for w in wanted if w in granted]
+
+
+@function("k8s_rbac_grants", kind="subject", args=("verbs", "resources", "api_groups"))
+def rbac_grants(obj: Any, env: Any, verbs: list[str], resources: list[str],
+                api_groups: list[str] | None = None) -> Any:
+    """True when a rule of the Role/ClusterRole grants any of ``verbs`` on any of
+    ``resources`` (``pods/exec`` style subresources allowed) in any of ``api_groups`` (default:
+    the core group ``""``); ``*`` in the role counts as everything. The evidence names the rule
+    (``{call: k8s_rbac_grants, args: {verbs: [get, list], resources: [secrets]}}``)."""
+    groups = [""] if api_groups is None else list(api_groups)
+    ev = []
+    for i, rule in enumerate(obj.get("rules") or ()):
+        if not isinstance(rule, dict) or rule.get("nonResourceURLs"):
+            continue
+        g = _hit(rule.get("apiGroups"), groups)
+        v = _hit(rule.get("verbs"), verbs)
+        res = _hit(rule.get("resources"), resources)
+        if g and v and res:
+            ev.append(Evidence(f"rules[{i}]", {"verbs": rule.get("verbs"),
+                                                "resources": rule.get("resources")},
+                               f"no {'/'.join(verbs)} on {', '.join(resources)}"))
+    return bool(ev), ev
+
+
+# --- certificates ---------------------------------------------------------------------------
+
+_RATING = {"onvoldoende": 0, "uitfaseren": 1, "voldoende": 2, "goed": 3}
+_GOOD_CURVES = {"secp256r1", "secp384r1", "secp521r1", "brainpoolp256r1", "brainpoolp384r1",
+                "brainpoolp512r1", "ed25519", "ed448", "x25519", "x448"}
+
+
+def key_rating(key_type: Any, size: Any, curve: Any = None) -> str:
+    """The NCSC TLS guideline (2025) rating of a certificate key: RSA ≥ 3072 bits *goed*,
+    2048 *uitfaseren*, less *onvoldoende*; EC on P-256/384/521, brainpool or Ed25519/Ed448
+    *goed*, P-224 *uitfaseren*, others *onvoldoende*; DSA and unknown keys *onvoldoende*."""
+    if key_type == "RSA" and isinstance(size, int):
+        return "goed" if size >= 3072 else "uitfaseren" if size >= 2048 else "onvoldoende"
+    if key_type in ("EC", "Ed25519", "Ed448"):
+        c = str(curve or "").lower()
+        return "goed" if c in _GOOD_CURVES else "uitfaseren" if c == "secp224r1" else "onvoldoende"
+    return "onvoldoende"
+
+
+def _certificate(obj: Any) -> dict[str, Any]:
+    info = (obj.get("x-bio2scan") or {}).get("certificate")
+    if not isinstance(info, dict):
+        raise RelatedIncomplete("no certificate facts: tls.crt was absent or not readable")
+    if info.get("error"):
+        raise RelatedIncomplete(f"certificate not readable: {info['error']}")
+    return info
+
+
+@function("k8s_certificate_key_rating", kind="subject", args=("minimum",))
+def certificate_key_rating(obj: Any, env: Any, minimum: str = "voldoende") -> Any:
+    """True when the TLS Secret's certificate key rates at least ``minimum`` (goed, voldoende,
+    uitfaseren) under the NCSC TLS guidelines; see ``key_rating``. Key material is never read:
+    only the type and size the collector recorded."""
+    if minimum not in _RATING:
+        raise ValueError(f"minimum must be one of {', '.join(_RATING)}")
+    info = _certificate(obj)
+    rating = key_rating(info.get("keyType"), info.get("keySize"), info.get("curve"))
+    shown = f"{info.get('keyType')} {info.get('curve') or info.get('keySize')} ({rating})"
+    return _RATING[rating] >= _RATING[minimum], [Evidence(f"{CERT}.keySize", shown,
+                                                          f"NCSC rating {minimum} or better")]
+
+
+@function("k8s_certificate_valid_for", kind="subject", args=("days",))
+def certificate_valid_for(obj: Any, env: Any, days: float) -> Any:
+    """True when the TLS Secret's certificate stays valid for more than ``days`` after the
+    evaluation time."""
+    from .common import parse_time
+    info = _certificate(obj)
+    not_after = parse_time(info.get("notAfter"))
+    if not_after is None:
+        raise RelatedIncomplete("certificate has no readable notAfter")
+    left = (not_after - env.now).total_seconds() / 86400
+    return left > days, [Evidence(f"{CERT}.notAfter", info.get("notAfter"),
+                                  f"valid for more than {days} days ({left:.0f} left)")]
+
+
+# --- versions and ingress -------------------------------------------------------------------
+
+_MINOR = re.compile(r"\d+")
+
+
+@function("k8s_version_at_least", kind="subject", args=("minimum",))
+def version_at_least(obj: Any, env: Any, minimum: str) -> Any:
+    """True when the API server's ``major.minor`` (``/version``; ``minor`` may read ``30+``)
+    is at least ``minimum`` (``"1.33"``)."""
+    try:
+        want = tuple(int(x) for x in str(minimum).split(".")[:2])
+        major = int(_MINOR.search(str(obj.get("major")))[0])  # type: ignore[index]
+        minor = int(_MINOR.search(str(obj.get("minor")))[0])  # type: ignore[index]
+    except (TypeError, ValueError):
+        raise RelatedIncomplete(f"cannot read the version: {obj.get('gitVersion')!r}") from None
+    return (major, minor) >= want, [Evidence("gitVersion", obj.get("gitVersion"),
+                                             f"{minimum} or newer")]
+
+
+def _host_covered(host: str, tls_hosts: list[str]) -> bool:
+    for t in tls_hosts:
+        if t == host or (t.startswith("*.") and host.count(".") == t.count(".")
+                         and host.endswith(t[1:])):
+            return True
+    return False
+
+
+@function("k8s_ingress_tls_covers_hosts", kind="subject")
+def ingress_tls_covers_hosts(obj: Any, env: Any) -> Any:
+    """True when the Ingress has a ``tls`` section and every host of its rules is listed in
+    one (``*.example.nl`` covers one label); a tls entry without hosts covers all."""
+    spec = obj.get("spec") or {}
+    tls = [t for t in spec.get("tls") or () if isinstance(t, dict)]
+    if not tls:
+        return False, [Evidence("spec.tls", None, "a tls section")]
+    if any(not t.get("hosts") for t in tls):
+        return True, [Evidence("spec.tls", "hosts omitted", "covers every host")]
+    tls_hosts = [h for t in tls for h in t.get("hosts") or ()]
+    hosts = [r.get("host") for r in spec.get("rules") or () if isinstance(r, dict)]
+    bare = [h for h in hosts if h and not _host_covered(h, tls_hosts)]
+    if None in hosts:
+        bare.append("(rule without host)")
+    return not bare, [Evidence("spec.rules[*].host", bare or hosts,
+                               f"covered by spec.tls hosts {tls_hosts}")]
+
+
+
+@function("k8s_label_in", kind="subject", args=("label", "values"))
+def label_in(obj: Any, env: Any, label: str, values: list[Any]) -> Any:
+    """True when the object's label ``label`` has one of ``values`` (the label key comes from a
+    parameter, which a path cannot: ``{call: k8s_label_in, args: {label: {param: critical_label},
+    values: [true]}}``)."""
+    labels = (obj.get("metadata") or {}).get("labels") or {}
+    value = labels.get(label)
+    return value in [str(v) for v in values], [Evidence(f"metadata.labels['{label}']", value,
+                                                        f"one of {list(values)}")]
