@@ -67,6 +67,9 @@ def output_options(f: Callable) -> Callable:
                      help="Where reports are written [default: ./bio2scan-report]."),
         click.option("--lang", type=click.Choice(["en", "nl"]), default=None,
                      help="Language of reports and summary [default: en]."),
+        click.option("--evidence-dir", type=click.Path(file_okay=False), default=None,
+                     help="Also write an evidence pack here: inventory, results, reports and "
+                          "SHA256SUMS (check it with `bio2scan verify DIR`)."),
         click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors."),
         click.option("--debug", is_flag=True, help="Show tracebacks."),
     ]
@@ -114,6 +117,7 @@ class Settings:
         self.fail_on_error = kw.get("fail_on_error") or bool(c.get("fail_on_error"))
         self.formats = _split(kw.get("formats")) or _split(_listify(c.get("format"))) or ["json"]
         self.output_dir = kw.get("output_dir") or c.get("output_dir") or "bio2scan-report"
+        self.evidence_dir = kw.get("evidence_dir")
         rules_dirs = list(kw.get("rules_dir") or ()) + _listify(c.get("rules_dir"))
         self.all_rules = api.load_rules(rules_dirs)
         self.rules = api.select_rules(
@@ -134,12 +138,15 @@ def _listify(v: Any) -> list[str]:
     return [str(x) for x in v] if isinstance(v, list) else [str(v)]
 
 
-def _finish(settings: Settings, doc: dict[str, Any], inventory: Any = None) -> None:
+def _finish(settings: Settings, doc: dict[str, Any], inventory: Any = None,
+            inventory_files: tuple[str, ...] = ()) -> None:
     out = Path(settings.output_dir)
     doc = settings.pipeline.after(doc, settings.quiet)
     written = api.render(doc, settings.formats, out, lang=settings.lang)
     if inventory is not None:
         api.save_inventory(out / "inventory.json.gz", inventory)
+    if settings.evidence_dir:
+        _evidence_pack(settings, doc, inventory, inventory_files)
     if not settings.quiet:
         from .render.terminal import summary
         color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
@@ -147,6 +154,18 @@ def _finish(settings: Settings, doc: dict[str, Any], inventory: Any = None) -> N
         for fmt, path in written.items():
             click.echo(f"{fmt}: {path}")
     sys.exit(settings.pipeline.exit_code(doc, settings.fail_on, settings.fail_on_error))
+
+
+def _evidence_pack(settings: Settings, doc: dict[str, Any], inventory: Any,
+                   inventory_files: tuple[str, ...]) -> None:
+    """The evidence pack: every report format plus json/html, the inventory, SHA256SUMS."""
+    from .evidence import write_pack
+    formats = list(dict.fromkeys(["json", "html", *api.parse_formats(settings.formats)]))
+    digest = write_pack(settings.evidence_dir, doc,
+                        lambda d, out: api.render(d, formats, out, lang=settings.lang),
+                        inventory=inventory, inventory_files=inventory_files)
+    if not settings.quiet:
+        click.echo(f"evidence pack: {settings.evidence_dir} (SHA256SUMS sha256 {digest})")
 
 
 # --- progress --------------------------------------------------------------------------------
@@ -311,7 +330,11 @@ def evaluate(inventories: tuple[str, ...], **kw: Any) -> None:
     sha = sha256_file(inventories[0]) if len(inventories) == 1 and inventories[0] != "-" else None
     doc = api.assess(invs, s.rules, overrides=s.overrides, lang=s.lang, inventory_sha256=sha,
                      **s.pipeline.assess_kwargs())
-    _finish(s, doc)
+    if len(inventories) == 1 and inventories[0] != "-":
+        _finish(s, doc, inventory_files=inventories)
+    else:  # several (or piped) inventories: the pack holds them merged
+        from .model import Inventory
+        _finish(s, doc, Inventory.merge(invs) if s.evidence_dir else None)
 
 
 @main.command(context_settings=CONTEXT)
@@ -351,6 +374,32 @@ def report(results: str, formats: tuple[str, ...], output_dir: str, lang: str,
     api.validate_results(doc, results)
     for fmt, path in api.render(doc, _split(formats), output_dir, lang=lang).items():
         click.echo(f"{fmt}: {path}")
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("directory", type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+@click.option("--debug", is_flag=True)
+def verify(directory: str, as_json: bool, debug: bool) -> None:
+    """Check an evidence pack: exit 0 intact, 1 a file changed, went missing or was added,
+    2 not an evidence pack."""
+    from .evidence import to_json, verify as _verify
+    v = _verify(directory)
+    if as_json:
+        click.echo(to_json(v))
+    else:
+        for name in v.changed:
+            click.echo(f"CHANGED     {name}")
+        for name in v.missing:
+            click.echo(f"MISSING     {name}")
+        for name in v.unexpected:
+            click.echo(f"UNEXPECTED  {name}")
+        for p in v.problems:
+            click.echo(f"PROBLEM     {p}")
+        facts = ", ".join(f"{k} {val}" for k, val in v.facts.items())
+        click.echo(f"{'intact' if v.ok else 'NOT INTACT'}: {directory} — {len(v.checked)} "
+                   f"file(s) verified; {facts}")
+    sys.exit(0 if v.ok else 1)
 
 
 from . import cli_info  # noqa: E402  (the information commands: controls, rules, plugins …)
