@@ -252,3 +252,28 @@ def elb_classic_tls_at_least(obj: Any, env: Any, level: str = "voldoende",
     if bad:
         return False, bad
     return True, seen or [Evidence("ListenerDescriptions", "no HTTPS/SSL listener", level)]
+
+
+def _resource_tags(obj: Any, env: Any) -> dict[str, str]:
+    """Tags of the resource under evaluation: the ``tags`` the collector set on the resource,
+    else the provider's own ``Tags``/``TagList`` list (``[{Key, Value}]``) or mapping."""
+    res = getattr(env, "resource", None)
+    if res is not None and res.tags:
+        return {str(k): str(v) for k, v in res.tags.items()}
+    raw = obj.get("Tags") or obj.get("TagList") or obj.get("tags") or {}
+    if isinstance(raw, dict):
+        return {str(k): str(v) for k, v in raw.items()}
+    return {str(t.get("Key")): str(t.get("Value")) for t in _as_list(raw) if isinstance(t, dict)}
+
+
+@function("has_tag", kind="subject", args=("key", "values"))
+def has_tag(obj: Any, env: Any, key: str, values: Iterable[str] = ()) -> Any:
+    """True when the resource carries tag ``key`` (case-insensitive) with one of ``values``
+    (case-insensitive; an empty list accepts any value)
+    (``{call: has_tag, args: {key: env, values: [production, prod]}}``)."""
+    from ...model import Evidence
+    tags = {k.lower(): v for k, v in _resource_tags(obj, env).items()}
+    value = tags.get(str(key).lower())
+    wanted = [str(v).lower() for v in values]
+    ok = value is not None and (not wanted or value.lower() in wanted)
+    return ok, [Evidence(f"tags.{key}", value, f"one of {list(values)}" if wanted else "present")]
