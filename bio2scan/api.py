@@ -267,9 +267,11 @@ def load_waivers(path: str | Path) -> WaiverSet:
         data, lines = load_with_lines(text)
     except YamlSyntaxError as exc:
         raise WaiverError(f"YAML syntax error: {exc}", file=str(path), line=exc.line) from None
-    except ValueError as exc:  # YAML read a date-like value that is no date (2026-13-01)
-        raise WaiverError(f"invalid value: {exc} (dates are YYYY-MM-DD)",
-                          file=str(path)) from None
+    except ValueError as exc:  # YAML read a date-like value that is no date (2026-02-30)
+        from .waivers import bad_date_line
+        line, value = bad_date_line(text) or (None, "")
+        raise WaiverError(f"{value!r} is not a calendar date ({exc})" if line else
+                          f"invalid value: {exc}", file=str(path), line=line) from None
     return parse(data, lines, str(path))
 
 

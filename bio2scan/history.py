@@ -127,11 +127,11 @@ class History:
                  int(bool(doc["summary"]["complete"])),
                  json.dumps(doc["summary"], sort_keys=True))).fetchone()
             scan_id = int(row[0])
-            self.conn.executemany(self._sql(
+            self.conn.cursor().executemany(self._sql(
                 "INSERT INTO scan_controls (scan_id, control_id, theme, status) "
                 "VALUES (?, ?, ?, ?)"),
                 [(scan_id, c["id"], c["theme"], c["status"]) for c in doc["controls"]])
-            self.conn.executemany(self._sql(
+            self.conn.cursor().executemany(self._sql(
                 "INSERT INTO scan_results (scan_id, finding_id, rule_id, resource_id, "
                 "resource_type, scope, status, severity, waiver_id) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"),

@@ -29,7 +29,7 @@ Why these choices:
   scan, and by ``bio2scan waivers check`` against every installed rule. Globs are not an escape:
   narrow the patterns or declare ``kind: not-applicable``.
 * **Expired** waivers stop applying and are listed; active waivers that cover a rule of the
-  scan but waived nothing are listed as **stale** (the finding was fixed or the pattern is
+  scan but match no FAIL are listed as **stale** (the finding was fixed or the pattern is
   wrong); waivers expiring within ``soon_days`` are listed as **expiring soon**.
 """
 
@@ -39,6 +39,7 @@ import datetime as _dt
 import fnmatch
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Sequence
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jsonschema
 
@@ -55,19 +56,19 @@ Lines = Mapping[tuple[Any, ...], int]
 def end_of_day(day: _dt.date) -> _dt.datetime:
     """The UTC instant at which a waiver expiring on ``day`` stops applying: the next
     midnight in Europe/Amsterdam."""
-    nxt = day + _dt.timedelta(days=1)
     try:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-        try:
-            local = _dt.datetime(nxt.year, nxt.month, nxt.day, tzinfo=ZoneInfo(TIMEZONE))
-            return local.astimezone(_dt.timezone.utc)
-        except ZoneInfoNotFoundError:
-            pass
-    except ImportError:  # pragma: no cover
-        pass
-    # No tz database (slim container images): the EU rule, in force since 1996 — summer
-    # time from the last Sunday of March to the last Sunday of October, switching at 01:00 UTC,
-    # so at local midnight the date alone decides the offset.
+        tz = ZoneInfo(TIMEZONE)
+    except ZoneInfoNotFoundError:
+        return eu_end_of_day(day)
+    nxt = day + _dt.timedelta(days=1)
+    return _dt.datetime(nxt.year, nxt.month, nxt.day, tzinfo=tz).astimezone(_dt.timezone.utc)
+
+
+def eu_end_of_day(day: _dt.date) -> _dt.datetime:
+    """``end_of_day`` without a tz database (slim container images): the EU rule, in force
+    since 1996 — summer time from the last Sunday of March to the last Sunday of October,
+    switching at 01:00 UTC, so at local midnight the date alone decides the offset."""
+    nxt = day + _dt.timedelta(days=1)
     offset = 2 if _last_sunday(nxt.year, 3) < nxt <= _last_sunday(nxt.year, 10) else 1
     return (_dt.datetime(nxt.year, nxt.month, nxt.day, tzinfo=_dt.timezone.utc)
             - _dt.timedelta(hours=offset))
@@ -191,6 +192,20 @@ def _tuple(v: Any) -> tuple[str, ...]:
     return (v,) if isinstance(v, str) else tuple(v)
 
 
+def bad_date_line(text: str) -> tuple[int, str] | None:
+    """Line and value of the first ``key: YYYY-MM-DD`` that is no calendar date. YAML itself
+    fails on those (2026-02-30) before any line is known; this finds it for the message."""
+    import re
+    for n, line in enumerate(text.splitlines(), 1):
+        m = re.match(r"^[\s-]*[\w-]+:\s*(\d{4}-\d{1,2}-\d{1,2})\s*(#.*)?$", line)
+        if m:
+            try:
+                _dt.date(*(int(x) for x in m.group(1).split("-")))
+            except ValueError:
+                return n, m.group(1)
+    return None
+
+
 def parse(data: Any, lines: Lines, file: str) -> WaiverSet:
     """Validate a loaded waivers file; every error names file, line and field."""
     if data is None:
@@ -208,6 +223,7 @@ def parse(data: Any, lines: Lines, file: str) -> WaiverSet:
                 message = f"'{missing[0]}' is required"
         elif err.validator == "oneOf" and isinstance(err.instance, dict) and \
                 "rules" not in err.instance and "rule" not in err.instance:
+            path.append("rules")
             message = "'rules' is required (rule ids or glob patterns)"
         elif err.validator == "oneOf" and isinstance(err.instance, dict) and \
                 "rules" in err.instance and "rule" in err.instance:
@@ -251,19 +267,21 @@ def apply(results: Sequence[Result], waivers: WaiverSet, rules: Mapping[str, Rul
     Returns the new results and the ``waivers`` section of the results document."""
     waivers.check_rules(rules)
     active = [w for w in waivers.waivers if w.active(now)]
-    used: dict[str, int] = {w.id: 0 for w in active}
+    matched: set[str] = set()
+    applied = 0
     out: list[Result] = []
     for r in results:
         if r.status is Status.FAIL and active:
             tags = tags_of(r)
-            for w in active:
-                if w.matches(r, tags):
-                    r = r._replace(status=Status.WAIVED, waiver=w.to_dict())
-                    used[w.id] += 1
-                    break
+            hits = [w for w in active if w.matches(r, tags)]
+            if hits:
+                matched.update(w.id for w in hits)
+                r = r._replace(status=Status.WAIVED, waiver=hits[0].to_dict())
+                applied += 1
         out.append(r)
-    stale = [w for w in active if not used[w.id] and any(w.covers_rule(rid) for rid in rules)]
-    section = {"file": waivers.file, "applied": sum(used.values()),
+    stale = [w for w in active
+             if w.id not in matched and any(w.covers_rule(rid) for rid in rules)]
+    section = {"file": waivers.file, "applied": applied,
                "expired": [w.listing() for w in waivers.expired(now)],
                "stale": [w.listing() for w in stale],
                "expiring_soon": [w.listing() for w in waivers.expiring(now, soon_days)]}

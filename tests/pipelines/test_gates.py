@@ -1,0 +1,111 @@
+"""The CI gate end to end through the real CLI: every exit code, ``--fail-on-new`` with a
+baseline, ``--min-compliance``, and finding ids that stay the same across runs."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+from pipeline_support import RULE, cli, estate, pod, results, write
+
+
+def test_exit_codes(tmp_path):
+    d = estate(tmp_path)
+    out = tmp_path / "out"
+    base = ("scan", "manifests", str(d), "--rules", RULE, "-q", "-o", str(out))
+    r = cli(*base)
+    assert r.returncode == 1, r.stderr                     # critical FAILs, default high
+    assert results(out)["summary"]["results"]["FAIL"] == 4
+    assert cli(*base, "--fail-on", "none").returncode == 0
+    # nothing at or above the threshold: a clean estate fails on nothing
+    clean = tmp_path / "clean"
+    write(clean / "p.yaml", pod("ok", "ns", False))
+    assert cli("scan", "manifests", str(clean), "--rules", RULE, "-q", "-o", str(out),
+               "--fail-on", "low").returncode == 0
+    # 2: usage and input errors, one line on stderr
+    r = cli(*base, "--waivers", str(tmp_path / "missing.yaml"))
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "missing.yaml" in r.stderr
+    r = cli(*base, "--fail-on-new")
+    assert r.returncode == 2 and "--baseline" in r.stderr
+    r = cli(*base, "--now", "yesterday")
+    assert r.returncode == 2 and "ISO 8601" in r.stderr
+
+
+def test_incomplete_scan_exits_3_with_fail_on_error(tmp_path):
+    d = estate(tmp_path)
+    inv = tmp_path / "inv.json.gz"
+    assert cli("collect", "manifests", str(d), "-o", str(inv), "-q").returncode == 0
+    doc = json.loads(gzip.decompress(inv.read_bytes()))
+    doc["errors"].append({"provider": "k8s", "resource_type": "k8s.core.pod", "scope": "manifests",
+                          "namespace": "ns1", "code": "AccessDenied", "reason": "forbidden"})
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(doc))
+    out = tmp_path / "out"
+    args = ("evaluate", str(broken), "--rules", RULE, "-q", "-o", str(out))
+    assert cli(*args, "--fail-on-error").returncode == 3   # precedes the findings (1)
+    assert cli(*args).returncode == 1
+    assert cli(*args, "--fail-on", "none").returncode == 0
+    res = results(out)
+    assert res["summary"]["complete"] is False
+    assert [r["resource_id"] for r in res["results"] if r["status"] == "ERROR"] \
+        == ["manifests/ns1:k8s.core.pod"]
+
+
+def test_finding_ids_are_stable_and_baseline_marks_changes(tmp_path):
+    d = estate(tmp_path)
+    a, b = tmp_path / "a", tmp_path / "b"
+    common = ("--rules", RULE, "-q", "--fail-on", "none")
+    assert cli("scan", "manifests", str(d), *common, "-o", str(a)).returncode == 0
+    assert cli("scan", "manifests", str(d), *common, "-o", str(b),
+               "--now", "2027-01-01T00:00:00Z").returncode == 0
+    ids_a = [(r["finding_id"], r["status"]) for r in results(a)["results"]]
+    ids_b = [(r["finding_id"], r["status"]) for r in results(b)["results"]]
+    assert ids_a == ids_b and len({i for i, _ in ids_a}) == 12
+
+    # the same estate against itself: nothing new, --fail-on-new passes although FAILs remain
+    r = cli("scan", "manifests", str(d), "--rules", RULE, "-q", "-o", str(b),
+            "--baseline", str(a / "results.json"), "--fail-on-new")
+    assert r.returncode == 0, r.stderr
+    doc = results(b)
+    assert doc["baseline"]["counts"] == {"new": 0, "unchanged": 4, "resolved": 0}
+    assert {r["change"] for r in doc["results"]} == {"unchanged"}
+
+    # fix pod00, break pod01, add pod99 (privileged): two new FAILs, one resolved
+    (d / "pod00.yaml").write_text(pod("pod00", "ns0", False))
+    (d / "pod01.yaml").write_text(pod("pod01", "ns1", True))
+    (d / "pod99.yaml").write_text(pod("pod99", "ns2", True))
+    r = cli("scan", "manifests", str(d), "--rules", RULE, "-q", "-o", str(b),
+            "--baseline", str(a / "results.json"), "--fail-on-new")
+    assert r.returncode == 1
+    doc = results(b)
+    assert doc["baseline"]["counts"] == {"new": 2, "unchanged": 3, "resolved": 1}
+    assert doc["baseline"]["file"] == str(a / "results.json")
+    assert doc["baseline"]["generated_at"] == results(a)["scan"]["finished_at"]
+    assert [x["resource_id"] for x in doc["baseline"]["resolved"]] == ["ns0/Pod/pod00"]
+    assert doc["baseline"]["resolved"][0]["change"] == "resolved"
+    change = {r["resource_id"]: (r["status"], r["change"]) for r in doc["results"]}
+    assert change["ns1/Pod/pod01"] == ("FAIL", "new")
+    assert change["ns2/Pod/pod99"] == ("FAIL", "new")
+    assert change["ns0/Pod/pod00"] == ("PASS", "unchanged")
+    assert change["ns0/Pod/pod03"] == ("FAIL", "unchanged")
+    # new FAILs are critical: below the threshold they do not fail the gate
+    r = cli("scan", "manifests", str(d), "--rules", RULE, "-q", "-o", str(b),
+            "--baseline", str(a / "results.json"), "--fail-on-new", "--fail-on", "critical")
+    assert r.returncode == 1
+    # a baseline that is not a results document is an input error
+    r = cli("scan", "manifests", str(d), "--rules", RULE, "-q", "-o", str(b),
+            "--baseline", str(d / "pod00.yaml"))
+    assert r.returncode == 2 and "pod00.yaml" in r.stderr
+
+
+def test_min_compliance(tmp_path):
+    clean = tmp_path / "clean"
+    write(clean / "p.yaml", pod("ok", "ns", False))
+    args = ("scan", "manifests", str(clean), "--rules", RULE, "-q", "-o", str(tmp_path / "o"),
+            "--fail-on", "none")
+    assert cli(*args, "--min-compliance", "100").returncode == 0      # 2 of 2 compliant
+    d = estate(tmp_path)
+    args = ("scan", "manifests", str(d), "--rules", RULE, "-q", "-o", str(tmp_path / "o"),
+            "--fail-on", "none")
+    assert cli(*args, "--min-compliance", "50").returncode == 1        # 0 of 2 compliant
+    assert cli(*args, "--min-compliance", "0").returncode == 0
