@@ -122,6 +122,10 @@ class KubeStub:
         meta = obj.setdefault("metadata", {})
         if KINDS[kind][3]:
             meta.setdefault("namespace", "default")
+        if kind == "Secret" and isinstance(obj.get("stringData"), dict):  # as the API server does
+            data = obj.setdefault("data", {})
+            for k, v in obj.pop("stringData").items():
+                data[k] = base64.b64encode(str(v).encode()).decode()
         key = f"{meta.get('namespace', '')}/{kind}/{meta.get('name')}"
         meta.setdefault("uid", hashlib.sha256(key.encode()).hexdigest()[:32])
         meta.setdefault("resourceVersion", str(1000 + seq))
@@ -304,6 +308,36 @@ def _handler(stub: KubeStub) -> type[BaseHTTPRequestHandler]:
             pass
 
     return Handler
+
+
+def tls_secret(name: str, namespace: str, host: str, *, key: str = "ec", days: int = 365,
+               now: _dt.datetime | None = None) -> dict[str, Any]:
+    """A ``kubernetes.io/tls`` Secret with a fresh self-signed certificate for ``host`` and its
+    private key (as a cluster holds them), valid ``days`` from ``now``. ``key``: ``ec`` (P-256),
+    ``rsa2048`` or ``rsa3072``. For tests and the demo: the scanner must keep the certificate's
+    facts and never the key."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+    from cryptography.x509.oid import NameOID
+    now = now or _dt.datetime.now(_dt.timezone.utc)
+    pkey: Any = (ec.generate_private_key(ec.SECP256R1()) if key == "ec" else
+                 rsa.generate_private_key(public_exponent=65537,
+                                          key_size=int(key.removeprefix("rsa"))))
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
+            .public_key(pkey.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - _dt.timedelta(days=1))
+            .not_valid_after(now + _dt.timedelta(days=days))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+            .sign(pkey, hashes.SHA256()))
+    crt = cert.public_bytes(serialization.Encoding.PEM)
+    k = pkey.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                           serialization.NoEncryption())
+    return {"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/tls",
+            "metadata": {"name": name, "namespace": namespace},
+            "data": {"tls.crt": base64.b64encode(crt).decode(),
+                     "tls.key": base64.b64encode(k).decode()}}
 
 
 def write_kubeconfig(path: str | Path, contexts: Mapping[str, KubeStub],

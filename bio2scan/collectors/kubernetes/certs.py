@@ -18,6 +18,10 @@ FIELD = "x-bio2scan"
 
 def _pem_bytes(obj: dict[str, Any]) -> bytes | None:
     """The ``tls.crt`` value as PEM bytes (``data`` is base64, ``stringData`` plain text)."""
+    for key in ("stringData", "data"):  # values already redacted: nothing left to read
+        values = obj.get(key)
+        if isinstance(values, dict) and str(values.get("tls.crt", "")).startswith("<redacted>"):
+            return None
     string_data = obj.get("stringData")
     if isinstance(string_data, dict) and isinstance(string_data.get("tls.crt"), str):
         return string_data["tls.crt"].encode()
@@ -37,7 +41,7 @@ def certificate_info(obj: dict[str, Any]) -> dict[str, Any] | None:
     if obj.get("kind") != "Secret" or obj.get("type") != "kubernetes.io/tls":
         return None
     pem = _pem_bytes(obj)
-    if pem is None or pem.startswith(b"<redacted>"):
+    if pem is None:
         return None
     try:
         from cryptography import x509

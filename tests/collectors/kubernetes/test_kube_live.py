@@ -1,0 +1,182 @@
+"""The real ``kubernetes`` client against the local API server stub, through a kubeconfig."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+import yaml
+
+from bio2scan import api
+from bio2scan.stubs.kube import KubeStub, write_kubeconfig
+
+from kubefixtures import cluster_objects
+
+pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
+
+
+@pytest.fixture()
+def stub():
+    with KubeStub(cluster_objects()) as s:
+        yield s
+
+
+def _collect(tmp_path, stubs, rules=None, **opts):
+    kc = write_kubeconfig(tmp_path / "kubeconfig", stubs)
+    return api.collect("kubernetes", {"kubeconfig": str(kc), **opts}, rules=rules)
+
+
+def test_lists_every_object_with_kubectl_shape(tmp_path, stub):
+    inv = _collect(tmp_path, {"c1": stub})
+    served = {(o["kind"], o["metadata"]["name"]) for o in cluster_objects()}
+    got = {(r.data["kind"], r.name) for r in inv.resources if r.type != "k8s.cluster.version"}
+    assert got == served
+    assert not inv.errors
+    dep = next(r for r in inv.resources if r.id == "shop/Deployment/checkout")
+    assert dep.data["apiVersion"] == "apps/v1" and dep.data["kind"] == "Deployment"
+    assert dep.scope == "c1" and dep.source.api == "GET /apis/apps/v1/deployments"
+    version = next(r for r in inv.resources if r.type == "k8s.cluster.version")
+    assert version.data["gitVersion"] == "v1.35.2"
+    assert inv.meta.api_calls["GET /version"] == 1
+
+
+def test_pages_with_limit_and_continue(tmp_path, stub):
+    inv = _collect(tmp_path, {"c1": stub}, page_size=2)
+    deps = [r for r in inv.resources if r.type == "k8s.core.secret"]
+    assert len(deps) == 4
+    assert inv.meta.api_calls["GET /api/v1/secrets"] == 2
+    assert any("continue=" in q for q in stub.requests if q.startswith("/api/v1/secrets"))
+
+
+def test_only_kinds_the_rules_need(tmp_path, stub):
+    rules = api.select_rules(api.load_rules(), patterns=["k8s.network.ingress_tls"])
+    inv = _collect(tmp_path, {"c1": stub}, rules=rules)
+    assert {r.type for r in inv.resources} == {"k8s.networking.ingress"}
+    assert set(inv.meta.api_calls) == {"GET /version", "GET /api/v1/namespaces",
+                                       "GET /apis/networking.k8s.io/v1/ingresses"}
+
+
+def test_secrets_never_carry_data(tmp_path, stub):
+    inv = _collect(tmp_path, {"c1": stub})
+    text = json.dumps(inv.to_dict())
+    for obj in cluster_objects():
+        if obj["kind"] == "Secret":
+            for value in (obj.get("data") or {}).values():
+                assert value not in text
+                assert base64.b64decode(value).decode(errors="replace")[:20] not in text
+    assert "PRIVATE KEY" not in text and "Welkom01" not in text
+    tls = next(r for r in inv.resources if r.id == "legacy/Secret/intranet-tls")
+    assert tls.data["data"] == {"tls.crt": "<redacted>", "tls.key": "<redacted>"}
+    cert = tls.data["x-bio2scan"]["certificate"]
+    assert cert["keyType"] == "RSA" and cert["keySize"] == 2048
+    assert cert["dnsNames"] == ["intranet.example.nl"]
+
+
+def test_forbidden_kinds_give_errors_and_the_scan_finishes(tmp_path):
+    with KubeStub(cluster_objects(), forbidden={"secrets@kube-system", "networkpolicies"}) as s:
+        rules = api.select_rules(api.load_rules(), patterns=["k8s.*"])
+        inv = _collect(tmp_path, {"c1": s}, rules=rules)
+    secret_err = [e for e in inv.errors if e.resource_type == "k8s.core.secret"]
+    # the cluster-wide list was retried per namespace: only kube-system is missing
+    assert [(e.namespace, e.code) for e in secret_err] == [("kube-system", "AccessDenied")]
+    assert any(r.id == "shop/Secret/shop-tls" for r in inv.resources)
+    netpol = [e for e in inv.errors if e.resource_type == "k8s.networking.networkpolicy"]
+    assert {e.namespace for e in netpol} == {"default", "kube-system", "legacy", "shop"}
+    doc = api.assess(inv, rules)
+    results = doc["results"]
+    deny = [r for r in results if r["rule_id"] == "k8s.namespace.default_deny_networkpolicy"
+            and r["status"] != "NOT_APPLICABLE"]
+    assert deny and {r["status"] for r in deny} == {"ERROR"}
+    assert all("forbidden" in r["message"] for r in deny)
+    sec = [r for r in results if r["rule_id"] == "k8s.secret.tls_key_strength"
+           and r["status"] == "ERROR"]
+    assert sec and "kube-system" in sec[0]["message"] + sec[0]["resource_id"]
+    assert doc["summary"]["complete"] is False
+
+
+def test_absent_api_group_is_recorded(tmp_path):
+    objs = [o for o in cluster_objects() if not o["apiVersion"].startswith("gateway.")]
+    with KubeStub(objs, absent_groups={"gateway.networking.k8s.io"}) as s:
+        inv = _collect(tmp_path, {"c1": s})
+    gw = {e.resource_type: e for e in inv.errors}
+    assert set(gw) == {"k8s.gateway.gateway", "k8s.gateway.httproute"}
+    assert gw["k8s.gateway.gateway"].code == "NotFound"
+    assert gw["k8s.gateway.gateway"].api == "GET /apis/gateway.networking.k8s.io/v1/gateways"
+
+
+def test_timeout_is_recorded(tmp_path):
+    with KubeStub(cluster_objects(), delays={"configmaps": 1.6}) as s:
+        inv = _collect(tmp_path, {"c1": s}, timeout=1)
+    errs = [e for e in inv.errors if e.resource_type == "k8s.core.configmap"]
+    assert [e.code for e in errs] == ["Timeout"]
+    assert any(r.type == "k8s.apps.deployment" for r in inv.resources)
+
+
+def test_unreachable_cluster_is_one_error(tmp_path):
+    s = KubeStub(cluster_objects()).start()
+    kc = write_kubeconfig(tmp_path / "kubeconfig", {"gone": s})
+    s.stop()
+    inv = api.collect("kubernetes", {"kubeconfig": str(kc), "timeout": 2})
+    assert [(e.resource_type, e.scope) for e in inv.errors] == [("*", "gone")]
+    assert not inv.resources
+
+
+def test_several_contexts_tls_and_sharding(tmp_path, stub):
+    with KubeStub(cluster_objects()[:5], tls=True) as other:
+        inv = _collect(tmp_path, {"a": stub, "b": other}, all_contexts=True)
+        assert set(inv.meta.targets[0].scopes) == {"a", "b"}
+        assert {r.scope for r in inv.resources} == {"a", "b"}
+        only_b = _collect(tmp_path, {"a": stub, "b": other}, context=["b"])
+        assert {r.scope for r in only_b.resources} == {"b"}
+        kc = str(tmp_path / "kubeconfig")
+        shards = [api.collect("kubernetes", {"kubeconfig": kc, "all_contexts": True},
+                              shard=f"{i}/2") for i in range(2)]
+    scopes = [set(s.meta.targets[0].scopes) for s in shards]
+    assert scopes[0] | scopes[1] == {"a", "b"} and not scopes[0] & scopes[1]
+
+
+def test_namespace_filter(tmp_path, stub):
+    inv = _collect(tmp_path, {"c1": stub}, namespaces=["shop"])
+    namespaced = {r.namespace for r in inv.resources if r.namespace}
+    assert namespaced == {"shop"}
+    assert [r.name for r in inv.resources if r.type == "k8s.core.namespace"] == ["shop"]
+    assert any(r.type == "k8s.rbac.clusterrole" for r in inv.resources)
+    assert "GET /api/v1/namespaces/{namespace}/pods" in inv.meta.api_calls
+
+
+def test_unknown_context_is_a_usage_error(tmp_path, stub):
+    from bio2scan.errors import UsageError
+    with pytest.raises(UsageError, match="nope"):
+        _collect(tmp_path, {"c1": stub}, context=["nope"])
+
+
+def test_permissions_are_read_only_and_exact():
+    col = api.collectors()["kubernetes"]
+    rules = api.select_rules(api.load_rules(), patterns=["k8s.rbac.*", "k8s.cluster.*"])
+    role = yaml.safe_load(col.permissions(set(api.needed_types(rules))))
+    assert role["kind"] == "ClusterRole"
+    verbs = {v for r in role["rules"] for v in r["verbs"]}
+    assert verbs == {"get", "list"}
+    resources = {x for r in role["rules"] for x in r.get("resources", ())}
+    assert resources == {"namespaces", "roles", "clusterroles", "rolebindings",
+                         "clusterrolebindings", "validatingwebhookconfigurations",
+                         "mutatingwebhookconfigurations"}
+    assert {"nonResourceURLs": ["/version"], "verbs": ["get"]} in role["rules"]
+    assert "*" not in json.dumps(role)
+
+
+def test_cli_scan_and_permissions(tmp_path, stub):
+    from conftest import run_cli
+    kc = write_kubeconfig(tmp_path / "kubeconfig", {"c1": stub})
+    out = tmp_path / "out"
+    p = run_cli("scan", "kubernetes", "--kubeconfig", str(kc), "--rules", "k8s.rbac.*",
+                "--format", "json", "-o", str(out), "--fail-on", "none", "-q")
+    assert p.returncode == 0, p.stderr
+    doc = json.loads((out / next(f.name for f in out.iterdir()
+                                 if f.suffix == ".json")).read_text())
+    assert any(r["rule_id"] == "k8s.rbac.cluster_admin_binding" and r["status"] == "FAIL"
+               for r in doc["results"])
+    p = run_cli("permissions", "kubernetes", "--rules", "k8s.secret.*")
+    assert p.returncode == 0, p.stderr
+    assert b"secrets" in p.stdout and b"deployments" not in p.stdout
