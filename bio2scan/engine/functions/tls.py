@@ -186,7 +186,7 @@ _GOOD_CURVES = {"prime256v1", "secp256r1", "p256", "secp384r1", "p384", "secp521
 
 def rate_key(algorithm: str, guideline: str = DEFAULT_GUIDELINE) -> str:
     """The NCSC level of a certificate key: ``RSA_2048``, ``RSA-4096``, ``EC_prime256v1``,
-    ``EC_secp384r1``, ``ED25519`` (ACM's and Key Vault's spellings). 2025: RSA ≥ 3072 goed,
+    ``EC_secp384r1``, ``ECC_NIST_P256``, ``ED25519`` (ACM's, KMS's and Key Vault's spellings). 2025: RSA ≥ 3072 goed,
     2048 uitfaseren, less onvoldoende; 2021: RSA 2048 voldoende."""
     g = _guideline(guideline)
     s = str(algorithm).strip().lower().replace("-", "_")
@@ -198,8 +198,8 @@ def rate_key(algorithm: str, guideline: str = DEFAULT_GUIDELINE) -> str:
         if bits >= 2048:
             return "uitfaseren" if g == "2025" else "voldoende"
         return "onvoldoende"
-    curve = s.split("_", 1)[1] if s.startswith(("ec_", "ecdsa_")) else s
-    curve = curve.replace("_", "").replace("nist", "")
+    curve = s.split("_", 1)[1] if s.startswith(("ec_", "ecc_", "ecdsa_")) else s
+    curve = curve.replace("_", "").replace("nist", "")  # KMS: ECC_NIST_P256 -> p256
     if curve in _GOOD_CURVES:
         return "goed"
     if curve in ("secp224r1", "p224"):
