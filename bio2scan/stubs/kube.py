@@ -30,6 +30,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
+from .certs import self_signed
+
 # kind → (group, version, plural, namespaced): what this stub can serve
 KINDS: dict[str, tuple[str, str, str, bool]] = {
     "Namespace": ("", "v1", "namespaces", False),
@@ -164,27 +166,7 @@ class KubeStub:
         self.stop()
 
     def _tls_context(self) -> ssl.SSLContext:
-        from cryptography import x509
-        from cryptography.hazmat.primitives import hashes, serialization
-        from cryptography.hazmat.primitives.asymmetric import ec
-        from cryptography.x509.oid import NameOID
-        import ipaddress
-        key = ec.generate_private_key(ec.SECP256R1())
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "bio2scan-kube-stub")])
-        now = _dt.datetime.now(_dt.timezone.utc)
-        cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-                .public_key(key.public_key()).serial_number(x509.random_serial_number())
-                .not_valid_before(now - _dt.timedelta(minutes=5))
-                .not_valid_after(now + _dt.timedelta(days=1))
-                .add_extension(x509.SubjectAlternativeName(
-                    [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                    critical=False)
-                .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-                .sign(key, hashes.SHA256()))
-        self.ca_pem = cert.public_bytes(serialization.Encoding.PEM)
-        key_pem = key.private_bytes(serialization.Encoding.PEM,
-                                    serialization.PrivateFormat.PKCS8,
-                                    serialization.NoEncryption())
+        self.ca_pem, key_pem = self_signed("localhost", ca=True, ip="127.0.0.1")
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         with tempfile.TemporaryDirectory() as d:  # ssl loads key pairs only from files
             (Path(d) / "c.pem").write_bytes(self.ca_pem)
@@ -316,24 +298,7 @@ def tls_secret(name: str, namespace: str, host: str, *, key: str = "ec", days: i
     private key (as a cluster holds them), valid ``days`` from ``now``. ``key``: ``ec`` (P-256),
     ``rsa2048`` or ``rsa3072``. For tests and the demo: the scanner must keep the certificate's
     facts and never the key."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec, rsa
-    from cryptography.x509.oid import NameOID
-    now = now or _dt.datetime.now(_dt.timezone.utc)
-    pkey: Any = (ec.generate_private_key(ec.SECP256R1()) if key == "ec" else
-                 rsa.generate_private_key(public_exponent=65537,
-                                          key_size=int(key.removeprefix("rsa"))))
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
-    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
-            .public_key(pkey.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - _dt.timedelta(days=1))
-            .not_valid_after(now + _dt.timedelta(days=days))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
-            .sign(pkey, hashes.SHA256()))
-    crt = cert.public_bytes(serialization.Encoding.PEM)
-    k = pkey.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                           serialization.NoEncryption())
+    crt, k = self_signed(host, key=key, days=days, now=now)
     return {"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/tls",
             "metadata": {"name": name, "namespace": namespace},
             "data": {"tls.crt": base64.b64encode(crt).decode(),

@@ -106,7 +106,8 @@ def cluster_role(types: set[str] | frozenset[str] | None, name: str = "bio2scan-
            "metadata": {"name": name, "labels": {"app.kubernetes.io/name": "bio2scan"}},
            "rules": rules}
     head = ("# Read-only access for `bio2scan scan kubernetes` with the selected rules.\n"
-            "# Bind it with a ClusterRoleBinding to the scanner's user or ServiceAccount.\n"
-            "# Secrets: the scanner keeps only their names, type and the public certificate\n"
-            "# facts of TLS Secrets; leave `secrets` out to skip those rules (they report ERROR).\n")
+            "# Bind it with a ClusterRoleBinding to the scanner's user or ServiceAccount.\n")
+    if any(k.plural == "secrets" for k in kinds):
+        head += ("# Secrets: the scanner keeps only their names, type and the public certificate\n"
+                 "# facts of TLS Secrets; without `secrets` those rules report ERROR.\n")
     return head + yaml.safe_dump(doc, sort_keys=False)
