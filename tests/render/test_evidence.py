@@ -15,10 +15,18 @@ from bio2scan.errors import InputError
 from bio2scan.evidence import MANIFEST, verify, write_pack
 from bio2scan.model import Inventory, ScanMeta
 
-from conftest import ROOT, run_cli
 from .fixture import document
 
+ROOT = Path(__file__).resolve().parents[2]
 MANIFESTS = ROOT / "demo" / "manifests"
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    # not conftest's helper: several conftest modules exist, ``import conftest`` is ambiguous
+    import os
+    import sys
+    return subprocess.run([sys.executable, "-m", "bio2scan", *args], capture_output=True,
+                          timeout=120, env=dict(os.environ, NO_COLOR="1"))
 
 
 def _pack(tmp_path: Path) -> Path:

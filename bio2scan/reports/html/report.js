@@ -75,7 +75,7 @@
       out.push(i);
     }
     var key = sortKey, dir = sortDir;
-    var keys = {};
+    var keys = new Array(ROWS.length);
     out.forEach(function (i) { keys[i] = sortValue(ROWS[i], key); });
     out.sort(function (a, b) {
       var x = keys[a], y = keys[b];
@@ -211,4 +211,5 @@
     });
     apply();
   }
+  if (window.performance && performance.mark) { performance.mark("bio2scan:ready"); }
 })();
