@@ -277,3 +277,39 @@ def has_tag(obj: Any, env: Any, key: str, values: Iterable[str] = ()) -> Any:
     wanted = [str(v).lower() for v in values]
     ok = value is not None and (not wanted or value.lower() in wanted)
     return ok, [Evidence(f"tags.{key}", value, f"one of {list(values)}" if wanted else "present")]
+
+
+def _nacl_covers(entry: dict, port: int) -> bool:
+    rng = entry.get("PortRange")
+    if str(entry.get("Protocol")) == "-1" or not isinstance(rng, dict):
+        return True
+    try:
+        return int(rng.get("From")) <= port <= int(rng.get("To"))
+    except (TypeError, ValueError):
+        return False
+
+
+@function("nacl_port_denied_before", kind="subject", args=("ports",))
+def nacl_port_denied_before(obj: Any, env: Any, ports: Iterable[int] = ()) -> Any:
+    """For one allow entry of a network ACL: True when each of ``ports`` that the entry opens is
+    already denied, for the same address family and direction, by an entry with a lower rule
+    number (ACL entries are evaluated in rule-number order; the first match wins). A TCP deny
+    counts for an all-protocol allow, because the administration protocols checked run over TCP."""
+    from ...model import Evidence
+    from .common import cidr_is_internet
+    entries = [e for e in _as_list((env.resource.data if env.resource else {}).get("Entries"))
+               if isinstance(e, dict)]
+    number = obj.get("RuleNumber", 0)
+    family = "Ipv6CidrBlock" if obj.get("Ipv6CidrBlock") else "CidrBlock"
+    open_ports = []
+    for port in (int(p) for p in ports):
+        if not _nacl_covers(obj, port):
+            continue
+        denied = any(e.get("RuleAction") == "deny" and e.get("Egress") == obj.get("Egress")
+                     and e.get("RuleNumber", 0) < number and cidr_is_internet(e.get(family))
+                     and str(e.get("Protocol")) in ("-1", str(obj.get("Protocol")), "6")
+                     and _nacl_covers(e, port) for e in entries)
+        if not denied:
+            open_ports.append(port)
+    return not open_ports, [Evidence("RuleNumber", number, f"ports {open_ports} denied by an "
+                                     "earlier entry" if open_ports else "earlier deny entries")]
