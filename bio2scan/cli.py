@@ -338,7 +338,7 @@ def evaluate(inventories: tuple[str, ...], **kw: Any) -> None:
 
 
 @main.command(context_settings=CONTEXT)
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("inputs", nargs=-1, required=True, type=click.Path())
 @click.option("--expect", type=click.IntRange(1), metavar="N",
               help="Wait until N input files exist (shards still running) [default: no wait].")
 @click.option("--wait", "wait_s", type=click.IntRange(0), default=0, metavar="SECONDS",

@@ -213,6 +213,10 @@ def shard_files(inputs: tuple[str, ...], expect: int | None, wait_s: int,
                 out.append(str(p))
         return out
 
+    if not expect:
+        for i in inputs:
+            if not Path(i).exists():
+                raise UsageError(f"merge: {i}: no such file or directory")
     deadline = time.monotonic() + wait_s
     files = found()
     while expect and len(files) < expect and time.monotonic() < deadline:
