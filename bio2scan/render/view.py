@@ -120,8 +120,8 @@ def control_chart(controls: list[dict[str, Any]], width: int = 520, row: int = 1
             "max": top}
 
 
-def theme_trends(document: dict[str, Any], lang: str, limit: int = 12, height: int = 60,
-                 col: int = 14) -> list[dict[str, Any]]:
+def theme_trends(document: dict[str, Any], lang: str, limit: int = 12, height: int = 80,
+                 col: int = 22) -> list[dict[str, Any]]:
     """Per theme, a column per scan stacking its automatically assessed controls' statuses
     (oldest left); manual controls are left out, they would flatten the picture."""
     scans = _history_scans(document, limit)
@@ -148,7 +148,7 @@ def theme_trends(document: dict[str, Any], lang: str, limit: int = 12, height: i
                          "id": s.get("id", "")})
         out.append({"id": theme, "title": pick(titles.get(theme), lang) or theme,
                     "columns": cols, "width": len(scans) * col, "height": height,
-                    "col": col - 3})
+                    "col": col - 4, "first": cols[0]["at"][:10], "last": cols[-1]["at"][:10]})
     return out
 
 
@@ -166,6 +166,17 @@ def error_groups(results: list[dict[str, Any]], rules: dict[str, Any], lang: str
                     "scopes": sorted({i["scope"] for i in items}),
                     "examples": [i["resource_id"] for i in items[:3]]})
     return out
+
+
+def applied_waivers(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each waiver that waived at least one result, with the number of results it waived."""
+    seen: dict[str, dict[str, Any]] = {}
+    for r in results:
+        w = r.get("waiver")
+        if w:
+            entry = seen.setdefault(str(w.get("id", "")), dict(w, count=0))
+            entry["count"] += 1
+    return [seen[k] for k in sorted(seen)]
 
 
 def build_view(document: dict[str, Any], lang: str, static_findings: int = 300
@@ -190,4 +201,5 @@ def build_view(document: dict[str, Any], lang: str, static_findings: int = 300
         "auto_controls": sum(1 for c in controls if c["rules"]),
         "baseline": document.get("baseline"),
         "waivers": document.get("waivers"),
+        "applied_waivers": applied_waivers(results),
     }
