@@ -6,6 +6,7 @@ HTML autoescaping for the HTML report, Markdown escaping (``finalize``) for the 
 from __future__ import annotations
 
 import functools
+import json
 import re
 from typing import Any
 
@@ -13,11 +14,18 @@ import jinja2
 from markupsafe import Markup
 
 
+def json_text(value: Any) -> str:
+    """An observed value as JSON text to show (not to embed: the result is still escaped)."""
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
 @functools.lru_cache(maxsize=None)
 def html_env() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.PackageLoader("bio2scan", "reports"),
-                              autoescape=True, undefined=jinja2.StrictUndefined,
-                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env = jinja2.Environment(loader=jinja2.PackageLoader("bio2scan", "reports"),
+                             autoescape=True, undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["json_text"] = json_text
+    return env
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")

@@ -176,7 +176,8 @@ def test_html_is_self_contained_and_escaped(doc: dict) -> None:
     html = render("html", "en", doc)
     assert not re.search(r"(src|href)=\"(https?:)?//", html)
     assert "Content-Security-Policy" in html and "unsafe-inline" not in html
-    assert XSS_NAME not in html  # never raw
+    assert XSS_NAME not in html and "<img" not in html  # never raw
+    assert "&lt;img src=x onerror=" in html  # but shown, as text
     island = html.split('id="bio2scan-data">', 1)[1].split("</script>", 1)[0]
     assert "<" not in island and ISLAND_BREAKER not in island
     data = json.loads(island)

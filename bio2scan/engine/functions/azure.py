@@ -1,0 +1,279 @@
+"""Functions for the Azure rules: NSG port exposure, Application Gateway TLS policies, tags, and
+the checks that look across resources (flow logs, NICs of a VM, locks, Owners, activity log
+retention). ARM ids are case-insensitive, so every id comparison here lowers both sides.
+
+Application Gateway's predefined SSL policies are listed with the protocols and cipher suites
+Microsoft documents for them ("Application Gateway TLS policy overview"); they are rated by the
+NCSC tables in ``tls.py``. A gateway without an ``sslPolicy`` gets the old default
+``AppGwSslPolicy20150501`` (the default of every gateway created before API 2023-02-01); setting a
+policy explicitly is the remedy either way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...model import Evidence
+from ..paths import get
+from . import function
+from .common import cidr_is_internet
+from .tls import DEFAULT_GUIDELINE, at_least, rate_protocol, rate_settings
+
+OWNER_ROLE = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
+
+_GCM_ECDHE = ("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+              "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384")
+_CBC2_ECDHE = ("TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384",
+               "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384")
+_CBC1_ECDHE = ("TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+               "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA", "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA")
+_RSA_KX = ("TLS_RSA_WITH_AES_256_GCM_SHA384", "TLS_RSA_WITH_AES_128_GCM_SHA256",
+           "TLS_RSA_WITH_AES_256_CBC_SHA256", "TLS_RSA_WITH_AES_128_CBC_SHA256",
+           "TLS_RSA_WITH_AES_256_CBC_SHA", "TLS_RSA_WITH_AES_128_CBC_SHA")
+_DHE = ("TLS_DHE_RSA_WITH_AES_256_GCM_SHA384", "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256",
+        "TLS_DHE_RSA_WITH_AES_256_CBC_SHA", "TLS_DHE_RSA_WITH_AES_128_CBC_SHA")
+_TLS13 = ("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384")
+
+# predefined policy → (minimum protocol, cipher suites)
+APPGW_POLICIES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "AppGwSslPolicy20150501": ("TLSv1_0", _GCM_ECDHE + _CBC2_ECDHE + _CBC1_ECDHE + _DHE + _RSA_KX
+                               + ("TLS_RSA_WITH_3DES_EDE_CBC_SHA",)),
+    "AppGwSslPolicy20170401": ("TLSv1_1", _GCM_ECDHE + _CBC2_ECDHE + _CBC1_ECDHE + _RSA_KX),
+    "AppGwSslPolicy20170401S": ("TLSv1_2", _GCM_ECDHE + _CBC2_ECDHE + _CBC1_ECDHE + _RSA_KX),
+    "AppGwSslPolicy20220101": ("TLSv1_2", _TLS13 + _GCM_ECDHE + _CBC2_ECDHE),
+    "AppGwSslPolicy20220101S": ("TLSv1_2", _TLS13 + _GCM_ECDHE),
+}
+_DEFAULT_APPGW_POLICY = "AppGwSslPolicy20150501"
+
+
+def _protocols_from(minimum: str) -> list[str]:
+    """``TLSv1_1`` → every version from 1.1 up to 1.3."""
+    from .tls import parse_protocol
+    _, major, minor = parse_protocol(minimum)
+    return [f"TLSv1.{m}" for m in range(minor, 4)] if major == 1 else ["SSLv3"]
+
+
+def appgw_rating(policy: Any, guideline: str = DEFAULT_GUIDELINE) -> tuple[str, str]:
+    """``(NCSC level, description)`` of an Application Gateway ``sslPolicy`` (or its absence).
+    Unknown predefined names raise ValueError (the engine reports ERROR)."""
+    policy = policy if isinstance(policy, dict) else {}
+    ptype = policy.get("policyType")
+    name = policy.get("policyName")
+    if not policy or (ptype in (None, "Predefined") and not name):
+        name = _DEFAULT_APPGW_POLICY
+    if name and ptype in (None, "Predefined"):
+        if name not in APPGW_POLICIES:
+            raise ValueError(f"unknown Application Gateway SSL policy {name!r}")
+        minimum, ciphers = APPGW_POLICIES[name]
+        return rate_settings(_protocols_from(minimum), ciphers, guideline), name
+    minimum = policy.get("minProtocolVersion") or "TLSv1_0"
+    ciphers = tuple(policy.get("cipherSuites") or ())
+    protocols = _protocols_from(minimum)
+    disabled = {p.replace("_", ".").replace("TLSv1.0", "TLSv1") for p in
+                policy.get("disabledSslProtocols") or ()}
+    protocols = [p for p in protocols if p.replace("TLSv1.0", "TLSv1") not in disabled]
+    if not ciphers and "TLSv1.2" in protocols:
+        raise ValueError(f"{ptype} policy without cipher suites: cannot rate")
+    suites = ciphers + (_TLS13 if "TLSv1.3" in protocols else ())
+    return rate_settings(protocols, suites, guideline), f"{ptype} min {minimum}"
+
+
+@function("azure_appgw_tls_at_least", kind="subject", args=("level", "guideline"))
+def azure_appgw_tls_at_least(obj: Any, env: Any, level: str = "voldoende",
+                             guideline: str = DEFAULT_GUIDELINE) -> Any:
+    """True when the gateway's ``properties.sslPolicy`` (predefined, Custom or CustomV2; absent
+    = the old default) rates at least ``level`` under the NCSC TLS guideline."""
+    policy = get(obj, "properties.sslPolicy")
+    rating, what = appgw_rating(None if policy is None or not isinstance(policy, dict) else policy,
+                                guideline)
+    return at_least(rating, level), [Evidence("properties.sslPolicy", what,
+                                              f"rated at least {level} (is {rating})")]
+
+
+@function("azure_tls_versions_at_least", args=("level", "guideline"))
+def azure_tls_versions_at_least(value: Any, level: str = "voldoende",
+                                guideline: str = DEFAULT_GUIDELINE) -> bool:
+    """True when every version in a comma-separated list (``TLSv1.2,TLSv1.3`` as MySQL's
+    ``tls_version`` has it, or one version) rates at least ``level``."""
+    if not isinstance(value, str) or not value.strip():
+        return False
+    return all(at_least(rate_protocol(v.strip(), guideline), level)
+               for v in value.split(",") if v.strip())
+
+
+def _ports(spec: Any) -> list[tuple[int, int]]:
+    out = []
+    for s in (spec if isinstance(spec, list) else [spec]):
+        s = str(s).strip()
+        if s in ("*", ""):
+            out.append((0, 65535))
+        elif "-" in s:
+            lo, hi = s.split("-", 1)
+            out.append((int(lo), int(hi)))
+        else:
+            out.append((int(s), int(s)))
+    return out
+
+
+@function("azure_nsg_rule_exposes", kind="subject", args=("ports",))
+def azure_nsg_rule_exposes(obj: Any, env: Any, ports: list) -> Any:
+    """True when an NSG security rule allows inbound traffic from the internet (``*``,
+    ``Internet``, ``0.0.0.0/0`` …) to any of ``ports`` (``[]``: to every port, i.e. the rule's
+    range is ``*``)."""
+    p = obj.get("properties", obj) if isinstance(obj, dict) else {}
+    if p.get("access") != "Allow" or p.get("direction") != "Inbound":
+        return False, [Evidence("properties.access", p.get("access"), "inbound Allow")]
+    sources = [p.get("sourceAddressPrefix")] + list(p.get("sourceAddressPrefixes") or [])
+    if not any(cidr_is_internet(s) for s in sources if s):
+        return False, [Evidence("properties.sourceAddressPrefix",
+                                p.get("sourceAddressPrefix") or p.get("sourceAddressPrefixes"),
+                                "the internet")]
+    ranges = _ports([p.get("destinationPortRange")] if p.get("destinationPortRange") is not None
+                    else list(p.get("destinationPortRanges") or ["*"]))
+    if not ports:
+        hit = [f"{lo}-{hi}" for lo, hi in ranges if lo == 0 and hi == 65535]
+    else:
+        hit = [str(q) for q in ports if any(lo <= int(q) <= hi for lo, hi in ranges)]
+    shown = p.get("destinationPortRange") or p.get("destinationPortRanges")
+    return bool(hit), [Evidence("properties.destinationPortRange", shown,
+                                f"open to the internet on {', '.join(hit) or 'none of ' + str(ports)}")]
+
+
+@function("azure_tag_in", kind="subject", args=("tag", "values"))
+def azure_tag_in(obj: Any, env: Any, tag: str, values: list) -> Any:
+    """True when the resource's tag ``tag`` has one of ``values`` (case-insensitive; ``["*"]``:
+    any value). Used in ``applies_if`` for "where required" rules."""
+    tags = (obj.get("tags") if isinstance(obj, dict) else None) or {}
+    found = next((v for k, v in tags.items() if k.lower() == str(tag).lower()), None)
+    ok = found is not None and ("*" in values or str(found).lower() in
+                                {str(v).lower() for v in values})
+    return ok, [Evidence(f"tags.{tag}", found, f"one of {list(values)}")]
+
+
+def _same(a: Any, b: Any) -> bool:
+    return isinstance(a, str) and isinstance(b, str) and a.lower() == b.lower()
+
+
+@function("azure_flow_logged", kind="subject")
+def azure_flow_logged(obj: Any, env: Any) -> Any:
+    """True when an enabled flow log (``azure.network.flow_log``) targets this resource."""
+    rid = env.resource.id
+    logs = [f for f in env.related("azure.network.flow_log")
+            if _same(get(f.data, "properties.targetResourceId"), rid)]
+    on = [f.id for f in logs if get(f.data, "properties.enabled") is True]
+    return bool(on), [Evidence("", on[0] if on else None, "an enabled flow log targets it")]
+
+
+@function("azure_vm_public_ip", kind="subject")
+def azure_vm_public_ip(obj: Any, env: Any) -> Any:
+    """True when a network interface of the VM has a public IP address. A NIC that is not in the
+    inventory raises (ERROR): without it we cannot tell."""
+    nics = {n.id.lower(): n for n in env.related("azure.network.network_interface")}
+    refs = get(obj, "properties.networkProfile.networkInterfaces") or []
+    for i, ref in enumerate(refs):
+        nic = nics.get(str(ref.get("id", "")).lower())
+        if nic is None:
+            raise ValueError(f"network interface {ref.get('id')} not collected")
+        for cfg in get(nic.data, "properties.ipConfigurations") or []:
+            pip = get(cfg, "properties.publicIPAddress.id")
+            if pip:
+                return True, [Evidence(f"properties.networkProfile.networkInterfaces[{i}]",
+                                       pip, "no public IP address")]
+    return False, [Evidence("properties.networkProfile.networkInterfaces",
+                            len(refs), "no public IP address")]
+
+
+@function("azure_locked", kind="subject", args=("levels",))
+def azure_locked(obj: Any, env: Any, levels: list) -> Any:
+    """True when a management lock of one of ``levels`` (CanNotDelete, ReadOnly) applies to the
+    resource: on the resource itself, its resource group or its subscription."""
+    rid = env.resource.id.lower()
+    for lk in env.related("azure.authorization.lock"):
+        scope = lk.id.lower().split("/providers/microsoft.authorization/locks/")[0]
+        if (rid == scope or rid.startswith(scope + "/")) and \
+                get(lk.data, "properties.level") in levels:
+            return True, [Evidence("", lk.id, f"a lock of level {list(levels)}")]
+    return False, [Evidence("", None, f"a lock of level {list(levels)}")]
+
+
+@function("azure_owner_count", kind="subject", args=("min", "max"))
+def azure_owner_count(obj: Any, env: Any, min: int = 0, max: int = 1_000_000) -> Any:
+    """True when the number of Owner role assignments at the subscription's own scope lies in
+    ``[min, max]``. Needs ``azure.authorization.role_assignment``; if those could not be read,
+    raises (ERROR)."""
+    if env.collection_errors("azure.authorization.role_assignment"):
+        raise ValueError("role assignments could not be read")
+    scope = f"/subscriptions/{obj.get('subscriptionId', '')}".lower()
+    owners = [a for a in env.related("azure.authorization.role_assignment")
+              if str(get(a.data, "properties.roleDefinitionId") or "").lower()
+              .endswith(OWNER_ROLE)
+              and str(get(a.data, "properties.scope") or "").lower().rstrip("/") == scope]
+    n = len(owners)
+    return min <= n <= max, [Evidence("roleAssignments[Owner]", n,
+                                      f"between {min} and {max} Owners")]
+
+
+def _workspace_days(ws: Any) -> int:
+    table = (ws.data.get("activityTable") or {}).get("properties") or {}
+    return int(table.get("totalRetentionInDays") or table.get("retentionInDays")
+               or get(ws.data, "properties.retentionInDays") or 0)
+
+
+def _storage_days(acct: Any) -> int | None:
+    """Days a storage account keeps blobs: ``None`` (forever) unless a lifecycle rule deletes
+    base blobs; then the shortest such age."""
+    rules = get(acct.data, "managementPolicy.properties.policy.rules") or []
+    ages = []
+    for r in rules:
+        if r.get("enabled") is False:
+            continue
+        d = get(r, "definition.actions.baseBlob.delete.daysAfterModificationGreaterThan")
+        if d is not None:
+            ages.append(int(d))
+    return min(ages) if ages else None
+
+
+@function("azure_activity_log_retained", kind="subject", args=("days",))
+def azure_activity_log_retained(obj: Any, env: Any, days: int) -> Any:
+    """True when the subscription's activity log is kept at least ``days``: a log profile with
+    that retention (or retention off = forever), or a diagnostic setting sending the
+    Administrative category to a Log Analytics workspace that keeps the ``AzureActivity`` table
+    that long, or to a storage account without a lifecycle rule deleting blobs sooner."""
+    for i, lp in enumerate(obj.get("logProfiles") or []):
+        rp = get(lp, "properties.retentionPolicy") or {}
+        kept = None if rp.get("enabled") is False or rp.get("days") == 0 else rp.get("days")
+        if kept is None or kept >= days:
+            return True, [Evidence(f"logProfiles[{i}].properties.retentionPolicy", rp,
+                                   f"kept at least {days} days")]
+    spaces = {w.id.lower(): w for w in env.related("azure.operationalinsights.workspace",
+                                                    same_scope=False)}
+    accounts = {a.id.lower(): a for a in env.related("azure.storage.account", same_scope=False)}
+    seen = []
+    for i, ds in enumerate(obj.get("diagnosticSettings") or []):
+        p = ds.get("properties") or {}
+        if not _sends_administrative(p):
+            continue
+        where = f"diagnosticSettings[{i}]"
+        ws = spaces.get(str(p.get("workspaceId") or "").lower())
+        if ws is not None:
+            kept = _workspace_days(ws)
+            seen.append(Evidence(f"{where}.properties.workspaceId", kept, f">= {days} days"))
+            if kept >= days:
+                return True, seen[-1:]
+        acct = accounts.get(str(p.get("storageAccountId") or "").lower())
+        if acct is not None:
+            kept = _storage_days(acct)
+            seen.append(Evidence(f"{where}.properties.storageAccountId",
+                                 "forever" if kept is None else kept, f">= {days} days"))
+            if kept is None or kept >= days:
+                return True, seen[-1:]
+    return False, seen or [Evidence("diagnosticSettings", None,
+                                    f"activity log kept at least {days} days")]
+
+
+def _sends_administrative(p: dict) -> bool:
+    for log in p.get("logs") or []:
+        if log.get("enabled") and (log.get("category") == "Administrative"
+                                   or log.get("categoryGroup") in ("allLogs", "audit")):
+            return True
+    return False
