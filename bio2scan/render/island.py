@@ -42,6 +42,20 @@ SCRIPT_KEYS = ("shown", "prev", "next", "page", "all", "resource", "resource_typ
                *STATUSES, *SEVERITIES)
 
 
+VALUE_LIMIT = 2000  # characters of JSON per observed value in the page
+
+
+def shown_value(value: Any, limit: int = VALUE_LIMIT) -> Any:
+    """The observed value as the page shows it: large values (a whole policy document) are cut
+    to a preview so 100k results stay a small file; ``results.json`` keeps the full value."""
+    if isinstance(value, (bool, int, float)) or value is None:
+        return value
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    if len(text) <= limit:
+        return value
+    return f"{text[:limit]} … [{len(text) - limit} more characters; see results.json]"
+
+
 class _Interner:
     def __init__(self) -> None:
         self.strings: list[str] = []
@@ -80,7 +94,7 @@ def encode(document: dict[str, Any], lang: str, m: Messages) -> dict[str, Any]:
             s(r["resource_name"]), s(r["scope"]), s(r.get("region")), s(r.get("namespace")),
             status_i[r["status"]], sev_i[r["severity"]], s(",".join(r["controls"])),
             s(",".join(r["measures"])), s(r["message"]),
-            [[s(e["path"]), e["value"], s(e["expected"])] for e in r["evidence"]],
+            [[s(e["path"]), shown_value(e["value"]), s(e["expected"])] for e in r["evidence"]],
             [s(src.get("api")), s(src.get("region")), s(src.get("time")), s(src.get("file")),
              src.get("line") or 0],
             w, change_i.get(r.get("change") or "", -1)])

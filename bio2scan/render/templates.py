@@ -13,10 +13,14 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from .island import shown_value
+
 
 def json_text(value: Any) -> str:
-    """An observed value as JSON text to show (not to embed: the result is still escaped)."""
-    return json.dumps(value, ensure_ascii=False, default=str)
+    """An observed value as JSON text to show (not to embed: the result is still escaped),
+    cut to a preview like the page's data island does (``island.shown_value``)."""
+    shown = shown_value(value)
+    return json.dumps(value, ensure_ascii=False, default=str) if shown is value else shown
 
 
 @functools.lru_cache(maxsize=None)

@@ -191,3 +191,15 @@ def test_html_covers_all_93_controls_with_measures(doc: dict) -> None:
     assert "Handmatig bewijs nodig" in html
     assert "5.01.01" in html and "Het bestuur stelt een informatiebeveiligingsbeleid" in html
     assert 'lang="nl"' in html and "Dekking &amp; fouten" in html
+
+
+def test_large_observed_values_are_cut_in_the_page(doc: dict) -> None:
+    d = json.loads(json.dumps(doc))
+    policy = {"Statement": [{"Effect": "Allow", "Action": f"s3:Get{i}"} for i in range(500)]}
+    d["results"][0]["evidence"] = [{"path": "Policy", "value": policy, "expected": "no *"}]
+    html = render("html", "en", d)
+    island = json.loads(html.split('id="bio2scan-data">', 1)[1].split("</script>", 1)[0])
+    shown = island["r"][0][13][0][1]
+    assert isinstance(shown, str) and shown.endswith("more characters; see results.json]")
+    assert len(shown) < 2100
+    assert d["results"][0]["evidence"][0]["value"] == policy  # the document keeps it whole
