@@ -202,4 +202,5 @@ def build_view(document: dict[str, Any], lang: str, static_findings: int = 300
         "baseline": document.get("baseline"),
         "waivers": document.get("waivers"),
         "applied_waivers": applied_waivers(results),
+        "result_scopes": sorted({r["scope"] for r in results}),
     }

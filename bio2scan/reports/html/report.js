@@ -143,6 +143,8 @@
     filtered.slice(page * PAGE, page * PAGE + PAGE).forEach(function (i) {
       var r = ROWS[i], tr = el("tr", "row");
       tr.setAttribute("data-i", String(i));
+      tr.tabIndex = 0;
+      tr.setAttribute("aria-expanded", open[i] ? "true" : "false");
       var c1 = el("td"); c1.appendChild(badge(D.statuses[r[8]], t(D.statuses[r[8]]))); tr.appendChild(c1);
       var c2 = el("td"); c2.appendChild(badge(D.severities[r[9]], t(D.severities[r[9]]))); tr.appendChild(c2);
       var c3 = el("td"); c3.appendChild(el("div", null, str(r[4]))); c3.appendChild(el("div", "mono muted", str(r[2]))); tr.appendChild(c3);
@@ -182,12 +184,20 @@
     });
     byId("fprev").addEventListener("click", function () { page -= 1; draw(); });
     byId("fnext").addEventListener("click", function () { page += 1; draw(); });
-    tbody.addEventListener("click", function (e) {
-      var tr = e.target.closest("tr.row");
-      if (!tr) { return; }
+    function toggle(tr) {
       var i = Number(tr.getAttribute("data-i"));
       open[i] = !open[i];
       draw();
+      var again = tbody.querySelector('tr.row[data-i="' + i + '"]');
+      if (again) { again.focus(); }
+    }
+    tbody.addEventListener("click", function (e) {
+      var tr = e.target.closest("tr.row");
+      if (tr) { toggle(tr); }
+    });
+    tbody.addEventListener("keydown", function (e) {
+      var tr = e.target.closest("tr.row");
+      if (tr && (e.key === "Enter" || e.key === " ")) { e.preventDefault(); toggle(tr); }
     });
     Array.prototype.forEach.call(document.querySelectorAll("#ftable th[data-sort]"), function (th) {
       th.addEventListener("click", function () {
