@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 import yaml
@@ -166,8 +169,14 @@ def test_permissions_are_read_only_and_exact():
     assert "*" not in json.dumps(role)
 
 
+def run_cli(*args):
+    """The real console entry point in a subprocess (``conftest.run_cli`` is shadowed when
+    several conftest modules share the name)."""
+    return subprocess.run([sys.executable, "-m", "bio2scan", *args], capture_output=True,
+                          timeout=120, env=dict(os.environ, NO_COLOR="1"))
+
+
 def test_cli_scan_and_permissions(tmp_path, stub):
-    from conftest import run_cli
     kc = write_kubeconfig(tmp_path / "kubeconfig", {"c1": stub})
     out = tmp_path / "out"
     p = run_cli("scan", "kubernetes", "--kubeconfig", str(kc), "--rules", "k8s.rbac.*",
