@@ -80,7 +80,20 @@ class Pipeline:
         return {"waivers": self.waivers, "baseline": self.baseline, "now": self.now}
 
     def after(self, doc: dict[str, Any], quiet: bool) -> dict[str, Any]:
-        """Record the scan in the history (one transaction) and add the trend to it."""
+        """Record the scan in the history (one transaction) and add the trend to it; one log
+        line each for waivers, baseline and history (cron mails and Pod logs show them)."""
+        if not quiet and "waivers" in doc:
+            w = doc["waivers"]
+            names = {k: ", ".join(x["id"] for x in w[k]) for k in ("expired", "stale",
+                                                                     "expiring_soon")}
+            click.echo(f"waivers: {w['applied']} result(s) waived; "
+                       + "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in names.items() if v)
+                       if any(names.values()) else
+                       f"waivers: {w['applied']} result(s) waived")
+        if not quiet and "baseline" in doc:
+            c = doc["baseline"]["counts"]
+            click.echo(f"baseline: {c['new']} new, {c['unchanged']} unchanged, "
+                       f"{c['resolved']} resolved finding(s)")
         if self.history:
             scan_id, doc["history"] = api.record_history(self.history, doc, keep=self.keep)
             if not quiet:
