@@ -14,10 +14,10 @@ def all_rules():
     return api.load_rules()
 
 
-def run_cli(*args: str, input: bytes | None = None, cwd: str | Path | None = None,
-            env: dict | None = None, timeout: int = 120):
-    """Run the real console entry point in a subprocess; returns CompletedProcess (text)."""
-    import subprocess
-    e = dict(os.environ, **(env or {}))
-    return subprocess.run([sys.executable, "-m", "bio2scan", *args], input=input,
-                          capture_output=True, cwd=cwd, env=e, timeout=timeout)
+from clirun import run_cli  # noqa: E402,F401  (re-exported for older imports)
+
+
+@pytest.fixture
+def cli():
+    """The real ``bio2scan`` entry point in a subprocess: ``cli("scan", ...)``."""
+    return run_cli

@@ -3,7 +3,7 @@
 import json
 
 from bio2scan.catalog import THEMES, load_catalog, normalise_control_id
-from conftest import run_cli
+from clirun import run_cli
 
 
 def test_93_controls_in_four_themes():
