@@ -181,7 +181,8 @@ class KubeStub:
         """``(status, JSON body)`` for one GET."""
         with self._lock:
             self.requests.append(path + (f"?{_q(query)}" if query else ""))
-        if auth != f"Bearer {self.token}":
+        scheme, _, token = (auth or "").partition(" ")
+        if scheme.lower() != "bearer" or token.strip() != self.token:  # as kube-apiserver reads it
             return 401, _status(401, "Unauthorized", "Unauthorized")
         if path == "/version":
             return 200, self.version
