@@ -313,3 +313,20 @@ def nacl_port_denied_before(obj: Any, env: Any, ports: Iterable[int] = ()) -> An
             open_ports.append(port)
     return not open_ports, [Evidence("RuleNumber", number, f"ports {open_ports} denied by an "
                                      "earlier entry" if open_ports else "earlier deny entries")]
+
+
+@function("inspector_scans_enabled", kind="subject", args=("types",))
+def inspector_scans_enabled(obj: Any, env: Any, types: Iterable[str] = ("ec2", "ecr")) -> Any:
+    """True when Amazon Inspector is enabled for the account (``Status.state.status``) and for
+    every scan type in ``types`` (``Status.resourceState.<type>.status`` = ``ENABLED``)."""
+    from ...model import Evidence
+    status = obj.get("Status") or {}
+    state = ((status.get("state") or {}).get("status"))
+    if state != "ENABLED":
+        return False, [Evidence("Status.state.status", state, "ENABLED")]
+    rs = status.get("resourceState") or {}
+    off = [t for t in types if ((rs.get(t) or {}).get("status")) != "ENABLED"]
+    if off:
+        return False, [Evidence(f"Status.resourceState.{t}.status",
+                                (rs.get(t) or {}).get("status"), "ENABLED") for t in off]
+    return True, [Evidence("Status.resourceState", sorted(types), "ENABLED")]
