@@ -8,6 +8,8 @@ IAM policy documents arrive parsed (the collector turns the URL-encoded JSON int
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any, Iterable
 
 from . import function
@@ -36,6 +38,11 @@ def _as_list(v: Any) -> list:
 
 
 def _statements(doc: Any) -> list[dict]:
+    if isinstance(doc, str):  # SNS and SQS return their policies as JSON text
+        try:
+            doc = json.loads(doc)
+        except ValueError:
+            return []
     if not isinstance(doc, dict):
         return []
     return [s for s in _as_list(doc.get("Statement")) if isinstance(s, dict)]
@@ -330,3 +337,33 @@ def inspector_scans_enabled(obj: Any, env: Any, types: Iterable[str] = ("ec2", "
         return False, [Evidence(f"Status.resourceState.{t}.status",
                                 (rs.get(t) or {}).get("status"), "ENABLED") for t in off]
     return True, [Evidence("Status.resourceState", sorted(types), "ENABLED")]
+
+
+def _version_tuple(v: Any) -> tuple[int, ...]:
+    parts = re.findall(r"\d+", str(v))
+    if not parts:
+        raise ValueError(f"not a version: {v!r}")
+    return tuple(int(p) for p in parts)
+
+
+@function("version_at_least", args=("minimum",))
+def version_at_least(value: Any, minimum: str) -> bool:
+    """True when a dotted version (``1.31``, ``v1.9``) is at least ``minimum``, compared number
+    by number so that 1.10 > 1.9 (``{path: version, call: version_at_least, args: {minimum: "1.31"}}``)."""
+    if value is None:
+        return False
+    return _version_tuple(value) >= _version_tuple(minimum)
+
+
+@function("eks_log_types_enabled", kind="subject", args=("types",))
+def eks_log_types_enabled(obj: Any, env: Any, types: Iterable[str] = ("audit", "authenticator")) -> Any:
+    """True when every control-plane log type in ``types`` is enabled in
+    ``logging.clusterLogging`` of an EKS cluster."""
+    from ...model import Evidence
+    enabled: set[str] = set()
+    for entry in _as_list((obj.get("logging") or {}).get("clusterLogging")):
+        if isinstance(entry, dict) and entry.get("enabled"):
+            enabled.update(str(t) for t in _as_list(entry.get("types")))
+    missing = [t for t in types if t not in enabled]
+    return not missing, [Evidence("logging.clusterLogging", sorted(enabled),
+                                  f"includes {list(types)}")]
