@@ -190,6 +190,7 @@ def build_view(document: dict[str, Any], lang: str, static_findings: int = 300
     return {
         "lang": lang,
         "doc": document,
+        "catalog": document.get("catalog") or {},
         "summary": summary,
         "controls": controls,
         "themes": themes_view(document, controls, lang),

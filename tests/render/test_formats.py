@@ -72,6 +72,10 @@ def test_report_works_without_optional_fields() -> None:
         assert render(fmt, "en", bare)
     html = render("html", "en", bare)
     assert "No baseline was given" in html and "No waivers file was given" in html
+    empty = dict(bare, results=[], collection_errors=[])
+    del empty["catalog"]
+    for fmt in ("html", "md", "sarif", "junit", "csv"):
+        assert render(fmt, "nl", empty)
 
 
 # --- SARIF -----------------------------------------------------------------------------------
