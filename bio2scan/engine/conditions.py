@@ -279,10 +279,19 @@ def _compile_call(cond: dict, params: dict, where: str) -> Node:
         out = fn(obj, env, **args)
         if isinstance(out, tuple):
             ok, ev = out
-            return bool(ok), [Evidence(paths.join(prefix, e.path) if prefix and e.path else
-                                       (e.path or prefix), e.value, e.expected) for e in ev]
+            return bool(ok), [Evidence(_under(prefix, e.path), e.value, e.expected) for e in ev]
         return bool(out), [Evidence(prefix, None, fname)]
     return node
+
+
+def _under(prefix: str, sub: str) -> str:
+    """The path ``sub`` that a subject function reports, placed under ``prefix``. ``sub`` may be
+    a path of several steps (``containers[1].securityContext``), already written in path syntax."""
+    if not prefix or not sub:
+        return sub or prefix
+    if sub[0] == "[" or ("." not in sub and "[" not in sub):
+        return paths.join(prefix, sub) if sub[0] != "[" else prefix + sub
+    return f"{prefix}.{sub}"
 
 
 def _check_args(f: Any, args: dict, where: str) -> None:

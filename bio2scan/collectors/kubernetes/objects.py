@@ -15,7 +15,7 @@ import hashlib
 import re
 from typing import Any
 
-from ...kinds import pod_spec_of
+from ...kinds import credential_like, pod_spec_of  # noqa: F401 (credential_like: part of this module's face)
 from ...model import Resource, Source
 
 CLUSTER_SCOPED = frozenset({
@@ -28,20 +28,6 @@ CLUSTER_SCOPED = frozenset({
     "PriorityLevelConfiguration", "ClusterIssuer", "Version"})
 
 REDACTED = "<redacted>"
-_CRED_NAME = re.compile(r"(PASS(WORD|WD)?|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|"
-                        r"CREDENTIAL|AUTH|CONN(ECTION)?_?STR(ING)?|DSN|SAS|CLIENT_?SECRET)",
-                        re.IGNORECASE)
-_CRED_VALUE = re.compile(r"(AKIA|ASIA)[A-Z0-9]{16}|-----BEGIN [A-Z ]*PRIVATE KEY|"
-                         r"^eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}|://[^/\s:@]+:[^/\s@]+@|"
-                         r"AccountKey=|SharedAccessSignature=|sig=[A-Za-z0-9%]{20,}|"
-                         r"^gh[pousr]_[A-Za-z0-9]{30,}|^xox[abpr]-")
-
-
-def credential_like(name: str | None, value: Any) -> bool:
-    """True when an environment variable's name or value suggests a credential."""
-    if not isinstance(value, str) or not value:
-        return False
-    return bool((name and _CRED_NAME.search(name)) or _CRED_VALUE.search(value))
 
 
 def fingerprint(value: str) -> str:

@@ -1,12 +1,26 @@
-"""Functions for Kubernetes objects: where the pod template of each workload kind lives."""
+"""Functions for Kubernetes workload rules: where the pod template lives, and what the condition
+language cannot say about it.
+
+Most pod rules are plain conditions over ``subject: pod_spec``. The functions here cover what
+needs more than one place at once: a container setting that falls back to the pod's setting
+(``runAsNonRoot``, ``seccompProfile``), an AppArmor profile that may sit in an annotation of the
+pod template, a ServiceAccount that decides token automounting when the pod is silent, and the
+grammar of image references (registry, tag, digest). Subject functions get the pod spec and report
+paths relative to it (``containers[1].securityContext.runAsNonRoot``); the engine puts them under
+the spec's own path.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import posixpath
+from typing import Any, Iterator
 
 from . import function
+from ...kinds import POD_SPEC_PATHS, WORKLOAD_TYPES, credential_like, pod_spec_of  # noqa: F401
+from ...model import Evidence
 
-from ...kinds import POD_SPEC_PATHS, WORKLOAD_TYPES, pod_spec_of  # noqa: F401
+CONTAINER_GROUPS = ("containers", "initContainers", "ephemeralContainers")
+REDACTED_PREFIX = "<redacted>"
 
 
 @function("pod_spec", kind="extractor")
@@ -21,3 +35,257 @@ def pod_spec(resource: Any) -> list[tuple[str, Any]] | None:
             return None
     found = pod_spec_of(data)
     return [found] if found else None
+
+
+# --- containers and their effective security settings --------------------------------------
+
+def containers(spec: Any) -> Iterator[tuple[str, dict[str, Any]]]:
+    """``(path, container)`` for every container, init container and ephemeral container."""
+    if not isinstance(spec, dict):
+        return
+    for group in CONTAINER_GROUPS:
+        items = spec.get(group)
+        if isinstance(items, list):
+            for i, c in enumerate(items):
+                if isinstance(c, dict):
+                    yield f"{group}[{i}]", c
+
+
+def _dig(obj: Any, dotted: str) -> Any:
+    for step in dotted.split("."):
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(step)
+    return obj
+
+
+def effective(spec: dict[str, Any], path: str, container: dict[str, Any], field: str
+              ) -> tuple[str, Any]:
+    """``(path, value)`` of a security setting as the kubelet applies it: the container's
+    ``securityContext.<field>`` when set, otherwise the pod's. ``path`` names where the value
+    came from (the container's path when neither level sets it)."""
+    own = _dig(container.get("securityContext"), field)
+    if own is not None:
+        return f"{path}.securityContext.{field}", own
+    pod = _dig(spec.get("securityContext"), field)
+    if pod is not None:
+        return f"securityContext.{field}", pod
+    return f"{path}.securityContext.{field}", None
+
+
+@function("k8s_runs_as_non_root", kind="subject")
+def runs_as_non_root(spec: Any, env: Any) -> tuple[bool, list[Evidence]]:
+    """Every container runs as a user other than root: ``runAsNonRoot: true`` in effect (its own
+    or the pod's, the container's winning) and no ``runAsUser: 0`` in effect."""
+    good: list[Evidence] = []
+    bad: list[Evidence] = []
+    for path, c in containers(spec):
+        upath, user = effective(spec, path, c, "runAsUser")
+        npath, nonroot = effective(spec, path, c, "runAsNonRoot")
+        if user == 0 and not isinstance(user, bool):
+            bad.append(Evidence(upath, user, "runAsUser other than 0"))
+        elif nonroot is not True:
+            bad.append(Evidence(npath, nonroot, "runAsNonRoot true (container or pod)"))
+        else:
+            good.append(Evidence(npath, True, "runAsNonRoot true (container or pod)"))
+    return not bad, bad or good
+
+
+@function("k8s_container_setting_in", kind="subject", args=("field", "allowed", "required"))
+def container_setting_in(spec: Any, env: Any, field: str, allowed: list[Any],
+                         required: bool = True) -> tuple[bool, list[Evidence]]:
+    """The effective ``securityContext.<field>`` of every container (its own, else the pod's) is
+    one of ``allowed``; an unset value fails when ``required``
+    (``{call: k8s_container_setting_in, args: {field: seccompProfile.type, allowed: [RuntimeDefault]}}``)."""
+    good: list[Evidence] = []
+    bad: list[Evidence] = []
+    expected = f"one of {list(allowed)}" + ("" if required else " or unset")
+    for path, c in containers(spec):
+        where, value = effective(spec, path, c, field)
+        ok = value in allowed if value is not None else not required
+        (good if ok else bad).append(Evidence(where, value, expected))
+    return not bad, bad or good
+
+
+APPARMOR_ANNOTATION = "container.apparmor.security.beta.kubernetes.io/"
+
+
+def template_metadata(data: Any) -> dict[str, Any]:
+    """The metadata of the pod a workload makes (a Pod's own; a Deployment's
+    ``spec.template.metadata``; a CronJob's ``spec.jobTemplate.spec.template.metadata``)."""
+    steps = POD_SPEC_PATHS.get(data.get("kind", "") if isinstance(data, dict) else "")
+    if not steps:
+        return {}
+    cur: Any = data
+    for s in (*steps[:-1], "metadata"):
+        cur = cur.get(s) if isinstance(cur, dict) else None
+    return cur if isinstance(cur, dict) else {}
+
+
+@function("k8s_apparmor_allowed", kind="subject", args=("allowed",))
+def apparmor_allowed(spec: Any, env: Any, allowed: list[str]) -> tuple[bool, list[Evidence]]:
+    """No container runs with an AppArmor profile outside ``allowed`` (types such as
+    ``RuntimeDefault``, ``Localhost``): neither through ``securityContext.appArmorProfile.type``
+    (container or pod) nor through the older annotation
+    ``container.apparmor.security.beta.kubernetes.io/<container>`` (``runtime/default``,
+    ``localhost/<name>``, ``unconfined``). Unset means the runtime's default profile."""
+    wanted = {str(a).lower() for a in allowed}
+    meta = template_metadata(getattr(env.resource, "data", None) or {})
+    ann = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
+    good: list[Evidence] = []
+    bad: list[Evidence] = []
+    expected = f"AppArmor profile one of {list(allowed)} or unset"
+    for path, c in containers(spec):
+        where, value = effective(spec, path, c, "appArmorProfile.type")
+        if value is not None:
+            (good if str(value).lower() in wanted else bad).append(Evidence(where, value, expected))
+        note = ann.get(APPARMOR_ANNOTATION + str(c.get("name")))
+        if isinstance(note, str):
+            kind = {"runtime/default": "runtimedefault", "unconfined": "unconfined"}.get(
+                note.lower(), "localhost" if note.lower().startswith("localhost/") else note.lower())
+            shown = f"annotation {APPARMOR_ANNOTATION}{c.get('name')}: {note}"
+            (good if kind in wanted else bad).append(Evidence(path, shown, expected))
+    return not bad, bad or good
+
+
+# --- service account token -----------------------------------------------------------------
+
+@function("k8s_token_automount_disabled", kind="subject")
+def token_automount_disabled(spec: Any, env: Any) -> tuple[bool, list[Evidence]]:
+    """The pod gets no ServiceAccount token: ``automountServiceAccountToken: false`` on the pod
+    spec, or — when the pod spec does not say — on its ServiceAccount (``default`` when none is
+    named) in the same namespace. The pod's own setting wins. When the ServiceAccount is not in
+    the inventory and ServiceAccounts could not be collected, this cannot be known (ERROR)."""
+    own = spec.get("automountServiceAccountToken") if isinstance(spec, dict) else None
+    expected = "automountServiceAccountToken false (pod spec, or its ServiceAccount)"
+    if own is not None:
+        return own is False, [Evidence("automountServiceAccountToken", own, expected)]
+    name = spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"
+    res = env.resource
+    ns = getattr(res, "namespace", None)
+    for sa in env.related("k8s.core.serviceaccount", namespace=ns) if ns else ():
+        if sa.name == name:
+            value = sa.data.get("automountServiceAccountToken")
+            return value is False, [Evidence("automountServiceAccountToken",
+                                             f"unset; ServiceAccount {ns}/{name}: {value}",
+                                             expected)]
+    missing = env.collection_errors("k8s.core.serviceaccount")
+    if missing:
+        raise RuntimeError(f"ServiceAccount {ns}/{name} not collected ({missing[0].code}): "
+                           f"{missing[0].reason}")
+    return False, [Evidence("automountServiceAccountToken", None, expected)]
+
+
+# --- environment values --------------------------------------------------------------------
+
+@function("k8s_env_without_credentials", kind="subject")
+def env_without_credentials(spec: Any, env: Any) -> tuple[bool, list[Evidence]]:
+    """No container has a credential as a literal ``env`` value: an entry whose name or value
+    looks like a credential (the collectors' own test, ``kinds.credential_like``) or whose value
+    a collector already replaced by ``<redacted>:sha256:…``. ``valueFrom`` (secretKeyRef …)
+    passes. Evidence never shows the value itself, only its fingerprint or that it was literal."""
+    good: list[Evidence] = []
+    bad: list[Evidence] = []
+    expected = "credential from valueFrom.secretKeyRef, not a literal value"
+    for path, c in containers(spec):
+        for i, e in enumerate(c.get("env") or ()):
+            if not isinstance(e, dict) or not isinstance(e.get("value"), str):
+                continue
+            value, name = e["value"], e.get("name")
+            where = f"{path}.env[{i}].value"
+            if value.startswith(REDACTED_PREFIX):
+                bad.append(Evidence(where, f"{name}={value}", expected))
+            elif credential_like(name, value):
+                bad.append(Evidence(where, f"{name}=<literal value, not shown>", expected))
+            else:
+                good.append(Evidence(where, f"{name} (not credential-like)", expected))
+    return not bad, bad or good
+
+
+# --- image references ----------------------------------------------------------------------
+
+def parse_image(ref: str) -> tuple[str, str, str | None, str | None]:
+    """``(registry, repository, tag, digest)`` of an image reference, with Docker's defaults:
+    ``nginx`` → ``("docker.io", "library/nginx", None, None)``;
+    ``registry.example.nl:5000/shop/web:1.2@sha256:…`` → host with port, ``shop/web``, ``1.2``,
+    ``sha256:…``. The first part names a registry only if it has a dot or a port or is
+    ``localhost``."""
+    name, _, digest = ref.strip().partition("@")
+    slash = name.rfind("/")
+    colon = name.rfind(":")
+    tag = None
+    if colon > slash:
+        name, tag = name[:colon], name[colon + 1:]
+    first, sep, rest = name.partition("/")
+    if sep and ("." in first or ":" in first or first == "localhost"):
+        registry, repo = first.lower(), rest
+    else:
+        registry, repo = "docker.io", name
+    if registry == "docker.io" and "/" not in repo:
+        repo = f"library/{repo}"
+    return registry, repo, tag or None, digest or None
+
+
+@function("k8s_image_tag_pinned")
+def image_tag_pinned(value: Any) -> bool:
+    """True for an image reference with a digest, or with a tag other than ``latest``; false for
+    ``nginx`` (no tag means latest) and ``nginx:latest``."""
+    if not isinstance(value, str) or not value.strip():
+        return False
+    _reg, _repo, tag, digest = parse_image(value)
+    return digest is not None or (tag is not None and tag != "latest")
+
+
+@function("k8s_image_from_registry", args=("registries",))
+def image_from_registry(value: Any, registries: list[str]) -> bool:
+    """True when the image comes from one of ``registries``: a registry host
+    (``registry.example.nl``, ``docker.io``) or a host with a path prefix
+    (``registry.example.nl/shop``), matched on whole path parts."""
+    if not isinstance(value, str) or not value.strip():
+        return False
+    registry, repo, _tag, _digest = parse_image(value)
+    full = f"{registry}/{repo}"
+    for entry in registries:
+        e = str(entry).strip().rstrip("/")
+        if not e:
+            continue
+        host, sep, path = e.partition("/")
+        e = host.lower() + (sep + path if sep else "")
+        if full == e or full.startswith(e + "/"):
+            return True
+    return False
+
+
+# --- small value tests ---------------------------------------------------------------------
+
+@function("k8s_path_under", args=("prefixes",))
+def path_under(value: Any, prefixes: list[str]) -> bool:
+    """True when a host path lies under one of ``prefixes`` (whole path parts: ``/var/log``
+    allows ``/var/log/app`` but not ``/var/logs``; ``..`` is resolved first)."""
+    if not isinstance(value, str) or not value.startswith("/"):
+        return False
+    p = posixpath.normpath(value)
+    for prefix in prefixes:
+        if not isinstance(prefix, str) or not prefix.startswith("/"):
+            continue
+        q = posixpath.normpath(prefix)
+        if q == "/" or p == q or p.startswith(q + "/"):
+            return True
+    return False
+
+
+@function("k8s_has_keys", args=("keys",))
+def has_keys(value: Any, keys: list[str]) -> bool:
+    """True when the value is a mapping with a non-empty value for every one of ``keys``
+    (``{path: resources.limits, call: k8s_has_keys, args: {keys: [cpu, memory]}}``)."""
+    if not isinstance(value, dict):
+        return not keys
+    return all(value.get(k) not in (None, "") for k in keys)
+
+
+@function("k8s_param_given", kind="subject", args=("value",))
+def param_given(obj: Any, env: Any, value: Any) -> tuple[bool, list[Evidence]]:
+    """True when a parameter has been given a value (a non-empty list or string): for
+    ``applies_if`` of rules that only mean something once the organisation has set a policy."""
+    given = value not in (None, "", [], {})
+    return given, [Evidence("", value, "the parameter is set")]
