@@ -12,6 +12,9 @@ leaves nothing the HTML parser could take for markup; estate data cannot break o
 Encoding (``island["r"]``, one array per result; string fields are indexes into ``island["s"]``,
 ``-1`` for none): ``[finding_id, rule, resource_id, resource_type, resource_name, scope, region,
 namespace, status, severity, controls, measures, message, evidence, source, waiver, change]``;
+``resource_id`` is ``[prefix, last segment]`` (split after the last ``/`` or ``:``, so the long
+shared prefixes of ARNs and Azure ids are stored once) and ``resource_name`` is ``-2`` when it
+equals that last segment;
 ``status``/``severity``/``change`` index ``island["statuses"]``/``["severities"]``/``["changes"]``;
 ``evidence`` is ``[[path, value, expected], …]`` with the value as JSON; ``source`` is
 ``[api, region, time, file, line]``; ``waiver`` indexes ``island["waivers"]``.
@@ -89,9 +92,13 @@ def encode(document: dict[str, Any], lang: str, m: Messages) -> dict[str, Any]:
                 waivers.append(r["waiver"])
             w = waiver_i[key]
         src = r.get("source") or {}
+        rid = r["resource_id"]
+        cut = max(rid.rfind("/"), rid.rfind(":")) + 1
+        last = rid[cut:]
         rows.append([
-            r["finding_id"], s(r["rule_id"]), s(r["resource_id"]), s(r["resource_type"]),
-            s(r["resource_name"]), s(r["scope"]), s(r.get("region")), s(r.get("namespace")),
+            r["finding_id"], s(r["rule_id"]), [s(rid[:cut]), s(last)], s(r["resource_type"]),
+            -2 if r["resource_name"] == last else s(r["resource_name"]), s(r["scope"]),
+            s(r.get("region")), s(r.get("namespace")),
             status_i[r["status"]], sev_i[r["severity"]], s(",".join(r["controls"])),
             s(",".join(r["measures"])), s(r["message"]),
             [[s(e["path"]), shown_value(e["value"]), s(e["expected"])] for e in r["evidence"]],

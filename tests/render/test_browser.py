@@ -84,6 +84,7 @@ def test_views_filter_search_and_detail(browser, reports, tmp_path) -> None:
         detail = page.text_content("#fbody tr.detail")
         assert "W-0001" in detail and "Legacy bucket, migration planned <b>Q1</b>" in detail
         assert "s3:GetBucketEncryption" in detail and "Enable default encryption" in detail
+        assert "arn:aws:s3:::logs-archive" in detail and "undefined" not in detail
         page.keyboard.press("Enter")  # the focused row closes again from the keyboard
         expect(page.locator("#fbody tr.detail")).to_have_count(0)
         page.click("#fclear")
@@ -137,6 +138,8 @@ def test_injected_estate_data_never_runs(browser, reports) -> None:
         text = page.text_content("#fbody")
         assert "<script>window.__pwned=1" in text  # shown as text
         assert "</script><script>window.__pwned=3</script>" in text
+        assert "default/Deployment/<script>window.__pwned=1" in text  # id = prefix + segment
+        assert "undefined" not in page.inner_text("#fbody")
         assert '"><img src=x onerror=' in text
         assert p.errors == []
     finally:

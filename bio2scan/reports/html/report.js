@@ -9,6 +9,9 @@
   doc.classList.add("js");
 
   function str(i) { return i < 0 ? "" : S[i]; }
+  /* resource id = interned prefix + last segment; name -2 = "the id's last segment" */
+  function rid(r) { return str(r[2][0]) + str(r[2][1]); }
+  function rname(r) { return r[4] === -2 ? str(r[2][1]) : str(r[4]); }
   function t(key, vals) {
     var s = T[key] || key;
     if (vals) { Object.keys(vals).forEach(function (k) { s = s.split("{" + k + "}").join(String(vals[k])); }); }
@@ -46,7 +49,7 @@
       case "status": return r[8] * 10 + r[9];
       case "severity": return r[9] * 10 + r[8];
       case "rule": return str(r[1]);
-      case "resource": return str(r[4]) + "\u0000" + str(r[2]);
+      case "resource": return rname(r) + "\u0000" + rid(r);
       case "scope": return str(r[5]) + "\u0000" + str(r[6]) + str(r[7]);
       default: return 0;
     }
@@ -54,7 +57,7 @@
   function haystack() {
     if (!hay) {
       hay = ROWS.map(function (r) {
-        return (str(r[2]) + "\u0001" + str(r[4]) + "\u0001" + str(r[1]) + "\u0001" + str(r[12]) +
+        return (rid(r) + "\u0001" + rname(r) + "\u0001" + str(r[1]) + "\u0001" + str(r[12]) +
           "\u0001" + str(r[5]) + "\u0001" + str(r[3]) + "\u0001" + r[0]).toLowerCase();
       });
     }
@@ -98,8 +101,8 @@
       dl.appendChild(dd);
     }
     add(t("finding_id"), r[0]);
-    add(t("resource"), str(r[4]));
-    add(t("resource_id"), str(r[2]));
+    add(t("resource"), rname(r));
+    add(t("resource_id"), rid(r));
     add(t("resource_type"), str(r[3]));
     add(t("scope"), str(r[5]));
     add(t("location"), [str(r[6]), str(r[7])].filter(Boolean).join(" / "));
@@ -147,7 +150,7 @@
       tr.setAttribute("aria-expanded", open[i] ? "true" : "false");
       var c1 = el("td"); c1.appendChild(badge(D.statuses[r[8]], t(D.statuses[r[8]]))); tr.appendChild(c1);
       var c2 = el("td"); c2.appendChild(badge(D.severities[r[9]], t(D.severities[r[9]]))); tr.appendChild(c2);
-      var c3 = el("td"); c3.appendChild(el("div", null, str(r[4]))); c3.appendChild(el("div", "mono muted", str(r[2]))); tr.appendChild(c3);
+      var c3 = el("td"); c3.appendChild(el("div", null, rname(r))); c3.appendChild(el("div", "mono muted", rid(r))); tr.appendChild(c3);
       var c4 = el("td"); c4.appendChild(el("div", "mono", str(r[1]))); c4.appendChild(el("div", "muted", (D.rules[str(r[1])] || [""])[0])); tr.appendChild(c4);
       tr.appendChild(el("td", null, [str(r[5]), str(r[6]), str(r[7])].filter(Boolean).join(" / ")));
       var c6 = el("td"); if (r[16] >= 0) { c6.appendChild(badge(D.changes[r[16]], t(D.changes[r[16]]))); } tr.appendChild(c6);
