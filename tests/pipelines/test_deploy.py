@@ -3,6 +3,7 @@ hardened whatever rules exist; the sharded overlay's N is the same in every plac
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 
@@ -67,6 +68,7 @@ def _pod_specs():
 def test_workloads_are_hardened():
     specs = list(_pod_specs())
     assert len(specs) == 3
+    images: set[str] = set()
     for name, spec in specs:
         assert spec["automountServiceAccountToken"] is False, name
         assert spec["serviceAccountName"] == "bio2scan", name
@@ -77,7 +79,9 @@ def test_workloads_are_hardened():
             assert sc["readOnlyRootFilesystem"] is True and sc["allowPrivilegeEscalation"] is False
             assert sc["capabilities"]["drop"] == ["ALL"] and not sc.get("privileged")
             assert {"cpu", "memory"} <= set(c["resources"]["limits"]), name
-            assert c["image"] == "bio2scan", "the image is set in one place: kustomization images"
+            assert re.fullmatch(r"ghcr\.io/bio2scan/bio2scan@sha256:[0-9a-f]{64}", c["image"])
+            images.add(c["image"])
+    assert len(images) == 1, "one image for every workload (kustomize edit set image)"
     sa = next(o for o in _objects() if o["kind"] == "ServiceAccount")
     assert sa["automountServiceAccountToken"] is False
 

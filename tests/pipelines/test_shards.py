@@ -7,6 +7,7 @@ import json
 import pytest
 
 from bio2scan import api
+from bio2scan.documents import write_json
 
 from pipeline_support import cli, estate, results
 
@@ -24,24 +25,27 @@ def _essence(doc: dict) -> dict:
 
 @pytest.fixture(scope="module")
 def sharded(tmp_path_factory):
+    """The estate, its unsharded results, and per shard an inventory (through the CLI's
+    ``collect --shard``) and a results document (through the API, to keep the test fast)."""
     root = tmp_path_factory.mktemp("shards")
     d = estate(root, n=30)
-    full = root / "full"
-    assert cli("scan", "manifests", str(d), "-q", "--fail-on", "none",
-               "-o", str(full)).returncode == 0
-    invs, docs = root / "invs", root / "docs"
+    # one fixed set of rules for every run (rule packs may change while the suite runs)
+    chosen = [r for rid, r in sorted(api.load_rules().items()) if rid.startswith("k8s.")]
+    rules = ",".join(r.id for r in chosen)
+    (root / "rules.txt").write_text(rules)
+    opts = {"paths": [str(d)]}
+    _, full = api.scan("manifests", opts, rules=chosen)
     for i in range(N):
-        r = cli("collect", "manifests", str(d), "--shard", f"{i}/{N}", "-q",
-                "-o", str(invs / f"inv-{i}.json.gz"))
+        r = cli("collect", "manifests", str(d), "--shard", f"{i}/{N}", "-q", "--rules", rules,
+                "-o", str(root / "invs" / f"inv-{i}.json.gz"))
         assert r.returncode == 0, r.stderr
-        r = cli("scan", "manifests", str(d), "--shard", f"{i}/{N}", "-q", "--fail-on", "none",
-                "-o", str(docs / str(i)))
-        assert r.returncode == 0, r.stderr
-    return root, results(full)
+        _, doc = api.scan("manifests", opts, rules=chosen, shard=f"{i}/{N}")
+        write_json(root / "docs" / str(i) / "results.json", doc)
+    return root, full, chosen
 
 
 def test_each_file_belongs_to_exactly_one_shard(sharded):
-    root, full = sharded
+    root, full, _ = sharded
     seen: list[str] = []
     for i in range(N):
         doc = results(root / "docs" / str(i))
@@ -53,10 +57,10 @@ def test_each_file_belongs_to_exactly_one_shard(sharded):
 
 
 def test_merged_inventories_equal_one_unsharded_scan(sharded, tmp_path):
-    root, full = sharded
+    root, full, _ = sharded
     db = str(tmp_path / "h.db")
     r = cli("merge", str(root / "invs"), "-q", "--fail-on", "none", "--history", db,
-            "-o", str(tmp_path / "m"))
+            "--rules", (root / "rules.txt").read_text(), "-o", str(tmp_path / "m"))
     assert r.returncode == 0, r.stderr
     merged = results(tmp_path / "m")
     assert _essence(merged) == _essence(full)
@@ -65,29 +69,26 @@ def test_merged_inventories_equal_one_unsharded_scan(sharded, tmp_path):
     assert (tmp_path / "m" / "inventory.json.gz").exists()
 
 
-def test_merged_results_equal_one_unsharded_scan(sharded, tmp_path):
+def test_merged_results_equal_one_unsharded_scan(sharded):
     """Merging results is exact for rules that look at one resource at a time (rules with
     ``needs`` may see related resources of another shard: merge inventories for those)."""
-    root, full = sharded
-    single = ",".join(rid for rid, r in full["rules"].items() if not r["needs"])
-    d = root / "estate"
-    args = ("--rules", single, "-q", "--fail-on", "none")
-    assert cli("scan", "manifests", str(d), *args, "-o", str(tmp_path / "full")).returncode == 0
+    root, _, chosen = sharded
+    single = [r for r in chosen if not r.needs]
+    opts = {"paths": [str(root / "estate")]}
+    _, full = api.scan("manifests", opts, rules=single)
     files = []
     for i in range(N):
-        out = tmp_path / f"s{i}"
-        assert cli("scan", "manifests", str(d), *args, "--shard", f"{i}/{N}",
-                   "-o", str(out)).returncode == 0
-        files.append(str(out / "results.json"))
-    r = cli("merge", *files, *args, "-o", str(tmp_path / "m"))
-    assert r.returncode == 0, r.stderr
-    merged = results(tmp_path / "m")
-    assert _essence(merged) == _essence(results(tmp_path / "full"))
+        _, doc = api.scan("manifests", opts, rules=single, shard=f"{i}/{N}")
+        files.append(write_json(root / f"single-{i}.json", doc) and root / f"single-{i}.json")
+    inv, merged = api.merge(files, single)
+    assert inv is None
+    assert _essence(merged) == _essence(full)
     assert merged["summary"]["results"]["FAIL"] > 0
+    api.validate_results(merged)
 
 
 def test_merge_refuses_mixed_and_incomplete_inputs(sharded, tmp_path):
-    root, _ = sharded
+    root, _, _ = sharded
     mixed = cli("merge", str(root / "invs" / "inv-0.json.gz"),
                 str(root / "docs" / "1" / "results.json"), "-q", "-o", str(tmp_path / "x"))
     assert mixed.returncode == 2 and "one kind" in mixed.stderr
