@@ -4,7 +4,9 @@ The page is rendered from ``bio2scan/reports/html/report.html.j2``. Its styleshe
 are inlined and allowed by their SHA-256 in a strict Content-Security-Policy (no ``unsafe-inline``,
 ``default-src 'none'``), so the file makes no request anywhere and an injected script could not
 run even if escaping failed. Results travel in a JSON data island (``island.py``) so that 100k
-results stay a small file; the per-control and overview parts are static HTML.
+results stay a small file; the per-control and overview parts are static HTML. The page holds
+both languages: the one asked for is shown, the other is a click away (and invisible to a
+reader without JavaScript, who gets exactly the asked-for language).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 from markupsafe import Markup
 
 from .island import dump, encode
-from .messages import messages, pick
+from .messages import LANGS, messages, pick
 from .templates import html_env
 from .view import build_view
 
@@ -51,10 +53,22 @@ class HtmlRenderer:
     description = "self-contained HTML report for the security team and auditors (no network)"
 
     def render(self, document: dict[str, Any], lang: str) -> str:
-        m = messages(lang)
+        """The page in ``lang``, with the other language alongside for the reader to switch
+        to (hidden, with prefixed ids, until chosen)."""
+        first = messages(lang).lang
+        langs = [first] + [x for x in LANGS if x != first]
         css, js = _asset("report.css"), _asset("report.js")
-        view = build_view(document, m.lang)
-        return html_env().get_template("html/report.html.j2").render(
-            _=m, pick=lambda texts: pick(texts, m.lang), csp=content_security_policy(css, js),
-            css=Markup(css), js=Markup(js), island=dump(encode(document, m.lang, m)),
-            scope_line=scope_line(document), **view)
+        env = html_env()
+        bodies = []
+        for i, code in enumerate(langs):
+            m = messages(code)
+            title = f"{m('report_title')} — {scope_line(document)}"
+            html = env.get_template("html/body.html.j2").render(
+                _=m, pick=lambda texts, code=code: pick(texts, code), p="" if i == 0 else code + "-",
+                langs=langs, scope_line=scope_line(document),
+                **build_view(document, code))
+            bodies.append({"lang": code, "prefix": "" if i == 0 else code + "-",
+                           "title": title, "html": Markup(html)})  # noqa: S704 - template output
+        return env.get_template("html/report.html.j2").render(
+            lang=first, doc=document, bodies=bodies, csp=content_security_policy(css, js),
+            css=Markup(css), js=Markup(js), island=dump(encode(document, langs)))

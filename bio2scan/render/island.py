@@ -27,7 +27,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from .messages import Messages, pick
+from .messages import messages, pick
 from .view import SEVERITIES, STATUSES
 
 CHANGES = ("new", "unchanged", "resolved")
@@ -75,7 +75,8 @@ class _Interner:
         return i
 
 
-def encode(document: dict[str, Any], lang: str, m: Messages) -> dict[str, Any]:
+def encode(document: dict[str, Any], langs: list[str]) -> dict[str, Any]:
+    """The island for a page in ``langs``: rows once, texts (``i18n``, ``rules``) per language."""
     s = _Interner()
     status_i = {k: i for i, k in enumerate(STATUSES)}
     sev_i = {k: i for i, k in enumerate(SEVERITIES)}
@@ -105,12 +106,12 @@ def encode(document: dict[str, Any], lang: str, m: Messages) -> dict[str, Any]:
             [s(src.get("api")), s(src.get("region")), s(src.get("time")), s(src.get("file")),
              src.get("line") or 0],
             w, change_i.get(r.get("change") or "", -1)])
-    rules = {rid: [pick(rule.get("title"), lang), pick(rule.get("rationale"), lang),
-                   pick(rule.get("remediation"), lang)]
-             for rid, rule in document.get("rules", {}).items()}
+    rules = {lang: {rid: [pick(rule.get("title"), lang), pick(rule.get("rationale"), lang),
+                          pick(rule.get("remediation"), lang)]
+                    for rid, rule in document.get("rules", {}).items()} for lang in langs}
+    i18n = {lang: {k: messages(lang)(k) for k in SCRIPT_KEYS} for lang in langs}
     return {"statuses": list(STATUSES), "severities": list(SEVERITIES), "changes": list(CHANGES),
-            "i18n": {k: m(k) for k in SCRIPT_KEYS}, "rules": rules, "waivers": waivers,
-            "s": s.strings, "r": rows}
+            "i18n": i18n, "rules": rules, "waivers": waivers, "s": s.strings, "r": rows}
 
 
 def dump(island: dict[str, Any]) -> Markup:

@@ -110,13 +110,30 @@ def test_views_filter_search_and_detail(browser, reports, tmp_path) -> None:
         p.close()
 
 
-def test_dutch_report(browser, reports) -> None:
+def test_dutch_report_and_language_switch(browser, reports, tmp_path) -> None:
     p = Page(browser, reports["nl"])
+    page = p.page
     try:
-        assert p.page.title().startswith("BIO2-nalevingsrapport")
-        assert p.page.text_content("nav.views").split()[0] == "Overzicht"
-        p.page.click("nav.views a[href='#findings']")
-        assert p.page.text_content("#fcount") == "9 van 9 resultaten"
+        assert page.title().startswith("BIO2-nalevingsrapport")
+        assert page.locator(".langroot:visible nav.views a").first.text_content() == "Overzicht"
+        page.click(".langroot:visible nav.views a[href='#findings']")
+        assert page.text_content("#fcount") == "9 van 9 resultaten"
+        page.select_option("#f-status", "ERROR")
+        assert page.locator("#fbody tr.row").count() == 1
+        page.click(".langroot:visible nav.langs a[data-lang='en']")  # to English, same view
+        assert page.title().startswith("BIO2 compliance report")
+        assert page.evaluate("document.documentElement.lang") == "en"
+        assert page.is_visible("#en-findings") and page.is_hidden("#findings")
+        assert page.text_content("#en-fcount") == "9 of 9 results"
+        page.click("#en-fbody tr.row >> nth=0")
+        assert "Why it matters" in page.text_content("#en-fbody tr.detail")
+        page.click(".langroot:visible nav.views a[href='#controls']")
+        assert "Use of cryptography" in page.text_content("#en-control-8\\.24")
+        page.screenshot(path=str(tmp_path / "controls-en.png"))
+        page.click(".langroot:visible nav.langs a[data-lang='nl']")  # back: the filter kept
+        assert page.is_visible("#controls")
+        page.click(".langroot:visible nav.views a[href='#findings']")
+        assert page.locator("#fbody tr.row").count() == 1
         assert p.errors == [] and p.requests == [p.url]
     finally:
         p.close()

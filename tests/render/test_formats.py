@@ -191,7 +191,9 @@ def test_html_is_self_contained_and_escaped(doc: dict) -> None:
 
 def test_html_covers_all_93_controls_with_measures(doc: dict) -> None:
     html = render("html", "nl", doc)
-    assert html.count('<details class="control"') == 93
+    assert html.count('<details class="control"') == 2 * 93  # Dutch, and English alongside
+    assert html.index('<div class="langroot" lang="nl" data-prefix=""') < html.index(
+        '<div class="langroot" lang="en" data-prefix="en-"')
     assert "Handmatig bewijs nodig" in html
     assert "5.01.01" in html and "Het bestuur stelt een informatiebeveiligingsbeleid" in html
     assert 'lang="nl"' in html and "Dekking &amp; fouten" in html

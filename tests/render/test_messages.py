@@ -26,7 +26,8 @@ def test_template_keys_exist() -> None:
     for sub in ("html", "md"):
         for f in root.joinpath(sub).iterdir():
             if f.name.endswith(".j2"):
-                used |= set(re.findall(r"_\(\"([\w-]+)\"", f.read_text("utf-8")))
+                used |= set(re.findall(r"_\(\"([\w-]+)\"[,)]", f.read_text("utf-8")))
+    used |= {f"lang_{code}" for code in LANGS}  # built in the template: "lang_" ~ code
     missing = used - set(catalogue())
     assert not missing
 
