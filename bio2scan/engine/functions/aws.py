@@ -1,5 +1,4 @@
-"""Functions for AWS data: IAM policy documents, IAM users, credential reports, classic ELB
-negotiation policies.
+"""Functions for AWS data: IAM policy documents, IAM users and roles, credential reports, tags.
 
 IAM policy documents arrive parsed (the collector turns the URL-encoded JSON into a mapping).
 ``Statement``, ``Action``, ``Resource`` and ``Principal`` may each be a single value or a list;
@@ -9,12 +8,10 @@ IAM policy documents arrive parsed (the collector turns the URL-encoded JSON int
 from __future__ import annotations
 
 import json
-import re
 from typing import Any, Iterable
 
 from . import function
 from .common import parse_time
-from .tls import DEFAULT_GUIDELINE, at_least, rate_settings
 
 ADMIN_POLICY_ARNS = ("arn:aws:iam::aws:policy/AdministratorAccess",
                      "arn:aws-us-gov:iam::aws:policy/AdministratorAccess",
@@ -157,10 +154,19 @@ def iam_user_is_admin(obj: Any, env: Any) -> Any:
         if policy_grants_admin(doc):
             return True, [Evidence(f"InlinePolicies['{name}']", "*:*", "administrator policy")]
     attached = {p.get("PolicyArn") for p in _as_list(obj.get("AttachedPolicies")) if isinstance(p, dict)}
-    if attached and env is not None:
+    customer = {a for a in attached if a and ":aws:policy/" not in a}
+    if customer and env is not None:
+        found = set()
         for res in env.related("aws.iam.policy"):
-            if res.data.get("Arn") in attached and policy_grants_admin(res.data.get("Document")):
-                return True, [Evidence("AttachedPolicies", res.data.get("Arn"), "administrator policy")]
+            if res.data.get("Arn") in customer:
+                found.add(res.data.get("Arn"))
+                if policy_grants_admin(res.data.get("Document")) or "Document" in res.errors:
+                    if "Document" in res.errors:
+                        raise LookupError(f"policy {res.data.get('Arn')} could not be read")
+                    return True, [Evidence("AttachedPolicies", res.data.get("Arn"),
+                                           "administrator policy")]
+        if customer - found and env.collection_errors("aws.iam.policy"):
+            raise LookupError("the customer-managed policies of this account could not be read")
     return False, [Evidence("AttachedPolicies", [p.get("PolicyName") for p in _as_list(
         obj.get("AttachedPolicies")) if isinstance(p, dict)], "administrator policy")]
 
@@ -221,44 +227,7 @@ def root_used_within_days(obj: Any, env: Any, days: float = 90) -> Any:
                             f"not used within {days} days")]
 
 
-def classic_negotiation(policy: dict) -> tuple[list[str], list[str]]:
-    """Enabled protocols and ciphers of a classic ELB ``SSLNegotiationPolicyType`` policy."""
-    protocols, ciphers = [], []
-    for attr in _as_list(policy.get("PolicyAttributeDescriptions")):
-        if not isinstance(attr, dict) or str(attr.get("AttributeValue")).lower() != "true":
-            continue
-        name = str(attr.get("AttributeName", ""))
-        if name.startswith("Protocol-"):
-            protocols.append(name[len("Protocol-"):])
-        elif name in ("Server-Defined-Cipher-Order",) or name.startswith("Reference-"):
-            continue
-        else:
-            ciphers.append(name)
-    return protocols, ciphers
 
-
-@function("elb_classic_tls_at_least", kind="subject", args=("level", "guideline"))
-def elb_classic_tls_at_least(obj: Any, env: Any, level: str = "voldoende",
-                             guideline: str = DEFAULT_GUIDELINE) -> Any:
-    """True when every SSL negotiation policy used by an HTTPS/SSL listener of a classic load
-    balancer enables only protocols and ciphers rated at least ``level`` (NCSC TLS guideline)."""
-    from ...model import Evidence
-    used = set()
-    for ld in _as_list(obj.get("ListenerDescriptions")):
-        listener = (ld or {}).get("Listener") or {}
-        if str(listener.get("Protocol", "")).upper() in ("HTTPS", "SSL"):
-            used.update(_as_list(ld.get("PolicyNames")))
-    bad, seen = [], []
-    for i, pol in enumerate(_as_list(obj.get("Policies"))):
-        if not isinstance(pol, dict) or pol.get("PolicyName") not in used:
-            continue
-        protocols, ciphers = classic_negotiation(pol)
-        rating = rate_settings(protocols, ciphers, guideline)
-        ev = Evidence(f"Policies[{i}]", pol.get("PolicyName"), f"rated at least {level}: {rating}")
-        (seen if at_least(rating, level) else bad).append(ev)
-    if bad:
-        return False, bad
-    return True, seen or [Evidence("ListenerDescriptions", "no HTTPS/SSL listener", level)]
 
 
 def _resource_tags(obj: Any, env: Any) -> dict[str, str]:
@@ -286,84 +255,29 @@ def has_tag(obj: Any, env: Any, key: str, values: Iterable[str] = ()) -> Any:
     return ok, [Evidence(f"tags.{key}", value, f"one of {list(values)}" if wanted else "present")]
 
 
-def _nacl_covers(entry: dict, port: int) -> bool:
-    rng = entry.get("PortRange")
-    if str(entry.get("Protocol")) == "-1" or not isinstance(rng, dict):
-        return True
-    try:
-        return int(rng.get("From")) <= port <= int(rng.get("To"))
-    except (TypeError, ValueError):
-        return False
 
 
-@function("nacl_port_denied_before", kind="subject", args=("ports",))
-def nacl_port_denied_before(obj: Any, env: Any, ports: Iterable[int] = ()) -> Any:
-    """For one allow entry of a network ACL: True when each of ``ports`` that the entry opens is
-    already denied, for the same address family and direction, by an entry with a lower rule
-    number (ACL entries are evaluated in rule-number order; the first match wins). A TCP deny
-    counts for an all-protocol allow, because the administration protocols checked run over TCP."""
+
+
+
+
+
+
+
+@function("iam_role_with_policy_exists", kind="subject", args=("policy_arns",))
+def iam_role_with_policy_exists(obj: Any, env: Any, policy_arns: Iterable[str] = ()) -> Any:
+    """True when the account (the ``aws.iam.role`` resources of the same scope) has a role with
+    one of ``policy_arns`` attached."""
     from ...model import Evidence
-    from .common import cidr_is_internet
-    entries = [e for e in _as_list((env.resource.data if env.resource else {}).get("Entries"))
-               if isinstance(e, dict)]
-    number = obj.get("RuleNumber", 0)
-    family = "Ipv6CidrBlock" if obj.get("Ipv6CidrBlock") else "CidrBlock"
-    open_ports = []
-    for port in (int(p) for p in ports):
-        if not _nacl_covers(obj, port):
-            continue
-        denied = any(e.get("RuleAction") == "deny" and e.get("Egress") == obj.get("Egress")
-                     and e.get("RuleNumber", 0) < number and cidr_is_internet(e.get(family))
-                     and str(e.get("Protocol")) in ("-1", str(obj.get("Protocol")), "6")
-                     and _nacl_covers(e, port) for e in entries)
-        if not denied:
-            open_ports.append(port)
-    return not open_ports, [Evidence("RuleNumber", number, f"ports {open_ports} denied by an "
-                                     "earlier entry" if open_ports else "earlier deny entries")]
+    wanted = set(policy_arns)
+    if env.collection_errors("aws.iam.role"):
+        raise LookupError("the IAM roles of this account could not be read")
+    for res in env.related("aws.iam.role"):
+        for p in _as_list(res.data.get("AttachedPolicies")):
+            if isinstance(p, dict) and p.get("PolicyArn") in wanted:
+                return True, [Evidence("roles", res.data.get("RoleName"), f"a role with {sorted(wanted)}")]
+    return False, [Evidence("roles", None, f"a role with {sorted(wanted)}")]
 
 
-@function("inspector_scans_enabled", kind="subject", args=("types",))
-def inspector_scans_enabled(obj: Any, env: Any, types: Iterable[str] = ("ec2", "ecr")) -> Any:
-    """True when Amazon Inspector is enabled for the account (``Status.state.status``) and for
-    every scan type in ``types`` (``Status.resourceState.<type>.status`` = ``ENABLED``)."""
-    from ...model import Evidence
-    status = obj.get("Status") or {}
-    state = ((status.get("state") or {}).get("status"))
-    if state != "ENABLED":
-        return False, [Evidence("Status.state.status", state, "ENABLED")]
-    rs = status.get("resourceState") or {}
-    off = [t for t in types if ((rs.get(t) or {}).get("status")) != "ENABLED"]
-    if off:
-        return False, [Evidence(f"Status.resourceState.{t}.status",
-                                (rs.get(t) or {}).get("status"), "ENABLED") for t in off]
-    return True, [Evidence("Status.resourceState", sorted(types), "ENABLED")]
-
-
-def _version_tuple(v: Any) -> tuple[int, ...]:
-    parts = re.findall(r"\d+", str(v))
-    if not parts:
-        raise ValueError(f"not a version: {v!r}")
-    return tuple(int(p) for p in parts)
-
-
-@function("version_at_least", args=("minimum",))
-def version_at_least(value: Any, minimum: str) -> bool:
-    """True when a dotted version (``1.31``, ``v1.9``) is at least ``minimum``, compared number
-    by number so that 1.10 > 1.9 (``{path: version, call: version_at_least, args: {minimum: "1.31"}}``)."""
-    if value is None:
-        return False
-    return _version_tuple(value) >= _version_tuple(minimum)
-
-
-@function("eks_log_types_enabled", kind="subject", args=("types",))
-def eks_log_types_enabled(obj: Any, env: Any, types: Iterable[str] = ("audit", "authenticator")) -> Any:
-    """True when every control-plane log type in ``types`` is enabled in
-    ``logging.clusterLogging`` of an EKS cluster."""
-    from ...model import Evidence
-    enabled: set[str] = set()
-    for entry in _as_list((obj.get("logging") or {}).get("clusterLogging")):
-        if isinstance(entry, dict) and entry.get("enabled"):
-            enabled.update(str(t) for t in _as_list(entry.get("types")))
-    missing = [t for t in types if t not in enabled]
-    return not missing, [Evidence("logging.clusterLogging", sorted(enabled),
-                                  f"includes {list(types)}")]
+# Service-specific functions (ELB, EC2 networking, Inspector, EKS) live beside this module.
+from . import aws_services  # noqa: E402,F401  (registers them)

@@ -1,0 +1,176 @@
+"""Functions for AWS service data beyond IAM: classic ELB negotiation policies, network ACL and
+security-group exposure, Amazon Inspector status, EKS logging, version comparison.
+
+Registered when ``aws`` is imported (its last line imports this module).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable
+
+from . import function
+from .aws import _as_list
+from .tls import DEFAULT_GUIDELINE, at_least, rate_settings
+
+
+def classic_negotiation(policy: dict) -> tuple[list[str], list[str]]:
+    """Enabled protocols and ciphers of a classic ELB ``SSLNegotiationPolicyType`` policy."""
+    protocols, ciphers = [], []
+    for attr in _as_list(policy.get("PolicyAttributeDescriptions")):
+        if not isinstance(attr, dict) or str(attr.get("AttributeValue")).lower() != "true":
+            continue
+        name = str(attr.get("AttributeName", ""))
+        if name.startswith("Protocol-"):
+            protocols.append(name[len("Protocol-"):])
+        elif name in ("Server-Defined-Cipher-Order",) or name.startswith("Reference-"):
+            continue
+        else:
+            ciphers.append(name)
+    return protocols, ciphers
+
+
+@function("elb_classic_tls_at_least", kind="subject", args=("level", "guideline"))
+def elb_classic_tls_at_least(obj: Any, env: Any, level: str = "voldoende",
+                             guideline: str = DEFAULT_GUIDELINE) -> Any:
+    """True when every SSL negotiation policy used by an HTTPS/SSL listener of a classic load
+    balancer enables only protocols and ciphers rated at least ``level`` (NCSC TLS guideline)."""
+    from ...model import Evidence
+    used = set()
+    for ld in _as_list(obj.get("ListenerDescriptions")):
+        listener = (ld or {}).get("Listener") or {}
+        if str(listener.get("Protocol", "")).upper() in ("HTTPS", "SSL"):
+            used.update(_as_list(ld.get("PolicyNames")))
+    bad, seen = [], []
+    for i, pol in enumerate(_as_list(obj.get("Policies"))):
+        if not isinstance(pol, dict) or pol.get("PolicyName") not in used:
+            continue
+        protocols, ciphers = classic_negotiation(pol)
+        rating = rate_settings(protocols, ciphers, guideline)
+        ev = Evidence(f"Policies[{i}]", pol.get("PolicyName"), f"rated at least {level}: {rating}")
+        (seen if at_least(rating, level) else bad).append(ev)
+    if bad:
+        return False, bad
+    return True, seen or [Evidence("ListenerDescriptions", "no HTTPS/SSL listener", level)]
+
+
+def _nacl_covers(entry: dict, port: int) -> bool:
+    rng = entry.get("PortRange")
+    if str(entry.get("Protocol")) == "-1" or not isinstance(rng, dict):
+        return True
+    try:
+        return int(rng.get("From")) <= port <= int(rng.get("To"))
+    except (TypeError, ValueError):
+        return False
+
+
+@function("nacl_port_denied_before", kind="subject", args=("ports",))
+def nacl_port_denied_before(obj: Any, env: Any, ports: Iterable[int] = ()) -> Any:
+    """For one allow entry of a network ACL: True when each of ``ports`` that the entry opens is
+    already denied, for the same address family and direction, by an entry with a lower rule
+    number (ACL entries are evaluated in rule-number order; the first match wins). A TCP deny
+    counts for an all-protocol allow, because the administration protocols checked run over TCP."""
+    from ...model import Evidence
+    from .common import cidr_is_internet
+    entries = [e for e in _as_list((env.resource.data if env.resource else {}).get("Entries"))
+               if isinstance(e, dict)]
+    number = obj.get("RuleNumber", 0)
+    family = "Ipv6CidrBlock" if obj.get("Ipv6CidrBlock") else "CidrBlock"
+    open_ports = []
+    for port in (int(p) for p in ports):
+        if not _nacl_covers(obj, port):
+            continue
+        denied = any(e.get("RuleAction") == "deny" and e.get("Egress") == obj.get("Egress")
+                     and e.get("RuleNumber", 0) < number and cidr_is_internet(e.get(family))
+                     and str(e.get("Protocol")) in ("-1", str(obj.get("Protocol")), "6")
+                     and _nacl_covers(e, port) for e in entries)
+        if not denied:
+            open_ports.append(port)
+    return not open_ports, [Evidence("RuleNumber", number, f"ports {open_ports} denied by an "
+                                     "earlier entry" if open_ports else "earlier deny entries")]
+
+
+@function("inspector_scans_enabled", kind="subject", args=("types",))
+def inspector_scans_enabled(obj: Any, env: Any, types: Iterable[str] = ("ec2", "ecr")) -> Any:
+    """True when Amazon Inspector is enabled for the account (``Status.state.status``) and for
+    every scan type in ``types`` (``Status.resourceState.<type>.status`` = ``ENABLED``)."""
+    from ...model import Evidence
+    status = obj.get("Status") or {}
+    state = ((status.get("state") or {}).get("status"))
+    if state != "ENABLED":
+        return False, [Evidence("Status.state.status", state, "ENABLED")]
+    rs = status.get("resourceState") or {}
+    off = [t for t in types if ((rs.get(t) or {}).get("status")) != "ENABLED"]
+    if off:
+        return False, [Evidence(f"Status.resourceState.{t}.status",
+                                (rs.get(t) or {}).get("status"), "ENABLED") for t in off]
+    return True, [Evidence("Status.resourceState", sorted(types), "ENABLED")]
+
+
+def _version_tuple(v: Any) -> tuple[int, ...]:
+    parts = re.findall(r"\d+", str(v))
+    if not parts:
+        raise ValueError(f"not a version: {v!r}")
+    return tuple(int(p) for p in parts)
+
+
+@function("version_at_least", args=("minimum",))
+def version_at_least(value: Any, minimum: str) -> bool:
+    """True when a dotted version (``1.31``, ``v1.9``) is at least ``minimum``, compared number
+    by number so that 1.10 > 1.9 (``{path: version, call: version_at_least, args: {minimum: "1.31"}}``)."""
+    if value is None:
+        return False
+    return _version_tuple(value) >= _version_tuple(minimum)
+
+
+@function("eks_log_types_enabled", kind="subject", args=("types",))
+def eks_log_types_enabled(obj: Any, env: Any, types: Iterable[str] = ("audit", "authenticator")) -> Any:
+    """True when every control-plane log type in ``types`` is enabled in
+    ``logging.clusterLogging`` of an EKS cluster."""
+    from ...model import Evidence
+    enabled: set[str] = set()
+    for entry in _as_list((obj.get("logging") or {}).get("clusterLogging")):
+        if isinstance(entry, dict) and entry.get("enabled"):
+            enabled.update(str(t) for t in _as_list(entry.get("types")))
+    missing = [t for t in types if t not in enabled]
+    return not missing, [Evidence("logging.clusterLogging", sorted(enabled),
+                                  f"includes {list(types)}")]
+
+
+def _perm_opens(perm: dict, ports: Iterable[int]) -> list[int]:
+    """Ports of ``ports`` that one security-group permission opens to the whole internet."""
+    from .common import cidr_is_internet
+    if str(perm.get("IpProtocol")) not in ("-1", "tcp", "udp", "6", "17"):
+        return []
+    sources = [r.get("CidrIp") for r in _as_list(perm.get("IpRanges")) if isinstance(r, dict)]
+    sources += [r.get("CidrIpv6") for r in _as_list(perm.get("Ipv6Ranges")) if isinstance(r, dict)]
+    if not any(cidr_is_internet(s) for s in sources):
+        return []
+    lo, hi = perm.get("FromPort"), perm.get("ToPort")
+    if str(perm.get("IpProtocol")) == "-1" or lo is None or hi is None or lo == -1:
+        return list(ports)
+    return [p for p in ports if int(lo) <= int(p) <= int(hi)]
+
+
+@function("instance_exposes_ports", kind="subject", args=("ports",))
+def instance_exposes_ports(obj: Any, env: Any, ports: Iterable[int] = ()) -> Any:
+    """True when one of the instance's security groups (looked up among the
+    ``aws.ec2.security_group`` resources of the same account) admits any of ``ports`` from
+    0.0.0.0/0 or ::/0. A group the inventory does not hold raises LookupError: an instance whose
+    firewall could not be read is an ERROR, not a PASS."""
+    from ...model import Evidence
+    wanted = [int(p) for p in ports]
+    groups = {r.data.get("GroupId"): r for r in env.related("aws.ec2.security_group")}
+    hits: list[Evidence] = []
+    for i, ref in enumerate(_as_list(obj.get("SecurityGroups"))):
+        gid = ref.get("GroupId") if isinstance(ref, dict) else None
+        group = groups.get(gid)
+        if group is None:
+            raise LookupError(f"security group {gid} of the instance is not in the inventory")
+        for perm in _as_list(group.data.get("IpPermissions")):
+            opened = _perm_opens(perm, wanted) if isinstance(perm, dict) else []
+            if opened:
+                hits.append(Evidence(f"SecurityGroups[{i}].GroupId", gid,
+                                     f"admits none of {opened} from the internet"))
+    return bool(hits), hits or [Evidence("SecurityGroups", [g.get("GroupId") for g in _as_list(
+        obj.get("SecurityGroups")) if isinstance(g, dict)], "no internet ingress on these ports")]
