@@ -63,6 +63,7 @@ class Pipeline:
     """The pipeline settings of one run (command line first, then the config file)."""
 
     def __init__(self, kw: Mapping[str, Any], config: Mapping[str, Any]) -> None:
+        config = _relative_to(config, kw.get("config"))
         self.waivers = kw.get("waivers_file") or config.get("waivers")
         self.baseline = kw.get("baseline_file") or config.get("baseline")
         self.fail_on_new = bool(kw.get("fail_on_new") or config.get("fail_on_new"))
@@ -103,6 +104,20 @@ class Pipeline:
     def exit_code(self, doc: Mapping[str, Any], fail_on: str, fail_on_error: bool) -> int:
         return api.exit_code(doc, fail_on, fail_on_error, fail_on_new=self.fail_on_new,
                              min_compliance=self.min_compliance)
+
+
+def _relative_to(config: Mapping[str, Any], config_file: str | None) -> dict[str, Any]:
+    """Relative file names in a config file mean: next to the config file (as in the
+    ConfigMap of deploy/), whatever the working directory of the scan."""
+    from pathlib import Path
+    out = dict(config)
+    if not config_file:
+        return out
+    for key in ("waivers", "baseline", "history"):
+        v = out.get(key)
+        if isinstance(v, str) and v and "://" not in v and not Path(v).is_absolute():
+            out[key] = str(Path(config_file).parent / v)
+    return out
 
 
 def register(main: click.Group) -> None:

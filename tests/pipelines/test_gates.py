@@ -109,3 +109,31 @@ def test_min_compliance(tmp_path):
             "--fail-on", "none")
     assert cli(*args, "--min-compliance", "50").returncode == 1        # 0 of 2 compliant
     assert cli(*args, "--min-compliance", "0").returncode == 0
+
+
+def test_config_file_settings_relative_to_the_config(tmp_path):
+    d = estate(tmp_path)
+    cfg_dir = tmp_path / "etc"
+    write(cfg_dir / "waivers.yaml", f"""\
+        waivers:
+          - id: W1
+            rules: [{RULE}]
+            owner: o
+            reason: r
+            expires: 2030-01-01
+            kind: not-applicable
+        """)
+    write(cfg_dir / "bio2scan.yaml", """\
+        fail_on: low
+        waivers: waivers.yaml
+        history: history.db
+        min_compliance: 100
+        """)
+    elsewhere = tmp_path / "work"
+    elsewhere.mkdir()
+    r = cli("scan", "manifests", str(d), "--rules", RULE, "-o", str(tmp_path / "o"),
+            "--config", str(cfg_dir / "bio2scan.yaml"), cwd=elsewhere)
+    assert r.returncode == 0, r.stdout + r.stderr          # all 4 FAILs waived: compliant
+    assert "waivers: 4 result(s) waived" in r.stdout
+    assert (cfg_dir / "history.db").exists() and not (elsewhere / "history.db").exists()
+    assert results(tmp_path / "o")["waivers"]["file"] == str(cfg_dir / "waivers.yaml")
