@@ -71,7 +71,7 @@ class AzureCollector:
                 actions.add(f"{k.arm_type}/read")
                 for c in k.children:
                     actions.add("Microsoft.Insights/diagnosticSettings/read"
-                                if c is not None and "diagnosticSettings" in c.suffix
+                                if "diagnosticSettings" in c.suffix
                                 else f"{k.arm_type}{_action_path(c.suffix)}/read")
         return {"role": "Reader", "roleDefinitionId": READER_ROLE_ID,
                 "assignableScope": "each subscription (or a management group above them)",

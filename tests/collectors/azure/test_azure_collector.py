@@ -190,3 +190,15 @@ def test_cli_collect(arm_estate, arm_env, tmp_path):
     doc = json.loads((tmp_path / "inv.json").read_text())
     assert {r["scope"] for r in doc["resources"]} == {SUB_A}
     assert arm_env not in (tmp_path / "inv.json").read_text() + proc.stdout + proc.stderr
+
+
+def test_timeouts_are_recorded(arm_estate, arm_env):
+    slow = {f"{SUB_C}/providers/microsoft.security/pricings": 2.5,
+            "microsoft.web/sites/app-portal/config/web": 2.5}
+    with ArmServer(arm_estate, delay=slow) as arm:
+        inv = _collect(arm, retries=0, timeout=1)
+    assert [(e.resource_type, e.code) for e in inv.errors if e.scope == SUB_C] == [
+        ("azure.security.pricing", "Timeout")]
+    site = _by_type(inv, "azure.web.site")["app-portal"]
+    assert "timed out" in site.errors["config"]
+    assert site.data["properties"]["httpsOnly"] is True
