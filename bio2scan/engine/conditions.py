@@ -315,7 +315,7 @@ def _compile_each(cond: dict, params: dict, where: str) -> Node:
 
         def some(obj: Any, prefix: str, env: Any) -> tuple[bool, list[Evidence]]:
             seen: list[Evidence] = []
-            for p, item in _elements(getter, obj, prefix):
+            for p, item in _elements(getter(obj, prefix)):
                 ok, ev = sel(item, p, env)
                 if ok:
                     return True, ev
@@ -329,11 +329,14 @@ def _compile_each(cond: dict, params: dict, where: str) -> Node:
     def each(obj: Any, prefix: str, env: Any) -> tuple[bool, list[Evidence]]:
         good: list[Evidence] = []
         bad: list[Evidence] = []
-        for p, item in _elements(getter, obj, prefix):
+        for p, item in _elements(getter(obj, prefix)):
             if sel is not None and not sel(item, p, env)[0]:
                 continue
             ok, ev = check(item, p, env)
-            (good if ok else bad).extend(ev)
+            if ok:
+                good += ev
+            else:
+                bad += ev
         return (not bad), (bad or good)
     return each
 
@@ -349,13 +352,16 @@ def _multi_getter(spec: Any, where: str) -> Callable:
     return lambda obj, prefix: [pair for g in getters for pair in g(obj, prefix)]
 
 
-def _elements(getter: Callable, obj: Any, prefix: str):
-    for p, v in getter(obj, prefix):
-        if isinstance(v, list):
-            for i, item in enumerate(v):
-                yield f"{p}[{i}]", item
+def _elements(pairs: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """The elements that ``for_each``/``some`` visit: each item of a list value (with its
+    index in the path), or a single non-null value itself."""
+    out: list[tuple[str, Any]] = []
+    for p, v in pairs:
+        if type(v) is list:
+            out += [(f"{p}[{i}]", item) for i, item in enumerate(v)]
         elif v is not MISSING and v is not None:
-            yield p, v
+            out.append((p, v))
+    return out
 
 
 def operator_docs() -> dict[str, str]:

@@ -9,7 +9,7 @@ a path that leads nowhere.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING", "__bool__": lambda s: False})()
 
@@ -85,54 +85,72 @@ def compile_path(path: str) -> Callable[[Any, str], list[tuple[str, Any]]]:
     """
     steps = parse(path)
     if STAR not in steps:
-        text = path
-        def single(obj: Any, prefix: str, _steps=steps, _text=text) -> list[tuple[str, Any]]:
-            cur = obj
-            for s in _steps:
-                if isinstance(s, str):
-                    if isinstance(cur, dict):
-                        cur = cur.get(s, MISSING)
-                    else:
-                        cur = MISSING
-                        break
-                else:
-                    if isinstance(cur, list) and -len(cur) <= s < len(cur):
-                        cur = cur[s]
-                    else:
-                        cur = MISSING
-                        break
-            if prefix:
-                return [((prefix + "." + _text) if _text and _text[0] != "[" else prefix + _text,
-                         cur)]
-            return [(_text, cur)]
-        return single
+        return _single(path, steps)
 
-    def many(obj: Any, prefix: str, _steps=steps) -> list[tuple[str, Any]]:
-        return list(_walk(obj, _steps, 0, prefix))
+    return _many(steps)
+
+
+def _many(steps: tuple[Any, ...]) -> Callable[[Any, str], list[tuple[str, Any]]]:
+    """The getter of a path with ``[*]``: one step at a time over every branch, keeping the
+    branches in document order. A branch that runs into nothing stays as ``(path so far,
+    MISSING)``; ``[*]`` over something that is neither list nor mapping ends the branch."""
+    plan = [(s, None if s is STAR else format_step(s)) for s in steps]
+
+    def many(obj: Any, prefix: str) -> list[tuple[str, Any]]:
+        level = [(prefix, obj)]
+        for s, shown in plan:
+            nxt: list[tuple[str, Any]] = []
+            for p, cur in level:
+                if cur is MISSING:
+                    nxt.append((p, cur))
+                elif shown is None:
+                    if type(cur) is list:
+                        nxt += [(f"{p}[{n}]", item) for n, item in enumerate(cur)]
+                    elif isinstance(cur, dict):
+                        nxt += [(join(p, str(k)), item) for k, item in cur.items()]
+                else:
+                    if isinstance(s, str):
+                        cur = cur.get(s, MISSING) if isinstance(cur, dict) else MISSING
+                    else:
+                        cur = (cur[s] if isinstance(cur, list) and -len(cur) <= s < len(cur)
+                               else MISSING)
+                    nxt.append((p + shown if p or shown[0] == "[" else shown[1:], cur))
+            level = nxt
+        return level
     return many
 
 
-def _walk(cur: Any, steps: tuple[Any, ...], i: int, prefix: str) -> Iterator[tuple[str, Any]]:
-    while i < len(steps):
-        s = steps[i]
-        if s is STAR:
-            if isinstance(cur, list):
-                for n, item in enumerate(cur):
-                    yield from _walk(item, steps, i + 1, f"{prefix}[{n}]")
-            elif isinstance(cur, dict):
-                for k, item in cur.items():
-                    yield from _walk(item, steps, i + 1, join(prefix, str(k)))
-            return
-        if isinstance(s, str):
-            cur = cur.get(s, MISSING) if isinstance(cur, dict) else MISSING
-        else:
-            cur = cur[s] if isinstance(cur, list) and -len(cur) <= s < len(cur) else MISSING
-        prefix = join(prefix, s)
-        if cur is MISSING:
-            yield prefix, MISSING
-            return
-        i += 1
-    yield prefix, cur
+def _single(text: str, steps: tuple[Any, ...]) -> Callable[[Any, str], list[tuple[str, Any]]]:
+    """The getter of a path without ``[*]``: one pair. The hot loop of every evaluation, so
+    keys-only paths (the common case) take a loop without index checks, and the evidence path
+    is one string concatenation."""
+    tail = text if not text or text[0] == "[" else "." + text
+    if all(isinstance(s, str) for s in steps):
+        def keys(obj: Any, prefix: str) -> list[tuple[str, Any]]:
+            cur = obj
+            for s in steps:
+                if type(cur) is dict or isinstance(cur, dict):
+                    cur = cur.get(s, MISSING)
+                else:
+                    cur = MISSING
+                    break
+            return [(prefix + tail if prefix else text, cur)]
+        return keys
+
+    def mixed(obj: Any, prefix: str) -> list[tuple[str, Any]]:
+        cur = obj
+        for s in steps:
+            if isinstance(s, str):
+                if isinstance(cur, dict):
+                    cur = cur.get(s, MISSING)
+                    continue
+            elif isinstance(cur, list) and -len(cur) <= s < len(cur):
+                cur = cur[s]
+                continue
+            cur = MISSING
+            break
+        return [(prefix + tail if prefix else text, cur)]
+    return mixed
 
 
 def get(obj: Any, path: str, default: Any = None) -> Any:
