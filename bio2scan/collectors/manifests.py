@@ -93,6 +93,11 @@ def _inputs(p: str) -> Iterator[tuple[str, str, bool]]:
 def _walk(root: Path) -> Iterator[Path]:
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
+        if "Chart.yaml" in filenames and "templates" in dirnames:
+            # a Helm chart's templates are Go templates, not manifests: render them first
+            dirnames.remove("templates")
+            log.info("notice: %s: skipped (Helm chart templates; scan the output of "
+                     "`helm template` instead)", Path(dirpath) / "templates")
         for name in sorted(filenames):
             yield Path(dirpath) / name
 
@@ -119,15 +124,16 @@ def _documents(text: str, name: str, explicit: bool) -> Iterator[tuple[int, dict
     if not text.strip():
         log.info("notice: %s: skipped (empty file)", name)
         return
-    found = False
+    found = any_doc = False
     for node, doc in _parse(text, name):
         if doc is None:
             continue
+        any_doc = True  # from here on, _unwrap gives a notice for what it skips
         for lineno, obj in _unwrap(doc, node, name, explicit):
             found = True
             yield lineno, obj
-    if not found:
-        log.info("notice: %s: skipped (no Kubernetes objects)", name)
+    if not found and not any_doc:
+        log.info("notice: %s: skipped (no Kubernetes objects, only comments)", name)
 
 
 def _parse(text: str, name: str) -> Iterator[tuple[yaml.Node, Any]]:
@@ -137,14 +143,27 @@ def _parse(text: str, name: str) -> Iterator[tuple[yaml.Node, Any]]:
             node = loader.get_node()
             yield node, loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
         problem = " ".join(x for x in (exc.context, exc.problem) if x) or "invalid YAML"
         raise ManifestError(f"YAML syntax error: {problem}", file=name,
-                            line=mark.line + 1 if mark else None) from None
+                            line=_error_line(exc, text)) from None
     except yaml.YAMLError as exc:
         raise ManifestError(f"YAML error: {str(exc).splitlines()[0]}", file=name) from None
     finally:
         loader.dispose()
+
+
+def _error_line(exc: yaml.MarkedYAMLError, text: str) -> int | None:
+    """The 1-based line of a YAML error. PyYAML marks an unclosed bracket or quote at the end
+    of the input, past the last line; the line where the construct began says more then."""
+    mark = exc.problem_mark or exc.context_mark
+    if mark is None:
+        return None
+    last = max(1, len(text.rstrip("\n").splitlines()))
+    if mark.line + 1 > last:
+        if exc.context_mark is not None and exc.context_mark.line + 1 <= last:
+            return exc.context_mark.line + 1
+        return last
+    return mark.line + 1
 
 
 def _child(node: yaml.Node | None, key: str | int) -> yaml.Node | None:

@@ -15,7 +15,7 @@ import hashlib
 import re
 from typing import Any
 
-from ...kinds import credential_like, pod_spec_of  # noqa: F401 (credential_like: part of this module's face)
+from ...kinds import credential_like  # noqa: F401 (credential_like: part of this module's face)
 from ...model import Resource, Source
 
 CLUSTER_SCOPED = frozenset({
@@ -59,8 +59,7 @@ def sanitize(obj: dict[str, Any]) -> dict[str, Any]:
     meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
     ann = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
     secret_kind = kind in ("Secret", "ConfigMap")
-    envs = [e for spec in _pod_specs(obj) for e in _env_entries(spec)
-            if credential_like(e.get("name"), e.get("value"))]
+    envs = [e for e in _env_entries(obj) if credential_like(e.get("name"), e.get("value"))]
     if not (secret_kind or envs or meta.get("managedFields") or _LAST_APPLIED in ann):
         return obj
     out = copy.deepcopy(obj)
@@ -79,28 +78,32 @@ def sanitize(obj: dict[str, Any]) -> dict[str, Any]:
         for key in ("data", "stringData", "binaryData"):
             if isinstance(out.get(key), dict):
                 out[key] = {k: REDACTED for k in out[key]}
-    for spec in _pod_specs(out):
-        for e in _env_entries(spec):
-            if credential_like(e.get("name"), e.get("value")):
-                e["value"] = fingerprint(e["value"])
+    for e in _env_entries(out):
+        if credential_like(e.get("name"), e.get("value")):
+            e["value"] = fingerprint(e["value"])
     return out
 
 
 _LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
 
-def _env_entries(spec: dict[str, Any]) -> list[dict[str, Any]]:
-    out = []
-    for group in ("containers", "initContainers", "ephemeralContainers"):
-        for c in spec.get(group) or ():
-            if isinstance(c, dict):
-                out.extend(e for e in c.get("env") or () if isinstance(e, dict))
+def _env_entries(obj: Any) -> list[dict[str, Any]]:
+    """Every ``env`` entry anywhere in the object: the pod specs of the known workload kinds,
+    but also PodTemplates, Argo Rollouts, Knative Services and other custom kinds that embed a
+    container list, so no credential slips through because its kind is unknown here."""
+    out: list[dict[str, Any]] = []
+    stack = [obj]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, dict):
+            for key, value in cur.items():
+                if key == "env" and isinstance(value, list):
+                    out.extend(e for e in value if isinstance(e, dict))
+                elif isinstance(value, (dict, list)):
+                    stack.append(value)
+        elif isinstance(cur, list):
+            stack.extend(x for x in cur if isinstance(x, (dict, list)))
     return out
-
-
-def _pod_specs(obj: dict[str, Any]) -> list[dict[str, Any]]:
-    found = pod_spec_of(obj)
-    return [found[1]] if found and isinstance(found[1], dict) else []
 
 
 def to_resource(obj: dict[str, Any], *, cluster: str, source: Source,

@@ -1,0 +1,306 @@
+"""The manifests collector, through the real console entry point (a subprocess) and through
+``bio2scan.api.collect``: what it reads, where each object came from, what it refuses (one line,
+exit 2) and what it skips with a notice, and that no secret value reaches the output files."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from bio2scan import api
+from bio2scan.errors import ManifestError
+from clirun import run_cli
+
+SECRET_VALUES = ("c3VwZXJnZWhlaW0=", "supergeheim", "Welkom01!", "tok-123456789",
+                 "postgres://shop:geheim@db")
+
+MULTI = """\
+# two objects and an empty document
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+---
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          image: web:latest
+          securityContext: {privileged: true}
+          env:
+            - {name: ADMIN_PASSWORD, value: "Welkom01!"}
+            - {name: DATABASE, value: "postgres://shop:geheim@db:5432/shop"}
+            - {name: LOG_LEVEL, value: debug}
+"""
+
+LIST_JSON = {
+    "apiVersion": "v1", "kind": "List",
+    "items": [
+        {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db"},
+         "data": {"password": "c3VwZXJnZWhlaW0="}, "stringData": {"token": "tok-123456789"}},
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "web",
+                                                                   "namespace": "shop"}},
+    ],
+}
+
+HELM_STDOUT = """\
+---
+# Source: shop/templates/serviceaccount.yaml
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: shop
+---
+# Source: shop/templates/cronjob.yaml
+apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: report
+spec:
+  schedule: "0 3 * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          containers:
+            - name: report
+              image: report:1.2
+              env: [{name: API_TOKEN, value: "tok-123456789"}]
+"""
+
+
+def _write(tmp: Path, name: str, content: str | bytes) -> Path:
+    p = tmp / name
+    p.parent.mkdir(parents=True, exist_ok=True)
+    (p.write_bytes if isinstance(content, bytes) else p.write_text)(content)
+    return p
+
+
+def _collect(*paths: str | Path, **opts):
+    return api.collect("manifests", {"paths": [str(p) for p in paths], **opts})
+
+
+def _by_id(inv):
+    return {r.id: r for r in inv.resources}
+
+
+# --- what it reads, and from where ---------------------------------------------------------
+
+def test_multi_document_yaml_lines_and_shape(tmp_path):
+    f = _write(tmp_path, "app.yaml", MULTI)
+    inv = _collect(f, cluster="prod")
+    res = _by_id(inv)
+    assert sorted(res) == ["Namespace/shop", "shop/Deployment/web"]
+    ns, dep = res["Namespace/shop"], res["shop/Deployment/web"]
+    assert (ns.source.file, ns.source.line) == (str(f), 2)
+    assert (dep.source.file, dep.source.line) == (str(f), 8)
+    assert dep.type == "k8s.apps.deployment" and ns.type == "k8s.core.namespace"
+    assert dep.scope == "prod" and dep.namespace == "shop" and ns.namespace is None
+
+
+def test_json_list_gives_each_item_its_own_line_and_default_namespace(tmp_path):
+    f = _write(tmp_path, "list.json", json.dumps(LIST_JSON, indent=2))
+    inv = _collect(f, namespace="team-a")
+    res = _by_id(inv)
+    assert set(res) == {"team-a/Secret/db", "shop/ServiceAccount/web"}
+    lines = f.read_text().splitlines()
+    for rid, marker in (("team-a/Secret/db", '"kind": "Secret"'),
+                        ("shop/ServiceAccount/web", '"kind": "ServiceAccount"')):
+        r = res[rid]
+        # the item's line is its opening brace, just above its first key
+        assert r.source.line == next(i for i, l in enumerate(lines, 1) if marker in l) - 2
+        assert lines[r.source.line - 1].strip() == "{"
+    secret = res["team-a/Secret/db"]
+    assert secret.data["metadata"]["namespace"] == "team-a"  # filled in as the API server does
+    assert secret.data["data"] == {"password": "<redacted>"}
+    assert secret.data["stringData"] == {"token": "<redacted>"}
+
+
+def test_json_array_of_objects(tmp_path):
+    f = _write(tmp_path, "arr.json", json.dumps([LIST_JSON["items"][1]]))
+    assert list(_by_id(_collect(f))) == ["shop/ServiceAccount/web"]
+
+
+def test_directory_walk_reads_nested_files_in_order(tmp_path):
+    _write(tmp_path, "b/app.yaml", MULTI)
+    _write(tmp_path, "a/list.json", json.dumps(LIST_JSON))
+    _write(tmp_path, ".git/config.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\n")
+    inv = _collect(tmp_path)
+    assert sorted(r.id for r in inv.resources) == ["Namespace/shop", "default/Secret/db",
+                                                   "shop/Deployment/web",
+                                                   "shop/ServiceAccount/web"]
+    assert {Path(r.source.file).name for r in inv.resources} == {"list.json", "app.yaml"}
+
+
+def test_stdin_helm_template_output_through_the_cli(tmp_path):
+    out = tmp_path / "inv.json.gz"
+    p = run_cli("collect", "manifests", "-", "--namespace", "shop", "-o", str(out),
+                input=HELM_STDOUT.encode())
+    assert p.returncode == 0, p.stderr
+    inv = json.loads(gzip.decompress(out.read_bytes()))
+    got = {r["id"]: (r["source"]["file"], r["source"]["line"]) for r in inv["resources"]}
+    assert got == {"shop/ServiceAccount/shop": ("<stdin>", 3),
+                   "shop/CronJob/report": ("<stdin>", 9)}
+    assert b"tok-123456789" not in gzip.decompress(out.read_bytes())
+
+
+def test_live_and_manifest_resources_share_one_shape(tmp_path):
+    """What the API collector would produce for the same object: type, id, namespace filled."""
+    from bio2scan.collectors.kubernetes.objects import to_resource
+    from bio2scan.model import Source
+    f = _write(tmp_path, "sa.yaml", "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a}\n")
+    got = _collect(f, cluster="c").resources[0]
+    want = to_resource({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "a"}},
+                       cluster="c", source=Source(api="list"))
+    assert (got.type, got.id, got.name, got.namespace, got.scope, got.data) == \
+        (want.type, want.id, want.name, want.namespace, want.scope, want.data)
+
+
+# --- secrets never reach the output --------------------------------------------------------
+
+def test_no_secret_value_in_inventory_or_results(tmp_path):
+    d = tmp_path / "m"
+    _write(d, "app.yaml", MULTI)
+    _write(d, "list.json", json.dumps(LIST_JSON))
+    out = tmp_path / "out"
+    p = run_cli("scan", "manifests", str(d), "--format", "json,sarif,csv", "-o", str(out))
+    assert p.returncode == 1, p.stderr  # a privileged container: findings at or above high
+    p2 = run_cli("collect", "manifests", str(d), "-o", str(tmp_path / "inv.json.gz"))
+    assert p2.returncode == 0, p2.stderr
+    texts = [gzip.decompress((tmp_path / "inv.json.gz").read_bytes()).decode()]
+    texts += [f.read_text() for f in out.iterdir() if f.is_file() and f.suffix != ".gz"]
+    if (out / "inventory.json.gz").exists():
+        texts.append(gzip.decompress((out / "inventory.json.gz").read_bytes()).decode())
+    assert len(texts) >= 4
+    for text in texts:
+        for value in SECRET_VALUES:
+            assert value not in text
+    results = json.loads((out / "results.json").read_text())
+    env_finding = [r for r in results["results"]
+                   if r["rule_id"] == "k8s.pod.env_literal_credentials"]
+    assert env_finding and env_finding[0]["status"] == "FAIL"
+    shown = json.dumps(env_finding[0]["evidence"])
+    assert "ADMIN_PASSWORD=<redacted>:sha256:" in shown and "DATABASE=<redacted>" in shown
+
+
+# --- bad input: one line, exit 2, file and line named ---------------------------------------
+
+BAD = [
+    ("syntax.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n    labels: x\n",
+     "syntax.yaml:5: YAML syntax error"),
+    ("unclosed.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: a\n",
+     "unclosed.yaml:3: YAML syntax error"),
+    ("values.yaml", "replicaCount: 2\nimage: {repository: nginx}\n",
+     "values.yaml:1: not a Kubernetes object (no 'kind')"),
+    ("binary.yaml", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary.yaml: binary file"),
+    ("noapi.yaml", "kind: Pod\nmetadata: {name: a}\n",
+     "noapi.yaml:1 (apiVersion): Pod has no 'apiVersion'"),
+    ("noname.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {labels: {a: b}}\n",
+     "noname.yaml:1 (metadata.name): ConfigMap has no metadata.name"),
+    ("second.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\n"
+     "apiVersion: v1\nkind: Pod\nmetadata: {}\n", "second.yaml:5 (metadata.name)"),
+    ("latin1.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: caf\xe9}\n".encode("latin-1"),
+     "latin1.yaml: not UTF-8 text"),
+]
+
+
+@pytest.mark.parametrize("name, content, message", BAD, ids=[b[0] for b in BAD])
+def test_bad_input_is_one_line_and_exit_2(tmp_path, name, content, message):
+    f = _write(tmp_path, name, content)
+    p = run_cli("scan", "manifests", str(f), "-o", str(tmp_path / "out"))
+    err = p.stderr.decode()
+    assert p.returncode == 2
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("bio2scan: error: ") and message in err
+    assert str(f) in err
+    assert not (tmp_path / "out" / "results.json").exists()
+
+
+def test_missing_path(tmp_path):
+    p = run_cli("scan", "manifests", str(tmp_path / "nope.yaml"), "-o", str(tmp_path / "o"))
+    err = p.stderr.decode()
+    assert p.returncode == 2 and err.count("\n") == 1
+    assert f"{tmp_path / 'nope.yaml'}: no such file or directory" in err
+
+
+def test_bad_file_inside_a_directory_is_still_an_error(tmp_path):
+    _write(tmp_path, "ok.yaml", MULTI)
+    _write(tmp_path, "sub/broken.yaml", "kind: Pod\nmetadata: {name: [\n")
+    with pytest.raises(ManifestError) as exc:
+        _collect(tmp_path)
+    assert exc.value.file == str(tmp_path / "sub" / "broken.yaml") and exc.value.line == 2
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    f = _write(tmp_path, "values.yaml", "replicaCount: 2\n")
+    p = run_cli("--debug", "scan", "manifests", str(f), "-o", str(tmp_path / "o"))
+    err = p.stderr.decode()
+    assert p.returncode == 2
+    assert "Traceback (most recent call last)" in err and "ManifestError" in err
+    assert err.rstrip().splitlines()[-1].startswith("bio2scan: error: ")
+
+
+# --- skipped with a notice -------------------------------------------------------------------
+
+def _chart(root: Path) -> None:
+    _write(root, "chart/Chart.yaml", "apiVersion: v2\nname: shop\nversion: 1.0.0\n")
+    _write(root, "chart/values.yaml", "replicaCount: 2\nimage:\n  repository: nginx\n")
+    _write(root, "chart/templates/deployment.yaml",
+           "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n"
+           "  name: {{ .Release.Name }}\nspec:\n  replicas: {{ .Values.replicaCount }}\n")
+    _write(root, "README.md", "# not a manifest\n")
+    _write(root, "logo.png", b"\x89PNG\r\n\x1a\n\x00\x00")
+    _write(root, "empty.yaml", "")
+    _write(root, "comments.yaml", "# nothing yet\n---\n")
+    _write(root, "app.yaml", MULTI)
+
+
+def test_directory_walk_skips_what_is_no_manifest_with_a_notice(tmp_path, caplog):
+    _chart(tmp_path)
+    with caplog.at_level(logging.INFO, logger="bio2scan.collectors.manifests"):
+        inv = _collect(tmp_path)
+    assert sorted(r.id for r in inv.resources) == ["Namespace/shop", "shop/Deployment/web"]
+    notices = "\n".join(caplog.messages)
+    for what in ("README.md: skipped (not a YAML or JSON file)",
+                 "logo.png: skipped (not a YAML or JSON file)",
+                 "empty.yaml: skipped (empty file)",
+                 "comments.yaml: skipped (no Kubernetes objects",
+                 "chart/templates: skipped (Helm chart templates",
+                 "Chart.yaml:1: skipped (YAML that is not a Kubernetes object)",
+                 "values.yaml:1: skipped (YAML that is not a Kubernetes object)"):
+        assert what in notices
+    assert len(caplog.messages) == 7  # one notice per thing skipped
+
+
+def test_skipped_files_do_not_change_the_exit_code(tmp_path):
+    _chart(tmp_path / "in")
+    clean = tmp_path / "clean"
+    _write(clean, "sa.yaml", "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a}\n"
+                             "automountServiceAccountToken: false\n")
+    _write(clean, "values.yaml", "replicaCount: 2\n")
+    _write(clean, "empty.yaml", "")
+    p = run_cli("--debug", "scan", "manifests", str(clean), "-o", str(tmp_path / "o1"))
+    assert p.returncode == 0, p.stderr
+    assert b"values.yaml:1: skipped" in p.stderr and b"empty.yaml: skipped" in p.stderr
+    p = run_cli("scan", "manifests", str(tmp_path / "in"), "-o", str(tmp_path / "o2"))
+    assert p.returncode == 1  # the privileged Deployment in app.yaml, not the skipped files
+    assert b"error" not in p.stderr
+
+
+def test_empty_file_named_on_the_command_line_is_skipped(tmp_path):
+    f = _write(tmp_path, "empty.yaml", "")
+    p = run_cli("scan", "manifests", str(f), "-o", str(tmp_path / "o"))
+    assert p.returncode == 0, p.stderr
+    doc = json.loads((tmp_path / "o" / "results.json").read_text())
+    assert doc["results"] == []
