@@ -174,3 +174,58 @@ def instance_exposes_ports(obj: Any, env: Any, ports: Iterable[int] = ()) -> Any
                                      f"admits none of {opened} from the internet"))
     return bool(hits), hits or [Evidence("SecurityGroups", [g.get("GroupId") for g in _as_list(
         obj.get("SecurityGroups")) if isinstance(g, dict)], "no internet ingress on these ports")]
+
+
+def _trail_bucket(obj: Any, env: Any) -> Any:
+    name = obj.get("S3BucketName")
+    for res in env.related("aws.s3.bucket", same_scope=False):
+        if res.data.get("Name") == name:
+            return res
+    return None
+
+
+@function("trail_bucket_collected", kind="subject")
+def trail_bucket_collected(obj: Any, env: Any) -> Any:
+    """True when the S3 bucket a CloudTrail trail writes to (``S3BucketName``) is among the
+    scanned buckets (of any scanned account). A bucket in an account outside the scan cannot be
+    judged; when bucket collection failed, raises LookupError so the rule reports ERROR."""
+    from ...model import Evidence
+    if _trail_bucket(obj, env) is not None:
+        return True, [Evidence("S3BucketName", obj.get("S3BucketName"), "a scanned bucket")]
+    if env.collection_errors("aws.s3.bucket"):
+        raise LookupError("the S3 buckets could not be read, so the trail bucket cannot be judged")
+    return False, [Evidence("S3BucketName", obj.get("S3BucketName"), "a scanned bucket")]
+
+
+_TRAIL_BUCKET_TESTS = ("access_logging", "not_public", "object_lock")
+
+
+@function("trail_bucket_is", kind="subject", args=("property",))
+def trail_bucket_is(obj: Any, env: Any, property: str) -> Any:
+    """True when the trail's S3 bucket has ``property``: ``access_logging`` (server access logs
+    on), ``not_public`` (no public policy status, all four Block Public Access settings on) or
+    ``object_lock`` (Object Lock enabled). An unreadable bucket detail raises LookupError."""
+    from ...model import Evidence
+    from .aws import policy_is_public
+    if property not in _TRAIL_BUCKET_TESTS:
+        raise ValueError(f"unknown trail bucket property {property!r}")
+    res = _trail_bucket(obj, env)
+    if res is None:
+        raise LookupError(f"bucket {obj.get('S3BucketName')} is not in the inventory")
+    keys = {"access_logging": ("Logging",), "object_lock": ("ObjectLock",),
+            "not_public": ("PublicAccessBlock", "PolicyStatus", "Policy")}[property]
+    broken = [k for k in keys if k in res.errors]
+    if broken:
+        raise LookupError(f"bucket {res.data.get('Name')}: could not read {', '.join(broken)}")
+    d = res.data
+    if property == "access_logging":
+        ok = bool((d.get("Logging") or {}).get("TargetBucket"))
+    elif property == "object_lock":
+        ok = (d.get("ObjectLock") or {}).get("ObjectLockEnabled") == "Enabled"
+    else:
+        pab = d.get("PublicAccessBlock") or {}
+        ok = (all(pab.get(k) is True for k in ("BlockPublicAcls", "IgnorePublicAcls",
+                                                "BlockPublicPolicy", "RestrictPublicBuckets"))
+              and (d.get("PolicyStatus") or {}).get("IsPublic") is not True
+              and not policy_is_public(d.get("Policy")))
+    return ok, [Evidence("S3BucketName", d.get("Name"), property.replace("_", " "))]
