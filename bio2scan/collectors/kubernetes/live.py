@@ -151,7 +151,8 @@ def _clusters(opts: Any, max_workers: int) -> list[Cluster]:
 # --- requests -------------------------------------------------------------------------------
 
 def _get(api: Any, path: str, query: list[tuple[str, Any]], timeout: float) -> dict[str, Any]:
-    """GET ``path`` and return the JSON body; raise ``ApiFailure`` for anything else."""
+    """GET ``path`` and return the JSON body; raise ``ApiFailure`` for anything else. The
+    timeout is a (connect, read) pair: older clients ignore a plain float."""
     import urllib3
     from kubernetes.client.exceptions import ApiException
     try:
@@ -159,25 +160,30 @@ def _get(api: Any, path: str, query: list[tuple[str, Any]], timeout: float) -> d
             method, url, headers, _, _ = api.param_serialize(
                 "GET", path, query_params=query, header_params={"Accept": "application/json"},
                 auth_settings=["BearerToken"])
-            resp = api.call_api(method, url, header_params=headers, _request_timeout=timeout)
+            resp = api.call_api(method, url, header_params=headers,
+                                _request_timeout=(timeout, timeout))
             status, raw = resp.status, resp.read()
         else:                                    # older clients raise on non-2xx
             try:
                 resp = api.call_api(path, "GET", query_params=query,
                                     header_params={"Accept": "application/json"},
                                     auth_settings=["BearerToken"], _preload_content=False,
-                                    _return_http_data_only=True, _request_timeout=timeout)
+                                    _return_http_data_only=True,
+                                    _request_timeout=(timeout, timeout))
                 status, raw = 200, resp.data
             except ApiException as exc:
                 status, raw = exc.status, exc.body
     except ApiException as exc:                  # TLS problems come as status 0
-        raise ApiFailure("Error", f"{exc.reason}".strip().splitlines()[-1], exc.status) from None
+        lines = str(exc.reason or "").strip().splitlines() or ["request failed"]
+        raise ApiFailure("Error", lines[-1], exc.status or None) from None
     except urllib3.exceptions.HTTPError as exc:
         reason = getattr(exc, "reason", None) or exc
         if isinstance(exc, urllib3.exceptions.TimeoutError) or \
                 isinstance(reason, urllib3.exceptions.TimeoutError):
             raise ApiFailure("Timeout", f"no answer within {timeout:g} s") from None
-        raise ApiFailure("Error", f"cannot reach the API server: {type(reason).__name__}") from None
+        detail = str(reason).splitlines()[0][:200] if str(reason) else ""
+        raise ApiFailure("Error", f"cannot reach the API server: {type(reason).__name__}"
+                         + (f" ({detail})" if detail else "")) from None
     if 200 <= status < 300:
         try:
             return json.loads(raw)
@@ -217,7 +223,7 @@ class _Run:
         try:
             version = self._call(c, "/version", [], "GET /version")
         except ApiFailure as f:
-            if f.status is None:  # nothing answers: one error for every kind, not thirty
+            if f.status is None:  # nothing answers (or no TLS): one error for every kind
                 self.unreachable.add(c.name)
                 self._fail(c, "*", "GET /version", f)
                 return

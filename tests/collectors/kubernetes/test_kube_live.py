@@ -16,7 +16,6 @@ from bio2scan.stubs.kube import KubeStub, write_kubeconfig
 
 from kubefixtures import cluster_objects
 
-pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
 
 @pytest.fixture()
@@ -189,3 +188,15 @@ def test_cli_scan_and_permissions(tmp_path, stub):
     p = run_cli("permissions", "kubernetes", "--rules", "k8s.secret.*")
     assert p.returncode == 0, p.stderr
     assert b"secrets" in p.stdout and b"deployments" not in p.stdout
+
+
+def test_untrusted_certificate_is_one_error(tmp_path):
+    """A TLS failure (the kubeconfig does not trust the server) is like an unreachable cluster."""
+    with KubeStub(cluster_objects()[:3], tls=True) as s:
+        kc = write_kubeconfig(tmp_path / "kubeconfig", {"mitm": s})
+        doc = yaml.safe_load(kc.read_text())
+        del doc["clusters"][0]["cluster"]["certificate-authority-data"]
+        kc.write_text(yaml.safe_dump(doc))
+        inv = api.collect("kubernetes", {"kubeconfig": str(kc), "timeout": 5})
+    assert [(e.resource_type, e.scope) for e in inv.errors] == [("*", "mitm")]
+    assert "cert" in inv.errors[0].reason.lower() or "ssl" in inv.errors[0].reason.lower()
