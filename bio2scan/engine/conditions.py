@@ -62,42 +62,79 @@ def _empty(v: Any) -> bool:
     return v is MISSING or v is None or (isinstance(v, (list, dict, str, tuple)) and len(v) == 0)
 
 
-# name -> (test(value, expected) -> bool, JSON-schema of the operand, doc with an example)
+# name -> (test(value, expected) -> bool, JSON-schema of the operand, doc with an example).
+# Every doc ends with "Example: ``COND`` is true for ``DATA`` and false for ``DATA``." — a test
+# (tests/engine/test_operators.py) evaluates both, and docs/rules.md is checked against this table.
 OPERATORS: dict[str, tuple[Callable[[Any, Any], bool], dict[str, Any], str]] = {
     "equals": (lambda v, x: _equals(v, x), {},
-               "The value equals the operand; ``null`` matches an absent value "
-               "(``{path: spec.hostNetwork, equals: true}``)."),
+               "The value equals the operand; ``null`` matches an absent value, and ``true`` "
+               "never equals ``1``. Example: ``{path: spec.hostNetwork, equals: true}`` is true "
+               "for ``{spec: {hostNetwork: true}}`` and false for ``{spec: {}}``."),
     "not_equals": (lambda v, x: not _equals(v, x), {},
-                   "The value differs from the operand (an absent value differs from all but null)."),
+                   "The value differs from the operand; an absent value differs from everything "
+                   "but ``null``. Example: ``{path: privileged, not_equals: true}`` is true for "
+                   "``{}`` and false for ``{privileged: true}``."),
     "in": (lambda v, x: v is not MISSING and v in x, {"type": "array"},
-           "The value is one of the listed values (``{path: Protocol, in: [HTTPS, TLS]}``)."),
+           "The value is one of the listed values. Example: ``{path: Protocol, in: [HTTPS, TLS]}`` "
+           "is true for ``{Protocol: HTTPS}`` and false for ``{Protocol: HTTP}``."),
     "not_in": (lambda v, x: v is MISSING or v not in x, {"type": "array"},
-               "The value is absent or none of the listed values."),
+               "The value is absent or none of the listed values. Example: "
+               "``{path: procMount, not_in: [Unmasked]}`` is true for ``{}`` and false for "
+               "``{procMount: Unmasked}``."),
     "exists": (lambda v, x: (v is not MISSING and v is not None) == bool(x), {"type": "boolean"},
-               "With ``true``: the path is present and not null; with ``false``: it is absent or null."),
+               "With ``true``: the path is present and not null; with ``false``: it is absent or "
+               "null. Example: ``{path: metadata.labels.owner, exists: true}`` is true for "
+               "``{metadata: {labels: {owner: team-a}}}`` and false for "
+               "``{metadata: {labels: {owner: null}}}``."),
     "empty": (lambda v, x: _empty(v) == bool(x), {"type": "boolean"},
-              "With ``true``: absent, null, or an empty list, mapping or string."),
+              "With ``true``: absent, null, or an empty list, mapping or string; with ``false`` "
+              "the opposite. Example: ``{path: spec.tls, empty: false}`` is true for "
+              "``{spec: {tls: [{hosts: [a.nl]}]}}`` and false for ``{spec: {tls: []}}``."),
     "matches": (lambda v, x: isinstance(v, str) and x.search(v) is not None, {"type": "string"},
-                "The value is a string in which the regular expression is found (``{path: image, matches: '@sha256:'}``)."),
+                "The value is a string in which the regular expression (Python syntax, "
+                "unanchored) is found. Example: ``{path: image, matches: '@sha256:[0-9a-f]{64}$'}`` "
+                "is true for ``{image: 'nginx@sha256:" + "0" * 64 + "'}`` and false for "
+                "``{image: 'nginx:1.25'}``."),
     "not_matches": (lambda v, x: not (isinstance(v, str) and x.search(v) is not None),
-                    {"type": "string"}, "The value is not a string matching the regular expression."),
+                    {"type": "string"},
+                    "The value is absent, not a string, or a string in which the regular "
+                    "expression is not found. Example: ``{path: image, not_matches: ':latest$'}`` "
+                    "is true for ``{image: 'redis:7.2'}`` and false for ``{image: 'redis:latest'}``."),
     "gt": (lambda v, x: (n := _num(v)) is not None and n > x, {"type": "number"},
-           "The value is a number greater than the operand."),
+           "The value is a number (or a numeric string) greater than the operand. Example: "
+           "``{path: replicas, gt: 1}`` is true for ``{replicas: 3}`` and false for "
+           "``{replicas: 1}``."),
     "gte": (lambda v, x: (n := _num(v)) is not None and n >= x, {"type": "number"},
-            "The value is a number greater than or equal to the operand (``{path: RetentionInDays, gte: 1096}``)."),
+            "The value is a number greater than or equal to the operand. Example: "
+            "``{path: RetentionInDays, gte: 1096}`` is true for ``{RetentionInDays: 1096}`` and "
+            "false for ``{RetentionInDays: 30}``."),
     "lt": (lambda v, x: (n := _num(v)) is not None and n < x, {"type": "number"},
-           "The value is a number less than the operand."),
+           "The value is a number less than the operand. Example: "
+           "``{path: MaxPasswordAge, lt: 366}`` is true for ``{MaxPasswordAge: 90}`` and false "
+           "for ``{MaxPasswordAge: 400}``."),
     "lte": (lambda v, x: (n := _num(v)) is not None and n <= x, {"type": "number"},
-            "The value is a number less than or equal to the operand."),
+            "The value is a number less than or equal to the operand; an absent value is no "
+            "number. Example: ``{path: runAsUser, lte: 0}`` is true for ``{runAsUser: 0}`` and "
+            "false for ``{}``."),
     "contains": (_contains, {},
-                 "The value (list, string or mapping keys) contains the operand (``{path: capabilities.drop, contains: ALL}``)."),
+                 "The value (a list, a string, or a mapping's keys) contains the operand. "
+                 "Example: ``{path: capabilities.drop, contains: ALL}`` is true for "
+                 "``{capabilities: {drop: [ALL]}}`` and false for ``{capabilities: {drop: [NET_RAW]}}``."),
     "not_contains": (lambda v, x: not _contains(v, x), {},
-                     "The value is absent or does not contain the operand."),
+                     "The value is absent or does not contain the operand. Example: "
+                     "``{path: Action, not_contains: '*'}`` is true for ``{Action: [s3:GetObject]}`` "
+                     "and false for ``{Action: ['*']}``."),
     "length_gte": (lambda v, x: isinstance(v, (list, dict, str)) and len(v) >= x,
-                   {"type": "integer"}, "The value is a list, mapping or string of at least N items."),
+                   {"type": "integer"},
+                   "The value is a list, mapping or string of at least N items. Example: "
+                   "``{path: subnets, length_gte: 2}`` is true for ``{subnets: [a, b]}`` and false "
+                   "for ``{subnets: [a]}``."),
     "length_lte": (lambda v, x: v is MISSING or v is None or
                    (isinstance(v, (list, dict, str)) and len(v) <= x),
-                   {"type": "integer"}, "The value is absent or has at most N items."),
+                   {"type": "integer"},
+                   "The value is absent or has at most N items. Example: "
+                   "``{path: owners, length_lte: 3}`` is true for ``{}`` and false for "
+                   "``{owners: [a, b, c, d]}``."),
 }
 
 
