@@ -268,3 +268,24 @@ def test_all_aws_functions_are_registered():
                  "inspector_scans_enabled", "eks_log_types_enabled", "version_at_least"):
         assert name in reg, name
         assert reg[name].doc, name
+
+
+def test_trail_bucket_functions():
+    bucket = {"Name": "logs", "Logging": None, "ObjectLock": {"ObjectLockEnabled": "Enabled"},
+              "PublicAccessBlock": {k: True for k in ("BlockPublicAcls", "IgnorePublicAcls",
+                                                      "BlockPublicPolicy", "RestrictPublicBuckets")},
+              "PolicyStatus": {"IsPublic": False}, "Policy": None}
+    trail = {"S3BucketName": "logs"}
+    env = env_for(trail, "aws.cloudtrail.trail", related=[("aws.s3.bucket", bucket, None)])
+    assert ok(aws_services.trail_bucket_collected(trail, env)) is True
+    assert ok(aws_services.trail_bucket_is(trail, env, "object_lock")) is True
+    assert ok(aws_services.trail_bucket_is(trail, env, "not_public")) is True
+    assert ok(aws_services.trail_bucket_is(trail, env, "access_logging")) is False
+    with pytest.raises(ValueError):
+        aws_services.trail_bucket_is(trail, env, "shiny")
+    other = {"S3BucketName": "elsewhere"}
+    assert ok(aws_services.trail_bucket_collected(other, env_for(other, "aws.cloudtrail.trail"))) is False
+    err = CollectionError("aws", "aws.s3.bucket", "111122223333", "denied", "AccessDenied")
+    with pytest.raises(LookupError):
+        aws_services.trail_bucket_collected(other, env_for(other, "aws.cloudtrail.trail",
+                                                           coll_errors=[err]))
