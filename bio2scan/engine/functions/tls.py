@@ -308,6 +308,13 @@ def at_least(rating: str, level: str) -> bool:
     return level_rank(rating) >= level_rank(level)
 
 
+def _rated(value: Any, rate: Any, level: str, guideline: str) -> bool:
+    """``rate(value)`` reaches ``level``; a missing or non-text value does not."""
+    if not isinstance(value, str) or not value:
+        return False
+    return at_least(rate(value, guideline), level)
+
+
 @function("tls_policy_at_least", args=("level", "guideline"))
 def tls_policy_at_least(value: Any, level: str = "voldoende",
                         guideline: str = DEFAULT_GUIDELINE) -> bool:
@@ -315,27 +322,21 @@ def tls_policy_at_least(value: Any, level: str = "voldoende",
     or a minimum protocol version such as Azure's ``TLS1_2``) rates at least ``level`` under the
     NCSC guideline ``guideline`` (``"2025"`` default, or ``"2021"``); an unknown name is an ERROR
     (``{path: SslPolicy, call: tls_policy_at_least, args: {level: voldoende}}``)."""
-    if not isinstance(value, str) or not value:
-        return False
-    return at_least(rate_policy(value, guideline), level)
+    return _rated(value, rate_policy, level, guideline)
 
 
 @function("tls_protocol_at_least", args=("level", "guideline"))
 def tls_protocol_at_least(value: Any, level: str = "voldoende",
                           guideline: str = DEFAULT_GUIDELINE) -> bool:
     """True when a protocol version (``TLS1_2``, ``1.2``, ``TLSv1.3``) rates at least ``level``."""
-    if not isinstance(value, str) or not value:
-        return False
-    return at_least(rate_protocol(value, guideline), level)
+    return _rated(value, rate_protocol, level, guideline)
 
 
 @function("tls_cipher_at_least", args=("level", "guideline"))
 def tls_cipher_at_least(value: Any, level: str = "voldoende",
                         guideline: str = DEFAULT_GUIDELINE) -> bool:
     """True when a cipher suite (IANA or OpenSSL name) rates at least ``level``."""
-    if not isinstance(value, str) or not value:
-        return False
-    return at_least(rate_cipher(value, guideline), level)
+    return _rated(value, rate_cipher, level, guideline)
 
 
 @function("tls_key_at_least", args=("level", "guideline"))
@@ -343,6 +344,4 @@ def tls_key_at_least(value: Any, level: str = "voldoende",
                      guideline: str = DEFAULT_GUIDELINE) -> bool:
     """True when a certificate key algorithm (``RSA_2048``, ``EC_prime256v1``) rates at least
     ``level`` (``{path: KeyAlgorithm, call: tls_key_at_least}``)."""
-    if not isinstance(value, str) or not value:
-        return False
-    return at_least(rate_key(value, guideline), level)
+    return _rated(value, rate_key, level, guideline)
