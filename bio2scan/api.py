@@ -30,7 +30,7 @@ from .engine.conditions import ConditionError
 from .errors import EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, RuleError, UsageError
 from .model import Assessment, Inventory, Rule, Severity, Status
 from .render.document import build as _build_document
-from .baseline import compare as _compare_baseline, diff as _diff
+from .baseline import Baseline, compare as _compare_baseline, diff as _diff
 from .waivers import WaiverSet, apply as _apply_waivers
 
 SEVERITIES = tuple(s.value for s in Severity)
@@ -128,7 +128,8 @@ def assess(inventory: Inventory | Sequence[Inventory], rules: Sequence[Rule], *,
            now: _dt.datetime | None = None, lang: str = "en",
            inventory_sha256: str | None = None,
            waivers: "WaiverSet | str | Path | None" = None,
-           baseline: "Mapping[str, Any] | str | Path | None" = None) -> dict[str, Any]:
+           baseline: "Baseline | Mapping[str, Any] | str | Path | None" = None
+           ) -> dict[str, Any]:
     """Evaluate ``rules`` on the inventory (or several, merged) and return the results document.
 
     ``waivers`` (a file or a loaded set) turns matching FAILs into WAIVED; ``baseline`` (a
@@ -154,9 +155,11 @@ def _document(results: list, by_id: Mapping[str, Rule], meta: Any, errors: tuple
         wset = waivers if isinstance(waivers, WaiverSet) else load_waivers(waivers)
         results, extras["waivers"] = _apply_waivers(results, wset, by_id, now, tags_of)
     if baseline is not None:
-        file = "<baseline>" if isinstance(baseline, Mapping) else str(baseline)
-        base = baseline if isinstance(baseline, Mapping) else load_results(baseline)
-        results, extras["baseline"] = _compare_baseline(results, base, file, by_id)
+        if not isinstance(baseline, Baseline):
+            baseline = (Baseline("<baseline>", baseline) if isinstance(baseline, Mapping)
+                        else load_baseline(baseline))
+        results, extras["baseline"] = _compare_baseline(results, baseline.document,
+                                                        baseline.file, by_id)
     assessment = Assessment(results=tuple(results), controls=rollup(results, by_id),
                             rules=by_id, meta=meta, errors=errors, extras=extras)
     return _build_document(assessment, tool_version=__version__, ruleset_digest=digest,
@@ -299,6 +302,11 @@ def load_results(path: str | Path) -> dict[str, Any]:
     return doc
 
 
+def load_baseline(path: str | Path) -> Baseline:
+    """A previous results document to compare with (``--baseline``)."""
+    return Baseline(str(path), load_results(path))
+
+
 def merge(paths: Sequence[str | Path], rules: Sequence[Rule], *,
           overrides: Mapping[str, Mapping[str, Any]] | None = None,
           now: _dt.datetime | None = None, lang: str = "en", waivers: Any = None,
@@ -366,7 +374,8 @@ def diff_scans(a: str, b: str, db: str | None = None) -> dict[str, Any]:
 
 
 __all__ = ["assess", "check_waivers", "collect", "collectors", "compile_rules", "compliance",
-           "diff_scans", "exit_code", "list_scans", "load_results", "load_rules", "load_waivers",
+           "diff_scans", "exit_code", "list_scans", "load_baseline", "load_results",
+           "load_rules", "load_waivers",
            "merge", "record_history",
            "needed_types", "parse_formats", "parse_params", "render", "renderers",
            "ruleset_digest", "save_inventory", "scan", "select_rules", "sha256_file",

@@ -16,11 +16,18 @@ week's scan — or from the main branch in CI — can be compared with today's.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
 from .model import Result, Status
 
 FINDING = frozenset({Status.FAIL.value, Status.WAIVED.value})
+
+
+class Baseline(NamedTuple):
+    """A loaded baseline: the results document and where it came from."""
+
+    file: str
+    document: Mapping[str, Any]
 
 
 def compare(results: Sequence[Result], baseline: Mapping[str, Any], file: str,

@@ -74,8 +74,11 @@ class Pipeline:
         self.now = parse_now(kw.get("now_text"))
         if self.fail_on_new and not self.baseline:
             raise UsageError("--fail-on-new needs --baseline (a previous results.json)")
-        if self.waivers:  # validate before a long collection, not after it
+        # read and validate both before a long collection, not after it
+        if self.waivers:
             self.waivers = api.load_waivers(self.waivers)
+        if self.baseline:
+            self.baseline = api.load_baseline(self.baseline)
 
     def assess_kwargs(self) -> dict[str, Any]:
         return {"waivers": self.waivers, "baseline": self.baseline, "now": self.now}
