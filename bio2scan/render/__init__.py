@@ -13,8 +13,12 @@ from typing import Any, Protocol
 
 
 class Renderer(Protocol):
+    """Built-ins: ``json`` (results.json), ``html`` (report.html), ``md`` (report.md), ``sarif``
+    (results.sarif), ``junit`` (junit.xml), ``csv`` (results.csv); see docs/reports.md."""
+
     name: str
     extension: str
+    filename: str  # optional for third parties: ``report.<extension>`` when missing
     description: str
 
     def render(self, document: dict[str, Any], lang: str) -> str | bytes: ...

@@ -37,9 +37,6 @@ class Messages:
                 text = text.replace("{" + name + "}", str(value))
         return text
 
-    def all(self) -> dict[str, str]:
-        return dict(self._texts)
-
 
 def messages(lang: str) -> Messages:
     return Messages(lang)
