@@ -16,6 +16,7 @@ import re
 from typing import Any, Iterable
 
 from . import function
+from .tls import DEFAULT_GUIDELINE, at_least, level_rank, rate_key
 from ...model import Evidence
 
 CERT = "x-bio2scan.certificate"
@@ -154,21 +155,15 @@ def rbac_grants(obj: Any, env: Any, verbs: list[str], resources: list[str],
 
 # --- certificates ---------------------------------------------------------------------------
 
-_RATING = {"onvoldoende": 0, "uitfaseren": 1, "voldoende": 2, "goed": 3}
-_GOOD_CURVES = {"secp256r1", "secp384r1", "secp521r1", "brainpoolp256r1", "brainpoolp384r1",
-                "brainpoolp512r1", "ed25519", "ed448", "x25519", "x448"}
-
-
-def key_rating(key_type: Any, size: Any, curve: Any = None) -> str:
-    """The NCSC TLS guideline (2025) rating of a certificate key: RSA ≥ 3072 bits *goed*,
-    2048 *uitfaseren*, less *onvoldoende*; EC on P-256/384/521, brainpool or Ed25519/Ed448
-    *goed*, P-224 *uitfaseren*, others *onvoldoende*; DSA and unknown keys *onvoldoende*."""
-    if key_type == "RSA" and isinstance(size, int):
-        return "goed" if size >= 3072 else "uitfaseren" if size >= 2048 else "onvoldoende"
-    if key_type in ("EC", "Ed25519", "Ed448"):
-        c = str(curve or "").lower()
-        return "goed" if c in _GOOD_CURVES else "uitfaseren" if c == "secp224r1" else "onvoldoende"
-    return "onvoldoende"
+def key_algorithm(info: dict[str, Any]) -> str:
+    """The certificate facts' key as the NCSC rating in ``tls.py`` spells it: ``RSA_2048``,
+    ``EC_secp256r1``, ``ED25519``; DSA and unknown types come out as their name (``onvoldoende``)."""
+    kind = str(info.get("keyType") or "unknown")
+    if kind == "RSA":
+        return f"RSA_{info.get('keySize')}"
+    if kind == "EC":
+        return f"EC_{info.get('curve')}"
+    return kind.upper()
 
 
 def _certificate(obj: Any) -> dict[str, Any]:
@@ -180,18 +175,19 @@ def _certificate(obj: Any) -> dict[str, Any]:
     return info
 
 
-@function("k8s_certificate_key_rating", kind="subject", args=("minimum",))
-def certificate_key_rating(obj: Any, env: Any, minimum: str = "voldoende") -> Any:
+@function("k8s_certificate_key_rating", kind="subject", args=("minimum", "guideline"))
+def certificate_key_rating(obj: Any, env: Any, minimum: str = "voldoende",
+                           guideline: str = DEFAULT_GUIDELINE) -> Any:
     """True when the TLS Secret's certificate key rates at least ``minimum`` (goed, voldoende,
-    uitfaseren) under the NCSC TLS guidelines; see ``key_rating``. Key material is never read:
-    only the type and size the collector recorded."""
-    if minimum not in _RATING:
-        raise ValueError(f"minimum must be one of {', '.join(_RATING)}")
+    uitfaseren) under the NCSC TLS guideline (``tls.rate_key``: 2025 edition by default, RSA ≥
+    3072 goed, 2048 uitfaseren). Key material is never read: only the type and size the
+    collector recorded."""
+    level_rank(minimum)  # an unknown level raises: ERROR, never a PASS
     info = _certificate(obj)
-    rating = key_rating(info.get("keyType"), info.get("keySize"), info.get("curve"))
-    shown = f"{info.get('keyType')} {info.get('curve') or info.get('keySize')} ({rating})"
-    return _RATING[rating] >= _RATING[minimum], [Evidence(f"{CERT}.keySize", shown,
-                                                          f"NCSC rating {minimum} or better")]
+    algorithm = key_algorithm(info)
+    rating = rate_key(algorithm, guideline)
+    return at_least(rating, minimum), [Evidence(f"{CERT}.keySize", f"{algorithm} ({rating})",
+                                                f"NCSC rating {minimum} or better")]
 
 
 @function("k8s_certificate_valid_for", kind="subject", args=("days",))

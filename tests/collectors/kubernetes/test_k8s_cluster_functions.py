@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bio2scan.engine.functions.k8s_cluster import (_denies, _host_covered, key_rating,
+from bio2scan.engine.functions.k8s_cluster import (_denies, _host_covered, key_algorithm,
                                                     selector_matches)
+from bio2scan.engine.functions.tls import rate_key
 
 
 @pytest.mark.parametrize("selector,labels,expected", [
@@ -30,8 +31,9 @@ def test_selector_matches(selector, labels, expected):
     ("EC", 224, "secp224r1", "uitfaseren"), ("EC", 256, "secp256k1", "onvoldoende"),
     ("Ed25519", 256, "ed25519", "goed"), ("DSA", 2048, None, "onvoldoende"),
 ])
-def test_ncsc_key_rating(key, size, curve, rating):
-    assert key_rating(key, size, curve) == rating
+def test_ncsc_key_rating_of_certificate_facts(key, size, curve, rating):
+    info = {"keyType": key, "keySize": size, "curve": curve}
+    assert rate_key(key_algorithm(info)) == rating
 
 
 def test_default_deny_directions():
