@@ -56,3 +56,26 @@ def test_diff():
         [("5", "FAIL", None)]
     assert [(x["resource_id"], x["before"], x["after"]) for x in d["changed"]] == \
         [("2", "FAIL", "WAIVED"), ("3", "FAIL", "ERROR"), ("6", "PASS", "PASS")]
+
+
+def test_exit_code_fail_on_new_and_min_compliance():
+    from bio2scan import api
+
+    def doc(*results: dict, compliant: int = 1, non: int = 0) -> dict:
+        return {"results": list(results), "baseline": {},
+                "summary": {"complete": True,
+                            "controls": {"compliant": compliant, "non-compliant": non,
+                                         "not-assessed": 5, "manual": 80}}}
+    old_high = {"status": "FAIL", "severity": "high", "change": "unchanged"}
+    new_low = {"status": "FAIL", "severity": "low", "change": "new"}
+    new_high = {"status": "FAIL", "severity": "high", "change": "new"}
+    assert api.exit_code(doc(old_high), "high") == 1
+    assert api.exit_code(doc(old_high), "high", fail_on_new=True) == 0
+    assert api.exit_code(doc(old_high, new_low), "high", fail_on_new=True) == 0
+    assert api.exit_code(doc(old_high, new_low), "low", fail_on_new=True) == 1
+    assert api.exit_code(doc(new_high), "high", fail_on_new=True) == 1
+    # compliant among assessed (compliant + non-compliant); not-assessed and manual left out
+    assert api.compliance(doc(compliant=3, non=1)) == 75.0
+    assert api.exit_code(doc(compliant=3, non=1), "none", min_compliance=75) == 0
+    assert api.exit_code(doc(compliant=3, non=1), "none", min_compliance=75.1) == 1
+    assert api.exit_code(doc(compliant=0, non=0), "none", min_compliance=1) == 1
