@@ -351,7 +351,7 @@ def record_history(target: str, document: Mapping[str, Any], *, keep: int = 12
 
 def list_scans(target: str, limit: int | None = None) -> list[dict[str, Any]]:
     from .history import open_history
-    with open_history(target) as h:
+    with open_history(target, create=False) as h:
         return h.scans(limit)
 
 
@@ -363,7 +363,7 @@ def diff_scans(a: str, b: str, db: str | None = None) -> dict[str, Any]:
             if not db:
                 raise UsageError(f"{ref!r} looks like a scan id: give --db (the history)")
             from .history import open_history
-            with open_history(db) as h:
+            with open_history(db, create=False) as h:
                 return h.findings(int(ref))
         keys = ("finding_id", "rule_id", "resource_id", "resource_type", "scope", "status",
                 "severity")

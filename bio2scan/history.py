@@ -198,14 +198,19 @@ def is_url(target: str) -> bool:
     return target.startswith(("postgresql://", "postgres://"))
 
 
-def open_history(target: str) -> History:
-    """Open (and create or migrate) the store at ``target``: a path or a PostgreSQL URL."""
+def open_history(target: str, *, create: bool = True) -> History:
+    """Open (and create or migrate) the store at ``target``: a path or a PostgreSQL URL.
+    ``create=False`` (reading commands) refuses a SQLite file that does not exist yet, so a
+    mistyped path is an error rather than an empty history."""
     if is_url(target):
         return History(target, _connect_postgres(target), "postgres")
     if "://" in target:
         raise UsageError(f"--history {target!r}: give a file path (SQLite) or a "
                          "postgresql:// URL")
+    import os
     import sqlite3
+    if not create and not os.path.exists(target):
+        raise HistoryError("no such history database", file=target)
     try:
         conn = sqlite3.connect(target, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")

@@ -164,6 +164,9 @@ def test_cli_history_and_diff(tmp_path):
     assert r.returncode == 2 and "--db" in r.stderr
     r = cli("history")
     assert r.returncode == 2
+    r = cli("history", "--db", str(tmp_path / "typo.db"))
+    assert r.returncode == 2 and "no such history database" in r.stderr
+    assert not (tmp_path / "typo.db").exists()
 
 
 def _postgres_bin() -> str | None:
