@@ -118,6 +118,9 @@ class Settings:
         self.formats = _split(kw.get("formats")) or _split(_listify(c.get("format"))) or ["json"]
         self.output_dir = kw.get("output_dir") or c.get("output_dir") or "bio2scan-report"
         self.evidence_dir = kw.get("evidence_dir")
+        if self.evidence_dir:  # before the scan: a pack holds one scan
+            from .evidence import ensure_empty
+            ensure_empty(self.evidence_dir)
         rules_dirs = list(kw.get("rules_dir") or ()) + _listify(c.get("rules_dir"))
         self.all_rules = api.load_rules(rules_dirs)
         self.rules = api.select_rules(

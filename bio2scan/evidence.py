@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from .documents import atomic_write, read_json, sha256_file, write_json
-from .errors import InputError
+from .errors import InputError, UsageError
 from .model import Inventory
 
 MANIFEST = "SHA256SUMS"
@@ -34,6 +34,15 @@ def _files(directory: Path) -> list[str]:
     return sorted(p.relative_to(directory).as_posix() for p in directory.rglob("*")
                   if p.is_file() and p.name != MANIFEST and not p.name.startswith(".")
                   and not p.name.endswith(".tmp"))
+
+
+def ensure_empty(directory: str | Path) -> None:
+    """A pack holds one scan: refuse a directory that already has files (an older pack's
+    reports would otherwise be sealed together with this scan's results)."""
+    d = Path(directory)
+    if d.exists() and (not d.is_dir() or any(d.iterdir())):
+        raise UsageError(f"--evidence-dir {directory}: not an empty directory; an evidence pack "
+                         "holds one scan, choose a new directory")
 
 
 def seal(directory: str | Path) -> str:

@@ -105,3 +105,5 @@ def test_cli_scan_evaluate_and_verify(tmp_path: Path) -> None:
     assert r.returncode == 1 and "CHANGED     report.md" in r.stdout.decode()
     r = run_cli("verify", str(tmp_path / "out"))
     assert r.returncode == 2 and "not an evidence pack" in r.stderr.decode()
+    r = run_cli("evaluate", str(inv), "--evidence-dir", str(pack), "-q")  # one scan per pack
+    assert r.returncode == 2 and "not an empty directory" in r.stderr.decode()
