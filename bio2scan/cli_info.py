@@ -209,9 +209,9 @@ def plugins_cmd(fmt: str, debug: bool) -> None:
 
 
 @click.command(context_settings=CONTEXT)
-@click.argument("name", type=click.Choice(["rule", "inventory", "results"]))
+@click.argument("name", type=click.Choice(["rule", "inventory", "results", "waivers"]))
 def schema(name: str) -> None:
-    """Print a JSON Schema (rule files, inventory, results document)."""
+    """Print a JSON Schema (rule files, inventory, results document, waivers file)."""
     if name == "rule":
         from .engine import rule_schema
         doc: Any = rule_schema()

@@ -19,7 +19,7 @@ import jsonschema
 from .errors import InputError, InventoryError
 from .model import Inventory
 
-SCHEMAS = ("inventory", "results")
+SCHEMAS = ("inventory", "results", "waivers")
 
 
 @functools.lru_cache(maxsize=None)

@@ -188,3 +188,13 @@ def test_waivers_check_cli(tmp_path):
     ra = _waivers(tmp_path, NA.replace("kind: not-applicable", "kind: risk-acceptance", 1))
     res = cli("waivers", "check", str(ra))
     assert res.returncode == 2 and "cannot be risk-accepted" in res.stderr
+
+
+def test_schemas_are_valid_and_printed():
+    import jsonschema
+
+    from bio2scan.documents import schema
+    for name in ("waivers", "results"):
+        jsonschema.Draft202012Validator.check_schema(schema(name))
+    r = cli("schema", "waivers")
+    assert r.returncode == 0 and json.loads(r.stdout)["title"] == "bio2scan waivers file"
