@@ -77,7 +77,7 @@ def load_rule_file(path: Path, catalog: Catalog | None = None, pack: str = "buil
 
     err = _schema_error(_validator(True), data)
     if err is not None:
-        raise fail(_humane(err), list(err.absolute_path))
+        raise fail(_humane(err), _error_field(err))
     rid: str = data["id"]
     if Path(path).stem != rid.rsplit(".", 1)[1]:
         raise fail(f"file name must be the last part of the id ({rid.rsplit('.', 1)[1]}.yaml)",
@@ -122,12 +122,24 @@ def load_rule_file(path: Path, catalog: Catalog | None = None, pack: str = "buil
         raise fail(str(exc), field) from None
     err = _schema_error(_validator(False), data)
     if err is not None:
-        raise fail(_humane(err), list(err.absolute_path))
+        raise fail(_humane(err), _error_field(err))
     expects = {t["expect"] for t in data["tests"]}
     if not {"PASS", "FAIL"} <= expects:
         raise fail("a rule needs at least one test case that must PASS and one that must FAIL",
                    ["tests"])
     return rule
+
+
+def _error_field(err: jsonschema.ValidationError) -> list[Any]:
+    """Where a schema error points: for an unknown key, the key itself (so the line is its
+    line), otherwise the value that failed."""
+    where = list(err.absolute_path)
+    if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+        known = err.schema.get("properties", {}) if isinstance(err.schema, dict) else {}
+        extra = [k for k in err.instance if k not in known]
+        if extra:
+            where.append(extra[0])
+    return where
 
 
 def _split_field(field: str) -> list[Any]:

@@ -51,6 +51,9 @@ def _build(loader: Any, node: yaml.Node, path: tuple[Any, ...], lines: Lines) ->
             if key in out:
                 raise YamlSyntaxError(f"duplicate key {key!r}", knode.start_mark.line + 1)
             out[key] = _build(loader, vnode, path + (key,), lines)
+            # an error about a key's value points at the key's line ("title:"), not at the
+            # first line of a block value below it
+            lines[path + (key,)] = knode.start_mark.line + 1
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_build(loader, v, path + (i,), lines) for i, v in enumerate(node.value)]
