@@ -57,7 +57,12 @@ def main() -> int:
     merged = Inventory.merge(inventories)
     out = Path(args.output_dir)
     api.save_inventory(out / "inventory.json.gz", merged)
-    doc = api.assess(merged, rules, lang=args.lang)
+    # waivers, the previous demo run as baseline, and a history that grows with every run
+    previous = out / "results.json"
+    doc = api.assess(merged, rules, lang=args.lang, waivers=HERE / "waivers.yaml",
+                     baseline=previous if previous.exists() else None)
+    scan_id, doc["history"] = api.record_history(str(out / "history.db"), doc)
+    print(f"history: scan {scan_id} recorded in {out / 'history.db'}")
     api.validate_results(doc)
     formats = [f for f in ("json", "html", "md", "sarif", "junit", "csv") if f in api.renderers()]
     written = api.render(doc, formats, out, lang=args.lang)
