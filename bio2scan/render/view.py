@@ -93,6 +93,21 @@ def themes_view(document: dict[str, Any], controls: list[dict[str, Any]], lang: 
     return out
 
 
+def status_grid(themes: list[dict[str, Any]], cell: int = 36, per_row: int = 19
+                ) -> dict[str, Any]:
+    """One square per control, coloured by status, a block of rows per theme: the whole of
+    BIO2 at a glance for the overview."""
+    blocks, y = [], 0
+    for th in themes:
+        cells = [{"id": c["id"], "title": c["title"], "status": c["status"],
+                  "x": (i % per_row) * cell, "y": y + 18 + (i // per_row) * cell}
+                 for i, c in enumerate(th["controls"])]
+        rows = (len(cells) + per_row - 1) // per_row
+        blocks.append({"title": th["title"], "y": y + 12, "cells": cells})
+        y += 18 + rows * cell + 10
+    return {"blocks": blocks, "width": per_row * cell, "height": y, "size": cell - 3}
+
+
 def stacked_bar(counts: dict[str, int], scale_total: int, width: float) -> list[dict[str, Any]]:
     """Segments ``{key, x, w, n}`` of a horizontal stacked bar, ``scale_total`` = ``width``."""
     segs, x = [], 0.0
@@ -185,6 +200,7 @@ def build_view(document: dict[str, Any], lang: str, static_findings: int = 300
     per_rule = rule_counts(results)
     controls = controls_view(document, lang, per_rule)
     summary = document["summary"]
+    themes = themes_view(document, controls, lang)
     shown = sorted((r for r in results if r["status"] in ("FAIL", "ERROR", "WAIVED")),
                    key=finding_order)
     return {
@@ -193,7 +209,8 @@ def build_view(document: dict[str, Any], lang: str, static_findings: int = 300
         "catalog": document.get("catalog") or {},
         "summary": summary,
         "controls": controls,
-        "themes": themes_view(document, controls, lang),
+        "themes": themes,
+        "grid": status_grid(themes),
         "chart": control_chart(controls),
         "trends": theme_trends(document, lang),
         "error_groups": error_groups(results, document.get("rules", {}), lang),

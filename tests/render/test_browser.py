@@ -103,6 +103,10 @@ def test_views_filter_search_and_detail(browser, reports, tmp_path) -> None:
             "#collection-errors")
         page.click("nav.views a[href='#overview']")
         page.screenshot(path=str(tmp_path / "overview.png"), full_page=True)
+        assert page.locator(".langroot:visible svg.grid rect").count() == 93
+        page.click(".langroot:visible svg.grid a[href='#control-8.20']")  # opens that control
+        assert page.is_visible("#controls")
+        assert page.get_attribute("#control-8\\.20", "open") is not None
         assert (tmp_path / "overview.png").stat().st_size > 10_000
         assert p.errors == []
         assert p.requests == [p.url], "the report made a network request"

@@ -239,7 +239,14 @@
   var active = apps[0];
   function route() {
     active.start();
-    active.show((location.hash || "#overview").slice(1).split("?")[0]);
+    var name = (location.hash || "#overview").slice(1).split("?")[0];
+    if (name.indexOf("control-") === 0) {  /* a control from the overview's grid */
+      active.show("controls");
+      var d = document.getElementById((active.root.getAttribute("data-prefix") || "") + name);
+      if (d) { d.open = true; d.scrollIntoView(); }
+      return;
+    }
+    active.show(name);
   }
   function setLang(code) {
     apps.forEach(function (a) {
