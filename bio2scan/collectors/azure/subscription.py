@@ -63,6 +63,7 @@ def activity_log(s: Session, sub: dict[str, Any], make: Make) -> list[Resource]:
     sid = sub["subscriptionId"]
     data: dict[str, Any] = {"subscriptionId": sid}
     errors = {}
+    codes = set()
     for key, path, api in (("logProfiles", "Microsoft.Insights/logprofiles", LOG_PROFILES_API),
                            ("diagnosticSettings", "Microsoft.Insights/diagnosticSettings",
                             DIAG_API)):
@@ -70,8 +71,9 @@ def activity_log(s: Session, sub: dict[str, Any], make: Make) -> list[Resource]:
             data[key] = list(s.pages(_prov(sid, path), api))
         except ArmError as exc:
             errors[key] = exc.reason
-    if len(errors) == 2:
-        raise ArmError("Error", "; ".join(errors.values()))
+            codes.add(exc.code)
+    if len(errors) == 2:  # nothing readable: an error for the type, not an empty record
+        raise ArmError(codes.pop() if len(codes) == 1 else "Error", "; ".join(errors.values()))
     return [make("azure.insights.activity_log", data, sid, "Microsoft.Insights.list",
                  rid=f"/subscriptions/{sid}/providers/Microsoft.Insights/activityLog",
                  name=f"{sub.get('displayName') or sid} activity log", errors=errors)]
