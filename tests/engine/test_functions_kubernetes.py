@@ -96,7 +96,8 @@ def test_has_keys():
 
 
 def test_param_given():
-    assert k.param_given({}, None, ["a"])[0] is True
+    ok, ev = k.param_given({}, None, ["a"], name="allowed")
+    assert ok is True and ev[0].value == "parameter allowed = ['a']"
     assert k.param_given({}, None, [])[0] is False
     assert k.param_given({}, None, None)[0] is False
 

@@ -283,9 +283,11 @@ def has_keys(value: Any, keys: list[str]) -> bool:
     return all(value.get(k) not in (None, "") for k in keys)
 
 
-@function("k8s_param_given", kind="subject", args=("value",))
-def param_given(obj: Any, env: Any, value: Any) -> tuple[bool, list[Evidence]]:
+@function("k8s_param_given", kind="subject", args=("value", "name"))
+def param_given(obj: Any, env: Any, value: Any, name: str = "the parameter"
+                ) -> tuple[bool, list[Evidence]]:
     """True when a parameter has been given a value (a non-empty list or string): for
-    ``applies_if`` of rules that only mean something once the organisation has set a policy."""
+    ``applies_if`` of rules that only mean something once the organisation has set a policy
+    (``{call: k8s_param_given, args: {value: {param: allowed_registries}, name: allowed_registries}}``)."""
     given = value not in (None, "", [], {})
-    return given, [Evidence("", value, "the parameter is set")]
+    return given, [Evidence("", f"parameter {name} = {value!r}", f"{name} is set")]
