@@ -158,6 +158,8 @@ def test_root_used_within_days():
     fn = aws.root_used_within_days
     acct = {"RootUser": {"password_last_used": "2025-12-31T00:00:00+00:00"}}
     assert ok(fn(acct, env_for(acct, "aws.iam.account"), days=90)) is True
+    with pytest.raises(LookupError):
+        fn({"RootUser": None}, env_for({}, "aws.iam.account"), days=90)
     acct = {"RootUser": {"password_last_used": "no_information",
                          "access_key_2_last_used_date": "2025-01-01T00:00:00+00:00"}}
     assert ok(fn(acct, env_for(acct, "aws.iam.account"), days=90)) is False

@@ -213,17 +213,20 @@ def iam_user_stale_credentials(obj: Any, env: Any, days: float = 45) -> Any:
     return False, [Evidence("CredentialReport", "recent or none", f"used within {days} days")]
 
 
-@function("root_used_within_days", kind="subject", args=("days",))
-def root_used_within_days(obj: Any, env: Any, days: float = 90) -> Any:
+@function("root_used_within_days", kind="subject", args=("days", "path"))
+def root_used_within_days(obj: Any, env: Any, days: float = 90, path: str = "RootUser") -> Any:
     """True when the root user's password or access keys were used within the last ``days``
-    days, according to the credential report row in ``RootUser``."""
+    days, according to the credential-report row at ``path``. A missing row raises LookupError:
+    every account has a root row, so its absence means the report could not be read."""
     from ...model import Evidence
-    row = obj.get("RootUser") or {}
+    row = obj.get(path)
+    if not isinstance(row, dict):
+        raise LookupError(f"no credential-report row for the root user at {path}")
     for key in ("password_last_used", "access_key_1_last_used_date", "access_key_2_last_used_date"):
         t = _last_use(row, key)
         if t is not None and (env.now - t).total_seconds() < days * 86400:
-            return True, [Evidence(f"RootUser.{key}", row.get(key), f"not used within {days} days")]
-    return False, [Evidence("RootUser.password_last_used", row.get("password_last_used"),
+            return True, [Evidence(f"{path}.{key}", row.get(key), f"not used within {days} days")]
+    return False, [Evidence(f"{path}.password_last_used", row.get("password_last_used"),
                             f"not used within {days} days")]
 
 
