@@ -55,9 +55,36 @@ def _humane(err: jsonschema.ValidationError) -> str:
     return err.message
 
 
+_CACHE: dict[tuple[Any, ...], Rule] = {}
+
+
 def load_rule_file(path: Path, catalog: Catalog | None = None, pack: str = "builtin",
                    root: Path | None = None, display: str | None = None) -> Rule:
-    """Load and validate one rule file. Raises ``RuleError`` naming file, line and field."""
+    """Load and validate one rule file. Raises ``RuleError`` naming file, line and field.
+
+    A file loaded before, unchanged (same size and modification time) and loaded the same way,
+    is not parsed and validated again: programs and test suites that load the rule set many
+    times pay for it once."""
+    key: tuple[Any, ...] | None = None
+    if catalog is None:
+        try:
+            st = Path(path).stat()
+            key = (str(Path(path).resolve()), st.st_mtime_ns, st.st_size, pack,
+                   str(Path(root).resolve()) if root is not None else None, display)
+        except OSError:
+            key = None
+        if key is not None and key in _CACHE:
+            return _CACHE[key]
+    rule = _load_rule_file(path, catalog, pack, root, display)
+    if key is not None:
+        if len(_CACHE) > 20_000:
+            _CACHE.clear()
+        _CACHE[key] = rule
+    return rule
+
+
+def _load_rule_file(path: Path, catalog: Catalog | None, pack: str, root: Path | None,
+                    display: str | None) -> Rule:
     catalog = catalog or load_catalog()
     name = display or str(path)
     try:
@@ -75,7 +102,10 @@ def load_rule_file(path: Path, catalog: Catalog | None = None, pack: str = "buil
         return RuleError(message, file=name, line=line_for(lines, tuple(field)),
                          field=dotted(field) or None)
 
-    err = _schema_error(_validator(True), data)
+    # the full schema first: a valid file (the usual case) is validated once; an invalid one
+    # goes through the passes that give the sharpest message
+    valid = _validator(False).is_valid(data)
+    err = None if valid else _schema_error(_validator(True), data)
     if err is not None:
         raise fail(_humane(err), _error_field(err))
     rid: str = data["id"]
@@ -120,7 +150,7 @@ def load_rule_file(path: Path, catalog: Catalog | None = None, pack: str = "buil
     except ConditionError as exc:
         field = [p for p in _split_field(exc.field)]
         raise fail(str(exc), field) from None
-    err = _schema_error(_validator(False), data)
+    err = None if valid else _schema_error(_validator(False), data)
     if err is not None:
         raise fail(_humane(err), _error_field(err))
     expects = {t["expect"] for t in data["tests"]}

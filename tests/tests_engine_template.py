@@ -1,0 +1,27 @@
+"""A tiny rule pack on disk for CLI tests (a rule whose own PASS case is wrong)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+RULE = """\
+id: test.svc.thing_ok
+title: {en: Things are fine, nl: Dingen zijn in orde}
+rationale: {en: Because it matters., nl: Omdat het ertoe doet.}
+remediation: {en: Make it fine., nl: Maak het in orde.}
+severity: low
+resource_types: [test.svc.thing]
+controls: ["8.9"]
+check:
+  assert: {path: enabled, equals: true}
+tests:
+  - {name: good, expect: PASS, resource: {data: {enabled: false}}}
+  - {name: bad, expect: FAIL, resource: {data: {enabled: false}}}
+"""
+
+
+def broken_case_pack(root: Path) -> Path:
+    path = root / "pack" / "test" / "svc" / "thing_ok.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text(RULE)
+    return root / "pack"
