@@ -202,3 +202,23 @@ def test_timeouts_are_recorded(arm_estate, arm_env):
     site = _by_type(inv, "azure.web.site")["app-portal"]
     assert "timed out" in site.errors["config"]
     assert site.data["properties"]["httpsOnly"] is True
+
+
+@pytest.mark.slow
+def test_cli_scan_incomplete_exit_code(arm_estate, arm_env, tmp_path):
+    import subprocess
+    import sys
+    with ArmServer(arm_estate, forbidden={f"/subscriptions/{SUB_B}/resources"}) as arm:
+        base = [sys.executable, "-m", "bio2scan", "scan", "azure", "--arm-endpoint", arm.url,
+                "--ca-bundle", arm.ca_file, "--rules", "azure.storage.*", "--fail-on", "none",
+                "--format", "json", "-o", str(tmp_path)]
+        ok = subprocess.run(base, capture_output=True, text=True, timeout=120)
+        strict = subprocess.run(base + ["--fail-on-error"], capture_output=True, text=True,
+                                timeout=120)
+    assert ok.returncode == 0, ok.stderr
+    assert strict.returncode == 3, strict.stderr
+    doc = json.loads((tmp_path / "results.json").read_text())
+    errs = [r for r in doc["results"] if r["status"] == "ERROR"]
+    assert any(r["scope"] == SUB_B and "AuthorizationFailed" in r["message"] for r in errs)
+    # in subscription A only the accounts without a blob service document are incomplete
+    assert all("blobServices/default" in r["message"] for r in errs if r["scope"] == SUB_A)
