@@ -141,6 +141,7 @@ def _parse(text: str, name: str) -> Iterator[tuple[yaml.Node, Any]]:
     try:
         while loader.check_node():
             node = loader.get_node()
+            _no_duplicate_keys(node, name)
             yield node, loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         problem = " ".join(x for x in (exc.context, exc.problem) if x) or "invalid YAML"
@@ -150,6 +151,27 @@ def _parse(text: str, name: str) -> Iterator[tuple[yaml.Node, Any]]:
         raise ManifestError(f"YAML error: {str(exc).splitlines()[0]}", file=name) from None
     finally:
         loader.dispose()
+
+
+def _no_duplicate_keys(root: yaml.Node, name: str) -> None:
+    """Refuse a mapping that names a key twice. YAML loaders keep the last value silently, but
+    the API server's strict decoding (and ``kubectl``) reject the object, so a scan of it would
+    judge something that never runs — possibly a harmless second ``securityContext``."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
+                    line = key.start_mark.line + 1
+                    if key.value in seen:
+                        raise ManifestError(f"duplicate key {key.value!r} (first on line "
+                                            f"{seen[key.value]})", file=name, line=line)
+                    seen[key.value] = line
+                stack.append(value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
 
 
 def _error_line(exc: yaml.MarkedYAMLError, text: str) -> int | None:

@@ -210,6 +210,11 @@ BAD = [
      "noname.yaml:1 (metadata.name): ConfigMap has no metadata.name"),
     ("second.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\n"
      "apiVersion: v1\nkind: Pod\nmetadata: {}\n", "second.yaml:5 (metadata.name)"),
+    ("dup.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n"
+     "  securityContext: {runAsNonRoot: true}\n  containers: []\n  securityContext: {}\n",
+     "dup.yaml:7: duplicate key 'securityContext' (first on line 5)"),
+    ("comma.json", '{\n  "apiVersion": "v1",\n  "kind": "Pod"\n  "metadata": {"name": "a"}\n}\n',
+     "comma.json:4: YAML syntax error"),
     ("latin1.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: caf\xe9}\n".encode("latin-1"),
      "latin1.yaml: not UTF-8 text"),
 ]
