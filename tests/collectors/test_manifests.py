@@ -127,6 +127,14 @@ def test_json_list_gives_each_item_its_own_line_and_default_namespace(tmp_path):
     assert secret.data["stringData"] == {"token": "<redacted>"}
 
 
+def test_malformed_secret_values_are_dropped_too(tmp_path):
+    f = _write(tmp_path, "s.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n"
+                                   "data: supergeheim\nstringData: [supergeheim]\n")
+    secret = _collect(f).resources[0]
+    assert secret.data["data"] == "<redacted>" and secret.data["stringData"] == "<redacted>"
+    assert "supergeheim" not in json.dumps(secret.to_dict())
+
+
 def test_json_array_of_objects(tmp_path):
     f = _write(tmp_path, "arr.json", json.dumps([LIST_JSON["items"][1]]))
     assert list(_by_id(_collect(f))) == ["shop/ServiceAccount/web"]

@@ -78,6 +78,8 @@ def sanitize(obj: dict[str, Any]) -> dict[str, Any]:
         for key in ("data", "stringData", "binaryData"):
             if isinstance(out.get(key), dict):
                 out[key] = {k: REDACTED for k in out[key]}
+            elif out.get(key) is not None:  # malformed (a string, a list): keep nothing of it
+                out[key] = REDACTED
     for e in _env_entries(out):
         if credential_like(e.get("name"), e.get("value")):
             e["value"] = fingerprint(e["value"])
