@@ -44,7 +44,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import jsonschema
 
 from .documents import schema
-from .engine.yamlsrc import dotted, line_for
+from .yamlsrc import dotted, line_for
 from .errors import WaiverError
 from .model import Result, Rule, Status
 

@@ -23,7 +23,7 @@ from ..model import Param, Rule, Severity
 from .conditions import ConditionError
 from .evaluate import compile_rule
 from .schema import rule_schema
-from .yamlsrc import YamlSyntaxError, dotted, line_for, load_with_lines
+from ..yamlsrc import YamlSyntaxError, dotted, line_for, load_with_lines
 
 
 @functools.lru_cache(maxsize=2)

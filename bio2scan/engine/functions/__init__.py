@@ -34,7 +34,7 @@ class Function:
 
 REGISTRY: dict[str, Function] = {}
 
-_BUILTIN_MODULES = ("common", "kubernetes", "k8s_cluster", "tls", "aws", "azure")
+_BUILTIN_MODULES = ("common", "kubernetes", "k8s_cluster", "tls", "aws", "aws_services", "azure")
 _loaded = False
 
 

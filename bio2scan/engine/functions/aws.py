@@ -281,6 +281,3 @@ def iam_role_with_policy_exists(obj: Any, env: Any, policy_arns: Iterable[str] =
                 return True, [Evidence("roles", res.data.get("RoleName"), f"a role with {sorted(wanted)}")]
     return False, [Evidence("roles", None, f"a role with {sorted(wanted)}")]
 
-
-# Service-specific functions (ELB, EC2 networking, Inspector, EKS) live beside this module.
-from . import aws_services  # noqa: E402,F401  (registers them)

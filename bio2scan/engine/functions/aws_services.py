@@ -1,7 +1,7 @@
 """Functions for AWS service data beyond IAM: classic ELB negotiation policies, network ACL and
 security-group exposure, Amazon Inspector status, EKS logging, version comparison.
 
-Registered when ``aws`` is imported (its last line imports this module).
+Registered by ``load_builtin_functions`` like every built-in function module.
 """
 
 from __future__ import annotations
