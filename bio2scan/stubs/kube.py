@@ -184,6 +184,7 @@ class KubeStub:
         scheme, _, token = (auth or "").partition(" ")
         if scheme.lower() != "bearer" or token.strip() != self.token:  # as kube-apiserver reads it
             return 401, _status(401, "Unauthorized", "Unauthorized")
+        path = path.rstrip("/") or "/"  # the API server treats /version/ as /version
         if path == "/version":
             return 200, self.version
         if path == "/api":

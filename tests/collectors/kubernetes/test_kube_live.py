@@ -200,3 +200,27 @@ def test_untrusted_certificate_is_one_error(tmp_path):
         inv = api.collect("kubernetes", {"kubeconfig": str(kc), "timeout": 5})
     assert [(e.resource_type, e.scope) for e in inv.errors] == [("*", "mitm")]
     assert "cert" in inv.errors[0].reason.lower() or "ssl" in inv.errors[0].reason.lower()
+
+
+def test_stub_answers_parse_into_the_clients_typed_models(tmp_path, stub):
+    """The stub's JSON is complete enough for the client's own models (discovery, version,
+    typed lists with paging metadata), not only for bio2scan's raw reads."""
+    from kubernetes import client, config
+    kc = write_kubeconfig(tmp_path / "kubeconfig", {"c1": stub})
+    api_client = config.new_client_from_config(str(kc), "c1")
+    try:
+        assert client.VersionApi(api_client).get_code().git_version == "v1.35.2"
+        assert client.CoreApi(api_client).get_api_versions().versions == ["v1"]
+        groups = {g.name for g in client.ApisApi(api_client).get_api_versions().groups}
+        assert {"apps", "rbac.authorization.k8s.io", "gateway.networking.k8s.io"} <= groups
+        page = client.AppsV1Api(api_client).list_deployment_for_all_namespaces(limit=1)
+        assert len(page.items) == 1 and page.metadata._continue
+        assert page.metadata.resource_version
+        rest = client.AppsV1Api(api_client).list_deployment_for_all_namespaces(
+            limit=10, _continue=page.metadata._continue)
+        names = {d.metadata.name for d in page.items + rest.items}
+        assert names == {"checkout", "intranet"}
+        roles = client.RbacAuthorizationV1Api(api_client).list_cluster_role()
+        assert "cluster-admin" in {r.metadata.name for r in roles.items}
+    finally:
+        api_client.close()
