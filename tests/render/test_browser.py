@@ -69,7 +69,8 @@ def test_views_filter_search_and_detail(browser, reports, tmp_path) -> None:
         assert page.is_visible("#overview") and not page.is_visible("#findings")
         assert page.locator("#control-chart rect").count() >= 5
         page.click("nav.views a[href='#findings']")
-        assert page.is_visible("#findings") and not page.is_visible("#overview")
+        expect(page.locator("#findings")).to_be_visible()  # after the hashchange
+        expect(page.locator("#overview")).to_be_hidden()
         assert page.is_hidden("#fstatic")
         assert page.locator("#fbody tr.row").count() == 9
         assert page.text_content("#fcount") == "9 of 9 results"
@@ -96,7 +97,7 @@ def test_views_filter_search_and_detail(browser, reports, tmp_path) -> None:
         page.click("#control-8\\.24 summary")
         assert "8.24.01" in page.text_content("#control-8\\.24")
         page.click("#control-8\\.24 a[data-control]")
-        assert page.is_visible("#findings")
+        expect(page.locator("#findings")).to_be_visible()
         assert page.locator("#fbody tr.row").count() == 4
         page.click("nav.views a[href='#coverage']")
         assert "AuthorizationFailed: <no read permission>" in page.text_content(
@@ -105,7 +106,7 @@ def test_views_filter_search_and_detail(browser, reports, tmp_path) -> None:
         page.screenshot(path=str(tmp_path / "overview.png"), full_page=True)
         assert page.locator(".langroot:visible svg.grid rect").count() == 93
         page.click(".langroot:visible svg.grid a[href='#control-8.20']")  # opens that control
-        assert page.is_visible("#controls")
+        expect(page.locator("#controls")).to_be_visible()
         assert page.get_attribute("#control-8\\.20", "open") is not None
         assert (tmp_path / "overview.png").stat().st_size > 10_000
         assert p.errors == []
@@ -127,7 +128,8 @@ def test_dutch_report_and_language_switch(browser, reports, tmp_path) -> None:
         page.click(".langroot:visible nav.langs a[data-lang='en']")  # to English, same view
         assert page.title().startswith("BIO2 compliance report")
         assert page.evaluate("document.documentElement.lang") == "en"
-        assert page.is_visible("#en-findings") and page.is_hidden("#findings")
+        expect(page.locator("#en-findings")).to_be_visible()
+        expect(page.locator("#findings")).to_be_hidden()
         assert page.text_content("#en-fcount") == "9 of 9 results"
         page.click("#en-fbody tr.row >> nth=0")
         assert "Why it matters" in page.text_content("#en-fbody tr.detail")
@@ -135,7 +137,7 @@ def test_dutch_report_and_language_switch(browser, reports, tmp_path) -> None:
         assert "Use of cryptography" in page.text_content("#en-control-8\\.24")
         page.screenshot(path=str(tmp_path / "controls-en.png"))
         page.click(".langroot:visible nav.langs a[data-lang='nl']")  # back: the filter kept
-        assert page.is_visible("#controls")
+        expect(page.locator("#controls")).to_be_visible()
         page.click(".langroot:visible nav.views a[href='#findings']")
         assert page.locator("#fbody tr.row").count() == 1
         assert p.errors == [] and p.requests == [p.url]
