@@ -47,9 +47,18 @@ def _account(ctx: Ctx) -> None:
                lambda: ctx.call("GetAccountPasswordPolicy").get("PasswordPolicy"),
                absent=("NoSuchEntity",))
     ctx.detail(data, errors, "Summary", lambda: ctx.call("GetAccountSummary").get("SummaryMap"))
-    ctx.detail(data, errors, "RootUser", lambda: credential_report(ctx).get("<root_account>"))
+    ctx.detail(data, errors, "RootUser", lambda: _root_row(ctx))
     ctx.add(f"arn:aws:iam::{ctx.account.id}:root", ctx.account.id, data,
             api="GetAccountSummary", region=None, errors=errors)
+
+
+def _root_row(ctx: Ctx) -> dict[str, str]:
+    """The root user's row; a report without one (moto's) cannot say anything about root."""
+    row = credential_report(ctx).get("<root_account>")
+    if row is None:
+        raise AwsError("NotFound", "NoRootRow", "the credential report has no <root_account> row",
+                       ctx.api("GetCredentialReport"))
+    return row
 
 
 def _users(ctx: Ctx) -> None:

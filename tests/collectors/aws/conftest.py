@@ -1,0 +1,33 @@
+"""Fixtures for the AWS collector tests: one in-process moto estate, scanned once per module."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from awsfixtures import ACCOUNT, REGIONS, collect, moto_env  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def demo_inventory():
+    """The demo estate (bio2scan.stubs.awsestate.demo) in moto, collected with every AWS type."""
+    import boto3
+    from moto import mock_aws
+
+    from bio2scan.stubs.awsestate import demo
+    with moto_env(), mock_aws():
+        demo(boto3.Session(region_name=REGIONS[0]), REGIONS, ACCOUNT)
+        inventory = collect()
+    return inventory
+
+
+@pytest.fixture
+def moto():
+    """A fresh, empty in-process moto for one test."""
+    from moto import mock_aws
+    with moto_env(), mock_aws():
+        yield

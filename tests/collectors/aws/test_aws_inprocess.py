@@ -1,0 +1,225 @@
+"""The AWS collector against in-process moto: data shapes, "not configured" versus errors, moto's
+gaps as ERROR, redaction, call counts, pagination, sharding, declared permissions."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from awsfixtures import ACCOUNT, REGIONS, by_type, collect
+
+
+def test_every_declared_type_is_collected_with_its_keys(demo_inventory):
+    from bio2scan.collectors.aws import AwsCollector
+    seen = {r.type for r in demo_inventory.resources}
+    errored = {e.resource_type for e in demo_inventory.errors}
+    missing = set(AwsCollector().resource_types) - seen - errored
+    # the demo estate has no CloudFront distribution, Aurora cluster or EKS cluster
+    assert missing <= {"aws.cloudfront.distribution", "aws.rds.db_cluster",
+                       "aws.eks.cluster"}, missing
+    acct = by_type(demo_inventory, "aws.iam.account")[ACCOUNT]
+    assert acct.id == f"arn:aws:iam::{ACCOUNT}:root" and acct.region is None
+    assert acct.data["PasswordPolicy"]["MinimumPasswordLength"] == 8
+    assert acct.data["Summary"]["Users"] == 3
+    # moto's credential report has no <root_account> row: an error, not "no root keys"
+    assert acct.data["RootUser"] is None
+    assert acct.errors["RootUser"].startswith("NoRootRow: ")
+
+
+def test_iam_user_details(demo_inventory):
+    users = by_type(demo_inventory, "aws.iam.user")
+    admin = users["beheerder"].data
+    assert admin["InlinePolicies"]["everything"]["Statement"][0]["Action"] == "*"
+    assert admin["LoginProfile"]["UserName"] == "beheerder"
+    assert admin["AccessKeys"][0]["Status"] == "Active" and "LastUsed" in admin["AccessKeys"][0]
+    assert admin["CredentialReport"]["password_enabled"] == "true"
+    assert admin["MFADevices"] == [] and admin["Groups"] == []
+    assert users["auditor"].data["LoginProfile"] is None and not users["auditor"].errors
+    assert users["ci-deploy"].data["AttachedPolicies"][0]["PolicyName"] == "deploy-all"
+    policies = by_type(demo_inventory, "aws.iam.policy")
+    assert policies["deploy-all"].data["Document"]["Statement"][0]["Resource"] == "*"
+    role = by_type(demo_inventory, "aws.iam.role")["app-instance"].data
+    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"] == \
+        "ec2.amazonaws.com"
+
+
+def test_s3_not_configured_is_null_not_an_error(demo_inventory):
+    buckets = by_type(demo_inventory, "aws.s3.bucket")
+    site = buckets[f"website-{ACCOUNT}"]
+    assert site.region == "eu-central-1" and site.data["Region"] == "eu-central-1"
+    assert not site.errors
+    for key in ("Encryption", "PublicAccessBlock", "Policy", "PolicyStatus", "Logging",
+                "ObjectLock", "OwnershipControls", "Lifecycle"):
+        assert site.data[key] is None, key
+    assert any("AllUsers" in json.dumps(g) for g in site.data["Acl"]["Grants"])
+    logs = buckets[f"logs-{ACCOUNT}"].data
+    assert logs["Encryption"]["Rules"][0]["ApplyServerSideEncryptionByDefault"][
+        "SSEAlgorithm"] == "aws:kms"
+    assert logs["PublicAccessBlock"]["BlockPublicAcls"] is True
+    assert logs["Policy"]["Statement"][0]["Condition"]["Bool"]["aws:SecureTransport"] == "false"
+    assert logs["Versioning"] == {"Status": "Enabled", "MFADelete": None}
+    backup = buckets[f"backup-{ACCOUNT}"]
+    assert backup.data["ObjectLock"]["ObjectLockEnabled"] == "Enabled"
+    assert backup.tags == {"purpose": "backup"}
+    assert backup.id == f"arn:aws:s3:::backup-{ACCOUNT}"
+    block = by_type(demo_inventory, "aws.s3.account_public_access_block")[ACCOUNT]
+    assert block.data == {"PublicAccessBlockConfiguration": None} and not block.errors
+
+
+def test_regional_shapes(demo_inventory):
+    snaps = [r for r in demo_inventory.resources if r.type == "aws.ec2.snapshot"]
+    public = {r.region for r in snaps if {"Group": "all"} in r.data["CreateVolumePermissions"]}
+    assert public == {"eu-central-1"} and len(snaps) == 4  # a volume's and an image's each
+    vpcs = [r for r in demo_inventory.resources if r.type == "aws.ec2.vpc"
+            and not r.data.get("IsDefault")]
+    flow = {r.region: len(r.data["FlowLogs"]) for r in vpcs}
+    assert flow == {"eu-west-1": 1, "eu-central-1": 0}
+    settings = {r.region: r for r in demo_inventory.resources
+                if r.type == "aws.ec2.region_settings"}
+    assert settings["eu-west-1"].data["EbsEncryptionByDefault"] is True
+    assert settings["eu-central-1"].data["EbsEncryptionByDefault"] is False
+    assert settings["eu-west-1"].id == f"arn:aws:ec2:eu-west-1:{ACCOUNT}:settings"
+    lbs = {r.region: r.data for r in demo_inventory.resources
+           if r.type == "aws.elbv2.load_balancer"}
+    assert lbs["eu-west-1"]["Listeners"][0]["Protocol"] == "HTTPS"
+    assert isinstance(lbs["eu-west-1"]["Attributes"], dict)
+    keys = {r.region: r.data for r in demo_inventory.resources if r.type == "aws.kms.key"
+            and r.data.get("Description") == "data"}
+    assert keys["eu-west-1"]["RotationEnabled"] is True
+    assert keys["eu-central-1"]["RotationEnabled"] is False
+    assert keys["eu-west-1"]["Policy"]["Statement"]
+    trails = [r for r in demo_inventory.resources if r.type == "aws.cloudtrail.trail"]
+    assert len(trails) == 1 and trails[0].region == "eu-west-1"  # listed once, in its home
+    assert trails[0].data["Status"]["IsLogging"] is True
+    account = by_type(demo_inventory, "aws.cloudtrail.account")[ACCOUNT].data
+    assert account["MultiRegionLogging"] is True
+    gd = {r.region: r.data for r in demo_inventory.resources if r.type == "aws.guardduty.region"}
+    assert len(gd["eu-west-1"]["Detectors"]) == 1 and gd["eu-central-1"]["Detectors"] == []
+    hub = [r.data for r in demo_inventory.resources if r.type == "aws.securityhub.region"]
+    assert hub and all(h["Hub"] is None for h in hub)  # not subscribed = off, not an error
+    cfg = {r.region: r.data for r in demo_inventory.resources if r.type == "aws.config.region"}
+    assert cfg["eu-west-1"]["Recorders"] and cfg["eu-central-1"]["Recorders"] == []
+    zone = [r for r in demo_inventory.resources if r.type == "aws.route53.hosted_zone"][0]
+    assert zone.region is None and "DNSSEC" in zone.data
+    dt = [r.data["CreateDate"] for r in demo_inventory.resources if r.type == "aws.iam.user"]
+    assert all(isinstance(d, str) and "T" in d for d in dt)  # ISO 8601, not datetime
+
+
+def test_lambda_credentials_are_redacted(demo_inventory):
+    fns = by_type(demo_inventory, "aws.lambda.function")
+    env = fns["pilot-hook"].data["Environment"]["Variables"]
+    assert env["LOG_LEVEL"] == "debug"
+    assert env["DB_PASSWORD"].startswith("<redacted>:sha256:")
+    assert env["AWS_SECRET_ACCESS_KEY"].startswith("<redacted>:sha256:")
+    text = json.dumps(demo_inventory.to_dict())
+    assert "hunter2-not-real" not in text and "bPxRfiCYEXAMPLEKEY" not in text
+    assert fns["verwerk"].data["Policy"] is None and not fns["verwerk"].errors
+
+
+def test_moto_gaps_become_errors_never_pass(demo_inventory, all_rules):
+    from bio2scan import api
+    errs = {(e.resource_type, e.region): e for e in demo_inventory.errors}
+    for region in REGIONS:
+        aa = errs[("aws.accessanalyzer.region", region)]
+        assert aa.code == "Unsupported" and aa.api == "accessanalyzer:ListAnalyzers"
+        assert aa.scope == ACCOUNT
+        assert errs[("aws.inspector2.region", region)].code == "Unsupported"
+    plan = [r for r in demo_inventory.resources if r.type == "aws.backup.plan"][0]
+    assert "Selections" in plan.errors and plan.data["Plan"]["BackupPlanName"] == "dagelijks"
+    rules = [r for r in all_rules.values() if r.provider == "aws"]
+    doc = api.assess(demo_inventory, rules)
+    status = {}
+    for res in doc["results"]:
+        status.setdefault(res["rule_id"], set()).add(res["status"])
+    for rid in ("aws.accessanalyzer.enabled", "aws.inspector2.enabled"):
+        if rid in status:
+            assert status[rid] == {"ERROR"}, (rid, status[rid])
+    assert "FAIL" in status["aws.ec2.snapshot_not_public"]
+    assert doc["summary"]["complete"] is False
+
+
+def test_each_api_once_per_scope_and_all_declared(demo_inventory):
+    from bio2scan.collectors.aws import AwsCollector, services
+    calls = demo_inventory.meta.api_calls
+    assert calls["iam:ListUsers"] == 1 and calls["s3:ListBuckets"] == 1
+    assert calls["ec2:DescribeSecurityGroups"] == len(REGIONS)
+    assert calls["cloudtrail:GetEventSelectors"] == 1
+    assert "ec2:DescribeRegions" not in calls  # --regions given
+    declared = {f"{(op.rpartition(':')[0] or s.client)}:{op.rpartition(':')[2]}"
+                for s in services() for k in s.kinds for op in k.ops}
+    undeclared = {c for c in calls if c not in declared and not c.startswith("sts:")}
+    assert not undeclared
+    policy = AwsCollector().permissions(set(AwsCollector().resource_types))
+    actions = policy["Statement"][0]["Action"]
+    assert "s3:GetEncryptionConfiguration" in actions and "s3:ListAllMyBuckets" in actions
+    assert all(not a.split(":")[1].startswith(("Put", "Create", "Delete", "Update"))
+               for a in actions)
+    srcs = {r.source.api for r in demo_inventory.resources}
+    assert "s3:ListBuckets" in srcs and all(":" in s for s in srcs)
+
+
+def test_only_wanted_services_are_called(moto):
+    import boto3
+    boto3.client("logs", region_name="eu-west-1").create_log_group(logGroupName="a")
+    inv = collect({"aws.logs.log_group"})
+    assert {c.split(":")[0] for c in inv.meta.api_calls} == {"logs", "sts"}
+    assert [r.name for r in inv.resources] == ["a"]
+    assert inv.resources[0].id == f"arn:aws:logs:eu-west-1:{ACCOUNT}:log-group:a"
+
+
+def test_pagination_reads_every_page(moto):
+    import boto3
+    logs = boto3.client("logs", region_name="eu-west-1")
+    for i in range(60):
+        logs.create_log_group(logGroupName=f"/g/{i:02d}")
+    inv = collect({"aws.logs.log_group"}, regions=["eu-west-1"])
+    assert len(inv.resources) == 60
+    assert inv.meta.api_calls["logs:DescribeLogGroups"] == 2  # moto pages by 50
+
+
+def test_default_regions_and_shards(moto):
+    import boto3
+    for region in ("eu-west-1", "us-east-2"):
+        boto3.client("sqs", region_name=region).create_queue(QueueName=f"q-{region}")
+    full = collect({"aws.sqs.queue"}, regions=None)
+    assert full.meta.api_calls["ec2:DescribeRegions"] == 1
+    assert {r.region for r in full.resources} == {"eu-west-1", "us-east-2"}
+    regions = full.meta.targets[0].regions
+    assert len(regions) > 10 and full.meta.api_calls["sqs:ListQueues"] == len(regions)
+    from bio2scan.collectors.aws import AwsCollector
+    from bio2scan.collectors.base import CollectRequest, Shard
+    parts = [AwsCollector().collect(CollectRequest(
+        options={}, resource_types=frozenset({"aws.sqs.queue"}), shard=Shard(i, 2)))
+        for i in range(2)]
+    ids = [sorted(r.id for r in p.resources) for p in parts]
+    assert sorted(ids[0] + ids[1]) == sorted(r.id for r in full.resources)
+    assert not set(ids[0]) & set(ids[1])
+    calls = sum(p.meta.api_calls["sqs:ListQueues"] for p in parts)
+    assert calls == len(regions)
+
+
+@pytest.mark.parametrize("code,status,expected", [
+    ("AccessDenied", 403, "AccessDenied"), ("UnauthorizedOperation", 403, "AccessDenied"),
+    ("AccessDeniedException", 400, "AccessDenied"), ("OptInRequired", 401, "Unsupported"),
+    ("Throttling", 400, "Throttled"), ("TooManyRequestsException", 429, "Throttled"),
+    ("SlowDown", 503, "Throttled"), ("NoSuchEntity", 404, "NotFound"),
+    ("ResourceNotFoundException", 400, "NotFound"), ("InternalError", 500, "Error"),
+    ("404", 404, "NotFound")])
+def test_error_codes(code, status, expected):
+    from botocore.exceptions import ClientError
+
+    from bio2scan.collectors.aws.calls import classify
+    exc = ClientError({"Error": {"Code": code, "Message": "m"},
+                       "ResponseMetadata": {"HTTPStatusCode": status}}, "ListThings")
+    err = classify(exc, "svc:ListThings")
+    assert err.code == expected and err.reason == f"{code}: m" and err.api == "svc:ListThings"
+
+
+def test_timeouts_and_moto_not_implemented():
+    from botocore.exceptions import ReadTimeoutError
+
+    from bio2scan.collectors.aws.calls import classify
+    assert classify(ReadTimeoutError(endpoint_url="http://x"), "a:B").code == "Timeout"
+    assert classify(NotImplementedError("The x action has not been implemented"),
+                    "a:B").code == "Unsupported"
