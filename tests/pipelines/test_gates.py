@@ -44,7 +44,6 @@ def test_incomplete_scan_exits_3_with_fail_on_error(tmp_path):
     args = ("evaluate", str(broken), "--rules", RULE, "-q", "-o", str(out))
     assert cli(*args, "--fail-on-error").returncode == 3   # precedes the findings (1)
     assert cli(*args).returncode == 1
-    assert cli(*args, "--fail-on", "none").returncode == 0
     res = results(out)
     assert res["summary"]["complete"] is False
     assert [r["resource_id"] for r in res["results"] if r["status"] == "ERROR"] \
@@ -104,7 +103,6 @@ def test_min_compliance(tmp_path):
     args = ("scan", "manifests", str(d), "--rules", RULE, "-q", "-o", str(tmp_path / "o"),
             "--fail-on", "none")
     assert cli(*args, "--min-compliance", "50").returncode == 1        # 0 of 2 compliant
-    assert cli(*args, "--min-compliance", "0").returncode == 0
 
 
 def test_config_file_settings_relative_to_the_config(tmp_path):

@@ -149,15 +149,16 @@ def test_cli_history_and_diff(tmp_path):
     assert r.returncode == 0 and len(r.stdout.strip().splitlines()) == 3
     r = cli("history", "--format", "json", env={"BIO2SCAN_HISTORY": db})
     assert [s["id"] for s in json.loads(r.stdout)] == [2, 1]
-    for a, b in (("1", "2"), (str(tmp_path / "a/results.json"), str(tmp_path / "b/results.json"))):
-        r = cli("diff", a, b, "--db", db, "--format", "json")
-        assert r.returncode == 1, r.stderr                      # there is a new finding
-        dd = json.loads(r.stdout)
-        assert [x["resource_id"] for x in dd["new"]] == ["ns1/Pod/pod01"]
-        assert [x["resource_id"] for x in dd["resolved"]] == ["ns0/Pod/pod00"]
-        assert dd["new"][0]["before"] == "PASS" and dd["new"][0]["after"] == "FAIL"
-    r = cli("diff", "2", "2", "--db", db)
-    assert r.returncode == 0 and "0 new, 0 resolved, 0 changed" in r.stdout
+    r = cli("diff", "1", "2", "--db", db, "--format", "json")
+    assert r.returncode == 1, r.stderr                          # there is a new finding
+    by_id = json.loads(r.stdout)
+    assert [x["resource_id"] for x in by_id["new"]] == ["ns1/Pod/pod01"]
+    assert [x["resource_id"] for x in by_id["resolved"]] == ["ns0/Pod/pod00"]
+    assert by_id["new"][0]["before"] == "PASS" and by_id["new"][0]["after"] == "FAIL"
+    by_file = api.diff_scans(str(tmp_path / "a/results.json"), str(tmp_path / "b/results.json"))
+    assert {k: by_file[k] for k in ("new", "resolved", "changed")} == \
+        {k: by_id[k] for k in ("new", "resolved", "changed")}
+    assert api.diff_scans("2", "2", db)["new"] == []
     r = cli("diff", "1", "9", "--db", db)
     assert r.returncode == 2 and "no scan with id 9" in r.stderr
     r = cli("diff", "1", "2")
