@@ -68,7 +68,9 @@ class Account:
             c = self._clients.get(key)
             if c is None:
                 c = self._clients[key] = self.session.client(
-                    service, region_name=region, config=_config_for(service, self.config))
+                    service, region_name=region, config=self.config)
+                if service == "s3control":
+                    _no_account_host(c)
             return c
 
     def shared(self, key: str, fn: Callable[[], Any]) -> Any:
@@ -93,15 +95,18 @@ class Account:
 GLOBAL_REGION = "us-east-1"
 
 
-def _config_for(service: str, config: Any) -> Any:
-    """S3 Control puts the account id in front of the host name; an endpoint override
-    (``AWS_ENDPOINT_URL``: moto, a proxy) has no such names, so there it must not."""
+def _no_account_host(client: Any) -> None:
+    """S3 Control puts the account id in front of the host name. An endpoint override
+    (``AWS_ENDPOINT_URL``: moto, a proxy) has no such names, so there the prefix goes again."""
     import os
-    if service == "s3control" and config is not None and (
-            os.environ.get("AWS_ENDPOINT_URL") or os.environ.get("AWS_ENDPOINT_URL_S3_CONTROL")):
-        from botocore.config import Config
-        return config.merge(Config(inject_host_prefix=False))
-    return config
+    override = os.environ.get("AWS_ENDPOINT_URL_S3_CONTROL") or os.environ.get("AWS_ENDPOINT_URL")
+    if not override:
+        return
+    import re
+
+    def strip(request: Any, **_: Any) -> None:
+        request.url = re.sub(r"^(\w+://)\d{12}\.", r"\1", request.url)
+    client.meta.events.register("before-sign.s3-control.*", strip)
 
 
 class Ctx:
