@@ -86,19 +86,25 @@ def test_workloads_are_hardened():
     assert sa["automountServiceAccountToken"] is False
 
 
-def test_cluster_role_is_read_only_and_within_what_the_collector_needs():
+def _grants(rules: list[dict]) -> set[tuple[str, str]]:
+    return {(g, res) for rule in rules for g in rule.get("apiGroups", [])
+            for res in rule.get("resources", [])} | \
+        {("url", u) for rule in rules for u in rule.get("nonResourceURLs", [])}
+
+
+def test_cluster_role_grants_exactly_what_the_cronjob_rules_need():
+    """Read-only; no Secrets; everything the CronJob's rules need (``bio2scan permissions``
+    for its ``--rules``), and nothing they do not."""
     role = next(o for o in _objects() if o["kind"] == "ClusterRole")
-    r = cli("permissions", "kubernetes")
-    assert r.returncode == 0, r.stderr
-    needed = yaml.safe_load(r.stdout)
-    allowed = {(g, res) for rule in needed["rules"] for g in rule.get("apiGroups", [])
-               for res in rule.get("resources", [])}
     for rule in role["rules"]:
         assert set(rule["verbs"]) <= {"get", "list", "watch"}
-        for g in rule.get("apiGroups", []):
-            for res in rule["resources"]:
-                assert (g, res) in allowed, (g, res)
-                assert res != "secrets"
+    granted = _grants(role["rules"])
+    assert not any(res == "secrets" for _, res in granted)
+    cron = next(o for o in _objects() if o["kind"] == "CronJob")
+    args = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["args"]
+    r = cli("permissions", "kubernetes", "--rules", args[args.index("--rules") + 1])
+    assert r.returncode == 0, r.stderr
+    assert granted == _grants(yaml.safe_load(r.stdout)["rules"])
 
 
 def test_shard_count_is_the_same_everywhere():
