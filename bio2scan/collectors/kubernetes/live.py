@@ -77,9 +77,7 @@ class KubernetesCollector:
         rec = Recorder(self.name, request)
         run = _Run(rec, request, page_size=int(opts.get("page_size") or 500),
                    timeout=float(opts.get("timeout") or 30))
-        clusters = [c for c in _clusters(opts, request.max_workers) if request.owns(c.name)]
-        for c in clusters:
-            rec.scope(c.name)
+        clusters = _clusters(opts, request, rec)
         run_parallel([(lambda c=c: run.prepare(c)) for c in clusters], request.max_workers)
         jobs = [job for c in clusters for job in run.jobs(c)]
         task = request.progress.task("kubernetes: listing", total=len(jobs))
@@ -102,26 +100,34 @@ def _split(values: Any) -> list[str]:
     return [x.strip() for v in (values or ()) for x in str(v).split(",") if x.strip()]
 
 
-def _clusters(opts: Any, max_workers: int) -> list[Cluster]:
-    """The contexts to scan, each with its own client (a pool as large as the workers)."""
+def _clusters(opts: Any, request: CollectRequest, rec: Recorder) -> list[Cluster]:
+    """The contexts this shard scans, each with its own client (a pool as large as the
+    workers). A context whose credentials cannot be set up (a missing client certificate, a
+    failing exec plugin) is recorded as an error for every kind there; the others go on."""
     from kubernetes import client, config
     from kubernetes.config.config_exception import ConfigException
     from urllib3.util.retry import Retry
 
-    def configured(load: Callable[[Any], None]) -> Any:
+    def configured(name: str, load: Callable[[Any], None]) -> Cluster | None:
+        rec.scope(name)
         cfg = client.Configuration()
-        load(cfg)
+        try:
+            load(cfg)
+        except (ConfigException, OSError, ValueError) as exc:
+            rec.error(CollectionError(PROVIDER, "*", name, f"cannot set up the client: {exc}",
+                                      code="Error", api="kubeconfig"))
+            return None
         cfg.retries = Retry(total=2, connect=2, read=0, status=0, backoff_factor=0.2)
-        cfg.connection_pool_maxsize = max(4, max_workers)
-        return client.ApiClient(cfg)
+        cfg.connection_pool_maxsize = max(4, request.max_workers)
+        return Cluster(name, client.ApiClient(cfg))
 
     path = opts.get("kubeconfig")
     if not path and os.environ.get("KUBERNETES_SERVICE_HOST") and not os.environ.get("KUBECONFIG"):
-        try:
-            return [Cluster(opts.get("cluster_name") or "in-cluster", configured(
-                lambda cfg: config.load_incluster_config(client_configuration=cfg)))]
-        except ConfigException as exc:
-            raise InputError(f"in-cluster configuration: {exc}") from None
+        name = opts.get("cluster_name") or "in-cluster"
+        if not request.owns(name):
+            return []
+        c = configured(name, lambda cfg: config.load_incluster_config(client_configuration=cfg))
+        return [c] if c else []
     try:
         contexts, active = config.list_kube_config_contexts(config_file=path)
     except (ConfigException, OSError) as exc:
@@ -140,11 +146,11 @@ def _clusters(opts: Any, max_workers: int) -> list[Cluster]:
                          f"(it has: {', '.join(known) or 'none'})")
     out = []
     for n in dict.fromkeys(names):
-        try:
-            out.append(Cluster(n, configured(lambda cfg, n=n: config.load_kube_config(
-                config_file=path, context=n, client_configuration=cfg, persist_config=False))))
-        except ConfigException as exc:
-            raise InputError(f"context {n}: {exc}", file=path) from None
+        if request.owns(n):
+            c = configured(n, lambda cfg, n=n: config.load_kube_config(
+                config_file=path, context=n, client_configuration=cfg, persist_config=False))
+            if c:
+                out.append(c)
     return out
 
 
@@ -223,7 +229,8 @@ class _Run:
         try:
             version = self._call(c, "/version", [], "GET /version")
         except ApiFailure as f:
-            if f.status is None:  # nothing answers (or no TLS): one error for every kind
+            if f.status in (None, 401):  # no answer, no TLS, or credentials refused:
+                # one error for every kind rather than thirty
                 self.unreachable.add(c.name)
                 self._fail(c, "*", "GET /version", f)
                 return

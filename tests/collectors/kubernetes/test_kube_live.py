@@ -224,3 +224,22 @@ def test_stub_answers_parse_into_the_clients_typed_models(tmp_path, stub):
         assert "cluster-admin" in {r.metadata.name for r in roles.items}
     finally:
         api_client.close()
+
+
+def test_broken_contexts_do_not_stop_the_others(tmp_path, stub):
+    """A context naming a cluster the kubeconfig lacks cannot be set up; one whose client
+    certificate is missing is refused (401). Each is one error; the good context is scanned."""
+    kc = write_kubeconfig(tmp_path / "kubeconfig", {"good": stub, "nocluster": stub,
+                                                    "badcreds": stub})
+    doc = yaml.safe_load(kc.read_text())
+    next(c for c in doc["contexts"] if c["name"] == "nocluster")["context"]["cluster"] = "gone"
+    next(u for u in doc["users"] if u["name"] == "badcreds-user")["user"] = {
+        "client-certificate": str(tmp_path / "missing.crt"),
+        "client-key": str(tmp_path / "missing.key")}
+    kc.write_text(yaml.safe_dump(doc))
+    inv = api.collect("kubernetes", {"kubeconfig": str(kc), "all_contexts": True})
+    assert sorted((e.scope, e.resource_type, e.api, e.code) for e in inv.errors) == [
+        ("badcreds", "*", "GET /version", "AccessDenied"),
+        ("nocluster", "*", "kubeconfig", "Error")]
+    assert {r.scope for r in inv.resources} == {"good"}
+    assert set(inv.meta.targets[0].scopes) == {"good", "nocluster", "badcreds"}
