@@ -60,10 +60,22 @@ def test_rules_doc_is_generated_from_the_code():
             text = _update(text, name, body)
         DOC.write_text(text, "utf-8")
     have = _sections(text)
-    for name, body in want.items():
-        assert have.get(name) == body, (
-            f"docs/rules.md: the {name} list is out of date; regenerate it with "
+    hint = ("regenerate it with "
             "BIO2SCAN_UPDATE_DOCS=1 .venv/bin/python -m pytest -q tests/engine/test_docs.py")
+    assert have.get("operators") == want["operators"], f"docs/rules.md: operators out of date; {hint}"
+    # functions: the names under each kind must match (a reworded docstring alone is no failure)
+    assert _names(have.get("functions", "")) == _names(want["functions"]), (
+        f"docs/rules.md: the function list is out of date; {hint}")
+
+
+def _names(section: str) -> list[tuple[str, str]]:
+    kind, out = "", []
+    for line in section.splitlines():
+        if m := re.match(r"\*\*(\w+)\*\*", line):
+            kind = m.group(1)
+        elif m := re.match(r"\* `(\w+)`", line):
+            out.append((kind, m.group(1)))
+    return out
 
 
 def test_every_operator_and_function_is_named_in_the_doc():
