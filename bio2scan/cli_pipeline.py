@@ -74,6 +74,9 @@ class Pipeline:
         self.now = parse_now(kw.get("now_text"))
         if self.fail_on_new and not self.baseline:
             raise UsageError("--fail-on-new needs --baseline (a previous results.json)")
+        if self.history and kw.get("shard"):
+            raise UsageError("--history with --shard would record one shard as the whole "
+                             "estate: record the scan at `bio2scan merge` instead")
         # read and validate both before a long collection, not after it
         if self.waivers:
             self.waivers = api.load_waivers(self.waivers)

@@ -29,6 +29,8 @@ def test_exit_codes(tmp_path):
     assert r.returncode == 2 and "--baseline" in r.stderr
     r = cli(*base, "--now", "yesterday")
     assert r.returncode == 2 and "ISO 8601" in r.stderr
+    r = cli(*base, "--shard", "0/2", "--history", str(tmp_path / "h.db"))
+    assert r.returncode == 2 and "merge" in r.stderr and not (tmp_path / "h.db").exists()
 
 
 def test_incomplete_scan_exits_3_with_fail_on_error(tmp_path):
