@@ -113,9 +113,13 @@ def _load_rule_file(path: Path, catalog: Catalog | None, pack: str, root: Path |
         raise fail(f"file name must be the last part of the id ({rid.rsplit('.', 1)[1]}.yaml)",
                    ["id"])
     if root is not None:
-        rel = Path(path).resolve().parent.relative_to(Path(root).resolve()).parts
-        if tuple(rel) != tuple(rid.split(".")[:-1]):
-            raise fail(f"rule {rid} must live in {'/'.join(rid.split('.')[:-1])}/ of its pack "
+        # the directories above the file must spell the id: <provider>/<service>/<name>.yaml;
+        # ``root`` may be the pack's root or any directory inside it (rules validate aws/)
+        want = tuple(rid.split(".")[:-1])
+        parts = Path(path).resolve().parent.parts
+        if parts[-len(want):] != want:
+            rel = Path(path).resolve().parent.relative_to(Path(root).resolve()).parts
+            raise fail(f"rule {rid} must live in {'/'.join(want)}/ of its pack "
                        f"(found in {'/'.join(rel) or '.'})", ["id"])
     for i, c in enumerate(data["controls"]):
         why = catalog.check_control(c)
