@@ -203,7 +203,7 @@ def open_history(target: str, *, create: bool = True) -> History:
     ``create=False`` (reading commands) refuses a SQLite file that does not exist yet, so a
     mistyped path is an error rather than an empty history."""
     if is_url(target):
-        return History(target, _connect_postgres(target), "postgres")
+        return History(_redact(target), _connect_postgres(target), "postgres")
     if "://" in target:
         raise UsageError(f"--history {target!r}: give a file path (SQLite) or a "
                          "postgresql:// URL")

@@ -19,7 +19,7 @@ import time
 import pytest
 
 from bio2scan import api
-from bio2scan.history import open_history
+from bio2scan.history import HistoryError, open_history
 
 from pipeline_support import ROOT, RULE, cli, estate, pod, results
 
@@ -234,6 +234,10 @@ def test_postgres_history(doc):
         with pytest.raises(KeyError):
             api.record_history(url, broken)
         assert len(api.list_scans(url)) == 2
+        secret_url = url.replace("bio2scan@", "bio2scan:hunter2@")   # trust auth ignores it
+        with pytest.raises(HistoryError) as e:
+            api.diff_scans("1", "99", secret_url)
+        assert "hunter2" not in str(e.value) and "bio2scan:***@" in str(e.value)
     finally:
         if server is not None:
             server.terminate()
