@@ -223,3 +223,17 @@ def test_timeouts_and_moto_not_implemented():
     assert classify(ReadTimeoutError(endpoint_url="http://x"), "a:B").code == "Timeout"
     assert classify(NotImplementedError("The x action has not been implemented"),
                     "a:B").code == "Unsupported"
+
+
+def test_readme_policy_is_the_generated_one():
+    """The README's IAM policy is not hand-kept: it must equal what the modules declare."""
+    import re
+    from pathlib import Path
+
+    from bio2scan.collectors.aws import AwsCollector
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    section = readme[readme.index("### AWS"):]
+    block = re.search(r"```json\n(.*?)\n```", section, re.S).group(1)
+    shown = json.loads(block)["Statement"][0]["Action"]
+    c = AwsCollector()
+    assert shown == c.permissions(set(c.resource_types))["Statement"][0]["Action"]
