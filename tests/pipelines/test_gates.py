@@ -6,6 +6,11 @@ from __future__ import annotations
 import gzip
 import json
 
+import pytest
+
+from bio2scan import api
+from bio2scan.errors import InputError
+
 from pipeline_support import RULE, cli, estate, pod, results, write
 
 
@@ -89,6 +94,10 @@ def test_finding_ids_are_stable_and_baseline_marks_changes(tmp_path):
     assert change["ns2/Pod/pod99"] == ("FAIL", "new")
     assert change["ns0/Pod/pod00"] == ("PASS", "unchanged")
     assert change["ns0/Pod/pod03"] == ("FAIL", "unchanged")
+    api.validate_results(doc)
+    broken = dict(doc, baseline=dict(doc["baseline"], counts={"new": -1}))
+    with pytest.raises(InputError, match="baseline"):
+        api.validate_results(broken)
     # a baseline that is not a results document is an input error
     r = cli("scan", "manifests", str(d), "--rules", RULE, "-q", "-o", str(b),
             "--baseline", str(d / "pod00.yaml"))

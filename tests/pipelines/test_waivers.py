@@ -9,7 +9,7 @@ import json
 import pytest
 
 from bio2scan import api
-from bio2scan.errors import WaiverError
+from bio2scan.errors import InputError, WaiverError
 from bio2scan.waivers import end_of_day, eu_end_of_day
 
 from pipeline_support import RULE, cli, estate, write
@@ -114,6 +114,9 @@ def test_matching_expiry_stale_and_listing(tmp_path):
     assert [x["id"] for x in doc["waivers"]["expired"]] == ["W-NS0"]
     assert api.exit_code(doc, "high") == 1
     api.validate_results(doc)
+    bad = dict(doc, waivers=dict(doc["waivers"], expired=[{"id": "x"}]))
+    with pytest.raises(InputError, match="waivers"):
+        api.validate_results(bad)
 
 
 @pytest.mark.parametrize("drop,field", [("owner", "owner"), ("reason", "reason"),
