@@ -15,6 +15,7 @@ import importlib
 import time
 from typing import Any, Callable, Iterable
 
+from ...errors import UsageError
 from ...model import CollectionError, Inventory
 from ..base import CollectRequest, Option, Recorder, public_options
 from .service import Account, Ctx, Kind, Service
@@ -104,6 +105,12 @@ class _Run:
         t0 = time.monotonic()
         role = opts.get("assume_role")
         profiles = _split(opts.get("profile"))
+        if role and not (opts.get("accounts") or opts.get("organization")):
+            raise UsageError("--assume-role needs --accounts ID,ID or --organization")
+        if not role and (opts.get("accounts") or opts.get("organization")):
+            raise UsageError("--accounts and --organization need --assume-role ROLE_NAME")
+        if role and len(profiles) > 1:
+            raise UsageError("--assume-role takes at most one --profile (the base credentials)")
         if role:
             base = session.base_session(profiles[0] if profiles else None)
             ids = _split(opts.get("accounts"))

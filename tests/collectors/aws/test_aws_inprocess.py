@@ -237,3 +237,26 @@ def test_readme_policy_is_the_generated_one():
     shown = json.loads(block)["Statement"][0]["Action"]
     c = AwsCollector()
     assert shown == c.permissions(set(c.resource_types))["Statement"][0]["Action"]
+
+
+@pytest.mark.parametrize("options", [{"assume_role": "audit"}, {"accounts": ["111111111111"]},
+                                     {"organization": True}])
+def test_inconsistent_account_options_are_usage_errors(options):
+    from bio2scan.errors import UsageError
+    with pytest.raises(UsageError):
+        collect(set(), **options)
+
+
+def test_organization_accounts_through_assume_role(moto):
+    import boto3
+    org = boto3.client("organizations", region_name="us-east-1")
+    org.create_organization(FeatureSet="ALL")
+    org.create_account(AccountName="zaken", Email="zaken@example.nl")
+    ids = {a["Id"] for a in org.list_accounts()["Accounts"]}
+    assert len(ids) == 2  # the management account and the new one
+    inv = collect({"aws.s3.account_public_access_block"}, assume_role="Bio2scanAudit",
+                  organization=True, external_id="x-123")
+    assert {r.scope for r in inv.resources} == ids and not inv.errors
+    assert inv.meta.api_calls["sts:AssumeRole"] == 2
+    assert inv.meta.api_calls["organizations:ListAccounts"] == 1
+    assert "external_id" not in inv.meta.targets[0].options  # a secret: never recorded
