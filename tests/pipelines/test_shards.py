@@ -101,3 +101,35 @@ def test_merge_refuses_mixed_and_incomplete_inputs(sharded, tmp_path):
     r = cli("merge", str(root / "docs" / "0" / "results.json"), str(tmp_path / "other.json"),
             "-q", "-o", str(tmp_path / "x"))
     assert r.returncode == 2 and "another rule set" in r.stderr
+
+
+def test_merge_waits_for_the_last_shard(sharded, tmp_path):
+    """The merge step of an Indexed Job may start first: it waits for --expect files."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import time
+
+    from pipeline_support import ROOT
+    root, full, _ = sharded
+    incoming = tmp_path / "incoming"
+    incoming.mkdir()
+    env = dict(os.environ, NO_COLOR="1")
+    p = subprocess.Popen([sys.executable, "-m", "bio2scan", "merge", str(incoming),
+                          "--expect", str(N), "--wait", "60", "-q", "--fail-on", "none",
+                          "--rules", (root / "rules.txt").read_text(), "-o", str(tmp_path / "m")],
+                         cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(1.0)
+        assert p.poll() is None, p.stderr.read()              # still waiting
+        for f in sorted((root / "invs").iterdir()):   # written atomically, as shards do
+            shutil.copy(f, incoming / f".{f.name}.tmp")
+            os.replace(incoming / f".{f.name}.tmp", incoming / f.name)
+        _, err = p.communicate(timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.communicate()
+    assert p.returncode == 0, err
+    assert _essence(results(tmp_path / "m")) == _essence(full)
