@@ -260,3 +260,40 @@ def test_organization_accounts_through_assume_role(moto):
     assert inv.meta.api_calls["sts:AssumeRole"] == 2
     assert inv.meta.api_calls["organizations:ListAccounts"] == 1
     assert "external_id" not in inv.meta.targets[0].options  # a secret: never recorded
+
+
+def test_kinds_the_demo_lacks(moto):
+    """CloudFront (global, + Logging from the full config), Aurora clusters, EKS, and a private
+    hosted zone (no DNSSEC call)."""
+    import boto3
+    cf = boto3.client("cloudfront", region_name="us-east-1")
+    cf.create_distribution(DistributionConfig={
+        "CallerReference": "r1", "Comment": "site", "Enabled": True,
+        "Origins": {"Quantity": 1, "Items": [{"Id": "o", "DomainName": "site.s3.amazonaws.com",
+                                               "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
+        "DefaultCacheBehavior": {"TargetOriginId": "o", "ViewerProtocolPolicy": "allow-all",
+                                 "MinTTL": 0},
+        "Logging": {"Enabled": False, "IncludeCookies": False, "Bucket": "", "Prefix": ""}})
+    boto3.client("rds", region_name="eu-west-1").create_db_cluster(
+        DBClusterIdentifier="aurora", Engine="aurora-postgresql", MasterUsername="a",
+        MasterUserPassword="not-a-secret-1", StorageEncrypted=True)
+    boto3.client("eks", region_name="eu-west-1").create_cluster(
+        name="k8s", roleArn=f"arn:aws:iam::{ACCOUNT}:role/eks",
+        resourcesVpcConfig={"subnetIds": []})
+    r53 = boto3.client("route53")
+    r53.create_hosted_zone(Name="intern.example.nl", CallerReference="p",
+                           HostedZoneConfig={"PrivateZone": True},
+                           VPC={"VPCRegion": "eu-west-1", "VPCId": "vpc-12345678"})
+    inv = collect({"aws.cloudfront.distribution", "aws.rds.db_cluster", "aws.eks.cluster",
+                   "aws.route53.hosted_zone"}, regions=["eu-west-1"])
+    assert not inv.errors
+    got = {r.type: r for r in inv.resources}
+    dist = got["aws.cloudfront.distribution"]
+    assert dist.region is None and dist.id.startswith("arn:aws:cloudfront::")
+    assert dist.data["Logging"]["Enabled"] is False and "ViewerCertificate" in dist.data
+    assert got["aws.rds.db_cluster"].data["StorageEncrypted"] is True
+    assert got["aws.eks.cluster"].data["name"] == "k8s"
+    zone = got["aws.route53.hosted_zone"]
+    assert zone.data["DNSSEC"] is None and zone.data["Config"]["PrivateZone"] is True
+    assert "route53:GetDNSSEC" not in inv.meta.api_calls
+    assert inv.meta.api_calls["cloudfront:ListDistributions"] == 1
