@@ -253,8 +253,27 @@ def _compile_leaf(cond: dict, params: dict, where: str) -> Node:
             operand = frozenset(operand)
         except TypeError:
             operand = tuple(operand)
-    return _quantified(getter, lambda v, _t=test, _x=operand: _t(v, _x), shown,
-                       cond.get("match", "all"), where)
+    match = cond.get("match", "all")
+    value_of = paths.value_getter(cond["path"])
+    if value_of is not None and match in ("all", "any"):
+        return _single_leaf(value_of, cond["path"], test, operand, shown)
+    return _quantified(getter, lambda v, _t=test, _x=operand: _t(v, _x), shown, match, where)
+
+
+_new = tuple.__new__  # Evidence(...) without the NamedTuple constructor's extra Python call
+
+
+def _single_leaf(value_of: Callable[[Any], Any], path: str, test: Callable[[Any, Any], bool],
+                 operand: Any, shown: str) -> Node:
+    """A leaf whose path has no ``[*]``: one value, one evidence. The innermost call of almost
+    every evaluation, so it does the least work possible."""
+    tail = path if not path or path[0] == "[" else "." + path
+
+    def node(obj: Any, prefix: str, env: Any) -> tuple[bool, list[Evidence]]:
+        v = value_of(obj)
+        return test(v, operand), [_new(Evidence, (prefix + tail if prefix else path,
+                                                  None if v is MISSING else v, shown))]
+    return node
 
 
 def _quantified(getter: Callable, test: Callable[[Any], bool], shown: str, match: str,
@@ -344,7 +363,7 @@ def _compile_each(cond: dict, params: dict, where: str) -> Node:
     extra = set(cond) - allowed
     if extra:
         raise ConditionError(f"unexpected key {sorted(extra)[0]!r} in '{kind}'", where)
-    getter = _multi_getter(cond[kind], f"{where}.{kind}")
+    elements = _element_lister(cond[kind], f"{where}.{kind}")
     sel = compile_condition(cond["where"], params, f"{where}.where") if "where" in cond else None
     if kind == "some":
         if sel is None:
@@ -352,7 +371,7 @@ def _compile_each(cond: dict, params: dict, where: str) -> Node:
 
         def some(obj: Any, prefix: str, env: Any) -> tuple[bool, list[Evidence]]:
             seen: list[Evidence] = []
-            for p, item in _elements(getter(obj, prefix)):
+            for p, item in elements(obj, prefix):
                 ok, ev = sel(item, p, env)
                 if ok:
                     return True, ev
@@ -366,7 +385,7 @@ def _compile_each(cond: dict, params: dict, where: str) -> Node:
     def each(obj: Any, prefix: str, env: Any) -> tuple[bool, list[Evidence]]:
         good: list[Evidence] = []
         bad: list[Evidence] = []
-        for p, item in _elements(getter(obj, prefix)):
+        for p, item in elements(obj, prefix):
             if sel is not None and not sel(item, p, env)[0]:
                 continue
             ok, ev = check(item, p, env)
@@ -378,19 +397,43 @@ def _compile_each(cond: dict, params: dict, where: str) -> Node:
     return each
 
 
-def _multi_getter(spec: Any, where: str) -> Callable:
+def _element_lister(spec: Any, where: str) -> Callable[[Any, str], list[tuple[str, Any]]]:
+    """``(obj, prefix) -> [(path, element), …]``: what ``for_each``/``some`` visit — each item of
+    a list value (with its index in the path), or a single non-null value itself — for one path
+    or a list of paths. Paths without ``[*]`` (the usual ``containers``, ``initContainers``) take
+    a direct route that builds no path string for what is absent."""
     specs = spec if isinstance(spec, list) else [spec]
     try:
+        if not all(isinstance(p, str) for p in specs):
+            raise TypeError(f"paths must be strings, got {spec!r}")
         getters = [paths.compile_path(p) for p in specs]
     except (paths.PathSyntaxError, TypeError) as exc:
         raise ConditionError(str(exc), where) from None
-    if len(getters) == 1:
-        return getters[0]
-    return lambda obj, prefix: [pair for g in getters for pair in g(obj, prefix)]
+    direct = [paths.value_getter(p) for p in specs]
+    if all(d is not None for d in direct):
+        plan = [(d, p, p if not p or p[0] == "[" else "." + p) for d, p in zip(direct, specs)]
+
+        def lister(obj: Any, prefix: str) -> list[tuple[str, Any]]:
+            out: list[tuple[str, Any]] = []
+            for value_of, text, tail in plan:
+                v = value_of(obj)
+                if v is MISSING or v is None:
+                    continue
+                base = prefix + tail if prefix else text
+                if type(v) is list:
+                    out += [(f"{base}[{i}]", item) for i, item in enumerate(v)]
+                else:
+                    out.append((base, v))
+            return out
+        return lister
+
+    def general(obj: Any, prefix: str) -> list[tuple[str, Any]]:
+        return _elements([pair for g in getters for pair in g(obj, prefix)])
+    return general
 
 
 def _elements(pairs: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
-    """The elements that ``for_each``/``some`` visit: each item of a list value (with its
+    """The elements of resolved ``(path, value)`` pairs: each item of a list value (with its
     index in the path), or a single non-null value itself."""
     out: list[tuple[str, Any]] = []
     for p, v in pairs:

@@ -251,10 +251,21 @@ def evaluate_one(cr: CompiledRule, res: Resource, env: Env, subjects: Any = _NO_
     except Exception as exc:  # a function that breaks must not make a PASS
         return _result(cr, res, Status.ERROR, [],
                        f"evaluation failed: {type(exc).__name__}: {exc}")
-    status = Status.PASS if passed else Status.FAIL
-    if len(evidence) > MAX_EVIDENCE:
-        evidence = evidence[:MAX_EVIDENCE]
-    return _result(cr, res, status, evidence, _message(status, evidence))
+    # the common ending, inlined (_result and _message): this runs for nearly every result
+    if len(evidence) == 1:
+        e = evidence[0]
+        message = f"{e.path} = {e.value!r} (expected {e.expected})"
+    else:
+        if len(evidence) > MAX_EVIDENCE:
+            evidence = evidence[:MAX_EVIDENCE]
+        message = _message(Status.PASS if passed else Status.FAIL, evidence)
+    return _new_result(Result, (rule.id, res.id, res.type, res.name, res.scope, res.region,
+                                res.namespace, _PASS if passed else _FAIL, rule.severity,
+                                rule.controls, rule.measures, message, tuple(evidence),
+                                res.source, None, None))
+
+
+_PASS, _FAIL = Status.PASS, Status.FAIL
 
 
 _new_result = tuple.__new__  # Result(...) without the NamedTuple constructor's extra call

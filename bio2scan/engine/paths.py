@@ -153,6 +153,30 @@ def _single(text: str, steps: tuple[Any, ...]) -> Callable[[Any, str], list[tupl
     return mixed
 
 
+def value_getter(path: str) -> Callable[[Any], Any] | None:
+    """For a path without ``[*]``: a function ``obj -> value`` (``MISSING`` when absent) and
+    nothing else — the cheapest form, for conditions that build their evidence path
+    themselves. ``None`` for a path with ``[*]``."""
+    steps = parse(path)
+    if STAR in steps:
+        return None
+    if len(steps) == 1 and isinstance(steps[0], str):
+        key = steps[0]
+        return lambda obj: obj.get(key, MISSING) if isinstance(obj, dict) else MISSING
+    if all(isinstance(s, str) for s in steps):
+        def keys(obj: Any) -> Any:
+            cur = obj
+            for s in steps:
+                if isinstance(cur, dict):
+                    cur = cur.get(s, MISSING)
+                else:
+                    return MISSING
+            return cur
+        return keys
+    single = _single(path, steps)
+    return lambda obj: single(obj, "")[0][1]
+
+
 def get(obj: Any, path: str, default: Any = None) -> Any:
     """The single value at a path without wildcards (``default`` when absent). For functions."""
     value = compile_path(path)(obj, "")[0][1]
