@@ -1,5 +1,5 @@
 """A local AWS for tests, the demo and the benchmark: moto's server, and a proxy in front of it
-that adds latency or answers one service with AccessDenied or throttling.
+that adds latency, answers one service with AccessDenied or throttling, or answers it too late.
 
     with MotoServer() as moto, AwsProxy(moto.url, latency=0.05, deny={"kms"}) as proxy:
         env = {"AWS_ENDPOINT_URL": proxy.url, ...}
@@ -63,11 +63,14 @@ class AwsProxy:
     """An HTTP proxy in front of ``upstream`` (see the module docstring)."""
 
     def __init__(self, upstream: str, *, latency: float = 0.0, deny: Iterable[str] = (),
-                 throttle: Iterable[str] = ()) -> None:
+                 throttle: Iterable[str] = (), stall: Iterable[str] = (),
+                 stall_s: float = 3.0) -> None:
         self.upstream = urlsplit(upstream)
         self.latency = latency
         self.deny = set(deny)
         self.throttle = set(throttle)
+        self.stall = set(stall)                # services whose answers come ``stall_s`` late
+        self.stall_s = stall_s
         self.requests: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._local = threading.local()
@@ -107,6 +110,8 @@ class AwsProxy:
                     proxy.requests[service] += 1
                 if proxy.latency:
                     time.sleep(proxy.latency)
+                if service in proxy.stall:
+                    time.sleep(proxy.stall_s)
                 if service in proxy.deny:
                     return self._error(403, service, "AccessDenied",
                                        f"not authorized to perform {service} calls (test stub)")

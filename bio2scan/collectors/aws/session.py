@@ -21,6 +21,13 @@ CONNECT_TIMEOUT = 10
 READ_TIMEOUT = 60
 
 
+def _env_number(name: str, default: float) -> float:
+    try:
+        return max(0.1, float(os.environ.get(name, default)))
+    except ValueError:
+        return default
+
+
 def max_attempts() -> int:
     """8 attempts (adaptive backoff); ``BIO2SCAN_AWS_MAX_ATTEMPTS`` lowers it for tests or raises
     it for accounts that are throttled hard."""
@@ -33,7 +40,8 @@ def max_attempts() -> int:
 def config(max_workers: int) -> Any:
     from botocore.config import Config
     return Config(retries={"mode": "adaptive", "max_attempts": max_attempts()},
-                  connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT,
+                  connect_timeout=CONNECT_TIMEOUT,
+                  read_timeout=_env_number("BIO2SCAN_AWS_READ_TIMEOUT", READ_TIMEOUT),
                   max_pool_connections=max(10, max_workers),
                   user_agent_extra=f"bio2scan/{__version__}")
 

@@ -131,3 +131,23 @@ def test_permissions_command():
     actions = policy["Statement"][0]["Action"]
     assert "s3:GetEncryptionConfiguration" in actions
     assert not any(a.startswith("kms:") for a in actions)
+
+
+def test_timeout_is_recorded(aws_server, monkeypatch):
+    """An answer later than the read timeout: a Timeout error for that service, the rest read."""
+    from bio2scan.collectors.aws import AwsCollector
+    from bio2scan.collectors.base import CollectRequest
+    for k, v in dict(_env(aws_server), BIO2SCAN_AWS_READ_TIMEOUT="0.5",
+                     BIO2SCAN_AWS_MAX_ATTEMPTS="1").items():
+        monkeypatch.setenv(k, v)
+    aws_server.stall, aws_server.stall_s = {"sqs"}, 1.5
+    try:
+        inv = AwsCollector().collect(CollectRequest(
+            options={"regions": REGIONS[:1]},
+            resource_types=frozenset({"aws.sqs.queue", "aws.kms.key"})))
+    finally:
+        aws_server.stall = set()
+    assert [(e.resource_type, e.code, e.api) for e in inv.errors] == [
+        ("aws.sqs.queue", "Timeout", "sqs:ListQueues")]
+    assert "ReadTimeoutError" in inv.errors[0].reason
+    assert {r.type for r in inv.resources} == {"aws.kms.key"}
