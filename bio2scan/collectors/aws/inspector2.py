@@ -3,8 +3,6 @@ without this account's status (moto returns an empty list) is an error, never "n
 
 from __future__ import annotations
 
-from typing import Any
-
 from .calls import AwsError
 from .service import Ctx, Kind, Service
 
