@@ -252,3 +252,13 @@ def _user_exists(name: str) -> bool:
         return True
     except KeyError:
         return False
+
+
+def test_history_drivers_load_only_when_used():
+    code = ("import sys\n"
+            "from bio2scan import api, cli\n"
+            "print(sorted(m for m in ('sqlite3', 'psycopg', 'bio2scan.history') "
+            "if m in sys.modules))\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "[]"
