@@ -4,7 +4,7 @@ The default credential chain, one account per ``--profile``, or a role assumed i
 ``--accounts`` / of the AWS Organization (``--organization``) from the base credentials, with an
 optional external id. Assumed-role credentials refresh themselves before they expire, so a long
 scan does not fail half-way. Every client shares one botocore ``Config``: adaptive retries (8
-attempts, client-side rate limiting on throttling), bounded timeouts, and a connection pool as
+retries, client-side rate limiting on throttling), bounded timeouts, and a connection pool as
 large as the worker pool. ``AWS_ENDPOINT_URL`` is read by botocore itself.
 """
 
@@ -29,8 +29,9 @@ def _env_number(name: str, default: float) -> float:
 
 
 def max_attempts() -> int:
-    """8 attempts (adaptive backoff); ``BIO2SCAN_AWS_MAX_ATTEMPTS`` lowers it for tests or raises
-    it for accounts that are throttled hard."""
+    """botocore's ``retries.max_attempts``: 8, which botocore counts as retries after the first
+    request (adaptive backoff). ``BIO2SCAN_AWS_MAX_ATTEMPTS`` lowers it for tests or raises it
+    for accounts that are throttled hard."""
     try:
         return max(1, int(os.environ.get("BIO2SCAN_AWS_MAX_ATTEMPTS", "8")))
     except ValueError:
