@@ -20,7 +20,6 @@ so the server always speaks TLS with a certificate it makes itself (``ca_file`` 
 from __future__ import annotations
 
 import copy
-import datetime as _dt
 import json
 import ssl
 import tempfile
@@ -128,29 +127,11 @@ class ArmServer:
 
     def _tls_context(self) -> ssl.SSLContext:
         """A self-signed certificate for 127.0.0.1/localhost; its PEM is ``ca_file``."""
-        from cryptography import x509
-        from cryptography.hazmat.primitives import hashes, serialization
-        from cryptography.hazmat.primitives.asymmetric import ec
-        from cryptography.x509.oid import NameOID
-        import ipaddress
-        key = ec.generate_private_key(ec.SECP256R1())
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "bio2scan ARM stub")])
-        now = _dt.datetime.now(_dt.timezone.utc)
-        cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-                .public_key(key.public_key()).serial_number(x509.random_serial_number())
-                .not_valid_before(now - _dt.timedelta(minutes=5))
-                .not_valid_after(now + _dt.timedelta(days=1))
-                .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-                .add_extension(x509.SubjectAlternativeName([
-                    x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                    critical=False)
-                .sign(key, hashes.SHA256()))
-        cert_pem = cert.public_bytes(serialization.Encoding.PEM)
+        from .certs import self_signed
+        cert_pem, key_pem = self_signed("localhost", ip="127.0.0.1", ca=True)
         Path(self.ca_file).write_bytes(cert_pem)
         key_file = Path(self._tmp.name) / "key.pem"
-        key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                               serialization.PrivateFormat.PKCS8,
-                                               serialization.NoEncryption()))
+        key_file.write_bytes(key_pem)
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(self.ca_file, str(key_file))
         return ctx
