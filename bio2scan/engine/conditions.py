@@ -53,9 +53,13 @@ def _contains(v: Any, x: Any) -> bool:
 def _equals(v: Any, x: Any) -> bool:
     if v is MISSING:
         v = None
-    if isinstance(v, bool) != isinstance(x, bool):
+    if (v is True or v is False) != (x is True or x is False):  # true never equals 1
         return False
     return v == x
+
+
+def _not_equals(v: Any, x: Any) -> bool:
+    return not _equals(v, x)
 
 
 def _empty(v: Any) -> bool:
@@ -66,11 +70,11 @@ def _empty(v: Any) -> bool:
 # Every doc ends with "Example: ``COND`` is true for ``DATA`` and false for ``DATA``." — a test
 # (tests/engine/test_operators.py) evaluates both, and docs/rules.md is checked against this table.
 OPERATORS: dict[str, tuple[Callable[[Any, Any], bool], dict[str, Any], str]] = {
-    "equals": (lambda v, x: _equals(v, x), {},
+    "equals": (_equals, {},
                "The value equals the operand; ``null`` matches an absent value, and ``true`` "
                "never equals ``1``. Example: ``{path: spec.hostNetwork, equals: true}`` is true "
                "for ``{spec: {hostNetwork: true}}`` and false for ``{spec: {}}``."),
-    "not_equals": (lambda v, x: not _equals(v, x), {},
+    "not_equals": (_not_equals, {},
                    "The value differs from the operand; an absent value differs from everything "
                    "but ``null``. Example: ``{path: privileged, not_equals: true}`` is true for "
                    "``{}`` and false for ``{privileged: true}``."),
