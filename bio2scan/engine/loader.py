@@ -20,7 +20,7 @@ import jsonschema
 from ..catalog import Catalog, load_catalog
 from ..errors import RuleError, UsageError
 from ..model import Param, Rule, Severity
-from .conditions import ConditionError
+from .conditions import OPERATORS, ConditionError
 from .evaluate import compile_rule
 from .schema import rule_schema
 from ..yamlsrc import YamlSyntaxError, dotted, line_for, load_with_lines
@@ -43,6 +43,16 @@ def _schema_error(validator: Any, data: Any) -> jsonschema.ValidationError | Non
 
 
 def _humane(err: jsonschema.ValidationError) -> str:
+    where = list(err.absolute_path)
+    last = where[-1] if where else None
+    if err.validator == "anyOf" and isinstance(last, str) and last in OPERATORS:
+        want = (OPERATORS[last][1] or {}).get("type", "value")
+        return f"{err.instance!r}: '{last}' takes {'an' if want[0] in 'aeiou' else 'a'} " \
+               f"{want} (or {{param: NAME}})"
+    if err.validator == "type" and where and where[0] in ("controls", "measures") \
+            and isinstance(err.instance, (int, float)):
+        return f"{err.instance!r} is a number: quote BIO2 ids (\"{err.instance}\"), or YAML " \
+               "reads 8.10 as 8.1"
     if err.validator == "required":
         return err.message.replace("is a required property", "is missing")
     if err.validator == "additionalProperties":

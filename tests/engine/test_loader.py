@@ -90,6 +90,12 @@ CASES = [  # (old, new, marker of the expected line, field, words)
     ("resource_types: [test.svc.thing]", "resource_types: [Thing]", "resource_types:",
      "resource_types[0]", "'Thing' does not have the expected form"),
     ("  en: Make it fine.", "  en: ok", "en: ok", "remediation.en", "too short"),
+    ("gte: {param: min_days}", "exists: 'yes'", "exists", "check.assert.all[0].exists",
+     "'yes': 'exists' takes a boolean (or {param: NAME})"),
+    ('controls: ["8.9", "8.24"]', 'controls: [8.9, "8.24"]', "controls:", "controls[0]",
+     'quote BIO2 ids ("8.9")'),
+    ("    resource: {data: {spec: {days: 1, name: abc}}}", "    resource: {spec: {days: 1}}",
+     "resource: {spec", "tests[1].resource", "'data' is missing"),
 ]
 
 
