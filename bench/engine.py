@@ -26,6 +26,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
+KB_PER_RESOURCE = 16  # measured peak per workload resource with ~26 workload rules (+ margin)
+
+
+def _available_mb() -> float | None:
+    """MemAvailable of /proc/meminfo (None elsewhere): a size that would not fit is skipped
+    rather than pushing the machine into swap or the OOM killer."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
 def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -94,6 +110,11 @@ def main() -> None:
     if not args.json:
         print(header)
     for size in (int(s) for s in args.sizes.split(",") if s):
+        need_mb, free_mb = size * KB_PER_RESOURCE / 1024, _available_mb()
+        if free_mb is not None and need_mb > 0.8 * free_mb:
+            print(f"{size:>10} skipped: needs about {need_mb:.0f} MB, {free_mb:.0f} MB available",
+                  flush=True)
+            continue
         out = subprocess.run([sys.executable, __file__, "--one", str(size)], check=True,
                              capture_output=True, text=True, env=dict(os.environ))
         row = json.loads(out.stdout.strip().splitlines()[-1])
