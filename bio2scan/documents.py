@@ -4,7 +4,9 @@ file in the same directory, then ``os.replace``), with their SHA-256."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import gzip
 import hashlib
 import json
@@ -12,7 +14,7 @@ import os
 import tempfile
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import jsonschema
 
@@ -69,11 +71,29 @@ def dumps(doc: Any) -> str:
 
 
 def write_json(path: str | Path, doc: Any) -> str:
-    """Atomically write ``doc`` as JSON (gzip when the name ends in ``.gz``); return SHA-256."""
-    text = dumps(doc)
+    """Atomically write ``doc`` as JSON (gzip when the name ends in ``.gz``); return SHA-256.
+
+    A ``.gz`` file is for machines: compact JSON (the C encoder; indenting makes ``json`` fall
+    back to its pure-Python encoder, six times slower on a 100k-resource inventory) at gzip
+    level 6 (a fifth of level 9's time for a third more bytes). Still reproducible: the same
+    document gives the same bytes."""
     if str(path).endswith(".gz"):
-        return atomic_write(path, gzip.compress(text.encode("utf-8"), mtime=0))
-    return atomic_write(path, text)
+        text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"), default=str) + "\n"
+        return atomic_write(path, gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0))
+    return atomic_write(path, dumps(doc))
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Parsing a large document creates millions of acyclic objects; the cyclic collector would
+    rescan them again and again (a third of the load time at 100k resources)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def read_json(path: str | Path, error: type = InputError) -> Any:
@@ -88,7 +108,8 @@ def read_json(path: str | Path, error: type = InputError) -> Any:
         except (OSError, EOFError) as exc:
             raise error(f"broken gzip data: {exc}", file=name) from None
     try:
-        return json.loads(raw)
+        with _gc_paused():
+            return json.loads(raw)
     except UnicodeDecodeError:
         raise error("not UTF-8 text (is this a bio2scan JSON document?)", file=name) from None
     except json.JSONDecodeError as exc:
@@ -100,8 +121,9 @@ def load_inventory(path: str | Path) -> Inventory:
     if not isinstance(doc, dict) or doc.get("kind") != "bio2scan-inventory":
         raise InventoryError("not a bio2scan inventory (expected \"kind\": "
                              "\"bio2scan-inventory\")", file=str(path))
-    validate("inventory", doc, str(path), InventoryError)
-    return Inventory.from_dict(doc)
+    with _gc_paused():
+        validate("inventory", doc, str(path), InventoryError)
+        return Inventory.from_dict(doc)
 
 
 def save_inventory(path: str | Path, inventory: Inventory) -> str:
