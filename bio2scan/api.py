@@ -23,7 +23,7 @@ from . import plugins
 from .assess import rollup
 from .catalog import load_catalog
 from .collectors.base import CollectRequest, Progress, Shard
-from .documents import sha256_file, validate, write_json
+from .documents import gc_paused, sha256_file, validate, write_json
 from .engine import (check_unique, compile_rule, evaluate as _evaluate, load_rules_dir,
                      parse_overrides, select)
 from .engine.conditions import ConditionError
@@ -134,6 +134,13 @@ def assess(inventory: Inventory | Sequence[Inventory], rules: Sequence[Rule], *,
 
     ``waivers`` (a file or a loaded set) turns matching FAILs into WAIVED; ``baseline`` (a
     results file or document) marks each result new / unchanged and lists what was resolved."""
+    with gc_paused():  # millions of acyclic results and dicts: nothing for the cyclic GC
+        return _assess(inventory, rules, overrides=overrides, now=now, lang=lang,
+                       inventory_sha256=inventory_sha256, waivers=waivers, baseline=baseline)
+
+
+def _assess(inventory: Any, rules: Sequence[Rule], *, overrides: Any, now: Any, lang: str,
+            inventory_sha256: str | None, waivers: Any, baseline: Any) -> dict[str, Any]:
     inv = Inventory.merge(list(inventory)) if isinstance(inventory, (list, tuple)) else inventory
     now = now or _dt.datetime.now(_dt.timezone.utc)
     compiled = compile_rules(rules, overrides)

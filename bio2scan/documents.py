@@ -66,8 +66,33 @@ def atomic_write(path: str | Path, data: bytes | str) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Parsing a large document creates millions of acyclic objects; the cyclic collector would
+    rescan them again and again (a third of the load time at 100k resources)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+# Above this many results (or resources) a document is written compact: nobody reads it by eye,
+# and an indent makes ``json`` use its pure-Python encoder, six times slower than the C one
+# (100k workloads × 26 rules: a 1.7 GB results.json took ~50 s to write).
+LARGE = 20_000
+
+
 def dumps(doc: Any) -> str:
-    return json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=False, default=str) + "\n"
+    """The JSON text of a document: indented for people, compact when it is large."""
+    large = isinstance(doc, dict) and (len(doc.get("results") or ()) > LARGE or
+                                       len(doc.get("resources") or ()) > LARGE)
+    with gc_paused():
+        if large:
+            return json.dumps(doc, ensure_ascii=False, separators=(",", ":"), default=str) + "\n"
+        return json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=False, default=str) + "\n"
 
 
 def write_json(path: str | Path, doc: Any) -> str:
@@ -83,17 +108,6 @@ def write_json(path: str | Path, doc: Any) -> str:
     return atomic_write(path, dumps(doc))
 
 
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Parsing a large document creates millions of acyclic objects; the cyclic collector would
-    rescan them again and again (a third of the load time at 100k resources)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def read_json(path: str | Path, error: type = InputError) -> Any:
@@ -108,7 +122,7 @@ def read_json(path: str | Path, error: type = InputError) -> Any:
         except (OSError, EOFError) as exc:
             raise error(f"broken gzip data: {exc}", file=name) from None
     try:
-        with _gc_paused():
+        with gc_paused():
             return json.loads(raw)
     except UnicodeDecodeError:
         raise error("not UTF-8 text (is this a bio2scan JSON document?)", file=name) from None
@@ -121,7 +135,7 @@ def load_inventory(path: str | Path) -> Inventory:
     if not isinstance(doc, dict) or doc.get("kind") != "bio2scan-inventory":
         raise InventoryError("not a bio2scan inventory (expected \"kind\": "
                              "\"bio2scan-inventory\")", file=str(path))
-    with _gc_paused():
+    with gc_paused():
         validate("inventory", doc, str(path), InventoryError)
         return Inventory.from_dict(doc)
 
