@@ -72,3 +72,13 @@ def test_read_json_errors(tmp_path):
     with pytest.raises(InputError) as info:
         read_json(p)
     assert info.value.line == 3 and "invalid JSON" in str(info.value)
+
+
+def test_large_documents_are_compact_small_ones_indented(monkeypatch):
+    from bio2scan import documents
+    doc = {"kind": "bio2scan-results", "results": [{"a": 1}, {"b": [1, 2]}, {"c": "é"}]}
+    small = documents.dumps(doc)
+    assert small.startswith('{\n "kind"') and json.loads(small) == doc
+    monkeypatch.setattr(documents, "LARGE", 2)
+    large = documents.dumps(doc)
+    assert large.count("\n") == 1 and json.loads(large) == doc and "é" in large
