@@ -7,7 +7,6 @@ error (one line on stderr, no traceback unless ``--debug``); 3 incomplete scan w
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import traceback
