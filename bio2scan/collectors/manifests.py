@@ -75,7 +75,13 @@ def _wanted(obj: dict[str, Any], request: CollectRequest) -> bool:
 def _inputs(p: str) -> Iterator[tuple[str, str, bool]]:
     """``(display name, text, named explicitly)`` for a path argument."""
     if p == "-":
-        yield "<stdin>", _decode(sys.stdin.buffer.read(), "<stdin>"), True
+        text = _decode(sys.stdin.buffer.read(), "<stdin>")
+        if not text.strip():
+            # in `helm template … | bio2scan scan manifests -` an empty pipe means the command
+            # before it failed; passing would hide that
+            raise ManifestError("no input (did the command before the pipe fail?)",
+                                file="<stdin>")
+        yield "<stdin>", text, True
         return
     path = Path(p)
     if path.is_dir():

@@ -317,3 +317,11 @@ def test_empty_file_named_on_the_command_line_is_skipped(tmp_path):
     assert p.returncode == 0, p.stderr
     doc = json.loads((tmp_path / "o" / "results.json").read_text())
     assert doc["results"] == []
+
+
+def test_empty_stdin_is_an_error_not_a_clean_scan(tmp_path):
+    # `helm template broken | bio2scan scan manifests -`: the empty pipe must not pass the gate
+    p = run_cli("scan", "manifests", "-", "-o", str(tmp_path / "o"), input=b"  \n")
+    assert p.returncode == 2
+    err = p.stderr.decode()
+    assert err.count("\n") == 1 and "<stdin>" in err and "no input" in err
