@@ -15,7 +15,7 @@ import hashlib
 import re
 from typing import Any
 
-from ...kinds import credential_like  # noqa: F401 (credential_like: part of this module's face)
+from ...kinds import CREDENTIAL_NAME, CREDENTIAL_VALUE, credential_like  # noqa: F401
 from ...model import Resource, Source
 
 CLUSTER_SCOPED = frozenset({
@@ -31,6 +31,10 @@ REDACTED = "<redacted>"
 
 
 def fingerprint(value: str) -> str:
+    """``<redacted>:sha256:<12 hex>``: tells two values apart without showing either.
+    Idempotent: an already redacted value is returned as it is."""
+    if value.startswith(REDACTED):
+        return value
     return f"{REDACTED}:sha256:{hashlib.sha256(value.encode()).hexdigest()[:12]}"
 
 
@@ -60,7 +64,10 @@ def sanitize(obj: dict[str, Any]) -> dict[str, Any]:
     ann = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
     secret_kind = kind in ("Secret", "ConfigMap")
     envs = [e for e in _env_entries(obj) if credential_like(e.get("name"), e.get("value"))]
-    if not (secret_kind or envs or meta.get("managedFields") or _LAST_APPLIED in ann):
+    argv = [a for a in _arg_lists(obj) if _redact_args(a) != a]
+    ann_secret = [k for k, v in ann.items() if isinstance(v, str) and CREDENTIAL_VALUE.search(v)]
+    if not (secret_kind or envs or argv or ann_secret or meta.get("managedFields")
+            or _LAST_APPLIED in ann):
         return obj
     out = copy.deepcopy(obj)
     if kind == "Secret":
@@ -83,6 +90,53 @@ def sanitize(obj: dict[str, Any]) -> dict[str, Any]:
     for e in _env_entries(out):
         if credential_like(e.get("name"), e.get("value")):
             e["value"] = fingerprint(e["value"])
+    for a in _arg_lists(out):
+        a[:] = _redact_args(a)
+    oann = ometa.get("annotations")
+    for k in ann_secret:
+        oann[k] = fingerprint(oann[k])
+    return out
+
+
+def _arg_lists(obj: Any) -> list[list[Any]]:
+    """Every container ``args`` and ``command`` list anywhere in the object."""
+    out: list[list[Any]] = []
+    stack = [obj]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, dict):
+            for key, value in cur.items():
+                if key in ("args", "command") and isinstance(value, list):
+                    out.append(value)
+                elif isinstance(value, (dict, list)):
+                    stack.append(value)
+        elif isinstance(cur, list):
+            stack.extend(x for x in cur if isinstance(x, (dict, list)))
+    return out
+
+
+def _redact_args(argv: list[Any]) -> list[Any]:
+    """``--db-password=x`` → ``--db-password=<redacted>:sha256:…``; the word after a bare
+    ``--token`` flag; any word that itself looks like a key, a token or a URL with a password."""
+    out: list[Any] = []
+    flag_wants_secret = False
+    for a in argv:
+        if not isinstance(a, str):
+            out.append(a)
+            flag_wants_secret = False
+            continue
+        if a.startswith(REDACTED):
+            out.append(a)
+        elif flag_wants_secret and not a.startswith("-"):
+            out.append(fingerprint(a))
+        elif a.startswith("-") and "=" in a:
+            name, _, value = a.partition("=")
+            out.append(f"{name}={fingerprint(value)}" if credential_like(name, value) else a)
+        elif CREDENTIAL_VALUE.search(a):
+            out.append(fingerprint(a))
+        else:
+            out.append(a)
+        flag_wants_secret = a.startswith("-") and "=" not in a and bool(CREDENTIAL_NAME.search(a))
     return out
 
 
