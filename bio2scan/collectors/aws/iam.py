@@ -73,11 +73,7 @@ def _user(ctx: Ctx, user: dict[str, Any]) -> None:
     ctx.detail(data, errors, "MFADevices",
                lambda: ctx.pages("ListMFADevices", "MFADevices", UserName=name))
     ctx.detail(data, errors, "AccessKeys", lambda: _access_keys(ctx, name))
-    ctx.detail(data, errors, "AttachedPolicies",
-               lambda: ctx.pages("ListAttachedUserPolicies", "AttachedPolicies", UserName=name))
-    ctx.detail(data, errors, "InlinePolicies", lambda: {
-        p: policy(ctx.call("GetUserPolicy", UserName=name, PolicyName=p).get("PolicyDocument"))
-        for p in ctx.pages("ListUserPolicies", "PolicyNames", UserName=name)})
+    _principal_policies(ctx, data, errors, "User", name)
     ctx.detail(data, errors, "Groups",
                lambda: ctx.pages("ListGroupsForUser", "Groups", UserName=name))
     ctx.detail(data, errors, "LoginProfile",
@@ -86,6 +82,18 @@ def _user(ctx: Ctx, user: dict[str, Any]) -> None:
     ctx.detail(data, errors, "CredentialReport", lambda: credential_report(ctx).get(name))
     ctx.add(user["Arn"], name, data, api="ListUsers", region=None, tags=user.get("Tags"),
             errors=errors)
+
+
+def _principal_policies(ctx: Ctx, data: dict[str, Any], errors: dict[str, str], kind: str,
+                        name: str) -> None:
+    """``AttachedPolicies`` and ``InlinePolicies`` (name → parsed document) of a user or role
+    (``kind``: ``User`` or ``Role``; the IAM operations differ only in that word)."""
+    who = {f"{kind}Name": name}
+    ctx.detail(data, errors, "AttachedPolicies",
+               lambda: ctx.pages(f"ListAttached{kind}Policies", "AttachedPolicies", **who))
+    ctx.detail(data, errors, "InlinePolicies", lambda: {
+        p: policy(ctx.call(f"Get{kind}Policy", PolicyName=p, **who).get("PolicyDocument"))
+        for p in ctx.pages(f"List{kind}Policies", "PolicyNames", **who)})
 
 
 def _access_keys(ctx: Ctx, name: str) -> list[dict[str, Any]]:
@@ -105,11 +113,7 @@ def _role(ctx: Ctx, role: dict[str, Any]) -> None:
     name = role["RoleName"]
     data = dict(role, AssumeRolePolicyDocument=policy(role.get("AssumeRolePolicyDocument")))
     errors: dict[str, str] = {}
-    ctx.detail(data, errors, "AttachedPolicies",
-               lambda: ctx.pages("ListAttachedRolePolicies", "AttachedPolicies", RoleName=name))
-    ctx.detail(data, errors, "InlinePolicies", lambda: {
-        p: policy(ctx.call("GetRolePolicy", RoleName=name, PolicyName=p).get("PolicyDocument"))
-        for p in ctx.pages("ListRolePolicies", "PolicyNames", RoleName=name)})
+    _principal_policies(ctx, data, errors, "Role", name)
     ctx.add(role["Arn"], name, data, api="ListRoles", region=None, tags=role.get("Tags"),
             errors=errors)
 
