@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # tests/stubs
 
 REGIONS = ["eu-west-1", "eu-central-1", "eu-north-1"]
 
@@ -32,13 +33,13 @@ def main() -> int:
     ap.add_argument("--json", action="store_true", help="print the numbers as JSON")
     args = ap.parse_args()
 
-    from bio2scan.stubs.aws import MOTO_ENV, AwsProxy
+    from stubs.aws import MOTO_ENV, AwsProxy
     os.environ.update(MOTO_ENV)
     os.environ.setdefault("BIO2SCAN_AWS_MAX_ATTEMPTS", "2")  # moto answers gaps with 500s
     import boto3
 
     from bio2scan import api
-    from bio2scan.stubs.awsestate import bulk
+    from stubs.awsestate import bulk
     rules = [r for r in api.load_rules().values() if r.provider == "aws"]
     with _MotoProcess() as moto:
         t0 = time.monotonic()
@@ -83,7 +84,7 @@ class _MotoProcess:
     def __enter__(self) -> "_MotoProcess":
         import socket
         import subprocess
-        from bio2scan.stubs.aws import free_port
+        from stubs.aws import free_port
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
         self.proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1",

@@ -13,6 +13,35 @@ from typing import Any
 
 __version__ = "0.1.0"
 
+
+def _checkout_data() -> None:
+    """A plain checkout on ``sys.path`` (nothing installed): ``rules/`` and ``reports/`` stand
+    beside this package, not inside it. Installed (wheel or ``pip install -e``), setuptools maps
+    them to ``bio2scan.rules`` and ``bio2scan.reports`` and this does nothing."""
+    import importlib.abc
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    if not (root / "rules" / "__init__.py").is_file() or not (root / "pyproject.toml").is_file():
+        return
+    if importlib.util.find_spec("bio2scan.rules") is not None:
+        return
+
+    class _CheckoutData(importlib.abc.MetaPathFinder):
+        def find_spec(self, name: str, path: Any, target: Any = None) -> Any:
+            if name not in ("bio2scan.rules", "bio2scan.reports"):
+                return None
+            where = root / name.rpartition(".")[2]
+            return importlib.util.spec_from_file_location(
+                name, where / "__init__.py", submodule_search_locations=[str(where)])
+
+    sys.meta_path.append(_CheckoutData())
+
+
+_checkout_data()
+
 _API = ("load_rules", "select_rules", "collect", "assess", "scan", "render", "exit_code")
 
 __all__ = ["__version__", *_API]

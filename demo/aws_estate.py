@@ -1,7 +1,7 @@
 """The demo's AWS section: one account seeded into moto (in process), scanned by the real ``aws``
 collector in two regions.
 
-The estate (``bio2scan.stubs.awsestate.demo``) is a tidy landing zone in eu-west-1 and a
+The estate (``stubs.awsestate.demo``) is a tidy landing zone in eu-west-1 and a
 forgotten pilot in eu-central-1: an admin user without MFA, a public bucket, SSH open to the
 internet, an unencrypted public database, a Lambda function with a password in its environment
 (the inventory keeps only a fingerprint of it). moto lacks Access Analyzer, the Inspector account
@@ -27,7 +27,7 @@ def collect(rules: list) -> Inventory:
     import boto3
     from moto import mock_aws
 
-    from bio2scan.stubs.awsestate import demo
+    from stubs.awsestate import demo
     with mock_aws():
         demo(boto3.Session(region_name=REGIONS[0]), REGIONS, ACCOUNT)
         return api.collect("aws", {"regions": REGIONS}, rules=rules)

@@ -1,5 +1,5 @@
 """The Azure section of `make demo`: two subscriptions of a fictitious municipality, served by the
-local ARM server (``bio2scan/stubs/arm.py``) and scanned with the real Azure collector.
+local ARM server (``tests/stubs/arm.py``) and scanned with the real Azure collector.
 
 ``demo/azure/`` holds the estate as ARM returns it: ``burgerzaken-productie`` mostly configured
 well, ``burgerzaken-test`` with the usual shortcuts (open NSG, TLS 1.0, no soft delete …). The
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bio2scan import api
 from bio2scan.model import Inventory
-from bio2scan.stubs.arm import ArmServer, load_estate
+from stubs.arm import ArmServer, load_estate
 
 HERE = Path(__file__).resolve().parent
 

@@ -1,5 +1,5 @@
 """The demo's live-cluster section: a built-in cluster served by the local API server stub
-(``bio2scan.stubs.kube``) and scanned by the real ``kubernetes`` collector.
+(``stubs.kube``) and scanned by the real ``kubernetes`` collector.
 
 The objects live in ``demo/cluster/*.yaml`` — one well-kept namespace (``shop``) and one
 neglected one (``legacy``). TLS Secrets get certificates made on the spot (a good one, and an
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bio2scan import api
 from bio2scan.model import Inventory
-from bio2scan.stubs.kube import KubeStub, load_objects, tls_secret, write_kubeconfig
+from stubs.kube import KubeStub, load_objects, tls_secret, write_kubeconfig
 
 HERE = Path(__file__).resolve().parent
 CONTEXT = "demo-cluster"

@@ -14,6 +14,8 @@ from typing import Callable
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+# the local servers the demo estates run on are the test doubles of tests/stubs (not shipped)
+sys.path.insert(0, str(HERE.parent / "tests"))
 
 from bio2scan import api  # noqa: E402
 from bio2scan.model import Inventory  # noqa: E402

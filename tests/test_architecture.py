@@ -25,7 +25,7 @@ LAYERS: list[dict[str, tuple[str, ...]]] = [
      "waivers": ("waivers",), "baseline": ("baseline",), "merging": ("merging",),
      "evidence": ("evidence",)},
     {"api": ("api",), "testing": ("testing",)},
-    {"cli": ("cli", "cli_info", "cli_pipeline", "__main__"), "stubs": ("stubs",)},
+    {"cli": ("cli", "cli_info", "cli_pipeline", "__main__")},
 ]
 STAGE_LAYER = 3
 # The one import upward: bio2scan/__init__ re-exports api's main functions lazily (PEP 562),
@@ -166,8 +166,7 @@ def test_cloud_sdks_only_in_their_collectors():
                      and not node.level else [])
             for n in names:
                 sdk = n.split(".")[0]
-                if sdk in CLOUD_SDKS and not (m.startswith("collectors.") or
-                                              m.startswith("stubs.")):
+                if sdk in CLOUD_SDKS and not m.startswith("collectors."):
                     wrong.append(f"bio2scan.{m} imports {n}")
     assert not wrong, wrong
 
@@ -209,3 +208,15 @@ def test_package_reexports_are_the_api_functions():
     assert bio2scan.scan is api.scan and bio2scan.load_rules is api.load_rules
     with pytest.raises(AttributeError):
         bio2scan.no_such_thing  # noqa: B018
+
+
+def test_pyproject_lists_every_package():
+    """pyproject.toml names the packages one by one (rules/ and reports/ are mapped into the
+    package from the top of the repository), so a new subpackage must be added there."""
+    import tomllib
+
+    conf = tomllib.loads((PKG.parent / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"]
+    tree = {".".join(p.parent.relative_to(PKG.parent).parts) for p in PKG.rglob("__init__.py")}
+    assert set(conf["packages"]) == tree | {"bio2scan.rules", "bio2scan.reports"}
+    assert conf["package-dir"]["bio2scan.rules"] == "rules"
+    assert conf["package-dir"]["bio2scan.reports"] == "reports"

@@ -59,15 +59,17 @@ def venv(wheel, tmp_path_factory) -> Path:
 
 def test_wheel_contents(wheel):
     names = zipfile.ZipFile(wheel).namelist()
-    rules_src = {str(p.relative_to(ROOT)) for p in (ROOT / "bio2scan" / "rules").rglob("*.yaml")}
+    rules_src = {"bio2scan/" + str(p.relative_to(ROOT)) for p in (ROOT / "rules").rglob("*.yaml")}
     assert rules_src and rules_src <= set(names), sorted(rules_src - set(names))[:5]
     assert "bio2scan/data/bio2.json" in names
     for schema in ("inventory", "results", "waivers"):
         assert f"bio2scan/schemas/{schema}.schema.json" in names
-    reports_src = {str(p.relative_to(ROOT)) for p in (ROOT / "bio2scan" / "reports").rglob("*")
+    reports_src = {"bio2scan/" + str(p.relative_to(ROOT)) for p in (ROOT / "reports").rglob("*")
                    if p.is_file() and "__pycache__" not in p.parts}
     assert reports_src and reports_src <= set(names), sorted(reports_src - set(names))[:5]
     assert not [n for n in names if n.startswith("tests/")]
+    # the test doubles (local ARM, Graph and Kubernetes servers, moto glue) stay in tests/stubs
+    assert not [n for n in names if "stubs" in n.split("/")], [n for n in names if "stubs" in n]
     meta = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
     entry_points = zipfile.ZipFile(wheel).read(meta).decode()
     assert "[bio2scan.rules]" in entry_points and "builtin = bio2scan.rules:path" in entry_points
@@ -109,3 +111,56 @@ def test_installed_wheel_runs_from_elsewhere(venv, tmp_path, all_rules):
     assert "failing" in (tmp_path / "out" / "report.md").read_text()
     p = _run(venv, "schema", "results", cwd=tmp_path)
     assert p.returncode == 0 and json.loads(p.stdout)["$schema"]
+
+
+def _fresh_venv(where: Path) -> Path:
+    env = where / "v"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env)], check=True,
+                   timeout=120)
+    py = env / "bin" / "python"
+    site = Path(subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()"
+                                "['purelib'])"], capture_output=True, text=True,
+                               check=True).stdout.strip())
+    (site / "_bio2scan_test_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    return env
+
+
+_PROBE = ("import json, bio2scan, bio2scan.rules, bio2scan.reports, bio2scan.plugins as p;"
+          "from importlib import resources;"
+          "print(json.dumps({'pkg': bio2scan.__file__, 'pack': str(p.rule_packs()['builtin']),"
+          "'reports': str(resources.files('bio2scan.reports').joinpath('html/report.css'))}))")
+
+
+def test_editable_install_finds_rules_and_reports_in_the_checkout(tmp_path):
+    """`pip install -e` of a checkout: the top-level rules/ and reports/ are the installed
+    bio2scan.rules and bio2scan.reports, read from the checkout itself (edits show at once)."""
+    src = tmp_path / "checkout"
+    shutil.copytree(ROOT, src, ignore=IGNORE)
+    env = _fresh_venv(tmp_path)
+    py = env / "bin" / "python"
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(py), "install", "-q",
+                    "--no-deps", "--no-build-isolation", "--no-index",
+                    "--disable-pip-version-check", "-e", str(src)],
+                   check=True, capture_output=True, timeout=300)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    where = json.loads(subprocess.run([str(py), "-c", _PROBE], capture_output=True, text=True,
+                                      check=True, cwd=elsewhere).stdout)
+    assert where["pkg"].startswith(str(src / "bio2scan")), where
+    assert where["pack"] == str(src / "rules"), where
+    assert where["reports"] == str(src / "reports" / "html" / "report.css"), where
+    p = subprocess.run([str(env / "bin" / "bio2scan"), "rules", "list", "--format", "json"],
+                       capture_output=True, text=True, cwd=elsewhere, timeout=300)
+    assert p.returncode == 0 and len(json.loads(p.stdout)) > 100, p.stderr
+
+
+def test_checkout_on_sys_path_without_install(tmp_path):
+    """Run from a plain checkout (the checkout's directory on sys.path, nothing installed):
+    the same rules and reports are found."""
+    env = _fresh_venv(tmp_path)
+    code = f"import sys; sys.path.insert(0, {str(ROOT)!r}); " + _PROBE
+    where = json.loads(subprocess.run([str(env / "bin" / "python"), "-c", code],
+                                      capture_output=True, text=True, check=True,
+                                      cwd=tmp_path).stdout)
+    assert where["pack"] == str(ROOT / "rules"), where
+    assert where["reports"] == str(ROOT / "reports" / "html" / "report.css"), where

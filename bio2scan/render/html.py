@@ -1,6 +1,6 @@
 """``--format html``: the self-contained HTML report (``report.html``).
 
-The page is rendered from ``bio2scan/reports/html/report.html.j2``. Its stylesheet and script
+The page is rendered from ``reports/html/report.html.j2``. Its stylesheet and script
 are inlined and allowed by their SHA-256 in a strict Content-Security-Policy (no ``unsafe-inline``,
 ``default-src 'none'``), so the file makes no request anywhere and an injected script could not
 run even if escaping failed. Results travel in a JSON data island (``island.py``) so that 100k
@@ -27,7 +27,7 @@ from .view import build_view
 
 @functools.lru_cache(maxsize=None)
 def _asset(name: str) -> str:
-    return resources.files("bio2scan").joinpath(f"reports/html/{name}").read_text("utf-8")
+    return resources.files("bio2scan.reports").joinpath(f"html/{name}").read_text("utf-8")
 
 
 def _hash(text: str) -> str:

@@ -1,6 +1,6 @@
 """``--format md``: a short Markdown summary for a pull-request comment (``report.md``).
 
-From ``bio2scan/reports/md/report.md.j2``: the table of controls that have rules, then the
+From ``reports/md/report.md.j2``: the table of controls that have rules, then the
 failing findings (worst first, at most ``limit``, with an "and N more" line) and grouped ERRORs.
 Estate values are Markdown-escaped by the template environment, so a resource name cannot
 inject links, images or HTML into the comment.

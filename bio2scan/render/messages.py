@@ -1,5 +1,5 @@
 """The fixed texts of the reports in English and Dutch, from one catalogue
-(``bio2scan/reports/messages.yaml``) that the HTML and Markdown templates both use.
+(``reports/messages.yaml``) that the HTML and Markdown templates both use.
 
 ``messages(lang)`` gives a ``Messages`` object; templates call it as ``_("key", n=3)``. A missing
 key is a bug, so it raises instead of printing the key.
@@ -18,7 +18,7 @@ LANGS = ("en", "nl")
 
 @functools.lru_cache(maxsize=None)
 def catalogue() -> dict[str, dict[str, str]]:
-    text = resources.files("bio2scan").joinpath("reports/messages.yaml").read_text("utf-8")
+    text = resources.files("bio2scan.reports").joinpath("messages.yaml").read_text("utf-8")
     data = yaml.safe_load(text)
     return {str(k): {lang: str(v[lang]) for lang in LANGS} for k, v in data.items()}
 

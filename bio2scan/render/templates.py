@@ -1,4 +1,4 @@
-"""The Jinja environments of the reports: templates from ``bio2scan/reports/``, undefined
+"""The Jinja environments of the reports: templates from ``reports/``, undefined
 values are errors (``StrictUndefined``), and every value is escaped for the target format —
 HTML autoescaping for the HTML report, Markdown escaping (``finalize``) for the Markdown one.
 """
@@ -25,7 +25,7 @@ def json_text(value: Any) -> str:
 
 @functools.lru_cache(maxsize=None)
 def html_env() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.PackageLoader("bio2scan", "reports"),
+    env = jinja2.Environment(loader=jinja2.PackageLoader("bio2scan.reports", "."),
                              autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["json_text"] = json_text
@@ -47,7 +47,7 @@ def md_escape(value: Any) -> str:
 
 @functools.lru_cache(maxsize=None)
 def md_env() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.PackageLoader("bio2scan", "reports"),
+    env = jinja2.Environment(loader=jinja2.PackageLoader("bio2scan.reports", "."),
                              autoescape=False, undefined=jinja2.StrictUndefined,
                              finalize=md_escape, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True)

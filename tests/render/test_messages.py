@@ -21,7 +21,7 @@ def test_every_text_in_both_languages() -> None:
 
 
 def test_template_keys_exist() -> None:
-    root = resources.files("bio2scan").joinpath("reports")
+    root = resources.files("bio2scan.reports")
     used: set[str] = set(SCRIPT_KEYS)
     for sub in ("html", "md"):
         for f in root.joinpath(sub).iterdir():

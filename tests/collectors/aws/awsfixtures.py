@@ -13,7 +13,7 @@ ACCOUNT = "123456789012"
 @contextmanager
 def moto_env(extra: dict[str, str] | None = None) -> Iterator[None]:
     """Fake credentials, no endpoint override, moto without its AMI catalogue."""
-    from bio2scan.stubs.aws import MOTO_ENV
+    from stubs.aws import MOTO_ENV
     saved = dict(os.environ)
     os.environ.update(MOTO_ENV)
     os.environ.update(extra or {})

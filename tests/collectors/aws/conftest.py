@@ -14,11 +14,11 @@ from awsfixtures import ACCOUNT, REGIONS, collect, moto_env  # noqa: E402
 
 @pytest.fixture(scope="module")
 def demo_inventory():
-    """The demo estate (bio2scan.stubs.awsestate.demo) in moto, collected with every AWS type."""
+    """The demo estate (stubs.awsestate.demo) in moto, collected with every AWS type."""
     import boto3
     from moto import mock_aws
 
-    from bio2scan.stubs.awsestate import demo
+    from stubs.awsestate import demo
     with moto_env(), mock_aws():
         demo(boto3.Session(region_name=REGIONS[0]), REGIONS, ACCOUNT)
         inventory = collect()

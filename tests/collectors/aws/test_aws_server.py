@@ -39,14 +39,14 @@ def _seed(url: str) -> None:
 
 @pytest.fixture(scope="module")
 def aws_server():
-    from bio2scan.stubs.aws import AwsProxy, MotoServer
+    from stubs.aws import AwsProxy, MotoServer
     with MotoServer() as moto, AwsProxy(moto.url) as proxy:
         _seed(moto.url)
         yield proxy
 
 
 def _env(proxy) -> dict[str, str]:
-    from bio2scan.stubs.aws import MOTO_ENV
+    from stubs.aws import MOTO_ENV
     return dict(MOTO_ENV, AWS_ENDPOINT_URL=proxy.url, BIO2SCAN_AWS_MAX_ATTEMPTS="2")
 
 

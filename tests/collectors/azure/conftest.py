@@ -15,7 +15,7 @@ def arm_estate():
 @pytest.fixture
 def arm_env(monkeypatch):
     """Environment for a collector run: the server's token in AZURE_ACCESS_TOKEN."""
-    from bio2scan.stubs.arm import DEFAULT_TOKEN
+    from stubs.arm import DEFAULT_TOKEN
     monkeypatch.setenv("AZURE_ACCESS_TOKEN", DEFAULT_TOKEN)
     monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
     return DEFAULT_TOKEN

@@ -10,7 +10,7 @@ import pytest
 
 from bio2scan import api
 from bio2scan.collectors.base import Shard
-from bio2scan.stubs.arm import ArmServer
+from stubs.arm import ArmServer
 
 from arm_fixture import SUB_A, SUB_B, SUB_C
 

@@ -6,8 +6,8 @@ import pytest
 import yaml
 
 from bio2scan import api
-from bio2scan.stubs.certs import self_signed
-from bio2scan.stubs.kube import KubeStub
+from stubs.certs import self_signed
+from stubs.kube import KubeStub
 
 from kubefixtures import cluster_objects
 

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from bio2scan import api
-from bio2scan.stubs.kube import KubeStub, write_kubeconfig
+from stubs.kube import KubeStub, write_kubeconfig
 
 from kubefixtures import cluster_objects
 

@@ -8,7 +8,7 @@ import datetime as _dt
 import yaml
 
 from bio2scan import api
-from bio2scan.stubs.kube import KubeStub, write_kubeconfig
+from stubs.kube import KubeStub, write_kubeconfig
 
 from kubefixtures import cluster_objects
 
