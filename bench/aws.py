@@ -34,12 +34,14 @@ def main() -> int:
     args = ap.parse_args()
 
     from stubs.aws import MOTO_ENV, AwsProxy
+
     os.environ.update(MOTO_ENV)
     os.environ.setdefault("BIO2SCAN_AWS_MAX_ATTEMPTS", "2")  # moto answers gaps with 500s
     import boto3
+    from stubs.awsestate import bulk
 
     from bio2scan import api
-    from stubs.awsestate import bulk
+
     rules = [r for r in api.load_rules().values() if r.provider == "aws"]
     with _MotoProcess() as moto:
         t0 = time.monotonic()
@@ -51,8 +53,7 @@ def main() -> int:
             os.environ["AWS_ENDPOINT_URL"] = proxy.url
             cpu0 = _cpu()
             t0 = time.monotonic()
-            inv = api.collect("aws", {"regions": REGIONS}, rules=rules,
-                              max_workers=args.workers)
+            inv = api.collect("aws", {"regions": REGIONS}, rules=rules, max_workers=args.workers)
             wall = time.monotonic() - t0
             cpu = _cpu() - cpu0
             t0 = time.monotonic()
@@ -61,14 +62,23 @@ def main() -> int:
             through_proxy = sum(proxy.requests.values())
     calls = sum(inv.meta.api_calls.values())
     n = len(inv.resources)
-    out = {"seeded": made, "seed_s": round(seeded, 1), "resources": n,
-           "collection_errors": len(inv.errors), "api_calls": calls,
-           "http_requests": through_proxy, "calls_per_resource": round(calls / max(n, 1), 2),
-           "wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "latency_s": args.latency,
-           "workers": args.workers,
-           "latency_bound_s": round(args.latency * through_proxy / args.workers, 2),
-           "evaluate_s": round(evaluate, 2), "results": len(doc["results"]),
-           "calls_by_api": dict(sorted(inv.meta.api_calls.items(), key=lambda kv: -kv[1])[:12])}
+    out = {
+        "seeded": made,
+        "seed_s": round(seeded, 1),
+        "resources": n,
+        "collection_errors": len(inv.errors),
+        "api_calls": calls,
+        "http_requests": through_proxy,
+        "calls_per_resource": round(calls / max(n, 1), 2),
+        "wall_s": round(wall, 2),
+        "cpu_s": round(cpu, 2),
+        "latency_s": args.latency,
+        "workers": args.workers,
+        "latency_bound_s": round(args.latency * through_proxy / args.workers, 2),
+        "evaluate_s": round(evaluate, 2),
+        "results": len(doc["results"]),
+        "calls_by_api": dict(sorted(inv.meta.api_calls.items(), key=lambda kv: -kv[1])[:12]),
+    }
     if args.json:
         print(json.dumps(out, indent=1))
     else:
@@ -81,16 +91,20 @@ class _MotoProcess:
     """moto_server in its own process, so the CPU time measured here is the collector's (and
     the latency proxy's), not moto's."""
 
-    def __enter__(self) -> "_MotoProcess":
+    def __enter__(self) -> _MotoProcess:
         import socket
         import subprocess
+
         from stubs.aws import free_port
+
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
-        self.proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1",
-                                      "-p", str(port)], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL,
-                                     env=dict(os.environ, MOTO_EC2_LOAD_DEFAULT_AMIS="false"))
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=dict(os.environ, MOTO_EC2_LOAD_DEFAULT_AMIS="false"),
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:

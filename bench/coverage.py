@@ -26,10 +26,35 @@ RULES_BEGIN, RULES_END = "<!-- rules:begin -->", "<!-- rules:end -->"
 # Prowler check-id prefixes (its service names) of the services bio2scan's AWS collector reads.
 # A Prowler check on any other service (Glue, SageMaker, DynamoDB …) has no bio2scan counterpart
 # by construction; the third column separates those from real gaps.
-COLLECTED = frozenset({
-    "iam", "s3", "cloudtrail", "cloudwatch", "kms", "ec2", "vpc", "elb", "elbv2", "cloudfront",
-    "rds", "backup", "guardduty", "securityhub", "config", "inspector2", "accessanalyzer",
-    "awslambda", "ecr", "eks", "secretsmanager", "sns", "sqs", "acm", "route53"})
+COLLECTED = frozenset(
+    {
+        "iam",
+        "s3",
+        "cloudtrail",
+        "cloudwatch",
+        "kms",
+        "ec2",
+        "vpc",
+        "elb",
+        "elbv2",
+        "cloudfront",
+        "rds",
+        "backup",
+        "guardduty",
+        "securityhub",
+        "config",
+        "inspector2",
+        "accessanalyzer",
+        "awslambda",
+        "ecr",
+        "eks",
+        "secretsmanager",
+        "sns",
+        "sqs",
+        "acm",
+        "route53",
+    }
+)
 
 
 def collected(check_id: str) -> bool:
@@ -53,8 +78,11 @@ def prowler_checks(path: Path = PROWLER) -> dict[str, set[str]]:
 def aws_rules() -> list:
     """The built-in AWS rules that are not deprecated, by id."""
     from bio2scan.api import load_rules
-    return sorted((r for r in load_rules().values()
-                   if r.id.startswith("aws.") and not r.deprecated), key=lambda r: r.id)
+
+    return sorted(
+        (r for r in load_rules().values() if r.id.startswith("aws.") and not r.deprecated),
+        key=lambda r: r.id,
+    )
 
 
 def our_rules(rules: list | None = None) -> dict[str, set[str]]:
@@ -78,16 +106,20 @@ def rule_index(rules: list) -> str:
         lines.append("")
         for r in group:
             measures = f"; measures {', '.join(r.measures)}" if r.measures else ""
-            lines.append(f"- `{r.id}` [{r.severity.value}] {r.title['en']} — controls "
-                         f"{', '.join(r.controls)}{measures}")
+            lines.append(
+                f"- `{r.id}` [{r.severity.value}] {r.title['en']} — controls "
+                f"{', '.join(r.controls)}{measures}"
+            )
         lines.append("")
     return "\n".join(lines)
 
 
 def table(prowler: dict[str, set[str]], ours: dict[str, set[str]]) -> str:
-    lines = ["| Control | Prowler AWS checks | of which on services bio2scan collects "
-             "| bio2scan AWS rules | |",
-             "|---|---:|---:|---:|---|"]
+    lines = [
+        "| Control | Prowler AWS checks | of which on services bio2scan collects "
+        "| bio2scan AWS rules | |",
+        "|---|---:|---:|---:|---|",
+    ]
     for control in sorted(set(prowler) | set(ours), key=_key):
         checks = prowler.get(control, set())
         p, o = len(checks), len(ours.get(control, ()))
@@ -98,8 +130,10 @@ def table(prowler: dict[str, set[str]], ours: dict[str, set[str]]) -> str:
     o_total = len(set().union(*ours.values())) if ours else 0
     behind = sum(1 for c in prowler if len(ours.get(c, ())) < len(prowler[c]))
     pc_total = sum(1 for c in set().union(*prowler.values()) if collected(c)) if prowler else 0
-    lines.append(f"| **distinct** | **{p_total}** | **{pc_total}** | **{o_total}** | {behind} of "
-                 f"{len(prowler)} Prowler controls with fewer |")
+    lines.append(
+        f"| **distinct** | **{p_total}** | **{pc_total}** | **{o_total}** | {behind} of "
+        f"{len(prowler)} Prowler controls with fewer |"
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -123,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout.write(table(prowler_checks(), our_rules()))
     if args.write:
         from bio2scan.documents import atomic_write
+
         atomic_write(DOC, render_doc(DOC.read_text("utf-8")))
     return 0
 

@@ -47,21 +47,26 @@ def _rss_mb() -> float:
 
 
 def _setup(n: int):
+    import workloads
+
     from bio2scan import api
     from bio2scan.engine import compile_rule
     from bio2scan.model import Inventory, ScanMeta
-    import workloads
+
     rules = list(api.load_rules().values())
     compiled = [compile_rule(r) for r in rules]
     t0 = time.perf_counter()
-    inv = Inventory(ScanMeta("bench", "2026-01-01T00:00:00+00:00", "2026-01-01T00:00:00+00:00"),
-                    tuple(workloads.resources(n)))
+    inv = Inventory(
+        ScanMeta("bench", "2026-01-01T00:00:00+00:00", "2026-01-01T00:00:00+00:00"),
+        tuple(workloads.resources(n)),
+    )
     return rules, compiled, inv, time.perf_counter() - t0
 
 
 def one(n: int) -> dict:
     from bio2scan.engine import evaluate
     from bio2scan.kinds import WORKLOAD_TYPES
+
     rules, compiled, inv, gen_s = _setup(n)
     rss_before = _rss_mb()
     t0, c0 = time.perf_counter(), time.process_time()
@@ -71,18 +76,28 @@ def one(n: int) -> dict:
     statuses: dict[str, int] = {}
     for r in results:
         statuses[r.status.value] = statuses.get(r.status.value, 0) + 1
-    return {"size": n, "rules": len(rules), "workload_rules": len(applicable),
-            "generate_s": round(gen_s, 2), "evaluate_s": round(eval_s, 2), "cpu_s": round(cpu_s, 2),
-            "results": len(results), "resources_per_s": round(n / cpu_s),
-            "evaluations_per_s": round(len(results) / cpu_s),
-            "rss_before_eval_mb": round(rss_before), "peak_rss_mb": round(_rss_mb()),
-            "statuses": statuses}
+    return {
+        "size": n,
+        "rules": len(rules),
+        "workload_rules": len(applicable),
+        "generate_s": round(gen_s, 2),
+        "evaluate_s": round(eval_s, 2),
+        "cpu_s": round(cpu_s, 2),
+        "results": len(results),
+        "resources_per_s": round(n / cpu_s),
+        "evaluations_per_s": round(len(results) / cpu_s),
+        "rss_before_eval_mb": round(rss_before),
+        "peak_rss_mb": round(_rss_mb()),
+        "statuses": statuses,
+    }
 
 
 def profile(n: int) -> None:
     import cProfile
     import pstats
+
     from bio2scan.engine import evaluate
+
     _rules, compiled, inv, _ = _setup(n)
     prof = cProfile.Profile()
     prof.enable()
@@ -93,8 +108,11 @@ def profile(n: int) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--sizes", default="10000,100000,1000000",
-                    help="comma-separated inventory sizes [default: 10000,100000,1000000]")
+    ap.add_argument(
+        "--sizes",
+        default="10000,100000,1000000",
+        help="comma-separated inventory sizes [default: 10000,100000,1000000]",
+    )
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--profile", type=int, metavar="N", help="cProfile one run of N resources")
     ap.add_argument("--json", action="store_true", help="print one JSON object per size")
@@ -105,27 +123,38 @@ def main() -> None:
     if args.profile:
         profile(args.profile)
         return
-    header = (f"{'resources':>10} {'rules':>5} {'wl-rules':>8} {'gen s':>6} {'eval s':>7} {'cpu s':>6} "
-              f"{'results':>9} {'res/s':>8} {'evals/s':>9} {'peak MB':>8} {'KB/res':>7}")
+    header = (
+        f"{'resources':>10} {'rules':>5} {'wl-rules':>8} {'gen s':>6} {'eval s':>7} {'cpu s':>6} "
+        f"{'results':>9} {'res/s':>8} {'evals/s':>9} {'peak MB':>8} {'KB/res':>7}"
+    )
     if not args.json:
         print(header)
     for size in (int(s) for s in args.sizes.split(",") if s):
         need_mb, free_mb = size * KB_PER_RESOURCE / 1024, _available_mb()
         if free_mb is not None and need_mb > 0.8 * free_mb:
-            print(f"{size:>10} skipped: needs about {need_mb:.0f} MB, {free_mb:.0f} MB available",
-                  flush=True)
+            print(
+                f"{size:>10} skipped: needs about {need_mb:.0f} MB, {free_mb:.0f} MB available",
+                flush=True,
+            )
             continue
-        out = subprocess.run([sys.executable, __file__, "--one", str(size)], check=True,
-                             capture_output=True, text=True, env=dict(os.environ))
+        out = subprocess.run(
+            [sys.executable, __file__, "--one", str(size)],
+            check=True,
+            capture_output=True,
+            text=True,
+            env=dict(os.environ),
+        )
         row = json.loads(out.stdout.strip().splitlines()[-1])
         if args.json:
             print(json.dumps(row))
             continue
-        print(f"{row['size']:>10} {row['rules']:>5} {row['workload_rules']:>8} "
-              f"{row['generate_s']:>6} {row['evaluate_s']:>7} {row['cpu_s']:>6} {row['results']:>9} "
-              f"{row['resources_per_s']:>8} {row['evaluations_per_s']:>9} "
-              f"{row['peak_rss_mb']:>8} {row['peak_rss_mb'] * 1024 / row['size']:>7.1f}",
-              flush=True)
+        print(
+            f"{row['size']:>10} {row['rules']:>5} {row['workload_rules']:>8} "
+            f"{row['generate_s']:>6} {row['evaluate_s']:>7} {row['cpu_s']:>6} {row['results']:>9} "
+            f"{row['resources_per_s']:>8} {row['evaluations_per_s']:>9} "
+            f"{row['peak_rss_mb']:>8} {row['peak_rss_mb'] * 1024 / row['size']:>7.1f}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -23,12 +23,16 @@ sys.path.insert(0, str(HERE.parent))
 
 from bio2scan import api  # noqa: E402
 from bio2scan.assess import rollup  # noqa: E402
-from bio2scan.model import (Assessment, Evidence, Result, ScanMeta, Source, Status,  # noqa: E402
-                            Target)
+from bio2scan.model import Assessment, Evidence, Result, ScanMeta, Source, Status, Target  # noqa: E402
 from bio2scan.render.document import build  # noqa: E402
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 T = "2026-11-20T09:00:00+00:00"
 
 
@@ -36,24 +40,42 @@ def synthetic(n: int, seed: int = 6) -> dict:
     rng = random.Random(seed)
     rules = sorted(api.load_rules().values(), key=lambda r: r.id)
     by_id = {r.id: r for r in rules}
-    statuses = ([Status.PASS] * 70 + [Status.FAIL] * 20 + [Status.ERROR] * 5 +
-                [Status.NOT_APPLICABLE] * 3 + [Status.WAIVED] * 2)
-    waiver = {"id": "W-1", "owner": "team@example.nl", "approver": "ciso@example.nl",
-              "reason": "accepted risk", "reference": "RISK-1", "expires": "2027-06-30",
-              "kind": "risk-acceptance"}
+    statuses = (
+        [Status.PASS] * 70
+        + [Status.FAIL] * 20
+        + [Status.ERROR] * 5
+        + [Status.NOT_APPLICABLE] * 3
+        + [Status.WAIVED] * 2
+    )
+    waiver = {
+        "id": "W-1",
+        "owner": "team@example.nl",
+        "approver": "ciso@example.nl",
+        "reason": "accepted risk",
+        "reference": "RISK-1",
+        "expires": "2027-06-30",
+        "kind": "risk-acceptance",
+    }
     results = []
     for i in range(n):
         rule = rules[i % len(rules)]
         p = rule.provider
         account = f"{100000000000 + i % 25}"
         if p == "aws":
-            rid, name, scope, region, ns = (f"arn:aws:s3:::bucket-{i:07d}-logs", f"bucket-{i:07d}-logs",
-                                            account, "eu-west-1", None)
+            rid, name, scope, region, ns = (
+                f"arn:aws:s3:::bucket-{i:07d}-logs",
+                f"bucket-{i:07d}-logs",
+                account,
+                "eu-west-1",
+                None,
+            )
             src = Source(api="s3:GetBucketEncryption", region=region, time=T)
         elif p == "azure":
             name = f"st{i:07d}"
-            rid = (f"/subscriptions/0000-{i % 20:04d}/resourceGroups/rg-{i % 50}/providers/"
-                   f"Microsoft.Storage/storageAccounts/{name}")
+            rid = (
+                f"/subscriptions/0000-{i % 20:04d}/resourceGroups/rg-{i % 50}/providers/"
+                f"Microsoft.Storage/storageAccounts/{name}"
+            )
             scope, region, ns = f"0000-{i % 20:04d}", "westeurope", None
             src = Source(api="storage_accounts.list", region=region, time=T)
         else:
@@ -62,24 +84,46 @@ def synthetic(n: int, seed: int = 6) -> dict:
             src = Source(file=f"deploy/{ns}/{name}.yaml", line=1 + i % 200)
         st = rng.choice(statuses)
         ev = (Evidence(f"spec.setting_{i % 30}.enabled", st is Status.PASS, "equals True"),)
-        msg = (f"spec.setting_{i % 30}.enabled = {st is Status.PASS} (expected equals True)"
-               if st is not Status.ERROR else "could not read: AccessDenied")
-        results.append(Result(rule.id, rid, rule.resource_types[0], name, scope, region, ns, st,
-                              rule.severity, rule.controls, rule.measures, msg, ev, src,
-                              waiver if st is Status.WAIVED else None,
-                              rng.choice(("new", "unchanged"))))
+        msg = (
+            f"spec.setting_{i % 30}.enabled = {st is Status.PASS} (expected equals True)"
+            if st is not Status.ERROR
+            else "could not read: AccessDenied"
+        )
+        results.append(
+            Result(
+                rule.id,
+                rid,
+                rule.resource_types[0],
+                name,
+                scope,
+                region,
+                ns,
+                st,
+                rule.severity,
+                rule.controls,
+                rule.measures,
+                msg,
+                ev,
+                src,
+                waiver if st is Status.WAIVED else None,
+                rng.choice(("new", "unchanged")),
+            )
+        )
     results.sort(key=lambda r: (r.rule_id, r.scope, r.resource_id))
-    meta = ScanMeta(tool_version="0.1.0", started_at=T, finished_at=T,
-                    targets=(Target("aws", tuple(sorted({r.scope for r in results}))),))
-    a = Assessment(results=tuple(results), controls=rollup(results, by_id), rules=by_id,
-                   meta=meta)
-    return build(a, tool_version="0.1.0", ruleset_digest=api.ruleset_digest(rules),
-                 evaluated_at=T)
+    meta = ScanMeta(
+        tool_version="0.1.0",
+        started_at=T,
+        finished_at=T,
+        targets=(Target("aws", tuple(sorted({r.scope for r in results}))),),
+    )
+    a = Assessment(results=tuple(results), controls=rollup(results, by_id), rules=by_id, meta=meta)
+    return build(a, tool_version="0.1.0", ruleset_digest=api.ruleset_digest(rules), evaluated_at=T)
 
 
 def open_time(path: Path, runs: int = 3) -> tuple[float, float]:
     """Best of ``runs``: (wall seconds goto → table drawn, page's own ready mark in seconds)."""
     from playwright.sync_api import sync_playwright
+
     best = (float("inf"), float("inf"))
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
@@ -101,8 +145,9 @@ def main() -> int:
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     ap.add_argument("--keep", help="Keep the largest report at this path.")
     args = ap.parse_args()
-    print(f"{'results':>8} {'build s':>8} {'render s':>9} {'size MB':>8} {'open s':>7} "
-          f"{'ready s':>8}")
+    print(
+        f"{'results':>8} {'build s':>8} {'render s':>9} {'size MB':>8} {'open s':>7} {'ready s':>8}"
+    )
     for n in args.sizes:
         t0 = time.perf_counter()
         doc = synthetic(n)

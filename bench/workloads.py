@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import itertools
 import random
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from bio2scan.model import Resource, Source
 
@@ -26,41 +27,62 @@ KINDS = (  # (kind, apiVersion, type, weight)
     ("Job", "batch/v1", "k8s.batch.job", 8),
 )
 
-IMAGES = ("nginx:1.25", "registry.example.nl/shop/web@sha256:" + "a" * 64, "busybox",
-          "ghcr.io/org/api:2.3.1", "postgres:16", "redis:latest", "quay.io/prom/node-exporter:v1.7")
+IMAGES = (
+    "nginx:1.25",
+    "registry.example.nl/shop/web@sha256:" + "a" * 64,
+    "busybox",
+    "ghcr.io/org/api:2.3.1",
+    "postgres:16",
+    "redis:latest",
+    "quay.io/prom/node-exporter:v1.7",
+)
 
-_SECURE_CTX = {"runAsNonRoot": True, "allowPrivilegeEscalation": False,
-               "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]},
-               "seccompProfile": {"type": "RuntimeDefault"}}
+_SECURE_CTX = {
+    "runAsNonRoot": True,
+    "allowPrivilegeEscalation": False,
+    "readOnlyRootFilesystem": True,
+    "capabilities": {"drop": ["ALL"]},
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
 
 
 def _container(rng: random.Random, i: int) -> dict[str, Any]:
     level = rng.choice(("none", "none", "partial", "secure", "secure", "bad"))
-    c: dict[str, Any] = {"name": f"c{i}", "image": rng.choice(IMAGES),
-                         "ports": [{"containerPort": rng.choice((80, 8080, 5432, 9100))}]}
+    c: dict[str, Any] = {
+        "name": f"c{i}",
+        "image": rng.choice(IMAGES),
+        "ports": [{"containerPort": rng.choice((80, 8080, 5432, 9100))}],
+    }
     if rng.random() < 0.6:
-        c["resources"] = {"limits": {"cpu": "500m", "memory": "256Mi"},
-                          "requests": {"cpu": "100m", "memory": "128Mi"}}
+        c["resources"] = {
+            "limits": {"cpu": "500m", "memory": "256Mi"},
+            "requests": {"cpu": "100m", "memory": "128Mi"},
+        }
     if rng.random() < 0.5:
         c["livenessProbe"] = {"httpGet": {"path": "/healthz", "port": 8080}}
         c["readinessProbe"] = {"httpGet": {"path": "/ready", "port": 8080}}
     if rng.random() < 0.4:
-        c["env"] = [{"name": "LOG_LEVEL", "value": "info"},
-                    {"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db",
-                                                                           "key": "pw"}}}]
+        c["env"] = [
+            {"name": "LOG_LEVEL", "value": "info"},
+            {"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db", "key": "pw"}}},
+        ]
     if level == "partial":
         c["securityContext"] = {"runAsNonRoot": True}
     elif level == "secure":
         c["securityContext"] = dict(_SECURE_CTX)
     elif level == "bad":
-        c["securityContext"] = {"privileged": True, "runAsUser": 0,
-                                "capabilities": {"add": ["NET_ADMIN", "SYS_ADMIN"]}}
+        c["securityContext"] = {
+            "privileged": True,
+            "runAsUser": 0,
+            "capabilities": {"add": ["NET_ADMIN", "SYS_ADMIN"]},
+        }
     return c
 
 
 def _pod_spec(rng: random.Random) -> dict[str, Any]:
-    spec: dict[str, Any] = {"containers": [_container(rng, i)
-                                           for i in range(rng.choice((1, 1, 1, 2, 3)))]}
+    spec: dict[str, Any] = {
+        "containers": [_container(rng, i) for i in range(rng.choice((1, 1, 1, 2, 3)))]
+    }
     if rng.random() < 0.2:
         spec["initContainers"] = [_container(rng, 9)]
     if rng.random() < 0.1:
@@ -90,8 +112,11 @@ def _wrap(kind: str, spec: dict[str, Any], replicas: int) -> dict[str, Any]:
     if kind == "CronJob":
         return {"schedule": "0 3 * * *", "jobTemplate": {"spec": {"template": template}}}
     if kind in ("Deployment", "StatefulSet", "ReplicaSet"):
-        return {"replicas": replicas, "selector": {"matchLabels": {"app": "x"}},
-                "template": template}
+        return {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": "x"}},
+            "template": template,
+        }
     return {"template": template}
 
 
@@ -108,16 +133,32 @@ def resources(n: int, seed: int = 1, chunk: int = 10_000) -> Iterator[Resource]:
             kind, api_version, rtype, _w = rng.choice(kinds)
             ns = f"team-{i % 97}"
             name = f"{kind.lower()}-{i}"
-            meta: dict[str, Any] = {"name": name, "namespace": ns,
-                                    "labels": {"app": name, "team": ns}}
+            meta: dict[str, Any] = {
+                "name": name,
+                "namespace": ns,
+                "labels": {"app": name, "team": ns},
+            }
             if kind == "Pod" and rng.random() < 0.6:
-                meta["ownerReferences"] = [{"kind": "ReplicaSet", "name": f"rs-{i}",
-                                            "controller": True}]
+                meta["ownerReferences"] = [
+                    {"kind": "ReplicaSet", "name": f"rs-{i}", "controller": True}
+                ]
             if kind == "ReplicaSet" and rng.random() < 0.9:
-                meta["ownerReferences"] = [{"kind": "Deployment", "name": f"d-{i}",
-                                            "controller": True}]
-            data = {"apiVersion": api_version, "kind": kind, "metadata": meta,
-                    "spec": _wrap(kind, rng.choice(specs), rng.choice((1, 2, 3)))}
-            yield Resource(type=rtype, id=f"{ns}/{kind}/{name}", name=name, scope="bench",
-                           data=data, source=source, namespace=ns)
+                meta["ownerReferences"] = [
+                    {"kind": "Deployment", "name": f"d-{i}", "controller": True}
+                ]
+            data = {
+                "apiVersion": api_version,
+                "kind": kind,
+                "metadata": meta,
+                "spec": _wrap(kind, rng.choice(specs), rng.choice((1, 2, 3))),
+            }
+            yield Resource(
+                type=rtype,
+                id=f"{ns}/{kind}/{name}",
+                name=name,
+                scope="bench",
+                data=data,
+                source=source,
+                namespace=ns,
+            )
         n -= chunk

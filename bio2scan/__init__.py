@@ -35,7 +35,8 @@ def _checkout_data() -> None:
                 return None
             where = root / name.rpartition(".")[2]
             return importlib.util.spec_from_file_location(
-                name, where / "__init__.py", submodule_search_locations=[str(where)])
+                name, where / "__init__.py", submodule_search_locations=[str(where)]
+            )
 
     sys.meta_path.append(_CheckoutData())
 
@@ -50,6 +51,7 @@ __all__ = ["__version__", *_API]
 def __getattr__(name: str) -> Any:
     if name in _API:
         from . import api
+
         return getattr(api, name)
     raise AttributeError(f"module 'bio2scan' has no attribute {name!r}")
 

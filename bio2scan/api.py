@@ -15,44 +15,52 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
-from . import __version__
-from . import plugins
+from . import __version__, plugins
 from .assess import rollup
+from .baseline import Baseline
+from .baseline import compare as _compare_baseline
+from .baseline import diff as _diff
 from .catalog import load_catalog
 from .collectors.base import CollectRequest, Progress, Shard
 from .documents import gc_paused, sha256_file, validate, write_json
-from .engine import (check_unique, compile_rule, evaluate as _evaluate, load_rules_dir,
-                     parse_overrides, select)
+from .engine import check_unique, compile_rule, load_rules_dir, parse_overrides, select
+from .engine import evaluate as _evaluate
 from .engine.conditions import ConditionError
 from .errors import EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, RuleError, UsageError
 from .model import Assessment, Inventory, Rule, Severity, Status
 from .render.document import build as _build_document
-from .baseline import Baseline, compare as _compare_baseline, diff as _diff
-from .waivers import WaiverSet, apply as _apply_waivers
+from .waivers import WaiverSet
+from .waivers import apply as _apply_waivers
 
 SEVERITIES = tuple(s.value for s in Severity)
 
 
 # --- rules -----------------------------------------------------------------------------------
 
+
 def load_rules(rules_dirs: Iterable[str | Path] = (), *, packs: bool = True) -> dict[str, Rule]:
     """Every rule of the installed rule packs (entry points) plus those under ``rules_dirs``."""
     rules: list[Rule] = []
     if packs:
         for name, path in plugins.rule_packs().items():
-            rules.extend(load_rules_dir(Path(str(path)), pack=name,
-                                        display_root=f"<{name}>"))
+            rules.extend(load_rules_dir(Path(str(path)), pack=name, display_root=f"<{name}>"))
     for d in rules_dirs:
         rules.extend(load_rules_dir(Path(d), pack=str(d)))
     return {r.id: r for r in check_unique(rules)}
 
 
-def select_rules(rules: Mapping[str, Rule], *, patterns: Iterable[str] = (),
-                 controls: Iterable[str] = (), severity: str | None = None,
-                 providers: Iterable[str] = ()) -> list[Rule]:
+def select_rules(
+    rules: Mapping[str, Rule],
+    *,
+    patterns: Iterable[str] = (),
+    controls: Iterable[str] = (),
+    severity: str | None = None,
+    providers: Iterable[str] = (),
+) -> list[Rule]:
     catalog = load_catalog()
     ctl = []
     for c in controls:
@@ -61,8 +69,9 @@ def select_rules(rules: Mapping[str, Rule], *, patterns: Iterable[str] = (),
         else:
             raise UsageError(f"--controls: {c!r} is neither a BIO2 control nor a measure")
     sev = Severity(severity) if severity else None
-    chosen = select(rules.values(), patterns=patterns, controls=ctl, min_severity=sev,
-                    providers=providers)
+    chosen = select(
+        rules.values(), patterns=patterns, controls=ctl, min_severity=sev, providers=providers
+    )
     return chosen
 
 
@@ -79,31 +88,44 @@ def needed_types(rules: Iterable[Rule]) -> frozenset[str]:
 
 # --- collect ---------------------------------------------------------------------------------
 
+
 def collectors() -> dict[str, Any]:
     return plugins.collectors()
 
 
-def collect(target: str, options: Mapping[str, Any] | None = None, *,
-            rules: Sequence[Rule] | None = None, shard: str | Shard | None = None,
-            progress: Progress | None = None, max_workers: int = 16) -> Inventory:
+def collect(
+    target: str,
+    options: Mapping[str, Any] | None = None,
+    *,
+    rules: Sequence[Rule] | None = None,
+    shard: str | Shard | None = None,
+    progress: Progress | None = None,
+    max_workers: int = 16,
+) -> Inventory:
     """Run one collector. With ``rules``, only the resource types they need are collected."""
     available = plugins.collectors()
     if target not in available:
-        raise UsageError(f"unknown scan target {target!r}; installed: "
-                         f"{', '.join(sorted(available)) or 'none'}")
+        raise UsageError(
+            f"unknown scan target {target!r}; installed: {', '.join(sorted(available)) or 'none'}"
+        )
     if isinstance(shard, str):
         shard = Shard.parse(shard)
-    request = CollectRequest(options=dict(options or {}),
-                             resource_types=needed_types(rules) if rules is not None else None,
-                             shard=shard, max_workers=max_workers,
-                             progress=progress or Progress())
+    request = CollectRequest(
+        options=dict(options or {}),
+        resource_types=needed_types(rules) if rules is not None else None,
+        shard=shard,
+        max_workers=max_workers,
+        progress=progress or Progress(),
+    )
     return available[target].collect(request)
 
 
 # --- evaluate & assess -----------------------------------------------------------------------
 
-def compile_rules(rules: Sequence[Rule], overrides: Mapping[str, Mapping[str, Any]] | None = None
-                  ) -> list:
+
+def compile_rules(
+    rules: Sequence[Rule], overrides: Mapping[str, Mapping[str, Any]] | None = None
+) -> list:
     overrides = overrides or {}
     out = []
     for r in rules:
@@ -114,8 +136,9 @@ def compile_rules(rules: Sequence[Rule], overrides: Mapping[str, Mapping[str, An
     return out
 
 
-def parse_params(items: Iterable[str], rules: Mapping[str, Rule],
-                 config: Mapping[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+def parse_params(
+    items: Iterable[str], rules: Mapping[str, Rule], config: Mapping[str, Any] | None = None
+) -> dict[str, dict[str, Any]]:
     """``--set RULE.PARAM=VALUE`` items (and a config file's ``params``) → overrides."""
     base = (config or {}).get("params") or {}
     if not isinstance(base, dict):
@@ -123,39 +146,80 @@ def parse_params(items: Iterable[str], rules: Mapping[str, Rule],
     return parse_overrides(items, rules, base)
 
 
-def assess(inventory: Inventory | Sequence[Inventory], rules: Sequence[Rule], *,
-           overrides: Mapping[str, Mapping[str, Any]] | None = None,
-           now: _dt.datetime | None = None, lang: str = "en",
-           inventory_sha256: str | None = None,
-           waivers: "WaiverSet | str | Path | None" = None,
-           baseline: "Baseline | Mapping[str, Any] | str | Path | None" = None
-           ) -> dict[str, Any]:
+def assess(
+    inventory: Inventory | Sequence[Inventory],
+    rules: Sequence[Rule],
+    *,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    now: _dt.datetime | None = None,
+    lang: str = "en",
+    inventory_sha256: str | None = None,
+    waivers: WaiverSet | str | Path | None = None,
+    baseline: Baseline | Mapping[str, Any] | str | Path | None = None,
+) -> dict[str, Any]:
     """Evaluate ``rules`` on the inventory (or several, merged) and return the results document.
 
     ``waivers`` (a file or a loaded set) turns matching FAILs into WAIVED; ``baseline`` (a
     results file or document) marks each result new / unchanged and lists what was resolved."""
     with gc_paused():  # millions of acyclic results and dicts: nothing for the cyclic GC
-        return _assess(inventory, rules, overrides=overrides, now=now, lang=lang,
-                       inventory_sha256=inventory_sha256, waivers=waivers, baseline=baseline)
+        return _assess(
+            inventory,
+            rules,
+            overrides=overrides,
+            now=now,
+            lang=lang,
+            inventory_sha256=inventory_sha256,
+            waivers=waivers,
+            baseline=baseline,
+        )
 
 
-def _assess(inventory: Any, rules: Sequence[Rule], *, overrides: Any, now: Any, lang: str,
-            inventory_sha256: str | None, waivers: Any, baseline: Any) -> dict[str, Any]:
+def _assess(
+    inventory: Any,
+    rules: Sequence[Rule],
+    *,
+    overrides: Any,
+    now: Any,
+    lang: str,
+    inventory_sha256: str | None,
+    waivers: Any,
+    baseline: Any,
+) -> dict[str, Any]:
     inv = Inventory.merge(list(inventory)) if isinstance(inventory, (list, tuple)) else inventory
-    now = now or _dt.datetime.now(_dt.timezone.utc)
+    now = now or _dt.datetime.now(_dt.UTC)
     compiled = compile_rules(rules, overrides)
     results = _evaluate(inv, compiled, now=now)
     results.sort(key=lambda r: (r.rule_id, r.scope, r.resource_id))
     tags = {(r.type, r.id, r.scope): r.tags for r in inv.resources if r.tags}
-    return _document(results, {r.id: r for r in rules}, inv.meta, inv.errors,
-                     digest=ruleset_digest(rules), now=now, lang=lang,
-                     inventory_sha256=inventory_sha256, waivers=waivers, baseline=baseline,
-                     tags_of=lambda r: tags.get((r.resource_type, r.resource_id, r.scope), {}))
+    return _document(
+        results,
+        {r.id: r for r in rules},
+        inv.meta,
+        inv.errors,
+        digest=ruleset_digest(rules),
+        now=now,
+        lang=lang,
+        inventory_sha256=inventory_sha256,
+        waivers=waivers,
+        baseline=baseline,
+        tags_of=lambda r: tags.get((r.resource_type, r.resource_id, r.scope), {}),
+    )
 
 
-def _document(results: list, by_id: Mapping[str, Rule], meta: Any, errors: tuple, *,
-              digest: str, now: _dt.datetime, lang: str, inventory_sha256: str | None,
-              waivers: Any, baseline: Any, tags_of: Any = lambda r: {}) -> dict[str, Any]:
+def _document(
+    results: list,
+    by_id: Mapping[str, Rule],
+    meta: Any,
+    errors: tuple,
+    *,
+    digest: str,
+    now: _dt.datetime,
+    lang: str,
+    inventory_sha256: str | None,
+    waivers: Any,
+    baseline: Any,
+    tags_of: Any = lambda r: {},
+) -> dict[str, Any]:
     """Waivers, then baseline, then the roll-up per control: the results document."""
     extras: dict[str, Any] = {}
     if waivers is not None:
@@ -163,29 +227,56 @@ def _document(results: list, by_id: Mapping[str, Rule], meta: Any, errors: tuple
         results, extras["waivers"] = _apply_waivers(results, wset, by_id, now, tags_of)
     if baseline is not None:
         if not isinstance(baseline, Baseline):
-            baseline = (Baseline("<baseline>", baseline) if isinstance(baseline, Mapping)
-                        else load_baseline(baseline))
-        results, extras["baseline"] = _compare_baseline(results, baseline.document,
-                                                        baseline.file, by_id)
-    assessment = Assessment(results=tuple(results), controls=rollup(results, by_id),
-                            rules=by_id, meta=meta, errors=errors, extras=extras)
-    return _build_document(assessment, tool_version=__version__, ruleset_digest=digest,
-                           evaluated_at=now.isoformat(timespec="seconds"),
-                           inventory_sha256=inventory_sha256, lang=lang)
+            baseline = (
+                Baseline("<baseline>", baseline)
+                if isinstance(baseline, Mapping)
+                else load_baseline(baseline)
+            )
+        results, extras["baseline"] = _compare_baseline(
+            results, baseline.document, baseline.file, by_id
+        )
+    assessment = Assessment(
+        results=tuple(results),
+        controls=rollup(results, by_id),
+        rules=by_id,
+        meta=meta,
+        errors=errors,
+        extras=extras,
+    )
+    return _build_document(
+        assessment,
+        tool_version=__version__,
+        ruleset_digest=digest,
+        evaluated_at=now.isoformat(timespec="seconds"),
+        inventory_sha256=inventory_sha256,
+        lang=lang,
+    )
 
 
-def scan(target: str, options: Mapping[str, Any] | None = None, *,
-         rules: Sequence[Rule], overrides: Mapping[str, Mapping[str, Any]] | None = None,
-         shard: str | None = None, progress: Progress | None = None, max_workers: int = 16,
-         lang: str = "en", now: _dt.datetime | None = None, waivers: Any = None,
-         baseline: Any = None) -> tuple[Inventory, dict[str, Any]]:
-    inv = collect(target, options, rules=rules, shard=shard, progress=progress,
-                  max_workers=max_workers)
-    return inv, assess(inv, rules, overrides=overrides, lang=lang, now=now, waivers=waivers,
-                       baseline=baseline)
+def scan(
+    target: str,
+    options: Mapping[str, Any] | None = None,
+    *,
+    rules: Sequence[Rule],
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    shard: str | None = None,
+    progress: Progress | None = None,
+    max_workers: int = 16,
+    lang: str = "en",
+    now: _dt.datetime | None = None,
+    waivers: Any = None,
+    baseline: Any = None,
+) -> tuple[Inventory, dict[str, Any]]:
+    inv = collect(
+        target, options, rules=rules, shard=shard, progress=progress, max_workers=max_workers
+    )
+    return inv, assess(
+        inv, rules, overrides=overrides, lang=lang, now=now, waivers=waivers, baseline=baseline
+    )
 
 
 # --- render & exit codes ---------------------------------------------------------------------
+
 
 def renderers() -> dict[str, Any]:
     return plugins.renderers()
@@ -200,15 +291,17 @@ def parse_formats(spec: Iterable[str]) -> list[str]:
             if not f:
                 continue
             if f not in available:
-                raise UsageError(f"--format {f!r}: unknown; available: "
-                                 f"{', '.join(sorted(available))}")
+                raise UsageError(
+                    f"--format {f!r}: unknown; available: {', '.join(sorted(available))}"
+                )
             if f not in out:
                 out.append(f)
     return out
 
 
-def render(document: dict[str, Any], formats: Iterable[str], output_dir: str | Path,
-           lang: str = "en") -> dict[str, Path]:
+def render(
+    document: dict[str, Any], formats: Iterable[str], output_dir: str | Path, lang: str = "en"
+) -> dict[str, Path]:
     """Write each format into ``output_dir`` (atomically); return format → path."""
     available = plugins.renderers()
     out: dict[str, Path] = {}
@@ -218,6 +311,7 @@ def render(document: dict[str, Any], formats: Iterable[str], output_dir: str | P
         path = Path(output_dir) / getattr(r, "filename", f"report.{r.extension}")
         data = r.render(doc, lang)
         from .documents import atomic_write
+
         atomic_write(path, data)
         out[f] = path
     return out
@@ -227,9 +321,14 @@ def validate_results(document: Any, file: str = "<results>") -> None:
     validate("results", document, file)
 
 
-def exit_code(document: Mapping[str, Any], fail_on: str | None = "high",
-              fail_on_error: bool = False, *, fail_on_new: bool = False,
-              min_compliance: float | None = None) -> int:
+def exit_code(
+    document: Mapping[str, Any],
+    fail_on: str | None = "high",
+    fail_on_error: bool = False,
+    *,
+    fail_on_new: bool = False,
+    min_compliance: float | None = None,
+) -> int:
     """0 nothing at or above ``fail_on``; 1 a FAIL at or above it (after waivers) — only a
     *new* one with ``fail_on_new`` — or a compliance share below ``min_compliance``; 3
     incomplete collection with ``fail_on_error`` (takes precedence, so monitoring sees it)."""
@@ -243,8 +342,11 @@ def exit_code(document: Mapping[str, Any], fail_on: str | None = "high",
         raise UsageError("--fail-on-new needs --baseline (a previous results file)")
     threshold = Severity(fail_on).rank
     for r in document["results"]:
-        if r["status"] == Status.FAIL.value and Severity(r["severity"]).rank >= threshold \
-                and (not fail_on_new or r.get("change") == "new"):
+        if (
+            r["status"] == Status.FAIL.value
+            and Severity(r["severity"]).rank >= threshold
+            and (not fail_on_new or r.get("change") == "new")
+        ):
             return EXIT_FINDINGS
     return EXIT_OK
 
@@ -263,47 +365,64 @@ def save_inventory(path: str | Path, inventory: Inventory) -> str:
 
 # --- pipelines: waivers, baselines, shards, history ----------------------------------------
 
+
 def load_waivers(path: str | Path) -> WaiverSet:
     """Read and validate a waivers file (``bio2scan.waivers``); errors name file, line, field."""
     from .engine.yamlsrc import YamlSyntaxError, load_with_lines
     from .errors import WaiverError
     from .waivers import parse
+
     try:
         text = Path(path).read_text("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise WaiverError(f"cannot read: {getattr(exc, 'strerror', None) or exc}",
-                          file=str(path)) from None
+        raise WaiverError(
+            f"cannot read: {getattr(exc, 'strerror', None) or exc}", file=str(path)
+        ) from None
     try:
         data, lines = load_with_lines(text)
     except YamlSyntaxError as exc:
         raise WaiverError(f"YAML syntax error: {exc}", file=str(path), line=exc.line) from None
     except ValueError as exc:  # YAML read a date-like value that is no date (2026-02-30)
         from .waivers import bad_date_line
+
         line, value = bad_date_line(text) or (None, "")
-        raise WaiverError(f"{value!r} is not a calendar date ({exc})" if line else
-                          f"invalid value: {exc}", file=str(path), line=line) from None
+        raise WaiverError(
+            f"{value!r} is not a calendar date ({exc})" if line else f"invalid value: {exc}",
+            file=str(path),
+            line=line,
+        ) from None
     return parse(data, lines, str(path))
 
 
-def check_waivers(path: str | Path, *, days: int = 30, now: _dt.datetime | None = None,
-                  rules: Mapping[str, Rule] | None = None) -> dict[str, Any]:
+def check_waivers(
+    path: str | Path,
+    *,
+    days: int = 30,
+    now: _dt.datetime | None = None,
+    rules: Mapping[str, Rule] | None = None,
+) -> dict[str, Any]:
     """Validate a waivers file against the installed rules; what expired, what expires within
     ``days``, which rule patterns match no rule."""
-    now = now or _dt.datetime.now(_dt.timezone.utc)
+    now = now or _dt.datetime.now(_dt.UTC)
     wset = load_waivers(path)
     rules = load_rules() if rules is None else rules
     wset.check_rules(rules)
-    return {"file": str(path), "count": len(wset.waivers),
-            "expired": [w.listing() for w in wset.expired(now)],
-            "expiring": [w.listing() for w in wset.expiring(now, days)],
-            "unknown_rules": [{"id": w.id, "pattern": p} for w, p in wset.unknown_rules(rules)]}
+    return {
+        "file": str(path),
+        "count": len(wset.waivers),
+        "expired": [w.listing() for w in wset.expired(now)],
+        "expiring": [w.listing() for w in wset.expiring(now, days)],
+        "unknown_rules": [{"id": w.id, "pattern": p} for w, p in wset.unknown_rules(rules)],
+    }
 
 
 def load_results(path: str | Path) -> dict[str, Any]:
     from .documents import read_json
+
     doc = read_json(path)
     if not isinstance(doc, dict) or doc.get("kind") != "bio2scan-results":
         from .errors import InputError
+
         raise InputError("not a bio2scan results document", file=str(path))
     validate_results(doc, str(path))
     return doc
@@ -314,10 +433,16 @@ def load_baseline(path: str | Path) -> Baseline:
     return Baseline(str(path), load_results(path))
 
 
-def merge(paths: Sequence[str | Path], rules: Sequence[Rule], *,
-          overrides: Mapping[str, Mapping[str, Any]] | None = None,
-          now: _dt.datetime | None = None, lang: str = "en", waivers: Any = None,
-          baseline: Any = None) -> tuple[Inventory | None, dict[str, Any]]:
+def merge(
+    paths: Sequence[str | Path],
+    rules: Sequence[Rule],
+    *,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    now: _dt.datetime | None = None,
+    lang: str = "en",
+    waivers: Any = None,
+    baseline: Any = None,
+) -> tuple[Inventory | None, dict[str, Any]]:
     """One results document from the inventories — or the results documents — of shards.
 
     Inventories are merged and evaluated with ``rules`` (exact); results documents are added up
@@ -325,32 +450,51 @@ def merge(paths: Sequence[str | Path], rules: Sequence[Rule], *,
     from .documents import read_json
     from .errors import InputError, InventoryError
     from .merging import merge_results
+
     docs = {str(p): read_json(p) for p in paths}
     kinds = {p: d.get("kind") if isinstance(d, dict) else None for p, d in docs.items()}
     if set(kinds.values()) == {"bio2scan-inventory"}:
         for p, d in docs.items():
             validate("inventory", d, p, InventoryError)
         inv = Inventory.merge([Inventory.from_dict(d) for d in docs.values()])
-        return inv, assess(inv, rules, overrides=overrides, now=now, lang=lang,
-                           waivers=waivers, baseline=baseline)
+        return inv, assess(
+            inv, rules, overrides=overrides, now=now, lang=lang, waivers=waivers, baseline=baseline
+        )
     if set(kinds.values()) != {"bio2scan-results"}:
-        bad = next((p for p, k in kinds.items() if k not in ("bio2scan-inventory",
-                                                             "bio2scan-results")), str(paths[0]))
-        raise InputError("not a bio2scan inventory or results document (and all inputs of "
-                         "one merge must be of one kind)", file=bad)
+        bad = next(
+            (p for p, k in kinds.items() if k not in ("bio2scan-inventory", "bio2scan-results")),
+            str(paths[0]),
+        )
+        raise InputError(
+            "not a bio2scan inventory or results document (and all inputs of "
+            "one merge must be of one kind)",
+            file=bad,
+        )
     for p, d in docs.items():
         validate_results(d, p)
     results, by_id, meta, errors, digest = merge_results(list(docs.values()), list(docs))
-    now = now or _dt.datetime.now(_dt.timezone.utc)
-    return None, _document(results, by_id, meta, errors, digest=digest, now=now, lang=lang,
-                           inventory_sha256=None, waivers=waivers, baseline=baseline)
+    now = now or _dt.datetime.now(_dt.UTC)
+    return None, _document(
+        results,
+        by_id,
+        meta,
+        errors,
+        digest=digest,
+        now=now,
+        lang=lang,
+        inventory_sha256=None,
+        waivers=waivers,
+        baseline=baseline,
+    )
 
 
-def record_history(target: str, document: Mapping[str, Any], *, keep: int = 12
-                   ) -> tuple[int, dict[str, Any]]:
+def record_history(
+    target: str, document: Mapping[str, Any], *, keep: int = 12
+) -> tuple[int, dict[str, Any]]:
     """Append the scan to the history store; return its id and the last ``keep`` scans (the
     document's ``history`` section, for trend charts)."""
     from .history import open_history
+
     with open_history(target) as h:
         scan_id = h.record(document)
         return scan_id, h.trend(keep)
@@ -358,6 +502,7 @@ def record_history(target: str, document: Mapping[str, Any], *, keep: int = 12
 
 def list_scans(target: str, limit: int | None = None) -> list[dict[str, Any]]:
     from .history import open_history
+
     with open_history(target, create=False) as h:
         return h.scans(limit)
 
@@ -365,25 +510,57 @@ def list_scans(target: str, limit: int | None = None) -> list[dict[str, Any]]:
 def diff_scans(a: str, b: str, db: str | None = None) -> dict[str, Any]:
     """New, resolved and changed findings from scan ``a`` to scan ``b``: each a scan id in the
     history ``db`` or a results file."""
+
     def findings(ref: str) -> dict[str, dict[str, Any]]:
         if ref.isdigit() and not Path(ref).exists():
             if not db:
                 raise UsageError(f"{ref!r} looks like a scan id: give --db (the history)")
             from .history import open_history
+
             with open_history(db, create=False) as h:
                 return h.findings(int(ref))
-        keys = ("finding_id", "rule_id", "resource_id", "resource_type", "scope", "status",
-                "severity")
+        keys = (
+            "finding_id",
+            "rule_id",
+            "resource_id",
+            "resource_type",
+            "scope",
+            "status",
+            "severity",
+        )
         return {r["finding_id"]: {k: r[k] for k in keys} for r in load_results(ref)["results"]}
+
     out: dict[str, Any] = {"a": a, "b": b}
     out.update(_diff(findings(a), findings(b)))
     return out
 
 
-__all__ = ["assess", "check_waivers", "collect", "collectors", "compile_rules", "compliance",
-           "diff_scans", "exit_code", "list_scans", "load_baseline", "load_results",
-           "load_rules", "load_waivers",
-           "merge", "record_history",
-           "needed_types", "parse_formats", "parse_params", "render", "renderers",
-           "ruleset_digest", "save_inventory", "scan", "select_rules", "sha256_file",
-           "validate_results", "RuleError"]
+__all__ = [
+    "RuleError",
+    "assess",
+    "check_waivers",
+    "collect",
+    "collectors",
+    "compile_rules",
+    "compliance",
+    "diff_scans",
+    "exit_code",
+    "list_scans",
+    "load_baseline",
+    "load_results",
+    "load_rules",
+    "load_waivers",
+    "merge",
+    "needed_types",
+    "parse_formats",
+    "parse_params",
+    "record_history",
+    "render",
+    "renderers",
+    "ruleset_digest",
+    "save_inventory",
+    "scan",
+    "select_rules",
+    "sha256_file",
+    "validate_results",
+]

@@ -12,7 +12,7 @@ Control status, strictest first:
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from .catalog import Catalog, load_catalog
 from .model import ControlRollup, ControlStatus, Result, Rule, Status
@@ -20,11 +20,13 @@ from .model import ControlRollup, ControlStatus, Result, Rule, Status
 STATUS_KEYS = tuple(s.value for s in Status)
 
 
-def rollup(results: Iterable[Result], rules: Mapping[str, Rule],
-           catalog: Catalog | None = None) -> tuple[ControlRollup, ...]:
+def rollup(
+    results: Iterable[Result], rules: Mapping[str, Rule], catalog: Catalog | None = None
+) -> tuple[ControlRollup, ...]:
     catalog = catalog or load_catalog()
-    counts: dict[str, dict[str, int]] = {cid: dict.fromkeys(STATUS_KEYS, 0)
-                                         for cid in catalog.controls}
+    counts: dict[str, dict[str, int]] = {
+        cid: dict.fromkeys(STATUS_KEYS, 0) for cid in catalog.controls
+    }
     rules_for: dict[str, list[str]] = {cid: [] for cid in catalog.controls}
     measures_for: dict[str, set[str]] = {cid: set() for cid in catalog.controls}
     for rule in rules.values():
@@ -47,6 +49,9 @@ def rollup(results: Iterable[Result], rules: Mapping[str, Rule],
             status = ControlStatus.NOT_ASSESSED
         else:
             status = ControlStatus.COMPLIANT
-        out.append(ControlRollup(cid, status, c, tuple(sorted(rules_for[cid])),
-                                 tuple(sorted(measures_for[cid]))))
+        out.append(
+            ControlRollup(
+                cid, status, c, tuple(sorted(rules_for[cid])), tuple(sorted(measures_for[cid]))
+            )
+        )
     return tuple(out)

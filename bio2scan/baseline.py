@@ -16,7 +16,8 @@ week's scan — or from the main branch in CI — can be compared with today's.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, NamedTuple, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 from .model import Result, Status
 
@@ -30,8 +31,9 @@ class Baseline(NamedTuple):
     document: Mapping[str, Any]
 
 
-def compare(results: Sequence[Result], baseline: Mapping[str, Any], file: str,
-            rule_ids: Iterable[str]) -> tuple[list[Result], dict[str, Any]]:
+def compare(
+    results: Sequence[Result], baseline: Mapping[str, Any], file: str, rule_ids: Iterable[str]
+) -> tuple[list[Result], dict[str, Any]]:
     """Mark ``change`` on each result; return them and the ``baseline`` document section."""
     before: dict[str, str] = {}
     before_docs: dict[str, Mapping[str, Any]] = {}
@@ -64,14 +66,18 @@ def compare(results: Sequence[Result], baseline: Mapping[str, Any], file: str,
             continue
         resolved.append(dict(d, change="resolved"))
     resolved.sort(key=lambda d: (d["rule_id"], d["scope"], d["resource_id"]))
-    section = {"file": file, "generated_at": baseline.get("scan", {}).get("finished_at"),
-               "counts": {"new": new, "unchanged": unchanged, "resolved": len(resolved)},
-               "resolved": resolved}
+    section = {
+        "file": file,
+        "generated_at": baseline.get("scan", {}).get("finished_at"),
+        "counts": {"new": new, "unchanged": unchanged, "resolved": len(resolved)},
+        "resolved": resolved,
+    }
     return out, section
 
 
-def diff(before: Mapping[str, Mapping[str, Any]], after: Mapping[str, Mapping[str, Any]]
-         ) -> dict[str, list[dict[str, Any]]]:
+def diff(
+    before: Mapping[str, Mapping[str, Any]], after: Mapping[str, Mapping[str, Any]]
+) -> dict[str, list[dict[str, Any]]]:
     """Two scans' results by finding id → ``new`` findings (FAIL/WAIVED now, not a finding
     before), ``resolved`` findings (a finding before, now PASS/NOT_APPLICABLE or gone) and
     ``changed`` results (in both, with another status or severity — a waiver added, a finding

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Mapping
 
 THEMES = ("organisational", "people", "physical", "technological")
 THEME_TITLES = {
-    "organisational": {"en": "Organisational controls", "nl": "Organisatorische beheersmaatregelen"},
+    "organisational": {
+        "en": "Organisational controls",
+        "nl": "Organisatorische beheersmaatregelen",
+    },
     "people": {"en": "People controls", "nl": "Mensgerichte beheersmaatregelen"},
     "physical": {"en": "Physical controls", "nl": "Fysieke beheersmaatregelen"},
     "technological": {"en": "Technological controls", "nl": "Technologische beheersmaatregelen"},
@@ -27,11 +30,11 @@ THEME_TITLES = {
 class Measure:
     id: str
     control: str
-    status: str                       # active | moved | removed
+    status: str  # active | moved | removed
     summary: Mapping[str, str]
     categories: tuple[str, ...] = ()
-    replaced_by: str | None = None    # for moved measures: the v1.3 number
-    replaces: tuple[str, ...] = ()    # for v1.3 measures: the v1.2 numbers they replaced
+    replaced_by: str | None = None  # for moved measures: the v1.3 number
+    replaces: tuple[str, ...] = ()  # for v1.3 measures: the v1.2 numbers they replaced
     automatable: str = "no"
 
     @property
@@ -44,7 +47,7 @@ class Control:
     id: str
     theme: str
     title: Mapping[str, str]
-    automatable: str                  # yes | partly | no
+    automatable: str  # yes | partly | no
     measures: tuple[Measure, ...] = field(default=())
 
     def text(self, lang: str) -> str:
@@ -96,18 +99,31 @@ def normalise_control_id(control_id: str) -> str:
 @functools.lru_cache(maxsize=1)
 def load_catalog() -> Catalog:
     raw = json.loads(resources.files("bio2scan").joinpath("data/bio2.json").read_text("utf-8"))
-    measures = {m["id"]: Measure(id=m["id"], control=m["control"], status=m["status"],
-                                 summary=m["summary"], categories=tuple(m.get("categories", ())),
-                                 replaced_by=m.get("replaced_by"),
-                                 replaces=tuple(m.get("replaces", ())),
-                                 automatable=m.get("automatable", "no"))
-                for m in raw["measures"]}
+    measures = {
+        m["id"]: Measure(
+            id=m["id"],
+            control=m["control"],
+            status=m["status"],
+            summary=m["summary"],
+            categories=tuple(m.get("categories", ())),
+            replaced_by=m.get("replaced_by"),
+            replaces=tuple(m.get("replaces", ())),
+            automatable=m.get("automatable", "no"),
+        )
+        for m in raw["measures"]
+    }
     by_control: dict[str, list[Measure]] = {}
     for m in measures.values():
         if m.active:
             by_control.setdefault(m.control, []).append(m)
-    controls = {c["id"]: Control(id=c["id"], theme=c["theme"], title=c["title"],
-                                 automatable=c["automatable"],
-                                 measures=tuple(by_control.get(c["id"], ())))
-                for c in raw["controls"]}
+    controls = {
+        c["id"]: Control(
+            id=c["id"],
+            theme=c["theme"],
+            title=c["title"],
+            automatable=c["automatable"],
+            measures=tuple(by_control.get(c["id"], ())),
+        )
+        for c in raw["controls"]
+    }
     return Catalog(raw["name"], raw["version"], controls, measures)

@@ -10,13 +10,14 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 
 from . import __version__, api
-from .cli_pipeline import CONFIG_KEYS as _PIPELINE_KEYS, Pipeline, pipeline_options
+from .cli_options import Settings, _split, output_options, rule_options
 from .errors import EXIT_USAGE, Bio2scanError, InputError, UsageError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -27,121 +28,12 @@ def _fail(message: str) -> None:
     raise UsageError(message)
 
 
-# --- shared options --------------------------------------------------------------------------
-
-def _split(values: tuple[str, ...] | list[str] | None) -> list[str]:
-    return [x.strip() for v in (values or ()) for x in str(v).split(",") if x.strip()]
-
-
-def rule_options(f: Callable) -> Callable:
-    opts = [
-        click.option("--rules", "rule_patterns", multiple=True, metavar="IDS",
-                     help="Only these rules: ids or glob patterns, comma-separated (k8s.*)."),
-        click.option("--rules-dir", multiple=True, type=click.Path(),
-                     help="Also load the rules in this directory (repeatable)."),
-        click.option("--controls", multiple=True, metavar="IDS",
-                     help="Only rules giving evidence for these BIO2 controls or measures."),
-        click.option("--severity", type=click.Choice(api.SEVERITIES),
-                     help="Only rules of this severity or higher."),
-        click.option("--set", "settings", multiple=True, metavar="RULE.PARAM=VALUE",
-                     help="Override a rule parameter (repeatable)."),
-        click.option("--config", type=click.Path(), help="A YAML file with defaults and params."),
-    ]
-    for o in reversed(opts):
-        f = o(f)
-    return f
-
-
-def output_options(f: Callable) -> Callable:
-    opts = [
-        click.option("--fail-on", type=click.Choice((*api.SEVERITIES, "none")), default=None,
-                     help="Exit 1 when a FAIL of this severity or higher remains "
-                          "[default: high]."),
-        click.option("--fail-on-error", is_flag=True,
-                     help="Exit 3 when the scan was incomplete (collection errors)."),
-        click.option("--format", "formats", multiple=True, metavar="FORMATS",
-                     help="Output formats, comma-separated (json, html, md, sarif, junit, csv) "
-                          "[default: json]."),
-        click.option("--output-dir", "-o", type=click.Path(), default=None,
-                     help="Where reports are written [default: ./bio2scan-report]."),
-        click.option("--lang", type=click.Choice(["en", "nl"]), default=None,
-                     help="Language of reports and summary [default: en]."),
-        click.option("--evidence-dir", type=click.Path(file_okay=False), default=None,
-                     help="Also write an evidence pack here: inventory, results, reports and "
-                          "SHA256SUMS (check it with `bio2scan verify DIR`)."),
-        click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors."),
-        click.option("--debug", is_flag=True, help="Show tracebacks."),
-    ]
-    for o in reversed(opts):
-        f = o(f)
-    return pipeline_options(f)
-
-
-_CONFIG_KEYS = {"params", "rules", "controls", "severity", "fail_on", "fail_on_error", "format",
-                "lang", "output_dir", "rules_dir"} | _PIPELINE_KEYS
-
-
-def _load_config(path: str | None) -> dict[str, Any]:
-    if not path:
-        return {}
-    from .engine.yamlsrc import YamlSyntaxError, line_for, load_with_lines
-    try:
-        text = Path(path).read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read config: {exc}", file=path) from None
-    try:
-        data, lines = load_with_lines(text)
-    except YamlSyntaxError as exc:
-        raise InputError(f"YAML syntax error: {exc}", file=path, line=exc.line) from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise InputError("a config file holds a mapping of settings", file=path, line=1)
-    for key in data:
-        if key not in _CONFIG_KEYS:
-            raise InputError(f"unknown setting {key!r}; known: {', '.join(sorted(_CONFIG_KEYS))}",
-                             file=path, line=line_for(lines, (key,)), field=key)
-    return data
-
-
-class Settings:
-    """The merged command-line and config-file settings of one run."""
-
-    def __init__(self, kw: dict[str, Any]) -> None:
-        self.config = _load_config(kw.get("config"))
-        c = self.config
-        self.quiet = kw.get("quiet", False)
-        self.lang = kw.get("lang") or c.get("lang") or "en"
-        self.fail_on = kw.get("fail_on") or c.get("fail_on") or "high"
-        self.fail_on_error = kw.get("fail_on_error") or bool(c.get("fail_on_error"))
-        self.formats = _split(kw.get("formats")) or _split(_listify(c.get("format"))) or ["json"]
-        self.output_dir = kw.get("output_dir") or c.get("output_dir") or "bio2scan-report"
-        self.evidence_dir = kw.get("evidence_dir")
-        if self.evidence_dir:  # before the scan: a pack holds one scan
-            from .evidence import ensure_empty
-            ensure_empty(self.evidence_dir)
-        rules_dirs = list(kw.get("rules_dir") or ()) + _listify(c.get("rules_dir"))
-        self.all_rules = api.load_rules(rules_dirs)
-        self.rules = api.select_rules(
-            self.all_rules,
-            patterns=_split(kw.get("rule_patterns")) or _split(_listify(c.get("rules"))),
-            controls=_split(kw.get("controls")) or _split(_listify(c.get("controls"))),
-            severity=kw.get("severity") or c.get("severity"))
-        self.overrides = api.parse_params(kw.get("settings") or (), self.all_rules, c)
-        if not self.rules:
-            _fail("no rules selected (check --rules, --controls and --severity)")
-        self.pipeline = Pipeline(kw, c)
-        api.parse_formats(self.formats)
-
-
-def _listify(v: Any) -> list[str]:
-    if v is None:
-        return []
-    return [str(x) for x in v] if isinstance(v, list) else [str(v)]
-
-
-def _finish(settings: Settings, doc: dict[str, Any], inventory: Any = None,
-            inventory_files: tuple[str, ...] = ()) -> None:
+def _finish(
+    settings: Settings,
+    doc: dict[str, Any],
+    inventory: Any = None,
+    inventory_files: tuple[str, ...] = (),
+) -> None:
     out = Path(settings.output_dir)
     doc = settings.pipeline.after(doc, settings.quiet)
     written = api.render(doc, settings.formats, out, lang=settings.lang)
@@ -151,6 +43,7 @@ def _finish(settings: Settings, doc: dict[str, Any], inventory: Any = None,
         _evidence_pack(settings, doc, inventory, inventory_files)
     if not settings.quiet:
         from .render.terminal import summary
+
         color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
         click.echo(summary(doc, settings.lang, color=color), nl=False)
         for fmt, path in written.items():
@@ -158,22 +51,30 @@ def _finish(settings: Settings, doc: dict[str, Any], inventory: Any = None,
     sys.exit(settings.pipeline.exit_code(doc, settings.fail_on, settings.fail_on_error))
 
 
-def _evidence_pack(settings: Settings, doc: dict[str, Any], inventory: Any,
-                   inventory_files: tuple[str, ...]) -> None:
+def _evidence_pack(
+    settings: Settings, doc: dict[str, Any], inventory: Any, inventory_files: tuple[str, ...]
+) -> None:
     """The evidence pack: every report format plus json/html, the inventory, SHA256SUMS."""
     from .evidence import write_pack
+
     formats = list(dict.fromkeys(["json", "html", *api.parse_formats(settings.formats)]))
-    digest = write_pack(settings.evidence_dir, doc,
-                        lambda d, out: api.render(d, formats, out, lang=settings.lang),
-                        inventory=inventory, inventory_files=inventory_files)
+    digest = write_pack(
+        settings.evidence_dir,
+        doc,
+        lambda d, out: api.render(d, formats, out, lang=settings.lang),
+        inventory=inventory,
+        inventory_files=inventory_files,
+    )
     if not settings.quiet:
         click.echo(f"evidence pack: {settings.evidence_dir} (SHA256SUMS sha256 {digest})")
 
 
 # --- progress --------------------------------------------------------------------------------
 
+
 def _progress(quiet: bool) -> Any:
     from .collectors.base import Progress
+
     if quiet or not sys.stderr.isatty():
         return Progress()
     from rich.console import Console
@@ -189,8 +90,11 @@ def _progress(quiet: bool) -> Any:
             self.bar.advance(self.tid, n)
 
         def done(self) -> None:
-            self.bar.update(self.tid, completed=self.bar.tasks[self.tid].total or 1,
-                            total=self.bar.tasks[self.tid].total or 1)
+            self.bar.update(
+                self.tid,
+                completed=self.bar.tasks[self.tid].total or 1,
+                total=self.bar.tasks[self.tid].total or 1,
+            )
 
     class _Rich(Progress):
         def __init__(self) -> None:
@@ -208,6 +112,7 @@ def _progress(quiet: bool) -> Any:
 
 # --- the command group -----------------------------------------------------------------------
 
+
 @click.group(context_settings=CONTEXT)
 @click.version_option(__version__, prog_name="bio2scan")
 @click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
@@ -218,19 +123,39 @@ def main(debug: bool) -> None:
 def _collector_params(collector: Any) -> list[click.Parameter]:
     params: list[click.Parameter] = []
     for o in collector.options:
-        kind = {"integer": int, "path": click.Path(allow_dash=True),
-                "choice": click.Choice(list(o.choices)) if o.choices else str}.get(o.type, str)
+        kind = {
+            "integer": int,
+            "path": click.Path(allow_dash=True),
+            "choice": click.Choice(list(o.choices)) if o.choices else str,
+        }.get(o.type, str)
         if o.argument:
-            params.append(click.Argument([o.name], nargs=-1 if o.multiple else 1, type=kind,
-                                         required=o.required))
+            params.append(
+                click.Argument(
+                    [o.name], nargs=-1 if o.multiple else 1, type=kind, required=o.required
+                )
+            )
         elif o.type == "flag":
-            params.append(click.Option([f"--{o.name.replace('_', '-')}", o.name], is_flag=True,
-                                       help=o.help, envvar=o.envvar))
+            params.append(
+                click.Option(
+                    [f"--{o.name.replace('_', '-')}", o.name],
+                    is_flag=True,
+                    help=o.help,
+                    envvar=o.envvar,
+                )
+            )
         else:
-            params.append(click.Option([f"--{o.name.replace('_', '-')}", o.name], type=kind,
-                                       multiple=o.multiple, default=o.default, help=o.help,
-                                       envvar=o.envvar, required=o.required,
-                                       show_envvar=bool(o.envvar)))
+            params.append(
+                click.Option(
+                    [f"--{o.name.replace('_', '-')}", o.name],
+                    type=kind,
+                    multiple=o.multiple,
+                    default=o.default,
+                    help=o.help,
+                    envvar=o.envvar,
+                    required=o.required,
+                    show_envvar=bool(o.envvar),
+                )
+            )
     return params
 
 
@@ -265,31 +190,46 @@ def _scan_command(name: str, collector: Any) -> click.Command:
     @rule_options
     @output_options
     @click.option("--shard", metavar="INDEX/COUNT", help="Scan only this share of the scopes.")
-    @click.option("--max-workers", type=int, default=16, show_default=True,
-                  help="Concurrent API calls.")
+    @click.option(
+        "--max-workers", type=int, default=16, show_default=True, help="Concurrent API calls."
+    )
     def run(**kw: Any) -> None:
         target_opts = _target_options(collector, kw)
         s = Settings(kw)
         progress = _progress(s.quiet)
         try:
-            inv, doc = api.scan(name, target_opts, rules=s.rules, overrides=s.overrides,
-                                shard=kw.get("shard"), progress=progress,
-                                max_workers=kw["max_workers"], lang=s.lang,
-                                **s.pipeline.assess_kwargs())
+            inv, doc = api.scan(
+                name,
+                target_opts,
+                rules=s.rules,
+                overrides=s.overrides,
+                shard=kw.get("shard"),
+                progress=progress,
+                max_workers=kw["max_workers"],
+                lang=s.lang,
+                **s.pipeline.assess_kwargs(),
+            )
         finally:
             getattr(progress, "stop", lambda: None)()
         _finish(s, doc, inv)
 
-    cmd = click.command(name, help=f"Collect and evaluate: {collector.description}",
-                        context_settings=CONTEXT)(run)
+    cmd = click.command(
+        name, help=f"Collect and evaluate: {collector.description}", context_settings=CONTEXT
+    )(run)
     cmd.params[:0] = _collector_params(collector)
     return cmd
 
 
 def _collect_command(name: str, collector: Any) -> click.Command:
     @rule_options
-    @click.option("--output", "-o", "out", type=click.Path(), required=True,
-                  help="Inventory file to write (.json or .json.gz).")
+    @click.option(
+        "--output",
+        "-o",
+        "out",
+        type=click.Path(),
+        required=True,
+        help="Inventory file to write (.json or .json.gz).",
+    )
     @click.option("--shard", metavar="INDEX/COUNT", help="Collect only this share of the scopes.")
     @click.option("--max-workers", type=int, default=16, show_default=True)
     @click.option("--quiet", "-q", is_flag=True)
@@ -299,25 +239,38 @@ def _collect_command(name: str, collector: Any) -> click.Command:
         s = Settings(dict(kw, formats=None))
         progress = _progress(kw["quiet"])
         try:
-            inv = api.collect(name, target_opts, rules=s.rules, shard=kw.get("shard"),
-                              progress=progress, max_workers=kw["max_workers"])
+            inv = api.collect(
+                name,
+                target_opts,
+                rules=s.rules,
+                shard=kw.get("shard"),
+                progress=progress,
+                max_workers=kw["max_workers"],
+            )
         finally:
             getattr(progress, "stop", lambda: None)()
         digest = api.save_inventory(kw["out"], inv)
         if not kw["quiet"]:
-            click.echo(f"{len(inv.resources)} resources, {len(inv.errors)} collection errors → "
-                       f"{kw['out']} (sha256 {digest})")
+            click.echo(
+                f"{len(inv.resources)} resources, {len(inv.errors)} collection errors → "
+                f"{kw['out']} (sha256 {digest})"
+            )
 
-    cmd = click.command(name, help=f"Collect only: {collector.description}",
-                        context_settings=CONTEXT)(run)
+    cmd = click.command(
+        name, help=f"Collect only: {collector.description}", context_settings=CONTEXT
+    )(run)
     cmd.params[:0] = _collector_params(collector)
     return cmd
 
 
-main.add_command(_TargetGroup("scan", make=_scan_command,
-                              help="Collect from a target and evaluate the rules."))
-main.add_command(_TargetGroup("collect", make=_collect_command,
-                              help="Collect an inventory (evidence) without evaluating."))
+main.add_command(
+    _TargetGroup("scan", make=_scan_command, help="Collect from a target and evaluate the rules.")
+)
+main.add_command(
+    _TargetGroup(
+        "collect", make=_collect_command, help="Collect an inventory (evidence) without evaluating."
+    )
+)
 
 
 @main.command(context_settings=CONTEXT)
@@ -327,24 +280,42 @@ main.add_command(_TargetGroup("collect", make=_collect_command,
 def evaluate(inventories: tuple[str, ...], **kw: Any) -> None:
     """Evaluate the rules on stored inventories (offline)."""
     from .documents import load_inventory, sha256_file
+
     s = Settings(kw)
     invs = [load_inventory(p) for p in inventories]
     sha = sha256_file(inventories[0]) if len(inventories) == 1 and inventories[0] != "-" else None
-    doc = api.assess(invs, s.rules, overrides=s.overrides, lang=s.lang, inventory_sha256=sha,
-                     **s.pipeline.assess_kwargs())
+    doc = api.assess(
+        invs,
+        s.rules,
+        overrides=s.overrides,
+        lang=s.lang,
+        inventory_sha256=sha,
+        **s.pipeline.assess_kwargs(),
+    )
     if len(inventories) == 1 and inventories[0] != "-":
         _finish(s, doc, inventory_files=inventories)
     else:  # several (or piped) inventories: the pack holds them merged
         from .model import Inventory
+
         _finish(s, doc, Inventory.merge(invs) if s.evidence_dir else None)
 
 
 @main.command(context_settings=CONTEXT)
 @click.argument("inputs", nargs=-1, required=True, type=click.Path())
-@click.option("--expect", type=click.IntRange(1), metavar="N",
-              help="Wait until N input files exist (shards still running) [default: no wait].")
-@click.option("--wait", "wait_s", type=click.IntRange(0), default=0, metavar="SECONDS",
-              help="How long --expect waits before it gives up (exit 2).")
+@click.option(
+    "--expect",
+    type=click.IntRange(1),
+    metavar="N",
+    help="Wait until N input files exist (shards still running) [default: no wait].",
+)
+@click.option(
+    "--wait",
+    "wait_s",
+    type=click.IntRange(0),
+    default=0,
+    metavar="SECONDS",
+    help="How long --expect waits before it gives up (exit 2).",
+)
 @rule_options
 @output_options
 def merge(inputs: tuple[str, ...], expect: int | None, wait_s: int, **kw: Any) -> None:
@@ -352,24 +323,25 @@ def merge(inputs: tuple[str, ...], expect: int | None, wait_s: int, **kw: Any) -
 
     INPUTS are files or directories (every *.json / *.json.gz in them)."""
     from .cli_pipeline import shard_files
+
     s = Settings(kw)
     files = shard_files(inputs, expect, wait_s)
-    inv, doc = api.merge(files, s.rules, overrides=s.overrides, lang=s.lang,
-                         **s.pipeline.assess_kwargs())
+    inv, doc = api.merge(
+        files, s.rules, overrides=s.overrides, lang=s.lang, **s.pipeline.assess_kwargs()
+    )
     _finish(s, doc, inv)
 
 
 @main.command(context_settings=CONTEXT)
 @click.argument("results", type=click.Path(allow_dash=True))
 @click.option("--format", "formats", multiple=True, metavar="FORMATS", required=True)
-@click.option("--output-dir", "-o", type=click.Path(), default="bio2scan-report",
-              show_default=True)
+@click.option("--output-dir", "-o", type=click.Path(), default="bio2scan-report", show_default=True)
 @click.option("--lang", type=click.Choice(["en", "nl"]), default="en", show_default=True)
 @click.option("--debug", is_flag=True)
-def report(results: str, formats: tuple[str, ...], output_dir: str, lang: str,
-           debug: bool) -> None:
+def report(results: str, formats: tuple[str, ...], output_dir: str, lang: str, debug: bool) -> None:
     """Render a stored results document in other formats."""
     from .documents import read_json
+
     doc = read_json(results)
     if not isinstance(doc, dict) or doc.get("kind") != "bio2scan-results":
         raise InputError("not a bio2scan results document", file=results)
@@ -385,7 +357,9 @@ def report(results: str, formats: tuple[str, ...], output_dir: str, lang: str,
 def verify(directory: str, as_json: bool, debug: bool) -> None:
     """Check an evidence pack: exit 0 intact, 1 a file changed, went missing or was added,
     2 not an evidence pack."""
-    from .evidence import to_json, verify as _verify
+    from .evidence import to_json
+    from .evidence import verify as _verify
+
     v = _verify(directory)
     if as_json:
         click.echo(to_json(v))
@@ -399,8 +373,10 @@ def verify(directory: str, as_json: bool, debug: bool) -> None:
         for p in v.problems:
             click.echo(f"PROBLEM     {p}")
         facts = ", ".join(f"{k} {val}" for k, val in v.facts.items())
-        click.echo(f"{'intact' if v.ok else 'NOT INTACT'}: {directory} — {len(v.checked)} "
-                   f"file(s) verified; {facts}")
+        click.echo(
+            f"{'intact' if v.ok else 'NOT INTACT'}: {directory} — {len(v.checked)} "
+            f"file(s) verified; {facts}"
+        )
     sys.exit(0 if v.ok else 1)
 
 
@@ -415,6 +391,7 @@ cli_pipeline.register(main)
 def _setup_logging() -> None:
     """Notices (skipped files …) on a terminal; only errors under --quiet or without a TTY."""
     import logging
+
     quiet = "-q" in sys.argv or "--quiet" in sys.argv
     level = logging.INFO if sys.stderr.isatty() and not quiet else logging.ERROR
     if _DEBUG:
@@ -446,11 +423,14 @@ def run() -> None:
         sys.exit(130)
     except BrokenPipeError:
         sys.exit(0)
-    except Exception as exc:  # a bug: still one line, unless --debug
+    except Exception as exc:  # noqa: BLE001 - a bug: still one line, unless --debug
         if _DEBUG:
             traceback.print_exc()
-        click.echo(f"bio2scan: internal error: {type(exc).__name__}: {exc} "
-                   "(run with --debug for a traceback)", err=True)
+        click.echo(
+            f"bio2scan: internal error: {type(exc).__name__}: {exc} "
+            "(run with --debug for a traceback)",
+            err=True,
+        )
         sys.exit(EXIT_USAGE if isinstance(exc, (ValueError, OSError)) else 70)
 
 

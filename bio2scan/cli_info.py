@@ -18,13 +18,16 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 def _table(rows: list[list[str]], headers: list[str]) -> None:
     from rich.console import Console
     from rich.table import Table
+
     t = Table(show_edge=False, pad_edge=False, header_style="bold")
     for h in headers:
         t.add_column(h, overflow="fold")
     for r in rows:
         t.add_row(*r)
-    Console(width=max(100, click.get_terminal_size()[0]) if sys.stdout.isatty() else 160,
-            highlight=False).print(t)
+    Console(
+        width=max(100, click.get_terminal_size()[0]) if sys.stdout.isatty() else 160,
+        highlight=False,
+    ).print(t)
 
 
 def register(main: click.Group) -> None:
@@ -37,17 +40,26 @@ def register(main: click.Group) -> None:
 
 @click.command(context_settings=CONTEXT)
 @click.argument("control_id", required=False)
-@click.option("--theme", type=click.Choice(["organisational", "people", "physical",
-                                            "technological"]))
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@click.option(
+    "--theme", type=click.Choice(["organisational", "people", "physical", "technological"])
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
 @click.option("--lang", type=click.Choice(["en", "nl"]), default="en", show_default=True)
 @click.option("--rules-dir", multiple=True, type=click.Path())
 @click.option("--debug", is_flag=True)
-def controls(control_id: str | None, theme: str | None, fmt: str, lang: str,
-             rules_dir: tuple[str, ...], debug: bool) -> None:
+def controls(
+    control_id: str | None,
+    theme: str | None,
+    fmt: str,
+    lang: str,
+    rules_dir: tuple[str, ...],
+    debug: bool,
+) -> None:
     """List the 93 BIO2 controls, or show one with its measures and rules."""
     from .catalog import load_catalog, normalise_control_id
+
     cat = load_catalog()
     all_rules = api.load_rules(rules_dir)
     by_control: dict[str, list[str]] = {}
@@ -57,15 +69,26 @@ def controls(control_id: str | None, theme: str | None, fmt: str, lang: str,
     if control_id:
         cid = normalise_control_id(control_id)
         if cid not in cat.controls:
-            raise UsageError(f"{control_id!r} is not a BIO2 control (5.1–5.37, 6.1–6.8, 7.1–7.14, "
-                             "8.1–8.34)")
+            raise UsageError(
+                f"{control_id!r} is not a BIO2 control (5.1–5.37, 6.1–6.8, 7.1–7.14, 8.1–8.34)"
+            )
         c = cat.controls[cid]
-        data = {"id": c.id, "theme": c.theme, "title": dict(c.title),
-                "automatable": c.automatable,
-                "measures": [{"id": m.id, "summary": dict(m.summary),
-                              "categories": list(m.categories), "replaces": list(m.replaces)}
-                             for m in c.measures],
-                "rules": sorted(by_control.get(cid, []))}
+        data = {
+            "id": c.id,
+            "theme": c.theme,
+            "title": dict(c.title),
+            "automatable": c.automatable,
+            "measures": [
+                {
+                    "id": m.id,
+                    "summary": dict(m.summary),
+                    "categories": list(m.categories),
+                    "replaces": list(m.replaces),
+                }
+                for m in c.measures
+            ],
+            "rules": sorted(by_control.get(cid, [])),
+        }
         if fmt == "json":
             click.echo(json.dumps(data, ensure_ascii=False, indent=1))
             return
@@ -77,20 +100,37 @@ def controls(control_id: str | None, theme: str | None, fmt: str, lang: str,
             click.echo(f"    {m.id}  {m.summary.get(lang) or m.summary['en']}")
         click.echo(f"  rules ({len(data['rules'])}):")
         for rid in data["rules"]:
-            click.echo(f"    {rid}  [{all_rules[rid].severity.value}] "
-                       f"{all_rules[rid].text('title', lang)}")
+            click.echo(
+                f"    {rid}  [{all_rules[rid].severity.value}] {all_rules[rid].text('title', lang)}"
+            )
         return
     items = [c for c in cat.controls.values() if theme is None or c.theme == theme]
     if fmt == "json":
-        click.echo(json.dumps([{"id": c.id, "theme": c.theme, "title": dict(c.title),
-                                "automatable": c.automatable,
-                                "measures": [m.id for m in c.measures],
-                                "rules": sorted(by_control.get(c.id, []))} for c in items],
-                              ensure_ascii=False, indent=1))
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "id": c.id,
+                        "theme": c.theme,
+                        "title": dict(c.title),
+                        "automatable": c.automatable,
+                        "measures": [m.id for m in c.measures],
+                        "rules": sorted(by_control.get(c.id, [])),
+                    }
+                    for c in items
+                ],
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
         return
-    _table([[c.id, c.theme, c.text(lang), str(len(c.measures)),
-             str(len(by_control.get(c.id, [])))] for c in items],
-           ["id", "theme", "title", "measures", "rules"])
+    _table(
+        [
+            [c.id, c.theme, c.text(lang), str(len(c.measures)), str(len(by_control.get(c.id, [])))]
+            for c in items
+        ],
+        ["id", "theme", "title", "measures", "rules"],
+    )
 
 
 @click.group(context_settings=CONTEXT)
@@ -101,21 +141,38 @@ def rules() -> None:
 @rules.command("list")
 @click.option("--provider", multiple=True, help="aws, azure, k8s … (repeatable)")
 @click.option("--control", "controls_", multiple=True, help="BIO2 control or measure id.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
 @click.option("--lang", type=click.Choice(["en", "nl"]), default="en", show_default=True)
 @click.option("--rules-dir", multiple=True, type=click.Path())
 @click.option("--debug", is_flag=True)
-def rules_list(provider: tuple[str, ...], controls_: tuple[str, ...], fmt: str, lang: str,
-               rules_dir: tuple[str, ...], debug: bool) -> None:
+def rules_list(
+    provider: tuple[str, ...],
+    controls_: tuple[str, ...],
+    fmt: str,
+    lang: str,
+    rules_dir: tuple[str, ...],
+    debug: bool,
+) -> None:
     """List the installed rules."""
     chosen = api.select_rules(api.load_rules(rules_dir), controls=controls_, providers=provider)
     if fmt == "json":
         click.echo(json.dumps([r.to_dict() for r in chosen], ensure_ascii=False, indent=1))
         return
-    _table([[r.id, r.severity.value, ",".join(r.controls), ",".join(r.measures),
-             r.text("title", lang)] for r in chosen],
-           ["id", "severity", "controls", "measures", "title"])
+    _table(
+        [
+            [
+                r.id,
+                r.severity.value,
+                ",".join(r.controls),
+                ",".join(r.measures),
+                r.text("title", lang),
+            ]
+            for r in chosen
+        ],
+        ["id", "severity", "controls", "measures", "title"],
+    )
     click.echo(f"{len(chosen)} rules")
 
 
@@ -127,13 +184,16 @@ def rules_list(provider: tuple[str, ...], controls_: tuple[str, ...], fmt: str, 
 def rules_show(rule_id: str, fmt: str, rules_dir: tuple[str, ...], debug: bool) -> None:
     """Show one rule: texts in both languages, controls, parameters, the check."""
     import yaml
+
     all_rules = api.load_rules(rules_dir)
     r = all_rules.get(rule_id)
     if r is None:
         raise UsageError(f"no rule {rule_id!r} (see `bio2scan rules list`)")
     d = r.to_dict()
-    d["params"] = {p.name: {"default": p.default, "type": p.type,
-                            "description": dict(p.description)} for p in r.params.values()}
+    d["params"] = {
+        p.name: {"default": p.default, "type": p.type, "description": dict(p.description)}
+        for p in r.params.values()
+    }
     d["check"] = r.check
     d["file"] = r.file
     if fmt == "json":
@@ -148,10 +208,16 @@ def rules_show(rule_id: str, fmt: str, rules_dir: tuple[str, ...], debug: bool) 
 @click.option("--only-dirs", is_flag=True, help="Test only the rules of --rules-dir.")
 @click.option("--verbose", "-v", is_flag=True)
 @click.option("--debug", is_flag=True)
-def rules_test(patterns: tuple[str, ...], rules_dir: tuple[str, ...], only_dirs: bool,
-               verbose: bool, debug: bool) -> None:
+def rules_test(
+    patterns: tuple[str, ...],
+    rules_dir: tuple[str, ...],
+    only_dirs: bool,
+    verbose: bool,
+    debug: bool,
+) -> None:
     """Run every rule's own test cases (exit 1 when one fails)."""
     from .engine import run_rule_cases
+
     all_rules = api.load_rules(rules_dir, packs=not only_dirs)
     chosen = api.select_rules(all_rules, patterns=patterns)
     failed = passed = 0
@@ -164,8 +230,10 @@ def rules_test(patterns: tuple[str, ...], rules_dir: tuple[str, ...], only_dirs:
             else:
                 failed += 1
                 why = o.problem or (o.result.message if o.result else "")
-                click.echo(f"FAIL {o.rule_id} :: {o.case}: expected {o.expected}, got "
-                           f"{o.actual} — {why}  [{r.file}]")
+                click.echo(
+                    f"FAIL {o.rule_id} :: {o.case}: expected {o.expected}, got "
+                    f"{o.actual} — {why}  [{r.file}]"
+                )
     click.echo(f"{len(chosen)} rules: {passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 
@@ -177,6 +245,7 @@ def rules_validate(paths: tuple[str, ...], debug: bool) -> None:
     """Validate rule files or directories (exit 2 on the first error, naming file and line)."""
     from .engine import check_unique, load_rule_file, load_rules_dir
     from .errors import RuleError
+
     loaded = []
     for p in paths:
         path = Path(p)
@@ -196,16 +265,20 @@ def rules_validate(paths: tuple[str, ...], debug: bool) -> None:
 def plugins_cmd(fmt: str, debug: bool) -> None:
     """List installed collectors, rule packs and renderers (entry points)."""
     from . import plugins
+
     rows = []
     for group in plugins.GROUPS:
         for name, p in plugins.load(group).items():
-            rows.append({"group": group, "name": name, "value": p.value,
-                         "distribution": p.distribution})
+            rows.append(
+                {"group": group, "name": name, "value": p.value, "distribution": p.distribution}
+            )
     if fmt == "json":
         click.echo(json.dumps(rows, indent=1))
     else:
-        _table([[r["group"], r["name"], r["value"], r["distribution"]] for r in rows],
-               ["group", "name", "object", "package"])
+        _table(
+            [[r["group"], r["name"], r["value"], r["distribution"]] for r in rows],
+            ["group", "name", "object", "package"],
+        )
 
 
 @click.command(context_settings=CONTEXT)
@@ -214,9 +287,11 @@ def schema(name: str) -> None:
     """Print a JSON Schema (rule files, inventory, results document, waivers file)."""
     if name == "rule":
         from .engine import rule_schema
+
         doc: Any = rule_schema()
     else:
         from .documents import schema as load
+
         doc = load(name)
     click.echo(json.dumps(doc, indent=1))
 
@@ -227,8 +302,13 @@ def schema(name: str) -> None:
 @click.option("--controls", multiple=True)
 @click.option("--rules-dir", multiple=True, type=click.Path())
 @click.option("--debug", is_flag=True)
-def permissions(target: str, rule_patterns: tuple[str, ...], controls: tuple[str, ...],
-                rules_dir: tuple[str, ...], debug: bool) -> None:
+def permissions(
+    target: str,
+    rule_patterns: tuple[str, ...],
+    controls: tuple[str, ...],
+    rules_dir: tuple[str, ...],
+    debug: bool,
+) -> None:
     """Print the read-only permissions a target's collector needs for the selected rules."""
     cols = api.collectors()
     if target not in cols:
@@ -236,8 +316,10 @@ def permissions(target: str, rule_patterns: tuple[str, ...], controls: tuple[str
     col = cols[target]
     if not hasattr(col, "permissions"):
         raise UsageError(f"the {target} collector needs no permissions (it reads files)")
-    chosen = api.select_rules(api.load_rules(rules_dir),
-                              patterns=[x for p in rule_patterns for x in p.split(",")],
-                              controls=[x for c in controls for x in c.split(",")])
+    chosen = api.select_rules(
+        api.load_rules(rules_dir),
+        patterns=[x for p in rule_patterns for x in p.split(",")],
+        controls=[x for c in controls for x in c.split(",")],
+    )
     out = col.permissions(set(api.needed_types(chosen)))
     click.echo(out if isinstance(out, str) else json.dumps(out, indent=2))

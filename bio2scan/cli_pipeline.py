@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import sys
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import click
 
@@ -28,28 +29,58 @@ def parse_now(text: str | None) -> _dt.datetime | None:
     try:
         t = _dt.datetime.fromisoformat(text.strip())
     except ValueError:
-        raise UsageError(f"--now / BIO2SCAN_NOW {text!r}: expected an ISO 8601 time, "
-                         "e.g. 2026-06-30T12:00:00Z") from None
-    return t if t.tzinfo else t.replace(tzinfo=_dt.timezone.utc)
+        raise UsageError(
+            f"--now / BIO2SCAN_NOW {text!r}: expected an ISO 8601 time, e.g. 2026-06-30T12:00:00Z"
+        ) from None
+    return t if t.tzinfo else t.replace(tzinfo=_dt.UTC)
 
 
 def pipeline_options(f: Callable) -> Callable:
     opts = [
-        click.option("--waivers", "waivers_file", type=click.Path(dir_okay=False),
-                     help="Waivers file (YAML): matching FAILs become WAIVED."),
-        click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
-                     help="A previous results.json: mark findings new / unchanged / resolved."),
-        click.option("--fail-on-new", is_flag=True,
-                     help="With --baseline: exit 1 only for new FAILs at or above --fail-on."),
-        click.option("--min-compliance", type=click.FloatRange(0, 100), metavar="PCT",
-                     help="Exit 1 when fewer than PCT % of the assessed controls are compliant."),
-        click.option("--history", "history_db", metavar="DB", envvar=HISTORY_ENV,
-                     help="Append the scan to this history (SQLite file or postgresql:// URL) "
-                          f"[env {HISTORY_ENV}]."),
-        click.option("--history-keep", type=click.IntRange(1, 1000), default=None,
-                     help="Scans shown in the report's trend [default: 12]."),
-        click.option("--now", "now_text", hidden=True, envvar="BIO2SCAN_NOW",
-                     help="Fix the clock (ISO 8601), for tests."),
+        click.option(
+            "--waivers",
+            "waivers_file",
+            type=click.Path(dir_okay=False),
+            help="Waivers file (YAML): matching FAILs become WAIVED.",
+        ),
+        click.option(
+            "--baseline",
+            "baseline_file",
+            type=click.Path(dir_okay=False),
+            help="A previous results.json: mark findings new / unchanged / resolved.",
+        ),
+        click.option(
+            "--fail-on-new",
+            is_flag=True,
+            help="With --baseline: exit 1 only for new FAILs at or above --fail-on.",
+        ),
+        click.option(
+            "--min-compliance",
+            type=click.FloatRange(0, 100),
+            metavar="PCT",
+            help="Exit 1 when fewer than PCT % of the assessed controls are compliant.",
+        ),
+        click.option(
+            "--history",
+            "history_db",
+            metavar="DB",
+            envvar=HISTORY_ENV,
+            help="Append the scan to this history (SQLite file or postgresql:// URL) "
+            f"[env {HISTORY_ENV}].",
+        ),
+        click.option(
+            "--history-keep",
+            type=click.IntRange(1, 1000),
+            default=None,
+            help="Scans shown in the report's trend [default: 12].",
+        ),
+        click.option(
+            "--now",
+            "now_text",
+            hidden=True,
+            envvar="BIO2SCAN_NOW",
+            help="Fix the clock (ISO 8601), for tests.",
+        ),
     ]
     for o in reversed(opts):
         f = o(f)
@@ -75,8 +106,10 @@ class Pipeline:
         if self.fail_on_new and not self.baseline:
             raise UsageError("--fail-on-new needs --baseline (a previous results.json)")
         if self.history and kw.get("shard"):
-            raise UsageError("--history with --shard would record one shard as the whole "
-                             "estate: record the scan at `bio2scan merge` instead")
+            raise UsageError(
+                "--history with --shard would record one shard as the whole "
+                "estate: record the scan at `bio2scan merge` instead"
+            )
         # read and validate both before a long collection, not after it
         if self.waivers:
             self.waivers = api.load_waivers(self.waivers)
@@ -91,16 +124,21 @@ class Pipeline:
         line each for waivers, baseline and history (cron mails and Pod logs show them)."""
         if not quiet and "waivers" in doc:
             w = doc["waivers"]
-            names = {k: ", ".join(x["id"] for x in w[k]) for k in ("expired", "stale",
-                                                                     "expiring_soon")}
-            click.echo(f"waivers: {w['applied']} result(s) waived; "
-                       + "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in names.items() if v)
-                       if any(names.values()) else
-                       f"waivers: {w['applied']} result(s) waived")
+            names = {
+                k: ", ".join(x["id"] for x in w[k]) for k in ("expired", "stale", "expiring_soon")
+            }
+            click.echo(
+                f"waivers: {w['applied']} result(s) waived; "
+                + "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in names.items() if v)
+                if any(names.values())
+                else f"waivers: {w['applied']} result(s) waived"
+            )
         if not quiet and "baseline" in doc:
             c = doc["baseline"]["counts"]
-            click.echo(f"baseline: {c['new']} new, {c['unchanged']} unchanged, "
-                       f"{c['resolved']} resolved finding(s)")
+            click.echo(
+                f"baseline: {c['new']} new, {c['unchanged']} unchanged, "
+                f"{c['resolved']} resolved finding(s)"
+            )
         if self.history:
             scan_id, doc["history"] = api.record_history(self.history, doc, keep=self.keep)
             if not quiet:
@@ -108,14 +146,20 @@ class Pipeline:
         return doc
 
     def exit_code(self, doc: Mapping[str, Any], fail_on: str, fail_on_error: bool) -> int:
-        return api.exit_code(doc, fail_on, fail_on_error, fail_on_new=self.fail_on_new,
-                             min_compliance=self.min_compliance)
+        return api.exit_code(
+            doc,
+            fail_on,
+            fail_on_error,
+            fail_on_new=self.fail_on_new,
+            min_compliance=self.min_compliance,
+        )
 
 
 def _relative_to(config: Mapping[str, Any], config_file: str | None) -> dict[str, Any]:
     """Relative file names in a config file mean: next to the config file (as in the
     ConfigMap of deploy/), whatever the working directory of the scan."""
     from pathlib import Path
+
     out = dict(config)
     if not config_file:
         return out
@@ -143,47 +187,66 @@ def waivers() -> None:
 
 @waivers.command("check", context_settings=CONTEXT)
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--days", type=click.IntRange(0, 3650), default=30, show_default=True,
-              help="List waivers that stop applying within this many days.")
-@click.option("--rules-dir", multiple=True, type=click.Path(),
-              help="Also load the rules in this directory (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@click.option(
+    "--days",
+    type=click.IntRange(0, 3650),
+    default=30,
+    show_default=True,
+    help="List waivers that stop applying within this many days.",
+)
+@click.option(
+    "--rules-dir",
+    multiple=True,
+    type=click.Path(),
+    help="Also load the rules in this directory (repeatable).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
 @click.option("--now", "now_text", hidden=True, envvar="BIO2SCAN_NOW")
 @click.option("--debug", is_flag=True)
-def waivers_check(file: str, days: int, rules_dir: tuple[str, ...], fmt: str,
-                  now_text: str | None, debug: bool) -> None:
+def waivers_check(
+    file: str, days: int, rules_dir: tuple[str, ...], fmt: str, now_text: str | None, debug: bool
+) -> None:
     """Validate FILE; list expired waivers and those expiring within --days.
 
     Exit 0: valid, nothing expired or expiring; 1: something expired or expires within --days;
     2: the file is invalid (or risk-accepts a rule that carries a government measure)."""
-    report = api.check_waivers(file, days=days, now=parse_now(now_text),
-                               rules=api.load_rules(rules_dir))
+    report = api.check_waivers(
+        file, days=days, now=parse_now(now_text), rules=api.load_rules(rules_dir)
+    )
     if fmt == "json":
         _echo_json(report)
     else:
         click.echo(f"{file}: {report['count']} waiver(s), valid")
         for title, key in (("expired", "expired"), (f"expiring within {days} days", "expiring")):
             for w in report[key]:
-                click.echo(f"{title}: {w['id']} (expires {w['expires']}, owner {w['owner']}, "
-                           f"rules {', '.join(w['rules'])})")
+                click.echo(
+                    f"{title}: {w['id']} (expires {w['expires']}, owner {w['owner']}, "
+                    f"rules {', '.join(w['rules'])})"
+                )
         for u in report["unknown_rules"]:
-            click.echo(f"warning: {u['id']}: rule pattern {u['pattern']!r} matches no "
-                       "installed rule")
+            click.echo(
+                f"warning: {u['id']}: rule pattern {u['pattern']!r} matches no installed rule"
+            )
     sys.exit(EXIT_FINDINGS if report["expired"] or report["expiring"] else EXIT_OK)
 
 
 def _db_option(f: Callable) -> Callable:
-    return click.option("--db", envvar=HISTORY_ENV, metavar="DB",
-                        help=f"History store: SQLite file or postgresql:// URL [env {HISTORY_ENV}]."
-                        )(f)
+    return click.option(
+        "--db",
+        envvar=HISTORY_ENV,
+        metavar="DB",
+        help=f"History store: SQLite file or postgresql:// URL [env {HISTORY_ENV}].",
+    )(f)
 
 
 @click.command(context_settings=CONTEXT)
 @_db_option
 @click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
 @click.option("--debug", is_flag=True)
 def history(db: str | None, limit: int, fmt: str, debug: bool) -> None:
     """List the scans in the history store, newest first."""
@@ -193,23 +256,30 @@ def history(db: str | None, limit: int, fmt: str, debug: bool) -> None:
     if fmt == "json":
         _echo_json(scans)
         return
-    click.echo(f"{'id':>5}  {'finished at':<25} {'complete':<8} {'FAIL':>5} {'compliant':>9} "
-               f"{'non-compl.':>10}  targets")
+    click.echo(
+        f"{'id':>5}  {'finished at':<25} {'complete':<8} {'FAIL':>5} {'compliant':>9} "
+        f"{'non-compl.':>10}  targets"
+    )
     for s in scans:
         c = s["summary"]["controls"]
-        targets = ", ".join(t["collector"] + (f"[{','.join(t['scopes'])}]" if t.get("scopes")
-                                              else "") for t in s["targets"])
-        click.echo(f"{s['id']:>5}  {s['finished_at']:<25} {str(s['complete']).lower():<8} "
-                   f"{s['summary']['results']['FAIL']:>5} {c['compliant']:>9} "
-                   f"{c['non-compliant']:>10}  {targets}")
+        targets = ", ".join(
+            t["collector"] + (f"[{','.join(t['scopes'])}]" if t.get("scopes") else "")
+            for t in s["targets"]
+        )
+        click.echo(
+            f"{s['id']:>5}  {s['finished_at']:<25} {str(s['complete']).lower():<8} "
+            f"{s['summary']['results']['FAIL']:>5} {c['compliant']:>9} "
+            f"{c['non-compliant']:>10}  {targets}"
+        )
 
 
 @click.command(context_settings=CONTEXT)
 @click.argument("scan_a")
 @click.argument("scan_b")
 @_db_option
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
 @click.option("--debug", is_flag=True)
 def diff(scan_a: str, scan_b: str, db: str | None, fmt: str, debug: bool) -> None:
     """New, resolved and changed findings from SCAN_A to SCAN_B (history ids or results files).
@@ -218,17 +288,22 @@ def diff(scan_a: str, scan_b: str, db: str | None, fmt: str, debug: bool) -> Non
     if fmt == "json":
         _echo_json(d)
     else:
-        click.echo(f"{scan_a} → {scan_b}: {len(d['new'])} new, {len(d['resolved'])} resolved, "
-                   f"{len(d['changed'])} changed")
+        click.echo(
+            f"{scan_a} → {scan_b}: {len(d['new'])} new, {len(d['resolved'])} resolved, "
+            f"{len(d['changed'])} changed"
+        )
         for key in ("new", "resolved", "changed"):
             for r in d[key]:
-                click.echo(f"{key:<9} {r['severity']:<8} {r['before'] or '-':>14} → "
-                           f"{r['after'] or '-':<14} {r['rule_id']}  {r['resource_id']}")
+                click.echo(
+                    f"{key:<9} {r['severity']:<8} {r['before'] or '-':>14} → "
+                    f"{r['after'] or '-':<14} {r['rule_id']}  {r['resource_id']}"
+                )
     sys.exit(EXIT_FINDINGS if d["new"] else EXIT_OK)
 
 
-def shard_files(inputs: tuple[str, ...], expect: int | None, wait_s: int,
-                poll_s: float = 2.0) -> list[str]:
+def shard_files(
+    inputs: tuple[str, ...], expect: int | None, wait_s: int, poll_s: float = 2.0
+) -> list[str]:
     """The files to merge: files as given, directories expanded to their ``*.json(.gz)``
     (sorted). With ``expect``, wait up to ``wait_s`` seconds for that many (the merge step of an
     Indexed Job may start before the last shard has written its inventory)."""
@@ -240,9 +315,13 @@ def shard_files(inputs: tuple[str, ...], expect: int | None, wait_s: int,
         for i in inputs:
             p = Path(i)
             if p.is_dir():
-                out.extend(str(f) for f in sorted(p.iterdir())
-                           if f.is_file() and f.name.endswith((".json", ".json.gz"))
-                           and not f.name.startswith("."))
+                out.extend(
+                    str(f)
+                    for f in sorted(p.iterdir())
+                    if f.is_file()
+                    and f.name.endswith((".json", ".json.gz"))
+                    and not f.name.startswith(".")
+                )
             elif p.exists():
                 out.append(str(p))
         return out
@@ -257,8 +336,9 @@ def shard_files(inputs: tuple[str, ...], expect: int | None, wait_s: int,
         time.sleep(poll_s)
         files = found()
     if expect and len(files) < expect:
-        raise UsageError(f"merge: expected {expect} shard files, found {len(files)} "
-                         f"after {wait_s} s")
+        raise UsageError(
+            f"merge: expected {expect} shard files, found {len(files)} after {wait_s} s"
+        )
     if not files:
         raise UsageError("merge: no .json or .json.gz files in the inputs")
     return files

@@ -12,9 +12,10 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import jsonschema
 
@@ -24,13 +25,13 @@ from .model import Inventory
 SCHEMAS = ("inventory", "results", "waivers")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def schema(name: str) -> dict[str, Any]:
     text = resources.files("bio2scan").joinpath(f"schemas/{name}.schema.json").read_text("utf-8")
     return json.loads(text)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _validator(name: str) -> Any:
     s = schema(name)
     return jsonschema.validators.validator_for(s)(s)
@@ -58,10 +59,8 @@ def atomic_write(path: str | Path, data: bytes | str) -> str:
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
     return hashlib.sha256(raw).hexdigest()
 
@@ -87,8 +86,9 @@ LARGE = 20_000
 
 def dumps(doc: Any) -> str:
     """The JSON text of a document: indented for people, compact when it is large."""
-    large = isinstance(doc, dict) and (len(doc.get("results") or ()) > LARGE or
-                                       len(doc.get("resources") or ()) > LARGE)
+    large = isinstance(doc, dict) and (
+        len(doc.get("results") or ()) > LARGE or len(doc.get("resources") or ()) > LARGE
+    )
     with gc_paused():
         if large:
             return json.dumps(doc, ensure_ascii=False, separators=(",", ":"), default=str) + "\n"
@@ -106,8 +106,6 @@ def write_json(path: str | Path, doc: Any) -> str:
         text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"), default=str) + "\n"
         return atomic_write(path, gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0))
     return atomic_write(path, dumps(doc))
-
-
 
 
 def read_json(path: str | Path, error: type = InputError) -> Any:
@@ -133,8 +131,9 @@ def read_json(path: str | Path, error: type = InputError) -> Any:
 def load_inventory(path: str | Path) -> Inventory:
     doc = read_json(path, InventoryError)
     if not isinstance(doc, dict) or doc.get("kind") != "bio2scan-inventory":
-        raise InventoryError("not a bio2scan inventory (expected \"kind\": "
-                             "\"bio2scan-inventory\")", file=str(path))
+        raise InventoryError(
+            'not a bio2scan inventory (expected "kind": "bio2scan-inventory")', file=str(path)
+        )
     with gc_paused():
         validate("inventory", doc, str(path), InventoryError)
         return Inventory.from_dict(doc)

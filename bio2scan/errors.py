@@ -38,8 +38,14 @@ class UsageError(Bio2scanError):
 class InputError(Bio2scanError):
     """A file we were given is wrong. The message names the file (and line or field)."""
 
-    def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
-                 field: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+    ) -> None:
         self.file, self.line, self.field = file, line, field
         where = ""
         if file:

@@ -18,9 +18,10 @@ import hashlib
 import json
 import re
 import shutil
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from .documents import atomic_write, read_json, sha256_file, write_json
 from .errors import InputError, UsageError
@@ -31,9 +32,14 @@ _LINE = re.compile(r"^([0-9a-f]{64}) [ *](.+)$")
 
 
 def _files(directory: Path) -> list[str]:
-    return sorted(p.relative_to(directory).as_posix() for p in directory.rglob("*")
-                  if p.is_file() and p.name != MANIFEST and not p.name.startswith(".")
-                  and not p.name.endswith(".tmp"))
+    return sorted(
+        p.relative_to(directory).as_posix()
+        for p in directory.rglob("*")
+        if p.is_file()
+        and p.name != MANIFEST
+        and not p.name.startswith(".")
+        and not p.name.endswith(".tmp")
+    )
 
 
 def ensure_empty(directory: str | Path) -> None:
@@ -41,8 +47,10 @@ def ensure_empty(directory: str | Path) -> None:
     reports would otherwise be sealed together with this scan's results)."""
     d = Path(directory)
     if d.exists() and (not d.is_dir() or any(d.iterdir())):
-        raise UsageError(f"--evidence-dir {directory}: not an empty directory; an evidence pack "
-                         "holds one scan, choose a new directory")
+        raise UsageError(
+            f"--evidence-dir {directory}: not an empty directory; an evidence pack "
+            "holds one scan, choose a new directory"
+        )
 
 
 def seal(directory: str | Path) -> str:
@@ -52,10 +60,14 @@ def seal(directory: str | Path) -> str:
     return atomic_write(d / MANIFEST, "".join(lines))
 
 
-def write_pack(directory: str | Path, document: dict[str, Any],
-               render: Callable[[dict[str, Any], Path], dict[str, Path]], *,
-               inventory: Inventory | None = None,
-               inventory_files: Iterable[str] = ()) -> str:
+def write_pack(
+    directory: str | Path,
+    document: dict[str, Any],
+    render: Callable[[dict[str, Any], Path], dict[str, Path]],
+    *,
+    inventory: Inventory | None = None,
+    inventory_files: Iterable[str] = (),
+) -> str:
     """Write inventory, results and reports into ``directory`` and seal it.
 
     ``render(document, directory)`` writes the reports (``results.json`` among them). The
@@ -111,8 +123,9 @@ def _manifest(d: Path) -> dict[str, str]:
         m = _LINE.match(line)
         name = m.group(2) if m else ""
         if not m or name.startswith("/") or ".." in Path(name).parts:
-            raise InputError("not a SHA256SUMS line (\"<sha256>  <relative path>\")",
-                             file=str(path), line=n)
+            raise InputError(
+                'not a SHA256SUMS line ("<sha256>  <relative path>")', file=str(path), line=n
+            )
         entries[name] = m.group(1)
     return entries
 
@@ -153,11 +166,22 @@ def _check_results(d: Path, actual: dict[str, str], v: Verification) -> None:
         return
     inv = next((n for n in ("inventory.json.gz", "inventory.json") if n in actual), None)
     if inv and named and actual[inv] != named:
-        v.problems.append(f"results.json names inventory sha256 {named}, but {inv} is "
-                          f"{actual[inv]}")
+        v.problems.append(
+            f"results.json names inventory sha256 {named}, but {inv} is {actual[inv]}"
+        )
 
 
 def to_json(v: Verification) -> str:
-    return json.dumps({"directory": v.directory, "ok": v.ok, "checked": v.checked,
-                       "changed": v.changed, "missing": v.missing, "unexpected": v.unexpected,
-                       "problems": v.problems, "facts": v.facts}, indent=1)
+    return json.dumps(
+        {
+            "directory": v.directory,
+            "ok": v.ok,
+            "checked": v.checked,
+            "changed": v.changed,
+            "missing": v.missing,
+            "unexpected": v.unexpected,
+            "problems": v.problems,
+            "facts": v.facts,
+        },
+        indent=1,
+    )

@@ -24,13 +24,16 @@ import contextlib
 import datetime as _dt
 import json
 import re
+from collections.abc import Iterator, Mapping
 from importlib import resources
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from .errors import InputError, UsageError
 
-DIALECTS = {"sqlite": {"id_primary_key": "INTEGER PRIMARY KEY AUTOINCREMENT"},
-            "postgres": {"id_primary_key": "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"}}
+DIALECTS = {
+    "sqlite": {"id_primary_key": "INTEGER PRIMARY KEY AUTOINCREMENT"},
+    "postgres": {"id_primary_key": "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"},
+}
 _PG_LOCK = 0x62696F32  # "bio2": the advisory lock that serialises migrations
 BUSY_TIMEOUT_S = 60
 
@@ -87,16 +90,20 @@ class History:
         with self.transaction():
             if self.dialect == "postgres":
                 self._exec(f"SELECT pg_advisory_xact_lock({_PG_LOCK})")
-            self._exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
-                       "name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+            self._exec(
+                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
+                "name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+            )
             done = {row[0] for row in self._exec("SELECT version FROM schema_version")}
             for version, name, sql in _migrations(self.dialect):
                 if version in done:
                     continue
                 for stmt in _statements(sql):
                     self._exec(stmt)
-                self._exec("INSERT INTO schema_version (version, name, applied_at) "
-                           "VALUES (?, ?, ?)", (version, name, _utcnow()))
+                self._exec(
+                    "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
+                    (version, name, _utcnow()),
+                )
 
     def schema_version(self) -> int:
         row = self._exec("SELECT MAX(version) FROM schema_version").fetchone()
@@ -105,7 +112,7 @@ class History:
     def close(self) -> None:
         self.conn.close()
 
-    def __enter__(self) -> "History":
+    def __enter__(self) -> History:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -121,52 +128,95 @@ class History:
                 "INSERT INTO scans (started_at, finished_at, evaluated_at, recorded_at, "
                 "tool_version, ruleset_digest, targets, complete, summary) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                (scan["started_at"], scan["finished_at"], scan.get("evaluated_at"), _utcnow(),
-                 doc["tool"]["version"], doc["ruleset"]["digest"],
-                 json.dumps(scan.get("targets", []), sort_keys=True),
-                 int(bool(doc["summary"]["complete"])),
-                 json.dumps(doc["summary"], sort_keys=True))).fetchone()
+                (
+                    scan["started_at"],
+                    scan["finished_at"],
+                    scan.get("evaluated_at"),
+                    _utcnow(),
+                    doc["tool"]["version"],
+                    doc["ruleset"]["digest"],
+                    json.dumps(scan.get("targets", []), sort_keys=True),
+                    int(bool(doc["summary"]["complete"])),
+                    json.dumps(doc["summary"], sort_keys=True),
+                ),
+            ).fetchone()
             scan_id = int(row[0])
-            self.conn.cursor().executemany(self._sql(
-                "INSERT INTO scan_controls (scan_id, control_id, theme, status) "
-                "VALUES (?, ?, ?, ?)"),
-                [(scan_id, c["id"], c["theme"], c["status"]) for c in doc["controls"]])
-            self.conn.cursor().executemany(self._sql(
-                "INSERT INTO scan_results (scan_id, finding_id, rule_id, resource_id, "
-                "resource_type, scope, status, severity, waiver_id) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"),
-                [(scan_id, r["finding_id"], r["rule_id"], r["resource_id"], r["resource_type"],
-                  r["scope"], r["status"], r["severity"], (r.get("waiver") or {}).get("id"))
-                 for r in doc["results"]])
+            self.conn.cursor().executemany(
+                self._sql(
+                    "INSERT INTO scan_controls (scan_id, control_id, theme, status) "
+                    "VALUES (?, ?, ?, ?)"
+                ),
+                [(scan_id, c["id"], c["theme"], c["status"]) for c in doc["controls"]],
+            )
+            self.conn.cursor().executemany(
+                self._sql(
+                    "INSERT INTO scan_results (scan_id, finding_id, rule_id, resource_id, "
+                    "resource_type, scope, status, severity, waiver_id) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+                ),
+                [
+                    (
+                        scan_id,
+                        r["finding_id"],
+                        r["rule_id"],
+                        r["resource_id"],
+                        r["resource_type"],
+                        r["scope"],
+                        r["status"],
+                        r["severity"],
+                        (r.get("waiver") or {}).get("id"),
+                    )
+                    for r in doc["results"]
+                ],
+            )
         return scan_id
 
     # --- reading ----------------------------------------------------------------------------
 
     def scans(self, limit: int | None = None) -> list[dict[str, Any]]:
         """Stored scans, newest first."""
-        sql = ("SELECT id, started_at, finished_at, tool_version, ruleset_digest, targets, "
-               "complete, summary FROM scans ORDER BY id DESC")
+        sql = (
+            "SELECT id, started_at, finished_at, tool_version, ruleset_digest, targets, "
+            "complete, summary FROM scans ORDER BY id DESC"
+        )
         params: tuple = ()
         if limit is not None:
             sql += " LIMIT ?"
             params = (int(limit),)
         out = []
         for row in self._exec(sql, params).fetchall():
-            out.append({"id": int(row[0]), "started_at": row[1], "finished_at": row[2],
-                        "tool_version": row[3], "ruleset_digest": row[4],
-                        "targets": json.loads(row[5]), "complete": bool(row[6]),
-                        "summary": json.loads(row[7])})
+            out.append(
+                {
+                    "id": int(row[0]),
+                    "started_at": row[1],
+                    "finished_at": row[2],
+                    "tool_version": row[3],
+                    "ruleset_digest": row[4],
+                    "targets": json.loads(row[5]),
+                    "complete": bool(row[6]),
+                    "summary": json.loads(row[7]),
+                }
+            )
         return out
 
     def findings(self, scan_id: int) -> dict[str, dict[str, Any]]:
         """Every stored result of one scan, by finding id."""
         if self._exec("SELECT 1 FROM scans WHERE id = ?", (int(scan_id),)).fetchone() is None:
             raise HistoryError(f"no scan with id {scan_id}", file=self.target)
-        rows = self._exec("SELECT finding_id, rule_id, resource_id, resource_type, scope, "
-                          "status, severity FROM scan_results WHERE scan_id = ?",
-                          (int(scan_id),)).fetchall()
-        keys = ("finding_id", "rule_id", "resource_id", "resource_type", "scope", "status",
-                "severity")
+        rows = self._exec(
+            "SELECT finding_id, rule_id, resource_id, resource_type, scope, "
+            "status, severity FROM scan_results WHERE scan_id = ?",
+            (int(scan_id),),
+        ).fetchall()
+        keys = (
+            "finding_id",
+            "rule_id",
+            "resource_id",
+            "resource_type",
+            "scope",
+            "status",
+            "severity",
+        )
         return {row[0]: dict(zip(keys, row)) for row in rows}
 
     def trend(self, limit: int = 12) -> dict[str, Any]:
@@ -179,19 +229,28 @@ class History:
             per_theme: dict[str, dict[str, int]] = {}
             counts = {"compliant": 0, "non-compliant": 0, "not-assessed": 0, "manual": 0}
             for cid, theme, status in self._exec(
-                    "SELECT control_id, theme, status FROM scan_controls WHERE scan_id = ? "
-                    "ORDER BY control_id", (s["id"],)).fetchall():
+                "SELECT control_id, theme, status FROM scan_controls WHERE scan_id = ? "
+                "ORDER BY control_id",
+                (s["id"],),
+            ).fetchall():
                 per_control[cid] = status
                 theme_counts = per_theme.setdefault(theme, dict.fromkeys(counts, 0))
                 theme_counts[status] = theme_counts.get(status, 0) + 1
                 counts[status] = counts.get(status, 0) + 1
-            out.append({"id": s["id"], "finished_at": s["finished_at"], "controls": counts,
-                        "per_control": per_control, "per_theme": per_theme})
+            out.append(
+                {
+                    "id": s["id"],
+                    "finished_at": s["finished_at"],
+                    "controls": counts,
+                    "per_control": per_control,
+                    "per_theme": per_theme,
+                }
+            )
         return {"scans": out}
 
 
 def _utcnow() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
 
 
 def is_url(target: str) -> bool:
@@ -205,10 +264,10 @@ def open_history(target: str, *, create: bool = True) -> History:
     if is_url(target):
         return History(_redact(target), _connect_postgres(target), "postgres")
     if "://" in target:
-        raise UsageError(f"--history {target!r}: give a file path (SQLite) or a "
-                         "postgresql:// URL")
+        raise UsageError(f"--history {target!r}: give a file path (SQLite) or a postgresql:// URL")
     import os
     import sqlite3
+
     if not create and not os.path.exists(target):
         raise HistoryError("no such history database", file=target)
     try:
@@ -225,13 +284,15 @@ def _connect_postgres(url: str) -> Any:
     try:
         import psycopg
     except ImportError:
-        raise UsageError("a postgresql:// history needs the PostgreSQL driver: "
-                         "pip install 'bio2scan[postgres]'") from None
+        raise UsageError(
+            "a postgresql:// history needs the PostgreSQL driver: pip install 'bio2scan[postgres]'"
+        ) from None
     try:
         return psycopg.connect(url, autocommit=True)
     except psycopg.Error as exc:
-        raise HistoryError(f"cannot connect: {str(exc).splitlines()[0]}",
-                           file=_redact(url)) from None
+        raise HistoryError(
+            f"cannot connect: {str(exc).splitlines()[0]}", file=_redact(url)
+        ) from None
 
 
 def _redact(url: str) -> str:

@@ -17,9 +17,16 @@ POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
     "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
 }
 
-WORKLOAD_TYPES = ("k8s.core.pod", "k8s.apps.deployment", "k8s.apps.statefulset",
-                  "k8s.apps.daemonset", "k8s.apps.replicaset", "k8s.core.replicationcontroller",
-                  "k8s.batch.job", "k8s.batch.cronjob")
+WORKLOAD_TYPES = (
+    "k8s.core.pod",
+    "k8s.apps.deployment",
+    "k8s.apps.statefulset",
+    "k8s.apps.daemonset",
+    "k8s.apps.replicaset",
+    "k8s.core.replicationcontroller",
+    "k8s.batch.job",
+    "k8s.batch.cronjob",
+)
 
 
 def pod_spec_of(obj: Any) -> tuple[str, Any] | None:
@@ -39,13 +46,17 @@ def pod_spec_of(obj: Any) -> tuple[str, Any] | None:
 # Environment variables whose name or value looks like a credential. The collectors replace such
 # values by a fingerprint; the rule k8s.pod.env_literal_credentials reports them. One definition
 # for both, so what is redacted and what is reported cannot drift apart.
-CREDENTIAL_NAME = re.compile(r"(PASS(WORD|WD)?|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|"
-                             r"CREDENTIAL|AUTH|CONN(ECTION)?_?STR(ING)?|DSN|SAS|CLIENT_?SECRET)",
-                             re.IGNORECASE)
-CREDENTIAL_VALUE = re.compile(r"(AKIA|ASIA)[A-Z0-9]{16}|-----BEGIN [A-Z ]*PRIVATE KEY|"
-                              r"^eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}|://[^/\s:@]+:[^/\s@]+@|"
-                              r"AccountKey=|SharedAccessSignature=|sig=[A-Za-z0-9%]{20,}|"
-                              r"^gh[pousr]_[A-Za-z0-9]{30,}|^xox[abpr]-")
+CREDENTIAL_NAME = re.compile(
+    r"(PASS(WORD|WD)?|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|"
+    r"CREDENTIAL|AUTH|CONN(ECTION)?_?STR(ING)?|DSN|SAS|CLIENT_?SECRET)",
+    re.IGNORECASE,
+)
+CREDENTIAL_VALUE = re.compile(
+    r"(AKIA|ASIA)[A-Z0-9]{16}|-----BEGIN [A-Z ]*PRIVATE KEY|"
+    r"^eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}|://[^/\s:@]+:[^/\s@]+@|"
+    r"AccountKey=|SharedAccessSignature=|sig=[A-Za-z0-9%]{20,}|"
+    r"^gh[pousr]_[A-Za-z0-9]{30,}|^xox[abpr]-"
+)
 
 
 def credential_like(name: str | None, value: Any) -> bool:

@@ -13,48 +13,78 @@ carries (``rules``), which is all the roll-up needs.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from .errors import InputError
-from .model import (CollectionError, Evidence, Param, Result, Rule, ScanMeta, Severity, Source,
-                    Status, Target)
+from .model import (
+    CollectionError,
+    Evidence,
+    Param,
+    Result,
+    Rule,
+    ScanMeta,
+    Severity,
+    Source,
+    Status,
+    Target,
+)
 
 
 def result_from_dict(d: Mapping[str, Any]) -> Result:
-    return Result(rule_id=d["rule_id"], resource_id=d["resource_id"],
-                  resource_type=d["resource_type"], resource_name=d["resource_name"],
-                  scope=d["scope"], region=d.get("region"), namespace=d.get("namespace"),
-                  status=Status(d["status"]), severity=Severity(d["severity"]),
-                  controls=tuple(d["controls"]), measures=tuple(d["measures"]),
-                  message=d["message"],
-                  evidence=tuple(Evidence(e["path"], e["value"], e["expected"])
-                                 for e in d["evidence"]),
-                  source=Source.from_dict(d["source"]), waiver=d.get("waiver"))
+    return Result(
+        rule_id=d["rule_id"],
+        resource_id=d["resource_id"],
+        resource_type=d["resource_type"],
+        resource_name=d["resource_name"],
+        scope=d["scope"],
+        region=d.get("region"),
+        namespace=d.get("namespace"),
+        status=Status(d["status"]),
+        severity=Severity(d["severity"]),
+        controls=tuple(d["controls"]),
+        measures=tuple(d["measures"]),
+        message=d["message"],
+        evidence=tuple(Evidence(e["path"], e["value"], e["expected"]) for e in d["evidence"]),
+        source=Source.from_dict(d["source"]),
+        waiver=d.get("waiver"),
+    )
 
 
 def rule_from_dict(d: Mapping[str, Any]) -> Rule:
     """A rule's metadata as a results document carries it (no check, no test cases)."""
-    return Rule(id=d["id"], title=d["title"], rationale=d["rationale"],
-                remediation=d["remediation"], severity=Severity(d["severity"]),
-                resource_types=tuple(d.get("resource_types", ())),
-                controls=tuple(d["controls"]), measures=tuple(d.get("measures", ())),
-                references=tuple(d.get("references", ())),
-                params={k: Param(k, v, "string") for k, v in (d.get("params") or {}).items()},
-                needs=tuple(d.get("needs", ())), live_only=bool(d.get("live_only")),
-                deprecated=bool(d.get("deprecated")), pack=d.get("pack", "builtin"))
+    return Rule(
+        id=d["id"],
+        title=d["title"],
+        rationale=d["rationale"],
+        remediation=d["remediation"],
+        severity=Severity(d["severity"]),
+        resource_types=tuple(d.get("resource_types", ())),
+        controls=tuple(d["controls"]),
+        measures=tuple(d.get("measures", ())),
+        references=tuple(d.get("references", ())),
+        params={k: Param(k, v, "string") for k, v in (d.get("params") or {}).items()},
+        needs=tuple(d.get("needs", ())),
+        live_only=bool(d.get("live_only")),
+        deprecated=bool(d.get("deprecated")),
+        pack=d.get("pack", "builtin"),
+    )
 
 
-def merge_results(docs: Sequence[Mapping[str, Any]], files: Sequence[str]
-                  ) -> tuple[list[Result], dict[str, Rule], ScanMeta,
-                             tuple[CollectionError, ...], str]:
+def merge_results(
+    docs: Sequence[Mapping[str, Any]], files: Sequence[str]
+) -> tuple[list[Result], dict[str, Rule], ScanMeta, tuple[CollectionError, ...], str]:
     """Results, rules, scan metadata, collection errors and rule-set digest of the union."""
     digest = docs[0]["ruleset"]["digest"]
     for doc, f in zip(docs, files):
         if doc["ruleset"]["digest"] != digest:
-            raise InputError("evaluated with another rule set than "
-                             f"{files[0]} ({doc['ruleset']['digest']} ≠ {digest}); merge the "
-                             "inventories instead, or re-run the shards with the same rules",
-                             file=f, field="ruleset.digest")
+            raise InputError(
+                "evaluated with another rule set than "
+                f"{files[0]} ({doc['ruleset']['digest']} ≠ {digest}); merge the "
+                "inventories instead, or re-run the shards with the same rules",
+                file=f,
+                field="ruleset.digest",
+            )
     seen: set[str] = set()
     results: list[Result] = []
     for doc in docs:
@@ -69,11 +99,16 @@ def merge_results(docs: Sequence[Mapping[str, Any]], files: Sequence[str]
         for k, v in (doc["scan"].get("api_calls") or {}).items():
             calls[k] = calls.get(k, 0) + v
     scans = [doc["scan"] for doc in docs]
-    meta = ScanMeta(tool_version=docs[0]["tool"]["version"],
-                    started_at=min(s["started_at"] for s in scans),
-                    finished_at=max(s["finished_at"] for s in scans),
-                    targets=tuple(Target.from_dict(t) for s in scans for t in s["targets"]),
-                    api_calls=dict(sorted(calls.items())))
-    errors = tuple(dict.fromkeys(CollectionError.from_dict(e) for doc in docs
-                                 for e in doc["collection_errors"]))
+    meta = ScanMeta(
+        tool_version=docs[0]["tool"]["version"],
+        started_at=min(s["started_at"] for s in scans),
+        finished_at=max(s["finished_at"] for s in scans),
+        targets=tuple(Target.from_dict(t) for s in scans for t in s["targets"]),
+        api_calls=dict(sorted(calls.items())),
+    )
+    errors = tuple(
+        dict.fromkeys(
+            CollectionError.from_dict(e) for doc in docs for e in doc["collection_errors"]
+        )
+    )
     return results, rules, meta, errors, digest

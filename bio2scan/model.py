@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import enum
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping, NamedTuple
+from typing import Any, NamedTuple
 
 
 class Status(str, enum.Enum):
@@ -43,8 +44,13 @@ class Severity(str, enum.Enum):
         return self.value
 
 
-_SEVERITY_RANK = {Severity.CRITICAL: 4, Severity.HIGH: 3, Severity.MEDIUM: 2, Severity.LOW: 1,
-                  Severity.INFO: 0}
+_SEVERITY_RANK = {
+    Severity.CRITICAL: 4,
+    Severity.HIGH: 3,
+    Severity.MEDIUM: 2,
+    Severity.LOW: 1,
+    Severity.INFO: 0,
+}
 
 
 class ControlStatus(str, enum.Enum):
@@ -74,14 +80,22 @@ class Source:
         return "file" if self.file is not None else "api"
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k in ("api", "region", "time", "file", "line")
-                if (v := getattr(self, k)) is not None}
+        return {
+            k: v
+            for k in ("api", "region", "time", "file", "line")
+            if (v := getattr(self, k)) is not None
+        }
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any] | None) -> "Source":
+    def from_dict(cls, d: Mapping[str, Any] | None) -> Source:
         d = d or {}
-        return cls(api=d.get("api"), region=d.get("region"), time=d.get("time"),
-                   file=d.get("file"), line=d.get("line"))
+        return cls(
+            api=d.get("api"),
+            region=d.get("region"),
+            time=d.get("time"),
+            file=d.get("file"),
+            line=d.get("line"),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,8 +124,12 @@ class Resource:
         return self.type.split(".", 1)[0]
 
     def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"type": self.type, "id": self.id, "name": self.name,
-                             "scope": self.scope}
+        d: dict[str, Any] = {
+            "type": self.type,
+            "id": self.id,
+            "name": self.name,
+            "scope": self.scope,
+        }
         if self.region is not None:
             d["region"] = self.region
         if self.namespace is not None:
@@ -125,11 +143,19 @@ class Resource:
         return d
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "Resource":
-        return cls(type=d["type"], id=d["id"], name=d.get("name", d["id"]), scope=d["scope"],
-                   data=d.get("data", {}), source=Source.from_dict(d.get("source")),
-                   region=d.get("region"), namespace=d.get("namespace"),
-                   tags=d.get("tags", {}), errors=d.get("errors", {}))
+    def from_dict(cls, d: Mapping[str, Any]) -> Resource:
+        return cls(
+            type=d["type"],
+            id=d["id"],
+            name=d.get("name", d["id"]),
+            scope=d["scope"],
+            data=d.get("data", {}),
+            source=Source.from_dict(d.get("source")),
+            region=d.get("region"),
+            namespace=d.get("namespace"),
+            tags=d.get("tags", {}),
+            errors=d.get("errors", {}),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,17 +177,37 @@ class CollectionError:
     namespace: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k in ("provider", "resource_type", "scope", "region", "namespace", "api",
-                               "code", "reason") if (v := getattr(self, k)) is not None}
+        return {
+            k: v
+            for k in (
+                "provider",
+                "resource_type",
+                "scope",
+                "region",
+                "namespace",
+                "api",
+                "code",
+                "reason",
+            )
+            if (v := getattr(self, k)) is not None
+        }
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "CollectionError":
-        return cls(provider=d["provider"], resource_type=d["resource_type"], scope=d["scope"],
-                   reason=d["reason"], code=d.get("code", "Error"), api=d.get("api"),
-                   region=d.get("region"), namespace=d.get("namespace"))
+    def from_dict(cls, d: Mapping[str, Any]) -> CollectionError:
+        return cls(
+            provider=d["provider"],
+            resource_type=d["resource_type"],
+            scope=d["scope"],
+            reason=d["reason"],
+            code=d.get("code", "Error"),
+            api=d.get("api"),
+            region=d.get("region"),
+            namespace=d.get("namespace"),
+        )
 
-    def covers(self, resource_type: str, scope: str | None, region: str | None,
-               namespace: str | None) -> bool:
+    def covers(
+        self, resource_type: str, scope: str | None, region: str | None, namespace: str | None
+    ) -> bool:
         """True when this error means data of that type, in that place, may be missing."""
         if self.resource_type not in (resource_type, "*"):
             return False
@@ -169,9 +215,9 @@ class CollectionError:
             return False
         if self.region is not None and region is not None and self.region != region:
             return False
-        if self.namespace is not None and namespace is not None and self.namespace != namespace:
-            return False
-        return True
+        return not (
+            self.namespace is not None and namespace is not None and self.namespace != namespace
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,13 +230,21 @@ class Target:
     options: Mapping[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"collector": self.collector, "scopes": list(self.scopes),
-                "regions": list(self.regions), "options": dict(self.options)}
+        return {
+            "collector": self.collector,
+            "scopes": list(self.scopes),
+            "regions": list(self.regions),
+            "options": dict(self.options),
+        }
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "Target":
-        return cls(collector=d["collector"], scopes=tuple(d.get("scopes", ())),
-                   regions=tuple(d.get("regions", ())), options=d.get("options", {}))
+    def from_dict(cls, d: Mapping[str, Any]) -> Target:
+        return cls(
+            collector=d["collector"],
+            scopes=tuple(d.get("scopes", ())),
+            regions=tuple(d.get("regions", ())),
+            options=d.get("options", {}),
+        )
 
 
 class Evidence(NamedTuple):
@@ -261,7 +315,7 @@ class Rule:
     params: Mapping[str, Param] = field(default_factory=dict)
     check: Mapping[str, Any] = field(default_factory=dict)
     tests: tuple[Mapping[str, Any], ...] = ()
-    needs: tuple[str, ...] = ()       # other resource types its functions look at (related)
+    needs: tuple[str, ...] = ()  # other resource types its functions look at (related)
     live_only: bool = False
     deprecated: bool = False
     replaced_by: str | None = None
@@ -278,13 +332,22 @@ class Rule:
 
     def to_dict(self) -> dict[str, Any]:
         """The rule's metadata for reports (no check, no tests)."""
-        return {"id": self.id, "title": dict(self.title), "rationale": dict(self.rationale),
-                "remediation": dict(self.remediation), "severity": self.severity.value,
-                "resource_types": list(self.resource_types), "controls": list(self.controls),
-                "measures": list(self.measures), "references": list(self.references),
-                "needs": list(self.needs), "live_only": self.live_only,
-                "deprecated": self.deprecated, "pack": self.pack,
-                "params": {p.name: p.default for p in self.params.values()}}
+        return {
+            "id": self.id,
+            "title": dict(self.title),
+            "rationale": dict(self.rationale),
+            "remediation": dict(self.remediation),
+            "severity": self.severity.value,
+            "resource_types": list(self.resource_types),
+            "controls": list(self.controls),
+            "measures": list(self.measures),
+            "references": list(self.references),
+            "needs": list(self.needs),
+            "live_only": self.live_only,
+            "deprecated": self.deprecated,
+            "pack": self.pack,
+            "params": {p.name: p.default for p in self.params.values()},
+        }
 
 
 INVENTORY_SCHEMA_VERSION = 1
@@ -303,20 +366,29 @@ class ScanMeta:
     shard: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        d = {"tool_version": self.tool_version, "started_at": self.started_at,
-             "finished_at": self.finished_at, "targets": [t.to_dict() for t in self.targets],
-             "api_calls": dict(self.api_calls), "timings": dict(self.timings)}
+        d = {
+            "tool_version": self.tool_version,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "targets": [t.to_dict() for t in self.targets],
+            "api_calls": dict(self.api_calls),
+            "timings": dict(self.timings),
+        }
         if self.shard:
             d["shard"] = self.shard
         return d
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "ScanMeta":
-        return cls(tool_version=d["tool_version"], started_at=d["started_at"],
-                   finished_at=d["finished_at"],
-                   targets=tuple(Target.from_dict(t) for t in d.get("targets", ())),
-                   api_calls=d.get("api_calls", {}), timings=d.get("timings", {}),
-                   shard=d.get("shard"))
+    def from_dict(cls, d: Mapping[str, Any]) -> ScanMeta:
+        return cls(
+            tool_version=d["tool_version"],
+            started_at=d["started_at"],
+            finished_at=d["finished_at"],
+            targets=tuple(Target.from_dict(t) for t in d.get("targets", ())),
+            api_calls=d.get("api_calls", {}),
+            timings=d.get("timings", {}),
+            shard=d.get("shard"),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,19 +403,24 @@ class Inventory:
     errors: tuple[CollectionError, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"schema_version": INVENTORY_SCHEMA_VERSION, "kind": "bio2scan-inventory",
-                "meta": self.meta.to_dict(),
-                "errors": [e.to_dict() for e in self.errors],
-                "resources": [r.to_dict() for r in self.resources]}
+        return {
+            "schema_version": INVENTORY_SCHEMA_VERSION,
+            "kind": "bio2scan-inventory",
+            "meta": self.meta.to_dict(),
+            "errors": [e.to_dict() for e in self.errors],
+            "resources": [r.to_dict() for r in self.resources],
+        }
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "Inventory":
-        return cls(meta=ScanMeta.from_dict(d["meta"]),
-                   resources=tuple(Resource.from_dict(r) for r in d.get("resources", ())),
-                   errors=tuple(CollectionError.from_dict(e) for e in d.get("errors", ())))
+    def from_dict(cls, d: Mapping[str, Any]) -> Inventory:
+        return cls(
+            meta=ScanMeta.from_dict(d["meta"]),
+            resources=tuple(Resource.from_dict(r) for r in d.get("resources", ())),
+            errors=tuple(CollectionError.from_dict(e) for e in d.get("errors", ())),
+        )
 
     @classmethod
-    def merge(cls, inventories: "list[Inventory] | tuple[Inventory, ...]") -> "Inventory":
+    def merge(cls, inventories: list[Inventory] | tuple[Inventory, ...]) -> Inventory:
         """One inventory from several (shards, or several targets). Resources keep their order;
         a resource seen twice (same type and id and scope) is kept once."""
         if len(inventories) == 1:
@@ -364,11 +441,14 @@ class Inventory:
             for k, v in inv.meta.timings.items():
                 timings[k] = timings.get(k, 0.0) + v
         metas = [i.meta for i in inventories]
-        meta = ScanMeta(tool_version=metas[0].tool_version,
-                        started_at=min(m.started_at for m in metas),
-                        finished_at=max(m.finished_at for m in metas),
-                        targets=tuple(t for m in metas for t in m.targets),
-                        api_calls=calls, timings=timings)
+        meta = ScanMeta(
+            tool_version=metas[0].tool_version,
+            started_at=min(m.started_at for m in metas),
+            finished_at=max(m.finished_at for m in metas),
+            targets=tuple(t for m in metas for t in m.targets),
+            api_calls=calls,
+            timings=timings,
+        )
         errors = tuple(dict.fromkeys(e for i in inventories for e in i.errors))
         return cls(meta=meta, resources=tuple(resources), errors=errors)
 
@@ -384,8 +464,13 @@ class ControlRollup:
     measures: tuple[str, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "status": self.status.value, "counts": dict(self.counts),
-                "rules": list(self.rules), "measures": list(self.measures)}
+        return {
+            "id": self.id,
+            "status": self.status.value,
+            "counts": dict(self.counts),
+            "rules": list(self.rules),
+            "measures": list(self.measures),
+        }
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ class Plugin:
     obj: Any
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load(group: str) -> dict[str, Plugin]:
     """Load every entry point of ``group``; raise ``PluginError`` naming a broken one."""
     if group not in GROUPS:
@@ -44,8 +44,10 @@ def load(group: str) -> dict[str, Plugin]:
         try:
             obj = ep.load()
         except Exception as exc:
-            raise PluginError(f"plugin {ep.name!r} ({group} = {ep.value}) failed to load: "
-                              f"{type(exc).__name__}: {exc}") from exc
+            raise PluginError(
+                f"plugin {ep.name!r} ({group} = {ep.value}) failed to load: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
         dist = ep.dist.name if getattr(ep, "dist", None) else "?"
         out[ep.name] = Plugin(group, ep.name, ep.value, dist, obj)
     return out

@@ -37,16 +37,17 @@ from __future__ import annotations
 
 import datetime as _dt
 import fnmatch
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jsonschema
 
 from .documents import schema
-from .yamlsrc import dotted, line_for
 from .errors import WaiverError
 from .model import Result, Rule, Status
+from .yamlsrc import dotted, line_for
 
 KINDS = ("risk-acceptance", "not-applicable")
 TIMEZONE = "Europe/Amsterdam"
@@ -61,7 +62,7 @@ def end_of_day(day: _dt.date) -> _dt.datetime:
     except ZoneInfoNotFoundError:
         return eu_end_of_day(day)
     nxt = day + _dt.timedelta(days=1)
-    return _dt.datetime(nxt.year, nxt.month, nxt.day, tzinfo=tz).astimezone(_dt.timezone.utc)
+    return _dt.datetime(nxt.year, nxt.month, nxt.day, tzinfo=tz).astimezone(_dt.UTC)
 
 
 def eu_end_of_day(day: _dt.date) -> _dt.datetime:
@@ -70,8 +71,7 @@ def eu_end_of_day(day: _dt.date) -> _dt.datetime:
     switching at 01:00 UTC, so at local midnight the date alone decides the offset."""
     nxt = day + _dt.timedelta(days=1)
     offset = 2 if _last_sunday(nxt.year, 3) < nxt <= _last_sunday(nxt.year, 10) else 1
-    return (_dt.datetime(nxt.year, nxt.month, nxt.day, tzinfo=_dt.timezone.utc)
-            - _dt.timedelta(hours=offset))
+    return _dt.datetime(nxt.year, nxt.month, nxt.day, tzinfo=_dt.UTC) - _dt.timedelta(hours=offset)
 
 
 def _last_sunday(year: int, month: int) -> _dt.date:
@@ -108,19 +108,25 @@ class Waiver:
     def matches(self, result: Result, tags: Mapping[str, str]) -> bool:
         if not self.covers_rule(result.rule_id):
             return False
-        if self.resources and not any(fnmatch.fnmatchcase(result.resource_id, p)
-                                      for p in self.resources):
+        if self.resources and not any(
+            fnmatch.fnmatchcase(result.resource_id, p) for p in self.resources
+        ):
             return False
         if self.scopes and not any(fnmatch.fnmatchcase(result.scope, p) for p in self.scopes):
             return False
-        return all(k in tags and fnmatch.fnmatchcase(str(tags[k]), v)
-                   for k, v in self.tags.items())
+        return all(k in tags and fnmatch.fnmatchcase(str(tags[k]), v) for k, v in self.tags.items())
 
     def to_dict(self) -> dict[str, Any]:
         """What a waived result carries (and every report shows)."""
-        return {"id": self.id, "owner": self.owner, "approver": self.approver,
-                "reason": self.reason, "reference": self.reference,
-                "expires": self.expires.isoformat(), "kind": self.kind}
+        return {
+            "id": self.id,
+            "owner": self.owner,
+            "approver": self.approver,
+            "reason": self.reason,
+            "reference": self.reference,
+            "expires": self.expires.isoformat(),
+            "kind": self.kind,
+        }
 
     def listing(self) -> dict[str, Any]:
         """The waiver as listed under expired / stale / expiring soon: with what it covers."""
@@ -154,20 +160,28 @@ class WaiverSet:
                         f"government measure(s) {', '.join(rule.measures)}, which cannot be "
                         "risk-accepted; declare it 'kind: not-applicable' (Statement of "
                         "Applicability) or narrow its rules",
-                        file=self.file, line=line_for(self.lines, ("waivers", w.index, "kind"))
-                        or w.line, field=f"waivers[{w.index}].kind")
+                        file=self.file,
+                        line=line_for(self.lines, ("waivers", w.index, "kind")) or w.line,
+                        field=f"waivers[{w.index}].kind",
+                    )
 
     def unknown_rules(self, rules: Iterable[str]) -> list[tuple[Waiver, str]]:
         """(waiver, pattern) pairs that match no rule at all: a typo, or a rule pack missing."""
         ids = list(rules)
-        return [(w, p) for w in self.waivers for p in w.rules
-                if not any(fnmatch.fnmatchcase(i, p) for i in ids)]
+        return [
+            (w, p)
+            for w in self.waivers
+            for p in w.rules
+            if not any(fnmatch.fnmatchcase(i, p) for i in ids)
+        ]
 
     def expiring(self, now: _dt.datetime, days: int) -> list[Waiver]:
         """Active waivers that stop applying within ``days`` days of ``now``."""
         horizon = now + _dt.timedelta(days=days)
-        return sorted((w for w in self.waivers if w.active(now) and w.expires_at <= horizon),
-                      key=lambda w: (w.expires, w.id))
+        return sorted(
+            (w for w in self.waivers if w.active(now) and w.expires_at <= horizon),
+            key=lambda w: (w.expires, w.id),
+        )
 
     def expired(self, now: _dt.datetime) -> list[Waiver]:
         return [w for w in self.waivers if not w.active(now)]
@@ -196,6 +210,7 @@ def bad_date_line(text: str) -> tuple[int, str] | None:
     """Line and value of the first ``key: YYYY-MM-DD`` that is no calendar date. YAML itself
     fails on those (2026-02-30) before any line is known; this finds it for the message."""
     import re
+
     for n, line in enumerate(text.splitlines(), 1):
         m = re.match(r"^[\s-]*[\w-]+:\s*(\d{4}-\d{1,2}-\d{1,2})\s*(#.*)?$", line)
         if m:
@@ -221,17 +236,26 @@ def parse(data: Any, lines: Lines, file: str) -> WaiverSet:
             if missing:
                 path.append(missing[0])
                 message = f"'{missing[0]}' is required"
-        elif err.validator == "oneOf" and isinstance(err.instance, dict) and \
-                "rules" not in err.instance and "rule" not in err.instance:
+        elif (
+            err.validator == "oneOf"
+            and isinstance(err.instance, dict)
+            and "rules" not in err.instance
+            and "rule" not in err.instance
+        ):
             path.append("rules")
             message = "'rules' is required (rule ids or glob patterns)"
-        elif err.validator == "oneOf" and isinstance(err.instance, dict) and \
-                "rules" in err.instance and "rule" in err.instance:
+        elif (
+            err.validator == "oneOf"
+            and isinstance(err.instance, dict)
+            and "rules" in err.instance
+            and "rule" in err.instance
+        ):
             message = "give 'rules' or 'rule', not both"
         elif err.validator == "pattern" and path and path[-1] == "expires":
             message = f"{err.instance!r} is not a date (YYYY-MM-DD)"
-        raise WaiverError(message, file=file, line=line_for(lines, tuple(path)),
-                          field=dotted(path) or None)
+        raise WaiverError(
+            message, file=file, line=line_for(lines, tuple(path)), field=dotted(path) or None
+        )
     out: list[Waiver] = []
     seen: dict[str, int] = {}
     for i, w in enumerate(data["waivers"]):
@@ -239,29 +263,51 @@ def parse(data: Any, lines: Lines, file: str) -> WaiverSet:
         try:
             expires = _dt.date.fromisoformat(w["expires"])
         except ValueError:
-            raise WaiverError(f"{w['expires']!r} is not a calendar date", file=file,
-                              line=line_for(lines, ("waivers", i, "expires")),
-                              field=f"waivers[{i}].expires") from None
+            raise WaiverError(
+                f"{w['expires']!r} is not a calendar date",
+                file=file,
+                line=line_for(lines, ("waivers", i, "expires")),
+                field=f"waivers[{i}].expires",
+            ) from None
         if w["id"] in seen:
-            raise WaiverError(f"duplicate waiver id {w['id']!r} (first at line {seen[w['id']]})",
-                              file=file, line=line_for(lines, ("waivers", i, "id")),
-                              field=f"waivers[{i}].id")
+            raise WaiverError(
+                f"duplicate waiver id {w['id']!r} (first at line {seen[w['id']]})",
+                file=file,
+                line=line_for(lines, ("waivers", i, "id")),
+                field=f"waivers[{i}].id",
+            )
         seen[w["id"]] = line or 0
-        out.append(Waiver(id=w["id"], rules=_tuple(w.get("rules", w.get("rule"))),
-                          owner=w["owner"], reason=w["reason"], expires=expires,
-                          kind=w.get("kind", "risk-acceptance"), approver=w.get("approver"),
-                          reference=w.get("reference"), resources=_tuple(w.get("resources")),
-                          scopes=_tuple(w.get("scopes")), tags=dict(w.get("tags") or {}),
-                          line=line, index=i))
+        out.append(
+            Waiver(
+                id=w["id"],
+                rules=_tuple(w.get("rules", w.get("rule"))),
+                owner=w["owner"],
+                reason=w["reason"],
+                expires=expires,
+                kind=w.get("kind", "risk-acceptance"),
+                approver=w.get("approver"),
+                reference=w.get("reference"),
+                resources=_tuple(w.get("resources")),
+                scopes=_tuple(w.get("scopes")),
+                tags=dict(w.get("tags") or {}),
+                line=line,
+                index=i,
+            )
+        )
     return WaiverSet(file=file, waivers=tuple(out), lines=dict(lines))
 
 
 TagsOf = Callable[[Result], Mapping[str, str]]
 
 
-def apply(results: Sequence[Result], waivers: WaiverSet, rules: Mapping[str, Rule],
-          now: _dt.datetime, tags_of: TagsOf = lambda r: {}, soon_days: int = 30
-          ) -> tuple[list[Result], dict[str, Any]]:
+def apply(
+    results: Sequence[Result],
+    waivers: WaiverSet,
+    rules: Mapping[str, Rule],
+    now: _dt.datetime,
+    tags_of: TagsOf = lambda r: {},
+    soon_days: int = 30,
+) -> tuple[list[Result], dict[str, Any]]:
     """Waive the FAIL results that an active waiver matches (the first in file order wins).
 
     Returns the new results and the ``waivers`` section of the results document."""
@@ -279,10 +325,12 @@ def apply(results: Sequence[Result], waivers: WaiverSet, rules: Mapping[str, Rul
                 r = r._replace(status=Status.WAIVED, waiver=hits[0].to_dict())
                 applied += 1
         out.append(r)
-    stale = [w for w in active
-             if w.id not in matched and any(w.covers_rule(rid) for rid in rules)]
-    section = {"file": waivers.file, "applied": applied,
-               "expired": [w.listing() for w in waivers.expired(now)],
-               "stale": [w.listing() for w in stale],
-               "expiring_soon": [w.listing() for w in waivers.expiring(now, soon_days)]}
+    stale = [w for w in active if w.id not in matched and any(w.covers_rule(rid) for rid in rules)]
+    section = {
+        "file": waivers.file,
+        "applied": applied,
+        "expired": [w.listing() for w in waivers.expired(now)],
+        "stale": [w.listing() for w in stale],
+        "expiring_soon": [w.listing() for w in waivers.expiring(now, soon_days)],
+    }
     return out, section

@@ -26,8 +26,8 @@ def collect(rules: list) -> Inventory:
         os.environ.pop(var, None)
     import boto3
     from moto import mock_aws
-
     from stubs.awsestate import demo
+
     with mock_aws():
         demo(boto3.Session(region_name=REGIONS[0]), REGIONS, ACCOUNT)
         return api.collect("aws", {"regions": REGIONS}, rules=rules)
@@ -35,5 +35,7 @@ def collect(rules: list) -> Inventory:
 
 if __name__ == "__main__":
     inv = collect([r for r in api.load_rules().values() if r.provider == "aws"])
-    print(f"{len(inv.resources)} resources, {len(inv.errors)} collection errors, "
-          f"{sum(inv.meta.api_calls.values())} API calls")
+    print(
+        f"{len(inv.resources)} resources, {len(inv.errors)} collection errors, "
+        f"{sum(inv.meta.api_calls.values())} API calls"
+    )

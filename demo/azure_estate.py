@@ -12,9 +12,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from stubs.arm import ArmServer, load_estate
+
 from bio2scan import api
 from bio2scan.model import Inventory
-from stubs.arm import ArmServer, load_estate
 
 HERE = Path(__file__).resolve().parent
 
@@ -26,8 +27,9 @@ def collect(rules: list) -> Inventory:
         saved = os.environ.get("AZURE_ACCESS_TOKEN")
         os.environ["AZURE_ACCESS_TOKEN"] = arm.token
         try:
-            return api.collect("azure", {"arm_endpoint": arm.url, "ca_bundle": arm.ca_file},
-                               rules=rules)
+            return api.collect(
+                "azure", {"arm_endpoint": arm.url, "ca_bundle": arm.ca_file}, rules=rules
+            )
         finally:
             if saved is None:
                 os.environ.pop("AZURE_ACCESS_TOKEN", None)

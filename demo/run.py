@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -23,8 +23,9 @@ from bio2scan.render.terminal import summary  # noqa: E402
 
 
 def manifests(rules: list) -> Inventory:
-    return api.collect("manifests", {"paths": [str(HERE / "manifests")], "cluster": "demo-manifests"},
-                       rules=rules)
+    return api.collect(
+        "manifests", {"paths": [str(HERE / "manifests")], "cluster": "demo-manifests"}, rules=rules
+    )
 
 
 # (name, function) — later sections add AWS (moto), Azure (local ARM server), a live cluster stub
@@ -32,8 +33,11 @@ SECTIONS: list[tuple[str, Callable[[list], Inventory]]] = [("Kubernetes manifest
 
 
 def _optional_sections() -> None:
-    for module, title in (("aws_estate", "AWS (moto)"), ("azure_estate", "Azure (local ARM)"),
-                          ("cluster_estate", "Kubernetes cluster (API stub)")):
+    for module, title in (
+        ("aws_estate", "AWS (moto)"),
+        ("azure_estate", "Azure (local ARM)"),
+        ("cluster_estate", "Kubernetes cluster (API stub)"),
+    ):
         try:
             mod = __import__(module)
         except ModuleNotFoundError as exc:
@@ -61,8 +65,13 @@ def main() -> int:
     api.save_inventory(out / "inventory.json.gz", merged)
     # waivers, the previous demo run as baseline, and a history that grows with every run
     previous = out / "results.json"
-    doc = api.assess(merged, rules, lang=args.lang, waivers=HERE / "waivers.yaml",
-                     baseline=previous if previous.exists() else None)
+    doc = api.assess(
+        merged,
+        rules,
+        lang=args.lang,
+        waivers=HERE / "waivers.yaml",
+        baseline=previous if previous.exists() else None,
+    )
     scan_id, doc["history"] = api.record_history(str(out / "history.db"), doc)
     print(f"history: scan {scan_id} recorded in {out / 'history.db'}")
     api.validate_results(doc)

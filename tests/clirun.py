@@ -9,9 +9,20 @@ import sys
 from pathlib import Path
 
 
-def run_cli(*args: str, input: bytes | None = None, cwd: str | Path | None = None,
-            env: dict | None = None, timeout: int = 120):
+def run_cli(
+    *args: str,
+    input: bytes | None = None,
+    cwd: str | Path | None = None,
+    env: dict | None = None,
+    timeout: int = 120,
+):
     """Run the real console entry point in a subprocess; returns CompletedProcess (text)."""
     e = dict(os.environ, **(env or {}))
-    return subprocess.run([sys.executable, "-m", "bio2scan", *args], input=input,
-                          capture_output=True, cwd=cwd, env=e, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "bio2scan", *args],
+        input=input,
+        capture_output=True,
+        cwd=cwd,
+        env=e,
+        timeout=timeout,
+    )

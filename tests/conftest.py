@@ -10,10 +10,11 @@ os.environ.setdefault("NO_COLOR", "1")
 @pytest.fixture(scope="session")
 def all_rules():
     from bio2scan import api
+
     return api.load_rules()
 
 
-from clirun import run_cli  # noqa: E402,F401  (re-exported for older imports)
+from clirun import run_cli  # noqa: E402  (re-exported for older imports)
 
 
 @pytest.fixture

@@ -11,15 +11,21 @@ from bio2scan import api
 from bio2scan.errors import UsageError
 from bio2scan.testing import make_inventory
 
-NOW = _dt.datetime(2026, 1, 1, tzinfo=_dt.timezone.utc)
-POD = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "a"},
-       "spec": {"containers": [{"name": "c", "image": "nginx",
-                                "securityContext": {"privileged": True}}]}}
+NOW = _dt.datetime(2026, 1, 1, tzinfo=_dt.UTC)
+POD = {
+    "apiVersion": "v1",
+    "kind": "Pod",
+    "metadata": {"name": "p", "namespace": "a"},
+    "spec": {
+        "containers": [{"name": "c", "image": "nginx", "securityContext": {"privileged": True}}]
+    },
+}
 
 
 @pytest.fixture
 def manifest(tmp_path):
     import yaml
+
     path = tmp_path / "pod.yaml"
     path.write_text(yaml.safe_dump(POD))
     return path
@@ -36,7 +42,7 @@ def test_the_documented_flow(manifest, tmp_path):
     assert set(paths) == {"json", "md"} and all(p.exists() for p in paths.values())
     assert api.exit_code(doc, fail_on="critical") == 1
     assert api.exit_code(doc, fail_on="none") == 0
-    inv2, doc2 = api.scan("manifests", {"paths": [str(manifest)]}, rules=rules, now=NOW)
+    _inv2, doc2 = api.scan("manifests", {"paths": [str(manifest)]}, rules=rules, now=NOW)
     assert [r["status"] for r in doc2["results"]] == [r["status"] for r in doc["results"]]
 
 
@@ -55,14 +61,17 @@ def test_needed_types_and_digest(all_rules):
     rules = api.select_rules(all_rules, patterns=["k8s.pod.privileged_container"])
     assert "k8s.apps.deployment" in api.needed_types(rules)
     assert api.ruleset_digest(rules) == api.ruleset_digest(list(reversed(rules)))
-    assert api.ruleset_digest(rules) != api.ruleset_digest(api.select_rules(
-        all_rules, patterns=["k8s.pod.host_pid"]))
+    assert api.ruleset_digest(rules) != api.ruleset_digest(
+        api.select_rules(all_rules, patterns=["k8s.pod.host_pid"])
+    )
 
 
 def test_incomplete_inventory_exit_3_takes_precedence(all_rules):
     from bio2scan.model import CollectionError
-    inv = make_inventory([], [CollectionError("k8s", "k8s.core.pod", "c", "forbidden",
-                                              "AccessDenied")])
+
+    inv = make_inventory(
+        [], [CollectionError("k8s", "k8s.core.pod", "c", "forbidden", "AccessDenied")]
+    )
     rules = api.select_rules(all_rules, patterns=["k8s.pod.privileged_container"])
     doc = api.assess(inv, rules, now=NOW)
     assert doc["summary"]["complete"] is False
@@ -80,8 +89,7 @@ def test_unknown_target_and_format():
 
 
 def test_override_that_breaks_a_check_is_a_usage_error(all_rules):
-    rule = next(r for r in all_rules.values()
-                for p in r.params.values() if p.type == "list")
+    rule = next(r for r in all_rules.values() for p in r.params.values() if p.type == "list")
     pname = next(p.name for p in rule.params.values() if p.type == "list")
     ok = api.compile_rules([rule], {rule.id: {pname: ["x"]}})
     assert len(ok) == 1

@@ -16,16 +16,28 @@ PKG = Path(__file__).resolve().parent.parent / "bio2scan"
 # Layers, lowest first. A module may import modules of its own group and of lower layers.
 # The stages (layer 3) do not import one another: they meet only in api.py and in model.py.
 LAYERS: list[dict[str, tuple[str, ...]]] = [
-    {"errors": ("errors",), "package": ("",)},                 # bio2scan/__init__: the version
+    {"errors": ("errors",), "package": ("",)},  # bio2scan/__init__: the version
     {"model": ("model", "kinds")},
-    {"catalog": ("catalog",), "documents": ("documents",), "plugins": ("plugins",),
-     "yamlsrc": ("yamlsrc",), "rules": ("rules",)},
-    {"collectors": ("collectors",), "engine": ("engine",), "assess": ("assess",),
-     "render": ("render", "reports"), "history": ("history", "history_sql"),
-     "waivers": ("waivers",), "baseline": ("baseline",), "merging": ("merging",),
-     "evidence": ("evidence",)},
+    {
+        "catalog": ("catalog",),
+        "documents": ("documents",),
+        "plugins": ("plugins",),
+        "yamlsrc": ("yamlsrc",),
+        "rules": ("rules",),
+    },
+    {
+        "collectors": ("collectors",),
+        "engine": ("engine",),
+        "assess": ("assess",),
+        "render": ("render", "reports"),
+        "history": ("history", "history_sql"),
+        "waivers": ("waivers",),
+        "baseline": ("baseline",),
+        "merging": ("merging",),
+        "evidence": ("evidence",),
+    },
     {"api": ("api",), "testing": ("testing",)},
-    {"cli": ("cli", "cli_info", "cli_pipeline", "__main__")},
+    {"cli": ("cli", "cli_info", "cli_options", "cli_pipeline", "__main__")},
 ]
 STAGE_LAYER = 3
 # The one import upward: bio2scan/__init__ re-exports api's main functions lazily (PEP 562),
@@ -64,14 +76,14 @@ def _imports(name: str, path: Path) -> set[str]:
         if isinstance(node, ast.Import):
             for a in node.names:
                 if a.name == "bio2scan" or a.name.startswith("bio2scan."):
-                    found.add(a.name[len("bio2scan."):] if "." in a.name else "")
+                    found.add(a.name[len("bio2scan.") :] if "." in a.name else "")
         elif isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package.split(".") if package else []
-                base = base[:len(base) - (node.level - 1)] if node.level > 1 else base
+                base = base[: len(base) - (node.level - 1)] if node.level > 1 else base
                 target = ".".join([*base, *(node.module.split(".") if node.module else [])])
             elif node.module and (node.module == "bio2scan" or node.module.startswith("bio2scan.")):
-                target = node.module[len("bio2scan."):] if "." in node.module else ""
+                target = node.module[len("bio2scan.") :] if "." in node.module else ""
             else:
                 continue
             for a in node.names:  # ``from . import paths`` imports the module engine.paths
@@ -105,8 +117,14 @@ def test_imports_run_downward_and_stages_stay_apart():
 
 
 def test_no_two_modules_import_each_other():
-    pairs = sorted({tuple(sorted((a, b))) for a, ts in IMPORTS.items() for b in ts
-                    if a in IMPORTS.get(b, ()) and a != b and {a, b} != set(LAZY_REEXPORT)})
+    pairs = sorted(
+        {
+            tuple(sorted((a, b)))
+            for a, ts in IMPORTS.items()
+            for b in ts
+            if a in IMPORTS.get(b, ()) and a != b and {a, b} != set(LAZY_REEXPORT)
+        }
+    )
     assert not pairs, f"mutual imports: {pairs}"
 
 
@@ -136,13 +154,23 @@ print(json.dumps({"sdks": sdks, "opened": opened}))
 """ % (CLOUD_SDKS,)
 
 
-@pytest.mark.parametrize("modules", [
-    ("bio2scan",), ("bio2scan.api",), ("bio2scan.engine",),
-    ("bio2scan.engine", "bio2scan.engine.functions.common", "bio2scan.engine.functions.kubernetes"),
-])
+@pytest.mark.parametrize(
+    "modules",
+    [
+        ("bio2scan",),
+        ("bio2scan.api",),
+        ("bio2scan.engine",),
+        (
+            "bio2scan.engine",
+            "bio2scan.engine.functions.common",
+            "bio2scan.engine.functions.kubernetes",
+        ),
+    ],
+)
 def test_import_is_light_and_does_no_io(modules):
-    out = subprocess.run([sys.executable, "-c", _PROBE, *modules], capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", _PROBE, *modules], capture_output=True, text=True, check=True
+    )
     found = json.loads(out.stdout)
     assert found["sdks"] == [], f"importing {modules} loads cloud SDKs: {found['sdks']}"
     ours = [f for f in found["opened"] if "bio2scan" in f]
@@ -150,8 +178,10 @@ def test_import_is_light_and_does_no_io(modules):
 
 
 def test_rule_loading_imports_no_sdk():
-    code = ("import sys; from bio2scan import api; api.load_rules();"
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in %r))" % (CLOUD_SDKS,))
+    code = (
+        "import sys; from bio2scan import api; api.load_rules();"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in %r))" % (CLOUD_SDKS,)
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -161,9 +191,13 @@ def test_cloud_sdks_only_in_their_collectors():
     for m, path in MODULES.items():
         tree = ast.parse(path.read_text("utf-8"))
         for node in ast.walk(tree):
-            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
-                     [node.module] if isinstance(node, ast.ImportFrom) and node.module
-                     and not node.level else [])
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module]
+                if isinstance(node, ast.ImportFrom) and node.module and not node.level
+                else []
+            )
             for n in names:
                 sdk = n.split(".")[0]
                 if sdk in CLOUD_SDKS and not m.startswith("collectors."):
@@ -172,30 +206,80 @@ def test_cloud_sdks_only_in_their_collectors():
 
 
 PUBLIC = {  # bio2scan itself: exactly these; the others: at least these (adding is no break)
-    "bio2scan": ["__version__", "assess", "collect", "exit_code", "load_rules", "render", "scan",
-                 "select_rules"],
-    "bio2scan.api": ["RuleError", "assess", "check_waivers", "collect", "collectors",
-                     "compile_rules", "compliance", "diff_scans", "exit_code", "list_scans",
-                     "load_results", "load_rules", "load_waivers", "merge", "needed_types",
-                     "parse_formats", "parse_params", "record_history", "render", "renderers",
-                     "ruleset_digest", "save_inventory", "scan", "select_rules", "sha256_file",
-                     "validate_results"],
-    "bio2scan.engine": ["CaseOutcome", "CompiledRule", "ConditionError", "OPERATORS",
-                        "check_unique", "compile_rule", "evaluate", "load_rule_file",
-                        "load_rules_dir", "parse_overrides", "rule_schema", "run_case",
-                        "run_rule_cases", "select"],
-    "bio2scan.testing": ["DEFAULT_NOW", "Source", "assert_case", "make_inventory",
-                         "rule_case_params", "run_rule"],
+    "bio2scan": [
+        "__version__",
+        "assess",
+        "collect",
+        "exit_code",
+        "load_rules",
+        "render",
+        "scan",
+        "select_rules",
+    ],
+    "bio2scan.api": [
+        "RuleError",
+        "assess",
+        "check_waivers",
+        "collect",
+        "collectors",
+        "compile_rules",
+        "compliance",
+        "diff_scans",
+        "exit_code",
+        "list_scans",
+        "load_results",
+        "load_rules",
+        "load_waivers",
+        "merge",
+        "needed_types",
+        "parse_formats",
+        "parse_params",
+        "record_history",
+        "render",
+        "renderers",
+        "ruleset_digest",
+        "save_inventory",
+        "scan",
+        "select_rules",
+        "sha256_file",
+        "validate_results",
+    ],
+    "bio2scan.engine": [
+        "CaseOutcome",
+        "CompiledRule",
+        "ConditionError",
+        "OPERATORS",
+        "check_unique",
+        "compile_rule",
+        "evaluate",
+        "load_rule_file",
+        "load_rules_dir",
+        "parse_overrides",
+        "rule_schema",
+        "run_case",
+        "run_rule_cases",
+        "select",
+    ],
+    "bio2scan.testing": [
+        "DEFAULT_NOW",
+        "Source",
+        "assert_case",
+        "make_inventory",
+        "rule_case_params",
+        "run_rule",
+    ],
 }
 
 
 @pytest.mark.parametrize("module", sorted(PUBLIC))
 def test_public_names_are_pinned(module):
     import importlib
+
     mod = importlib.import_module(module)
     if module == "bio2scan":
         assert sorted(mod.__all__) == sorted(PUBLIC[module]), (
-            "bio2scan.__all__ changed: update PUBLIC here and the docs, on purpose")
+            "bio2scan.__all__ changed: update PUBLIC here and the docs, on purpose"
+        )
     missing = sorted(set(PUBLIC[module]) - set(mod.__all__))
     assert not missing, f"{module} no longer exports {missing}: that breaks its users"
     for name in mod.__all__:
@@ -205,6 +289,7 @@ def test_public_names_are_pinned(module):
 def test_package_reexports_are_the_api_functions():
     import bio2scan
     from bio2scan import api
+
     assert bio2scan.scan is api.scan and bio2scan.load_rules is api.load_rules
     with pytest.raises(AttributeError):
         bio2scan.no_such_thing  # noqa: B018

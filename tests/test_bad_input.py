@@ -8,13 +8,19 @@ import json
 import os
 
 import pytest
-
 from clirun import run_cli
 
-VALID = {"schema_version": 1, "kind": "bio2scan-inventory",
-         "meta": {"tool_version": "0", "started_at": "2026-01-01T00:00:00+00:00",
-                  "finished_at": "2026-01-01T00:00:01+00:00"},
-         "errors": [], "resources": []}
+VALID = {
+    "schema_version": 1,
+    "kind": "bio2scan-inventory",
+    "meta": {
+        "tool_version": "0",
+        "started_at": "2026-01-01T00:00:00+00:00",
+        "finished_at": "2026-01-01T00:00:01+00:00",
+    },
+    "errors": [],
+    "resources": [],
+}
 
 
 def _bad_files(tmp_path):
@@ -38,8 +44,14 @@ def _bad_files(tmp_path):
     return files
 
 
-CASES = ["missing", "not an inventory", "corrupt gzip", "invalid JSON", "not UTF-8",
-         "fails the schema"]
+CASES = [
+    "missing",
+    "not an inventory",
+    "corrupt gzip",
+    "invalid JSON",
+    "not UTF-8",
+    "fails the schema",
+]
 
 
 @pytest.mark.parametrize("case", CASES)

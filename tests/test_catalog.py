@@ -2,8 +2,9 @@
 
 import json
 
-from bio2scan.catalog import THEMES, load_catalog, normalise_control_id
 from clirun import run_cli
+
+from bio2scan.catalog import THEMES, load_catalog, normalise_control_id
 
 
 def test_93_controls_in_four_themes():

@@ -14,12 +14,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 from click.testing import CliRunner
+from clirun import run_cli
 
 from bio2scan.cli import main
 from bio2scan.documents import schema
 from bio2scan.errors import Bio2scanError
-
-from clirun import run_cli
 
 PRIVILEGED = """\
 apiVersion: apps/v1
@@ -79,10 +78,11 @@ def statuses(doc: dict, rule_id: str) -> list[str]:
 
 # --- exit codes ------------------------------------------------------------------------------
 
+
 def test_findings_exit_1_and_fail_on_thresholds(manifests, tmp_path):
     out = tmp_path / "out"
     base = ("scan", "manifests", str(manifests), "-o", str(out), "--quiet")
-    assert invoke(*base).code == 1                                   # default: high
+    assert invoke(*base).code == 1  # default: high
     doc = results(out)
     assert statuses(doc, "k8s.pod.privileged_container") == ["FAIL"]
     assert invoke(*base, "--fail-on", "none").code == 0
@@ -93,14 +93,29 @@ def test_findings_exit_1_and_fail_on_thresholds(manifests, tmp_path):
 
 
 def test_incomplete_scan_exit_3_with_fail_on_error(tmp_path):
-    inv = {"schema_version": 1, "kind": "bio2scan-inventory",
-           "meta": {"tool_version": "0", "started_at": "2026-01-01T00:00:00+00:00",
-                    "finished_at": "2026-01-01T00:00:01+00:00", "targets": [],
-                    "api_calls": {}, "timings": {}},
-           "errors": [{"provider": "k8s", "resource_type": "k8s.apps.deployment",
-                       "scope": "prod", "code": "AccessDenied", "reason": "forbidden",
-                       "api": "apps/v1 deployments"}],
-           "resources": []}
+    inv = {
+        "schema_version": 1,
+        "kind": "bio2scan-inventory",
+        "meta": {
+            "tool_version": "0",
+            "started_at": "2026-01-01T00:00:00+00:00",
+            "finished_at": "2026-01-01T00:00:01+00:00",
+            "targets": [],
+            "api_calls": {},
+            "timings": {},
+        },
+        "errors": [
+            {
+                "provider": "k8s",
+                "resource_type": "k8s.apps.deployment",
+                "scope": "prod",
+                "code": "AccessDenied",
+                "reason": "forbidden",
+                "api": "apps/v1 deployments",
+            }
+        ],
+        "resources": [],
+    }
     path = tmp_path / "inv.json"
     path.write_text(json.dumps(inv))
     out = tmp_path / "out"
@@ -114,6 +129,7 @@ def test_incomplete_scan_exit_3_with_fail_on_error(tmp_path):
 
 # --- selection and parameters ----------------------------------------------------------------
 
+
 def test_rules_controls_severity_select(manifests, tmp_path):
     out = tmp_path / "out"
     base = ("scan", "manifests", str(manifests), "-o", str(out), "-q", "--fail-on", "none")
@@ -123,20 +139,25 @@ def test_rules_controls_severity_select(manifests, tmp_path):
     assert all(i.startswith("k8s.pod.host_") or i == "k8s.pod.privileged_container" for i in ids)
     invoke(*base, "--controls", "8.18.01")
     doc = results(out)
-    assert all("8.18.01" in doc_rule["measures"] for doc_rule in
-               [r for r in doc["results"]]) and doc["results"]
+    assert (
+        all("8.18.01" in doc_rule["measures"] for doc_rule in list(doc["results"]))
+        and doc["results"]
+    )
     invoke(*base, "--severity", "critical")
     assert {r["severity"] for r in results(out)["results"]} == {"critical"}
 
 
-@pytest.mark.parametrize("args, words", [
-    (("--rules", "nothing.matches.*"), "no rules selected"),
-    (("--controls", "9.9"), "'9.9' is neither a BIO2 control nor a measure"),
-    (("--set", "k8s.pod.image_registry_allowed"), "expected RULE_ID.PARAM=VALUE"),
-    (("--set", "no.such.rule.p=1"), "no rule 'no.such.rule'"),
-    (("--set", "k8s.pod.privileged_container.x=1"), "has no parameter 'x'"),
-    (("--format", "pdf"), "--format 'pdf': unknown"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (("--rules", "nothing.matches.*"), "no rules selected"),
+        (("--controls", "9.9"), "'9.9' is neither a BIO2 control nor a measure"),
+        (("--set", "k8s.pod.image_registry_allowed"), "expected RULE_ID.PARAM=VALUE"),
+        (("--set", "no.such.rule.p=1"), "no rule 'no.such.rule'"),
+        (("--set", "k8s.pod.privileged_container.x=1"), "has no parameter 'x'"),
+        (("--format", "pdf"), "--format 'pdf': unknown"),
+    ],
+)
 def test_usage_errors_exit_2(manifests, tmp_path, args, words):
     o = invoke("scan", "manifests", str(manifests), "-o", str(tmp_path / "o"), "-q", *args)
     assert o.code == 2, o.out
@@ -153,13 +174,23 @@ def _int_param(all_rules):
 
 def test_set_type_coercion(all_rules, manifests, tmp_path):
     from bio2scan.api import parse_params
+
     rid, pname = _int_param(all_rules)
     assert parse_params([f"{rid}.{pname}=7"], all_rules) == {rid: {pname: 7}}
-    o = invoke("scan", "manifests", str(manifests), "-o", str(tmp_path / "o"), "-q",
-               "--set", f"{rid}.{pname}=seven")
+    o = invoke(
+        "scan",
+        "manifests",
+        str(manifests),
+        "-o",
+        str(tmp_path / "o"),
+        "-q",
+        "--set",
+        f"{rid}.{pname}=seven",
+    )
     assert o.code == 2 and f"expected integer for {rid}.{pname}, got 'seven'" in o.err
-    lists = [(r.id, p.name) for r in all_rules.values() for p in r.params.values()
-             if p.type == "list"]
+    lists = [
+        (r.id, p.name) for r in all_rules.values() for p in r.params.values() if p.type == "list"
+    ]
     if lists:
         lrid, lname = lists[0]
         assert parse_params([f"{lrid}.{lname}=[a, b]"], all_rules) == {lrid: {lname: ["a", "b"]}}
@@ -167,8 +198,15 @@ def test_set_type_coercion(all_rules, manifests, tmp_path):
 
 def test_set_through_the_process_is_one_line(manifests, tmp_path, all_rules):
     rid, pname = _int_param(all_rules)
-    p = run_cli("scan", "manifests", str(manifests), "-o", str(tmp_path / "o"),
-                "--set", f"{rid}.{pname}=lots")
+    p = run_cli(
+        "scan",
+        "manifests",
+        str(manifests),
+        "-o",
+        str(tmp_path / "o"),
+        "--set",
+        f"{rid}.{pname}=lots",
+    )
     assert p.returncode == 2
     assert len(p.stderr.decode().strip().splitlines()) == 1 and p.stdout == b""
 
@@ -176,8 +214,9 @@ def test_set_through_the_process_is_one_line(manifests, tmp_path, all_rules):
 def test_config_file(manifests, tmp_path, all_rules):
     rid, pname = _int_param(all_rules)
     cfg = tmp_path / "bio2scan.yaml"
-    cfg.write_text(f"rules: [k8s.pod.privileged_container]\nfail_on: none\n"
-                   f"params:\n  {rid}:\n    {pname}: 5\n")
+    cfg.write_text(
+        f"rules: [k8s.pod.privileged_container]\nfail_on: none\nparams:\n  {rid}:\n    {pname}: 5\n"
+    )
     out = tmp_path / "out"
     o = invoke("scan", "manifests", str(manifests), "-o", str(out), "-q", "--config", str(cfg))
     assert o.code == 0
@@ -193,30 +232,55 @@ def test_config_file(manifests, tmp_path, all_rules):
 
 # --- output discipline -----------------------------------------------------------------------
 
+
 def test_quiet_prints_nothing_and_no_tty_means_no_progress(manifests, tmp_path):
-    p = run_cli("scan", "manifests", str(manifests), "-o", str(tmp_path / "q"), "--quiet",
-                "--fail-on", "none")
+    p = run_cli(
+        "scan",
+        "manifests",
+        str(manifests),
+        "-o",
+        str(tmp_path / "q"),
+        "--quiet",
+        "--fail-on",
+        "none",
+    )
     assert (p.returncode, p.stdout, p.stderr) == (0, b"", b"")
-    p = run_cli("scan", "manifests", str(manifests), "-o", str(tmp_path / "v"),
-                "--fail-on", "none")
-    assert p.returncode == 0 and p.stderr == b""   # stderr is no TTY: no progress bar
+    p = run_cli("scan", "manifests", str(manifests), "-o", str(tmp_path / "v"), "--fail-on", "none")
+    assert p.returncode == 0 and p.stderr == b""  # stderr is no TTY: no progress bar
     assert b"json: " in p.stdout
 
 
 def test_collect_then_evaluate_equals_scan(manifests, tmp_path):
     inv = tmp_path / "inv.json.gz"
     assert invoke("collect", "manifests", str(manifests), "-o", str(inv), "-q").code == 0
-    assert invoke("evaluate", str(inv), "-o", str(tmp_path / "e"), "-q", "--fail-on",
-                  "none").code == 0
-    assert invoke("scan", "manifests", str(manifests), "-o", str(tmp_path / "s"), "-q",
-                  "--fail-on", "none").code == 0
-    key = lambda d: sorted((r["rule_id"], r["resource_id"], r["status"], r["message"])  # noqa
-                           for r in d["results"])
+    assert (
+        invoke("evaluate", str(inv), "-o", str(tmp_path / "e"), "-q", "--fail-on", "none").code == 0
+    )
+    assert (
+        invoke(
+            "scan",
+            "manifests",
+            str(manifests),
+            "-o",
+            str(tmp_path / "s"),
+            "-q",
+            "--fail-on",
+            "none",
+        ).code
+        == 0
+    )
+
+    def key(d):
+        return sorted(
+            (r["rule_id"], r["resource_id"], r["status"], r["message"]) for r in d["results"]
+        )
+
     a, b = results(tmp_path / "e"), results(tmp_path / "s")
     assert key(a) == key(b) and len(a["results"]) > 10
 
 
 # --- information commands --------------------------------------------------------------------
+
 
 def test_controls():
     o = invoke("controls", "--format", "json")
@@ -234,8 +298,9 @@ def test_controls():
 def test_rules_list_show_test(all_rules):
     o = invoke("rules", "list", "--format", "json")
     listed = json.loads(o.out)
-    assert o.code == 0 and {r["id"] for r in listed} == {r.id for r in all_rules.values()
-                                                        if not r.deprecated}
+    assert o.code == 0 and {r["id"] for r in listed} == {
+        r.id for r in all_rules.values() if not r.deprecated
+    }
     o = invoke("rules", "list", "--provider", "k8s")
     assert o.code == 0 and "k8s.pod.privileged_container" in o.out and "aws." not in o.out
     o = invoke("rules", "show", "k8s.pod.privileged_container", "--format", "json")
@@ -248,6 +313,7 @@ def test_rules_list_show_test(all_rules):
 
 def test_rules_test_reports_a_failing_case(tmp_path):
     from tests_engine_template import broken_case_pack
+
     pack = broken_case_pack(tmp_path)
     o = invoke("rules", "test", "--rules-dir", str(pack), "--only-dirs")
     assert o.code == 1 and "FAIL test.svc.thing_ok :: good: expected PASS, got FAIL" in o.out
@@ -262,8 +328,10 @@ def test_schemas_are_json_schemas(name):
 
 # --- documents -------------------------------------------------------------------------------
 
+
 def test_inventory_round_trips_and_validates(manifests, tmp_path):
     from bio2scan.documents import load_inventory, save_inventory
+
     a, b = tmp_path / "a.json", tmp_path / "b.json.gz"
     assert invoke("collect", "manifests", str(manifests), "-o", str(a), "-q").code == 0
     doc = json.loads(a.read_text())

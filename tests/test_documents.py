@@ -8,22 +8,42 @@ import os
 
 import pytest
 
-from bio2scan.documents import (atomic_write, load_inventory, read_json, save_inventory,
-                                sha256_file, validate, write_json)
+from bio2scan.documents import (
+    atomic_write,
+    load_inventory,
+    read_json,
+    save_inventory,
+    sha256_file,
+    validate,
+    write_json,
+)
 from bio2scan.errors import InputError, InventoryError
 from bio2scan.model import CollectionError, Inventory, Resource, ScanMeta, Source, Target
 
 
 def _inventory() -> Inventory:
-    meta = ScanMeta("0.1.0", "2026-01-01T00:00:00+00:00", "2026-01-01T00:00:05+00:00",
-                    targets=(Target("manifests", ("c",), (), {"paths": ["x"]}),),
-                    api_calls={"list": 3}, timings={"collect": 1.5})
-    res = Resource(type="k8s.core.pod", id="a/Pod/p", name="p", scope="c",
-                   data={"kind": "Pod", "spec": {"x": [1, "é"]}},
-                   source=Source(file="x.yaml", line=3), namespace="a", tags={"app": "p"},
-                   errors={"spec.volumes": "Forbidden"})
-    err = CollectionError("k8s", "k8s.core.secret", "c", "forbidden", "AccessDenied",
-                          api="v1 secrets", namespace="a")
+    meta = ScanMeta(
+        "0.1.0",
+        "2026-01-01T00:00:00+00:00",
+        "2026-01-01T00:00:05+00:00",
+        targets=(Target("manifests", ("c",), (), {"paths": ["x"]}),),
+        api_calls={"list": 3},
+        timings={"collect": 1.5},
+    )
+    res = Resource(
+        type="k8s.core.pod",
+        id="a/Pod/p",
+        name="p",
+        scope="c",
+        data={"kind": "Pod", "spec": {"x": [1, "é"]}},
+        source=Source(file="x.yaml", line=3),
+        namespace="a",
+        tags={"app": "p"},
+        errors={"spec.volumes": "Forbidden"},
+    )
+    err = CollectionError(
+        "k8s", "k8s.core.secret", "c", "forbidden", "AccessDenied", api="v1 secrets", namespace="a"
+    )
     return Inventory(meta, (res,), (err,))
 
 
@@ -76,6 +96,7 @@ def test_read_json_errors(tmp_path):
 
 def test_large_documents_are_compact_small_ones_indented(monkeypatch):
     from bio2scan import documents
+
     doc = {"kind": "bio2scan-results", "results": [{"a": 1}, {"b": [1, 2]}, {"c": "é"}]}
     small = documents.dumps(doc)
     assert small.startswith('{\n "kind"') and json.loads(small) == doc

@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from clirun import run_cli
 
 PKG = Path(__file__).resolve().parent / "plugin_pkg"
@@ -22,12 +21,27 @@ def site(tmp_path_factory) -> Path:
     """The plugin installed (wheel built by pip, no network, no build isolation)."""
     tmp = tmp_path_factory.mktemp("plugin")
     src = tmp / "src"
-    shutil.copytree(PKG, src)           # build in a copy: keep build/ and egg-info out of tests/
+    shutil.copytree(PKG, src)  # build in a copy: keep build/ and egg-info out of tests/
     target = tmp / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
-                    "--no-build-isolation", "--no-index", "--disable-pip-version-check",
-                    "--target", str(target), str(src)], check=True, capture_output=True,
-                    timeout=120)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "--disable-pip-version-check",
+            "--target",
+            str(target),
+            str(src),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     return target
 
 
@@ -41,26 +55,55 @@ def test_plugins_lists_the_third_party_collector_and_pack(site):
     rows = {(r["group"], r["name"]): r for r in json.loads(p.stdout)}
     assert rows[("bio2scan.collectors", "widgets")]["distribution"] == "bio2scan-widgets"
     assert rows[("bio2scan.rules", "widgets")]["value"] == "bio2scan_widgets:rules_path"
-    assert ("bio2scan.collectors", "manifests") in rows       # built-ins register the same way
+    assert ("bio2scan.collectors", "manifests") in rows  # built-ins register the same way
     assert ("bio2scan.rules", "builtin") in rows
 
 
 def test_scan_with_the_third_party_collector_and_rules(site, tmp_path):
     data = tmp_path / "widgets.json"
-    data.write_text(json.dumps({"scope": "shed", "errors": ["the attic was locked"],
-                                "things": [{"id": "w1", "colour": "blue"},
-                                           {"id": "w2", "colour": "red"}]}))
+    data.write_text(
+        json.dumps(
+            {
+                "scope": "shed",
+                "errors": ["the attic was locked"],
+                "things": [{"id": "w1", "colour": "blue"}, {"id": "w2", "colour": "red"}],
+            }
+        )
+    )
     out = tmp_path / "out"
-    p = run_cli("scan", "widgets", str(data), "-o", str(out), "--rules", "example.*",
-                "--fail-on", "medium", "--fail-on-error", "--quiet", env=_env(site))
-    assert p.returncode == 3, p.stderr              # incomplete: a collection error
+    p = run_cli(
+        "scan",
+        "widgets",
+        str(data),
+        "-o",
+        str(out),
+        "--rules",
+        "example.*",
+        "--fail-on",
+        "medium",
+        "--fail-on-error",
+        "--quiet",
+        env=_env(site),
+    )
+    assert p.returncode == 3, p.stderr  # incomplete: a collection error
     doc = json.loads((out / "results.json").read_text())
     got = {(r["rule_id"], r["resource_id"], r["status"]) for r in doc["results"]}
     assert ("example.widget.safe_colour", "w1", "PASS") in got
     assert ("example.widget.safe_colour", "w2", "FAIL") in got
     assert any(s == "ERROR" for _, _, s in got)
-    p = run_cli("scan", "widgets", str(data), "-o", str(out), "--rules", "example.*",
-                "--quiet", "--fail-on", "medium", env=_env(site))
+    p = run_cli(
+        "scan",
+        "widgets",
+        str(data),
+        "-o",
+        str(out),
+        "--rules",
+        "example.*",
+        "--quiet",
+        "--fail-on",
+        "medium",
+        env=_env(site),
+    )
     assert p.returncode == 1
     p = run_cli("rules", "test", "example.*", "-v", env=_env(site))
     assert p.returncode == 0 and b"3 passed, 0 failed" in p.stdout

@@ -23,9 +23,20 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
 
-IGNORE = shutil.ignore_patterns(".venv", ".git", "node_modules", "build", "dist", "*.egg-info",
-                                "__pycache__", "demo-output", "bio2scan-report", "tests", "*.pyc",
-                                ".pytest_cache")
+IGNORE = shutil.ignore_patterns(
+    ".venv",
+    ".git",
+    "node_modules",
+    "build",
+    "dist",
+    "*.egg-info",
+    "__pycache__",
+    "demo-output",
+    "bio2scan-report",
+    "tests",
+    "*.pyc",
+    ".pytest_cache",
+)
 
 
 @pytest.fixture(scope="module")
@@ -34,9 +45,25 @@ def wheel(tmp_path_factory) -> Path:
     src = tmp / "src"
     shutil.copytree(ROOT, src, ignore=IGNORE)
     out = tmp / "dist"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
-                    "--no-build-isolation", "--no-index", "--disable-pip-version-check",
-                    "-w", str(out), str(src)], check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "--disable-pip-version-check",
+            "-w",
+            str(out),
+            str(src),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     (found,) = out.glob("bio2scan-*.whl")
     return found
 
@@ -44,15 +71,36 @@ def wheel(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def venv(wheel, tmp_path_factory) -> Path:
     env = tmp_path_factory.mktemp("venv") / "v"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env)], check=True,
-                   timeout=120)
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(env)], check=True, timeout=120
+    )
     py = env / "bin" / "python"
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(py), "install", "-q",
-                    "--no-deps", "--no-index", "--disable-pip-version-check", str(wheel)],
-                   check=True, capture_output=True, timeout=300)
-    site = Path(subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()"
-                                "['purelib'])"], capture_output=True, text=True,
-                               check=True).stdout.strip())
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(py),
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-index",
+            "--disable-pip-version-check",
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    site = Path(
+        subprocess.run(
+            [str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
     (site / "_bio2scan_test_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     return env
 
@@ -64,8 +112,11 @@ def test_wheel_contents(wheel):
     assert "bio2scan/data/bio2.json" in names
     for schema in ("inventory", "results", "waivers"):
         assert f"bio2scan/schemas/{schema}.schema.json" in names
-    reports_src = {"bio2scan/" + str(p.relative_to(ROOT)) for p in (ROOT / "reports").rglob("*")
-                   if p.is_file() and "__pycache__" not in p.parts}
+    reports_src = {
+        "bio2scan/" + str(p.relative_to(ROOT))
+        for p in (ROOT / "reports").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
     assert reports_src and reports_src <= set(names), sorted(reports_src - set(names))[:5]
     assert not [n for n in names if n.startswith("tests/")]
     # the test doubles (local ARM, Graph and Kubernetes servers, moto glue) stay in tests/stubs
@@ -76,17 +127,27 @@ def test_wheel_contents(wheel):
 
 
 def _run(venv: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([str(venv / "bin" / "bio2scan"), *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=300)
+    return subprocess.run(
+        [str(venv / "bin" / "bio2scan"), *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+    )
 
 
 def test_installed_wheel_runs_from_elsewhere(venv, tmp_path, all_rules):
     py = venv / "bin" / "python"
-    probe = ("import json, bio2scan, bio2scan.catalog as c, bio2scan.plugins as p;"
-             "print(json.dumps({'pkg': bio2scan.__file__, 'pack': str(p.rule_packs()['builtin']),"
-             "'controls': len(c.load_catalog().controls)}))")
-    where = json.loads(subprocess.run([str(py), "-c", probe], capture_output=True, text=True,
-                                      check=True, cwd=tmp_path).stdout)
+    probe = (
+        "import json, bio2scan, bio2scan.catalog as c, bio2scan.plugins as p;"
+        "print(json.dumps({'pkg': bio2scan.__file__, 'pack': str(p.rule_packs()['builtin']),"
+        "'controls': len(c.load_catalog().controls)}))"
+    )
+    where = json.loads(
+        subprocess.run(
+            [str(py), "-c", probe], capture_output=True, text=True, check=True, cwd=tmp_path
+        ).stdout
+    )
     assert where["pkg"].startswith(str(venv)), where
     assert where["pack"].startswith(str(venv)), where
     assert where["controls"] == 93
@@ -97,16 +158,30 @@ def test_installed_wheel_runs_from_elsewhere(venv, tmp_path, all_rules):
     assert listed == {r.id for r in all_rules.values() if not r.deprecated and r.pack == "builtin"}
 
     manifests = tmp_path / "m.yaml"
-    manifests.write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: a}\n"
-                         "spec:\n  containers: [{name: c, image: nginx, securityContext: "
-                         "{privileged: true}}]\n")
-    p = _run(venv, "scan", "manifests", "m.yaml", "-o", "out", "--format", "json,html,md",
-             "--quiet", cwd=tmp_path)
-    assert p.returncode == 1, p.stderr                     # a privileged container: a finding
+    manifests.write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: a}\n"
+        "spec:\n  containers: [{name: c, image: nginx, securityContext: "
+        "{privileged: true}}]\n"
+    )
+    p = _run(
+        venv,
+        "scan",
+        "manifests",
+        "m.yaml",
+        "-o",
+        "out",
+        "--format",
+        "json,html,md",
+        "--quiet",
+        cwd=tmp_path,
+    )
+    assert p.returncode == 1, p.stderr  # a privileged container: a finding
     doc = json.loads((tmp_path / "out" / "results.json").read_text())
-    assert any(r["rule_id"] == "k8s.pod.privileged_container" and r["status"] == "FAIL"
-               for r in doc["results"])
-    html = (tmp_path / "out" / "report.html").read_text()    # templates came with the wheel
+    assert any(
+        r["rule_id"] == "k8s.pod.privileged_container" and r["status"] == "FAIL"
+        for r in doc["results"]
+    )
+    html = (tmp_path / "out" / "report.html").read_text()  # templates came with the wheel
     assert "k8s.pod.privileged_container" in html and "<html" in html
     assert "failing" in (tmp_path / "out" / "report.md").read_text()
     p = _run(venv, "schema", "results", cwd=tmp_path)
@@ -115,20 +190,28 @@ def test_installed_wheel_runs_from_elsewhere(venv, tmp_path, all_rules):
 
 def _fresh_venv(where: Path) -> Path:
     env = where / "v"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env)], check=True,
-                   timeout=120)
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(env)], check=True, timeout=120
+    )
     py = env / "bin" / "python"
-    site = Path(subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()"
-                                "['purelib'])"], capture_output=True, text=True,
-                               check=True).stdout.strip())
+    site = Path(
+        subprocess.run(
+            [str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
     (site / "_bio2scan_test_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     return env
 
 
-_PROBE = ("import json, bio2scan, bio2scan.rules, bio2scan.reports, bio2scan.plugins as p;"
-          "from importlib import resources;"
-          "print(json.dumps({'pkg': bio2scan.__file__, 'pack': str(p.rule_packs()['builtin']),"
-          "'reports': str(resources.files('bio2scan.reports').joinpath('html/report.css'))}))")
+_PROBE = (
+    "import json, bio2scan, bio2scan.rules, bio2scan.reports, bio2scan.plugins as p;"
+    "from importlib import resources;"
+    "print(json.dumps({'pkg': bio2scan.__file__, 'pack': str(p.rule_packs()['builtin']),"
+    "'reports': str(resources.files('bio2scan.reports').joinpath('html/report.css'))}))"
+)
 
 
 def test_editable_install_finds_rules_and_reports_in_the_checkout(tmp_path):
@@ -138,19 +221,43 @@ def test_editable_install_finds_rules_and_reports_in_the_checkout(tmp_path):
     shutil.copytree(ROOT, src, ignore=IGNORE)
     env = _fresh_venv(tmp_path)
     py = env / "bin" / "python"
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(py), "install", "-q",
-                    "--no-deps", "--no-build-isolation", "--no-index",
-                    "--disable-pip-version-check", "-e", str(src)],
-                   check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(py),
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "--disable-pip-version-check",
+            "-e",
+            str(src),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    where = json.loads(subprocess.run([str(py), "-c", _PROBE], capture_output=True, text=True,
-                                      check=True, cwd=elsewhere).stdout)
+    where = json.loads(
+        subprocess.run(
+            [str(py), "-c", _PROBE], capture_output=True, text=True, check=True, cwd=elsewhere
+        ).stdout
+    )
     assert where["pkg"].startswith(str(src / "bio2scan")), where
     assert where["pack"] == str(src / "rules"), where
     assert where["reports"] == str(src / "reports" / "html" / "report.css"), where
-    p = subprocess.run([str(env / "bin" / "bio2scan"), "rules", "list", "--format", "json"],
-                       capture_output=True, text=True, cwd=elsewhere, timeout=300)
+    p = subprocess.run(
+        [str(env / "bin" / "bio2scan"), "rules", "list", "--format", "json"],
+        capture_output=True,
+        text=True,
+        cwd=elsewhere,
+        timeout=300,
+    )
     assert p.returncode == 0 and len(json.loads(p.stdout)) > 100, p.stderr
 
 
@@ -159,8 +266,14 @@ def test_checkout_on_sys_path_without_install(tmp_path):
     the same rules and reports are found."""
     env = _fresh_venv(tmp_path)
     code = f"import sys; sys.path.insert(0, {str(ROOT)!r}); " + _PROBE
-    where = json.loads(subprocess.run([str(env / "bin" / "python"), "-c", code],
-                                      capture_output=True, text=True, check=True,
-                                      cwd=tmp_path).stdout)
+    where = json.loads(
+        subprocess.run(
+            [str(env / "bin" / "python"), "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=tmp_path,
+        ).stdout
+    )
     assert where["pack"] == str(ROOT / "rules"), where
     assert where["reports"] == str(ROOT / "reports" / "html" / "report.css"), where

@@ -19,9 +19,10 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from .. import __version__
 from ..errors import UsageError
@@ -58,7 +59,7 @@ class Shard:
     count: int
 
     @classmethod
-    def parse(cls, text: str) -> "Shard":
+    def parse(cls, text: str) -> Shard:
         try:
             i, n = (int(x) for x in text.split("/"))
         except ValueError:
@@ -78,7 +79,7 @@ class Shard:
 class Progress:
     """Where collectors report progress. The default does nothing (cron, --quiet)."""
 
-    def task(self, description: str, total: int | None = None) -> "ProgressTask":
+    def task(self, description: str, total: int | None = None) -> ProgressTask:
         return ProgressTask()
 
 
@@ -100,7 +101,7 @@ class CollectRequest:
     shard: Shard | None = None
     max_workers: int = 16
     progress: Progress = field(default_factory=Progress)
-    now: Callable[[], _dt.datetime] = lambda: _dt.datetime.now(_dt.timezone.utc)
+    now: Callable[[], _dt.datetime] = lambda: _dt.datetime.now(_dt.UTC)
 
     def wants(self, *types: str) -> bool:
         return self.resource_types is None or any(t in self.resource_types for t in types)
@@ -120,7 +121,7 @@ class Collector(Protocol):
 
 
 def utcnow_iso() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
 
 
 class Recorder:
@@ -168,14 +169,20 @@ class Recorder:
     def inventory(self, options: Mapping[str, Any] | None = None) -> Inventory:
         opts = dict(options if options is not None else self.request.options)
         target = Target(self.collector, tuple(self.scopes), tuple(self.regions), opts)
-        meta = ScanMeta(tool_version=__version__, started_at=self.started_at,
-                        finished_at=utcnow_iso(), targets=(target,),
-                        api_calls=dict(sorted(self.calls.items())),
-                        timings={k: round(v, 3) for k, v in sorted(self.timings.items())},
-                        shard=str(self.request.shard) if self.request.shard else None)
+        meta = ScanMeta(
+            tool_version=__version__,
+            started_at=self.started_at,
+            finished_at=utcnow_iso(),
+            targets=(target,),
+            api_calls=dict(sorted(self.calls.items())),
+            timings={k: round(v, 3) for k, v in sorted(self.timings.items())},
+            shard=str(self.request.shard) if self.request.shard else None,
+        )
         resources = sorted(self.resources, key=lambda r: (r.type, r.scope, r.id))
-        errors = sorted(self.errors, key=lambda e: (e.resource_type, e.scope, e.region or "",
-                                                   e.namespace or "", e.reason))
+        errors = sorted(
+            self.errors,
+            key=lambda e: (e.resource_type, e.scope, e.region or "", e.namespace or "", e.reason),
+        )
         return Inventory(meta, tuple(resources), tuple(errors))
 
 
@@ -186,8 +193,9 @@ def run_parallel(jobs: Sequence[Callable[[], T]], max_workers: int) -> list[T]:
         return []
     if max_workers <= 1 or len(jobs) == 1:
         return [j() for j in jobs]
-    with ThreadPoolExecutor(max_workers=min(max_workers, len(jobs)),
-                            thread_name_prefix="bio2scan") as pool:
+    with ThreadPoolExecutor(
+        max_workers=min(max_workers, len(jobs)), thread_name_prefix="bio2scan"
+    ) as pool:
         futures = [pool.submit(j) for j in jobs]
         return [f.result() for f in futures]
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
 
@@ -35,15 +36,25 @@ _SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".terraform", "__pycache__"
 class ManifestCollector:
     name = "manifests"
     provider = "k8s"
-    description = "Kubernetes manifests from files, directories or - (stdin): helm template, kustomize build"
+    description = (
+        "Kubernetes manifests from files, directories or - (stdin): helm template, kustomize build"
+    )
     resource_types: tuple[str, ...] = ()  # any kind it finds
     options = (
-        Option("paths", "Files or directories (- for standard input).", type="path",
-               multiple=True, argument=True, required=True),
-        Option("cluster", "Name to record as the scope (the cluster these are meant for).",
-               default="manifests"),
-        Option("namespace", "Namespace for namespaced objects that name none.",
-               default="default"),
+        Option(
+            "paths",
+            "Files or directories (- for standard input).",
+            type="path",
+            multiple=True,
+            argument=True,
+            required=True,
+        ),
+        Option(
+            "cluster",
+            "Name to record as the scope (the cluster these are meant for).",
+            default="manifests",
+        ),
+        Option("namespace", "Namespace for namespaced objects that name none.", default="default"),
     )
 
     def collect(self, request: CollectRequest) -> Inventory:
@@ -62,13 +73,20 @@ class ManifestCollector:
                 for line, obj in _documents(text, display, explicit):
                     if request.resource_types is not None and not _wanted(obj, request):
                         continue
-                    rec.add(to_resource(obj, cluster=cluster, default_namespace=namespace,
-                                        source=Source(file=display, line=line)))
+                    rec.add(
+                        to_resource(
+                            obj,
+                            cluster=cluster,
+                            default_namespace=namespace,
+                            source=Source(file=display, line=line),
+                        )
+                    )
         return rec.inventory({"paths": paths, "cluster": cluster, "namespace": namespace})
 
 
 def _wanted(obj: dict[str, Any], request: CollectRequest) -> bool:
     from .kubernetes.objects import resource_type
+
     return request.wants(resource_type(str(obj.get("apiVersion", "v1")), obj["kind"]))
 
 
@@ -79,8 +97,7 @@ def _inputs(p: str) -> Iterator[tuple[str, str, bool]]:
         if not text.strip():
             # in `helm template … | bio2scan scan manifests -` an empty pipe means the command
             # before it failed; passing would hide that
-            raise ManifestError("no input (did the command before the pipe fail?)",
-                                file="<stdin>")
+            raise ManifestError("no input (did the command before the pipe fail?)", file="<stdin>")
         yield "<stdin>", text, True
         return
     path = Path(p)
@@ -102,8 +119,11 @@ def _walk(root: Path) -> Iterator[Path]:
         if "Chart.yaml" in filenames and "templates" in dirnames:
             # a Helm chart's templates are Go templates, not manifests: render them first
             dirnames.remove("templates")
-            log.info("notice: %s: skipped (Helm chart templates; scan the output of "
-                     "`helm template` instead)", Path(dirpath) / "templates")
+            log.info(
+                "notice: %s: skipped (Helm chart templates; scan the output of "
+                "`helm template` instead)",
+                Path(dirpath) / "templates",
+            )
         for name in sorted(filenames):
             yield Path(dirpath) / name
 
@@ -151,8 +171,9 @@ def _parse(text: str, name: str) -> Iterator[tuple[yaml.Node, Any]]:
             yield node, loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         problem = " ".join(x for x in (exc.context, exc.problem) if x) or "invalid YAML"
-        raise ManifestError(f"YAML syntax error: {problem}", file=name,
-                            line=_error_line(exc, text)) from None
+        raise ManifestError(
+            f"YAML syntax error: {problem}", file=name, line=_error_line(exc, text)
+        ) from None
     except yaml.YAMLError as exc:
         raise ManifestError(f"YAML error: {str(exc).splitlines()[0]}", file=name) from None
     finally:
@@ -172,8 +193,11 @@ def _no_duplicate_keys(root: yaml.Node, name: str) -> None:
                 if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
                     line = key.start_mark.line + 1
                     if key.value in seen:
-                        raise ManifestError(f"duplicate key {key.value!r} (first on line "
-                                            f"{seen[key.value]})", file=name, line=line)
+                        raise ManifestError(
+                            f"duplicate key {key.value!r} (first on line {seen[key.value]})",
+                            file=name,
+                            line=line,
+                        )
                     seen[key.value] = line
                 stack.append(value)
         elif isinstance(node, yaml.SequenceNode):
@@ -208,8 +232,9 @@ def _line(node: yaml.Node | None, fallback: int = 1) -> int:
     return node.start_mark.line + 1 if node is not None else fallback
 
 
-def _unwrap(doc: Any, node: yaml.Node | None, name: str, explicit: bool
-            ) -> Iterator[tuple[int, dict]]:
+def _unwrap(
+    doc: Any, node: yaml.Node | None, name: str, explicit: bool
+) -> Iterator[tuple[int, dict]]:
     line = _line(node)
     if isinstance(doc, list):  # a JSON array of objects
         for i, item in enumerate(doc):
@@ -222,18 +247,17 @@ def _unwrap(doc: Any, node: yaml.Node | None, name: str, explicit: bool
         return
     kind = doc["kind"]
     if not isinstance(kind, str) or not kind:
-        raise ManifestError("'kind' must be a non-empty string", file=name, line=line,
-                            field="kind")
+        raise ManifestError("'kind' must be a non-empty string", file=name, line=line, field="kind")
     if kind.endswith("List") and isinstance(doc.get("items"), list):
         items = _child(node, "items")
         for i, item in enumerate(doc["items"]):
             yield from _unwrap(item, _child(items, i), name, True)
         return
     if "apiVersion" not in doc:
-        raise ManifestError(f"{kind} has no 'apiVersion'", file=name, line=line,
-                            field="apiVersion")
+        raise ManifestError(f"{kind} has no 'apiVersion'", file=name, line=line, field="apiVersion")
     meta = doc.get("metadata")
     if not isinstance(meta, dict) or not (meta.get("name") or meta.get("generateName")):
-        raise ManifestError(f"{kind} has no metadata.name", file=name, line=line,
-                            field="metadata.name")
+        raise ManifestError(
+            f"{kind} has no metadata.name", file=name, line=line, field="metadata.name"
+        )
     yield line, doc

@@ -7,6 +7,19 @@ from .evaluate import CompiledRule, compile_rule, evaluate
 from .loader import check_unique, load_rule_file, load_rules_dir, parse_overrides, select
 from .schema import rule_schema
 
-__all__ = ["OPERATORS", "CaseOutcome", "CompiledRule", "ConditionError", "check_unique",
-           "compile_rule", "evaluate", "load_rule_file", "load_rules_dir", "parse_overrides",
-           "rule_schema", "run_case", "run_rule_cases", "select"]
+__all__ = [
+    "OPERATORS",
+    "CaseOutcome",
+    "CompiledRule",
+    "ConditionError",
+    "check_unique",
+    "compile_rule",
+    "evaluate",
+    "load_rule_file",
+    "load_rules_dir",
+    "parse_overrides",
+    "rule_schema",
+    "run_case",
+    "run_rule_cases",
+    "select",
+]

@@ -4,14 +4,15 @@ must give it. ``bio2scan rules test`` and pytest both run them through ``run_cas
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from ..model import Inventory, Resource, Result, Rule, ScanMeta, Source
 from .evaluate import compile_rule, evaluate
 
 # Test cases run at a fixed instant so that ages and expiry dates are reproducible.
-DEFAULT_NOW = _dt.datetime(2026, 1, 1, tzinfo=_dt.timezone.utc)
+DEFAULT_NOW = _dt.datetime(2026, 1, 1, tzinfo=_dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -32,18 +33,27 @@ def case_resource(rule: Rule, spec: Mapping[str, Any], default_id: str) -> Resou
     rtype = spec.get("type") or rule.resource_types[0]
     rid = spec.get("id") or default_id
     src = spec.get("source") or {"api": "test"}
-    return Resource(type=rtype, id=rid, name=spec.get("name", rid.rsplit("/", 1)[-1]),
-                    scope=spec.get("scope", "test"), data=spec["data"],
-                    source=Source.from_dict(src), region=spec.get("region"),
-                    namespace=spec.get("namespace"), tags=spec.get("tags", {}),
-                    errors=spec.get("errors", {}))
+    return Resource(
+        type=rtype,
+        id=rid,
+        name=spec.get("name", rid.rsplit("/", 1)[-1]),
+        scope=spec.get("scope", "test"),
+        data=spec["data"],
+        source=Source.from_dict(src),
+        region=spec.get("region"),
+        namespace=spec.get("namespace"),
+        tags=spec.get("tags", {}),
+        errors=spec.get("errors", {}),
+    )
 
 
 def run_case(rule: Rule, case: Mapping[str, Any]) -> CaseOutcome:
     name = case["name"]
     subject = case_resource(rule, case["resource"], f"test/{name}")
-    related = tuple(case_resource(rule, r, f"test/{name}/related-{i}")
-                    for i, r in enumerate(case.get("related", ())))
+    related = tuple(
+        case_resource(rule, r, f"test/{name}/related-{i}")
+        for i, r in enumerate(case.get("related", ()))
+    )
     now = DEFAULT_NOW
     if case.get("now"):
         now = _dt.datetime.fromisoformat(case["now"].replace("Z", "+00:00"))
@@ -51,13 +61,20 @@ def run_case(rule: Rule, case: Mapping[str, Any]) -> CaseOutcome:
     try:
         compiled = compile_rule(rule, case.get("params") or {})
         results = [r for r in evaluate(inv, [compiled], now=now) if r.resource_id == subject.id]
-    except Exception as exc:  # reported, never raised: one bad case must not hide the others
-        return CaseOutcome(rule.id, name, case["expect"], "EXCEPTION", None,
-                           f"{type(exc).__name__}: {exc}")
+    except Exception as exc:  # noqa: BLE001 - reported, never raised: one bad case must not hide the others
+        return CaseOutcome(
+            rule.id, name, case["expect"], "EXCEPTION", None, f"{type(exc).__name__}: {exc}"
+        )
     if len(results) != 1:
-        return CaseOutcome(rule.id, name, case["expect"], "NONE", None,
-                           f"the rule gave {len(results)} results for the test resource "
-                           f"(is its type {subject.type} among the rule's resource_types?)")
+        return CaseOutcome(
+            rule.id,
+            name,
+            case["expect"],
+            "NONE",
+            None,
+            f"the rule gave {len(results)} results for the test resource "
+            f"(is its type {subject.type} among the rule's resource_types?)",
+        )
     res = results[0]
     return CaseOutcome(rule.id, name, case["expect"], res.status.value, res)
 

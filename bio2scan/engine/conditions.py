@@ -19,7 +19,8 @@ A compiled condition is ``fn(obj, prefix, env) -> (ok, [Evidence, …])``: ``pre
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..model import Evidence
 from . import paths
@@ -70,75 +71,121 @@ def _empty(v: Any) -> bool:
 # Every doc ends with "Example: ``COND`` is true for ``DATA`` and false for ``DATA``." — a test
 # (tests/engine/test_operators.py) evaluates both, and docs/rules.md is checked against this table.
 OPERATORS: dict[str, tuple[Callable[[Any, Any], bool], dict[str, Any], str]] = {
-    "equals": (_equals, {},
-               "The value equals the operand; ``null`` matches an absent value, and ``true`` "
-               "never equals ``1``. Example: ``{path: spec.hostNetwork, equals: true}`` is true "
-               "for ``{spec: {hostNetwork: true}}`` and false for ``{spec: {}}``."),
-    "not_equals": (_not_equals, {},
-                   "The value differs from the operand; an absent value differs from everything "
-                   "but ``null``. Example: ``{path: privileged, not_equals: true}`` is true for "
-                   "``{}`` and false for ``{privileged: true}``."),
-    "in": (lambda v, x: v is not MISSING and v in x, {"type": "array"},
-           "The value is one of the listed values. Example: ``{path: Protocol, in: [HTTPS, TLS]}`` "
-           "is true for ``{Protocol: HTTPS}`` and false for ``{Protocol: HTTP}``."),
-    "not_in": (lambda v, x: v is MISSING or v not in x, {"type": "array"},
-               "The value is absent or none of the listed values. Example: "
-               "``{path: procMount, not_in: [Unmasked]}`` is true for ``{}`` and false for "
-               "``{procMount: Unmasked}``."),
-    "exists": (lambda v, x: (v is not MISSING and v is not None) == bool(x), {"type": "boolean"},
-               "With ``true``: the path is present and not null; with ``false``: it is absent or "
-               "null. Example: ``{path: metadata.labels.owner, exists: true}`` is true for "
-               "``{metadata: {labels: {owner: team-a}}}`` and false for "
-               "``{metadata: {labels: {owner: null}}}``."),
-    "empty": (lambda v, x: _empty(v) == bool(x), {"type": "boolean"},
-              "With ``true``: absent, null, or an empty list, mapping or string; with ``false`` "
-              "the opposite. Example: ``{path: spec.tls, empty: false}`` is true for "
-              "``{spec: {tls: [{hosts: [a.nl]}]}}`` and false for ``{spec: {tls: []}}``."),
-    "matches": (lambda v, x: isinstance(v, str) and x.search(v) is not None, {"type": "string"},
-                "The value is a string in which the regular expression (Python syntax, "
-                "unanchored) is found. Example: ``{path: image, matches: '@sha256:[0-9a-f]{64}$'}`` "
-                "is true for ``{image: 'nginx@sha256:" + "0" * 64 + "'}`` and false for "
-                "``{image: 'nginx:1.25'}``."),
-    "not_matches": (lambda v, x: not (isinstance(v, str) and x.search(v) is not None),
-                    {"type": "string"},
-                    "The value is absent, not a string, or a string in which the regular "
-                    "expression is not found. Example: ``{path: image, not_matches: ':latest$'}`` "
-                    "is true for ``{image: 'redis:7.2'}`` and false for ``{image: 'redis:latest'}``."),
-    "gt": (lambda v, x: (n := _num(v)) is not None and n > x, {"type": "number"},
-           "The value is a number (or a numeric string) greater than the operand. Example: "
-           "``{path: replicas, gt: 1}`` is true for ``{replicas: 3}`` and false for "
-           "``{replicas: 1}``."),
-    "gte": (lambda v, x: (n := _num(v)) is not None and n >= x, {"type": "number"},
-            "The value is a number greater than or equal to the operand. Example: "
-            "``{path: RetentionInDays, gte: 1096}`` is true for ``{RetentionInDays: 1096}`` and "
-            "false for ``{RetentionInDays: 30}``."),
-    "lt": (lambda v, x: (n := _num(v)) is not None and n < x, {"type": "number"},
-           "The value is a number less than the operand. Example: "
-           "``{path: MaxPasswordAge, lt: 366}`` is true for ``{MaxPasswordAge: 90}`` and false "
-           "for ``{MaxPasswordAge: 400}``."),
-    "lte": (lambda v, x: (n := _num(v)) is not None and n <= x, {"type": "number"},
-            "The value is a number less than or equal to the operand; an absent value is no "
-            "number. Example: ``{path: runAsUser, lte: 0}`` is true for ``{runAsUser: 0}`` and "
-            "false for ``{}``."),
-    "contains": (_contains, {},
-                 "The value (a list, a string, or a mapping's keys) contains the operand. "
-                 "Example: ``{path: capabilities.drop, contains: ALL}`` is true for "
-                 "``{capabilities: {drop: [ALL]}}`` and false for ``{capabilities: {drop: [NET_RAW]}}``."),
-    "not_contains": (lambda v, x: not _contains(v, x), {},
-                     "The value is absent or does not contain the operand. Example: "
-                     "``{path: Action, not_contains: '*'}`` is true for ``{Action: [s3:GetObject]}`` "
-                     "and false for ``{Action: ['*']}``."),
-    "length_gte": (lambda v, x: isinstance(v, (list, dict, str)) and len(v) >= x,
-                   {"type": "integer"},
-                   "The value is a list, mapping or string of at least N items. Example: "
-                   "``{path: subnets, length_gte: 2}`` is true for ``{subnets: [a, b]}`` and false "
-                   "for ``{subnets: [a]}``."),
-    "length_lte": (lambda v, x: v is MISSING or v is None or
-                   (isinstance(v, (list, dict, str)) and len(v) <= x),
-                   {"type": "integer"},
-                   "The value is absent or has at most N items. Example: "
-                   "``{path: owners, length_lte: 3}`` is true for ``{}`` and false for "
-                   "``{owners: [a, b, c, d]}``."),
+    "equals": (
+        _equals,
+        {},
+        "The value equals the operand; ``null`` matches an absent value, and ``true`` "
+        "never equals ``1``. Example: ``{path: spec.hostNetwork, equals: true}`` is true "
+        "for ``{spec: {hostNetwork: true}}`` and false for ``{spec: {}}``.",
+    ),
+    "not_equals": (
+        _not_equals,
+        {},
+        "The value differs from the operand; an absent value differs from everything "
+        "but ``null``. Example: ``{path: privileged, not_equals: true}`` is true for "
+        "``{}`` and false for ``{privileged: true}``.",
+    ),
+    "in": (
+        lambda v, x: v is not MISSING and v in x,
+        {"type": "array"},
+        "The value is one of the listed values. Example: ``{path: Protocol, in: [HTTPS, TLS]}`` "
+        "is true for ``{Protocol: HTTPS}`` and false for ``{Protocol: HTTP}``.",
+    ),
+    "not_in": (
+        lambda v, x: v is MISSING or v not in x,
+        {"type": "array"},
+        "The value is absent or none of the listed values. Example: "
+        "``{path: procMount, not_in: [Unmasked]}`` is true for ``{}`` and false for "
+        "``{procMount: Unmasked}``.",
+    ),
+    "exists": (
+        lambda v, x: (v is not MISSING and v is not None) == bool(x),
+        {"type": "boolean"},
+        "With ``true``: the path is present and not null; with ``false``: it is absent or "
+        "null. Example: ``{path: metadata.labels.owner, exists: true}`` is true for "
+        "``{metadata: {labels: {owner: team-a}}}`` and false for "
+        "``{metadata: {labels: {owner: null}}}``.",
+    ),
+    "empty": (
+        lambda v, x: _empty(v) == bool(x),
+        {"type": "boolean"},
+        "With ``true``: absent, null, or an empty list, mapping or string; with ``false`` "
+        "the opposite. Example: ``{path: spec.tls, empty: false}`` is true for "
+        "``{spec: {tls: [{hosts: [a.nl]}]}}`` and false for ``{spec: {tls: []}}``.",
+    ),
+    "matches": (
+        lambda v, x: isinstance(v, str) and x.search(v) is not None,
+        {"type": "string"},
+        "The value is a string in which the regular expression (Python syntax, "
+        "unanchored) is found. Example: ``{path: image, matches: '@sha256:[0-9a-f]{64}$'}`` "
+        "is true for ``{image: 'nginx@sha256:" + "0" * 64 + "'}`` and false for "
+        "``{image: 'nginx:1.25'}``.",
+    ),
+    "not_matches": (
+        lambda v, x: not (isinstance(v, str) and x.search(v) is not None),
+        {"type": "string"},
+        "The value is absent, not a string, or a string in which the regular "
+        "expression is not found. Example: ``{path: image, not_matches: ':latest$'}`` "
+        "is true for ``{image: 'redis:7.2'}`` and false for ``{image: 'redis:latest'}``.",
+    ),
+    "gt": (
+        lambda v, x: (n := _num(v)) is not None and n > x,
+        {"type": "number"},
+        "The value is a number (or a numeric string) greater than the operand. Example: "
+        "``{path: replicas, gt: 1}`` is true for ``{replicas: 3}`` and false for "
+        "``{replicas: 1}``.",
+    ),
+    "gte": (
+        lambda v, x: (n := _num(v)) is not None and n >= x,
+        {"type": "number"},
+        "The value is a number greater than or equal to the operand. Example: "
+        "``{path: RetentionInDays, gte: 1096}`` is true for ``{RetentionInDays: 1096}`` and "
+        "false for ``{RetentionInDays: 30}``.",
+    ),
+    "lt": (
+        lambda v, x: (n := _num(v)) is not None and n < x,
+        {"type": "number"},
+        "The value is a number less than the operand. Example: "
+        "``{path: MaxPasswordAge, lt: 366}`` is true for ``{MaxPasswordAge: 90}`` and false "
+        "for ``{MaxPasswordAge: 400}``.",
+    ),
+    "lte": (
+        lambda v, x: (n := _num(v)) is not None and n <= x,
+        {"type": "number"},
+        "The value is a number less than or equal to the operand; an absent value is no "
+        "number. Example: ``{path: runAsUser, lte: 0}`` is true for ``{runAsUser: 0}`` and "
+        "false for ``{}``.",
+    ),
+    "contains": (
+        _contains,
+        {},
+        "The value (a list, a string, or a mapping's keys) contains the operand. "
+        "Example: ``{path: capabilities.drop, contains: ALL}`` is true for "
+        "``{capabilities: {drop: [ALL]}}`` and false for ``{capabilities: {drop: [NET_RAW]}}``.",
+    ),
+    "not_contains": (
+        lambda v, x: not _contains(v, x),
+        {},
+        "The value is absent or does not contain the operand. Example: "
+        "``{path: Action, not_contains: '*'}`` is true for ``{Action: [s3:GetObject]}`` "
+        "and false for ``{Action: ['*']}``.",
+    ),
+    "length_gte": (
+        lambda v, x: isinstance(v, (list, dict, str)) and len(v) >= x,
+        {"type": "integer"},
+        "The value is a list, mapping or string of at least N items. Example: "
+        "``{path: subnets, length_gte: 2}`` is true for ``{subnets: [a, b]}`` and false "
+        "for ``{subnets: [a]}``.",
+    ),
+    "length_lte": (
+        lambda v, x: (
+            v is MISSING or v is None or (isinstance(v, (list, dict, str)) and len(v) <= x)
+        ),
+        {"type": "integer"},
+        "The value is absent or has at most N items. Example: "
+        "``{path: owners, length_lte: 3}`` is true for ``{}`` and false for "
+        "``{owners: [a, b, c, d]}``.",
+    ),
 }
 
 
@@ -179,7 +226,9 @@ def compile_condition(cond: Any, params: dict[str, Any], where: str = "check") -
         items = cond[op]
         if not isinstance(items, list) or not items:
             raise ConditionError(f"'{op}' takes a non-empty list of conditions", f"{where}.{op}")
-        subs = tuple(compile_condition(c, params, f"{where}.{op}[{i}]") for i, c in enumerate(items))
+        subs = tuple(
+            compile_condition(c, params, f"{where}.{op}[{i}]") for i, c in enumerate(items)
+        )
         return _all(subs) if op == "all" else _any(subs)
     if "not" in keys:
         if keys != {"not"}:
@@ -191,8 +240,11 @@ def compile_condition(cond: Any, params: dict[str, Any], where: str = "check") -
         return _compile_call(cond, params, where)
     if "path" in keys:
         return _compile_leaf(cond, params, where)
-    raise ConditionError("expected one of all, any, not, for_each, some, path, call "
-                         f"(got {sorted(keys) or 'nothing'})", where)
+    raise ConditionError(
+        "expected one of all, any, not, for_each, some, path, call "
+        f"(got {sorted(keys) or 'nothing'})",
+        where,
+    )
 
 
 def _all(subs: tuple[Node, ...]) -> Node:
@@ -204,6 +256,7 @@ def _all(subs: tuple[Node, ...]) -> Node:
                 return False, e
             ev.extend(e)
         return True, ev
+
     return node
 
 
@@ -216,6 +269,7 @@ def _any(subs: tuple[Node, ...]) -> Node:
                 return True, e
             ev.extend(e)
         return False, ev
+
     return node
 
 
@@ -223,6 +277,7 @@ def _not(sub: Node) -> Node:
     def node(obj: Any, prefix: str, env: Any) -> tuple[bool, list[Evidence]]:
         ok, e = sub(obj, prefix, env)
         return (not ok), [Evidence(x.path, x.value, "not " + x.expected) for x in e]
+
     return node
 
 
@@ -231,8 +286,9 @@ def _compile_leaf(cond: dict, params: dict, where: str) -> Node:
     ops = [k for k in keys if k in OPERATORS]
     unknown = keys - set(OPERATORS)
     if unknown:
-        raise ConditionError(f"unknown operator {sorted(unknown)[0]!r}; known: "
-                             f"{', '.join(sorted(OPERATORS))}", where)
+        raise ConditionError(
+            f"unknown operator {sorted(unknown)[0]!r}; known: {', '.join(sorted(OPERATORS))}", where
+        )
     if len(ops) != 1:
         raise ConditionError("a path condition takes exactly one operator", where)
     op = ops[0]
@@ -267,21 +323,29 @@ def _compile_leaf(cond: dict, params: dict, where: str) -> Node:
 _new = tuple.__new__  # Evidence(...) without the NamedTuple constructor's extra Python call
 
 
-def _single_leaf(value_of: Callable[[Any], Any], path: str, test: Callable[[Any, Any], bool],
-                 operand: Any, shown: str) -> Node:
+def _single_leaf(
+    value_of: Callable[[Any], Any],
+    path: str,
+    test: Callable[[Any, Any], bool],
+    operand: Any,
+    shown: str,
+) -> Node:
     """A leaf whose path has no ``[*]``: one value, one evidence. The innermost call of almost
     every evaluation, so it does the least work possible."""
     tail = path if not path or path[0] == "[" else "." + path
 
     def node(obj: Any, prefix: str, env: Any) -> tuple[bool, list[Evidence]]:
         v = value_of(obj)
-        return test(v, operand), [_new(Evidence, (prefix + tail if prefix else path,
-                                                  None if v is MISSING else v, shown))]
+        return test(v, operand), [
+            _new(Evidence, (prefix + tail if prefix else path, None if v is MISSING else v, shown))
+        ]
+
     return node
 
 
-def _quantified(getter: Callable, test: Callable[[Any], bool], shown: str, match: str,
-                where: str) -> Node:
+def _quantified(
+    getter: Callable, test: Callable[[Any], bool], shown: str, match: str, where: str
+) -> Node:
     if match not in ("all", "any"):
         raise ConditionError("'match' is 'all' or 'any'", f"{where}.match")
     want_all = match == "all"
@@ -299,6 +363,7 @@ def _quantified(getter: Callable, test: Callable[[Any], bool], shown: str, match
         if want_all:
             return (not bad), (bad or good)
         return bool(good), (good[:1] if good else bad)
+
     return node
 
 
@@ -308,8 +373,11 @@ def _function(name: str, kinds: tuple[str, ...], where: str):
     if f is None:
         raise ConditionError(f"unknown function {name!r}", f"{where}.call")
     if f.kind not in kinds:
-        raise ConditionError(f"function {name!r} is a {f.kind} function here a "
-                             f"{' or '.join(kinds)} function is needed", f"{where}.call")
+        raise ConditionError(
+            f"function {name!r} is a {f.kind} function here a "
+            f"{' or '.join(kinds)} function is needed",
+            f"{where}.call",
+        )
     return f
 
 
@@ -329,8 +397,13 @@ def _compile_call(cond: dict, params: dict, where: str) -> Node:
             raise ConditionError(str(exc), f"{where}.path") from None
         fn = f.fn
         shown = f"{f.name}({', '.join(f'{k}={v!r}' for k, v in args.items())})"
-        return _quantified(getter, lambda v, _fn=fn, _a=args: v is not MISSING and bool(_fn(v, **_a)),
-                           shown, cond.get("match", "all"), where)
+        return _quantified(
+            getter,
+            lambda v, _fn=fn, _a=args: v is not MISSING and bool(_fn(v, **_a)),
+            shown,
+            cond.get("match", "all"),
+            where,
+        )
     f = _function(cond["call"], ("subject",), where)
     _check_args(f, args, where)
     fn, fname = f.fn, f.name
@@ -341,6 +414,7 @@ def _compile_call(cond: dict, params: dict, where: str) -> Node:
             ok, ev = out
             return bool(ok), [Evidence(_under(prefix, e.path), e.value, e.expected) for e in ev]
         return bool(out), [Evidence(prefix, None, fname)]
+
     return node
 
 
@@ -357,8 +431,11 @@ def _under(prefix: str, sub: str) -> str:
 def _check_args(f: Any, args: dict, where: str) -> None:
     unknown = set(args) - set(f.args)
     if unknown:
-        raise ConditionError(f"function {f.name!r} takes no argument {sorted(unknown)[0]!r} "
-                             f"(it takes: {', '.join(f.args) or 'none'})", f"{where}.args")
+        raise ConditionError(
+            f"function {f.name!r} takes no argument {sorted(unknown)[0]!r} "
+            f"(it takes: {', '.join(f.args) or 'none'})",
+            f"{where}.args",
+        )
 
 
 def _compile_each(cond: dict, params: dict, where: str) -> Node:
@@ -381,6 +458,7 @@ def _compile_each(cond: dict, params: dict, where: str) -> Node:
                     return True, ev
                 seen.extend(ev)
             return False, seen
+
         return some
     if "assert" not in cond:
         raise ConditionError("'for_each' needs 'assert'", where)
@@ -398,6 +476,7 @@ def _compile_each(cond: dict, params: dict, where: str) -> Node:
             else:
                 bad += ev
         return (not bad), (bad or good)
+
     return each
 
 
@@ -429,10 +508,12 @@ def _element_lister(spec: Any, where: str) -> Callable[[Any, str], list[tuple[st
                 else:
                     out.append((base, v))
             return out
+
         return lister
 
     def general(obj: Any, prefix: str) -> list[tuple[str, Any]]:
         return _elements([pair for g in getters for pair in g(obj, prefix)])
+
     return general
 
 

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import gc
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from ..model import CollectionError, Evidence, Inventory, Resource, Result, Rule, Source, Status
 from . import paths
@@ -57,8 +58,11 @@ def compile_rule(rule: Rule, overrides: Mapping[str, Any] | None = None) -> Comp
         if f is None or f.kind != "extractor":
             raise ConditionError(f"unknown extractor {check['subject']!r}", "check.subject")
         subject = f.fn
-    applies = (compile_condition(check["applies_if"], params, "check.applies_if")
-               if "applies_if" in check else None)
+    applies = (
+        compile_condition(check["applies_if"], params, "check.applies_if")
+        if "applies_if" in check
+        else None
+    )
     if "assert" not in check:
         raise ConditionError("'check' needs 'assert'", "check")
     node = compile_condition(check["assert"], params, "check.assert")
@@ -70,7 +74,7 @@ def _roots(cond: Any) -> Iterable[str]:
     if isinstance(cond, dict):
         for k, v in cond.items():
             if k in ("path", "for_each", "some") and isinstance(v, (str, list)):
-                for p in (v if isinstance(v, list) else [v]):
+                for p in v if isinstance(v, list) else [v]:
                     try:
                         steps = paths.parse(p)
                     except paths.PathSyntaxError:
@@ -88,15 +92,16 @@ class Env:
     """What subject functions may see besides their subject: the resource, the clock, and the
     other resources of the inventory (``related``)."""
 
-    __slots__ = ("resource", "now", "_index")
+    __slots__ = ("_index", "now", "resource")
 
-    def __init__(self, index: "_Index", now: _dt.datetime) -> None:
+    def __init__(self, index: _Index, now: _dt.datetime) -> None:
         self._index = index
         self.now = now
         self.resource: Resource | None = None
 
-    def related(self, resource_type: str, *, same_scope: bool = True,
-                namespace: str | None | bool = False) -> list[Resource]:
+    def related(
+        self, resource_type: str, *, same_scope: bool = True, namespace: str | bool | None = False
+    ) -> list[Resource]:
         """Resources of ``resource_type`` in the same scope (and namespace, when ``namespace``
         is ``True``, or in the given namespace)."""
         r = self.resource
@@ -115,8 +120,11 @@ class Env:
     def collection_errors(self, resource_type: str) -> list[CollectionError]:
         """Collection errors that leave ``resource_type`` incomplete in this resource's scope."""
         r = self.resource
-        return [e for e in self._index.errors
-                if e.covers(resource_type, r.scope if r else None, None, None)]
+        return [
+            e
+            for e in self._index.errors
+            if e.covers(resource_type, r.scope if r else None, None, None)
+        ]
 
 
 class _Index:
@@ -137,15 +145,16 @@ def _message(status: Status, evidence: list[Evidence]) -> str:
     return shown + (f" and {len(evidence) - 3} more" if len(evidence) > 3 else "")
 
 
-def evaluate(inventory: Inventory, rules: Iterable[CompiledRule],
-             now: _dt.datetime | None = None) -> list[Result]:
+def evaluate(
+    inventory: Inventory, rules: Iterable[CompiledRule], now: _dt.datetime | None = None
+) -> list[Result]:
     """Every rule on every resource of its types, plus ERROR results for what was not collected.
 
     Results come rule by rule, each rule's in the order of its ``resource_types`` and of the
     inventory. Internally the loop runs per resource type and resource, so that an extractor
     (``subject: pod_spec``) shared by many rules runs once per resource, not once per rule."""
     index = _Index(inventory)
-    env = Env(index, now or _dt.datetime.now(_dt.timezone.utc))
+    env = Env(index, now or _dt.datetime.now(_dt.UTC))
     rules = list(rules)
     by_type: dict[str, list[tuple[int, CompiledRule]]] = {}
     for n, cr in enumerate(rules):
@@ -167,9 +176,14 @@ def evaluate(inventory: Inventory, rules: Iterable[CompiledRule],
                 env.resource = res
                 subjects = {fn: _extract(fn, res) for fn in extractors} if extractors else None
                 for cr, append in pairs:
-                    append(evaluate_one(cr, res, env,
-                                        subjects[cr.subject] if cr.subject is not None
-                                        else _NO_SUBJECT))
+                    append(
+                        evaluate_one(
+                            cr,
+                            res,
+                            env,
+                            subjects[cr.subject] if cr.subject is not None else _NO_SUBJECT,
+                        )
+                    )
             for (_, cr), lst in zip(group, lists):
                 for err in index.errors:
                     if err.resource_type in (rtype, "*") and err.provider == cr.rule.provider:
@@ -203,22 +217,33 @@ class _Raised:
         self.exc = exc
 
 
-def evaluate_one(cr: CompiledRule, res: Resource, env: Env, subjects: Any = _NO_SUBJECT
-                 ) -> Result:
+def evaluate_one(cr: CompiledRule, res: Resource, env: Env, subjects: Any = _NO_SUBJECT) -> Result:
     """One rule on one resource. ``subjects`` is the rule's extractor output when the caller
     already has it (``evaluate`` shares it between the rules that use the same extractor)."""
     rule = cr.rule
     env.resource = res
     if rule.live_only and res.source.file is not None:
-        return _result(cr, res, Status.NOT_APPLICABLE, [],
-                       "evaluated on live data only; a manifest cannot show this")
+        return _result(
+            cr,
+            res,
+            Status.NOT_APPLICABLE,
+            [],
+            "evaluated on live data only; a manifest cannot show this",
+        )
     if res.errors:
-        blocked = [(p, why) for p, why in res.errors.items()
-                   if p == "*" or p.split(".", 1)[0].split("[", 1)[0] in cr.roots]
+        blocked = [
+            (p, why)
+            for p, why in res.errors.items()
+            if p == "*" or p.split(".", 1)[0].split("[", 1)[0] in cr.roots
+        ]
         if blocked:
-            return _result(cr, res, Status.ERROR,
-                           [Evidence(p, None, "readable") for p, _ in blocked],
-                           "could not read " + "; ".join(f"{p}: {w}" for p, w in blocked))
+            return _result(
+                cr,
+                res,
+                Status.ERROR,
+                [Evidence(p, None, "readable") for p, _ in blocked],
+                "could not read " + "; ".join(f"{p}: {w}" for p, w in blocked),
+            )
     try:
         if subjects is _NO_SUBJECT:
             subjects = [("", res.data)] if cr.subject is None else cr.subject(res)
@@ -230,8 +255,13 @@ def evaluate_one(cr: CompiledRule, res: Resource, env: Env, subjects: Any = _NO_
             for prefix, obj in subjects:
                 ok, ev = cr.applies_if(obj, prefix, env)
                 if not ok:
-                    return _result(cr, res, Status.NOT_APPLICABLE, ev[:MAX_EVIDENCE],
-                                   "does not apply: " + _message(Status.FAIL, ev))
+                    return _result(
+                        cr,
+                        res,
+                        Status.NOT_APPLICABLE,
+                        ev[:MAX_EVIDENCE],
+                        "does not apply: " + _message(Status.FAIL, ev),
+                    )
         check = cr.check
         if len(subjects) == 1:
             prefix, obj = subjects[0]
@@ -248,9 +278,8 @@ def evaluate_one(cr: CompiledRule, res: Resource, env: Env, subjects: Any = _NO_
                     evidence.extend(ev)
                 elif passed:
                     evidence.extend(ev)
-    except Exception as exc:  # a function that breaks must not make a PASS
-        return _result(cr, res, Status.ERROR, [],
-                       f"evaluation failed: {type(exc).__name__}: {exc}")
+    except Exception as exc:  # noqa: BLE001 - a function that breaks must not make a PASS
+        return _result(cr, res, Status.ERROR, [], f"evaluation failed: {type(exc).__name__}: {exc}")
     # the common ending, inlined (_result and _message): this runs for nearly every result
     if len(evidence) == 1:
         e = evidence[0]
@@ -259,10 +288,27 @@ def evaluate_one(cr: CompiledRule, res: Resource, env: Env, subjects: Any = _NO_
         if len(evidence) > MAX_EVIDENCE:
             evidence = evidence[:MAX_EVIDENCE]
         message = _message(Status.PASS if passed else Status.FAIL, evidence)
-    return _new_result(Result, (rule.id, res.id, res.type, res.name, res.scope, res.region,
-                                res.namespace, _PASS if passed else _FAIL, rule.severity,
-                                rule.controls, rule.measures, message, tuple(evidence),
-                                res.source, None, None))
+    return _new_result(
+        Result,
+        (
+            rule.id,
+            res.id,
+            res.type,
+            res.name,
+            res.scope,
+            res.region,
+            res.namespace,
+            _PASS if passed else _FAIL,
+            rule.severity,
+            rule.controls,
+            rule.measures,
+            message,
+            tuple(evidence),
+            res.source,
+            None,
+            None,
+        ),
+    )
 
 
 _PASS, _FAIL = Status.PASS, Status.FAIL
@@ -271,21 +317,49 @@ _PASS, _FAIL = Status.PASS, Status.FAIL
 _new_result = tuple.__new__  # Result(...) without the NamedTuple constructor's extra call
 
 
-def _result(cr: CompiledRule, res: Resource, status: Status, evidence: list[Evidence],
-            message: str) -> Result:
+def _result(
+    cr: CompiledRule, res: Resource, status: Status, evidence: list[Evidence], message: str
+) -> Result:
     rule = cr.rule
-    return _new_result(Result, (rule.id, res.id, res.type, res.name, res.scope, res.region,
-                                res.namespace, status, rule.severity, rule.controls,
-                                rule.measures, message, tuple(evidence), res.source, None,
-                                None))
+    return _new_result(
+        Result,
+        (
+            rule.id,
+            res.id,
+            res.type,
+            res.name,
+            res.scope,
+            res.region,
+            res.namespace,
+            status,
+            rule.severity,
+            rule.controls,
+            rule.measures,
+            message,
+            tuple(evidence),
+            res.source,
+            None,
+            None,
+        ),
+    )
 
 
 def _error_result(cr: CompiledRule, rtype: str, err: CollectionError) -> Result:
     rule = cr.rule
     where = "/".join(x for x in (err.scope, err.region, err.namespace) if x)
-    return Result(rule.id, f"{where or '*'}:{rtype}", rtype, f"{rtype} in {where or 'all scopes'}",
-                  err.scope, err.region, err.namespace, Status.ERROR, rule.severity,
-                  rule.controls, rule.measures,
-                  f"not collected ({err.code}): {err.reason}",
-                  (Evidence(err.api or rtype, None, "collected"),),
-                  Source(api=err.api, region=err.region))
+    return Result(
+        rule.id,
+        f"{where or '*'}:{rtype}",
+        rtype,
+        f"{rtype} in {where or 'all scopes'}",
+        err.scope,
+        err.region,
+        err.namespace,
+        Status.ERROR,
+        rule.severity,
+        rule.controls,
+        rule.measures,
+        f"not collected ({err.code}): {err.reason}",
+        (Evidence(err.api or rtype, None, "collected"),),
+        Source(api=err.api, region=err.region),
+    )

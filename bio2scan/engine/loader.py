@@ -12,18 +12,19 @@ from __future__ import annotations
 
 import fnmatch
 import functools
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import jsonschema
 
 from ..catalog import Catalog, load_catalog
 from ..errors import RuleError, UsageError
 from ..model import Param, Rule, Severity
+from ..yamlsrc import YamlSyntaxError, dotted, line_for, load_with_lines
 from .conditions import OPERATORS, ConditionError
 from .evaluate import compile_rule
 from .schema import rule_schema
-from ..yamlsrc import YamlSyntaxError, dotted, line_for, load_with_lines
 
 
 @functools.lru_cache(maxsize=2)
@@ -38,8 +39,9 @@ def _schema_error(validator: Any, data: Any) -> jsonschema.ValidationError | Non
     if not errors:
         return None
     # the deepest error is the most specific; among equals, jsonschema's own ranking
-    return jsonschema.exceptions.best_match(errors, key=lambda e: (-len(e.absolute_path),
-                                                                   *jsonschema.exceptions.relevance(e)))
+    return jsonschema.exceptions.best_match(
+        errors, key=lambda e: (-len(e.absolute_path), *jsonschema.exceptions.relevance(e))
+    )
 
 
 def _humane(err: jsonschema.ValidationError) -> str:
@@ -47,17 +49,26 @@ def _humane(err: jsonschema.ValidationError) -> str:
     last = where[-1] if where else None
     if err.validator == "anyOf" and isinstance(last, str) and last in OPERATORS:
         want = (OPERATORS[last][1] or {}).get("type", "value")
-        return f"{err.instance!r}: '{last}' takes {'an' if want[0] in 'aeiou' else 'a'} " \
-               f"{want} (or {{param: NAME}})"
-    if err.validator == "type" and where and where[0] in ("controls", "measures") \
-            and isinstance(err.instance, (int, float)):
-        return f"{err.instance!r} is a number: quote BIO2 ids (\"{err.instance}\"), or YAML " \
-               "reads 8.10 as 8.1"
+        return (
+            f"{err.instance!r}: '{last}' takes {'an' if want[0] in 'aeiou' else 'a'} "
+            f"{want} (or {{param: NAME}})"
+        )
+    if (
+        err.validator == "type"
+        and where
+        and where[0] in ("controls", "measures")
+        and isinstance(err.instance, (int, float))
+    ):
+        return (
+            f'{err.instance!r} is a number: quote BIO2 ids ("{err.instance}"), or YAML '
+            "reads 8.10 as 8.1"
+        )
     if err.validator == "required":
         return err.message.replace("is a required property", "is missing")
     if err.validator == "additionalProperties":
-        return err.message.replace("Additional properties are not allowed",
-                                   "unknown key(s) not allowed")
+        return err.message.replace(
+            "Additional properties are not allowed", "unknown key(s) not allowed"
+        )
     if err.validator == "pattern":
         return f"{err.instance!r} does not have the expected form ({err.validator_value})"
     if err.validator == "enum":
@@ -68,8 +79,13 @@ def _humane(err: jsonschema.ValidationError) -> str:
 _CACHE: dict[tuple[Any, ...], Rule] = {}
 
 
-def load_rule_file(path: Path, catalog: Catalog | None = None, pack: str = "builtin",
-                   root: Path | None = None, display: str | None = None) -> Rule:
+def load_rule_file(
+    path: Path,
+    catalog: Catalog | None = None,
+    pack: str = "builtin",
+    root: Path | None = None,
+    display: str | None = None,
+) -> Rule:
     """Load and validate one rule file. Raises ``RuleError`` naming file, line and field.
 
     A file loaded before, unchanged (same size and modification time) and loaded the same way,
@@ -79,8 +95,14 @@ def load_rule_file(path: Path, catalog: Catalog | None = None, pack: str = "buil
     if catalog is None:
         try:
             st = Path(path).stat()
-            key = (str(Path(path).resolve()), st.st_mtime_ns, st.st_size, pack,
-                   str(Path(root).resolve()) if root is not None else None, display)
+            key = (
+                str(Path(path).resolve()),
+                st.st_mtime_ns,
+                st.st_size,
+                pack,
+                str(Path(root).resolve()) if root is not None else None,
+                display,
+            )
         except OSError:
             key = None
         if key is not None and key in _CACHE:
@@ -93,8 +115,9 @@ def load_rule_file(path: Path, catalog: Catalog | None = None, pack: str = "buil
     return rule
 
 
-def _load_rule_file(path: Path, catalog: Catalog | None, pack: str, root: Path | None,
-                    display: str | None) -> Rule:
+def _load_rule_file(
+    path: Path, catalog: Catalog | None, pack: str, root: Path | None, display: str | None
+) -> Rule:
     catalog = catalog or load_catalog()
     name = display or str(path)
     try:
@@ -109,8 +132,9 @@ def _load_rule_file(path: Path, catalog: Catalog | None, pack: str, root: Path |
         raise RuleError("a rule file holds one mapping (id, title, …)", file=name, line=1)
 
     def fail(message: str, field: tuple[Any, ...] | list[Any]) -> RuleError:
-        return RuleError(message, file=name, line=line_for(lines, tuple(field)),
-                         field=dotted(field) or None)
+        return RuleError(
+            message, file=name, line=line_for(lines, tuple(field)), field=dotted(field) or None
+        )
 
     # the full schema first: a valid file (the usual case) is validated once; an invalid one
     # goes through the passes that give the sharpest message
@@ -120,17 +144,21 @@ def _load_rule_file(path: Path, catalog: Catalog | None, pack: str, root: Path |
         raise fail(_humane(err), _error_field(err))
     rid: str = data["id"]
     if Path(path).stem != rid.rsplit(".", 1)[1]:
-        raise fail(f"file name must be the last part of the id ({rid.rsplit('.', 1)[1]}.yaml)",
-                   ["id"])
+        raise fail(
+            f"file name must be the last part of the id ({rid.rsplit('.', 1)[1]}.yaml)", ["id"]
+        )
     if root is not None:
         # the directories above the file must spell the id: <provider>/<service>/<name>.yaml;
         # ``root`` may be the pack's root or any directory inside it (rules validate aws/)
         want = tuple(rid.split(".")[:-1])
         parts = Path(path).resolve().parent.parts
-        if parts[-len(want):] != want:
+        if parts[-len(want) :] != want:
             rel = Path(path).resolve().parent.relative_to(Path(root).resolve()).parts
-            raise fail(f"rule {rid} must live in {'/'.join(want)}/ of its pack "
-                       f"(found in {'/'.join(rel) or '.'})", ["id"])
+            raise fail(
+                f"rule {rid} must live in {'/'.join(want)}/ of its pack "
+                f"(found in {'/'.join(rel) or '.'})",
+                ["id"],
+            )
     for i, c in enumerate(data["controls"]):
         why = catalog.check_control(c)
         if why:
@@ -141,36 +169,50 @@ def _load_rule_file(path: Path, catalog: Catalog | None, pack: str, root: Path |
             raise fail(why, ["measures", i])
         ctl = catalog.measures[m].control
         if ctl not in data["controls"]:
-            raise fail(f"measure {m} belongs to control {ctl}, which the rule does not list",
-                       ["measures", i])
+            raise fail(
+                f"measure {m} belongs to control {ctl}, which the rule does not list",
+                ["measures", i],
+            )
     params = {}
     for pname, p in (data.get("params") or {}).items():
         if not _type_ok(p["default"], p["type"]):
-            raise fail(f"default {p['default']!r} is not of type {p['type']}",
-                       ["params", pname, "default"])
+            raise fail(
+                f"default {p['default']!r} is not of type {p['type']}", ["params", pname, "default"]
+            )
         params[pname] = Param(pname, p["default"], p["type"], p["description"])
-    rule = Rule(id=rid, title=data["title"], rationale=data["rationale"],
-                remediation=data["remediation"], severity=Severity(data["severity"]),
-                resource_types=tuple(data["resource_types"]), controls=tuple(data["controls"]),
-                measures=tuple(data.get("measures", ())),
-                references=tuple(data.get("references", ())), params=params,
-                check=data["check"], tests=tuple(data["tests"]),
-                needs=tuple(data.get("needs", ())),
-                live_only=bool(data.get("live_only", False)),
-                deprecated=bool(data.get("deprecated", False)),
-                replaced_by=data.get("replaced_by"), file=name, pack=pack)
+    rule = Rule(
+        id=rid,
+        title=data["title"],
+        rationale=data["rationale"],
+        remediation=data["remediation"],
+        severity=Severity(data["severity"]),
+        resource_types=tuple(data["resource_types"]),
+        controls=tuple(data["controls"]),
+        measures=tuple(data.get("measures", ())),
+        references=tuple(data.get("references", ())),
+        params=params,
+        check=data["check"],
+        tests=tuple(data["tests"]),
+        needs=tuple(data.get("needs", ())),
+        live_only=bool(data.get("live_only", False)),
+        deprecated=bool(data.get("deprecated", False)),
+        replaced_by=data.get("replaced_by"),
+        file=name,
+        pack=pack,
+    )
     try:
         compile_rule(rule)
     except ConditionError as exc:
-        field = [p for p in _split_field(exc.field)]
+        field = list(_split_field(exc.field))
         raise fail(str(exc), field) from None
     err = None if valid else _schema_error(_validator(False), data)
     if err is not None:
         raise fail(_humane(err), _error_field(err))
     expects = {t["expect"] for t in data["tests"]}
     if not {"PASS", "FAIL"} <= expects:
-        raise fail("a rule needs at least one test case that must PASS and one that must FAIL",
-                   ["tests"])
+        raise fail(
+            "a rule needs at least one test case that must PASS and one that must FAIL", ["tests"]
+        )
     return rule
 
 
@@ -196,15 +238,21 @@ def _split_field(field: str) -> list[Any]:
 
 
 def _type_ok(value: Any, typ: str) -> bool:
-    return {"integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-            "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
-            "string": lambda v: isinstance(v, str),
-            "boolean": lambda v: isinstance(v, bool),
-            "list": lambda v: isinstance(v, list)}[typ](value)
+    return {
+        "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+        "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+        "string": lambda v: isinstance(v, str),
+        "boolean": lambda v: isinstance(v, bool),
+        "list": lambda v: isinstance(v, list),
+    }[typ](value)
 
 
-def load_rules_dir(root: Path, pack: str = "builtin", catalog: Catalog | None = None,
-                   display_root: str | None = None) -> list[Rule]:
+def load_rules_dir(
+    root: Path,
+    pack: str = "builtin",
+    catalog: Catalog | None = None,
+    display_root: str | None = None,
+) -> list[Rule]:
     """Every ``*.yaml`` rule under ``root`` (sorted, so the order is stable)."""
     root = Path(root)
     if not root.is_dir():
@@ -220,15 +268,18 @@ def check_unique(rules: Iterable[Rule]) -> list[Rule]:
     seen: dict[str, Rule] = {}
     for r in rules:
         if r.id in seen:
-            raise RuleError(f"duplicate rule id {r.id} (also in {seen[r.id].file})", file=r.file,
-                            field="id")
+            raise RuleError(
+                f"duplicate rule id {r.id} (also in {seen[r.id].file})", file=r.file, field="id"
+            )
         seen[r.id] = r
     return list(seen.values())
 
 
-def parse_overrides(items: Iterable[str], rules: Mapping[str, Rule],
-                    base: Mapping[str, Mapping[str, Any]] | None = None
-                    ) -> dict[str, dict[str, Any]]:
+def parse_overrides(
+    items: Iterable[str],
+    rules: Mapping[str, Rule],
+    base: Mapping[str, Mapping[str, Any]] | None = None,
+) -> dict[str, dict[str, Any]]:
     """``['k8s.workload.image_registry.allowed=[a,b]', …]`` → ``{rule_id: {param: value}}``.
 
     Values are coerced to the parameter's type; anything wrong is a ``UsageError``.
@@ -279,9 +330,15 @@ def _coerce_param(rules: Mapping[str, Rule], rid: str, pname: str, raw: Any, whe
         raise UsageError(f"{where}: expected {p.type} for {rid}.{pname}, got {raw!r}") from None
 
 
-def select(rules: Iterable[Rule], *, patterns: Iterable[str] = (), controls: Iterable[str] = (),
-           min_severity: Severity | None = None, providers: Iterable[str] = (),
-           include_deprecated: bool = False) -> list[Rule]:
+def select(
+    rules: Iterable[Rule],
+    *,
+    patterns: Iterable[str] = (),
+    controls: Iterable[str] = (),
+    min_severity: Severity | None = None,
+    providers: Iterable[str] = (),
+    include_deprecated: bool = False,
+) -> list[Rule]:
     """The rules matching every given filter (ids or glob patterns, controls or measures,
     severity at or above, providers)."""
     pats = [p for p in patterns if p]

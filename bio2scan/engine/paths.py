@@ -9,17 +9,23 @@ a path that leads nowhere.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING", "__bool__": lambda s: False})()
+MISSING: Any = type(
+    "Missing", (), {"__repr__": lambda self: "MISSING", "__bool__": lambda s: False}
+)()
 
-_TOKEN = re.compile(r"""
+_TOKEN = re.compile(
+    r"""
     (?P<key>[^.\[\]'"]+)            # plain key
   | \[(?P<index>-?\d+)\]             # [3]
   | \[(?P<star>\*)\]                 # [*]
   | \[(?P<q>['"])(?P<qkey>.*?)(?P=q)\]   # ['a.b']
   | (?P<dot>\.)
-""", re.VERBOSE)
+""",
+    re.VERBOSE,
+)
 
 STAR = object()
 
@@ -112,11 +118,15 @@ def _many(steps: tuple[Any, ...]) -> Callable[[Any, str], list[tuple[str, Any]]]
                     if isinstance(s, str):
                         cur = cur.get(s, MISSING) if isinstance(cur, dict) else MISSING
                     else:
-                        cur = (cur[s] if isinstance(cur, list) and -len(cur) <= s < len(cur)
-                               else MISSING)
+                        cur = (
+                            cur[s]
+                            if isinstance(cur, list) and -len(cur) <= s < len(cur)
+                            else MISSING
+                        )
                     nxt.append((p + shown if p or shown[0] == "[" else shown[1:], cur))
             level = nxt
         return level
+
     return many
 
 
@@ -126,6 +136,7 @@ def _single(text: str, steps: tuple[Any, ...]) -> Callable[[Any, str], list[tupl
     is one string concatenation."""
     tail = text if not text or text[0] == "[" else "." + text
     if all(isinstance(s, str) for s in steps):
+
         def keys(obj: Any, prefix: str) -> list[tuple[str, Any]]:
             cur = obj
             for s in steps:
@@ -135,6 +146,7 @@ def _single(text: str, steps: tuple[Any, ...]) -> Callable[[Any, str], list[tupl
                     cur = MISSING
                     break
             return [(prefix + tail if prefix else text, cur)]
+
         return keys
 
     def mixed(obj: Any, prefix: str) -> list[tuple[str, Any]]:
@@ -150,6 +162,7 @@ def _single(text: str, steps: tuple[Any, ...]) -> Callable[[Any, str], list[tupl
             cur = MISSING
             break
         return [(prefix + tail if prefix else text, cur)]
+
     return mixed
 
 
@@ -164,6 +177,7 @@ def value_getter(path: str) -> Callable[[Any], Any] | None:
         key = steps[0]
         return lambda obj: obj.get(key, MISSING) if isinstance(obj, dict) else MISSING
     if all(isinstance(s, str) for s in steps):
+
         def keys(obj: Any) -> Any:
             cur = obj
             for s in steps:
@@ -172,6 +186,7 @@ def value_getter(path: str) -> Callable[[Any], Any] | None:
                 else:
                     return MISSING
             return cur
+
         return keys
     single = _single(path, steps)
     return lambda obj: single(obj, "")[0][1]

@@ -17,61 +17,126 @@ STATUSES = ["PASS", "FAIL", "ERROR", "NOT_APPLICABLE"]
 
 
 def _texts(max_len: int) -> dict[str, Any]:
-    return {"type": "object", "required": ["en", "nl"], "additionalProperties": False,
-            "properties": {"en": {"type": "string", "minLength": 3, "maxLength": max_len},
-                           "nl": {"type": "string", "minLength": 3, "maxLength": max_len}}}
+    return {
+        "type": "object",
+        "required": ["en", "nl"],
+        "additionalProperties": False,
+        "properties": {
+            "en": {"type": "string", "minLength": 3, "maxLength": max_len},
+            "nl": {"type": "string", "minLength": 3, "maxLength": max_len},
+        },
+    }
 
 
 def condition_schema() -> dict[str, Any]:
     cond = {"$ref": "#/$defs/condition"}
-    path = {"oneOf": [{"type": "string", "minLength": 1},
-                      {"type": "array", "items": {"type": "string"}, "minItems": 1}]}
+    path = {
+        "oneOf": [
+            {"type": "string", "minLength": 1},
+            {"type": "array", "items": {"type": "string"}, "minItems": 1},
+        ]
+    }
     leaf_props: dict[str, Any] = {"path": {"type": "string"}, "match": {"enum": ["all", "any"]}}
     for name, (_fn, operand, _doc) in OPERATORS.items():
         leaf_props[name] = {"anyOf": [operand or {}, {"$ref": "#/$defs/param"}]}
-    leaf = {"type": "object", "required": ["path"], "properties": leaf_props,
-            "additionalProperties": False, "minProperties": 2, "maxProperties": 3}
-    call = {"type": "object", "required": ["call"], "additionalProperties": False,
-            "properties": {"call": {"type": "string"}, "args": {"type": "object"},
-                           "path": {"type": "string"}, "match": {"enum": ["all", "any"]}}}
+    leaf = {
+        "type": "object",
+        "required": ["path"],
+        "properties": leaf_props,
+        "additionalProperties": False,
+        "minProperties": 2,
+        "maxProperties": 3,
+    }
+    call = {
+        "type": "object",
+        "required": ["call"],
+        "additionalProperties": False,
+        "properties": {
+            "call": {"type": "string"},
+            "args": {"type": "object"},
+            "path": {"type": "string"},
+            "match": {"enum": ["all", "any"]},
+        },
+    }
     return {
-        "param": {"type": "object", "required": ["param"], "additionalProperties": False,
-                  "properties": {"param": {"type": "string"}}},
-        "condition": {"oneOf": [
-            {"type": "object", "required": ["all"], "additionalProperties": False,
-             "properties": {"all": {"type": "array", "items": cond, "minItems": 1}}},
-            {"type": "object", "required": ["any"], "additionalProperties": False,
-             "properties": {"any": {"type": "array", "items": cond, "minItems": 1}}},
-            {"type": "object", "required": ["not"], "additionalProperties": False,
-             "properties": {"not": cond}},
-            {"type": "object", "required": ["for_each", "assert"], "additionalProperties": False,
-             "properties": {"for_each": path, "where": cond, "assert": cond}},
-            {"type": "object", "required": ["some", "where"], "additionalProperties": False,
-             "properties": {"some": path, "where": cond}},
-            call,
-            leaf,
-        ]},
+        "param": {
+            "type": "object",
+            "required": ["param"],
+            "additionalProperties": False,
+            "properties": {"param": {"type": "string"}},
+        },
+        "condition": {
+            "oneOf": [
+                {
+                    "type": "object",
+                    "required": ["all"],
+                    "additionalProperties": False,
+                    "properties": {"all": {"type": "array", "items": cond, "minItems": 1}},
+                },
+                {
+                    "type": "object",
+                    "required": ["any"],
+                    "additionalProperties": False,
+                    "properties": {"any": {"type": "array", "items": cond, "minItems": 1}},
+                },
+                {
+                    "type": "object",
+                    "required": ["not"],
+                    "additionalProperties": False,
+                    "properties": {"not": cond},
+                },
+                {
+                    "type": "object",
+                    "required": ["for_each", "assert"],
+                    "additionalProperties": False,
+                    "properties": {"for_each": path, "where": cond, "assert": cond},
+                },
+                {
+                    "type": "object",
+                    "required": ["some", "where"],
+                    "additionalProperties": False,
+                    "properties": {"some": path, "where": cond},
+                },
+                call,
+                leaf,
+            ]
+        },
     }
 
 
 def _resource_case() -> dict[str, Any]:
-    return {"type": "object", "required": ["data"], "additionalProperties": False,
-            "properties": {"type": {"type": "string", "pattern": TYPE_PATTERN},
-                           "id": {"type": "string"}, "name": {"type": "string"},
-                           "scope": {"type": "string"}, "region": {"type": "string"},
-                           "namespace": {"type": "string"},
-                           "tags": {"type": "object"}, "errors": {"type": "object"},
-                           "source": {"type": "object"}, "data": {"type": "object"}}}
+    return {
+        "type": "object",
+        "required": ["data"],
+        "additionalProperties": False,
+        "properties": {
+            "type": {"type": "string", "pattern": TYPE_PATTERN},
+            "id": {"type": "string"},
+            "name": {"type": "string"},
+            "scope": {"type": "string"},
+            "region": {"type": "string"},
+            "namespace": {"type": "string"},
+            "tags": {"type": "object"},
+            "errors": {"type": "object"},
+            "source": {"type": "object"},
+            "data": {"type": "object"},
+        },
+    }
 
 
 def rule_schema(loose_check: bool = False) -> dict[str, Any]:
     """The schema of one rule file. ``loose_check`` accepts any mapping as ``check`` (the loader
     validates the check by compiling it first, which gives sharper messages)."""
-    check: dict[str, Any] = {"type": "object", "required": ["assert"],
-                             "additionalProperties": False,
-                             "properties": {"subject": {"type": "string"},
-                                            "applies_if": {"$ref": "#/$defs/condition"},
-                                            "assert": {"$ref": "#/$defs/condition"}}}
+    check: dict[str, Any] = {
+        "type": "object",
+        "required": ["assert"],
+        "additionalProperties": False,
+        "properties": {
+            "subject": {"type": "string"},
+            "applies_if": {"$ref": "#/$defs/condition"},
+            "assert": {"$ref": "#/$defs/condition"},
+        },
+    }
     if loose_check:
         check = {"type": "object"}
     return {
@@ -80,42 +145,80 @@ def rule_schema(loose_check: bool = False) -> dict[str, Any]:
         "title": "bio2scan rule",
         "type": "object",
         "additionalProperties": False,
-        "required": ["id", "title", "rationale", "remediation", "severity", "resource_types",
-                     "controls", "check", "tests"],
+        "required": [
+            "id",
+            "title",
+            "rationale",
+            "remediation",
+            "severity",
+            "resource_types",
+            "controls",
+            "check",
+            "tests",
+        ],
         "properties": {
             "id": {"type": "string", "pattern": ID_PATTERN},
             "title": _texts(160),
             "rationale": _texts(2000),
             "remediation": _texts(4000),
             "severity": {"enum": ["critical", "high", "medium", "low", "info"]},
-            "resource_types": {"type": "array", "minItems": 1, "uniqueItems": True,
-                               "items": {"type": "string", "pattern": TYPE_PATTERN}},
-            "controls": {"type": "array", "minItems": 1, "uniqueItems": True,
-                         "items": {"type": "string", "pattern": CONTROL_PATTERN}},
-            "measures": {"type": "array", "uniqueItems": True,
-                         "items": {"type": "string", "pattern": MEASURE_PATTERN}},
+            "resource_types": {
+                "type": "array",
+                "minItems": 1,
+                "uniqueItems": True,
+                "items": {"type": "string", "pattern": TYPE_PATTERN},
+            },
+            "controls": {
+                "type": "array",
+                "minItems": 1,
+                "uniqueItems": True,
+                "items": {"type": "string", "pattern": CONTROL_PATTERN},
+            },
+            "measures": {
+                "type": "array",
+                "uniqueItems": True,
+                "items": {"type": "string", "pattern": MEASURE_PATTERN},
+            },
             "references": {"type": "array", "items": {"type": "string", "minLength": 3}},
-            "params": {"type": "object", "additionalProperties": {
-                "type": "object", "required": ["default", "type", "description"],
-                "additionalProperties": False,
-                "properties": {"default": {}, "type": {"enum": ["integer", "number", "string",
-                                                                "boolean", "list"]},
-                               "description": _texts(500)}}},
-            "needs": {"type": "array", "uniqueItems": True,
-                      "items": {"type": "string", "pattern": TYPE_PATTERN}},
+            "params": {
+                "type": "object",
+                "additionalProperties": {
+                    "type": "object",
+                    "required": ["default", "type", "description"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "default": {},
+                        "type": {"enum": ["integer", "number", "string", "boolean", "list"]},
+                        "description": _texts(500),
+                    },
+                },
+            },
+            "needs": {
+                "type": "array",
+                "uniqueItems": True,
+                "items": {"type": "string", "pattern": TYPE_PATTERN},
+            },
             "live_only": {"type": "boolean"},
             "deprecated": {"type": "boolean"},
             "replaced_by": {"type": "string", "pattern": ID_PATTERN},
             "check": check,
-            "tests": {"type": "array", "minItems": 2, "items": {
-                "type": "object", "required": ["name", "expect", "resource"],
-                "additionalProperties": False,
-                "properties": {"name": {"type": "string", "minLength": 1},
-                               "expect": {"enum": STATUSES},
-                               "params": {"type": "object"},
-                               "now": {"type": "string"},
-                               "resource": _resource_case(),
-                               "related": {"type": "array", "items": _resource_case()}}}},
+            "tests": {
+                "type": "array",
+                "minItems": 2,
+                "items": {
+                    "type": "object",
+                    "required": ["name", "expect", "resource"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "name": {"type": "string", "minLength": 1},
+                        "expect": {"enum": STATUSES},
+                        "params": {"type": "object"},
+                        "now": {"type": "string"},
+                        "resource": _resource_case(),
+                        "related": {"type": "array", "items": _resource_case()},
+                    },
+                },
+            },
         },
         "$defs": condition_schema(),
     }

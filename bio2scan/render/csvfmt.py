@@ -16,10 +16,28 @@ from typing import Any
 
 from .messages import pick
 
-COLUMNS = ("finding_id", "status", "severity", "rule_id", "rule_title", "resource_type",
-           "resource_id", "resource_name", "scope", "region", "namespace", "controls",
-           "measures", "message", "evidence", "source", "source_time", "change", "waiver_id",
-           "waiver_expires")
+COLUMNS = (
+    "finding_id",
+    "status",
+    "severity",
+    "rule_id",
+    "rule_title",
+    "resource_type",
+    "resource_id",
+    "resource_name",
+    "scope",
+    "region",
+    "namespace",
+    "controls",
+    "measures",
+    "message",
+    "evidence",
+    "source",
+    "source_time",
+    "change",
+    "waiver_id",
+    "waiver_expires",
+)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -35,14 +53,32 @@ def _row(r: dict[str, Any], rules: dict[str, Any], lang: str) -> list[str]:
     else:
         source = " ".join(x for x in (src.get("api"), src.get("region")) if x)
     w = r.get("waiver") or {}
-    values = (r["finding_id"], r["status"], r["severity"], r["rule_id"],
-              pick(rules.get(r["rule_id"], {}).get("title"), lang), r["resource_type"],
-              r["resource_id"], r["resource_name"], r["scope"], r.get("region"),
-              r.get("namespace"), ";".join(r["controls"]), ";".join(r["measures"]),
-              r["message"],
-              "; ".join(f"{e['path']}={json.dumps(e['value'], ensure_ascii=False, default=str)}"
-                        f" (expected {e['expected']})" for e in r["evidence"]),
-              source, src.get("time"), r.get("change"), w.get("id"), w.get("expires"))
+    values = (
+        r["finding_id"],
+        r["status"],
+        r["severity"],
+        r["rule_id"],
+        pick(rules.get(r["rule_id"], {}).get("title"), lang),
+        r["resource_type"],
+        r["resource_id"],
+        r["resource_name"],
+        r["scope"],
+        r.get("region"),
+        r.get("namespace"),
+        ";".join(r["controls"]),
+        ";".join(r["measures"]),
+        r["message"],
+        "; ".join(
+            f"{e['path']}={json.dumps(e['value'], ensure_ascii=False, default=str)}"
+            f" (expected {e['expected']})"
+            for e in r["evidence"]
+        ),
+        source,
+        src.get("time"),
+        r.get("change"),
+        w.get("id"),
+        w.get("expires"),
+    )
     return [safe_cell(v) for v in values]
 
 

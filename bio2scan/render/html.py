@@ -25,18 +25,25 @@ from .templates import html_env
 from .view import build_view
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _asset(name: str) -> str:
     return resources.files("bio2scan.reports").joinpath(f"html/{name}").read_text("utf-8")
 
 
 def _hash(text: str) -> str:
-    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
+    return (
+        "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
+    )
 
 
 def content_security_policy(css: str, js: str) -> str:
-    return ("default-src 'none'; script-src " + _hash(js) + "; style-src " + _hash(css) +
-            "; img-src data:; base-uri 'none'; form-action 'none'")
+    return (
+        "default-src 'none'; script-src "
+        + _hash(js)
+        + "; style-src "
+        + _hash(css)
+        + "; img-src data:; base-uri 'none'; form-action 'none'"
+    )
 
 
 def scope_line(document: dict[str, Any]) -> str:
@@ -64,11 +71,27 @@ class HtmlRenderer:
             m = messages(code)
             title = f"{m('report_title')} — {scope_line(document)}"
             html = env.get_template("html/body.html.j2").render(
-                _=m, pick=lambda texts, code=code: pick(texts, code), p="" if i == 0 else code + "-",
-                langs=langs, scope_line=scope_line(document),
-                **build_view(document, code))
-            bodies.append({"lang": code, "prefix": "" if i == 0 else code + "-",
-                           "title": title, "html": Markup(html)})  # noqa: S704 - template output
+                _=m,
+                pick=lambda texts, code=code: pick(texts, code),
+                p="" if i == 0 else code + "-",
+                langs=langs,
+                scope_line=scope_line(document),
+                **build_view(document, code),
+            )
+            bodies.append(
+                {
+                    "lang": code,
+                    "prefix": "" if i == 0 else code + "-",
+                    "title": title,
+                    "html": Markup(html),
+                }
+            )
         return env.get_template("html/report.html.j2").render(
-            lang=first, doc=document, bodies=bodies, csp=content_security_policy(css, js),
-            css=Markup(css), js=Markup(js), island=dump(encode(document, langs)))
+            lang=first,
+            doc=document,
+            bodies=bodies,
+            csp=content_security_policy(css, js),
+            css=Markup(css),
+            js=Markup(js),
+            island=dump(encode(document, langs)),
+        )

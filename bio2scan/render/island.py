@@ -31,18 +31,58 @@ from .messages import messages, pick
 from .view import SEVERITIES, STATUSES
 
 CHANGES = ("new", "unchanged", "resolved")
-_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026",
-            0x2028: "\\u2028", 0x2029: "\\u2029"}
+_ESCAPES = {
+    ord("<"): "\\u003c",
+    ord(">"): "\\u003e",
+    ord("&"): "\\u0026",
+    0x2028: "\\u2028",
+    0x2029: "\\u2029",
+}
 
 # the message keys the page's script uses
-SCRIPT_KEYS = ("shown", "prev", "next", "page", "all", "resource", "resource_type",
-               "resource_id", "scope", "location", "rule", "message", "why", "evidence",
-               "evidence_path", "evidence_value", "evidence_expected", "source", "source_api",
-               "source_file", "remediation", "waiver", "waiver_owner", "waiver_approver",
-               "waiver_reason", "waiver_reference", "waiver_expires", "waiver_kind",
-               "risk-acceptance", "not-applicable", "finding_id", "controls_measures",
-               "status", "severity", "change", "new", "unchanged", "resolved", "none",
-               *STATUSES, *SEVERITIES)
+SCRIPT_KEYS = (
+    "shown",
+    "prev",
+    "next",
+    "page",
+    "all",
+    "resource",
+    "resource_type",
+    "resource_id",
+    "scope",
+    "location",
+    "rule",
+    "message",
+    "why",
+    "evidence",
+    "evidence_path",
+    "evidence_value",
+    "evidence_expected",
+    "source",
+    "source_api",
+    "source_file",
+    "remediation",
+    "waiver",
+    "waiver_owner",
+    "waiver_approver",
+    "waiver_reason",
+    "waiver_reference",
+    "waiver_expires",
+    "waiver_kind",
+    "risk-acceptance",
+    "not-applicable",
+    "finding_id",
+    "controls_measures",
+    "status",
+    "severity",
+    "change",
+    "new",
+    "unchanged",
+    "resolved",
+    "none",
+    *STATUSES,
+    *SEVERITIES,
+)
 
 
 VALUE_LIMIT = 2000  # characters of JSON per observed value in the page
@@ -96,25 +136,58 @@ def encode(document: dict[str, Any], langs: list[str]) -> dict[str, Any]:
         rid = r["resource_id"]
         cut = max(rid.rfind("/"), rid.rfind(":")) + 1
         last = rid[cut:]
-        rows.append([
-            r["finding_id"], s(r["rule_id"]), [s(rid[:cut]), s(last)], s(r["resource_type"]),
-            -2 if r["resource_name"] == last else s(r["resource_name"]), s(r["scope"]),
-            s(r.get("region")), s(r.get("namespace")),
-            status_i[r["status"]], sev_i[r["severity"]], s(",".join(r["controls"])),
-            s(",".join(r["measures"])), s(r["message"]),
-            [[s(e["path"]), shown_value(e["value"]), s(e["expected"])] for e in r["evidence"]],
-            [s(src.get("api")), s(src.get("region")), s(src.get("time")), s(src.get("file")),
-             src.get("line") or 0],
-            w, change_i.get(r.get("change") or "", -1)])
-    rules = {lang: {rid: [pick(rule.get("title"), lang), pick(rule.get("rationale"), lang),
-                          pick(rule.get("remediation"), lang)]
-                    for rid, rule in document.get("rules", {}).items()} for lang in langs}
+        rows.append(
+            [
+                r["finding_id"],
+                s(r["rule_id"]),
+                [s(rid[:cut]), s(last)],
+                s(r["resource_type"]),
+                -2 if r["resource_name"] == last else s(r["resource_name"]),
+                s(r["scope"]),
+                s(r.get("region")),
+                s(r.get("namespace")),
+                status_i[r["status"]],
+                sev_i[r["severity"]],
+                s(",".join(r["controls"])),
+                s(",".join(r["measures"])),
+                s(r["message"]),
+                [[s(e["path"]), shown_value(e["value"]), s(e["expected"])] for e in r["evidence"]],
+                [
+                    s(src.get("api")),
+                    s(src.get("region")),
+                    s(src.get("time")),
+                    s(src.get("file")),
+                    src.get("line") or 0,
+                ],
+                w,
+                change_i.get(r.get("change") or "", -1),
+            ]
+        )
+    rules = {
+        lang: {
+            rid: [
+                pick(rule.get("title"), lang),
+                pick(rule.get("rationale"), lang),
+                pick(rule.get("remediation"), lang),
+            ]
+            for rid, rule in document.get("rules", {}).items()
+        }
+        for lang in langs
+    }
     i18n = {lang: {k: messages(lang)(k) for k in SCRIPT_KEYS} for lang in langs}
-    return {"statuses": list(STATUSES), "severities": list(SEVERITIES), "changes": list(CHANGES),
-            "i18n": i18n, "rules": rules, "waivers": waivers, "s": s.strings, "r": rows}
+    return {
+        "statuses": list(STATUSES),
+        "severities": list(SEVERITIES),
+        "changes": list(CHANGES),
+        "i18n": i18n,
+        "rules": rules,
+        "waivers": waivers,
+        "s": s.strings,
+        "r": rows,
+    }
 
 
 def dump(island: dict[str, Any]) -> Markup:
     """JSON text safe to place between ``<script type="application/json">`` tags."""
     text = json.dumps(island, ensure_ascii=False, separators=(",", ":"), default=str)
-    return Markup(text.translate(_ESCAPES))  # noqa: S704 - escaped for a script element above
+    return Markup(text.translate(_ESCAPES))

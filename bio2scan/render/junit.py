@@ -24,14 +24,22 @@ def _x(value: Any) -> str:
 
 def _details(r: dict[str, Any], rule: dict[str, Any], lang: str) -> str:
     src = r.get("source") or {}
-    where = (f"{src['file']}:{src.get('line', '?')}" if src.get("file")
-             else f"{src.get('api', '?')} {src.get('region', '')} {src.get('time', '')}".strip())
-    lines = [r["message"], f"resource: {r['resource_id']} ({r['resource_type']})",
-             f"scope: {r['scope']}" + "".join(f" / {v}" for v in (r.get("region"),
-                                                                 r.get("namespace")) if v),
-             f"BIO2: {', '.join(r['controls'] + r['measures'])}", f"source: {where}"]
-    lines += [f"evidence: {e['path']} = {e['value']!r} (expected {e['expected']})"
-              for e in r["evidence"]]
+    where = (
+        f"{src['file']}:{src.get('line', '?')}"
+        if src.get("file")
+        else f"{src.get('api', '?')} {src.get('region', '')} {src.get('time', '')}".strip()
+    )
+    lines = [
+        r["message"],
+        f"resource: {r['resource_id']} ({r['resource_type']})",
+        f"scope: {r['scope']}"
+        + "".join(f" / {v}" for v in (r.get("region"), r.get("namespace")) if v),
+        f"BIO2: {', '.join(r['controls'] + r['measures'])}",
+        f"source: {where}",
+    ]
+    lines += [
+        f"evidence: {e['path']} = {e['value']!r} (expected {e['expected']})" for e in r["evidence"]
+    ]
     if rule:
         lines.append("remediation: " + pick(rule.get("remediation"), lang))
     return "\n".join(lines)
@@ -55,16 +63,21 @@ class JunitRenderer:
             n = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
             for r in by_rule[rid]:
                 n["tests"] += 1
-                case = ET.SubElement(suite, "testcase", classname=_x(rid),
-                                     name=_x(f"{r['scope']}/{r['resource_id']}"))
+                case = ET.SubElement(
+                    suite,
+                    "testcase",
+                    classname=_x(rid),
+                    name=_x(f"{r['scope']}/{r['resource_id']}"),
+                )
                 src_file = (r.get("source") or {}).get("file")
                 if src_file:
                     case.set("file", _x(src_file))
                 status = r["status"]
                 if status == "FAIL":
                     n["failures"] += 1
-                    el = ET.SubElement(case, "failure", message=_x(r["message"]),
-                                       type=_x(r["severity"]))
+                    el = ET.SubElement(
+                        case, "failure", message=_x(r["message"]), type=_x(r["severity"])
+                    )
                     el.text = _x(_details(r, rule, lang))
                 elif status == "ERROR":
                     n["errors"] += 1
@@ -73,15 +86,23 @@ class JunitRenderer:
                 elif status in ("NOT_APPLICABLE", "WAIVED"):
                     n["skipped"] += 1
                     w = r.get("waiver") or {}
-                    msg = (f"waived {w.get('id', '')} until {w.get('expires', '?')}: "
-                           f"{w.get('reason', '')}" if status == "WAIVED" else r["message"])
+                    msg = (
+                        f"waived {w.get('id', '')} until {w.get('expires', '?')}: "
+                        f"{w.get('reason', '')}"
+                        if status == "WAIVED"
+                        else r["message"]
+                    )
                     ET.SubElement(case, "skipped", message=_x(msg))
             title = pick(rule.get("title"), lang) if rule else ""
             if title:
                 props = ET.Element("properties")
                 ET.SubElement(props, "property", name="title", value=_x(title))
-                ET.SubElement(props, "property", name="bio2-controls",
-                              value=_x(",".join(rule.get("controls", []))))
+                ET.SubElement(
+                    props,
+                    "property",
+                    name="bio2-controls",
+                    value=_x(",".join(rule.get("controls", []))),
+                )
                 suite.insert(0, props)
             for k, v in n.items():
                 suite.set(k, str(v))

@@ -27,7 +27,11 @@ class MarkdownRenderer:
     def render(self, document: dict[str, Any], lang: str) -> str:
         m = messages(lang)
         view = build_view(document, m.lang, static_findings=0)
-        failing = sorted((r for r in document["results"] if r["status"] == "FAIL"),
-                         key=finding_order)
-        return md_env().get_template("md/report.md.j2").render(
-            _=m, failing=failing[:self.limit], failing_total=len(failing), **view)
+        failing = sorted(
+            (r for r in document["results"] if r["status"] == "FAIL"), key=finding_order
+        )
+        return (
+            md_env()
+            .get_template("md/report.md.j2")
+            .render(_=m, failing=failing[: self.limit], failing_total=len(failing), **view)
+        )

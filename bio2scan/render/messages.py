@@ -16,7 +16,7 @@ import yaml
 LANGS = ("en", "nl")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def catalogue() -> dict[str, dict[str, str]]:
     text = resources.files("bio2scan.reports").joinpath("messages.yaml").read_text("utf-8")
     data = yaml.safe_load(text)

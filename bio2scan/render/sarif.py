@@ -17,11 +17,18 @@ from typing import Any
 
 from .messages import pick
 
-SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+SARIF_SCHEMA = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
 _LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
 # GitHub code scanning reads a CVSS-like number from "security-severity"
-_SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0",
-                      "info": "0.0"}
+_SECURITY_SEVERITY = {
+    "critical": "9.5",
+    "high": "8.0",
+    "medium": "5.5",
+    "low": "3.0",
+    "info": "0.0",
+}
 _KIND = {"FAIL": "fail", "ERROR": "open", "WAIVED": "fail"}
 
 
@@ -35,17 +42,23 @@ def _artifact(path: str) -> dict[str, Any]:
 def _rule(rule: dict[str, Any], lang: str) -> dict[str, Any]:
     rationale, remediation = pick(rule["rationale"], lang), pick(rule["remediation"], lang)
     d: dict[str, Any] = {
-        "id": rule["id"], "name": rule["id"],
+        "id": rule["id"],
+        "name": rule["id"],
         "shortDescription": {"text": pick(rule["title"], lang)},
         "fullDescription": {"text": rationale},
-        "help": {"text": f"{rationale}\n\n{remediation}",
-                 "markdown": f"{rationale}\n\n**Remediation:** {remediation}"},
+        "help": {
+            "text": f"{rationale}\n\n{remediation}",
+            "markdown": f"{rationale}\n\n**Remediation:** {remediation}",
+        },
         "defaultConfiguration": {"level": _LEVEL[rule["severity"]]},
-        "properties": {"tags": ["security", "bio2", *(f"BIO2-{c}" for c in rule["controls"])],
-                       "bio2-controls": list(rule["controls"]),
-                       "bio2-measures": list(rule.get("measures", [])),
-                       "severity": rule["severity"],
-                       "security-severity": _SECURITY_SEVERITY[rule["severity"]]}}
+        "properties": {
+            "tags": ["security", "bio2", *(f"BIO2-{c}" for c in rule["controls"])],
+            "bio2-controls": list(rule["controls"]),
+            "bio2-measures": list(rule.get("measures", [])),
+            "severity": rule["severity"],
+            "security-severity": _SECURITY_SEVERITY[rule["severity"]],
+        },
+    }
     refs = rule.get("references") or []
     if refs:
         d["helpUri"] = refs[0]
@@ -54,31 +67,52 @@ def _rule(rule: dict[str, Any], lang: str) -> dict[str, Any]:
 
 def _result(r: dict[str, Any], rule_index: int) -> dict[str, Any]:
     src = r.get("source") or {}
-    location: dict[str, Any] = {"logicalLocations": [{
-        "name": r["resource_name"], "fullyQualifiedName": r["resource_id"],
-        "kind": "resource"}]}
+    location: dict[str, Any] = {
+        "logicalLocations": [
+            {"name": r["resource_name"], "fullyQualifiedName": r["resource_id"], "kind": "resource"}
+        ]
+    }
     if src.get("file"):
         phys: dict[str, Any] = {"artifactLocation": _artifact(src["file"])}
         if src.get("line"):
             phys["region"] = {"startLine": src["line"]}
         location["physicalLocation"] = phys
     out: dict[str, Any] = {
-        "ruleId": r["rule_id"], "ruleIndex": rule_index, "kind": _KIND[r["status"]],
+        "ruleId": r["rule_id"],
+        "ruleIndex": rule_index,
+        "kind": _KIND[r["status"]],
         "level": _LEVEL[r["severity"]] if r["status"] != "ERROR" else "warning",
         "message": {"text": f"{r['resource_name']}: {r['message']}"},
         "locations": [location],
         "partialFingerprints": {"bio2scanFinding/v1": r["finding_id"]},
-        "properties": {k: v for k, v in (
-            ("status", r["status"]), ("severity", r["severity"]), ("scope", r["scope"]),
-            ("region", r.get("region")), ("namespace", r.get("namespace")),
-            ("resourceType", r["resource_type"]), ("bio2-controls", r["controls"]),
-            ("bio2-measures", r["measures"]), ("evidence", r["evidence"]),
-            ("change", r.get("change")), ("source", src or None)) if v is not None}}
+        "properties": {
+            k: v
+            for k, v in (
+                ("status", r["status"]),
+                ("severity", r["severity"]),
+                ("scope", r["scope"]),
+                ("region", r.get("region")),
+                ("namespace", r.get("namespace")),
+                ("resourceType", r["resource_type"]),
+                ("bio2-controls", r["controls"]),
+                ("bio2-measures", r["measures"]),
+                ("evidence", r["evidence"]),
+                ("change", r.get("change")),
+                ("source", src or None),
+            )
+            if v is not None
+        },
+    }
     if r.get("waiver"):
         w = r["waiver"]
-        out["suppressions"] = [{"kind": "external", "status": "accepted",
-                                "justification": str(w.get("reason", "")),
-                                "properties": dict(w)}]
+        out["suppressions"] = [
+            {
+                "kind": "external",
+                "status": "accepted",
+                "justification": str(w.get("reason", "")),
+                "properties": dict(w),
+            }
+        ]
     return out
 
 
@@ -91,25 +125,42 @@ class SarifRenderer:
     def render(self, document: dict[str, Any], lang: str) -> str:
         rule_ids = sorted(document["rules"])
         index = {rid: i for i, rid in enumerate(rule_ids)}
-        results = [_result(r, index[r["rule_id"]]) for r in document["results"]
-                   if r["status"] in _KIND and r["rule_id"] in index]
+        results = [
+            _result(r, index[r["rule_id"]])
+            for r in document["results"]
+            if r["status"] in _KIND and r["rule_id"] in index
+        ]
         scan = document["scan"]
-        notifications = [{
-            "level": "error",
-            "message": {"text": f"{e['provider']} {e['resource_type']} in {e['scope']}"
-                                f"{'/' + e['region'] if e.get('region') else ''}: "
-                                f"{e.get('code', 'Error')}: {e['reason']}"},
-            "properties": dict(e)} for e in document["collection_errors"]]
+        notifications = [
+            {
+                "level": "error",
+                "message": {
+                    "text": f"{e['provider']} {e['resource_type']} in {e['scope']}"
+                    f"{'/' + e['region'] if e.get('region') else ''}: "
+                    f"{e.get('code', 'Error')}: {e['reason']}"
+                },
+                "properties": dict(e),
+            }
+            for e in document["collection_errors"]
+        ]
         run = {
-            "tool": {"driver": {
-                "name": "bio2scan", "version": document["tool"]["version"],
-                "semanticVersion": document["tool"]["version"],
-                "rules": [_rule(document["rules"][rid], lang) for rid in rule_ids],
-                "properties": {"ruleset-digest": document["ruleset"]["digest"]}}},
-            "invocations": [{"executionSuccessful": bool(document["summary"]["complete"]),
-                             "startTimeUtc": scan["started_at"],
-                             "endTimeUtc": scan["finished_at"],
-                             "toolExecutionNotifications": notifications}],
+            "tool": {
+                "driver": {
+                    "name": "bio2scan",
+                    "version": document["tool"]["version"],
+                    "semanticVersion": document["tool"]["version"],
+                    "rules": [_rule(document["rules"][rid], lang) for rid in rule_ids],
+                    "properties": {"ruleset-digest": document["ruleset"]["digest"]},
+                }
+            },
+            "invocations": [
+                {
+                    "executionSuccessful": bool(document["summary"]["complete"]),
+                    "startTimeUtc": scan["started_at"],
+                    "endTimeUtc": scan["finished_at"],
+                    "toolExecutionNotifications": notifications,
+                }
+            ],
             "columnKind": "unicodeCodePoints",
             "results": results,
             "properties": {"scope": scan.get("scope", {}), "lang": lang},

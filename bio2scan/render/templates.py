@@ -23,11 +23,16 @@ def json_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str) if shown is value else shown
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def html_env() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.PackageLoader("bio2scan.reports", "."),
-                             autoescape=True, undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("bio2scan.reports", "."),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
     env.filters["json_text"] = json_text
     return env
 
@@ -45,10 +50,15 @@ def md_escape(value: Any) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def md_env() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.PackageLoader("bio2scan.reports", "."),
-                             autoescape=False, undefined=jinja2.StrictUndefined,
-                             finalize=md_escape, trim_blocks=True, lstrip_blocks=True,
-                             keep_trailing_newline=True)
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("bio2scan.reports", "."),
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+        finalize=md_escape,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
     return env

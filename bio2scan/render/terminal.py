@@ -10,38 +10,75 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-_STATUS_STYLE = {"compliant": "green", "non-compliant": "bold red", "not-assessed": "yellow",
-                 "manual": "dim"}
+_STATUS_STYLE = {
+    "compliant": "green",
+    "non-compliant": "bold red",
+    "not-assessed": "yellow",
+    "manual": "dim",
+}
 _LABELS = {
-    "en": {"control": "Control", "title": "Title", "status": "Status", "pass": "pass",
-           "fail": "fail", "error": "error", "na": "n/a", "waived": "waived",
-           "compliant": "compliant", "non-compliant": "non-compliant",
-           "not-assessed": "not assessed", "manual": "manual",
-           "summary": "{n} results: {PASS} pass, {FAIL} fail, {ERROR} error, {NOT_APPLICABLE} "
-                      "not applicable, {WAIVED} waived",
-           "controls": "BIO2 controls: {compliant} compliant, {non-compliant} non-compliant, "
-                       "{not-assessed} not assessed, {manual} manual (no automated evidence)",
-           "incomplete": "Incomplete scan: {n} collection error(s); affected rules report ERROR.",
-           "findings": "Failing findings", "more": "… and {n} more (see the report)"},
-    "nl": {"control": "Maatregel", "title": "Titel", "status": "Status", "pass": "voldoet",
-           "fail": "faalt", "error": "fout", "na": "n.v.t.", "waived": "uitgezonderd",
-           "compliant": "voldoet", "non-compliant": "voldoet niet",
-           "not-assessed": "niet beoordeeld", "manual": "handmatig",
-           "summary": "{n} resultaten: {PASS} voldoet, {FAIL} faalt, {ERROR} fout, "
-                      "{NOT_APPLICABLE} niet van toepassing, {WAIVED} uitgezonderd",
-           "controls": "BIO2-beheersmaatregelen: {compliant} voldoen, {non-compliant} voldoen niet, "
-                       "{not-assessed} niet beoordeeld, {manual} handmatig (geen geautomatiseerd bewijs)",
-           "incomplete": "Onvolledige scan: {n} verzamelfout(en); de betrokken regels geven ERROR.",
-           "findings": "Bevindingen", "more": "… en nog {n} (zie het rapport)"},
+    "en": {
+        "control": "Control",
+        "title": "Title",
+        "status": "Status",
+        "pass": "pass",
+        "fail": "fail",
+        "error": "error",
+        "na": "n/a",
+        "waived": "waived",
+        "compliant": "compliant",
+        "non-compliant": "non-compliant",
+        "not-assessed": "not assessed",
+        "manual": "manual",
+        "summary": "{n} results: {PASS} pass, {FAIL} fail, {ERROR} error, {NOT_APPLICABLE} "
+        "not applicable, {WAIVED} waived",
+        "controls": "BIO2 controls: {compliant} compliant, {non-compliant} non-compliant, "
+        "{not-assessed} not assessed, {manual} manual (no automated evidence)",
+        "incomplete": "Incomplete scan: {n} collection error(s); affected rules report ERROR.",
+        "findings": "Failing findings",
+        "more": "… and {n} more (see the report)",
+    },
+    "nl": {
+        "control": "Maatregel",
+        "title": "Titel",
+        "status": "Status",
+        "pass": "voldoet",
+        "fail": "faalt",
+        "error": "fout",
+        "na": "n.v.t.",
+        "waived": "uitgezonderd",
+        "compliant": "voldoet",
+        "non-compliant": "voldoet niet",
+        "not-assessed": "niet beoordeeld",
+        "manual": "handmatig",
+        "summary": "{n} resultaten: {PASS} voldoet, {FAIL} faalt, {ERROR} fout, "
+        "{NOT_APPLICABLE} niet van toepassing, {WAIVED} uitgezonderd",
+        "controls": "BIO2-beheersmaatregelen: {compliant} voldoen, {non-compliant} voldoen niet, "
+        "{not-assessed} niet beoordeeld, {manual} handmatig (geen geautomatiseerd bewijs)",
+        "incomplete": "Onvolledige scan: {n} verzamelfout(en); de betrokken regels geven ERROR.",
+        "findings": "Bevindingen",
+        "more": "… en nog {n} (zie het rapport)",
+    },
 }
 
 
-def summary(document: dict[str, Any], lang: str = "en", width: int | None = None,
-            color: bool = False, limit: int = 20) -> str:
+def summary(
+    document: dict[str, Any],
+    lang: str = "en",
+    width: int | None = None,
+    color: bool = False,
+    limit: int = 20,
+) -> str:
     t = _LABELS.get(lang, _LABELS["en"])
     buf = io.StringIO()
-    console = Console(file=buf, width=width or 110, force_terminal=color, no_color=not color,
-                      highlight=False, soft_wrap=False)
+    console = Console(
+        file=buf,
+        width=width or 110,
+        force_terminal=color,
+        no_color=not color,
+        highlight=False,
+        soft_wrap=False,
+    )
     table = Table(show_edge=False, pad_edge=False, header_style="bold")
     table.add_column(t["control"], no_wrap=True)
     table.add_column(t["title"], overflow="ellipsis", max_width=52, no_wrap=True)
@@ -52,17 +89,24 @@ def summary(document: dict[str, Any], lang: str = "en", width: int | None = None
         if c["status"] == "manual":
             continue
         n = c["counts"]
-        table.add_row(c["id"], c["title"].get(lang) or c["title"]["en"],
-                      Text(t[c["status"]], style=_STATUS_STYLE[c["status"]]),
-                      str(n["PASS"]), str(n["FAIL"]), str(n["ERROR"]),
-                      str(n["NOT_APPLICABLE"]), str(n["WAIVED"]))
+        table.add_row(
+            c["id"],
+            c["title"].get(lang) or c["title"]["en"],
+            Text(t[c["status"]], style=_STATUS_STYLE[c["status"]]),
+            str(n["PASS"]),
+            str(n["FAIL"]),
+            str(n["ERROR"]),
+            str(n["NOT_APPLICABLE"]),
+            str(n["WAIVED"]),
+        )
     console.print(table)
     s = document["summary"]
     console.print(t["summary"].format(n=len(document["results"]), **s["results"]))
     console.print(t["controls"].format(**s["controls"]))
     if document["collection_errors"]:
-        console.print(Text(t["incomplete"].format(n=len(document["collection_errors"])),
-                           style="yellow"))
+        console.print(
+            Text(t["incomplete"].format(n=len(document["collection_errors"])), style="yellow")
+        )
     fails = [r for r in document["results"] if r["status"] == "FAIL"]
     if fails:
         order = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}

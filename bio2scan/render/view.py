@@ -28,8 +28,13 @@ def severity_rank(sev: str) -> int:
 
 def finding_order(r: dict[str, Any]) -> tuple:
     """Worst first: status (FAIL, ERROR, WAIVED …), then severity, then rule and resource."""
-    return (_STATUS_RANK.get(r["status"], 9), severity_rank(r["severity"]), r["rule_id"],
-            r["scope"], r["resource_id"])
+    return (
+        _STATUS_RANK.get(r["status"], 9),
+        severity_rank(r["severity"]),
+        r["rule_id"],
+        r["scope"],
+        r["resource_id"],
+    )
 
 
 def rule_counts(results: list[dict[str, Any]]) -> dict[str, Counter]:
@@ -45,8 +50,9 @@ def _history_scans(document: dict[str, Any], limit: int) -> list[dict[str, Any]]
     return scans[-limit:]
 
 
-def controls_view(document: dict[str, Any], lang: str, per_rule: dict[str, Counter],
-                  history_limit: int = 12) -> list[dict[str, Any]]:
+def controls_view(
+    document: dict[str, Any], lang: str, per_rule: dict[str, Counter], history_limit: int = 12
+) -> list[dict[str, Any]]:
     """All controls, each with its measures (and their summaries), rules and trend."""
     measures_by_control: dict[str, list[tuple[str, dict]]] = defaultdict(list)
     for mid, m in sorted((document.get("catalog") or {}).get("measures", {}).items()):
@@ -60,48 +66,76 @@ def controls_view(document: dict[str, Any], lang: str, per_rule: dict[str, Count
         for rid in c.get("rules", ()):
             rule = rules.get(rid, {})
             n = per_rule.get(rid, Counter())
-            rule_rows.append({"id": rid, "title": pick(rule.get("title"), lang),
-                              "severity": rule.get("severity", "info"),
-                              "counts": {s: n.get(s, 0) for s in STATUSES}})
+            rule_rows.append(
+                {
+                    "id": rid,
+                    "title": pick(rule.get("title"), lang),
+                    "severity": rule.get("severity", "info"),
+                    "counts": {s: n.get(s, 0) for s in STATUSES},
+                }
+            )
         rule_rows.sort(key=lambda x: (severity_rank(x["severity"]), x["id"]))
-        trend = [{"status": (s.get("per_control") or {}).get(c["id"]),
-                  "at": s.get("finished_at", "")} for s in scans]
-        out.append({
-            "id": c["id"], "theme": c["theme"], "title": pick(c["title"], lang),
-            "status": c["status"], "counts": c["counts"],
-            "total": sum(c["counts"].values()),
-            "measures": [{"id": mid, "summary": pick(m.get("summary"), lang),
-                          "covered": mid in covered} for mid, m in measures_by_control[c["id"]]],
-            "rules": rule_rows,
-            "trend": trend if any(t["status"] for t in trend) else [],
-        })
+        trend = [
+            {"status": (s.get("per_control") or {}).get(c["id"]), "at": s.get("finished_at", "")}
+            for s in scans
+        ]
+        out.append(
+            {
+                "id": c["id"],
+                "theme": c["theme"],
+                "title": pick(c["title"], lang),
+                "status": c["status"],
+                "counts": c["counts"],
+                "total": sum(c["counts"].values()),
+                "measures": [
+                    {"id": mid, "summary": pick(m.get("summary"), lang), "covered": mid in covered}
+                    for mid, m in measures_by_control[c["id"]]
+                ],
+                "rules": rule_rows,
+                "trend": trend if any(t["status"] for t in trend) else [],
+            }
+        )
     return out
 
 
-def themes_view(document: dict[str, Any], controls: list[dict[str, Any]], lang: str
-                ) -> list[dict[str, Any]]:
+def themes_view(
+    document: dict[str, Any], controls: list[dict[str, Any]], lang: str
+) -> list[dict[str, Any]]:
     titles = (document.get("catalog") or {}).get("themes", {})
     out = []
     for theme in THEMES:
         mine = [c for c in controls if c["theme"] == theme]
         counts = Counter(c["status"] for c in mine)
-        out.append({"id": theme, "title": pick(titles.get(theme), lang) or theme,
-                    "controls": mine, "total": len(mine),
-                    "counts": {s: counts.get(s, 0) for s in CONTROL_STATUSES},
-                    "bar": stacked_bar({s: counts.get(s, 0) for s in CONTROL_STATUSES},
-                                       len(mine) or 1, 200)})
+        out.append(
+            {
+                "id": theme,
+                "title": pick(titles.get(theme), lang) or theme,
+                "controls": mine,
+                "total": len(mine),
+                "counts": {s: counts.get(s, 0) for s in CONTROL_STATUSES},
+                "bar": stacked_bar(
+                    {s: counts.get(s, 0) for s in CONTROL_STATUSES}, len(mine) or 1, 200
+                ),
+            }
+        )
     return out
 
 
-def status_grid(themes: list[dict[str, Any]], cell: int = 36, per_row: int = 19
-                ) -> dict[str, Any]:
+def status_grid(themes: list[dict[str, Any]], cell: int = 36, per_row: int = 19) -> dict[str, Any]:
     """One square per control, coloured by status, a block of rows per theme: the whole of
     BIO2 at a glance for the overview."""
     blocks, y = [], 0
     for th in themes:
-        cells = [{"id": c["id"], "title": c["title"], "status": c["status"],
-                  "x": (i % per_row) * cell, "y": y + 18 + (i // per_row) * cell}
-                 for i, c in enumerate(th["controls"])]
+        cells = [
+            {
+                "id": c["id"],
+                "title": c["title"],
+                "status": c["status"],
+                "x": (i % per_row) * cell,
+                "y": y + 18 + (i // per_row) * cell,
+            }
+            for i, c in enumerate(th["controls"])
+        ]
         rows = (len(cells) + per_row - 1) // per_row
         blocks.append({"title": th["title"], "y": y + 12, "cells": cells})
         y += 18 + rows * cell + 10
@@ -120,23 +154,37 @@ def stacked_bar(counts: dict[str, int], scale_total: int, width: float) -> list[
     return segs
 
 
-def control_chart(controls: list[dict[str, Any]], width: int = 520, row: int = 16
-                  ) -> dict[str, Any]:
+def control_chart(
+    controls: list[dict[str, Any]], width: int = 520, row: int = 16
+) -> dict[str, Any]:
     """Horizontal stacked bars of result counts for each control that has rules."""
     rows = [c for c in controls if c["rules"]]
     top = max((c["total"] for c in rows), default=0) or 1
     bars = []
     for i, c in enumerate(rows):
         counts = {s: c["counts"].get(s, 0) for s in STATUSES}
-        bars.append({"id": c["id"], "title": c["title"], "status": c["status"],
-                     "y": i * row, "total": c["total"],
-                     "segments": stacked_bar(counts, top, width)})
-    return {"bars": bars, "width": width, "row": row, "height": max(len(rows) * row, row),
-            "max": top}
+        bars.append(
+            {
+                "id": c["id"],
+                "title": c["title"],
+                "status": c["status"],
+                "y": i * row,
+                "total": c["total"],
+                "segments": stacked_bar(counts, top, width),
+            }
+        )
+    return {
+        "bars": bars,
+        "width": width,
+        "row": row,
+        "height": max(len(rows) * row, row),
+        "max": top,
+    }
 
 
-def theme_trends(document: dict[str, Any], lang: str, limit: int = 12, height: int = 80,
-                 col: int = 22) -> list[dict[str, Any]]:
+def theme_trends(
+    document: dict[str, Any], lang: str, limit: int = 12, height: int = 80, col: int = 22
+) -> list[dict[str, Any]]:
     """Per theme, a column per scan stacking its automatically assessed controls' statuses
     (oldest left); manual controls are left out, they would flatten the picture."""
     scans = _history_scans(document, limit)
@@ -145,8 +193,10 @@ def theme_trends(document: dict[str, Any], lang: str, limit: int = 12, height: i
     titles = (document.get("catalog") or {}).get("themes", {})
     out = []
     for theme in THEMES:
-        if not any(sum(((s.get("per_theme") or {}).get(theme) or {}).get(k, 0)
-                           for k in _ASSESSED) for s in scans):
+        if not any(
+            sum(((s.get("per_theme") or {}).get(theme) or {}).get(k, 0) for k in _ASSESSED)
+            for s in scans
+        ):
             continue  # nothing in this theme was ever assessed automatically
         cols = []
         for i, s in enumerate(scans):
@@ -159,16 +209,32 @@ def theme_trends(document: dict[str, Any], lang: str, limit: int = 12, height: i
                     h = height * n / total
                     y -= h
                     segs.append({"key": key, "y": round(y, 2), "h": round(h, 2), "n": n})
-            cols.append({"x": i * col, "at": s.get("finished_at", ""), "segments": segs,
-                         "id": s.get("id", "")})
-        out.append({"id": theme, "title": pick(titles.get(theme), lang) or theme,
-                    "columns": cols, "width": len(scans) * col, "height": height,
-                    "col": col - 4, "first": cols[0]["at"][:10], "last": cols[-1]["at"][:10]})
+            cols.append(
+                {
+                    "x": i * col,
+                    "at": s.get("finished_at", ""),
+                    "segments": segs,
+                    "id": s.get("id", ""),
+                }
+            )
+        out.append(
+            {
+                "id": theme,
+                "title": pick(titles.get(theme), lang) or theme,
+                "columns": cols,
+                "width": len(scans) * col,
+                "height": height,
+                "col": col - 4,
+                "first": cols[0]["at"][:10],
+                "last": cols[-1]["at"][:10],
+            }
+        )
     return out
 
 
-def error_groups(results: list[dict[str, Any]], rules: dict[str, Any], lang: str
-                 ) -> list[dict[str, Any]]:
+def error_groups(
+    results: list[dict[str, Any]], rules: dict[str, Any], lang: str
+) -> list[dict[str, Any]]:
     """Every ERROR result, grouped by rule and reason, with the count and a few resources."""
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for r in results:
@@ -176,10 +242,16 @@ def error_groups(results: list[dict[str, Any]], rules: dict[str, Any], lang: str
             groups[(r["rule_id"], r["message"])].append(r)
     out = []
     for (rid, msg), items in sorted(groups.items()):
-        out.append({"rule": rid, "title": pick(rules.get(rid, {}).get("title"), lang),
-                    "message": msg, "count": len(items),
-                    "scopes": sorted({i["scope"] for i in items}),
-                    "examples": [i["resource_id"] for i in items[:3]]})
+        out.append(
+            {
+                "rule": rid,
+                "title": pick(rules.get(rid, {}).get("title"), lang),
+                "message": msg,
+                "count": len(items),
+                "scopes": sorted({i["scope"] for i in items}),
+                "examples": [i["resource_id"] for i in items[:3]],
+            }
+        )
     return out
 
 
@@ -194,15 +266,15 @@ def applied_waivers(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [seen[k] for k in sorted(seen)]
 
 
-def build_view(document: dict[str, Any], lang: str, static_findings: int = 300
-               ) -> dict[str, Any]:
+def build_view(document: dict[str, Any], lang: str, static_findings: int = 300) -> dict[str, Any]:
     results = document["results"]
     per_rule = rule_counts(results)
     controls = controls_view(document, lang, per_rule)
     summary = document["summary"]
     themes = themes_view(document, controls, lang)
-    shown = sorted((r for r in results if r["status"] in ("FAIL", "ERROR", "WAIVED")),
-                   key=finding_order)
+    shown = sorted(
+        (r for r in results if r["status"] in ("FAIL", "ERROR", "WAIVED")), key=finding_order
+    )
     return {
         "lang": lang,
         "doc": document,

@@ -10,13 +10,18 @@ import logging
 from pathlib import Path
 
 import pytest
+from clirun import run_cli
 
 from bio2scan import api
 from bio2scan.errors import ManifestError
-from clirun import run_cli
 
-SECRET_VALUES = ("c3VwZXJnZWhlaW0=", "supergeheim", "Welkom01!", "tok-123456789",
-                 "postgres://shop:geheim@db")
+SECRET_VALUES = (
+    "c3VwZXJnZWhlaW0=",
+    "supergeheim",
+    "Welkom01!",
+    "tok-123456789",
+    "postgres://shop:geheim@db",
+)
 
 MULTI = """\
 # two objects and an empty document
@@ -45,12 +50,21 @@ spec:
 """
 
 LIST_JSON = {
-    "apiVersion": "v1", "kind": "List",
+    "apiVersion": "v1",
+    "kind": "List",
     "items": [
-        {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db"},
-         "data": {"password": "c3VwZXJnZWhlaW0="}, "stringData": {"token": "tok-123456789"}},
-        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "web",
-                                                                   "namespace": "shop"}},
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "db"},
+            "data": {"password": "c3VwZXJnZWhlaW0="},
+            "stringData": {"token": "tok-123456789"},
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": {"name": "web", "namespace": "shop"},
+        },
     ],
 }
 
@@ -97,6 +111,7 @@ def _by_id(inv):
 
 # --- what it reads, and from where ---------------------------------------------------------
 
+
 def test_multi_document_yaml_lines_and_shape(tmp_path):
     f = _write(tmp_path, "app.yaml", MULTI)
     inv = _collect(f, cluster="prod")
@@ -115,11 +130,13 @@ def test_json_list_gives_each_item_its_own_line_and_default_namespace(tmp_path):
     res = _by_id(inv)
     assert set(res) == {"team-a/Secret/db", "shop/ServiceAccount/web"}
     lines = f.read_text().splitlines()
-    for rid, marker in (("team-a/Secret/db", '"kind": "Secret"'),
-                        ("shop/ServiceAccount/web", '"kind": "ServiceAccount"')):
+    for rid, marker in (
+        ("team-a/Secret/db", '"kind": "Secret"'),
+        ("shop/ServiceAccount/web", '"kind": "ServiceAccount"'),
+    ):
         r = res[rid]
         # the item's line is its opening brace, just above its first key
-        assert r.source.line == next(i for i, l in enumerate(lines, 1) if marker in l) - 2
+        assert r.source.line == next(i for i, ln in enumerate(lines, 1) if marker in ln) - 2
         assert lines[r.source.line - 1].strip() == "{"
     secret = res["team-a/Secret/db"]
     assert secret.data["metadata"]["namespace"] == "team-a"  # filled in as the API server does
@@ -128,8 +145,12 @@ def test_json_list_gives_each_item_its_own_line_and_default_namespace(tmp_path):
 
 
 def test_malformed_secret_values_are_dropped_too(tmp_path):
-    f = _write(tmp_path, "s.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n"
-                                   "data: supergeheim\nstringData: [supergeheim]\n")
+    f = _write(
+        tmp_path,
+        "s.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n"
+        "data: supergeheim\nstringData: [supergeheim]\n",
+    )
     secret = _collect(f).resources[0]
     assert secret.data["data"] == "<redacted>" and secret.data["stringData"] == "<redacted>"
     assert "supergeheim" not in json.dumps(secret.to_dict())
@@ -145,21 +166,34 @@ def test_directory_walk_reads_nested_files_in_order(tmp_path):
     _write(tmp_path, "a/list.json", json.dumps(LIST_JSON))
     _write(tmp_path, ".git/config.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\n")
     inv = _collect(tmp_path)
-    assert sorted(r.id for r in inv.resources) == ["Namespace/shop", "default/Secret/db",
-                                                   "shop/Deployment/web",
-                                                   "shop/ServiceAccount/web"]
+    assert sorted(r.id for r in inv.resources) == [
+        "Namespace/shop",
+        "default/Secret/db",
+        "shop/Deployment/web",
+        "shop/ServiceAccount/web",
+    ]
     assert {Path(r.source.file).name for r in inv.resources} == {"list.json", "app.yaml"}
 
 
 def test_stdin_helm_template_output_through_the_cli(tmp_path):
     out = tmp_path / "inv.json.gz"
-    p = run_cli("collect", "manifests", "-", "--namespace", "shop", "-o", str(out),
-                input=HELM_STDOUT.encode())
+    p = run_cli(
+        "collect",
+        "manifests",
+        "-",
+        "--namespace",
+        "shop",
+        "-o",
+        str(out),
+        input=HELM_STDOUT.encode(),
+    )
     assert p.returncode == 0, p.stderr
     inv = json.loads(gzip.decompress(out.read_bytes()))
     got = {r["id"]: (r["source"]["file"], r["source"]["line"]) for r in inv["resources"]}
-    assert got == {"shop/ServiceAccount/shop": ("<stdin>", 3),
-                   "shop/CronJob/report": ("<stdin>", 9)}
+    assert got == {
+        "shop/ServiceAccount/shop": ("<stdin>", 3),
+        "shop/CronJob/report": ("<stdin>", 9),
+    }
     assert b"tok-123456789" not in gzip.decompress(out.read_bytes())
 
 
@@ -167,15 +201,26 @@ def test_live_and_manifest_resources_share_one_shape(tmp_path):
     """What the API collector would produce for the same object: type, id, namespace filled."""
     from bio2scan.collectors.kubernetes.objects import to_resource
     from bio2scan.model import Source
+
     f = _write(tmp_path, "sa.yaml", "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a}\n")
     got = _collect(f, cluster="c").resources[0]
-    want = to_resource({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "a"}},
-                       cluster="c", source=Source(api="list"))
-    assert (got.type, got.id, got.name, got.namespace, got.scope, got.data) == \
-        (want.type, want.id, want.name, want.namespace, want.scope, want.data)
+    want = to_resource(
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "a"}},
+        cluster="c",
+        source=Source(api="list"),
+    )
+    assert (got.type, got.id, got.name, got.namespace, got.scope, got.data) == (
+        want.type,
+        want.id,
+        want.name,
+        want.namespace,
+        want.scope,
+        want.data,
+    )
 
 
 # --- secrets never reach the output --------------------------------------------------------
+
 
 def test_no_secret_value_in_inventory_or_results(tmp_path):
     d = tmp_path / "m"
@@ -195,8 +240,9 @@ def test_no_secret_value_in_inventory_or_results(tmp_path):
         for value in SECRET_VALUES:
             assert value not in text
     results = json.loads((out / "results.json").read_text())
-    env_finding = [r for r in results["results"]
-                   if r["rule_id"] == "k8s.pod.env_literal_credentials"]
+    env_finding = [
+        r for r in results["results"] if r["rule_id"] == "k8s.pod.env_literal_credentials"
+    ]
     assert env_finding and env_finding[0]["status"] == "FAIL"
     shown = json.dumps(env_finding[0]["evidence"])
     assert "ADMIN_PASSWORD=<redacted>:sha256:" in shown and "DATABASE=<redacted>" in shown
@@ -205,26 +251,54 @@ def test_no_secret_value_in_inventory_or_results(tmp_path):
 # --- bad input: one line, exit 2, file and line named ---------------------------------------
 
 BAD = [
-    ("syntax.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n    labels: x\n",
-     "syntax.yaml:5: YAML syntax error"),
-    ("unclosed.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: a\n",
-     "unclosed.yaml:3: YAML syntax error"),
-    ("values.yaml", "replicaCount: 2\nimage: {repository: nginx}\n",
-     "values.yaml:1: not a Kubernetes object (no 'kind')"),
+    (
+        "syntax.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n    labels: x\n",
+        "syntax.yaml:5: YAML syntax error",
+    ),
+    (
+        "unclosed.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: a\n",
+        "unclosed.yaml:3: YAML syntax error",
+    ),
+    (
+        "values.yaml",
+        "replicaCount: 2\nimage: {repository: nginx}\n",
+        "values.yaml:1: not a Kubernetes object (no 'kind')",
+    ),
     ("binary.yaml", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary.yaml: binary file"),
-    ("noapi.yaml", "kind: Pod\nmetadata: {name: a}\n",
-     "noapi.yaml:1 (apiVersion): Pod has no 'apiVersion'"),
-    ("noname.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {labels: {a: b}}\n",
-     "noname.yaml:1 (metadata.name): ConfigMap has no metadata.name"),
-    ("second.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\n"
-     "apiVersion: v1\nkind: Pod\nmetadata: {}\n", "second.yaml:5 (metadata.name)"),
-    ("dup.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n"
-     "  securityContext: {runAsNonRoot: true}\n  containers: []\n  securityContext: {}\n",
-     "dup.yaml:7: duplicate key 'securityContext' (first on line 5)"),
-    ("comma.json", '{\n  "apiVersion": "v1",\n  "kind": "Pod"\n  "metadata": {"name": "a"}\n}\n',
-     "comma.json:4: YAML syntax error"),
-    ("latin1.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: caf\xe9}\n".encode("latin-1"),
-     "latin1.yaml: not UTF-8 text"),
+    (
+        "noapi.yaml",
+        "kind: Pod\nmetadata: {name: a}\n",
+        "noapi.yaml:1 (apiVersion): Pod has no 'apiVersion'",
+    ),
+    (
+        "noname.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {labels: {a: b}}\n",
+        "noname.yaml:1 (metadata.name): ConfigMap has no metadata.name",
+    ),
+    (
+        "second.yaml",
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\n"
+        "apiVersion: v1\nkind: Pod\nmetadata: {}\n",
+        "second.yaml:5 (metadata.name)",
+    ),
+    (
+        "dup.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n"
+        "  securityContext: {runAsNonRoot: true}\n  containers: []\n  securityContext: {}\n",
+        "dup.yaml:7: duplicate key 'securityContext' (first on line 5)",
+    ),
+    (
+        "comma.json",
+        '{\n  "apiVersion": "v1",\n  "kind": "Pod"\n  "metadata": {"name": "a"}\n}\n',
+        "comma.json:4: YAML syntax error",
+    ),
+    (
+        "latin1.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: caf\xe9}\n".encode("latin-1"),
+        "latin1.yaml: not UTF-8 text",
+    ),
 ]
 
 
@@ -266,12 +340,16 @@ def test_debug_shows_the_traceback(tmp_path):
 
 # --- skipped with a notice -------------------------------------------------------------------
 
+
 def _chart(root: Path) -> None:
     _write(root, "chart/Chart.yaml", "apiVersion: v2\nname: shop\nversion: 1.0.0\n")
     _write(root, "chart/values.yaml", "replicaCount: 2\nimage:\n  repository: nginx\n")
-    _write(root, "chart/templates/deployment.yaml",
-           "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n"
-           "  name: {{ .Release.Name }}\nspec:\n  replicas: {{ .Values.replicaCount }}\n")
+    _write(
+        root,
+        "chart/templates/deployment.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n"
+        "  name: {{ .Release.Name }}\nspec:\n  replicas: {{ .Values.replicaCount }}\n",
+    )
     _write(root, "README.md", "# not a manifest\n")
     _write(root, "logo.png", b"\x89PNG\r\n\x1a\n\x00\x00")
     _write(root, "empty.yaml", "")
@@ -285,13 +363,15 @@ def test_directory_walk_skips_what_is_no_manifest_with_a_notice(tmp_path, caplog
         inv = _collect(tmp_path)
     assert sorted(r.id for r in inv.resources) == ["Namespace/shop", "shop/Deployment/web"]
     notices = "\n".join(caplog.messages)
-    for what in ("README.md: skipped (not a YAML or JSON file)",
-                 "logo.png: skipped (not a YAML or JSON file)",
-                 "empty.yaml: skipped (empty file)",
-                 "comments.yaml: skipped (no Kubernetes objects",
-                 "chart/templates: skipped (Helm chart templates",
-                 "Chart.yaml:1: skipped (YAML that is not a Kubernetes object)",
-                 "values.yaml:1: skipped (YAML that is not a Kubernetes object)"):
+    for what in (
+        "README.md: skipped (not a YAML or JSON file)",
+        "logo.png: skipped (not a YAML or JSON file)",
+        "empty.yaml: skipped (empty file)",
+        "comments.yaml: skipped (no Kubernetes objects",
+        "chart/templates: skipped (Helm chart templates",
+        "Chart.yaml:1: skipped (YAML that is not a Kubernetes object)",
+        "values.yaml:1: skipped (YAML that is not a Kubernetes object)",
+    ):
         assert what in notices
     assert len(caplog.messages) == 7  # one notice per thing skipped
 
@@ -299,8 +379,12 @@ def test_directory_walk_skips_what_is_no_manifest_with_a_notice(tmp_path, caplog
 def test_skipped_files_do_not_change_the_exit_code(tmp_path):
     _chart(tmp_path / "in")
     clean = tmp_path / "clean"
-    _write(clean, "sa.yaml", "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a}\n"
-                             "automountServiceAccountToken: false\n")
+    _write(
+        clean,
+        "sa.yaml",
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a}\n"
+        "automountServiceAccountToken: false\n",
+    )
     _write(clean, "values.yaml", "replicaCount: 2\n")
     _write(clean, "empty.yaml", "")
     p = run_cli("--debug", "scan", "manifests", str(clean), "-o", str(tmp_path / "o1"))

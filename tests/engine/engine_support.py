@@ -3,31 +3,70 @@
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from bio2scan.engine import compile_rule, evaluate
 from bio2scan.engine.conditions import compile_condition
-from bio2scan.model import (CollectionError, Inventory, Param, Resource, Rule, ScanMeta, Severity,
-                            Source)
+from bio2scan.model import (
+    CollectionError,
+    Inventory,
+    Param,
+    Resource,
+    Rule,
+    ScanMeta,
+    Severity,
+    Source,
+)
 
-NOW = _dt.datetime(2026, 1, 1, tzinfo=_dt.timezone.utc)
+NOW = _dt.datetime(2026, 1, 1, tzinfo=_dt.UTC)
 TEXT = {"en": "text", "nl": "tekst"}
 
 
-def rule(check: Mapping[str, Any], *, rid: str = "test.svc.rule", types=("test.svc.thing",),
-         params: Mapping[str, tuple[Any, str]] | None = None, live_only: bool = False,
-         severity: str = "high") -> Rule:
+def rule(
+    check: Mapping[str, Any],
+    *,
+    rid: str = "test.svc.rule",
+    types=("test.svc.thing",),
+    params: Mapping[str, tuple[Any, str]] | None = None,
+    live_only: bool = False,
+    severity: str = "high",
+) -> Rule:
     ps = {n: Param(n, d, t, TEXT) for n, (d, t) in (params or {}).items()}
-    return Rule(id=rid, title=TEXT, rationale=TEXT, remediation=TEXT, severity=Severity(severity),
-                resource_types=tuple(types), controls=("8.9",), params=ps, check=check,
-                live_only=live_only)
+    return Rule(
+        id=rid,
+        title=TEXT,
+        rationale=TEXT,
+        remediation=TEXT,
+        severity=Severity(severity),
+        resource_types=tuple(types),
+        controls=("8.9",),
+        params=ps,
+        check=check,
+        live_only=live_only,
+    )
 
 
-def resource(data: Any, *, rid: str = "r1", rtype: str = "test.svc.thing", scope: str = "acct",
-             errors: Mapping[str, str] | None = None, source: Source | None = None,
-             region: str | None = None) -> Resource:
-    return Resource(type=rtype, id=rid, name=rid, scope=scope, data=data,
-                    source=source or Source(api="test"), region=region, errors=errors or {})
+def resource(
+    data: Any,
+    *,
+    rid: str = "r1",
+    rtype: str = "test.svc.thing",
+    scope: str = "acct",
+    errors: Mapping[str, str] | None = None,
+    source: Source | None = None,
+    region: str | None = None,
+) -> Resource:
+    return Resource(
+        type=rtype,
+        id=rid,
+        name=rid,
+        scope=scope,
+        data=data,
+        source=source or Source(api="test"),
+        region=region,
+        errors=errors or {},
+    )
 
 
 def inventory(*resources: Resource, errors: tuple[CollectionError, ...] = ()) -> Inventory:

@@ -3,27 +3,40 @@ evidence each gives: the full path from the resource root and the element that d
 
 from __future__ import annotations
 
+from engine_support import cond, resource, run
+
 from bio2scan.engine.conditions import compile_condition
 from bio2scan.model import Status
 
-from engine_support import cond, resource, run
-
-POD = {"containers": [{"name": "a", "securityContext": {"privileged": False}},
-                      {"name": "b", "securityContext": {"privileged": True}},
-                      {"name": "c"}],
-       "initContainers": [{"name": "i", "securityContext": {"privileged": True}}]}
+POD = {
+    "containers": [
+        {"name": "a", "securityContext": {"privileged": False}},
+        {"name": "b", "securityContext": {"privileged": True}},
+        {"name": "c"},
+    ],
+    "initContainers": [{"name": "i", "securityContext": {"privileged": True}}],
+}
 
 
 def test_all_stops_at_the_first_false_and_reports_it():
-    ok, ev = cond({"all": [{"path": "a", "equals": 1}, {"path": "b", "equals": 2},
-                           {"path": "c", "equals": 3}]}, {"a": 1, "b": 5, "c": 9})
+    ok, ev = cond(
+        {
+            "all": [
+                {"path": "a", "equals": 1},
+                {"path": "b", "equals": 2},
+                {"path": "c", "equals": 3},
+            ]
+        },
+        {"a": 1, "b": 5, "c": 9},
+    )
     assert not ok
     assert [(e.path, e.value) for e in ev] == [("b", 5)]
 
 
 def test_all_true_collects_every_evidence():
-    ok, ev = cond({"all": [{"path": "a", "equals": 1}, {"path": "b", "exists": True}]},
-                  {"a": 1, "b": 2})
+    ok, ev = cond(
+        {"all": [{"path": "a", "equals": 1}, {"path": "b", "exists": True}]}, {"a": 1, "b": 2}
+    )
     assert ok and [e.path for e in ev] == ["a", "b"]
 
 
@@ -41,31 +54,49 @@ def test_not_negates_and_says_so():
 
 
 def test_for_each_names_the_failing_element_from_the_root():
-    ok, ev = cond({"for_each": ["containers", "initContainers"],
-                   "assert": {"path": "securityContext.privileged", "not_equals": True}},
-                  POD, prefix="spec.template.spec")
+    ok, ev = cond(
+        {
+            "for_each": ["containers", "initContainers"],
+            "assert": {"path": "securityContext.privileged", "not_equals": True},
+        },
+        POD,
+        prefix="spec.template.spec",
+    )
     assert not ok
     assert [e.path for e in ev] == [
         "spec.template.spec.containers[1].securityContext.privileged",
-        "spec.template.spec.initContainers[0].securityContext.privileged"]
+        "spec.template.spec.initContainers[0].securityContext.privileged",
+    ]
     assert all(e.value is True for e in ev)
 
 
 def test_for_each_where_filters_and_empty_is_vacuously_true():
-    c = {"for_each": "containers", "where": {"path": "name", "in": ["a", "c"]},
-         "assert": {"path": "securityContext.privileged", "not_equals": True}}
+    c = {
+        "for_each": "containers",
+        "where": {"path": "name", "in": ["a", "c"]},
+        "assert": {"path": "securityContext.privileged", "not_equals": True},
+    }
     ok, ev = cond(c, POD)
-    assert ok and [e.path for e in ev] == ["containers[0].securityContext.privileged",
-                                            "containers[2].securityContext.privileged"]
+    assert ok and [e.path for e in ev] == [
+        "containers[0].securityContext.privileged",
+        "containers[2].securityContext.privileged",
+    ]
     assert cond({"for_each": "nothing", "assert": {"path": "x", "equals": 1}}, POD) == (True, [])
 
 
 def test_for_each_over_a_single_mapping_and_a_wildcard():
-    ok, _ = cond({"for_each": "securityContext", "assert": {"path": "privileged", "equals": True}},
-                 POD["containers"][1])
+    ok, _ = cond(
+        {"for_each": "securityContext", "assert": {"path": "privileged", "equals": True}},
+        POD["containers"][1],
+    )
     assert ok
-    ok, ev = cond({"for_each": "containers[*].securityContext",
-                   "assert": {"path": "privileged", "equals": False}}, POD)
+    ok, ev = cond(
+        {
+            "for_each": "containers[*].securityContext",
+            "assert": {"path": "privileged", "equals": False},
+        },
+        POD,
+    )
     assert not ok and ev[0].path == "containers[1].securityContext.privileged"
 
 
@@ -95,19 +126,27 @@ def test_missing_value_is_shown_as_none():
 def test_value_function_and_subject_function():
     ok, ev = cond({"path": "cidr", "call": "cidr_is_internet"}, {"cidr": "0.0.0.0/0"})
     assert ok and ev[0].expected == "cidr_is_internet()"
-    assert cond({"path": "cidr", "call": "cidr_is_internet"}, {})[0] is False   # absent
+    assert cond({"path": "cidr", "call": "cidr_is_internet"}, {})[0] is False  # absent
     data = {"from": 20, "to": 25}
-    c = {"call": "port_range_includes", "args": {"from_path": "from", "to_path": "to",
-                                                  "ports": [22]}}
+    c = {
+        "call": "port_range_includes",
+        "args": {"from_path": "from", "to_path": "to", "ports": [22]},
+    }
     ok, ev = compile_condition(c, {})(data, "rules[3]", None)
     assert ok and ev[0].path == "rules[3].from"
 
 
 def test_params_are_substituted_everywhere():
-    c = {"all": [{"path": "n", "gte": {"param": "min"}},
-                 {"path": "r", "in": {"param": "allowed"}},
-                 {"call": "port_range_includes",
-                  "args": {"from_path": "f", "to_path": "t", "ports": {"param": "ports"}}}]}
+    c = {
+        "all": [
+            {"path": "n", "gte": {"param": "min"}},
+            {"path": "r", "in": {"param": "allowed"}},
+            {
+                "call": "port_range_includes",
+                "args": {"from_path": "f", "to_path": "t", "ports": {"param": "ports"}},
+            },
+        ]
+    }
     params = {"min": 3, "allowed": ["x"], "ports": [22]}
     assert cond(c, {"n": 3, "r": "x", "f": 22, "t": 22}, params)[0] is True
     assert cond(c, {"n": 2, "r": "x", "f": 22, "t": 22}, params)[0] is False

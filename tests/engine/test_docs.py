@@ -32,8 +32,10 @@ def functions_section() -> str:
     reg = load_builtin_functions()
     out: list[str] = []
     for kind in KINDS:
-        fns = sorted((f for f in reg.values() if f.kind == kind and not f.name.startswith("test_")),
-                     key=lambda f: f.name)
+        fns = sorted(
+            (f for f in reg.values() if f.kind == kind and not f.name.startswith("test_")),
+            key=lambda f: f.name,
+        )
         out.append(f"**{kind}** ({len(fns)})\n")
         for f in fns:
             args = f"({', '.join(f.args)})" if f.args else ""
@@ -43,13 +45,19 @@ def functions_section() -> str:
 
 
 def _sections(text: str) -> dict[str, str]:
-    return {m.group(1): m.group(2).strip() for m in
-            re.finditer(r"<!-- (\w+):begin -->\n(.*?)<!-- \1:end -->", text, re.S)}
+    return {
+        m.group(1): m.group(2).strip()
+        for m in re.finditer(r"<!-- (\w+):begin -->\n(.*?)<!-- \1:end -->", text, re.S)
+    }
 
 
 def _update(text: str, name: str, body: str) -> str:
-    return re.sub(rf"(<!-- {name}:begin -->\n).*?(<!-- {name}:end -->)",
-                  lambda m: m.group(1) + body + "\n" + m.group(2), text, flags=re.S)
+    return re.sub(
+        rf"(<!-- {name}:begin -->\n).*?(<!-- {name}:end -->)",
+        lambda m: m.group(1) + body + "\n" + m.group(2),
+        text,
+        flags=re.S,
+    )
 
 
 def test_rules_doc_is_generated_from_the_code():
@@ -60,12 +68,17 @@ def test_rules_doc_is_generated_from_the_code():
             text = _update(text, name, body)
         DOC.write_text(text, "utf-8")
     have = _sections(text)
-    hint = ("regenerate it with "
-            "BIO2SCAN_UPDATE_DOCS=1 .venv/bin/python -m pytest -q tests/engine/test_docs.py")
-    assert have.get("operators") == want["operators"], f"docs/rules.md: operators out of date; {hint}"
+    hint = (
+        "regenerate it with "
+        "BIO2SCAN_UPDATE_DOCS=1 .venv/bin/python -m pytest -q tests/engine/test_docs.py"
+    )
+    assert have.get("operators") == want["operators"], (
+        f"docs/rules.md: operators out of date; {hint}"
+    )
     # functions: the names under each kind must match (a reworded docstring alone is no failure)
     assert _names(have.get("functions", "")) == _names(want["functions"]), (
-        f"docs/rules.md: the function list is out of date; {hint}")
+        f"docs/rules.md: the function list is out of date; {hint}"
+    )
 
 
 def _names(section: str) -> list[tuple[str, str]]:

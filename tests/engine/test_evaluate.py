@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import pytest
+from engine_support import NOW, inventory, resource, rule, run
 
 from bio2scan.engine import compile_rule, evaluate
 from bio2scan.engine.functions import REGISTRY, function
 from bio2scan.model import CollectionError, Source, Status
 
-from engine_support import NOW, inventory, resource, rule, run
-
 CHECK = {"assert": {"path": "spec.enabled", "equals": True}}
 
 
 def test_pass_and_fail_with_evidence_and_message():
-    ok, bad = run(CHECK, resource({"spec": {"enabled": True}}, rid="ok"),
-                  resource({"spec": {"enabled": False}}, rid="bad"))
+    ok, bad = run(
+        CHECK,
+        resource({"spec": {"enabled": True}}, rid="ok"),
+        resource({"spec": {"enabled": False}}, rid="bad"),
+    )
     assert (ok.status, bad.status) == (Status.PASS, Status.FAIL)
     assert bad.evidence[0].path == "spec.enabled" and bad.evidence[0].value is False
     assert bad.message == "spec.enabled = False (expected equals True)"
@@ -37,16 +39,25 @@ def test_resource_error_elsewhere_does_not_block_and_star_blocks_all():
 
 
 def test_collection_error_gives_one_error_result_per_rule_never_pass():
-    err = CollectionError(provider="test", resource_type="test.svc.thing", scope="acct",
-                          reason="no permission", code="AccessDenied", api="svc:ListThings",
-                          region="eu-west-1")
+    err = CollectionError(
+        provider="test",
+        resource_type="test.svc.thing",
+        scope="acct",
+        reason="no permission",
+        code="AccessDenied",
+        api="svc:ListThings",
+        region="eu-west-1",
+    )
     r1 = rule(CHECK, rid="test.svc.one")
     r2 = rule(CHECK, rid="test.svc.two")
     other = rule(CHECK, rid="test.svc.other", types=("test.svc.else",))
-    results = evaluate(inventory(errors=(err,)), [compile_rule(r1), compile_rule(r2),
-                                                  compile_rule(other)], now=NOW)
-    assert [(r.rule_id, r.status) for r in results] == [("test.svc.one", Status.ERROR),
-                                                         ("test.svc.two", Status.ERROR)]
+    results = evaluate(
+        inventory(errors=(err,)), [compile_rule(r1), compile_rule(r2), compile_rule(other)], now=NOW
+    )
+    assert [(r.rule_id, r.status) for r in results] == [
+        ("test.svc.one", Status.ERROR),
+        ("test.svc.two", Status.ERROR),
+    ]
     e = results[0]
     assert "AccessDenied" in e.message and "no permission" in e.message
     assert e.scope == "acct" and e.region == "eu-west-1" and e.evidence[0].path == "svc:ListThings"
@@ -62,20 +73,24 @@ def test_collection_error_of_another_provider_or_wildcard_type():
 
 def test_a_function_that_raises_gives_error():
     if "test_explodes" not in REGISTRY:
+
         @function("test_explodes", kind="value")
         def explodes(value):
             """Raises, for the test."""
             raise RuntimeError("boom")
+
     (res,) = run({"assert": {"path": "spec", "call": "test_explodes"}}, resource({"spec": 1}))
     assert res.status is Status.ERROR and "RuntimeError: boom" in res.message
 
 
 def test_an_extractor_that_raises_gives_error_for_every_rule_using_it():
     if "test_bad_extractor" not in REGISTRY:
+
         @function("test_bad_extractor", kind="extractor")
         def bad(resource):
             """Raises, for the test."""
             raise KeyError("nope")
+
     c = {"subject": "test_bad_extractor", "assert": {"path": "x", "equals": 1}}
     rules = [compile_rule(rule(c, rid=f"test.svc.r{i}")) for i in range(2)]
     out = evaluate(inventory(resource({})), rules)
@@ -84,15 +99,22 @@ def test_an_extractor_that_raises_gives_error_for_every_rule_using_it():
 
 
 def test_extractor_none_is_not_applicable_and_prefix_is_in_evidence():
-    c = {"subject": "pod_spec", "assert": {"for_each": "containers",
-                                           "assert": {"path": "image", "matches": "@sha256:"}}}
-    deploy = {"kind": "Deployment", "spec": {"template": {"spec": {
-        "containers": [{"image": "nginx"}]}}}}
+    c = {
+        "subject": "pod_spec",
+        "assert": {"for_each": "containers", "assert": {"path": "image", "matches": "@sha256:"}},
+    }
+    deploy = {
+        "kind": "Deployment",
+        "spec": {"template": {"spec": {"containers": [{"image": "nginx"}]}}},
+    }
     (res,) = run(c, resource(deploy, rtype="k8s.apps.deployment"), types=("k8s.apps.deployment",))
     assert res.status is Status.FAIL
     assert res.evidence[0].path == "spec.template.spec.containers[0].image"
-    (res,) = run(c, resource({"kind": "ConfigMap"}, rtype="k8s.core.configmap"),
-                 types=("k8s.core.configmap",))
+    (res,) = run(
+        c,
+        resource({"kind": "ConfigMap"}, rtype="k8s.core.configmap"),
+        types=("k8s.core.configmap",),
+    )
     assert res.status is Status.NOT_APPLICABLE
 
 
@@ -106,9 +128,12 @@ def test_live_only_on_a_file_resource_is_not_applicable():
 
 def test_applies_if():
     check = {"applies_if": {"path": "kind", "equals": "public"}, **CHECK}
-    out = run(check, resource({"kind": "private", "spec": {}}, rid="a"),
-              resource({"kind": "public", "spec": {"enabled": True}}, rid="b"),
-              resource({"kind": "public", "spec": {}}, rid="c"))
+    out = run(
+        check,
+        resource({"kind": "private", "spec": {}}, rid="a"),
+        resource({"kind": "public", "spec": {"enabled": True}}, rid="b"),
+        resource({"kind": "public", "spec": {}}, rid="c"),
+    )
     assert [r.status for r in out] == [Status.NOT_APPLICABLE, Status.PASS, Status.FAIL]
     assert out[0].message.startswith("does not apply: kind = 'private'")
 
@@ -116,13 +141,19 @@ def test_applies_if():
 def test_results_come_rule_by_rule_in_type_and_inventory_order():
     a = rule(CHECK, rid="test.svc.a", types=("test.svc.y", "test.svc.x"))
     b = rule(CHECK, rid="test.svc.b", types=("test.svc.x",))
-    inv = inventory(resource({}, rid="x1", rtype="test.svc.x"),
-                    resource({}, rid="y1", rtype="test.svc.y"),
-                    resource({}, rid="x2", rtype="test.svc.x"))
+    inv = inventory(
+        resource({}, rid="x1", rtype="test.svc.x"),
+        resource({}, rid="y1", rtype="test.svc.y"),
+        resource({}, rid="x2", rtype="test.svc.x"),
+    )
     out = evaluate(inv, [compile_rule(a), compile_rule(b)], now=NOW)
     assert [(r.rule_id, r.resource_id) for r in out] == [
-        ("test.svc.a", "y1"), ("test.svc.a", "x1"), ("test.svc.a", "x2"),
-        ("test.svc.b", "x1"), ("test.svc.b", "x2")]
+        ("test.svc.a", "y1"),
+        ("test.svc.a", "x1"),
+        ("test.svc.a", "x2"),
+        ("test.svc.b", "x1"),
+        ("test.svc.b", "x2"),
+    ]
 
 
 def test_evidence_is_capped():
@@ -134,6 +165,7 @@ def test_evidence_is_capped():
 
 def test_evaluation_leaves_the_garbage_collector_as_it_found_it():
     import gc
+
     run(CHECK, resource({}))
     assert gc.isenabled()
     gc.disable()
@@ -147,8 +179,12 @@ def test_evaluation_leaves_the_garbage_collector_as_it_found_it():
 @pytest.mark.parametrize("field", ["subject", "assert"])
 def test_compile_rule_errors(field):
     from bio2scan.engine import ConditionError
-    check = ({"subject": "no_such_extractor", **CHECK} if field == "subject"
-             else {"applies_if": {"path": "a", "exists": True}})
+
+    check = (
+        {"subject": "no_such_extractor", **CHECK}
+        if field == "subject"
+        else {"applies_if": {"path": "a", "exists": True}}
+    )
     with pytest.raises(ConditionError) as info:
         compile_rule(rule(check))
     assert info.value.field == ("check.subject" if field == "subject" else "check")

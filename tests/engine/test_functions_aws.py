@@ -8,21 +8,32 @@ import json
 import pytest
 
 from bio2scan.engine.evaluate import Env, _Index
-from bio2scan.engine.functions import load_builtin_functions
-from bio2scan.engine.functions import aws, aws_services
+from bio2scan.engine.functions import aws, aws_services, load_builtin_functions
 from bio2scan.model import CollectionError, Inventory, Resource, ScanMeta
 
-NOW = _dt.datetime(2026, 1, 1, tzinfo=_dt.timezone.utc)
+NOW = _dt.datetime(2026, 1, 1, tzinfo=_dt.UTC)
 
 
 def env_for(subject: dict, rtype: str, related=(), tags=None, errors=None, coll_errors=()):
     """A real engine Env over a small inventory: the subject plus related resources."""
-    res = Resource(type=rtype, id="subject", name="subject", scope="111122223333", data=subject,
-                   tags=tags or {}, errors=errors or {})
-    others = tuple(Resource(type=t, id=f"r{i}", name=f"r{i}", scope="111122223333", data=d,
-                            errors=e or {}) for i, (t, d, e) in enumerate(related))
-    inv = Inventory(ScanMeta("test", NOW.isoformat(), NOW.isoformat()), (res,) + others,
-                    errors=tuple(coll_errors))
+    res = Resource(
+        type=rtype,
+        id="subject",
+        name="subject",
+        scope="111122223333",
+        data=subject,
+        tags=tags or {},
+        errors=errors or {},
+    )
+    others = tuple(
+        Resource(type=t, id=f"r{i}", name=f"r{i}", scope="111122223333", data=d, errors=e or {})
+        for i, (t, d, e) in enumerate(related)
+    )
+    inv = Inventory(
+        ScanMeta("test", NOW.isoformat(), NOW.isoformat()),
+        (res,) + others,
+        errors=tuple(coll_errors),
+    )
     env = Env(_Index(inv), NOW)
     env.resource = res
     return env
@@ -34,33 +45,46 @@ def ok(result):
 
 # --- policy documents ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("doc,expected", [
-    ({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}, True),
-    ({"Statement": {"Effect": "Allow", "Action": ["s3:*", "*:*"], "Resource": ["*"]}}, True),
-    ({"Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]}, False),
-    ({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::b/*"}]}, False),
-    ({"Statement": [{"Effect": "Allow", "Action": "*", "NotResource": "arn:aws:iam::*:*"}]}, False),
-    ({"Statement": [{"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}]}, False),
-    ({"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}, False),
-    (None, False),
-    ("not a policy", False),
-])
+
+@pytest.mark.parametrize(
+    "doc,expected",
+    [
+        ({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}, True),
+        ({"Statement": {"Effect": "Allow", "Action": ["s3:*", "*:*"], "Resource": ["*"]}}, True),
+        ({"Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]}, False),
+        (
+            {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::b/*"}]},
+            False,
+        ),
+        (
+            {"Statement": [{"Effect": "Allow", "Action": "*", "NotResource": "arn:aws:iam::*:*"}]},
+            False,
+        ),
+        ({"Statement": [{"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}]}, False),
+        ({"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}, False),
+        (None, False),
+        ("not a policy", False),
+    ],
+)
 def test_policy_grants_admin(doc, expected):
     assert aws.policy_grants_admin(doc) is expected
 
 
-@pytest.mark.parametrize("principal,condition,expected", [
-    ("*", None, True),
-    ({"AWS": "*"}, None, True),
-    ({"AWS": ["arn:aws:iam::1:root", "*"]}, None, True),
-    ({"CanonicalUser": "*"}, None, True),
-    ({"AWS": "arn:aws:iam::111122223333:root"}, None, False),
-    ({"Service": "s3.amazonaws.com"}, None, False),
-    ("*", {"StringEquals": {"aws:PrincipalOrgID": "o-1"}}, False),
-    ("*", {"ArnLike": {"AWS:SourceArn": "arn:aws:s3:::b"}}, False),
-    ("*", {"IpAddress": {"aws:SourceIp": "192.0.2.0/24"}}, False),
-    ("*", {"StringEquals": {"aws:UserAgent": "x"}}, True),   # not a restriction on the caller
-])
+@pytest.mark.parametrize(
+    "principal,condition,expected",
+    [
+        ("*", None, True),
+        ({"AWS": "*"}, None, True),
+        ({"AWS": ["arn:aws:iam::1:root", "*"]}, None, True),
+        ({"CanonicalUser": "*"}, None, True),
+        ({"AWS": "arn:aws:iam::111122223333:root"}, None, False),
+        ({"Service": "s3.amazonaws.com"}, None, False),
+        ("*", {"StringEquals": {"aws:PrincipalOrgID": "o-1"}}, False),
+        ("*", {"ArnLike": {"AWS:SourceArn": "arn:aws:s3:::b"}}, False),
+        ("*", {"IpAddress": {"aws:SourceIp": "192.0.2.0/24"}}, False),
+        ("*", {"StringEquals": {"aws:UserAgent": "x"}}, True),  # not a restriction on the caller
+    ],
+)
 def test_policy_is_public(principal, condition, expected):
     st = {"Effect": "Allow", "Principal": principal, "Action": "s3:GetObject", "Resource": "*"}
     if condition:
@@ -72,13 +96,20 @@ def test_policy_is_public_reads_json_text_and_ignores_denies():
     text = json.dumps({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sqs:*"}]})
     assert aws.policy_is_public(text) is True
     assert aws.policy_is_public("{broken") is False
-    assert aws.policy_is_public({"Statement": [{"Effect": "Deny", "Principal": "*",
-                                                "Action": "*"}]}) is False
+    assert (
+        aws.policy_is_public({"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "*"}]})
+        is False
+    )
 
 
 def test_policy_denies_insecure_transport():
-    deny = {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*",
-            "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+    deny = {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": "*",
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
     assert aws.policy_denies_insecure_transport({"Statement": [deny]}) is True
     tls = dict(deny, Condition={"NumericLessThan": {"s3:TlsVersion": "1.2"}})
     assert aws.policy_denies_insecure_transport({"Statement": [tls]}) is True
@@ -90,7 +121,9 @@ def test_policy_denies_insecure_transport():
 
 
 def test_policy_allows_public_action():
-    doc = {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:Put*", "Resource": "*"}]}
+    doc = {
+        "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:Put*", "Resource": "*"}]
+    }
     assert aws.policy_allows_public_action(doc, ["s3:PutObject"]) is True
     assert aws.policy_allows_public_action(doc, ["s3:GetObject"]) is False
     star = {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}
@@ -107,12 +140,15 @@ def test_iam_user_is_admin_paths():
     user = {"AttachedPolicies": [{"PolicyArn": ADMIN}], "InlinePolicies": {}}
     assert ok(aws.iam_user_is_admin(user, env_for(user, "aws.iam.user"))) is True
     user = {"AttachedPolicies": [{"PolicyArn": CUSTOM}], "InlinePolicies": {}}
-    star = {"Arn": CUSTOM, "Document": {"Statement": {"Effect": "Allow", "Action": "*",
-                                                      "Resource": "*"}}}
+    star = {
+        "Arn": CUSTOM,
+        "Document": {"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}},
+    }
     env = env_for(user, "aws.iam.user", related=[("aws.iam.policy", star, None)])
     assert ok(aws.iam_user_is_admin(user, env)) is True
-    narrow = dict(star, Document={"Statement": {"Effect": "Allow", "Action": "s3:*",
-                                                "Resource": "*"}})
+    narrow = dict(
+        star, Document={"Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}}
+    )
     env = env_for(user, "aws.iam.user", related=[("aws.iam.policy", narrow, None)])
     assert ok(aws.iam_user_is_admin(user, env)) is False
 
@@ -123,33 +159,54 @@ def test_iam_user_is_admin_cannot_say_no_without_the_policies():
     with pytest.raises(LookupError):
         aws.iam_user_is_admin(user, env_for(user, "aws.iam.user", coll_errors=[err]))
     unreadable = {"Arn": CUSTOM, "Document": None}
-    env = env_for(user, "aws.iam.user",
-                  related=[("aws.iam.policy", unreadable, {"Document": "AccessDenied"})])
+    env = env_for(
+        user, "aws.iam.user", related=[("aws.iam.policy", unreadable, {"Document": "AccessDenied"})]
+    )
     with pytest.raises(LookupError):
         aws.iam_user_is_admin(user, env)
 
 
 def _user(**kw):
-    base = {"UserName": "u", "CreateDate": "2024-01-01T00:00:00Z", "LoginProfile": None,
-            "AccessKeys": [], "CredentialReport": None}
+    base = {
+        "UserName": "u",
+        "CreateDate": "2024-01-01T00:00:00Z",
+        "LoginProfile": None,
+        "AccessKeys": [],
+        "CredentialReport": None,
+    }
     base.update(kw)
     return base
 
 
 def test_stale_credentials():
     fn = aws.iam_user_stale_credentials
-    fresh = _user(LoginProfile={"CreateDate": "2024-01-01T00:00:00Z"},
-                  CredentialReport={"password_enabled": "true",
-                                    "password_last_used": "2025-12-20T00:00:00+00:00"})
+    fresh = _user(
+        LoginProfile={"CreateDate": "2024-01-01T00:00:00Z"},
+        CredentialReport={
+            "password_enabled": "true",
+            "password_last_used": "2025-12-20T00:00:00+00:00",
+        },
+    )
     assert ok(fn(fresh, env_for(fresh, "aws.iam.user"), days=45)) is False
-    never = _user(LoginProfile={"CreateDate": "2025-01-01T00:00:00Z"},
-                  CredentialReport={"password_enabled": "true", "password_last_used": "N/A"})
+    never = _user(
+        LoginProfile={"CreateDate": "2025-01-01T00:00:00Z"},
+        CredentialReport={"password_enabled": "true", "password_last_used": "N/A"},
+    )
     assert ok(fn(never, env_for(never, "aws.iam.user"), days=45)) is True
-    new_never = _user(LoginProfile={"CreateDate": "2025-12-30T00:00:00Z"},
-                      CredentialReport={"password_enabled": "true", "password_last_used": "N/A"})
+    new_never = _user(
+        LoginProfile={"CreateDate": "2025-12-30T00:00:00Z"},
+        CredentialReport={"password_enabled": "true", "password_last_used": "N/A"},
+    )
     assert ok(fn(new_never, env_for(new_never, "aws.iam.user"), days=45)) is False
-    key = _user(AccessKeys=[{"Status": "Active", "CreateDate": "2025-01-01T00:00:00Z",
-                             "LastUsed": {"LastUsedDate": "2025-06-01T00:00:00Z"}}])
+    key = _user(
+        AccessKeys=[
+            {
+                "Status": "Active",
+                "CreateDate": "2025-01-01T00:00:00Z",
+                "LastUsed": {"LastUsedDate": "2025-06-01T00:00:00Z"},
+            }
+        ]
+    )
     assert ok(fn(key, env_for(key, "aws.iam.user"), days=45)) is True
     assert ok(fn(key, env_for(key, "aws.iam.user"), days=365)) is False
 
@@ -160,22 +217,31 @@ def test_root_used_within_days():
     assert ok(fn(acct, env_for(acct, "aws.iam.account"), days=90)) is True
     with pytest.raises(LookupError):
         fn({"RootUser": None}, env_for({}, "aws.iam.account"), days=90)
-    acct = {"RootUser": {"password_last_used": "no_information",
-                         "access_key_2_last_used_date": "2025-01-01T00:00:00+00:00"}}
+    acct = {
+        "RootUser": {
+            "password_last_used": "no_information",
+            "access_key_2_last_used_date": "2025-01-01T00:00:00+00:00",
+        }
+    }
     assert ok(fn(acct, env_for(acct, "aws.iam.account"), days=90)) is False
 
 
 def test_role_with_policy_exists():
-    audit = {"RoleName": "a", "AttachedPolicies": [{"PolicyArn": "arn:aws:iam::aws:policy/SecurityAudit"}]}
+    audit = {
+        "RoleName": "a",
+        "AttachedPolicies": [{"PolicyArn": "arn:aws:iam::aws:policy/SecurityAudit"}],
+    }
     env = env_for({}, "aws.iam.account", related=[("aws.iam.role", audit, None)])
     assert ok(aws.iam_role_with_policy_exists({}, env, ["arn:aws:iam::aws:policy/SecurityAudit"]))
     err = CollectionError("aws", "aws.iam.role", "111122223333", "denied", "AccessDenied")
     with pytest.raises(LookupError):
-        aws.iam_role_with_policy_exists({}, env_for({}, "aws.iam.account", coll_errors=[err]),
-                                        ["x"])
+        aws.iam_role_with_policy_exists(
+            {}, env_for({}, "aws.iam.account", coll_errors=[err]), ["x"]
+        )
 
 
 # --- tags -------------------------------------------------------------------------------------
+
 
 def test_has_tag_prefers_resource_tags_then_provider_lists():
     env = env_for({}, "aws.s3.bucket", tags={"Environment": "Prod"})
@@ -189,15 +255,27 @@ def test_has_tag_prefers_resource_tags_then_provider_lists():
 
 # --- network ------------------------------------------------------------------------------------
 
+
 def _acl(*entries):
     return {"Entries": list(entries)}
 
 
 def test_nacl_port_denied_before():
-    allow = {"RuleNumber": 100, "Protocol": "-1", "RuleAction": "allow", "Egress": False,
-             "CidrBlock": "0.0.0.0/0"}
-    deny22 = {"RuleNumber": 50, "Protocol": "6", "RuleAction": "deny", "Egress": False,
-              "CidrBlock": "0.0.0.0/0", "PortRange": {"From": 22, "To": 22}}
+    allow = {
+        "RuleNumber": 100,
+        "Protocol": "-1",
+        "RuleAction": "allow",
+        "Egress": False,
+        "CidrBlock": "0.0.0.0/0",
+    }
+    deny22 = {
+        "RuleNumber": 50,
+        "Protocol": "6",
+        "RuleAction": "deny",
+        "Egress": False,
+        "CidrBlock": "0.0.0.0/0",
+        "PortRange": {"From": 22, "To": 22},
+    }
     acl = _acl(deny22, allow)
     env = env_for(acl, "aws.ec2.network_acl")
     assert ok(aws_services.nacl_port_denied_before(allow, env, [22])) is True
@@ -208,16 +286,31 @@ def test_nacl_port_denied_before():
 
 
 def test_instance_exposes_ports():
-    sg = {"GroupId": "sg-1", "IpPermissions": [
-        {"IpProtocol": "tcp", "FromPort": 20, "ToPort": 25, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
-        {"IpProtocol": "tcp", "FromPort": 3306, "ToPort": 3306, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]},
-    ]}
+    sg = {
+        "GroupId": "sg-1",
+        "IpPermissions": [
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 20,
+                "ToPort": 25,
+                "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
+            },
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 3306,
+                "ToPort": 3306,
+                "IpRanges": [{"CidrIp": "10.0.0.0/8"}],
+            },
+        ],
+    }
     inst = {"SecurityGroups": [{"GroupId": "sg-1"}]}
     env = env_for(inst, "aws.ec2.instance", related=[("aws.ec2.security_group", sg, None)])
     assert ok(aws_services.instance_exposes_ports(inst, env, [22])) is True
     assert ok(aws_services.instance_exposes_ports(inst, env, [3306])) is False
-    everything = {"GroupId": "sg-1", "IpPermissions": [
-        {"IpProtocol": "-1", "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}]}
+    everything = {
+        "GroupId": "sg-1",
+        "IpPermissions": [{"IpProtocol": "-1", "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}],
+    }
     env = env_for(inst, "aws.ec2.instance", related=[("aws.ec2.security_group", everything, None)])
     assert ok(aws_services.instance_exposes_ports(inst, env, [5432])) is True
     with pytest.raises(LookupError):
@@ -226,31 +319,51 @@ def test_instance_exposes_ports():
 
 # --- services -----------------------------------------------------------------------------------
 
+
 def test_classic_negotiation_and_rating():
-    pol = {"PolicyName": "p", "PolicyAttributeDescriptions": [
-        {"AttributeName": "Protocol-TLSv1.2", "AttributeValue": "true"},
-        {"AttributeName": "Protocol-TLSv1", "AttributeValue": "false"},
-        {"AttributeName": "Server-Defined-Cipher-Order", "AttributeValue": "true"},
-        {"AttributeName": "Reference-Security-Policy", "AttributeValue": "ELBSecurityPolicy-2016-08"},
-        {"AttributeName": "ECDHE-RSA-AES128-GCM-SHA256", "AttributeValue": "true"},
-        {"AttributeName": "AES128-SHA", "AttributeValue": "false"}]}
+    pol = {
+        "PolicyName": "p",
+        "PolicyAttributeDescriptions": [
+            {"AttributeName": "Protocol-TLSv1.2", "AttributeValue": "true"},
+            {"AttributeName": "Protocol-TLSv1", "AttributeValue": "false"},
+            {"AttributeName": "Server-Defined-Cipher-Order", "AttributeValue": "true"},
+            {
+                "AttributeName": "Reference-Security-Policy",
+                "AttributeValue": "ELBSecurityPolicy-2016-08",
+            },
+            {"AttributeName": "ECDHE-RSA-AES128-GCM-SHA256", "AttributeValue": "true"},
+            {"AttributeName": "AES128-SHA", "AttributeValue": "false"},
+        ],
+    }
     assert aws_services.classic_negotiation(pol) == (["TLSv1.2"], ["ECDHE-RSA-AES128-GCM-SHA256"])
-    lb = {"ListenerDescriptions": [{"Listener": {"Protocol": "HTTPS"}, "PolicyNames": ["p"]}],
-          "Policies": [pol]}
+    lb = {
+        "ListenerDescriptions": [{"Listener": {"Protocol": "HTTPS"}, "PolicyNames": ["p"]}],
+        "Policies": [pol],
+    }
     env = env_for(lb, "aws.elb.load_balancer")
     assert ok(aws_services.elb_classic_tls_at_least(lb, env)) is True
     assert ok(aws_services.elb_classic_tls_at_least(lb, env, level="goed")) is False
 
 
 def test_inspector_and_eks_and_versions():
-    st = {"Status": {"state": {"status": "ENABLED"},
-                     "resourceState": {"ec2": {"status": "ENABLED"}, "ecr": {"status": "DISABLED"}}}}
+    st = {
+        "Status": {
+            "state": {"status": "ENABLED"},
+            "resourceState": {"ec2": {"status": "ENABLED"}, "ecr": {"status": "DISABLED"}},
+        }
+    }
     env = env_for(st, "aws.inspector2.region")
     assert ok(aws_services.inspector_scans_enabled(st, env, ["ec2"])) is True
     assert ok(aws_services.inspector_scans_enabled(st, env, ["ec2", "ecr"])) is False
     assert ok(aws_services.inspector_scans_enabled({"Status": None}, env, ["ec2"])) is False
-    cl = {"logging": {"clusterLogging": [{"types": ["api", "audit"], "enabled": True},
-                                         {"types": ["authenticator"], "enabled": False}]}}
+    cl = {
+        "logging": {
+            "clusterLogging": [
+                {"types": ["api", "audit"], "enabled": True},
+                {"types": ["authenticator"], "enabled": False},
+            ]
+        }
+    }
     env = env_for(cl, "aws.eks.cluster")
     assert ok(aws_services.eks_log_types_enabled(cl, env, ["audit"])) is True
     assert ok(aws_services.eks_log_types_enabled(cl, env, ["audit", "authenticator"])) is False
@@ -263,20 +376,39 @@ def test_inspector_and_eks_and_versions():
 
 def test_all_aws_functions_are_registered():
     reg = load_builtin_functions()
-    for name in ("policy_grants_admin", "policy_is_public", "policy_denies_insecure_transport",
-                 "policy_allows_public_action", "iam_user_is_admin", "iam_user_stale_credentials",
-                 "root_used_within_days", "has_tag", "iam_role_with_policy_exists",
-                 "nacl_port_denied_before", "instance_exposes_ports", "elb_classic_tls_at_least",
-                 "inspector_scans_enabled", "eks_log_types_enabled", "version_at_least"):
+    for name in (
+        "policy_grants_admin",
+        "policy_is_public",
+        "policy_denies_insecure_transport",
+        "policy_allows_public_action",
+        "iam_user_is_admin",
+        "iam_user_stale_credentials",
+        "root_used_within_days",
+        "has_tag",
+        "iam_role_with_policy_exists",
+        "nacl_port_denied_before",
+        "instance_exposes_ports",
+        "elb_classic_tls_at_least",
+        "inspector_scans_enabled",
+        "eks_log_types_enabled",
+        "version_at_least",
+    ):
         assert name in reg, name
         assert reg[name].doc, name
 
 
 def test_trail_bucket_functions():
-    bucket = {"Name": "logs", "Logging": None, "ObjectLock": {"ObjectLockEnabled": "Enabled"},
-              "PublicAccessBlock": {k: True for k in ("BlockPublicAcls", "IgnorePublicAcls",
-                                                      "BlockPublicPolicy", "RestrictPublicBuckets")},
-              "PolicyStatus": {"IsPublic": False}, "Policy": None}
+    bucket = {
+        "Name": "logs",
+        "Logging": None,
+        "ObjectLock": {"ObjectLockEnabled": "Enabled"},
+        "PublicAccessBlock": dict.fromkeys(
+            ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"),
+            True,
+        ),
+        "PolicyStatus": {"IsPublic": False},
+        "Policy": None,
+    }
     trail = {"S3BucketName": "logs"}
     env = env_for(trail, "aws.cloudtrail.trail", related=[("aws.s3.bucket", bucket, None)])
     assert ok(aws_services.trail_bucket_collected(trail, env)) is True
@@ -286,8 +418,12 @@ def test_trail_bucket_functions():
     with pytest.raises(ValueError):
         aws_services.trail_bucket_is(trail, env, "shiny")
     other = {"S3BucketName": "elsewhere"}
-    assert ok(aws_services.trail_bucket_collected(other, env_for(other, "aws.cloudtrail.trail"))) is False
+    assert (
+        ok(aws_services.trail_bucket_collected(other, env_for(other, "aws.cloudtrail.trail")))
+        is False
+    )
     err = CollectionError("aws", "aws.s3.bucket", "111122223333", "denied", "AccessDenied")
     with pytest.raises(LookupError):
-        aws_services.trail_bucket_collected(other, env_for(other, "aws.cloudtrail.trail",
-                                                           coll_errors=[err]))
+        aws_services.trail_bucket_collected(
+            other, env_for(other, "aws.cloudtrail.trail", coll_errors=[err])
+        )

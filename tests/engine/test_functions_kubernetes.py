@@ -19,7 +19,7 @@ class _Env:
         self.resource = resource
         self._related = list(related)
         self._errors = list(errors)
-        self.now = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+        self.now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
     def related(self, rtype, *, same_scope=True, namespace=False):
         return [r for r in self._related if r.type == rtype and r.namespace == namespace]
@@ -30,59 +30,85 @@ class _Env:
 
 def _res(data, rtype="k8s.apps.deployment", namespace="shop"):
     name = data.get("metadata", {}).get("name", "x")
-    return Resource(type=rtype, id=f"{namespace}/{data.get('kind')}/{name}", name=name,
-                    scope="c", data=data, source=Source(file="m.yaml", line=1),
-                    namespace=namespace)
+    return Resource(
+        type=rtype,
+        id=f"{namespace}/{data.get('kind')}/{name}",
+        name=name,
+        scope="c",
+        data=data,
+        source=Source(file="m.yaml", line=1),
+        namespace=namespace,
+    )
 
 
-@pytest.mark.parametrize("ref, parsed", [
-    ("nginx", ("docker.io", "library/nginx", None, None)),
-    ("nginx:1.27", ("docker.io", "library/nginx", "1.27", None)),
-    ("bitnami/redis:7", ("docker.io", "bitnami/redis", "7", None)),
-    ("registry.example.nl:5000/shop/web", ("registry.example.nl:5000", "shop/web", None, None)),
-    ("Registry.Example.NL/shop/web:1.2@sha256:ab", ("registry.example.nl", "shop/web", "1.2",
-                                                   "sha256:ab")),
-    ("localhost/tool:dev", ("localhost", "tool", "dev", None)),
-    ("envoy@sha256:00", ("docker.io", "library/envoy", None, "sha256:00")),
-])
+@pytest.mark.parametrize(
+    "ref, parsed",
+    [
+        ("nginx", ("docker.io", "library/nginx", None, None)),
+        ("nginx:1.27", ("docker.io", "library/nginx", "1.27", None)),
+        ("bitnami/redis:7", ("docker.io", "bitnami/redis", "7", None)),
+        ("registry.example.nl:5000/shop/web", ("registry.example.nl:5000", "shop/web", None, None)),
+        (
+            "Registry.Example.NL/shop/web:1.2@sha256:ab",
+            ("registry.example.nl", "shop/web", "1.2", "sha256:ab"),
+        ),
+        ("localhost/tool:dev", ("localhost", "tool", "dev", None)),
+        ("envoy@sha256:00", ("docker.io", "library/envoy", None, "sha256:00")),
+    ],
+)
 def test_parse_image(ref, parsed):
     assert k.parse_image(ref) == parsed
 
 
-@pytest.mark.parametrize("ref, pinned", [
-    ("nginx", False), ("nginx:latest", False), ("registry.example.nl:5000/web", False),
-    ("nginx:1.27", True), ("web@sha256:00", True), ("web:latest@sha256:00", True),
-    ("", False), (None, False), (42, False),
-])
+@pytest.mark.parametrize(
+    "ref, pinned",
+    [
+        ("nginx", False),
+        ("nginx:latest", False),
+        ("registry.example.nl:5000/web", False),
+        ("nginx:1.27", True),
+        ("web@sha256:00", True),
+        ("web:latest@sha256:00", True),
+        ("", False),
+        (None, False),
+        (42, False),
+    ],
+)
 def test_image_tag_pinned(ref, pinned):
     assert k.image_tag_pinned(ref) is pinned
 
 
-@pytest.mark.parametrize("ref, allowed, ok", [
-    ("registry.example.nl/shop/web:1", ["registry.example.nl"], True),
-    ("registry.example.nl/shop/web:1", ["REGISTRY.example.nl/"], True),
-    ("registry.example.nl.evil.io/shop/web:1", ["registry.example.nl"], False),
-    ("registry.example.nl/shopping/web:1", ["registry.example.nl/shop"], False),
-    ("registry.example.nl/shop/web:1", ["registry.example.nl/shop"], True),
-    ("nginx:1.27", ["docker.io/library"], True),
-    ("nginx:1.27", ["registry.example.nl"], False),
-    ("nginx:1.27", [], False),
-    (None, ["docker.io"], False),
-])
+@pytest.mark.parametrize(
+    "ref, allowed, ok",
+    [
+        ("registry.example.nl/shop/web:1", ["registry.example.nl"], True),
+        ("registry.example.nl/shop/web:1", ["REGISTRY.example.nl/"], True),
+        ("registry.example.nl.evil.io/shop/web:1", ["registry.example.nl"], False),
+        ("registry.example.nl/shopping/web:1", ["registry.example.nl/shop"], False),
+        ("registry.example.nl/shop/web:1", ["registry.example.nl/shop"], True),
+        ("nginx:1.27", ["docker.io/library"], True),
+        ("nginx:1.27", ["registry.example.nl"], False),
+        ("nginx:1.27", [], False),
+        (None, ["docker.io"], False),
+    ],
+)
 def test_image_from_registry(ref, allowed, ok):
     assert k.image_from_registry(ref, allowed) is ok
 
 
-@pytest.mark.parametrize("path, prefixes, ok", [
-    ("/var/log/pods", ["/var/log"], True),
-    ("/var/log", ["/var/log/"], True),
-    ("/var/logs", ["/var/log"], False),
-    ("/var/log/../../etc", ["/var/log"], False),
-    ("/etc", [], False),
-    ("/etc", ["/"], True),
-    ("relative/path", ["/"], False),
-    ("/data", ["data"], False),
-])
+@pytest.mark.parametrize(
+    "path, prefixes, ok",
+    [
+        ("/var/log/pods", ["/var/log"], True),
+        ("/var/log", ["/var/log/"], True),
+        ("/var/logs", ["/var/log"], False),
+        ("/var/log/../../etc", ["/var/log"], False),
+        ("/etc", [], False),
+        ("/etc", ["/"], True),
+        ("relative/path", ["/"], False),
+        ("/data", ["data"], False),
+    ],
+)
 def test_path_under(path, prefixes, ok):
     assert k.path_under(path, prefixes) is ok
 
@@ -103,35 +129,61 @@ def test_param_given():
 
 
 def test_containers_covers_all_groups_and_skips_junk():
-    spec = {"containers": [{"name": "a"}, "junk"], "initContainers": [{"name": "b"}],
-            "ephemeralContainers": [{"name": "c"}], "volumes": [{"name": "v"}]}
-    assert [p for p, _ in k.containers(spec)] == ["containers[0]", "initContainers[0]",
-                                                  "ephemeralContainers[0]"]
+    spec = {
+        "containers": [{"name": "a"}, "junk"],
+        "initContainers": [{"name": "b"}],
+        "ephemeralContainers": [{"name": "c"}],
+        "volumes": [{"name": "v"}],
+    }
+    assert [p for p, _ in k.containers(spec)] == [
+        "containers[0]",
+        "initContainers[0]",
+        "ephemeralContainers[0]",
+    ]
     assert list(k.containers(None)) == []
 
 
 def test_effective_container_wins_over_pod():
     spec = {"securityContext": {"runAsUser": 0}}
     c = {"securityContext": {"runAsUser": 1000}}
-    assert k.effective(spec, "containers[0]", c, "runAsUser") == \
-        ("containers[0].securityContext.runAsUser", 1000)
-    assert k.effective(spec, "containers[0]", {}, "runAsUser") == \
-        ("securityContext.runAsUser", 0)
-    assert k.effective({}, "initContainers[2]", {}, "runAsUser") == \
-        ("initContainers[2].securityContext.runAsUser", None)
+    assert k.effective(spec, "containers[0]", c, "runAsUser") == (
+        "containers[0].securityContext.runAsUser",
+        1000,
+    )
+    assert k.effective(spec, "containers[0]", {}, "runAsUser") == ("securityContext.runAsUser", 0)
+    assert k.effective({}, "initContainers[2]", {}, "runAsUser") == (
+        "initContainers[2].securityContext.runAsUser",
+        None,
+    )
 
 
-@pytest.mark.parametrize("pod_sc, c_sc, ok, path", [
-    ({"runAsNonRoot": True}, {}, True, "securityContext.runAsNonRoot"),
-    ({}, {"runAsNonRoot": True}, True, "containers[0].securityContext.runAsNonRoot"),
-    ({"runAsNonRoot": True}, {"runAsNonRoot": False}, False,
-     "containers[0].securityContext.runAsNonRoot"),
-    ({"runAsNonRoot": True}, {"runAsUser": 0}, False, "containers[0].securityContext.runAsUser"),
-    ({"runAsNonRoot": True, "runAsUser": 0}, {"runAsUser": 1}, True,
-     "securityContext.runAsNonRoot"),
-    ({}, {"runAsUser": 1000}, False, "containers[0].securityContext.runAsNonRoot"),
-    ({}, {}, False, "containers[0].securityContext.runAsNonRoot"),
-])
+@pytest.mark.parametrize(
+    "pod_sc, c_sc, ok, path",
+    [
+        ({"runAsNonRoot": True}, {}, True, "securityContext.runAsNonRoot"),
+        ({}, {"runAsNonRoot": True}, True, "containers[0].securityContext.runAsNonRoot"),
+        (
+            {"runAsNonRoot": True},
+            {"runAsNonRoot": False},
+            False,
+            "containers[0].securityContext.runAsNonRoot",
+        ),
+        (
+            {"runAsNonRoot": True},
+            {"runAsUser": 0},
+            False,
+            "containers[0].securityContext.runAsUser",
+        ),
+        (
+            {"runAsNonRoot": True, "runAsUser": 0},
+            {"runAsUser": 1},
+            True,
+            "securityContext.runAsNonRoot",
+        ),
+        ({}, {"runAsUser": 1000}, False, "containers[0].securityContext.runAsNonRoot"),
+        ({}, {}, False, "containers[0].securityContext.runAsNonRoot"),
+    ],
+)
 def test_runs_as_non_root(pod_sc, c_sc, ok, path):
     spec = {"securityContext": pod_sc, "containers": [{"name": "a", "securityContext": c_sc}]}
     got, ev = k.runs_as_non_root(spec, _Env())
@@ -140,52 +192,76 @@ def test_runs_as_non_root(pod_sc, c_sc, ok, path):
 
 
 def test_container_setting_in_required_and_optional():
-    spec = {"securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
-            "containers": [{"name": "a"}],
-            "initContainers": [{"name": "i", "securityContext":
-                                {"seccompProfile": {"type": "Unconfined"}}}]}
-    ok, ev = k.container_setting_in(spec, _Env(), "seccompProfile.type",
-                                    ["RuntimeDefault", "Localhost"])
-    assert not ok and [e.path for e in ev] == ["initContainers[0].securityContext.seccompProfile.type"]
-    ok, _ = k.container_setting_in({"containers": [{}]}, _Env(), "seccompProfile.type",
-                                   ["RuntimeDefault"], required=True)
+    spec = {
+        "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+        "containers": [{"name": "a"}],
+        "initContainers": [
+            {"name": "i", "securityContext": {"seccompProfile": {"type": "Unconfined"}}}
+        ],
+    }
+    ok, ev = k.container_setting_in(
+        spec, _Env(), "seccompProfile.type", ["RuntimeDefault", "Localhost"]
+    )
+    assert not ok and [e.path for e in ev] == [
+        "initContainers[0].securityContext.seccompProfile.type"
+    ]
+    ok, _ = k.container_setting_in(
+        {"containers": [{}]}, _Env(), "seccompProfile.type", ["RuntimeDefault"], required=True
+    )
     assert not ok
-    ok, _ = k.container_setting_in({"containers": [{}]}, _Env(), "seccompProfile.type",
-                                   ["RuntimeDefault"], required=False)
+    ok, _ = k.container_setting_in(
+        {"containers": [{}]}, _Env(), "seccompProfile.type", ["RuntimeDefault"], required=False
+    )
     assert ok
 
 
 def test_template_metadata_for_every_nesting():
     assert k.template_metadata({"kind": "Pod", "metadata": {"name": "p"}}) == {"name": "p"}
-    dep = {"kind": "Deployment", "metadata": {"name": "d"},
-           "spec": {"template": {"metadata": {"labels": {"a": "b"}}}}}
+    dep = {
+        "kind": "Deployment",
+        "metadata": {"name": "d"},
+        "spec": {"template": {"metadata": {"labels": {"a": "b"}}}},
+    }
     assert k.template_metadata(dep) == {"labels": {"a": "b"}}
-    cj = {"kind": "CronJob", "spec": {"jobTemplate": {"spec": {"template": {
-        "metadata": {"annotations": {"x": "y"}}}}}}}
+    cj = {
+        "kind": "CronJob",
+        "spec": {"jobTemplate": {"spec": {"template": {"metadata": {"annotations": {"x": "y"}}}}}},
+    }
     assert k.template_metadata(cj) == {"annotations": {"x": "y"}}
     assert k.template_metadata({"kind": "Service"}) == {}
 
 
 def test_apparmor_annotation_and_field():
     ann = k.APPARMOR_ANNOTATION
-    data = {"kind": "Pod", "metadata": {"name": "p", "annotations": {
-        ann + "web": "localhost/my-profile", ann + "side": "unconfined"}},
-        "spec": {"containers": [{"name": "web"}, {"name": "side"}]}}
+    data = {
+        "kind": "Pod",
+        "metadata": {
+            "name": "p",
+            "annotations": {ann + "web": "localhost/my-profile", ann + "side": "unconfined"},
+        },
+        "spec": {"containers": [{"name": "web"}, {"name": "side"}]},
+    }
     env = _Env(_res(data, "k8s.core.pod"))
     ok, ev = k.apparmor_allowed(data["spec"], env, ["RuntimeDefault", "Localhost"])
     assert not ok and ev[0].path == "containers[1]" and "unconfined" in ev[0].value
     data["metadata"]["annotations"][ann + "side"] = "runtime/default"
     assert k.apparmor_allowed(data["spec"], env, ["RuntimeDefault", "Localhost"])[0]
-    spec = {"securityContext": {"appArmorProfile": {"type": "Unconfined"}},
-            "containers": [{"name": "web"}]}
-    ok, ev = k.apparmor_allowed(spec, _Env(_res({"kind": "Pod"}, "k8s.core.pod")),
-                                ["RuntimeDefault", "Localhost"])
+    spec = {
+        "securityContext": {"appArmorProfile": {"type": "Unconfined"}},
+        "containers": [{"name": "web"}],
+    }
+    ok, ev = k.apparmor_allowed(
+        spec, _Env(_res({"kind": "Pod"}, "k8s.core.pod")), ["RuntimeDefault", "Localhost"]
+    )
     assert not ok and ev[0].path == "securityContext.appArmorProfile.type"
 
 
 def _sa(name, ns, automount):
-    data = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": name,
-                                                                       "namespace": ns}}
+    data = {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": {"name": name, "namespace": ns},
+    }
     if automount is not None:
         data["automountServiceAccountToken"] = automount
     return _res(data, "k8s.core.serviceaccount", ns)
@@ -196,8 +272,9 @@ def test_token_automount_precedence():
     sa_off = _sa("web", "shop", False)
     f = k.token_automount_disabled
     assert f({"automountServiceAccountToken": False}, _Env(dep))[0]
-    assert not f({"automountServiceAccountToken": True, "serviceAccountName": "web"},
-                 _Env(dep, [sa_off]))[0]
+    assert not f(
+        {"automountServiceAccountToken": True, "serviceAccountName": "web"}, _Env(dep, [sa_off])
+    )[0]
     assert f({"serviceAccountName": "web"}, _Env(dep, [sa_off]))[0]
     assert not f({"serviceAccountName": "web"}, _Env(dep, [_sa("web", "shop", None)]))[0]
     # no serviceAccountName: the namespace's default ServiceAccount decides
@@ -207,58 +284,102 @@ def test_token_automount_precedence():
 
 def test_token_automount_unknown_service_account_is_error():
     dep = _res({"kind": "Deployment", "metadata": {"name": "web"}})
-    err = SimpleNamespace(resource_type="k8s.core.serviceaccount", code="AccessDenied",
-                          reason="forbidden")
+    err = SimpleNamespace(
+        resource_type="k8s.core.serviceaccount", code="AccessDenied", reason="forbidden"
+    )
     with pytest.raises(RuntimeError, match="not collected"):
         k.token_automount_disabled({}, _Env(dep, errors=[err]))
 
 
 def test_env_credentials_never_show_the_value():
-    spec = {"containers": [{"name": "a", "env": [
-        {"name": "LOG_LEVEL", "value": "info"},
-        {"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}},
-        {"name": "API_TOKEN", "value": "s3cr3t-value"},
-        {"name": "URL", "value": "https://user:pw@host/x"},
-        {"name": "KEY", "value": "<redacted>:sha256:0123456789ab"}]}]}
+    spec = {
+        "containers": [
+            {
+                "name": "a",
+                "env": [
+                    {"name": "LOG_LEVEL", "value": "info"},
+                    {
+                        "name": "DB_PASSWORD",
+                        "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}},
+                    },
+                    {"name": "API_TOKEN", "value": "s3cr3t-value"},
+                    {"name": "URL", "value": "https://user:pw@host/x"},
+                    {"name": "KEY", "value": "<redacted>:sha256:0123456789ab"},
+                ],
+            }
+        ]
+    }
     ok, ev = k.env_without_credentials(spec, _Env())
     assert not ok
-    assert [e.path for e in ev] == ["containers[0].env[2].value", "containers[0].env[3].value",
-                                    "containers[0].env[4].value"]
+    assert [e.path for e in ev] == [
+        "containers[0].env[2].value",
+        "containers[0].env[3].value",
+        "containers[0].env[4].value",
+    ]
     shown = repr(ev)
     assert "s3cr3t-value" not in shown and "user:pw" not in shown
     assert ev[2].value == "KEY=<redacted>:sha256:0123456789ab"
-    ok, ev = k.env_without_credentials({"containers": [{"env": [{"name": "A", "value": "b"}]}]},
-                                       _Env())
+    ok, ev = k.env_without_credentials(
+        {"containers": [{"env": [{"name": "A", "value": "b"}]}]}, _Env()
+    )
     assert ok
 
 
 def test_pod_spec_skips_controlled_objects():
-    owned = _res({"kind": "Pod", "metadata": {"name": "p", "ownerReferences": [
-        {"kind": "ReplicaSet", "name": "rs", "controller": True}]}, "spec": {}}, "k8s.core.pod")
+    owned = _res(
+        {
+            "kind": "Pod",
+            "metadata": {
+                "name": "p",
+                "ownerReferences": [{"kind": "ReplicaSet", "name": "rs", "controller": True}],
+            },
+            "spec": {},
+        },
+        "k8s.core.pod",
+    )
     assert k.pod_spec(owned) is None
-    free = _res({"kind": "Pod", "metadata": {"name": "p", "ownerReferences": [
-        {"kind": "Node", "name": "n", "controller": True}]}, "spec": {"containers": []}},
-        "k8s.core.pod")
+    free = _res(
+        {
+            "kind": "Pod",
+            "metadata": {
+                "name": "p",
+                "ownerReferences": [{"kind": "Node", "name": "n", "controller": True}],
+            },
+            "spec": {"containers": []},
+        },
+        "k8s.core.pod",
+    )
     assert k.pod_spec(free) == [("spec", {"containers": []})]
-    assert k.pod_spec(_res({"kind": "Service", "metadata": {"name": "s"}}, "k8s.core.service")) \
-        is None
+    assert (
+        k.pod_spec(_res({"kind": "Service", "metadata": {"name": "s"}}, "k8s.core.service")) is None
+    )
 
 
 def test_engine_reports_the_full_path_of_the_failing_container():
     """A subject function's sub-path lands under the pod spec's own path, unquoted."""
     from bio2scan import api
     from bio2scan.engine.evaluate import compile_rule, evaluate
+
     rules = api.load_rules()
-    data = {"apiVersion": "apps/v1", "kind": "Deployment",
-            "metadata": {"name": "web", "namespace": "shop"},
-            "spec": {"template": {"spec": {
-                "securityContext": {"runAsNonRoot": True},
-                "containers": [{"name": "a", "image": "a:1"},
-                               {"name": "b", "image": "b:1",
-                                "securityContext": {"runAsNonRoot": False}}]}}}}
+    data = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "shop"},
+        "spec": {
+            "template": {
+                "spec": {
+                    "securityContext": {"runAsNonRoot": True},
+                    "containers": [
+                        {"name": "a", "image": "a:1"},
+                        {"name": "b", "image": "b:1", "securityContext": {"runAsNonRoot": False}},
+                    ],
+                }
+            }
+        },
+    }
     inv = SimpleNamespace(resources=(_res(data),), errors=())  # what evaluate() reads
     out = evaluate(inv, [compile_rule(rules["k8s.pod.run_as_non_root"])])
     assert [r.status.value for r in out] == ["FAIL"]
-    assert out[0].evidence[0].path == \
-        "spec.template.spec.containers[1].securityContext.runAsNonRoot"
-
+    assert (
+        out[0].evidence[0].path == "spec.template.spec.containers[1].securityContext.runAsNonRoot"
+    )

@@ -6,11 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from clirun import run_cli
 
 from bio2scan.engine import check_unique, load_rules_dir
 from bio2scan.errors import RuleError
-
-from clirun import run_cli
 
 GOOD = """\
 id: test.svc.thing_ok
@@ -66,41 +65,104 @@ def test_the_template_is_valid(tmp_path):
 
 
 CASES = [  # (old, new, marker of the expected line, field, words)
-    ("gte: {param: min_days}", "bigger: 3", "bigger", "check.assert.all[0]",
-     "unknown operator 'bigger'"),
-    ("'^[a-z]+$'", "'^[a-z+$'", "matches", "check.assert.all[1].matches",
-     "bad regular expression"),
-    ('controls: ["8.9", "8.24"]', 'controls: ["8.9", "8.24", "8.99"]', "controls:", "controls[2]",
-     "'8.99' is not a BIO2 control"),
-    ('measures: ["8.24.04"]', 'measures: ["8.24.04", "5.04.02"]', "measures:", "measures[1]",
-     "'5.04.02' is a v1.2 number; in BIO2 v1.3 it is 5.10.02"),
-    ('measures: ["8.24.04"]', 'measures: ["5.01.01"]', "measures:", "measures[0]",
-     "measure 5.01.01 belongs to control 5.1, which the rule does not list"),
+    (
+        "gte: {param: min_days}",
+        "bigger: 3",
+        "bigger",
+        "check.assert.all[0]",
+        "unknown operator 'bigger'",
+    ),
+    ("'^[a-z]+$'", "'^[a-z+$'", "matches", "check.assert.all[1].matches", "bad regular expression"),
+    (
+        'controls: ["8.9", "8.24"]',
+        'controls: ["8.9", "8.24", "8.99"]',
+        "controls:",
+        "controls[2]",
+        "'8.99' is not a BIO2 control",
+    ),
+    (
+        'measures: ["8.24.04"]',
+        'measures: ["8.24.04", "5.04.02"]',
+        "measures:",
+        "measures[1]",
+        "'5.04.02' is a v1.2 number; in BIO2 v1.3 it is 5.10.02",
+    ),
+    (
+        'measures: ["8.24.04"]',
+        'measures: ["5.01.01"]',
+        "measures:",
+        "measures[0]",
+        "measure 5.01.01 belongs to control 5.1, which the rule does not list",
+    ),
     ("  nl: Dingen zijn in orde\n", "", "title:", "title", "'nl' is missing"),
-    ("default: 30", "default: thirty", "default:", "params.min_days.default",
-     "default 'thirty' is not of type integer"),
-    ("    expect: FAIL", "    expect: PASS", "tests:", "tests",
-     "at least one test case that must PASS and one that must FAIL"),
-    ("severity: high", "severity: urgent", "severity:", "severity",
-     "'urgent' is not one of critical, high, medium, low, info"),
-    ("severity: high", "severity: high\nseverty: low", "severty", "severty",
-     "unknown key(s) not allowed ('severty' was unexpected)"),
-    ("gte: {param: min_days}", "gte: {param: max_days}", "gte:", "check.assert.all[0].gte",
-     "unknown parameter 'max_days'"),
-    ("resource_types: [test.svc.thing]", "resource_types: [Thing]", "resource_types:",
-     "resource_types[0]", "'Thing' does not have the expected form"),
+    (
+        "default: 30",
+        "default: thirty",
+        "default:",
+        "params.min_days.default",
+        "default 'thirty' is not of type integer",
+    ),
+    (
+        "    expect: FAIL",
+        "    expect: PASS",
+        "tests:",
+        "tests",
+        "at least one test case that must PASS and one that must FAIL",
+    ),
+    (
+        "severity: high",
+        "severity: urgent",
+        "severity:",
+        "severity",
+        "'urgent' is not one of critical, high, medium, low, info",
+    ),
+    (
+        "severity: high",
+        "severity: high\nseverty: low",
+        "severty",
+        "severty",
+        "unknown key(s) not allowed ('severty' was unexpected)",
+    ),
+    (
+        "gte: {param: min_days}",
+        "gte: {param: max_days}",
+        "gte:",
+        "check.assert.all[0].gte",
+        "unknown parameter 'max_days'",
+    ),
+    (
+        "resource_types: [test.svc.thing]",
+        "resource_types: [Thing]",
+        "resource_types:",
+        "resource_types[0]",
+        "'Thing' does not have the expected form",
+    ),
     ("  en: Make it fine.", "  en: ok", "en: ok", "remediation.en", "too short"),
-    ("gte: {param: min_days}", "exists: 'yes'", "exists", "check.assert.all[0].exists",
-     "'yes': 'exists' takes a boolean (or {param: NAME})"),
-    ('controls: ["8.9", "8.24"]', 'controls: [8.9, "8.24"]', "controls:", "controls[0]",
-     'quote BIO2 ids ("8.9")'),
-    ("    resource: {data: {spec: {days: 1, name: abc}}}", "    resource: {spec: {days: 1}}",
-     "resource: {spec", "tests[1].resource", "'data' is missing"),
+    (
+        "gte: {param: min_days}",
+        "exists: 'yes'",
+        "exists",
+        "check.assert.all[0].exists",
+        "'yes': 'exists' takes a boolean (or {param: NAME})",
+    ),
+    (
+        'controls: ["8.9", "8.24"]',
+        'controls: [8.9, "8.24"]',
+        "controls:",
+        "controls[0]",
+        'quote BIO2 ids ("8.9")',
+    ),
+    (
+        "    resource: {data: {spec: {days: 1, name: abc}}}",
+        "    resource: {spec: {days: 1}}",
+        "resource: {spec",
+        "tests[1].resource",
+        "'data' is missing",
+    ),
 ]
 
 
-@pytest.mark.parametrize("old, new, marker, field, words", CASES,
-                         ids=[c[4][:40] for c in CASES])
+@pytest.mark.parametrize("old, new, marker, field, words", CASES, ids=[c[4][:40] for c in CASES])
 def test_rule_errors_name_file_line_and_field(tmp_path, old, new, marker, field, words):
     assert old in GOOD
     text = GOOD.replace(old, new, 1)
@@ -140,16 +202,22 @@ def test_duplicate_key_is_a_syntax_error(tmp_path):
 
 def test_file_name_must_be_the_id(tmp_path):
     write(tmp_path, rel="test/svc/other.yaml")
-    with pytest.raises(RuleError, match=r"file name must be the last part of the id "
-                                        r"\(thing_ok.yaml\)") as info:
+    with pytest.raises(
+        RuleError,
+        match=r"file name must be the last part of the id "
+        r"\(thing_ok.yaml\)",
+    ) as info:
         load_rules_dir(tmp_path)
     assert info.value.line == 1 and info.value.field == "id"
 
 
 def test_rule_must_live_in_its_directory(tmp_path):
     write(tmp_path, rel="test/other/thing_ok.yaml")
-    with pytest.raises(RuleError, match=r"must live in test/svc/ of its pack "
-                                        r"\(found in test/other\)"):
+    with pytest.raises(
+        RuleError,
+        match=r"must live in test/svc/ of its pack "
+        r"\(found in test/other\)",
+    ):
         load_rules_dir(tmp_path)
 
 
@@ -175,8 +243,10 @@ def test_validate_cli_one_line_and_exit_2(tmp_path):
     assert p.returncode == 2
     err = p.stderr.decode().strip().splitlines()
     assert len(err) == 1, err
-    assert err[0].startswith(f"bio2scan: error: {path}:{line_of(text, 'bigger')} "
-                             "(check.assert.all[0]): unknown operator 'bigger'")
+    assert err[0].startswith(
+        f"bio2scan: error: {path}:{line_of(text, 'bigger')} "
+        "(check.assert.all[0]): unknown operator 'bigger'"
+    )
 
 
 def test_validate_cli_duplicate_across_dirs_and_ok(tmp_path):

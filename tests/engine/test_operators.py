@@ -9,14 +9,16 @@ import re
 
 import pytest
 import yaml
+from engine_support import cond
 
 from bio2scan.engine.conditions import OPERATORS, ConditionError
 from bio2scan.engine.schema import rule_schema
 
-from engine_support import cond
-
-EXAMPLE = re.compile(r"Example: ``(\{.*?\})`` is true for ``(\{.*?\})`` and false for "
-                     r"``(\{.*?\})``\.$", re.S)
+EXAMPLE = re.compile(
+    r"Example: ``(\{.*?\})`` is true for ``(\{.*?\})`` and false for "
+    r"``(\{.*?\})``\.$",
+    re.S,
+)
 
 
 def _example(name: str):
@@ -43,48 +45,57 @@ def test_every_operator_is_in_the_rule_schema():
     assert set(OPERATORS) <= set(leaf["properties"])
 
 
-@pytest.mark.parametrize("condition, data, expected", [
-    ({"path": "a", "equals": None}, {}, True),            # null matches absent
-    ({"path": "a", "equals": 1}, {"a": True}, False),     # booleans are not numbers
-    ({"path": "a", "equals": True}, {"a": 1}, False),
-    ({"path": "a", "in": [1, 2]}, {}, False),             # absent is in nothing
-    ({"path": "a", "gte": 5}, {"a": "7"}, True),          # numeric strings compare as numbers
-    ({"path": "a", "gte": 5}, {"a": "seven"}, False),
-    ({"path": "a", "gt": 0}, {"a": True}, False),
-    ({"path": "a", "contains": "k"}, {"a": {"k": 1}}, True),   # mapping keys
-    ({"path": "a", "contains": "x"}, {"a": 5}, False),
-    ({"path": "a", "not_contains": "x"}, {}, True),
-    ({"path": "a", "length_gte": 1}, {"a": None}, False),
-    ({"path": "a", "empty": True}, {"a": ""}, True),
-    ({"path": "a", "empty": True}, {"a": 0}, False),      # zero is a value, not empty
-    ({"path": "a", "exists": False}, {"a": None}, True),
-    ({"path": "a", "matches": "^x"}, {"a": 5}, False),    # not a string
-    ({"path": "a", "in": [[1], {"k": 1}]}, {"a": [1]}, True),  # unhashable operands work
-])
+@pytest.mark.parametrize(
+    "condition, data, expected",
+    [
+        ({"path": "a", "equals": None}, {}, True),  # null matches absent
+        ({"path": "a", "equals": 1}, {"a": True}, False),  # booleans are not numbers
+        ({"path": "a", "equals": True}, {"a": 1}, False),
+        ({"path": "a", "in": [1, 2]}, {}, False),  # absent is in nothing
+        ({"path": "a", "gte": 5}, {"a": "7"}, True),  # numeric strings compare as numbers
+        ({"path": "a", "gte": 5}, {"a": "seven"}, False),
+        ({"path": "a", "gt": 0}, {"a": True}, False),
+        ({"path": "a", "contains": "k"}, {"a": {"k": 1}}, True),  # mapping keys
+        ({"path": "a", "contains": "x"}, {"a": 5}, False),
+        ({"path": "a", "not_contains": "x"}, {}, True),
+        ({"path": "a", "length_gte": 1}, {"a": None}, False),
+        ({"path": "a", "empty": True}, {"a": ""}, True),
+        ({"path": "a", "empty": True}, {"a": 0}, False),  # zero is a value, not empty
+        ({"path": "a", "exists": False}, {"a": None}, True),
+        ({"path": "a", "matches": "^x"}, {"a": 5}, False),  # not a string
+        ({"path": "a", "in": [[1], {"k": 1}]}, {"a": [1]}, True),  # unhashable operands work
+    ],
+)
 def test_edge_semantics(condition, data, expected):
     assert cond(condition, data)[0] is expected
 
 
-@pytest.mark.parametrize("condition, field, words", [
-    ({"path": "a", "matches": "("}, "check.matches", "bad regular expression"),
-    ({"path": "a", "gt": "many"}, "check.gt", "needs a number"),
-    ({"path": "a", "in": "abc"}, "check.in", "needs a list"),
-    ({"path": "a", "bigger": 1}, "check", "unknown operator 'bigger'"),
-    ({"path": "a", "equals": 1, "in": [1]}, "check", "exactly one operator"),
-    ({"path": "a..b", "equals": 1}, "check.path", "empty key"),
-    ({"path": "a", "equals": 1, "match": "most"}, "check.match", "'all' or 'any'"),
-    ({"path": "a", "equals": {"param": "nope"}}, "check.equals", "unknown parameter 'nope'"),
-    ({"all": []}, "check.all", "non-empty list"),
-    ({"all": [{"path": "a", "equals": 1}], "any": []}, "check", "cannot be combined"),
-    ({"for_each": "a"}, "check", "'for_each' needs 'assert'"),
-    ({"some": "a"}, "check", "'some' needs 'where'"),
-    ({"call": "no_such_function"}, "check.call", "unknown function"),
-    ({"call": "cidr_is_internet"}, "check.call", "is a value function"),
-    ({"path": "x", "call": "cidr_is_internet", "args": {"nope": 1}}, "check.args",
-     "takes no argument 'nope'"),
-    ({"frobnicate": 1}, "check", "expected one of"),
-    ("just a string", "check", "must be a mapping"),
-])
+@pytest.mark.parametrize(
+    "condition, field, words",
+    [
+        ({"path": "a", "matches": "("}, "check.matches", "bad regular expression"),
+        ({"path": "a", "gt": "many"}, "check.gt", "needs a number"),
+        ({"path": "a", "in": "abc"}, "check.in", "needs a list"),
+        ({"path": "a", "bigger": 1}, "check", "unknown operator 'bigger'"),
+        ({"path": "a", "equals": 1, "in": [1]}, "check", "exactly one operator"),
+        ({"path": "a..b", "equals": 1}, "check.path", "empty key"),
+        ({"path": "a", "equals": 1, "match": "most"}, "check.match", "'all' or 'any'"),
+        ({"path": "a", "equals": {"param": "nope"}}, "check.equals", "unknown parameter 'nope'"),
+        ({"all": []}, "check.all", "non-empty list"),
+        ({"all": [{"path": "a", "equals": 1}], "any": []}, "check", "cannot be combined"),
+        ({"for_each": "a"}, "check", "'for_each' needs 'assert'"),
+        ({"some": "a"}, "check", "'some' needs 'where'"),
+        ({"call": "no_such_function"}, "check.call", "unknown function"),
+        ({"call": "cidr_is_internet"}, "check.call", "is a value function"),
+        (
+            {"path": "x", "call": "cidr_is_internet", "args": {"nope": 1}},
+            "check.args",
+            "takes no argument 'nope'",
+        ),
+        ({"frobnicate": 1}, "check", "expected one of"),
+        ("just a string", "check", "must be a mapping"),
+    ],
+)
 def test_compile_errors_name_the_field(condition, field, words):
     with pytest.raises(ConditionError) as info:
         cond(condition, {})

@@ -10,7 +10,7 @@ import textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-RULE = "k8s.pod.privileged_container"   # critical; carries government measure 8.18.01
+RULE = "k8s.pod.privileged_container"  # critical; carries government measure 8.18.01
 NOW = "2026-06-30T12:00:00Z"
 
 
@@ -22,7 +22,7 @@ def pod(name: str, namespace: str, privileged: bool, team: str = "a") -> str:
         spec:
           containers:
           - name: app
-            image: registry.example/app@sha256:{'0' * 64}
+            image: registry.example/app@sha256:{"0" * 64}
             securityContext: {{privileged: {str(privileged).lower()}}}
         """)
 
@@ -34,7 +34,8 @@ def estate(root: Path, n: int = 12, privileged_every: int = 3) -> Path:
     d.mkdir(parents=True, exist_ok=True)
     for i in range(n):
         (d / f"pod{i:02d}.yaml").write_text(
-            pod(f"pod{i:02d}", f"ns{i % 3}", i % privileged_every == 0, team=f"t{i % 2}"))
+            pod(f"pod{i:02d}", f"ns{i % 3}", i % privileged_every == 0, team=f"t{i % 2}")
+        )
     return d
 
 
@@ -44,13 +45,21 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
-def cli(*args: str, cwd: Path | None = None, env: dict | None = None,
-        input: bytes | None = None) -> subprocess.CompletedProcess:
+def cli(
+    *args: str, cwd: Path | None = None, env: dict | None = None, input: bytes | None = None
+) -> subprocess.CompletedProcess:
     e = dict(os.environ, NO_COLOR="1", BIO2SCAN_NOW=NOW)
     e.pop("BIO2SCAN_HISTORY", None)
     e.update(env or {})
-    return subprocess.run([sys.executable, "-m", "bio2scan", *args], capture_output=True,
-                          text=True, cwd=cwd, env=e, input=input, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "bio2scan", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=e,
+        input=input,
+        timeout=120,
+    )
 
 
 def results(out_dir: Path) -> dict:

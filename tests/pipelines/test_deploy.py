@@ -9,15 +9,17 @@ import subprocess
 
 import pytest
 import yaml
-
 from pipeline_support import ROOT, cli, results
 
 DEPLOY = ROOT / "deploy"
 
 
 def _no_fail(doc: dict) -> None:
-    fails = [(r["rule_id"], r["resource_id"], r["message"]) for r in doc["results"]
-             if r["status"] in ("FAIL", "ERROR")]
+    fails = [
+        (r["rule_id"], r["resource_id"], r["message"])
+        for r in doc["results"]
+        if r["status"] in ("FAIL", "ERROR")
+    ]
     assert fails == []
 
 
@@ -27,23 +29,32 @@ def test_deploy_passes_own_rules(tmp_path):
     _no_fail(doc)
     assert r.returncode == 0, r.stderr
     types = {x["resource_type"] for x in doc["results"]}
-    assert {"k8s.batch.cronjob", "k8s.batch.job", "k8s.rbac.clusterrole",
-            "k8s.core.namespace", "k8s.core.serviceaccount"} <= types
+    assert {
+        "k8s.batch.cronjob",
+        "k8s.batch.job",
+        "k8s.rbac.clusterrole",
+        "k8s.core.namespace",
+        "k8s.core.serviceaccount",
+    } <= types
 
 
 def _build(overlay: str) -> str:
     kubectl = shutil.which("kubectl")
     if not kubectl:
         pytest.skip("kubectl (kustomize) not installed")
-    return subprocess.run([kubectl, "kustomize", str(DEPLOY / overlay)], check=True,
-                          capture_output=True, text=True, timeout=60).stdout
+    return subprocess.run(
+        [kubectl, "kustomize", str(DEPLOY / overlay)],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
 
 
 @pytest.mark.parametrize("overlay", ["base", "sharded"])
 def test_kustomize_builds_pass_own_rules(tmp_path, overlay):
     built = _build(overlay)
-    r = cli("scan", "manifests", "-", "--fail-on", "low", "-q", "-o", str(tmp_path),
-            input=built)
+    r = cli("scan", "manifests", "-", "--fail-on", "low", "-q", "-o", str(tmp_path), input=built)
     doc = results(tmp_path)
     _no_fail(doc)
     assert r.returncode == 0, r.stderr
@@ -87,9 +98,12 @@ def test_workloads_are_hardened():
 
 
 def _grants(rules: list[dict]) -> set[tuple[str, str]]:
-    return {(g, res) for rule in rules for g in rule.get("apiGroups", [])
-            for res in rule.get("resources", [])} | \
-        {("url", u) for rule in rules for u in rule.get("nonResourceURLs", [])}
+    return {
+        (g, res)
+        for rule in rules
+        for g in rule.get("apiGroups", [])
+        for res in rule.get("resources", [])
+    } | {("url", u) for rule in rules for u in rule.get("nonResourceURLs", [])}
 
 
 def test_cluster_role_grants_exactly_what_the_cronjob_rules_need():
@@ -119,5 +133,7 @@ def test_shard_count_is_the_same_everywhere():
     margs = merge["template"]["spec"]["containers"][0]["args"]
     assert margs[0] == "merge" and margs[margs.index("--expect") + 1] == str(n)
     env = {e["name"]: e for e in shards["template"]["spec"]["containers"][0]["env"]}
-    assert env["SHARD_INDEX"]["valueFrom"]["fieldRef"]["fieldPath"] == \
-        "metadata.annotations['batch.kubernetes.io/job-completion-index']"
+    assert (
+        env["SHARD_INDEX"]["valueFrom"]["fieldRef"]["fieldPath"]
+        == "metadata.annotations['batch.kubernetes.io/job-completion-index']"
+    )

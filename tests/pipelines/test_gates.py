@@ -7,11 +7,10 @@ import gzip
 import json
 
 import pytest
+from pipeline_support import RULE, cli, estate, pod, results, write
 
 from bio2scan import api
 from bio2scan.errors import InputError
-
-from pipeline_support import RULE, cli, estate, pod, results, write
 
 
 def test_exit_codes(tmp_path):
@@ -19,14 +18,27 @@ def test_exit_codes(tmp_path):
     out = tmp_path / "out"
     base = ("scan", "manifests", str(d), "--rules", RULE, "-q", "-o", str(out))
     r = cli(*base)
-    assert r.returncode == 1, r.stderr                     # critical FAILs, default high
+    assert r.returncode == 1, r.stderr  # critical FAILs, default high
     assert results(out)["summary"]["results"]["FAIL"] == 4
     assert cli(*base, "--fail-on", "none").returncode == 0
     # nothing at or above the threshold: a clean estate fails on nothing
     clean = tmp_path / "clean"
     write(clean / "p.yaml", pod("ok", "ns", False))
-    assert cli("scan", "manifests", str(clean), "--rules", RULE, "-q", "-o", str(out),
-               "--fail-on", "low").returncode == 0
+    assert (
+        cli(
+            "scan",
+            "manifests",
+            str(clean),
+            "--rules",
+            RULE,
+            "-q",
+            "-o",
+            str(out),
+            "--fail-on",
+            "low",
+        ).returncode
+        == 0
+    )
     # 2: usage and input errors, one line on stderr
     r = cli(*base, "--waivers", str(tmp_path / "missing.yaml"))
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "missing.yaml" in r.stderr
@@ -43,18 +55,27 @@ def test_incomplete_scan_exits_3_with_fail_on_error(tmp_path):
     inv = tmp_path / "inv.json.gz"
     assert cli("collect", "manifests", str(d), "-o", str(inv), "-q").returncode == 0
     doc = json.loads(gzip.decompress(inv.read_bytes()))
-    doc["errors"].append({"provider": "k8s", "resource_type": "k8s.core.pod", "scope": "manifests",
-                          "namespace": "ns1", "code": "AccessDenied", "reason": "forbidden"})
+    doc["errors"].append(
+        {
+            "provider": "k8s",
+            "resource_type": "k8s.core.pod",
+            "scope": "manifests",
+            "namespace": "ns1",
+            "code": "AccessDenied",
+            "reason": "forbidden",
+        }
+    )
     broken = tmp_path / "broken.json"
     broken.write_text(json.dumps(doc))
     out = tmp_path / "out"
     args = ("evaluate", str(broken), "--rules", RULE, "-q", "-o", str(out))
-    assert cli(*args, "--fail-on-error").returncode == 3   # precedes the findings (1)
+    assert cli(*args, "--fail-on-error").returncode == 3  # precedes the findings (1)
     assert cli(*args).returncode == 1
     res = results(out)
     assert res["summary"]["complete"] is False
-    assert [r["resource_id"] for r in res["results"] if r["status"] == "ERROR"] \
-        == ["manifests/ns1:k8s.core.pod"]
+    assert [r["resource_id"] for r in res["results"] if r["status"] == "ERROR"] == [
+        "manifests/ns1:k8s.core.pod"
+    ]
 
 
 def test_finding_ids_are_stable_and_baseline_marks_changes(tmp_path):
@@ -62,15 +83,30 @@ def test_finding_ids_are_stable_and_baseline_marks_changes(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     common = ("--rules", RULE, "-q", "--fail-on", "none")
     assert cli("scan", "manifests", str(d), *common, "-o", str(a)).returncode == 0
-    assert cli("scan", "manifests", str(d), *common, "-o", str(b),
-               "--now", "2027-01-01T00:00:00Z").returncode == 0
+    assert (
+        cli(
+            "scan", "manifests", str(d), *common, "-o", str(b), "--now", "2027-01-01T00:00:00Z"
+        ).returncode
+        == 0
+    )
     ids_a = [(r["finding_id"], r["status"]) for r in results(a)["results"]]
     ids_b = [(r["finding_id"], r["status"]) for r in results(b)["results"]]
     assert ids_a == ids_b and len({i for i, _ in ids_a}) == 12
 
     # the same estate against itself: nothing new, --fail-on-new passes although FAILs remain
-    r = cli("scan", "manifests", str(d), "--rules", RULE, "-q", "-o", str(b),
-            "--baseline", str(a / "results.json"), "--fail-on-new")
+    r = cli(
+        "scan",
+        "manifests",
+        str(d),
+        "--rules",
+        RULE,
+        "-q",
+        "-o",
+        str(b),
+        "--baseline",
+        str(a / "results.json"),
+        "--fail-on-new",
+    )
     assert r.returncode == 0, r.stderr
     doc = results(b)
     assert doc["baseline"]["counts"] == {"new": 0, "unchanged": 4, "resolved": 0}
@@ -80,8 +116,19 @@ def test_finding_ids_are_stable_and_baseline_marks_changes(tmp_path):
     (d / "pod00.yaml").write_text(pod("pod00", "ns0", False))
     (d / "pod01.yaml").write_text(pod("pod01", "ns1", True))
     (d / "pod99.yaml").write_text(pod("pod99", "ns2", True))
-    r = cli("scan", "manifests", str(d), "--rules", RULE, "-q", "-o", str(b),
-            "--baseline", str(a / "results.json"), "--fail-on-new")
+    r = cli(
+        "scan",
+        "manifests",
+        str(d),
+        "--rules",
+        RULE,
+        "-q",
+        "-o",
+        str(b),
+        "--baseline",
+        str(a / "results.json"),
+        "--fail-on-new",
+    )
     assert r.returncode == 1
     doc = results(b)
     assert doc["baseline"]["counts"] == {"new": 2, "unchanged": 3, "resolved": 1}
@@ -99,27 +146,59 @@ def test_finding_ids_are_stable_and_baseline_marks_changes(tmp_path):
     with pytest.raises(InputError, match="baseline"):
         api.validate_results(broken)
     # a baseline that is not a results document is an input error
-    r = cli("scan", "manifests", str(d), "--rules", RULE, "-q", "-o", str(b),
-            "--baseline", str(d / "pod00.yaml"))
+    r = cli(
+        "scan",
+        "manifests",
+        str(d),
+        "--rules",
+        RULE,
+        "-q",
+        "-o",
+        str(b),
+        "--baseline",
+        str(d / "pod00.yaml"),
+    )
     assert r.returncode == 2 and "pod00.yaml" in r.stderr
 
 
 def test_min_compliance(tmp_path):
     clean = tmp_path / "clean"
     write(clean / "p.yaml", pod("ok", "ns", False))
-    args = ("scan", "manifests", str(clean), "--rules", RULE, "-q", "-o", str(tmp_path / "o"),
-            "--fail-on", "none")
-    assert cli(*args, "--min-compliance", "100").returncode == 0      # 2 of 2 compliant
+    args = (
+        "scan",
+        "manifests",
+        str(clean),
+        "--rules",
+        RULE,
+        "-q",
+        "-o",
+        str(tmp_path / "o"),
+        "--fail-on",
+        "none",
+    )
+    assert cli(*args, "--min-compliance", "100").returncode == 0  # 2 of 2 compliant
     d = estate(tmp_path)
-    args = ("scan", "manifests", str(d), "--rules", RULE, "-q", "-o", str(tmp_path / "o"),
-            "--fail-on", "none")
-    assert cli(*args, "--min-compliance", "50").returncode == 1        # 0 of 2 compliant
+    args = (
+        "scan",
+        "manifests",
+        str(d),
+        "--rules",
+        RULE,
+        "-q",
+        "-o",
+        str(tmp_path / "o"),
+        "--fail-on",
+        "none",
+    )
+    assert cli(*args, "--min-compliance", "50").returncode == 1  # 0 of 2 compliant
 
 
 def test_config_file_settings_relative_to_the_config(tmp_path):
     d = estate(tmp_path)
     cfg_dir = tmp_path / "etc"
-    write(cfg_dir / "waivers.yaml", f"""\
+    write(
+        cfg_dir / "waivers.yaml",
+        f"""\
         waivers:
           - id: W1
             rules: [{RULE}]
@@ -127,18 +206,32 @@ def test_config_file_settings_relative_to_the_config(tmp_path):
             reason: r
             expires: 2030-01-01
             kind: not-applicable
-        """)
-    write(cfg_dir / "bio2scan.yaml", """\
+        """,
+    )
+    write(
+        cfg_dir / "bio2scan.yaml",
+        """\
         fail_on: low
         waivers: waivers.yaml
         history: history.db
         min_compliance: 100
-        """)
+        """,
+    )
     elsewhere = tmp_path / "work"
     elsewhere.mkdir()
-    r = cli("scan", "manifests", str(d), "--rules", RULE, "-o", str(tmp_path / "o"),
-            "--config", str(cfg_dir / "bio2scan.yaml"), cwd=elsewhere)
-    assert r.returncode == 0, r.stdout + r.stderr          # all 4 FAILs waived: compliant
+    r = cli(
+        "scan",
+        "manifests",
+        str(d),
+        "--rules",
+        RULE,
+        "-o",
+        str(tmp_path / "o"),
+        "--config",
+        str(cfg_dir / "bio2scan.yaml"),
+        cwd=elsewhere,
+    )
+    assert r.returncode == 0, r.stdout + r.stderr  # all 4 FAILs waived: compliant
     assert "waivers: 4 result(s) waived" in r.stdout
     assert (cfg_dir / "history.db").exists() and not (elsewhere / "history.db").exists()
     assert results(tmp_path / "o")["waivers"]["file"] == str(cfg_dir / "waivers.yaml")

@@ -17,11 +17,10 @@ import tempfile
 import time
 
 import pytest
+from pipeline_support import ROOT, RULE, cli, estate, pod, results
 
 from bio2scan import api
 from bio2scan.history import HistoryError, open_history
-
-from pipeline_support import ROOT, RULE, cli, estate, pod, results
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +28,7 @@ def doc(tmp_path_factory):
     d = estate(tmp_path_factory.mktemp("h"))
     rules = [api.load_rules()[RULE]]
     inv = api.collect("manifests", {"paths": [str(d)]}, rules=rules)
-    return api.assess(inv, rules, now=dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc))
+    return api.assess(inv, rules, now=dt.datetime(2026, 6, 1, tzinfo=dt.UTC))
 
 
 def _count(db, table="scans") -> int:
@@ -50,11 +49,13 @@ def test_record_list_trend(tmp_path, doc):
     sid, trend = api.record_history(db, doc, keep=2)
     assert sid == 3
     scans = trend["scans"]
-    assert [s["id"] for s in scans] == [2, 3]                        # oldest first, last 2
+    assert [s["id"] for s in scans] == [2, 3]  # oldest first, last 2
     s2 = scans[0]
     assert sum(s2["controls"].values()) == 93 and len(s2["per_control"]) == 93
-    assert s2["per_control"]["8.18"] == "compliant" and scans[1]["per_control"]["8.18"] \
-        == "non-compliant"
+    assert (
+        s2["per_control"]["8.18"] == "compliant"
+        and scans[1]["per_control"]["8.18"] == "non-compliant"
+    )
     assert sum(sum(t.values()) for t in s2["per_theme"].values()) == 93
     listed = api.list_scans(db)
     assert [s["id"] for s in listed] == [3, 2, 1]
@@ -70,7 +71,7 @@ def test_interrupted_write_leaves_no_record(tmp_path, doc):
     db = str(tmp_path / "h.db")
     api.record_history(db, doc)
     broken = copy.deepcopy(doc)
-    del broken["results"][-1]["severity"]       # fails after the scan row and controls
+    del broken["results"][-1]["severity"]  # fails after the scan row and controls
     with pytest.raises(KeyError):
         api.record_history(db, broken)
     assert _count(db) == 1 and _count(db, "scan_controls") == 93
@@ -86,13 +87,15 @@ def test_killed_writer_leaves_no_record(tmp_path, doc):
         "from bio2scan.history import open_history\n"
         "h = open_history(sys.argv[1])\n"
         "with h.transaction():\n"
-        "    h._exec(\"INSERT INTO scans (started_at, finished_at, recorded_at, tool_version, \"\n"
-        "            \"ruleset_digest, targets, complete, summary) VALUES \"\n"
+        '    h._exec("INSERT INTO scans (started_at, finished_at, recorded_at, tool_version, "\n'
+        '            "ruleset_digest, targets, complete, summary) VALUES "\n'
         "            \"('a', 'b', 'c', 'd', 'e', '[]', 1, '{}')\")\n"
         "    print('inside', flush=True)\n"
-        "    time.sleep(60)\n")
-    p = subprocess.Popen([sys.executable, "-c", code, db], stdout=subprocess.PIPE, text=True,
-                         cwd=ROOT)
+        "    time.sleep(60)\n"
+    )
+    p = subprocess.Popen(
+        [sys.executable, "-c", code, db], stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
     try:
         assert p.stdout.readline().strip() == "inside"
     finally:
@@ -102,7 +105,7 @@ def test_killed_writer_leaves_no_record(tmp_path, doc):
     assert _count(db) == 1
     with sqlite3.connect(db) as c:
         assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    sid, _ = api.record_history(db, doc)       # the lock died with the process
+    sid, _ = api.record_history(db, doc)  # the lock died with the process
     assert sid == 2
 
 
@@ -119,8 +122,15 @@ def test_concurrent_writers(tmp_path, doc):
     db = str(tmp_path / "h.db")
     src = tmp_path / "doc.json"
     src.write_text(json.dumps(doc))
-    procs = [subprocess.Popen([sys.executable, "-c", WRITER, db, str(src), "5"], cwd=ROOT,
-                              stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, db, str(src), "5"],
+            cwd=ROOT,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
     for p in procs:
         _, err = p.communicate(timeout=120)
         assert p.returncode == 0, err
@@ -150,14 +160,15 @@ def test_cli_history_and_diff(tmp_path):
     r = cli("history", "--format", "json", env={"BIO2SCAN_HISTORY": db})
     assert [s["id"] for s in json.loads(r.stdout)] == [2, 1]
     r = cli("diff", "1", "2", "--db", db, "--format", "json")
-    assert r.returncode == 1, r.stderr                          # there is a new finding
+    assert r.returncode == 1, r.stderr  # there is a new finding
     by_id = json.loads(r.stdout)
     assert [x["resource_id"] for x in by_id["new"]] == ["ns1/Pod/pod01"]
     assert [x["resource_id"] for x in by_id["resolved"]] == ["ns0/Pod/pod00"]
     assert by_id["new"][0]["before"] == "PASS" and by_id["new"][0]["after"] == "FAIL"
     by_file = api.diff_scans(str(tmp_path / "a/results.json"), str(tmp_path / "b/results.json"))
-    assert {k: by_file[k] for k in ("new", "resolved", "changed")} == \
-        {k: by_id[k] for k in ("new", "resolved", "changed")}
+    assert {k: by_file[k] for k in ("new", "resolved", "changed")} == {
+        k: by_id[k] for k in ("new", "resolved", "changed")
+    }
     assert api.diff_scans("2", "2", db)["new"] == []
     r = cli("diff", "1", "9", "--db", db)
     assert r.returncode == 2 and "no scan with id 9" in r.stderr
@@ -178,14 +189,18 @@ def _postgres_bin() -> str | None:
 def test_postgres_missing_driver_message():
     """Without the optional driver a postgresql:// history is a one-line usage error (exit 2)
     that names the extra to install. The driver is hidden in a subprocess."""
-    code = ("import sys; sys.modules['psycopg'] = None\n"
-            "from bio2scan.cli import run\n"
-            "sys.argv = ['bio2scan', 'history', '--db', 'postgresql://u:secret@localhost/db']\n"
-            "run()\n")
+    code = (
+        "import sys; sys.modules['psycopg'] = None\n"
+        "from bio2scan.cli import run\n"
+        "sys.argv = ['bio2scan', 'history', '--db', 'postgresql://u:secret@localhost/db']\n"
+        "run()\n"
+    )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 2
-    assert r.stderr.strip() == ("bio2scan: error: a postgresql:// history needs the PostgreSQL "
-                                "driver: pip install 'bio2scan[postgres]'")
+    assert r.stderr.strip() == (
+        "bio2scan: error: a postgresql:// history needs the PostgreSQL "
+        "driver: pip install 'bio2scan[postgres]'"
+    )
 
 
 @pytest.mark.slow
@@ -208,11 +223,27 @@ def test_postgres_history(doc):
     port = "54329"
     server = None
     try:
-        subprocess.run([*as_user, f"{bindir}/initdb", "-D", data, "-A", "trust", "-U",
-                        "bio2scan"], check=True, capture_output=True)
-        server = subprocess.Popen([*as_user, f"{bindir}/postgres", "-D", data, "-k", sock,
-                                   "-c", "listen_addresses=", "-p", port],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [*as_user, f"{bindir}/initdb", "-D", data, "-A", "trust", "-U", "bio2scan"],
+            check=True,
+            capture_output=True,
+        )
+        server = subprocess.Popen(
+            [
+                *as_user,
+                f"{bindir}/postgres",
+                "-D",
+                data,
+                "-k",
+                sock,
+                "-c",
+                "listen_addresses=",
+                "-p",
+                port,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         url = f"postgresql://bio2scan@/postgres?host={sock}&port={port}"
         deadline = time.monotonic() + 20
         while True:
@@ -234,7 +265,7 @@ def test_postgres_history(doc):
         with pytest.raises(KeyError):
             api.record_history(url, broken)
         assert len(api.list_scans(url)) == 2
-        secret_url = url.replace("bio2scan@", "bio2scan:hunter2@")   # trust auth ignores it
+        secret_url = url.replace("bio2scan@", "bio2scan:hunter2@")  # trust auth ignores it
         with pytest.raises(HistoryError) as e:
             api.diff_scans("1", "99", secret_url)
         assert "hunter2" not in str(e.value) and "bio2scan:***@" in str(e.value)
@@ -247,6 +278,7 @@ def test_postgres_history(doc):
 
 def _user_exists(name: str) -> bool:
     import pwd
+
     try:
         pwd.getpwnam(name)
         return True
@@ -255,10 +287,12 @@ def _user_exists(name: str) -> bool:
 
 
 def test_history_drivers_load_only_when_used():
-    code = ("import sys\n"
-            "from bio2scan import api, cli\n"
-            "print(sorted(m for m in ('sqlite3', 'psycopg', 'bio2scan.history') "
-            "if m in sys.modules))\n")
+    code = (
+        "import sys\n"
+        "from bio2scan import api, cli\n"
+        "print(sorted(m for m in ('sqlite3', 'psycopg', 'bio2scan.history') "
+        "if m in sys.modules))\n"
+    )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "[]"

@@ -5,22 +5,33 @@ from __future__ import annotations
 import json
 
 import pytest
+from pipeline_support import cli, estate, results
 
 from bio2scan import api
 from bio2scan.documents import write_json
-
-from pipeline_support import cli, estate, results
 
 N = 3
 
 
 def _essence(doc: dict) -> dict:
     """What must not depend on sharding: every result, every control, the summary."""
-    keep = ("finding_id", "rule_id", "resource_id", "status", "severity", "message", "evidence",
-            "source", "waiver")
-    return {"results": [{k: r.get(k) for k in keep} for r in doc["results"]],
-            "controls": doc["controls"], "summary": doc["summary"],
-            "ruleset": doc["ruleset"]}
+    keep = (
+        "finding_id",
+        "rule_id",
+        "resource_id",
+        "status",
+        "severity",
+        "message",
+        "evidence",
+        "source",
+        "waiver",
+    )
+    return {
+        "results": [{k: r.get(k) for k in keep} for r in doc["results"]],
+        "controls": doc["controls"],
+        "summary": doc["summary"],
+        "ruleset": doc["ruleset"],
+    }
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +47,18 @@ def sharded(tmp_path_factory):
     opts = {"paths": [str(d)]}
     _, full = api.scan("manifests", opts, rules=chosen)
     for i in range(N):
-        r = cli("collect", "manifests", str(d), "--shard", f"{i}/{N}", "-q", "--rules", rules,
-                "-o", str(root / "invs" / f"inv-{i}.json.gz"))
+        r = cli(
+            "collect",
+            "manifests",
+            str(d),
+            "--shard",
+            f"{i}/{N}",
+            "-q",
+            "--rules",
+            rules,
+            "-o",
+            str(root / "invs" / f"inv-{i}.json.gz"),
+        )
         assert r.returncode == 0, r.stderr
         _, doc = api.scan("manifests", opts, rules=chosen, shard=f"{i}/{N}")
         write_json(root / "docs" / str(i) / "results.json", doc)
@@ -45,7 +66,7 @@ def sharded(tmp_path_factory):
 
 
 def test_each_file_belongs_to_exactly_one_shard(sharded):
-    root, full, _ = sharded
+    root, _full, _ = sharded
     seen: list[str] = []
     for i in range(N):
         doc = results(root / "docs" / str(i))
@@ -59,13 +80,24 @@ def test_each_file_belongs_to_exactly_one_shard(sharded):
 def test_merged_inventories_equal_one_unsharded_scan(sharded, tmp_path):
     root, full, _ = sharded
     db = str(tmp_path / "h.db")
-    r = cli("merge", str(root / "invs"), "-q", "--fail-on", "none", "--history", db,
-            "--rules", (root / "rules.txt").read_text(), "-o", str(tmp_path / "m"))
+    r = cli(
+        "merge",
+        str(root / "invs"),
+        "-q",
+        "--fail-on",
+        "none",
+        "--history",
+        db,
+        "--rules",
+        (root / "rules.txt").read_text(),
+        "-o",
+        str(tmp_path / "m"),
+    )
     assert r.returncode == 0, r.stderr
     merged = results(tmp_path / "m")
     assert _essence(merged) == _essence(full)
     assert merged["scan"]["shard"] is None
-    assert [s["id"] for s in api.list_scans(db)] == [1]          # one history entry
+    assert [s["id"] for s in api.list_scans(db)] == [1]  # one history entry
     assert (tmp_path / "m" / "inventory.json.gz").exists()
 
 
@@ -89,17 +121,38 @@ def test_merged_results_equal_one_unsharded_scan(sharded):
 
 def test_merge_refuses_mixed_and_incomplete_inputs(sharded, tmp_path):
     root, _, _ = sharded
-    mixed = cli("merge", str(root / "invs" / "inv-0.json.gz"),
-                str(root / "docs" / "1" / "results.json"), "-q", "-o", str(tmp_path / "x"))
+    mixed = cli(
+        "merge",
+        str(root / "invs" / "inv-0.json.gz"),
+        str(root / "docs" / "1" / "results.json"),
+        "-q",
+        "-o",
+        str(tmp_path / "x"),
+    )
     assert mixed.returncode == 2 and "one kind" in mixed.stderr
-    short = cli("merge", str(root / "invs"), "--expect", str(N + 1), "--wait", "0", "-q",
-                "-o", str(tmp_path / "x"))
+    short = cli(
+        "merge",
+        str(root / "invs"),
+        "--expect",
+        str(N + 1),
+        "--wait",
+        "0",
+        "-q",
+        "-o",
+        str(tmp_path / "x"),
+    )
     assert short.returncode == 2 and f"expected {N + 1} shard files, found {N}" in short.stderr
     other = json.loads((root / "docs" / "1" / "results.json").read_text())
     other["ruleset"]["digest"] = "sha256:other"
     (tmp_path / "other.json").write_text(json.dumps(other))
-    r = cli("merge", str(root / "docs" / "0" / "results.json"), str(tmp_path / "other.json"),
-            "-q", "-o", str(tmp_path / "x"))
+    r = cli(
+        "merge",
+        str(root / "docs" / "0" / "results.json"),
+        str(tmp_path / "other.json"),
+        "-q",
+        "-o",
+        str(tmp_path / "x"),
+    )
     assert r.returncode == 2 and "another rule set" in r.stderr
 
 
@@ -112,18 +165,39 @@ def test_merge_waits_for_the_last_shard(sharded, tmp_path):
     import time
 
     from pipeline_support import ROOT
+
     root, full, _ = sharded
     incoming = tmp_path / "incoming"
     incoming.mkdir()
     env = dict(os.environ, NO_COLOR="1")
-    p = subprocess.Popen([sys.executable, "-m", "bio2scan", "merge", str(incoming),
-                          "--expect", str(N), "--wait", "60", "-q", "--fail-on", "none",
-                          "--rules", (root / "rules.txt").read_text(), "-o", str(tmp_path / "m")],
-                         cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bio2scan",
+            "merge",
+            str(incoming),
+            "--expect",
+            str(N),
+            "--wait",
+            "60",
+            "-q",
+            "--fail-on",
+            "none",
+            "--rules",
+            (root / "rules.txt").read_text(),
+            "-o",
+            str(tmp_path / "m"),
+        ],
+        cwd=ROOT,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         time.sleep(1.0)
-        assert p.poll() is None, p.stderr.read()              # still waiting
-        for f in sorted((root / "invs").iterdir()):   # written atomically, as shards do
+        assert p.poll() is None, p.stderr.read()  # still waiting
+        for f in sorted((root / "invs").iterdir()):  # written atomically, as shards do
             shutil.copy(f, incoming / f".{f.name}.tmp")
             os.replace(incoming / f".{f.name}.tmp", incoming / f.name)
         _, err = p.communicate(timeout=60)

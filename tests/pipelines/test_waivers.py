@@ -7,14 +7,13 @@ import datetime as dt
 import json
 
 import pytest
+from pipeline_support import RULE, cli, estate, write
 
 from bio2scan import api
 from bio2scan.errors import InputError, WaiverError
 from bio2scan.waivers import end_of_day, eu_end_of_day
 
-from pipeline_support import RULE, cli, estate, write
-
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def _waivers(tmp_path, body: str):
@@ -84,18 +83,22 @@ def test_matching_expiry_stale_and_listing(tmp_path):
     # 21:59:59 UTC on 30 June is 23:59:59 in Amsterdam: W-NS0 still applies
     doc = _assess(tmp_path, w, dt.datetime(2026, 6, 30, 21, 59, 59, tzinfo=UTC))
     by_res = {r["resource_id"]: r for r in doc["results"]}
-    fails = {i for i in range(12) if i % 3 == 0}                    # pods 0, 3, 6, 9
+    fails = {i for i in range(12) if i % 3 == 0}  # pods 0, 3, 6, 9
     for i in range(12):
         r = by_res[f"ns{i % 3}/Pod/pod{i:02d}"]
         if i not in fails:
-            assert r["status"] == "PASS" and "waiver" not in r       # PASS is never waived
+            assert r["status"] == "PASS" and "waiver" not in r  # PASS is never waived
         elif i % 3 == 0 and f"ns{i % 3}" == "ns0":
             assert r["status"] == "WAIVED"
-            assert r["waiver"] == {"id": "W-NS0", "owner": "team-a@example.nl",
-                                   "approver": "ciso@example.nl",
-                                   "reason": "device plugin needs the host",
-                                   "reference": "RISK-1", "expires": "2026-06-30",
-                                   "kind": "not-applicable"}
+            assert r["waiver"] == {
+                "id": "W-NS0",
+                "owner": "team-a@example.nl",
+                "approver": "ciso@example.nl",
+                "reason": "device plugin needs the host",
+                "reference": "RISK-1",
+                "expires": "2026-06-30",
+                "kind": "not-applicable",
+            }
     sec = doc["waivers"]
     assert sec["applied"] == 4 and sec["expired"] == []
     # W-TEAM matched (pods 3 and 9) though W-NS0 came first; W-OTHER covers no rule of the scan
@@ -107,10 +110,17 @@ def test_matching_expiry_stale_and_listing(tmp_path):
     # one second later (00:00 in Amsterdam) it has expired: pods 0 and 6 (team t0) FAIL again,
     # 3 and 9 (team t1) are now caught by W-TEAM
     doc = _assess(tmp_path, w, dt.datetime(2026, 6, 30, 22, 0, 0, tzinfo=UTC))
-    status = {r["resource_id"]: (r["status"], (r.get("waiver") or {}).get("id"))
-              for r in doc["results"] if r["resource_id"].endswith(("00", "03", "06", "09"))}
-    assert status == {"ns0/Pod/pod00": ("FAIL", None), "ns0/Pod/pod03": ("WAIVED", "W-TEAM"),
-                      "ns0/Pod/pod06": ("FAIL", None), "ns0/Pod/pod09": ("WAIVED", "W-TEAM")}
+    status = {
+        r["resource_id"]: (r["status"], (r.get("waiver") or {}).get("id"))
+        for r in doc["results"]
+        if r["resource_id"].endswith(("00", "03", "06", "09"))
+    }
+    assert status == {
+        "ns0/Pod/pod00": ("FAIL", None),
+        "ns0/Pod/pod03": ("WAIVED", "W-TEAM"),
+        "ns0/Pod/pod06": ("FAIL", None),
+        "ns0/Pod/pod09": ("WAIVED", "W-TEAM"),
+    }
     assert [x["id"] for x in doc["waivers"]["expired"]] == ["W-NS0"]
     assert api.exit_code(doc, "high") == 1
     api.validate_results(doc)
@@ -119,8 +129,10 @@ def test_matching_expiry_stale_and_listing(tmp_path):
         api.validate_results(bad)
 
 
-@pytest.mark.parametrize("drop,field", [("owner", "owner"), ("reason", "reason"),
-                                        ("expires", "expires"), ("rules", "rules")])
+@pytest.mark.parametrize(
+    "drop,field",
+    [("owner", "owner"), ("reason", "reason"), ("expires", "expires"), ("rules", "rules")],
+)
 def test_missing_required_field_is_an_input_error(tmp_path, drop, field):
     lines = [ln for ln in NA.splitlines()[:10] if not ln.strip().startswith(f"{drop}:")]
     w = _waivers(tmp_path, "\n".join(lines) + "\n")
@@ -131,9 +143,14 @@ def test_missing_required_field_is_an_input_error(tmp_path, drop, field):
     assert field in str(e.value)
 
 
-@pytest.mark.parametrize("value,needle", [("2026-02-30", "not a calendar date"),
-                                          ("'next year'", "not a date"),
-                                          ("2026-06-30T10:00:00", "not a date")])
+@pytest.mark.parametrize(
+    "value,needle",
+    [
+        ("2026-02-30", "not a calendar date"),
+        ("'next year'", "not a date"),
+        ("2026-06-30T10:00:00", "not a date"),
+    ],
+)
 def test_bad_expiry(tmp_path, value, needle):
     w = _waivers(tmp_path, NA.replace("expires: 2026-06-30", f"expires: {value}"))
     with pytest.raises(WaiverError) as e:
@@ -187,21 +204,32 @@ def test_waivers_check_cli(tmp_path):
     ok = cli("waivers", "check", str(w), "--days", "5", "--now", "2026-01-01T00:00:00Z")
     assert ok.returncode == 0, ok.stderr
     assert "4 waiver(s), valid" in ok.stdout and "matches no installed rule" in ok.stdout
-    soon = cli("waivers", "check", str(w), "--days", "30", "--format", "json",
-               "--now", "2026-06-15T00:00:00Z")
+    soon = cli(
+        "waivers",
+        "check",
+        str(w),
+        "--days",
+        "30",
+        "--format",
+        "json",
+        "--now",
+        "2026-06-15T00:00:00Z",
+    )
     assert soon.returncode == 1
     assert [x["id"] for x in json.loads(soon.stdout)["expiring"]] == ["W-NS0"]
     bad = _waivers(tmp_path, NA.replace("        owner: team-b@example.nl\n", ""))
     res = cli("waivers", "check", str(bad))
     assert res.returncode == 2
-    assert res.stderr.strip() == (f"bio2scan: error: {bad}:11 (waivers[1].owner): "
-                                  "'owner' is required")
+    assert res.stderr.strip() == (
+        f"bio2scan: error: {bad}:11 (waivers[1].owner): 'owner' is required"
+    )
 
 
 def test_schemas_are_valid_and_printed():
     import jsonschema
 
     from bio2scan.documents import schema
+
     for name in ("waivers", "results"):
         jsonschema.Draft202012Validator.check_schema(schema(name))
     r = cli("schema", "waivers")

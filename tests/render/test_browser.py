@@ -18,8 +18,13 @@ pytestmark = pytest.mark.slow
 expect = None  # playwright's expect, set when the browser starts
 
 CHROMIUM = os.environ.get("BIO2SCAN_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +58,7 @@ class Page:
         self.errors: list[str] = []
         self.page.on("request", lambda r: self.requests.append(r.url))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("console", lambda m: self.errors.append(m.text)
-                     if m.type == "error" else None)
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.url = path.resolve().as_uri()
         self.page.goto(self.url)
 
@@ -101,7 +105,8 @@ def test_views_filter_search_and_detail(browser, reports, tmp_path) -> None:
         assert page.locator("#fbody tr.row").count() == 4
         page.click("nav.views a[href='#coverage']")
         assert "AuthorizationFailed: <no read permission>" in page.text_content(
-            "#collection-errors")
+            "#collection-errors"
+        )
         page.click("nav.views a[href='#overview']")
         page.screenshot(path=str(tmp_path / "overview.png"), full_page=True)
         assert page.locator(".langroot:visible svg.grid rect").count() == 93

@@ -25,28 +25,41 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
     # not conftest's helper: several conftest modules exist, ``import conftest`` is ambiguous
     import os
     import sys
-    return subprocess.run([sys.executable, "-m", "bio2scan", *args], capture_output=True,
-                          timeout=120, env=dict(os.environ, NO_COLOR="1"))
+
+    return subprocess.run(
+        [sys.executable, "-m", "bio2scan", *args],
+        capture_output=True,
+        timeout=120,
+        env=dict(os.environ, NO_COLOR="1"),
+    )
 
 
 def _pack(tmp_path: Path) -> Path:
     d = tmp_path / "pack"
-    inv = Inventory(meta=ScanMeta(tool_version="0.1.0", started_at="2026-11-20T09:00:00+00:00",
-                                  finished_at="2026-11-20T09:01:00+00:00"))
-    write_pack(d, document(), lambda doc, out: api.render(doc, ["json", "html", "csv"], out),
-               inventory=inv)
+    inv = Inventory(
+        meta=ScanMeta(
+            tool_version="0.1.0",
+            started_at="2026-11-20T09:00:00+00:00",
+            finished_at="2026-11-20T09:01:00+00:00",
+        )
+    )
+    write_pack(
+        d, document(), lambda doc, out: api.render(doc, ["json", "html", "csv"], out), inventory=inv
+    )
     return d
 
 
 def test_pack_is_intact_and_binds_results_to_inventory(tmp_path: Path) -> None:
     d = _pack(tmp_path)
     assert sorted(p.name for p in d.iterdir()) == sorted(
-        [MANIFEST, "inventory.json.gz", "report.html", "results.csv", "results.json"])
+        [MANIFEST, "inventory.json.gz", "report.html", "results.csv", "results.json"]
+    )
     v = verify(d)
     assert v.ok and len(v.checked) == 4
     assert v.facts["ruleset"].startswith("sha256:") and v.facts["tool"] == "bio2scan 0.1.0"
     results = json.loads((d / "results.json").read_text("utf-8"))
     from bio2scan.documents import sha256_file
+
     assert results["scan"]["inventory_sha256"] == sha256_file(d / "inventory.json.gz")
     if shutil.which("sha256sum"):  # the manifest is in sha256sum's own format
         assert subprocess.run(["sha256sum", "--quiet", "-c", MANIFEST], cwd=d).returncode == 0
@@ -59,8 +72,7 @@ def test_changed_missing_and_added_files_are_named(tmp_path: Path) -> None:
     (d / "extra.txt").write_text("x", "utf-8")
     v = verify(d)
     assert not v.ok
-    assert (v.changed, v.missing, v.unexpected) == (["results.csv"], ["report.html"],
-                                                    ["extra.txt"])
+    assert (v.changed, v.missing, v.unexpected) == (["results.csv"], ["report.html"], ["extra.txt"])
 
 
 def test_results_that_name_another_inventory_fail(tmp_path: Path) -> None:
@@ -69,6 +81,7 @@ def test_results_that_name_another_inventory_fail(tmp_path: Path) -> None:
     doc["scan"]["inventory_sha256"] = "0" * 64
     (d / "results.json").write_text(json.dumps(doc), "utf-8")
     from bio2scan.evidence import seal
+
     seal(d)  # even with a re-sealed manifest the mismatch shows
     v = verify(d)
     assert not v.ok and "names inventory sha256" in v.problems[0]
@@ -91,8 +104,20 @@ def test_cli_scan_evaluate_and_verify(tmp_path: Path) -> None:
     r = run_cli("collect", "manifests", str(MANIFESTS), "-o", str(inv), "-q")
     assert r.returncode == 0, r.stderr
     pack = tmp_path / "pack"
-    r = run_cli("evaluate", str(inv), "--evidence-dir", str(pack), "-o", str(tmp_path / "out"),
-                "--format", "md", "--fail-on", "none", "--lang", "nl")
+    r = run_cli(
+        "evaluate",
+        str(inv),
+        "--evidence-dir",
+        str(pack),
+        "-o",
+        str(tmp_path / "out"),
+        "--format",
+        "md",
+        "--fail-on",
+        "none",
+        "--lang",
+        "nl",
+    )
     assert r.returncode == 0, r.stderr
     assert "evidence pack:" in r.stdout.decode()
     assert (pack / "inventory.json.gz").read_bytes() == inv.read_bytes()

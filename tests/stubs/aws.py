@@ -19,13 +19,18 @@ import socket
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
-MOTO_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "eu-west-1",
-            "MOTO_EC2_LOAD_DEFAULT_AMIS": "false"}
+MOTO_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "eu-west-1",
+    "MOTO_EC2_LOAD_DEFAULT_AMIS": "false",
+}
 
 
 def free_port() -> int:
@@ -42,10 +47,12 @@ class MotoServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self._server: Any = None
 
-    def __enter__(self) -> "MotoServer":
+    def __enter__(self) -> MotoServer:
         import os
+
         os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
         from moto.server import ThreadedMotoServer
+
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self._server.start()
         return self
@@ -55,21 +62,37 @@ class MotoServer:
 
 
 _SIGNING = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
-_HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connection", "te", "upgrade",
-        "content-length", "server", "date"}
+_HOP = {
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "proxy-connection",
+    "te",
+    "upgrade",
+    "content-length",
+    "server",
+    "date",
+}
 
 
 class AwsProxy:
     """An HTTP proxy in front of ``upstream`` (see the module docstring)."""
 
-    def __init__(self, upstream: str, *, latency: float = 0.0, deny: Iterable[str] = (),
-                 throttle: Iterable[str] = (), stall: Iterable[str] = (),
-                 stall_s: float = 3.0) -> None:
+    def __init__(
+        self,
+        upstream: str,
+        *,
+        latency: float = 0.0,
+        deny: Iterable[str] = (),
+        throttle: Iterable[str] = (),
+        stall: Iterable[str] = (),
+        stall_s: float = 3.0,
+    ) -> None:
         self.upstream = urlsplit(upstream)
         self.latency = latency
         self.deny = set(deny)
         self.throttle = set(throttle)
-        self.stall = set(stall)                # services whose answers come ``stall_s`` late
+        self.stall = set(stall)  # services whose answers come ``stall_s`` late
         self.stall_s = stall_s
         self.requests: Counter[str] = Counter()
         self._lock = threading.Lock()
@@ -78,7 +101,7 @@ class AwsProxy:
         self._httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
 
-    def __enter__(self) -> "AwsProxy":
+    def __enter__(self) -> AwsProxy:
         threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
         return self
 
@@ -90,7 +113,8 @@ class AwsProxy:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = self._local.conn = http.client.HTTPConnection(
-                self.upstream.hostname, self.upstream.port, timeout=60)
+                self.upstream.hostname, self.upstream.port, timeout=60
+            )
         return conn
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
@@ -113,15 +137,23 @@ class AwsProxy:
                 if service in proxy.stall:
                     time.sleep(proxy.stall_s)
                 if service in proxy.deny:
-                    return self._error(403, service, "AccessDenied",
-                                       f"not authorized to perform {service} calls (test stub)")
+                    return self._error(
+                        403,
+                        service,
+                        "AccessDenied",
+                        f"not authorized to perform {service} calls (test stub)",
+                    )
                 if service in proxy.throttle:
-                    return self._error(400 if service not in ("s3", "s3control") else 503,
-                                       service, "Throttling" if service not in ("s3",)
-                                       else "SlowDown", "Rate exceeded (test stub)")
+                    return self._error(
+                        400 if service not in ("s3", "s3control") else 503,
+                        service,
+                        "Throttling" if service not in ("s3",) else "SlowDown",
+                        "Rate exceeded (test stub)",
+                    )
                 try:
-                    status, headers, data = proxy._forward(self.command, self.path,
-                                                           dict(self.headers), body)
+                    status, headers, data = proxy._forward(
+                        self.command, self.path, dict(self.headers), body
+                    )
                 except OSError:  # moto already stopped (a stalled answer after the test)
                     status, headers, data = 502, [], b""
                 try:
@@ -139,13 +171,17 @@ class AwsProxy:
                 ctype = self.headers.get("Content-Type", "")
                 headers = {}
                 if service == "ec2":
-                    body = (f"<Response><Errors><Error><Code>{code}</Code><Message>{message}"
-                            f"</Message></Error></Errors><RequestID>stub</RequestID></Response>")
+                    body = (
+                        f"<Response><Errors><Error><Code>{code}</Code><Message>{message}"
+                        f"</Message></Error></Errors><RequestID>stub</RequestID></Response>"
+                    )
                 elif service in ("s3", "s3control"):
                     body = f"<Error><Code>{code}</Code><Message>{message}</Message></Error>"
                 elif "x-www-form-urlencoded" in ctype:
-                    body = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code>"
-                            f"<Message>{message}</Message></Error></ErrorResponse>")
+                    body = (
+                        f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code>"
+                        f"<Message>{message}</Message></Error></ErrorResponse>"
+                    )
                 else:
                     json_code = code if code.endswith("Exception") else f"{code}Exception"
                     body = json.dumps({"__type": json_code, "message": message})
@@ -162,8 +198,9 @@ class AwsProxy:
 
         return Handler
 
-    def _forward(self, method: str, path: str, headers: dict[str, str],
-                 body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
+    def _forward(
+        self, method: str, path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
         headers = {k: v for k, v in headers.items() if k.lower() not in _HOP}
         for attempt in (0, 1):
             conn = self._conn()

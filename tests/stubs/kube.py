@@ -23,9 +23,10 @@ import ssl
 import tempfile
 import threading
 import time
+from collections.abc import Iterable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import yaml
@@ -58,16 +59,31 @@ KINDS: dict[str, tuple[str, str, str, bool]] = {
     "ClusterRole": ("rbac.authorization.k8s.io", "v1", "clusterroles", False),
     "ClusterRoleBinding": ("rbac.authorization.k8s.io", "v1", "clusterrolebindings", False),
     "PodDisruptionBudget": ("policy", "v1", "poddisruptionbudgets", True),
-    "ValidatingWebhookConfiguration": ("admissionregistration.k8s.io", "v1",
-                                       "validatingwebhookconfigurations", False),
-    "MutatingWebhookConfiguration": ("admissionregistration.k8s.io", "v1",
-                                     "mutatingwebhookconfigurations", False),
+    "ValidatingWebhookConfiguration": (
+        "admissionregistration.k8s.io",
+        "v1",
+        "validatingwebhookconfigurations",
+        False,
+    ),
+    "MutatingWebhookConfiguration": (
+        "admissionregistration.k8s.io",
+        "v1",
+        "mutatingwebhookconfigurations",
+        False,
+    ),
 }
 
-DEFAULT_VERSION = {"major": "1", "minor": "35", "gitVersion": "v1.35.2",
-                   "gitCommit": "0" * 40, "gitTreeState": "clean",
-                   "buildDate": "2026-02-10T12:00:00Z", "goVersion": "go1.25.6",
-                   "compiler": "gc", "platform": "linux/amd64"}
+DEFAULT_VERSION = {
+    "major": "1",
+    "minor": "35",
+    "gitVersion": "v1.35.2",
+    "gitCommit": "0" * 40,
+    "gitTreeState": "clean",
+    "buildDate": "2026-02-10T12:00:00Z",
+    "goVersion": "go1.25.6",
+    "compiler": "gc",
+    "platform": "linux/amd64",
+}
 DEFAULT_TOKEN = "bio2scan-stub-token"
 CREATED = "2025-01-15T09:00:00Z"
 
@@ -85,8 +101,15 @@ def load_objects(directory: str | Path) -> list[dict[str, Any]]:
 
 
 def _status(code: int, reason: str, message: str) -> dict[str, Any]:
-    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-            "message": message, "reason": reason, "code": code}
+    return {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": message,
+        "reason": reason,
+        "code": code,
+    }
 
 
 class KubeStub:
@@ -96,10 +119,17 @@ class KubeStub:
     that answer 404 and are left out of ``/apis``. ``delays``: plural → seconds before answering.
     ``tls``: serve HTTPS with a fresh self-signed certificate (the kubeconfig trusts it)."""
 
-    def __init__(self, objects: Iterable[Mapping[str, Any]] | str | Path = (), *,
-                 token: str = DEFAULT_TOKEN, forbidden: Iterable[str] = (),
-                 absent_groups: Iterable[str] = (), delays: Mapping[str, float] | None = None,
-                 version: Mapping[str, str] | None = None, tls: bool = False) -> None:
+    def __init__(
+        self,
+        objects: Iterable[Mapping[str, Any]] | str | Path = (),
+        *,
+        token: str = DEFAULT_TOKEN,
+        forbidden: Iterable[str] = (),
+        absent_groups: Iterable[str] = (),
+        delays: Mapping[str, float] | None = None,
+        version: Mapping[str, str] | None = None,
+        tls: bool = False,
+    ) -> None:
         if isinstance(objects, (str, Path)):
             objects = load_objects(objects)
         self.token = token
@@ -142,14 +172,13 @@ class KubeStub:
         host, port = self._server.server_address[:2]
         return f"{'https' if self.tls else 'http'}://{host}:{port}"
 
-    def start(self) -> "KubeStub":
+    def start(self) -> KubeStub:
         server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         server.daemon_threads = True
         if self.tls:
             server.socket = self._tls_context().wrap_socket(server.socket, server_side=True)
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="kube-stub",
-                                        daemon=True)
+        self._thread = threading.Thread(target=server.serve_forever, name="kube-stub", daemon=True)
         self._thread.start()
         return self
 
@@ -159,7 +188,7 @@ class KubeStub:
             self._server.server_close()
             self._server = None
 
-    def __enter__(self) -> "KubeStub":
+    def __enter__(self) -> KubeStub:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:
@@ -176,8 +205,9 @@ class KubeStub:
 
     # --- answers --------------------------------------------------------------------------
 
-    def answer(self, path: str, query: Mapping[str, list[str]], auth: str | None
-               ) -> tuple[int, dict[str, Any]]:
+    def answer(
+        self, path: str, query: Mapping[str, list[str]], auth: str | None
+    ) -> tuple[int, dict[str, Any]]:
         """``(status, JSON body)`` for one GET."""
         with self._lock:
             self.requests.append(path + (f"?{_q(query)}" if query else ""))
@@ -188,8 +218,11 @@ class KubeStub:
         if path == "/version":
             return 200, self.version
         if path == "/api":
-            return 200, {"kind": "APIVersions", "versions": ["v1"],
-                         "serverAddressByClientCIDRs": []}
+            return 200, {
+                "kind": "APIVersions",
+                "versions": ["v1"],
+                "serverAddressByClientCIDRs": [],
+            }
         if path == "/apis":
             return 200, self._groups()
         parts = [p for p in path.split("/") if p]
@@ -212,10 +245,13 @@ class KubeStub:
             return 404, _status(404, "NotFound", "the server could not find the requested resource")
         if self._is_forbidden(plural, namespace):
             where = f'in the namespace "{namespace}"' if namespace else "at the cluster scope"
-            return 403, _status(403, "Forbidden",
-                                f'{plural} is forbidden: User "system:serviceaccount:bio2scan:'
-                                f'scanner" cannot list resource "{plural}" in API group '
-                                f'"{group}" {where}')
+            return 403, _status(
+                403,
+                "Forbidden",
+                f'{plural} is forbidden: User "system:serviceaccount:bio2scan:'
+                f'scanner" cannot list resource "{plural}" in API group '
+                f'"{group}" {where}',
+            )
         if plural in self.delays:
             time.sleep(self.delays[plural])
         return self._list(kind, plural, namespace, query)
@@ -231,18 +267,31 @@ class KubeStub:
         for group, version, _, _ in KINDS.values():
             if group and group not in self.absent_groups:
                 groups.setdefault(group, set()).add(version)
-        return {"kind": "APIGroupList", "apiVersion": "v1", "groups": [
-            {"name": g, "versions": [{"groupVersion": f"{g}/{v}", "version": v}
-                                     for v in sorted(vs)],
-             "preferredVersion": {"groupVersion": f"{g}/{sorted(vs)[-1]}",
-                                  "version": sorted(vs)[-1]}}
-            for g, vs in sorted(groups.items())]}
+        return {
+            "kind": "APIGroupList",
+            "apiVersion": "v1",
+            "groups": [
+                {
+                    "name": g,
+                    "versions": [{"groupVersion": f"{g}/{v}", "version": v} for v in sorted(vs)],
+                    "preferredVersion": {
+                        "groupVersion": f"{g}/{sorted(vs)[-1]}",
+                        "version": sorted(vs)[-1],
+                    },
+                }
+                for g, vs in sorted(groups.items())
+            ],
+        }
 
-    def _list(self, kind: str, plural: str, namespace: str | None,
-              query: Mapping[str, list[str]]) -> tuple[int, dict[str, Any]]:
+    def _list(
+        self, kind: str, plural: str, namespace: str | None, query: Mapping[str, list[str]]
+    ) -> tuple[int, dict[str, Any]]:
         group, version = KINDS[kind][:2]
-        items = [o for o in self._store.get(plural, ())
-                 if namespace is None or o["metadata"].get("namespace") == namespace]
+        items = [
+            o
+            for o in self._store.get(plural, ())
+            if namespace is None or o["metadata"].get("namespace") == namespace
+        ]
         rv = str(5000 + sum(len(v) for v in self._store.values()))
         start = 0
         token = (query.get("continue") or [""])[0]
@@ -257,12 +306,17 @@ class KubeStub:
         meta: dict[str, Any] = {"resourceVersion": rv}
         if end < len(items):
             meta["continue"] = base64.urlsafe_b64encode(
-                json.dumps({"start": end, "rv": rv}).encode()).decode()
+                json.dumps({"start": end, "rv": rv}).encode()
+            ).decode()
             meta["remainingItemCount"] = len(items) - end
-        body = {"kind": f"{kind}List", "apiVersion": f"{group}/{version}" if group else version,
-                "metadata": meta,
-                "items": [{k: v for k, v in o.items() if k not in ("apiVersion", "kind")}
-                          for o in page]}
+        body = {
+            "kind": f"{kind}List",
+            "apiVersion": f"{group}/{version}" if group else version,
+            "metadata": meta,
+            "items": [
+                {k: v for k, v in o.items() if k not in ("apiVersion", "kind")} for o in page
+            ],
+        }
         return 200, body
 
 
@@ -274,10 +328,11 @@ def _handler(stub: KubeStub) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        def do_GET(self) -> None:
             url = urlsplit(self.path)
-            code, body = stub.answer(url.path, parse_qs(url.query),
-                                     self.headers.get("Authorization"))
+            code, body = stub.answer(
+                url.path, parse_qs(url.query), self.headers.get("Authorization")
+            )
             raw = json.dumps(body).encode()
             try:
                 self.send_response(code)
@@ -294,21 +349,35 @@ def _handler(stub: KubeStub) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def tls_secret(name: str, namespace: str, host: str, *, key: str = "ec", days: int = 365,
-               now: _dt.datetime | None = None) -> dict[str, Any]:
+def tls_secret(
+    name: str,
+    namespace: str,
+    host: str,
+    *,
+    key: str = "ec",
+    days: int = 365,
+    now: _dt.datetime | None = None,
+) -> dict[str, Any]:
     """A ``kubernetes.io/tls`` Secret with a fresh self-signed certificate for ``host`` and its
     private key (as a cluster holds them), valid ``days`` from ``now``. ``key``: ``ec`` (P-256),
     ``rsa2048`` or ``rsa3072``. For tests and the demo: the scanner must keep the certificate's
     facts and never the key."""
     crt, k = self_signed(host, key=key, days=days, now=now)
-    return {"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/tls",
-            "metadata": {"name": name, "namespace": namespace},
-            "data": {"tls.crt": base64.b64encode(crt).decode(),
-                     "tls.key": base64.b64encode(k).decode()}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "kubernetes.io/tls",
+        "metadata": {"name": name, "namespace": namespace},
+        "data": {
+            "tls.crt": base64.b64encode(crt).decode(),
+            "tls.key": base64.b64encode(k).decode(),
+        },
+    }
 
 
-def write_kubeconfig(path: str | Path, contexts: Mapping[str, KubeStub],
-                     current: str | None = None) -> Path:
+def write_kubeconfig(
+    path: str | Path, contexts: Mapping[str, KubeStub], current: str | None = None
+) -> Path:
     """A kubeconfig with one context (and cluster and user) per stub, token auth; HTTPS stubs
     are trusted through ``certificate-authority-data``."""
     clusters, users, ctxs = [], [], []
@@ -318,11 +387,18 @@ def write_kubeconfig(path: str | Path, contexts: Mapping[str, KubeStub],
             cluster["certificate-authority-data"] = base64.b64encode(stub.ca_pem).decode()
         clusters.append({"name": f"{name}-cluster", "cluster": cluster})
         users.append({"name": f"{name}-user", "user": {"token": stub.token}})
-        ctxs.append({"name": name, "context": {"cluster": f"{name}-cluster",
-                                               "user": f"{name}-user"}})
-    doc = {"apiVersion": "v1", "kind": "Config", "preferences": {},
-           "current-context": current or next(iter(contexts)),
-           "clusters": clusters, "users": users, "contexts": ctxs}
+        ctxs.append(
+            {"name": name, "context": {"cluster": f"{name}-cluster", "user": f"{name}-user"}}
+        )
+    doc = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "preferences": {},
+        "current-context": current or next(iter(contexts)),
+        "clusters": clusters,
+        "users": users,
+        "contexts": ctxs,
+    }
     p = Path(path)
     p.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
     return p

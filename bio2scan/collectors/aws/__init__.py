@@ -13,17 +13,39 @@ from __future__ import annotations
 
 import importlib
 import time
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from ...errors import UsageError
 from ...model import CollectionError, Inventory
 from ..base import CollectRequest, Option, Recorder, public_options
 from .service import Account, Ctx, Kind, Service
 
-SERVICE_MODULES = ("iam", "s3", "cloudtrail", "logs", "kms", "ec2", "elb", "cloudfront", "rds",
-                   "backup", "guardduty", "securityhub", "configservice", "inspector2",
-                   "accessanalyzer", "awslambda", "ecr", "eks", "secretsmanager", "sns", "sqs",
-                   "acm", "route53")
+SERVICE_MODULES = (
+    "iam",
+    "s3",
+    "cloudtrail",
+    "logs",
+    "kms",
+    "ec2",
+    "elb",
+    "cloudfront",
+    "rds",
+    "backup",
+    "guardduty",
+    "securityhub",
+    "configservice",
+    "inspector2",
+    "accessanalyzer",
+    "awslambda",
+    "ecr",
+    "eks",
+    "secretsmanager",
+    "sns",
+    "sqs",
+    "acm",
+    "route53",
+)
 
 
 def services() -> list[Service]:
@@ -42,17 +64,33 @@ class AwsCollector:
     provider = "aws"
     description = "AWS accounts and regions through the AWS APIs (read-only)"
     options = (
-        Option("profile", "AWS profile(s) to scan, one account each (default: the default "
-               "credential chain).", multiple=True),
-        Option("assume_role", "Role name (or ARN) to assume in each account of --accounts or "
-               "--organization, from the base credentials."),
+        Option(
+            "profile",
+            "AWS profile(s) to scan, one account each (default: the default credential chain).",
+            multiple=True,
+        ),
+        Option(
+            "assume_role",
+            "Role name (or ARN) to assume in each account of --accounts or "
+            "--organization, from the base credentials.",
+        ),
         Option("accounts", "Account ids to scan through --assume-role.", multiple=True),
-        Option("organization", "Scan every ACTIVE account of the AWS Organization "
-               "(with --assume-role).", type="flag"),
-        Option("external_id", "ExternalId for sts:AssumeRole.", secret=True,
-               envvar="BIO2SCAN_AWS_EXTERNAL_ID"),
-        Option("regions", "Regions to scan (default: the enabled regions of each account).",
-               multiple=True),
+        Option(
+            "organization",
+            "Scan every ACTIVE account of the AWS Organization (with --assume-role).",
+            type="flag",
+        ),
+        Option(
+            "external_id",
+            "ExternalId for sts:AssumeRole.",
+            secret=True,
+            envvar="BIO2SCAN_AWS_EXTERNAL_ID",
+        ),
+        Option(
+            "regions",
+            "Regions to scan (default: the enabled regions of each account).",
+            multiple=True,
+        ),
     )
 
     @property
@@ -72,9 +110,17 @@ class AwsCollector:
             for k in svc.kinds:
                 if k.type in resource_types:
                     actions.update(svc.action(op) for op in k.ops)
-        return {"Version": "2012-10-17",
-                "Statement": [{"Sid": "Bio2scanReadOnly", "Effect": "Allow",
-                               "Action": sorted(actions), "Resource": "*"}]}
+        return {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "Bio2scanReadOnly",
+                    "Effect": "Allow",
+                    "Action": sorted(actions),
+                    "Resource": "*",
+                }
+            ],
+        }
 
 
 def _split(value: Any) -> list[str]:
@@ -88,19 +134,20 @@ class _Run:
     def __init__(self, rec: Recorder, request: CollectRequest) -> None:
         from . import session
         from .scheduler import WorkQueue
+
         self.rec = rec
         self.request = request
         self.cfg = session.config(request.max_workers)
         self.queue = WorkQueue(self._crashed)
         opts = request.options
         self.regions = _split(opts.get("regions"))
-        self.services = [s for s in services()
-                         if any(request.wants(k.type) for k in s.kinds)]
+        self.services = [s for s in services() if any(request.wants(k.type) for k in s.kinds)]
         self.task = request.progress.task("aws")
 
     def go(self) -> None:
         from . import session
         from .calls import AwsError
+
         opts = self.request.options
         t0 = time.monotonic()
         role = opts.get("assume_role")
@@ -116,8 +163,11 @@ class _Run:
             ids = _split(opts.get("accounts"))
             if opts.get("organization"):
                 try:
-                    ids += [a for a in session.organization_accounts(base, self.cfg, self.rec.call)
-                            if a not in ids]
+                    ids += [
+                        a
+                        for a in session.organization_accounts(base, self.cfg, self.rec.call)
+                        if a not in ids
+                    ]
                 except AwsError as exc:
                     self._error("*", "*", exc)
             for acct in ids:
@@ -133,6 +183,7 @@ class _Run:
     def _profile(self, profile: str | None) -> None:
         from . import session
         from .calls import AwsError
+
         try:
             s = session.base_session(profile)
             acct = session.identify(s, self.cfg, self.rec.call)
@@ -141,6 +192,7 @@ class _Run:
             return
         except Exception as exc:  # noqa: BLE001 — e.g. ProfileNotFound
             from .calls import classify
+
             self._error("*", profile or "default", classify(exc, "sts:GetCallerIdentity"))
             return
         self._account(Account(acct, s, self.cfg, profile or acct))
@@ -148,9 +200,11 @@ class _Run:
     def _assumed(self, base: Any, acct: str, role: str) -> None:
         from . import session
         from .calls import AwsError
+
         try:
-            s = session.assume(base, acct, role, self.request.options.get("external_id"),
-                               self.cfg, self.rec.call)
+            s = session.assume(
+                base, acct, role, self.request.options.get("external_id"), self.cfg, self.rec.call
+            )
         except AwsError as exc:
             self._error("*", acct, exc)
             return
@@ -159,6 +213,7 @@ class _Run:
     def _account(self, account: Account) -> None:
         from . import session
         from .calls import AwsError
+
         self.rec.scope(account.id)
         regional = [s for s in self.services if s.regional]
         regions = self.regions
@@ -190,6 +245,7 @@ class _Run:
 
     def _guarded(self, fn: Callable[[Ctx], None], ctx: Ctx) -> None:
         from .calls import AwsError, classify
+
         t0 = time.monotonic()
         try:
             fn(ctx)
@@ -197,17 +253,27 @@ class _Run:
             self._error(ctx.kind.type, ctx.account.id, exc, ctx.region)
         except Exception as exc:  # noqa: BLE001 — a bug must not end the scan or look like PASS
             err = classify(exc, ctx.service.client)
-            self._error(ctx.kind.type, ctx.account.id, err, ctx.region,
-                        reason=f"collector failed: {type(exc).__name__}: {exc}")
+            self._error(
+                ctx.kind.type,
+                ctx.account.id,
+                err,
+                ctx.region,
+                reason=f"collector failed: {type(exc).__name__}: {exc}",
+            )
         finally:
             self.rec.timing(f"aws.{ctx.service.client}", time.monotonic() - t0)
             self.task.advance()
 
-    def _error(self, rtype: str, scope: str, exc: Any, region: str | None = None,
-               reason: str | None = None) -> None:
-        self.rec.error(CollectionError("aws", rtype, scope, reason or exc.reason, exc.code,
-                                       exc.api, region))
+    def _error(
+        self, rtype: str, scope: str, exc: Any, region: str | None = None, reason: str | None = None
+    ) -> None:
+        self.rec.error(
+            CollectionError("aws", rtype, scope, reason or exc.reason, exc.code, exc.api, region)
+        )
 
     def _crashed(self, job: Any, exc: Exception) -> None:
-        self.rec.error(CollectionError("aws", "*", "*", f"collector failed: "
-                                       f"{type(exc).__name__}: {exc}", "Error"))
+        self.rec.error(
+            CollectionError(
+                "aws", "*", "*", f"collector failed: {type(exc).__name__}: {exc}", "Error"
+            )
+        )

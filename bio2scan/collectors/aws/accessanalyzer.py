@@ -8,10 +8,18 @@ from .service import Ctx, Kind, Service
 
 def _region(ctx: Ctx) -> None:
     analyzers = ctx.pages("ListAnalyzers", "analyzers")
-    ctx.add(ctx.arn("access-analyzer", "settings"), f"{ctx.account.id}/{ctx.region}",
-            {"Analyzers": analyzers}, api="ListAnalyzers")
+    ctx.add(
+        ctx.arn("access-analyzer", "settings"),
+        f"{ctx.account.id}/{ctx.region}",
+        {"Analyzers": analyzers},
+        api="ListAnalyzers",
+    )
 
 
-SERVICES = (Service("accessanalyzer", "access-analyzer", kinds=(
-    Kind("aws.accessanalyzer.region", _region, ("ListAnalyzers",)),
-)),)
+SERVICES = (
+    Service(
+        "accessanalyzer",
+        "access-analyzer",
+        kinds=(Kind("aws.accessanalyzer.region", _region, ("ListAnalyzers",)),),
+    ),
+)

@@ -28,12 +28,20 @@ def _functions(ctx: Ctx) -> None:
 def _function(ctx: Ctx, fn: dict[str, Any]) -> None:
     data = redact(dict(fn))
     errors: dict[str, str] = {}
-    ctx.detail(data, errors, "Policy", lambda: policy(ctx.call(
-        "GetPolicy", FunctionName=fn["FunctionArn"]).get("Policy")),
-        absent=("ResourceNotFoundException",))
+    ctx.detail(
+        data,
+        errors,
+        "Policy",
+        lambda: policy(ctx.call("GetPolicy", FunctionName=fn["FunctionArn"]).get("Policy")),
+        absent=("ResourceNotFoundException",),
+    )
     ctx.add(fn["FunctionArn"], fn["FunctionName"], data, api="ListFunctions", errors=errors)
 
 
-SERVICES = (Service("lambda", "lambda", kinds=(
-    Kind("aws.lambda.function", _functions, ("ListFunctions", "GetPolicy")),
-)),)
+SERVICES = (
+    Service(
+        "lambda",
+        "lambda",
+        kinds=(Kind("aws.lambda.function", _functions, ("ListFunctions", "GetPolicy")),),
+    ),
+)

@@ -21,17 +21,35 @@ def _plan(ctx: Ctx, plan: dict[str, Any]) -> None:
     pid = plan["BackupPlanId"]
     data = dict(plan)
     errors: dict[str, str] = {}
-    ctx.detail(data, errors, "Plan",
-               lambda: ctx.call("GetBackupPlan", BackupPlanId=pid).get("BackupPlan"))
-    ctx.detail(data, errors, "Selections",
-               lambda: ctx.pages("ListBackupSelections", "BackupSelectionsList",
-                                 BackupPlanId=pid))
-    ctx.add(plan["BackupPlanArn"], plan.get("BackupPlanName") or pid, data,
-            api="ListBackupPlans", errors=errors)
+    ctx.detail(
+        data, errors, "Plan", lambda: ctx.call("GetBackupPlan", BackupPlanId=pid).get("BackupPlan")
+    )
+    ctx.detail(
+        data,
+        errors,
+        "Selections",
+        lambda: ctx.pages("ListBackupSelections", "BackupSelectionsList", BackupPlanId=pid),
+    )
+    ctx.add(
+        plan["BackupPlanArn"],
+        plan.get("BackupPlanName") or pid,
+        data,
+        api="ListBackupPlans",
+        errors=errors,
+    )
 
 
-SERVICES = (Service("backup", "backup", kinds=(
-    Kind("aws.backup.vault", _vaults, ("ListBackupVaults",)),
-    Kind("aws.backup.plan", _plans, ("ListBackupPlans", "GetBackupPlan",
-                                     "ListBackupSelections")),
-)),)
+SERVICES = (
+    Service(
+        "backup",
+        "backup",
+        kinds=(
+            Kind("aws.backup.vault", _vaults, ("ListBackupVaults",)),
+            Kind(
+                "aws.backup.plan",
+                _plans,
+                ("ListBackupPlans", "GetBackupPlan", "ListBackupSelections"),
+            ),
+        ),
+    ),
+)

@@ -16,20 +16,55 @@ import re
 import urllib.parse
 from typing import Any
 
-_ACCESS = frozenset({
-    "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess",
-    "AuthorizationError", "AuthorizationErrorException", "Forbidden", "InvalidClientTokenId",
-    "UnrecognizedClientException", "AuthFailure", "ExpiredToken", "ExpiredTokenException",
-    "SignatureDoesNotMatch", "InvalidAccessException", "AccessDeniedFault"})
-_UNSUPPORTED = frozenset({
-    "OptInRequired", "SubscriptionRequiredException", "InvalidAction", "UnknownOperationException",
-    "NotImplemented", "UnsupportedOperation", "UnsupportedOperationException",
-    "InvalidRegion", "UnsupportedCommandException"})
-_THROTTLED = frozenset({
-    "Throttling", "ThrottlingException", "ThrottledException", "RequestLimitExceeded",
-    "TooManyRequestsException", "SlowDown", "RequestThrottled", "RequestThrottledException",
-    "ProvisionedThroughputExceededException", "PriorRequestNotComplete", "BandwidthLimitExceeded",
-    "EC2ThrottledException", "LimitExceededException"})
+_ACCESS = frozenset(
+    {
+        "AccessDenied",
+        "AccessDeniedException",
+        "UnauthorizedOperation",
+        "UnauthorizedAccess",
+        "AuthorizationError",
+        "AuthorizationErrorException",
+        "Forbidden",
+        "InvalidClientTokenId",
+        "UnrecognizedClientException",
+        "AuthFailure",
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "SignatureDoesNotMatch",
+        "InvalidAccessException",
+        "AccessDeniedFault",
+    }
+)
+_UNSUPPORTED = frozenset(
+    {
+        "OptInRequired",
+        "SubscriptionRequiredException",
+        "InvalidAction",
+        "UnknownOperationException",
+        "NotImplemented",
+        "UnsupportedOperation",
+        "UnsupportedOperationException",
+        "InvalidRegion",
+        "UnsupportedCommandException",
+    }
+)
+_THROTTLED = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestLimitExceeded",
+        "TooManyRequestsException",
+        "SlowDown",
+        "RequestThrottled",
+        "RequestThrottledException",
+        "ProvisionedThroughputExceededException",
+        "PriorRequestNotComplete",
+        "BandwidthLimitExceeded",
+        "EC2ThrottledException",
+        "LimitExceededException",
+    }
+)
 _NOT_IMPLEMENTED_TEXT = ("not yet implemented", "has not been implemented", "not implemented")
 
 
@@ -53,6 +88,7 @@ def classify(exc: BaseException, api: str) -> AwsError:
     if isinstance(exc, AwsError):
         return exc
     import botocore.exceptions as bx
+
     if isinstance(exc, bx.ClientError):
         err = exc.response.get("Error") or {}
         meta = exc.response.get("ResponseMetadata") or {}
@@ -67,8 +103,15 @@ def classify(exc: BaseException, api: str) -> AwsError:
         return AwsError("Timeout", type(exc).__name__, str(exc), api)
     if isinstance(exc, (bx.NoCredentialsError, bx.PartialCredentialsError)):
         return AwsError("AccessDenied", type(exc).__name__, str(exc), api)
-    if isinstance(exc, (bx.UnknownEndpointError, bx.NoRegionError, bx.UnknownServiceError,
-                        bx.OperationNotPageableError)):
+    if isinstance(
+        exc,
+        (
+            bx.UnknownEndpointError,
+            bx.NoRegionError,
+            bx.UnknownServiceError,
+            bx.OperationNotPageableError,
+        ),
+    ):
         return AwsError("Unsupported", type(exc).__name__, str(exc), api)
     if isinstance(exc, NotImplementedError):  # moto, in process, for an API it lacks
         return AwsError("Unsupported", "NotImplemented", str(exc) or "not implemented", api)
@@ -98,7 +141,7 @@ def plain(value: Any) -> Any:
         return [plain(v) for v in value]
     if isinstance(value, _dt.datetime):
         if value.tzinfo is None:
-            value = value.replace(tzinfo=_dt.timezone.utc)
+            value = value.replace(tzinfo=_dt.UTC)
         return value.isoformat()
     if isinstance(value, _dt.date):
         return value.isoformat()

@@ -16,13 +16,35 @@ def _distributions(ctx: Ctx) -> None:
 def _distribution(ctx: Ctx, d: dict[str, Any]) -> None:
     data = dict(d)
     errors: dict[str, str] = {}
-    ctx.detail(data, errors, "Logging", lambda: (ctx.call(
-        "GetDistributionConfig", Id=d["Id"]).get("DistributionConfig") or {}).get("Logging"))
-    ctx.add(d["ARN"], d.get("DomainName") or d["Id"], data, api="ListDistributions",
-            region=None, errors=errors)
+    ctx.detail(
+        data,
+        errors,
+        "Logging",
+        lambda: (ctx.call("GetDistributionConfig", Id=d["Id"]).get("DistributionConfig") or {}).get(
+            "Logging"
+        ),
+    )
+    ctx.add(
+        d["ARN"],
+        d.get("DomainName") or d["Id"],
+        data,
+        api="ListDistributions",
+        region=None,
+        errors=errors,
+    )
 
 
-SERVICES = (Service("cloudfront", "cloudfront", regional=False, kinds=(
-    Kind("aws.cloudfront.distribution", _distributions,
-         ("ListDistributions", "GetDistributionConfig")),
-)),)
+SERVICES = (
+    Service(
+        "cloudfront",
+        "cloudfront",
+        regional=False,
+        kinds=(
+            Kind(
+                "aws.cloudfront.distribution",
+                _distributions,
+                ("ListDistributions", "GetDistributionConfig"),
+            ),
+        ),
+    ),
+)

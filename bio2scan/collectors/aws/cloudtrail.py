@@ -37,17 +37,18 @@ def _account(ctx: Ctx) -> None:
     """Seen from one region (the account's first scanned one): its own trails and every
     multi-region trail of the account (CloudTrail shows those in every region)."""
     region = ctx.account.regions[0] if ctx.account.regions else None
-    trails = ctx.call("DescribeTrails", region=region,
-                      includeShadowTrails=True).get("trailList") or []
-    data: dict[str, Any] = {"Trails": [t["TrailARN"] for t in trails],
-                            "MultiRegionLogging": False}
+    trails = (
+        ctx.call("DescribeTrails", region=region, includeShadowTrails=True).get("trailList") or []
+    )
+    data: dict[str, Any] = {"Trails": [t["TrailARN"] for t in trails], "MultiRegionLogging": False}
     errors: dict[str, str] = {}
     for t in trails:
         if not t.get("IsMultiRegionTrail"):
             continue
         try:
-            status = ctx.call("GetTrailStatus", region=t.get("HomeRegion") or region,
-                              Name=t["TrailARN"])
+            status = ctx.call(
+                "GetTrailStatus", region=t.get("HomeRegion") or region, Name=t["TrailARN"]
+            )
         except Exception as exc:  # noqa: BLE001 — AwsError
             errors["MultiRegionLogging"] = str(exc)
             continue
@@ -55,12 +56,22 @@ def _account(ctx: Ctx) -> None:
             data["MultiRegionLogging"] = True
             errors.pop("MultiRegionLogging", None)
             break
-    ctx.add(f"arn:aws:cloudtrail::{ctx.account.id}:account", ctx.account.id, data,
-            api="DescribeTrails", region=None, errors=errors)
+    ctx.add(
+        f"arn:aws:cloudtrail::{ctx.account.id}:account",
+        ctx.account.id,
+        data,
+        api="DescribeTrails",
+        region=None,
+        errors=errors,
+    )
 
 
-SERVICES = (Service("cloudtrail", "cloudtrail", kinds=(
-    Kind("aws.cloudtrail.trail", _trails, _TRAIL_OPS),
-)), Service("cloudtrail", "cloudtrail", regional=False, kinds=(
-    Kind("aws.cloudtrail.account", _account, ("DescribeTrails", "GetTrailStatus")),
-)))
+SERVICES = (
+    Service("cloudtrail", "cloudtrail", kinds=(Kind("aws.cloudtrail.trail", _trails, _TRAIL_OPS),)),
+    Service(
+        "cloudtrail",
+        "cloudtrail",
+        regional=False,
+        kinds=(Kind("aws.cloudtrail.account", _account, ("DescribeTrails", "GetTrailStatus")),),
+    ),
+)

@@ -3,7 +3,8 @@ may use them), VPCs with their flow logs, network ACLs, and the region's EBS def
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .calls import AwsError
 from .service import Ctx, Kind, Service
@@ -16,14 +17,26 @@ def _name(item: dict[str, Any], fallback: str) -> str:
     return fallback
 
 
-def _simple(op: str, key: str, id_key: str, arn_kind: str,
-            items: Callable[[list[Any]], list[dict[str, Any]]] = lambda x: x,
-            **params: Any) -> Callable[[Ctx], None]:
+def _simple(
+    op: str,
+    key: str,
+    id_key: str,
+    arn_kind: str,
+    items: Callable[[list[Any]], list[dict[str, Any]]] = lambda x: x,
+    **params: Any,
+) -> Callable[[Ctx], None]:
     """A kind whose listing is all its data."""
+
     def collect(ctx: Ctx) -> None:
         for item in items(ctx.pages(op, key, **params)):
-            ctx.add(ctx.arn("ec2", f"{arn_kind}/{item[id_key]}"), _name(item, item[id_key]),
-                    item, api=op, tags=item.get("Tags"))
+            ctx.add(
+                ctx.arn("ec2", f"{arn_kind}/{item[id_key]}"),
+                _name(item, item[id_key]),
+                item,
+                api=op,
+                tags=item.get("Tags"),
+            )
+
     return collect
 
 
@@ -33,27 +46,63 @@ def _instances(reservations: list[Any]) -> list[dict[str, Any]]:
 
 def _snapshots(ctx: Ctx) -> None:
     for snap in ctx.pages("DescribeSnapshots", "Snapshots", OwnerIds=["self"]):
-        ctx.spawn(lambda s=snap: _shared_item(
-            ctx, s, "SnapshotId", "snapshot", "DescribeSnapshots", "DescribeSnapshotAttribute",
-            "createVolumePermission", "CreateVolumePermissions"))
+        ctx.spawn(
+            lambda s=snap: _shared_item(
+                ctx,
+                s,
+                "SnapshotId",
+                "snapshot",
+                "DescribeSnapshots",
+                "DescribeSnapshotAttribute",
+                "createVolumePermission",
+                "CreateVolumePermissions",
+            )
+        )
 
 
 def _images(ctx: Ctx) -> None:
     for image in ctx.pages("DescribeImages", "Images", Owners=["self"]):
-        ctx.spawn(lambda i=image: _shared_item(
-            ctx, i, "ImageId", "image", "DescribeImages", "DescribeImageAttribute",
-            "launchPermission", "LaunchPermissions"))
+        ctx.spawn(
+            lambda i=image: _shared_item(
+                ctx,
+                i,
+                "ImageId",
+                "image",
+                "DescribeImages",
+                "DescribeImageAttribute",
+                "launchPermission",
+                "LaunchPermissions",
+            )
+        )
 
 
-def _shared_item(ctx: Ctx, item: dict[str, Any], id_key: str, arn_kind: str, list_op: str,
-                 attr_op: str, attribute: str, key: str) -> None:
+def _shared_item(
+    ctx: Ctx,
+    item: dict[str, Any],
+    id_key: str,
+    arn_kind: str,
+    list_op: str,
+    attr_op: str,
+    attribute: str,
+    key: str,
+) -> None:
     """A snapshot or image plus the accounts/groups it is shared with."""
     data = dict(item)
     errors: dict[str, str] = {}
-    ctx.detail(data, errors, key, lambda: ctx.call(
-        attr_op, Attribute=attribute, **{id_key: item[id_key]}).get(key) or [])
-    ctx.add(ctx.arn("ec2", f"{arn_kind}/{item[id_key]}"), _name(item, item[id_key]), data,
-            api=list_op, tags=item.get("Tags"), errors=errors)
+    ctx.detail(
+        data,
+        errors,
+        key,
+        lambda: ctx.call(attr_op, Attribute=attribute, **{id_key: item[id_key]}).get(key) or [],
+    )
+    ctx.add(
+        ctx.arn("ec2", f"{arn_kind}/{item[id_key]}"),
+        _name(item, item[id_key]),
+        data,
+        api=list_op,
+        tags=item.get("Tags"),
+        errors=errors,
+    )
 
 
 def _vpcs(ctx: Ctx) -> None:
@@ -68,37 +117,75 @@ def _vpcs(ctx: Ctx) -> None:
             failed = exc
     for vpc in vpcs:
         data = dict(vpc, FlowLogs=flow.get(vpc["VpcId"], []))
-        ctx.add(ctx.arn("ec2", f"vpc/{vpc['VpcId']}"), _name(vpc, vpc["VpcId"]), data,
-                api="DescribeVpcs", tags=vpc.get("Tags"),
-                errors={"FlowLogs": failed.reason} if failed else None)
+        ctx.add(
+            ctx.arn("ec2", f"vpc/{vpc['VpcId']}"),
+            _name(vpc, vpc["VpcId"]),
+            data,
+            api="DescribeVpcs",
+            tags=vpc.get("Tags"),
+            errors={"FlowLogs": failed.reason} if failed else None,
+        )
 
 
 def _region_settings(ctx: Ctx) -> None:
     data: dict[str, Any] = {}
     errors: dict[str, str] = {}
-    ctx.detail(data, errors, "EbsEncryptionByDefault", lambda: ctx.call(
-        "GetEbsEncryptionByDefault").get("EbsEncryptionByDefault"))
-    ctx.detail(data, errors, "SnapshotBlockPublicAccess", lambda: ctx.call(
-        "GetSnapshotBlockPublicAccessState").get("State"))
-    ctx.add(ctx.arn("ec2", "settings"), f"{ctx.account.id}/{ctx.region}", data,
-            api="GetEbsEncryptionByDefault", errors=errors)
+    ctx.detail(
+        data,
+        errors,
+        "EbsEncryptionByDefault",
+        lambda: ctx.call("GetEbsEncryptionByDefault").get("EbsEncryptionByDefault"),
+    )
+    ctx.detail(
+        data,
+        errors,
+        "SnapshotBlockPublicAccess",
+        lambda: ctx.call("GetSnapshotBlockPublicAccessState").get("State"),
+    )
+    ctx.add(
+        ctx.arn("ec2", "settings"),
+        f"{ctx.account.id}/{ctx.region}",
+        data,
+        api="GetEbsEncryptionByDefault",
+        errors=errors,
+    )
 
 
-SERVICES = (Service("ec2", "ec2", kinds=(
-    Kind("aws.ec2.security_group",
-         _simple("DescribeSecurityGroups", "SecurityGroups", "GroupId", "security-group"),
-         ("DescribeSecurityGroups",)),
-    Kind("aws.ec2.instance",
-         _simple("DescribeInstances", "Reservations", "InstanceId", "instance", _instances),
-         ("DescribeInstances",)),
-    Kind("aws.ec2.volume", _simple("DescribeVolumes", "Volumes", "VolumeId", "volume"),
-         ("DescribeVolumes",)),
-    Kind("aws.ec2.snapshot", _snapshots, ("DescribeSnapshots", "DescribeSnapshotAttribute")),
-    Kind("aws.ec2.image", _images, ("DescribeImages", "DescribeImageAttribute")),
-    Kind("aws.ec2.vpc", _vpcs, ("DescribeVpcs", "DescribeFlowLogs")),
-    Kind("aws.ec2.network_acl",
-         _simple("DescribeNetworkAcls", "NetworkAcls", "NetworkAclId", "network-acl"),
-         ("DescribeNetworkAcls",)),
-    Kind("aws.ec2.region_settings", _region_settings,
-         ("GetEbsEncryptionByDefault", "GetSnapshotBlockPublicAccessState")),
-)),)
+SERVICES = (
+    Service(
+        "ec2",
+        "ec2",
+        kinds=(
+            Kind(
+                "aws.ec2.security_group",
+                _simple("DescribeSecurityGroups", "SecurityGroups", "GroupId", "security-group"),
+                ("DescribeSecurityGroups",),
+            ),
+            Kind(
+                "aws.ec2.instance",
+                _simple("DescribeInstances", "Reservations", "InstanceId", "instance", _instances),
+                ("DescribeInstances",),
+            ),
+            Kind(
+                "aws.ec2.volume",
+                _simple("DescribeVolumes", "Volumes", "VolumeId", "volume"),
+                ("DescribeVolumes",),
+            ),
+            Kind(
+                "aws.ec2.snapshot", _snapshots, ("DescribeSnapshots", "DescribeSnapshotAttribute")
+            ),
+            Kind("aws.ec2.image", _images, ("DescribeImages", "DescribeImageAttribute")),
+            Kind("aws.ec2.vpc", _vpcs, ("DescribeVpcs", "DescribeFlowLogs")),
+            Kind(
+                "aws.ec2.network_acl",
+                _simple("DescribeNetworkAcls", "NetworkAcls", "NetworkAclId", "network-acl"),
+                ("DescribeNetworkAcls",),
+            ),
+            Kind(
+                "aws.ec2.region_settings",
+                _region_settings,
+                ("GetEbsEncryptionByDefault", "GetSnapshotBlockPublicAccessState"),
+            ),
+        ),
+    ),
+)

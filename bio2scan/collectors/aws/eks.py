@@ -13,10 +13,19 @@ def _clusters(ctx: Ctx) -> None:
 
 def _cluster(ctx: Ctx, name: str) -> None:
     c = ctx.call("DescribeCluster", name=name).get("cluster") or {}
-    ctx.add(c.get("arn") or ctx.arn("eks", f"cluster/{name}"), name, c, api="DescribeCluster",
-            tags=c.get("tags"))
+    ctx.add(
+        c.get("arn") or ctx.arn("eks", f"cluster/{name}"),
+        name,
+        c,
+        api="DescribeCluster",
+        tags=c.get("tags"),
+    )
 
 
-SERVICES = (Service("eks", "eks", kinds=(
-    Kind("aws.eks.cluster", _clusters, ("ListClusters", "DescribeCluster")),
-)),)
+SERVICES = (
+    Service(
+        "eks",
+        "eks",
+        kinds=(Kind("aws.eks.cluster", _clusters, ("ListClusters", "DescribeCluster")),),
+    ),
+)

@@ -17,13 +17,25 @@ def _v2_one(ctx: Ctx, lb: dict[str, Any]) -> None:
     arn = lb["LoadBalancerArn"]
     data = dict(lb)
     errors: dict[str, str] = {}
-    ctx.detail(data, errors, "Listeners",
-               lambda: ctx.pages("DescribeListeners", "Listeners", LoadBalancerArn=arn))
-    ctx.detail(data, errors, "Attributes", lambda: {
-        a["Key"]: a.get("Value") for a in ctx.call(
-            "DescribeLoadBalancerAttributes", LoadBalancerArn=arn).get("Attributes") or []})
-    ctx.add(arn, lb.get("LoadBalancerName", arn), data, api="DescribeLoadBalancers",
-            errors=errors)
+    ctx.detail(
+        data,
+        errors,
+        "Listeners",
+        lambda: ctx.pages("DescribeListeners", "Listeners", LoadBalancerArn=arn),
+    )
+    ctx.detail(
+        data,
+        errors,
+        "Attributes",
+        lambda: {
+            a["Key"]: a.get("Value")
+            for a in ctx.call("DescribeLoadBalancerAttributes", LoadBalancerArn=arn).get(
+                "Attributes"
+            )
+            or []
+        },
+    )
+    ctx.add(arn, lb.get("LoadBalancerName", arn), data, api="DescribeLoadBalancers", errors=errors)
 
 
 def _classic(ctx: Ctx) -> None:
@@ -35,17 +47,47 @@ def _classic_one(ctx: Ctx, lb: dict[str, Any]) -> None:
     name = lb["LoadBalancerName"]
     data = dict(lb)
     errors: dict[str, str] = {}
-    ctx.detail(data, errors, "Policies", lambda: ctx.call(
-        "DescribeLoadBalancerPolicies", LoadBalancerName=name).get("PolicyDescriptions") or [])
-    ctx.add(ctx.arn("elasticloadbalancing", f"loadbalancer/{name}"), name, data,
-            api="DescribeLoadBalancers", errors=errors)
+    ctx.detail(
+        data,
+        errors,
+        "Policies",
+        lambda: (
+            ctx.call("DescribeLoadBalancerPolicies", LoadBalancerName=name).get(
+                "PolicyDescriptions"
+            )
+            or []
+        ),
+    )
+    ctx.add(
+        ctx.arn("elasticloadbalancing", f"loadbalancer/{name}"),
+        name,
+        data,
+        api="DescribeLoadBalancers",
+        errors=errors,
+    )
 
 
 SERVICES = (
-    Service("elbv2", "elasticloadbalancing", kinds=(
-        Kind("aws.elbv2.load_balancer", _v2, ("DescribeLoadBalancers", "DescribeListeners",
-                                              "DescribeLoadBalancerAttributes")),)),
-    Service("elb", "elasticloadbalancing", kinds=(
-        Kind("aws.elb.load_balancer", _classic, ("DescribeLoadBalancers",
-                                                 "DescribeLoadBalancerPolicies")),)),
+    Service(
+        "elbv2",
+        "elasticloadbalancing",
+        kinds=(
+            Kind(
+                "aws.elbv2.load_balancer",
+                _v2,
+                ("DescribeLoadBalancers", "DescribeListeners", "DescribeLoadBalancerAttributes"),
+            ),
+        ),
+    ),
+    Service(
+        "elb",
+        "elasticloadbalancing",
+        kinds=(
+            Kind(
+                "aws.elb.load_balancer",
+                _classic,
+                ("DescribeLoadBalancers", "DescribeLoadBalancerPolicies"),
+            ),
+        ),
+    ),
 )

@@ -13,14 +13,22 @@ def _region(ctx: Ctx) -> None:
     errors: dict[str, str] = {}
     for did in ids:
         try:
-            data["Detectors"].append(dict(ctx.call("GetDetector", DetectorId=did),
-                                          DetectorId=did))
+            data["Detectors"].append(dict(ctx.call("GetDetector", DetectorId=did), DetectorId=did))
         except Exception as exc:  # noqa: BLE001 — AwsError: the list is incomplete
             errors["Detectors"] = str(exc)
-    ctx.add(ctx.arn("guardduty", "settings"), f"{ctx.account.id}/{ctx.region}", data,
-            api="ListDetectors", errors=errors)
+    ctx.add(
+        ctx.arn("guardduty", "settings"),
+        f"{ctx.account.id}/{ctx.region}",
+        data,
+        api="ListDetectors",
+        errors=errors,
+    )
 
 
-SERVICES = (Service("guardduty", "guardduty", kinds=(
-    Kind("aws.guardduty.region", _region, ("ListDetectors", "GetDetector")),
-)),)
+SERVICES = (
+    Service(
+        "guardduty",
+        "guardduty",
+        kinds=(Kind("aws.guardduty.region", _region, ("ListDetectors", "GetDetector")),),
+    ),
+)

@@ -20,20 +20,42 @@ def _key(ctx: Ctx, key: dict[str, Any]) -> None:
         return
     data = dict(meta)
     errors: dict[str, str] = {}
-    symmetric = meta.get("KeySpec", "SYMMETRIC_DEFAULT") == "SYMMETRIC_DEFAULT" and \
-        meta.get("Origin", "AWS_KMS") == "AWS_KMS"
+    symmetric = (
+        meta.get("KeySpec", "SYMMETRIC_DEFAULT") == "SYMMETRIC_DEFAULT"
+        and meta.get("Origin", "AWS_KMS") == "AWS_KMS"
+    )
     if symmetric and meta.get("KeyState") not in ("PendingDeletion", "PendingReplicaDeletion"):
-        ctx.detail(data, errors, "RotationEnabled", lambda: ctx.call(
-            "GetKeyRotationStatus", KeyId=key["KeyId"]).get("KeyRotationEnabled"))
+        ctx.detail(
+            data,
+            errors,
+            "RotationEnabled",
+            lambda: ctx.call("GetKeyRotationStatus", KeyId=key["KeyId"]).get("KeyRotationEnabled"),
+        )
     else:  # rotation does not exist for asymmetric, HMAC, imported or dying keys
         data["RotationEnabled"] = None
-    ctx.detail(data, errors, "Policy", lambda: policy(ctx.call(
-        "GetKeyPolicy", KeyId=key["KeyId"], PolicyName="default").get("Policy")))
-    ctx.add(meta.get("Arn") or key.get("KeyArn"), key["KeyId"], data, api="DescribeKey",
-            errors=errors)
+    ctx.detail(
+        data,
+        errors,
+        "Policy",
+        lambda: policy(
+            ctx.call("GetKeyPolicy", KeyId=key["KeyId"], PolicyName="default").get("Policy")
+        ),
+    )
+    ctx.add(
+        meta.get("Arn") or key.get("KeyArn"), key["KeyId"], data, api="DescribeKey", errors=errors
+    )
 
 
-SERVICES = (Service("kms", "kms", kinds=(
-    Kind("aws.kms.key", _keys, ("ListKeys", "DescribeKey", "GetKeyRotationStatus",
-                                "GetKeyPolicy")),
-)),)
+SERVICES = (
+    Service(
+        "kms",
+        "kms",
+        kinds=(
+            Kind(
+                "aws.kms.key",
+                _keys,
+                ("ListKeys", "DescribeKey", "GetKeyRotationStatus", "GetKeyPolicy"),
+            ),
+        ),
+    ),
+)

@@ -12,6 +12,8 @@ def _log_groups(ctx: Ctx) -> None:
         ctx.add(arn, g["logGroupName"], g, api="DescribeLogGroups")
 
 
-SERVICES = (Service("logs", "logs", kinds=(
-    Kind("aws.logs.log_group", _log_groups, ("DescribeLogGroups",)),
-)),)
+SERVICES = (
+    Service(
+        "logs", "logs", kinds=(Kind("aws.logs.log_group", _log_groups, ("DescribeLogGroups",)),)
+    ),
+)

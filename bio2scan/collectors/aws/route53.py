@@ -19,12 +19,24 @@ def _zone(ctx: Ctx, zone: dict[str, Any]) -> None:
     if (zone.get("Config") or {}).get("PrivateZone"):
         data["DNSSEC"] = None  # DNSSEC signing exists only for public zones
     else:
-        ctx.detail(data, errors, "DNSSEC",
-                   lambda: ctx.call("GetDNSSEC", HostedZoneId=zid).get("Status"))
-    ctx.add(f"arn:aws:route53:::hostedzone/{zid}", zone.get("Name") or zid, data,
-            api="ListHostedZones", region=None, errors=errors)
+        ctx.detail(
+            data, errors, "DNSSEC", lambda: ctx.call("GetDNSSEC", HostedZoneId=zid).get("Status")
+        )
+    ctx.add(
+        f"arn:aws:route53:::hostedzone/{zid}",
+        zone.get("Name") or zid,
+        data,
+        api="ListHostedZones",
+        region=None,
+        errors=errors,
+    )
 
 
-SERVICES = (Service("route53", "route53", regional=False, kinds=(
-    Kind("aws.route53.hosted_zone", _zones, ("ListHostedZones", "GetDNSSEC")),
-)),)
+SERVICES = (
+    Service(
+        "route53",
+        "route53",
+        regional=False,
+        kinds=(Kind("aws.route53.hosted_zone", _zones, ("ListHostedZones", "GetDNSSEC")),),
+    ),
+)

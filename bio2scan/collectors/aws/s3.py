@@ -12,11 +12,21 @@ from typing import Any
 from .calls import policy
 from .service import Ctx, Kind, Service
 
-_BUCKET_OPS = ("ListBuckets", "GetBucketLocation", "GetBucketEncryption", "GetPublicAccessBlock",
-               "GetBucketPolicy", "GetBucketPolicyStatus", "GetBucketVersioning",
-               "GetBucketLogging", "GetObjectLockConfiguration", "GetBucketAcl",
-               "GetBucketOwnershipControls", "GetBucketLifecycleConfiguration",
-               "GetBucketTagging")
+_BUCKET_OPS = (
+    "ListBuckets",
+    "GetBucketLocation",
+    "GetBucketEncryption",
+    "GetPublicAccessBlock",
+    "GetBucketPolicy",
+    "GetBucketPolicyStatus",
+    "GetBucketVersioning",
+    "GetBucketLogging",
+    "GetObjectLockConfiguration",
+    "GetBucketAcl",
+    "GetBucketOwnershipControls",
+    "GetBucketLifecycleConfiguration",
+    "GetBucketTagging",
+)
 
 
 def _region(location: Any) -> str:
@@ -35,45 +45,99 @@ def _bucket(ctx: Ctx, bucket: dict[str, Any]) -> None:
     name = bucket["Name"]
     data = dict(bucket)
     errors: dict[str, str] = {}
-    ctx.detail(data, errors, "Region", lambda: bucket.get("BucketRegion") or _region(
-        ctx.call("GetBucketLocation", Bucket=name).get("LocationConstraint")))
+    ctx.detail(
+        data,
+        errors,
+        "Region",
+        lambda: (
+            bucket.get("BucketRegion")
+            or _region(ctx.call("GetBucketLocation", Bucket=name).get("LocationConstraint"))
+        ),
+    )
     if "Region" in errors:  # without its region no other call reaches the bucket reliably
-        ctx.add(f"arn:aws:s3:::{name}", name, data, api="ListBuckets", region=None,
-                errors=dict(errors, **{"*": errors["Region"]}))
+        ctx.add(
+            f"arn:aws:s3:::{name}",
+            name,
+            data,
+            api="ListBuckets",
+            region=None,
+            errors=dict(errors, **{"*": errors["Region"]}),
+        )
         return
     region = data["Region"]
 
     def get(op: str, **kw: Any) -> dict[str, Any]:
         return ctx.call(op, region=region, Bucket=name, **kw)
 
-    ctx.detail(data, errors, "Encryption",
-               lambda: get("GetBucketEncryption").get("ServerSideEncryptionConfiguration"),
-               absent=("ServerSideEncryptionConfigurationNotFoundError",))
-    ctx.detail(data, errors, "PublicAccessBlock",
-               lambda: get("GetPublicAccessBlock").get("PublicAccessBlockConfiguration"),
-               absent=("NoSuchPublicAccessBlockConfiguration",))
-    ctx.detail(data, errors, "Policy", lambda: policy(get("GetBucketPolicy").get("Policy")),
-               absent=("NoSuchBucketPolicy",))
-    ctx.detail(data, errors, "PolicyStatus",
-               lambda: get("GetBucketPolicyStatus").get("PolicyStatus"),
-               absent=("NoSuchBucketPolicy",))
+    ctx.detail(
+        data,
+        errors,
+        "Encryption",
+        lambda: get("GetBucketEncryption").get("ServerSideEncryptionConfiguration"),
+        absent=("ServerSideEncryptionConfigurationNotFoundError",),
+    )
+    ctx.detail(
+        data,
+        errors,
+        "PublicAccessBlock",
+        lambda: get("GetPublicAccessBlock").get("PublicAccessBlockConfiguration"),
+        absent=("NoSuchPublicAccessBlockConfiguration",),
+    )
+    ctx.detail(
+        data,
+        errors,
+        "Policy",
+        lambda: policy(get("GetBucketPolicy").get("Policy")),
+        absent=("NoSuchBucketPolicy",),
+    )
+    ctx.detail(
+        data,
+        errors,
+        "PolicyStatus",
+        lambda: get("GetBucketPolicyStatus").get("PolicyStatus"),
+        absent=("NoSuchBucketPolicy",),
+    )
     ctx.detail(data, errors, "Versioning", lambda: _versioning(get("GetBucketVersioning")))
     ctx.detail(data, errors, "Logging", lambda: get("GetBucketLogging").get("LoggingEnabled"))
-    ctx.detail(data, errors, "ObjectLock",
-               lambda: get("GetObjectLockConfiguration").get("ObjectLockConfiguration"),
-               absent=("ObjectLockConfigurationNotFoundError",))
+    ctx.detail(
+        data,
+        errors,
+        "ObjectLock",
+        lambda: get("GetObjectLockConfiguration").get("ObjectLockConfiguration"),
+        absent=("ObjectLockConfigurationNotFoundError",),
+    )
     ctx.detail(data, errors, "Acl", lambda: _acl(get("GetBucketAcl")))
-    ctx.detail(data, errors, "OwnershipControls",
-               lambda: get("GetBucketOwnershipControls").get("OwnershipControls"),
-               absent=("OwnershipControlsNotFoundError",))
-    ctx.detail(data, errors, "Lifecycle",
-               lambda: get("GetBucketLifecycleConfiguration").get("Rules"),
-               absent=("NoSuchLifecycleConfiguration",))
+    ctx.detail(
+        data,
+        errors,
+        "OwnershipControls",
+        lambda: get("GetBucketOwnershipControls").get("OwnershipControls"),
+        absent=("OwnershipControlsNotFoundError",),
+    )
+    ctx.detail(
+        data,
+        errors,
+        "Lifecycle",
+        lambda: get("GetBucketLifecycleConfiguration").get("Rules"),
+        absent=("NoSuchLifecycleConfiguration",),
+    )
     tags: dict[str, Any] = {}
-    ctx.detail(tags, errors, "Tags", lambda: get("GetBucketTagging").get("TagSet") or [],
-               absent=("NoSuchTagSet",))
-    ctx.add(f"arn:aws:s3:::{name}", name, data, api="ListBuckets", region=region,
-            tags=tags.get("Tags") or [], errors=errors)
+    ctx.detail(
+        tags,
+        errors,
+        "Tags",
+        lambda: get("GetBucketTagging").get("TagSet") or [],
+        absent=("NoSuchTagSet",),
+    )
+    ctx.add(
+        f"arn:aws:s3:::{name}",
+        name,
+        data,
+        api="ListBuckets",
+        region=region,
+        tags=tags.get("Tags") or [],
+        errors=errors,
+    )
 
 
 def _versioning(answer: dict[str, Any]) -> dict[str, Any]:
@@ -87,22 +151,45 @@ def _acl(answer: dict[str, Any]) -> dict[str, Any]:
 def _account_block(ctx: Ctx) -> None:
     data: dict[str, Any] = {}
     errors: dict[str, str] = {}
-    ctx.detail(data, errors, "PublicAccessBlockConfiguration", lambda: ctx.call(
-        "s3control:GetPublicAccessBlock", AccountId=ctx.account.id
-    ).get("PublicAccessBlockConfiguration"), absent=("NoSuchPublicAccessBlockConfiguration",))
-    ctx.add(f"arn:aws:s3:{ctx.account.id}:account-public-access-block", ctx.account.id, data,
-            api="s3control:GetPublicAccessBlock", region=None, errors=errors)
+    ctx.detail(
+        data,
+        errors,
+        "PublicAccessBlockConfiguration",
+        lambda: ctx.call("s3control:GetPublicAccessBlock", AccountId=ctx.account.id).get(
+            "PublicAccessBlockConfiguration"
+        ),
+        absent=("NoSuchPublicAccessBlockConfiguration",),
+    )
+    ctx.add(
+        f"arn:aws:s3:{ctx.account.id}:account-public-access-block",
+        ctx.account.id,
+        data,
+        api="s3control:GetPublicAccessBlock",
+        region=None,
+        errors=errors,
+    )
 
 
-SERVICES = (Service("s3", "s3", regional=False, kinds=(
-    Kind("aws.s3.bucket", _buckets, _BUCKET_OPS),
-    Kind("aws.s3.account_public_access_block", _account_block,
-         ("s3control:GetPublicAccessBlock",)),
-), actions={
-    "ListBuckets": "s3:ListAllMyBuckets",
-    "GetBucketEncryption": "s3:GetEncryptionConfiguration",
-    "GetPublicAccessBlock": "s3:GetBucketPublicAccessBlock",
-    "GetObjectLockConfiguration": "s3:GetBucketObjectLockConfiguration",
-    "GetBucketLifecycleConfiguration": "s3:GetLifecycleConfiguration",
-    "s3control:GetPublicAccessBlock": "s3:GetAccountPublicAccessBlock",
-}),)
+SERVICES = (
+    Service(
+        "s3",
+        "s3",
+        regional=False,
+        kinds=(
+            Kind("aws.s3.bucket", _buckets, _BUCKET_OPS),
+            Kind(
+                "aws.s3.account_public_access_block",
+                _account_block,
+                ("s3control:GetPublicAccessBlock",),
+            ),
+        ),
+        actions={
+            "ListBuckets": "s3:ListAllMyBuckets",
+            "GetBucketEncryption": "s3:GetEncryptionConfiguration",
+            "GetPublicAccessBlock": "s3:GetBucketPublicAccessBlock",
+            "GetObjectLockConfiguration": "s3:GetBucketObjectLockConfiguration",
+            "GetBucketLifecycleConfiguration": "s3:GetLifecycleConfiguration",
+            "s3control:GetPublicAccessBlock": "s3:GetAccountPublicAccessBlock",
+        },
+    ),
+)

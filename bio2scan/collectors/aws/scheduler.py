@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from ..base import run_parallel
 
@@ -20,7 +20,7 @@ Job = Callable[[], None]
 
 class WorkQueue:
     def __init__(self, on_error: Callable[[Job, Exception], None]) -> None:
-        self._q: "queue.SimpleQueue[Job | None]" = queue.SimpleQueue()
+        self._q: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._pending = 0
         self._workers = 0

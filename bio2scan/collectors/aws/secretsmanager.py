@@ -10,6 +10,10 @@ def _secrets(ctx: Ctx) -> None:
         ctx.add(s["ARN"], s.get("Name") or s["ARN"], s, api="ListSecrets", tags=s.get("Tags"))
 
 
-SERVICES = (Service("secretsmanager", "secretsmanager", kinds=(
-    Kind("aws.secretsmanager.secret", _secrets, ("ListSecrets",)),
-)),)
+SERVICES = (
+    Service(
+        "secretsmanager",
+        "secretsmanager",
+        kinds=(Kind("aws.secretsmanager.secret", _secrets, ("ListSecrets",)),),
+    ),
+)

@@ -18,16 +18,31 @@ def _region(ctx: Ctx) -> None:
     try:
         data["Hub"] = ctx.call("DescribeHub")
     except AwsError as exc:
-        if not any(t in exc.message.lower() for t in _NOT_SUBSCRIBED) and \
-                exc.aws_code != "ResourceNotFoundException":
+        if (
+            not any(t in exc.message.lower() for t in _NOT_SUBSCRIBED)
+            and exc.aws_code != "ResourceNotFoundException"
+        ):
             raise
     if data["Hub"] is not None:
-        ctx.detail(data, errors, "Standards",
-                   lambda: ctx.pages("GetEnabledStandards", "StandardsSubscriptions"))
-    ctx.add(ctx.arn("securityhub", "settings"), f"{ctx.account.id}/{ctx.region}", data,
-            api="DescribeHub", errors=errors)
+        ctx.detail(
+            data,
+            errors,
+            "Standards",
+            lambda: ctx.pages("GetEnabledStandards", "StandardsSubscriptions"),
+        )
+    ctx.add(
+        ctx.arn("securityhub", "settings"),
+        f"{ctx.account.id}/{ctx.region}",
+        data,
+        api="DescribeHub",
+        errors=errors,
+    )
 
 
-SERVICES = (Service("securityhub", "securityhub", kinds=(
-    Kind("aws.securityhub.region", _region, ("DescribeHub", "GetEnabledStandards")),
-)),)
+SERVICES = (
+    Service(
+        "securityhub",
+        "securityhub",
+        kinds=(Kind("aws.securityhub.region", _region, ("DescribeHub", "GetEnabledStandards")),),
+    ),
+)

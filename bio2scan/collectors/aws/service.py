@@ -16,8 +16,9 @@ resource's ``errors[key]``; a "not configured" answer becomes ``None``).
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from ...model import Resource, Source
 from ..base import utcnow_iso
@@ -30,14 +31,14 @@ class Kind:
     ``Operation`` (on the service's client) or ``client:Operation``."""
 
     type: str
-    fn: Callable[["Ctx"], None]
+    fn: Callable[[Ctx], None]
     ops: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class Service:
-    client: str                      # botocore client name: s3, elbv2, accessanalyzer …
-    prefix: str                      # IAM action prefix: s3, elasticloadbalancing, access-analyzer
+    client: str  # botocore client name: s3, elbv2, accessanalyzer …
+    prefix: str  # IAM action prefix: s3, elasticloadbalancing, access-analyzer
     kinds: tuple[Kind, ...]
     regional: bool = True
     actions: Mapping[str, str] = field(default_factory=dict)  # op → IAM action, where it differs
@@ -57,7 +58,7 @@ class Account:
         self.session = session
         self.config = config
         self.label = label or account_id
-        self.regions: list[str] = []           # the regions scanned in this account
+        self.regions: list[str] = []  # the regions scanned in this account
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
         self._shared: dict[str, Any] = {}
@@ -68,7 +69,8 @@ class Account:
             c = self._clients.get(key)
             if c is None:
                 c = self._clients[key] = self.session.client(
-                    service, region_name=region, config=self.config)
+                    service, region_name=region, config=self.config
+                )
                 if service == "s3control":
                     _no_account_host(c)
             return c
@@ -99,6 +101,7 @@ def _no_account_host(client: Any) -> None:
     """S3 Control puts the account id in front of the host name. An endpoint override
     (``AWS_ENDPOINT_URL``: moto, a proxy) has no such names, so there the prefix goes again."""
     import os
+
     override = os.environ.get("AWS_ENDPOINT_URL_S3_CONTROL") or os.environ.get("AWS_ENDPOINT_URL")
     if not override:
         return
@@ -106,17 +109,19 @@ def _no_account_host(client: Any) -> None:
 
     def strip(request: Any, **_: Any) -> None:
         request.url = re.sub(r"^(\w+://)\d{12}\.", r"\1", request.url)
+
     client.meta.events.register("before-sign.s3-control.*", strip)
 
 
 class Ctx:
     """One kind in one scope: the calls it may make and the resources it adds."""
 
-    def __init__(self, run: Any, account: Account, region: str | None, service: Service,
-                 kind: Kind) -> None:
+    def __init__(
+        self, run: Any, account: Account, region: str | None, service: Service, kind: Kind
+    ) -> None:
         self.run = run
         self.account = account
-        self.region = region                   # None for a global service
+        self.region = region  # None for a global service
         self.service = service
         self.kind = kind
         self._ops = set(kind.ops)
@@ -133,6 +138,7 @@ class Ctx:
     def call(self, op: str, *, region: str | None = None, **params: Any) -> dict[str, Any]:
         """One call of a declared operation; returns the answer made plain; raises AwsError."""
         from botocore import xform_name
+
         self._check(op)
         api = self.api(op)
         self.run.rec.call(api)
@@ -142,11 +148,11 @@ class Ctx:
             raise classify(exc, api) from None
         return plain(answer)
 
-    def pages(self, op: str, key: str, *, region: str | None = None,
-              **params: Any) -> list[Any]:
+    def pages(self, op: str, key: str, *, region: str | None = None, **params: Any) -> list[Any]:
         """Every item under ``key`` (dotted: ``DistributionList.Items``) across all pages (each
         page counts as one call)."""
         from botocore import xform_name
+
         self._check(op)
         api = self.api(op)
         client = self.client(op, region)
@@ -166,8 +172,14 @@ class Ctx:
         if op not in self._ops:
             raise AssertionError(f"{self.kind.type}: operation {op} is not declared in its Kind")
 
-    def detail(self, data: dict[str, Any], errors: dict[str, str], key: str,
-               fn: Callable[[], Any], absent: Iterable[str] = ()) -> None:
+    def detail(
+        self,
+        data: dict[str, Any],
+        errors: dict[str, str],
+        key: str,
+        fn: Callable[[], Any],
+        absent: Iterable[str] = (),
+    ) -> None:
         """``data[key] = fn()``; an AWS code in ``absent`` ("not configured") gives ``None``;
         any other failure is recorded in ``errors[key]``."""
         try:
@@ -187,19 +199,34 @@ class Ctx:
         """Queue a job (a detail read of one resource) on the shared pool."""
         self.run.spawn(fn, self)
 
-    def add(self, rid: str, name: str, data: dict[str, Any], *, api: str,
-            region: str | None | bool = True, tags: Any = None,
-            errors: Mapping[str, str] | None = None, rtype: str | None = None) -> Resource:
+    def add(
+        self,
+        rid: str,
+        name: str,
+        data: dict[str, Any],
+        *,
+        api: str,
+        region: str | bool | None = True,
+        tags: Any = None,
+        errors: Mapping[str, str] | None = None,
+        rtype: str | None = None,
+    ) -> Resource:
         reg = self.region if region is True else (region or None)
-        res = Resource(type=rtype or self.kind.type, id=rid, name=name, scope=self.account.id,
-                       data=data, region=reg,
-                       source=Source(api=self.api(api), region=reg or None, time=utcnow_iso()),
-                       tags=tag_dict(tags) if tags is not None else {},
-                       errors=dict(errors or {}))
+        res = Resource(
+            type=rtype or self.kind.type,
+            id=rid,
+            name=name,
+            scope=self.account.id,
+            data=data,
+            region=reg,
+            source=Source(api=self.api(api), region=reg or None, time=utcnow_iso()),
+            tags=tag_dict(tags) if tags is not None else {},
+            errors=dict(errors or {}),
+        )
         self.run.rec.add(res)
         return res
 
-    def arn(self, service: str, resource: str, region: str | None | bool = True) -> str:
+    def arn(self, service: str, resource: str, region: str | bool | None = True) -> str:
         reg = self.region if region is True else (region or "")
         return f"arn:aws:{service}:{reg or ''}:{self.account.id}:{resource}"
 

@@ -11,7 +11,8 @@ large as the worker pool. ``AWS_ENDPOINT_URL`` is read by botocore itself.
 from __future__ import annotations
 
 import os
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ... import __version__
 from .calls import AwsError, classify
@@ -40,15 +41,19 @@ def max_attempts() -> int:
 
 def config(max_workers: int) -> Any:
     from botocore.config import Config
-    return Config(retries={"mode": "adaptive", "max_attempts": max_attempts()},
-                  connect_timeout=CONNECT_TIMEOUT,
-                  read_timeout=_env_number("BIO2SCAN_AWS_READ_TIMEOUT", READ_TIMEOUT),
-                  max_pool_connections=max(10, max_workers),
-                  user_agent_extra=f"bio2scan/{__version__}")
+
+    return Config(
+        retries={"mode": "adaptive", "max_attempts": max_attempts()},
+        connect_timeout=CONNECT_TIMEOUT,
+        read_timeout=_env_number("BIO2SCAN_AWS_READ_TIMEOUT", READ_TIMEOUT),
+        max_pool_connections=max(10, max_workers),
+        user_agent_extra=f"bio2scan/{__version__}",
+    )
 
 
 def base_session(profile: str | None = None) -> Any:
     import boto3
+
     return boto3.Session(profile_name=profile) if profile else boto3.Session()
 
 
@@ -78,19 +83,30 @@ def organization_accounts(session: Any, cfg: Any, count: Callable[[str], None]) 
     try:
         for page in org.get_paginator("list_accounts").paginate():
             count("organizations:ListAccounts")
-            ids.extend(str(a["Id"]) for a in page.get("Accounts", [])
-                       if a.get("Status", "ACTIVE") == "ACTIVE")
+            ids.extend(
+                str(a["Id"])
+                for a in page.get("Accounts", [])
+                if a.get("Status", "ACTIVE") == "ACTIVE"
+            )
     except Exception as exc:  # noqa: BLE001
         raise classify(exc, "organizations:ListAccounts") from None
     return ids
 
 
-def assume(base: Any, account_id: str, role: str, external_id: str | None, cfg: Any,
-           count: Callable[[str], None], partition: str = "aws") -> Any:
+def assume(
+    base: Any,
+    account_id: str,
+    role: str,
+    external_id: str | None,
+    cfg: Any,
+    count: Callable[[str], None],
+    partition: str = "aws",
+) -> Any:
     """A session in ``account_id`` through ``role``; its credentials refresh themselves."""
     import boto3
     import botocore.session
     from botocore.credentials import RefreshableCredentials
+
     role_arn = role if role.startswith("arn:") else f"arn:{partition}:iam::{account_id}:role/{role}"
     sts = base.client("sts", region_name=home_region(base), config=cfg)
     params: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": SESSION_NAME}
@@ -99,11 +115,16 @@ def assume(base: Any, account_id: str, role: str, external_id: str | None, cfg: 
 
     def fetch() -> dict[str, str]:
         c = _call(count, "sts:AssumeRole", lambda: sts.assume_role(**params))["Credentials"]
-        return {"access_key": c["AccessKeyId"], "secret_key": c["SecretAccessKey"],
-                "token": c["SessionToken"], "expiry_time": c["Expiration"].isoformat()}
+        return {
+            "access_key": c["AccessKeyId"],
+            "secret_key": c["SecretAccessKey"],
+            "token": c["SessionToken"],
+            "expiry_time": c["Expiration"].isoformat(),
+        }
 
-    creds = RefreshableCredentials.create_from_metadata(metadata=fetch(), refresh_using=fetch,
-                                                        method="sts-assume-role")
+    creds = RefreshableCredentials.create_from_metadata(
+        metadata=fetch(), refresh_using=fetch, method="sts-assume-role"
+    )
     core = botocore.session.get_session()
     core._credentials = creds  # botocore has no public setter for refreshable credentials
     return boto3.Session(botocore_session=core, region_name=home_region(base))
@@ -113,9 +134,13 @@ def enabled_regions(session: Any, cfg: Any, count: Callable[[str], None]) -> lis
     """The regions enabled for the account (opted-in or not requiring opt-in)."""
     ec2 = session.client("ec2", region_name=home_region(session), config=cfg)
     answer = _call(count, "ec2:DescribeRegions", lambda: ec2.describe_regions(AllRegions=False))
-    regions = sorted(r["RegionName"] for r in answer.get("Regions", [])
-                     if r.get("OptInStatus", "opt-in-not-required") != "not-opted-in")
+    regions = sorted(
+        r["RegionName"]
+        for r in answer.get("Regions", [])
+        if r.get("OptInStatus", "opt-in-not-required") != "not-opted-in"
+    )
     if not regions:
-        raise AwsError("Error", "NoRegions", "DescribeRegions returned no region",
-                       "ec2:DescribeRegions")
+        raise AwsError(
+            "Error", "NoRegions", "DescribeRegions returned no region", "ec2:DescribeRegions"
+        )
     return regions

@@ -16,17 +16,25 @@ def _topics(ctx: Ctx) -> None:
 def _topic(ctx: Ctx, arn: str) -> None:
     data: dict[str, Any] = {"TopicArn": arn}
     errors: dict[str, str] = {}
-    ctx.detail(data, errors, "Attributes", lambda: _parsed(ctx.call(
-        "GetTopicAttributes", TopicArn=arn).get("Attributes") or {}))
+    ctx.detail(
+        data,
+        errors,
+        "Attributes",
+        lambda: _parsed(ctx.call("GetTopicAttributes", TopicArn=arn).get("Attributes") or {}),
+    )
     ctx.add(arn, arn.rsplit(":", 1)[-1], data, api="ListTopics", errors=errors)
 
 
 def _parsed(attrs: dict[str, Any]) -> dict[str, Any]:
     """Attributes with the policies parsed (they come as JSON text)."""
-    return {k: policy(v) if k in ("Policy", "EffectiveDeliveryPolicy", "DeliveryPolicy") and v
-            else v for k, v in attrs.items()}
+    return {
+        k: policy(v) if k in ("Policy", "EffectiveDeliveryPolicy", "DeliveryPolicy") and v else v
+        for k, v in attrs.items()
+    }
 
 
-SERVICES = (Service("sns", "sns", kinds=(
-    Kind("aws.sns.topic", _topics, ("ListTopics", "GetTopicAttributes")),
-)),)
+SERVICES = (
+    Service(
+        "sns", "sns", kinds=(Kind("aws.sns.topic", _topics, ("ListTopics", "GetTopicAttributes")),)
+    ),
+)

@@ -16,15 +16,27 @@ def _queues(ctx: Ctx) -> None:
 def _queue(ctx: Ctx, url: str) -> None:
     data: dict[str, Any] = {"QueueUrl": url}
     errors: dict[str, str] = {}
-    ctx.detail(data, errors, "Attributes", lambda: {
-        k: policy(v) if k in ("Policy", "RedrivePolicy") and v else v
-        for k, v in (ctx.call("GetQueueAttributes", QueueUrl=url,
-                              AttributeNames=["All"]).get("Attributes") or {}).items()})
+    ctx.detail(
+        data,
+        errors,
+        "Attributes",
+        lambda: {
+            k: policy(v) if k in ("Policy", "RedrivePolicy") and v else v
+            for k, v in (
+                ctx.call("GetQueueAttributes", QueueUrl=url, AttributeNames=["All"]).get(
+                    "Attributes"
+                )
+                or {}
+            ).items()
+        },
+    )
     name = url.rstrip("/").rsplit("/", 1)[-1]
     arn = (data.get("Attributes") or {}).get("QueueArn") or ctx.arn("sqs", name)
     ctx.add(arn, name, data, api="ListQueues", errors=errors)
 
 
-SERVICES = (Service("sqs", "sqs", kinds=(
-    Kind("aws.sqs.queue", _queues, ("ListQueues", "GetQueueAttributes")),
-)),)
+SERVICES = (
+    Service(
+        "sqs", "sqs", kinds=(Kind("aws.sqs.queue", _queues, ("ListQueues", "GetQueueAttributes")),)
+    ),
+)

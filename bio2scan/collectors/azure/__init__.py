@@ -15,7 +15,8 @@ the resource's location.
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ...model import CollectionError, Inventory, Resource, Source
 from ..base import CollectRequest, Option, Recorder, public_options, run_parallel, utcnow_iso
@@ -30,28 +31,46 @@ class AzureCollector:
     description = "Azure subscriptions through Azure Resource Manager (Reader role)"
     resource_types = ALL_TYPES
     options = (
-        Option("subscriptions", "Subscription ids to scan (default: every subscription the "
-               "identity can list).", multiple=True),
-        Option("tenant", "Entra ID tenant to authenticate in and to scan.",
-               envvar="AZURE_TENANT_ID"),
-        Option("arm_endpoint", "Azure Resource Manager endpoint (sovereign clouds, tests).",
-               default="https://management.azure.com"),
-        Option("ca_bundle", "CA bundle for TLS verification (else REQUESTS_CA_BUNDLE).",
-               type="path"),
-        Option("retries", "Retries per request on throttling and transient errors.",
-               type="integer", default=4),
-        Option("timeout", "Connect and read timeout per request, in seconds.", type="integer",
-               default=60),
+        Option(
+            "subscriptions",
+            "Subscription ids to scan (default: every subscription the identity can list).",
+            multiple=True,
+        ),
+        Option(
+            "tenant", "Entra ID tenant to authenticate in and to scan.", envvar="AZURE_TENANT_ID"
+        ),
+        Option(
+            "arm_endpoint",
+            "Azure Resource Manager endpoint (sovereign clouds, tests).",
+            default="https://management.azure.com",
+        ),
+        Option(
+            "ca_bundle", "CA bundle for TLS verification (else REQUESTS_CA_BUNDLE).", type="path"
+        ),
+        Option(
+            "retries",
+            "Retries per request on throttling and transient errors.",
+            type="integer",
+            default=4,
+        ),
+        Option(
+            "timeout",
+            "Connect and read timeout per request, in seconds.",
+            type="integer",
+            default=60,
+        ),
     )
 
     def collect(self, request: CollectRequest) -> Inventory:
         from .session import Settings, credential
+
         opts = request.options
-        settings = Settings(endpoint=opts.get("arm_endpoint") or "https://management.azure.com",
-                            ca_bundle=opts.get("ca_bundle"),
-                            retries=int(opts.get("retries") if opts.get("retries") is not None
-                                        else 4),
-                            timeout=float(opts.get("timeout") or 60))
+        settings = Settings(
+            endpoint=opts.get("arm_endpoint") or "https://management.azure.com",
+            ca_bundle=opts.get("ca_bundle"),
+            retries=int(opts.get("retries") if opts.get("retries") is not None else 4),
+            timeout=float(opts.get("timeout") or 60),
+        )
         rec = Recorder(self.name, request)
         run = _Run(rec, request, credential(opts.get("tenant")), settings, opts.get("tenant"))
         run.go(_split(opts.get("subscriptions")))
@@ -61,8 +80,10 @@ class AzureCollector:
         """Least privilege for the selected rules: the built-in Reader role covers every read
         (``*/read``); the list names the actions actually used. No data-plane access."""
         wanted = [t for t in ALL_TYPES if t in resource_types]
-        actions = {"Microsoft.Resources/subscriptions/read",
-                   "Microsoft.Resources/subscriptions/resources/read"}
+        actions = {
+            "Microsoft.Resources/subscriptions/read",
+            "Microsoft.Resources/subscriptions/resources/read",
+        }
         for t in wanted:
             if t in SUBSCRIPTION_TYPES:
                 actions.add(SUBSCRIPTION_TYPES[t][1])
@@ -70,13 +91,19 @@ class AzureCollector:
                 k = next(k for k in KINDS if k.name == t)
                 actions.add(f"{k.arm_type}/read")
                 for c in k.children:
-                    actions.add("Microsoft.Insights/diagnosticSettings/read"
-                                if "diagnosticSettings" in c.suffix
-                                else f"{k.arm_type}{_action_path(c.suffix)}/read")
-        return {"role": "Reader", "roleDefinitionId": READER_ROLE_ID,
-                "assignableScope": "each subscription (or a management group above them)",
-                "actions": sorted(actions), "dataActions": [],
-                "resource_types": wanted}
+                    actions.add(
+                        "Microsoft.Insights/diagnosticSettings/read"
+                        if "diagnosticSettings" in c.suffix
+                        else f"{k.arm_type}{_action_path(c.suffix)}/read"
+                    )
+        return {
+            "role": "Reader",
+            "roleDefinitionId": READER_ROLE_ID,
+            "assignableScope": "each subscription (or a management group above them)",
+            "actions": sorted(actions),
+            "dataActions": [],
+            "resource_types": wanted,
+        }
 
 
 def _action_path(suffix: str) -> str:
@@ -95,8 +122,9 @@ def _split(value: Any) -> list[str] | None:
 class _Run:
     """One collection: the sessions per subscription and the jobs they do."""
 
-    def __init__(self, rec: Recorder, request: CollectRequest, cred: Any, settings: Any,
-                 tenant: str | None) -> None:
+    def __init__(
+        self, rec: Recorder, request: CollectRequest, cred: Any, settings: Any, tenant: str | None
+    ) -> None:
         self.rec = rec
         self.request = request
         self.cred = cred
@@ -105,16 +133,28 @@ class _Run:
 
     def go(self, only: list[str] | None) -> None:
         from .session import SUBSCRIPTIONS_API, ArmError, Session
+
         anchor = only[0] if only else "00000000-0000-0000-0000-000000000000"
         t0 = time.monotonic()
         root = Session(self.cred, anchor, self.settings)
         try:
             self.rec.call("subscriptions.list")
-            subs = [s for s in root.pages("/subscriptions", SUBSCRIPTIONS_API)
-                    if not self.tenant or not s.get("tenantId") or s["tenantId"] == self.tenant]
+            subs = [
+                s
+                for s in root.pages("/subscriptions", SUBSCRIPTIONS_API)
+                if not self.tenant or not s.get("tenantId") or s["tenantId"] == self.tenant
+            ]
         except ArmError as exc:
-            self.rec.error(CollectionError("azure", "*", "*", f"listing subscriptions: "
-                                           f"{exc.reason}", exc.code, "subscriptions.list"))
+            self.rec.error(
+                CollectionError(
+                    "azure",
+                    "*",
+                    "*",
+                    f"listing subscriptions: {exc.reason}",
+                    exc.code,
+                    "subscriptions.list",
+                )
+            )
             return
         finally:
             root.close()
@@ -122,22 +162,38 @@ class _Run:
         if only is not None:
             for sid in only:
                 if sid.lower() not in visible:
-                    self.rec.error(CollectionError(
-                        "azure", "*", sid, "subscription not visible to this identity",
-                        "NotFound", "subscriptions.list"))
+                    self.rec.error(
+                        CollectionError(
+                            "azure",
+                            "*",
+                            sid,
+                            "subscription not visible to this identity",
+                            "NotFound",
+                            "subscriptions.list",
+                        )
+                    )
             subs = [visible[s.lower()] for s in only if s.lower() in visible]
-        subs = [s for s in subs if self.request.owns(s["subscriptionId"])
-                and s.get("state", "Enabled") not in ("Disabled", "Deleted")]
+        subs = [
+            s
+            for s in subs
+            if self.request.owns(s["subscriptionId"])
+            and s.get("state", "Enabled") not in ("Disabled", "Deleted")
+        ]
         self.rec.timing("azure.subscriptions", time.monotonic() - t0)
-        sessions = {s["subscriptionId"]: Session(self.cred, s["subscriptionId"], self.settings)
-                    for s in subs}
+        sessions = {
+            s["subscriptionId"]: Session(self.cred, s["subscriptionId"], self.settings)
+            for s in subs
+        }
         try:
-            jobs = [j for s in subs for j in self._subscription_jobs(sessions[s["subscriptionId"]], s)]
+            jobs = [
+                j for s in subs for j in self._subscription_jobs(sessions[s["subscriptionId"]], s)
+            ]
             listed = run_parallel(jobs, self.request.max_workers)
             details = [j for batch in listed for j in batch]
             task = self.request.progress.task("azure resources", total=len(details))
-            for r in run_parallel([self._counted(j, task) for j in details],
-                                  self.request.max_workers):
+            for r in run_parallel(
+                [self._counted(j, task) for j in details], self.request.max_workers
+            ):
                 self.rec.add(r)
             task.done()
         finally:
@@ -149,10 +205,12 @@ class _Run:
             r = job()
             task.advance()
             return r
+
         return run
 
     def _subscription_jobs(self, s: Any, sub: dict[str, Any]) -> list[Callable[[], list]]:
         from . import subscription as subr
+
         sid = sub["subscriptionId"]
         self.rec.scope(sid)
         jobs: list[Callable[[], list]] = []
@@ -166,27 +224,45 @@ class _Run:
 
     def _sub_read(self, s: Any, sub: dict[str, Any], t: str, reader: Callable) -> list:
         from .session import ArmError
+
         t0 = time.monotonic()
         self.rec.call(t)
         try:
             self.rec.extend(reader(s, sub, self._make))
         except ArmError as exc:
-            self.rec.error(CollectionError("azure", t, sub["subscriptionId"], exc.reason,
-                                           exc.code, SUBSCRIPTION_TYPES[t][1]))
+            self.rec.error(
+                CollectionError(
+                    "azure",
+                    t,
+                    sub["subscriptionId"],
+                    exc.reason,
+                    exc.code,
+                    SUBSCRIPTION_TYPES[t][1],
+                )
+            )
         self.rec.timing(t, time.monotonic() - t0)
         return []
 
     def _list(self, s: Any, sid: str, kinds: list[Kind]) -> list[Callable[[], Resource]]:
         """List the subscription's resources; return one detail-read job per resource."""
         from .session import ArmError
+
         self.rec.call("resources.list")
         t0 = time.monotonic()
         try:
             items = list(s.list_resources([k.arm_type for k in kinds]))
         except ArmError as exc:
             for k in kinds:
-                self.rec.error(CollectionError("azure", k.name, sid, exc.reason, exc.code,
-                                               "Microsoft.Resources/resources.list"))
+                self.rec.error(
+                    CollectionError(
+                        "azure",
+                        k.name,
+                        sid,
+                        exc.reason,
+                        exc.code,
+                        "Microsoft.Resources/resources.list",
+                    )
+                )
             return []
         finally:
             self.rec.timing("resources.list", time.monotonic() - t0)
@@ -200,6 +276,7 @@ class _Run:
     def _read(self, s: Any, sid: str, kind: Kind, listed: dict[str, Any]) -> Resource:
         """The full resource and its children; failures become the resource's ``errors``."""
         from .session import ArmError
+
         rid = listed["id"]
         errors: dict[str, str] = {}
         self.rec.call(f"{kind.arm_type}.get")
@@ -219,17 +296,32 @@ class _Run:
                     errors[child.key] = exc.reason
         return self._make(kind.name, data, sid, f"{kind.arm_type}.get", errors=errors)
 
-    def _make(self, rtype: str, data: dict[str, Any], sid: str, api: str, *,
-              rid: str | None = None, name: str | None = None,
-              errors: dict[str, str] | None = None) -> Resource:
+    def _make(
+        self,
+        rtype: str,
+        data: dict[str, Any],
+        sid: str,
+        api: str,
+        *,
+        rid: str | None = None,
+        name: str | None = None,
+        errors: dict[str, str] | None = None,
+    ) -> Resource:
         region = data.get("location") if isinstance(data.get("location"), str) else None
         if region:
             self.rec.scope(sid, region)
         tags = data.get("tags") if isinstance(data.get("tags"), dict) else {}
-        return Resource(type=rtype, id=rid or data["id"], name=name or data.get("name") or rid,
-                        scope=sid, data=data, region=region,
-                        source=Source(api=api, region=region, time=utcnow_iso()),
-                        tags={str(k): str(v) for k, v in tags.items()}, errors=errors or {})
+        return Resource(
+            type=rtype,
+            id=rid or data["id"],
+            name=name or data.get("name") or rid,
+            scope=sid,
+            data=data,
+            region=region,
+            source=Source(api=api, region=region, time=utcnow_iso()),
+            tags={str(k): str(v) for k, v in tags.items()},
+            errors=errors or {},
+        )
 
 
 def _child(s: Any, rid: str, child: Child) -> Any:

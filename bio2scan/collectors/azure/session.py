@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 DEFAULT_ENDPOINT = "https://management.azure.com"
 SUBSCRIPTIONS_API = "2022-12-01"
@@ -40,6 +41,7 @@ class EnvToken:
 
     def get_token(self, *scopes: str, **kwargs: Any) -> Any:
         from azure.core.credentials import AccessToken
+
         return AccessToken(self.__token, int(time.time()) + 3000)
 
     def __repr__(self) -> str:
@@ -53,11 +55,17 @@ def credential(tenant: str | None) -> Any:
     if token:
         return EnvToken(token)
     from azure.identity import DefaultAzureCredential
+
     if not tenant:
         return DefaultAzureCredential()
-    return _InTenant(DefaultAzureCredential(additionally_allowed_tenants=[tenant],
-                                            workload_identity_tenant_id=tenant,
-                                            shared_cache_tenant_id=tenant), tenant)
+    return _InTenant(
+        DefaultAzureCredential(
+            additionally_allowed_tenants=[tenant],
+            workload_identity_tenant_id=tenant,
+            shared_cache_tenant_id=tenant,
+        ),
+        tenant,
+    )
 
 
 class _InTenant:
@@ -98,6 +106,7 @@ class Session:
     def __init__(self, cred: Any, subscription_id: str, settings: Settings) -> None:
         from azure.core.pipeline import policies
         from azure.mgmt.resource.resources import ResourceManagementClient
+
         self.endpoint = settings.endpoint.rstrip("/")
         kwargs: dict[str, Any] = {
             "base_url": self.endpoint,
@@ -112,11 +121,21 @@ class Session:
             kwargs["connection_verify"] = verify
         probe = ResourceManagementClient(cred, subscription_id, **kwargs)
         cfg = probe._config
-        pipeline = [policies.RequestIdPolicy(), cfg.headers_policy, cfg.user_agent_policy,
-                    cfg.proxy_policy, policies.ContentDecodePolicy(), cfg.redirect_policy,
-                    cfg.retry_policy, cfg.authentication_policy, cfg.custom_hook_policy,
-                    cfg.logging_policy, policies.DistributedTracingPolicy(),
-                    policies.SensitiveHeaderCleanupPolicy(), cfg.http_logging_policy]
+        pipeline = [
+            policies.RequestIdPolicy(),
+            cfg.headers_policy,
+            cfg.user_agent_policy,
+            cfg.proxy_policy,
+            policies.ContentDecodePolicy(),
+            cfg.redirect_policy,
+            cfg.retry_policy,
+            cfg.authentication_policy,
+            cfg.custom_hook_policy,
+            cfg.logging_policy,
+            policies.DistributedTracingPolicy(),
+            policies.SensitiveHeaderCleanupPolicy(),
+            cfg.http_logging_policy,
+        ]
         probe.close()
         self.client = ResourceManagementClient(cred, subscription_id, policies=pipeline, **kwargs)
 
@@ -128,8 +147,9 @@ class Session:
         url = path if path.startswith("https://") else self.endpoint + path
         return self._send(url, {"api-version": api, **(params or {})})
 
-    def pages(self, path: str, api: str, params: dict[str, str] | None = None
-              ) -> Iterator[dict[str, Any]]:
+    def pages(
+        self, path: str, api: str, params: dict[str, str] | None = None
+    ) -> Iterator[dict[str, Any]]:
         """Every item of a collection, following ``nextLink``."""
         doc = self.get(path, api, params)
         while True:
@@ -142,6 +162,7 @@ class Session:
     def list_resources(self, arm_types: list[str]) -> Iterator[dict[str, Any]]:
         """The subscription's resources of ``arm_types`` through the SDK's own pager."""
         from azure.core.exceptions import AzureError
+
         flt = " or ".join(f"resourceType eq '{t}'" for t in arm_types)
         try:
             for item in self.client.resources.list(filter=flt):
@@ -152,6 +173,7 @@ class Session:
     def _send(self, url: str, params: dict[str, str] | None) -> Any:
         from azure.core.exceptions import AzureError
         from azure.core.rest import HttpRequest
+
         try:
             resp = self.client.send_request(HttpRequest("GET", url, params=params))
         except AzureError as exc:
@@ -161,8 +183,9 @@ class Session:
         try:
             return resp.json()
         except ValueError:
-            raise ArmError("Error", f"HTTP {resp.status_code}: the answer is not JSON",
-                           resp.status_code) from None
+            raise ArmError(
+                "Error", f"HTTP {resp.status_code}: the answer is not JSON", resp.status_code
+            ) from None
 
 
 def _reason(resp: Any) -> str:
@@ -175,8 +198,12 @@ def _reason(resp: Any) -> str:
 
 
 def _from_azure(exc: Any) -> ArmError:
-    from azure.core.exceptions import (HttpResponseError, ServiceRequestTimeoutError,
-                                       ServiceResponseTimeoutError)
+    from azure.core.exceptions import (
+        HttpResponseError,
+        ServiceRequestTimeoutError,
+        ServiceResponseTimeoutError,
+    )
+
     if isinstance(exc, (ServiceRequestTimeoutError, ServiceResponseTimeoutError)):
         return ArmError("Timeout", f"timed out: {exc.message}")
     if isinstance(exc, HttpResponseError) and exc.response is not None:

@@ -59,7 +59,8 @@ def certificate_info(obj: dict[str, Any]) -> dict[str, Any] | None:
         "notBefore": cert.not_valid_before_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "notAfter": cert.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "serialNumber": format(cert.serial_number, "x"),
-        "signatureHash": cert.signature_hash_algorithm.name if cert.signature_hash_algorithm
+        "signatureHash": cert.signature_hash_algorithm.name
+        if cert.signature_hash_algorithm
         else None,
     }
     if isinstance(key, rsa.RSAPublicKey):

@@ -17,15 +17,24 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from ...errors import InputError, UsageError
 from ...model import CollectionError, Inventory, Source
 from ..base import CollectRequest, Option, Recorder, public_options, run_parallel, utcnow_iso
 from .objects import sanitize, to_resource
-from .resources import (NAMESPACE, RESOURCE_TYPES, VERSION_API_VERSION, VERSION_KIND,
-                        VERSION_TYPE, ApiKind, cluster_role, wanted_kinds)
+from .resources import (
+    NAMESPACE,
+    RESOURCE_TYPES,
+    VERSION_API_VERSION,
+    VERSION_KIND,
+    VERSION_TYPE,
+    ApiKind,
+    cluster_role,
+    wanted_kinds,
+)
 
 PROVIDER = "k8s"
 
@@ -44,7 +53,7 @@ class Cluster:
 
     name: str
     client: Any
-    namespaces: list[str] | None = None   # what exists (None: could not list them)
+    namespaces: list[str] | None = None  # what exists (None: could not list them)
 
 
 class KubernetesCollector:
@@ -53,17 +62,33 @@ class KubernetesCollector:
     description = "Live Kubernetes clusters via kubeconfig contexts or in-cluster service account"
     resource_types = RESOURCE_TYPES
     options = (
-        Option("kubeconfig", "Kubeconfig file (default: $KUBECONFIG or ~/.kube/config; in a Pod "
-               "without one: the in-cluster service account).", type="path"),
-        Option("context", "Context to scan (repeat for several; default: the current one).",
-               multiple=True),
+        Option(
+            "kubeconfig",
+            "Kubeconfig file (default: $KUBECONFIG or ~/.kube/config; in a Pod "
+            "without one: the in-cluster service account).",
+            type="path",
+        ),
+        Option(
+            "context",
+            "Context to scan (repeat for several; default: the current one).",
+            multiple=True,
+        ),
         Option("all_contexts", "Scan every context in the kubeconfig.", type="flag"),
-        Option("namespaces", "Only these namespaces (repeat or comma-separate; default: all). "
-               "Cluster-wide kinds (RBAC, webhooks) are read regardless.", multiple=True),
-        Option("cluster_name", "Scope name for the in-cluster configuration.",
-               default="in-cluster"),
-        Option("page_size", "Objects per list request (limit/continue paging).",
-               type="integer", default=500),
+        Option(
+            "namespaces",
+            "Only these namespaces (repeat or comma-separate; default: all). "
+            "Cluster-wide kinds (RBAC, webhooks) are read regardless.",
+            multiple=True,
+        ),
+        Option(
+            "cluster_name", "Scope name for the in-cluster configuration.", default="in-cluster"
+        ),
+        Option(
+            "page_size",
+            "Objects per list request (limit/continue paging).",
+            type="integer",
+            default=500,
+        ),
         Option("timeout", "Seconds to wait for one API answer.", type="integer", default=30),
     )
 
@@ -75,8 +100,12 @@ class KubernetesCollector:
     def collect(self, request: CollectRequest) -> Inventory:
         opts = request.options
         rec = Recorder(self.name, request)
-        run = _Run(rec, request, page_size=int(opts.get("page_size") or 500),
-                   timeout=float(opts.get("timeout") or 30))
+        run = _Run(
+            rec,
+            request,
+            page_size=int(opts.get("page_size") or 500),
+            timeout=float(opts.get("timeout") or 30),
+        )
         clusters = _clusters(opts, request, rec)
         run_parallel([(lambda c=c: run.prepare(c)) for c in clusters], request.max_workers)
         jobs = [job for c in clusters for job in run.jobs(c)]
@@ -86,7 +115,9 @@ class KubernetesCollector:
             def go() -> None:
                 job()
                 task.advance()
+
             return go
+
         run_parallel([step(j) for j in jobs], request.max_workers)
         task.done()
         for c in clusters:
@@ -95,6 +126,7 @@ class KubernetesCollector:
 
 
 # --- configuration --------------------------------------------------------------------------
+
 
 def _split(values: Any) -> list[str]:
     return [x.strip() for v in (values or ()) for x in str(v).split(",") if x.strip()]
@@ -114,8 +146,16 @@ def _clusters(opts: Any, request: CollectRequest, rec: Recorder) -> list[Cluster
         try:
             load(cfg)
         except (ConfigException, OSError, ValueError) as exc:
-            rec.error(CollectionError(PROVIDER, "*", name, f"cannot set up the client: {exc}",
-                                      code="Error", api="kubeconfig"))
+            rec.error(
+                CollectionError(
+                    PROVIDER,
+                    "*",
+                    name,
+                    f"cannot set up the client: {exc}",
+                    code="Error",
+                    api="kubeconfig",
+                )
+            )
             return None
         cfg.retries = Retry(total=2, connect=2, read=0, status=0, backoff_factor=0.2)
         cfg.connection_pool_maxsize = max(4, request.max_workers)
@@ -138,17 +178,25 @@ def _clusters(opts: Any, request: CollectRequest, rec: Recorder) -> list[Cluster
     else:
         names = _split(opts.get("context")) or ([active["name"]] if active else [])
     if not names:
-        raise UsageError("no context to scan: the kubeconfig has no current-context; "
-                         "give --context or --all-contexts")
+        raise UsageError(
+            "no context to scan: the kubeconfig has no current-context; "
+            "give --context or --all-contexts"
+        )
     missing = [n for n in names if n not in known]
     if missing:
-        raise UsageError(f"--context {', '.join(missing)}: not in the kubeconfig "
-                         f"(it has: {', '.join(known) or 'none'})")
+        raise UsageError(
+            f"--context {', '.join(missing)}: not in the kubeconfig "
+            f"(it has: {', '.join(known) or 'none'})"
+        )
     out = []
     for n in dict.fromkeys(names):
         if request.owns(n):
-            c = configured(n, lambda cfg, n=n: config.load_kube_config(
-                config_file=path, context=n, client_configuration=cfg, persist_config=False))
+            c = configured(
+                n,
+                lambda cfg, n=n: config.load_kube_config(
+                    config_file=path, context=n, client_configuration=cfg, persist_config=False
+                ),
+            )
             if c:
                 out.append(c)
     return out
@@ -156,52 +204,70 @@ def _clusters(opts: Any, request: CollectRequest, rec: Recorder) -> list[Cluster
 
 # --- requests -------------------------------------------------------------------------------
 
+
 def _get(api: Any, path: str, query: list[tuple[str, Any]], timeout: float) -> dict[str, Any]:
     """GET ``path`` and return the JSON body; raise ``ApiFailure`` for anything else. The
     timeout is a (connect, read) pair: older clients ignore a plain float."""
     import urllib3
     from kubernetes.client.exceptions import ApiException
+
     try:
-        if hasattr(api, "param_serialize"):      # client ≥ 35 (openapi-generator 7)
+        if hasattr(api, "param_serialize"):  # client ≥ 35 (openapi-generator 7)
             method, url, headers, _, _ = api.param_serialize(
-                "GET", path, query_params=query, header_params={"Accept": "application/json"},
-                auth_settings=["BearerToken"])
-            resp = api.call_api(method, url, header_params=headers,
-                                _request_timeout=(timeout, timeout))
+                "GET",
+                path,
+                query_params=query,
+                header_params={"Accept": "application/json"},
+                auth_settings=["BearerToken"],
+            )
+            resp = api.call_api(
+                method, url, header_params=headers, _request_timeout=(timeout, timeout)
+            )
             status, raw = resp.status, resp.read()
-        else:                                    # older clients raise on non-2xx
+        else:  # older clients raise on non-2xx
             try:
-                resp = api.call_api(path, "GET", query_params=query,
-                                    header_params={"Accept": "application/json"},
-                                    auth_settings=["BearerToken"], _preload_content=False,
-                                    _return_http_data_only=True,
-                                    _request_timeout=(timeout, timeout))
+                resp = api.call_api(
+                    path,
+                    "GET",
+                    query_params=query,
+                    header_params={"Accept": "application/json"},
+                    auth_settings=["BearerToken"],
+                    _preload_content=False,
+                    _return_http_data_only=True,
+                    _request_timeout=(timeout, timeout),
+                )
                 status, raw = 200, resp.data
             except ApiException as exc:
                 status, raw = exc.status, exc.body
-    except ApiException as exc:                  # TLS problems come as status 0
+    except ApiException as exc:  # TLS problems come as status 0
         lines = str(exc.reason or "").strip().splitlines() or ["request failed"]
         raise ApiFailure("Error", lines[-1], exc.status or None) from None
     except urllib3.exceptions.HTTPError as exc:
         reason = getattr(exc, "reason", None) or exc
-        if isinstance(exc, urllib3.exceptions.TimeoutError) or \
-                isinstance(reason, urllib3.exceptions.TimeoutError):
+        if isinstance(exc, urllib3.exceptions.TimeoutError) or isinstance(
+            reason, urllib3.exceptions.TimeoutError
+        ):
             raise ApiFailure("Timeout", f"no answer within {timeout:g} s") from None
         detail = str(reason).splitlines()[0][:200] if str(reason) else ""
-        raise ApiFailure("Error", f"cannot reach the API server: {type(reason).__name__}"
-                         + (f" ({detail})" if detail else "")) from None
+        raise ApiFailure(
+            "Error",
+            f"cannot reach the API server: {type(reason).__name__}"
+            + (f" ({detail})" if detail else ""),
+        ) from None
     if 200 <= status < 300:
         try:
             return json.loads(raw)
         except ValueError:
-            raise ApiFailure("Error", "the API server sent something that is not JSON",
-                             status) from None
+            raise ApiFailure(
+                "Error", "the API server sent something that is not JSON", status
+            ) from None
     try:
         message = json.loads(raw).get("message") or ""
     except (ValueError, AttributeError, TypeError):
         message = ""
-    code = {401: "AccessDenied", 403: "AccessDenied", 404: "NotFound",
-            429: "Throttled"}.get(status, "Timeout" if status == 504 else "Error")
+    code = {401: "AccessDenied", 403: "AccessDenied", 404: "NotFound", 429: "Throttled"}.get(
+        status, "Timeout" if status == 504 else "Error"
+    )
     if status == 404:
         message = message or "the server could not find the requested resource"
     raise ApiFailure(code, f"HTTP {status}: {message}".rstrip(": "), status)
@@ -210,18 +276,23 @@ def _get(api: Any, path: str, query: list[tuple[str, Any]], timeout: float) -> d
 class _Run:
     """One collection: the recorder, options, and the jobs for each cluster."""
 
-    def __init__(self, rec: Recorder, request: CollectRequest, page_size: int,
-                 timeout: float) -> None:
+    def __init__(
+        self, rec: Recorder, request: CollectRequest, page_size: int, timeout: float
+    ) -> None:
         self.rec, self.request = rec, request
         self.page_size, self.timeout = max(1, page_size), timeout
         self.only = _split(request.options.get("namespaces")) or None
         self.kinds = wanted_kinds(request.resource_types)
         self.unreachable: set[str] = set()
 
-    def _fail(self, c: Cluster, rtype: str, api: str, f: ApiFailure,
-              namespace: str | None = None) -> None:
-        self.rec.error(CollectionError(PROVIDER, rtype, c.name, f.reason, code=f.code, api=api,
-                                       namespace=namespace))
+    def _fail(
+        self, c: Cluster, rtype: str, api: str, f: ApiFailure, namespace: str | None = None
+    ) -> None:
+        self.rec.error(
+            CollectionError(
+                PROVIDER, rtype, c.name, f.reason, code=f.code, api=api, namespace=namespace
+            )
+        )
 
     def prepare(self, c: Cluster) -> None:
         """Version first (it also tells whether the cluster answers at all), then namespaces:
@@ -238,10 +309,17 @@ class _Run:
                 self._fail(c, VERSION_TYPE, "GET /version", f)
         else:
             if self.request.wants(VERSION_TYPE):
-                obj = {"apiVersion": VERSION_API_VERSION, "kind": VERSION_KIND,
-                       "metadata": {"name": "kubernetes"}, **version}
-                self.rec.add(to_resource(obj, cluster=c.name,
-                                         source=Source(api="GET /version", time=utcnow_iso())))
+                obj = {
+                    "apiVersion": VERSION_API_VERSION,
+                    "kind": VERSION_KIND,
+                    "metadata": {"name": "kubernetes"},
+                    **version,
+                }
+                self.rec.add(
+                    to_resource(
+                        obj, cluster=c.name, source=Source(api="GET /version", time=utcnow_iso())
+                    )
+                )
         try:
             items, src = self._list(c, NAMESPACE, None)
         except ApiFailure as f:
@@ -263,8 +341,9 @@ class _Run:
             if k is NAMESPACE:
                 continue
             if k.namespaced and self.only is not None:
-                out.extend((lambda k=k, ns=ns: self.list_kind(c, k, [ns]))
-                           for ns in (c.namespaces or ()))
+                out.extend(
+                    (lambda k=k, ns=ns: self.list_kind(c, k, [ns])) for ns in (c.namespaces or ())
+                )
             else:
                 out.append(lambda k=k: self.list_kind(c, k, None))
         return out
@@ -291,8 +370,9 @@ class _Run:
         self.rec.call(api)
         return _get(c.client, path, query, self.timeout)
 
-    def _list(self, c: Cluster, k: ApiKind, namespace: str | None
-              ) -> tuple[list[dict[str, Any]], Source]:
+    def _list(
+        self, c: Cluster, k: ApiKind, namespace: str | None
+    ) -> tuple[list[dict[str, Any]], Source]:
         """Every item of one list, page by page; items carry ``apiVersion`` and ``kind``."""
         path = k.path(namespace)
         api = f"GET {k.path('{namespace}' if namespace else None)}"

@@ -15,17 +15,38 @@ import hashlib
 import re
 from typing import Any
 
-from ...kinds import CREDENTIAL_NAME, CREDENTIAL_VALUE, credential_like  # noqa: F401
+from ...kinds import CREDENTIAL_NAME, CREDENTIAL_VALUE, credential_like
 from ...model import Resource, Source
 
-CLUSTER_SCOPED = frozenset({
-    "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding",
-    "StorageClass", "CustomResourceDefinition", "ValidatingWebhookConfiguration",
-    "MutatingWebhookConfiguration", "ValidatingAdmissionPolicy",
-    "ValidatingAdmissionPolicyBinding", "PriorityClass", "IngressClass", "RuntimeClass",
-    "APIService", "CSIDriver", "CSINode", "VolumeAttachment", "GatewayClass",
-    "CertificateSigningRequest", "ComponentStatus", "FlowSchema",
-    "PriorityLevelConfiguration", "ClusterIssuer", "Version"})
+CLUSTER_SCOPED = frozenset(
+    {
+        "Namespace",
+        "Node",
+        "PersistentVolume",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "StorageClass",
+        "CustomResourceDefinition",
+        "ValidatingWebhookConfiguration",
+        "MutatingWebhookConfiguration",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+        "PriorityClass",
+        "IngressClass",
+        "RuntimeClass",
+        "APIService",
+        "CSIDriver",
+        "CSINode",
+        "VolumeAttachment",
+        "GatewayClass",
+        "CertificateSigningRequest",
+        "ComponentStatus",
+        "FlowSchema",
+        "PriorityLevelConfiguration",
+        "ClusterIssuer",
+        "Version",
+    }
+)
 
 REDACTED = "<redacted>"
 
@@ -66,13 +87,20 @@ def sanitize(obj: dict[str, Any]) -> dict[str, Any]:
     envs = [e for e in _env_entries(obj) if credential_like(e.get("name"), e.get("value"))]
     argv = [a for a in _arg_lists(obj) if _redact_args(a) != a]
     ann_secret = [k for k, v in ann.items() if isinstance(v, str) and CREDENTIAL_VALUE.search(v)]
-    if not (secret_kind or envs or argv or ann_secret or meta.get("managedFields")
-            or _LAST_APPLIED in ann):
+    if not (
+        secret_kind
+        or envs
+        or argv
+        or ann_secret
+        or meta.get("managedFields")
+        or _LAST_APPLIED in ann
+    ):
         return obj
     out = copy.deepcopy(obj)
     if kind == "Secret":
         # before the values go: keep what the public certificate of a TLS Secret says
         from .certs import FIELD, certificate_info
+
         info = certificate_info(out)
         if info is not None:
             extra = out.get(FIELD) if isinstance(out.get(FIELD), dict) else {}
@@ -84,7 +112,7 @@ def sanitize(obj: dict[str, Any]) -> dict[str, Any]:
     if secret_kind:
         for key in ("data", "stringData", "binaryData"):
             if isinstance(out.get(key), dict):
-                out[key] = {k: REDACTED for k in out[key]}
+                out[key] = dict.fromkeys(out[key], REDACTED)
             elif out.get(key) is not None:  # malformed (a string, a list): keep nothing of it
                 out[key] = REDACTED
     for e in _env_entries(out):
@@ -162,8 +190,9 @@ def _env_entries(obj: Any) -> list[dict[str, Any]]:
     return out
 
 
-def to_resource(obj: dict[str, Any], *, cluster: str, source: Source,
-                default_namespace: str = "default") -> Resource:
+def to_resource(
+    obj: dict[str, Any], *, cluster: str, source: Source, default_namespace: str = "default"
+) -> Resource:
     """Turn one object (already checked to have apiVersion, kind, metadata.name) into a
     ``Resource``; namespaced objects without a namespace get ``default_namespace``."""
     kind = obj["kind"]
@@ -176,7 +205,13 @@ def to_resource(obj: dict[str, Any], *, cluster: str, source: Source,
             obj = dict(obj, metadata=dict(meta, namespace=namespace))
     data = sanitize(obj)
     labels = meta.get("labels") if isinstance(meta.get("labels"), dict) else {}
-    return Resource(type=resource_type(str(obj.get("apiVersion", "v1")), kind),
-                    id=object_id(kind, name, namespace), name=name, scope=cluster, data=data,
-                    source=source, namespace=namespace,
-                    tags={str(k): str(v) for k, v in labels.items()})
+    return Resource(
+        type=resource_type(str(obj.get("apiVersion", "v1")), kind),
+        id=object_id(kind, name, namespace),
+        name=name,
+        scope=cluster,
+        data=data,
+        source=source,
+        namespace=namespace,
+        tags={str(k): str(v) for k, v in labels.items()},
+    )

@@ -18,7 +18,7 @@ from .objects import resource_type
 @dataclass(frozen=True, slots=True)
 class ApiKind:
     kind: str
-    group: str          # "" for the core group
+    group: str  # "" for the core group
     version: str
     plural: str
     namespaced: bool
@@ -98,16 +98,25 @@ def cluster_role(types: set[str] | frozenset[str] | None, name: str = "bio2scan-
     by_group: dict[str, list[str]] = {}
     for k in kinds:
         by_group.setdefault(k.group, []).append(k.plural)
-    rules: list[dict] = [{"apiGroups": [g], "resources": sorted(set(p)), "verbs": ["get", "list"]}
-                         for g, p in sorted(by_group.items())]
+    rules: list[dict] = [
+        {"apiGroups": [g], "resources": sorted(set(p)), "verbs": ["get", "list"]}
+        for g, p in sorted(by_group.items())
+    ]
     if types is None or VERSION_TYPE in types:
         rules.append({"nonResourceURLs": ["/version"], "verbs": ["get"]})
-    doc = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
-           "metadata": {"name": name, "labels": {"app.kubernetes.io/name": "bio2scan"}},
-           "rules": rules}
-    head = ("# Read-only access for `bio2scan scan kubernetes` with the selected rules.\n"
-            "# Bind it with a ClusterRoleBinding to the scanner's user or ServiceAccount.\n")
+    doc = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRole",
+        "metadata": {"name": name, "labels": {"app.kubernetes.io/name": "bio2scan"}},
+        "rules": rules,
+    }
+    head = (
+        "# Read-only access for `bio2scan scan kubernetes` with the selected rules.\n"
+        "# Bind it with a ClusterRoleBinding to the scanner's user or ServiceAccount.\n"
+    )
     if any(k.plural == "secrets" for k in kinds):
-        head += ("# Secrets: the scanner keeps only their names, type and the public certificate\n"
-                 "# facts of TLS Secrets; without `secrets` those rules report ERROR.\n")
+        head += (
+            "# Secrets: the scanner keeps only their names, type and the public certificate\n"
+            "# facts of TLS Secrets; without `secrets` those rules report ERROR.\n"
+        )
     return head + yaml.safe_dump(doc, sort_keys=False)

@@ -17,8 +17,9 @@ packs of third parties register theirs with the same decorator from their entry 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 KINDS = ("value", "subject", "extractor")
 
@@ -48,6 +49,7 @@ def function(name: str, kind: str = "value", args: tuple[str, ...] = ()) -> Call
             raise ValueError(f"function {name!r} is registered twice")
         REGISTRY[name] = Function(name, kind, fn, tuple(args), (fn.__doc__ or "").strip())
         return fn
+
     return deco
 
 

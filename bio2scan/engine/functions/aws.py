@@ -8,24 +8,49 @@ IAM policy documents arrive parsed (the collector turns the URL-encoded JSON int
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from . import function
 from .common import parse_time
 
-ADMIN_POLICY_ARNS = ("arn:aws:iam::aws:policy/AdministratorAccess",
-                     "arn:aws-us-gov:iam::aws:policy/AdministratorAccess",
-                     "arn:aws-cn:iam::aws:policy/AdministratorAccess")
+ADMIN_POLICY_ARNS = (
+    "arn:aws:iam::aws:policy/AdministratorAccess",
+    "arn:aws-us-gov:iam::aws:policy/AdministratorAccess",
+    "arn:aws-cn:iam::aws:policy/AdministratorAccess",
+)
 
 # Condition keys that tie a statement to known callers: with one of them a Principal "*" is not
 # open to the world (source account/organisation/network, or a calling AWS service's resource).
-RESTRICTING_CONDITION_KEYS = frozenset(k.lower() for k in (
-    "aws:SourceAccount", "aws:SourceArn", "aws:SourceOwner", "aws:PrincipalOrgID",
-    "aws:PrincipalOrgPaths", "aws:PrincipalAccount", "aws:PrincipalArn", "aws:SourceVpc",
-    "aws:SourceVpce", "aws:SourceIp", "aws:SourceOrgID", "aws:SourceOrgPaths",
-    "aws:ResourceOrgID", "aws:ResourceAccount", "aws:userid", "aws:username",
-    "kms:CallerAccount", "kms:ViaService", "sts:ExternalId", "lambda:FunctionUrlAuthType",
-    "aws:CalledVia", "s3:DataAccessPointAccount", "sns:Endpoint", "token.actions.githubusercontent.com:sub"))
+RESTRICTING_CONDITION_KEYS = frozenset(
+    k.lower()
+    for k in (
+        "aws:SourceAccount",
+        "aws:SourceArn",
+        "aws:SourceOwner",
+        "aws:PrincipalOrgID",
+        "aws:PrincipalOrgPaths",
+        "aws:PrincipalAccount",
+        "aws:PrincipalArn",
+        "aws:SourceVpc",
+        "aws:SourceVpce",
+        "aws:SourceIp",
+        "aws:SourceOrgID",
+        "aws:SourceOrgPaths",
+        "aws:ResourceOrgID",
+        "aws:ResourceAccount",
+        "aws:userid",
+        "aws:username",
+        "kms:CallerAccount",
+        "kms:ViaService",
+        "sts:ExternalId",
+        "lambda:FunctionUrlAuthType",
+        "aws:CalledVia",
+        "s3:DataAccessPointAccount",
+        "sns:Endpoint",
+        "token.actions.githubusercontent.com:sub",
+    )
+)
 
 
 def _as_list(v: Any) -> list:
@@ -80,17 +105,22 @@ def _restricting(condition: Any) -> bool:
     if not isinstance(condition, dict):
         return False
     for _op, pairs in condition.items():
-        if isinstance(pairs, dict) and any(str(k).lower() in RESTRICTING_CONDITION_KEYS
-                                           for k in pairs):
+        if isinstance(pairs, dict) and any(
+            str(k).lower() in RESTRICTING_CONDITION_KEYS for k in pairs
+        ):
             return True
     return False
 
 
 def public_statements(doc: Any) -> list[dict]:
     """Allow statements whose principal is everyone and that no restricting condition narrows."""
-    return [s for s in _statements(doc)
-            if _allows(s) and _principal_is_everyone(s.get("Principal"))
-            and not _restricting(s.get("Condition"))]
+    return [
+        s
+        for s in _statements(doc)
+        if _allows(s)
+        and _principal_is_everyone(s.get("Principal"))
+        and not _restricting(s.get("Condition"))
+    ]
 
 
 @function("policy_is_public")
@@ -107,7 +137,9 @@ def policy_denies_insecure_transport(value: Any) -> bool:
     a Deny statement with ``Bool: {aws:SecureTransport: false}`` (or a minimum
     ``s3:TlsVersion`` with NumericLessThan) (``{path: Policy, call: policy_denies_insecure_transport}``)."""
     for s in _statements(value):
-        if str(s.get("Effect", "")).lower() != "deny" or not _principal_is_everyone(s.get("Principal")):
+        if str(s.get("Effect", "")).lower() != "deny" or not _principal_is_everyone(
+            s.get("Principal")
+        ):
             continue
         cond = s.get("Condition")
         if not isinstance(cond, dict):
@@ -117,8 +149,11 @@ def policy_denies_insecure_transport(value: Any) -> bool:
                 continue
             for k, v in pairs.items():
                 vals = [str(x).lower() for x in _as_list(v)]
-                if op.lower() in ("bool", "boolifexists") and k.lower() == "aws:securetransport" \
-                        and "false" in vals:
+                if (
+                    op.lower() in ("bool", "boolifexists")
+                    and k.lower() == "aws:securetransport"
+                    and "false" in vals
+                ):
                     return True
                 if op.lower().startswith("numericlessthan") and k.lower() == "s3:tlsversion":
                     return True
@@ -133,8 +168,12 @@ def policy_allows_public_action(value: Any, actions: Iterable[str] = ("*",)) -> 
     for s in public_statements(value):
         for a in (str(x).lower() for x in _as_list(s.get("Action"))):
             for w in wanted:
-                if a == "*" or a == w or (a.endswith("*") and w.startswith(a[:-1])) or \
-                        (w.endswith("*") and a.startswith(w[:-1])):
+                if (
+                    a == "*"
+                    or a == w
+                    or (a.endswith("*") and w.startswith(a[:-1]))
+                    or (w.endswith("*") and a.startswith(w[:-1]))
+                ):
                     return True
     return False
 
@@ -146,6 +185,7 @@ def iam_user_is_admin(obj: Any, env: Any) -> Any:
     customer-managed policy (looked up among the ``aws.iam.policy`` resources of the same account)
     that does so. Rights through groups are not resolved here."""
     from ...model import Evidence
+
     for i, p in enumerate(_as_list(obj.get("AttachedPolicies"))):
         arn = p.get("PolicyArn") if isinstance(p, dict) else None
         if arn in ADMIN_POLICY_ARNS:
@@ -153,7 +193,9 @@ def iam_user_is_admin(obj: Any, env: Any) -> Any:
     for name, doc in (obj.get("InlinePolicies") or {}).items():
         if policy_grants_admin(doc):
             return True, [Evidence(f"InlinePolicies['{name}']", "*:*", "administrator policy")]
-    attached = {p.get("PolicyArn") for p in _as_list(obj.get("AttachedPolicies")) if isinstance(p, dict)}
+    attached = {
+        p.get("PolicyArn") for p in _as_list(obj.get("AttachedPolicies")) if isinstance(p, dict)
+    }
     customer = {a for a in attached if a and ":aws:policy/" not in a}
     if customer and env is not None:
         found = set()
@@ -163,12 +205,22 @@ def iam_user_is_admin(obj: Any, env: Any) -> Any:
                 if policy_grants_admin(res.data.get("Document")) or "Document" in res.errors:
                     if "Document" in res.errors:
                         raise LookupError(f"policy {res.data.get('Arn')} could not be read")
-                    return True, [Evidence("AttachedPolicies", res.data.get("Arn"),
-                                           "administrator policy")]
+                    return True, [
+                        Evidence("AttachedPolicies", res.data.get("Arn"), "administrator policy")
+                    ]
         if customer - found and env.collection_errors("aws.iam.policy"):
             raise LookupError("the customer-managed policies of this account could not be read")
-    return False, [Evidence("AttachedPolicies", [p.get("PolicyName") for p in _as_list(
-        obj.get("AttachedPolicies")) if isinstance(p, dict)], "administrator policy")]
+    return False, [
+        Evidence(
+            "AttachedPolicies",
+            [
+                p.get("PolicyName")
+                for p in _as_list(obj.get("AttachedPolicies"))
+                if isinstance(p, dict)
+            ],
+            "administrator policy",
+        )
+    ]
 
 
 _NEVER = ("n/a", "no_information", "not_supported", "")
@@ -189,6 +241,7 @@ def iam_user_stale_credentials(obj: Any, env: Any, days: float = 45) -> Any:
     Reads the credential report row (``CredentialReport``) and falls back on ``PasswordLastUsed``
     and ``AccessKeys[].LastUsed``."""
     from ...model import Evidence
+
     limit = days * 86400
     stale: list[Evidence] = []
     now = env.now
@@ -198,16 +251,26 @@ def iam_user_stale_credentials(obj: Any, env: Any, days: float = 45) -> Any:
         used = _last_use(row, "password_last_used") or parse_time(obj.get("PasswordLastUsed"))
         since = used or parse_time((obj.get("LoginProfile") or {}).get("CreateDate")) or created
         if since is not None and (now - since).total_seconds() > limit:
-            stale.append(Evidence("PasswordLastUsed", used.isoformat() if used else "never",
-                                  f"used within {days} days"))
+            stale.append(
+                Evidence(
+                    "PasswordLastUsed",
+                    used.isoformat() if used else "never",
+                    f"used within {days} days",
+                )
+            )
     for i, key in enumerate(_as_list(obj.get("AccessKeys"))):
         if not isinstance(key, dict) or key.get("Status") != "Active":
             continue
         used = parse_time((key.get("LastUsed") or {}).get("LastUsedDate"))
         since = used or parse_time(key.get("CreateDate"))
         if since is not None and (now - since).total_seconds() > limit:
-            stale.append(Evidence(f"AccessKeys[{i}].LastUsed.LastUsedDate",
-                                  used.isoformat() if used else "never", f"used within {days} days"))
+            stale.append(
+                Evidence(
+                    f"AccessKeys[{i}].LastUsed.LastUsedDate",
+                    used.isoformat() if used else "never",
+                    f"used within {days} days",
+                )
+            )
     if stale:
         return True, stale
     return False, [Evidence("CredentialReport", "recent or none", f"used within {days} days")]
@@ -219,6 +282,7 @@ def root_used_within_days(obj: Any, env: Any, days: float = 90, path: str = "Roo
     days, according to the credential-report row at ``path``. A missing row raises LookupError:
     every account has a root row, so its absence means the report could not be read."""
     from ...model import Evidence
+
     row = obj.get(path)
     if not isinstance(row, dict):
         raise LookupError(f"no credential-report row for the root user at {path}")
@@ -226,11 +290,13 @@ def root_used_within_days(obj: Any, env: Any, days: float = 90, path: str = "Roo
         t = _last_use(row, key)
         if t is not None and (env.now - t).total_seconds() < days * 86400:
             return True, [Evidence(f"{path}.{key}", row.get(key), f"not used within {days} days")]
-    return False, [Evidence(f"{path}.password_last_used", row.get("password_last_used"),
-                            f"not used within {days} days")]
-
-
-
+    return False, [
+        Evidence(
+            f"{path}.password_last_used",
+            row.get("password_last_used"),
+            f"not used within {days} days",
+        )
+    ]
 
 
 def _resource_tags(obj: Any, env: Any) -> dict[str, str]:
@@ -251,6 +317,7 @@ def has_tag(obj: Any, env: Any, key: str, values: Iterable[str] = ()) -> Any:
     (case-insensitive; an empty list accepts any value)
     (``{call: has_tag, args: {key: env, values: [production, prod]}}``)."""
     from ...model import Evidence
+
     tags = {k.lower(): v for k, v in _resource_tags(obj, env).items()}
     value = tags.get(str(key).lower())
     wanted = [str(v).lower() for v in values]
@@ -258,26 +325,19 @@ def has_tag(obj: Any, env: Any, key: str, values: Iterable[str] = ()) -> Any:
     return ok, [Evidence(f"tags.{key}", value, f"one of {list(values)}" if wanted else "present")]
 
 
-
-
-
-
-
-
-
-
-
 @function("iam_role_with_policy_exists", kind="subject", args=("policy_arns",))
 def iam_role_with_policy_exists(obj: Any, env: Any, policy_arns: Iterable[str] = ()) -> Any:
     """True when the account (the ``aws.iam.role`` resources of the same scope) has a role with
     one of ``policy_arns`` attached."""
     from ...model import Evidence
+
     wanted = set(policy_arns)
     if env.collection_errors("aws.iam.role"):
         raise LookupError("the IAM roles of this account could not be read")
     for res in env.related("aws.iam.role"):
         for p in _as_list(res.data.get("AttachedPolicies")):
             if isinstance(p, dict) and p.get("PolicyArn") in wanted:
-                return True, [Evidence("roles", res.data.get("RoleName"), f"a role with {sorted(wanted)}")]
+                return True, [
+                    Evidence("roles", res.data.get("RoleName"), f"a role with {sorted(wanted)}")
+                ]
     return False, [Evidence("roles", None, f"a role with {sorted(wanted)}")]
-

@@ -7,7 +7,8 @@ Registered by ``load_builtin_functions`` like every built-in function module.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from . import function
 from .aws import _as_list
@@ -22,7 +23,7 @@ def classic_negotiation(policy: dict) -> tuple[list[str], list[str]]:
             continue
         name = str(attr.get("AttributeName", ""))
         if name.startswith("Protocol-"):
-            protocols.append(name[len("Protocol-"):])
+            protocols.append(name[len("Protocol-") :])
         elif name in ("Server-Defined-Cipher-Order",) or name.startswith("Reference-"):
             continue
         else:
@@ -31,11 +32,13 @@ def classic_negotiation(policy: dict) -> tuple[list[str], list[str]]:
 
 
 @function("elb_classic_tls_at_least", kind="subject", args=("level", "guideline"))
-def elb_classic_tls_at_least(obj: Any, env: Any, level: str = "voldoende",
-                             guideline: str = DEFAULT_GUIDELINE) -> Any:
+def elb_classic_tls_at_least(
+    obj: Any, env: Any, level: str = "voldoende", guideline: str = DEFAULT_GUIDELINE
+) -> Any:
     """True when every SSL negotiation policy used by an HTTPS/SSL listener of a classic load
     balancer enables only protocols and ciphers rated at least ``level`` (NCSC TLS guideline)."""
     from ...model import Evidence
+
     used = set()
     for ld in _as_list(obj.get("ListenerDescriptions")):
         listener = (ld or {}).get("Listener") or {}
@@ -72,22 +75,38 @@ def nacl_port_denied_before(obj: Any, env: Any, ports: Iterable[int] = ()) -> An
     counts for an all-protocol allow, because the administration protocols checked run over TCP."""
     from ...model import Evidence
     from .common import cidr_is_internet
-    entries = [e for e in _as_list((env.resource.data if env.resource else {}).get("Entries"))
-               if isinstance(e, dict)]
+
+    entries = [
+        e
+        for e in _as_list((env.resource.data if env.resource else {}).get("Entries"))
+        if isinstance(e, dict)
+    ]
     number = obj.get("RuleNumber", 0)
     family = "Ipv6CidrBlock" if obj.get("Ipv6CidrBlock") else "CidrBlock"
     open_ports = []
     for port in (int(p) for p in ports):
         if not _nacl_covers(obj, port):
             continue
-        denied = any(e.get("RuleAction") == "deny" and e.get("Egress") == obj.get("Egress")
-                     and e.get("RuleNumber", 0) < number and cidr_is_internet(e.get(family))
-                     and str(e.get("Protocol")) in ("-1", str(obj.get("Protocol")), "6")
-                     and _nacl_covers(e, port) for e in entries)
+        denied = any(
+            e.get("RuleAction") == "deny"
+            and e.get("Egress") == obj.get("Egress")
+            and e.get("RuleNumber", 0) < number
+            and cidr_is_internet(e.get(family))
+            and str(e.get("Protocol")) in ("-1", str(obj.get("Protocol")), "6")
+            and _nacl_covers(e, port)
+            for e in entries
+        )
         if not denied:
             open_ports.append(port)
-    return not open_ports, [Evidence("RuleNumber", number, f"ports {open_ports} denied by an "
-                                     "earlier entry" if open_ports else "earlier deny entries")]
+    return not open_ports, [
+        Evidence(
+            "RuleNumber",
+            number,
+            f"ports {open_ports} denied by an earlier entry"
+            if open_ports
+            else "earlier deny entries",
+        )
+    ]
 
 
 @function("inspector_scans_enabled", kind="subject", args=("types",))
@@ -95,15 +114,18 @@ def inspector_scans_enabled(obj: Any, env: Any, types: Iterable[str] = ("ec2", "
     """True when Amazon Inspector is enabled for the account (``Status.state.status``) and for
     every scan type in ``types`` (``Status.resourceState.<type>.status`` = ``ENABLED``)."""
     from ...model import Evidence
+
     status = obj.get("Status") or {}
-    state = ((status.get("state") or {}).get("status"))
+    state = (status.get("state") or {}).get("status")
     if state != "ENABLED":
         return False, [Evidence("Status.state.status", state, "ENABLED")]
     rs = status.get("resourceState") or {}
     off = [t for t in types if ((rs.get(t) or {}).get("status")) != "ENABLED"]
     if off:
-        return False, [Evidence(f"Status.resourceState.{t}.status",
-                                (rs.get(t) or {}).get("status"), "ENABLED") for t in off]
+        return False, [
+            Evidence(f"Status.resourceState.{t}.status", (rs.get(t) or {}).get("status"), "ENABLED")
+            for t in off
+        ]
     return True, [Evidence("Status.resourceState", sorted(types), "ENABLED")]
 
 
@@ -124,22 +146,27 @@ def version_at_least(value: Any, minimum: str) -> bool:
 
 
 @function("eks_log_types_enabled", kind="subject", args=("types",))
-def eks_log_types_enabled(obj: Any, env: Any, types: Iterable[str] = ("audit", "authenticator")) -> Any:
+def eks_log_types_enabled(
+    obj: Any, env: Any, types: Iterable[str] = ("audit", "authenticator")
+) -> Any:
     """True when every control-plane log type in ``types`` is enabled in
     ``logging.clusterLogging`` of an EKS cluster."""
     from ...model import Evidence
+
     enabled: set[str] = set()
     for entry in _as_list((obj.get("logging") or {}).get("clusterLogging")):
         if isinstance(entry, dict) and entry.get("enabled"):
             enabled.update(str(t) for t in _as_list(entry.get("types")))
     missing = [t for t in types if t not in enabled]
-    return not missing, [Evidence("logging.clusterLogging", sorted(enabled),
-                                  f"includes {list(types)}")]
+    return not missing, [
+        Evidence("logging.clusterLogging", sorted(enabled), f"includes {list(types)}")
+    ]
 
 
 def _perm_opens(perm: dict, ports: Iterable[int]) -> list[int]:
     """Ports of ``ports`` that one security-group permission opens to the whole internet."""
     from .common import cidr_is_internet
+
     if str(perm.get("IpProtocol")) not in ("-1", "tcp", "udp", "6", "17"):
         return []
     sources = [r.get("CidrIp") for r in _as_list(perm.get("IpRanges")) if isinstance(r, dict)]
@@ -159,6 +186,7 @@ def instance_exposes_ports(obj: Any, env: Any, ports: Iterable[int] = ()) -> Any
     0.0.0.0/0 or ::/0. A group the inventory does not hold raises LookupError: an instance whose
     firewall could not be read is an ERROR, not a PASS."""
     from ...model import Evidence
+
     wanted = [int(p) for p in ports]
     groups = {r.data.get("GroupId"): r for r in env.related("aws.ec2.security_group")}
     hits: list[Evidence] = []
@@ -170,10 +198,20 @@ def instance_exposes_ports(obj: Any, env: Any, ports: Iterable[int] = ()) -> Any
         for perm in _as_list(group.data.get("IpPermissions")):
             opened = _perm_opens(perm, wanted) if isinstance(perm, dict) else []
             if opened:
-                hits.append(Evidence(f"SecurityGroups[{i}].GroupId", gid,
-                                     f"admits none of {opened} from the internet"))
-    return bool(hits), hits or [Evidence("SecurityGroups", [g.get("GroupId") for g in _as_list(
-        obj.get("SecurityGroups")) if isinstance(g, dict)], "no internet ingress on these ports")]
+                hits.append(
+                    Evidence(
+                        f"SecurityGroups[{i}].GroupId",
+                        gid,
+                        f"admits none of {opened} from the internet",
+                    )
+                )
+    return bool(hits), hits or [
+        Evidence(
+            "SecurityGroups",
+            [g.get("GroupId") for g in _as_list(obj.get("SecurityGroups")) if isinstance(g, dict)],
+            "no internet ingress on these ports",
+        )
+    ]
 
 
 def _trail_bucket(obj: Any, env: Any) -> Any:
@@ -190,6 +228,7 @@ def trail_bucket_collected(obj: Any, env: Any) -> Any:
     scanned buckets (of any scanned account). A bucket in an account outside the scan cannot be
     judged; when bucket collection failed, raises LookupError so the rule reports ERROR."""
     from ...model import Evidence
+
     if _trail_bucket(obj, env) is not None:
         return True, [Evidence("S3BucketName", obj.get("S3BucketName"), "a scanned bucket")]
     if env.collection_errors("aws.s3.bucket"):
@@ -207,13 +246,17 @@ def trail_bucket_is(obj: Any, env: Any, property: str) -> Any:
     ``object_lock`` (Object Lock enabled). An unreadable bucket detail raises LookupError."""
     from ...model import Evidence
     from .aws import policy_is_public
+
     if property not in _TRAIL_BUCKET_TESTS:
         raise ValueError(f"unknown trail bucket property {property!r}")
     res = _trail_bucket(obj, env)
     if res is None:
         raise LookupError(f"bucket {obj.get('S3BucketName')} is not in the inventory")
-    keys = {"access_logging": ("Logging",), "object_lock": ("ObjectLock",),
-            "not_public": ("PublicAccessBlock", "PolicyStatus", "Policy")}[property]
+    keys = {
+        "access_logging": ("Logging",),
+        "object_lock": ("ObjectLock",),
+        "not_public": ("PublicAccessBlock", "PolicyStatus", "Policy"),
+    }[property]
     broken = [k for k in keys if k in res.errors]
     if broken:
         raise LookupError(f"bucket {res.data.get('Name')}: could not read {', '.join(broken)}")
@@ -224,8 +267,17 @@ def trail_bucket_is(obj: Any, env: Any, property: str) -> Any:
         ok = (d.get("ObjectLock") or {}).get("ObjectLockEnabled") == "Enabled"
     else:
         pab = d.get("PublicAccessBlock") or {}
-        ok = (all(pab.get(k) is True for k in ("BlockPublicAcls", "IgnorePublicAcls",
-                                                "BlockPublicPolicy", "RestrictPublicBuckets"))
-              and (d.get("PolicyStatus") or {}).get("IsPublic") is not True
-              and not policy_is_public(d.get("Policy")))
+        ok = (
+            all(
+                pab.get(k) is True
+                for k in (
+                    "BlockPublicAcls",
+                    "IgnorePublicAcls",
+                    "BlockPublicPolicy",
+                    "RestrictPublicBuckets",
+                )
+            )
+            and (d.get("PolicyStatus") or {}).get("IsPublic") is not True
+            and not policy_is_public(d.get("Policy"))
+        )
     return ok, [Evidence("S3BucketName", d.get("Name"), property.replace("_", " "))]

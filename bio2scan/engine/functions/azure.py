@@ -21,23 +21,51 @@ from .tls import DEFAULT_GUIDELINE, at_least, rate_protocol, rate_settings
 
 OWNER_ROLE = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 
-_GCM_ECDHE = ("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
-              "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384")
-_CBC2_ECDHE = ("TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384",
-               "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384")
-_CBC1_ECDHE = ("TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
-               "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA", "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA")
-_RSA_KX = ("TLS_RSA_WITH_AES_256_GCM_SHA384", "TLS_RSA_WITH_AES_128_GCM_SHA256",
-           "TLS_RSA_WITH_AES_256_CBC_SHA256", "TLS_RSA_WITH_AES_128_CBC_SHA256",
-           "TLS_RSA_WITH_AES_256_CBC_SHA", "TLS_RSA_WITH_AES_128_CBC_SHA")
-_DHE = ("TLS_DHE_RSA_WITH_AES_256_GCM_SHA384", "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256",
-        "TLS_DHE_RSA_WITH_AES_256_CBC_SHA", "TLS_DHE_RSA_WITH_AES_128_CBC_SHA")
+_GCM_ECDHE = (
+    "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+    "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+    "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+)
+_CBC2_ECDHE = (
+    "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
+    "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384",
+    "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
+    "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
+)
+_CBC1_ECDHE = (
+    "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
+    "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+    "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
+    "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
+)
+_RSA_KX = (
+    "TLS_RSA_WITH_AES_256_GCM_SHA384",
+    "TLS_RSA_WITH_AES_128_GCM_SHA256",
+    "TLS_RSA_WITH_AES_256_CBC_SHA256",
+    "TLS_RSA_WITH_AES_128_CBC_SHA256",
+    "TLS_RSA_WITH_AES_256_CBC_SHA",
+    "TLS_RSA_WITH_AES_128_CBC_SHA",
+)
+_DHE = (
+    "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384",
+    "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256",
+    "TLS_DHE_RSA_WITH_AES_256_CBC_SHA",
+    "TLS_DHE_RSA_WITH_AES_128_CBC_SHA",
+)
 _TLS13 = ("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384")
 
 # predefined policy → (minimum protocol, cipher suites)
 APPGW_POLICIES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "AppGwSslPolicy20150501": ("TLSv1_0", _GCM_ECDHE + _CBC2_ECDHE + _CBC1_ECDHE + _DHE + _RSA_KX
-                               + ("TLS_RSA_WITH_3DES_EDE_CBC_SHA",)),
+    "AppGwSslPolicy20150501": (
+        "TLSv1_0",
+        _GCM_ECDHE
+        + _CBC2_ECDHE
+        + _CBC1_ECDHE
+        + _DHE
+        + _RSA_KX
+        + ("TLS_RSA_WITH_3DES_EDE_CBC_SHA",),
+    ),
     "AppGwSslPolicy20170401": ("TLSv1_1", _GCM_ECDHE + _CBC2_ECDHE + _CBC1_ECDHE + _RSA_KX),
     "AppGwSslPolicy20170401S": ("TLSv1_2", _GCM_ECDHE + _CBC2_ECDHE + _CBC1_ECDHE + _RSA_KX),
     "AppGwSslPolicy20220101": ("TLSv1_2", _TLS13 + _GCM_ECDHE + _CBC2_ECDHE),
@@ -49,6 +77,7 @@ _DEFAULT_APPGW_POLICY = "AppGwSslPolicy20150501"
 def _protocols_from(minimum: str) -> list[str]:
     """``TLSv1_1`` → every version from 1.1 up to 1.3."""
     from .tls import parse_protocol
+
     _, major, minor = parse_protocol(minimum)
     return [f"TLSv1.{m}" for m in range(minor, 4)] if major == 1 else ["SSLv3"]
 
@@ -69,8 +98,10 @@ def appgw_rating(policy: Any, guideline: str = DEFAULT_GUIDELINE) -> tuple[str, 
     minimum = policy.get("minProtocolVersion") or "TLSv1_0"
     ciphers = tuple(policy.get("cipherSuites") or ())
     protocols = _protocols_from(minimum)
-    disabled = {p.replace("_", ".").replace("TLSv1.0", "TLSv1") for p in
-                policy.get("disabledSslProtocols") or ()}
+    disabled = {
+        p.replace("_", ".").replace("TLSv1.0", "TLSv1")
+        for p in policy.get("disabledSslProtocols") or ()
+    }
     protocols = [p for p in protocols if p.replace("TLSv1.0", "TLSv1") not in disabled]
     if not ciphers and "TLSv1.2" in protocols:
         raise ValueError(f"{ptype} policy without cipher suites: cannot rate")
@@ -79,31 +110,36 @@ def appgw_rating(policy: Any, guideline: str = DEFAULT_GUIDELINE) -> tuple[str, 
 
 
 @function("azure_appgw_tls_at_least", kind="subject", args=("level", "guideline"))
-def azure_appgw_tls_at_least(obj: Any, env: Any, level: str = "voldoende",
-                             guideline: str = DEFAULT_GUIDELINE) -> Any:
+def azure_appgw_tls_at_least(
+    obj: Any, env: Any, level: str = "voldoende", guideline: str = DEFAULT_GUIDELINE
+) -> Any:
     """True when the gateway's ``properties.sslPolicy`` (predefined, Custom or CustomV2; absent
     = the old default) rates at least ``level`` under the NCSC TLS guideline."""
     policy = get(obj, "properties.sslPolicy")
-    rating, what = appgw_rating(None if policy is None or not isinstance(policy, dict) else policy,
-                                guideline)
-    return at_least(rating, level), [Evidence("properties.sslPolicy", what,
-                                              f"rated at least {level} (is {rating})")]
+    rating, what = appgw_rating(
+        None if policy is None or not isinstance(policy, dict) else policy, guideline
+    )
+    return at_least(rating, level), [
+        Evidence("properties.sslPolicy", what, f"rated at least {level} (is {rating})")
+    ]
 
 
 @function("azure_tls_versions_at_least", args=("level", "guideline"))
-def azure_tls_versions_at_least(value: Any, level: str = "voldoende",
-                                guideline: str = DEFAULT_GUIDELINE) -> bool:
+def azure_tls_versions_at_least(
+    value: Any, level: str = "voldoende", guideline: str = DEFAULT_GUIDELINE
+) -> bool:
     """True when every version in a comma-separated list (``TLSv1.2,TLSv1.3`` as MySQL's
     ``tls_version`` has it, or one version) rates at least ``level``."""
     if not isinstance(value, str) or not value.strip():
         return False
-    return all(at_least(rate_protocol(v.strip(), guideline), level)
-               for v in value.split(",") if v.strip())
+    return all(
+        at_least(rate_protocol(v.strip(), guideline), level) for v in value.split(",") if v.strip()
+    )
 
 
 def _ports(spec: Any) -> list[tuple[int, int]]:
     out = []
-    for s in (spec if isinstance(spec, list) else [spec]):
+    for s in spec if isinstance(spec, list) else [spec]:
         s = str(s).strip()
         if s in ("*", ""):
             out.append((0, 65535))
@@ -125,18 +161,30 @@ def azure_nsg_rule_exposes(obj: Any, env: Any, ports: list) -> Any:
         return False, [Evidence("properties.access", p.get("access"), "inbound Allow")]
     sources = [p.get("sourceAddressPrefix")] + list(p.get("sourceAddressPrefixes") or [])
     if not any(cidr_is_internet(s) for s in sources if s):
-        return False, [Evidence("properties.sourceAddressPrefix",
-                                p.get("sourceAddressPrefix") or p.get("sourceAddressPrefixes"),
-                                "the internet")]
-    ranges = _ports([p.get("destinationPortRange")] if p.get("destinationPortRange") is not None
-                    else list(p.get("destinationPortRanges") or ["*"]))
+        return False, [
+            Evidence(
+                "properties.sourceAddressPrefix",
+                p.get("sourceAddressPrefix") or p.get("sourceAddressPrefixes"),
+                "the internet",
+            )
+        ]
+    ranges = _ports(
+        [p.get("destinationPortRange")]
+        if p.get("destinationPortRange") is not None
+        else list(p.get("destinationPortRanges") or ["*"])
+    )
     if not ports:
         hit = [f"{lo}-{hi}" for lo, hi in ranges if lo == 0 and hi == 65535]
     else:
         hit = [str(q) for q in ports if any(lo <= int(q) <= hi for lo, hi in ranges)]
     shown = p.get("destinationPortRange") or p.get("destinationPortRanges")
-    return bool(hit), [Evidence("properties.destinationPortRange", shown,
-                                f"open to the internet on {', '.join(hit) or 'none of ' + str(ports)}")]
+    return bool(hit), [
+        Evidence(
+            "properties.destinationPortRange",
+            shown,
+            f"open to the internet on {', '.join(hit) or 'none of ' + str(ports)}",
+        )
+    ]
 
 
 @function("azure_tag_in", kind="subject", args=("tag", "values"))
@@ -145,8 +193,9 @@ def azure_tag_in(obj: Any, env: Any, tag: str, values: list) -> Any:
     any value). Used in ``applies_if`` for "where required" rules."""
     tags = (obj.get("tags") if isinstance(obj, dict) else None) or {}
     found = next((v for k, v in tags.items() if k.lower() == str(tag).lower()), None)
-    ok = found is not None and ("*" in values or str(found).lower() in
-                                {str(v).lower() for v in values})
+    ok = found is not None and (
+        "*" in values or str(found).lower() in {str(v).lower() for v in values}
+    )
     return ok, [Evidence(f"tags.{tag}", found, f"one of {list(values)}")]
 
 
@@ -158,8 +207,11 @@ def _same(a: Any, b: Any) -> bool:
 def azure_flow_logged(obj: Any, env: Any) -> Any:
     """True when an enabled flow log (``azure.network.flow_log``) targets this resource."""
     rid = env.resource.id
-    logs = [f for f in env.related("azure.network.flow_log")
-            if _same(get(f.data, "properties.targetResourceId"), rid)]
+    logs = [
+        f
+        for f in env.related("azure.network.flow_log")
+        if _same(get(f.data, "properties.targetResourceId"), rid)
+    ]
     on = [f.id for f in logs if get(f.data, "properties.enabled") is True]
     return bool(on), [Evidence("", on[0] if on else None, "an enabled flow log targets it")]
 
@@ -177,10 +229,16 @@ def azure_vm_public_ip(obj: Any, env: Any) -> Any:
         for cfg in get(nic.data, "properties.ipConfigurations") or []:
             pip = get(cfg, "properties.publicIPAddress.id")
             if pip:
-                return True, [Evidence(f"properties.networkProfile.networkInterfaces[{i}]",
-                                       pip, "no public IP address")]
-    return False, [Evidence("properties.networkProfile.networkInterfaces",
-                            len(refs), "no public IP address")]
+                return True, [
+                    Evidence(
+                        f"properties.networkProfile.networkInterfaces[{i}]",
+                        pip,
+                        "no public IP address",
+                    )
+                ]
+    return False, [
+        Evidence("properties.networkProfile.networkInterfaces", len(refs), "no public IP address")
+    ]
 
 
 @function("azure_locked", kind="subject", args=("levels",))
@@ -190,8 +248,9 @@ def azure_locked(obj: Any, env: Any, levels: list) -> Any:
     rid = env.resource.id.lower()
     for lk in env.related("azure.authorization.lock"):
         scope = lk.id.lower().split("/providers/microsoft.authorization/locks/")[0]
-        if (rid == scope or rid.startswith(scope + "/")) and \
-                get(lk.data, "properties.level") in levels:
+        if (rid == scope or rid.startswith(scope + "/")) and get(
+            lk.data, "properties.level"
+        ) in levels:
             return True, [Evidence("", lk.id, f"a lock of level {list(levels)}")]
     return False, [Evidence("", None, f"a lock of level {list(levels)}")]
 
@@ -204,19 +263,26 @@ def azure_owner_count(obj: Any, env: Any, min: int = 0, max: int = 1_000_000) ->
     if env.collection_errors("azure.authorization.role_assignment"):
         raise ValueError("role assignments could not be read")
     scope = f"/subscriptions/{obj.get('subscriptionId', '')}".lower()
-    owners = [a for a in env.related("azure.authorization.role_assignment")
-              if str(get(a.data, "properties.roleDefinitionId") or "").lower()
-              .endswith(OWNER_ROLE)
-              and str(get(a.data, "properties.scope") or "").lower().rstrip("/") == scope]
+    owners = [
+        a
+        for a in env.related("azure.authorization.role_assignment")
+        if str(get(a.data, "properties.roleDefinitionId") or "").lower().endswith(OWNER_ROLE)
+        and str(get(a.data, "properties.scope") or "").lower().rstrip("/") == scope
+    ]
     n = len(owners)
-    return min <= n <= max, [Evidence("roleAssignments[Owner]", n,
-                                      f"between {min} and {max} Owners")]
+    return min <= n <= max, [
+        Evidence("roleAssignments[Owner]", n, f"between {min} and {max} Owners")
+    ]
 
 
 def _workspace_days(ws: Any) -> int:
     table = (ws.data.get("activityTable") or {}).get("properties") or {}
-    return int(table.get("totalRetentionInDays") or table.get("retentionInDays")
-               or get(ws.data, "properties.retentionInDays") or 0)
+    return int(
+        table.get("totalRetentionInDays")
+        or table.get("retentionInDays")
+        or get(ws.data, "properties.retentionInDays")
+        or 0
+    )
 
 
 def _storage_days(acct: Any) -> int | None:
@@ -243,10 +309,15 @@ def azure_activity_log_retained(obj: Any, env: Any, days: int) -> Any:
         rp = get(lp, "properties.retentionPolicy") or {}
         kept = None if rp.get("enabled") is False or rp.get("days") == 0 else rp.get("days")
         if kept is None or kept >= days:
-            return True, [Evidence(f"logProfiles[{i}].properties.retentionPolicy", rp,
-                                   f"kept at least {days} days")]
-    spaces = {w.id.lower(): w for w in env.related("azure.operationalinsights.workspace",
-                                                    same_scope=False)}
+            return True, [
+                Evidence(
+                    f"logProfiles[{i}].properties.retentionPolicy", rp, f"kept at least {days} days"
+                )
+            ]
+    spaces = {
+        w.id.lower(): w
+        for w in env.related("azure.operationalinsights.workspace", same_scope=False)
+    }
     accounts = {a.id.lower(): a for a in env.related("azure.storage.account", same_scope=False)}
     seen = []
     for i, ds in enumerate(obj.get("diagnosticSettings") or []):
@@ -263,17 +334,25 @@ def azure_activity_log_retained(obj: Any, env: Any, days: int) -> Any:
         acct = accounts.get(str(p.get("storageAccountId") or "").lower())
         if acct is not None:
             kept = _storage_days(acct)
-            seen.append(Evidence(f"{where}.properties.storageAccountId",
-                                 "forever" if kept is None else kept, f">= {days} days"))
+            seen.append(
+                Evidence(
+                    f"{where}.properties.storageAccountId",
+                    "forever" if kept is None else kept,
+                    f">= {days} days",
+                )
+            )
             if kept is None or kept >= days:
                 return True, seen[-1:]
-    return False, seen or [Evidence("diagnosticSettings", None,
-                                    f"activity log kept at least {days} days")]
+    return False, seen or [
+        Evidence("diagnosticSettings", None, f"activity log kept at least {days} days")
+    ]
 
 
 def _sends_administrative(p: dict) -> bool:
     for log in p.get("logs") or []:
-        if log.get("enabled") and (log.get("category") == "Administrative"
-                                   or log.get("categoryGroup") in ("allLogs", "audit")):
+        if log.get("enabled") and (
+            log.get("category") == "Administrative"
+            or log.get("categoryGroup") in ("allLogs", "audit")
+        ):
             return True
     return False

@@ -43,7 +43,7 @@ def parse_time(value: Any) -> _dt.datetime | None:
     if isinstance(value, _dt.datetime):
         t = value
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        t = _dt.datetime.fromtimestamp(value, _dt.timezone.utc)
+        t = _dt.datetime.fromtimestamp(value, _dt.UTC)
     elif isinstance(value, str) and value:
         try:
             t = _dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
@@ -51,7 +51,7 @@ def parse_time(value: Any) -> _dt.datetime | None:
             return None
     else:
         return None
-    return t if t.tzinfo else t.replace(tzinfo=_dt.timezone.utc)
+    return t if t.tzinfo else t.replace(tzinfo=_dt.UTC)
 
 
 @function("older_than_days", kind="subject", args=("path", "days"))
@@ -59,8 +59,9 @@ def older_than_days(obj: Any, env: Any, path: str, days: float) -> Any:
     """True when the timestamp at ``path`` lies more than ``days`` before the evaluation time
     (``{call: older_than_days, args: {path: CreateDate, days: {param: max_age_days}}}``). An
     absent or unreadable timestamp is not older."""
-    from ..paths import get
     from ...model import Evidence
+    from ..paths import get
+
     value = get(obj, path)
     t = parse_time(value)
     ok = t is not None and (env.now - t).total_seconds() > days * 86400
@@ -71,8 +72,9 @@ def older_than_days(obj: Any, env: Any, path: str, days: float) -> Any:
 def within_days(obj: Any, env: Any, path: str, days: float) -> Any:
     """True when the timestamp at ``path`` lies less than ``days`` after the evaluation time, or
     has passed (an expiry date that is near: ``{call: within_days, args: {path: NotAfter, days: 30}}``)."""
-    from ..paths import get
     from ...model import Evidence
+    from ..paths import get
+
     value = get(obj, path)
     t = parse_time(value)
     ok = t is not None and (t - env.now).total_seconds() < days * 86400
@@ -83,8 +85,9 @@ def within_days(obj: Any, env: Any, path: str, days: float) -> Any:
 def port_range_includes(obj: Any, env: Any, from_path: str, to_path: str, ports: list) -> Any:
     """True when the port range ``[from_path, to_path]`` of the subject includes any of ``ports``;
     an absent range (all traffic, protocol -1) includes every port."""
-    from ..paths import get
     from ...model import Evidence
+    from ..paths import get
+
     lo, hi = get(obj, from_path), get(obj, to_path)
     if lo is None or hi is None or lo == -1:
         hit = list(ports)
@@ -94,5 +97,10 @@ def port_range_includes(obj: Any, env: Any, from_path: str, to_path: str, ports:
         except (TypeError, ValueError):
             return False, [Evidence(from_path, lo, "a port number")]
         hit = [p for p in ports if lo_i <= int(p) <= hi_i]
-    return bool(hit), [Evidence(from_path, lo if lo is not None else "all", f"range {lo}-{hi} "
-                                f"includes one of {list(ports)}")]
+    return bool(hit), [
+        Evidence(
+            from_path,
+            lo if lo is not None else "all",
+            f"range {lo}-{hi} includes one of {list(ports)}",
+        )
+    ]

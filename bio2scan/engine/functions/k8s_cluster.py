@@ -13,11 +13,12 @@ scanner was not allowed to read is not "without a default deny".
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
+from ...model import Evidence
 from . import function
 from .tls import DEFAULT_GUIDELINE, at_least, level_rank, rate_key
-from ...model import Evidence
 
 CERT = "x-bio2scan.certificate"
 
@@ -41,12 +42,14 @@ def _related_in_namespace(env: Any, rtype: str) -> list[Any]:
     missing = [e for e in env.collection_errors(rtype) if e.namespace in (None, ns)]
     if missing:
         e = missing[0]
-        raise RelatedIncomplete(f"{rtype} not collected in {ns or 'the cluster'} "
-                                f"({e.code}): {e.reason}")
+        raise RelatedIncomplete(
+            f"{rtype} not collected in {ns or 'the cluster'} ({e.code}): {e.reason}"
+        )
     return env.related(rtype, namespace=ns) if ns else []
 
 
 # --- selectors ------------------------------------------------------------------------------
+
 
 def selector_matches(selector: Any, labels: dict[str, Any] | None) -> bool:
     """A ``LabelSelector`` (matchLabels and matchExpressions: In, NotIn, Exists, DoesNotExist)
@@ -71,8 +74,11 @@ def selector_matches(selector: Any, labels: dict[str, Any] | None) -> bool:
 
 
 def _selects_all(selector: Any) -> bool:
-    return isinstance(selector, dict) and not selector.get("matchLabels") \
+    return (
+        isinstance(selector, dict)
+        and not selector.get("matchLabels")
         and not selector.get("matchExpressions")
+    )
 
 
 def _denies(policy: dict[str, Any], direction: str) -> bool:
@@ -96,8 +102,9 @@ def namespace_default_deny(obj: Any, env: Any, directions: Iterable[str] = ("Ing
     missing = [d for d in directions if not any(_denies(p.data, d) for p in policies)]
     names = [p.name for p in policies]
     if missing:
-        return False, [Evidence("networkpolicies", names,
-                                f"a default-deny policy for {', '.join(missing)}")]
+        return False, [
+            Evidence("networkpolicies", names, f"a default-deny policy for {', '.join(missing)}")
+        ]
     return True, [Evidence("networkpolicies", names, "a default-deny policy")]
 
 
@@ -116,13 +123,22 @@ def workload_has_pdb(obj: Any, env: Any) -> Any:
     template = (obj.get("spec") or {}).get("template") or {}
     labels = (template.get("metadata") or {}).get("labels") or {}
     pdbs = _related_in_namespace(env, "k8s.policy.poddisruptionbudget")
-    hits = [p.name for p in pdbs if labels and
-            selector_matches((p.data.get("spec") or {}).get("selector"), labels)]
-    return bool(hits), [Evidence("spec.template.metadata.labels", labels,
-                                 f"selected by a PodDisruptionBudget (found: {hits or 'none'})")]
+    hits = [
+        p.name
+        for p in pdbs
+        if labels and selector_matches((p.data.get("spec") or {}).get("selector"), labels)
+    ]
+    return bool(hits), [
+        Evidence(
+            "spec.template.metadata.labels",
+            labels,
+            f"selected by a PodDisruptionBudget (found: {hits or 'none'})",
+        )
+    ]
 
 
 # --- RBAC -----------------------------------------------------------------------------------
+
 
 def _hit(granted: Any, wanted: Iterable[str]) -> list[str]:
     granted = [g for g in granted or () if isinstance(g, str)]
@@ -132,8 +148,9 @@ def _hit(granted: Any, wanted: Iterable[str]) -> list[str]:
 
 
 @function("k8s_rbac_grants", kind="subject", args=("verbs", "resources", "api_groups"))
-def rbac_grants(obj: Any, env: Any, verbs: list[str], resources: list[str],
-                api_groups: list[str] | None = None) -> Any:
+def rbac_grants(
+    obj: Any, env: Any, verbs: list[str], resources: list[str], api_groups: list[str] | None = None
+) -> Any:
     """True when a rule of the Role/ClusterRole grants any of ``verbs`` on any of
     ``resources`` (``pods/exec`` style subresources allowed) in any of ``api_groups`` (default:
     the core group ``""``); ``*`` in the role counts as everything. The evidence names the rule
@@ -147,13 +164,18 @@ def rbac_grants(obj: Any, env: Any, verbs: list[str], resources: list[str],
         v = _hit(rule.get("verbs"), verbs)
         res = _hit(rule.get("resources"), resources)
         if g and v and res:
-            ev.append(Evidence(f"rules[{i}]", {"verbs": rule.get("verbs"),
-                                                "resources": rule.get("resources")},
-                               f"no {'/'.join(verbs)} on {', '.join(resources)}"))
+            ev.append(
+                Evidence(
+                    f"rules[{i}]",
+                    {"verbs": rule.get("verbs"), "resources": rule.get("resources")},
+                    f"no {'/'.join(verbs)} on {', '.join(resources)}",
+                )
+            )
     return bool(ev), ev
 
 
 # --- certificates ---------------------------------------------------------------------------
+
 
 def key_algorithm(info: dict[str, Any]) -> str:
     """The certificate facts' key as the NCSC rating in ``tls.py`` spells it: ``RSA_2048``,
@@ -176,8 +198,9 @@ def _certificate(obj: Any) -> dict[str, Any]:
 
 
 @function("k8s_certificate_key_rating", kind="subject", args=("minimum", "guideline"))
-def certificate_key_rating(obj: Any, env: Any, minimum: str = "voldoende",
-                           guideline: str = DEFAULT_GUIDELINE) -> Any:
+def certificate_key_rating(
+    obj: Any, env: Any, minimum: str = "voldoende", guideline: str = DEFAULT_GUIDELINE
+) -> Any:
     """True when the TLS Secret's certificate key rates at least ``minimum`` (goed, voldoende,
     uitfaseren) under the NCSC TLS guideline (``tls.rate_key``: 2025 edition by default, RSA ≥
     3072 goed, 2048 uitfaseren). Key material is never read: only the type and size the
@@ -186,8 +209,9 @@ def certificate_key_rating(obj: Any, env: Any, minimum: str = "voldoende",
     info = _certificate(obj)
     algorithm = key_algorithm(info)
     rating = rate_key(algorithm, guideline)
-    return at_least(rating, minimum), [Evidence(f"{CERT}.keySize", f"{algorithm} ({rating})",
-                                                f"NCSC rating {minimum} or better")]
+    return at_least(rating, minimum), [
+        Evidence(f"{CERT}.keySize", f"{algorithm} ({rating})", f"NCSC rating {minimum} or better")
+    ]
 
 
 @function("k8s_certificate_valid_for", kind="subject", args=("days",))
@@ -195,13 +219,19 @@ def certificate_valid_for(obj: Any, env: Any, days: float) -> Any:
     """True when the TLS Secret's certificate stays valid for more than ``days`` after the
     evaluation time."""
     from .common import parse_time
+
     info = _certificate(obj)
     not_after = parse_time(info.get("notAfter"))
     if not_after is None:
         raise RelatedIncomplete("certificate has no readable notAfter")
     left = (not_after - env.now).total_seconds() / 86400
-    return left > days, [Evidence(f"{CERT}.notAfter", info.get("notAfter"),
-                                  f"valid for more than {days} days ({left:.0f} left)")]
+    return left > days, [
+        Evidence(
+            f"{CERT}.notAfter",
+            info.get("notAfter"),
+            f"valid for more than {days} days ({left:.0f} left)",
+        )
+    ]
 
 
 # --- versions and ingress -------------------------------------------------------------------
@@ -219,14 +249,16 @@ def version_at_least(obj: Any, env: Any, minimum: str) -> Any:
         minor = int(_MINOR.search(str(obj.get("minor")))[0])  # type: ignore[index]
     except (TypeError, ValueError):
         raise RelatedIncomplete(f"cannot read the version: {obj.get('gitVersion')!r}") from None
-    return (major, minor) >= want, [Evidence("gitVersion", obj.get("gitVersion"),
-                                             f"{minimum} or newer")]
+    return (major, minor) >= want, [
+        Evidence("gitVersion", obj.get("gitVersion"), f"{minimum} or newer")
+    ]
 
 
 def _host_covered(host: str, tls_hosts: list[str]) -> bool:
     for t in tls_hosts:
-        if t == host or (t.startswith("*.") and host.count(".") == t.count(".")
-                         and host.endswith(t[1:])):
+        if t == host or (
+            t.startswith("*.") and host.count(".") == t.count(".") and host.endswith(t[1:])
+        ):
             return True
     return False
 
@@ -246,9 +278,9 @@ def ingress_tls_covers_hosts(obj: Any, env: Any) -> Any:
     bare = [h for h in hosts if h and not _host_covered(h, tls_hosts)]
     if None in hosts:
         bare.append("(rule without host)")
-    return not bare, [Evidence("spec.rules[*].host", bare or hosts,
-                               f"covered by spec.tls hosts {tls_hosts}")]
-
+    return not bare, [
+        Evidence("spec.rules[*].host", bare or hosts, f"covered by spec.tls hosts {tls_hosts}")
+    ]
 
 
 @function("k8s_label_in", kind="subject", args=("label", "values"))
@@ -258,5 +290,6 @@ def label_in(obj: Any, env: Any, label: str, values: list[Any]) -> Any:
     values: [true]}}``)."""
     labels = (obj.get("metadata") or {}).get("labels") or {}
     value = labels.get(label)
-    return value in [str(v) for v in values], [Evidence(f"metadata.labels['{label}']", value,
-                                                        f"one of {list(values)}")]
+    return value in [str(v) for v in values], [
+        Evidence(f"metadata.labels['{label}']", value, f"one of {list(values)}")
+    ]

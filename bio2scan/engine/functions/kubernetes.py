@@ -13,11 +13,12 @@ the spec's own path.
 from __future__ import annotations
 
 import posixpath
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
-from . import function
 from ...kinds import POD_SPEC_PATHS, WORKLOAD_TYPES, credential_like, pod_spec_of  # noqa: F401
 from ...model import Evidence
+from . import function
 
 CONTAINER_GROUPS = ("containers", "initContainers", "ephemeralContainers")
 REDACTED_PREFIX = "<redacted>"
@@ -39,6 +40,7 @@ def pod_spec(resource: Any) -> list[tuple[str, Any]] | None:
 
 # --- containers and their effective security settings --------------------------------------
 
+
 def containers(spec: Any) -> Iterator[tuple[str, dict[str, Any]]]:
     """``(path, container)`` for every container, init container and ephemeral container."""
     if not isinstance(spec, dict):
@@ -59,8 +61,9 @@ def _dig(obj: Any, dotted: str) -> Any:
     return obj
 
 
-def effective(spec: dict[str, Any], path: str, container: dict[str, Any], field: str
-              ) -> tuple[str, Any]:
+def effective(
+    spec: dict[str, Any], path: str, container: dict[str, Any], field: str
+) -> tuple[str, Any]:
     """``(path, value)`` of a security setting as the kubelet applies it: the container's
     ``securityContext.<field>`` when set, otherwise the pod's. ``path`` names where the value
     came from (the container's path when neither level sets it)."""
@@ -92,8 +95,9 @@ def runs_as_non_root(spec: Any, env: Any) -> tuple[bool, list[Evidence]]:
 
 
 @function("k8s_container_setting_in", kind="subject", args=("field", "allowed", "required"))
-def container_setting_in(spec: Any, env: Any, field: str, allowed: list[Any],
-                         required: bool = True) -> tuple[bool, list[Evidence]]:
+def container_setting_in(
+    spec: Any, env: Any, field: str, allowed: list[Any], required: bool = True
+) -> tuple[bool, list[Evidence]]:
     """The effective ``securityContext.<field>`` of every container (its own, else the pod's) is
     one of ``allowed``; an unset value fails when ``required``
     (``{call: k8s_container_setting_in, args: {field: seccompProfile.type, allowed: [RuntimeDefault]}}``)."""
@@ -142,13 +146,15 @@ def apparmor_allowed(spec: Any, env: Any, allowed: list[str]) -> tuple[bool, lis
         note = ann.get(APPARMOR_ANNOTATION + str(c.get("name")))
         if isinstance(note, str):
             kind = {"runtime/default": "runtimedefault", "unconfined": "unconfined"}.get(
-                note.lower(), "localhost" if note.lower().startswith("localhost/") else note.lower())
+                note.lower(), "localhost" if note.lower().startswith("localhost/") else note.lower()
+            )
             shown = f"annotation {APPARMOR_ANNOTATION}{c.get('name')}: {note}"
             (good if kind in wanted else bad).append(Evidence(path, shown, expected))
     return not bad, bad or good
 
 
 # --- service account token -----------------------------------------------------------------
+
 
 @function("k8s_token_automount_disabled", kind="subject")
 def token_automount_disabled(spec: Any, env: Any) -> tuple[bool, list[Evidence]]:
@@ -166,17 +172,23 @@ def token_automount_disabled(spec: Any, env: Any) -> tuple[bool, list[Evidence]]
     for sa in env.related("k8s.core.serviceaccount", namespace=ns) if ns else ():
         if sa.name == name:
             value = sa.data.get("automountServiceAccountToken")
-            return value is False, [Evidence("automountServiceAccountToken",
-                                             f"unset; ServiceAccount {ns}/{name}: {value}",
-                                             expected)]
+            return value is False, [
+                Evidence(
+                    "automountServiceAccountToken",
+                    f"unset; ServiceAccount {ns}/{name}: {value}",
+                    expected,
+                )
+            ]
     missing = env.collection_errors("k8s.core.serviceaccount")
     if missing:
-        raise RuntimeError(f"ServiceAccount {ns}/{name} not collected ({missing[0].code}): "
-                           f"{missing[0].reason}")
+        raise RuntimeError(
+            f"ServiceAccount {ns}/{name} not collected ({missing[0].code}): {missing[0].reason}"
+        )
     return False, [Evidence("automountServiceAccountToken", None, expected)]
 
 
 # --- environment values --------------------------------------------------------------------
+
 
 @function("k8s_env_without_credentials", kind="subject")
 def env_without_credentials(spec: Any, env: Any) -> tuple[bool, list[Evidence]]:
@@ -204,6 +216,7 @@ def env_without_credentials(spec: Any, env: Any) -> tuple[bool, list[Evidence]]:
 
 # --- image references ----------------------------------------------------------------------
 
+
 def parse_image(ref: str) -> tuple[str, str, str | None, str | None]:
     """``(registry, repository, tag, digest)`` of an image reference, with Docker's defaults:
     ``nginx`` → ``("docker.io", "library/nginx", None, None)``;
@@ -215,7 +228,7 @@ def parse_image(ref: str) -> tuple[str, str, str | None, str | None]:
     colon = name.rfind(":")
     tag = None
     if colon > slash:
-        name, tag = name[:colon], name[colon + 1:]
+        name, tag = name[:colon], name[colon + 1 :]
     first, sep, rest = name.partition("/")
     if sep and ("." in first or ":" in first or first == "localhost"):
         registry, repo = first.lower(), rest
@@ -258,6 +271,7 @@ def image_from_registry(value: Any, registries: list[str]) -> bool:
 
 # --- small value tests ---------------------------------------------------------------------
 
+
 @function("k8s_path_under", args=("prefixes",))
 def path_under(value: Any, prefixes: list[str]) -> bool:
     """True when a host path lies under one of ``prefixes`` (whole path parts: ``/var/log``
@@ -284,8 +298,9 @@ def has_keys(value: Any, keys: list[str]) -> bool:
 
 
 @function("k8s_param_given", kind="subject", args=("value", "name"))
-def param_given(obj: Any, env: Any, value: Any, name: str = "the parameter"
-                ) -> tuple[bool, list[Evidence]]:
+def param_given(
+    obj: Any, env: Any, value: Any, name: str = "the parameter"
+) -> tuple[bool, list[Evidence]]:
     """True when a parameter has been given a value (a non-empty list or string): for
     ``applies_if`` of rules that only mean something once the organisation has set a policy
     (``{call: k8s_param_given, args: {value: {param: allowed_registries}, name: allowed_registries}}``)."""

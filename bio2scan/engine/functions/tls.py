@@ -28,7 +28,8 @@ CloudFront"). A policy rates as its worst protocol or cipher. An unknown policy 
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from . import function
 
@@ -89,11 +90,12 @@ def rate_protocol(name: str, guideline: str = DEFAULT_GUIDELINE) -> str:
 
 # ---- cipher suites ---------------------------------------------------------------------------
 
+
 def _openssl_to_iana(name: str) -> str:
     """Translate an OpenSSL cipher name to its IANA form (``ECDHE-RSA-AES128-GCM-SHA256`` →
     ``TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256``); IANA names are returned unchanged."""
     n = name.strip().upper()
-    if n.startswith("TLS_") or n.startswith("SSL_"):
+    if n.startswith(("TLS_", "SSL_")):
         return "TLS_" + n[4:]
     parts = n.split("-")
     kex = "RSA"
@@ -121,8 +123,10 @@ def _openssl_to_iana(name: str) -> str:
     return f"TLS_{kex}_WITH_{rest.replace('-', '_')}"
 
 
-_TLS13 = re.compile(r"^TLS_(AES_128_GCM_SHA256|AES_256_GCM_SHA384|CHACHA20_POLY1305_SHA256|"
-                    r"AES_128_CCM_SHA256|AES_128_CCM_8_SHA256)$")
+_TLS13 = re.compile(
+    r"^TLS_(AES_128_GCM_SHA256|AES_256_GCM_SHA384|CHACHA20_POLY1305_SHA256|"
+    r"AES_128_CCM_SHA256|AES_128_CCM_8_SHA256)$"
+)
 _AEAD = re.compile(r"^(AES_(128|256)_GCM_SHA(256|384)|CHACHA20_POLY1305_SHA256)$")
 _CCM = re.compile(r"^AES_(128|256)_CCM$")
 _CBC_SHA2 = re.compile(r"^AES_(128|256)_CBC_SHA(256|384)$")
@@ -157,31 +161,54 @@ def rate_cipher(name: str, guideline: str = DEFAULT_GUIDELINE) -> str:
             return "onvoldoende"
         if _AEAD.match(bulk):
             return "goed"
-        if aead or _CBC_ANY.match(bulk) or _CAMELLIA_ARIA.match(bulk) or \
-                re.match(r"^CAMELLIA_(128|256)_CBC_SHA$", bulk):
+        if (
+            aead
+            or _CBC_ANY.match(bulk)
+            or _CAMELLIA_ARIA.match(bulk)
+            or re.match(r"^CAMELLIA_(128|256)_CBC_SHA$", bulk)
+        ):
             return "voldoende"
         if bulk == "3DES_EDE_CBC_SHA":
             return "uitfaseren"
         return "onvoldoende"
     if kexauth == "DHE_RSA":
-        ok = (_AEAD.match(bulk) or _CCM.match(bulk) or _CBC_SHA2.match(bulk)
-              or _CAMELLIA_ARIA.match(bulk))
+        ok = (
+            _AEAD.match(bulk)
+            or _CCM.match(bulk)
+            or _CBC_SHA2.match(bulk)
+            or _CAMELLIA_ARIA.match(bulk)
+        )
         if g == "2025":
             return "uitfaseren" if ok else "onvoldoende"
         if ok or _CBC_ANY.match(bulk) or re.match(r"^CAMELLIA_(128|256)_CBC_SHA$", bulk):
             return "voldoende"
         return "uitfaseren" if bulk == "3DES_EDE_CBC_SHA" else "onvoldoende"
-    if kexauth == "RSA" and g == "2021":
-        # v2.1: static RSA key exchange and 3DES are "phase out"; RC4, NULL, export: insufficient
-        if _CBC_ANY.match(bulk) or _AEAD.match(bulk) or bulk == "3DES_EDE_CBC_SHA":
-            return "uitfaseren"
+    # v2.1: static RSA key exchange and 3DES are "phase out"; RC4, NULL, export: insufficient
+    if (
+        kexauth == "RSA"
+        and g == "2021"
+        and (_CBC_ANY.match(bulk) or _AEAD.match(bulk) or bulk == "3DES_EDE_CBC_SHA")
+    ):
+        return "uitfaseren"
     return "onvoldoende"
 
 
 # ---- certificate keys ------------------------------------------------------------------------
 
-_GOOD_CURVES = {"prime256v1", "secp256r1", "p256", "secp384r1", "p384", "secp521r1", "p521",
-                "brainpoolp256r1", "brainpoolp384r1", "brainpoolp512r1", "ed25519", "ed448"}
+_GOOD_CURVES = {
+    "prime256v1",
+    "secp256r1",
+    "p256",
+    "secp384r1",
+    "p384",
+    "secp521r1",
+    "p521",
+    "brainpoolp256r1",
+    "brainpoolp384r1",
+    "brainpoolp512r1",
+    "ed25519",
+    "ed448",
+}
 
 
 def rate_key(algorithm: str, guideline: str = DEFAULT_GUIDELINE) -> str:
@@ -211,13 +238,25 @@ def rate_key(algorithm: str, guideline: str = DEFAULT_GUIDELINE) -> str:
 
 _T13 = ("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256")
 _T13_FIPS = ("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384")
-_ECDHE_GCM = ("ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256",
-              "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384")
+_ECDHE_GCM = (
+    "ECDHE-ECDSA-AES128-GCM-SHA256",
+    "ECDHE-RSA-AES128-GCM-SHA256",
+    "ECDHE-ECDSA-AES256-GCM-SHA384",
+    "ECDHE-RSA-AES256-GCM-SHA384",
+)
 _ECDHE_CHACHA = ("ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305")
-_ECDHE_CBC2 = ("ECDHE-ECDSA-AES128-SHA256", "ECDHE-RSA-AES128-SHA256",
-               "ECDHE-ECDSA-AES256-SHA384", "ECDHE-RSA-AES256-SHA384")
-_ECDHE_CBC1 = ("ECDHE-ECDSA-AES128-SHA", "ECDHE-RSA-AES128-SHA", "ECDHE-ECDSA-AES256-SHA",
-               "ECDHE-RSA-AES256-SHA")
+_ECDHE_CBC2 = (
+    "ECDHE-ECDSA-AES128-SHA256",
+    "ECDHE-RSA-AES128-SHA256",
+    "ECDHE-ECDSA-AES256-SHA384",
+    "ECDHE-RSA-AES256-SHA384",
+)
+_ECDHE_CBC1 = (
+    "ECDHE-ECDSA-AES128-SHA",
+    "ECDHE-RSA-AES128-SHA",
+    "ECDHE-ECDSA-AES256-SHA",
+    "ECDHE-RSA-AES256-SHA",
+)
 _RSA_GCM = ("AES128-GCM-SHA256", "AES256-GCM-SHA384")
 _RSA_CBC2 = ("AES128-SHA256", "AES256-SHA256")
 _RSA_CBC1 = ("AES128-SHA", "AES256-SHA")
@@ -236,30 +275,42 @@ ELB_POLICIES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-2023-04": (_P13_12, _T13_FIPS + _ECDHE_GCM),
     "ELBSecurityPolicy-TLS13-1-2-2021-06": (_P13_12, _T13 + _ECDHE_GCM + _ECDHE_CBC2),
     "ELBSecurityPolicy-TLS13-1-2-PQ-2025-09": (_P13_12, _T13 + _ECDHE_GCM + _ECDHE_CBC2),
-    "ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06": (_P13_12, _T13 + _ECDHE_GCM + _ECDHE_CBC2
-                                                  + _RSA_GCM + _RSA_CBC2),
+    "ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06": (
+        _P13_12,
+        _T13 + _ECDHE_GCM + _ECDHE_CBC2 + _RSA_GCM + _RSA_CBC2,
+    ),
     "ELBSecurityPolicy-TLS13-1-2-Ext1-PQ-2025-09": (_P13_12, _T13 + _ALL12),
     "ELBSecurityPolicy-TLS13-1-2-Ext2-2021-06": (_P13_12, _T13 + _ALL12),
     "ELBSecurityPolicy-TLS13-1-2-Ext2-PQ-2025-09": (_P13_12, _T13 + _ALL12),
     "ELBSecurityPolicy-TLS13-1-1-2021-06": (("TLSv1.3", "TLSv1.2", "TLSv1.1"), _T13 + _ALL12),
-    "ELBSecurityPolicy-TLS13-1-0-2021-06": (("TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1"),
-                                            _T13 + _ALL12),
-    "ELBSecurityPolicy-TLS13-1-0-PQ-2025-09": (("TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1"),
-                                               _T13 + _ALL12),
+    "ELBSecurityPolicy-TLS13-1-0-2021-06": (
+        ("TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1"),
+        _T13 + _ALL12,
+    ),
+    "ELBSecurityPolicy-TLS13-1-0-PQ-2025-09": (
+        ("TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1"),
+        _T13 + _ALL12,
+    ),
     "ELBSecurityPolicy-FS-1-2-Res-2020-10": (_P12, _ECDHE_GCM),
     "ELBSecurityPolicy-FS-1-2-Res-2019-08": (_P12, _ECDHE_GCM + _ECDHE_CBC2),
     "ELBSecurityPolicy-FS-1-2-2019-08": (_P12, _ECDHE_GCM + _ECDHE_CBC2 + _ECDHE_CBC1),
-    "ELBSecurityPolicy-FS-1-1-2019-08": (("TLSv1.2", "TLSv1.1"),
-                                         _ECDHE_GCM + _ECDHE_CBC2 + _ECDHE_CBC1),
-    "ELBSecurityPolicy-FS-2018-06": (("TLSv1.2", "TLSv1.1", "TLSv1"),
-                                     _ECDHE_GCM + _ECDHE_CBC2 + _ECDHE_CBC1),
+    "ELBSecurityPolicy-FS-1-1-2019-08": (
+        ("TLSv1.2", "TLSv1.1"),
+        _ECDHE_GCM + _ECDHE_CBC2 + _ECDHE_CBC1,
+    ),
+    "ELBSecurityPolicy-FS-2018-06": (
+        ("TLSv1.2", "TLSv1.1", "TLSv1"),
+        _ECDHE_GCM + _ECDHE_CBC2 + _ECDHE_CBC1,
+    ),
     "ELBSecurityPolicy-TLS-1-2-2017-01": (_P12, _ECDHE_GCM + _ECDHE_CBC2 + _RSA_GCM + _RSA_CBC2),
     "ELBSecurityPolicy-TLS-1-2-Ext-2018-06": (_P12, _ALL12),
     "ELBSecurityPolicy-TLS-1-1-2017-01": (("TLSv1.2", "TLSv1.1"), _ALL12),
     "ELBSecurityPolicy-2016-08": (("TLSv1.2", "TLSv1.1", "TLSv1"), _ALL12),
     "ELBSecurityPolicy-2015-05": (("TLSv1.2", "TLSv1.1", "TLSv1"), _ALL12),
-    "ELBSecurityPolicy-TLS-1-0-2015-04": (("TLSv1.2", "TLSv1.1", "TLSv1"),
-                                          _ALL12 + ("DES-CBC3-SHA",)),
+    "ELBSecurityPolicy-TLS-1-0-2015-04": (
+        ("TLSv1.2", "TLSv1.1", "TLSv1"),
+        _ALL12 + ("DES-CBC3-SHA",),
+    ),
 }
 
 # CloudFront viewer security policies (ViewerCertificate.MinimumProtocolVersion)
@@ -272,22 +323,28 @@ CLOUDFRONT_POLICIES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "TLSv1.2_2018": (_P13_12, _CF_2021 + _ECDHE_CBC2 + _RSA_GCM),
     "TLSv1.1_2016": (("TLSv1.3", "TLSv1.2", "TLSv1.1"), _T13 + _ECDHE_CHACHA + _ALL12),
     "TLSv1_2016": (("TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1"), _T13 + _ECDHE_CHACHA + _ALL12),
-    "TLSv1": (("TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1"),
-              _T13 + _ECDHE_CHACHA + _ALL12 + ("DES-CBC3-SHA",)),
-    "SSLv3": (("TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1", "SSLv3"),
-              _T13 + _ECDHE_CHACHA + _ALL12 + ("DES-CBC3-SHA", "RC4-MD5")),
+    "TLSv1": (
+        ("TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1"),
+        _T13 + _ECDHE_CHACHA + _ALL12 + ("DES-CBC3-SHA",),
+    ),
+    "SSLv3": (
+        ("TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1", "SSLv3"),
+        _T13 + _ECDHE_CHACHA + _ALL12 + ("DES-CBC3-SHA", "RC4-MD5"),
+    ),
 }
 
 
-def rate_settings(protocols: Iterable[str], ciphers: Iterable[str],
-                  guideline: str = DEFAULT_GUIDELINE) -> str:
+def rate_settings(
+    protocols: Iterable[str], ciphers: Iterable[str], guideline: str = DEFAULT_GUIDELINE
+) -> str:
     """The worst level among the enabled protocols and ciphers. A cipher that only an enabled
     protocol below TLS 1.3 can use is still offered, so every cipher counts."""
     protos = list(protocols)
     if not protos:
         raise ValueError("no protocol enabled")
-    return worst([rate_protocol(p, guideline) for p in protos]
-                 + [rate_cipher(c, guideline) for c in ciphers])
+    return worst(
+        [rate_protocol(p, guideline) for p in protos] + [rate_cipher(c, guideline) for c in ciphers]
+    )
 
 
 def rate_policy(name: str, guideline: str = DEFAULT_GUIDELINE) -> str:
@@ -300,8 +357,10 @@ def rate_policy(name: str, guideline: str = DEFAULT_GUIDELINE) -> str:
     try:
         return rate_protocol(name, guideline)
     except ValueError:
-        raise ValueError(f"unknown TLS policy {name!r}: rate it by hand or add it to "
-                         "bio2scan/engine/functions/tls.py") from None
+        raise ValueError(
+            f"unknown TLS policy {name!r}: rate it by hand or add it to "
+            "bio2scan/engine/functions/tls.py"
+        ) from None
 
 
 def at_least(rating: str, level: str) -> bool:
@@ -316,8 +375,9 @@ def _rated(value: Any, rate: Any, level: str, guideline: str) -> bool:
 
 
 @function("tls_policy_at_least", args=("level", "guideline"))
-def tls_policy_at_least(value: Any, level: str = "voldoende",
-                        guideline: str = DEFAULT_GUIDELINE) -> bool:
+def tls_policy_at_least(
+    value: Any, level: str = "voldoende", guideline: str = DEFAULT_GUIDELINE
+) -> bool:
     """True when the named TLS policy (ELB ``SslPolicy``, CloudFront ``MinimumProtocolVersion``,
     or a minimum protocol version such as Azure's ``TLS1_2``) rates at least ``level`` under the
     NCSC guideline ``guideline`` (``"2025"`` default, or ``"2021"``); an unknown name is an ERROR
@@ -326,22 +386,25 @@ def tls_policy_at_least(value: Any, level: str = "voldoende",
 
 
 @function("tls_protocol_at_least", args=("level", "guideline"))
-def tls_protocol_at_least(value: Any, level: str = "voldoende",
-                          guideline: str = DEFAULT_GUIDELINE) -> bool:
+def tls_protocol_at_least(
+    value: Any, level: str = "voldoende", guideline: str = DEFAULT_GUIDELINE
+) -> bool:
     """True when a protocol version (``TLS1_2``, ``1.2``, ``TLSv1.3``) rates at least ``level``."""
     return _rated(value, rate_protocol, level, guideline)
 
 
 @function("tls_cipher_at_least", args=("level", "guideline"))
-def tls_cipher_at_least(value: Any, level: str = "voldoende",
-                        guideline: str = DEFAULT_GUIDELINE) -> bool:
+def tls_cipher_at_least(
+    value: Any, level: str = "voldoende", guideline: str = DEFAULT_GUIDELINE
+) -> bool:
     """True when a cipher suite (IANA or OpenSSL name) rates at least ``level``."""
     return _rated(value, rate_cipher, level, guideline)
 
 
 @function("tls_key_at_least", args=("level", "guideline"))
-def tls_key_at_least(value: Any, level: str = "voldoende",
-                     guideline: str = DEFAULT_GUIDELINE) -> bool:
+def tls_key_at_least(
+    value: Any, level: str = "voldoende", guideline: str = DEFAULT_GUIDELINE
+) -> bool:
     """True when a certificate key algorithm (``RSA_2048``, ``EC_prime256v1``) rates at least
     ``level`` (``{path: KeyAlgorithm, call: tls_key_at_least}``)."""
     return _rated(value, rate_key, level, guideline)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 REGIONS = ["eu-west-1", "eu-central-1"]
 ACCOUNT = "123456789012"
@@ -14,6 +14,7 @@ ACCOUNT = "123456789012"
 def moto_env(extra: dict[str, str] | None = None) -> Iterator[None]:
     """Fake credentials, no endpoint override, moto without its AMI catalogue."""
     from stubs.aws import MOTO_ENV
+
     saved = dict(os.environ)
     os.environ.update(MOTO_ENV)
     os.environ.update(extra or {})
@@ -31,10 +32,15 @@ def collect(types: set[str] | None = None, **options):
     """Run the real collector (in the current moto context) for ``types``."""
     from bio2scan.collectors.aws import AwsCollector
     from bio2scan.collectors.base import CollectRequest
+
     opts = {"regions": REGIONS, **options}
-    return AwsCollector().collect(CollectRequest(
-        options=opts, resource_types=frozenset(types) if types is not None else None,
-        max_workers=8))
+    return AwsCollector().collect(
+        CollectRequest(
+            options=opts,
+            resource_types=frozenset(types) if types is not None else None,
+            max_workers=8,
+        )
+    )
 
 
 def by_type(inv, rtype: str) -> dict:

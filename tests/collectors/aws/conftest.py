@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from awsfixtures import ACCOUNT, REGIONS, collect, moto_env  # noqa: E402
+from awsfixtures import ACCOUNT, REGIONS, collect, moto_env
 
 
 @pytest.fixture(scope="module")
@@ -17,8 +17,8 @@ def demo_inventory():
     """The demo estate (stubs.awsestate.demo) in moto, collected with every AWS type."""
     import boto3
     from moto import mock_aws
-
     from stubs.awsestate import demo
+
     with moto_env(), mock_aws():
         demo(boto3.Session(region_name=REGIONS[0]), REGIONS, ACCOUNT)
         inventory = collect()
@@ -29,5 +29,6 @@ def demo_inventory():
 def moto():
     """A fresh, empty in-process moto for one test."""
     from moto import mock_aws
+
     with moto_env(), mock_aws():
         yield

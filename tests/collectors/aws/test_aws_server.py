@@ -9,7 +9,6 @@ import gzip
 import json
 
 import pytest
-
 from clirun import run_cli
 
 pytestmark = pytest.mark.slow
@@ -21,25 +20,33 @@ RULES = "aws.s3.*,aws.kms.*,aws.sqs.*"
 
 def _seed(url: str) -> None:
     import boto3
-    base = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
-                         region_name=REGIONS[0])
+
+    base = boto3.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGIONS[0]
+    )
     for acct in ACCOUNTS:
         c = base.client("sts", endpoint_url=url).assume_role(
-            RoleArn=f"arn:aws:iam::{acct}:role/audit", RoleSessionName="seed")["Credentials"]
-        s = boto3.Session(aws_access_key_id=c["AccessKeyId"],
-                          aws_secret_access_key=c["SecretAccessKey"],
-                          aws_session_token=c["SessionToken"])
+            RoleArn=f"arn:aws:iam::{acct}:role/audit", RoleSessionName="seed"
+        )["Credentials"]
+        s = boto3.Session(
+            aws_access_key_id=c["AccessKeyId"],
+            aws_secret_access_key=c["SecretAccessKey"],
+            aws_session_token=c["SessionToken"],
+        )
         s.client("s3", endpoint_url=url, region_name=REGIONS[0]).create_bucket(
-            Bucket=f"data-{acct}", CreateBucketConfiguration={"LocationConstraint": REGIONS[0]})
+            Bucket=f"data-{acct}", CreateBucketConfiguration={"LocationConstraint": REGIONS[0]}
+        )
         for region in REGIONS:
             s.client("kms", endpoint_url=url, region_name=region).create_key(Description="k")
             s.client("sqs", endpoint_url=url, region_name=region).create_queue(
-                QueueName=f"q-{region}")
+                QueueName=f"q-{region}"
+            )
 
 
 @pytest.fixture(scope="module")
 def aws_server():
     from stubs.aws import AwsProxy, MotoServer
+
     with MotoServer() as moto, AwsProxy(moto.url) as proxy:
         _seed(moto.url)
         yield proxy
@@ -47,23 +54,48 @@ def aws_server():
 
 def _env(proxy) -> dict[str, str]:
     from stubs.aws import MOTO_ENV
+
     return dict(MOTO_ENV, AWS_ENDPOINT_URL=proxy.url, BIO2SCAN_AWS_MAX_ATTEMPTS="2")
 
 
 def _scan(proxy, tmp_path, *extra: str):
     out = tmp_path / "out"
-    proc = run_cli("scan", "aws", "--regions", ",".join(REGIONS), "--rules", RULES,
-                   "--format", "json", "-o", str(out), "--quiet", *extra, env=_env(proxy))
-    doc = json.loads((out / "results.json").read_text()) if (out / "results.json").exists() \
+    proc = run_cli(
+        "scan",
+        "aws",
+        "--regions",
+        ",".join(REGIONS),
+        "--rules",
+        RULES,
+        "--format",
+        "json",
+        "-o",
+        str(out),
+        "--quiet",
+        *extra,
+        env=_env(proxy),
+    )
+    doc = (
+        json.loads((out / "results.json").read_text()) if (out / "results.json").exists() else None
+    )
+    inv = (
+        json.loads(gzip.decompress((out / "inventory.json.gz").read_bytes()))
+        if (out / "inventory.json.gz").exists()
         else None
-    inv = json.loads(gzip.decompress((out / "inventory.json.gz").read_bytes())) \
-        if (out / "inventory.json.gz").exists() else None
+    )
     return proc, doc, inv
 
 
 def test_two_accounts_two_regions(aws_server, tmp_path):
-    proc, doc, inv = _scan(aws_server, tmp_path, "--assume-role", "audit", "--accounts",
-                           ",".join(ACCOUNTS), "--fail-on-error")
+    proc, doc, inv = _scan(
+        aws_server,
+        tmp_path,
+        "--assume-role",
+        "audit",
+        "--accounts",
+        ",".join(ACCOUNTS),
+        "--fail-on-error",
+    )
     assert proc.returncode in (0, 1), proc.stderr.decode()
     scopes = {(r["type"], r["scope"], r.get("region")) for r in inv["resources"]}
     for acct in ACCOUNTS:
@@ -93,8 +125,10 @@ def test_access_denied_for_one_service(aws_server, tmp_path):
     assert all("AccessDenied" in r["message"] for r in kms)
     errs = [e for e in inv["errors"] if e["resource_type"] == "aws.kms.key"]
     assert {e["region"] for e in errs} == set(REGIONS)
-    assert all(e["code"] == "AccessDenied" and e["api"] == "kms:ListKeys"
-               and e["scope"] == ACCOUNTS[0] for e in errs)
+    assert all(
+        e["code"] == "AccessDenied" and e["api"] == "kms:ListKeys" and e["scope"] == ACCOUNTS[0]
+        for e in errs
+    )
     others = [r for r in doc["results"] if r["rule_id"].startswith(("aws.s3.", "aws.sqs."))]
     assert others and "ERROR" not in {r["status"] for r in others}  # the scan went on
 
@@ -116,8 +150,7 @@ def test_throttling_after_retries(aws_server, tmp_path):
 
 
 def test_unknown_profile_is_an_error_not_a_crash(aws_server, tmp_path):
-    proc, doc, inv = _scan(aws_server, tmp_path, "--profile", "no-such-profile",
-                           "--fail-on-error")
+    proc, _doc, inv = _scan(aws_server, tmp_path, "--profile", "no-such-profile", "--fail-on-error")
     assert proc.returncode == 3, proc.stderr.decode()
     assert inv["errors"][0]["resource_type"] == "*"
     assert "no-such-profile" in inv["errors"][0]["reason"]
@@ -127,7 +160,7 @@ def test_permissions_command():
     proc = run_cli("permissions", "aws", "--rules", "aws.s3.*")
     assert proc.returncode == 0, proc.stderr.decode()
     text = proc.stdout.decode()
-    policy = json.loads(text[text.index("{"):])
+    policy = json.loads(text[text.index("{") :])
     actions = policy["Statement"][0]["Action"]
     assert "s3:GetEncryptionConfiguration" in actions
     assert not any(a.startswith("kms:") for a in actions)
@@ -137,17 +170,23 @@ def test_timeout_is_recorded(aws_server, monkeypatch):
     """An answer later than the read timeout: a Timeout error for that service, the rest read."""
     from bio2scan.collectors.aws import AwsCollector
     from bio2scan.collectors.base import CollectRequest
-    for k, v in dict(_env(aws_server), BIO2SCAN_AWS_READ_TIMEOUT="0.5",
-                     BIO2SCAN_AWS_MAX_ATTEMPTS="1").items():
+
+    for k, v in dict(
+        _env(aws_server), BIO2SCAN_AWS_READ_TIMEOUT="0.5", BIO2SCAN_AWS_MAX_ATTEMPTS="1"
+    ).items():
         monkeypatch.setenv(k, v)
     aws_server.stall, aws_server.stall_s = {"sqs"}, 1.5
     try:
-        inv = AwsCollector().collect(CollectRequest(
-            options={"regions": REGIONS[:1]},
-            resource_types=frozenset({"aws.sqs.queue", "aws.kms.key"})))
+        inv = AwsCollector().collect(
+            CollectRequest(
+                options={"regions": REGIONS[:1]},
+                resource_types=frozenset({"aws.sqs.queue", "aws.kms.key"}),
+            )
+        )
     finally:
         aws_server.stall = set()
     assert [(e.resource_type, e.code, e.api) for e in inv.errors] == [
-        ("aws.sqs.queue", "Timeout", "sqs:ListQueues")]
+        ("aws.sqs.queue", "Timeout", "sqs:ListQueues")
+    ]
     assert "ReadTimeoutError" in inv.errors[0].reason
     assert {r.type for r in inv.resources} == {"aws.kms.key"}

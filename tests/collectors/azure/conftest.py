@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from arm_fixture import estate
 
 
@@ -16,6 +15,7 @@ def arm_estate():
 def arm_env(monkeypatch):
     """Environment for a collector run: the server's token in AZURE_ACCESS_TOKEN."""
     from stubs.arm import DEFAULT_TOKEN
+
     monkeypatch.setenv("AZURE_ACCESS_TOKEN", DEFAULT_TOKEN)
     monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
     return DEFAULT_TOKEN

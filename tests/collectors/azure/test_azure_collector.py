@@ -7,12 +7,11 @@ import logging
 from collections import Counter
 
 import pytest
+from arm_fixture import SUB_A, SUB_B, SUB_C
+from stubs.arm import ArmServer
 
 from bio2scan import api
 from bio2scan.collectors.base import Shard
-from stubs.arm import ArmServer
-
-from arm_fixture import SUB_A, SUB_B, SUB_C
 
 
 def _collect(arm: ArmServer, rules=None, **opts):
@@ -42,8 +41,11 @@ def test_every_subscription_paged_and_each_api_once(arm_estate, arm_env):
     # five accounts at two per page: the list of subscription A took three pages
     assert sum(1 for p in gets if p.endswith(f"{SUB_A}/resources")) == 3
     repeats = {p: n for p, n in Counter(gets).items() if n > 1}
-    assert repeats == {"/subscriptions": 2, f"/subscriptions/{SUB_A}/resources": 3,  # pages
-                       f"/subscriptions/{SUB_A}/providers/Microsoft.Security/pricings": 2}
+    assert repeats == {
+        "/subscriptions": 2,
+        f"/subscriptions/{SUB_A}/resources": 3,  # pages
+        f"/subscriptions/{SUB_A}/providers/Microsoft.Security/pricings": 2,
+    }
     assert inv.errors == ()
     assert all(("POST", p) not in arm.requests for p in gets)
 
@@ -54,15 +56,16 @@ def test_only_the_types_the_rules_need(arm_estate, arm_env, all_rules):
     with ArmServer(arm_estate) as arm:
         inv = _collect(arm, rules=rules)
         paths = [p.lower() for _, p in arm.requests]
-    assert {r.type for r in inv.resources} <= {t for r in rules for t in (*r.resource_types,
-                                                                          *r.needs)}
+    assert {r.type for r in inv.resources} <= {
+        t for r in rules for t in (*r.resource_types, *r.needs)
+    }
     assert not any("microsoft.web" in p or "microsoft.keyvault" in p for p in paths)
 
 
-def test_forbidden_type_gives_error_results_and_the_scan_finishes(arm_estate, arm_env,
-                                                                  all_rules):
-    rules = [r for r in all_rules.values() if r.id.startswith(("azure.keyvault.",
-                                                               "azure.storage."))]
+def test_forbidden_type_gives_error_results_and_the_scan_finishes(arm_estate, arm_env, all_rules):
+    rules = [
+        r for r in all_rules.values() if r.id.startswith(("azure.keyvault.", "azure.storage."))
+    ]
     with ArmServer(arm_estate, forbidden={"/providers/microsoft.keyvault/"}) as arm:
         inv = _collect(arm, rules=rules)
     vault = _by_type(inv, "azure.keyvault.vault")["kv-prod"]
@@ -100,8 +103,9 @@ def test_throttling_is_retried_after_retry_after(arm_estate, arm_env):
 
 
 def test_persistent_throttling_is_a_throttled_error(arm_estate, arm_env):
-    with ArmServer(arm_estate, throttle={f"{SUB_C}/providers/microsoft.security/pricings": -1},
-                   retry_after=0) as arm:
+    with ArmServer(
+        arm_estate, throttle={f"{SUB_C}/providers/microsoft.security/pricings": -1}, retry_after=0
+    ) as arm:
         inv = _collect(arm, retries=1)
     errs = [e for e in inv.errors if e.scope == SUB_C]
     assert [(e.resource_type, e.code) for e in errs] == [("azure.security.pricing", "Throttled")]
@@ -117,8 +121,7 @@ def test_listing_denied_marks_every_listed_type(arm_estate, arm_env):
     assert _by_type(inv, "azure.storage.account")  # subscription A still collected
 
 
-def test_token_and_secret_values_never_recorded(arm_estate, arm_env, caplog, tmp_path,
-                                                all_rules):
+def test_token_and_secret_values_never_recorded(arm_estate, arm_env, caplog, tmp_path, all_rules):
     caplog.set_level(logging.DEBUG)
     with ArmServer(arm_estate) as arm:
         inv = _collect(arm)
@@ -152,7 +155,8 @@ def test_subscription_filter(arm_estate, arm_env):
         inv = _collect(arm, subscriptions=[f"{SUB_B},00000000-dead-4bee-8f00-000000000000"])
     assert {r.scope for r in inv.resources} == {SUB_B}
     assert [(e.scope, e.code) for e in inv.errors] == [
-        ("00000000-dead-4bee-8f00-000000000000", "NotFound")]
+        ("00000000-dead-4bee-8f00-000000000000", "NotFound")
+    ]
 
 
 def test_shards_split_subscriptions(arm_estate, arm_env):
@@ -181,11 +185,28 @@ def test_permissions_name_reader_and_the_actions(all_rules):
 def test_cli_collect(arm_estate, arm_env, tmp_path):
     import subprocess
     import sys
+
     with ArmServer(arm_estate) as arm:
-        proc = subprocess.run([sys.executable, "-m", "bio2scan", "collect", "azure", "--arm-endpoint", arm.url, "--ca-bundle",
-                           arm.ca_file, "--subscriptions", SUB_A, "-o",
-                           str(tmp_path / "inv.json")], capture_output=True, text=True,
-                              timeout=120)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bio2scan",
+                "collect",
+                "azure",
+                "--arm-endpoint",
+                arm.url,
+                "--ca-bundle",
+                arm.ca_file,
+                "--subscriptions",
+                SUB_A,
+                "-o",
+                str(tmp_path / "inv.json"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     assert proc.returncode == 0, proc.stderr
     doc = json.loads((tmp_path / "inv.json").read_text())
     assert {r["scope"] for r in doc["resources"]} == {SUB_A}
@@ -193,12 +214,15 @@ def test_cli_collect(arm_estate, arm_env, tmp_path):
 
 
 def test_timeouts_are_recorded(arm_estate, arm_env):
-    slow = {f"{SUB_C}/providers/microsoft.security/pricings": 2.5,
-            "microsoft.web/sites/app-portal/config/web": 2.5}
+    slow = {
+        f"{SUB_C}/providers/microsoft.security/pricings": 2.5,
+        "microsoft.web/sites/app-portal/config/web": 2.5,
+    }
     with ArmServer(arm_estate, delay=slow) as arm:
         inv = _collect(arm, retries=0, timeout=1)
     assert [(e.resource_type, e.code) for e in inv.errors if e.scope == SUB_C] == [
-        ("azure.security.pricing", "Timeout")]
+        ("azure.security.pricing", "Timeout")
+    ]
     site = _by_type(inv, "azure.web.site")["app-portal"]
     assert "timed out" in site.errors["config"]
     assert site.data["properties"]["httpsOnly"] is True
@@ -208,13 +232,31 @@ def test_timeouts_are_recorded(arm_estate, arm_env):
 def test_cli_scan_incomplete_exit_code(arm_estate, arm_env, tmp_path):
     import subprocess
     import sys
+
     with ArmServer(arm_estate, forbidden={f"/subscriptions/{SUB_B}/resources"}) as arm:
-        base = [sys.executable, "-m", "bio2scan", "scan", "azure", "--arm-endpoint", arm.url,
-                "--ca-bundle", arm.ca_file, "--rules", "azure.storage.*", "--fail-on", "none",
-                "--format", "json", "-o", str(tmp_path)]
+        base = [
+            sys.executable,
+            "-m",
+            "bio2scan",
+            "scan",
+            "azure",
+            "--arm-endpoint",
+            arm.url,
+            "--ca-bundle",
+            arm.ca_file,
+            "--rules",
+            "azure.storage.*",
+            "--fail-on",
+            "none",
+            "--format",
+            "json",
+            "-o",
+            str(tmp_path),
+        ]
         ok = subprocess.run(base, capture_output=True, text=True, timeout=120)
-        strict = subprocess.run(base + ["--fail-on-error"], capture_output=True, text=True,
-                                timeout=120)
+        strict = subprocess.run(
+            base + ["--fail-on-error"], capture_output=True, text=True, timeout=120
+        )
     assert ok.returncode == 0, ok.stderr
     assert strict.returncode == 3, strict.stderr
     doc = json.loads((tmp_path / "results.json").read_text())

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import pytest
 import yaml
-
-from bio2scan import api
+from kubefixtures import cluster_objects
 from stubs.certs import self_signed
 from stubs.kube import KubeStub
 
-from kubefixtures import cluster_objects
+from bio2scan import api
 
 
 def test_in_cluster_service_account(tmp_path, monkeypatch):
     """Without a kubeconfig, inside a Pod: the mounted token and CA, over HTTPS."""
     import kubernetes.config.incluster_config as incluster
+
     with KubeStub(cluster_objects()[:6], tls=True) as stub:
         (tmp_path / "token").write_text(stub.token)
         (tmp_path / "ca.crt").write_bytes(stub.ca_pem)
@@ -31,8 +31,13 @@ def test_in_cluster_service_account(tmp_path, monkeypatch):
 
 
 def _tls_manifest(tmp_path, **secret):
-    doc = {"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/tls",
-           "metadata": {"name": "web-tls", "namespace": "shop"}, **secret}
+    doc = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "kubernetes.io/tls",
+        "metadata": {"name": "web-tls", "namespace": "shop"},
+        **secret,
+    }
     (tmp_path / "secret.yaml").write_text(yaml.safe_dump(doc))
     rules = api.select_rules(api.load_rules(), patterns=["k8s.secret.tls_*"])
     inv = api.collect("manifests", {"paths": [str(tmp_path / "secret.yaml")]}, rules=rules)
@@ -41,8 +46,9 @@ def _tls_manifest(tmp_path, **secret):
 
 def test_certificate_in_string_data_of_a_manifest(tmp_path):
     crt, key = self_signed("www.example.nl", key="rsa3072", days=400)
-    inv, results = _tls_manifest(tmp_path, stringData={"tls.crt": crt.decode(),
-                                                       "tls.key": key.decode()})
+    inv, results = _tls_manifest(
+        tmp_path, stringData={"tls.crt": crt.decode(), "tls.key": key.decode()}
+    )
     data = inv.resources[0].data
     assert data["stringData"] == {"tls.crt": "<redacted>", "tls.key": "<redacted>"}
     assert data["x-bio2scan"]["certificate"]["keySize"] == 3072

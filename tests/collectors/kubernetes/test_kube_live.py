@@ -10,12 +10,10 @@ import sys
 
 import pytest
 import yaml
-
-from bio2scan import api
+from kubefixtures import cluster_objects
 from stubs.kube import KubeStub, write_kubeconfig
 
-from kubefixtures import cluster_objects
-
+from bio2scan import api
 
 
 @pytest.fixture()
@@ -55,8 +53,11 @@ def test_only_kinds_the_rules_need(tmp_path, stub):
     rules = api.select_rules(api.load_rules(), patterns=["k8s.network.ingress_tls"])
     inv = _collect(tmp_path, {"c1": stub}, rules=rules)
     assert {r.type for r in inv.resources} == {"k8s.networking.ingress"}
-    assert set(inv.meta.api_calls) == {"GET /version", "GET /api/v1/namespaces",
-                                       "GET /apis/networking.k8s.io/v1/ingresses"}
+    assert set(inv.meta.api_calls) == {
+        "GET /version",
+        "GET /api/v1/namespaces",
+        "GET /apis/networking.k8s.io/v1/ingresses",
+    }
 
 
 def test_secrets_never_carry_data(tmp_path, stub):
@@ -87,12 +88,19 @@ def test_forbidden_kinds_give_errors_and_the_scan_finishes(tmp_path):
     assert {e.namespace for e in netpol} == {"default", "kube-system", "legacy", "shop"}
     doc = api.assess(inv, rules)
     results = doc["results"]
-    deny = [r for r in results if r["rule_id"] == "k8s.namespace.default_deny_networkpolicy"
-            and r["status"] != "NOT_APPLICABLE"]
+    deny = [
+        r
+        for r in results
+        if r["rule_id"] == "k8s.namespace.default_deny_networkpolicy"
+        and r["status"] != "NOT_APPLICABLE"
+    ]
     assert deny and {r["status"] for r in deny} == {"ERROR"}
     assert all("forbidden" in r["message"] for r in deny)
-    sec = [r for r in results if r["rule_id"] == "k8s.secret.tls_key_strength"
-           and r["status"] == "ERROR"]
+    sec = [
+        r
+        for r in results
+        if r["rule_id"] == "k8s.secret.tls_key_strength" and r["status"] == "ERROR"
+    ]
     assert sec and "kube-system" in sec[0]["message"] + sec[0]["resource_id"]
     assert doc["summary"]["complete"] is False
 
@@ -132,8 +140,10 @@ def test_several_contexts_tls_and_sharding(tmp_path, stub):
         only_b = _collect(tmp_path, {"a": stub, "b": other}, context=["b"])
         assert {r.scope for r in only_b.resources} == {"b"}
         kc = str(tmp_path / "kubeconfig")
-        shards = [api.collect("kubernetes", {"kubeconfig": kc, "all_contexts": True},
-                              shard=f"{i}/2") for i in range(2)]
+        shards = [
+            api.collect("kubernetes", {"kubeconfig": kc, "all_contexts": True}, shard=f"{i}/2")
+            for i in range(2)
+        ]
     scopes = [set(s.meta.targets[0].scopes) for s in shards]
     assert scopes[0] | scopes[1] == {"a", "b"} and not scopes[0] & scopes[1]
 
@@ -149,6 +159,7 @@ def test_namespace_filter(tmp_path, stub):
 
 def test_unknown_context_is_a_usage_error(tmp_path, stub):
     from bio2scan.errors import UsageError
+
     with pytest.raises(UsageError, match="nope"):
         _collect(tmp_path, {"c1": stub}, context=["nope"])
 
@@ -161,9 +172,15 @@ def test_permissions_are_read_only_and_exact():
     verbs = {v for r in role["rules"] for v in r["verbs"]}
     assert verbs == {"get", "list"}
     resources = {x for r in role["rules"] for x in r.get("resources", ())}
-    assert resources == {"namespaces", "roles", "clusterroles", "rolebindings",
-                         "clusterrolebindings", "validatingwebhookconfigurations",
-                         "mutatingwebhookconfigurations"}
+    assert resources == {
+        "namespaces",
+        "roles",
+        "clusterroles",
+        "rolebindings",
+        "clusterrolebindings",
+        "validatingwebhookconfigurations",
+        "mutatingwebhookconfigurations",
+    }
     assert {"nonResourceURLs": ["/version"], "verbs": ["get"]} in role["rules"]
     assert "*" not in json.dumps(role)
 
@@ -171,20 +188,38 @@ def test_permissions_are_read_only_and_exact():
 def run_cli(*args):
     """The real console entry point in a subprocess (``conftest.run_cli`` is shadowed when
     several conftest modules share the name)."""
-    return subprocess.run([sys.executable, "-m", "bio2scan", *args], capture_output=True,
-                          timeout=120, env=dict(os.environ, NO_COLOR="1"))
+    return subprocess.run(
+        [sys.executable, "-m", "bio2scan", *args],
+        capture_output=True,
+        timeout=120,
+        env=dict(os.environ, NO_COLOR="1"),
+    )
 
 
 def test_cli_scan_and_permissions(tmp_path, stub):
     kc = write_kubeconfig(tmp_path / "kubeconfig", {"c1": stub})
     out = tmp_path / "out"
-    p = run_cli("scan", "kubernetes", "--kubeconfig", str(kc), "--rules", "k8s.rbac.*",
-                "--format", "json", "-o", str(out), "--fail-on", "none", "-q")
+    p = run_cli(
+        "scan",
+        "kubernetes",
+        "--kubeconfig",
+        str(kc),
+        "--rules",
+        "k8s.rbac.*",
+        "--format",
+        "json",
+        "-o",
+        str(out),
+        "--fail-on",
+        "none",
+        "-q",
+    )
     assert p.returncode == 0, p.stderr
-    doc = json.loads((out / next(f.name for f in out.iterdir()
-                                 if f.suffix == ".json")).read_text())
-    assert any(r["rule_id"] == "k8s.rbac.cluster_admin_binding" and r["status"] == "FAIL"
-               for r in doc["results"])
+    doc = json.loads((out / next(f.name for f in out.iterdir() if f.suffix == ".json")).read_text())
+    assert any(
+        r["rule_id"] == "k8s.rbac.cluster_admin_binding" and r["status"] == "FAIL"
+        for r in doc["results"]
+    )
     p = run_cli("permissions", "kubernetes", "--rules", "k8s.secret.*")
     assert p.returncode == 0, p.stderr
     assert b"secrets" in p.stdout and b"deployments" not in p.stdout
@@ -206,6 +241,7 @@ def test_stub_answers_parse_into_the_clients_typed_models(tmp_path, stub):
     """The stub's JSON is complete enough for the client's own models (discovery, version,
     typed lists with paging metadata), not only for bio2scan's raw reads."""
     from kubernetes import client, config
+
     kc = write_kubeconfig(tmp_path / "kubeconfig", {"c1": stub})
     api_client = config.new_client_from_config(str(kc), "c1")
     try:
@@ -217,7 +253,8 @@ def test_stub_answers_parse_into_the_clients_typed_models(tmp_path, stub):
         assert len(page.items) == 1 and page.metadata._continue
         assert page.metadata.resource_version
         rest = client.AppsV1Api(api_client).list_deployment_for_all_namespaces(
-            limit=10, _continue=page.metadata._continue)
+            limit=10, _continue=page.metadata._continue
+        )
         names = {d.metadata.name for d in page.items + rest.items}
         assert names == {"checkout", "intranet"}
         roles = client.RbacAuthorizationV1Api(api_client).list_cluster_role()
@@ -229,17 +266,20 @@ def test_stub_answers_parse_into_the_clients_typed_models(tmp_path, stub):
 def test_broken_contexts_do_not_stop_the_others(tmp_path, stub):
     """A context naming a cluster the kubeconfig lacks cannot be set up; one whose client
     certificate is missing is refused (401). Each is one error; the good context is scanned."""
-    kc = write_kubeconfig(tmp_path / "kubeconfig", {"good": stub, "nocluster": stub,
-                                                    "badcreds": stub})
+    kc = write_kubeconfig(
+        tmp_path / "kubeconfig", {"good": stub, "nocluster": stub, "badcreds": stub}
+    )
     doc = yaml.safe_load(kc.read_text())
     next(c for c in doc["contexts"] if c["name"] == "nocluster")["context"]["cluster"] = "gone"
     next(u for u in doc["users"] if u["name"] == "badcreds-user")["user"] = {
         "client-certificate": str(tmp_path / "missing.crt"),
-        "client-key": str(tmp_path / "missing.key")}
+        "client-key": str(tmp_path / "missing.key"),
+    }
     kc.write_text(yaml.safe_dump(doc))
     inv = api.collect("kubernetes", {"kubeconfig": str(kc), "all_contexts": True})
     assert sorted((e.scope, e.resource_type, e.api, e.code) for e in inv.errors) == [
         ("badcreds", "*", "GET /version", "AccessDenied"),
-        ("nocluster", "*", "kubeconfig", "Error")]
+        ("nocluster", "*", "kubeconfig", "Error"),
+    ]
     assert {r.scope for r in inv.resources} == {"good"}
     assert set(inv.meta.targets[0].scopes) == {"good", "nocluster", "badcreds"}

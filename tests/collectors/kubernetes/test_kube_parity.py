@@ -6,18 +6,20 @@ from __future__ import annotations
 import datetime as _dt
 
 import yaml
-
-from bio2scan import api
+from kubefixtures import cluster_objects
 from stubs.kube import KubeStub, write_kubeconfig
 
-from kubefixtures import cluster_objects
+from bio2scan import api
 
-NOW = _dt.datetime.now(_dt.timezone.utc)
+NOW = _dt.datetime.now(_dt.UTC)
 
 
 def _key(doc, live_only):
-    return sorted((r["rule_id"], r["resource_id"], r["status"]) for r in doc["results"]
-                  if r["rule_id"] not in live_only)
+    return sorted(
+        (r["rule_id"], r["resource_id"], r["status"])
+        for r in doc["results"]
+        if r["rule_id"] not in live_only
+    )
 
 
 def test_live_and_manifests_give_identical_results(tmp_path):
@@ -29,8 +31,9 @@ def test_live_and_manifests_give_identical_results(tmp_path):
         live_inv = api.collect("kubernetes", {"kubeconfig": str(kc)}, rules=rules)
     (tmp_path / "m").mkdir()
     (tmp_path / "m" / "all.yaml").write_text(yaml.safe_dump_all(list(cluster_objects())))
-    man_inv = api.collect("manifests", {"paths": [str(tmp_path / "m")], "cluster": "parity"},
-                          rules=rules)
+    man_inv = api.collect(
+        "manifests", {"paths": [str(tmp_path / "m")], "cluster": "parity"}, rules=rules
+    )
     live = api.assess(live_inv, rules, now=NOW)
     man = api.assess(man_inv, rules, now=NOW)
     assert _key(live, live_only) == _key(man, live_only)
@@ -40,8 +43,10 @@ def test_live_and_manifests_give_identical_results(tmp_path):
     # live-only rules judge the live objects and step aside for manifests
     for rid in live_only:
         assert {r["status"] for r in man["results"] if r["rule_id"] == rid} <= {"NOT_APPLICABLE"}
-    assert any(r["rule_id"] == "k8s.secret.opaque_secret_rotation" and r["status"] == "FAIL"
-               for r in live["results"])
+    assert any(
+        r["rule_id"] == "k8s.secret.opaque_secret_rotation" and r["status"] == "FAIL"
+        for r in live["results"]
+    )
     # same data for the same object, whatever its source (the stub adds server-side metadata)
     live_tls = next(r for r in live_inv.resources if r.id == "legacy/Secret/intranet-tls")
     man_tls = next(r for r in man_inv.resources if r.id == "legacy/Secret/intranet-tls")

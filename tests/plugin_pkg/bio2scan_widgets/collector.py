@@ -15,8 +15,7 @@ class WidgetCollector:
     provider = "example"
     description = "Widgets from a JSON file (example plugin)"
     resource_types = ("example.widget.thing",)
-    options = (Option("file", "The widgets JSON file.", type="path", argument=True,
-                      required=True),)
+    options = (Option("file", "The widgets JSON file.", type="path", argument=True, required=True),)
 
     def collect(self, request: CollectRequest) -> Inventory:
         path = request.options["file"]
@@ -29,11 +28,26 @@ class WidgetCollector:
         scope = doc.get("scope", "widgets")
         rec.scope(scope)
         for i, thing in enumerate(doc.get("things", [])):
-            rec.add(Resource(type="example.widget.thing", id=str(thing["id"]),
-                             name=str(thing.get("name", thing["id"])), scope=scope, data=thing,
-                             source=Source(file=str(path), line=i + 1)))
+            rec.add(
+                Resource(
+                    type="example.widget.thing",
+                    id=str(thing["id"]),
+                    name=str(thing.get("name", thing["id"])),
+                    scope=scope,
+                    data=thing,
+                    source=Source(file=str(path), line=i + 1),
+                )
+            )
         for err in doc.get("errors", []):
-            rec.error(CollectionError(provider="example", resource_type="example.widget.thing",
-                                      scope=scope, reason=err, code="AccessDenied",
-                                      api="widgets:list", region=None))
+            rec.error(
+                CollectionError(
+                    provider="example",
+                    resource_type="example.widget.thing",
+                    scope=scope,
+                    reason=err,
+                    code="AccessDenied",
+                    api="widgets:list",
+                    region=None,
+                )
+            )
         return rec.inventory({"file": str(path)})
