@@ -106,6 +106,10 @@ class Resource:
     resource id, ``namespace/Kind/name``). ``scope`` is the account, subscription or cluster;
     ``region`` the region or location; ``namespace`` the Kubernetes namespace. ``errors`` maps a
     data path the collector could not read to the reason, so rules that need it report ``ERROR``.
+    ``deferred`` maps a data path whose value exists only once the resource is deployed (an
+    infrastructure template's "known after apply") to the reason; rules that need it report
+    ``NOT_APPLICABLE`` "known only after deployment" — the one allowed exception to "unknown is
+    ERROR" (docs/design-notes.md).
     """
 
     type: str
@@ -118,6 +122,7 @@ class Resource:
     namespace: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
     errors: Mapping[str, str] = field(default_factory=dict)
+    deferred: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def provider(self) -> str:
@@ -139,6 +144,8 @@ class Resource:
         d["source"] = self.source.to_dict()
         if self.errors:
             d["errors"] = dict(self.errors)
+        if self.deferred:
+            d["deferred"] = dict(self.deferred)
         d["data"] = self.data
         return d
 
@@ -155,6 +162,7 @@ class Resource:
             namespace=d.get("namespace"),
             tags=d.get("tags", {}),
             errors=d.get("errors", {}),
+            deferred=d.get("deferred", {}),
         )
 
 

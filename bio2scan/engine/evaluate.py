@@ -244,6 +244,20 @@ def evaluate_one(cr: CompiledRule, res: Resource, env: Env, subjects: Any = _NO_
                 [Evidence(p, None, "readable") for p, _ in blocked],
                 "could not read " + "; ".join(f"{p}: {w}" for p, w in blocked),
             )
+    if res.deferred:
+        later = [
+            (p, why)
+            for p, why in res.deferred.items()
+            if p == "*" or p.split(".", 1)[0].split("[", 1)[0] in cr.roots
+        ]
+        if later:
+            return _result(
+                cr,
+                res,
+                Status.NOT_APPLICABLE,
+                [Evidence(p, None, "known after deployment") for p, _ in later],
+                "known only after deployment: " + "; ".join(f"{p} ({w})" for p, w in later),
+            )
     try:
         if subjects is _NO_SUBJECT:
             subjects = [("", res.data)] if cr.subject is None else cr.subject(res)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from engine_support import NOW, inventory, resource, rule, run
 
@@ -188,3 +190,20 @@ def test_compile_rule_errors(field):
     with pytest.raises(ConditionError) as info:
         compile_rule(rule(check))
     assert info.value.field == ("check.subject" if field == "subject" else "check")
+
+
+def test_a_value_known_only_after_deployment_is_not_applicable_never_pass():
+    """Infrastructure templates: a value the rule reads that exists only after apply gives
+    NOT_APPLICABLE with the reason; an unresolved one (in ``errors``) stays ERROR; a deferred
+    path the rule does not read changes nothing."""
+    src = Source(file="main.tf", line=3)
+    later = replace(resource({}, rid="later", source=src), deferred={"spec": "after apply"})
+    other = replace(
+        resource({"spec": {"enabled": True}}, rid="other", source=src),
+        deferred={"arn": "known after apply"},
+    )
+    missing = resource({}, rid="missing", source=src, errors={"spec": "unresolved: var.x"})
+    a, b, c = run(CHECK, later, other, missing)
+    assert a.status is Status.NOT_APPLICABLE and "known only after deployment" in a.message
+    assert b.status is Status.PASS
+    assert c.status is Status.ERROR
