@@ -48,7 +48,7 @@ def load(group: str) -> dict[str, Plugin]:
                 f"plugin {ep.name!r} ({group} = {ep.value}) failed to load: "
                 f"{type(exc).__name__}: {exc}"
             ) from exc
-        dist = ep.dist.name if getattr(ep, "dist", None) else "?"
+        dist = ep.dist.name if ep.dist is not None else "?"
         out[ep.name] = Plugin(group, ep.name, ep.value, dist, obj)
     return out
 
