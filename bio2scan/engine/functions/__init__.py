@@ -35,7 +35,18 @@ class Function:
 
 REGISTRY: dict[str, Function] = {}
 
-_BUILTIN_MODULES = ("common", "kubernetes", "k8s_cluster", "tls", "aws", "aws_services", "azure")
+_BUILTIN_MODULES = (
+    "common",
+    "kubernetes",
+    "k8s_cluster",
+    "tls",
+    "aws",
+    "aws_services",
+    "aws_exposure",
+    "aws_admin",
+    "azure",
+    "azure_exposure",
+)
 _loaded = False
 
 
