@@ -339,10 +339,9 @@ def _log_enabled(log: dict[str, Any], wanted: set[str]) -> bool:
 def azure_diagnostic_categories(obj: Any, env: Any, categories: Any = None) -> Any:
     """True when a diagnostic setting with a destination (workspace, storage account, event hub)
     enables the audit logs of this resource type: the ``audit`` or ``allLogs`` category group,
-    or one of ``categories[<resource type>]`` (``{azure.keyvault.vault: [AuditEvent]}``). A
-    setting that sends only metrics, or other categories, is no audit logging."""
-    rtype = env.resource.type if env.resource is not None else ""
-    wanted = {str(c).lower() for c in as_list((categories or {}).get(rtype))}
+    or one of ``categories`` by name (``[AuditEvent, kube-audit]``). A setting that sends only
+    metrics, or other categories, or sends nowhere, is no audit logging."""
+    wanted = {str(c).lower() for c in as_list(categories)}
     for i, ds in enumerate(as_list(obj.get("diagnosticSettings"))):
         p = (ds or {}).get("properties") or {}
         if not (

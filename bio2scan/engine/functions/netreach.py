@@ -371,9 +371,9 @@ def first_match(rules: Iterable[FwRule], port: int | None, proto: str = "tcp") -
     for r in sorted(rules, key=lambda r: r.order):
         if r.proto != "all" and proto != "all" and r.proto != proto:
             continue
-        if port is not None and r.proto != "all" and not ports_hit(r.ports, [port]):
+        if port is not None and not ports_hit(r.ports, [port]):
             continue
-        if port is None and r.ports != ALL_PORTS and r.proto != "all":
+        if port is None and r.ports != ALL_PORTS:
             continue
         srcs = addresses(r.sources)
         if r.allow:
