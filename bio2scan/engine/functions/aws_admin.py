@@ -61,11 +61,30 @@ ESCALATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
 _ON_OTHERS = frozenset({"iam:createaccesskey", "iam:createloginprofile", "iam:updateloginprofile"})
 
 
+def _service_of(action: str) -> str:
+    prefix = action.split(":", 1)[0].lower()
+    return "iam" if prefix == "sts" else prefix
+
+
 def _broad(s: dict[str, Any], action: str) -> bool:
-    """The statement's resources reach beyond one named resource (a wildcard, or NotResource)."""
+    """The statement's resources reach beyond one named resource of the action's service: ``*``,
+    a wildcard or policy variable in an ARN of that service, or a ``NotResource`` that does not
+    leave out the whole service."""
+    svc = _service_of(action)
     if "NotResource" in s:
+        for r in (str(x) for x in as_list(s.get("NotResource"))):
+            parts = r.split(":", 5)
+            if r == "*" or (
+                len(parts) == 6 and parts[2] in (svc, "*") and parts[5] in ("*", "*:*")
+            ):
+                return False
         return True
     for r in (str(x) for x in as_list(s.get("Resource"))):
+        if r == "*":
+            return True
+        parts = r.split(":", 5)
+        if len(parts) == 6 and parts[2] not in (svc, "*"):
+            continue  # an ARN of another service
         if "${" in r and action.lower() in _ON_OTHERS:
             continue
         if "*" in r or "?" in r or "${" in r:
