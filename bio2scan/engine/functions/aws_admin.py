@@ -231,7 +231,7 @@ def user_admin(obj: dict[str, Any], env: Any) -> list[str]:
 
 
 def _evidence(why: list[str], path: str) -> list[Evidence]:
-    return [Evidence(path, w, "no administrator rights") for w in why]
+    return [Evidence(path or "AttachedPolicies", w, "no administrator rights") for w in why]
 
 
 @function("iam_user_is_admin", kind="subject")
@@ -243,7 +243,7 @@ def iam_user_is_admin(obj: Any, env: Any) -> Any:
     why = user_admin(obj, env)
     if why:
         return True, _evidence(why, "")
-    return False, [Evidence("", "no administrator rights", "administrator rights")]
+    return False, [Evidence("AttachedPolicies", "no administrator rights", "administrator rights")]
 
 
 @function("iam_principal_not_admin", kind="subject", args=("kind",))
@@ -253,7 +253,9 @@ def iam_principal_not_admin(obj: Any, env: Any, kind: str = "role") -> Any:
     why = user_admin(obj, env) if kind == "user" else principal_grants(obj, env, kind).admin()
     if why:
         return False, _evidence(why, "")
-    return True, [Evidence("", "no administrator rights", "no administrator rights")]
+    return True, [
+        Evidence("AttachedPolicies", "no administrator rights", "no administrator rights")
+    ]
 
 
 @function("iam_policy_not_admin", kind="subject", args=("path",))
@@ -287,7 +289,7 @@ def iam_admin_role_trust_named(obj: Any, env: Any) -> Any:
     unless a condition names them (``aws:PrincipalArn`` …). A role that is not admin passes."""
     why = principal_grants(obj, env, "role").admin()
     if not why:
-        return True, [Evidence("", "not an administrator role", "named principals")]
+        return True, [Evidence("AttachedPolicies", "not an administrator role", "named principals")]
     bad: list[Evidence] = []
     trust = obj.get("AssumeRolePolicyDocument")
     for i, s in enumerate(aws_policy.statements(trust)):
