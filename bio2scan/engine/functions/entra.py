@@ -295,8 +295,9 @@ def entra_role_holder_count(obj: Any, env: Any, min: int = 0, max: int = 1_000_0
     """True when the number of distinct users and service principals holding the role (active or
     eligible, directly or through a group) lies in ``[min, max]``; evidence names them."""
     members = obj.get("members")
-    if not isinstance(members, list):
-        raise LookupError("members is missing")
+    why = (env.resource.errors or {}).get("members") if env.resource is not None else None
+    if why or not isinstance(members, list):
+        raise LookupError(f"role holders incomplete: {why or 'members is missing'}")
     holders = {
         str(m.get("principalId")).lower(): m.get("userPrincipalName") or m.get("displayName")
         for m in members
