@@ -22,7 +22,7 @@ from . import calls
 from .graph import GraphError
 
 if TYPE_CHECKING:
-    from . import Run
+    from .run import Run
 
 APP = "azure.entra.application"
 SP = "azure.entra.service_principal"

@@ -20,7 +20,7 @@ from ..base import run_parallel
 from . import calls
 
 if TYPE_CHECKING:
-    from . import Run
+    from .run import Run
 
 DIAG = "azure.entra.diagnostic_settings"
 ALERTS = "azure.entra.role_change_alerts"

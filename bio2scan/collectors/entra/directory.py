@@ -28,7 +28,7 @@ from . import calls
 from .graph import GraphError
 
 if TYPE_CHECKING:
-    from . import Run
+    from .run import Run
 
 GLOBAL_ADMIN = "62e90394-69f5-4237-9190-012177145e10"
 ROLE = "azure.entra.directory_role"

@@ -12,7 +12,7 @@ from . import calls
 from .graph import GraphError
 
 if TYPE_CHECKING:
-    from . import Run
+    from .run import Run
 
 # service plans (subscribedSkus → servicePlans[].servicePlanName) that carry Entra ID P1 / P2
 P1_PLANS = frozenset({"AAD_PREMIUM", "AAD_PREMIUM_P2"})

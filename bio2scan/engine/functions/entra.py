@@ -214,7 +214,7 @@ def entra_ca_enforces(
     ``risk``/``risk_levels``: every one of those sign-in or user risk levels is covered.
     ``security_defaults``: enabled security defaults also count. Evidence names each policy that
     falls short and the field that decided it. Unreadable policies raise (ERROR)."""
-    spec = {
+    spec: dict[str, Any] = {
         "want": control,
         "users": users,
         "roles": roles or [],

@@ -43,7 +43,8 @@ def _settings(obj: Any) -> list[Any]:
 def entra_logs_exported(obj: Any, env: Any, categories: list[str]) -> Any:
     """True when every one of ``categories`` (SignInLogs, AuditLogs …) is enabled in an Entra
     diagnostic setting that has a destination (workspace, storage account or Event Hub)."""
-    found, missing = [], []
+    found: list[tuple[str, str | None]] = []
+    missing: list[tuple[str, str | None]] = []
     for cat in categories:
         hit = next(
             (
