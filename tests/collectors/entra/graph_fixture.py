@@ -136,7 +136,7 @@ def graph_estate() -> dict:
         {
             "id": "el2",
             "principalId": GUEST,
-            "roleDefinitionId": READER,
+            "roleDefinitionId": PRA,
             "directoryScopeId": "/",
             "memberType": "Direct",
             "startDateTime": "2025-01-01T00:00:00Z",
