@@ -31,8 +31,12 @@ def collect(rules: list) -> Inventory:
     graph = json.loads((HERE / "entra" / "graph.json").read_text())
     arm = json.loads((HERE / "entra" / "arm.json").read_text())
     saved = {k: os.environ.get(k) for k in ("AZURE_GRAPH_TOKEN", "AZURE_ACCESS_TOKEN")}
-    with GraphServer(graph, page_size=50) as g, ArmServer(arm, page_size=50) as a:
-        with tempfile.TemporaryDirectory(prefix="bio2scan-demo-") as tmp:
+    with (
+        GraphServer(graph, page_size=50) as g,
+        ArmServer(arm, page_size=50) as a,
+        tempfile.TemporaryDirectory(prefix="bio2scan-demo-") as tmp,
+    ):
+        if True:
             bundle = Path(tmp) / "ca.pem"
             bundle.write_bytes(Path(g.ca_file).read_bytes() + Path(a.ca_file).read_bytes())
             os.environ["AZURE_GRAPH_TOKEN"] = g.token
