@@ -36,25 +36,24 @@ def collect(rules: list) -> Inventory:
         ArmServer(arm, page_size=50) as a,
         tempfile.TemporaryDirectory(prefix="bio2scan-demo-") as tmp,
     ):
-        if True:
-            bundle = Path(tmp) / "ca.pem"
-            bundle.write_bytes(Path(g.ca_file).read_bytes() + Path(a.ca_file).read_bytes())
-            os.environ["AZURE_GRAPH_TOKEN"] = g.token
-            os.environ["AZURE_ACCESS_TOKEN"] = a.token
-            try:
-                options = {
-                    "tenant": TENANT,
-                    "graph_endpoint": g.url,
-                    "arm_endpoint": a.url,
-                    "ca_bundle": str(bundle),
-                }
-                return api.collect("entra", options, rules=rules)
-            finally:
-                for k, v in saved.items():
-                    if v is None:
-                        os.environ.pop(k, None)
-                    else:
-                        os.environ[k] = v
+        bundle = Path(tmp) / "ca.pem"
+        bundle.write_bytes(Path(g.ca_file).read_bytes() + Path(a.ca_file).read_bytes())
+        os.environ["AZURE_GRAPH_TOKEN"] = g.token
+        os.environ["AZURE_ACCESS_TOKEN"] = a.token
+        try:
+            options = {
+                "tenant": TENANT,
+                "graph_endpoint": g.url,
+                "arm_endpoint": a.url,
+                "ca_bundle": str(bundle),
+            }
+            return api.collect("entra", options, rules=rules)
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
 
 
 if __name__ == "__main__":
