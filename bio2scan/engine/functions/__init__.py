@@ -46,6 +46,8 @@ _BUILTIN_MODULES = (
     "aws_admin",
     "azure",
     "azure_exposure",
+    "entra",
+    "entra_logs",
 )
 _loaded = False
 
