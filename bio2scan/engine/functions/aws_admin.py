@@ -177,6 +177,9 @@ def _policy_docs(
 
 def principal_grants(obj: dict[str, Any], env: Any, kind: str) -> Grants:
     """The statements a user (with its groups), group or role holds directly."""
+    from .aws_exposure import readable
+
+    readable(env, "InlinePolicies", "AttachedPolicies", "Groups")
     g = Grants()
     for key in ("InlinePolicies", "AttachedPolicies"):
         if key not in obj:
@@ -261,6 +264,9 @@ def iam_principal_not_admin(obj: Any, env: Any, kind: str = "role") -> Any:
 @function("iam_policy_not_admin", kind="subject", args=("path",))
 def iam_policy_not_admin(obj: Any, env: Any, path: str = "Document") -> Any:
     """True when the policy document at ``path`` is not admin-equivalent on its own."""
+    from .aws_exposure import readable
+
+    readable(env, path.split(".", 1)[0])
     g = Grants()
     if path not in obj:
         raise LookupError(f"{path} was not collected")
@@ -287,6 +293,9 @@ def iam_admin_role_trust_named(obj: Any, env: Any) -> Any:
     assume it (user or role ARNs, a SAML provider, a service), not a whole account (``root`` or
     an account id, which lets every principal of that account with ``sts:AssumeRole`` rights in)
     unless a condition names them (``aws:PrincipalArn`` …). A role that is not admin passes."""
+    from .aws_exposure import readable
+
+    readable(env, "AssumeRolePolicyDocument")
     why = principal_grants(obj, env, "role").admin()
     if not why:
         return True, [Evidence("AttachedPolicies", "not an administrator role", "named principals")]

@@ -15,6 +15,18 @@ from . import aws_policy, function, netreach
 from .aws_policy import as_list
 
 
+def readable(env: Any, *keys: str) -> None:
+    """Raise LookupError when the collector could not read one of ``keys`` (top-level data keys)
+    of the resource under evaluation: a function must not judge what it did not see."""
+    res = getattr(env, "resource", None)
+    if res is None or not res.errors:
+        return
+    for p, why in res.errors.items():
+        head = p.split(".", 1)[0].split("[", 1)[0]
+        if p == "*" or head in keys:
+            raise LookupError(f"could not read {p}: {why}")
+
+
 def _read(obj: Any, env: Any, path: str) -> Any:
     """The value at ``path``; a value the collector could not read (or did not record) raises."""
     res = getattr(env, "resource", None)
@@ -239,6 +251,7 @@ def aws_sg_closed(
     """True when the security group lets no public source reach any of ``ports`` (``[]``: no
     rule open on every port) over TCP or UDP. Sources of all permissions count together, managed
     prefix lists are resolved, ICMP opens no port, protocol ``-1`` opens all."""
+    readable(env, "IpPermissions")
     hits = exposed(sg_rules(obj, env), ports, share)
     if hits:
         return False, _evidence(hits, share)
@@ -273,6 +286,7 @@ def aws_nacl_closed(
 ) -> Any:
     """True when the network ACL's inbound entries, taken in rule-number order (first match
     wins), let no public source reach any of ``ports``."""
+    readable(env, "Entries")
     hits = exposed(nacl_rules(obj), ports, share)
     if hits:
         return False, _evidence(hits, share)
@@ -287,6 +301,7 @@ def instance_exposes_ports(
     ``aws.ec2.security_group`` resources of the same account) admit a public source to any of
     ``ports``. A group the inventory does not hold raises LookupError: an instance whose
     firewall could not be read is an ERROR, not a PASS."""
+    readable(env, "SecurityGroups")
     groups = {r.data.get("GroupId"): r for r in env.related("aws.ec2.security_group")}
     rules: list[netreach.FwRule] = []
     for i, ref in enumerate(as_list(obj.get("SecurityGroups"))):
@@ -317,6 +332,7 @@ def cidrs_not_internet(
     """True when the address list at ``path`` (CIDRs, addresses, ranges) together does not
     reach the internet (``netreach``). ``absent``: what the platform does without a list —
     ``open`` (EKS ``publicAccessCidrs``, AKS ``authorizedIPRanges``: everyone) or ``closed``."""
+    readable(env, path.split(".", 1)[0])
     value = get(obj, path)
     if value in (None, []) and absent == "open":
         return False, [Evidence(path, value, "a list of allowed ranges (absent = everyone)")]
@@ -332,6 +348,7 @@ def aws_sg_internet_ports_within(
 ) -> Any:
     """True when every port the security group opens to a public source (all permissions
     together, TCP or UDP) is one of ``allowed``; a permission of every protocol never is."""
+    readable(env, "IpPermissions")
     ok = {int(p) for p in allowed}
     bad: list[Evidence] = []
     for proto, (lo, hi), reach in netreach.open_segments(sg_rules(obj, env), share):

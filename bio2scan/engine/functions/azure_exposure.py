@@ -76,8 +76,9 @@ def azure_nsg_closed(
     """True when the NSG's inbound rules, in priority order (first match wins, deny rules
     count), let no public source reach any of ``ports`` over TCP or UDP (``[]``: no rule open
     on every port). ICMP opens no port; an unknown service tag is an ERROR."""
-    from .aws_exposure import _evidence, exposed
+    from .aws_exposure import _evidence, exposed, readable
 
+    readable(env, "properties")
     hits = exposed(_nsg_rules(obj), ports, share)
     if hits:
         names = {
@@ -127,6 +128,9 @@ def azure_firewall_closed(
     customer), ``servicebus`` (``networkRuleSet``), ``appservice`` (``ipSecurityRestrictions`` of
     the main endpoint) and ``scm`` (the deployment endpoint: its own list, or the main one's).
     An absent firewall where the platform's default is open counts as open."""
+    from .aws_exposure import readable
+
+    readable(env, "properties", "networkRuleSet", "config")
     p = obj.get("properties") or {}
     if str(p.get("publicNetworkAccess", "")).lower() == "disabled":
         return True, [Evidence("properties.publicNetworkAccess", "Disabled", "no public endpoint")]
@@ -229,6 +233,9 @@ def azure_db_firewall_closed(obj: Any, env: Any, share: float = netreach.DEFAULT
     """True when the server's public endpoint is off, or its firewall rules together admit no
     range covering the internet (``startIpAddress``–``endIpAddress``, any number of rules). The
     special ``0.0.0.0``–``0.0.0.0`` rule (all Azure datacenters) is judged by its own rule."""
+    from .aws_exposure import readable
+
+    readable(env, "properties", "firewallRules")
     for path in ("properties.publicNetworkAccess", "properties.network.publicNetworkAccess"):
         if str(get(obj, path) or "").lower() == "disabled":
             return True, [Evidence(path, "Disabled", "no public endpoint")]
@@ -255,6 +262,9 @@ def azure_tls_on_every_endpoint(
     """True when the minimum TLS version at every one of ``paths`` (App Service: the main
     endpoint's ``minTlsVersion`` and the deployment endpoint's ``scmMinTlsVersion``) rates at
     least ``level``. An absent value is unknown: ERROR."""
+    from .aws_exposure import readable
+
+    readable(env, *{p.split(".", 1)[0] for p in paths})
     bad: list[Evidence] = []
     good: list[Evidence] = []
     for path in paths:
@@ -296,6 +306,9 @@ def azure_role_not_owner_equivalent(obj: Any, env: Any) -> Any:
     lets the holder grant itself more (``Microsoft.Authorization/*``, ``*/write``,
     ``roleAssignments/write``, ``roleDefinitions/write``, ``elevateAccess/action``) — unless
     ``notActions`` takes it out again."""
+    from .aws_exposure import readable
+
+    readable(env, "properties")
     perms = get(obj, "properties.permissions")
     wild = [
         f"properties.permissions[{i}].actions"
@@ -341,6 +354,9 @@ def azure_diagnostic_categories(obj: Any, env: Any, categories: Any = None) -> A
     enables the audit logs of this resource type: the ``audit`` or ``allLogs`` category group,
     or one of ``categories`` by name (``[AuditEvent, kube-audit]``). A setting that sends only
     metrics, or other categories, or sends nowhere, is no audit logging."""
+    from .aws_exposure import readable
+
+    readable(env, "diagnosticSettings")
     wanted = {str(c).lower() for c in as_list(categories)}
     for i, ds in enumerate(as_list(obj.get("diagnosticSettings"))):
         p = (ds or {}).get("properties") or {}
