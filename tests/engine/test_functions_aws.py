@@ -462,3 +462,86 @@ def test_trail_bucket_functions():
         aws_services.trail_bucket_collected(
             other, env_for(other, "aws.cloudtrail.trail", coll_errors=[err])
         )
+
+
+# --- administrators through roles, groups and trusts -------------------------------------------
+
+USER_ARN = "arn:aws:iam::111122223333:user/dev"
+ROLE_ARN = "arn:aws:iam::111122223333:role/ops"
+ASSUME = {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": ROLE_ARN}]}
+
+
+def _role(trust_principal, attached=("arn:aws:iam::aws:policy/AdministratorAccess",)):
+    return {
+        "RoleName": "ops",
+        "Arn": ROLE_ARN,
+        "AssumeRolePolicyDocument": {
+            "Statement": [
+                {"Effect": "Allow", "Principal": trust_principal, "Action": "sts:AssumeRole"}
+            ]
+        },
+        "AttachedPolicies": [{"PolicyArn": a} for a in attached],
+        "InlinePolicies": {},
+    }
+
+
+@pytest.mark.parametrize(
+    "principal,admin",
+    [
+        ({"AWS": USER_ARN}, True),
+        ({"AWS": "111122223333"}, True),
+        ({"AWS": "arn:aws:iam::111122223333:root"}, True),
+        ({"AWS": "arn:aws:iam::444455556666:root"}, False),
+        ({"Service": "ec2.amazonaws.com"}, False),
+        ("*", True),
+    ],
+)
+def test_user_admin_through_an_assumable_role(principal, admin):
+    user = {"Arn": USER_ARN, "AttachedPolicies": [], "InlinePolicies": {"a": ASSUME}}
+    env = env_for(user, "aws.iam.user", related=[("aws.iam.role", _role(principal), None)])
+    assert ok(aws_admin.iam_user_is_admin(user, env)) is admin
+
+
+def test_user_admin_role_unreadable_or_not_allowed():
+    user = {"Arn": USER_ARN, "AttachedPolicies": [], "InlinePolicies": {"a": ASSUME}}
+    role = _role({"AWS": USER_ARN})
+    env = env_for(user, "aws.iam.user", related=[("aws.iam.role", role, {"InlinePolicies": "x"})])
+    with pytest.raises(LookupError):
+        aws_admin.iam_user_is_admin(user, env)
+    other = dict(user, InlinePolicies={})
+    env = env_for(other, "aws.iam.user", related=[("aws.iam.role", role, None)])
+    assert ok(aws_admin.iam_user_is_admin(other, env)) is False
+    denied = dict(
+        user,
+        InlinePolicies={
+            "a": ASSUME,
+            "d": {"Statement": [{"Effect": "Deny", "Action": "sts:*", "Resource": "*"}]},
+        },
+    )
+    env = env_for(denied, "aws.iam.user", related=[("aws.iam.role", role, None)])
+    assert ok(aws_admin.iam_user_is_admin(denied, env)) is False
+    not_resource = dict(
+        user,
+        InlinePolicies={
+            "a": {
+                "Statement": [
+                    {"Effect": "Allow", "Action": "sts:AssumeRole", "NotResource": ROLE_ARN}
+                ]
+            }
+        },
+    )
+    env = env_for(not_resource, "aws.iam.user", related=[("aws.iam.role", role, None)])
+    assert ok(aws_admin.iam_user_is_admin(not_resource, env)) is False
+
+
+def test_principal_and_policy_not_admin_need_their_data():
+    with pytest.raises(LookupError):
+        aws_admin.iam_principal_not_admin({"InlinePolicies": {}}, env_for({}, "aws.iam.role"))
+    with pytest.raises(LookupError):
+        aws_admin.iam_policy_not_admin({}, env_for({}, "aws.iam.policy"))
+    pol = {"Document": {"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}}
+    assert aws_admin.iam_policy_not_admin(pol, env_for(pol, "aws.iam.policy"))[0] is True
+    user = {"Arn": USER_ARN, "AttachedPolicies": [], "InlinePolicies": {}}
+    env = env_for(user, "aws.iam.user", errors={"Groups": "AccessDenied"})
+    with pytest.raises(LookupError):
+        aws_admin.iam_principal_not_admin(user, env, kind="user")
