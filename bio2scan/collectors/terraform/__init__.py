@@ -149,8 +149,8 @@ def _notices(notices: list[tuple[str, str, int, str]]) -> list[str]:
     for rtype, where in sorted(by_type.items()):
         shown = ", ".join(where[:5]) + (f" and {len(where) - 5} more" if len(where) > 5 else "")
         out.append(f"{rtype}: not checked (no mapping to a checked resource type) at {shown}")
-    for line in out:
-        log.warning("notice: %s", line)
+    for text in out:
+        log.warning("notice: %s", text)
     return out
 
 

@@ -448,7 +448,11 @@ def _tag_name(inst: Instance) -> str:
 
 
 def vpc(inst: Instance, ctx: AwsCtx) -> None:
-    data = {"VpcId": _self_id(inst), "CidrBlock": inst.values.get("cidr_block"), "FlowLogs": []}
+    data: dict[str, Any] = {
+        "VpcId": _self_id(inst),
+        "CidrBlock": inst.values.get("cidr_block"),
+        "FlowLogs": [],
+    }
     ctx.out("aws.ec2.vpc", inst, _tag_name(inst), data)
 
 
@@ -546,62 +550,6 @@ def _region_settings(key: str, value: Any) -> Mapper:
     return build
 
 
-# --- KMS and CloudWatch Logs ------------------------------------------------------------------
-def kms_key(inst: Instance, ctx: AwsCtx) -> None:
-    v = inst.values
-    spec = v.get("customer_master_key_spec") or v.get("key_spec") or "SYMMETRIC_DEFAULT"
-    enabled = v.get("is_enabled")
-    data: dict[str, Any] = {
-        "KeyId": _self_id(inst),
-        "Arn": _self_id(inst, "arn"),
-        "KeyManager": "CUSTOMER",
-        "KeySpec": spec,
-        "KeyUsage": v.get("key_usage") or "ENCRYPT_DECRYPT",
-        "KeyState": "Disabled"
-        if enabled is False
-        else enabled
-        if isinstance(enabled, (Unknown, Unresolved))
-        else "Enabled",
-        "Origin": "AWS_KMS",
-        "MultiRegion": v.get("multi_region") or False,
-        "Description": v.get("description") or "",
-        "RotationEnabled": (v.get("enable_key_rotation") or False)
-        if spec == "SYMMETRIC_DEFAULT"
-        else None,
-        "Policy": document(v.get("policy"))
-        if v.get("policy") is not None
-        else _default_key_policy(ctx),
-    }
-    ctx.out("aws.kms.key", inst, inst.address, data)
-
-
-def _default_key_policy(ctx: AwsCtx) -> dict[str, Any]:
-    return {
-        "Version": "2012-10-17",
-        "Id": "key-default-1",
-        "Statement": [
-            {
-                "Sid": "Enable IAM User Permissions",
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{ctx.account}:root"},
-                "Action": "kms:*",
-                "Resource": "*",
-            }
-        ],
-    }
-
-
-def log_group(inst: Instance, ctx: AwsCtx) -> None:
-    v = inst.values
-    name = name_of(inst, "name") or Unknown(f"{inst.address}.name")
-    data: dict[str, Any] = {"logGroupName": name, "arn": _self_id(inst, "arn")}
-    if v.get("retention_in_days") not in (None, 0):
-        data["retentionInDays"] = v["retention_in_days"]
-    if v.get("kms_key_id") is not None:
-        data["kmsKeyId"] = v["kms_key_id"]
-    ctx.out("aws.logs.log_group", inst, name, data)
-
-
 MAPPERS: dict[str, Mapper] = {
     "aws_s3_bucket": s3_bucket,
     "aws_s3_account_public_access_block": s3_account_block,
@@ -619,8 +567,6 @@ MAPPERS: dict[str, Mapper] = {
     "aws_ebs_snapshot_block_public_access": _region_settings(
         "SnapshotBlockPublicAccess", lambda v: v.get("state")
     ),
-    "aws_kms_key": kms_key,
-    "aws_cloudwatch_log_group": log_group,
 }
 JOINS: dict[str, Mapper] = {
     **S3_JOINS,

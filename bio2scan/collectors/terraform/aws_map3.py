@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .aws_common import AwsCtx, Mapper, boolstr
+from .aws_common import AwsCtx, Mapper, boolstr, name_of
 from .aws_map2 import _join, _named, _self
 from .config import Instance
-from .mapping import as_list, blocks, first
-from .values import Unknown
+from .mapping import as_list, blocks, document, first
+from .values import Unknown, Unresolved
 
 
 # --- load balancers ---------------------------------------------------------------------------
@@ -99,7 +99,7 @@ def classic_elb(inst: Instance, ctx: AwsCtx) -> None:
 def guardduty(inst: Instance, ctx: AwsCtx) -> None:
     v = inst.values
     ds = first(v, "datasources") or {}
-    det = {
+    det: dict[str, Any] = {
         "DetectorId": _self(inst),
         "Status": "ENABLED" if v.get("enable", True) is True else "DISABLED",
         "DataSources": {
@@ -309,7 +309,65 @@ def _key_algorithm(v: Any) -> Any:
     return v
 
 
+# --- KMS and CloudWatch Logs ------------------------------------------------------------------
+def kms_key(inst: Instance, ctx: AwsCtx) -> None:
+    v = inst.values
+    spec = v.get("customer_master_key_spec") or v.get("key_spec") or "SYMMETRIC_DEFAULT"
+    enabled = v.get("is_enabled")
+    data: dict[str, Any] = {
+        "KeyId": _self(inst),
+        "Arn": _self(inst, "arn"),
+        "KeyManager": "CUSTOMER",
+        "KeySpec": spec,
+        "KeyUsage": v.get("key_usage") or "ENCRYPT_DECRYPT",
+        "KeyState": "Disabled"
+        if enabled is False
+        else enabled
+        if isinstance(enabled, (Unknown, Unresolved))
+        else "Enabled",
+        "Origin": "AWS_KMS",
+        "MultiRegion": v.get("multi_region") or False,
+        "Description": v.get("description") or "",
+        "RotationEnabled": (v.get("enable_key_rotation") or False)
+        if spec == "SYMMETRIC_DEFAULT"
+        else None,
+        "Policy": document(v.get("policy"))
+        if v.get("policy") is not None
+        else _default_key_policy(ctx),
+    }
+    ctx.out("aws.kms.key", inst, inst.address, data)
+
+
+def _default_key_policy(ctx: AwsCtx) -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Id": "key-default-1",
+        "Statement": [
+            {
+                "Sid": "Enable IAM User Permissions",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{ctx.account}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        ],
+    }
+
+
+def log_group(inst: Instance, ctx: AwsCtx) -> None:
+    v = inst.values
+    name = name_of(inst, "name") or Unknown(f"{inst.address}.name")
+    data: dict[str, Any] = {"logGroupName": name, "arn": _self(inst, "arn")}
+    if v.get("retention_in_days") not in (None, 0):
+        data["retentionInDays"] = v["retention_in_days"]
+    if v.get("kms_key_id") is not None:
+        data["kmsKeyId"] = v["kms_key_id"]
+    ctx.out("aws.logs.log_group", inst, name, data)
+
+
 MAPPERS: dict[str, Mapper] = {
+    "aws_kms_key": kms_key,
+    "aws_cloudwatch_log_group": log_group,
     "aws_lb": lb,
     "aws_alb": lb,
     "aws_elb": classic_elb,

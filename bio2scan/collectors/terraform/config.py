@@ -15,14 +15,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .expr import Namespace, Scope, evaluate, get_attr
+from .expr import META, Namespace, Scope, body_values, evaluate, get_attr
 from .files import module_manifest, parse_all, parse_var_option, tf_files, type_name
 from .hcl import Body, HclError
-from .values import JsonDoc, Unknown, Unresolved
+from .values import Unknown, Unresolved
 
 MAX_INSTANCES = 100_000
 MAX_MODULE_DEPTH = 16
-_META = {"count", "for_each", "provider", "depends_on", "lifecycle", "provisioner", "connection"}
 # attributes whose value Terraform knows at plan time because it IS a configured argument
 ID_ALIAS: dict[str, dict[str, str]] = {
     "aws_s3_bucket": {"id": "bucket", "bucket": "bucket"},
@@ -364,7 +363,7 @@ class Module:
             inputs = {
                 n: _deferred(e, inner_scope)
                 for n, (e, _) in attrs.items()
-                if n not in _META and n not in ("source", "version", "providers")
+                if n not in META and n not in ("source", "version", "providers")
             }
             child = Module(
                 self.loader, directory, base + suffix, inputs, self.depth + 1, key, self.providers
@@ -538,58 +537,6 @@ def _convert(v: Any, tname: str | None) -> Any:
     if tname == "string" and isinstance(v, (int, float)) and not isinstance(v, bool):
         return str(v)
     return v
-
-
-def body_values(body: Body, scope: Scope) -> dict[str, Any]:
-    """A block's arguments and nested blocks as a dict (nested blocks: lists of dicts, one per
-    block; ``dynamic`` blocks expanded)."""
-    attrs, blocks = body
-    out: dict[str, Any] = {}
-    for name, (expr, _) in attrs.items():
-        if name in _META:
-            continue
-        v = evaluate(expr, scope)
-        out[name] = v.as_value() if isinstance(v, Namespace) else v
-    for btype, labels, inner, _line in blocks:
-        if btype in _META:
-            continue
-        if btype == "dynamic" and labels:
-            out.setdefault(labels[0], [])
-            got = _dynamic(labels[0], inner, scope)
-            if isinstance(got, list) and isinstance(out[labels[0]], list):
-                out[labels[0]].extend(got)
-            else:
-                out[labels[0]] = got
-            continue
-        lst = out.setdefault(btype, [])
-        if isinstance(lst, list):
-            lst.append(body_values(inner, scope))
-    return out
-
-
-def _dynamic(name: str, body: Body, scope: Scope) -> Any:
-    attrs, blocks = body
-    if "for_each" not in attrs:
-        return Unresolved(f"{scope.where}: dynamic {name!r} without for_each")
-    it = name
-    if "iterator" in attrs and attrs["iterator"][0][0] == "R":
-        it = attrs["iterator"][0][1]
-    coll = evaluate(attrs["for_each"][0], scope)
-    if isinstance(coll, (Unknown, Unresolved, JsonDoc)):
-        return coll if not isinstance(coll, JsonDoc) else Unresolved("dynamic over JSON")
-    pairs = (
-        sorted(coll.items())
-        if isinstance(coll, dict)
-        else list(enumerate(coll))
-        if isinstance(coll, list)
-        else None
-    )
-    if pairs is None:
-        return Unresolved(f"{scope.where}: dynamic {name!r}: for_each is not a collection")
-    content = next((b for b in blocks if b[0] == "content"), None)
-    if content is None:
-        return Unresolved(f"{scope.where}: dynamic {name!r} without content")
-    return [body_values(content[2], scope.child({it: {"key": k, "value": v}})) for k, v in pairs]
 
 
 def load(

@@ -15,9 +15,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import funcs
+from .hcl import Body
 from .values import JsonDoc, Unknown, Unresolved, first_special, render
 
 MAX_ITEMS = 10_000
+# meta-arguments: not part of a resource's values
+META = {"count", "for_each", "provider", "depends_on", "lifecycle", "provisioner", "connection"}
 
 
 class Namespace:
@@ -377,3 +380,55 @@ def _try(name: str, arg_es: Any, scope: Scope) -> Any:
         if name == "can":
             return False
     return Unresolved(f"{scope.where}: no argument of try() could be evaluated")
+
+
+def body_values(body: Body, scope: Scope) -> dict[str, Any]:
+    """A block's arguments and nested blocks as a dict (nested blocks: lists of dicts, one per
+    block; ``dynamic`` blocks expanded)."""
+    attrs, blocks = body
+    out: dict[str, Any] = {}
+    for name, (expr, _) in attrs.items():
+        if name in META:
+            continue
+        v = evaluate(expr, scope)
+        out[name] = v.as_value() if isinstance(v, Namespace) else v
+    for btype, labels, inner, _line in blocks:
+        if btype in META:
+            continue
+        if btype == "dynamic" and labels:
+            out.setdefault(labels[0], [])
+            got = _dynamic(labels[0], inner, scope)
+            if isinstance(got, list) and isinstance(out[labels[0]], list):
+                out[labels[0]].extend(got)
+            else:
+                out[labels[0]] = got
+            continue
+        lst = out.setdefault(btype, [])
+        if isinstance(lst, list):
+            lst.append(body_values(inner, scope))
+    return out
+
+
+def _dynamic(name: str, body: Body, scope: Scope) -> Any:
+    attrs, blocks = body
+    if "for_each" not in attrs:
+        return Unresolved(f"{scope.where}: dynamic {name!r} without for_each")
+    it = name
+    if "iterator" in attrs and attrs["iterator"][0][0] == "R":
+        it = attrs["iterator"][0][1]
+    coll = evaluate(attrs["for_each"][0], scope)
+    if isinstance(coll, (Unknown, Unresolved, JsonDoc)):
+        return coll if not isinstance(coll, JsonDoc) else Unresolved("dynamic over JSON")
+    pairs = (
+        sorted(coll.items())
+        if isinstance(coll, dict)
+        else list(enumerate(coll))
+        if isinstance(coll, list)
+        else None
+    )
+    if pairs is None:
+        return Unresolved(f"{scope.where}: dynamic {name!r}: for_each is not a collection")
+    content = next((b for b in blocks if b[0] == "content"), None)
+    if content is None:
+        return Unresolved(f"{scope.where}: dynamic {name!r} without content")
+    return [body_values(content[2], scope.child({it: {"key": k, "value": v}})) for k, v in pairs]

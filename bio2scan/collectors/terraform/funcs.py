@@ -207,10 +207,10 @@ def _format(fmt: Any, *args: Any) -> str:
 def _replace(s: Any, sub: Any, rep: Any) -> str:
     import re
 
-    s, sub, rep = _str(s), _str(sub), _str(rep)
-    if len(sub) > 1 and sub.startswith("/") and sub.endswith("/"):
-        return re.sub(sub[1:-1], re.sub(r"\$\{?(\d+)\}?", r"\\\1", rep), s)
-    return s.replace(sub, rep)
+    text, old, new = _str(s), _str(sub), _str(rep)
+    if len(old) > 1 and old.startswith("/") and old.endswith("/"):
+        return re.sub(old[1:-1], re.sub(r"\$\{?(\d+)\}?", r"\\\1", new), text)
+    return text.replace(old, new)
 
 
 def _cidrsubnet(prefix: Any, newbits: Any, netnum: Any) -> str:
@@ -257,6 +257,9 @@ def _lookup(m: Any, key: Any, *default: Any) -> Any:
 
 def _range(*a: Any) -> list[Any]:
     nums = [_num(x) for x in a]
+    start: float | int
+    stop: float | int
+    step: float | int
     if len(nums) == 1:
         start, stop, step = 0, nums[0], 1
     elif len(nums) == 2:

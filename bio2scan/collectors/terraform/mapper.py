@@ -18,11 +18,11 @@ from .values import Unknown, Unresolved
 
 
 def _tables() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any]]:
-    from . import aws_map, aws_map2, aws_map3, azure_map
+    from . import aws_map, aws_map2, aws_map3, azure_map2
 
     aws_m = {**aws_map.MAPPERS, **aws_map2.MAPPERS, **aws_map3.MAPPERS}
     aws_j = {**aws_map.JOINS, **aws_map2.JOINS, **aws_map3.JOINS}
-    return aws_m, aws_j, azure_map.MAPPERS, azure_map.JOINS
+    return aws_m, aws_j, azure_map2.MAPPERS, azure_map2.JOINS
 
 
 # the resource types the mappings produce (checked by a test against the mapping functions)

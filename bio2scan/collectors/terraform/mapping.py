@@ -168,7 +168,8 @@ class Registry:
                 return self._by_addr[(rtype, ref)]
             found = self._by_name.get((rtype, ref)) or []
             same = [o for o in found if o.inst.module == module]
-            return (same or found or [None])[0]
+            hits = same or found
+            return hits[0] if hits else None
         return None
 
     def unjoined(self, inst: Instance, target: str, ref: Any) -> None:

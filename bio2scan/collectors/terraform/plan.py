@@ -55,7 +55,7 @@ def read(path: str) -> dict[str, Any]:
             "not a Terraform plan in JSON (expected format_version and resource_changes, as "
             "`terraform show -json plan.out` writes)"
         )
-    return data
+    return dict(data)
 
 
 def _configs(conf: Mapping[str, Any], prefix: str = "") -> dict[str, dict[str, Any]]:

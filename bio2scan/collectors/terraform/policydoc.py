@@ -53,8 +53,8 @@ def policy_document(values: dict[str, Any]) -> Any:
                 doc = json.loads(src)
             except ValueError:
                 return Unresolved("source_policy_documents: not JSON")
-            st = doc.get("Statement") if isinstance(doc, dict) else None
-            statements.extend(st if isinstance(st, list) else [st] if st else [])
+            found = doc.get("Statement") if isinstance(doc, dict) else None
+            statements.extend(found if isinstance(found, list) else [found] if found else [])
         elif isinstance(src, JsonDoc) and isinstance(src.value, dict):
             statements.extend(src.value.get("Statement") or [])
         else:
