@@ -130,6 +130,8 @@ def s3_bucket(inst: Instance, ctx: AwsCtx) -> None:
         data["Lifecycle"] = _lifecycle(blocks(v, "lifecycle_rule"), legacy=True)
     if v.get("object_lock_enabled") is True or first(v, "object_lock_configuration"):
         data["ObjectLock"] = {"ObjectLockEnabled": "Enabled"}
+        # S3 switches versioning on with Object Lock, and it cannot be suspended after
+        data["Versioning"] = {"Status": "Enabled", "MFADelete": None}
     region = ctx.region(inst)
     out = ctx.out("aws.s3.bucket", inst, name, data)
     out.rid = None
@@ -179,6 +181,7 @@ def _acl(v: dict[str, Any], out: Out) -> Any:
 
 
 def _object_lock(v: dict[str, Any], out: Out) -> Any:
+    out.data["Versioning"] = {"Status": "Enabled", "MFADelete": None}
     lock: dict[str, Any] = {"ObjectLockEnabled": v.get("object_lock_enabled") or "Enabled"}
     rule = first(v, "rule")
     ret = first(rule, "default_retention") if rule else None

@@ -145,8 +145,10 @@ class Module:
         self.types: set[str] = set()
         self._memo: dict[Any, Any] = {}
         self._busy: set[Any] = set()
+        self._provider_blocks: list[tuple[str, str, Any]] = []
         for file, (_attrs, blocks) in loader.module(directory):
             self._declare(file, blocks)
+        self._configure_providers()
 
     # --- declarations ------------------------------------------------------------------------
     def _declare(self, file: str, blocks: list[Any]) -> None:
@@ -166,15 +168,20 @@ class Module:
             elif btype == "module" and len(labels) == 1:
                 self.calls[labels[0]] = Decl("module", "", labels[0], body, file, line)
             elif btype == "provider" and len(labels) == 1 and not self.address:
-                alias = body[0].get("alias")
-                name = labels[0]
-                scope = self.scope(file)
-                if alias is not None:
-                    a = evaluate(alias[0], scope)
-                    name = f"{labels[0]}.{a}" if isinstance(a, str) else name
-                self.providers[name] = {
-                    k: evaluate(v[0], scope) for k, v in body[0].items() if k != "alias"
-                }
+                self._provider_blocks.append((file, labels[0], body))
+
+    def _configure_providers(self) -> None:
+        """Provider blocks, evaluated once every name of the module is declared."""
+        for file, label, body in self._provider_blocks:
+            scope = self.scope(file)
+            name = label
+            alias = body[0].get("alias")
+            if alias is not None:
+                a = evaluate(alias[0], scope)
+                name = f"{label}.{a}" if isinstance(a, str) else label
+            values = body_values(body, scope)
+            values.pop("alias", None)
+            self.providers[name] = values
 
     def scope(self, file: str) -> Scope:
         return Scope(self.resolve, file, base_dir=self.dir)
