@@ -389,7 +389,30 @@ def _parser() -> Any:
         propagate_positions=False,
         postlex=PostLexer(),
         transformer=_transformer(),
+        cache=_cache_file(),  # the LALR tables take seconds to build
     )
+
+
+def _cache_file() -> str | bool:
+    """Where Lark keeps the parser tables: a directory of this user's only (Lark's own default,
+    a fixed name in the shared temp directory, would unpickle whatever another user put
+    there). No cache when none can be made."""
+    import os
+
+    import hcl2
+    import lark
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    directory = os.path.join(base, "bio2scan")
+    try:
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        st = os.stat(directory)
+        if st.st_uid != os.getuid() or st.st_mode & 0o022:
+            return False
+    except OSError:
+        return False
+    version = getattr(hcl2, "__version__", "0")
+    return os.path.join(directory, f"hcl2-{version}-lark-{lark.__version__}.cache")
 
 
 def parse_text(text: str, first_line: int = 1) -> Body:

@@ -28,7 +28,10 @@ ENV = "acc"
 # for this estate today; an entry needs its reason
 MOTO_GAPS: dict[str, str] = {}
 
-ADMIN = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+ADMIN = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+}
 
 
 def _seed(session) -> None:
@@ -36,14 +39,20 @@ def _seed(session) -> None:
     iam = session.client("iam")
     iam.update_account_password_policy(MinimumPasswordLength=8, RequireNumbers=True)
     iam.create_user(UserName="beheerder")
-    iam.put_user_policy(UserName="beheerder", PolicyName="everything", PolicyDocument=json.dumps(ADMIN))
+    iam.put_user_policy(
+        UserName="beheerder", PolicyName="everything", PolicyDocument=json.dumps(ADMIN)
+    )
     iam.create_user(UserName="ci-deploy")
     pol = iam.create_policy(PolicyName="deploy-all", PolicyDocument=json.dumps(ADMIN))
     iam.attach_user_policy(UserName="ci-deploy", PolicyArn=pol["Policy"]["Arn"])
     trust = {
         "Version": "2012-10-17",
         "Statement": [
-            {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "ec2.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
         ],
     }
     iam.create_role(RoleName="app-instance", AssumeRolePolicyDocument=json.dumps(trust))
@@ -89,14 +98,18 @@ def _seed(session) -> None:
     s3.put_bucket_policy(Bucket=logs, Policy=json.dumps(tls_only))
     backup = f"parity-backup-{ENV}"
     s3.create_bucket(Bucket=backup, ObjectLockEnabledForBucket=True, **where)
-    s3.put_bucket_tagging(Bucket=backup, Tagging={"TagSet": [{"Key": "purpose", "Value": "backup"}]})
+    s3.put_bucket_tagging(
+        Bucket=backup, Tagging={"TagSet": [{"Key": "purpose", "Value": "backup"}]}
+    )
     site = f"parity-site-{ENV}"
     s3.create_bucket(Bucket=site, **where)
     s3.put_bucket_acl(Bucket=site, ACL="public-read")
 
     ec2 = session.client("ec2", region_name=REGION)
     tag = lambda kind, name: [{"ResourceType": kind, "Tags": [{"Key": "Name", "Value": name}]}]  # noqa: E731
-    vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16", TagSpecifications=tag("vpc", "main"))["Vpc"]["VpcId"]
+    vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16", TagSpecifications=tag("vpc", "main"))["Vpc"][
+        "VpcId"
+    ]
     ec2.create_flow_logs(
         ResourceIds=[vpc],
         ResourceType="VPC",
@@ -106,12 +119,20 @@ def _seed(session) -> None:
     )
     ec2.create_vpc(CidrBlock="10.30.0.0/16", TagSpecifications=tag("vpc", "pilot"))
     web = ec2.create_security_group(
-        GroupName="web", Description="web", VpcId=vpc, TagSpecifications=tag("security-group", "web")
+        GroupName="web",
+        Description="web",
+        VpcId=vpc,
+        TagSpecifications=tag("security-group", "web"),
     )["GroupId"]
     ec2.authorize_security_group_ingress(
         GroupId=web,
         IpPermissions=[
-            {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 443,
+                "ToPort": 443,
+                "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
+            }
         ],
     )
     admin = ec2.create_security_group(
@@ -123,13 +144,26 @@ def _seed(session) -> None:
     ec2.authorize_security_group_ingress(
         GroupId=admin,
         IpPermissions=[
-            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
-            {"IpProtocol": "tcp", "FromPort": 3389, "ToPort": 3389, "Ipv6Ranges": [{"CidrIpv6": "::/0"}]},
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 22,
+                "ToPort": 22,
+                "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
+            },
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 3389,
+                "ToPort": 3389,
+                "Ipv6Ranges": [{"CidrIpv6": "::/0"}],
+            },
         ],
     )
     for name, enc in (("data", True), ("scratch", False)):
         ec2.create_volume(
-            AvailabilityZone=f"{REGION}a", Size=20, Encrypted=enc, TagSpecifications=tag("volume", name)
+            AvailabilityZone=f"{REGION}a",
+            Size=20,
+            Encrypted=enc,
+            TagSpecifications=tag("volume", name),
         )
 
     logs_client = session.client("logs", region_name=REGION)
@@ -139,10 +173,14 @@ def _seed(session) -> None:
 
     sqs = session.client("sqs", region_name=REGION)
     sqs.create_queue(QueueName="meldingen", Attributes={"SqsManagedSseEnabled": "true"})
-    plain = sqs.create_queue(QueueName="onversleuteld", Attributes={"SqsManagedSseEnabled": "false"})
+    plain = sqs.create_queue(
+        QueueName="onversleuteld", Attributes={"SqsManagedSseEnabled": "false"}
+    )
     public = {
         "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sqs:SendMessage", "Resource": "*"}],
+        "Statement": [
+            {"Effect": "Allow", "Principal": "*", "Action": "sqs:SendMessage", "Resource": "*"}
+        ],
     }
     sqs.set_queue_attributes(QueueUrl=plain["QueueUrl"], Attributes={"Policy": json.dumps(public)})
     session.client("sns", region_name=REGION).create_topic(Name="alarmen")
@@ -243,7 +281,9 @@ def test_parity_with_the_live_estate(both):
         if other is None or other[0] != status:
             mismatched += 1
             problems.append(f"{key}: terraform {status} ({message[:90]}) / live {other}")
-    print(f"aws parity: {compared} results compared, {len(mine) - compared} not applicable before deployment")
+    print(
+        f"aws parity: {compared} results compared, {len(mine) - compared} not applicable before deployment"
+    )
     assert not problems, "\n".join(problems)
     # the comparison covers a real share of the rule set, on both sides
     assert compared >= 60, compared

@@ -24,8 +24,14 @@ def _id(rtype: str, name: str, rg: str = "rg-data") -> str:
 
 
 def _res(rtype: str, name: str, props: dict, **extra) -> dict:
-    return {"id": _id(rtype, name), "name": name, "type": rtype, "location": LOC,
-            "properties": props, **extra}
+    return {
+        "id": _id(rtype, name),
+        "name": name,
+        "type": rtype,
+        "location": LOC,
+        "properties": props,
+        **extra,
+    }
 
 
 def _estate() -> dict:
@@ -40,7 +46,10 @@ def _estate() -> dict:
             "allowCrossTenantReplication": False,
             "publicNetworkAccess": "Disabled",
             "networkAcls": {"defaultAction": "Deny", "bypass": "AzureServices"},
-            "encryption": {"keySource": "Microsoft.Storage", "requireInfrastructureEncryption": True},
+            "encryption": {
+                "keySource": "Microsoft.Storage",
+                "requireInfrastructureEncryption": True,
+            },
         },
         kind="StorageV2",
         tags={"owner": "team-data"},
@@ -56,7 +65,10 @@ def _estate() -> dict:
             "allowCrossTenantReplication": True,
             "publicNetworkAccess": "Enabled",
             "networkAcls": {"defaultAction": "Allow", "bypass": "AzureServices"},
-            "encryption": {"keySource": "Microsoft.Storage", "requireInfrastructureEncryption": False},
+            "encryption": {
+                "keySource": "Microsoft.Storage",
+                "requireInfrastructureEncryption": False,
+            },
         },
         kind="StorageV2",
     )
@@ -99,10 +111,16 @@ def _estate() -> dict:
         "nsg-web",
         {"securityRules": [rule("https", 100, "443", "Internet"), rule("ssh", 110, "22", "*")]},
     )
-    vnet = _res("Microsoft.Network/virtualNetworks", "vnet-main",
-                {"addressSpace": {"addressPrefixes": ["10.1.0.0/16"]}, "enableDdosProtection": False})
-    spare = _res("Microsoft.Network/virtualNetworks", "vnet-spare",
-                 {"addressSpace": {"addressPrefixes": ["10.2.0.0/16"]}, "enableDdosProtection": False})
+    vnet = _res(
+        "Microsoft.Network/virtualNetworks",
+        "vnet-main",
+        {"addressSpace": {"addressPrefixes": ["10.1.0.0/16"]}, "enableDdosProtection": False},
+    )
+    spare = _res(
+        "Microsoft.Network/virtualNetworks",
+        "vnet-spare",
+        {"addressSpace": {"addressPrefixes": ["10.2.0.0/16"]}, "enableDdosProtection": False},
+    )
     flow = {
         "id": _id("Microsoft.Network/networkWatchers", "nw/flowLogs/fl-main", "NetworkWatcherRG"),
         "name": "fl-main",
@@ -140,8 +158,13 @@ def _estate() -> dict:
             "authConfig": {"activeDirectoryAuth": "Enabled", "passwordAuth": "Disabled"},
         },
     )
-    site = _res("Microsoft.Web/sites", "app-portal", {"httpsOnly": True},
-                identity={"type": "SystemAssigned"}, kind="app,linux")
+    site = _res(
+        "Microsoft.Web/sites",
+        "app-portal",
+        {"httpsOnly": True},
+        identity={"type": "SystemAssigned"},
+        kind="app,linux",
+    )
     rsv = _res(
         "Microsoft.RecoveryServices/vaults",
         "rsv-backup",
@@ -187,7 +210,10 @@ def _estate() -> dict:
         },
         f"{kv['id']}/keys": {
             "value": [
-                {"name": "signing", "properties": {"attributes": {"enabled": True, "exp": 1893456000}}},
+                {
+                    "name": "signing",
+                    "properties": {"attributes": {"enabled": True, "exp": 1893456000}},
+                },
                 {"name": "forever", "properties": {"attributes": {"enabled": True}}},
             ]
         },
@@ -259,8 +285,23 @@ def _estate() -> dict:
             ]
         },
     }
-    resources = [st_good, st_legacy, kv, kv_open, nsg, vnet, spare, flow, sql, db, pg, site, rsv,
-                 sb, aks]
+    resources = [
+        st_good,
+        st_legacy,
+        kv,
+        kv_open,
+        nsg,
+        vnet,
+        spare,
+        flow,
+        sql,
+        db,
+        pg,
+        site,
+        rsv,
+        sb,
+        aks,
+    ]
     return {
         "subscriptions": [{"subscriptionId": SUB, "displayName": "parity", "state": "Enabled"}],
         "resources": resources,
@@ -286,8 +327,12 @@ def both():
         with ArmServer(_estate()) as arm:
             live = AzureCollector().collect(
                 CollectRequest(
-                    options={"arm_endpoint": arm.url, "ca_bundle": arm.ca_file, "retries": 1,
-                             "subscriptions": [SUB]},
+                    options={
+                        "arm_endpoint": arm.url,
+                        "ca_bundle": arm.ca_file,
+                        "retries": 1,
+                        "subscriptions": [SUB],
+                    },
                     resource_types=frozenset(types),
                     max_workers=4,
                 )
@@ -302,7 +347,9 @@ def test_the_terraform_estate_reads_without_errors(both):
     tf, live = both
     assert not tf.errors, tf.errors
     assert not live.errors, live.errors
-    assert not [r for r in tf.resources if r.errors], [(r.id, r.errors) for r in tf.resources if r.errors]
+    assert not [r for r in tf.resources if r.errors], [
+        (r.id, r.errors) for r in tf.resources if r.errors
+    ]
 
 
 def test_parity_with_the_live_estate(both):
@@ -329,6 +376,8 @@ def test_parity_with_the_live_estate(both):
         other = theirs.get(key)
         if other is None or other[0] != status:
             problems.append(f"{key}: terraform {status} ({message[:100]}) / live {other}")
-    print(f"azure parity: {compared} results compared, {len(mine) - compared} not applicable before deployment")
+    print(
+        f"azure parity: {compared} results compared, {len(mine) - compared} not applicable before deployment"
+    )
     assert not problems, "\n".join(problems)
     assert compared >= 50, compared
