@@ -192,13 +192,13 @@ def _seed(session) -> None:
     )
     ecr.create_repository(repositoryName="pilot")
     rds = session.client("rds", region_name=REGION)
-    common = dict(
-        DBInstanceClass="db.t3.micro",
-        Engine="postgres",
-        MasterUsername="dbadmin",
-        MasterUserPassword="not-a-secret-1",
-        AllocatedStorage=20,
-    )
+    common = {
+        "DBInstanceClass": "db.t3.micro",
+        "Engine": "postgres",
+        "MasterUsername": "dbadmin",
+        "MasterUserPassword": "not-a-secret-1",
+        "AllocatedStorage": 20,
+    }
     rds.create_db_instance(
         DBInstanceIdentifier="zaken",
         StorageEncrypted=True,
