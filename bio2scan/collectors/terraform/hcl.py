@@ -422,6 +422,10 @@ def parse_text(text: str, first_line: int = 1) -> Body:
     try:
         body: Body = _parser().parse(text + "\n")
     except UnexpectedToken as exc:
+        if exc.token.type == "STRING_CHARS":  # after `=` the lexer takes the rest as text
+            raise HclError(
+                "syntax error: expected an expression", exc.token.line + first_line - 1
+            ) from None
         text = str(exc.token).strip()
         found = (
             "end of file" if exc.token.type == "$END" else (repr(text) if text else "end of line")
@@ -441,7 +445,26 @@ def parse_text(text: str, first_line: int = 1) -> Body:
         raise HclError(f"cannot read: {type(inner).__name__}: {inner}") from None
     except RecursionError:
         raise HclError("nested too deeply") from None
+    _check_depth(body)
     return body
+
+
+MAX_DEPTH = 256
+
+
+def _check_depth(tree: Any) -> None:
+    """Refuse trees nested deeper than ``MAX_DEPTH``: evaluating and pickling them recurses."""
+    stack: list[tuple[Any, int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise HclError(f"nested deeper than {MAX_DEPTH} levels")
+        if isinstance(node, (tuple, list)):
+            stack.extend((x, depth + 1) for x in node if isinstance(x, (tuple, list, dict)))
+        elif isinstance(node, dict):
+            stack.extend(
+                (x, depth + 1) for x in node.values() if isinstance(x, (tuple, list, dict))
+            )
 
 
 def parse_file(path: str) -> Body:

@@ -49,7 +49,9 @@ def read(path: str) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise PlanError(f"not UTF-8 text (byte {exc.start})") from None
     except json.JSONDecodeError as exc:
-        raise PlanError(f"invalid JSON: {exc.msg}", exc.lineno) from None
+        raise PlanError(
+            f"not a Terraform plan in JSON (invalid JSON: {exc.msg})", exc.lineno
+        ) from None
     if not looks_like_plan(data):
         raise PlanError(
             "not a Terraform plan in JSON (expected format_version and resource_changes, as "
