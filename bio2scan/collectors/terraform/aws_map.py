@@ -90,7 +90,7 @@ def s3_bucket(inst: Instance, ctx: AwsCtx) -> None:
     v = inst.values
     name = name_of(inst, "bucket")
     if name is None:
-        name = Unknown(f"{inst.address}.bucket")  # bucket_prefix, or a random name
+        name = Unknown(f"{inst.address}.bucket (a generated name)")  # bucket_prefix or random
     owner = _self_id(inst, "owner_id")
     data: dict[str, Any] = {
         "Name": name,
@@ -106,7 +106,9 @@ def s3_bucket(inst: Instance, ctx: AwsCtx) -> None:
         "OwnershipControls": None,
         "Lifecycle": None,
     }
-    # the arguments of provider v3 (deprecated in v4, still common)
+    # the arguments of provider v3 (deprecated in v4, still common); in a v4+ plan they are
+    # computed ("known after apply") when unset: only what is known counts
+    v = {k: x for k, x in v.items() if not isinstance(x, Unknown)}
     if v.get("acl") is not None:
         data["Acl"] = _canned(v["acl"], owner)
     if v.get("policy") is not None:
@@ -388,7 +390,7 @@ def instance(inst: Instance, ctx: AwsCtx) -> None:
         ),
     }
     if public is True:
-        data["PublicIpAddress"] = _self_id(inst, "public_ip")
+        data["PublicIpAddress"] = Unknown(f"{inst.address}.public_ip", inst.address, present=True)
     elif public is None:
         data["PublicIpAddress"] = Unknown(f"{inst.address}.public_ip (the subnet decides)")
     elif isinstance(public, (Unknown, Unresolved)):

@@ -192,6 +192,8 @@ def _identifier(u: Unknown) -> str | None:
     """How an unknown identifier of another resource is written into data, or None when the
     value is not an identifier (then it is deferred)."""
     attr = u.origin.rsplit(".", 1)[-1]
+    if u.present:
+        return placeholder(u.origin)
     if not (attr in _ID_ATTRS or attr.endswith(("_id", "_arn", "_name", "_ids", "_arns"))):
         return None
     if u.ref is not None and u.origin == f"{u.ref}.id":

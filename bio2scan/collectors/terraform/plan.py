@@ -52,6 +52,9 @@ def read(path: str) -> dict[str, Any]:
         raise PlanError(
             f"not a Terraform plan in JSON (invalid JSON: {exc.msg})", exc.lineno
         ) from None
+    major = str(data.get("format_version", "")).split(".")[0] if isinstance(data, dict) else ""
+    if looks_like_plan(data) and major not in ("0", "1"):
+        raise PlanError(f"plan format_version {data['format_version']} is not supported (1.x)")
     if not looks_like_plan(data):
         raise PlanError(
             "not a Terraform plan in JSON (expected format_version and resource_changes, as "

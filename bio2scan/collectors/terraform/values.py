@@ -28,12 +28,15 @@ def placeholder(origin: str) -> str:
 
 
 class Unknown:
-    __slots__ = ("origin", "ref", "text")
+    __slots__ = ("origin", "present", "ref", "text")
 
-    def __init__(self, origin: str, ref: str | None = None, text: str | None = None) -> None:
+    def __init__(
+        self, origin: str, ref: str | None = None, text: str | None = None, present: bool = False
+    ) -> None:
         self.origin = origin  # what it is: "aws_kms_key.k.arn", "data.aws_vpc.x.id", "timestamp()"
         self.ref = ref  # the managed resource instance address it belongs to, if any
         self.text = text
+        self.present = present  # there will be a value (a public IP); only its content is unknown
 
     def __repr__(self) -> str:
         return f"Unknown({self.origin})"
