@@ -292,5 +292,5 @@ def test_not_a_directory_or_plan(tmp_path):
     with pytest.raises(UsageError, match="no such file"):
         collect(tmp_path / "nothing")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(UsageError, match="no .tf files"):
+    with pytest.raises(UsageError, match=r"no \.tf files"):
         collect(tmp_path / "empty")

@@ -63,7 +63,7 @@ def test_bad_plans(tmp_path):
     with pytest.raises(UsageError, match=r"p.json:1: not a Terraform plan"):
         collect(p)
     p.write_text(json.dumps({"format_version": "2.0", "resource_changes": []}), encoding="utf-8")
-    with pytest.raises(UsageError, match="format_version 2.0 is not supported"):
+    with pytest.raises(UsageError, match=r"format_version 2\.0 is not supported"):
         collect(p)
     p.write_text(json.dumps({"values": {}}), encoding="utf-8")
     with pytest.raises(UsageError, match="not a Terraform plan"):
