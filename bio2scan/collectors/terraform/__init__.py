@@ -193,6 +193,14 @@ def _directory(
             problems.append(
                 Problem(f, 0, "Terraform JSON syntax (.tf.json) is not read", "Unsupported")
             )
+
+    # files as the user names them (``infra/main.tf``), so SARIF locations are repository paths
+    def shown(file: str) -> str:
+        return file if os.path.isabs(file) else os.path.normpath(os.path.join(path, file))
+
+    for inst in instances:
+        inst.file = shown(inst.file)
+    problems = [Problem(shown(p.file), p.line, p.message, p.code) for p in problems]
     return instances, problems, dict(mod.providers)
 
 
