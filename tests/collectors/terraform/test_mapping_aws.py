@@ -399,4 +399,4 @@ def test_credentials_in_lambda_environment_never_reach_the_inventory(tmp_path):
 def test_results_point_at_file_and_line_and_the_address(tmp_path):
     inv = collect(write(tmp_path, {"main.tf": "\n\n" + BUCKET}))
     b = next(r for r in inv.resources if r.type == "aws.s3.bucket")
-    assert (b.id, b.source.file, b.source.line) == ("aws_s3_bucket.b", "main.tf", 3)
+    assert (b.id, b.source.file, b.source.line) == ("aws_s3_bucket.b", str(tmp_path / "main.tf"), 3)
