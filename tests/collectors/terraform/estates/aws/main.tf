@@ -1,4 +1,4 @@
-# The parity estate: the same account as tests/collectors/terraform/test_parity_aws.py seeds
+# The parity estate: the same account as tests/collectors/terraform/test_tf_parity_aws.py seeds
 # into moto through the AWS APIs. Written from the AWS provider's documentation.
 provider "aws" {
   region = var.region

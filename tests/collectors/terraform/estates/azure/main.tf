@@ -1,4 +1,4 @@
-# The Azure parity estate: the same resources as test_parity_azure.py serves from the local ARM
+# The Azure parity estate: the same resources as test_tf_parity_azure.py serves from the local ARM
 # server. Written from the azurerm provider's documentation.
 variable "location" {
   default = "westeurope"

@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from test_mapping_aws import DEFERRED, _get
+from test_tf_mapping_aws import DEFERRED, _get
 from tfhelpers import collect, write
 
 SA = (
