@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...errors import UsageError
-from ...model import CollectionError, Inventory
+from ...model import CollectionError, Inventory, Notice
 from ..base import CollectRequest, Option, Recorder
 
 log = logging.getLogger("bio2scan.collectors.terraform")
@@ -117,7 +117,8 @@ class TerraformCollector:
                 rec.add(r)
         for s in sorted(used):
             rec.scope(account if s == "aws" else subscription)
-        not_checked = _notices(result.notices)
+        for n in _notices(result.notices):
+            rec.notice(n)
         public: dict[str, Any] = {"path": path}
         if opts.get("var_file"):
             public["var_file"] = list(_as_list(opts.get("var_file")))
@@ -125,8 +126,6 @@ class TerraformCollector:
             public["account"] = account
         if subscription != DEFAULT_SCOPE:
             public["subscription"] = subscription
-        if not_checked:
-            public["not_checked"] = not_checked
         return rec.inventory(public)
 
 
@@ -137,20 +136,15 @@ def _as_list(v: Any) -> list[str]:
     return [str(x) for x in items]
 
 
-def _notices(notices: list[tuple[str, str, int, str]]) -> list[str]:
-    """One line per not-checked resource type or unjoined resource, logged and returned."""
-    out: list[str] = []
-    by_type: dict[str, list[str]] = {}
+def _notices(notices: list[tuple[str, str, int, str]]) -> list[Notice]:
+    """A ``not-checked`` notice per resource of a type without a mapping (or a resource that
+    could not be joined to the resource it configures); each is logged too."""
+    out: list[Notice] = []
     for rtype, file, line, why in notices:
-        if why:
-            out.append(f"{file}:{line}: {why}")
-        else:
-            by_type.setdefault(rtype, []).append(f"{file}:{line}")
-    for rtype, where in sorted(by_type.items()):
-        shown = ", ".join(where[:5]) + (f" and {len(where) - 5} more" if len(where) > 5 else "")
-        out.append(f"{rtype}: not checked (no mapping to a checked resource type) at {shown}")
-    for text in out:
-        log.warning("notice: %s", text)
+        provider = "azure" if rtype.startswith(("azurerm_", "azapi_")) else "aws"
+        reason = why or "no mapping to a checked resource type"
+        out.append(Notice("not-checked", reason, provider, file, line, kind=rtype))
+        log.warning("notice: %s:%s: %s: not checked (%s)", file, line, rtype, reason)
     return out
 
 

@@ -47,10 +47,18 @@ def test_scan_fails_on_findings_and_sarif_points_at_the_block(tmp_path):
     assert loc["physicalLocation"]["artifactLocation"]["uri"] == "infra/main.tf"
     assert loc["physicalLocation"]["region"] == {"startLine": 2}
     assert loc["logicalLocations"][0]["fullyQualifiedName"] == "aws_security_group.admin"
-    doc = json.loads((out / "results.json").read_text("utf-8"))
-    notes = doc["scan"]["targets"][0]["options"]["not_checked"]
+    from bio2scan.documents import load_inventory
+
+    notes = [n.to_dict() for n in load_inventory(out / "inventory.json.gz").notices]
     assert notes == [
-        "aws_route_table: not checked (no mapping to a checked resource type) at infra/main.tf:13"
+        {
+            "code": "not-checked",
+            "provider": "aws",
+            "file": "infra/main.tf",
+            "line": 13,
+            "kind": "aws_route_table",
+            "reason": "no mapping to a checked resource type",
+        }
     ]
 
 

@@ -256,8 +256,13 @@ resource "t_a" "u" { x = module.remote.vpc_id }
     assert any(r.startswith("good.tf:4: module.remote: source") for r in reasons)
     assert any(r.startswith("good.tf:5: module.gone: source './missing'") for r in reasons)
     assert all(e.resource_type == "*" and e.provider == "aws" for e in inv.errors)
-    notes = inv.meta.targets[0].options["not_checked"]
-    assert any(n.startswith("aws_route_table: not checked") and "/good.tf:3" in n for n in notes)
+    assert any(
+        n.code == "not-checked"
+        and n.kind == "aws_route_table"
+        and n.file.endswith("/good.tf")
+        and n.line == 3
+        for n in inv.notices
+    )
 
 
 def test_cycles_and_hostile_input_are_bounded(tmp_path):
