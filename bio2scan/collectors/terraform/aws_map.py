@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .aws_common import AwsCtx, Mapper, boolstr, name_of, tag_list
+from .aws_common import AwsCtx, Mapper, boolstr, name_of, own_bucket_arn, tag_list
 from .config import Instance
 from .mapping import DEFER, SKIP, M, Out, apply, as_list, blocks, document, first, put
 from .values import Unknown, Unresolved
@@ -140,33 +140,6 @@ def s3_bucket(inst: Instance, ctx: AwsCtx) -> None:
     out.region = region
 
 
-def _own_arn(doc: Any, out: Out) -> Any:
-    """A bucket's ARN is known before apply (``arn:aws:s3:::<name>``): a policy that refers to
-    it as ``${aws_s3_bucket.x.arn}`` gets the ARN itself, so a rule can tell that a statement
-    covers this bucket and its objects."""
-    name = out.name
-    if not isinstance(name, str):
-        return doc
-    origin = out.inst.address + ".arn"
-    ref = "${" + origin + "}"
-    arn = f"arn:aws:s3:::{name}"
-
-    def fix(v: Any) -> Any:
-        if isinstance(v, Unknown) and v.text is not None:
-            return arn + v.text[len(ref) :] if v.text.startswith(ref) else v
-        if isinstance(v, Unknown) and v.origin == origin:
-            return arn
-        if isinstance(v, str) and v.startswith(ref):
-            return arn + v[len(ref) :]
-        if isinstance(v, list):
-            return [fix(x) for x in v]
-        if isinstance(v, dict):
-            return {k: fix(x) for k, x in v.items()}
-        return v
-
-    return fix(doc)
-
-
 def _bucket_join(key: str, build: Any) -> Mapper:
     def join(inst: Instance, ctx: AwsCtx) -> None:
         ref = inst.values.get("bucket")
@@ -226,7 +199,7 @@ def _object_lock(v: dict[str, Any], out: Out) -> Any:
 S3_JOINS: dict[str, Mapper] = {
     "aws_s3_bucket_public_access_block": _bucket_join("PublicAccessBlock", _pab),
     "aws_s3_bucket_policy": _bucket_join(
-        "Policy", lambda v, o: _own_arn(document(v.get("policy")), o)
+        "Policy", lambda v, o: own_bucket_arn(document(v.get("policy")), o)
     ),
     "aws_s3_bucket_server_side_encryption_configuration": _bucket_join(
         "Encryption", lambda v, o: _sse(blocks(v, "rule"))
