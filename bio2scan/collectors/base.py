@@ -26,7 +26,7 @@ from typing import Any, Protocol, TypeVar
 
 from .. import __version__
 from ..errors import UsageError
-from ..model import CollectionError, Inventory, Resource, ScanMeta, Target
+from ..model import CollectionError, Inventory, Notice, Resource, ScanMeta, Target
 
 T = TypeVar("T")
 
@@ -135,6 +135,7 @@ class Recorder:
         self._lock = threading.Lock()
         self.resources: list[Resource] = []
         self.errors: list[CollectionError] = []
+        self.notices: list[Notice] = []
         self.calls: dict[str, int] = {}
         self.timings: dict[str, float] = {}
         self.scopes: dict[str, None] = {}
@@ -151,6 +152,10 @@ class Recorder:
     def error(self, error: CollectionError) -> None:
         with self._lock:
             self.errors.append(error)
+
+    def notice(self, notice: Notice) -> None:
+        with self._lock:
+            self.notices.append(notice)
 
     def call(self, api: str, n: int = 1) -> None:
         with self._lock:
@@ -183,7 +188,7 @@ class Recorder:
             self.errors,
             key=lambda e: (e.resource_type, e.scope, e.region or "", e.namespace or "", e.reason),
         )
-        return Inventory(meta, tuple(resources), tuple(errors))
+        return Inventory(meta, tuple(resources), tuple(errors), tuple(self.notices))
 
 
 def run_parallel(jobs: Sequence[Callable[[], T]], max_workers: int) -> list[T]:
