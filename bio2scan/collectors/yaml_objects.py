@@ -329,7 +329,7 @@ def load(text: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[Document]:
         except RecursionError:
             raise LoadError("JSON nested too deeply") from None
         else:
-            yield Document(1, value, None)
+            yield Document(1, value, _json_item_lines(text, value))
             return
     loader = _Loader(text)
     try:
@@ -360,6 +360,36 @@ def _item_lines(node: Node, value: Any) -> tuple[int, ...] | None:
     if seq is None:
         return None
     return tuple(n.start_mark.line + 1 for n in seq.value)
+
+
+_DECODER = json.JSONDecoder()
+_ITEMS = re.compile(r'"items"\s*:\s*\[')
+
+
+def _json_item_lines(text: str, value: Any) -> tuple[int, ...] | None:
+    """The line of each item of a JSON array or of a ``List``'s ``items`` (provenance only:
+    when the text does not give them unambiguously, None)."""
+    if isinstance(value, list):
+        items, start = value, text.find("[")
+    elif isinstance(value, dict) and isinstance(value.get("items"), list):
+        m = _ITEMS.search(text)
+        if m is None:
+            return None
+        items, start = value["items"], m.end() - 1
+    else:
+        return None
+    lines = []
+    i = start + 1
+    try:
+        for _item in items:
+            while text[i] in " \t\r\n,":
+                i += 1
+            _obj, end = _DECODER.raw_decode(text, i)
+            lines.append(text.count("\n", 0, i) + 1)
+            i = end
+    except (ValueError, IndexError):
+        return None
+    return tuple(lines)
 
 
 def _no_duplicates(items: list[tuple[str, Any]]) -> dict[str, Any]:
