@@ -208,7 +208,7 @@ class _Builder:
             return value
         return _explicit(tag, value, node.start_mark.line + 1)
 
-    def build(self, node: Node, depth: int = 0) -> Any:
+    def build(self, node: Any, depth: int = 0) -> Any:
         cls = node.__class__
         if cls is ScalarNode:
             return self.scalar(node)
@@ -263,7 +263,7 @@ class _Builder:
         self.sizes[key] = total
         return total
 
-    def _mapping(self, node: MappingNode, depth: int) -> dict[str, Any]:
+    def _mapping(self, node: Any, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
         merged: dict[str, Any] | None = None
         depth += 1
@@ -271,7 +271,7 @@ class _Builder:
             if knode.__class__ is not ScalarNode:
                 raise LoadError("a mapping key must be a scalar", knode.start_mark.line + 1)
             k = knode.value
-            tag = knode.tag
+            tag: Any = knode.tag
             if (
                 tag.__class__ is not slice
                 or not tag.step[0]

@@ -30,7 +30,25 @@ kind: List
 items: [{apiVersion: v1, kind: ConfigMap, metadata: {name: c}, data: {k: "password=1"}}]
 """
 LIMITS = Limits(max_bytes=1 << 20, max_depth=50, max_alias_nodes=10_000, max_objects=1000)
-TOKENS = [b"{", b"}", b"[", b"]", b"&a ", b"*a", b"<<: ", b"- ", b": ", b"\n", b"---\n", b"!!", b'"', b"\t", b"{{", b"\x00", b"\xff"]
+TOKENS = [
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b"&a ",
+    b"*a",
+    b"<<: ",
+    b"- ",
+    b": ",
+    b"\n",
+    b"---\n",
+    b"!!",
+    b'"',
+    b"\t",
+    b"{{",
+    b"\x00",
+    b"\xff",
+]
 
 
 def _check(raw: bytes) -> None:

@@ -8,9 +8,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from bio2scan.kinds import PodSpecError
-
 from bio2scan.engine.functions import kubernetes as k
+from bio2scan.kinds import PodSpecError
 from bio2scan.model import Resource, Source
 
 

@@ -29,7 +29,9 @@ def _put(obj: dict, steps: tuple[str, ...], spec: dict) -> None:
         if s == "*":
             continue
         if nxt == "*":
-            holder = [{}] if s in ("tasks", "workerGroupSpecs", "replicatedJobs") else {"Worker": {}}
+            holder = (
+                [{}] if s in ("tasks", "workerGroupSpecs", "replicatedJobs") else {"Worker": {}}
+            )
             cur[s] = holder
             cur = holder[0] if isinstance(holder, list) else holder["Worker"]
         else:
@@ -131,8 +133,13 @@ def test_phantom_owner_hides_nothing(tmp_path):
             "name": "p",
             "namespace": "ns",
             "ownerReferences": [
-                {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "ghost", "uid": "1",
-                 "controller": True}
+                {
+                    "apiVersion": "apps/v1",
+                    "kind": "ReplicaSet",
+                    "name": "ghost",
+                    "uid": "1",
+                    "controller": True,
+                }
             ],
         },
         "spec": BAD_POD,
@@ -211,3 +218,11 @@ def test_a_quoted_true_is_error_never_pass(tmp_path):
     _inv, results = _scan(tmp_path, YAML11 % ('"true"', '"true"'))
     assert _status(results, PRIVILEGED, "prod/Pod/p") == ["ERROR"]
     assert _status(results, HOST_PID, "prod/Pod/p") == ["ERROR"]
+
+
+def test_every_pod_rule_lists_every_workload_type():
+    from bio2scan.kinds import WORKLOAD_TYPES
+
+    for rule in RULES.values():
+        if rule.check.get("subject") == "pod_spec":
+            assert set(WORKLOAD_TYPES) <= set(rule.resource_types), rule.id

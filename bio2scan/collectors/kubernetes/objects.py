@@ -330,7 +330,9 @@ def _same_pods(owner: Any, owned: Any) -> bool:
         a, b = checked_pod_specs(owner), checked_pod_specs(owned)
     except PodSpecError:
         return False
-    return bool(a and b) and [s for _, s in a] == [s for _, s in b]
+    if not a or not b:
+        return False
+    return [s for _, s in a] == [s for _, s in b]
 
 
 def _selects(owner: Any, owned: Any) -> bool:

@@ -313,4 +313,9 @@ def test_owned_pods_are_skipped_only_when_their_owner_is_in_the_cluster(tmp_path
 
     results = evaluate(inv, [compile_rule(api.load_rules()["k8s.pod.privileged_container"])])
     status = {r.resource_name: r.status.value for r in results}
-    assert status == {"web": "FAIL", "owned": "NOT_APPLICABLE", "phantom": "FAIL", "unselected": "FAIL"}
+    assert status == {
+        "web": "FAIL",
+        "owned": "NOT_APPLICABLE",
+        "phantom": "FAIL",
+        "unselected": "FAIL",
+    }
