@@ -154,6 +154,8 @@ class Recorder:
             self.errors.append(error)
 
     def notice(self, notice: Notice) -> None:
+        """Something met and not evaluated (``model.Notice``): an object not checked, a file
+        skipped, a duplicate. Kept in the inventory for every report."""
         with self._lock:
             self.notices.append(notice)
 
@@ -188,7 +190,10 @@ class Recorder:
             self.errors,
             key=lambda e: (e.resource_type, e.scope, e.region or "", e.namespace or "", e.reason),
         )
-        return Inventory(meta, tuple(resources), tuple(errors), tuple(self.notices))
+        notices = sorted(
+            self.notices, key=lambda n: (n.code, n.file or "", n.line or 0, n.kind or "", n.reason)
+        )
+        return Inventory(meta, tuple(resources), tuple(errors), tuple(notices))
 
 
 def run_parallel(jobs: Sequence[Callable[[], T]], max_workers: int) -> list[T]:
