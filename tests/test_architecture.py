@@ -17,7 +17,7 @@ PKG = Path(__file__).resolve().parent.parent / "bio2scan"
 # The stages (layer 3) do not import one another: they meet only in api.py and in model.py.
 LAYERS: list[dict[str, tuple[str, ...]]] = [
     {"errors": ("errors",), "package": ("",)},  # bio2scan/__init__: the version
-    {"model": ("model", "kinds")},
+    {"model": ("model", "kinds", "credentials")},
     {
         "catalog": ("catalog",),
         "documents": ("documents",),
