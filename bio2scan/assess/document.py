@@ -2,8 +2,13 @@
 one model every renderer reads.
 
 ``build`` turns an ``Assessment`` into it; the document carries everything a renderer needs
-(rule texts in both languages, the 93 controls with their titles and roll-up, collection errors,
+(rule texts in both languages with their links to BIO2, the 93 controls with their titles and
+roll-up, every active government measure with its status and evidence, collection errors,
 waivers and baseline information), so ``bio2scan report results.json`` needs nothing else.
+
+Schema version 2 (this one) added per-measure statuses, the honest control statuses and the
+rule links; ``check_version`` refuses a version-1 document where its control statuses would be
+re-used (``report``, ``merge``) and names what to do instead.
 """
 
 from __future__ import annotations
@@ -11,9 +16,12 @@ from __future__ import annotations
 from typing import Any
 
 from ..catalog import THEME_TITLES, load_catalog
-from ..model import Assessment, Result, Severity, Status
+from ..errors import InputError
+from ..model import Result, Severity, Status
+from .rollup import compliance
+from .status import CONTROL_STATUSES, MEASURE_STATUSES, Assessment
 
-RESULTS_SCHEMA_VERSION = 1
+RESULTS_SCHEMA_VERSION = 2
 _SEV_ORDER = [s.value for s in Severity]
 
 
@@ -61,21 +69,23 @@ def build(
         if r.status is Status.FAIL:
             failed[r.severity.value] += 1
     controls = []
-    control_counts: dict[str, int] = {
-        "compliant": 0,
-        "non-compliant": 0,
-        "not-assessed": 0,
-        "manual": 0,
-    }
+    control_counts = dict.fromkeys(CONTROL_STATUSES, 0)
     for c in assessment.controls:
         ctl = catalog.controls[c.id]
         d = c.to_dict()
-        d["theme"] = ctl.theme
-        d["title"] = dict(ctl.title)
         controls.append(
-            {k: d[k] for k in ("id", "theme", "title", "status", "counts", "rules", "measures")}
+            {
+                "id": c.id,
+                "theme": ctl.theme,
+                "title": dict(ctl.title),
+                "automatable": ctl.automatable,
+            }
+            | {k: v for k, v in d.items() if k != "id"}
         )
         control_counts[c.status.value] += 1
+    measure_counts = dict.fromkeys(MEASURE_STATUSES, 0)
+    for m in assessment.measures:
+        measure_counts[m.status.value] += 1
     scopes = sorted({s for t in meta.targets for s in t.scopes})
     regions = sorted({s for t in meta.targets for s in t.regions})
     doc: dict[str, Any] = {
@@ -93,6 +103,7 @@ def build(
             "api_calls": dict(meta.api_calls),
             "shard": meta.shard,
             "inventory_sha256": inventory_sha256,
+            "providers": list(assessment.providers),
         },
         "collection_errors": [e.to_dict() for e in assessment.errors],
         "rules": {rid: r.to_dict() for rid, r in sorted(assessment.rules.items())},
@@ -101,18 +112,50 @@ def build(
             "version": catalog.version,
             "themes": THEME_TITLES,
             "measures": {
-                m.id: {"control": m.control, "summary": dict(m.summary)}
+                m.id: {
+                    "control": m.control,
+                    "summary": dict(m.summary),
+                    "automatable": m.automatable,
+                    **({"note": dict(m.note)} if m.note else {}),
+                }
                 for m in catalog.active_measures()
             },
         },
         "results": results,
         "controls": controls,
+        "measures": [m.to_dict() for m in assessment.measures],
         "summary": {
             "results": status_counts,
             "failed_by_severity": failed,
             "controls": control_counts,
+            "measures": measure_counts,
+            "compliance": compliance(control_counts),
             "complete": not assessment.errors and status_counts["ERROR"] == 0,
         },
     }
     doc.update(assessment.extras)
     return doc
+
+
+def check_version(document: dict[str, Any], file: str, purpose: str) -> None:
+    """Refuse a results document whose control statuses predate this schema, where ``purpose``
+    would re-use them (re-rendering, merging). Baselines and diffs read only the results and
+    accept every version."""
+    version = document.get("schema_version")
+    if version == RESULTS_SCHEMA_VERSION:
+        return
+    if version == 1:
+        raise InputError(
+            f"results schema version 1 (bio2scan before the measure-level assessment) cannot be "
+            f"used to {purpose}: its control statuses counted one PASS as compliant. Evaluate "
+            "the inventory again (`bio2scan evaluate inventory.json.gz`) — it is in the same "
+            "output directory or evidence pack",
+            file=file,
+            field="schema_version",
+        )
+    raise InputError(
+        f"results schema version {version!r} is not supported (this bio2scan reads "
+        f"{RESULTS_SCHEMA_VERSION}); use the bio2scan version that wrote it",
+        file=file,
+        field="schema_version",
+    )
