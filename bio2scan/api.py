@@ -85,6 +85,14 @@ def select_rules(
     return chosen
 
 
+def mapping(rules: Iterable[Rule], lang: str = "en") -> list[dict[str, Any]]:
+    """Every rule → control and rule → measure link (control, measure, rule, provider,
+    severity, strength, reason), for ``bio2scan controls --mapping``."""
+    from .assess.mapping import mapping_rows
+
+    return mapping_rows(rules, lang=lang)
+
+
 def ruleset_digest(rules: Iterable[Rule]) -> str:
     h = hashlib.sha256()
     for r in sorted(rules, key=lambda r: r.id):
@@ -608,6 +616,7 @@ __all__ = [
     "load_results",
     "load_rules",
     "load_waivers",
+    "mapping",
     "merge",
     "needed_types",
     "parse_formats",

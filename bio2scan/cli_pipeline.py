@@ -58,7 +58,9 @@ def pipeline_options(f: Callable[..., Any]) -> Callable[..., Any]:
             "--min-compliance",
             type=click.FloatRange(0, 100),
             metavar="PCT",
-            help="Exit 1 when fewer than PCT % of the assessed controls are compliant.",
+            help="Exit 1 when fewer than PCT % of the BIO2 controls that are neither manual nor "
+            "out of scope are evidence-complete or compliant-with-accepted-risk. A share of "
+            "automated evidence, not 'BIO2 compliant'.",
         ),
         click.option(
             "--history",

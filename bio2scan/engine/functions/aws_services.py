@@ -297,8 +297,9 @@ def _retention_days(rule: Any) -> int | None:
         return None
     if isinstance(retention.get("Days"), int):
         return int(retention["Days"])
-    if isinstance(retention.get("Years"), int):
-        return math.ceil(retention["Years"] * 365.25)
+    years = retention.get("Years")
+    if isinstance(years, int):
+        return math.ceil(years * 365.25)
     return None
 
 
@@ -364,4 +365,6 @@ def trail_bucket_retention(obj: Any, env: Any, min_days: int) -> Any:
                     f"no expiry of the trail's objects within {min_days} days",
                 )
             ]
-    return True, [Evidence("ObjectLock.Rule.DefaultRetention", rule["DefaultRetention"], want)]
+    return True, [
+        Evidence("ObjectLock.Rule.DefaultRetention", (rule or {}).get("DefaultRetention"), want)
+    ]
