@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, plugins
-from .assess import RESULTS_SCHEMA_VERSION, check_version
 from .assess import assess as _assess_results
+from .assess import check_version
 from .assess import compliance as _compliance
 from .baseline import Baseline
 from .baseline import diff as _diff
@@ -359,27 +359,6 @@ def validate_results(
     validate("results", document, file)
 
 
-_FINDING_KEYS = ("finding_id", "rule_id", "resource_id", "resource_type", "scope", "status")
-
-
-def _validate_findings(doc: dict[str, Any], file: str) -> None:
-    """What a baseline or a diff reads of a results document of any schema version: the
-    results with their identity and status."""
-    from .errors import InputError
-
-    results = doc.get("results")
-    if not isinstance(results, list):
-        raise InputError("not a valid results document: 'results' is missing", file=file)
-    for i, r in enumerate(results):
-        missing = [k for k in _FINDING_KEYS if not isinstance(r, dict) or k not in r]
-        if missing:
-            raise InputError(
-                f"not a valid results document: results[{i}] lacks {', '.join(missing)}",
-                file=file,
-                field=f"results/{i}",
-            )
-
-
 def exit_code(
     document: Mapping[str, Any],
     fail_on: str | None = "high",
@@ -427,30 +406,9 @@ def save_inventory(path: str | Path, inventory: Inventory) -> str:
 
 def load_waivers(path: str | Path) -> WaiverSet:
     """Read and validate a waivers file (``bio2scan.waivers``); errors name file, line, field."""
-    from .engine.yamlsrc import YamlSyntaxError, load_with_lines
-    from .errors import WaiverError
-    from .waivers import parse
+    from .waivers import load
 
-    try:
-        text = Path(path).read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise WaiverError(
-            f"cannot read: {getattr(exc, 'strerror', None) or exc}", file=str(path)
-        ) from None
-    try:
-        data, lines = load_with_lines(text)
-    except YamlSyntaxError as exc:
-        raise WaiverError(f"YAML syntax error: {exc}", file=str(path), line=exc.line) from None
-    except ValueError as exc:  # YAML read a date-like value that is no date (2026-02-30)
-        from .waivers import bad_date_line
-
-        line, value = bad_date_line(text) or (None, "")
-        raise WaiverError(
-            f"{value!r} is not a calendar date ({exc})" if line else f"invalid value: {exc}",
-            file=str(path),
-            line=line,
-        ) from None
-    return parse(data, lines, str(path))
+    return load(path)
 
 
 def check_waivers(
@@ -478,18 +436,9 @@ def check_waivers(
 def load_results(path: str | Path, *, findings_only: bool = False) -> dict[str, Any]:
     """Read and validate a results document. ``findings_only`` (baselines, diffs) also accepts
     older schema versions, of which only the results are used."""
-    from .documents import read_json
+    from .assess.document import read_results
 
-    doc = read_json(path)
-    if not isinstance(doc, dict) or doc.get("kind") != "bio2scan-results":
-        from .errors import InputError
-
-        raise InputError("not a bio2scan results document", file=str(path))
-    if findings_only and doc.get("schema_version") != RESULTS_SCHEMA_VERSION:
-        _validate_findings(doc, str(path))
-    else:
-        validate_results(doc, str(path))
-    return doc
+    return read_results(path, findings_only=findings_only)
 
 
 def load_baseline(path: str | Path) -> Baseline:

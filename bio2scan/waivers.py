@@ -61,7 +61,7 @@ from .catalog import load_catalog
 from .documents import schema
 from .errors import WaiverError
 from .model import Result, Rule, Status
-from .yamlsrc import dotted, line_for
+from .yamlsrc import YamlSyntaxError, dotted, line_for, load_with_lines
 
 KINDS = ("risk-acceptance", "not-applicable")
 TIMEZONE = "Europe/Amsterdam"
@@ -264,6 +264,30 @@ def bad_date_line(text: str) -> tuple[int, str] | None:
             except ValueError:
                 return n, m.group(1)
     return None
+
+
+def load(path: Any) -> WaiverSet:
+    """Read and validate a waivers file; every error names file, line and field."""
+    from pathlib import Path
+
+    try:
+        text = Path(path).read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise WaiverError(
+            f"cannot read: {getattr(exc, 'strerror', None) or exc}", file=str(path)
+        ) from None
+    try:
+        data, lines = load_with_lines(text)
+    except YamlSyntaxError as exc:
+        raise WaiverError(f"YAML syntax error: {exc}", file=str(path), line=exc.line) from None
+    except ValueError as exc:  # YAML read a date-like value that is no date (2026-02-30)
+        line, value = bad_date_line(text) or (None, "")
+        raise WaiverError(
+            f"{value!r} is not a calendar date ({exc})" if line else f"invalid value: {exc}",
+            file=str(path),
+            line=line,
+        ) from None
+    return parse(data, lines, str(path))
 
 
 def parse(data: Any, lines: Lines, file: str) -> WaiverSet:

@@ -17,7 +17,8 @@ New form (docs/rules.md#controls-and-measures)::
     measures:
       "5.17.01": {strength: direct, reason: "Covers: MFA for all users"}
 
-Only those lines change; the rest of the file stays byte for byte. An id without a mapping line,
+The comment lines may also stand together after both lists. Only those lines change; the rest
+of the file stays byte for byte. An id without a mapping line,
 a mapping line for an id not in the list, or a strength other than direct/supporting stops the
 conversion of that file with a message naming the file and line (nothing is written). The
 loader checks the rest (reasons, the catalogue, info rules) when the rules load.
@@ -41,42 +42,53 @@ class ConvertError(ValueError):
 
 
 def convert(text: str, name: str = "<rule>") -> str:
-    """The file's text with its link lists and mapping comments turned into mappings."""
+    """The file's text with its link lists and mapping comments turned into mappings. The
+    comment lines may stand under each list or together after both."""
     lines = text.splitlines(keepends=True)
-    out: list[str] = []
-    i = 0
-    while i < len(lines):
-        m = _LIST.match(lines[i].rstrip("\n"))
-        if not m:
-            out.append(lines[i])
-            i += 1
+    lists: dict[str, tuple[int, list[str]]] = {}
+    found: dict[str, tuple[str, str]] = {}
+    for i, line in enumerate(lines):
+        m = _LIST.match(line.rstrip("\n"))
+        if m:
+            ids = [x.strip().strip("'\"") for x in m.group("ids").split(",") if x.strip()]
+            lists[m.group(1)] = (i, ids)
             continue
-        section = m.group(1)
-        ids = [x.strip().strip("'\"") for x in m.group("ids").split(",") if x.strip()]
-        first = i + 1
-        i += 1
-        found: dict[str, tuple[str, str, int]] = {}
-        while i < len(lines) and _MAPPING.match(lines[i]):
-            mm = _MAPPING.match(lines[i])
-            assert mm is not None
+        mm = _MAPPING.match(line)
+        if mm:
             bid, strength = mm.group("id"), mm.group("strength").lower()
             if strength not in ("direct", "supporting"):
                 raise ConvertError(
                     f"{name}:{i + 1}: strength {strength!r} of {bid}: write direct or supporting"
                 )
-            if bid not in ids:
-                raise ConvertError(f"{name}:{i + 1}: mapping for {bid}, which {section} lacks")
-            found[bid] = (strength, mm.group("reason"), i + 1)
-            i += 1
+            found[bid] = (strength, mm.group("reason"))
+    if not lists:
+        return text
+    listed = {b for _, ids in lists.values() for b in ids}
+    for i, line in enumerate(lines):
+        mm = _MAPPING.match(line)
+        if mm and mm.group("id") not in listed:
+            raise ConvertError(
+                f"{name}:{i + 1}: mapping for {mm.group('id')}, which the controls and measures "
+                "lists lack"
+            )
+    for section, (i, ids) in lists.items():
         missing = [b for b in ids if b not in found]
         if missing:
             raise ConvertError(
-                f"{name}:{first}: no '# mapping: <id> <strength> — <reason>' line for "
+                f"{name}:{i + 1}: no '# mapping: <id> <strength> — <reason>' line for "
                 f"{', '.join(missing)} under {section}"
             )
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        if _MAPPING.match(line):
+            continue
+        section = next((sec for sec, (j, _) in lists.items() if j == i), None)
+        if section is None:
+            out.append(line)
+            continue
         out.append(f"{section}:\n")
-        for bid in ids:
-            strength, reason, _ = found[bid]
+        for bid in lists[section][1]:
+            strength, reason = found[bid]
             out.append(
                 f'  "{bid}": {{strength: {strength}, reason: {json.dumps(reason, ensure_ascii=False)}}}\n'
             )

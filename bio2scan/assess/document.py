@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..catalog import THEME_TITLES, load_catalog
+from ..documents import read_json, validate
 from ..errors import InputError
 from ..model import Result, Severity, Status
 from .rollup import compliance
@@ -159,3 +160,37 @@ def check_version(document: dict[str, Any], file: str, purpose: str) -> None:
         file=file,
         field="schema_version",
     )
+
+
+_FINDING_KEYS = ("finding_id", "rule_id", "resource_id", "resource_type", "scope", "status")
+
+
+def validate_findings(doc: dict[str, Any], file: str) -> None:
+    """What a baseline or a diff reads of a results document of any schema version: the
+    results with their identity and status."""
+    results = doc.get("results")
+    if not isinstance(results, list):
+        raise InputError("not a valid results document: 'results' is missing", file=file)
+    for i, r in enumerate(results):
+        missing = [k for k in _FINDING_KEYS if not isinstance(r, dict) or k not in r]
+        if missing:
+            raise InputError(
+                f"not a valid results document: results[{i}] lacks {', '.join(missing)}",
+                file=file,
+                field=f"results/{i}",
+            )
+
+
+def read_results(path: Any, *, findings_only: bool = False) -> dict[str, Any]:
+    """Read a results document: this schema version, validated — or, with ``findings_only``
+    (baselines, diffs), any version whose results can be read."""
+    file = str(path)
+    doc = read_json(path)
+    if not isinstance(doc, dict) or doc.get("kind") != "bio2scan-results":
+        raise InputError("not a bio2scan results document", file=file)
+    if findings_only and doc.get("schema_version") != RESULTS_SCHEMA_VERSION:
+        validate_findings(doc, file)
+        return doc
+    check_version(doc, file, "render or merge it")
+    validate("results", doc, file)
+    return doc

@@ -26,6 +26,7 @@ def test_converted_file_loads_like_the_hand_written_one(tmp_path):
         (("# mapping: 8.9 supporting — Part of a secure configuration\n", ""), "no '# mapping"),
         (("8.9 supporting", "8.9 strong"), "strength 'strong' of 8.9"),
         (("mapping: 8.9 supporting", "mapping: 8.10 supporting"), "mapping for 8.10"),
+        (("mapping: 8.9 supporting", "mapping: 8.10 supporting"), "lists lack"),
     ],
 )
 def test_conversion_problems_name_file_and_line(edit, words):
