@@ -28,11 +28,10 @@ LAYERS: list[dict[str, tuple[str, ...]]] = [
     {
         "collectors": ("collectors",),
         "engine": ("engine",),
-        "assess": ("assess",),
+        # the assessment: roll-up, waivers and baseline, in that order (bio2scan/assess)
+        "assess": ("assess", "waivers", "baseline"),
         "render": ("render", "reports"),
         "history": ("history", "history_sql"),
-        "waivers": ("waivers",),
-        "baseline": ("baseline",),
         "merging": ("merging",),
         "evidence": ("evidence",),
     },
