@@ -184,7 +184,7 @@ class Module:
             self.providers[name] = values
 
     def scope(self, file: str) -> Scope:
-        return Scope(self.resolve, file, base_dir=self.dir)
+        return Scope(self.resolve, file, base_dir=self.dir, roots=(self.loader.root,))
 
     def _once(self, key: Any, fn: Any) -> Any:
         if key in self._memo:

@@ -49,15 +49,17 @@ class Scope:
         locals_: Mapping[str, Any] | None = None,
         parent: Scope | None = None,
         base_dir: str = ".",
+        roots: tuple[str, ...] = (),
     ) -> None:
         self._resolve = resolve
         self.where = where  # "file.tf" for messages
         self._locals = dict(locals_ or {})
         self._parent = parent
         self.base_dir = base_dir
+        self.roots = roots  # where file() may read: the scanned configuration
 
     def child(self, names: Mapping[str, Any]) -> Scope:
-        return Scope(self._resolve, self.where, names, self, self.base_dir)
+        return Scope(self._resolve, self.where, names, self, self.base_dir, self.roots)
 
     def lookup(self, name: str, line: int) -> Any:
         s: Scope | None = self
@@ -366,7 +368,7 @@ def _call(e: Any, scope: Scope) -> Any:
         if not isinstance(last, list):
             return Unresolved(f"{scope.where}:{line}: ... needs a list")
         args.extend(last)
-    return funcs.call(name, args, scope.where, line, scope.base_dir)
+    return funcs.call(name, args, scope.where, line, scope.base_dir, scope.roots)
 
 
 def _try(name: str, arg_es: Any, scope: Scope) -> Any:

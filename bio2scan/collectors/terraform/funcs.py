@@ -11,16 +11,36 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import ipaddress
 import json
 import math
 import os
 from collections.abc import Callable
 from typing import Any
 
-from .values import JsonDoc, Unknown, Unresolved, first_special, known, render
+from .funcs_text import (
+    MAX_STRING,
+    FuncError,
+    as_bool,
+    as_int,
+    as_num,
+    as_str,
+    fn_cidrhost,
+    fn_cidrnetmask,
+    fn_cidrsubnet,
+    fn_format,
+    fn_formatlist,
+    fn_indent,
+    fn_jsondecode,
+    fn_jsonencode,
+    fn_parseint,
+    fn_replace,
+    fn_split,
+    fn_substr,
+    fn_title,
+    kind,
+)
+from .values import JsonDoc, Unknown, Unresolved, first_special
 
-MAX_STRING = 1_000_000
 MAX_ITEMS = 10_000
 _APPLY_TIME = {"timestamp", "uuid", "bcrypt", "plantimestamp", "uuidv5"}
 # functions that look at the structure of their arguments only, not at every leaf
@@ -49,18 +69,18 @@ _SHALLOW = {
 }
 
 
-class FuncError(Exception):
-    pass
-
-
-def call(name: str, args: list[Any], where: str, line: int, base_dir: str) -> Any:
+def call(
+    name: str, args: list[Any], where: str, line: int, base_dir: str, roots: tuple[str, ...] = ()
+) -> Any:
+    """``name(*args)``. ``roots``: the directories ``file()`` may read below (the scanned
+    configuration and the module's own directory) besides ``base_dir``."""
     short = name.rsplit("::", 1)[-1]
     if short in _APPLY_TIME:
         return Unknown(f"{short}()")
     fn = FUNCTIONS.get(short)
     if fn is None:
         if short in ("file", "templatefile", "filebase64", "fileexists"):
-            return _file(short, args, where, line, base_dir)
+            return _file(short, args, where, line, (base_dir, *roots))
         return Unresolved(f"{where}:{line}: function {name}() is not evaluated")
     bad = _special_args(short, args)
     if bad is not None:
@@ -68,7 +88,8 @@ def call(name: str, args: list[Any], where: str, line: int, base_dir: str) -> An
     try:
         out = fn(*args)
     except (FuncError, TypeError, ValueError, KeyError, IndexError, OverflowError) as exc:
-        return Unresolved(f"{where}:{line}: {short}(): {exc}")
+        # a function refusing known arguments: Terraform fails here too (try() catches it)
+        return Unresolved(f"{where}:{line}: {short}(): {exc}", error=True)
     if isinstance(out, str) and len(out) > MAX_STRING:
         return Unresolved(f"{where}:{line}: {short}() result too large")
     if isinstance(out, (list, dict)) and len(out) > MAX_ITEMS:
@@ -91,11 +112,19 @@ def _special_args(name: str, args: list[Any]) -> Any:
     return s
 
 
-def _file(name: str, args: list[Any], where: str, line: int, base_dir: str) -> Any:
+def _file(name: str, args: list[Any], where: str, line: int, roots: tuple[str, ...]) -> Any:
     if not args or not isinstance(args[0], str):
         return Unresolved(f"{where}:{line}: {name}() needs a path")
     path = args[0]
-    full = os.path.normpath(os.path.join(base_dir, path))
+    full = os.path.realpath(os.path.join(roots[0], path))
+    # a template is untrusted input: what it reads lands in the inventory and the reports, so
+    # it may read only files of the configuration itself, never the scanning machine's
+    if not any(
+        os.path.commonpath([full, r]) == r for r in {os.path.realpath(x) for x in roots if x}
+    ):
+        return Unresolved(
+            f"{where}:{line}: {name}({path!r}): outside the scanned configuration, not read"
+        )
     if name == "fileexists":
         return os.path.isfile(full)
     if name == "templatefile":
@@ -104,7 +133,7 @@ def _file(name: str, args: list[Any], where: str, line: int, base_dir: str) -> A
         with open(full, "rb") as f:
             raw = f.read(MAX_STRING + 1)
     except OSError as exc:
-        return Unresolved(f"{where}:{line}: {name}({path!r}): {exc.strerror or exc}")
+        return Unresolved(f"{where}:{line}: {name}({path!r}): {exc.strerror or exc}", error=True)
     if len(raw) > MAX_STRING:
         return Unresolved(f"{where}:{line}: {name}({path!r}): file too large")
     if name == "filebase64":
@@ -112,39 +141,20 @@ def _file(name: str, args: list[Any], where: str, line: int, base_dir: str) -> A
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
-        return Unresolved(f"{where}:{line}: {name}({path!r}): not UTF-8")
+        return Unresolved(f"{where}:{line}: {name}({path!r}): not UTF-8", error=True)
 
 
-# --- helpers -----------------------------------------------------------------------------------
-def _str(v: Any) -> str:
-    if isinstance(v, str):
-        return v
-    if isinstance(v, (bool, int, float)):
-        return render(v)
-    raise FuncError(f"expected a string, got {type(v).__name__}")
-
-
-def _num(v: Any) -> float | int:
-    if isinstance(v, bool):
-        raise FuncError("expected a number")
-    if isinstance(v, (int, float)):
-        return v
-    if isinstance(v, str):
-        f = float(v)
-        return int(f) if f.is_integer() else f
-    raise FuncError("expected a number")
-
-
+# --- collections ------------------------------------------------------------------------------
 def _list(v: Any) -> list[Any]:
     if isinstance(v, list):
         return v
-    raise FuncError(f"expected a list, got {type(v).__name__}")
+    raise FuncError(f"expected a list, got {'null' if v is None else kind(v)}")
 
 
 def _map(v: Any) -> dict[str, Any]:
     if isinstance(v, dict):
         return v
-    raise FuncError(f"expected a map or object, got {type(v).__name__}")
+    raise FuncError(f"expected a map or object, got {'null' if v is None else kind(v)}")
 
 
 def _distinct(items: list[Any]) -> list[Any]:
@@ -158,120 +168,44 @@ def _distinct(items: list[Any]) -> list[Any]:
     return out
 
 
-def _format(fmt: Any, *args: Any) -> str:
-    fmt = _str(fmt)
-    out: list[str] = []
-    i = n = 0
-    while i < len(fmt):
-        ch = fmt[i]
-        if ch != "%":
-            out.append(ch)
-            i += 1
-            continue
-        if i + 1 < len(fmt) and fmt[i + 1] == "%":
-            out.append("%")
-            i += 2
-            continue
-        j = i + 1
-        while j < len(fmt) and fmt[j] in "-+# 0123456789.":
-            j += 1
-        if j >= len(fmt):
-            raise FuncError("bad format verb")
-        flags, verb = fmt[i + 1 : j], fmt[j]
-        if len(flags) > 8 or any(int(x) > 100 for x in flags.replace("-", ".").split(".") if x):
-            raise FuncError("format width too large")
-        if n >= len(args):
-            raise FuncError("not enough arguments for format")
-        a = args[n]
-        n += 1
-        if verb in "sv":
-            out.append(
-                ("%" + flags + "s") % (json.dumps(a) if isinstance(a, (list, dict)) else _str(a))
-            )
-        elif verb == "d":
-            out.append(("%" + flags + "d") % int(_num(a)))
-        elif verb in "feEgG":
-            out.append(("%" + flags + verb) % float(_num(a)))
-        elif verb == "q":
-            out.append(json.dumps(_str(a)))
-        elif verb == "t":
-            out.append("true" if a is True else "false")
-        elif verb in "xXob":
-            out.append(format(int(_num(a)), verb))
-        else:
-            raise FuncError(f"unsupported format verb %{verb}")
-        i = j + 1
-    return "".join(out)
-
-
-def _replace(s: Any, sub: Any, rep: Any) -> str:
-    import re
-
-    text, old, new = _str(s), _str(sub), _str(rep)
-    if len(old) > 1 and old.startswith("/") and old.endswith("/"):
-        return re.sub(old[1:-1], re.sub(r"\$\{?(\d+)\}?", r"\\\1", new), text)
-    return text.replace(old, new)
-
-
-def _cidrsubnet(prefix: Any, newbits: Any, netnum: Any) -> str:
-    net = ipaddress.ip_network(_str(prefix), strict=False)
-    bits = int(_num(newbits))
-    if bits < 0 or net.prefixlen + bits > net.max_prefixlen:
-        raise FuncError("insufficient address space")
-    num = int(_num(netnum))
-    if not 0 <= num < 2**bits:
-        raise FuncError("netnum out of range")
-    size = 2 ** (net.max_prefixlen - net.prefixlen - bits)
-    base = int(net.network_address) + num * size
-    return f"{ipaddress.ip_address(base)}/{net.prefixlen + bits}"
-
-
-def _cidrhost(prefix: Any, hostnum: Any) -> str:
-    net = ipaddress.ip_network(_str(prefix), strict=False)
-    n = int(_num(hostnum))
-    if n < 0:
-        n += net.num_addresses
-    if not 0 <= n < net.num_addresses:
-        raise FuncError("host number out of range")
-    return str(net.network_address + n)
-
-
-def _jsonencode(v: Any) -> Any:
-    if not known(v):
-        return JsonDoc(v)
-    return json.dumps(v, separators=(",", ":"))
-
-
-def _jsondecode(v: Any) -> Any:
-    return json.loads(_str(v))
+def _set(items: list[Any]) -> list[Any]:
+    """A set as Terraform orders it: strings lexically, numbers by value (else as given)."""
+    out = _distinct(items)
+    if all(isinstance(x, str) for x in out):
+        return sorted(out)
+    if all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in out):
+        return sorted(out)
+    return out
 
 
 def _lookup(m: Any, key: Any, *default: Any) -> Any:
-    m = _map(m)
-    if key in m:
-        return m[key]
+    m, k = _map(m), as_str(key)
+    if k in m:
+        return m[k]
     if default:
         return default[0]
-    raise FuncError(f"no key {key!r}")
+    raise FuncError(f"no key {k!r}")
+
+
+MAX_RANGE = 1024
 
 
 def _range(*a: Any) -> list[Any]:
-    nums = [_num(x) for x in a]
-    start: float | int
-    stop: float | int
-    step: float | int
-    if len(nums) == 1:
-        start, stop, step = 0, nums[0], 1
-    elif len(nums) == 2:
-        start, stop, step = nums[0], nums[1], 1
-    else:
-        start, stop, step = nums[0], nums[1], nums[2]
+    nums = [as_num(x) for x in a]
+    if not 1 <= len(nums) <= 3:
+        raise FuncError("range() takes one to three arguments")
+    start, stop = (0, nums[0]) if len(nums) == 1 else (nums[0], nums[1])
+    step = nums[2] if len(nums) == 3 else (1 if stop >= start else -1)
     if step == 0:
         raise FuncError("step must not be zero")
-    count = math.ceil((stop - start) / step)
-    if count > MAX_ITEMS:
-        raise FuncError("too many elements")
-    return [start + i * step for i in range(max(0, count))]
+    out: list[Any] = []
+    x = start
+    while (x < stop) if step > 0 else (x > stop):
+        if len(out) == MAX_RANGE:
+            raise FuncError(f"more than {MAX_RANGE} numbers in a range")
+        out.append(x)
+        x += step
+    return out
 
 
 def _merge(*maps: Any) -> dict[str, Any]:
@@ -283,7 +217,7 @@ def _merge(*maps: Any) -> dict[str, Any]:
     return out
 
 
-def _flatten(v: Any) -> list[Any]:
+def _flatten(v: Any) -> Any:
     out: list[Any] = []
     stack = [iter(_list(v))]
     while stack:
@@ -291,12 +225,26 @@ def _flatten(v: Any) -> list[Any]:
             if isinstance(x, list):
                 stack.append(iter(x))
                 break
-            if isinstance(x, Unknown):
-                raise FuncError("unknown element")
+            if isinstance(x, Unknown):  # perhaps a list: how many elements is not known
+                return Unknown(f"flatten({x.origin})", x.ref)
             out.append(x)
         else:
             stack.pop()
     return out
+
+
+def _contains(lst: Any, v: Any) -> Any:
+    items = _list(lst)
+    if any(_same(x, v) for x in items if not isinstance(x, Unknown)):
+        return True
+    unknown = next((x for x in items if isinstance(x, Unknown)), None)
+    return Unknown(f"contains({unknown.origin})", unknown.ref) if unknown else False
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    return bool(a == b)
 
 
 def _tostring(v: Any) -> Any:
@@ -304,7 +252,7 @@ def _tostring(v: Any) -> Any:
         return None
     if isinstance(v, (list, dict)):
         raise FuncError("cannot convert a collection to a string")
-    return _str(v)
+    return as_str(v)
 
 
 def _tobool(v: Any) -> Any:
@@ -322,84 +270,118 @@ def _coalesce(*a: Any) -> Any:
     raise FuncError("no non-null, non-empty argument")
 
 
+def _coalescelist(*ls: Any) -> list[Any]:
+    for x in ls:
+        if x is not None and _list(x):
+            return _list(x)
+    raise FuncError("no non-empty list argument")
+
+
 def _element(lst: Any, i: Any) -> Any:
     lst = _list(lst)
     if not lst:
-        raise FuncError("empty list")
-    return lst[int(_num(i)) % len(lst)]
+        raise FuncError("cannot use element function with an empty list")
+    return lst[as_int(i) % len(lst)]
 
 
 def _one(v: Any) -> Any:
+    if v is None:
+        return None
     lst = _list(v)
     if len(lst) > 1:
-        raise FuncError("more than one element")
+        raise FuncError("must be a list, set, or tuple value with either zero or one elements")
     return lst[0] if lst else None
 
 
 def _slice(lst: Any, a: Any, b: Any) -> list[Any]:
-    return _list(lst)[int(_num(a)) : int(_num(b))]
+    items, start, end = _list(lst), as_int(a), as_int(b)
+    if start < 0 or end > len(items) or start > end:
+        raise FuncError(f"indices {start}..{end} are outside the list of {len(items)} elements")
+    return items[start:end]
 
 
-def _zipmap(keys: Any, vals: Any) -> dict[str, Any]:
-    return dict(zip([_str(k) for k in _list(keys)], _list(vals), strict=True))
+def _chunklist(lst: Any, n: Any) -> list[Any]:
+    items, size = _list(lst), as_int(n)
+    if size < 0:
+        raise FuncError("the chunk size must not be negative")
+    if size == 0:
+        return [items]
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def _length(v: Any) -> int:
+def _zipmap(keys: Any, vals: Any) -> Any:
+    ks = _list(keys)
+    unknown = next((k for k in ks if isinstance(k, Unknown)), None)
+    if unknown is not None:
+        return Unknown(f"zipmap({unknown.origin})", unknown.ref)
+    return dict(zip([as_str(k) for k in ks], _list(vals), strict=True))
+
+
+def _length(v: Any) -> Any:
+    if isinstance(v, JsonDoc):
+        return Unknown("length(jsonencode(…))")
     if isinstance(v, (list, dict, str)):
         return len(v)
-    raise FuncError(f"length of a {type(v).__name__}")
+    raise FuncError(f"cannot take the length of {'null' if v is None else kind(v)}")
 
 
 def _index(lst: Any, v: Any) -> int:
-    return _list(lst).index(v)
+    for i, x in enumerate(_list(lst)):
+        if _same(x, v):
+            return i
+    raise FuncError("item not found")
+
+
+def _sum(lst: Any) -> Any:
+    items = _list(lst)
+    if not items:
+        raise FuncError("cannot sum an empty list")
+    return sum(as_num(x) for x in items)
+
+
+def _bools(lst: Any) -> list[bool]:
+    return [as_bool(x) for x in _list(lst)]
 
 
 def _hash(algo: str) -> Callable[[Any], str]:
-    return lambda s: hashlib.new(algo, _str(s).encode()).hexdigest()
+    return lambda s: hashlib.new(algo, as_str(s).encode()).hexdigest()
 
 
 FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "abs": lambda x: abs(_num(x)),
-    "ceil": lambda x: math.ceil(_num(x)),
-    "floor": lambda x: math.floor(_num(x)),
-    "max": lambda *x: max(_num(v) for v in x),
-    "min": lambda *x: min(_num(v) for v in x),
-    "parseint": lambda s, b: int(_str(s), int(_num(b))),
-    "signum": lambda x: (_num(x) > 0) - (_num(x) < 0),
-    "chomp": lambda s: _str(s).rstrip("\r\n"),
-    "format": _format,
-    "formatlist": lambda f, *a: [
-        _format(f, *(x[i] if isinstance(x, list) else x for x in a))
-        for i in range(max((len(x) for x in a if isinstance(x, list)), default=1))
-    ],
-    "indent": lambda n, s: _str(s).replace("\n", "\n" + " " * min(int(_num(n)), 100)),
-    "join": lambda sep, *lists: _str(sep).join(_str(x) for lst in lists for x in _list(lst)),
-    "lower": lambda s: _str(s).lower(),
-    "upper": lambda s: _str(s).upper(),
-    "title": lambda s: _str(s).title(),
-    "replace": _replace,
-    "split": lambda sep, s: _str(s).split(_str(sep)) if _str(s) else [],
-    "strrev": lambda s: _str(s)[::-1],
-    "substr": lambda s, o, n: (
-        _str(s)[int(_num(o)) :] if int(_num(n)) < 0 else _str(s)[int(_num(o)) :][: int(_num(n))]
-    ),
-    "trim": lambda s, c: _str(s).strip(_str(c)),
-    "trimprefix": lambda s, p: _str(s).removeprefix(_str(p)),
-    "trimsuffix": lambda s, p: _str(s).removesuffix(_str(p)),
-    "trimspace": lambda s: _str(s).strip(),
-    "startswith": lambda s, p: _str(s).startswith(_str(p)),
-    "endswith": lambda s, p: _str(s).endswith(_str(p)),
-    "strcontains": lambda s, p: _str(p) in _str(s),
-    "alltrue": lambda lst: all(x is True or x == "true" for x in _list(lst)),
-    "anytrue": lambda lst: any(x is True or x == "true" for x in _list(lst)),
-    "chunklist": lambda lst, n: [
-        _list(lst)[i : i + int(_num(n))] for i in range(0, len(_list(lst)), max(1, int(_num(n))))
-    ],
+    "abs": lambda x: abs(as_num(x)),
+    "ceil": lambda x: math.ceil(as_num(x)),
+    "floor": lambda x: math.floor(as_num(x)),
+    "max": lambda *x: max(as_num(v) for v in x),
+    "min": lambda *x: min(as_num(v) for v in x),
+    "parseint": fn_parseint,
+    "signum": lambda x: (as_num(x) > 0) - (as_num(x) < 0),
+    "chomp": lambda s: as_str(s).rstrip("\r\n"),
+    "format": fn_format,
+    "formatlist": fn_formatlist,
+    "indent": fn_indent,
+    "join": lambda sep, *lists: as_str(sep).join(as_str(x) for lst in lists for x in _list(lst)),
+    "lower": lambda s: as_str(s).lower(),
+    "upper": lambda s: as_str(s).upper(),
+    "title": fn_title,
+    "replace": fn_replace,
+    "split": fn_split,
+    "strrev": lambda s: as_str(s)[::-1],
+    "substr": fn_substr,
+    "trim": lambda s, c: as_str(s).strip(as_str(c)),
+    "trimprefix": lambda s, p: as_str(s).removeprefix(as_str(p)),
+    "trimsuffix": lambda s, p: as_str(s).removesuffix(as_str(p)),
+    "trimspace": lambda s: as_str(s).strip(),
+    "startswith": lambda s, p: as_str(s).startswith(as_str(p)),
+    "endswith": lambda s, p: as_str(s).endswith(as_str(p)),
+    "strcontains": lambda s, p: as_str(p) in as_str(s),
+    "alltrue": lambda lst: all(_bools(lst)),
+    "anytrue": lambda lst: any(_bools(lst)),
+    "chunklist": _chunklist,
     "coalesce": _coalesce,
-    "coalescelist": lambda *ls: next((x for x in ls if _list(x)), []),
+    "coalescelist": _coalescelist,
     "compact": lambda lst: [x for x in _list(lst) if x not in (None, "")],
     "concat": lambda *ls: [x for lst in ls for x in _list(lst)],
-    "contains": lambda lst, v: v in _list(lst),
+    "contains": _contains,
     "distinct": lambda lst: _distinct(_list(lst)),
     "element": _element,
     "flatten": _flatten,
@@ -412,33 +394,34 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "one": _one,
     "range": _range,
     "reverse": lambda lst: list(reversed(_list(lst))),
-    "setintersection": lambda a, *b: [
-        x for x in _distinct(_list(a)) if all(x in _list(y) for y in b)
-    ],
-    "setsubtract": lambda a, b: [x for x in _distinct(_list(a)) if x not in _list(b)],
-    "setunion": lambda *ls: _distinct([x for lst in ls for x in _list(lst)]),
+    "setintersection": lambda a, *b: _set(
+        [x for x in _list(a) if all(any(_same(x, y) for y in _list(o)) for o in b)]
+    ),
+    "setsubtract": lambda a, b: _set(
+        [x for x in _list(a) if not any(_same(x, y) for y in _list(b))]
+    ),
+    "setunion": lambda *ls: _set([x for lst in ls for x in _list(lst)]),
     "slice": _slice,
-    "sort": lambda lst: sorted(_str(x) for x in _list(lst)),
-    "sum": lambda lst: sum(_num(x) for x in _list(lst)),
+    "sort": lambda lst: sorted(as_str(x) for x in _list(lst)),
+    "sum": _sum,
     "tolist": lambda v: _list(v),
-    "toset": lambda v: _distinct(_list(v)),
+    "toset": lambda v: _set(_list(v)),
     "tomap": lambda v: _map(v),
     "tostring": _tostring,
-    "tonumber": lambda v: None if v is None else _num(v),
+    "tonumber": lambda v: None if v is None else as_num(v),
     "tobool": _tobool,
     "zipmap": _zipmap,
-    "jsonencode": _jsonencode,
-    "jsondecode": _jsondecode,
-    "base64encode": lambda s: base64.b64encode(_str(s).encode()).decode(),
-    "base64decode": lambda s: base64.b64decode(_str(s)).decode(),
+    "jsonencode": fn_jsonencode,
+    "jsondecode": fn_jsondecode,
+    "base64encode": lambda s: base64.b64encode(as_str(s).encode()).decode(),
+    "base64decode": lambda s: base64.b64decode(as_str(s), validate=True).decode(),
     "md5": _hash("md5"),
     "sha1": _hash("sha1"),
     "sha256": _hash("sha256"),
     "sha512": _hash("sha512"),
-    "cidrsubnet": _cidrsubnet,
-    "cidrhost": _cidrhost,
-    "cidrnetmask": lambda p: str(ipaddress.ip_network(_str(p), strict=False).netmask),
+    "cidrsubnet": fn_cidrsubnet,
+    "cidrhost": fn_cidrhost,
+    "cidrnetmask": fn_cidrnetmask,
     "sensitive": lambda v: v,
     "nonsensitive": lambda v: v,
-    "type": lambda v: type(v).__name__,
 }

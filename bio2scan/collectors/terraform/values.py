@@ -43,10 +43,16 @@ class Unknown:
 
 
 class Unresolved:
-    __slots__ = ("reason",)
+    """``error``: Terraform itself would fail here (no such attribute, an index out of range, a
+    function given a wrong value) — what ``try()``/``can()`` catch. Otherwise the value is only
+    unknown to this scanner (a variable without a value, an unsupported function): ``try()``
+    must not fall back past it, as Terraform would not."""
 
-    def __init__(self, reason: str) -> None:
+    __slots__ = ("error", "reason")
+
+    def __init__(self, reason: str, error: bool = False) -> None:
         self.reason = reason
+        self.error = error
 
     def __repr__(self) -> str:
         return f"Unresolved({self.reason})"
