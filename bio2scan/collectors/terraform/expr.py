@@ -11,10 +11,12 @@ bounded time and memory.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import funcs
+from .funcs_text import number_text
 from .hcl import Body
 from .values import JsonDoc, Unknown, Unresolved, first_special, render
 
@@ -119,15 +121,15 @@ def _ev(e: Any, scope: Scope) -> Any:
         if (s := _spread(v)) is not None:
             return s
         if e[1] == "!":
-            return not v if isinstance(v, bool) else Unresolved(f"{scope.where}: ! needs a bool")
+            return not v if isinstance(v, bool) else _error(scope, "! needs a bool")
         n = _number(v)
-        return -n if n is not None else Unresolved(f"{scope.where}: - needs a number")
+        return -n if n is not None else _error(scope, "- needs a number")
     if tag == "Q":
         c = _value(_ev(e[1], scope))
         if (s := _spread(c)) is not None:
             return s
         if not isinstance(c, bool):
-            return Unresolved(f"{scope.where}: condition is not a bool")
+            return _error(scope, "condition is not a bool")
         return _value(_ev(e[2] if c else e[3], scope))
     if tag == "P":
         return _value(_ev(e[1], scope))
@@ -142,6 +144,11 @@ def _ev(e: Any, scope: Scope) -> Any:
     return Unresolved(f"{scope.where}: unsupported expression {tag}")
 
 
+def _error(scope: Scope, message: str) -> Unresolved:
+    """What Terraform itself reports as an error (``try()`` falls back past it)."""
+    return Unresolved(f"{scope.where}: {message}", error=True)
+
+
 def get_attr(obj: Any, name: str, scope: Scope, line: int = 0) -> Any:
     if isinstance(obj, Namespace):
         return obj.attr(name, line)
@@ -152,10 +159,10 @@ def get_attr(obj: Any, name: str, scope: Scope, line: int = 0) -> Any:
     if isinstance(obj, dict):
         if name in obj:
             return obj[name]
-        return Unresolved(f"{scope.where}: no attribute {name!r}")
+        return _error(scope, f"no attribute {name!r}")
     if isinstance(obj, JsonDoc):
-        return Unresolved(f"{scope.where}: .{name} of a JSON string")
-    return Unresolved(f"{scope.where}: .{name} of a {_kind(obj)}")
+        return _error(scope, f".{name} of a JSON string")
+    return _error(scope, f".{name} of a {_kind(obj)}")
 
 
 def index(obj: Any, key: Any, scope: Scope, line: int = 0) -> Any:
@@ -168,18 +175,18 @@ def index(obj: Any, key: Any, scope: Scope, line: int = 0) -> Any:
     if isinstance(obj, list):
         n = _number(key)
         if n is None or int(n) != n:
-            return Unresolved(f"{scope.where}: list index {key!r} is not a whole number")
+            return _error(scope, f"list index {key!r} is not a whole number")
         if not 0 <= int(n) < len(obj):
-            return Unresolved(f"{scope.where}: index {int(n)} out of range ({len(obj)} elements)")
+            return _error(scope, f"index {int(n)} out of range ({len(obj)} elements)")
         return obj[int(n)]
     if isinstance(obj, dict):
         k = render(key) if isinstance(key, (int, float, bool)) else key
         if not isinstance(k, str):
-            return Unresolved(f"{scope.where}: map key must be a string")
+            return _error(scope, "map key must be a string")
         if k not in obj:
-            return Unresolved(f"{scope.where}: no element {k!r}")
+            return _error(scope, f"no element {k!r}")
         return obj[k]
-    return Unresolved(f"{scope.where}: cannot index a {_kind(obj)}")
+    return _error(scope, f"cannot index a {_kind(obj)}")
 
 
 def _kind(v: Any) -> str:
@@ -207,14 +214,15 @@ def _template(e: Any, scope: Scope) -> Any:
             return v
         if isinstance(v, Unknown):
             unknown = unknown or v
+        elif v is None:  # Terraform refuses it: a null never silently becomes ""
+            bad = bad or _error(scope, "cannot put a null value into a string")
         elif isinstance(v, (list, dict, JsonDoc)):
-            bad = bad or Unresolved(f"{scope.where}: cannot put a {_kind(v)} into a string")
+            bad = bad or _error(scope, f"cannot put a {_kind(v)} into a string")
     if bad is not None:
         return bad
     if unknown is not None:
-        text = "".join(render(v) if v is not None else "" for v in vals)
-        return Unknown(unknown.origin, unknown.ref, text)
-    return "".join(render(v) if v is not None else "" for v in vals)
+        return Unknown(unknown.origin, unknown.ref, "".join(render(v) for v in vals))
+    return "".join(render(v) for v in vals)
 
 
 def _object(e: Any, scope: Scope) -> Any:
@@ -226,7 +234,9 @@ def _object(e: Any, scope: Scope) -> Any:
         if isinstance(key, (int, float, bool)):
             key = render(key)
         if not isinstance(key, str):
-            return Unresolved(f"{scope.where}: object key must be a string")
+            return _error(scope, "object key must be a string")
+        if key in out:
+            return _error(scope, f"duplicate object key {key!r}")
         out[key] = _value(_ev(v, scope))
     return out
 
@@ -237,11 +247,7 @@ def _number(v: Any) -> int | float | None:
     if isinstance(v, (int, float)):
         return v
     if isinstance(v, str):
-        try:
-            f = float(v)
-        except ValueError:
-            return None
-        return int(f) if f.is_integer() and "." not in v and "e" not in v.lower() else f
+        return number_text(v)
     return None
 
 
@@ -256,15 +262,18 @@ def _binary(op: str, a_e: Any, b_e: Any, scope: Scope) -> Any:
     if (s := _spread(a, b)) is not None:
         return s
     if op in ("==", "!="):
+        # a collection with an unknown part equals another only once that part is known
+        if (s := first_special([a, b])) is not None:
+            return s
         eq = _equal(a, b)
         return eq if op == "==" else not eq
     if op in ("&&", "||"):
         if not isinstance(a, bool) or not isinstance(b, bool):
-            return Unresolved(f"{scope.where}: {op} needs bools")
+            return _error(scope, f"{op} needs bools")
         return (a and b) if op == "&&" else (a or b)
     x, y = _number(a), _number(b)
     if x is None or y is None:
-        return Unresolved(f"{scope.where}: {op} needs numbers")
+        return _error(scope, f"{op} needs numbers")
     if op == "+":
         return x + y
     if op == "-":
@@ -273,13 +282,15 @@ def _binary(op: str, a_e: Any, b_e: Any, scope: Scope) -> Any:
         return x * y
     if op == "/":
         if y == 0:
-            return Unresolved(f"{scope.where}: division by zero")
+            return _error(scope, "division by zero")
         r = x / y
         return int(r) if r.is_integer() else r
     if op == "%":
         if y == 0:
-            return Unresolved(f"{scope.where}: modulo by zero")
-        return x % y
+            return _error(scope, "modulo by zero")
+        # Terraform's remainder takes the sign of the dividend (-5 % 3 is -2), unlike Python's
+        r = math.fmod(x, y)
+        return int(r) if isinstance(x, int) and isinstance(y, int) else r
     return {"<": x < y, ">": x > y, "<=": x <= y, ">=": x >= y}[op]
 
 
@@ -323,7 +334,7 @@ def _for(e: Any, scope: Scope, tuple_: bool) -> Any:
     elif isinstance(coll, list):
         pairs = list(enumerate(coll))
     else:
-        return Unresolved(f"{scope.where}: for expression over a {_kind(coll)}")
+        return _error(scope, f"for expression over a {_kind(coll)}")
     if len(pairs) > MAX_ITEMS:
         return Unresolved(f"{scope.where}: more than {MAX_ITEMS} elements")
     out_list: list[Any] = []
@@ -346,11 +357,13 @@ def _for(e: Any, scope: Scope, tuple_: bool) -> Any:
         key = _value(_ev(key_e, inner))
         if isinstance(key, (Unknown, Unresolved)):
             return key
+        if not isinstance(key, (str, int, float, bool)):
+            return _error(scope, f"a for expression key must be a string, not a {_kind(key)}")
         key = render(key)
         if group:
             out_map.setdefault(key, []).append(val)
         elif key in out_map:
-            return Unresolved(f"{scope.where}: duplicate key {key!r} in for expression")
+            return _error(scope, f"duplicate key {key!r} in for expression")
         else:
             out_map[key] = val
     return out_list if tuple_ else out_map
@@ -366,22 +379,28 @@ def _call(e: Any, scope: Scope) -> Any:
         if isinstance(last, (Unknown, Unresolved)):
             return last
         if not isinstance(last, list):
-            return Unresolved(f"{scope.where}:{line}: ... needs a list")
+            return Unresolved(f"{scope.where}:{line}: ... needs a list", error=True)
         args.extend(last)
     return funcs.call(name, args, scope.where, line, scope.base_dir, scope.roots)
 
 
 def _try(name: str, arg_es: Any, scope: Scope) -> Any:
+    """``try``: the first argument that evaluates without an error. Only Terraform's own errors
+    fall through; a value this scanner cannot work out (a variable without a value, an
+    unsupported function) is unresolved, not an error: Terraform would not fall back past it,
+    so neither may ``try`` here (that would make up the fallback as the value)."""
     for a in arg_es:
         v = _value(_ev(a, scope))
         s = first_special(v)
+        if isinstance(s, Unresolved) and not s.error:
+            return s
         if isinstance(s, Unknown) and s is v:
             return v if name == "try" else Unknown("can()")
         if not isinstance(s, Unresolved):
             return v if name == "try" else True
         if name == "can":
             return False
-    return Unresolved(f"{scope.where}: no argument of try() could be evaluated")
+    return Unresolved(f"{scope.where}: no argument of try() could be evaluated", error=True)
 
 
 def body_values(body: Body, scope: Scope) -> dict[str, Any]:
@@ -420,7 +439,7 @@ def _dynamic(name: str, body: Body, scope: Scope) -> Any:
         it = attrs["iterator"][0][1]
     coll = evaluate(attrs["for_each"][0], scope)
     if isinstance(coll, (Unknown, Unresolved, JsonDoc)):
-        return coll if not isinstance(coll, JsonDoc) else Unresolved("dynamic over JSON")
+        return coll if not isinstance(coll, JsonDoc) else _error(scope, "dynamic over JSON")
     pairs = (
         sorted(coll.items())
         if isinstance(coll, dict)
@@ -429,7 +448,7 @@ def _dynamic(name: str, body: Body, scope: Scope) -> Any:
         else None
     )
     if pairs is None:
-        return Unresolved(f"{scope.where}: dynamic {name!r}: for_each is not a collection")
+        return _error(scope, f"dynamic {name!r}: for_each is not a collection")
     content = next((b for b in blocks if b[0] == "content"), None)
     if content is None:
         return Unresolved(f"{scope.where}: dynamic {name!r} without content")
