@@ -454,7 +454,8 @@ class _Lazy(Namespace):
                 if self.decl.kind == "data" and self.decl.type == "aws_iam_policy_document":
                     from .policydoc import policy_document
 
-                    self._values["json"] = policy_document(self._values)
+                    doc, minified = policy_document(self._values)
+                    self._values["json"], self._values["minified_json"] = doc, minified
             finally:
                 self._busy = False
         return self._values

@@ -149,6 +149,7 @@ CASES = [
         "b1",
         "Policy.Statement[0]",
         {
+            "Sid": "",  # the provider writes Sid always (""), as in its documented output
             "Effect": "Deny",
             "Action": "s3:*",
             "Resource": "arn:aws:s3:::b1/*",  # the bucket's own ARN is known before apply
