@@ -403,18 +403,20 @@ def _try(name: str, arg_es: Any, scope: Scope) -> Any:
     return Unresolved(f"{scope.where}: no argument of try() could be evaluated", error=True)
 
 
-def body_values(body: Body, scope: Scope) -> dict[str, Any]:
+def body_values(body: Body, scope: Scope, top: bool = True) -> dict[str, Any]:
     """A block's arguments and nested blocks as a dict (nested blocks: lists of dicts, one per
-    block; ``dynamic`` blocks expanded)."""
+    block; ``dynamic`` blocks expanded). Meta-arguments (``count``, ``lifecycle``, ``provider``
+    …) are left out of a resource's own body only: a nested block may have the same name
+    (an EKS ``encryption_config`` has a ``provider``, a backup plan ``rule`` a ``lifecycle``)."""
     attrs, blocks = body
     out: dict[str, Any] = {}
     for name, (expr, _) in attrs.items():
-        if name in META:
+        if top and name in META:
             continue
         v = evaluate(expr, scope)
         out[name] = v.as_value() if isinstance(v, Namespace) else v
     for btype, labels, inner, _line in blocks:
-        if btype in META:
+        if top and btype in META:
             continue
         if btype == "dynamic" and labels:
             out.setdefault(labels[0], [])
@@ -426,7 +428,7 @@ def body_values(body: Body, scope: Scope) -> dict[str, Any]:
             continue
         lst = out.setdefault(btype, [])
         if isinstance(lst, list):
-            lst.append(body_values(inner, scope))
+            lst.append(body_values(inner, scope, top=False))
     return out
 
 
@@ -452,4 +454,7 @@ def _dynamic(name: str, body: Body, scope: Scope) -> Any:
     content = next((b for b in blocks if b[0] == "content"), None)
     if content is None:
         return Unresolved(f"{scope.where}: dynamic {name!r} without content")
-    return [body_values(content[2], scope.child({it: {"key": k, "value": v}})) for k, v in pairs]
+    return [
+        body_values(content[2], scope.child({it: {"key": k, "value": v}}), top=False)
+        for k, v in pairs
+    ]
