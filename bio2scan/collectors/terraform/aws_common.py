@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .config import Instance
-from .mapping import Out, Registry, first, tag_map
+from .mapping import Out, Registry, first, tag_map, tag_specials
 from .values import Unknown, Unresolved
 
 
@@ -42,7 +42,8 @@ class AwsCtx:
         tags: Any = None,
     ) -> Out:
         all_tags = dict(self.default_tags(inst))
-        all_tags.update(tag_map(inst.values.get("tags") if tags is None else tags))
+        own = inst.values.get("tags") if tags is None else tags
+        all_tags.update(tag_map(own))
         out = Out(
             rtype,
             inst,
@@ -52,6 +53,7 @@ class AwsCtx:
             scope=self.account,
             tags=all_tags,
         )
+        out.not_known(tag_specials(own))
         return self.reg.add(out)
 
     def region_out(self, rtype: str, inst: Instance, data: dict[str, Any]) -> Out:

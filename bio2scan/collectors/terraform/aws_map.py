@@ -13,7 +13,7 @@ from typing import Any
 
 from .aws_common import AwsCtx, Mapper, boolstr, name_of, own_bucket_arn, tag_list
 from .config import Instance
-from .mapping import DEFER, SKIP, M, Out, apply, as_list, blocks, document, first, put
+from .mapping import DEFER, SKIP, M, Out, apply, as_list, blocks, document, first, put, tag_map
 from .values import Unknown, Unresolved
 
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
@@ -320,9 +320,7 @@ def security_group(inst: Instance, ctx: AwsCtx, default: bool = False) -> None:
         "IpPermissions": ingress,
         "IpPermissionsEgress": egress,
     }
-    tags = ctx.default_tags(inst) | {
-        k: x for k, x in (v.get("tags") or {}).items() if isinstance(x, str)
-    }
+    tags = ctx.default_tags(inst) | tag_map(v.get("tags"))
     data["Tags"] = tag_list(tags)
     name = tags.get("Name") or (gname if isinstance(gname, str) else inst.address)
     ctx.out("aws.ec2.security_group", inst, name, data)
@@ -386,10 +384,7 @@ def instance(inst: Instance, ctx: AwsCtx) -> None:
         "State": {"Name": "running"},
         "SecurityGroups": sgs,
         "NetworkInterfaces": [],
-        "Tags": tag_list(
-            ctx.default_tags(inst)
-            | {k: x for k, x in (v.get("tags") or {}).items() if isinstance(x, str)}
-        ),
+        "Tags": tag_list(ctx.default_tags(inst) | tag_map(v.get("tags"))),
     }
     if public is True:
         data["PublicIpAddress"] = Unknown(f"{inst.address}.public_ip", inst.address, present=True)

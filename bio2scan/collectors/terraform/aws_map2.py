@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..aws.awslambda import redact
-from .aws_common import AwsCtx, Mapper, boolstr, name_of
+from .aws_common import AwsCtx, Mapper, boolstr, name_of, tag_list
 from .config import Instance
-from .mapping import DEFER, SKIP, M, apply, as_list, blocks, document, first
+from .mapping import DEFER, SKIP, M, apply, as_list, blocks, document, first, tag_map
 from .values import Unknown, Unresolved
 
 
@@ -262,9 +262,7 @@ def db_instance(inst: Instance, ctx: AwsCtx) -> None:
             M("cluster_identifier", "DBClusterIdentifier"),
         ]
     apply(table, v, data, inst.address)
-    data["TagList"] = [{"Key": k, "Value": x} for k, x in ctx.default_tags(inst).items()] + [
-        {"Key": k, "Value": x} for k, x in (v.get("tags") or {}).items() if isinstance(x, str)
-    ]
+    data["TagList"] = tag_list(ctx.default_tags(inst) | tag_map(v.get("tags")))
     ctx.out("aws.rds.db_instance", inst, name, data)
 
 
@@ -279,9 +277,7 @@ def db_cluster(inst: Instance, ctx: AwsCtx) -> None:
         inst.address,
     )
     data["MultiAZ"] = Unknown(f"{inst.address}: Multi-AZ follows the instances placed at apply")
-    data["TagList"] = [
-        {"Key": k, "Value": x} for k, x in (v.get("tags") or {}).items() if isinstance(x, str)
-    ]
+    data["TagList"] = tag_list(tag_map(v.get("tags")))
     ctx.out("aws.rds.db_cluster", inst, name, data)
 
 

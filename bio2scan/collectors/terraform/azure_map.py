@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .config import Instance
-from .mapping import M, Out, Registry, apply, as_list, blocks, first
+from .mapping import M, Out, Registry, apply, as_list, blocks, first, tag_specials
 from .values import Unknown
 
 Mapper = Callable[[Instance, "AzCtx"], None]
@@ -49,6 +49,7 @@ class AzCtx:
             scope=self.subscription,
             tags={str(k): str(x) for k, x in tags.items() if isinstance(x, str)},
         )
+        out.not_known(tag_specials(raw))
         return self.reg.add(out)
 
 

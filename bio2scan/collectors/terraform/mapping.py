@@ -128,6 +128,16 @@ def tag_map(v: Any) -> dict[str, str]:
     return {str(k): str(x) for k, x in v.items() if isinstance(x, (str, int, float, bool))}
 
 
+def tag_specials(v: Any) -> dict[str, Any]:
+    """Tags that are not known (``{"tags.KEY": value}``, or ``{"tags": value}`` for the whole
+    map): a rule that reads tags (``has_tag``) must not take a missing value for an absent tag."""
+    if isinstance(v, (Unknown, Unresolved)):
+        return {"tags": v}
+    if not isinstance(v, dict):
+        return {}
+    return {f"tags.{k}": x for k, x in v.items() if isinstance(x, (Unknown, Unresolved))}
+
+
 @dataclass
 class Out:
     type: str
@@ -140,6 +150,15 @@ class Out:
     errors: dict[str, str] = field(default_factory=dict)
     deferred: dict[str, str] = field(default_factory=dict)
     rid: str | None = None
+
+    def not_known(self, specials: Mapping[str, Any]) -> None:
+        """Record values that are not known at their paths: unresolved → ``errors``, known after
+        apply → ``deferred``."""
+        for path, v in specials.items():
+            if isinstance(v, Unresolved):
+                self.errors.setdefault(path, v.reason)
+            elif isinstance(v, Unknown):
+                self.deferred.setdefault(path, f"{v.origin} is known only after apply")
 
 
 class Registry:
