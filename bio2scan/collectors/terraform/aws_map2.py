@@ -57,7 +57,13 @@ def iam_user(inst: Instance, ctx: AwsCtx) -> None:
 def iam_role(inst: Instance, ctx: AwsCtx) -> None:
     v = inst.values
     name = _named(inst, "name")
-    inline = {p.get("name"): document(p.get("policy")) for p in blocks(v, "inline_policy")}
+    # an inline policy whose name is not known is still the role's policy: kept, by position
+    inline = {
+        p["name"] if isinstance(p.get("name"), str) else f"inline_policy[{i}]": document(
+            p.get("policy")
+        )
+        for i, p in enumerate(blocks(v, "inline_policy"))
+    }
     data: dict[str, Any] = {
         "RoleName": name,
         "Arn": _self(inst, "arn"),
@@ -67,7 +73,7 @@ def iam_role(inst: Instance, ctx: AwsCtx) -> None:
             {"PolicyArn": a, "PolicyName": _policy_name(a)}
             for a in as_list(v.get("managed_policy_arns"))
         ],
-        "InlinePolicies": {k: x for k, x in inline.items() if isinstance(k, str)},
+        "InlinePolicies": inline,
     }
     ctx.out("aws.iam.role", inst, name, data, regional=False)
 
