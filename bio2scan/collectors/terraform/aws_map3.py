@@ -24,9 +24,8 @@ def lb(inst: Instance, ctx: AwsCtx) -> None:
     azs: Any = [{"SubnetId": s} for s in subnets] if isinstance(subnets, list) else subnets
     logs = first(v, "access_logs") or {}
     attrs = {
-        "access_logs.s3.enabled": boolstr(logs.get("enabled", bool(logs.get("bucket"))))
-        if logs
-        else "false",
+        # the provider: "Defaults to false, even when bucket is specified"
+        "access_logs.s3.enabled": boolstr(logs.get("enabled", False)) if logs else "false",
         "deletion_protection.enabled": boolstr(v.get("enable_deletion_protection", False)),
     }
     if lbtype == "application":
@@ -185,9 +184,15 @@ def inspector(inst: Instance, ctx: AwsCtx) -> None:
     status = {
         "accountId": ctx.account,
         "state": {"status": "ENABLED"},
+        # keyed as BatchGetAccountStatus answers: ec2, ecr, lambda, lambdaCode
         "resourceState": {
-            t.lower(): {"status": "ENABLED" if t.upper() in types else "DISABLED"}
-            for t in ("EC2", "ECR", "LAMBDA", "LAMBDA_CODE")
+            key: {"status": "ENABLED" if t in types else "DISABLED"}
+            for t, key in (
+                ("EC2", "ec2"),
+                ("ECR", "ecr"),
+                ("LAMBDA", "lambda"),
+                ("LAMBDA_CODE", "lambdaCode"),
+            )
         },
     }
     ctx.region_out("aws.inspector2.region", inst, {"Status": status})
