@@ -107,8 +107,13 @@ def s3_bucket(inst: Instance, ctx: AwsCtx) -> None:
         "Lifecycle": None,
     }
     # the arguments of provider v3 (deprecated in v4, still common); in a v4+ plan they are
-    # computed ("known after apply") when unset: only what is known counts
-    v = {k: x for k, x in v.items() if not isinstance(x, Unknown)}
+    # computed ("known after apply") when unset, and those count as not set. One the
+    # configuration sets from something unknown (acl = data.x.y.acl) is known after apply.
+    v = {
+        k: x
+        for k, x in v.items()
+        if not (isinstance(x, Unknown) and x.origin == f"{inst.address}.{k}")
+    }
     if v.get("acl") is not None:
         data["Acl"] = _canned(v["acl"], owner)
     if v.get("policy") is not None:

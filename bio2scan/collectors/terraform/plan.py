@@ -176,11 +176,23 @@ def _merge(
     for k, u in unknown.items():
         if u is True:
             ref = _ref(k, cfg, module, addresses)
-            origin = f"{ref}.{k}" if ref is None else f"{ref}.{_ref_attr(k, cfg) or 'id'}"
-            values[k] = Unknown(f"{address}.{k}" if ref is None else origin, ref=ref)
+            if ref is not None:
+                origin = f"{ref}.{_ref_attr(k, cfg) or 'id'}"
+            else:
+                # an argument the configuration sets from something unknown (a data source)
+                # is named after that; one it leaves out is the provider's computed value,
+                # named after the argument itself (which mappers may treat as "not set")
+                origin = _first_ref(k, cfg) or f"{address}.{k}"
+            values[k] = Unknown(origin, ref=ref)
         else:
             values[k] = _nested(values.get(k), u, f"{address}.{k}")
     return values
+
+
+def _first_ref(arg: str, cfg: Mapping[str, Any]) -> str | None:
+    expr = (cfg.get("expressions") or {}).get(arg)
+    refs = expr.get("references") if isinstance(expr, dict) else None
+    return refs[0] if refs and isinstance(refs[0], str) else None
 
 
 def _ref_attr(arg: str, cfg: Mapping[str, Any]) -> str | None:
