@@ -158,17 +158,24 @@ def web_app(inst: Instance, ctx: AzCtx) -> None:
     sc = first(v, "site_config") or {}
     cors = first(sc, "cors")
     cfg: dict[str, Any] = {}
+    legacy = inst.type == "azurerm_app_service"
     apply(
         [
-            M("minimum_tls_version", "minTlsVersion", "1.2"),
-            M("ftps_state", "ftpsState", "Disabled"),
+            # the legacy azurerm_app_service names it min_tls_version
+            M("min_tls_version" if legacy else "minimum_tls_version", "minTlsVersion", "1.2"),
+            # the SCM (deployment) endpoint: documented default 1.2; the legacy resource does
+            # not manage it and Azure's default for new apps is 1.2 as well
+            M("scm_minimum_tls_version", "scmMinTlsVersion", "1.2"),
+            # linux/windows_web_app default to Disabled; azurerm_app_service documents no
+            # default and leaves it to Azure, which allows FTP unless told otherwise
+            M("ftps_state", "ftpsState", "AllAllowed" if legacy else "Disabled"),
             M("remote_debugging_enabled", "remoteDebuggingEnabled", False),
         ],
         sc,
         cfg,
-        inst.address,
+        f"{inst.address}.site_config",
     )
-    if inst.type == "azurerm_app_service" and sc.get("remote_debugging_enabled") is None:
+    if legacy and sc.get("remote_debugging_enabled") is None:
         cfg["remoteDebuggingEnabled"] = sc.get("remote_debugging", False)
     cfg["cors"] = {"allowedOrigins": cors.get("allowed_origins")} if cors else None
     ident = first(v, "identity")

@@ -251,6 +251,7 @@ def _estate() -> dict:
         f"{site['id']}/config/web": {
             "properties": {
                 "minTlsVersion": "1.2",
+                "scmMinTlsVersion": "1.2",  # ARM answers it for every site
                 "ftpsState": "FtpsOnly",
                 "remoteDebuggingEnabled": False,
                 "cors": None,
