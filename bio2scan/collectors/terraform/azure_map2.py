@@ -387,7 +387,10 @@ def azapi(inst: Instance, ctx: AzCtx) -> None:
     data = dict(body) if isinstance(body, dict) else {"properties": body}
     data.setdefault("properties", {})
     for c in kind.children:
-        data.setdefault(c.key, [] if c.many else None)
+        if c.flatten:  # server parameters: Azure's defaults until a child resource sets one
+            data.setdefault(c.key, dict(_FLEX_DEFAULTS.get(kind.name, {})))
+        else:
+            data.setdefault(c.key, [] if c.many else None)
     ctx.out(kind.name, inst, arm_type, data)
 
 
@@ -401,12 +404,12 @@ def _azapi_child(inst: Instance, ctx: AzCtx, arm_type: str, body: Any) -> bool:
                     ctx.reg.unjoined(inst, "parent", inst.values.get("parent_id"))
                     return True
                 item = {"name": inst.values.get("name"), **(body if isinstance(body, dict) else {})}
-                if c.many:
-                    parent.data.setdefault(c.key, []).append(item)
-                elif c.flatten:
+                if c.flatten:  # {name: properties.value}, as the live collector stores it
                     parent.data.setdefault(c.key, {})[str(item.get("name"))] = (
                         item.get("properties") or {}
                     ).get("value")
+                elif c.many:
+                    parent.data.setdefault(c.key, []).append(item)
                 else:
                     parent.data[c.key] = item
                 return True
