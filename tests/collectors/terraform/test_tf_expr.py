@@ -49,9 +49,9 @@ VALUES = {
     'false ? "yes" : "no"': "no",
     'length([]) > 0 ? "some" : "none"': "none",
     # for expressions (maps in key order, as Terraform iterates them)
-    "[for s in [\"a\", \"b\"] : upper(s)]": ["A", "B"],
-    "[for i, s in [\"a\", \"b\"] : \"${i}${s}\"]": ["0a", "1b"],
-    "[for k, v in { b = 2, a = 1 } : \"${k}=${v}\"]": ["a=1", "b=2"],
+    '[for s in ["a", "b"] : upper(s)]': ["A", "B"],
+    '[for i, s in ["a", "b"] : "${i}${s}"]': ["0a", "1b"],
+    '[for k, v in { b = 2, a = 1 } : "${k}=${v}"]': ["a=1", "b=2"],
     "{ for k, v in { b = 2, a = 1 } : v => k }": {"1": "a", "2": "b"},
     "[for n in [1, 2, 3, 4] : n * 10 if n % 2 == 0]": [20, 40],
     '{ for s in ["x", "y", "x"] : s => s... }': {"x": ["x", "x"], "y": ["y"]},
@@ -80,7 +80,7 @@ VALUES = {
     "try(1, 2)": 1,
     "can(objs[0].id)": True,
     "can(objs[9].id)": False,
-    'can(regex_missing_function == 1) ? 1 : 1': 1,
+    "can(regex_missing_function == 1) ? 1 : 1": 1,
 }
 
 NAMES = {"objs": OBJS, "one_obj": {"id": "c"}, "regex_missing_function": 1}
@@ -100,7 +100,7 @@ ERRORS = {
     "1 % 0": "modulo by zero",
     '!"x"': "! needs a bool",
     '-"x"': "- needs a number",
-    '1 && true': "&& needs bools",
+    "1 && true": "&& needs bools",
     '"x" ? 1 : 2': "condition is not a bool",
     "null ? 1 : 2": "condition is not a bool",
     '"a-${null}"': "cannot put a null value into a string",
@@ -110,23 +110,25 @@ ERRORS = {
     '["a"][-1]': "index -1 out of range",
     '["a"]["x"]': "list index 'x' is not a whole number",
     '{ a = 1 }["b"]': "no element 'b'",
-    '{ a = 1 }[[1]]': "map key must be a string",
+    "{ a = 1 }[[1]]": "map key must be a string",
     '"abc"[0]': "cannot index a string",
-    '{ a = 1 }.b': "no attribute 'b'",
+    "{ a = 1 }.b": "no attribute 'b'",
     '"abc".length': ".length of a string",
     "null.a": ".a of a null value",
-    '{ a = 1, a = 2 }': "duplicate object key 'a'",
+    "{ a = 1, a = 2 }": "duplicate object key 'a'",
     '{ (["k"]) = 1 }': "object key must be a string",
     '[for s in "abc" : s]': "for expression over a string",
     '{ for s in ["a", "a"] : s => 1 }': "duplicate key 'a' in for expression",
     '{ for s in ["a"] : null => s }': "a for expression key must be a string, not a null value",
     '{ for s in ["a"] : [s] => s }': "a for expression key must be a string, not a list",
-    "upper([\"a\"]...)": None,  # fine: checked below as a value
+    'upper(["a"]...)': None,  # fine: checked below as a value
 }
 
 
 @pytest.mark.parametrize(
-    ("text", "message"), [(t, m) for t, m in ERRORS.items() if m], ids=[t for t, m in ERRORS.items() if m]
+    ("text", "message"),
+    [(t, m) for t, m in ERRORS.items() if m],
+    ids=[t for t, m in ERRORS.items() if m],
 )
 def test_terraform_errors_are_errors(text, message):
     err = error_of(text)
@@ -146,8 +148,8 @@ UNKNOWNS = [
     "k + 1",
     "-k",
     "!k",
-    "k == \"x\"",
-    "[k] == [\"x\"]",  # equal only if k turns out to be "x"
+    'k == "x"',
+    '[k] == ["x"]',  # equal only if k turns out to be "x"
     '{ a = k } != { a = "x" }',
     'k ? "yes" : "no"',
     "k && true",
@@ -155,12 +157,12 @@ UNKNOWNS = [
     '"${k}/*"',
     "[for s in k : s]",
     "{ for s in k : s => s }",
-    "[for s in [\"a\", \"b\"] : s if s == k]",
-    "{ for s in [\"a\"] : k => s }",
+    '[for s in ["a", "b"] : s if s == k]',
+    '{ for s in ["a"] : k => s }',
     "k[0]",
     "k.attr",
     "k[*].id",
-    "try(k, \"fallback\")",
+    'try(k, "fallback")',
     "can(k)",
 ]
 
@@ -173,7 +175,11 @@ def test_unknown_operand_gives_unknown(text):
 
 def test_unknown_values_keep_where_they_come_from():
     got = ev('"${k}/*"', k=ARN)
-    assert (got.origin, got.ref, got.text) == ("aws_kms_key.k.arn", "aws_kms_key.k", "${aws_kms_key.k.arn}/*")
+    assert (got.origin, got.ref, got.text) == (
+        "aws_kms_key.k.arn",
+        "aws_kms_key.k",
+        "${aws_kms_key.k.arn}/*",
+    )
     got = ev("k.attr", k=ARN)
     assert (got.origin, got.ref) == ("aws_kms_key.k.arn.attr", "aws_kms_key.k")
     # a collection with an unknown element keeps its known parts
@@ -208,14 +214,14 @@ def test_try_does_not_make_up_a_value_for_what_the_scanner_cannot_work_out():
     got = ev("try(undeclared.value, 1)")
     assert isinstance(got, Unresolved) and "undeclared" in got.reason
     # every argument failing is Terraform's error too
-    err = error_of('try([][0], {}.a)')
+    err = error_of("try([][0], {}.a)")
     assert err.reason == "t.tf: no argument of try() could be evaluated" and err.error
 
 
 def test_try_passes_a_partly_unknown_value_and_falls_back_past_an_error():
     got = ev('try([k, "x"], [])', k=ARN)
     assert got == [ARN, "x"]
-    assert ev('try([][0], k)', k=ARN) is ARN
+    assert ev("try([][0], k)", k=ARN) is ARN
 
 
 def test_template_directives_are_not_evaluated_but_said_so():

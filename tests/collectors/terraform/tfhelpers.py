@@ -43,3 +43,38 @@ def write(tmp: Path, files: dict[str, str]) -> Path:
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(text, encoding="utf-8")
     return tmp
+
+
+DEFERRED = object()  # known only after deployment: in Resource.deferred at that path
+ERROR = object()  # unresolved: in Resource.errors at that path
+ABSENT = object()  # the key is not in the data
+
+
+def get_path(data: Any, path: str) -> Any:
+    """The value at ``a.b[0].c`` in a resource's data (``ABSENT`` when not there)."""
+    cur = data
+    for part in path.replace("]", "").replace("[", ".").split("."):
+        if isinstance(cur, list):
+            cur = cur[int(part)]
+        elif isinstance(cur, dict):
+            if part not in cur:
+                return ABSENT
+            cur = cur[part]
+        else:
+            return ABSENT
+    return cur
+
+
+def check_paths(inventory: Any, checks: list[tuple[str, str, str, Any]]) -> None:
+    """Each ``(type, name, path, expected)``: the value there, or DEFERRED/ERROR at the path."""
+    found = {(r.type, r.name): r for r in inventory.resources}
+    for rtype, name, path, expected in checks:
+        assert (rtype, name) in found, (rtype, name, sorted(found))
+        res = found[(rtype, name)]
+        if expected is DEFERRED:
+            assert path in res.deferred, (name, path, res.deferred)
+        elif expected is ERROR:
+            assert path in res.errors, (name, path, res.errors)
+        else:
+            assert path not in res.errors and path not in res.deferred, (name, path)
+            assert get_path(res.data, path) == expected, (name, path, get_path(res.data, path))
