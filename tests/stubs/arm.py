@@ -133,7 +133,10 @@ class ArmServer:
         self._httpd.daemon_threads = True
         self._httpd.socket = self._tls_context().wrap_socket(self._httpd.socket, server_side=True)
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, daemon=True, name="arm-stub"
+            target=self._httpd.serve_forever,
+            args=(0.02,),  # poll often: shutdown() waits up to one poll interval
+            daemon=True,
+            name="arm-stub",
         )
         self._thread.start()
         return self

@@ -11,6 +11,12 @@ a missing licence (P1: 403 ``Authentication_RequestFromNonPremiumTenantOrB2CTena
 shape with ``innerError``. Every write method is refused with 405 and recorded, so tests can prove
 the collector never writes. HTTPS only, with a certificate it makes itself (``ca_file``).
 
+For the tests of the client's defences it can also, per path fragment, answer with a raw fault
+(``faults``: status, body text, headers), a redirect to another server (``redirects``), a
+``@odata.nextLink`` on another host (``next_base``) or only after a delay (``delay``); the
+``Authorization`` header of every request is recorded (``auth_seen``), so a test can prove
+where the token went.
+
     estate = {"/organization": [{...}], "/policies/authorizationPolicy": {...}, ...}
     with GraphServer(estate, forbidden={"/applications"}, unlicensed={"/identity/": "P1"}) as g:
         ...  # point the collector at g.url with AZURE_GRAPH_TOKEN=g.token, --ca-bundle g.ca_file
@@ -25,6 +31,7 @@ import re
 import ssl
 import tempfile
 import threading
+import time
 import uuid
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -53,6 +60,11 @@ class GraphServer:
         throttle: Mapping[str, int] | None = None,
         retry_after: int = 0,
         page_size: int = 2,
+        faults: Mapping[str, tuple[int, str, Mapping[str, str]]] | None = None,
+        redirects: Mapping[str, str] | None = None,
+        next_base: Mapping[str, str] | None = None,
+        delay: Mapping[str, float] | None = None,
+        cert_name: str = "graph.localhost",
     ) -> None:
         self.token = token
         self.forbidden = {f.lower() for f in forbidden}
@@ -60,7 +72,13 @@ class GraphServer:
         self.throttle = {k.lower(): v for k, v in (throttle or {}).items()}
         self.retry_after = retry_after
         self.page_size = page_size
+        self.faults = {k.lower(): v for k, v in (faults or {}).items()}
+        self.redirects = {k.lower(): v for k, v in (redirects or {}).items()}
+        self.next_base = {k.lower(): v for k, v in (next_base or {}).items()}
+        self.delay = {k.lower(): v for k, v in (delay or {}).items()}
+        self.cert_name = cert_name
         self.requests: list[tuple[str, str, str]] = []
+        self.auth_seen: list[str | None] = []
         self._lock = threading.Lock()
         self._paths = {p.lower().rstrip("/"): copy.deepcopy(v) for p, v in estate.items()}
         self._httpd: ThreadingHTTPServer | None = None
@@ -76,7 +94,8 @@ class GraphServer:
         from .certs import self_signed
 
         # its own subject name: a client may trust this stub and the ARM stub with one bundle
-        cert, key = self_signed("graph.localhost", ip="127.0.0.1", ca=True)
+        # (and two Graph stubs, given different names)
+        cert, key = self_signed(self.cert_name, ip="127.0.0.1", ca=True)
         Path(self.ca_file).write_bytes(cert)
         key_file = Path(self._tmp.name) / "key.pem"
         key_file.write_bytes(key)
@@ -85,7 +104,10 @@ class GraphServer:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._httpd.daemon_threads = True
         self._httpd.socket = ctx.wrap_socket(self._httpd.socket, server_side=True)
-        threading.Thread(target=self._httpd.serve_forever, daemon=True, name="graph-stub").start()
+        # poll often: shutdown() waits up to one poll interval (0.5 s by default)
+        threading.Thread(
+            target=self._httpd.serve_forever, args=(0.02,), daemon=True, name="graph-stub"
+        ).start()
         return self
 
     def stop(self) -> None:
@@ -106,14 +128,24 @@ class GraphServer:
 
     # --- answers -----------------------------------------------------------------------------
     def answer(
-        self, path: str, query: Mapping[str, list[str]], auth: str | None
+        self, path: str, query: Mapping[str, list[str]], auth: str | None, raw_query: str = ""
     ) -> tuple[int, dict[str, str], Any]:
         low = path.lower().rstrip("/")
+        for frag, seconds in self.delay.items():
+            if frag in low:
+                time.sleep(seconds)
+        for frag, target in self.redirects.items():
+            if frag in low:  # before the token check, as a front door would
+                loc = f"{target}{path}" + (f"?{raw_query}" if raw_query else "")
+                return 302, {"Location": loc}, {}
         if auth != f"Bearer {self.token}":
             return 401, {}, _error("InvalidAuthenticationToken", "Access token validation failure.")
         if not low.startswith("/v1.0/"):
             return 400, {}, _error("BadRequest", f"Invalid version in '{path}'.")
         rel = low[len("/v1.0") :]
+        for frag, (status, text, headers) in self.faults.items():
+            if frag in rel:
+                return status, dict(headers), _Raw(text)
         for frag in self.throttle:
             if frag in rel:
                 with self._lock:
@@ -175,8 +207,9 @@ class GraphServer:
                 if k != "$skiptoken"
                 for v in vs
             )
+            base = next((b for frag, b in self.next_base.items() if frag in path.lower()), self.url)
             body["@odata.nextLink"] = (
-                f"{self.url}{path}?{rest}{'&' if rest else ''}$skiptoken={start + self.page_size}"
+                f"{base}{path}?{rest}{'&' if rest else ''}$skiptoken={start + self.page_size}"
             )
         return 200, {}, body
 
@@ -212,6 +245,10 @@ def _matches(item: Any, flt: str) -> bool:
     return True
 
 
+class _Raw(str):
+    """A body sent as it is (not JSON-encoded): for answers that are not what Graph sends."""
+
+
 def _error(code: str, message: str) -> dict[str, Any]:
     rid = str(uuid.uuid4())
     return {
@@ -232,9 +269,10 @@ def _handler(server: GraphServer) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
 
         def _reply(self, status: int, headers: Mapping[str, str], body: Any) -> None:
-            raw = json.dumps(body).encode()
+            raw = body.encode() if isinstance(body, _Raw) else json.dumps(body).encode()
             self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
+            if "Content-Type" not in headers:
+                self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(raw)))
             for k, v in headers.items():
                 self.send_header(k, v)
@@ -245,9 +283,13 @@ def _handler(server: GraphServer) -> type[BaseHTTPRequestHandler]:
             parts = urlsplit(self.path)
             with server._lock:
                 server.requests.append(("GET", parts.path, parts.query))
+                server.auth_seen.append(self.headers.get("Authorization"))
             try:
                 status, headers, body = server.answer(
-                    parts.path, parse_qs(parts.query), self.headers.get("Authorization")
+                    parts.path,
+                    parse_qs(parts.query),
+                    self.headers.get("Authorization"),
+                    parts.query,
                 )
             except ValueError as exc:
                 status, headers, body = 400, {}, _error("BadRequest", str(exc))
