@@ -156,8 +156,7 @@ def _delete_after(policy: Any) -> int | None:
 
 
 def _why(call: calls.Call, exc: Any) -> str:
-    kind = "permission" if exc.status in (401, 403) else None
-    return calls.denied(call, kind, exc.reason)
+    return calls.denied(call, calls.kind_of(exc), exc.reason)
 
 
 def _alerts(run: Run, s: Any, settings: list[Any]) -> None:

@@ -8,6 +8,7 @@ table, so a refused call always names the permission or licence that was missing
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 P1 = "Microsoft Entra ID P1"
 P2 = "Microsoft Entra ID P2"
@@ -186,6 +187,16 @@ def permissions(resource_types: set[str]) -> dict[str, object]:
     }
 
 
+def kind_of(exc: Any) -> str | None:
+    """``licence``, ``permission`` (HTTP 403), ``token`` (HTTP 401) or None for a failed read
+    (a ``GraphError`` says it; an ARM error has only its status)."""
+    kind = getattr(exc, "kind", None)
+    if kind is None:
+        status = getattr(exc, "status", None)
+        kind = "token" if status == 401 else "permission" if status == 403 else None
+    return kind
+
+
 def denied(call: Call, kind: str | None, reason: str) -> str:
     """The reason of a refused call, naming what was missing."""
     if kind == "licence":
@@ -193,6 +204,8 @@ def denied(call: Call, kind: str | None, reason: str) -> str:
     elif kind == "permission":
         what = "ARM action" if call.arm else "Graph application permission"
         need = f"the identity lacks the {what} {call.permission}"
+    elif kind == "token":  # a 401: no permission would help, the token itself is refused
+        need = "the token was refused (expired, or not issued for this endpoint)"
     else:
         need = ""
     return f"{call.api}: {need} ({reason})" if need else f"{call.api}: {reason}"

@@ -38,7 +38,8 @@ _LICENCE_TEXT = re.compile(r"premium licen[cs]e|licen[cs]e is required|P[12] lic
 
 class GraphError(Exception):
     """A read that failed. ``code`` is bio2scan's collection-error code (AccessDenied, NotFound,
-    Throttled, Timeout, Unsupported, Error); ``kind`` is ``permission``, ``licence`` or ``None``;
+    Throttled, Timeout, Unsupported, Error); ``kind`` is ``permission`` (403), ``token`` (401, or
+    no token at all), ``licence`` or ``None``;
     ``reason`` carries Graph's own error code and message and the HTTP status."""
 
     def __init__(
@@ -159,7 +160,9 @@ def _from_status(resp: Any) -> GraphError:
     text = f"HTTP {status} {code}: {message}".strip(": ") if code or message else f"HTTP {status}"
     if code in LICENCE_CODES or _LICENCE_TEXT.search(message):
         return GraphError("Unsupported", text, status, "licence")
-    if status in (401, 403):
+    if status == 401:  # the token itself was refused (expired, or not for this endpoint)
+        return GraphError("AccessDenied", text, status, "token")
+    if status == 403:
         return GraphError("AccessDenied", text, status, "permission")
     if status == 404:
         return GraphError("NotFound", text, status)
@@ -182,7 +185,7 @@ def _from_azure(exc: Any) -> GraphError:
     if isinstance(exc, (ServiceRequestTimeoutError, ServiceResponseTimeoutError)):
         return GraphError("Timeout", f"timed out: {first}")
     if isinstance(exc, ClientAuthenticationError):
-        return GraphError("AccessDenied", f"no token: {first}", None, "permission")
+        return GraphError("AccessDenied", f"no token: {first}", None, "token")
     if "timed out" in msg.lower() or "timeout" in msg.lower():
         return GraphError("Timeout", f"timed out: {first}")
     return GraphError("Error", f"{type(exc).__name__}: {first}")

@@ -97,10 +97,7 @@ class Run:
     # --- results -----------------------------------------------------------------------------
     def fail(self, rtype: str, call: Call, exc: Any) -> None:
         """A refused read: a collection error for ``rtype`` naming what was missing."""
-        kind = getattr(exc, "kind", None)
-        if kind is None and getattr(exc, "status", None) in (401, 403):
-            kind = "permission"
-        self.error(rtype, calls.denied(call, kind, exc.reason), exc.code, call.api)
+        self.error(rtype, calls.denied(call, calls.kind_of(exc), exc.reason), exc.code, call.api)
 
     def error(self, rtype: str, reason: str, code: str, api: str | None) -> None:
         self.rec.error(CollectionError("azure", rtype, self.tenant, reason, code, api))
