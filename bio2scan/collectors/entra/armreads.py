@@ -128,13 +128,27 @@ def _destinations(run: Run, s: Any, settings: list[Any]) -> dict[str, Any]:
             pol = s.get(f"{sid}/managementPolicies/default", STORAGE_API)
         except ArmError as exc:
             if exc.code == "NotFound":
-                return sid.lower(), {"kind": "storage", "id": sid, "deleteAfterDays": None}
+                # no lifecycle policy: blobs are kept — if the account is there at all (a
+                # setting that points at a deleted account keeps nothing)
+                return sid.lower(), _no_policy(sid)
             return sid.lower(), {
                 "kind": "storage",
                 "id": sid,
                 "error": _why(calls.STORAGE_LIFECYCLE, exc),
             }
         return sid.lower(), {"kind": "storage", "id": sid, "deleteAfterDays": _delete_after(pol)}
+
+    def _no_policy(sid: str) -> dict[str, Any]:
+        try:
+            s.get(sid, STORAGE_API)
+        except ArmError as exc:
+            why = (
+                "the storage account does not exist"
+                if exc.code == "NotFound"
+                else _why(calls.STORAGE_LIFECYCLE, exc)
+            )
+            return {"kind": "storage", "id": sid, "error": why}
+        return {"kind": "storage", "id": sid, "deleteAfterDays": None}
 
     jobs: list[Callable[[], tuple[str, dict[str, Any]]]] = [
         *(partial(workspace, w) for w in sorted(ws_ids)),
@@ -143,15 +157,23 @@ def _destinations(run: Run, s: Any, settings: list[Any]) -> dict[str, Any]:
     return dict(run_parallel(jobs, run.request.max_workers))
 
 
+_DELETE_AGES = (
+    "daysAfterModificationGreaterThan",
+    "daysAfterCreationGreaterThan",
+    "daysAfterLastAccessTimeGreaterThan",
+)
+
+
 def _delete_after(policy: Any) -> int | None:
-    """The shortest age at which an enabled lifecycle rule deletes base blobs (None: never)."""
+    """The shortest age at which an enabled lifecycle rule deletes base blobs (None: never),
+    counted from modification, creation or last access — any of them ends the log."""
     ages = []
     for r in ((policy.get("properties") or {}).get("policy") or {}).get("rules") or ():
         if r.get("enabled") is False:
             continue
         d = (((r.get("definition") or {}).get("actions") or {}).get("baseBlob") or {}).get("delete")
-        if isinstance(d, dict) and d.get("daysAfterModificationGreaterThan") is not None:
-            ages.append(int(d["daysAfterModificationGreaterThan"]))
+        if isinstance(d, dict):
+            ages += [int(d[k]) for k in _DELETE_AGES if d.get(k) is not None]
     return min(ages) if ages else None
 
 
