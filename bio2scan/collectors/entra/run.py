@@ -38,8 +38,8 @@ class Run:
 
     # --- the collection ----------------------------------------------------------------------
     def go(self, wanted: list[str], readers: list[Reader]) -> None:
-        if self.tenant == "*":
-            self._discover_tenant(wanted)
+        if self.tenant == "*" and not self._discover_tenant(wanted):
+            return  # every type already carries the error; nothing read would have a scope
         if not self.request.owns(self.tenant):
             return  # another shard's tenant
         self.rec.scope(self.tenant)
@@ -63,7 +63,9 @@ class Run:
                 self.error(t, f"{type(exc).__name__}: {exc}", "Error", None)
         self.rec.timing(f"entra.{reader.__name__}", time.monotonic() - t0)
 
-    def _discover_tenant(self, wanted: list[str]) -> None:
+    def _discover_tenant(self, wanted: list[str]) -> bool:
+        """The tenant of the token (``/organization``); False (with an error per type) when it
+        cannot be read."""
         from .graph import GraphError
 
         try:
@@ -71,9 +73,10 @@ class Run:
         except GraphError as exc:
             for t in wanted:
                 self.fail(t, calls.ORG, exc)
-            return
+            return False
         if orgs and orgs[0].get("id"):
             self.tenant = str(orgs[0]["id"])
+        return True
 
     # --- reads, counted ----------------------------------------------------------------------
     def get(self, call: Call, path: str, params: dict[str, str] | None = None) -> Any:
