@@ -69,9 +69,15 @@ def compile_rule(rule: Rule, overrides: Mapping[str, Any] | None = None) -> Comp
     return CompiledRule(rule, params, subject, applies, node, frozenset(_roots(check)))
 
 
+# named functions that read the resource's tags (Resource.tags), not a data path
+_READS_TAGS = frozenset({"has_tag"})
+
+
 def _roots(cond: Any) -> Iterable[str]:
     """First segments of every path a check reads (for matching per-resource errors)."""
     if isinstance(cond, dict):
+        if cond.get("call") in _READS_TAGS:
+            yield "tags"  # a tag that could not be read (errors["tags.KEY"]) decides nothing
         for k, v in cond.items():
             if k in ("path", "for_each", "some") and isinstance(v, (str, list)):
                 for p in v if isinstance(v, list) else [v]:

@@ -1338,3 +1338,31 @@ def test_an_instance_whose_count_is_not_known(tmp_path, count):
         assert (
             q.deferred["*"] == "count/for_each: length(aws_kms_key.k.arn) is known only after apply"
         )
+
+
+def test_a_tag_that_cannot_be_read_decides_no_rule(tmp_path):
+    """A production database whose environment tag comes from a variable without a value:
+    multi_az_production must not say NOT_APPLICABLE ("not production") — it cannot tell."""
+    text = """
+variable "env" {}
+resource "aws_db_instance" "d" {
+  identifier = "db"
+  engine     = "postgres"
+  multi_az   = false
+  tags       = { environment = var.env }
+}
+resource "aws_db_instance" "t" {
+  identifier = "test-db"
+  engine     = "postgres"
+  multi_az   = false
+  tags       = { environment = "test" }
+}
+"""
+    inv = collect(write(tmp_path, {"main.tf": text}))
+    res = {
+        r.resource_name: (r.status.value, r.message)
+        for r in evaluate(inv, "aws")
+        if r.rule_id == "aws.rds.multi_az_production"
+    }
+    assert res["db"][0] == "ERROR" and "tags.environment" in res["db"][1]
+    assert res["test-db"][0] == "NOT_APPLICABLE"
