@@ -549,3 +549,4 @@ class Assessment:
     meta: ScanMeta
     errors: tuple[CollectionError, ...] = ()
     extras: Mapping[str, Any] = field(default_factory=dict)  # waivers, baseline, history …
+    coverage: Any = None  # coverage.Coverage: resources per scope, unread scopes, notices

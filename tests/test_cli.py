@@ -92,7 +92,7 @@ def test_findings_exit_1_and_fail_on_thresholds(manifests, tmp_path):
     assert invoke(*base, "--fail-on", "low", "--rules", "k8s.pod.host_pid").code == 0
 
 
-def test_incomplete_scan_exit_3_with_fail_on_error(tmp_path):
+def test_incomplete_scan_exits_3_and_fail_on_error_is_a_deprecated_no_op(tmp_path):
     inv = {
         "schema_version": 1,
         "kind": "bio2scan-inventory",
@@ -116,15 +116,41 @@ def test_incomplete_scan_exit_3_with_fail_on_error(tmp_path):
         ],
         "resources": [],
     }
+    inv["resources"] = [
+        {
+            "type": "k8s.core.configmap",
+            "id": "shop/ConfigMap/settings",
+            "name": "settings",
+            "scope": "prod",
+            "namespace": "shop",
+            "source": {"api": "v1 configmaps"},
+            "data": {"kind": "ConfigMap", "metadata": {"name": "settings"}},
+        }
+    ]
     path = tmp_path / "inv.json"
     path.write_text(json.dumps(inv))
     out = tmp_path / "out"
-    args = ("evaluate", str(path), "-o", str(out), "--quiet", "--rules", "k8s.pod.*")
-    assert invoke(*args, "--fail-on-error").code == 3
+    args = ("evaluate", str(path), "-o", str(out), "--rules", "k8s.pod.*")
+    proc = run_cli(*args)
+    assert proc.returncode == 3, proc.stderr
     doc = results(out)
     errs = statuses(doc, "k8s.pod.privileged_container")
     assert errs == ["ERROR"] and "PASS" not in {r["status"] for r in doc["results"]}
-    assert invoke(*args).code == 0
+    assert invoke(*args, "--allow-incomplete").code == 0
+    proc = run_cli(*args, "--fail-on-error")
+    assert proc.returncode == 3
+    assert b"--fail-on-error is deprecated and has no effect" in proc.stderr
+    proc = run_cli(*args, "--fail-on-error", "--allow-incomplete")
+    assert proc.returncode == 0  # the old switch does not bring the old meaning back
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("fail_on: high\nallow_incomplete: true\nfail_on_error: false\n")
+    proc = run_cli(*args, "--config", str(cfg))
+    assert proc.returncode == 0
+    assert f"{cfg}:3: fail_on_error is deprecated".encode() in proc.stderr
+    # nothing read at all: 3 whatever is allowed
+    inv["resources"] = []
+    path.write_text(json.dumps(inv))
+    assert invoke(*args, "--allow-incomplete").code == 3
 
 
 # --- selection and parameters ----------------------------------------------------------------

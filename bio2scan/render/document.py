@@ -114,5 +114,11 @@ def build(
             "complete": not assessment.errors and status_counts["ERROR"] == 0,
         },
     }
+    cov = assessment.coverage
+    if cov is not None:  # what the scan could not see, and what it met and did not check
+        doc["coverage"] = cov.to_dict()
+        doc["summary"]["notices"] = cov.counts
+        if cov.blind():
+            doc["summary"]["complete"] = False
     doc.update(assessment.extras)
     return doc

@@ -1,5 +1,13 @@
 """The summary printed on the terminal after a scan: per BIO2 control that has rules, its status
-and counts, then the failing findings at or above the fail threshold (at most ``limit``)."""
+and counts; what the scan could not see (collection errors, targets from which nothing could be
+read, missing shards) and what it met but did not check (notices); then the failing findings
+(at most ``limit``).
+
+Made for logs as much as for terminals: it fits ``width`` columns (80 without a TTY) with every
+header whole — the title column, last, takes what is left and is dropped when too little is —
+and every value that comes from the scanned estate (names, file names, messages) is passed
+through ``safetext.safe``, so escape sequences are shown, not obeyed.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +17,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
+
+from ..safetext import safe
 
 _STATUS_STYLE = {
     "compliant": "green",
@@ -35,6 +45,10 @@ _LABELS = {
         "controls": "BIO2 controls: {compliant} compliant, {non-compliant} non-compliant, "
         "{not-assessed} not assessed, {manual} manual (no automated evidence)",
         "incomplete": "Incomplete scan: {n} collection error(s); affected rules report ERROR.",
+        "errors_only": "Incomplete scan: {n} result(s) are ERROR (could not evaluate).",
+        "blind": "Could not read at all: {why} (exit 3, even with --allow-incomplete).",
+        "notices": "Not evaluated: {not-checked} object(s) not checked, {skipped} file(s) "
+        "skipped, {duplicate} duplicate(s) — listed in the report's coverage.",
         "findings": "Failing findings",
         "more": "… and {n} more (see the report)",
     },
@@ -56,10 +70,53 @@ _LABELS = {
         "controls": "BIO2-beheersmaatregelen: {compliant} voldoen, {non-compliant} voldoen niet, "
         "{not-assessed} niet beoordeeld, {manual} handmatig (geen geautomatiseerd bewijs)",
         "incomplete": "Onvolledige scan: {n} verzamelfout(en); de betrokken regels geven ERROR.",
+        "errors_only": "Onvolledige scan: {n} resulta(a)t(en) ERROR (niet te beoordelen).",
+        "blind": "Helemaal niet te lezen: {why} (exit 3, ook met --allow-incomplete).",
+        "notices": "Niet beoordeeld: {not-checked} object(en) niet gecontroleerd, {skipped} "
+        "bestand(en) overgeslagen, {duplicate} dubbel(e) — zie de dekking in het rapport.",
         "findings": "Bevindingen",
         "more": "… en nog {n} (zie het rapport)",
     },
 }
+
+
+_NOTICE_CODES = ("not-checked", "skipped", "duplicate")
+_MIN_TITLE = 12
+
+
+def _table(document: dict[str, Any], t: dict[str, str], lang: str, width: int) -> Table:
+    rows = [c for c in document["controls"] if c["status"] != "manual"]
+    counts = ("pass", "fail", "error", "na", "waived")
+    keys = ("PASS", "FAIL", "ERROR", "NOT_APPLICABLE", "WAIVED")
+    id_w = max([len(t["control"])] + [len(str(c["id"])) for c in rows])
+    status_w = max([len(t["status"])] + [len(t.get(c["status"], c["status"])) for c in rows])
+    count_w = [
+        max([len(t[k])] + [len(str(c["counts"].get(key, 0))) for c in rows])
+        for k, key in zip(counts, keys)
+    ]
+    used = id_w + status_w + sum(count_w) + 2 * (len(counts) + 1)
+    title_w = width - used - 2
+    table = Table(
+        box=None, show_edge=False, pad_edge=False, header_style="bold", padding=(0, 2, 0, 0)
+    )
+    table.add_column(t["control"], no_wrap=True, min_width=id_w)
+    table.add_column(t["status"], no_wrap=True, min_width=status_w)
+    for k, w in zip(counts, count_w):
+        table.add_column(t[k], justify="right", no_wrap=True, min_width=w)
+    with_title = title_w >= _MIN_TITLE
+    if with_title:
+        table.add_column(t["title"], no_wrap=True, overflow="ellipsis", max_width=title_w)
+    for c in rows:
+        n = c["counts"]
+        cells = [
+            Text(safe(c["id"])),
+            Text(t.get(c["status"], safe(c["status"])), style=_STATUS_STYLE.get(c["status"], "")),
+            *(Text(str(n.get(key, 0))) for key in keys),
+        ]
+        if with_title:
+            cells.append(Text(safe(c["title"].get(lang) or c["title"]["en"])))
+        table.add_row(*cells)
+    return table
 
 
 def summary(
@@ -70,54 +127,72 @@ def summary(
     limit: int = 20,
 ) -> str:
     t = _LABELS.get(lang, _LABELS["en"])
+    width = width or 80
     buf = io.StringIO()
     console = Console(
         file=buf,
-        width=width or 110,
+        width=width,
         force_terminal=color,
         no_color=not color,
         highlight=False,
         soft_wrap=False,
+        emoji=False,
+        markup=False,
     )
-    table = Table(show_edge=False, pad_edge=False, header_style="bold")
-    table.add_column(t["control"], no_wrap=True)
-    table.add_column(t["title"], overflow="ellipsis", max_width=52, no_wrap=True)
-    table.add_column(t["status"], no_wrap=True)
-    for key in ("pass", "fail", "error", "na", "waived"):
-        table.add_column(t[key], justify="right")
-    for c in document["controls"]:
-        if c["status"] == "manual":
-            continue
-        n = c["counts"]
-        table.add_row(
-            c["id"],
-            c["title"].get(lang) or c["title"]["en"],
-            Text(t[c["status"]], style=_STATUS_STYLE[c["status"]]),
-            str(n["PASS"]),
-            str(n["FAIL"]),
-            str(n["ERROR"]),
-            str(n["NOT_APPLICABLE"]),
-            str(n["WAIVED"]),
-        )
-    console.print(table)
+    console.print(_table(document, t, lang, width))
     s = document["summary"]
-    console.print(t["summary"].format(n=len(document["results"]), **s["results"]))
-    console.print(t["controls"].format(**s["controls"]))
+    console.print(Text(t["summary"].format(n=len(document["results"]), **s["results"])))
+    console.print(Text(t["controls"].format(**s["controls"])))
     if document["collection_errors"]:
         console.print(
             Text(t["incomplete"].format(n=len(document["collection_errors"])), style="yellow")
         )
+    elif s["results"].get("ERROR"):
+        console.print(Text(t["errors_only"].format(n=s["results"]["ERROR"]), style="yellow"))
+    cov = document.get("coverage") or {}
+    why = [f"{safe(x)}" for x in cov.get("unread", ())]
+    if (cov.get("shards") or {}).get("missing"):
+        why.append("shards " + ", ".join(safe(x) for x in cov["shards"]["missing"]))
+    if not why and cov and cov.get("resources") == 0 and cov.get("errors"):
+        why.append("no resources, only collection errors")
+    if why:
+        console.print(Text(t["blind"].format(why="; ".join(why)), style="bold red"))
+    notices = cov.get("notices") or []
+    if notices:
+        n = dict.fromkeys(_NOTICE_CODES, 0) | dict(cov.get("counts") or {})
+        console.print(Text(t["notices"].format(**n), style="yellow"))
+        for x in notices[:limit]:
+            console.print(Text("  " + notice_line(x)))
+        if len(notices) > limit:
+            console.print(Text(t["more"].format(n=len(notices) - limit)))
     fails = [r for r in document["results"] if r["status"] == "FAIL"]
     if fails:
         order = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
-        fails.sort(key=lambda r: (order[r["severity"]], r["rule_id"], r["resource_id"]))
+        fails.sort(key=lambda r: (order.get(r["severity"], 5), r["rule_id"], r["resource_id"]))
         console.print(Text(t["findings"], style="bold"))
         rules = document["rules"]
         for r in fails[:limit]:
             title = rules.get(r["rule_id"], {}).get("title", {}).get(lang, r["rule_id"])
             where = r["source"].get("file")
             where = f"{where}:{r['source'].get('line')}" if where else r["scope"]
-            console.print(Text(f"  [{r['severity']}] {title} — {r['resource_id']} ({where})"))
+            console.print(
+                Text(
+                    f"  [{r['severity']}] {safe(title)} — {safe(r['resource_id'])} ({safe(where)})"
+                )
+            )
         if len(fails) > limit:
-            console.print(t["more"].format(n=len(fails) - limit))
-    return buf.getvalue()
+            console.print(Text(t["more"].format(n=len(fails) - limit)))
+    return "".join(line.rstrip() + "\n" for line in buf.getvalue().splitlines())
+
+
+def notice_line(n: dict[str, Any]) -> str:
+    """One notice as one safe line: code, what, where, why (and how to scan it)."""
+    what = "/".join(str(x) for x in (n.get("kind"), n.get("name")) if x)
+    where = n.get("file") or ""
+    if where and n.get("line"):
+        where = f"{where}:{n['line']}"
+    parts = [f"{n['code']}:", what, f"({where})" if where and what else where, "—", n["reason"]]
+    text = " ".join(p for p in parts if p)
+    if n.get("hint"):
+        text += f"; {n['hint']}"
+    return safe(text)

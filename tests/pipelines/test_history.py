@@ -61,8 +61,9 @@ def test_record_list_trend(tmp_path, doc):
     assert [s["id"] for s in listed] == [3, 2, 1]
     assert listed[0]["summary"] == doc["summary"] and listed[0]["complete"] is True
     with open_history(db) as h:
-        assert h.schema_version() == 1
+        assert h.schema_version() == 2
         assert len(h.findings(1)) == len(doc["results"])
+        assert h.rules(1) == set(doc["rules"])
     full = dict(doc, history=trend)
     api.validate_results(full)
 
@@ -140,7 +141,7 @@ def test_concurrent_writers(tmp_path, doc):
     with sqlite3.connect(db) as c:
         assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert c.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert c.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0] == 1
+        assert c.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0] == 2
 
 
 def test_cli_history_and_diff(tmp_path):
@@ -154,7 +155,8 @@ def test_cli_history_and_diff(tmp_path):
     (d / "pod01.yaml").write_text(pod("pod01", "ns1", True))
     r = cli(*args, "-o", str(tmp_path / "b"), "-q", env={})
     assert r.returncode == 0 and r.stdout == ""
-    assert [s["id"] for s in results(tmp_path / "b")["history"]["scans"]] == [1, 2]
+    # the report's trend shows the scan it belongs to, recorded only after it was written
+    assert [s["id"] for s in results(tmp_path / "b")["history"]["scans"]] == [1, "current"]
     r = cli("history", "--db", db)
     assert r.returncode == 0 and len(r.stdout.strip().splitlines()) == 3
     r = cli("history", "--format", "json", env={"BIO2SCAN_HISTORY": db})
@@ -258,7 +260,8 @@ def test_postgres_history(doc):
         sid2, trend = api.record_history(url, doc)
         assert sid2 == sid + 1 and [s["id"] for s in trend["scans"]] == [sid, sid2]
         with open_history(url) as h:
-            assert h.schema_version() == 1 and len(h.findings(sid2)) == len(doc["results"])
+            assert h.schema_version() == 2 and len(h.findings(sid2)) == len(doc["results"])
+            assert h.rules(sid2) == set(doc["rules"])
             assert [s["id"] for s in h.scans()] == [sid2, sid]
         broken = copy.deepcopy(doc)
         del broken["results"][-1]["severity"]
