@@ -288,9 +288,10 @@ def plugins_cmd(fmt: str, debug: bool) -> None:
 
 
 @click.command(context_settings=CONTEXT)
-@click.argument("name", type=click.Choice(["rule", "inventory", "results", "waivers"]))
+@click.argument("name", type=click.Choice(["rule", "inventory", "results", "waivers", "config"]))
 def schema(name: str) -> None:
-    """Print a JSON Schema (rule files, inventory, results document, waivers file)."""
+    """Print a JSON Schema (rule files, inventory, results document, waivers file, config
+    file)."""
     if name == "rule":
         from .engine import rule_schema
 

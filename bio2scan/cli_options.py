@@ -10,7 +10,7 @@ import click
 
 from . import api
 from .cli_pipeline import Pipeline, pipeline_options
-from .errors import UsageError
+from .errors import InputError, UsageError
 
 
 def _fail(message: str) -> None:
@@ -158,6 +158,16 @@ class Settings:
             controls=_split(kw.get("controls")) or _split(_listify(c.get("controls"))),
             severity=kw.get("severity") or c.get("severity"),
         )
+        try:
+            api.parse_params((), self.all_rules, c)  # the config file's own, named by line
+        except UsageError as exc:
+            head, _, why = str(exc).partition(": ")
+            if c.file is None or not head.startswith("config params."):
+                raise
+            rid = head[len("config params.") :]
+            raise InputError(
+                why, file=c.file, line=c.line("params", rid), field=f"params.{rid}"
+            ) from None
         self.overrides = api.parse_params(kw.get("settings") or (), self.all_rules, c)
         if not self.rules:
             _fail("no rules selected (check --rules, --controls and --severity)")

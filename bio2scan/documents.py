@@ -20,10 +20,10 @@ from typing import Any
 
 import jsonschema
 
-from .errors import InputError, InventoryError, UsageError
+from .errors import InputError, InventoryError, OutputError, UsageError
 from .model import Inventory
 
-SCHEMAS = ("inventory", "results", "waivers")
+SCHEMAS = ("inventory", "results", "waivers", "config")
 
 
 @functools.cache
@@ -105,7 +105,7 @@ def write_set(
     key: str | None = None,
     *,
     record: bool = True,
-) -> dict[str, str]:
+) -> list[Path]:
     """Write ``files`` (name → content, or a function that writes the file at the path it is
     given) into ``directory`` as one set: each is written into a staging directory inside
     ``directory`` first, and only when all are complete are they moved into place — so an
@@ -114,44 +114,59 @@ def write_set(
     recorded in ``.bio2scan-set.json``), so the directory never mixes two scans — unless both
     sets carry the same ``key`` (the same scan rendered again in other formats): then the new
     files join the set. ``record=False``: keep no record (a directory with a manifest of its
-    own, such as an evidence pack). Returns name → SHA-256."""
+    own, such as an evidence pack). Returns the paths written."""
     d = Path(directory)
-    d.mkdir(parents=True, exist_ok=True)
-    _remove_stale_staging(d)
-    staging = Path(tempfile.mkdtemp(prefix=f"{_STAGING}{os.getpid()}-", dir=d))
     try:
-        digests = {}
-        for name, content in files.items():
-            if "/" in name or name.startswith("."):
-                raise ValueError(f"not a plain file name: {name!r}")
-            target = staging / name
-            if callable(content):
-                content(target)
-            else:
-                raw = content.encode("utf-8") if isinstance(content, str) else content
-                target.write_bytes(raw)
-            with open(target, "rb+") as fh:
-                os.fsync(fh.fileno())
-            os.chmod(target, 0o644)
-            digests[name] = sha256_file(target)
-        _fsync_dir(staging)
-        previous_key, previous = _previous_set(d)
-        names = set(files)
-        for name in files:  # the commit: renames within one file system, microseconds
-            os.replace(staging / name, d / name)
-        if key is not None and key == previous_key:
-            names |= {n for n in previous if (d / n).is_file()}
-        else:
-            for name in previous - names:
-                with contextlib.suppress(FileNotFoundError, IsADirectoryError):
-                    os.unlink(d / name)
-        if record:
-            manifest = {"key": key, "files": sorted(names)}
-            atomic_write(d / SET_MANIFEST, json.dumps(manifest, indent=1) + "\n")
-        _fsync_dir(d)
+        d.mkdir(parents=True, exist_ok=True)
+        _remove_stale_staging(d)
+        staging = Path(tempfile.mkdtemp(prefix=f"{_STAGING}{os.getpid()}-", dir=d))
+    except OSError as exc:
+        raise OutputError(f"cannot write into {directory}: {exc.strerror or exc}") from None
+    try:
+        _write_set(d, staging, files, key, record)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write the reports into {directory}: {exc.strerror or exc}"
+            f"{f' ({exc.filename})' if exc.filename else ''}; the previous ones are unchanged"
+        ) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return digests
+    return [d / name for name in files]
+
+
+def _write_set(
+    d: Path, staging: Path, files: Mapping[str, Content], key: str | None, record: bool
+) -> None:
+    for name, content in files.items():
+        if "/" in name or name.startswith("."):
+            raise ValueError(f"not a plain file name: {name!r}")
+        target = staging / name
+        if callable(content):
+            content(target)
+        else:
+            raw = content.encode("utf-8") if isinstance(content, str) else content
+            target.write_bytes(raw)
+        with open(target, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.chmod(target, 0o644)
+    _fsync_dir(staging)
+    for name in files:  # what would stop the commit half-way, found before it starts
+        if (d / name).is_dir():
+            raise IsADirectoryError(21, "is a directory", str(d / name))
+    previous_key, previous = _previous_set(d)
+    names = set(files)
+    for name in files:  # the commit: renames within one file system, microseconds
+        os.replace(staging / name, d / name)
+    if key is not None and key == previous_key:
+        names |= {n for n in previous if (d / n).is_file()}
+    else:
+        for name in previous - names:
+            with contextlib.suppress(FileNotFoundError, IsADirectoryError):
+                os.unlink(d / name)
+    if record:
+        manifest = {"key": key, "files": sorted(names)}
+        atomic_write(d / SET_MANIFEST, json.dumps(manifest, indent=1) + "\n")
+    _fsync_dir(d)
 
 
 def _previous_set(d: Path) -> tuple[str | None, set[str]]:

@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 from . import plugins
 from .baseline import diff as _diff
 from .documents import check_writable_dir, encode_json, read_json, validate, write_set
-from .errors import InputError, UsageError
+from .errors import InputError, OutputError, UsageError
 from .model import Inventory
 
 INVENTORY_FILE = "inventory.json.gz"
@@ -74,7 +74,8 @@ def check_outputs(
     if output_file is not None:
         if Path(output_file).is_dir():
             raise UsageError(f"--output {output_file}: is a directory; give a file name")
-        check_writable_dir(Path(output_file).parent, f"--output {output_file}")
+        parent = Path(output_file).parent
+        check_writable_dir(parent, f"--output {output_file} (directory {parent})")
     if evidence_dir is not None:
         from .evidence import ensure_empty
 
@@ -167,8 +168,19 @@ def finish(
     if history:
         from .history import open_history
 
-        with open_history(history) as h:
-            scan_id = h.record(document)
+        try:
+            with open_history(history) as h:
+                scan_id = h.record(document)
+        except Exception as exc:
+            if not isinstance(exc, OSError) and not type(exc).__module__.startswith(
+                ("sqlite3", "psycopg")
+            ):
+                raise
+            raise OutputError(
+                f"history {history}: the scan could not be recorded "
+                f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__}); "
+                "its reports are written"
+            ) from None
     return Finished(paths, scan_id, digest)
 
 
