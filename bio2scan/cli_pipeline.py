@@ -18,6 +18,7 @@ import click
 
 from . import api
 from .errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from .safetext import safe
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 HISTORY_ENV = "BIO2SCAN_HISTORY"
@@ -200,16 +201,18 @@ def waivers_check(
     if fmt == "json":
         _echo_json(report)
     else:
-        click.echo(f"{file}: {report['count']} waiver(s), valid")
+        click.echo(safe(f"{file}: {report['count']} waiver(s), valid"))
         for title, key in (("expired", "expired"), (f"expiring within {days} days", "expiring")):
             for w in report[key]:
                 click.echo(
-                    f"{title}: {w['id']} (expires {w['expires']}, owner {w['owner']}, "
-                    f"rules {', '.join(w['rules'])})"
+                    safe(
+                        f"{title}: {w['id']} (expires {w['expires']}, owner {w['owner']}, "
+                        f"rules {', '.join(w['rules'])})"
+                    )
                 )
         for u in report["unknown_rules"]:
             click.echo(
-                f"warning: {u['id']}: rule pattern {u['pattern']!r} matches no installed rule"
+                safe(f"warning: {u['id']}: rule pattern {u['pattern']!r} matches no installed rule")
             )
     sys.exit(EXIT_FINDINGS if report["expired"] or report["expiring"] else EXIT_OK)
 
@@ -250,8 +253,8 @@ def history(db: str | None, limit: int, fmt: str, debug: bool) -> None:
         )
         click.echo(
             f"{s['id']:>5}  {s['finished_at']:<25} {str(s['complete']).lower():<8} "
-            f"{s['summary']['results']['FAIL']:>5} {c['compliant']:>9} "
-            f"{c['non-compliant']:>10}  {targets}"
+            f"{s['summary']['results'].get('FAIL', 0):>5} {c.get('compliant', 0):>9} "
+            f"{c.get('non-compliant', 0):>10}  {safe(targets)}"
         )
 
 
@@ -264,21 +267,31 @@ def history(db: str | None, limit: int, fmt: str, debug: bool) -> None:
 )
 @click.option("--debug", is_flag=True)
 def diff(scan_a: str, scan_b: str, db: str | None, fmt: str, debug: bool) -> None:
-    """New, resolved and changed findings from SCAN_A to SCAN_B (history ids or results files).
-    Exit 1 when SCAN_B has new findings."""
+    """New, resolved and changed findings from SCAN_A to SCAN_B (history ids or results files),
+    over the rules that ran in both scans; the others are listed, not compared. Exit 1 when
+    SCAN_B has new findings."""
     d = api.diff_scans(scan_a, scan_b, db)
     if fmt == "json":
         _echo_json(d)
     else:
         click.echo(
-            f"{scan_a} → {scan_b}: {len(d['new'])} new, {len(d['resolved'])} resolved, "
-            f"{len(d['changed'])} changed"
+            f"{safe(scan_a)} → {safe(scan_b)}: {len(d['new'])} new, {len(d['resolved'])} "
+            f"resolved, {len(d['changed'])} changed ({d['compared_rules']} rule(s) compared)"
         )
         for key in ("new", "resolved", "changed"):
             for r in d[key]:
                 click.echo(
                     f"{key:<9} {r['severity']:<8} {r['before'] or '-':>14} → "
-                    f"{r['after'] or '-':<14} {r['rule_id']}  {r['resource_id']}"
+                    f"{r['after'] or '-':<14} {safe(r['rule_id'])}  {safe(r['resource_id'])}"
+                )
+        for key, scan in (("only_a", scan_a), ("only_b", scan_b)):
+            ids = d["not_compared"][key]
+            if ids:
+                click.echo(
+                    f"not compared: {len(ids)} rule(s) ran only in {safe(scan)}: "
+                    + safe(
+                        ", ".join(ids[:10]) + (f" … (+{len(ids) - 10})" if len(ids) > 10 else "")
+                    )
                 )
     sys.exit(EXIT_FINDINGS if d["new"] else EXIT_OK)
 

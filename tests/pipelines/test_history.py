@@ -303,3 +303,37 @@ def test_history_drivers_load_only_when_used():
     )
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "[]"
+
+
+def test_diff_compares_only_rules_that_ran_in_both_scans(tmp_path):
+    """A narrower --rules is not a fix: findings of a rule that did not run in the later scan
+    are neither resolved nor new; the rules are listed as not compared (files and history)."""
+    d = estate(tmp_path)
+    db = str(tmp_path / "hist.db")
+    two = f"{RULE},k8s.pod.host_pid"
+    r = cli("scan", "manifests", str(d), "--rules", two, "--fail-on", "none", "-q",
+            "--history", db, "-o", str(tmp_path / "a"))  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert any(x["status"] == "FAIL" for x in results(tmp_path / "a")["results"])
+    (d / "pod00.yaml").write_text(pod("pod00", "ns0", False))  # one real fix
+    r = cli("scan", "manifests", str(d), "--rules", "k8s.pod.host_pid", "--fail-on", "none",
+            "-q", "--history", db, "-o", str(tmp_path / "b"))  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    for a, b, kw in (
+        (str(tmp_path / "a/results.json"), str(tmp_path / "b/results.json"), {}),
+        ("1", "2", {"db": db}),
+    ):
+        out = api.diff_scans(a, b, **kw)
+        assert out["resolved"] == [] and out["new"] == [] and out["changed"] == []
+        assert out["not_compared"] == {"only_a": [RULE], "only_b": []}
+        assert out["compared_rules"] == 1
+        back = api.diff_scans(b, a, **kw)
+        assert back["new"] == [] and back["not_compared"] == {"only_a": [], "only_b": [RULE]}
+    r = cli("diff", "1", "2", "--db", db)
+    assert r.returncode == 0, r.stderr
+    assert "0 new, 0 resolved, 0 changed (1 rule(s) compared)" in r.stdout
+    assert f"not compared: 1 rule(s) ran only in 1: {RULE}" in r.stdout
+    # a scan recorded before the store kept its rules: the rules with results stand in
+    with sqlite3.connect(db) as c:
+        c.execute("UPDATE scans SET rules = NULL")
+    assert api.diff_scans("1", "2", db)["not_compared"]["only_a"] == [RULE]
