@@ -327,7 +327,8 @@ def _connect_postgres(url: str) -> Any:
         import psycopg
     except ImportError:
         raise UsageError(
-            "a postgresql:// history needs the PostgreSQL driver: pip install 'bio2scan[postgres]'"
+            "a postgresql:// history needs the PostgreSQL driver psycopg 3: "
+            "pip install 'psycopg[binary]>=3.1'"
         ) from None
     try:
         return psycopg.connect(url, autocommit=True)

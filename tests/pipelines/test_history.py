@@ -201,7 +201,7 @@ def test_postgres_missing_driver_message():
     assert r.returncode == 2
     assert r.stderr.strip() == (
         "bio2scan: error: a postgresql:// history needs the PostgreSQL "
-        "driver: pip install 'bio2scan[postgres]'"
+        "driver psycopg 3: pip install 'psycopg[binary]>=3.1'"
     )
 
 
