@@ -69,7 +69,7 @@ def atomic_write(path: str | Path, data: bytes | str) -> str:
 
 # --- a set of files that belong together (the reports of one scan) ---------------------------
 
-SET_MANIFEST = ".bio2scan-set.json"
+SET_MANIFEST = ".bio2scan-set"  # JSON; no .json suffix: nothing takes it for a document
 _STAGING = ".bio2scan-staging-"
 
 Content = bytes | str | Callable[[Path], None]
@@ -111,7 +111,7 @@ def write_set(
     ``directory`` first, and only when all are complete are they moved into place — so an
     interrupted run (killed, disk full, a renderer that fails) leaves the previous set as it
     was. The files of the previous set that the new one does not have are removed (the set is
-    recorded in ``.bio2scan-set.json``), so the directory never mixes two scans — unless both
+    recorded in ``.bio2scan-set``), so the directory never mixes two scans — unless both
     sets carry the same ``key`` (the same scan rendered again in other formats): then the new
     files join the set. ``record=False``: keep no record (a directory with a manifest of its
     own, such as an evidence pack). Returns the paths written."""

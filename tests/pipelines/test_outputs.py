@@ -93,7 +93,7 @@ def test_reports_replace_the_previous_set_as_a_whole(tmp_path):
     # a second scan with fewer formats: the old HTML and CSV (of another scan) are gone
     r = cli("scan", "manifests", str(d), *BASE, "--format", "json", "-o", str(out))
     assert r.returncode == 0, r.stderr
-    assert set(_snapshot(out)) == {"results.json", "inventory.json.gz", ".bio2scan-set.json"}
+    assert set(_snapshot(out)) == {"results.json", "inventory.json.gz", ".bio2scan-set"}
     # rendering the same scan again in another format adds to its set
     r = cli("report", str(out / "results.json"), "--format", "md", "-o", str(out))
     assert r.returncode == 0, r.stderr
@@ -191,5 +191,5 @@ def test_kill_9_while_rendering_leaves_the_previous_complete_set(tmp_path):
     assert not [x for x in out.iterdir() if x.name.startswith(".bio2scan-staging-")]
     doc = results(out)
     assert _scans(db) == 2 and [s["id"] for s in doc["history"]["scans"]] == [1, "current"]
-    set_ = json.loads((out / ".bio2scan-set.json").read_text())["files"]
+    set_ = json.loads((out / ".bio2scan-set").read_text())["files"]
     assert set(set_) == {n for n in _snapshot(out) if not n.startswith(".")}
