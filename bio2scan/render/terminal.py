@@ -19,6 +19,8 @@ from rich.table import Table
 from rich.text import Text
 
 from ..safetext import safe
+from .notices import blind_spots, counts, notices
+from .notices import text as notice_text
 
 _STATUS_STYLE = {
     "compliant": "green",
@@ -80,7 +82,6 @@ _LABELS = {
 }
 
 
-_NOTICE_CODES = ("not-checked", "skipped", "duplicate")
 _MIN_TITLE = 12
 
 
@@ -149,22 +150,16 @@ def summary(
         )
     elif s["results"].get("ERROR"):
         console.print(Text(t["errors_only"].format(n=s["results"]["ERROR"]), style="yellow"))
-    cov = document.get("coverage") or {}
-    why = [f"{safe(x)}" for x in cov.get("unread", ())]
-    if (cov.get("shards") or {}).get("missing"):
-        why.append("shards " + ", ".join(safe(x) for x in cov["shards"]["missing"]))
-    if not why and cov and cov.get("resources") == 0 and cov.get("errors"):
-        why.append("no resources, only collection errors")
+    why = blind_spots(document)
     if why:
-        console.print(Text(t["blind"].format(why="; ".join(why)), style="bold red"))
-    notices = cov.get("notices") or []
-    if notices:
-        n = dict.fromkeys(_NOTICE_CODES, 0) | dict(cov.get("counts") or {})
-        console.print(Text(t["notices"].format(**n), style="yellow"))
-        for x in notices[:limit]:
-            console.print(Text("  " + notice_line(x)))
-        if len(notices) > limit:
-            console.print(Text(t["more"].format(n=len(notices) - limit)))
+        console.print(Text(t["blind"].format(why=safe("; ".join(why))), style="bold red"))
+    found = notices(document)
+    if found:
+        console.print(Text(t["notices"].format(**counts(document)), style="yellow"))
+        for x in found[:limit]:
+            console.print(Text("  " + safe(notice_text(x))))
+        if len(found) > limit:
+            console.print(Text(t["more"].format(n=len(found) - limit)))
     fails = [r for r in document["results"] if r["status"] == "FAIL"]
     if fails:
         order = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
@@ -183,16 +178,3 @@ def summary(
         if len(fails) > limit:
             console.print(Text(t["more"].format(n=len(fails) - limit)))
     return "".join(line.rstrip() + "\n" for line in buf.getvalue().splitlines())
-
-
-def notice_line(n: dict[str, Any]) -> str:
-    """One notice as one safe line: code, what, where, why (and how to scan it)."""
-    what = "/".join(str(x) for x in (n.get("kind"), n.get("name")) if x)
-    where = n.get("file") or ""
-    if where and n.get("line"):
-        where = f"{where}:{n['line']}"
-    parts = [f"{n['code']}:", what, f"({where})" if where and what else where, "—", n["reason"]]
-    text = " ".join(p for p in parts if p)
-    if n.get("hint"):
-        text += f"; {n['hint']}"
-    return safe(text)
