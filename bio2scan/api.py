@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -171,6 +172,7 @@ def assess(
     inventory_sha256: str | None = None,
     waivers: WaiverSet | str | Path | None = None,
     baseline: Baseline | Mapping[str, Any] | str | Path | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Evaluate ``rules`` on the inventory (or several, merged) and return the results document.
 
@@ -186,6 +188,7 @@ def assess(
             inventory_sha256=inventory_sha256,
             waivers=waivers,
             baseline=baseline,
+            progress=progress,
         )
 
 
@@ -200,11 +203,19 @@ def _assess(
     waivers: Any,
     baseline: Any,
     coverage: Coverage | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
     inv = Inventory.merge(list(inventory)) if isinstance(inventory, (list, tuple)) else inventory
     now = now or _dt.datetime.now(_dt.UTC)
     compiled = compile_rules(rules, overrides)
-    results = _evaluate(inv, compiled, now=now)
+    task = None
+    if progress is not None:
+        per_type = Counter(r.type for r in inv.resources)
+        total = sum(per_type[t] for r in rules for t in dict.fromkeys(r.resource_types))
+        task = progress.task("rules evaluated", total=total)
+    results = _evaluate(inv, compiled, now=now, progress=task.advance if task else None)
+    if task is not None:
+        task.done()
     results.sort(key=lambda r: (r.rule_id, r.scope, r.resource_id))
     tags = {(r.type, r.id, r.scope): r.tags for r in inv.resources if r.tags}
     return _document(
@@ -290,7 +301,14 @@ def scan(
         target, options, rules=rules, shard=shard, progress=progress, max_workers=max_workers
     )
     return inv, assess(
-        inv, rules, overrides=overrides, lang=lang, now=now, waivers=waivers, baseline=baseline
+        inv,
+        rules,
+        overrides=overrides,
+        lang=lang,
+        now=now,
+        waivers=waivers,
+        baseline=baseline,
+        progress=progress,
     )
 
 

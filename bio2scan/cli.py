@@ -86,6 +86,7 @@ def _progress(quiet: bool) -> Any:
     if quiet or not sys.stderr.isatty():
         return api.Progress()
     from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
     from rich.progress import Progress as RichProgress
 
     class _Task(api.ProgressTask):
@@ -104,7 +105,14 @@ def _progress(quiet: bool) -> Any:
 
     class _Rich(api.Progress):
         def __init__(self) -> None:
-            self.bar = RichProgress(console=Console(stderr=True), transient=True)
+            self.bar = RichProgress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
 
         def task(self, description: str, total: int | None = None) -> api.ProgressTask:
             self.bar.start()
@@ -291,14 +299,19 @@ def evaluate(inventories: tuple[str, ...], **kw: Any) -> None:
     invs = [api.load_inventory(p) for p in inventories]
     single = len(inventories) == 1 and inventories[0] != "-"
     sha = api.sha256_file(inventories[0]) if single else None
-    doc = api.assess(
-        invs,
-        s.rules,
-        overrides=s.overrides,
-        lang=s.lang,
-        inventory_sha256=sha,
-        **s.pipeline.assess_kwargs(),
-    )
+    progress = _progress(s.quiet)
+    try:
+        doc = api.assess(
+            invs,
+            s.rules,
+            overrides=s.overrides,
+            lang=s.lang,
+            inventory_sha256=sha,
+            progress=progress,
+            **s.pipeline.assess_kwargs(),
+        )
+    finally:
+        getattr(progress, "stop", lambda: None)()
     if single:
         _finish(s, doc, inventory_files=inventories)
     else:  # several (or piped) inventories: the pack holds them merged

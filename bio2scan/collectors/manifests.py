@@ -66,11 +66,15 @@ class ManifestCollector:
         namespace = opts.get("namespace") or "default"
         rec = Recorder(self.name, request)
         rec.scope(cluster)
+        files = request.progress.task("manifests: files read")
+        objects = request.progress.task("manifests: objects")
         for p in paths:
             for display, text, explicit in _inputs(p):
                 if not request.owns(display):  # --shard: each file belongs to one shard
                     continue
+                files.advance()
                 for line, obj in _documents(text, display, explicit):
+                    objects.advance()
                     if request.resource_types is not None and not _wanted(obj, request):
                         continue
                     rec.add(
@@ -81,6 +85,8 @@ class ManifestCollector:
                             source=Source(file=display, line=line),
                         )
                     )
+        files.done()
+        objects.done()
         return rec.inventory({"paths": paths, "cluster": cluster, "namespace": namespace})
 
 
