@@ -33,6 +33,8 @@ from .engine import check_unique, compile_rule, load_rules_dir, parse_overrides,
 from .engine import evaluate as _evaluate
 from .engine.conditions import ConditionError
 from .errors import EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, RuleError, UsageError
+from .info import catalog, find_control, plugin_list, schema, test_rules, validate_rule_paths
+from .inputs import load_baseline, load_waivers
 from .model import Assessment, Inventory, Rule, Severity, Status
 from .outputs import (
     Finished,
@@ -417,34 +419,6 @@ def verification_json(verification: Any) -> str:
 # --- pipelines: waivers, baselines, shards, history ----------------------------------------
 
 
-def load_waivers(path: str | Path) -> WaiverSet:
-    """Read and validate a waivers file (``bio2scan.waivers``); errors name file, line, field."""
-    from .engine.yamlsrc import YamlSyntaxError, load_with_lines
-    from .errors import WaiverError
-    from .waivers import parse
-
-    try:
-        text = Path(path).read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise WaiverError(
-            f"cannot read: {getattr(exc, 'strerror', None) or exc}", file=str(path)
-        ) from None
-    try:
-        data, lines = load_with_lines(text)
-    except YamlSyntaxError as exc:
-        raise WaiverError(f"YAML syntax error: {exc}", file=str(path), line=exc.line) from None
-    except ValueError as exc:  # YAML read a date-like value that is no date (2026-02-30)
-        from .waivers import bad_date_line
-
-        line, value = bad_date_line(text) or (None, "")
-        raise WaiverError(
-            f"{value!r} is not a calendar date ({exc})" if line else f"invalid value: {exc}",
-            file=str(path),
-            line=line,
-        ) from None
-    return parse(data, lines, str(path))
-
-
 def check_waivers(
     path: str | Path,
     *,
@@ -465,11 +439,6 @@ def check_waivers(
         "expiring": [w.listing() for w in wset.expiring(now, days)],
         "unknown_rules": [{"id": w.id, "pattern": p} for w, p in wset.unknown_rules(rules)],
     }
-
-
-def load_baseline(path: str | Path) -> Baseline:
-    """A previous results document to compare with (``--baseline``)."""
-    return Baseline(str(path), load_results(path))
 
 
 def merge(
@@ -560,6 +529,7 @@ __all__ = [
     "RuleError",
     "assess",
     "blind_spots",
+    "catalog",
     "check_outputs",
     "check_waivers",
     "collect",
@@ -568,6 +538,7 @@ __all__ = [
     "compliance",
     "diff_scans",
     "exit_code",
+    "find_control",
     "finish",
     "list_scans",
     "load_baseline",
@@ -581,16 +552,20 @@ __all__ = [
     "needed_types",
     "parse_formats",
     "parse_params",
+    "plugin_list",
     "record_history",
     "render",
     "renderers",
     "ruleset_digest",
     "save_inventory",
     "scan",
+    "schema",
     "select_rules",
     "sha256_file",
     "summary",
+    "test_rules",
     "validate_results",
+    "validate_rule_paths",
     "verification_json",
     "verify_pack",
 ]

@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-from pathlib import Path
-from typing import Any
 
 import click
 
 from . import api
 from .errors import UsageError
+from .safetext import safe
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -59,21 +58,19 @@ def controls(
     debug: bool,
 ) -> None:
     """List the 93 BIO2 controls, or show one with its measures and rules."""
-    from .catalog import load_catalog, normalise_control_id
-
-    cat = load_catalog()
+    cat = api.catalog()
     all_rules = api.load_rules(rules_dir)
     by_control: dict[str, list[str]] = {}
     for r in all_rules.values():
         for c in r.controls:
             by_control.setdefault(c, []).append(r.id)
     if control_id:
-        cid = normalise_control_id(control_id)
-        if cid not in cat.controls:
+        found = api.find_control(control_id)
+        if found is None:
             raise UsageError(
                 f"{control_id!r} is not a BIO2 control (5.1–5.37, 6.1–6.8, 7.1–7.14, 8.1–8.34)"
             )
-        ctl = cat.controls[cid]
+        ctl, cid = found, found.id
         data = {
             "id": ctl.id,
             "theme": ctl.theme,
@@ -222,24 +219,23 @@ def rules_test(
     debug: bool,
 ) -> None:
     """Run every rule's own test cases (exit 1 when one fails)."""
-    from .engine import run_rule_cases
-
     all_rules = api.load_rules(rules_dir, packs=not only_dirs)
     chosen = api.select_rules(all_rules, patterns=patterns)
     failed = passed = 0
-    for r in chosen:
-        for o in run_rule_cases(r):
-            if o.ok:
-                passed += 1
-                if verbose:
-                    click.echo(f"ok   {o.rule_id} :: {o.case} ({o.actual})")
-            else:
-                failed += 1
-                why = o.problem or (o.result.message if o.result else "")
-                click.echo(
+    for o in api.test_rules(chosen):
+        if o.ok:
+            passed += 1
+            if verbose:
+                click.echo(safe(f"ok   {o.rule_id} :: {o.case} ({o.actual})"))
+        else:
+            failed += 1
+            why = o.problem or (o.result.message if o.result else "")
+            click.echo(
+                safe(
                     f"FAIL {o.rule_id} :: {o.case}: expected {o.expected}, got "
-                    f"{o.actual} — {why}  [{r.file}]"
+                    f"{o.actual} — {why}  [{all_rules[o.rule_id].file}]"
                 )
+            )
     click.echo(f"{len(chosen)} rules: {passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 
@@ -249,19 +245,7 @@ def rules_test(
 @click.option("--debug", is_flag=True)
 def rules_validate(paths: tuple[str, ...], debug: bool) -> None:
     """Validate rule files or directories (exit 2 on the first error, naming file and line)."""
-    from .engine import check_unique, load_rule_file, load_rules_dir
-    from .errors import RuleError
-
-    loaded = []
-    for p in paths:
-        path = Path(p)
-        if path.is_dir():
-            loaded.extend(load_rules_dir(path, pack=str(path)))
-        elif path.is_file():
-            loaded.append(load_rule_file(path))
-        else:
-            raise RuleError("no such file or directory", file=p)
-    check_unique(loaded)
+    loaded = api.validate_rule_paths(paths)
     click.echo(f"{len(loaded)} rules valid")
 
 
@@ -270,14 +254,7 @@ def rules_validate(paths: tuple[str, ...], debug: bool) -> None:
 @click.option("--debug", is_flag=True)
 def plugins_cmd(fmt: str, debug: bool) -> None:
     """List installed collectors, rule packs and renderers (entry points)."""
-    from . import plugins
-
-    rows = []
-    for group in plugins.GROUPS:
-        for name, p in plugins.load(group).items():
-            rows.append(
-                {"group": group, "name": name, "value": p.value, "distribution": p.distribution}
-            )
+    rows = api.plugin_list()
     if fmt == "json":
         click.echo(json.dumps(rows, indent=1))
     else:
@@ -292,15 +269,7 @@ def plugins_cmd(fmt: str, debug: bool) -> None:
 def schema(name: str) -> None:
     """Print a JSON Schema (rule files, inventory, results document, waivers file, config
     file)."""
-    if name == "rule":
-        from .engine import rule_schema
-
-        doc: Any = rule_schema()
-    else:
-        from .documents import schema as load
-
-        doc = load(name)
-    click.echo(json.dumps(doc, indent=1))
+    click.echo(json.dumps(api.schema(name), indent=1))
 
 
 @click.command(context_settings=CONTEXT)
