@@ -135,6 +135,33 @@ def test_nothing_read_exits_3_even_with_allow_incomplete(all_rules):
     assert api.exit_code(doc, fail_on="none", allow_incomplete=True) == 0
 
 
+def test_a_scan_that_could_check_no_object_is_incomplete(all_rules):
+    """Only objects of kinds the scanner cannot check (issue 11.4/13.2): not "complete", exit
+    3; --allow-incomplete applies (nothing failed to be read)."""
+    from bio2scan.model import Notice
+
+    base = make_inventory([])
+    only = type(base)(
+        base.meta,
+        (),
+        (),
+        (Notice("not-checked", "unknown kind", "k8s", "r.yaml", 1, "Rollout", "web"),),
+    )
+    rules = api.select_rules(all_rules, patterns=["k8s.pod.privileged_container"])
+    doc = api.assess(only, rules, now=NOW)
+    assert doc["results"] == [] and doc["coverage"]["nothing_checked"] is True
+    assert doc["summary"]["complete"] is False
+    assert api.exit_code(doc, fail_on="none") == 3
+    assert api.exit_code(doc, fail_on="none", allow_incomplete=True) == 0
+    assert "no object could be checked" in api.summary(doc)
+    # skipped files alone (a chart, nothing else) do not make it incomplete
+    skipped = type(base)(
+        base.meta, (), (), (Notice("skipped", "a Helm chart", "k8s", "Chart.yaml"),)
+    )
+    doc = api.assess(skipped, rules, now=NOW)
+    assert doc["summary"]["complete"] is True and api.exit_code(doc, fail_on="none") == 0
+
+
 def test_notices_alone_do_not_make_a_scan_incomplete(all_rules):
     from bio2scan.model import Notice
 

@@ -48,6 +48,7 @@ _LABELS = {
         "{not-assessed} not assessed, {manual} manual (no automated evidence)",
         "incomplete": "Incomplete scan: {n} collection error(s); affected rules report ERROR.",
         "errors_only": "Incomplete scan: {n} result(s) are ERROR (could not evaluate).",
+        "nothing_checked": "Incomplete scan: no object could be checked; {n} not checked.",
         "blind": "Could not read at all: {why} (exit 3, even with --allow-incomplete).",
         "notices": "Not evaluated: {not-checked} object(s) not checked, {skipped} file(s) "
         "skipped, {duplicate} duplicate(s) — listed in the report's coverage.",
@@ -73,6 +74,8 @@ _LABELS = {
         "{not-assessed} niet beoordeeld, {manual} handmatig (geen geautomatiseerd bewijs)",
         "incomplete": "Onvolledige scan: {n} verzamelfout(en); de betrokken regels geven ERROR.",
         "errors_only": "Onvolledige scan: {n} resulta(a)t(en) ERROR (niet te beoordelen).",
+        "nothing_checked": "Onvolledige scan: geen enkel object kon worden gecontroleerd; {n} "
+        "niet gecontroleerd.",
         "blind": "Helemaal niet te lezen: {why} (exit 3, ook met --allow-incomplete).",
         "notices": "Niet beoordeeld: {not-checked} object(en) niet gecontroleerd, {skipped} "
         "bestand(en) overgeslagen, {duplicate} dubbel(e) — zie de dekking in het rapport.",
@@ -150,6 +153,10 @@ def summary(
         )
     elif s["results"].get("ERROR"):
         console.print(Text(t["errors_only"].format(n=s["results"]["ERROR"]), style="yellow"))
+    if (document.get("coverage") or {}).get("nothing_checked"):
+        console.print(
+            Text(t["nothing_checked"].format(n=counts(document)["not-checked"]), style="yellow")
+        )
     why = blind_spots(document)
     if why:
         console.print(Text(t["blind"].format(why=safe("; ".join(why))), style="bold red"))
