@@ -268,3 +268,23 @@ def test_merge_waits_for_the_last_shard(sharded, tmp_path):
             p.communicate()
     assert p.returncode == 0, err
     assert _essence(results(tmp_path / "m")) == _essence(full)
+
+
+def test_merge_of_results_written_before_the_coverage_section(sharded, tmp_path):
+    """Results documents of an older bio2scan have no ``coverage``: what their results and
+    collection errors tell stands in (resources behind results, errors per scope)."""
+    root, _, chosen = sharded
+    files = []
+    for i in range(N):
+        doc = json.loads((root / "docs" / str(i) / "results.json").read_text())
+        del doc["coverage"], doc["summary"]["notices"]
+        if i == 0:
+            doc["collection_errors"].append(
+                {"provider": "k8s", "resource_type": "*", "scope": "gone", "reason": "refused"}
+            )
+        files.append(write_json(tmp_path / f"old-{i}.json", doc) and tmp_path / f"old-{i}.json")
+    _, merged = api.merge(files, chosen)
+    api.validate_results(merged)
+    cov = merged["coverage"]
+    assert cov["resources"] == 30 and cov["unread"] == ["gone"]
+    assert api.exit_code(merged, "none", allow_incomplete=True) == 3
