@@ -82,10 +82,23 @@ def check_outputs(
         ensure_empty(evidence_dir)
         check_writable_dir(evidence_dir, f"--evidence-dir {evidence_dir}")
     if history:
-        from .history import open_history
+        from .history import is_url, open_history
 
+        parent = Path(history).parent
+        if not is_url(history) and "://" not in history and not parent.exists():
+            # a new store in a directory still to be made (beside the reports, say)
+            check_writable_dir(parent, f"--history {history} (directory {parent})")
+            return
         with open_history(history):  # creates or migrates it: the write later cannot fail on it
             pass
+
+
+def _open_history(target: str) -> Any:
+    from .history import is_url, open_history
+
+    if not is_url(target) and "://" not in target:
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+    return open_history(target)
 
 
 def set_key(document: Mapping[str, Any]) -> str:
@@ -147,9 +160,7 @@ def finish(
     trend → reports (one set) → evidence pack → history entry. ``document`` gets its
     ``history`` section (the trend, this scan last)."""
     if history:
-        from .history import open_history
-
-        with open_history(history) as h:
+        with _open_history(history) as h:
             document["history"] = h.trend(keep, pending=document)
     paths = render(document, formats, output_dir, lang, inventory=inventory)
     digest = None
@@ -166,10 +177,8 @@ def finish(
         )
     scan_id = None
     if history:
-        from .history import open_history
-
         try:
-            with open_history(history) as h:
+            with _open_history(history) as h:
                 scan_id = h.record(document)
         except Exception as exc:
             if not isinstance(exc, OSError) and not type(exc).__module__.startswith(

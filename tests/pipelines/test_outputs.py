@@ -193,3 +193,11 @@ def test_kill_9_while_rendering_leaves_the_previous_complete_set(tmp_path):
     assert _scans(db) == 2 and [s["id"] for s in doc["history"]["scans"]] == [1, "current"]
     set_ = json.loads((out / ".bio2scan-set").read_text())["files"]
     assert set(set_) == {n for n in _snapshot(out) if not n.startswith(".")}
+
+
+def test_a_new_history_beside_new_reports(tmp_path):
+    """`--history out/h.db -o out` on the very first run: the directory is made, not refused."""
+    d = estate(tmp_path, n=2)
+    r = cli("scan", "manifests", str(d), *BASE, "--history", "out/h.db", "-o", "out", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert _scans(tmp_path / "out" / "h.db") == 1
