@@ -15,15 +15,16 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
+import logging
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from . import __version__, plugins
-from .assess import rollup
+from .assess import assess as _assess_results
+from .assess import compliance as _compliance
 from .baseline import Baseline
-from .baseline import compare as _compare_baseline
 from .catalog import load_catalog
 from .collectors.base import CollectRequest, Progress, ProgressTask, Shard
 from .config import Config, load_config
@@ -33,9 +34,18 @@ from .engine import check_unique, compile_rule, load_rules_dir, parse_overrides,
 from .engine import evaluate as _evaluate
 from .engine.conditions import ConditionError
 from .errors import EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, RuleError, UsageError
-from .info import catalog, find_control, plugin_list, schema, test_rules, validate_rule_paths
+from .info import (
+    catalog,
+    find_control,
+    mapping,
+    mapping_csv,
+    plugin_list,
+    schema,
+    test_rules,
+    validate_rule_paths,
+)
 from .inputs import load_baseline, load_waivers
-from .model import Assessment, Inventory, Rule, Severity, Status
+from .model import Inventory, Rule, Severity, Status
 from .outputs import (
     Finished,
     check_outputs,
@@ -47,11 +57,14 @@ from .outputs import (
     record_history,
     render,
     renderers,
+    summary,
     validate_results,
+    verification_json,
+    verify_pack,
 )
-from .render.document import build as _build_document
 from .waivers import WaiverSet
-from .waivers import apply as _apply_waivers
+
+log = logging.getLogger("bio2scan")
 
 SEVERITIES = tuple(s.value for s in Severity)
 
@@ -77,14 +90,22 @@ def select_rules(
     controls: Iterable[str] = (),
     severity: str | None = None,
     providers: Iterable[str] = (),
+    notices: list[str] | None = None,
 ) -> list[Rule]:
+    """The rules matching every filter. ``controls`` takes controls and v1.3 measures; a moved
+    v1.2 measure number selects its v1.3 successor and adds a line to ``notices``."""
     catalog = load_catalog()
     ctl = []
     for c in controls:
-        if c in catalog.measures or catalog.check_control(c) is None:
-            ctl.append(c)
-        else:
-            raise UsageError(f"--controls: {c!r} is neither a BIO2 control nor a measure")
+        try:
+            cid, notice = catalog.resolve(c)
+        except ValueError as exc:
+            raise UsageError(f"--controls: {exc}") from None
+        if notice:
+            log.info("--controls: %s", notice)
+            if notices is not None:
+                notices.append(f"--controls: {notice}")
+        ctl.append(cid)
     sev = Severity(severity) if severity else None
     chosen = select(
         rules.values(), patterns=patterns, controls=ctl, min_severity=sev, providers=providers
@@ -225,6 +246,7 @@ def _assess(
         {r.id: r for r in rules},
         inv.meta,
         inv.errors,
+        providers=scanned_providers(inv),
         coverage=coverage if coverage is not None else Coverage.from_inventory(inv),
         digest=ruleset_digest(rules),
         now=now,
@@ -236,12 +258,29 @@ def _assess(
     )
 
 
+def scanned_providers(inventory: Inventory) -> set[str]:
+    """The providers a scan looked at: those of its targets' collectors (``manifests`` and
+    ``kubernetes`` are ``k8s``), of every resource, collection error and notice. A provider
+    whose collector ran but found nothing was still scanned."""
+    found = {r.provider for r in inventory.resources}
+    found |= {e.provider for e in inventory.errors}
+    found |= {n.provider for n in inventory.notices if n.provider}
+    installed = plugins.load("bio2scan.collectors")
+    for t in inventory.meta.targets:
+        plugin = installed.get(t.collector)
+        provider = getattr(plugin.obj, "provider", None) if plugin is not None else None
+        if isinstance(provider, str):
+            found.add(provider)
+    return found
+
+
 def _document(
     results: list[Any],
     by_id: Mapping[str, Rule],
     meta: Any,
     errors: tuple[Any, ...],
     *,
+    providers: Iterable[str],
     coverage: Coverage | None = None,
     digest: str,
     now: _dt.datetime,
@@ -251,37 +290,32 @@ def _document(
     baseline: Any,
     tags_of: Any = lambda r: {},
 ) -> dict[str, Any]:
-    """Waivers, then baseline, then the roll-up per control: the results document."""
-    extras: dict[str, Any] = {}
+    """Load the waivers and the baseline, then hand over to the assessment (``bio2scan.assess``:
+    waivers, baseline, roll-up per measure and control, the results document)."""
+    wset = None
     if waivers is not None:
         wset = waivers if isinstance(waivers, WaiverSet) else load_waivers(waivers)
-        results, extras["waivers"] = _apply_waivers(results, wset, by_id, now, tags_of)
-    if baseline is not None:
-        if not isinstance(baseline, Baseline):
-            baseline = (
-                Baseline("<baseline>", baseline)
-                if isinstance(baseline, Mapping)
-                else load_baseline(baseline)
-            )
-        results, extras["baseline"] = _compare_baseline(
-            results, baseline.document, baseline.file, by_id
+    if baseline is not None and not isinstance(baseline, Baseline):
+        baseline = (
+            Baseline("<baseline>", baseline)
+            if isinstance(baseline, Mapping)
+            else load_baseline(baseline)
         )
-    assessment = Assessment(
-        results=tuple(results),
-        controls=rollup(results, by_id),
-        rules=by_id,
-        meta=meta,
-        errors=errors,
-        extras=extras,
+    return _assess_results(
+        results,
+        by_id,
+        meta,
+        errors,
+        providers=providers,
         coverage=coverage,
-    )
-    return _build_document(
-        assessment,
+        digest=digest,
+        now=now,
         tool_version=__version__,
-        ruleset_digest=digest,
-        evaluated_at=now.isoformat(timespec="seconds"),
-        inventory_sha256=inventory_sha256,
         lang=lang,
+        inventory_sha256=inventory_sha256,
+        waivers=wset,
+        baseline=baseline,
+        tags_of=tags_of,
     )
 
 
@@ -371,11 +405,11 @@ def blind_spots(document: Mapping[str, Any]) -> list[str]:
 
 
 def compliance(document: Mapping[str, Any]) -> float:
-    """Percentage of compliant controls among the assessed ones (compliant + non-compliant);
-    0 when nothing could be assessed — no evidence is no compliance."""
-    c = document["summary"]["controls"]
-    assessed = c.get("compliant", 0) + c.get("non-compliant", 0)
-    return 100.0 * c.get("compliant", 0) / assessed if assessed else 0.0
+    """What ``--min-compliance`` compares: the percentage of BIO2 controls that are
+    ``evidence-complete`` or ``compliant-with-accepted-risk`` among those that are neither
+    ``manual`` nor ``out-of-scope`` (0 when there are none — no evidence is no compliance).
+    It is a share of automated evidence, not "BIO2 compliant"."""
+    return float(_compliance(document["summary"]["controls"])["percent"])
 
 
 def save_inventory(path: str | Path, inventory: Inventory) -> str:
@@ -391,29 +425,6 @@ def load_inventory(path: str | Path) -> Inventory:
 
 def merge_inventories(inventories: Sequence[Inventory]) -> Inventory:
     return Inventory.merge(list(inventories))
-
-
-def summary(
-    document: dict[str, Any], lang: str = "en", *, color: bool = False, width: int = 80
-) -> str:
-    """The summary for a terminal or a log: escape sequences from the estate escaped; fits
-    ``width`` columns."""
-    from .render.terminal import summary as _summary
-
-    return _summary(document, lang, width=width, color=color)
-
-
-def verify_pack(directory: str | Path) -> Any:
-    """Check an evidence pack (``evidence.Verification``: ``ok``, ``changed``, ``missing`` …)."""
-    from .evidence import verify
-
-    return verify(directory)
-
-
-def verification_json(verification: Any) -> str:
-    from .evidence import to_json
-
-    return str(to_json(verification))
 
 
 # --- pipelines: waivers, baselines, shards, history ----------------------------------------
@@ -473,7 +484,7 @@ def merge(
         shard_of = [d["meta"].get("shard") for d in docs.values()]
     elif set(kinds.values()) == {"bio2scan-results"}:
         for p, d in docs.items():
-            validate_results(d, p)
+            validate_results(d, p, "merge it")
         shard_of = [d["scan"].get("shard") for d in docs.values()]
     else:
         bad = next(
@@ -511,6 +522,7 @@ def merge(
         by_id,
         meta,
         errors,
+        providers={p for d in docs.values() for p in d["scan"].get("providers", ())},
         coverage=cov.with_shards(count, present, missing),
         digest=digest,
         now=now,
@@ -547,6 +559,8 @@ __all__ = [
     "load_results",
     "load_rules",
     "load_waivers",
+    "mapping",
+    "mapping_csv",
     "merge",
     "merge_inventories",
     "needed_types",

@@ -173,6 +173,15 @@ def _collector_params(collector: Any) -> list[click.Parameter]:
     return params
 
 
+def _exclude_own(collector: Any, options: dict[str, Any], *written: Any) -> None:
+    """The output never feeds the input (issue 13.3): what this run writes (the report and
+    evidence directories, the inventory file) is excluded from a collector that reads files
+    (one with an ``exclude`` option), so that scanning ``.`` twice gives the same result."""
+    if any(o.name == "exclude" for o in collector.options):
+        own = [str(p) for p in written if p]
+        options["exclude"] = [*(options.get("exclude") or ()), *own]
+
+
 def _target_options(collector: Any, kw: dict[str, Any]) -> dict[str, Any]:
     out = {}
     for o in collector.options:
@@ -210,6 +219,7 @@ def _scan_command(name: str, collector: Any) -> click.Command:
     def run(**kw: Any) -> None:
         target_opts = _target_options(collector, kw)
         s = Settings(kw)  # checks config, rules, waivers, baseline, outputs, history: before
+        _exclude_own(collector, target_opts, s.output_dir, s.evidence_dir)
         progress = _progress(s.quiet)
         try:
             inv, doc = api.scan(
@@ -252,6 +262,7 @@ def _collect_command(name: str, collector: Any) -> click.Command:
         target_opts = _target_options(collector, kw)
         s = Settings(dict(kw, formats=None), outputs=False)
         api.check_outputs(output_file=kw["out"])
+        _exclude_own(collector, target_opts, kw["out"])
         progress = _progress(kw["quiet"])
         try:
             inv = api.collect(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+from typing import Any
 
 import click
 
@@ -44,7 +45,18 @@ def register(main: click.Group) -> None:
     "--theme", type=click.Choice(["organisational", "people", "physical", "technological"])
 )
 @click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+    "--mapping",
+    is_flag=True,
+    help="Every rule's links to controls and measures: control, measure, rule, provider, "
+    "strength (direct/supporting) and reason — for auditors (with --format csv or json).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help="csv: only with --mapping.",
 )
 @click.option("--lang", type=click.Choice(["en", "nl"]), default="en", show_default=True)
 @click.option("--rules-dir", multiple=True, type=click.Path())
@@ -52,14 +64,21 @@ def register(main: click.Group) -> None:
 def controls(
     control_id: str | None,
     theme: str | None,
+    mapping: bool,
     fmt: str,
     lang: str,
     rules_dir: tuple[str, ...],
     debug: bool,
 ) -> None:
-    """List the 93 BIO2 controls, or show one with its measures and rules."""
+    """List the 93 BIO2 controls, or show one with its measures and rules; --mapping exports
+    the whole rule → control / measure mapping."""
     cat = api.catalog()
     all_rules = api.load_rules(rules_dir)
+    if mapping:
+        _mapping(all_rules, control_id, theme, fmt, lang)
+        return
+    if fmt == "csv":
+        raise UsageError("--format csv: only with --mapping")
     by_control: dict[str, list[str]] = {}
     for r in all_rules.values():
         for c in r.controls:
@@ -134,6 +153,33 @@ def controls(
         ],
         ["id", "theme", "title", "measures", "rules"],
     )
+
+
+def _mapping(
+    all_rules: dict[str, Any], control_id: str | None, theme: str | None, fmt: str, lang: str
+) -> None:
+    rows = api.mapping(all_rules.values(), lang=lang)
+    cat = api.catalog()
+    if control_id:
+        found = api.find_control(control_id)
+        if found is None:
+            raise UsageError(f"{control_id!r} is not a BIO2 control")
+        rows = [r for r in rows if r["control"] == found.id]
+    if theme:
+        rows = [r for r in rows if cat.controls[r["control"]].theme == theme]
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+    elif fmt == "csv":
+        click.echo(api.mapping_csv(rows), nl=False)
+    else:
+        _table(
+            [
+                [safe(r["control"]), safe(r["measure"]), safe(r["rule"]), r["strength"]]
+                + [safe(r["reason"])]
+                for r in rows
+            ],
+            ["control", "measure", "rule", "strength", "reason"],
+        )
 
 
 @click.group(context_settings=CONTEXT)

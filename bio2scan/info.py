@@ -5,7 +5,7 @@ reaches it only through ``api``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,31 @@ def find_control(control_id: str) -> Control | None:
     """A control by its id, written as people write it (``8.24``, ``08.24``); None if none."""
     cat = load_catalog()
     return cat.controls.get(normalise_control_id(control_id))
+
+
+def mapping(rules: Iterable[Rule], lang: str = "en") -> list[dict[str, Any]]:
+    """Every rule → control and rule → measure link (control, measure, rule, provider,
+    severity, strength, reason), for ``bio2scan controls --mapping``."""
+    from .assess.mapping import mapping_rows
+
+    return mapping_rows(rules, lang=lang)
+
+
+def mapping_csv(rows: Iterable[Mapping[str, Any]]) -> str:
+    """``mapping`` rows as CSV (UTF-8 with a byte-order mark, CRLF, every field quoted, formula
+    triggers neutralised wherever a cell could start: ``csvfmt.safe_cell``)."""
+    import csv
+    import io
+
+    from .assess.mapping import COLUMNS
+    from .render.csvfmt import safe_cell
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
+    w.writerow(COLUMNS)
+    for r in rows:
+        w.writerow([safe_cell(r[k]) for k in COLUMNS])
+    return "\ufeff" + buf.getvalue()
 
 
 def test_rules(rules: Iterable[Rule]) -> list[Any]:

@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from . import plugins
+from .assess.document import check_version, read_results
 from .baseline import diff as _diff
-from .documents import check_writable_dir, encode_json, read_json, validate, write_set
-from .errors import InputError, OutputError, UsageError
+from .documents import check_writable_dir, encode_json, validate, write_set
+from .errors import OutputError, UsageError
 from .model import Inventory
 
 INVENTORY_FILE = "inventory.json.gz"
@@ -193,16 +194,20 @@ def finish(
     return Finished(paths, scan_id, digest)
 
 
-def validate_results(document: Any, file: str = "<results>") -> None:
+def validate_results(
+    document: Any, file: str = "<results>", purpose: str = "render or merge it"
+) -> None:
+    """Validate a results document of this schema version; an older one is refused with a
+    message that says what to do (``assess.check_version``)."""
+    if isinstance(document, dict) and document.get("kind") == "bio2scan-results":
+        check_version(document, file, purpose)
     validate("results", document, file)
 
 
-def load_results(path: str | Path) -> dict[str, Any]:
-    doc = read_json(path)
-    if not isinstance(doc, dict) or doc.get("kind") != "bio2scan-results":
-        raise InputError("not a bio2scan results document", file=str(path))
-    validate_results(doc, str(path))
-    return doc
+def load_results(path: str | Path, *, findings_only: bool = False) -> dict[str, Any]:
+    """Read and validate a results document. ``findings_only`` (baselines, diffs) also accepts
+    older schema versions, of which only the results are used."""
+    return read_results(path, findings_only=findings_only)
 
 
 def record_history(
@@ -242,9 +247,10 @@ def diff_scans(a: str, b: str, db: str | None = None) -> dict[str, Any]:
 
             with open_history(db, create=False) as h:
                 return h.findings(int(ref)), h.rules(int(ref))
-        doc = load_results(ref)
-        found = {r["finding_id"]: {k: r[k] for k in _KEYS} for r in doc["results"]}
-        return found, set(doc["rules"])
+        doc = load_results(ref, findings_only=True)
+        found = {r["finding_id"]: {k: r.get(k) for k in _KEYS} for r in doc["results"]}
+        ran = doc.get("rules")
+        return found, set(ran) if isinstance(ran, dict) else {r["rule_id"] for r in doc["results"]}
 
     (before, rules_a), (after, rules_b) = load(a), load(b)
     both = rules_a & rules_b
@@ -258,3 +264,26 @@ def diff_scans(a: str, b: str, db: str | None = None) -> dict[str, Any]:
     out["compared_rules"] = len(both)
     out["not_compared"] = {"only_a": sorted(rules_a - both), "only_b": sorted(rules_b - both)}
     return out
+
+
+def summary(
+    document: dict[str, Any], lang: str = "en", *, color: bool = False, width: int = 80
+) -> str:
+    """The summary for a terminal or a log: escape sequences from the estate escaped; fits
+    ``width`` columns."""
+    from .render.terminal import summary as _summary
+
+    return _summary(document, lang, width=width, color=color)
+
+
+def verify_pack(directory: str | Path) -> Any:
+    """Check an evidence pack (``evidence.Verification``: ``ok``, ``changed``, ``missing`` …)."""
+    from .evidence import verify
+
+    return verify(directory)
+
+
+def verification_json(verification: Any) -> str:
+    from .evidence import to_json
+
+    return str(to_json(verification))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
 from pathlib import Path
 
 import jsonschema
@@ -375,6 +376,28 @@ def test_collect_then_evaluate_equals_scan(manifests, tmp_path):
 
     a, b = results(tmp_path / "e"), results(tmp_path / "s")
     assert key(a) == key(b) and len(a["results"]) > 10
+
+
+def test_scanning_a_tree_twice_with_the_reports_inside_it_gives_the_same_result(manifests):
+    """The output never feeds the input (issue 13.3): the report directory this run writes is
+    not read, not even as skipped files, so the second scan equals the first."""
+    out = manifests / "reports"
+    args = ("scan", "manifests", str(manifests), "-o", str(out), "--format", "json,csv,sarif")
+    args += ("-q", "--fail-on", "none")
+    assert invoke(*args).code == 0
+    first = results(out)
+    assert invoke(*args).code == 0
+    second = results(out)
+    assert second["coverage"]["notices"] == first["coverage"]["notices"] == []
+    assert [r["finding_id"] for r in second["results"]] == [
+        r["finding_id"] for r in first["results"]
+    ]
+    # an inventory written into the scanned tree is not read by the next collect either
+    shutil.rmtree(out)
+    inv = manifests / "inventory.json"
+    for _ in range(2):
+        assert invoke("collect", "manifests", str(manifests), "-o", str(inv), "-q").code == 0
+        assert json.loads(inv.read_text()).get("notices", []) == []
 
 
 # --- information commands --------------------------------------------------------------------

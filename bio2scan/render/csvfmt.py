@@ -2,7 +2,10 @@
 
 The columns are stable (``COLUMNS``; new ones are only ever appended) and documented in
 ``docs/reports.md``. The file is UTF-8 with a byte-order mark (so spreadsheet programs read
-Dutch accents right) and CRLF line ends (RFC 4180).
+Dutch accents right) and CRLF line ends (RFC 4180). The last two columns give the assessed
+status of each BIO2 control and government measure the result's rule gives evidence for
+(``8.20=partially-evidenced;8.22=non-compliant``); ``--format soa-csv`` has one row per control
+and measure instead.
 
 Safe in a spreadsheet of any locale. Excel opens a ``.csv`` with the *locale's* list separator
 — ``;`` in a Dutch locale, not our ``,`` — so a name like ``shop;=cmd|' /C calc'!A0`` would be
@@ -52,6 +55,8 @@ COLUMNS = (
     "change",
     "waiver_id",
     "waiver_expires",
+    "control_statuses",
+    "measure_statuses",
 )
 SEPARATORS = ",;\t|"
 # where a cell could start (the start, or after a separator of any locale), past spaces and an
@@ -73,7 +78,9 @@ def field(text: str) -> str:
     return '"' + text.replace('"', '""') + '"' if _NEEDS_QUOTES.search(text) else text
 
 
-def _row(r: dict[str, Any], rules: dict[str, Any], lang: str) -> list[str]:
+def _row(
+    r: dict[str, Any], rules: dict[str, Any], lang: str, statuses: dict[str, str]
+) -> list[str]:
     src = r.get("source") or {}
     if src.get("file"):
         source = f"{src['file']}:{src['line']}" if src.get("line") else src["file"]
@@ -105,6 +112,8 @@ def _row(r: dict[str, Any], rules: dict[str, Any], lang: str) -> list[str]:
         r.get("change"),
         w.get("id"),
         w.get("expires"),
+        ";".join(f"{c}={statuses.get(c, '')}" for c in r["controls"]),
+        ";".join(f"{m}={statuses.get(m, '')}" for m in r["measures"]),
     )
     return [safe_cell(v) for v in values]
 
@@ -120,8 +129,11 @@ class CsvRenderer:
         buf.write("\ufeff")
         buf.write(",".join(COLUMNS) + "\r\n")
         rules = document.get("rules", {})
+        # the assessed status of each control and measure a result gives evidence for
+        statuses = {c["id"]: c["status"] for c in document["controls"]}
+        statuses.update({m["id"]: m["status"] for m in document.get("measures", ())})
         for r in document["results"]:
-            buf.write(",".join(field(c) for c in _row(r, rules, lang)) + "\r\n")
+            buf.write(",".join(field(c) for c in _row(r, rules, lang, statuses)) + "\r\n")
         for n in _notices.notices(document):
             buf.write(",".join(field(c) for c in _notice_row(n)) + "\r\n")
         return buf.getvalue()

@@ -140,12 +140,12 @@ def test_sarif_locations_rules_and_suppressions(doc: dict) -> None:
 def test_junit_cases_failures_errors_skips(doc: dict) -> None:
     root = ET.fromstring(render("junit", "en", doc).encode("utf-8"))
     assert root.tag == "testsuites"
-    # 9 results, and in the coverage suite 1 unreadable scope (error) and 4 notices (skipped)
+    # 12 results, and in the coverage suite 1 unreadable scope (error) and 4 notices (skipped)
     assert (root.get("tests"), root.get("failures"), root.get("errors"), root.get("skipped")) == (
-        "14",
+        "17",
         "3",
         "2",
-        "6",
+        "7",
     )
     cases = [c for c in root.findall(".//testcase") if c.get("classname") != "bio2scan.coverage"]
     assert len(cases) == len(doc["results"])

@@ -212,3 +212,89 @@ def cloudtrail_multi_region_logging(obj: Any, env: Any) -> Any:
             "a multi-region trail logging",
         )
     ]
+
+
+_LOCK_MODES = ("COMPLIANCE", "GOVERNANCE")
+
+
+def _retention_days(rule: Any) -> int | None:
+    """Days of an Object Lock default retention (``Years`` counted as 365.25 days each, so
+    three years are 1096 days); None when there is no default retention."""
+    import math
+
+    retention = (rule or {}).get("DefaultRetention") if isinstance(rule, dict) else None
+    if not isinstance(retention, dict):
+        return None
+    if isinstance(retention.get("Days"), int):
+        return int(retention["Days"])
+    years = retention.get("Years")
+    if isinstance(years, int):
+        return math.ceil(years * 365.25)
+    return None
+
+
+def _lifecycle_prefix(rule: dict[str, Any]) -> str:
+    f = rule.get("Filter") or {}
+    if isinstance(f, dict):
+        if isinstance(f.get("Prefix"), str):
+            return str(f["Prefix"])
+        if isinstance(f.get("And"), dict) and isinstance(f["And"].get("Prefix"), str):
+            return str(f["And"]["Prefix"])
+    return str(rule.get("Prefix") or "")
+
+
+@function("trail_bucket_retention", kind="subject", args=("min_days",))
+def trail_bucket_retention(obj: Any, env: Any, min_days: int) -> Any:
+    """True when the trail's S3 bucket keeps the trail's log files at least ``min_days``: Object
+    Lock enabled with a default retention in COMPLIANCE or GOVERNANCE mode of at least
+    ``min_days`` (``Years`` count as 365.25 days), and no enabled lifecycle rule that could
+    reach the trail's objects (``<S3KeyPrefix>/AWSLogs/``) expires them sooner (an expiry date
+    counts as sooner). An unreadable Object Lock or lifecycle configuration raises LookupError."""
+    import datetime as dt
+
+    from ...model import Evidence
+
+    res = _trail_bucket(obj, env)
+    if res is None:
+        raise LookupError(f"bucket {obj.get('S3BucketName')} is not in the inventory")
+    broken = [k for k in ("ObjectLock", "Lifecycle") if k in res.errors]
+    if broken:
+        raise LookupError(f"bucket {res.data.get('Name')}: could not read {', '.join(broken)}")
+    lock = res.data.get("ObjectLock") or {}
+    rule = lock.get("Rule") if isinstance(lock, dict) else None
+    days = _retention_days(rule)
+    mode = ((rule or {}).get("DefaultRetention") or {}).get("Mode") if rule else None
+    want = f"Object Lock default retention (COMPLIANCE or GOVERNANCE) of at least {min_days} days"
+    if lock.get("ObjectLockEnabled") != "Enabled" or days is None or mode not in _LOCK_MODES:
+        return False, [Evidence("ObjectLock", lock or None, want)]
+    if days < min_days:
+        return False, [Evidence("ObjectLock.Rule.DefaultRetention", rule, want)]
+    key_prefix = str(obj.get("S3KeyPrefix") or "")
+    trail_prefix = (key_prefix.rstrip("/") + "/" if key_prefix else "") + "AWSLogs/"
+    for i, lc in enumerate(res.data.get("Lifecycle") or ()):
+        if not isinstance(lc, dict) or lc.get("Status") != "Enabled":
+            continue
+        prefix = _lifecycle_prefix(lc)
+        if not (trail_prefix.startswith(prefix) or prefix.startswith(trail_prefix)):
+            continue  # a rule for other objects of the bucket
+        expiration = lc.get("Expiration") or {}
+        expiry_days = expiration.get("Days")
+        date = expiration.get("Date")
+        shorter = isinstance(expiry_days, int) and expiry_days < min_days
+        if date is not None:
+            try:
+                when = dt.date.fromisoformat(str(date)[:10])
+                shorter = when < (env.now.date() + dt.timedelta(days=min_days))
+            except ValueError:
+                shorter = True
+        if shorter:
+            return False, [
+                Evidence(
+                    f"Lifecycle[{i}].Expiration",
+                    expiration,
+                    f"no expiry of the trail's objects within {min_days} days",
+                )
+            ]
+    return True, [
+        Evidence("ObjectLock.Rule.DefaultRetention", (rule or {}).get("DefaultRetention"), want)
+    ]
