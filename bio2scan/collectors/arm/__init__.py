@@ -1,0 +1,9 @@
+"""Placeholder, replaced below."""
+
+
+class ArmCollector:
+    name = "arm"
+    provider = "azure"
+    description = "ARM templates"
+    resource_types: tuple[str, ...] = ()
+    options = ()
