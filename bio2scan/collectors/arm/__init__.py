@@ -27,8 +27,9 @@ from ..base import CollectRequest, Option, Recorder
 from ..cloudformation import parse_parameters
 from ..template_source import TemplateError, iter_files, load_json, read_text
 from ..template_values import UNRESOLVED, Sym, Unknown, deferred, materialize
+from .parts import Scope
 from .shapes import Record, map_resources
-from .template import Scope, Template
+from .template import Template
 
 log = logging.getLogger("bio2scan.collectors.arm")
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..azure.kinds import BY_ARM_TYPE, DIAGNOSTICS, Child, Kind
 from ..template_values import Sym, Unknown, deferred
-from .template import ArmResource
+from .parts import ArmResource
 
 # What a tracked resource's GET returns when the template leaves a property out and Azure's
 # documentation names the value (top-level property path → value).
