@@ -17,11 +17,10 @@ from typing import Any
 STACK = "parity"
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
-ALL_ON = {
-    k: True
-    for k in ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
-}
-ALL_OFF = {k: False for k in ALL_ON}
+ALL_ON = dict.fromkeys(
+    ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"), True
+)
+ALL_OFF = dict.fromkeys(ALL_ON, False)
 
 
 def deploy(session: Any, template: str) -> dict[str, str]:
