@@ -77,6 +77,9 @@ SUBSCRIPTION_TYPES = {
     "microsoft.authorization/roleassignments": "azure.authorization.role_assignment",
     "microsoft.authorization/locks": "azure.authorization.lock",
 }
+# Read through the resources that use them (a VM's public address, through its network
+# interface): no record of their own, and no "not checked" notice.
+CONSUMED = frozenset({"microsoft.network/publicipaddresses"})
 # Read through the resource they belong to, in the live shape (no record of their own).
 INLINE_CHILDREN = {
     "microsoft.network/networksecuritygroups/securityrules": "securityRules",
@@ -275,6 +278,8 @@ def _attach(res: ArmResource, by_id: dict[str, Record], out: Mapped) -> None:
             )
         return
     slot = CHILD_SLOTS.get(low)
+    if slot is None and low in CONSUMED:
+        return
     if slot is None:
         out.not_checked.append((res, "bio2scan has no mapping for this resource type"))
         return

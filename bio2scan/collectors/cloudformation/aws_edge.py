@@ -206,6 +206,15 @@ def load_balancer_classic(item: Item, b: Build) -> None:
     )
     if any(not li["PolicyNames"] for li in secure):
         out.defer("Policies", "the TLS policy ELB gives a secure listener that names none")
+    for pol in d["Policies"] if isinstance(d["Policies"], list) else []:
+        names = [a["AttributeName"] for a in pol["PolicyAttributeDescriptions"]]
+        if "Reference-Security-Policy" in names and not any(
+            str(n).startswith("Protocol-") for n in names
+        ):
+            out.defer(
+                "Policies",
+                "ELB expands a predefined security policy into its settings at deployment",
+            )
 
 
 # --- CloudFront ------------------------------------------------------------------------------
