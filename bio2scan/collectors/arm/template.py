@@ -167,10 +167,9 @@ class Template:
             if (name is None and loop.startswith("resource:")) or (
                 name is not None and loop.split(":", 1)[1] == name
             ):
-                return index if isinstance(index, Unknown) else index + offset
+                return _shifted(index, offset)
         if name is None and self._copy:
-            _, index = self._copy[-1]
-            return index if isinstance(index, Unknown) else index + offset
+            return _shifted(self._copy[-1][1], offset)
         return unresolved(f"{node.text}: not inside a copy loop{f' named {name}' if name else ''}")
 
     # --- scope functions -----------------------------------------------------------------------
@@ -448,6 +447,14 @@ class Template:
             r.condition = r.condition or cond
             self.resources.append(r)
         self.problems.extend(nested.problems)
+
+
+def _shifted(index: Any, offset: int) -> Any:
+    if isinstance(index, Unknown):
+        return index
+    if isinstance(index, Sym):  # a loop whose count is known only at deployment
+        return index if offset == 0 else Sym(f"{index}+{offset}")
+    return index + offset
 
 
 class _TemplateEvaluator(Evaluator):
