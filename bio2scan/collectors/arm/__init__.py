@@ -209,10 +209,24 @@ def _scan(
     if "subscriptiondeploymenttemplate" in str(doc.get("$schema", "")).lower():
         own.level = "subscription"
     template = Template(doc, lines, display, own, values, _load)
-    resources = template.expand()
+    try:
+        resources = template.expand()
+    except Exception as exc:  # noqa: BLE001 — a bug must not end the scan or look like a pass
+        error(
+            "*",
+            display,
+            f"not checked: evaluating the template failed ({type(exc).__name__}: {exc})",
+        )
+        return
     for p in template.problems:
         error(p.rtype, f"{p.file}:{p.line}" if p.line else p.file, p.message, p.code)
-    mapped = map_resources(resources, own.subscription)
+    try:
+        mapped = map_resources(resources, own.subscription)
+    except Exception as exc:  # noqa: BLE001
+        error(
+            "*", display, f"not checked: mapping the template failed ({type(exc).__name__}: {exc})"
+        )
+        return
     for res, why in mapped.not_checked:
         error(
             res.type,

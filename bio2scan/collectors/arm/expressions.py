@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..template_values import NOVALUE, Sym, Unknown, deferred, unresolved
+from ..template_values import DEFERRED, NOVALUE, Sym, Unknown, deferred, unresolved
 
 MAX_EXPRESSION = 20_000  # characters in one expression
 MAX_NESTING = 64
@@ -150,7 +150,7 @@ class Evaluator:
                     tree = parse(raw[1:-1])
                 except ExpressionError as exc:
                     return unresolved(f"{raw[:80]}: {exc}")
-                return self.evaluate(tree)
+                return settle(self.evaluate(tree))
             return literal(raw)
         if isinstance(raw, dict):
             out: dict[str, Any] = {}
@@ -181,11 +181,36 @@ class Evaluator:
         return unresolved(f"cannot evaluate {node!r}")
 
     def args(self, node: Call) -> list[Any]:
-        return [self.evaluate(a) for a in node.args]
+        return [settle(self.evaluate(a)) for a in node.args]
+
+
+@dataclass(frozen=True, slots=True)
+class Deployed(Unknown):
+    """A value of a deployed resource (``reference(…)``, ``list*(…)``): deferred, but a member
+    that is an identity (``….principalId``, ``….customerId``, ``….resourceId``) is a symbol."""
+
+    expr: str = ""
+    secret: bool = False  # list*(…): keys and connection strings — never content a rule reads
+
+
+_IDENTITY_KEY = re.compile(r"(Id|ID|id|Uri|uri|Url|url|Name|name|Fqdn|fqdn)$")
+
+
+def settle(value: Any) -> Any:
+    """A key or secret of a deployed resource, once used, is a symbol: it exists; its value is
+    never data (nor does a rule read it)."""
+    if isinstance(value, Deployed) and value.secret:
+        return Sym(f"${{{value.expr}}}")
+    return value
 
 
 def member(target: Any, key: Any) -> Any:
     """``target.key`` / ``target[key]`` (case-insensitive for object keys, as ARM)."""
+    if isinstance(target, Deployed) and isinstance(key, (str, int)) and not isinstance(key, Sym):
+        path = f"{target.expr}.{key}" if isinstance(key, str) else f"{target.expr}[{key}]"
+        if not target.secret and isinstance(key, str) and _IDENTITY_KEY.search(key):
+            return Sym(f"${{{path}}}")
+        return Deployed(DEFERRED, f"{path} is known after deployment", path, target.secret)
     if isinstance(target, Unknown):
         return target
     if isinstance(key, Unknown):

@@ -17,8 +17,17 @@ import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
-from ..template_values import NOVALUE, Sym, Unknown, deferred, first_unknown, has_sym, unresolved
-from .expressions import Call, Evaluator
+from ..template_values import (
+    DEFERRED,
+    NOVALUE,
+    Sym,
+    Unknown,
+    deferred,
+    first_unknown,
+    has_sym,
+    unresolved,
+)
+from .expressions import Call, Deployed, Evaluator
 
 Fn = Callable[[Evaluator, Call], Any]
 
@@ -293,6 +302,11 @@ def _deferred(why: str) -> Fn:
     return call
 
 
+def _deployed(node: Call, secret: bool = False) -> Any:
+    text = node.text if len(node.text) <= 80 else node.text[:77] + "…"
+    return Deployed(DEFERRED, f"{text} is known after deployment", text, secret)
+
+
 def _lambda(ev: Evaluator, node: Call) -> Any:
     return unresolved(f"{node.text[:60]}: lambda functions are not evaluated")
 
@@ -378,7 +392,7 @@ FUNCTIONS: dict[str, Fn] = {
     "newguid": _symbolic("newGuid"),
     "utcnow": _symbolic("utcNow"),
     "datetimeadd": _deferred("is computed at deployment"),
-    "reference": _deferred("is known after deployment"),
+    "reference": lambda ev, node: _deployed(node),
     "providers": _deferred("is known at deployment"),
     "pickzones": _deferred("depends on the region's zones"),
     "filter": _lambda,
@@ -391,8 +405,9 @@ FUNCTIONS: dict[str, Fn] = {
 
 
 def list_function(ev: Evaluator, node: Call) -> Any:
-    """``listKeys(…)``, ``listSecrets(…)``: secrets that exist once deployed (an identity)."""
-    return Sym(f"${{{node.name}(…)}}")
+    """``listKeys(…)``, ``listSecrets(…)``: the keys and secrets of a deployed resource — their
+    members are symbols (a secret exists; its value never enters the inventory)."""
+    return _deployed(node, secret=True)
 
 
 __all__ = ["FUNCTIONS", "NOVALUE", "equals", "list_function", "truth"]

@@ -188,7 +188,16 @@ class _File:
             for item in list(b.items.values()):
                 fn = phase.get(item.type)
                 if fn is not None:
-                    fn(item, b)
+                    try:
+                        fn(item, b)
+                    except Exception as exc:  # noqa: BLE001 — a bug must not end the scan or pass
+                        b.outs = [o for o in b.outs if o.item is not item]
+                        b.by_logical.pop(item.logical, None)
+                        self.error(
+                            item.type,
+                            item.line,
+                            f"{item.logical}: not checked: the mapping failed ({type(exc).__name__}: {exc})",
+                        )
         for post in aws_types.POST:
             post(b)
         for item in b.items.values():

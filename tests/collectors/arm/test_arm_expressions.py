@@ -178,3 +178,17 @@ def test_parse_limits_and_detection():
         parse("concat(" * 200 + ")" * 200)
     with pytest.raises(ExpressionError):
         parse("'a" + "b" * 30000 + "'")
+
+
+def test_reference_members_that_are_identities_are_symbols():
+    pid = ev(
+        "[reference(resourceId('Microsoft.Web/sites', 'app'), '2023-12-01', 'Full').identity.principalId]"
+    )
+    assert isinstance(pid, Sym) and pid.endswith(".identity.principalId}")
+    ws = ev("[reference('law').customerId]")
+    assert isinstance(ws, Sym)
+    ip = ev("[reference('pip').ipAddress]")
+    assert isinstance(ip, Unknown) and ip.kind == DEFERRED
+    key = ev("[listKeys('st', '2023-01-01').keys[0].value]")
+    assert isinstance(key, Sym) and key == "${listKeys('st','2023-01-01').keys[0].value}"
+    assert ev("[concat('x', reference('a').b)]").kind == DEFERRED

@@ -89,7 +89,9 @@ def test_every_template_verdict_is_the_live_verdict(scans):
     stale = [k for k in KNOWN if k not in differ]
     assert not stale, f"listed differences that no longer occur: {stale}"
     # the measurement: how many (rule, resource) pairs agree, and how many wait for deployment
-    print(f"parity: {len(same)} agree, {len(differ)} differ (known), {len(deferred)} wait for deployment")
+    print(
+        f"parity: {len(same)} agree, {len(differ)} differ (known), {len(deferred)} wait for deployment"
+    )
     assert len(same) >= 115, len(same)
     assert len(deferred) <= 12, deferred  # the live_only IAM user rules on the two users
 
