@@ -159,7 +159,7 @@ def json_lines(text: str) -> Lines:
         c = tok[0]
         if c == '"':
             if stack and stack[-1][1] and stack[-1][3]:
-                key = json.loads(tok)
+                key = tok[1:-1] if "\\" not in tok else json.loads(tok)
                 stack[-1][2] = key
                 stack[-1][3] = False
                 if depth <= LINE_DEPTH:

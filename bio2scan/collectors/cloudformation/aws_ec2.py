@@ -232,11 +232,10 @@ def _launch_template(spec: Any, b: Build) -> Any:
     if not isinstance(spec, dict):
         return None
     ref = spec.get("LaunchTemplateId", spec.get("LaunchTemplateName"))
-    for item in b.items.values():
-        if item.type == "AWS::EC2::LaunchTemplate" and (
-            (isinstance(ref, Sym) and ref.ref == item.logical)
-            or item.props.get("LaunchTemplateName") == ref
-        ):
+    for item in b.of_type("AWS::EC2::LaunchTemplate"):
+        if (isinstance(ref, Sym) and ref.ref == item.logical) or item.props.get(
+            "LaunchTemplateName"
+        ) == ref:
             return item.props
     return deferred(f"the launch template {ref} is not defined in this template")
 
@@ -267,10 +266,8 @@ def _metadata(out: Out, opts: Any) -> None:
 def _public_ip(item: Item, p: dict[str, Any], primary: Any, b: Build) -> Any:
     ip = Sym(f"${{{item.logical}.PublicIp}}")
     if any(
-        e.type in ("AWS::EC2::EIP", "AWS::EC2::EIPAssociation")
-        and isinstance(e.props.get("InstanceId"), Sym)
-        and e.props["InstanceId"].ref == item.logical
-        for e in b.items.values()
+        isinstance(e.props.get("InstanceId"), Sym) and e.props["InstanceId"].ref == item.logical
+        for e in b.of_type("AWS::EC2::EIP", "AWS::EC2::EIPAssociation")
     ):
         return ip
     if primary is not None and "AssociatePublicIpAddress" in primary:
@@ -279,8 +276,8 @@ def _public_ip(item: Item, p: dict[str, Any], primary: Any, b: Build) -> Any:
     subnet = (primary or {}).get("SubnetId", p.get("SubnetId"))
     if subnet is None:
         return ip  # a default subnet of the default VPC gives every instance a public address
-    for s in b.items.values():
-        if s.type == "AWS::EC2::Subnet" and isinstance(subnet, Sym) and subnet.ref == s.logical:
+    for s in b.of_type("AWS::EC2::Subnet"):
+        if isinstance(subnet, Sym) and subnet.ref == s.logical:
             mapped = BOOL(s.props.get("MapPublicIpOnLaunch", False))
             return mapped if isinstance(mapped, Unknown) else ip if mapped else None
     return deferred(f"whether subnet {subnet} gives instances a public address")

@@ -387,9 +387,8 @@ def dnssec(item: Item, b: Build) -> None:
         return
     ksk = [
         k
-        for k in b.items.values()
-        if k.type == "AWS::Route53::KeySigningKey"
-        and isinstance(k.props.get("HostedZoneId"), Sym)
+        for k in b.of_type("AWS::Route53::KeySigningKey")
+        if isinstance(k.props.get("HostedZoneId"), Sym)
         and k.props["HostedZoneId"].ref == out.item.logical
     ]
     active = [k for k in ksk if str(k.props.get("Status", "")).upper() == "ACTIVE"]

@@ -170,7 +170,7 @@ def securityhub_hub(item: Item, b: Build) -> None:
 
 
 def securityhub_standard(item: Item, b: Build) -> None:
-    hubs = [i for i in b.items.values() if i.type == "AWS::SecurityHub::Hub"]
+    hubs = b.of_type("AWS::SecurityHub::Hub")
     if not hubs:
         b.skip(item, "the hub it belongs to is not defined in this template")
         return
@@ -222,7 +222,7 @@ def config_recorder(item: Item, b: Build) -> None:
 
 
 def config_channel(item: Item, b: Build) -> None:
-    recorders = [i for i in b.items.values() if i.type == "AWS::Config::ConfigurationRecorder"]
+    recorders = b.of_type("AWS::Config::ConfigurationRecorder")
     if not recorders:
         b.skip(item, "no configuration recorder in this template to deliver for")
         return

@@ -64,6 +64,8 @@ class Build:
         self.by_logical: dict[str, list[Out]] = {}
         self.not_checked: list[tuple[Item, str]] = []
         self._regional: dict[str, Out] = {}
+        self._by_physical: dict[str, list[Item]] | None = None
+        self._by_type: dict[str, list[Item]] | None = None
 
     def add(self, out: Out) -> Out:
         self.outs.append(out)
@@ -94,13 +96,26 @@ class Build:
         if ref is not None and ref in self.items and self.items[ref].type in wanted:
             outs = self.by_logical.get(ref) or []
             return outs[0] if outs else None
-        if isinstance(value, Unknown) or value is None:
+        if isinstance(value, Unknown) or value is None or not isinstance(value, str):
             return None
-        for item in self.items.values():
-            if item.type in wanted and isinstance(item.physical, str) and item.physical == value:
+        if self._by_physical is None:  # built once: joins stay linear in the template's size
+            self._by_physical = {}
+            for item in self.items.values():
+                if isinstance(item.physical, str):
+                    self._by_physical.setdefault(str(item.physical), []).append(item)
+        for item in self._by_physical.get(str(value), ()):
+            if item.type in wanted:
                 outs = self.by_logical.get(item.logical) or []
                 return outs[0] if outs else None
         return None
+
+    def of_type(self, *types: str) -> list[Item]:
+        """The template's resources of ``types`` (indexed once)."""
+        if self._by_type is None:
+            self._by_type = {}
+            for item in self.items.values():
+                self._by_type.setdefault(item.type, []).append(item)
+        return [i for t in types for i in self._by_type.get(t, ())]
 
 
 def _text(v: Any) -> str:

@@ -339,3 +339,19 @@ def test_cli_bad_input_is_named_and_the_rest_is_scanned(tmp_path):
     assert regions["good.json"] == 5  # the line of the resource's opening brace
     p = run_cli("scan", "arm", "arm/none.json", "-o", "o2", cwd=tmp_path)
     assert p.returncode == 2 and b"none.json" in p.stderr and b"Traceback" not in p.stderr
+
+
+def test_a_link_built_from_the_deployments_own_uri(tmp_path):
+    (tmp_path / "nested").mkdir()
+    (tmp_path / "nested" / "st.json").write_text(json.dumps(template([storage("stbyuri")]), indent=2))
+    link = {
+        "type": "Microsoft.Resources/deployments",
+        "apiVersion": "2022-09-01",
+        "name": "byuri",
+        "properties": {
+            "mode": "Incremental",
+            "templateLink": {"uri": "[uri(deployment().properties.templateLink.uri, 'nested/st.json')]"},
+        },
+    }
+    inv = collect(tmp_path, template([link]))
+    assert [r.name for r in inv.resources] == ["stbyuri"] and not inv.errors
