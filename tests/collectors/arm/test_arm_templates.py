@@ -343,14 +343,18 @@ def test_cli_bad_input_is_named_and_the_rest_is_scanned(tmp_path):
 
 def test_a_link_built_from_the_deployments_own_uri(tmp_path):
     (tmp_path / "nested").mkdir()
-    (tmp_path / "nested" / "st.json").write_text(json.dumps(template([storage("stbyuri")]), indent=2))
+    (tmp_path / "nested" / "st.json").write_text(
+        json.dumps(template([storage("stbyuri")]), indent=2)
+    )
     link = {
         "type": "Microsoft.Resources/deployments",
         "apiVersion": "2022-09-01",
         "name": "byuri",
         "properties": {
             "mode": "Incremental",
-            "templateLink": {"uri": "[uri(deployment().properties.templateLink.uri, 'nested/st.json')]"},
+            "templateLink": {
+                "uri": "[uri(deployment().properties.templateLink.uri, 'nested/st.json')]"
+            },
         },
     }
     inv = collect(tmp_path, template([link]))

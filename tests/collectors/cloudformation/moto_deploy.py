@@ -220,3 +220,46 @@ def finish(session: Any, phys: dict[str, str]) -> None:
         ],
     )
     elb.add_tags(ResourceArns=[phys["Balancer"]], Tags=[{"Key": "exposure", "Value": "internet"}])
+    # AWS::CloudTrail::Trail and AWS::GuardDuty::Detector: no moto CloudFormation support
+    for bucket in ("parity-trail",):
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+        s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=ALL_ON)
+        s3.put_bucket_ownership_controls(
+            Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+        )
+        s3.put_bucket_encryption(
+            Bucket=bucket,
+            ServerSideEncryptionConfiguration={
+                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+            },
+        )
+    trail = session.client("cloudtrail", region_name=REGION)
+    key_arn = kms.describe_key(KeyId=phys["Key"])["KeyMetadata"]["Arn"]
+    trail.create_trail(
+        Name="parity-trail",
+        S3BucketName="parity-trail",
+        IsMultiRegionTrail=True,
+        EnableLogFileValidation=True,
+        KmsKeyId=key_arn,
+    )
+    trail.start_logging(Name="parity-trail")
+    trail.put_event_selectors(  # the selector AWS gives a trail created without any
+        TrailName="parity-trail",
+        EventSelectors=[
+            {"ReadWriteType": "All", "IncludeManagementEvents": True, "DataResources": []}
+        ],
+    )
+    # RunInstances with a launch template and a network interface: AWS applies the template's
+    # metadata options and shows the interface's groups on the instance; moto does neither
+    ec2.modify_instance_metadata_options(
+        InstanceId=phys["WebInstance"], HttpTokens="required", HttpEndpoint="enabled"
+    )
+    ec2.modify_instance_attribute(InstanceId=phys["WebInstance"], Groups=[phys["WebGroup"]])
+    gd = session.client("guardduty", region_name=REGION)
+    gd.create_detector(
+        Enable=True,
+        Features=[
+            {"Name": "S3_DATA_EVENTS", "Status": "ENABLED"},
+            {"Name": "EKS_AUDIT_LOGS", "Status": "DISABLED"},
+        ],
+    )
