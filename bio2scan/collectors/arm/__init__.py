@@ -279,8 +279,8 @@ def _resource(r: Record, scope_name: str, sub: Any) -> Resource:
         )
         rid = f"{r.res.type}/{_last_name(r.res.name)}"
     name = data.get("name") if isinstance(data, dict) else None
-    if r.rtype in ("azure.security.contacts", "azure.insights.activity_log"):
-        name = f"{scope_name} {r.key}"
+    if r.rtype in _AGGREGATES:  # as live, where the subscription's display name is unknown
+        name = f"{sub} {'security contacts' if r.rtype.endswith('contacts') else 'activity log'}"
     elif r.rtype == "azure.authorization.role_definition" and isinstance(data, dict):
         name = (data.get("properties") or {}).get("roleName") or name
     return Resource(

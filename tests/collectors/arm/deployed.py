@@ -404,12 +404,75 @@ def estate() -> dict[str, Any]:
             },
         },
     }
+    sub = f"/subscriptions/{SUB}/providers"
+    paths[f"{sub}/Microsoft.Security/pricings"] = {
+        "value": [
+            {
+                "id": f"{sub}/Microsoft.Security/pricings/{plan}",
+                "name": plan,
+                "type": "Microsoft.Security/pricings",
+                "properties": {"pricingTier": tier, "freeTrialRemainingTime": "PT0S"},
+            }
+            for plan, tier in (
+                ("VirtualMachines", "Standard"),
+                ("SqlServers", "Standard"),
+                ("StorageAccounts", "Standard"),
+                ("KeyVaults", "Free"),
+                ("Containers", "Free"),  # a plan the template does not set
+            )
+        ]
+    }
+    paths[f"{sub}/Microsoft.Security/securityContacts"] = {
+        "value": [
+            {
+                "id": f"{sub}/Microsoft.Security/securityContacts/default",
+                "name": "default",
+                "type": "Microsoft.Security/securityContacts",
+                "properties": {
+                    "emails": "soc@example.nl",
+                    "alertNotifications": {"state": "On", "minimalSeverity": "Medium"},
+                },
+            }
+        ]
+    }
+    paths[f"{sub}/Microsoft.Insights/diagnosticSettings"] = {
+        "value": [
+            {
+                "id": f"{sub}/Microsoft.Insights/diagnosticSettings/activity-to-law",
+                "name": "activity-to-law",
+                "type": "Microsoft.Insights/diagnosticSettings",
+                "properties": {
+                    "workspaceId": rid("Microsoft.OperationalInsights/workspaces", "law"),
+                    "logs": [
+                        {"category": c, "enabled": True}
+                        for c in ("Administrative", "Security", "Policy", "Alert")
+                    ],
+                },
+            }
+        ]
+    }
+    paths[f"{sub}/Microsoft.Authorization/roleDefinitions"] = {
+        "value": [
+            {
+                "id": f"{sub}/Microsoft.Authorization/roleDefinitions/6b1f5a8c-0d3e-4a7b-9c2d-1e0f3a4b5c6d",
+                "name": "6b1f5a8c-0d3e-4a7b-9c2d-1e0f3a4b5c6d",
+                "type": "Microsoft.Authorization/roleDefinitions",
+                "properties": {
+                    "roleName": "Operators",
+                    "description": "everything, everywhere",
+                    "type": "CustomRole",
+                    "permissions": [{"actions": ["*"], "notActions": []}],
+                    "assignableScopes": [f"/subscriptions/{SUB}"],
+                },
+            }
+        ]
+    }
     return {
         "subscriptions": [
             {
                 "id": f"/subscriptions/{SUB}",
                 "subscriptionId": SUB,
-                "displayName": "parity",
+                "displayName": SUB,
                 "state": "Enabled",
                 "tenantId": TENANT,
             }
