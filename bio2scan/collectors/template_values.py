@@ -20,8 +20,11 @@ the ``errors`` and ``deferred`` maps (data path → reason) of ``bio2scan.model.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
+
+from ..kinds import CREDENTIAL_VALUE, credential_like
 
 DEFERRED = "deferred"
 UNRESOLVED = "unresolved"
@@ -162,3 +165,46 @@ def materialize(data: Any, path: str = "") -> tuple[Any, dict[str, str], dict[st
         (errors if data.kind == UNRESOLVED else later)[path or "*"] = data.reason
         return None, errors, later
     return walk(data, path), errors, later
+
+
+REDACTED = "<redacted>"
+# Properties that hold a secret when a template writes one literally (ARM's
+# administratorLoginPassword, a connection string …). The live APIs never return them.
+_SECRET_KEY = re.compile(
+    r"(password|passwd|secret|token|connectionstring|accesskey|accountkey|privatekey|"
+    r"sastoken|clientsecret|primarykey|secondarykey|sharedkey)$",
+    re.IGNORECASE,
+)
+
+
+def redact_secrets(data: Any) -> Any:
+    """``data`` with every literal secret replaced by ``<redacted>`` (no hash of it either): a
+    value under a secret-like key, a ``{name, value}`` pair whose name or value looks like a
+    credential, and any text that carries one (``AccountKey=…``, a private key). Symbols stay:
+    they stand for a secret without holding it."""
+
+    def secret(value: Any) -> bool:
+        return (
+            isinstance(value, str)
+            and not isinstance(value, Sym)
+            and bool(value)
+            and not value.startswith(REDACTED)
+        )
+
+    def walk(v: Any, key: str = "") -> Any:
+        if isinstance(v, dict):
+            named = v.get("name") if isinstance(v.get("name"), str) else None
+            out = {}
+            for k, x in v.items():
+                if k == "value" and named is not None and secret(x) and credential_like(named, x):
+                    out[k] = REDACTED
+                else:
+                    out[k] = walk(x, str(k))
+            return out
+        if isinstance(v, list):
+            return [walk(x, key) for x in v]
+        if secret(v) and (_SECRET_KEY.search(key) or CREDENTIAL_VALUE.search(v)):
+            return REDACTED
+        return v
+
+    return walk(data)

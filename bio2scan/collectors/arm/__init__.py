@@ -26,7 +26,7 @@ from ..azure.kinds import ALL_TYPES
 from ..base import CollectRequest, Option, Recorder
 from ..cloudformation import parse_parameters
 from ..template_source import TemplateError, iter_files, load_json, read_text
-from ..template_values import UNRESOLVED, Sym, Unknown, deferred, materialize
+from ..template_values import UNRESOLVED, Sym, Unknown, deferred, materialize, redact_secrets
 from .parts import Scope
 from .shapes import Record, map_resources
 from .template import Template
@@ -263,7 +263,7 @@ _AGGREGATES = {
 
 
 def _resource(r: Record, scope_name: str, sub: Any) -> Resource:
-    data, errors, later = materialize(_guard(r.data))
+    data, errors, later = materialize(redact_secrets(_guard(r.data)))
     later.update(r.later)
     if r.res.condition is not None:
         (errors if r.res.condition.kind == UNRESOLVED else later)["*"] = r.res.condition.reason

@@ -33,7 +33,7 @@ from ..template_source import (
     looks_like_json,
     read_text,
 )
-from ..template_values import UNRESOLVED, Sym, Unknown, materialize, unresolved
+from ..template_values import UNRESOLVED, Sym, Unknown, materialize, redact_secrets, unresolved
 from . import aws_types
 from .shapes import Build, Item, Out
 from .stack import Stack, yaml_tag
@@ -291,7 +291,7 @@ class _File:
         nested.scan()
 
     def _resource(self, out: Out, b: Build) -> Resource:
-        data, errors, later = materialize(out.data)
+        data, errors, later = materialize(redact_secrets(out.data))
         errors.update(out.errors)
         later.update(out.later)
         if out.item.condition is not None:

@@ -39,7 +39,9 @@ def test_every_child_lands_under_its_key(tmp_path, child_type, slot, nested):
     kind, child, fixed = slot
     short = child_type.rsplit("/", 1)[1]
     name = fixed or "one"
-    props = {"value": "on"} if child.flatten else {"marker": 1, **dict.fromkeys(child.drop, "secret")}
+    props = (
+        {"value": "on"} if child.flatten else {"marker": 1, **dict.fromkeys(child.drop, "secret")}
+    )
     parent = {
         "type": kind.arm_type,
         "apiVersion": "1",

@@ -359,3 +359,42 @@ def test_a_link_built_from_the_deployments_own_uri(tmp_path):
     }
     inv = collect(tmp_path, template([link]))
     assert [r.name for r in inv.resources] == ["stbyuri"] and not inv.errors
+
+
+def test_literal_secrets_never_reach_the_inventory(tmp_path):
+    sql = {
+        "type": "Microsoft.Sql/servers",
+        "apiVersion": "2021-11-01",
+        "name": "sql1",
+        "location": "westeurope",
+        "properties": {
+            "administratorLogin": "dba",
+            "administratorLoginPassword": "Welkom01!-literal",
+        },
+    }
+    site = {
+        "type": "Microsoft.Web/sites",
+        "apiVersion": "2023-12-01",
+        "name": "app1",
+        "location": "westeurope",
+        "properties": {
+            "siteConfig": {
+                "appSettings": [
+                    {"name": "DB_PASSWORD", "value": "hunter2-literal"},
+                    {
+                        "name": "STORAGE",
+                        "value": "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=c2VjcmV0LWtleQ==",
+                    },
+                    {"name": "MODE", "value": "production"},
+                ],
+                "minTlsVersion": "1.2",
+            }
+        },
+    }
+    inv = collect(tmp_path, template([sql, site]))
+    text = json.dumps(inv.to_dict())
+    for secret in ("Welkom01!-literal", "hunter2-literal", "c2VjcmV0LWtleQ"):
+        assert secret not in text
+    assert "production" in text and "dba" in text  # the rest stays
+    site_data = by_name(inv)["app1"].data
+    assert site_data["config"]["properties"]["minTlsVersion"] == "1.2"

@@ -1010,3 +1010,31 @@ def test_an_instance_behind_a_group_with_unknown_rules_is_not_judged(tmp_path):
     )
     (inst,) = [r for r in inv.resources if r.type == "aws.ec2.instance"]
     assert "SecurityGroups" in inst.deferred
+
+
+def test_literal_secrets_never_reach_the_inventory(tmp_path):
+    inv = _collect(
+        tmp_path,
+        {
+            "F": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {
+                    "Environment": {
+                        "Variables": {
+                            "API_TOKEN": "tok-123456789",
+                            "URL": "postgres://app:geheim@db/app",
+                        }
+                    }
+                },
+            },
+            "Q": {
+                "Type": "AWS::SQS::Queue",
+                "Properties": {
+                    "RedrivePolicy": {"deadLetterTargetArn": "arn:x", "authToken": "tok-abcdef"}
+                },
+            },
+        },
+    )
+    text = json.dumps(inv.to_dict())
+    for secret in ("tok-123456789", "geheim", "tok-abcdef"):
+        assert secret not in text
