@@ -99,18 +99,28 @@ class Stack:
         getatt_is_ref: Callable[[str, str], bool],
     ) -> None:
         self.template = template
+        self.problems: list[tuple[tuple[Any, ...], str]] = []  # (template path, message)
         self.ref_name = ref_name
         self.getatt_is_ref = getatt_is_ref
-        self.problems: list[tuple[tuple[Any, ...], str]] = []  # (template path, message)
         self.pseudo: dict[str, Any] = {
             p: Sym(f"${{{p}}}") for p in PSEUDO if p not in ("AWS::NoValue",)
         }
         for p in PSEUDO:
             if p in overrides:
                 self.pseudo[p] = overrides[p]
-        self.resources: dict[str, Mapping[str, Any]] = {
-            k: v for k, v in _section(template, "Resources").items() if isinstance(v, Mapping)
-        }
+        self.resources: dict[str, Mapping[str, Any]] = {}
+        for k, v in _section(template, "Resources").items():
+            if str(k).startswith("Fn::ForEach"):
+                self.problems.append(
+                    (
+                        ("Resources", k),
+                        f"{k}: loops are not expanded; the resources it makes are not checked",
+                    )
+                )
+            elif isinstance(v, Mapping):
+                self.resources[k] = v
+            else:
+                self.problems.append((("Resources", k), f"{k}: a resource must be a mapping"))
         self.mappings = _section(template, "Mappings")
         self._conditions = _section(template, "Conditions")
         self._cond_cache: dict[str, Any] = {}

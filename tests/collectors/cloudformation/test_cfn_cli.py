@@ -197,3 +197,56 @@ def test_a_named_file_that_is_not_a_template_is_an_error(tmp_path):
     assert [e["reason"] for e in doc["collection_errors"]] == [
         "config.yaml:1: not a CloudFormation template (no Resources with Type)"
     ]
+
+
+def test_loops_that_are_not_expanded_are_named(tmp_path):
+    (tmp_path / "loop.yaml").write_text(
+        "Transform: AWS::LanguageExtensions\nResources:\n  Fn::ForEach::Buckets:\n"
+        "    - Name\n    - [a, b]\n    - Bucket${Name}: {Type: AWS::S3::Bucket}\n"
+        "  Plain: {Type: AWS::SQS::Queue}\n"
+    )
+    _, doc, _ = _scan("loop.yaml", cwd=tmp_path)
+    (err,) = doc["collection_errors"]
+    assert err["reason"].startswith("loop.yaml:3: Fn::ForEach::Buckets: loops are not expanded")
+    assert err["resource_type"] == "*"
+    scanned = {r["resource_name"] for r in doc["results"] if "#" in r["resource_id"]}
+    assert scanned == {"${Plain}"}
+    # what the loop would make is unknown: every AWS rule says ERROR, none passes
+    assert {r["status"] for r in doc["results"] if "#" not in r["resource_id"]} == {"ERROR"}
+
+
+def test_a_baseline_of_a_template_scan_matches_the_next_scan(tmp_path):
+    (tmp_path / "t.yaml").write_text(GOOD)
+    first = run_cli(
+        "scan",
+        "cloudformation",
+        "t.yaml",
+        "--format",
+        "json",
+        "-o",
+        "a",
+        "--fail-on",
+        "none",
+        "-q",
+        cwd=tmp_path,
+    )
+    assert first.returncode == 0
+    again = run_cli(
+        "scan",
+        "cloudformation",
+        "t.yaml",
+        "--format",
+        "json",
+        "-o",
+        "b",
+        "-q",
+        "--baseline",
+        "a/results.json",
+        "--fail-on",
+        "low",
+        "--fail-on-new",
+        cwd=tmp_path,
+    )
+    assert again.returncode == 0, again.stderr  # the FAILs are not new: ids are stable
+    doc = json.loads((tmp_path / "b" / "results.json").read_text())
+    assert {r["change"] for r in doc["results"] if r["status"] == "FAIL"} == {"unchanged"}
