@@ -39,6 +39,19 @@ PROPERTY_DEFAULTS: dict[str, dict[str, Any]] = {
     "azure.network.virtual_network": {"enableDdosProtection": False},
 }
 
+# Defaults that changed with the API version: (property path, first version with the
+# default above, the value before it).
+VERSIONED_DEFAULTS = {"supportsHttpsTrafficOnly": ("2019-04-01", False)}
+
+
+def _versioned(res: ArmResource, path: str, value: Any) -> Any:
+    since = VERSIONED_DEFAULTS.get(path)
+    api = str(res.body.get("apiVersion") or "")
+    if since is not None and api[:10] < since[0]:
+        return since[1]
+    return value
+
+
 # A single child the template does not define: what Azure gives a new resource.
 CHILD_DEFAULTS: dict[tuple[str, str], Any] = {
     ("azure.storage.account", "blobService"): {
@@ -175,7 +188,7 @@ def map_resources(resources: Iterable[ArmResource], subscription: Any) -> Mapped
             props = rec.data["properties"]
             if isinstance(props, dict):
                 for path, value in PROPERTY_DEFAULTS.get(kind.name, {}).items():
-                    _put_default(props, path, value)
+                    _put_default(props, path, _versioned(res, path, value))
             for child in kind.children:
                 rec.data[child.key] = (
                     [] if child.many and not child.flatten else {} if child.flatten else None

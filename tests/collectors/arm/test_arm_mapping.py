@@ -175,3 +175,24 @@ def test_a_child_without_a_default_is_deferred(tmp_path):
         ],
     ).resources[0]
     assert "config" in res.deferred and "config" not in res.data
+
+
+def test_a_default_that_changed_with_the_api_version(tmp_path):
+    def https(api: str) -> Any:
+        res = _scan(
+            tmp_path,
+            [
+                {
+                    "type": "Microsoft.Storage/storageAccounts",
+                    "apiVersion": api,
+                    "name": "st",
+                    "location": "w",
+                    "properties": {},
+                }
+            ],
+        )
+        return res.resources[0].data["properties"]["supportsHttpsTrafficOnly"]
+
+    assert (
+        https("2018-07-01") is False and https("2019-04-01") is True and https("2023-05-01") is True
+    )
