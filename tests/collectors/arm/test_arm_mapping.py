@@ -120,7 +120,7 @@ def test_property_defaults_only_where_the_template_is_silent(tmp_path, rtype, pa
             [
                 {
                     "type": kind.arm_type,
-                    "apiVersion": "1",
+                    "apiVersion": "2023-05-01",
                     "name": "x",
                     "location": "w",
                     "properties": given,
