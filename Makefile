@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-fast install bench clean
+.PHONY: demo test test-fast lint install bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,8 +17,18 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(PY) demo/run.py --output-dir demo-output
 
+# lint, format, types, then the suite with line and branch coverage (floor in pyproject.toml)
 test: $(STAMP)
-	$(PY) -m pytest -n 2 -q -p no:cacheprovider
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+	rm -f .coverage .coverage.*
+	$(PY) -m pytest -n 2 -q -p no:cacheprovider --cov --cov-report=term:skip-covered
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -n 2 -q -m "not slow"
@@ -27,4 +37,4 @@ bench: $(STAMP)
 	$(PY) bench/engine.py
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info demo-output bio2scan-report
+	rm -rf $(VENV) build dist *.egg-info demo-output bio2scan-report .coverage .coverage.* .mypy_cache .ruff_cache

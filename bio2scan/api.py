@@ -117,7 +117,8 @@ def collect(
         max_workers=max_workers,
         progress=progress or Progress(),
     )
-    return available[target].collect(request)
+    inventory: Inventory = available[target].collect(request)
+    return inventory
 
 
 # --- evaluate & assess -----------------------------------------------------------------------
@@ -125,7 +126,7 @@ def collect(
 
 def compile_rules(
     rules: Sequence[Rule], overrides: Mapping[str, Mapping[str, Any]] | None = None
-) -> list:
+) -> list[Any]:
     overrides = overrides or {}
     out = []
     for r in rules:
@@ -207,10 +208,10 @@ def _assess(
 
 
 def _document(
-    results: list,
+    results: list[Any],
     by_id: Mapping[str, Rule],
     meta: Any,
-    errors: tuple,
+    errors: tuple[Any, ...],
     *,
     digest: str,
     now: _dt.datetime,

@@ -58,6 +58,7 @@ def _evidence_pack(
     from .evidence import write_pack
 
     formats = list(dict.fromkeys(["json", "html", *api.parse_formats(settings.formats)]))
+    assert settings.evidence_dir is not None
     digest = write_pack(
         settings.evidence_dir,
         doc,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ def _table(rows: list[list[str]], headers: list[str]) -> None:
     for r in rows:
         t.add_row(*r)
     Console(
-        width=max(100, click.get_terminal_size()[0]) if sys.stdout.isatty() else 160,
+        width=max(100, shutil.get_terminal_size().columns) if sys.stdout.isatty() else 160,
         highlight=False,
     ).print(t)
 
@@ -72,12 +73,12 @@ def controls(
             raise UsageError(
                 f"{control_id!r} is not a BIO2 control (5.1–5.37, 6.1–6.8, 7.1–7.14, 8.1–8.34)"
             )
-        c = cat.controls[cid]
+        ctl = cat.controls[cid]
         data = {
-            "id": c.id,
-            "theme": c.theme,
-            "title": dict(c.title),
-            "automatable": c.automatable,
+            "id": ctl.id,
+            "theme": ctl.theme,
+            "title": dict(ctl.title),
+            "automatable": ctl.automatable,
             "measures": [
                 {
                     "id": m.id,
@@ -85,21 +86,26 @@ def controls(
                     "categories": list(m.categories),
                     "replaces": list(m.replaces),
                 }
-                for m in c.measures
+                for m in ctl.measures
             ],
             "rules": sorted(by_control.get(cid, [])),
         }
         if fmt == "json":
             click.echo(json.dumps(data, ensure_ascii=False, indent=1))
             return
-        click.echo(f"{c.id}  {c.text(lang)}  ({c.theme})")
-        click.echo(f"  {'nl' if lang == 'en' else 'en'}: {c.title['nl' if lang == 'en' else 'en']}")
-        click.echo(f"  automatable: {c.automatable}")
-        click.echo("  measures:" if c.measures else "  measures: none (ISO 27002 guidance applies)")
-        for m in c.measures:
+        click.echo(f"{ctl.id}  {ctl.text(lang)}  ({ctl.theme})")
+        click.echo(
+            f"  {'nl' if lang == 'en' else 'en'}: {ctl.title['nl' if lang == 'en' else 'en']}"
+        )
+        click.echo(f"  automatable: {ctl.automatable}")
+        click.echo(
+            "  measures:" if ctl.measures else "  measures: none (ISO 27002 guidance applies)"
+        )
+        for m in ctl.measures:
             click.echo(f"    {m.id}  {m.summary.get(lang) or m.summary['en']}")
-        click.echo(f"  rules ({len(data['rules'])}):")
-        for rid in data["rules"]:
+        mapped = sorted(by_control.get(cid, []))
+        click.echo(f"  rules ({len(mapped)}):")
+        for rid in mapped:
             click.echo(
                 f"    {rid}  [{all_rules[rid].severity.value}] {all_rules[rid].text('title', lang)}"
             )

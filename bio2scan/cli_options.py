@@ -26,7 +26,7 @@ def _split(values: tuple[str, ...] | list[str] | None) -> list[str]:
     return [x.strip() for v in (values or ()) for x in str(v).split(",") if x.strip()]
 
 
-def rule_options(f: Callable) -> Callable:
+def rule_options(f: Callable[..., Any]) -> Callable[..., Any]:
     opts = [
         click.option(
             "--rules",
@@ -66,7 +66,7 @@ def rule_options(f: Callable) -> Callable:
     return f
 
 
-def output_options(f: Callable) -> Callable:
+def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
     opts = [
         click.option(
             "--fail-on",

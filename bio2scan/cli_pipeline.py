@@ -35,7 +35,7 @@ def parse_now(text: str | None) -> _dt.datetime | None:
     return t if t.tzinfo else t.replace(tzinfo=_dt.UTC)
 
 
-def pipeline_options(f: Callable) -> Callable:
+def pipeline_options(f: Callable[..., Any]) -> Callable[..., Any]:
     opts = [
         click.option(
             "--waivers",
@@ -232,7 +232,7 @@ def waivers_check(
     sys.exit(EXIT_FINDINGS if report["expired"] or report["expiring"] else EXIT_OK)
 
 
-def _db_option(f: Callable) -> Callable:
+def _db_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--db",
         envvar=HISTORY_ENV,

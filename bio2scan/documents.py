@@ -28,7 +28,8 @@ SCHEMAS = ("inventory", "results", "waivers")
 @functools.cache
 def schema(name: str) -> dict[str, Any]:
     text = resources.files("bio2scan").joinpath(f"schemas/{name}.schema.json").read_text("utf-8")
-    return json.loads(text)
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
 
 
 @functools.cache

@@ -72,7 +72,7 @@ class History:
     def _sql(self, sql: str) -> str:
         return sql.replace("?", "%s") if self.dialect == "postgres" else sql
 
-    def _exec(self, sql: str, params: tuple = ()) -> Any:
+    def _exec(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
         return self.conn.execute(self._sql(sql), params)
 
     @contextlib.contextmanager
@@ -179,7 +179,7 @@ class History:
             "SELECT id, started_at, finished_at, tool_version, ruleset_digest, targets, "
             "complete, summary FROM scans ORDER BY id DESC"
         )
-        params: tuple = ()
+        params: tuple[Any, ...] = ()
         if limit is not None:
             sql += " LIMIT ?"
             params = (int(limit),)

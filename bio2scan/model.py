@@ -399,6 +399,57 @@ class ScanMeta:
         )
 
 
+NOTICE_CODES = ("not-checked", "skipped", "duplicate")
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something a scan met and did not evaluate, kept so that every report can show it.
+
+    ``code`` is one of ``NOTICE_CODES``:
+
+    * ``not-checked``: an object the scanner cannot check (a kind it does not know, a spec it
+      cannot read, a template resource type without a mapping). It yields no PASS; reports list
+      it under coverage. It does not by itself make a scan incomplete.
+    * ``skipped``: a file that holds no objects by design (a README, ``Chart.yaml``,
+      ``values.yaml``, a kustomization, a Helm template); ``hint`` may say how to scan it (the
+      command that renders it).
+    * ``duplicate``: the same object (kind, namespace, name) met in two places; ``reason`` names
+      the other place.
+
+    ``kind`` is the object's kind or resource type and ``name`` its name, when known.
+    """
+
+    code: str
+    reason: str
+    provider: str | None = None
+    file: str | None = None
+    line: int | None = None
+    kind: str | None = None
+    name: str | None = None
+    hint: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            k: v
+            for k in ("code", "provider", "file", "line", "kind", "name", "reason", "hint")
+            if (v := getattr(self, k)) is not None
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Notice:
+        return cls(
+            code=d["code"],
+            reason=d["reason"],
+            provider=d.get("provider"),
+            file=d.get("file"),
+            line=d.get("line"),
+            kind=d.get("kind"),
+            name=d.get("name"),
+            hint=d.get("hint"),
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Inventory:
     """Every resource a scan saw, the errors it met, and the scan's metadata.
@@ -409,15 +460,19 @@ class Inventory:
     meta: ScanMeta
     resources: tuple[Resource, ...] = ()
     errors: tuple[CollectionError, ...] = ()
+    notices: tuple[Notice, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d: dict[str, Any] = {
             "schema_version": INVENTORY_SCHEMA_VERSION,
             "kind": "bio2scan-inventory",
             "meta": self.meta.to_dict(),
             "errors": [e.to_dict() for e in self.errors],
-            "resources": [r.to_dict() for r in self.resources],
         }
+        if self.notices:
+            d["notices"] = [n.to_dict() for n in self.notices]
+        d["resources"] = [r.to_dict() for r in self.resources]
+        return d
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Inventory:
@@ -425,6 +480,7 @@ class Inventory:
             meta=ScanMeta.from_dict(d["meta"]),
             resources=tuple(Resource.from_dict(r) for r in d.get("resources", ())),
             errors=tuple(CollectionError.from_dict(e) for e in d.get("errors", ())),
+            notices=tuple(Notice.from_dict(n) for n in d.get("notices", ())),
         )
 
     @classmethod
@@ -446,8 +502,8 @@ class Inventory:
         for inv in inventories:
             for k, v in inv.meta.api_calls.items():
                 calls[k] = calls.get(k, 0) + v
-            for k, v in inv.meta.timings.items():
-                timings[k] = timings.get(k, 0.0) + v
+            for k, secs in inv.meta.timings.items():
+                timings[k] = timings.get(k, 0.0) + secs
         metas = [i.meta for i in inventories]
         meta = ScanMeta(
             tool_version=metas[0].tool_version,
@@ -458,7 +514,8 @@ class Inventory:
             timings=timings,
         )
         errors = tuple(dict.fromkeys(e for i in inventories for e in i.errors))
-        return cls(meta=meta, resources=tuple(resources), errors=errors)
+        notices = tuple(dict.fromkeys(n for i in inventories for n in i.notices))
+        return cls(meta=meta, resources=tuple(resources), errors=errors, notices=notices)
 
 
 @dataclass(frozen=True, slots=True)

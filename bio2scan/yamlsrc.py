@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import yaml
@@ -60,7 +61,7 @@ def _build(loader: Any, node: yaml.Node, path: tuple[Any, ...], lines: Lines) ->
     return loader.construct_object(node, deep=True)
 
 
-def line_for(lines: Lines, path: tuple[Any, ...]) -> int | None:
+def line_for(lines: Mapping[tuple[Any, ...], int], path: tuple[Any, ...]) -> int | None:
     """The line of ``path``, or of its nearest ancestor that has one."""
     p = tuple(path)
     while p:

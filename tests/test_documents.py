@@ -103,3 +103,21 @@ def test_large_documents_are_compact_small_ones_indented(monkeypatch):
     monkeypatch.setattr(documents, "LARGE", 2)
     large = documents.dumps(doc)
     assert large.count("\n") == 1 and json.loads(large) == doc and "é" in large
+
+
+def test_inventory_notices_round_trip_and_validate(tmp_path):
+    """Notices (objects not checked, files skipped, duplicates) survive the inventory document."""
+    from bio2scan import api
+    from bio2scan.documents import load_inventory, validate
+    from bio2scan.model import Inventory, Notice, ScanMeta
+
+    notes = (
+        Notice("not-checked", "kind not known", "k8s", "a.yaml", 3, "Rollout", "web"),
+        Notice("skipped", "Helm chart", file="chart/Chart.yaml", hint="helm template chart"),
+    )
+    inv = Inventory(ScanMeta("test", "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z"), notices=notes)
+    validate("inventory", inv.to_dict())
+    path = tmp_path / "inv.json"
+    api.save_inventory(path, inv)
+    assert load_inventory(path).notices == notes
+    assert Inventory.merge([inv, inv]).notices == notes

@@ -222,9 +222,11 @@ def _child(node: yaml.Node | None, key: str | int) -> yaml.Node | None:
     if isinstance(node, yaml.MappingNode) and isinstance(key, str):
         for k, v in node.value:
             if getattr(k, "value", None) == key:
-                return v
+                child: yaml.Node = v
+                return child
     if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-        return node.value[key]
+        item: yaml.Node = node.value[key]
+        return item
     return None
 
 
@@ -234,7 +236,7 @@ def _line(node: yaml.Node | None, fallback: int = 1) -> int:
 
 def _unwrap(
     doc: Any, node: yaml.Node | None, name: str, explicit: bool
-) -> Iterator[tuple[int, dict]]:
+) -> Iterator[tuple[int, dict[str, Any]]]:
     line = _line(node)
     if isinstance(doc, list):  # a JSON array of objects
         for i, item in enumerate(doc):

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from ..model import Evidence
@@ -56,7 +57,7 @@ def _equals(v: Any, x: Any) -> bool:
         v = None
     if (v is True or v is False) != (x is True or x is False):  # true never equals 1
         return False
-    return v == x
+    return bool(v == x)
 
 
 def _not_equals(v: Any, x: Any) -> bool:
@@ -281,7 +282,7 @@ def _not(sub: Node) -> Node:
     return node
 
 
-def _compile_leaf(cond: dict, params: dict, where: str) -> Node:
+def _compile_leaf(cond: dict[str, Any], params: dict[str, Any], where: str) -> Node:
     keys = set(cond) - {"path", "match"}
     ops = [k for k in keys if k in OPERATORS]
     unknown = keys - set(OPERATORS)
@@ -317,7 +318,11 @@ def _compile_leaf(cond: dict, params: dict, where: str) -> Node:
     value_of = paths.value_getter(cond["path"])
     if value_of is not None and match in ("all", "any"):
         return _single_leaf(value_of, cond["path"], test, operand, shown)
-    return _quantified(getter, lambda v, _t=test, _x=operand: _t(v, _x), shown, match, where)
+    return _quantified(getter, partial(_apply, test, operand), shown, match, where)
+
+
+def _apply(test: Callable[[Any, Any], bool], operand: Any, value: Any) -> bool:
+    return test(value, operand)
 
 
 _new = tuple.__new__  # Evidence(...) without the NamedTuple constructor's extra Python call
@@ -344,7 +349,7 @@ def _single_leaf(
 
 
 def _quantified(
-    getter: Callable, test: Callable[[Any], bool], shown: str, match: str, where: str
+    getter: Callable[..., Any], test: Callable[[Any], bool], shown: str, match: str, where: str
 ) -> Node:
     if match not in ("all", "any"):
         raise ConditionError("'match' is 'all' or 'any'", f"{where}.match")
@@ -357,7 +362,8 @@ def _quantified(
             return test(v), [Evidence(p, _show(v), shown)]
         if not pairs:
             return want_all, []
-        good, bad = [], []
+        good: list[Evidence] = []
+        bad: list[Evidence] = []
         for p, v in pairs:
             (good if test(v) else bad).append(Evidence(p, _show(v), shown))
         if want_all:
@@ -367,7 +373,7 @@ def _quantified(
     return node
 
 
-def _function(name: str, kinds: tuple[str, ...], where: str):
+def _function(name: str, kinds: tuple[str, ...], where: str) -> Any:
     load_builtin_functions()
     f = REGISTRY.get(name)
     if f is None:
@@ -381,7 +387,7 @@ def _function(name: str, kinds: tuple[str, ...], where: str):
     return f
 
 
-def _compile_call(cond: dict, params: dict, where: str) -> Node:
+def _compile_call(cond: dict[str, Any], params: dict[str, Any], where: str) -> Node:
     extra = set(cond) - {"call", "args", "path", "match"}
     if extra:
         raise ConditionError(f"unexpected key {sorted(extra)[0]!r} beside 'call'", where)
@@ -399,7 +405,7 @@ def _compile_call(cond: dict, params: dict, where: str) -> Node:
         shown = f"{f.name}({', '.join(f'{k}={v!r}' for k, v in args.items())})"
         return _quantified(
             getter,
-            lambda v, _fn=fn, _a=args: v is not MISSING and bool(_fn(v, **_a)),
+            partial(_call_on_value, fn, args),
             shown,
             cond.get("match", "all"),
             where,
@@ -428,7 +434,7 @@ def _under(prefix: str, sub: str) -> str:
     return f"{prefix}.{sub}"
 
 
-def _check_args(f: Any, args: dict, where: str) -> None:
+def _check_args(f: Any, args: dict[str, Any], where: str) -> None:
     unknown = set(args) - set(f.args)
     if unknown:
         raise ConditionError(
@@ -438,7 +444,7 @@ def _check_args(f: Any, args: dict, where: str) -> None:
         )
 
 
-def _compile_each(cond: dict, params: dict, where: str) -> Node:
+def _compile_each(cond: dict[str, Any], params: dict[str, Any], where: str) -> Node:
     kind = "for_each" if "for_each" in cond else "some"
     allowed = {kind, "where", "assert"} if kind == "for_each" else {kind, "where"}
     extra = set(cond) - allowed
@@ -492,8 +498,8 @@ def _element_lister(spec: Any, where: str) -> Callable[[Any, str], list[tuple[st
         getters = [paths.compile_path(p) for p in specs]
     except (paths.PathSyntaxError, TypeError) as exc:
         raise ConditionError(str(exc), where) from None
-    direct = [paths.value_getter(p) for p in specs]
-    if all(d is not None for d in direct):
+    direct = [d for d in (paths.value_getter(p) for p in specs) if d is not None]
+    if len(direct) == len(specs):
         plan = [(d, p, p if not p or p[0] == "[" else "." + p) for d, p in zip(direct, specs)]
 
         def lister(obj: Any, prefix: str) -> list[tuple[str, Any]]:
@@ -531,3 +537,7 @@ def _elements(pairs: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
 
 def operator_docs() -> dict[str, str]:
     return {k: v[2] for k, v in OPERATORS.items()}
+
+
+def _call_on_value(fn: Callable[..., Any], args: dict[str, Any], value: Any) -> bool:
+    return value is not MISSING and bool(fn(value, **args))

@@ -174,7 +174,7 @@ def evaluate(
             extractors = {cr.subject for cr, _ in pairs if cr.subject is not None}
             for res in resources:
                 env.resource = res
-                subjects = {fn: _extract(fn, res) for fn in extractors} if extractors else None
+                subjects = {fn: _extract(fn, res) for fn in extractors}
                 for cr, append in pairs:
                     append(
                         evaluate_one(

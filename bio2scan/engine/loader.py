@@ -39,9 +39,13 @@ def _schema_error(validator: Any, data: Any) -> jsonschema.ValidationError | Non
     if not errors:
         return None
     # the deepest error is the most specific; among equals, jsonschema's own ranking
-    return jsonschema.exceptions.best_match(
-        errors, key=lambda e: (-len(e.absolute_path), *jsonschema.exceptions.relevance(e))
-    )
+    best: jsonschema.ValidationError | None = jsonschema.exceptions.best_match(errors, key=_rank)
+    return best
+
+
+def _rank(error: jsonschema.ValidationError) -> tuple[Any, ...]:
+    own: Any = jsonschema.exceptions.relevance(error)
+    return (-len(error.absolute_path), *own)
 
 
 def _humane(err: jsonschema.ValidationError) -> str:
@@ -72,7 +76,8 @@ def _humane(err: jsonschema.ValidationError) -> str:
     if err.validator == "pattern":
         return f"{err.instance!r} does not have the expected form ({err.validator_value})"
     if err.validator == "enum":
-        return f"{err.instance!r} is not one of {', '.join(map(str, err.validator_value))}"
+        allowed = err.validator_value if isinstance(err.validator_value, list) else []
+        return f"{err.instance!r} is not one of {', '.join(map(str, allowed))}"
     return err.message
 
 

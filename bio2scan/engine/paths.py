@@ -73,7 +73,7 @@ def format_step(step: Any) -> str:
     if isinstance(step, int):
         return f"[{step}]"
     if _PLAIN.match(step):
-        return "." + step
+        return "." + str(step)
     return f"['{step}']"
 
 

@@ -110,4 +110,4 @@ class JunitRenderer:
         for k, v in totals.items():
             root.set(k, str(v))
         ET.indent(root)
-        return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+        return bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True)) + b"\n"

@@ -26,7 +26,7 @@ def severity_rank(sev: str) -> int:
     return _SEV_RANK.get(sev, len(SEVERITIES))
 
 
-def finding_order(r: dict[str, Any]) -> tuple:
+def finding_order(r: dict[str, Any]) -> tuple[Any, ...]:
     """Worst first: status (FAIL, ERROR, WAIVED …), then severity, then rule and resource."""
     return (
         _STATUS_RANK.get(r["status"], 9),
@@ -37,8 +37,8 @@ def finding_order(r: dict[str, Any]) -> tuple:
     )
 
 
-def rule_counts(results: list[dict[str, Any]]) -> dict[str, Counter]:
-    counts: dict[str, Counter] = defaultdict(Counter)
+def rule_counts(results: list[dict[str, Any]]) -> dict[str, Counter[str]]:
+    counts: dict[str, Counter[str]] = defaultdict(Counter[str])
     for r in results:
         counts[r["rule_id"]][r["status"]] += 1
     return counts
@@ -51,10 +51,10 @@ def _history_scans(document: dict[str, Any], limit: int) -> list[dict[str, Any]]
 
 
 def controls_view(
-    document: dict[str, Any], lang: str, per_rule: dict[str, Counter], history_limit: int = 12
+    document: dict[str, Any], lang: str, per_rule: dict[str, Counter[str]], history_limit: int = 12
 ) -> list[dict[str, Any]]:
     """All controls, each with its measures (and their summaries), rules and trend."""
-    measures_by_control: dict[str, list[tuple[str, dict]]] = defaultdict(list)
+    measures_by_control: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
     for mid, m in sorted((document.get("catalog") or {}).get("measures", {}).items()):
         measures_by_control[m["control"]].append((mid, m))
     rules = document.get("rules", {})

@@ -293,6 +293,10 @@ def test_history_drivers_load_only_when_used():
         "print(sorted(m for m in ('sqlite3', 'psycopg', 'bio2scan.history') "
         "if m in sys.modules))\n"
     )
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    # coverage measurement of subprocesses (make test) stores its data with sqlite3: not ours
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_PROCESS")}
+    r = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env
+    )
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "[]"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 import time
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
 from ...errors import UsageError
@@ -151,7 +152,7 @@ class _Run:
         opts = self.request.options
         t0 = time.monotonic()
         role = opts.get("assume_role")
-        profiles = _split(opts.get("profile"))
+        profiles: list[str | None] = list(_split(opts.get("profile")))
         if role and not (opts.get("accounts") or opts.get("organization")):
             raise UsageError("--assume-role needs --accounts ID,ID or --organization")
         if not role and (opts.get("accounts") or opts.get("organization")):
@@ -171,10 +172,10 @@ class _Run:
                 except AwsError as exc:
                     self._error("*", "*", exc)
             for acct in ids:
-                self.queue.submit(lambda a=acct: self._assumed(base, a, role))
+                self.queue.submit(partial(self._assumed, base, acct, role))
         else:
             for p in profiles or [None]:
-                self.queue.submit(lambda p=p: self._profile(p))
+                self.queue.submit(partial(self._profile, p))  # None: the default chain
         self.queue.run(self.request.max_workers)
         self.task.done()
         self.rec.timing("aws.collect", time.monotonic() - t0)
@@ -234,7 +235,7 @@ class _Run:
                 self.rec.scope(account.id, region)
                 for kind in self._kinds(svc):
                     ctx = Ctx(self, account, region, svc, kind)
-                    self.queue.submit(lambda ctx=ctx: self._guarded(ctx.kind.fn, ctx))
+                    self.queue.submit(partial(self._guarded, kind.fn, ctx))
 
     def _kinds(self, svc: Service) -> list[Kind]:
         return [k for k in svc.kinds if self.request.wants(k.type)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from .service import Ctx, Kind, Service
 
 # ListCertificates returns only RSA-2048 certificates unless asked for the other key types —
@@ -21,7 +23,7 @@ def _certificates(ctx: Ctx) -> None:
     for c in ctx.pages(
         "ListCertificates", "CertificateSummaryList", Includes={"keyTypes": KEY_TYPES}
     ):
-        ctx.spawn(lambda c=c: _certificate(ctx, c["CertificateArn"]))
+        ctx.spawn(partial(_certificate, ctx, c["CertificateArn"]))
 
 
 def _certificate(ctx: Ctx, arn: str) -> None:

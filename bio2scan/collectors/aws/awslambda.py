@@ -4,6 +4,7 @@ shows it), and the function's resource policy."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from ...kinds import credential_like
@@ -22,7 +23,7 @@ def redact(function: dict[str, Any]) -> dict[str, Any]:
 
 def _functions(ctx: Ctx) -> None:
     for fn in ctx.pages("ListFunctions", "Functions"):
-        ctx.spawn(lambda f=fn: _function(ctx, f))
+        ctx.spawn(partial(_function, ctx, fn))
 
 
 def _function(ctx: Ctx, fn: dict[str, Any]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from .service import Ctx, Kind, Service
@@ -14,7 +15,7 @@ def _vaults(ctx: Ctx) -> None:
 
 def _plans(ctx: Ctx) -> None:
     for p in ctx.pages("ListBackupPlans", "BackupPlansList"):
-        ctx.spawn(lambda p=p: _plan(ctx, p))
+        ctx.spawn(partial(_plan, ctx, p))
 
 
 def _plan(ctx: Ctx, plan: dict[str, Any]) -> None:

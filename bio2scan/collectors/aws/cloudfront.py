@@ -3,6 +3,7 @@ logging setting (only in the full configuration)."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from .service import Ctx, Kind, Service
@@ -10,7 +11,7 @@ from .service import Ctx, Kind, Service
 
 def _distributions(ctx: Ctx) -> None:
     for d in ctx.pages("ListDistributions", "DistributionList.Items"):
-        ctx.spawn(lambda d=d: _distribution(ctx, d))
+        ctx.spawn(partial(_distribution, ctx, d))
 
 
 def _distribution(ctx: Ctx, d: dict[str, Any]) -> None:

@@ -5,6 +5,7 @@ trail is logging — so an account without any trail fails rather than has nothi
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from .service import Ctx, Kind, Service
@@ -15,7 +16,7 @@ _TRAIL_OPS = ("DescribeTrails", "GetTrailStatus", "GetEventSelectors")
 def _trails(ctx: Ctx) -> None:
     for trail in ctx.call("DescribeTrails", includeShadowTrails=False).get("trailList") or []:
         if trail.get("HomeRegion", ctx.region) == ctx.region:
-            ctx.spawn(lambda t=trail: _trail(ctx, t))
+            ctx.spawn(partial(_trail, ctx, trail))
 
 
 def _trail(ctx: Ctx, trail: dict[str, Any]) -> None:

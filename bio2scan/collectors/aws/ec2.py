@@ -4,6 +4,7 @@ may use them), VPCs with their flow logs, network ACLs, and the region's EBS def
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from .calls import AwsError
@@ -47,9 +48,10 @@ def _instances(reservations: list[Any]) -> list[dict[str, Any]]:
 def _snapshots(ctx: Ctx) -> None:
     for snap in ctx.pages("DescribeSnapshots", "Snapshots", OwnerIds=["self"]):
         ctx.spawn(
-            lambda s=snap: _shared_item(
+            partial(
+                _shared_item,
                 ctx,
-                s,
+                snap,
                 "SnapshotId",
                 "snapshot",
                 "DescribeSnapshots",
@@ -63,9 +65,10 @@ def _snapshots(ctx: Ctx) -> None:
 def _images(ctx: Ctx) -> None:
     for image in ctx.pages("DescribeImages", "Images", Owners=["self"]):
         ctx.spawn(
-            lambda i=image: _shared_item(
+            partial(
+                _shared_item,
                 ctx,
-                i,
+                image,
                 "ImageId",
                 "image",
                 "DescribeImages",

@@ -3,12 +3,14 @@ control-plane logging)."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from .service import Ctx, Kind, Service
 
 
 def _clusters(ctx: Ctx) -> None:
     for name in ctx.pages("ListClusters", "clusters"):
-        ctx.spawn(lambda n=name: _cluster(ctx, n))
+        ctx.spawn(partial(_cluster, ctx, name))
 
 
 def _cluster(ctx: Ctx, name: str) -> None:

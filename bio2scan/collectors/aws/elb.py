@@ -3,6 +3,7 @@ with the policies of their listeners (the TLS ciphers and protocols)."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from .service import Ctx, Kind, Service
@@ -10,7 +11,7 @@ from .service import Ctx, Kind, Service
 
 def _v2(ctx: Ctx) -> None:
     for lb in ctx.pages("DescribeLoadBalancers", "LoadBalancers"):
-        ctx.spawn(lambda b=lb: _v2_one(ctx, b))
+        ctx.spawn(partial(_v2_one, ctx, lb))
 
 
 def _v2_one(ctx: Ctx, lb: dict[str, Any]) -> None:
@@ -40,7 +41,7 @@ def _v2_one(ctx: Ctx, lb: dict[str, Any]) -> None:
 
 def _classic(ctx: Ctx) -> None:
     for lb in ctx.pages("DescribeLoadBalancers", "LoadBalancerDescriptions"):
-        ctx.spawn(lambda b=lb: _classic_one(ctx, b))
+        ctx.spawn(partial(_classic_one, ctx, lb))
 
 
 def _classic_one(ctx: Ctx, lb: dict[str, Any]) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import time
+from functools import partial
 from typing import Any
 
 from .calls import AwsError, policy
@@ -42,7 +43,8 @@ def credential_report(ctx: Ctx) -> dict[str, dict[str, str]]:
         rows = csv.DictReader(io.StringIO(content))
         return {str(r.get("user")): dict(r) for r in rows}
 
-    return ctx.account.shared("iam.credential_report", fetch)
+    report: dict[str, dict[str, str]] = ctx.account.shared("iam.credential_report", fetch)
+    return report
 
 
 def _account(ctx: Ctx) -> None:
@@ -82,7 +84,7 @@ def _root_row(ctx: Ctx) -> dict[str, str]:
 
 def _users(ctx: Ctx) -> None:
     for user in ctx.pages("ListUsers", "Users"):
-        ctx.spawn(lambda u=user: _user(ctx, u))
+        ctx.spawn(partial(_user, ctx, user))
 
 
 def _user(ctx: Ctx, user: dict[str, Any]) -> None:
@@ -144,7 +146,7 @@ def _access_keys(ctx: Ctx, name: str) -> list[dict[str, Any]]:
 
 def _roles(ctx: Ctx) -> None:
     for role in ctx.pages("ListRoles", "Roles"):
-        ctx.spawn(lambda r=role: _role(ctx, r))
+        ctx.spawn(partial(_role, ctx, role))
 
 
 def _role(ctx: Ctx, role: dict[str, Any]) -> None:
@@ -159,7 +161,7 @@ def _role(ctx: Ctx, role: dict[str, Any]) -> None:
 
 def _policies(ctx: Ctx) -> None:
     for pol in ctx.pages("ListPolicies", "Policies", Scope="Local"):
-        ctx.spawn(lambda p=pol: _policy(ctx, p))
+        ctx.spawn(partial(_policy, ctx, pol))
 
 
 def _policy(ctx: Ctx, pol: dict[str, Any]) -> None:

@@ -3,6 +3,7 @@ AWS manages (``KeyManager = AWS``) are skipped: their owner cannot change them."
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from .calls import policy
@@ -11,7 +12,7 @@ from .service import Ctx, Kind, Service
 
 def _keys(ctx: Ctx) -> None:
     for key in ctx.pages("ListKeys", "Keys"):
-        ctx.spawn(lambda k=key: _key(ctx, k))
+        ctx.spawn(partial(_key, ctx, key))
 
 
 def _key(ctx: Ctx, key: dict[str, Any]) -> None:
@@ -42,7 +43,11 @@ def _key(ctx: Ctx, key: dict[str, Any]) -> None:
         ),
     )
     ctx.add(
-        meta.get("Arn") or key.get("KeyArn"), key["KeyId"], data, api="DescribeKey", errors=errors
+        str(meta.get("Arn") or key.get("KeyArn") or key["KeyId"]),
+        key["KeyId"],
+        data,
+        api="DescribeKey",
+        errors=errors,
     )
 
 

@@ -3,6 +3,7 @@ their sharing attributes (``restore`` = who may copy the snapshot)."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from .service import Ctx, Kind, Service
@@ -32,7 +33,7 @@ def _clusters(ctx: Ctx) -> None:
 
 def _snapshots(ctx: Ctx) -> None:
     for snap in ctx.pages("DescribeDBSnapshots", "DBSnapshots"):
-        ctx.spawn(lambda s=snap: _snapshot(ctx, s))
+        ctx.spawn(partial(_snapshot, ctx, snap))
 
 
 def _snapshot(ctx: Ctx, snap: dict[str, Any]) -> None:

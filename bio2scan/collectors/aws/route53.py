@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from .service import Ctx, Kind, Service
@@ -9,7 +10,7 @@ from .service import Ctx, Kind, Service
 
 def _zones(ctx: Ctx) -> None:
     for z in ctx.pages("ListHostedZones", "HostedZones"):
-        ctx.spawn(lambda z=z: _zone(ctx, z))
+        ctx.spawn(partial(_zone, ctx, z))
 
 
 def _zone(ctx: Ctx, zone: dict[str, Any]) -> None:

@@ -7,6 +7,7 @@ Each detail call that answers "not configured" (``…NotFound…``, ``NoSuch…`
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from .calls import policy
@@ -38,7 +39,7 @@ def _region(location: Any) -> str:
 
 def _buckets(ctx: Ctx) -> None:
     for bucket in ctx.pages("ListBuckets", "Buckets"):
-        ctx.spawn(lambda b=bucket: _bucket(ctx, b))
+        ctx.spawn(partial(_bucket, ctx, bucket))
 
 
 def _bucket(ctx: Ctx, bucket: dict[str, Any]) -> None:

@@ -146,7 +146,8 @@ class Ctx:
             answer = getattr(self.client(op, region), xform_name(op.rpartition(":")[2]))(**params)
         except Exception as exc:  # noqa: BLE001 — every failure is classified, none escapes raw
             raise classify(exc, api) from None
-        return plain(answer)
+        out: dict[str, Any] = plain(answer)
+        return out
 
     def pages(self, op: str, key: str, *, region: str | None = None, **params: Any) -> list[Any]:
         """Every item under ``key`` (dotted: ``DistributionList.Items``) across all pages (each
@@ -193,7 +194,7 @@ class Ctx:
 
     # --- jobs and resources --------------------------------------------------------------
     def wants(self, resource_type: str) -> bool:
-        return self.run.request.wants(resource_type)
+        return bool(self.run.request.wants(resource_type))
 
     def spawn(self, fn: Callable[[], None]) -> None:
         """Queue a job (a detail read of one resource) on the shared pool."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from .calls import policy
@@ -10,7 +11,7 @@ from .service import Ctx, Kind, Service
 
 def _topics(ctx: Ctx) -> None:
     for t in ctx.pages("ListTopics", "Topics"):
-        ctx.spawn(lambda t=t: _topic(ctx, t["TopicArn"]))
+        ctx.spawn(partial(_topic, ctx, t["TopicArn"]))
 
 
 def _topic(ctx: Ctx, arn: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from .calls import policy
@@ -10,7 +11,7 @@ from .service import Ctx, Kind, Service
 
 def _queues(ctx: Ctx) -> None:
     for url in ctx.pages("ListQueues", "QueueUrls"):
-        ctx.spawn(lambda u=url: _queue(ctx, u))
+        ctx.spawn(partial(_queue, ctx, url))
 
 
 def _queue(ctx: Ctx, url: str) -> None:

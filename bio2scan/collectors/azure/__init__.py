@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from ...model import CollectionError, Inventory, Resource, Source
@@ -59,6 +60,16 @@ class AzureCollector:
             type="integer",
             default=60,
         ),
+        Option(
+            "entra",
+            "Also scan the tenant's Entra ID through Microsoft Graph (as `scan entra`).",
+            type="flag",
+        ),
+        Option(
+            "graph_endpoint",
+            "Microsoft Graph endpoint for --entra (national clouds, tests).",
+            default="https://graph.microsoft.com",
+        ),
     )
 
     def collect(self, request: CollectRequest) -> Inventory:
@@ -68,17 +79,22 @@ class AzureCollector:
         settings = Settings(
             endpoint=opts.get("arm_endpoint") or "https://management.azure.com",
             ca_bundle=opts.get("ca_bundle"),
-            retries=int(opts.get("retries") if opts.get("retries") is not None else 4),
+            retries=int(opts["retries"]) if opts.get("retries") is not None else 4,
             timeout=float(opts.get("timeout") or 60),
         )
         rec = Recorder(self.name, request)
         run = _Run(rec, request, credential(opts.get("tenant")), settings, opts.get("tenant"))
         run.go(_split(opts.get("subscriptions")))
+        if opts.get("entra"):
+            from ..entra import collect_into
+
+            collect_into(rec, request, opts)
         return rec.inventory(public_options(opts, self.options))
 
     def permissions(self, resource_types: set[str]) -> dict[str, Any]:
         """Least privilege for the selected rules: the built-in Reader role covers every read
-        (``*/read``); the list names the actions actually used. No data-plane access."""
+        (``*/read``); the list names the actions actually used. No data-plane access. (With
+        ``--entra`` the Graph permissions of ``bio2scan permissions entra`` come on top.)"""
         wanted = [t for t in ALL_TYPES if t in resource_types]
         actions = {
             "Microsoft.Resources/subscriptions/read",
@@ -208,21 +224,25 @@ class _Run:
 
         return run
 
-    def _subscription_jobs(self, s: Any, sub: dict[str, Any]) -> list[Callable[[], list]]:
+    def _subscription_jobs(
+        self, s: Any, sub: dict[str, Any]
+    ) -> list[Callable[[], list[Callable[[], Resource]]]]:
         from . import subscription as subr
 
         sid = sub["subscriptionId"]
         self.rec.scope(sid)
-        jobs: list[Callable[[], list]] = []
+        jobs: list[Callable[[], list[Callable[[], Resource]]]] = []
         kinds = [k for k in KINDS if self.request.wants(k.name)]
         if kinds:
             jobs.append(lambda: self._list(s, sid, kinds))
         for t, reader in subr.READERS.items():
             if self.request.wants(t):
-                jobs.append(lambda t=t, reader=reader: self._sub_read(s, sub, t, reader))
+                jobs.append(partial(self._sub_read, s, sub, t, reader))
         return jobs
 
-    def _sub_read(self, s: Any, sub: dict[str, Any], t: str, reader: Callable) -> list:
+    def _sub_read(
+        self, s: Any, sub: dict[str, Any], t: str, reader: Callable[..., Any]
+    ) -> list[Callable[[], Resource]]:
         from .session import ArmError
 
         t0 = time.monotonic()
@@ -266,11 +286,11 @@ class _Run:
             return []
         finally:
             self.rec.timing("resources.list", time.monotonic() - t0)
-        jobs = []
+        jobs: list[Callable[[], Resource]] = []
         for item in items:
             kind = BY_ARM_TYPE.get(str(item.get("type", "")).lower())
             if kind is not None:
-                jobs.append(lambda item=item, kind=kind: self._read(s, sid, kind, item))
+                jobs.append(partial(self._read, s, sid, kind, item))
         return jobs
 
     def _read(self, s: Any, sid: str, kind: Kind, listed: dict[str, Any]) -> Resource:
@@ -310,11 +330,13 @@ class _Run:
         region = data.get("location") if isinstance(data.get("location"), str) else None
         if region:
             self.rec.scope(sid, region)
-        tags = data.get("tags") if isinstance(data.get("tags"), dict) else {}
+        raw_tags = data.get("tags")
+        tags: dict[str, Any] = raw_tags if isinstance(raw_tags, dict) else {}
+        rid = rid or str(data["id"])
         return Resource(
             type=rtype,
-            id=rid or data["id"],
-            name=name or data.get("name") or rid,
+            id=rid,
+            name=str(name or data.get("name") or rid),
             scope=sid,
             data=data,
             region=region,

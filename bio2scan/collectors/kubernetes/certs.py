@@ -24,7 +24,7 @@ def _pem_bytes(obj: dict[str, Any]) -> bytes | None:
             return None
     string_data = obj.get("stringData")
     if isinstance(string_data, dict) and isinstance(string_data.get("tls.crt"), str):
-        return string_data["tls.crt"].encode()
+        return str(string_data["tls.crt"]).encode()
     data = obj.get("data")
     if isinstance(data, dict) and isinstance(data.get("tls.crt"), str):
         try:

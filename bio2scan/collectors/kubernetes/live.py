@@ -19,6 +19,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from ...errors import InputError, UsageError
@@ -107,7 +108,7 @@ class KubernetesCollector:
             timeout=float(opts.get("timeout") or 30),
         )
         clusters = _clusters(opts, request, rec)
-        run_parallel([(lambda c=c: run.prepare(c)) for c in clusters], request.max_workers)
+        run_parallel([partial(run.prepare, c) for c in clusters], request.max_workers)
         jobs = [job for c in clusters for job in run.jobs(c)]
         task = request.progress.task("kubernetes: listing", total=len(jobs))
 
@@ -166,10 +167,10 @@ def _clusters(opts: Any, request: CollectRequest, rec: Recorder) -> list[Cluster
         name = opts.get("cluster_name") or "in-cluster"
         if not request.owns(name):
             return []
-        c = configured(name, lambda cfg: config.load_incluster_config(client_configuration=cfg))
+        c = configured(name, _load_incluster)
         return [c] if c else []
     try:
-        contexts, active = config.list_kube_config_contexts(config_file=path)
+        contexts, active = config.list_kube_config_contexts(config_file=path)  # type: ignore[no-untyped-call]
     except (ConfigException, OSError) as exc:
         raise InputError(f"cannot read kubeconfig: {exc}", file=path) from None
     known = [c["name"] for c in contexts or ()]
@@ -193,9 +194,7 @@ def _clusters(opts: Any, request: CollectRequest, rec: Recorder) -> list[Cluster
         if request.owns(n):
             c = configured(
                 n,
-                lambda cfg, n=n: config.load_kube_config(
-                    config_file=path, context=n, client_configuration=cfg, persist_config=False
-                ),
+                partial(_load_context, path, n),
             )
             if c:
                 out.append(c)
@@ -256,7 +255,8 @@ def _get(api: Any, path: str, query: list[tuple[str, Any]], timeout: float) -> d
         ) from None
     if 200 <= status < 300:
         try:
-            return json.loads(raw)
+            answer: dict[str, Any] = json.loads(raw)
+            return answer
         except ValueError:
             raise ApiFailure(
                 "Error", "the API server sent something that is not JSON", status
@@ -341,11 +341,9 @@ class _Run:
             if k is NAMESPACE:
                 continue
             if k.namespaced and self.only is not None:
-                out.extend(
-                    (lambda k=k, ns=ns: self.list_kind(c, k, [ns])) for ns in (c.namespaces or ())
-                )
+                out.extend(partial(self.list_kind, c, k, [ns]) for ns in (c.namespaces or ()))
             else:
-                out.append(lambda k=k: self.list_kind(c, k, None))
+                out.append(partial(self.list_kind, c, k, None))
         return out
 
     def list_kind(self, c: Cluster, k: ApiKind, namespaces: list[str] | None) -> None:
@@ -353,7 +351,8 @@ class _Run:
         403 on a namespaced kind is retried per namespace."""
         started = time.monotonic()
         try:
-            for ns in namespaces or [None]:
+            each: list[str | None] = list(namespaces) if namespaces else [None]
+            for ns in each:
                 try:
                     items, src = self._list(c, k, ns)
                 except ApiFailure as f:
@@ -393,3 +392,17 @@ class _Run:
 
     def _add(self, c: Cluster, items: list[dict[str, Any]], src: Source) -> None:
         self.rec.extend(to_resource(i, cluster=c.name, source=src) for i in items)
+
+
+def _load_incluster(cfg: Any) -> None:
+    from kubernetes import config
+
+    config.load_incluster_config(client_configuration=cfg)  # type: ignore[no-untyped-call]
+
+
+def _load_context(path: str | None, context: str, cfg: Any) -> None:
+    from kubernetes import config
+
+    config.load_kube_config(  # type: ignore[no-untyped-call]
+        config_file=path, context=context, client_configuration=cfg, persist_config=False
+    )

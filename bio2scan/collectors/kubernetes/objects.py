@@ -81,8 +81,8 @@ def sanitize(obj: dict[str, Any]) -> dict[str, Any]:
     """A copy of ``obj`` without secret values (see the module docstring); ``obj`` itself is
     returned when there is nothing to remove."""
     kind = obj.get("kind")
-    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
-    ann = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
+    meta = _mapping(obj.get("metadata"))
+    ann = _mapping(meta.get("annotations"))
     secret_kind = kind in ("Secret", "ConfigMap")
     envs = [e for e in _env_entries(obj) if credential_like(e.get("name"), e.get("value"))]
     argv = [a for a in _arg_lists(obj) if _redact_args(a) != a]
@@ -103,9 +103,8 @@ def sanitize(obj: dict[str, Any]) -> dict[str, Any]:
 
         info = certificate_info(out)
         if info is not None:
-            extra = out.get(FIELD) if isinstance(out.get(FIELD), dict) else {}
-            out[FIELD] = dict(extra, certificate=info)
-    ometa = out.get("metadata") if isinstance(out.get("metadata"), dict) else {}
+            out[FIELD] = dict(_mapping(out.get(FIELD)), certificate=info)
+    ometa = _mapping(out.get("metadata"))
     ometa.pop("managedFields", None)
     if isinstance(ometa.get("annotations"), dict) and _LAST_APPLIED in ometa["annotations"]:
         ometa["annotations"][_LAST_APPLIED] = REDACTED
@@ -120,10 +119,15 @@ def sanitize(obj: dict[str, Any]) -> dict[str, Any]:
             e["value"] = fingerprint(e["value"])
     for a in _arg_lists(out):
         a[:] = _redact_args(a)
-    oann = ometa.get("annotations")
+    oann = _mapping(ometa.get("annotations"))
     for k in ann_secret:
         oann[k] = fingerprint(oann[k])
     return out
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    """``value`` when it is a mapping, else an empty one (malformed objects are data too)."""
+    return value if isinstance(value, dict) else {}
 
 
 def _arg_lists(obj: Any) -> list[list[Any]]:
@@ -204,7 +208,7 @@ def to_resource(
         if meta.get("namespace") != namespace:
             obj = dict(obj, metadata=dict(meta, namespace=namespace))
     data = sanitize(obj)
-    labels = meta.get("labels") if isinstance(meta.get("labels"), dict) else {}
+    labels = _mapping(meta.get("labels"))
     return Resource(
         type=resource_type(str(obj.get("apiVersion", "v1")), kind),
         id=object_id(kind, name, namespace),

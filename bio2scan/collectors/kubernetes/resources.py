@@ -9,6 +9,7 @@ so the permissions printed are exactly the requests made.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import yaml
 
@@ -98,7 +99,7 @@ def cluster_role(types: set[str] | frozenset[str] | None, name: str = "bio2scan-
     by_group: dict[str, list[str]] = {}
     for k in kinds:
         by_group.setdefault(k.group, []).append(k.plural)
-    rules: list[dict] = [
+    rules: list[dict[str, Any]] = [
         {"apiGroups": [g], "resources": sorted(set(p)), "verbs": ["get", "list"]}
         for g, p in sorted(by_group.items())
     ]

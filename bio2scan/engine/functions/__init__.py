@@ -35,16 +35,26 @@ class Function:
 
 REGISTRY: dict[str, Function] = {}
 
-_BUILTIN_MODULES = ("common", "kubernetes", "k8s_cluster", "tls", "aws", "aws_services", "azure")
+_BUILTIN_MODULES = (
+    "common",
+    "kubernetes",
+    "k8s_cluster",
+    "tls",
+    "aws",
+    "aws_services",
+    "azure",
+    "entra",
+    "entra_logs",
+)
 _loaded = False
 
 
-def function(name: str, kind: str = "value", args: tuple[str, ...] = ()) -> Callable:
+def function(name: str, kind: str = "value", args: tuple[str, ...] = ()) -> Callable[..., Any]:
     """Register ``fn`` under ``name``. ``args`` lists the keyword arguments a rule may pass."""
     if kind not in KINDS:
         raise ValueError(f"unknown function kind {kind!r}")
 
-    def deco(fn: Callable) -> Callable:
+    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
         if name in REGISTRY and REGISTRY[name].fn is not fn:
             raise ValueError(f"function {name!r} is registered twice")
         REGISTRY[name] = Function(name, kind, fn, tuple(args), (fn.__doc__ or "").strip())

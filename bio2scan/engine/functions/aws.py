@@ -53,13 +53,13 @@ RESTRICTING_CONDITION_KEYS = frozenset(
 )
 
 
-def _as_list(v: Any) -> list:
+def _as_list(v: Any) -> list[Any]:
     if v is None:
         return []
     return list(v) if isinstance(v, (list, tuple)) else [v]
 
 
-def _statements(doc: Any) -> list[dict]:
+def _statements(doc: Any) -> list[dict[str, Any]]:
     if isinstance(doc, str):  # SNS and SQS return their policies as JSON text
         try:
             doc = json.loads(doc)
@@ -70,11 +70,11 @@ def _statements(doc: Any) -> list[dict]:
     return [s for s in _as_list(doc.get("Statement")) if isinstance(s, dict)]
 
 
-def _allows(s: dict) -> bool:
+def _allows(s: dict[str, Any]) -> bool:
     return str(s.get("Effect", "")).lower() == "allow"
 
 
-def statement_grants_admin(s: dict) -> bool:
+def statement_grants_admin(s: dict[str, Any]) -> bool:
     """An Allow of every action on every resource (``*`` or ``*:*`` on ``*``). ``NotAction``
     statements are not counted: what they leave out cannot be judged without the service list."""
     if not _allows(s) or "NotResource" in s:
@@ -112,7 +112,7 @@ def _restricting(condition: Any) -> bool:
     return False
 
 
-def public_statements(doc: Any) -> list[dict]:
+def public_statements(doc: Any) -> list[dict[str, Any]]:
     """Allow statements whose principal is everyone and that no restricting condition narrows."""
     return [
         s
@@ -226,7 +226,7 @@ def iam_user_is_admin(obj: Any, env: Any) -> Any:
 _NEVER = ("n/a", "no_information", "not_supported", "")
 
 
-def _last_use(row: dict, *keys: str) -> Any:
+def _last_use(row: dict[str, Any], *keys: str) -> Any:
     for k in keys:
         v = row.get(k)
         if v is not None and str(v).lower() not in _NEVER:

@@ -15,7 +15,7 @@ from .aws import _as_list
 from .tls import DEFAULT_GUIDELINE, at_least, rate_settings
 
 
-def classic_negotiation(policy: dict) -> tuple[list[str], list[str]]:
+def classic_negotiation(policy: dict[str, Any]) -> tuple[list[str], list[str]]:
     """Enabled protocols and ciphers of a classic ELB ``SSLNegotiationPolicyType`` policy."""
     protocols, ciphers = [], []
     for attr in _as_list(policy.get("PolicyAttributeDescriptions")):
@@ -44,7 +44,8 @@ def elb_classic_tls_at_least(
         listener = (ld or {}).get("Listener") or {}
         if str(listener.get("Protocol", "")).upper() in ("HTTPS", "SSL"):
             used.update(_as_list(ld.get("PolicyNames")))
-    bad, seen = [], []
+    bad: list[Evidence] = []
+    seen: list[Evidence] = []
     for i, pol in enumerate(_as_list(obj.get("Policies"))):
         if not isinstance(pol, dict) or pol.get("PolicyName") not in used:
             continue
@@ -57,13 +58,13 @@ def elb_classic_tls_at_least(
     return True, seen or [Evidence("ListenerDescriptions", "no HTTPS/SSL listener", level)]
 
 
-def _nacl_covers(entry: dict, port: int) -> bool:
+def _nacl_covers(entry: dict[str, Any], port: int) -> bool:
     rng = entry.get("PortRange")
     if str(entry.get("Protocol")) == "-1" or not isinstance(rng, dict):
         return True
     try:
-        return int(rng.get("From")) <= port <= int(rng.get("To"))
-    except (TypeError, ValueError):
+        return int(rng["From"]) <= port <= int(rng["To"])
+    except (KeyError, TypeError, ValueError):
         return False
 
 
@@ -163,7 +164,7 @@ def eks_log_types_enabled(
     ]
 
 
-def _perm_opens(perm: dict, ports: Iterable[int]) -> list[int]:
+def _perm_opens(perm: dict[str, Any], ports: Iterable[int]) -> list[int]:
     """Ports of ``ports`` that one security-group permission opens to the whole internet."""
     from .common import cidr_is_internet
 

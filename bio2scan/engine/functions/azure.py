@@ -152,7 +152,7 @@ def _ports(spec: Any) -> list[tuple[int, int]]:
 
 
 @function("azure_nsg_rule_exposes", kind="subject", args=("ports",))
-def azure_nsg_rule_exposes(obj: Any, env: Any, ports: list) -> Any:
+def azure_nsg_rule_exposes(obj: Any, env: Any, ports: list[Any]) -> Any:
     """True when an NSG security rule allows inbound traffic from the internet (``*``,
     ``Internet``, ``0.0.0.0/0`` …) to any of ``ports`` (``[]``: to every port, i.e. the rule's
     range is ``*``)."""
@@ -188,7 +188,7 @@ def azure_nsg_rule_exposes(obj: Any, env: Any, ports: list) -> Any:
 
 
 @function("azure_tag_in", kind="subject", args=("tag", "values"))
-def azure_tag_in(obj: Any, env: Any, tag: str, values: list) -> Any:
+def azure_tag_in(obj: Any, env: Any, tag: str, values: list[Any]) -> Any:
     """True when the resource's tag ``tag`` has one of ``values`` (case-insensitive; ``["*"]``:
     any value). Used in ``applies_if`` for "where required" rules."""
     tags = (obj.get("tags") if isinstance(obj, dict) else None) or {}
@@ -242,7 +242,7 @@ def azure_vm_public_ip(obj: Any, env: Any) -> Any:
 
 
 @function("azure_locked", kind="subject", args=("levels",))
-def azure_locked(obj: Any, env: Any, levels: list) -> Any:
+def azure_locked(obj: Any, env: Any, levels: list[Any]) -> Any:
     """True when a management lock of one of ``levels`` (CanNotDelete, ReadOnly) applies to the
     resource: on the resource itself, its resource group or its subscription."""
     rid = env.resource.id.lower()
@@ -348,7 +348,7 @@ def azure_activity_log_retained(obj: Any, env: Any, days: int) -> Any:
     ]
 
 
-def _sends_administrative(p: dict) -> bool:
+def _sends_administrative(p: dict[str, Any]) -> bool:
     for log in p.get("logs") or []:
         if log.get("enabled") and (
             log.get("category") == "Administrative"

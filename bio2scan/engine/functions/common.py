@@ -82,7 +82,7 @@ def within_days(obj: Any, env: Any, path: str, days: float) -> Any:
 
 
 @function("port_range_includes", kind="subject", args=("from_path", "to_path", "ports"))
-def port_range_includes(obj: Any, env: Any, from_path: str, to_path: str, ports: list) -> Any:
+def port_range_includes(obj: Any, env: Any, from_path: str, to_path: str, ports: list[Any]) -> Any:
     """True when the port range ``[from_path, to_path]`` of the subject includes any of ``ports``;
     an absent range (all traffic, protocol -1) includes every port."""
     from ...model import Evidence

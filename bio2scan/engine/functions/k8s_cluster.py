@@ -33,8 +33,8 @@ def _ns_name(env: Any) -> str | None:
     if r is None:
         return None
     if r.type == "k8s.core.namespace":
-        return r.name
-    return r.namespace
+        return str(r.name)
+    return None if r.namespace is None else str(r.namespace)
 
 
 def _related_in_namespace(env: Any, rtype: str) -> list[Any]:

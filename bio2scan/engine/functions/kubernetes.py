@@ -135,7 +135,8 @@ def apparmor_allowed(spec: Any, env: Any, allowed: list[str]) -> tuple[bool, lis
     ``localhost/<name>``, ``unconfined``). Unset means the runtime's default profile."""
     wanted = {str(a).lower() for a in allowed}
     meta = template_metadata(getattr(env.resource, "data", None) or {})
-    ann = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
+    raw = meta.get("annotations")
+    ann: dict[str, Any] = raw if isinstance(raw, dict) else {}
     good: list[Evidence] = []
     bad: list[Evidence] = []
     expected = f"AppArmor profile one of {list(allowed)} or unset"
