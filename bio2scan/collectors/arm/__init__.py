@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import InputError, UsageError
-from ...model import CollectionError, Inventory, Resource, Source
+from ...model import CollectionError, Inventory, Notice, Resource, Source
 from ..azure.kinds import ALL_TYPES
 from ..base import CollectRequest, Option, Recorder
 from ..cloudformation import parse_parameters
@@ -204,6 +204,7 @@ def _scan(
             error("*", f"{display}:1", "not an ARM template (no $schema of a deployment template)")
         else:
             log.info("notice: %s: skipped (not an ARM template)", display)
+            rec.notice(Notice("skipped", "not an ARM template", "azure", display))
         return
     own = Scope(**vars(scope))
     if "subscriptiondeploymenttemplate" in str(doc.get("$schema", "")).lower():
@@ -228,12 +229,11 @@ def _scan(
         )
         return
     for res, why in mapped.not_checked:
-        error(
-            res.type,
-            f"{res.file}:{res.line}",
-            f"{_last_name(res.name)} ({res.type}) not checked: {why}",
-            "Unsupported",
+        name = _last_name(res.name)
+        log.warning(
+            "notice: %s:%s: %s (%s) not checked: %s", res.file, res.line, name, res.type, why
         )
+        rec.notice(Notice("not-checked", why, "azure", res.file, res.line, res.type, name))
     for r in mapped.records:
         if request.wants(r.rtype):
             rec.add(_resource(r, scope_name, own.subscription))

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import UsageError
-from ...model import CollectionError, Inventory, Resource, Source
+from ...model import CollectionError, Inventory, Notice, Resource, Source
 from ..base import CollectRequest, Option, Recorder
 from ..template_source import (
     TemplateError,
@@ -160,6 +160,9 @@ class _File:
                 self.error("*", 1, "not a CloudFormation template (no Resources with Type)")
             else:
                 log.info("notice: %s: skipped (not a CloudFormation template)", self.display)
+                self.rec.notice(
+                    Notice("skipped", "not a CloudFormation template", "aws", self.display)
+                )
             return
         self.evaluate(doc, lines)
 
@@ -210,11 +213,16 @@ class _File:
             ):
                 b.skip(item, "bio2scan has no mapping for this resource type")
         for item, why in b.not_checked:
-            self.error(
-                item.type,
+            log.warning(
+                "notice: %s:%s: %s (%s) not checked: %s",
+                self.display,
                 item.line,
-                f"{item.logical} ({item.type}) not checked: {why}",
-                "Unsupported",
+                item.logical,
+                item.type,
+                why,
+            )
+            self.rec.notice(
+                Notice("not-checked", why, "aws", self.display, item.line, item.type, item.logical)
             )
         for out in b.outs:
             if self.request.wants(out.rtype):

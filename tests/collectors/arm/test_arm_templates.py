@@ -318,10 +318,20 @@ def test_cli_bad_input_is_named_and_the_rest_is_scanned(tmp_path):
     doc = json.loads((out / "results.json").read_text())
     reasons = [e["reason"] for e in doc["collection_errors"]]
     assert any(r.startswith("arm/broken.json:4: JSON syntax error") for r in reasons), reasons
-    assert any(
-        r.startswith("arm/odd.json:5: x (Microsoft.Made/up) not checked") for r in reasons
-    ), reasons
-    assert len(reasons) == 2
+    assert len(reasons) == 1
+    from bio2scan.documents import load_inventory
+
+    notes = [n.to_dict() for n in load_inventory(out / "inventory.json.gz").notices]
+    assert {
+        "code": "not-checked",
+        "provider": "azure",
+        "file": "arm/odd.json",
+        "line": 5,
+        "kind": "Microsoft.Made/up",
+        "name": "x",
+        "reason": "bio2scan has no mapping for this resource type",
+    } in notes
+    assert {n["file"] for n in notes if n["code"] == "skipped"} == {"arm/good.parameters.json"}
     by = {(r["rule_id"], r["resource_name"]): r for r in doc["results"]}
     assert by[("azure.storage.minimum_tls", "stun")]["status"] == "ERROR"
     assert "parameters('tls')" in by[("azure.storage.minimum_tls", "stun")]["message"]

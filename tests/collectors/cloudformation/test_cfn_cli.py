@@ -103,7 +103,20 @@ def test_one_bad_file_among_many(tmp_path):
     assert p.returncode == 0, p.stderr
     reasons = [e["reason"] for e in doc["collection_errors"]]
     assert any(r.startswith("templates/broken.yaml:4: YAML syntax error") for r in reasons), reasons
-    assert any("templates/unknown.yaml:2: Thing (AWS::Made::Up) not checked" in r for r in reasons)
+    from bio2scan.documents import load_inventory
+
+    notes = [n.to_dict() for n in load_inventory(tmp_path / "out" / "inventory.json.gz").notices]
+    assert {
+        "code": "not-checked",
+        "provider": "aws",
+        "file": "templates/unknown.yaml",
+        "line": 2,
+        "kind": "AWS::Made::Up",
+        "name": "Thing",
+        "reason": "bio2scan has no mapping for this resource type",
+    } in notes
+    skipped = {n["file"] for n in notes if n["code"] == "skipped"}
+    assert skipped == {"templates/buildspec.yml"}  # a YAML file that is not a template
     assert any(
         "templates/nested.yaml:2: Network: the nested template ./network/missing.yaml" in r
         for r in reasons
