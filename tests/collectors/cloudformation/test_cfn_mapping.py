@@ -1044,3 +1044,272 @@ def test_literal_secrets_never_reach_the_inventory(tmp_path):
     text = json.dumps(inv.to_dict())
     for secret in ("tok-123456789", "geheim", "tok-abcdef"):
         assert secret not in text
+
+
+EDGE_CASES: list[tuple[str, dict[str, Any], str, Any]] = [
+    (
+        "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        {"SubnetMappings": [{"SubnetId": "a"}, {"SubnetId": "b"}]},
+        "AvailabilityZones[1].SubnetId",
+        "b",
+    ),
+    (
+        "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        {"Subnets": ["a"], "LoadBalancerAttributes": {"Ref": "Nope"}},
+        "Attributes",
+        ERROR,
+    ),
+    (
+        "AWS::ElasticLoadBalancing::LoadBalancer",
+        {"Listeners": {"Ref": "Nope"}},
+        "ListenerDescriptions",
+        ERROR,
+    ),
+    (
+        "AWS::ElasticLoadBalancing::LoadBalancer",
+        {
+            "Listeners": [
+                {
+                    "Protocol": "HTTPS",
+                    "LoadBalancerPort": 443,
+                    "InstancePort": 80,
+                    "PolicyNames": ["p"],
+                }
+            ],
+            "Policies": [
+                {
+                    "PolicyName": "p",
+                    "PolicyType": "SSLNegotiationPolicyType",
+                    "Attributes": [
+                        {"Name": "Reference-Security-Policy", "Value": "ELBSecurityPolicy-2016-08"}
+                    ],
+                }
+            ],
+        },
+        "Policies",
+        DEFERRED,
+    ),
+    (
+        "AWS::CloudFront::Distribution",
+        {"DistributionConfig": {"Ref": "Nope"}},
+        "DistributionConfig",
+        ERROR,
+    ),
+    (
+        "AWS::CloudFront::Distribution",
+        {"DistributionConfig": {"Enabled": True, "ViewerCertificate": {"Ref": "Nope"}}},
+        "ViewerCertificate",
+        ERROR,
+    ),
+    (
+        "AWS::CloudFront::Distribution",
+        {"DistributionConfig": {"Enabled": True, "Logging": {"Ref": "Nope"}}},
+        "Logging",
+        ERROR,
+    ),
+    (
+        "AWS::CloudFront::Distribution",
+        {
+            "DistributionConfig": {
+                "Enabled": True,
+                "Origins": [{"Id": "o", "DomainName": "d", "S3OriginConfig": {"Ref": "Nope"}}],
+            }
+        },
+        "Origins",
+        ERROR,
+    ),
+    (
+        "AWS::CloudFront::Distribution",
+        {"DistributionConfig": {"Enabled": True, "DefaultCacheBehavior": {"Ref": "Nope"}}},
+        "DefaultCacheBehavior",
+        ERROR,
+    ),
+    (
+        "AWS::S3::Bucket",
+        {"PublicAccessBlockConfiguration": {"Ref": "Nope"}},
+        "PublicAccessBlock",
+        ERROR,
+    ),
+    ("AWS::S3::Bucket", {"LoggingConfiguration": {"Ref": "Nope"}}, "Logging", ERROR),
+    ("AWS::S3::Bucket", {"AccessControl": {"Ref": "AWS::Region"}}, "Acl", DEFERRED),
+    ("AWS::S3::Bucket", {"AccessControl": "MadeUp"}, "Acl", DEFERRED),
+    (
+        "AWS::S3::Bucket",
+        {
+            "BucketEncryption": {
+                "ServerSideEncryptionConfiguration": [
+                    {"ServerSideEncryptionByDefault": {"Ref": "Nope"}}
+                ]
+            }
+        },
+        "Encryption",
+        ERROR,
+    ),
+    (
+        "AWS::S3::Bucket",
+        {
+            "LifecycleConfiguration": {
+                "Rules": [{"Status": "Enabled", "Prefix": "logs/", "Transitions": []}]
+            }
+        },
+        "Lifecycle[0].Prefix",
+        "logs/",
+    ),
+    (
+        "AWS::GuardDuty::Detector",
+        {"Enable": True, "DataSources": {"Ref": "Nope"}},
+        "Detectors",
+        ERROR,
+    ),
+    ("AWS::Config::ConfigurationRecorder", {"RecordingGroup": {"Ref": "Nope"}}, "Recorders", ERROR),
+    ("AWS::Backup::BackupPlan", {"BackupPlan": {"Ref": "Nope"}}, "Plan", ERROR),
+    (
+        "AWS::Backup::BackupPlan",
+        {
+            "BackupPlan": {
+                "BackupPlanName": "p",
+                "BackupPlanRule": [
+                    {
+                        "RuleName": "r",
+                        "TargetBackupVault": "v",
+                        "CopyActions": [
+                            {"DestinationBackupVaultArn": "a", "Lifecycle": {"DeleteAfterDays": 7}}
+                        ],
+                    }
+                ],
+            }
+        },
+        "Plan.Rules[0].CopyActions[0].Lifecycle.DeleteAfterDays",
+        7,
+    ),
+    (
+        "AWS::CloudTrail::Trail",
+        {
+            "IsLogging": True,
+            "S3BucketName": "b",
+            "AdvancedEventSelectors": [{"Name": "n", "FieldSelectors": []}],
+        },
+        "EventSelectors",
+        [],
+    ),
+    (
+        "AWS::CloudTrail::Trail",
+        {
+            "IsLogging": True,
+            "S3BucketName": "b",
+            "EventSelectors": [{"ReadWriteType": "WriteOnly"}],
+        },
+        "EventSelectors[0].ReadWriteType",
+        "WriteOnly",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "rtype, props, path, expected", EDGE_CASES, ids=[f"{c[0]}:{c[2]}" for c in EDGE_CASES]
+)
+def test_edge_attribute(tmp_path, rtype, props, path, expected):
+    test_attribute(tmp_path, rtype, props, path, expected)
+
+
+def test_joins_that_cannot_be_made_are_notices(tmp_path):
+    inv = _collect(
+        tmp_path,
+        {
+            "TP": {
+                "Type": "AWS::SNS::TopicPolicy",
+                "Properties": {"Topics": {"Ref": "Nope"}, "PolicyDocument": {}},
+            },
+            "QP": {
+                "Type": "AWS::SQS::QueuePolicy",
+                "Properties": {"Queues": ["https://elsewhere"], "PolicyDocument": {}},
+            },
+            "ST": {"Type": "AWS::SecurityHub::Standard", "Properties": {"StandardsArn": "arn:s"}},
+            "DC": {"Type": "AWS::Config::DeliveryChannel", "Properties": {"S3BucketName": "b"}},
+            "L": {
+                "Type": "AWS::ElasticLoadBalancingV2::Listener",
+                "Properties": {"LoadBalancerArn": "arn:elsewhere"},
+            },
+            "FL": {
+                "Type": "AWS::EC2::FlowLog",
+                "Properties": {"ResourceType": "Subnet", "ResourceId": "s"},
+            },
+            "E": {"Type": "AWS::EC2::NetworkAclEntry", "Properties": {"NetworkAclId": "acl-1"}},
+            "GI": {
+                "Type": "AWS::EC2::SecurityGroupIngress",
+                "Properties": {"GroupId": "sg-elsewhere"},
+            },
+            "P": {"Type": "AWS::Lambda::Permission", "Properties": {"FunctionName": "elsewhere"}},
+            "RS": {
+                "Type": "AWS::SecretsManager::RotationSchedule",
+                "Properties": {"SecretId": "elsewhere"},
+            },
+            "BS": {
+                "Type": "AWS::Backup::BackupSelection",
+                "Properties": {"BackupPlanId": "elsewhere"},
+            },
+            "K": {"Type": "AWS::IAM::AccessKey", "Properties": {"UserName": "elsewhere"}},
+            "IP": {"Type": "AWS::IAM::Policy", "Properties": {"PolicyName": {"Ref": "Nope"}}},
+            "MP": {
+                "Type": "AWS::IAM::ManagedPolicy",
+                "Properties": {"Roles": {"Ref": "Nope"}, "Users": ["elsewhere"]},
+            },
+            "DS": {"Type": "AWS::Route53::DNSSEC", "Properties": {"HostedZoneId": "Z1"}},
+        },
+    )
+    noticed = {n.name for n in inv.notices}
+    assert noticed == {
+        "TP",
+        "QP",
+        "ST",
+        "DC",
+        "L",
+        "FL",
+        "E",
+        "GI",
+        "P",
+        "RS",
+        "BS",
+        "K",
+        "IP",
+        "MP",
+        "DS",
+    }
+    assert all(n.code == "not-checked" and n.line for n in inv.notices)
+
+
+def test_an_instance_by_group_name_and_through_an_elastic_ip(tmp_path):
+    inv = _collect(
+        tmp_path,
+        {
+            "G": {
+                "Type": "AWS::EC2::SecurityGroup",
+                "Properties": {"GroupName": "web", "GroupDescription": "g"},
+            },
+            "I": {
+                "Type": "AWS::EC2::Instance",
+                "Properties": {
+                    "SecurityGroups": ["web", "other"],
+                    "SubnetId": {"Ref": "S"},
+                    "LaunchTemplate": {"LaunchTemplateName": "none"},
+                },
+            },
+            "S": {"Type": "AWS::EC2::Subnet", "Properties": {"MapPublicIpOnLaunch": True}},
+            "EIP": {"Type": "AWS::EC2::EIP", "Properties": {"InstanceId": {"Ref": "J"}}},
+            "J": {
+                "Type": "AWS::EC2::Instance",
+                "Properties": {"SubnetId": {"Ref": "S2"}, "IamInstanceProfile": {"Ref": "Prof"}},
+            },
+            "S2": {"Type": "AWS::EC2::Subnet", "Properties": {}},
+            "Prof": {"Type": "AWS::IAM::InstanceProfile", "Properties": {"Roles": ["r"]}},
+        },
+    )
+    by = {r.id.split("#")[1]: r for r in inv.resources}
+    i = by["I"]
+    assert i.data["SecurityGroups"][0] == {"GroupId": "${G}", "GroupName": "web"}
+    assert i.data["PublicIpAddress"] == "${I.PublicIp}"  # the subnet maps public addresses
+    assert any(
+        k.startswith("MetadataOptions") for k in i.deferred
+    )  # its launch template is elsewhere
+    assert by["J"].data["PublicIpAddress"] == "${J.PublicIp}"  # an Elastic IP
+    assert by["J"].data["IamInstanceProfile"]["Arn"] == "${Prof.Arn}"
