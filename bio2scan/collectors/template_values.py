@@ -20,11 +20,10 @@ the ``errors`` and ``deferred`` maps (data path → reason) of ``bio2scan.model.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..kinds import CREDENTIAL_VALUE, credential_like
+from ..credentials import REDACTED, redact_value, reference
 
 DEFERRED = "deferred"
 UNRESOLVED = "unresolved"
@@ -167,44 +166,47 @@ def materialize(data: Any, path: str = "") -> tuple[Any, dict[str, str], dict[st
     return walk(data, path), errors, later
 
 
-REDACTED = "<redacted>"
-# Properties that hold a secret when a template writes one literally (ARM's
-# administratorLoginPassword, a connection string …). The live APIs never return them.
-_SECRET_KEY = re.compile(
-    r"(password|passwd|secret|token|connectionstring|accesskey|accountkey|privatekey|"
-    r"sastoken|clientsecret|primarykey|secondarykey|sharedkey)$",
-    re.IGNORECASE,
-)
+# Keys that name a secret in templates beyond ``credentials.secret_name`` (Azure's
+# ``primaryKey``/``secondaryKey`` of a listKeys()-shaped object written literally).
+_TEMPLATE_SECRET_KEYS = frozenset(["primarykey", "secondarykey"])
+
+
+def _redact(key: str, value: str) -> str:
+    """``value`` under ``key`` with its secret removed (``bio2scan.credentials``): wholly when the
+    key names a secret, else only the secret parts of the text. A ``Sym`` stays a ``Sym`` (with its
+    join target) when nothing in it is secret."""
+    if isinstance(value, Sym) and value.startswith("${") and value.endswith("}"):
+        return value  # a reference to a value fixed at deployment (a NoEcho parameter …)
+    if key.lower() in _TEMPLATE_SECRET_KEYS and not reference(value):
+        return REDACTED
+    out = redact_value(key, value)
+    if out == value:
+        return value
+    return Sym(out) if isinstance(value, Sym) else out
 
 
 def redact_secrets(data: Any) -> Any:
-    """``data`` with every literal secret replaced by ``<redacted>`` (no hash of it either): a
-    value under a secret-like key, a ``{name, value}`` pair whose name or value looks like a
-    credential, and any text that carries one (``AccountKey=…``, a private key). Symbols stay:
-    they stand for a secret without holding it."""
-
-    def secret(value: Any) -> bool:
-        return (
-            isinstance(value, str)
-            and not isinstance(value, Sym)
-            and bool(value)
-            and not value.startswith(REDACTED)
-        )
+    """``data`` with every literal secret replaced by ``<redacted>`` (no hash of it either), as
+    ``bio2scan.credentials`` defines it: the whole value under a key that names a secret
+    (``administratorLoginPassword``, ``clientSecret``), the value of a ``{name, value}`` pair (an
+    app setting) whose name names one, and in any other text only the secret part
+    (``Server=db;Password=<redacted>``, ``postgres://app:<redacted>@db``). A symbol that stands
+    for a secret (``${DbPassword}``) stays: it does not hold it."""
 
     def walk(v: Any, key: str = "") -> Any:
         if isinstance(v, dict):
             named = v.get("name") if isinstance(v.get("name"), str) else None
             out = {}
             for k, x in v.items():
-                if k == "value" and named is not None and secret(x) and credential_like(named, x):
-                    out[k] = REDACTED
+                if k == "value" and named is not None and isinstance(x, str):
+                    out[k] = _redact(named, x)
                 else:
                     out[k] = walk(x, str(k))
             return out
         if isinstance(v, list):
             return [walk(x, key) for x in v]
-        if secret(v) and (_SECRET_KEY.search(key) or CREDENTIAL_VALUE.search(v)):
-            return REDACTED
+        if isinstance(v, str) and v:
+            return _redact(key, v)
         return v
 
     return walk(data)

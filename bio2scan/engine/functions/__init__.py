@@ -42,7 +42,10 @@ _BUILTIN_MODULES = (
     "tls",
     "aws",
     "aws_services",
+    "aws_exposure",
+    "aws_admin",
     "azure",
+    "azure_exposure",
     "entra",
     "entra_logs",
 )
