@@ -10,28 +10,32 @@ from collections.abc import Iterable
 from typing import Any
 
 from ...model import Evidence
-from ..paths import MISSING, get
-from . import aws_policy, function, netreach
+from ..paths import MISSING, fixed_head, get, overlap
+from . import KnownAfterDeployment, aws_policy, function, netreach
 from .aws_policy import as_list
 
 
 def readable(env: Any, *keys: str) -> None:
-    """Raise LookupError when the collector could not read one of ``keys`` (top-level data keys)
-    of the resource under evaluation: a function must not judge what it did not see."""
+    """Raise LookupError when the collector could not read one of ``keys`` (data paths: a
+    top-level key, or a field within one) of the resource under evaluation — a function must not
+    judge what it did not see — and ``KnownAfterDeployment`` when one of them is known only after
+    deployment (an infrastructure template's ``Resource.deferred``): the rule is then
+    NOT_APPLICABLE, never a verdict on the part that is known."""
     res = getattr(env, "resource", None)
-    if res is None or not res.errors:
+    if res is None or not (res.errors or res.deferred):
         return
+    heads = [fixed_head(k) for k in keys]
     for p, why in res.errors.items():
-        head = p.split(".", 1)[0].split("[", 1)[0]
-        if p == "*" or head in keys:
+        if p == "*" or any(overlap(h, fixed_head(p)) for h in heads):
             raise LookupError(f"could not read {p}: {why}")
+    for p, why in res.deferred.items():
+        if p == "*" or any(overlap(h, fixed_head(p)) for h in heads):
+            raise KnownAfterDeployment(p, why)
 
 
 def _read(obj: Any, env: Any, path: str) -> Any:
     """The value at ``path``; a value the collector could not read (or did not record) raises."""
-    res = getattr(env, "resource", None)
-    if res is not None and path.split(".")[0] in res.errors:
-        raise LookupError(f"{path} could not be read: {res.errors[path.split('.')[0]]}")
+    readable(env, path)
     value = get(obj, path, MISSING)
     if value is MISSING:
         raise LookupError(f"{path} was not collected")
