@@ -173,10 +173,9 @@ _TEMPLATE_SECRET_KEYS = frozenset(["primarykey", "secondarykey"])
 
 def _redact(key: str, value: str) -> str:
     """``value`` under ``key`` with its secret removed (``bio2scan.credentials``): wholly when the
-    key names a secret, else only the secret parts of the text. A ``Sym`` stays a ``Sym`` (with its
-    join target) when nothing in it is secret."""
-    if isinstance(value, Sym) and value.startswith("${") and value.endswith("}"):
-        return value  # a reference to a value fixed at deployment (a NoEcho parameter …)
+    key names a secret, else only the secret parts of the text. A symbol alone (``${DbPassword}``,
+    a NoEcho parameter) refers to a secret without holding it and stays; a ``Sym`` stays a ``Sym``
+    (with its join target) when nothing in it is secret."""
     if key.lower() in _TEMPLATE_SECRET_KEYS and not reference(value):
         return REDACTED
     out = redact_value(key, value)

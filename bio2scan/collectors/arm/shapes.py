@@ -324,8 +324,7 @@ def _site_config(rec: Record) -> None:
     if isinstance(cfg, dict):
         if isinstance(site, dict) and isinstance(cfg.get("properties"), dict):
             cfg["properties"] = {**site, **cfg["properties"]}
-        return
-    if isinstance(site, dict):
+    elif isinstance(site, dict):
         rec.data["config"] = {
             "id": f"{rec.res.id}/config/web",
             "name": "web",
@@ -333,3 +332,21 @@ def _site_config(rec: Record) -> None:
         }
     elif isinstance(site, Unknown):
         rec.data["config"] = site
+    _site_tls(rec)
+
+
+# A web app's configuration fields that App Service always returns but chooses itself when the
+# template names none (its defaults for new apps are not documented per API version).
+SITE_CHOSEN = ("minTlsVersion", "scmMinTlsVersion")
+
+
+def _site_tls(rec: Record) -> None:
+    cfg = rec.data.get("config")
+    props = cfg.get("properties") if isinstance(cfg, dict) else None
+    if not isinstance(props, dict):
+        return
+    for key in SITE_CHOSEN:
+        if key not in props:
+            rec.later[f"config.properties.{key}"] = (
+                "the minimum TLS version App Service sets when the template names none"
+            )

@@ -1,11 +1,6 @@
-"""CloudFormation → live shapes for identities and compute: IAM roles, users and customer
-managed policies (with inline ``AWS::IAM::Policy`` resources, managed policy attachments and
-access keys joined in), Lambda functions (with their permissions as the resource policy), RDS
-instances and clusters, EKS clusters and ACM certificates.
-
-What only exists once people use the account — MFA devices, when a key was created or last
-used, the credential report, a certificate's expiry — is deferred.
-"""
+"""CloudFormation → live shapes for compute: Lambda functions (with their permissions as the
+resource policy), RDS instances and clusters, EKS clusters and ACM certificates (a certificate's
+expiry is deferred: it starts when the certificate is issued)."""
 
 from __future__ import annotations
 
@@ -29,162 +24,7 @@ from .shapes import (
     Out,
     fill,
     name_of,
-    policy,
 )
-
-# --- IAM -------------------------------------------------------------------------------------
-
-
-def _policy_name(arn: Any) -> Any:
-    if isinstance(arn, Sym):
-        return Sym(f"{arn}.PolicyName") if arn.ref else Sym(str(arn).rsplit("/", 1)[-1])
-    return arn.rsplit("/", 1)[-1] if isinstance(arn, str) else arn
-
-
-def _attached(arns: Any) -> Any:
-    if isinstance(arns, Unknown):
-        return arns
-    return [{"PolicyName": _policy_name(a), "PolicyArn": a} for a in (arns or [])]
-
-
-def _inline(policies: Any) -> Any:
-    if isinstance(policies, Unknown):
-        return policies
-    out: dict[str, Any] = {}
-    for pol in policies or []:
-        if isinstance(pol, dict) and isinstance(pol.get("PolicyName"), str):
-            out[pol["PolicyName"]] = policy(pol.get("PolicyDocument"))
-    return out
-
-
-def _principal(out: Out, item: Item, name_field: str, kind: str) -> None:
-    p = item.props
-    d = out.data
-    d[name_field] = name_of(out, name_field, item.physical)
-    d["Arn"] = Sym(f"${{{item.logical}.Arn}}", ref=item.logical)
-    d[f"{kind}Id"] = Sym(f"${{{item.logical}.{kind}Id}}")
-    fill(d, item, [F("Path", "Path", STR, "/")])
-    d["AttachedPolicies"] = _attached(p.get("ManagedPolicyArns", []))
-    d["InlinePolicies"] = _inline(p.get("Policies", []))
-
-
-def role(item: Item, b: Build) -> None:
-    out = b.add(Out("aws.iam.role", item, item.physical, {}, tags=item.props.get("Tags")))
-    _principal(out, item, "RoleName", "Role")
-    fill(
-        out.data,
-        item,
-        [
-            F("AssumeRolePolicyDocument", "AssumeRolePolicyDocument", policy),
-            F("MaxSessionDuration", "MaxSessionDuration", INT, 3600),
-            F("Description", "Description", STR),
-        ],
-    )
-
-
-def user(item: Item, b: Build) -> None:
-    p = item.props
-    out = b.add(Out("aws.iam.user", item, item.physical, {}, tags=p.get("Tags")))
-    _principal(out, item, "UserName", "User")
-    groups = p.get("Groups", [])
-    out.data["Groups"] = (
-        groups if isinstance(groups, Unknown) else [{"GroupName": g} for g in groups]
-    )
-    login = p.get("LoginProfile")
-    if isinstance(login, dict):
-        out.data["LoginProfile"] = {
-            "UserName": out.data["UserName"],
-            "PasswordResetRequired": BOOL(login.get("PasswordResetRequired", False)),
-        }
-    else:
-        out.data["LoginProfile"] = login if isinstance(login, Unknown) else None
-    out.data["AccessKeys"] = []
-    for key in ("MFADevices", "CredentialReport"):
-        out.defer(key, "only once the user signs in and registers devices, after deployment")
-
-
-def access_key(item: Item, b: Build) -> None:
-    out = b.target(item.props.get("UserName"), ["AWS::IAM::User"])
-    if out is None:
-        b.skip(item, f"its user {item.props.get('UserName')} is not defined in this template")
-        return
-    out.data["AccessKeys"].append(
-        {
-            "UserName": out.data.get("UserName"),
-            "AccessKeyId": item.physical,
-            "Status": ENUM(item.props.get("Status", "Active")),
-        }
-    )
-    out.defer("AccessKeys", "a key's creation and last use are known only after deployment")
-
-
-def managed_policy(item: Item, b: Build) -> None:
-    p = item.props
-    name = p.get("ManagedPolicyName", Sym(f"${{{item.logical}}}", ref=item.logical))
-    out = b.add(Out("aws.iam.policy", item, name, {}))
-    d = out.data
-    d["PolicyName"] = name_of(out, "PolicyName", name)
-    d["Arn"] = item.physical
-    d["DefaultVersionId"] = "v1"
-    d["IsAttachable"] = True
-    fill(
-        d,
-        item,
-        [
-            F("Path", "Path", STR, "/"),
-            F("Document", "PolicyDocument", policy),
-            F("Description", "Description", STR),
-        ],
-    )
-    n = sum(len(p[k]) for k in ("Roles", "Users", "Groups") if isinstance(p.get(k), list))
-    d["AttachmentCount"] = n
-
-
-def _each(item: Item, b: Build, fn: Any) -> None:
-    for key, rtype in (("Roles", "AWS::IAM::Role"), ("Users", "AWS::IAM::User")):
-        names = item.props.get(key, [])
-        if isinstance(names, Unknown):
-            b.skip(item, f"its {key} cannot be resolved: {names}")
-            continue
-        for n in names if isinstance(names, list) else []:
-            out = b.target(n, [rtype])
-            if out is None:
-                b.skip(item, f"{key[:-1].lower()} {n} is not defined in this template")
-            else:
-                fn(out)
-
-
-def attach_managed_policy(item: Item, b: Build) -> None:
-    entry = {
-        "PolicyName": item.props.get("ManagedPolicyName", _policy_name(item.physical)),
-        "PolicyArn": item.physical,
-    }
-    _each(
-        item,
-        b,
-        lambda o: (
-            o.data["AttachedPolicies"].append(dict(entry))
-            if isinstance(o.data["AttachedPolicies"], list)
-            else None
-        ),
-    )
-
-
-def inline_policy(item: Item, b: Build) -> None:
-    name, doc = item.props.get("PolicyName"), policy(item.props.get("PolicyDocument"))
-    if not isinstance(name, str):
-        b.skip(item, f"its PolicyName cannot be resolved: {name}")
-        return
-    _each(
-        item,
-        b,
-        lambda o: (
-            o.data["InlinePolicies"].__setitem__(name, doc)
-            if isinstance(o.data["InlinePolicies"], dict)
-            else None
-        ),
-    )
-
 
 # --- Lambda ----------------------------------------------------------------------------------
 
@@ -448,15 +288,7 @@ def certificate(item: Item, b: Build) -> None:
     out.defer("NotAfter", "a certificate's validity starts when it is issued")
 
 
-def instance_profile(item: Item, b: Build) -> None:
-    """Read through the instances that use it."""
-
-
 HANDLERS = {
-    "AWS::IAM::Role": role,
-    "AWS::IAM::User": user,
-    "AWS::IAM::ManagedPolicy": managed_policy,
-    "AWS::IAM::InstanceProfile": instance_profile,
     "AWS::Lambda::Function": function,
     "AWS::RDS::DBInstance": db_instance,
     "AWS::RDS::DBCluster": db_cluster,
@@ -464,8 +296,5 @@ HANDLERS = {
     "AWS::CertificateManager::Certificate": certificate,
 }
 JOINS = {
-    "AWS::IAM::ManagedPolicy": attach_managed_policy,
-    "AWS::IAM::Policy": inline_policy,
-    "AWS::IAM::AccessKey": access_key,
     "AWS::Lambda::Permission": permission,
 }

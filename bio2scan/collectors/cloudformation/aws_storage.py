@@ -1,11 +1,11 @@
-"""CloudFormation → live shapes for storage, keys, logs and messaging: S3 buckets (and their
-bucket policies), CloudWatch log groups, ECR repositories, KMS keys, Secrets Manager secrets
-(and rotation schedules), SNS topics and SQS queues (and their policies), AWS Backup vaults
-and plans (and selections).
+"""CloudFormation → live shapes for storage, keys and logs: S3 buckets (and their bucket
+policies), CloudWatch log groups, ECR repositories (with their repository policy), KMS keys, AWS
+Backup vaults (with their access policy) and plans (and selections).
 
 Where a template leaves a setting out, the live shape gets what AWS sets for a new resource
-(documented defaults: SSE-S3 and Block Public Access on new buckets, SSE-SQS on new queues …);
-where that depends on something outside the template, the field is deferred.
+(documented defaults: SSE-S3 and Block Public Access on new buckets …); where that depends on
+something outside the template, the field is deferred. A resource policy the template does not
+set is ``Policy: null``, as the live collector records "no policy".
 """
 
 from __future__ import annotations
@@ -14,9 +14,7 @@ from typing import Any
 
 from ..template_values import Sym, Unknown, deferred, unknown_within
 from .shapes import (
-    ANY,
     BOOL,
-    BOOLSTR,
     ENUM,
     INT,
     LIST,
@@ -249,6 +247,7 @@ def ecr_repository(item: Item, b: Build) -> None:
     out = b.add(Out("aws.ecr.repository", item, item.physical, {}, tags=item.props.get("Tags")))
     out.data["repositoryName"] = name_of(out, "repositoryName", item.physical)
     fill(out.data, item, ECR_FIELDS)
+    out.data["Policy"] = policy(item.props.get("RepositoryPolicyText"))
 
 
 KMS_FIELDS = (
@@ -292,129 +291,6 @@ def kms_key(item: Item, b: Build) -> None:
         }
 
 
-# --- Secrets Manager, SNS, SQS ---------------------------------------------------------------
-
-
-def secret(item: Item, b: Build) -> None:
-    name = item.props.get("Name", Sym(f"${{{item.logical}}}", ref=item.logical))
-    out = b.add(Out("aws.secretsmanager.secret", item, name, {}, tags=item.props.get("Tags")))
-    out.data["ARN"] = item.physical
-    out.data["Name"] = name_of(out, "Name", name)
-    fill(out.data, item, [F("KmsKeyId", "KmsKeyId", STR), F("Description", "Description", STR)])
-    out.data["RotationEnabled"] = False
-
-
-def rotation_schedule(item: Item, b: Build) -> None:
-    out = b.target(item.props.get("SecretId"), ["AWS::SecretsManager::Secret"])
-    if out is None:
-        b.skip(item, f"its secret {item.props.get('SecretId')} is not defined in this template")
-        return
-    out.data["RotationEnabled"] = True
-    rules = item.props.get("RotationRules")
-    if rules is not None:
-        out.data["RotationRules"] = rules
-    out.defer("LastRotatedDate", "the first rotation happens after deployment")
-
-
-def sns_topic(item: Item, b: Build) -> None:
-    name = item.props.get("TopicName", Sym(f"${{{item.logical}}}", ref=item.logical))
-    out = b.add(Out("aws.sns.topic", item, name, {}, tags=item.props.get("Tags")))
-    arn = item.physical
-    attrs: dict[str, Any] = {"TopicArn": arn, "Owner": b.account}
-    fill(
-        attrs,
-        item,
-        [
-            F("KmsMasterKeyId", "KmsMasterKeyId", STR),
-            F("DisplayName", "DisplayName", STR, ""),
-            F("FifoTopic", "FifoTopic", BOOLSTR),
-        ],
-    )
-    attrs["Policy"] = {  # the access policy SNS gives a topic created without one
-        "Version": "2008-10-17",
-        "Id": "__default_policy_ID",
-        "Statement": [
-            {
-                "Sid": "__default_statement_ID",
-                "Effect": "Allow",
-                "Principal": {"AWS": "*"},
-                "Action": [
-                    "SNS:GetTopicAttributes",
-                    "SNS:SetTopicAttributes",
-                    "SNS:AddPermission",
-                    "SNS:RemovePermission",
-                    "SNS:DeleteTopic",
-                    "SNS:Subscribe",
-                    "SNS:ListSubscriptionsByTopic",
-                    "SNS:Publish",
-                ],
-                "Resource": arn,
-                "Condition": {"StringEquals": {"AWS:SourceOwner": b.account}},
-            }
-        ],
-    }
-    out.data["TopicArn"] = arn
-    out.data["Attributes"] = attrs
-
-
-def _each_target(item: Item, b: Build, key: str, types: list[str], fn: Any) -> None:
-    targets = item.props.get(key)
-    if isinstance(targets, Unknown) or not isinstance(targets, list):
-        b.skip(item, f"its {key} cannot be resolved: {targets}")
-        return
-    for t in targets:
-        out = b.target(t, types)
-        if out is None:
-            b.skip(item, f"{t} in {key} is not defined in this template")
-        else:
-            fn(out)
-
-
-def sns_topic_policy(item: Item, b: Build) -> None:
-    doc = policy(item.props.get("PolicyDocument", {}))
-    _each_target(
-        item,
-        b,
-        "Topics",
-        ["AWS::SNS::Topic"],
-        lambda o: o.data["Attributes"].__setitem__("Policy", doc),
-    )
-
-
-SQS_FIELDS = (
-    F("KmsMasterKeyId", "KmsMasterKeyId", STR),
-    F("VisibilityTimeout", "VisibilityTimeout", BOOLSTR, "30"),
-    F("MessageRetentionPeriod", "MessageRetentionPeriod", BOOLSTR, "345600"),
-    F("DelaySeconds", "DelaySeconds", BOOLSTR, "0"),
-    F("FifoQueue", "FifoQueue", BOOLSTR),
-    F("RedrivePolicy", "RedrivePolicy", ANY),
-)
-
-
-def sqs_queue(item: Item, b: Build) -> None:
-    name = item.props.get("QueueName", Sym(f"${{{item.logical}}}", ref=item.logical))
-    out = b.add(Out("aws.sqs.queue", item, name, {}, tags=item.props.get("Tags")))
-    attrs: dict[str, Any] = {"QueueArn": Sym(f"${{{item.logical}.Arn}}", ref=item.logical)}
-    fill(attrs, item, SQS_FIELDS)
-    sse = item.props.get("SqsManagedSseEnabled", MISSING)
-    if sse is MISSING:  # SSE-SQS is on for new queues unless a KMS key is set (AWS, 2022)
-        sse = "false" if "KmsMasterKeyId" in item.props else "true"
-    attrs["SqsManagedSseEnabled"] = BOOLSTR(sse)
-    out.data["QueueUrl"] = item.physical
-    out.data["Attributes"] = attrs
-
-
-def sqs_queue_policy(item: Item, b: Build) -> None:
-    doc = policy(item.props.get("PolicyDocument", {}))
-    _each_target(
-        item,
-        b,
-        "Queues",
-        ["AWS::SQS::Queue"],
-        lambda o: o.data["Attributes"].__setitem__("Policy", doc),
-    )
-
-
 # --- AWS Backup ------------------------------------------------------------------------------
 
 
@@ -425,6 +301,7 @@ def backup_vault(item: Item, b: Build) -> None:
     d["BackupVaultName"] = name
     d["BackupVaultArn"] = Sym(f"${{{item.logical}.BackupVaultArn}}", ref=item.logical)
     fill(d, item, [F("EncryptionKeyArn", "EncryptionKeyArn", STR)])
+    d["Policy"] = policy(item.props.get("AccessPolicy"))
     lock = item.props.get("LockConfiguration")
     d["Locked"] = lock if isinstance(lock, Unknown) else lock is not None
     if isinstance(lock, dict):
@@ -518,16 +395,10 @@ HANDLERS = {
     "AWS::Logs::LogGroup": log_group,
     "AWS::ECR::Repository": ecr_repository,
     "AWS::KMS::Key": kms_key,
-    "AWS::SecretsManager::Secret": secret,
-    "AWS::SNS::Topic": sns_topic,
-    "AWS::SQS::Queue": sqs_queue,
     "AWS::Backup::BackupVault": backup_vault,
     "AWS::Backup::BackupPlan": backup_plan,
 }
 JOINS = {
     "AWS::S3::BucketPolicy": s3_bucket_policy,
-    "AWS::SecretsManager::RotationSchedule": rotation_schedule,
-    "AWS::SNS::TopicPolicy": sns_topic_policy,
-    "AWS::SQS::QueuePolicy": sqs_queue_policy,
     "AWS::Backup::BackupSelection": backup_selection,
 }

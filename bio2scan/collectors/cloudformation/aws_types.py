@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from . import aws_compute, aws_ec2, aws_edge, aws_regional, aws_storage
+from . import aws_compute, aws_ec2, aws_edge, aws_iam, aws_messaging, aws_regional, aws_storage
 from .shapes import Build, Item
 
 Handler = Callable[[Item, Build], None]
@@ -17,6 +17,8 @@ HANDLERS: dict[str, Handler] = {
     **aws_edge.HANDLERS,
     **aws_regional.HANDLERS,
     **aws_compute.HANDLERS,
+    **aws_iam.HANDLERS,
+    **aws_messaging.HANDLERS,
 }
 JOINS: dict[str, Handler] = {
     **aws_storage.JOINS,
@@ -24,6 +26,8 @@ JOINS: dict[str, Handler] = {
     **aws_edge.JOINS,
     **aws_regional.JOINS,
     **aws_compute.JOINS,
+    **aws_iam.JOINS,
+    **aws_messaging.JOINS,
 }
 POST: tuple[Callable[[Build], None], ...] = (*aws_ec2.POST,)
 
@@ -64,6 +68,9 @@ LIVE_TYPE = {
     "AWS::AccessAnalyzer::Analyzer": "aws.accessanalyzer.region",
     "AWS::IAM::Role": "aws.iam.role",
     "AWS::IAM::User": "aws.iam.user",
+    "AWS::IAM::Group": "aws.iam.group",
+    "AWS::OpenSearchService::Domain": "aws.opensearch.domain",
+    "AWS::Elasticsearch::Domain": "aws.opensearch.domain",
     "AWS::IAM::ManagedPolicy": "aws.iam.policy",
     "AWS::Lambda::Function": "aws.lambda.function",
     "AWS::RDS::DBInstance": "aws.rds.db_instance",
@@ -76,6 +83,7 @@ GLOBAL_TYPES = frozenset(
     {
         "aws.iam.role",
         "aws.iam.user",
+        "aws.iam.group",
         "aws.iam.policy",
         "aws.cloudfront.distribution",
         "aws.route53.hosted_zone",

@@ -241,8 +241,14 @@ def LIST(conv: Conv) -> Conv:
 
 
 def policy(v: Any) -> Any:
-    """An IAM policy document: an object, or JSON text (parsed, as the live collector does)."""
-    if isinstance(v, str) and not isinstance(v, Sym):
+    """An IAM policy document: an object, or JSON text (parsed, as the live collector does);
+    ``None`` (no policy) for an absent or empty one. A policy that is a symbol (``!ImportValue``)
+    is a document known only at deployment."""
+    if v is None or v == "" or v is NOVALUE:
+        return None
+    if isinstance(v, Sym):
+        return deferred(f"a policy document known only at deployment ({v})")
+    if isinstance(v, str):
         import json
 
         try:

@@ -17,6 +17,13 @@ from typing import Any
 SUB = "11111111-aaaa-4aaa-8aaa-111111111111"
 TENANT = "99999999-9999-4999-8999-999999999999"
 RG = "rg-parity"
+DENY_ALL = {
+    "ipAddress": "Any",
+    "action": "Deny",
+    "priority": 2147483647,
+    "name": "Deny all",
+    "description": "Deny all access",
+}
 LOCATION = "westeurope"
 TAGS = {"owner": "team-parity", "criticality": "high"}
 
@@ -389,6 +396,27 @@ def estate() -> dict[str, Any]:
             "name": "web",
             "properties": {
                 "minTlsVersion": "1.2",
+                "scmMinTlsVersion": "1.2",
+                # ARM adds the "Deny all" rule once an Allow rule is set
+                "ipSecurityRestrictions": [
+                    {
+                        "ipAddress": "198.51.100.0/24",
+                        "action": "Allow",
+                        "priority": 100,
+                        "name": "office",
+                    },
+                    DENY_ALL,
+                ],
+                "scmIpSecurityRestrictions": [
+                    {
+                        "ipAddress": "203.0.113.0/24",
+                        "action": "Allow",
+                        "priority": 100,
+                        "name": "build-agents",
+                    },
+                    DENY_ALL,
+                ],
+                "scmIpSecurityRestrictionsUseMain": False,
                 "ftpsState": "Disabled",
                 "remoteDebuggingEnabled": False,
                 "cors": {"allowedOrigins": ["https://portal.example.nl"]},

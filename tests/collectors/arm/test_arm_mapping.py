@@ -108,7 +108,14 @@ DEFAULTS = [(t, p, v) for t, d in PROPERTY_DEFAULTS.items() for p, v in d.items(
 @pytest.mark.parametrize("rtype, path, value", DEFAULTS, ids=[f"{d[0]}:{d[1]}" for d in DEFAULTS])
 def test_property_defaults_only_where_the_template_is_silent(tmp_path, rtype, path, value):
     kind = next(k for k in KINDS if k.name == rtype)
-    set_to = "set-by-template"
+    # a value of the default's type that differs from it
+    set_to: Any = (
+        (not value)
+        if isinstance(value, bool)
+        else value + 1
+        if isinstance(value, int)
+        else "set-by-template"
+    )
     props: dict[str, Any] = {}
     d = props
     for part in path.split(".")[:-1]:

@@ -263,3 +263,71 @@ def finish(session: Any, phys: dict[str, str]) -> None:
             {"Name": "EKS_AUDIT_LOGS", "Status": "DISABLED"},
         ],
     )
+    _policies(session, phys)
+
+
+def _doc(*statements: dict[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def _policies(session: Any, phys: dict[str, str]) -> None:
+    """Resource policies and IAM groups: the calls CloudFormation makes for the properties and
+    types moto's provider ignores (RepositoryPolicyText, AWS::IAM::Group and
+    UserToGroupAddition, AWS::SecretsManager::Secret and ResourcePolicy,
+    AWS::OpenSearchService::Domain)."""
+    ecr = session.client("ecr", region_name=REGION)
+    ecr.set_repository_policy(
+        repositoryName="parity/loose",
+        policyText=_doc(
+            {
+                "Sid": "AnyonePulls",
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": ["ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+            }
+        ),
+    )
+    iam = session.client("iam", region_name=REGION)
+    iam.create_group(GroupName="parity-ops")
+    iam.put_group_policy(
+        GroupName="parity-ops",
+        PolicyName="break-glass",
+        PolicyDocument=_doc({"Effect": "Allow", "Action": "iam:AttachUserPolicy", "Resource": "*"}),
+    )
+    iam.create_group(GroupName="parity-readers")
+    iam.attach_group_policy(GroupName="parity-readers", PolicyArn=phys["ReadPolicy"])
+    iam.add_user_to_group(GroupName="parity-readers", UserName="parity-auditor")
+    iam.add_user_to_group(GroupName="parity-ops", UserName="parity-operator")
+    sm = session.client("secretsmanager", region_name=REGION)
+    sm.create_secret(Name="parity-db-secret", KmsKeyId=phys["Key"])
+    sm.create_secret(Name="parity-shared-secret")
+    sm.put_resource_policy(
+        SecretId="parity-shared-secret",
+        ResourcePolicy=_doc(
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": "*",
+            }
+        ),
+    )
+    search = session.client("opensearch", region_name=REGION)
+    search.create_domain(
+        DomainName="parity-search",
+        AccessPolicies=_doc(
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": "es:ESHttpGet",
+                "Resource": "*",
+                "Condition": {"IpAddress": {"aws:SourceIp": "198.51.100.0/24"}},
+            }
+        ),
+    )
+    search.create_domain(
+        DomainName="parity-open",
+        AccessPolicies=_doc(
+            {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "es:*", "Resource": "*"}
+        ),
+    )

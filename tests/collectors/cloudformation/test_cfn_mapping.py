@@ -13,12 +13,18 @@ import pytest
 import yaml
 
 from bio2scan import api
-from bio2scan.collectors.cloudformation import aws_compute, aws_regional, aws_storage
+from bio2scan.collectors.cloudformation import (
+    aws_compute,
+    aws_messaging,
+    aws_regional,
+    aws_storage,
+)
 
 DEFERRED = object()  # the live path is "known only after deployment"
 ERROR = object()  # the live path is unresolved
 MISSING = object()  # the live path is absent
 OWNER = "${BucketOwner}"
+PUBLIC_POLICY = {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "x:*"}]}
 
 CASES: list[tuple[str, dict[str, Any], str, Any]] = [
     # --- S3 ----------------------------------------------------------------------------------
@@ -173,6 +179,112 @@ CASES: list[tuple[str, dict[str, Any], str, Any]] = [
     ),
     ("AWS::KMS::Key", {}, "KeyManager", "CUSTOMER"),
     # --- secrets, SNS, SQS, backup -----------------------------------------------------------
+    # resource policies: the document, or null (no policy) — as the live collector records it
+    ("AWS::ECR::Repository", {}, "Policy", None),
+    (
+        "AWS::ECR::Repository",
+        {"RepositoryPolicyText": PUBLIC_POLICY},
+        "Policy.Statement[0].Principal",
+        "*",
+    ),
+    (
+        "AWS::ECR::Repository",
+        {"RepositoryPolicyText": json.dumps(PUBLIC_POLICY)},
+        "Policy",
+        PUBLIC_POLICY,
+    ),
+    ("AWS::ECR::Repository", {"RepositoryPolicyText": "{not json"}, "Policy", ERROR),
+    (
+        "AWS::ECR::Repository",
+        {"RepositoryPolicyText": {"Fn::ImportValue": "p"}},
+        "Policy",
+        DEFERRED,
+    ),
+    ("AWS::Backup::BackupVault", {}, "Policy", None),
+    ("AWS::Backup::BackupVault", {"AccessPolicy": PUBLIC_POLICY}, "Policy", PUBLIC_POLICY),
+    ("AWS::SecretsManager::Secret", {}, "Policy", None),
+    ("AWS::SQS::Queue", {}, "Attributes.Policy", None),
+    ("AWS::SNS::Topic", {}, "Attributes.Policy.Statement[0].Sid", "__default_statement_ID"),
+    ("AWS::OpenSearchService::Domain", {"DomainName": "d"}, "DomainName", "d"),
+    ("AWS::OpenSearchService::Domain", {}, "DomainName", DEFERRED),
+    ("AWS::OpenSearchService::Domain", {}, "ARN", "${X.Arn}"),
+    ("AWS::OpenSearchService::Domain", {}, "AccessPolicies", None),
+    (
+        "AWS::OpenSearchService::Domain",
+        {"AccessPolicies": PUBLIC_POLICY},
+        "AccessPolicies",
+        PUBLIC_POLICY,
+    ),
+    (
+        "AWS::OpenSearchService::Domain",
+        {"EngineVersion": "OpenSearch_2.13"},
+        "EngineVersion",
+        "OpenSearch_2.13",
+    ),
+    ("AWS::OpenSearchService::Domain", {}, "EngineVersion", MISSING),
+    (
+        "AWS::Elasticsearch::Domain",
+        {"ElasticsearchVersion": "7.10"},
+        "EngineVersion",
+        "Elasticsearch_7.10",
+    ),
+    (
+        "AWS::Elasticsearch::Domain",
+        {"ElasticsearchVersion": {"Ref": "Nope"}},
+        "EngineVersion",
+        ERROR,
+    ),
+    ("AWS::OpenSearchService::Domain", {}, "EncryptionAtRestOptions.Enabled", False),
+    (
+        "AWS::OpenSearchService::Domain",
+        {"EncryptionAtRestOptions": {"Enabled": True, "KmsKeyId": "k"}},
+        "EncryptionAtRestOptions",
+        {"Enabled": True, "KmsKeyId": "k"},
+    ),
+    ("AWS::OpenSearchService::Domain", {}, "NodeToNodeEncryptionOptions.Enabled", False),
+    ("AWS::OpenSearchService::Domain", {}, "DomainEndpointOptions.EnforceHTTPS", False),
+    (
+        "AWS::OpenSearchService::Domain",
+        {
+            "DomainEndpointOptions": {
+                "EnforceHTTPS": "true",
+                "TLSSecurityPolicy": "Policy-Min-TLS-1-2-2019-07",
+            }
+        },
+        "DomainEndpointOptions",
+        {"EnforceHTTPS": True, "TLSSecurityPolicy": "Policy-Min-TLS-1-2-2019-07"},
+    ),
+    (
+        "AWS::OpenSearchService::Domain",
+        {"VPCOptions": {"SubnetIds": ["s"]}},
+        "VPCOptions.SubnetIds",
+        ["s"],
+    ),
+    # IAM groups, as ListGroups + the group's attached and inline policies
+    ("AWS::IAM::Group", {"GroupName": "ops"}, "GroupName", "ops"),
+    ("AWS::IAM::Group", {}, "GroupName", "${X}"),  # an identity users refer to: not deferred
+    ("AWS::IAM::Group", {}, "Arn", "${X.Arn}"),
+    ("AWS::IAM::Group", {}, "Path", "/"),
+    (
+        "AWS::IAM::Group",
+        {"ManagedPolicyArns": ["arn:aws:iam::aws:policy/ReadOnlyAccess"]},
+        "AttachedPolicies",
+        [{"PolicyName": "ReadOnlyAccess", "PolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}],
+    ),
+    (
+        "AWS::IAM::Group",
+        {"Policies": [{"PolicyName": "p", "PolicyDocument": {"Statement": []}}]},
+        "InlinePolicies",
+        {"p": {"Statement": []}},
+    ),
+    (
+        "AWS::IAM::Group",
+        {"Policies": [{"PolicyName": {"Ref": "Nope"}, "PolicyDocument": {"Statement": []}}]},
+        "InlinePolicies",
+        {"Policies[0]": {"Statement": []}},
+    ),
+    ("AWS::IAM::Group", {"Policies": "nope"}, "InlinePolicies", ERROR),
+    ("AWS::IAM::Group", {"Policies": ["nope"]}, "InlinePolicies", ERROR),
     ("AWS::SecretsManager::Secret", {"Name": "s"}, "Name", "s"),
     ("AWS::SecretsManager::Secret", {}, "RotationEnabled", False),
     ("AWS::SecretsManager::Secret", {"KmsKeyId": "k"}, "KmsKeyId", "k"),
@@ -867,7 +979,8 @@ def test_every_table_field_has_a_case():
     tables = [
         aws_storage.ECR_FIELDS,
         aws_storage.KMS_FIELDS,
-        aws_storage.SQS_FIELDS,
+        aws_messaging.SQS_FIELDS,
+        aws_messaging._DOMAIN_FIELDS,
         aws_regional.TRAIL_FIELDS,
         aws_compute._RDS_COMMON,
     ]
@@ -1255,10 +1368,30 @@ def test_joins_that_cannot_be_made_are_notices(tmp_path):
                 "Properties": {"Roles": {"Ref": "Nope"}, "Users": ["elsewhere"]},
             },
             "DS": {"Type": "AWS::Route53::DNSSEC", "Properties": {"HostedZoneId": "Z1"}},
+            "SP": {
+                "Type": "AWS::SecretsManager::ResourcePolicy",
+                "Properties": {"SecretId": "elsewhere", "ResourcePolicy": {}},
+            },
+            "UG": {
+                "Type": "AWS::IAM::UserToGroupAddition",
+                "Properties": {"GroupName": "g", "Users": ["elsewhere"]},
+            },
+            "UGX": {
+                "Type": "AWS::IAM::UserToGroupAddition",
+                "Properties": {"GroupName": "g", "Users": {"Ref": "Nope"}},
+            },
+            "GP": {
+                "Type": "AWS::IAM::GroupPolicy",
+                "Properties": {"GroupName": "elsewhere", "PolicyName": "p", "PolicyDocument": {}},
+            },
         },
     )
     noticed = {n.name for n in inv.notices}
     assert noticed == {
+        "SP",
+        "UG",
+        "UGX",
+        "GP",
         "TP",
         "QP",
         "ST",
