@@ -51,3 +51,20 @@ def test_azure_rules_that_evaluate_on_arm_templates():
 def test_the_estates_raise_no_error():
     seen, _ = _verdicts()
     assert not [k for k, v in seen.items() if "ERROR" in v]
+
+
+def test_docs_state_the_measured_coverage():
+    """docs/iac.md states these figures (one line per format, beside Terraform's)."""
+    seen, total = _verdicts()
+    evaluated = len([k for k, v in seen.items() if v & {"PASS", "FAIL"}])
+    live = len([r for r in api.load_rules().values() if r.provider == "azure" and r.live_only])
+    line = (
+        f"- Azure: {evaluated} of {total} rules evaluate on ARM templates "
+        f"({round(100 * evaluated / total)}%); {live} are live-only; "
+        f"{total - evaluated - live} cannot be decided from a template."
+    )
+    text = (Path(__file__).resolve().parents[3] / "docs" / "iac.md").read_text("utf-8")
+    assert line in text, f"docs/iac.md should say:\n{line}"
+    for rid in NOT_ON_TEMPLATES:
+        if not rid.startswith("azure.entra."):
+            assert rid in text, rid
