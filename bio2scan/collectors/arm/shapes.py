@@ -269,7 +269,9 @@ def _attach(res: ArmResource, by_id: dict[str, Record], out: Mapped) -> None:
             out.records.append(Record(SUBSCRIPTION_TYPES[low], res, _live(res, res.type)))
             return
         why = (
-            "the resource it extends is not defined in this template"
+            f"the resource it extends cannot be named: {res.parent_id}"
+            if isinstance(res.parent_id, Unknown)
+            else "the resource it extends is not defined in this template"
             if parent is None
             else "bio2scan does not read this extension"
         )
@@ -278,7 +280,7 @@ def _attach(res: ArmResource, by_id: dict[str, Record], out: Mapped) -> None:
     parent = by_id.get(_parent_id(res.id)) if isinstance(res.id, str) else None
     if low in INLINE_CHILDREN:
         if parent is None:
-            out.not_checked.append((res, "its parent is not defined in this template"))
+            out.not_checked.append((res, _no_parent(res)))
             return
         props = parent.data["properties"]
         if isinstance(props, dict):
@@ -298,7 +300,7 @@ def _attach(res: ArmResource, by_id: dict[str, Record], out: Mapped) -> None:
         return
     kind, child, fixed = slot
     if parent is None or parent.rtype != kind.name:
-        out.not_checked.append((res, "its parent is not defined in this template"))
+        out.not_checked.append((res, _no_parent(res)))
         return
     data = _child_data(res, child)
     if child.flatten:
@@ -311,6 +313,12 @@ def _attach(res: ArmResource, by_id: dict[str, Record], out: Mapped) -> None:
         parent.data[child.key] = data
     else:
         out.not_checked.append((res, f"only the {fixed!r} {child.key} is read"))
+
+
+def _no_parent(res: ArmResource) -> str:
+    if isinstance(res.id, Unknown):  # the parent's part of the name could not be resolved
+        return f"its parent cannot be named: {res.id}"
+    return "its parent is not defined in this template"
 
 
 def _site_config(rec: Record) -> None:

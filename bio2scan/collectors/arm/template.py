@@ -360,7 +360,10 @@ class Template:
             item.name, item.parent_id = ext_name, parent_id
             item.id = _join(parent_id, "/providers/", type_and_names(item.type, [ext_name]))
             return
-        if scope is not None and not isinstance(scope, Unknown):
+        if isinstance(scope, Unknown):  # extends something that cannot be named: not the
+            item.parent_id = item.id = scope  # deployment's scope (a notice names the reason)
+            return
+        if scope is not None:
             parent_id = scope if str(scope).startswith("/") else self._relative_id(str(scope))
             item.parent_id = parent_id
             item.id = _join(parent_id, "/providers/", type_and_names(t, str(name).split("/")))

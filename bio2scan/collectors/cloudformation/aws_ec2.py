@@ -440,7 +440,38 @@ def instance_groups_known(b: Build) -> None:
                         o.defer("SecurityGroups", f"security group {gid}: {bad.reason}")
 
 
+def prefix_list(item: Item, b: Build) -> None:
+    """A customer-managed prefix list (``AWS::EC2::PrefixList``), as DescribeManagedPrefixLists
+    and GetManagedPrefixListEntries show it: security group rules that name it are judged on
+    its entries."""
+    p = item.props
+    name = p.get("PrefixListName", item.physical)
+    out = b.add(Out("aws.ec2.prefix_list", item, name, {}, tags=p.get("Tags")))
+    d = out.data
+    d["PrefixListId"] = item.physical
+    d["PrefixListArn"] = Sym(f"${{{item.logical}.Arn}}", ref=item.logical)
+    d["PrefixListName"] = name
+    d["OwnerId"] = b.account
+    fill(d, item, [F("AddressFamily", "AddressFamily", ENUM), F("MaxEntries", "MaxEntries", INT)])
+    entries = p.get("Entries", [])
+    if isinstance(entries, Unknown) or not isinstance(entries, list):
+        d["Entries"] = entries if isinstance(entries, Unknown) else deferred("the entries")
+        return
+    d["Entries"] = [
+        {
+            "Cidr": CIDR(e.get("Cidr")),
+            **({"Description": e["Description"]} if "Description" in e else {}),
+        }
+        if isinstance(e, dict)
+        else e
+        if isinstance(e, Unknown)
+        else deferred("a prefix list entry")
+        for e in entries
+    ]
+
+
 HANDLERS = {
+    "AWS::EC2::PrefixList": prefix_list,
     "AWS::EC2::SecurityGroup": security_group,
     "AWS::EC2::Instance": instance,
     "AWS::EC2::Volume": volume,

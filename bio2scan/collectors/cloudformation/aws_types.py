@@ -53,6 +53,7 @@ LIVE_TYPE = {
     "AWS::Backup::BackupVault": "aws.backup.vault",
     "AWS::Backup::BackupPlan": "aws.backup.plan",
     "AWS::EC2::SecurityGroup": "aws.ec2.security_group",
+    "AWS::EC2::PrefixList": "aws.ec2.prefix_list",
     "AWS::EC2::Instance": "aws.ec2.instance",
     "AWS::EC2::Volume": "aws.ec2.volume",
     "AWS::EC2::VPC": "aws.ec2.vpc",
@@ -115,6 +116,7 @@ REF_NAME = {
 GETATT_IS_REF = frozenset(
     {
         ("AWS::EC2::SecurityGroup", "GroupId"),
+        ("AWS::EC2::PrefixList", "PrefixListId"),
         ("AWS::KMS::Key", "KeyId"),
         ("AWS::SQS::Queue", "QueueUrl"),
         ("AWS::SNS::Topic", "TopicArn"),

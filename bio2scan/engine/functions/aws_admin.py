@@ -164,41 +164,28 @@ def _policy_docs(
     attached = [p.get("PolicyArn") for p in as_list(obj.get("AttachedPolicies")) if p]
     if not attached:
         return
+    from .aws_exposure import from_template, known_now
+
     known = {r.data.get("Arn"): r for r in env.related("aws.iam.policy")}
     for arn in attached:
         if arn in MANAGED:
             grants.add(f"{where}{arn.rsplit('/', 1)[-1]}", MANAGED[arn])
             continue
         res = known.get(arn)
-        if res is None and _from_template(env):
+        if res is None and from_template(env):
             raise KnownAfterDeployment(
                 f"{where}AttachedPolicies ({arn})",
                 "a policy the template does not define: its document is read from the account",
             )
         if res is None or "Document" in res.errors:
             raise LookupError(f"attached policy {arn} is not in the inventory")
-        _known_now(res, "Document", f"attached policy {arn}")
+        known_now(res, "Document", f"attached policy {arn}")
         grants.add(f"{where}{res.data.get('PolicyName') or arn}", res.data.get("Document"))
-
-
-def _from_template(env: Any) -> bool:
-    """The principal comes from an infrastructure template (it has a source file): what the
-    template refers to but does not define exists only in the account it is deployed to."""
-    res = getattr(env, "resource", None)
-    return getattr(getattr(res, "source", None), "file", None) is not None
-
-
-def _known_now(res: Any, key: str, what: str) -> None:
-    """A related resource's ``key`` that a template gives only after deployment: the verdict
-    waits (``KnownAfterDeployment``), it is not made on the statements that are known."""
-    for p, why in (getattr(res, "deferred", None) or {}).items():
-        if p == "*" or p.split(".", 1)[0].split("[", 1)[0] == key:
-            raise KnownAfterDeployment(f"{what}: {p}", why)
 
 
 def principal_grants(obj: dict[str, Any], env: Any, kind: str) -> Grants:
     """The statements a user (with its groups), group or role holds directly."""
-    from .aws_exposure import readable
+    from .aws_exposure import from_template, known_now, readable
 
     readable(env, "InlinePolicies", "AttachedPolicies", "Groups")
     g = Grants()
@@ -211,7 +198,7 @@ def principal_grants(obj: dict[str, Any], env: Any, kind: str) -> Grants:
         for ref in as_list(obj.get("Groups")):
             name = ref.get("GroupName") if isinstance(ref, dict) else None
             grp = groups.get(name)
-            if grp is None and _from_template(env):
+            if grp is None and from_template(env):
                 raise KnownAfterDeployment(
                     f"Groups ({name})",
                     "a group the template does not define: its policies are read from the account",
@@ -219,7 +206,7 @@ def principal_grants(obj: dict[str, Any], env: Any, kind: str) -> Grants:
             if grp is None or grp.errors:
                 raise LookupError(f"group {name} of the user is not in the inventory")
             for key in ("InlinePolicies", "AttachedPolicies"):
-                _known_now(grp, key, f"group {name}")
+                known_now(grp, key, f"group {name}")
             _policy_docs(grp.data, env, f"group {name}: ", g)
     return g
 

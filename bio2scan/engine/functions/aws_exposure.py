@@ -33,6 +33,23 @@ def readable(env: Any, *keys: str) -> None:
             raise KnownAfterDeployment(p, why)
 
 
+def from_template(env: Any) -> bool:
+    """The resource under evaluation comes from an infrastructure template (it has a source
+    file): what the template refers to but does not define exists only in the account it is
+    deployed to, so a verdict that needs it waits (``KnownAfterDeployment``)."""
+    res = getattr(env, "resource", None)
+    return getattr(getattr(res, "source", None), "file", None) is not None
+
+
+def known_now(res: Any, key: str, what: str) -> None:
+    """A *related* resource's ``key`` (a group's policies, a prefix list's entries) that a template
+    gives only after deployment: the verdict waits, it is not made on the part that is known."""
+    head = fixed_head(key)
+    for p, why in (getattr(res, "deferred", None) or {}).items():
+        if p == "*" or overlap(head, fixed_head(p)):
+            raise KnownAfterDeployment(f"{what}: {p}", why)
+
+
 def _read(obj: Any, env: Any, path: str) -> Any:
     """The value at ``path``; a value the collector could not read (or did not record) raises."""
     readable(env, path)
@@ -176,6 +193,13 @@ def _perm_sources(perm: dict[str, Any], env: Any) -> list[netreach.Source]:
         pid = str(ref.get("PrefixListId") if isinstance(ref, dict) else ref)
         pls = _prefix_lists(env) if pls is None else pls
         pl = pls.get(pid)
+        if pl is None and from_template(env):
+            raise KnownAfterDeployment(
+                f"PrefixListIds ({pid})",
+                "a prefix list the template does not define: its entries are read from the account",
+            )
+        if pl is not None:
+            known_now(pl, "Entries", f"prefix list {pid}")
         if pl is None or "Entries" in pl.errors:
             raise LookupError(f"managed prefix list {pid} is not in the inventory")
         name = str(pl.data.get("PrefixListName") or "")

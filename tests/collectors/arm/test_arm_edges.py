@@ -301,3 +301,48 @@ def test_keys_with_expressions_and_escapes():
     assert isinstance(ev("[resourceGroup().id]"), str) and not isinstance(
         ev("[resourceGroup().id]"), Sym
     )
+
+
+@pytest.mark.parametrize(
+    "count, kind, words",
+    [
+        ("[subscription().displayName]", DEFERRED, "known at deployment"),  # a symbol
+        ("three", UNRESOLVED, "is not a number"),
+        ("[parameters('nope')]", UNRESOLVED, "nope"),
+    ],
+)
+def test_a_copy_count_that_is_not_a_number_before_deployment(tmp_path, count, kind, words):
+    """Looks like one resource: the loop may make any number of them. Every rule on it waits
+    (deferred) or says ERROR (unresolved); none passes on the one copy that is shown."""
+    loop = st("[concat('st', copyIndex())]")
+    loop["copy"] = {"name": "c", "count": count}
+    inv = collect(tmp_path, [loop])
+    (res,) = inv.resources
+    where = res.deferred if kind == DEFERRED else res.errors
+    assert "*" in where and words in where["*"], (res.deferred, res.errors)
+
+
+def test_a_name_that_cannot_be_resolved_keeps_the_resource_out_of_joins(tmp_path):
+    """A child whose parent name is unresolved names the reason; the parent is not given a
+    child it may not have."""
+    child = {
+        "type": "Microsoft.Storage/storageAccounts/blobServices",
+        "apiVersion": "2023-05-01",
+        "name": "[concat(parameters('nope'), '/default')]",
+        "properties": {"deleteRetentionPolicy": {"enabled": True, "days": 7}},
+    }
+    inv = collect(tmp_path, [st("stjoin"), child])
+    acct = next(r for r in inv.resources if r.name == "stjoin")
+    assert acct.data["blobService"]["properties"]["deleteRetentionPolicy"] == {"enabled": False}
+    (notice,) = inv.notices
+    assert notice.reason.startswith("its parent cannot be named: unresolved: parameters('nope')")
+    diag = {
+        "type": "Microsoft.Insights/diagnosticSettings",
+        "apiVersion": "2021-05-01-preview",
+        "name": "d",
+        "scope": "[parameters('nope')]",
+        "properties": {"logs": [{"categoryGroup": "audit", "enabled": True}]},
+    }
+    inv = collect(tmp_path, [st("stjoin"), diag])
+    (notice,) = inv.notices
+    assert "nope" in notice.reason, notice.reason
