@@ -16,24 +16,52 @@ import datetime as _dt
 import hashlib
 import json
 import logging
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from . import __version__, plugins
 from .assess import assess as _assess_results
-from .assess import check_version
 from .assess import compliance as _compliance
 from .baseline import Baseline
-from .baseline import diff as _diff
 from .catalog import load_catalog
-from .collectors.base import CollectRequest, Progress, Shard
+from .collectors.base import CollectRequest, Progress, ProgressTask, Shard
+from .config import Config, load_config
+from .coverage import Coverage
 from .documents import gc_paused, sha256_file, validate, write_json
 from .engine import check_unique, compile_rule, load_rules_dir, parse_overrides, select
 from .engine import evaluate as _evaluate
 from .engine.conditions import ConditionError
 from .errors import EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, RuleError, UsageError
+from .info import (
+    catalog,
+    find_control,
+    mapping,
+    mapping_csv,
+    plugin_list,
+    schema,
+    test_rules,
+    validate_rule_paths,
+)
+from .inputs import load_baseline, load_waivers
 from .model import Inventory, Rule, Severity, Status
+from .outputs import (
+    Finished,
+    check_outputs,
+    diff_scans,
+    finish,
+    list_scans,
+    load_results,
+    parse_formats,
+    record_history,
+    render,
+    renderers,
+    summary,
+    validate_results,
+    verification_json,
+    verify_pack,
+)
 from .waivers import WaiverSet
 
 log = logging.getLogger("bio2scan")
@@ -83,14 +111,6 @@ def select_rules(
         rules.values(), patterns=patterns, controls=ctl, min_severity=sev, providers=providers
     )
     return chosen
-
-
-def mapping(rules: Iterable[Rule], lang: str = "en") -> list[dict[str, Any]]:
-    """Every rule → control and rule → measure link (control, measure, rule, provider,
-    severity, strength, reason), for ``bio2scan controls --mapping``."""
-    from .assess.mapping import mapping_rows
-
-    return mapping_rows(rules, lang=lang)
 
 
 def ruleset_digest(rules: Iterable[Rule]) -> str:
@@ -175,6 +195,7 @@ def assess(
     inventory_sha256: str | None = None,
     waivers: WaiverSet | str | Path | None = None,
     baseline: Baseline | Mapping[str, Any] | str | Path | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Evaluate ``rules`` on the inventory (or several, merged) and return the results document.
 
@@ -190,6 +211,7 @@ def assess(
             inventory_sha256=inventory_sha256,
             waivers=waivers,
             baseline=baseline,
+            progress=progress,
         )
 
 
@@ -203,11 +225,20 @@ def _assess(
     inventory_sha256: str | None,
     waivers: Any,
     baseline: Any,
+    coverage: Coverage | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
     inv = Inventory.merge(list(inventory)) if isinstance(inventory, (list, tuple)) else inventory
     now = now or _dt.datetime.now(_dt.UTC)
     compiled = compile_rules(rules, overrides)
-    results = _evaluate(inv, compiled, now=now)
+    task = None
+    if progress is not None:
+        per_type = Counter(r.type for r in inv.resources)
+        total = sum(per_type[t] for r in rules for t in dict.fromkeys(r.resource_types))
+        task = progress.task("rules evaluated", total=total)
+    results = _evaluate(inv, compiled, now=now, progress=task.advance if task else None)
+    if task is not None:
+        task.done()
     results.sort(key=lambda r: (r.rule_id, r.scope, r.resource_id))
     tags = {(r.type, r.id, r.scope): r.tags for r in inv.resources if r.tags}
     return _document(
@@ -216,6 +247,7 @@ def _assess(
         inv.meta,
         inv.errors,
         providers=scanned_providers(inv),
+        coverage=coverage if coverage is not None else Coverage.from_inventory(inv),
         digest=ruleset_digest(rules),
         now=now,
         lang=lang,
@@ -249,6 +281,7 @@ def _document(
     errors: tuple[Any, ...],
     *,
     providers: Iterable[str],
+    coverage: Coverage | None = None,
     digest: str,
     now: _dt.datetime,
     lang: str,
@@ -274,6 +307,7 @@ def _document(
         meta,
         errors,
         providers=providers,
+        coverage=coverage,
         digest=digest,
         now=now,
         tool_version=__version__,
@@ -303,81 +337,49 @@ def scan(
         target, options, rules=rules, shard=shard, progress=progress, max_workers=max_workers
     )
     return inv, assess(
-        inv, rules, overrides=overrides, lang=lang, now=now, waivers=waivers, baseline=baseline
+        inv,
+        rules,
+        overrides=overrides,
+        lang=lang,
+        now=now,
+        waivers=waivers,
+        baseline=baseline,
+        progress=progress,
     )
 
 
-# --- render & exit codes ---------------------------------------------------------------------
-
-
-def renderers() -> dict[str, Any]:
-    return plugins.renderers()
-
-
-def parse_formats(spec: Iterable[str]) -> list[str]:
-    available = plugins.renderers()
-    out: list[str] = []
-    for item in spec:
-        for f in str(item).split(","):
-            f = f.strip().lower()
-            if not f:
-                continue
-            if f not in available:
-                raise UsageError(
-                    f"--format {f!r}: unknown; available: {', '.join(sorted(available))}"
-                )
-            if f not in out:
-                out.append(f)
-    return out
-
-
-def render(
-    document: dict[str, Any], formats: Iterable[str], output_dir: str | Path, lang: str = "en"
-) -> dict[str, Path]:
-    """Write each format into ``output_dir`` (atomically); return format → path."""
-    available = plugins.renderers()
-    out: dict[str, Path] = {}
-    doc = dict(document, lang=lang)
-    for f in parse_formats(formats):
-        r = available[f]
-        path = Path(output_dir) / getattr(r, "filename", f"report.{r.extension}")
-        data = r.render(doc, lang)
-        from .documents import atomic_write
-
-        atomic_write(path, data)
-        out[f] = path
-    return out
-
-
-def validate_results(
-    document: Any, file: str = "<results>", purpose: str = "render or merge it"
-) -> None:
-    """Validate a results document of this schema version; an older one is refused with a
-    message that says what to do (``assess.check_version``)."""
-    if isinstance(document, dict) and document.get("kind") == "bio2scan-results":
-        check_version(document, file, purpose)
-    validate("results", document, file)
+# --- exit codes ------------------------------------------------------------------------------
 
 
 def exit_code(
     document: Mapping[str, Any],
     fail_on: str | None = "high",
-    fail_on_error: bool = False,
     *,
+    allow_incomplete: bool = False,
     fail_on_new: bool = False,
     min_compliance: float | None = None,
+    fail_on_error: bool | None = None,
 ) -> int:
-    """0 nothing at or above ``fail_on``; 1 a FAIL at or above it (after waivers) — only a
-    *new* one with ``fail_on_new`` — or a compliance share below ``min_compliance``; 3
-    incomplete collection with ``fail_on_error`` (takes precedence, so monitoring sees it)."""
-    if fail_on_error and not document["summary"]["complete"]:
+    """The exit code of a scan (part of the API):
+
+    * 3 — the scan was incomplete: collection errors or ERROR results (``summary.complete`` is
+      false). ``allow_incomplete`` turns this off, except where nothing could be read at all (a
+      scope of which not one resource was read, a scan with no resources and only errors, a
+      merge that lacks shards): that is 3 always. 3 takes precedence over 1.
+    * 1 — a FAIL at or above ``fail_on`` (after waivers; with ``fail_on_new`` only a *new*
+      one), or a compliance share below ``min_compliance``.
+    * 0 — otherwise.
+
+    ``fail_on_error`` is deprecated and has no effect: an incomplete scan exits 3 by default."""
+    del fail_on_error  # deprecated no-op, kept so that older callers keep working
+    if fail_on_new and "baseline" not in document:
+        raise UsageError("--fail-on-new needs --baseline (a previous results file)")
+    if blind_spots(document) or (not allow_incomplete and not document["summary"]["complete"]):
         return EXIT_INCOMPLETE
     if min_compliance is not None and compliance(document) < min_compliance:
         return EXIT_FINDINGS
     if fail_on in (None, "none"):
         return EXIT_OK
-    if fail_on_new and "baseline" not in document:
-        raise UsageError("--fail-on-new needs --baseline (a previous results file)")
     threshold = Severity(fail_on).rank
     for r in document["results"]:
         if (
@@ -387,6 +389,19 @@ def exit_code(
         ):
             return EXIT_FINDINGS
     return EXIT_OK
+
+
+def blind_spots(document: Mapping[str, Any]) -> list[str]:
+    """Why a scan saw nothing of something it was asked to look at: scopes from which nothing
+    could be read, missing shards, or no resources and only collection errors. Empty: none."""
+    if "coverage" in document:
+        return Coverage.from_dict(document["coverage"]).blind()
+    # a document from before the coverage section: no result but ERROR, and collection errors
+    if document.get("collection_errors") and not any(
+        r["status"] != Status.ERROR.value for r in document["results"]
+    ):
+        return ["nothing could be read (no resources, only collection errors)"]
+    return []
 
 
 def compliance(document: Mapping[str, Any]) -> float:
@@ -401,14 +416,18 @@ def save_inventory(path: str | Path, inventory: Inventory) -> str:
     return write_json(path, inventory.to_dict())
 
 
+def load_inventory(path: str | Path) -> Inventory:
+    """An inventory document (``.json``, ``.json.gz`` or ``-`` for standard input), validated."""
+    from .documents import load_inventory as _load
+
+    return _load(path)
+
+
+def merge_inventories(inventories: Sequence[Inventory]) -> Inventory:
+    return Inventory.merge(list(inventories))
+
+
 # --- pipelines: waivers, baselines, shards, history ----------------------------------------
-
-
-def load_waivers(path: str | Path) -> WaiverSet:
-    """Read and validate a waivers file (``bio2scan.waivers``); errors name file, line, field."""
-    from .waivers import load
-
-    return load(path)
 
 
 def check_waivers(
@@ -433,19 +452,6 @@ def check_waivers(
     }
 
 
-def load_results(path: str | Path, *, findings_only: bool = False) -> dict[str, Any]:
-    """Read and validate a results document. ``findings_only`` (baselines, diffs) also accepts
-    older schema versions, of which only the results are used."""
-    from .assess.document import read_results
-
-    return read_results(path, findings_only=findings_only)
-
-
-def load_baseline(path: str | Path) -> Baseline:
-    """A previous results document to compare with (``--baseline``)."""
-    return Baseline(str(path), load_results(path, findings_only=True))
-
-
 def merge(
     paths: Sequence[str | Path],
     rules: Sequence[Rule],
@@ -455,11 +461,17 @@ def merge(
     lang: str = "en",
     waivers: Any = None,
     baseline: Any = None,
+    expect: int | None = None,
 ) -> tuple[Inventory | None, dict[str, Any]]:
     """One results document from the inventories — or the results documents — of shards.
 
     Inventories are merged and evaluated with ``rules`` (exact); results documents are added up
-    as they are (``bio2scan.merging``). Returns the merged inventory (None for results)."""
+    as they are (``bio2scan.merging``). Returns the merged inventory (None for results).
+
+    Shards (``--shard INDEX/COUNT``) that are not among the inputs are named in the document's
+    ``coverage.shards.missing`` and make the merge incomplete (exit 3); so do fewer inputs
+    than ``expect`` when the inputs carry no shard numbers."""
+    from .coverage import shard_status
     from .documents import read_json
     from .errors import InputError, InventoryError
     from .merging import merge_results
@@ -469,11 +481,12 @@ def merge(
     if set(kinds.values()) == {"bio2scan-inventory"}:
         for p, d in docs.items():
             validate("inventory", d, p, InventoryError)
-        inv = Inventory.merge([Inventory.from_dict(d) for d in docs.values()])
-        return inv, assess(
-            inv, rules, overrides=overrides, now=now, lang=lang, waivers=waivers, baseline=baseline
-        )
-    if set(kinds.values()) != {"bio2scan-results"}:
+        shard_of = [d["meta"].get("shard") for d in docs.values()]
+    elif set(kinds.values()) == {"bio2scan-results"}:
+        for p, d in docs.items():
+            validate_results(d, p, "merge it")
+        shard_of = [d["scan"].get("shard") for d in docs.values()]
+    else:
         bad = next(
             (p for p, k in kinds.items() if k not in ("bio2scan-inventory", "bio2scan-results")),
             str(paths[0]),
@@ -483,9 +496,26 @@ def merge(
             "one merge must be of one kind)",
             file=bad,
         )
-    for p, d in docs.items():
-        validate_results(d, p, "merge it")
-    results, by_id, meta, errors, digest = merge_results(list(docs.values()), list(docs))
+    try:
+        count, present, missing = shard_status(shard_of, list(docs), expect)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    if kinds and next(iter(kinds.values())) == "bio2scan-inventory":
+        inv = Inventory.merge([Inventory.from_dict(d) for d in docs.values()])
+        cov = Coverage.from_inventory(inv).with_shards(count, present, missing)
+        with gc_paused():
+            return inv, _assess(
+                inv,
+                rules,
+                overrides=overrides,
+                now=now,
+                lang=lang,
+                inventory_sha256=None,
+                waivers=waivers,
+                baseline=baseline,
+                coverage=cov,
+            )
+    results, by_id, meta, errors, digest, cov = merge_results(list(docs.values()), list(docs))
     now = now or _dt.datetime.now(_dt.UTC)
     return None, _document(
         results,
@@ -493,6 +523,7 @@ def merge(
         meta,
         errors,
         providers={p for d in docs.values() for p in d["scan"].get("providers", ())},
+        coverage=cov.with_shards(count, present, missing),
         digest=digest,
         now=now,
         lang=lang,
@@ -502,57 +533,16 @@ def merge(
     )
 
 
-def record_history(
-    target: str, document: Mapping[str, Any], *, keep: int = 12
-) -> tuple[int, dict[str, Any]]:
-    """Append the scan to the history store; return its id and the last ``keep`` scans (the
-    document's ``history`` section, for trend charts)."""
-    from .history import open_history
-
-    with open_history(target) as h:
-        scan_id = h.record(document)
-        return scan_id, h.trend(keep)
-
-
-def list_scans(target: str, limit: int | None = None) -> list[dict[str, Any]]:
-    from .history import open_history
-
-    with open_history(target, create=False) as h:
-        return h.scans(limit)
-
-
-def diff_scans(a: str, b: str, db: str | None = None) -> dict[str, Any]:
-    """New, resolved and changed findings from scan ``a`` to scan ``b``: each a scan id in the
-    history ``db`` or a results file."""
-
-    def findings(ref: str) -> dict[str, dict[str, Any]]:
-        if ref.isdigit() and not Path(ref).exists():
-            if not db:
-                raise UsageError(f"{ref!r} looks like a scan id: give --db (the history)")
-            from .history import open_history
-
-            with open_history(db, create=False) as h:
-                return h.findings(int(ref))
-        keys = (
-            "finding_id",
-            "rule_id",
-            "resource_id",
-            "resource_type",
-            "scope",
-            "status",
-            "severity",
-        )
-        doc = load_results(ref, findings_only=True)
-        return {r["finding_id"]: {k: r.get(k) for k in keys} for r in doc["results"]}
-
-    out: dict[str, Any] = {"a": a, "b": b}
-    out.update(_diff(findings(a), findings(b)))
-    return out
-
-
 __all__ = [
+    "Config",
+    "Finished",
+    "Progress",
+    "ProgressTask",
     "RuleError",
     "assess",
+    "blind_spots",
+    "catalog",
+    "check_outputs",
     "check_waivers",
     "collect",
     "collectors",
@@ -560,23 +550,36 @@ __all__ = [
     "compliance",
     "diff_scans",
     "exit_code",
+    "find_control",
+    "finish",
     "list_scans",
     "load_baseline",
+    "load_config",
+    "load_inventory",
     "load_results",
     "load_rules",
     "load_waivers",
     "mapping",
+    "mapping_csv",
     "merge",
+    "merge_inventories",
     "needed_types",
     "parse_formats",
     "parse_params",
+    "plugin_list",
     "record_history",
     "render",
     "renderers",
     "ruleset_digest",
     "save_inventory",
     "scan",
+    "schema",
     "select_rules",
     "sha256_file",
+    "summary",
+    "test_rules",
     "validate_results",
+    "validate_rule_paths",
+    "verification_json",
+    "verify_pack",
 ]

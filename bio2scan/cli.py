@@ -1,8 +1,12 @@
 """The command line: parse arguments, call ``bio2scan.api``, map exceptions to exit codes.
 
 Exit codes: 0 nothing at or above ``--fail-on``; 1 findings at or above it; 2 usage or input
-error (one line on stderr, no traceback unless ``--debug``); 3 incomplete scan with
-``--fail-on-error``.
+error (one line on stderr, no traceback unless ``--debug``); 3 an incomplete scan (collection
+errors or ERROR results; with ``--allow-incomplete`` only a target from which nothing could be
+read) — 3 wins over 1.
+
+Everything here goes through ``bio2scan.api``; what reaches the terminal from the scanned estate
+(names, file names, messages) passes ``safetext.safe`` first.
 """
 
 from __future__ import annotations
@@ -11,14 +15,14 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import click
 
 from . import __version__, api
 from .cli_options import Settings, _split, output_options, rule_options
-from .errors import EXIT_USAGE, Bio2scanError, InputError, UsageError
+from .errors import EXIT_USAGE, Bio2scanError, UsageError
+from .safetext import safe, safe_block
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 _DEBUG = "--debug" in sys.argv
@@ -28,62 +32,64 @@ def _fail(message: str) -> None:
     raise UsageError(message)
 
 
+def _color() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def _width() -> int:
+    """The terminal's width; 80 columns in a log (no TTY): a cron mail, a CI log, a Pod log."""
+    if sys.stdout.isatty():
+        import shutil
+
+        return max(60, shutil.get_terminal_size().columns)
+    return 80
+
+
 def _finish(
     settings: Settings,
     doc: dict[str, Any],
     inventory: Any = None,
     inventory_files: tuple[str, ...] = (),
 ) -> None:
-    out = Path(settings.output_dir)
-    doc = settings.pipeline.after(doc, settings.quiet)
-    written = api.render(doc, settings.formats, out, lang=settings.lang)
-    if inventory is not None:
-        api.save_inventory(out / "inventory.json.gz", inventory)
-    if settings.evidence_dir:
-        _evidence_pack(settings, doc, inventory, inventory_files)
-    if not settings.quiet:
-        from .render.terminal import summary
-
-        color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        click.echo(summary(doc, settings.lang, color=color), nl=False)
-        for fmt, path in written.items():
-            click.echo(f"{fmt}: {path}")
-    sys.exit(settings.pipeline.exit_code(doc, settings.fail_on, settings.fail_on_error))
-
-
-def _evidence_pack(
-    settings: Settings, doc: dict[str, Any], inventory: Any, inventory_files: tuple[str, ...]
-) -> None:
-    """The evidence pack: every report format plus json/html, the inventory, SHA256SUMS."""
-    from .evidence import write_pack
-
-    formats = list(dict.fromkeys(["json", "html", *api.parse_formats(settings.formats)]))
-    assert settings.evidence_dir is not None
-    digest = write_pack(
-        settings.evidence_dir,
+    """Reports (one set), evidence pack, history — in that order (``api.finish``) — then the
+    summary and the exit code."""
+    settings.pipeline.messages(doc, settings.quiet)
+    done = api.finish(
         doc,
-        lambda d, out: api.render(d, formats, out, lang=settings.lang),
+        settings.formats,
+        settings.output_dir,
+        lang=settings.lang,
         inventory=inventory,
         inventory_files=inventory_files,
+        history=settings.pipeline.history,
+        keep=settings.pipeline.keep,
+        evidence_dir=settings.evidence_dir,
     )
     if not settings.quiet:
-        click.echo(f"evidence pack: {settings.evidence_dir} (SHA256SUMS sha256 {digest})")
+        click.echo(api.summary(doc, settings.lang, color=_color(), width=_width()), nl=False)
+        for fmt, path in done.paths.items():
+            click.echo(f"{fmt}: {safe(path)}")
+        if done.evidence_sha256:
+            click.echo(
+                f"evidence pack: {safe(settings.evidence_dir)} "
+                f"(SHA256SUMS sha256 {done.evidence_sha256})"
+            )
+        if done.scan_id is not None:
+            click.echo(f"history: scan {done.scan_id} recorded")
+    sys.exit(settings.exit_code(doc))
 
 
 # --- progress --------------------------------------------------------------------------------
 
 
 def _progress(quiet: bool) -> Any:
-    from .collectors.base import Progress
-
     if quiet or not sys.stderr.isatty():
-        return Progress()
+        return api.Progress()
     from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
     from rich.progress import Progress as RichProgress
 
-    from .collectors.base import ProgressTask
-
-    class _Task(ProgressTask):
+    class _Task(api.ProgressTask):
         def __init__(self, bar: Any, tid: Any) -> None:
             self.bar, self.tid = bar, tid
 
@@ -97,13 +103,20 @@ def _progress(quiet: bool) -> Any:
                 total=self.bar.tasks[self.tid].total or 1,
             )
 
-    class _Rich(Progress):
+    class _Rich(api.Progress):
         def __init__(self) -> None:
-            self.bar = RichProgress(console=Console(stderr=True), transient=True)
+            self.bar = RichProgress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
 
-        def task(self, description: str, total: int | None = None) -> ProgressTask:
+        def task(self, description: str, total: int | None = None) -> api.ProgressTask:
             self.bar.start()
-            return _Task(self.bar, self.bar.add_task(description, total=total))
+            return _Task(self.bar, self.bar.add_task(safe(description), total=total))
 
         def stop(self) -> None:
             self.bar.stop()
@@ -160,6 +173,15 @@ def _collector_params(collector: Any) -> list[click.Parameter]:
     return params
 
 
+def _exclude_own(collector: Any, options: dict[str, Any], *written: Any) -> None:
+    """The output never feeds the input (issue 13.3): what this run writes (the report and
+    evidence directories, the inventory file) is excluded from a collector that reads files
+    (one with an ``exclude`` option), so that scanning ``.`` twice gives the same result."""
+    if any(o.name == "exclude" for o in collector.options):
+        own = [str(p) for p in written if p]
+        options["exclude"] = [*(options.get("exclude") or ()), *own]
+
+
 def _target_options(collector: Any, kw: dict[str, Any]) -> dict[str, Any]:
     out = {}
     for o in collector.options:
@@ -196,7 +218,8 @@ def _scan_command(name: str, collector: Any) -> click.Command:
     )
     def run(**kw: Any) -> None:
         target_opts = _target_options(collector, kw)
-        s = Settings(kw)
+        s = Settings(kw)  # checks config, rules, waivers, baseline, outputs, history: before
+        _exclude_own(collector, target_opts, s.output_dir, s.evidence_dir)
         progress = _progress(s.quiet)
         try:
             inv, doc = api.scan(
@@ -237,7 +260,9 @@ def _collect_command(name: str, collector: Any) -> click.Command:
     @click.option("--debug", is_flag=True)
     def run(**kw: Any) -> None:
         target_opts = _target_options(collector, kw)
-        s = Settings(dict(kw, formats=None))
+        s = Settings(dict(kw, formats=None), outputs=False)
+        api.check_outputs(output_file=kw["out"])
+        _exclude_own(collector, target_opts, kw["out"])
         progress = _progress(kw["quiet"])
         try:
             inv = api.collect(
@@ -252,9 +277,10 @@ def _collect_command(name: str, collector: Any) -> click.Command:
             getattr(progress, "stop", lambda: None)()
         digest = api.save_inventory(kw["out"], inv)
         if not kw["quiet"]:
+            notices = f", {len(inv.notices)} notices" if inv.notices else ""
             click.echo(
-                f"{len(inv.resources)} resources, {len(inv.errors)} collection errors → "
-                f"{kw['out']} (sha256 {digest})"
+                f"{len(inv.resources)} resources, {len(inv.errors)} collection errors{notices} → "
+                f"{safe(kw['out'])} (sha256 {digest})"
             )
 
     cmd = click.command(
@@ -280,25 +306,27 @@ main.add_command(
 @output_options
 def evaluate(inventories: tuple[str, ...], **kw: Any) -> None:
     """Evaluate the rules on stored inventories (offline)."""
-    from .documents import load_inventory, sha256_file
-
     s = Settings(kw)
-    invs = [load_inventory(p) for p in inventories]
-    sha = sha256_file(inventories[0]) if len(inventories) == 1 and inventories[0] != "-" else None
-    doc = api.assess(
-        invs,
-        s.rules,
-        overrides=s.overrides,
-        lang=s.lang,
-        inventory_sha256=sha,
-        **s.pipeline.assess_kwargs(),
-    )
-    if len(inventories) == 1 and inventories[0] != "-":
+    invs = [api.load_inventory(p) for p in inventories]
+    single = len(inventories) == 1 and inventories[0] != "-"
+    sha = api.sha256_file(inventories[0]) if single else None
+    progress = _progress(s.quiet)
+    try:
+        doc = api.assess(
+            invs,
+            s.rules,
+            overrides=s.overrides,
+            lang=s.lang,
+            inventory_sha256=sha,
+            progress=progress,
+            **s.pipeline.assess_kwargs(),
+        )
+    finally:
+        getattr(progress, "stop", lambda: None)()
+    if single:
         _finish(s, doc, inventory_files=inventories)
     else:  # several (or piped) inventories: the pack holds them merged
-        from .model import Inventory
-
-        _finish(s, doc, Inventory.merge(invs) if s.evidence_dir else None)
+        _finish(s, doc, api.merge_inventories(invs) if s.evidence_dir else None)
 
 
 @main.command(context_settings=CONTEXT)
@@ -315,20 +343,27 @@ def evaluate(inventories: tuple[str, ...], **kw: Any) -> None:
     type=click.IntRange(0),
     default=0,
     metavar="SECONDS",
-    help="How long --expect waits before it gives up (exit 2).",
+    help="How long --expect waits; then the merge goes on with what is there, names the "
+    "missing shards and exits 3.",
 )
 @rule_options
 @output_options
 def merge(inputs: tuple[str, ...], expect: int | None, wait_s: int, **kw: Any) -> None:
     """Merge the inventories (or results) of shards into one report and history entry.
 
-    INPUTS are files or directories (every *.json / *.json.gz in them)."""
+    INPUTS are files or directories (every *.json / *.json.gz in them). Shards that are not
+    among them are named in the report, and the merge exits 3 until all are there."""
     from .cli_pipeline import shard_files
 
     s = Settings(kw)
-    files = shard_files(inputs, expect, wait_s)
+    files = shard_files(inputs, expect, wait_s, s.output_dir)
     inv, doc = api.merge(
-        files, s.rules, overrides=s.overrides, lang=s.lang, **s.pipeline.assess_kwargs()
+        files,
+        s.rules,
+        overrides=s.overrides,
+        lang=s.lang,
+        expect=expect,
+        **s.pipeline.assess_kwargs(),
     )
     _finish(s, doc, inv)
 
@@ -341,14 +376,11 @@ def merge(inputs: tuple[str, ...], expect: int | None, wait_s: int, **kw: Any) -
 @click.option("--debug", is_flag=True)
 def report(results: str, formats: tuple[str, ...], output_dir: str, lang: str, debug: bool) -> None:
     """Render a stored results document in other formats."""
-    from .documents import read_json
-
-    doc = read_json(results)
-    if not isinstance(doc, dict) or doc.get("kind") != "bio2scan-results":
-        raise InputError("not a bio2scan results document", file=results)
-    api.validate_results(doc, results)
-    for fmt, path in api.render(doc, _split(formats), output_dir, lang=lang).items():
-        click.echo(f"{fmt}: {path}")
+    formats_ = api.parse_formats(_split(formats))
+    api.check_outputs(output_dir)
+    doc = api.load_results(results)
+    for fmt, path in api.render(doc, formats_, output_dir, lang=lang).items():
+        click.echo(f"{fmt}: {safe(path)}")
 
 
 @main.command(context_settings=CONTEXT)
@@ -358,24 +390,21 @@ def report(results: str, formats: tuple[str, ...], output_dir: str, lang: str, d
 def verify(directory: str, as_json: bool, debug: bool) -> None:
     """Check an evidence pack: exit 0 intact, 1 a file changed, went missing or was added,
     2 not an evidence pack."""
-    from .evidence import to_json
-    from .evidence import verify as _verify
-
-    v = _verify(directory)
+    v = api.verify_pack(directory)
     if as_json:
-        click.echo(to_json(v))
+        click.echo(api.verification_json(v))
     else:
         for name in v.changed:
-            click.echo(f"CHANGED     {name}")
+            click.echo(f"CHANGED     {safe(name)}")
         for name in v.missing:
-            click.echo(f"MISSING     {name}")
+            click.echo(f"MISSING     {safe(name)}")
         for name in v.unexpected:
-            click.echo(f"UNEXPECTED  {name}")
+            click.echo(f"UNEXPECTED  {safe(name)}")
         for p in v.problems:
-            click.echo(f"PROBLEM     {p}")
-        facts = ", ".join(f"{k} {val}" for k, val in v.facts.items())
+            click.echo(f"PROBLEM     {safe(p)}")
+        facts = ", ".join(f"{k} {safe(val)}" for k, val in v.facts.items())
         click.echo(
-            f"{'intact' if v.ok else 'NOT INTACT'}: {directory} — {len(v.checked)} "
+            f"{'intact' if v.ok else 'NOT INTACT'}: {safe(directory)} — {len(v.checked)} "
             f"file(s) verified; {facts}"
         )
     sys.exit(0 if v.ok else 1)
@@ -397,7 +426,14 @@ def _setup_logging() -> None:
     level = logging.INFO if sys.stderr.isatty() and not quiet else logging.ERROR
     if _DEBUG:
         level = logging.DEBUG
-    logging.basicConfig(level=level, format="bio2scan: %(message)s", stream=sys.stderr)
+
+    class _SafeFormatter(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            return safe_block(super().format(record))
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_SafeFormatter("bio2scan: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
     for noisy in ("botocore", "boto3", "urllib3", "azure", "kubernetes", "werkzeug"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
 
@@ -418,7 +454,7 @@ def run() -> None:
     except Bio2scanError as exc:
         if _DEBUG:
             traceback.print_exc()
-        click.echo(f"bio2scan: error: {exc}", err=True)
+        click.echo(f"bio2scan: error: {safe(exc)}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
@@ -428,7 +464,7 @@ def run() -> None:
         if _DEBUG:
             traceback.print_exc()
         click.echo(
-            f"bio2scan: internal error: {type(exc).__name__}: {exc} "
+            f"bio2scan: internal error: {type(exc).__name__}: {safe(exc)} "
             "(run with --debug for a traceback)",
             err=True,
         )

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
 
 from . import api
 from .errors import UsageError
+from .safetext import safe
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -72,9 +72,7 @@ def controls(
 ) -> None:
     """List the 93 BIO2 controls, or show one with its measures and rules; --mapping exports
     the whole rule → control / measure mapping."""
-    from .catalog import load_catalog, normalise_control_id
-
-    cat = load_catalog()
+    cat = api.catalog()
     all_rules = api.load_rules(rules_dir)
     if mapping:
         _mapping(all_rules, control_id, theme, fmt, lang)
@@ -86,12 +84,12 @@ def controls(
         for c in r.controls:
             by_control.setdefault(c, []).append(r.id)
     if control_id:
-        cid = normalise_control_id(control_id)
-        if cid not in cat.controls:
+        found = api.find_control(control_id)
+        if found is None:
             raise UsageError(
                 f"{control_id!r} is not a BIO2 control (5.1–5.37, 6.1–6.8, 7.1–7.14, 8.1–8.34)"
             )
-        ctl = cat.controls[cid]
+        ctl, cid = found, found.id
         data = {
             "id": ctl.id,
             "theme": ctl.theme,
@@ -160,34 +158,26 @@ def controls(
 def _mapping(
     all_rules: dict[str, Any], control_id: str | None, theme: str | None, fmt: str, lang: str
 ) -> None:
-    import csv
-    import io
-
-    from .assess.mapping import COLUMNS
-    from .catalog import load_catalog, normalise_control_id
-    from .render.csvfmt import safe_cell
-
     rows = api.mapping(all_rules.values(), lang=lang)
-    cat = load_catalog()
+    cat = api.catalog()
     if control_id:
-        cid = normalise_control_id(control_id)
-        if cid not in cat.controls:
+        found = api.find_control(control_id)
+        if found is None:
             raise UsageError(f"{control_id!r} is not a BIO2 control")
-        rows = [r for r in rows if r["control"] == cid]
+        rows = [r for r in rows if r["control"] == found.id]
     if theme:
         rows = [r for r in rows if cat.controls[r["control"]].theme == theme]
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
     elif fmt == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
-        w.writerow(COLUMNS)
-        for r in rows:
-            w.writerow([safe_cell(r[k]) for k in COLUMNS])
-        click.echo("\ufeff" + buf.getvalue(), nl=False)
+        click.echo(api.mapping_csv(rows), nl=False)
     else:
         _table(
-            [[r["control"], r["measure"], r["rule"], r["strength"], r["reason"]] for r in rows],
+            [
+                [safe(r["control"]), safe(r["measure"]), safe(r["rule"]), r["strength"]]
+                + [safe(r["reason"])]
+                for r in rows
+            ],
             ["control", "measure", "rule", "strength", "reason"],
         )
 
@@ -275,24 +265,23 @@ def rules_test(
     debug: bool,
 ) -> None:
     """Run every rule's own test cases (exit 1 when one fails)."""
-    from .engine import run_rule_cases
-
     all_rules = api.load_rules(rules_dir, packs=not only_dirs)
     chosen = api.select_rules(all_rules, patterns=patterns)
     failed = passed = 0
-    for r in chosen:
-        for o in run_rule_cases(r):
-            if o.ok:
-                passed += 1
-                if verbose:
-                    click.echo(f"ok   {o.rule_id} :: {o.case} ({o.actual})")
-            else:
-                failed += 1
-                why = o.problem or (o.result.message if o.result else "")
-                click.echo(
+    for o in api.test_rules(chosen):
+        if o.ok:
+            passed += 1
+            if verbose:
+                click.echo(safe(f"ok   {o.rule_id} :: {o.case} ({o.actual})"))
+        else:
+            failed += 1
+            why = o.problem or (o.result.message if o.result else "")
+            click.echo(
+                safe(
                     f"FAIL {o.rule_id} :: {o.case}: expected {o.expected}, got "
-                    f"{o.actual} — {why}  [{r.file}]"
+                    f"{o.actual} — {why}  [{all_rules[o.rule_id].file}]"
                 )
+            )
     click.echo(f"{len(chosen)} rules: {passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 
@@ -302,19 +291,7 @@ def rules_test(
 @click.option("--debug", is_flag=True)
 def rules_validate(paths: tuple[str, ...], debug: bool) -> None:
     """Validate rule files or directories (exit 2 on the first error, naming file and line)."""
-    from .engine import check_unique, load_rule_file, load_rules_dir
-    from .errors import RuleError
-
-    loaded = []
-    for p in paths:
-        path = Path(p)
-        if path.is_dir():
-            loaded.extend(load_rules_dir(path, pack=str(path)))
-        elif path.is_file():
-            loaded.append(load_rule_file(path))
-        else:
-            raise RuleError("no such file or directory", file=p)
-    check_unique(loaded)
+    loaded = api.validate_rule_paths(paths)
     click.echo(f"{len(loaded)} rules valid")
 
 
@@ -323,14 +300,7 @@ def rules_validate(paths: tuple[str, ...], debug: bool) -> None:
 @click.option("--debug", is_flag=True)
 def plugins_cmd(fmt: str, debug: bool) -> None:
     """List installed collectors, rule packs and renderers (entry points)."""
-    from . import plugins
-
-    rows = []
-    for group in plugins.GROUPS:
-        for name, p in plugins.load(group).items():
-            rows.append(
-                {"group": group, "name": name, "value": p.value, "distribution": p.distribution}
-            )
+    rows = api.plugin_list()
     if fmt == "json":
         click.echo(json.dumps(rows, indent=1))
     else:
@@ -341,18 +311,11 @@ def plugins_cmd(fmt: str, debug: bool) -> None:
 
 
 @click.command(context_settings=CONTEXT)
-@click.argument("name", type=click.Choice(["rule", "inventory", "results", "waivers"]))
+@click.argument("name", type=click.Choice(["rule", "inventory", "results", "waivers", "config"]))
 def schema(name: str) -> None:
-    """Print a JSON Schema (rule files, inventory, results document, waivers file)."""
-    if name == "rule":
-        from .engine import rule_schema
-
-        doc: Any = rule_schema()
-    else:
-        from .documents import schema as load
-
-        doc = load(name)
-    click.echo(json.dumps(doc, indent=1))
+    """Print a JSON Schema (rule files, inventory, results document, waivers file, config
+    file)."""
+    click.echo(json.dumps(api.schema(name), indent=1))
 
 
 @click.command(context_settings=CONTEXT)

@@ -4,13 +4,11 @@ configuration file, gathered into one ``Settings``."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import click
 
 from . import api
-from .cli_pipeline import CONFIG_KEYS as _PIPELINE_KEYS
 from .cli_pipeline import Pipeline, pipeline_options
 from .errors import InputError, UsageError
 
@@ -75,9 +73,15 @@ def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
             help="Exit 1 when a FAIL of this severity or higher remains [default: high].",
         ),
         click.option(
+            "--allow-incomplete",
+            is_flag=True,
+            help="Do not exit 3 for collection errors or ERROR results (a target from which "
+            "nothing could be read still exits 3).",
+        ),
+        click.option(
             "--fail-on-error",
             is_flag=True,
-            help="Exit 3 when the scan was incomplete (collection errors).",
+            help="Deprecated, no effect: an incomplete scan exits 3 by default.",
         ),
         click.option(
             "--format",
@@ -115,65 +119,37 @@ def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return pipeline_options(f)
 
 
-_CONFIG_KEYS = {
-    "params",
-    "rules",
-    "controls",
-    "severity",
-    "fail_on",
-    "fail_on_error",
-    "format",
-    "lang",
-    "output_dir",
-    "rules_dir",
-} | _PIPELINE_KEYS
+def _notice(message: str) -> None:
+    from .safetext import safe
 
-
-def _load_config(path: str | None) -> dict[str, Any]:
-    if not path:
-        return {}
-    from .engine.yamlsrc import YamlSyntaxError, line_for, load_with_lines
-
-    try:
-        text = Path(path).read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read config: {exc}", file=path) from None
-    try:
-        data, lines = load_with_lines(text)
-    except YamlSyntaxError as exc:
-        raise InputError(f"YAML syntax error: {exc}", file=path, line=exc.line) from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise InputError("a config file holds a mapping of settings", file=path, line=1)
-    for key in data:
-        if key not in _CONFIG_KEYS:
-            raise InputError(
-                f"unknown setting {key!r}; known: {', '.join(sorted(_CONFIG_KEYS))}",
-                file=path,
-                line=line_for(lines, (key,)),
-                field=key,
-            )
-    return data
+    click.echo(f"bio2scan: notice: {safe(message)}", err=True)
 
 
 class Settings:
-    """The merged command-line and config-file settings of one run."""
+    """The merged command-line and config-file settings of one run, checked before any work:
+    the config file, rules, formats, waivers, baseline, the output and evidence directories
+    and the history store."""
 
-    def __init__(self, kw: dict[str, Any]) -> None:
-        self.config = _load_config(kw.get("config"))
-        c = self.config
+    def __init__(self, kw: dict[str, Any], *, outputs: bool = True) -> None:
+        self.config = c = api.load_config(kw.get("config"))
         self.quiet = kw.get("quiet", False)
         self.lang = kw.get("lang") or c.get("lang") or "en"
         self.fail_on = kw.get("fail_on") or c.get("fail_on") or "high"
-        self.fail_on_error = kw.get("fail_on_error") or bool(c.get("fail_on_error"))
+        self.allow_incomplete = bool(kw.get("allow_incomplete") or c.get("allow_incomplete"))
+        if kw.get("fail_on_error") and not self.quiet:
+            _notice(
+                "--fail-on-error is deprecated and has no effect: an incomplete scan exits 3 "
+                "by default (--allow-incomplete turns that off)"
+            )
+        if "fail_on_error" in c and not self.quiet:
+            where = f"{c.file}:{c.line('fail_on_error')}"
+            _notice(
+                f"{where}: fail_on_error is deprecated and has no effect: an incomplete scan "
+                "exits 3 by default (allow_incomplete: true turns that off)"
+            )
         self.formats = _split(kw.get("formats")) or _split(_listify(c.get("format"))) or ["json"]
         self.output_dir = kw.get("output_dir") or c.get("output_dir") or "bio2scan-report"
         self.evidence_dir = kw.get("evidence_dir")
-        if self.evidence_dir:  # before the scan: a pack holds one scan
-            from .evidence import ensure_empty
-
-            ensure_empty(self.evidence_dir)
         rules_dirs = list(kw.get("rules_dir") or ()) + _listify(c.get("rules_dir"))
         self.all_rules = api.load_rules(rules_dirs)
         notices: list[str] = []
@@ -187,11 +163,40 @@ class Settings:
         for notice in notices:  # a moved v1.2 measure number, resolved to its v1.3 successor
             if not self.quiet:
                 click.echo(f"bio2scan: notice: {notice}", err=True)
+        try:
+            api.parse_params((), self.all_rules, c)  # the config file's own, named by line
+        except UsageError as exc:
+            head, _, why = str(exc).partition(": ")
+            if c.file is None or not head.startswith("config params."):
+                raise
+            rid = head[len("config params.") :]
+            raise InputError(
+                why, file=c.file, line=c.line("params", rid), field=f"params.{rid}"
+            ) from None
         self.overrides = api.parse_params(kw.get("settings") or (), self.all_rules, c)
         if not self.rules:
             _fail("no rules selected (check --rules, --controls and --severity)")
         self.pipeline = Pipeline(kw, c)
-        api.parse_formats(self.formats)
+        if kw.get("formats") or "format" not in c:
+            api.parse_formats(self.formats)
+        else:
+            try:
+                api.parse_formats(self.formats)
+            except UsageError as exc:
+                raise c.error(str(exc).replace("--format ", "", 1), "format") from None
+        if outputs:  # before the scan: every place it will write
+            api.check_outputs(
+                self.output_dir, history=self.pipeline.history, evidence_dir=self.evidence_dir
+            )
+
+    def exit_code(self, doc: dict[str, Any]) -> int:
+        return api.exit_code(
+            doc,
+            self.fail_on,
+            allow_incomplete=self.allow_incomplete,
+            fail_on_new=self.pipeline.fail_on_new,
+            min_compliance=self.pipeline.min_compliance,
+        )
 
 
 def _listify(v: Any) -> list[str]:

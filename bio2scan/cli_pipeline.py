@@ -18,6 +18,7 @@ import click
 
 from . import api
 from .errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from .safetext import safe
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 HISTORY_ENV = "BIO2SCAN_HISTORY"
@@ -89,9 +90,6 @@ def pipeline_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
-CONFIG_KEYS = {"waivers", "baseline", "fail_on_new", "min_compliance", "history"}
-
-
 class Pipeline:
     """The pipeline settings of one run (command line first, then the config file)."""
 
@@ -103,7 +101,7 @@ class Pipeline:
         mc = kw.get("min_compliance")
         self.min_compliance = mc if mc is not None else config.get("min_compliance")
         self.history = kw.get("history_db") or config.get("history")
-        self.keep = kw.get("history_keep") or 12
+        self.keep = kw.get("history_keep") or config.get("history_keep") or 12
         self.now = parse_now(kw.get("now_text"))
         if self.fail_on_new and not self.baseline:
             raise UsageError("--fail-on-new needs --baseline (a previous results.json)")
@@ -121,9 +119,8 @@ class Pipeline:
     def assess_kwargs(self) -> dict[str, Any]:
         return {"waivers": self.waivers, "baseline": self.baseline, "now": self.now}
 
-    def after(self, doc: dict[str, Any], quiet: bool) -> dict[str, Any]:
-        """Record the scan in the history (one transaction) and add the trend to it; one log
-        line each for waivers, baseline and history (cron mails and Pod logs show them)."""
+    def messages(self, doc: dict[str, Any], quiet: bool) -> None:
+        """One log line each for waivers and baseline (cron mails and Pod logs show them)."""
         if not quiet and "waivers" in doc:
             w = doc["waivers"]
             names = {
@@ -141,20 +138,6 @@ class Pipeline:
                 f"baseline: {c['new']} new, {c['unchanged']} unchanged, "
                 f"{c['resolved']} resolved finding(s)"
             )
-        if self.history:
-            scan_id, doc["history"] = api.record_history(self.history, doc, keep=self.keep)
-            if not quiet:
-                click.echo(f"history: scan {scan_id} recorded")
-        return doc
-
-    def exit_code(self, doc: Mapping[str, Any], fail_on: str, fail_on_error: bool) -> int:
-        return api.exit_code(
-            doc,
-            fail_on,
-            fail_on_error,
-            fail_on_new=self.fail_on_new,
-            min_compliance=self.min_compliance,
-        )
 
 
 def _relative_to(config: Mapping[str, Any], config_file: str | None) -> dict[str, Any]:
@@ -220,16 +203,18 @@ def waivers_check(
     if fmt == "json":
         _echo_json(report)
     else:
-        click.echo(f"{file}: {report['count']} waiver(s), valid")
+        click.echo(safe(f"{file}: {report['count']} waiver(s), valid"))
         for title, key in (("expired", "expired"), (f"expiring within {days} days", "expiring")):
             for w in report[key]:
                 click.echo(
-                    f"{title}: {w['id']} (expires {w['expires']}, owner {w['owner']}, "
-                    f"rules {', '.join(w['rules'])})"
+                    safe(
+                        f"{title}: {w['id']} (expires {w['expires']}, owner {w['owner']}, "
+                        f"rules {', '.join(w['rules'])})"
+                    )
                 )
         for u in report["unknown_rules"]:
             click.echo(
-                f"warning: {u['id']}: rule pattern {u['pattern']!r} matches no installed rule"
+                safe(f"warning: {u['id']}: rule pattern {u['pattern']!r} matches no installed rule")
             )
     sys.exit(EXIT_FINDINGS if report["expired"] or report["expiring"] else EXIT_OK)
 
@@ -277,8 +262,8 @@ def history(db: str | None, limit: int, fmt: str, debug: bool) -> None:
         )
         click.echo(
             f"{s['id']:>5}  {s['finished_at']:<25} {str(s['complete']).lower():<8} "
-            f"{s['summary']['results']['FAIL']:>5} {good:>9} "
-            f"{c.get('non-compliant', 0):>10}  {targets}"
+            f"{s['summary']['results'].get('FAIL', 0):>5} {good:>9} "
+            f"{c.get('non-compliant', 0):>10}  {safe(targets)}"
         )
 
 
@@ -291,49 +276,68 @@ def history(db: str | None, limit: int, fmt: str, debug: bool) -> None:
 )
 @click.option("--debug", is_flag=True)
 def diff(scan_a: str, scan_b: str, db: str | None, fmt: str, debug: bool) -> None:
-    """New, resolved and changed findings from SCAN_A to SCAN_B (history ids or results files).
-    Exit 1 when SCAN_B has new findings."""
+    """New, resolved and changed findings from SCAN_A to SCAN_B (history ids or results files),
+    over the rules that ran in both scans; the others are listed, not compared. Exit 1 when
+    SCAN_B has new findings."""
     d = api.diff_scans(scan_a, scan_b, db)
     if fmt == "json":
         _echo_json(d)
     else:
         click.echo(
-            f"{scan_a} → {scan_b}: {len(d['new'])} new, {len(d['resolved'])} resolved, "
-            f"{len(d['changed'])} changed"
+            f"{safe(scan_a)} → {safe(scan_b)}: {len(d['new'])} new, {len(d['resolved'])} "
+            f"resolved, {len(d['changed'])} changed ({d['compared_rules']} rule(s) compared)"
         )
         for key in ("new", "resolved", "changed"):
             for r in d[key]:
                 click.echo(
                     f"{key:<9} {r['severity']:<8} {r['before'] or '-':>14} → "
-                    f"{r['after'] or '-':<14} {r['rule_id']}  {r['resource_id']}"
+                    f"{r['after'] or '-':<14} {safe(r['rule_id'])}  {safe(r['resource_id'])}"
+                )
+        for key, scan in (("only_a", scan_a), ("only_b", scan_b)):
+            ids = d["not_compared"][key]
+            if ids:
+                click.echo(
+                    f"not compared: {len(ids)} rule(s) ran only in {safe(scan)}: "
+                    + safe(
+                        ", ".join(ids[:10]) + (f" … (+{len(ids) - 10})" if len(ids) > 10 else "")
+                    )
                 )
     sys.exit(EXIT_FINDINGS if d["new"] else EXIT_OK)
 
 
 def shard_files(
-    inputs: tuple[str, ...], expect: int | None, wait_s: int, poll_s: float = 2.0
+    inputs: tuple[str, ...],
+    expect: int | None,
+    wait_s: int,
+    output_dir: str | None = None,
+    poll_s: float = 2.0,
 ) -> list[str]:
     """The files to merge: files as given, directories expanded to their ``*.json(.gz)``
-    (sorted). With ``expect``, wait up to ``wait_s`` seconds for that many (the merge step of an
-    Indexed Job may start before the last shard has written its inventory)."""
+    (sorted), without what bio2scan itself wrote into ``output_dir``. With ``expect``, wait up
+    to ``wait_s`` seconds for that many (the merge step of an Indexed Job may start before the
+    last shard has written its inventory); after that, go on with what is there — the merge
+    names the shards that are missing and is incomplete (exit 3)."""
     import time
     from pathlib import Path
 
+    out = Path(output_dir).resolve() if output_dir else None
+
     def found() -> list[str]:
-        out: list[str] = []
+        files: list[str] = []
         for i in inputs:
             p = Path(i)
             if p.is_dir():
-                out.extend(
+                files.extend(
                     str(f)
                     for f in sorted(p.iterdir())
                     if f.is_file()
                     and f.name.endswith((".json", ".json.gz"))
                     and not f.name.startswith(".")
+                    and (out is None or f.resolve().parent != out)
                 )
             elif p.exists():
-                out.append(str(p))
-        return out
+                files.append(str(p))
+        return files
 
     if not expect:
         for i in inputs:
@@ -344,10 +348,6 @@ def shard_files(
     while expect and len(files) < expect and time.monotonic() < deadline:
         time.sleep(poll_s)
         files = found()
-    if expect and len(files) < expect:
-        raise UsageError(
-            f"merge: expected {expect} shard files, found {len(files)} after {wait_s} s"
-        )
     if not files:
         raise UsageError("merge: no .json or .json.gz files in the inputs")
     return files

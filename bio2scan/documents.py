@@ -11,18 +11,19 @@ import gzip
 import hashlib
 import json
 import os
+import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 
-from .errors import InputError, InventoryError
+from .errors import InputError, InventoryError, OutputError, UsageError
 from .model import Inventory
 
-SCHEMAS = ("inventory", "results", "waivers")
+SCHEMAS = ("inventory", "results", "waivers", "config")
 
 
 @functools.cache
@@ -66,6 +67,145 @@ def atomic_write(path: str | Path, data: bytes | str) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
+# --- a set of files that belong together (the reports of one scan) ---------------------------
+
+SET_MANIFEST = ".bio2scan-set"  # JSON; no .json suffix: nothing takes it for a document
+_STAGING = ".bio2scan-staging-"
+
+Content = bytes | str | Callable[[Path], None]
+
+
+def check_writable_dir(directory: str | Path, label: str | None = None) -> None:
+    """Before any work: ``directory`` is, or can be made, a directory we may write into.
+    ``label`` starts the error message (default ``--output-dir DIR``)."""
+    d = Path(directory)
+    label = label or f"--output-dir {directory}"
+    if d.exists():
+        if not d.is_dir():
+            raise UsageError(f"{label}: exists and is not a directory")
+        try:
+            fd, probe = tempfile.mkstemp(prefix=".bio2scan-probe-", dir=d)
+        except OSError as exc:
+            raise UsageError(f"{label}: cannot write there ({exc.strerror or exc})") from None
+        os.close(fd)
+        os.unlink(probe)
+        return
+    parent = d.absolute().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise UsageError(f"{label}: cannot be created ({parent} is not a directory)")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UsageError(f"{label}: cannot be created ({parent} is not writable)")
+
+
+def write_set(
+    directory: str | Path,
+    files: Mapping[str, Content],
+    key: str | None = None,
+    *,
+    record: bool = True,
+) -> list[Path]:
+    """Write ``files`` (name → content, or a function that writes the file at the path it is
+    given) into ``directory`` as one set: each is written into a staging directory inside
+    ``directory`` first, and only when all are complete are they moved into place — so an
+    interrupted run (killed, disk full, a renderer that fails) leaves the previous set as it
+    was. The files of the previous set that the new one does not have are removed (the set is
+    recorded in ``.bio2scan-set``), so the directory never mixes two scans — unless both
+    sets carry the same ``key`` (the same scan rendered again in other formats): then the new
+    files join the set. ``record=False``: keep no record (a directory with a manifest of its
+    own, such as an evidence pack). Returns the paths written."""
+    d = Path(directory)
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+        _remove_stale_staging(d)
+        staging = Path(tempfile.mkdtemp(prefix=f"{_STAGING}{os.getpid()}-", dir=d))
+    except OSError as exc:
+        raise OutputError(f"cannot write into {directory}: {exc.strerror or exc}") from None
+    try:
+        _write_set(d, staging, files, key, record)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write the reports into {directory}: {exc.strerror or exc}"
+            f"{f' ({exc.filename})' if exc.filename else ''}; the previous ones are unchanged"
+        ) from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [d / name for name in files]
+
+
+def _write_set(
+    d: Path, staging: Path, files: Mapping[str, Content], key: str | None, record: bool
+) -> None:
+    for name, content in files.items():
+        if "/" in name or name.startswith("."):
+            raise ValueError(f"not a plain file name: {name!r}")
+        target = staging / name
+        if callable(content):
+            content(target)
+        else:
+            raw = content.encode("utf-8") if isinstance(content, str) else content
+            target.write_bytes(raw)
+        with open(target, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.chmod(target, 0o644)
+    _fsync_dir(staging)
+    for name in files:  # what would stop the commit half-way, found before it starts
+        if (d / name).is_dir():
+            raise IsADirectoryError(21, "is a directory", str(d / name))
+    previous_key, previous = _previous_set(d)
+    names = set(files)
+    for name in files:  # the commit: renames within one file system, microseconds
+        os.replace(staging / name, d / name)
+    if key is not None and key == previous_key:
+        names |= {n for n in previous if (d / n).is_file()}
+    else:
+        for name in previous - names:
+            with contextlib.suppress(FileNotFoundError, IsADirectoryError):
+                os.unlink(d / name)
+    if record:
+        manifest = {"key": key, "files": sorted(names)}
+        atomic_write(d / SET_MANIFEST, json.dumps(manifest, indent=1) + "\n")
+    _fsync_dir(d)
+
+
+def _previous_set(d: Path) -> tuple[str | None, set[str]]:
+    try:
+        manifest = json.loads((d / SET_MANIFEST).read_text("utf-8"))
+        names, key = manifest.get("files", []), manifest.get("key")
+    except (OSError, ValueError, AttributeError):
+        return None, set()
+    ok = {n for n in names if isinstance(n, str) and "/" not in n and not n.startswith(".")}
+    return (key if isinstance(key, str) else None), ok
+
+
+def _remove_stale_staging(d: Path) -> None:
+    """Staging directories of runs that were killed (their process is gone)."""
+    for p in d.glob(f"{_STAGING}*"):
+        pid = p.name[len(_STAGING) :].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, another user's
+        return True
+    return True
+
+
+def _fsync_dir(d: Path) -> None:
+    with contextlib.suppress(OSError):  # not every platform can open a directory
+        fd = os.open(d, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
 @contextlib.contextmanager
 def gc_paused() -> Iterator[None]:
     """Parsing a large document creates millions of acyclic objects; the cyclic collector would
@@ -97,16 +237,19 @@ def dumps(doc: Any) -> str:
 
 
 def write_json(path: str | Path, doc: Any) -> str:
-    """Atomically write ``doc`` as JSON (gzip when the name ends in ``.gz``); return SHA-256.
+    """Atomically write ``doc`` as JSON (gzip when the name ends in ``.gz``); return SHA-256."""
+    return atomic_write(path, encode_json(doc, gz=str(path).endswith(".gz")))
 
-    A ``.gz`` file is for machines: compact JSON (the C encoder; indenting makes ``json`` fall
-    back to its pure-Python encoder, six times slower on a 100k-resource inventory) at gzip
-    level 6 (a fifth of level 9's time for a third more bytes). Still reproducible: the same
-    document gives the same bytes."""
-    if str(path).endswith(".gz"):
+
+def encode_json(doc: Any, gz: bool = False) -> bytes:
+    """The bytes of a JSON document file. A ``.gz`` file is for machines: compact JSON (the C
+    encoder; indenting makes ``json`` fall back to its pure-Python encoder, six times slower on
+    a 100k-resource inventory) at gzip level 6 (a fifth of level 9's time for a third more
+    bytes). Still reproducible: the same document gives the same bytes."""
+    if gz:
         text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"), default=str) + "\n"
-        return atomic_write(path, gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0))
-    return atomic_write(path, dumps(doc))
+        return gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)
+    return dumps(doc).encode("utf-8")
 
 
 def read_json(path: str | Path, error: type = InputError) -> Any:

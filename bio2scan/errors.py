@@ -7,6 +7,7 @@
     │   ├── InventoryError         an inventory document cannot be read or does not validate
     │   ├── ManifestError          a Kubernetes manifest is not YAML/JSON or not an object
     │   └── WaiverError            a waivers file does not validate
+    ├── OutputError                a report, evidence pack or history entry could not be written
     ├── PluginError                an entry point could not be loaded
     └── CollectorError             a collector could not start at all (no credentials, bad kubeconfig)
 
@@ -14,7 +15,9 @@ Partial failures during collection are *not* exceptions: collectors record them 
 ``CollectionError`` records in the inventory and the affected rules report ``ERROR``.
 
 Exit codes (part of the public API): 0 nothing at or above the fail threshold, 1 findings at or
-above it, 2 usage or input error, 3 the scan was incomplete and ``--fail-on-error`` was given.
+above it, 2 usage or input error, 3 the scan was incomplete (collection errors or ERROR results;
+with ``--allow-incomplete`` only when nothing at all could be read from a target). 3 takes
+precedence over 1.
 """
 
 from __future__ import annotations
@@ -70,6 +73,11 @@ class ManifestError(InputError):
 
 class WaiverError(InputError):
     """A waivers file does not validate."""
+
+
+class OutputError(Bio2scanError):
+    """A report, an evidence pack or a history entry could not be written. The previous reports
+    stay as they were (they are replaced only as a whole set)."""
 
 
 class PluginError(Bio2scanError):

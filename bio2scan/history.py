@@ -126,8 +126,8 @@ class History:
         with self.transaction():
             row = self._exec(
                 "INSERT INTO scans (started_at, finished_at, evaluated_at, recorded_at, "
-                "tool_version, ruleset_digest, targets, complete, summary) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                "tool_version, ruleset_digest, targets, complete, summary, rules) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     scan["started_at"],
                     scan["finished_at"],
@@ -138,6 +138,7 @@ class History:
                     json.dumps(scan.get("targets", []), sort_keys=True),
                     int(bool(doc["summary"]["complete"])),
                     json.dumps(doc["summary"], sort_keys=True),
+                    json.dumps(sorted(doc.get("rules") or ())),
                 ),
             ).fetchone()
             scan_id = int(row[0])
@@ -219,10 +220,29 @@ class History:
         )
         return {row[0]: dict(zip(keys, row)) for row in rows}
 
-    def trend(self, limit: int = 12) -> dict[str, Any]:
+    def rules(self, scan_id: int) -> set[str]:
+        """The ids of the rules scan ``scan_id`` ran (for a scan recorded before the store
+        kept them: the rules that gave it a result)."""
+        row = self._exec("SELECT rules FROM scans WHERE id = ?", (int(scan_id),)).fetchone()
+        if row is None:
+            raise HistoryError(f"no scan with id {scan_id}", file=self.target)
+        if row[0] is not None:
+            return set(json.loads(row[0]))
+        rows = self._exec(
+            "SELECT DISTINCT rule_id FROM scan_results WHERE scan_id = ?", (int(scan_id),)
+        ).fetchall()
+        return {r[0] for r in rows}
+
+    def trend(self, limit: int = 12, pending: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The ``history`` section of the results document: the last ``limit`` scans, oldest
-        first, with control counts, the status of each control and counts per theme."""
-        scans = list(reversed(self.scans(limit)))
+        first, with control counts, the status of each control and counts per theme.
+
+        ``pending``: a results document not recorded yet — the scan whose reports are being
+        written (it is recorded only once they are): it is the last entry, with id
+        ``"current"``."""
+        if pending is not None and limit <= 1:
+            return {"scans": [trend_entry(pending)]}
+        scans = list(reversed(self.scans(limit - 1 if pending is not None else limit)))
         out = []
         for s in scans:
             per_control: dict[str, str] = {}
@@ -248,7 +268,29 @@ class History:
                     "per_theme": per_theme,
                 }
             )
+        if pending is not None:
+            out.append(trend_entry(pending))
         return {"scans": out}
+
+
+def trend_entry(doc: Mapping[str, Any], scan_id: int | str = "current") -> dict[str, Any]:
+    """One scan of the trend, taken from its results document."""
+    per_control: dict[str, str] = {}
+    per_theme: dict[str, dict[str, int]] = {}
+    counts: dict[str, int] = {"compliant": 0, "non-compliant": 0, "not-assessed": 0, "manual": 0}
+    for c in sorted(doc["controls"], key=lambda c: str(c["id"])):
+        status = c["status"]
+        per_control[c["id"]] = status
+        theme = per_theme.setdefault(c["theme"], dict.fromkeys(counts, 0))
+        theme[status] = theme.get(status, 0) + 1
+        counts[status] = counts.get(status, 0) + 1
+    return {
+        "id": scan_id,
+        "finished_at": doc["scan"]["finished_at"],
+        "controls": counts,
+        "per_control": per_control,
+        "per_theme": per_theme,
+    }
 
 
 def _utcnow() -> str:
@@ -287,7 +329,8 @@ def _connect_postgres(url: str) -> Any:
         import psycopg
     except ImportError:
         raise UsageError(
-            "a postgresql:// history needs the PostgreSQL driver: pip install 'bio2scan[postgres]'"
+            "a postgresql:// history needs the PostgreSQL driver psycopg 3: "
+            "pip install 'psycopg[binary]>=3.1'"
         ) from None
     try:
         return psycopg.connect(url, autocommit=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .coverage import Coverage, ScopeCount
 from .errors import InputError
 from .model import (
     CollectionError,
@@ -75,8 +76,9 @@ def rule_from_dict(d: Mapping[str, Any]) -> Rule:
 
 def merge_results(
     docs: Sequence[Mapping[str, Any]], files: Sequence[str]
-) -> tuple[list[Result], dict[str, Rule], ScanMeta, tuple[CollectionError, ...], str]:
-    """Results, rules, scan metadata, collection errors and rule-set digest of the union."""
+) -> tuple[list[Result], dict[str, Rule], ScanMeta, tuple[CollectionError, ...], str, Coverage]:
+    """Results, rules, scan metadata, collection errors, rule-set digest and coverage of the
+    union."""
     digest = docs[0]["ruleset"]["digest"]
     for doc, f in zip(docs, files):
         if doc["ruleset"]["digest"] != digest:
@@ -113,4 +115,28 @@ def merge_results(
             CollectionError.from_dict(e) for doc in docs for e in doc["collection_errors"]
         )
     )
-    return results, rules, meta, errors, digest
+    return results, rules, meta, errors, digest, Coverage.merge([_coverage(d) for d in docs])
+
+
+def _coverage(doc: Mapping[str, Any]) -> Coverage:
+    """A document's coverage; for one written before the section existed, what its collection
+    errors and results tell (the resources behind results, the errors per scope)."""
+    if "coverage" in doc:
+        return Coverage.from_dict(doc["coverage"])
+    per_scope: dict[str, list[int]] = {}
+    resources = {
+        (r["scope"], r["resource_type"], r["resource_id"])
+        for r in doc["results"]
+        if not r["message"].startswith("not collected (")  # stands for an error, not a resource
+    }
+    for scope, _, _ in resources:
+        per_scope.setdefault(scope, [0, 0, 0])[0] += 1
+    for e in doc["collection_errors"]:
+        c = per_scope.setdefault(e["scope"], [0, 0, 0])
+        c[1] += 1
+        c[2] += e["resource_type"] == "*"
+    return Coverage(
+        resources=len(resources),
+        errors=len(doc["collection_errors"]),
+        scopes=tuple(ScopeCount(s, *c) for s, c in sorted(per_scope.items())),
+    )

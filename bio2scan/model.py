@@ -160,7 +160,8 @@ class CollectionError:
 
     ``resource_type`` is the type that is incomplete because of it; ``scope``/``region``/
     ``namespace`` say where (``None`` = everywhere in the scope). ``code`` is one of
-    ``AccessDenied``, ``NotFound``, ``Throttled``, ``Timeout``, ``Unsupported``, ``Error``.
+    ``AccessDenied``, ``NotFound``, ``Throttled``, ``Timeout``, ``Unsupported``, ``Error``, and
+    for a network failure ``Refused``, ``DNS``, ``TLS``, ``Unreachable`` (``collectors/neterrors``).
     """
 
     provider: str

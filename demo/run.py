@@ -19,7 +19,6 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 
 from bio2scan import api  # noqa: E402
 from bio2scan.model import Inventory  # noqa: E402
-from bio2scan.render.terminal import summary  # noqa: E402
 
 
 def manifests(rules: list) -> Inventory:
@@ -56,14 +55,14 @@ def main() -> int:
     sys.path.insert(0, str(HERE))
     _optional_sections()
     rules = api.select_rules(api.load_rules())
+    out = Path(args.output_dir)
+    api.check_outputs(out, history=str(out / "history.db"))  # before any work
     inventories = []
     for title, fn in SECTIONS:
         inv = fn(rules)
         print(f"collected {title}: {len(inv.resources)} resources, {len(inv.errors)} errors")
         inventories.append(inv)
     merged = Inventory.merge(inventories)
-    out = Path(args.output_dir)
-    api.save_inventory(out / "inventory.json.gz", merged)
     # waivers, the previous demo run as baseline, and a history that grows with every run
     previous = out / "results.json"
     doc = api.assess(
@@ -73,14 +72,16 @@ def main() -> int:
         waivers=HERE / "waivers.yaml",
         baseline=previous if previous.exists() else None,
     )
-    scan_id, doc["history"] = api.record_history(str(out / "history.db"), doc)
-    print(f"history: scan {scan_id} recorded in {out / 'history.db'}")
-    api.validate_results(doc)
     formats = [f for f in ("json", "html", "md", "sarif", "junit", "csv") if f in api.renderers()]
-    written = api.render(doc, formats, out, lang=args.lang)
-    print(summary(doc, args.lang))
-    for fmt, path in written.items():
+    # the reports as one set (with the inventory), then the history entry
+    done = api.finish(
+        doc, formats, out, lang=args.lang, inventory=merged, history=str(out / "history.db")
+    )
+    api.validate_results(doc)
+    print(api.summary(doc, args.lang, width=100), end="")
+    for fmt, path in done.paths.items():
         print(f"{fmt}: {path.resolve()}")
+    print(f"history: scan {done.scan_id} recorded in {out / 'history.db'}")
     return 0
 
 

@@ -66,18 +66,122 @@ def test_needed_types_and_digest(all_rules):
     )
 
 
-def test_incomplete_inventory_exit_3_takes_precedence(all_rules):
+def _pod_resource(scope: str = "c") -> dict:
+    return {
+        "type": "k8s.core.pod",
+        "id": "a/Pod/p",
+        "scope": scope,
+        "namespace": "a",
+        "data": POD,
+    }
+
+
+def test_incomplete_scan_exits_3_by_default_and_takes_precedence(all_rules):
     from bio2scan.model import CollectionError
 
-    inv = make_inventory(
-        [], [CollectionError("k8s", "k8s.core.pod", "c", "forbidden", "AccessDenied")]
-    )
+    denied = CollectionError("k8s", "k8s.apps.deployment", "c", "forbidden", "AccessDenied")
+    inv = make_inventory([_pod_resource()], [denied])
     rules = api.select_rules(all_rules, patterns=["k8s.pod.privileged_container"])
     doc = api.assess(inv, rules, now=NOW)
     assert doc["summary"]["complete"] is False
-    assert api.exit_code(doc, fail_on="low", fail_on_error=True) == 3
-    assert api.exit_code(doc, fail_on="low") == 0
-    assert {r["status"] for r in doc["results"]} == {"ERROR"}
+    assert {r["status"] for r in doc["results"]} == {"FAIL", "ERROR"}
+    assert api.exit_code(doc, fail_on="critical") == 3  # 3 wins over the FAIL's 1
+    assert api.exit_code(doc, fail_on="none") == 3
+    assert api.exit_code(doc, fail_on="critical", allow_incomplete=True) == 1
+    assert api.exit_code(doc, fail_on="none", allow_incomplete=True) == 0
+    # the deprecated switch changes nothing either way
+    assert api.exit_code(doc, fail_on="none", fail_on_error=True) == 3
+    assert api.exit_code(doc, "none", allow_incomplete=True, fail_on_error=True) == 0
+    assert api.blind_spots(doc) == []
+
+
+def test_error_results_alone_make_a_scan_incomplete(all_rules):
+    # an object that was listed but could not be read: ERROR, though no collection error
+    bad = dict(_pod_resource(), errors={"*": "could not read this object"})
+    doc = api.assess(
+        make_inventory([bad]),
+        api.select_rules(all_rules, patterns=["k8s.pod.privileged_container"]),
+        now=NOW,
+    )
+    assert doc["collection_errors"] == [] and doc["summary"]["results"]["ERROR"] == 1
+    assert doc["summary"]["complete"] is False
+    assert api.exit_code(doc, fail_on="none") == 3
+    assert api.exit_code(doc, fail_on="none", allow_incomplete=True) == 0
+
+
+def test_nothing_read_exits_3_even_with_allow_incomplete(all_rules):
+    from bio2scan.model import CollectionError
+
+    rules = api.select_rules(all_rules, patterns=["k8s.pod.privileged_container"])
+    # no resource at all, one error: whatever its type
+    none = make_inventory(
+        [], [CollectionError("k8s", "k8s.core.pod", "c", "forbidden", "AccessDenied")]
+    )
+    doc = api.assess(none, rules, now=NOW)
+    assert doc["coverage"]["resources"] == 0
+    assert api.exit_code(doc, fail_on="none", allow_incomplete=True) == 3
+    assert api.blind_spots(doc) == ["nothing could be read (no resources, only collection errors)"]
+    # one scope read, another not at all (an error for every type there): 3 as well
+    unreachable = CollectionError("k8s", "*", "dead", "connection refused", "Refused")
+    part = make_inventory([_pod_resource("live")], [unreachable])
+    doc = api.assess(part, rules, now=NOW)
+    assert doc["coverage"]["unread"] == ["dead"]
+    assert api.exit_code(doc, fail_on="none", allow_incomplete=True) == 3
+    assert api.blind_spots(doc) == ["nothing could be read from dead"]
+    # but an error for every type in one region only is a gap, not a blind spot
+    regional = CollectionError("k8s", "*", "live", "opt-in region", "AccessDenied", region="x")
+    doc = api.assess(make_inventory([_pod_resource("live")], [regional]), rules, now=NOW)
+    assert doc["coverage"]["unread"] == [] and api.blind_spots(doc) == []
+    assert api.exit_code(doc, fail_on="none", allow_incomplete=True) == 0
+
+
+def test_a_scan_that_could_check_no_object_is_incomplete(all_rules):
+    """Only objects of kinds the scanner cannot check (issue 11.4/13.2): not "complete", exit
+    3; --allow-incomplete applies (nothing failed to be read)."""
+    from bio2scan.model import Notice
+
+    base = make_inventory([])
+    only = type(base)(
+        base.meta,
+        (),
+        (),
+        (Notice("not-checked", "unknown kind", "k8s", "r.yaml", 1, "Rollout", "web"),),
+    )
+    rules = api.select_rules(all_rules, patterns=["k8s.pod.privileged_container"])
+    doc = api.assess(only, rules, now=NOW)
+    assert doc["results"] == [] and doc["coverage"]["nothing_checked"] is True
+    assert doc["summary"]["complete"] is False
+    assert api.exit_code(doc, fail_on="none") == 3
+    assert api.exit_code(doc, fail_on="none", allow_incomplete=True) == 0
+    assert "no object could be checked" in api.summary(doc)
+    # skipped files alone (a chart, nothing else) do not make it incomplete
+    skipped = type(base)(
+        base.meta, (), (), (Notice("skipped", "a Helm chart", "k8s", "Chart.yaml"),)
+    )
+    doc = api.assess(skipped, rules, now=NOW)
+    assert doc["summary"]["complete"] is True and api.exit_code(doc, fail_on="none") == 0
+
+
+def test_notices_alone_do_not_make_a_scan_incomplete(all_rules):
+    from bio2scan.model import Notice
+
+    inv = make_inventory([_pod_resource()])
+    inv = type(inv)(
+        inv.meta,
+        inv.resources,
+        (),
+        (
+            Notice("not-checked", "unknown kind", "k8s", "x.yaml", 3, "Rollout", "web"),
+            Notice("skipped", "a Helm chart", "k8s", "Chart.yaml", hint="helm template …"),
+        ),
+    )
+    rules = api.select_rules(all_rules, patterns=["k8s.pod.privileged_container"])
+    doc = api.assess(inv, rules, now=NOW)
+    api.validate_results(doc)
+    assert doc["summary"]["complete"] is True
+    assert doc["summary"]["notices"] == {"not-checked": 1, "skipped": 1, "duplicate": 0}
+    assert [n["code"] for n in doc["coverage"]["notices"]] == ["not-checked", "skipped"]
+    assert api.exit_code(doc, fail_on="none") == 0
 
 
 def test_unknown_target_and_format():

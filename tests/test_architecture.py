@@ -17,12 +17,14 @@ PKG = Path(__file__).resolve().parent.parent / "bio2scan"
 # The stages (layer 3) do not import one another: they meet only in api.py and in model.py.
 LAYERS: list[dict[str, tuple[str, ...]]] = [
     {"errors": ("errors",), "package": ("",)},  # bio2scan/__init__: the version
-    {"model": ("model", "kinds", "credentials")},
+    {"model": ("model", "kinds", "credentials", "coverage")},
     {
         "catalog": ("catalog",),
         "documents": ("documents",),
         "plugins": ("plugins",),
         "yamlsrc": ("yamlsrc",),
+        "config": ("config",),
+        "safetext": ("safetext",),
         "rules": ("rules",),
     },
     {
@@ -35,7 +37,7 @@ LAYERS: list[dict[str, tuple[str, ...]]] = [
         "merging": ("merging",),
         "evidence": ("evidence",),
     },
-    {"api": ("api",), "testing": ("testing",)},
+    {"api": ("api", "outputs", "inputs", "info"), "testing": ("testing",)},
     {"cli": ("cli", "cli_info", "cli_options", "cli_pipeline", "__main__")},
 ]
 STAGE_LAYER = 3
@@ -305,3 +307,19 @@ def test_pyproject_lists_every_package():
     assert set(conf["packages"]) == tree | {"bio2scan.rules", "bio2scan.reports"}
     assert conf["package-dir"]["bio2scan.rules"] == "rules"
     assert conf["package-dir"]["bio2scan.reports"] == "reports"
+
+
+CLI_MAY_IMPORT = {"", "api", "errors", "safetext"}  # "": the package itself (__version__)
+
+
+def test_the_cli_goes_only_through_api():
+    """The command line is a thin face over ``bio2scan.api`` (issue 10.4): it imports the API,
+    the exception tree and the text sanitiser — no stage, no collector, no renderer."""
+    wrong = sorted(
+        f"bio2scan.{m} imports bio2scan.{t}"
+        for m, targets in IMPORTS.items()
+        if _place(m)[1] == "cli"
+        for t in targets
+        if _place(t)[1] != "cli" and t not in CLI_MAY_IMPORT
+    )
+    assert not wrong, "\n".join(wrong)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
 from pathlib import Path
 
 import jsonschema
@@ -92,7 +93,7 @@ def test_findings_exit_1_and_fail_on_thresholds(manifests, tmp_path):
     assert invoke(*base, "--fail-on", "low", "--rules", "k8s.pod.host_pid").code == 0
 
 
-def test_incomplete_scan_exit_3_with_fail_on_error(tmp_path):
+def test_incomplete_scan_exits_3_and_fail_on_error_is_a_deprecated_no_op(tmp_path):
     inv = {
         "schema_version": 1,
         "kind": "bio2scan-inventory",
@@ -116,15 +117,41 @@ def test_incomplete_scan_exit_3_with_fail_on_error(tmp_path):
         ],
         "resources": [],
     }
+    inv["resources"] = [
+        {
+            "type": "k8s.core.configmap",
+            "id": "shop/ConfigMap/settings",
+            "name": "settings",
+            "scope": "prod",
+            "namespace": "shop",
+            "source": {"api": "v1 configmaps"},
+            "data": {"kind": "ConfigMap", "metadata": {"name": "settings"}},
+        }
+    ]
     path = tmp_path / "inv.json"
     path.write_text(json.dumps(inv))
     out = tmp_path / "out"
-    args = ("evaluate", str(path), "-o", str(out), "--quiet", "--rules", "k8s.pod.*")
-    assert invoke(*args, "--fail-on-error").code == 3
+    args = ("evaluate", str(path), "-o", str(out), "--rules", "k8s.pod.*")
+    proc = run_cli(*args)
+    assert proc.returncode == 3, proc.stderr
     doc = results(out)
     errs = statuses(doc, "k8s.pod.privileged_container")
     assert errs == ["ERROR"] and "PASS" not in {r["status"] for r in doc["results"]}
-    assert invoke(*args).code == 0
+    assert invoke(*args, "--allow-incomplete").code == 0
+    proc = run_cli(*args, "--fail-on-error")
+    assert proc.returncode == 3
+    assert b"--fail-on-error is deprecated and has no effect" in proc.stderr
+    proc = run_cli(*args, "--fail-on-error", "--allow-incomplete")
+    assert proc.returncode == 0  # the old switch does not bring the old meaning back
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("fail_on: high\nallow_incomplete: true\nfail_on_error: false\n")
+    proc = run_cli(*args, "--config", str(cfg))
+    assert proc.returncode == 0
+    assert f"{cfg}:3: fail_on_error is deprecated".encode() in proc.stderr
+    # nothing read at all: 3 whatever is allowed
+    inv["resources"] = []
+    path.write_text(json.dumps(inv))
+    assert invoke(*args, "--allow-incomplete").code == 3
 
 
 # --- selection and parameters ----------------------------------------------------------------
@@ -225,9 +252,81 @@ def test_config_file(manifests, tmp_path, all_rules):
     o = invoke("scan", "manifests", str(manifests), "-o", str(out), "--config", str(cfg))
     assert o.code == 2
     assert o.err.startswith(f"bio2scan: error: {cfg}:2 (language): unknown setting 'language'")
-    cfg.write_text(f"params:\n  {rid}:\n    {pname}: many\n")
+    cfg.write_text(f"lang: en\nparams:\n  {rid}:\n    {pname}: many\n")
     o = invoke("scan", "manifests", str(manifests), "-o", str(out), "--config", str(cfg))
-    assert o.code == 2 and f"config params.{rid}" in o.err
+    assert o.code == 2 and o.err.startswith(f"bio2scan: error: {cfg}:3 (params.{rid}): ")
+
+
+@pytest.mark.parametrize(
+    "text, line, expected",
+    [
+        (
+            "fail_on: hgih",
+            2,
+            "(fail_on): expected one of critical, high, medium, low, info, none; "
+            "got the text 'hgih'",
+        ),
+        ('min_compliance: "abc"', 2, "(min_compliance): expected a number; got the text 'abc'"),
+        (
+            "min_compliance: 200",
+            2,
+            "(min_compliance): expected a number from 0 to 100; got the number 200",
+        ),
+        ("min_compliance: -1", 2, "(min_compliance): expected a number from 0 to 100"),
+        ("lang: de", 2, "(lang): expected one of en, nl; got the text 'de'"),
+        ('fail_on_error: "no"', 2, "(fail_on_error): expected true or false; got the text 'no'"),
+        ('allow_incomplete: "yes"', 2, "(allow_incomplete): expected true or false"),
+        ("history_keep: 0", 2, "(history_keep): expected a number from 1 to 1000"),
+        ("format: [json, xml]", 2, "(format): 'xml': unknown; available:"),
+        ("rules: {a: b}", 2, "(rules): expected a name, a comma-separated list or a list"),
+        ("output_dir: ''", 2, "(output_dir): expected a non-empty text"),
+        ("params: [a]", 2, "(params): expected a mapping"),
+        ("severity: hihg", 2, "(severity): expected one of critical"),
+    ],
+)
+def test_config_file_is_checked_like_the_command_line(manifests, tmp_path, text, line, expected):
+    """Each a one-line exit-2 error naming the file, the line and the key — before the scan."""
+    cfg = tmp_path / "bio2scan.yaml"
+    cfg.write_text(f"# settings\n{text}\n")
+    p = run_cli(
+        "scan", "manifests", str(manifests), "-o", str(tmp_path / "out"), "--config", str(cfg)
+    )
+    err = p.stderr.decode()
+    assert p.returncode == 2, err
+    assert err.startswith(f"bio2scan: error: {cfg}:{line} {expected}"), err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_config_file_values_in_range_work_and_the_schema_is_printed(manifests, tmp_path):
+    cfg = tmp_path / "bio2scan.yaml"
+    cfg.write_text(
+        "rules: k8s.pod.privileged_container\nfail_on: none\nmin_compliance: 0\n"
+        "lang: nl\nformat: json,md\nallow_incomplete: false\nhistory_keep: 3\n"
+    )
+    out = tmp_path / "out"
+    o = invoke("scan", "manifests", str(manifests), "-o", str(out), "-q", "--config", str(cfg))
+    assert o.code == 0 and (out / "report.md").exists() and results(out)["lang"] == "nl"
+    o = invoke("schema", "config")
+    printed = json.loads(o.out)
+    assert printed["properties"]["min_compliance"] == {
+        "description": printed["properties"]["min_compliance"]["description"],
+        "type": "number",
+        "minimum": 0,
+        "maximum": 100,
+    }
+    # every config key is an option of `scan` (same name, with dashes), and vice versa for
+    # the options that make sense in a file
+    from bio2scan.cli import main as cli_main
+
+    scan_opts = {
+        p.name
+        for p in cli_main.commands["scan"].get_command(None, "manifests").params  # type: ignore[union-attr]
+    }
+    aliases = {"rules": "rule_patterns", "format": "formats", "waivers": "waivers_file",
+               "baseline": "baseline_file", "history": "history_db", "params": "settings"}  # fmt: skip
+    for key in printed["properties"]:
+        assert aliases.get(key, key) in scan_opts, key
 
 
 # --- output discipline -----------------------------------------------------------------------
@@ -277,6 +376,28 @@ def test_collect_then_evaluate_equals_scan(manifests, tmp_path):
 
     a, b = results(tmp_path / "e"), results(tmp_path / "s")
     assert key(a) == key(b) and len(a["results"]) > 10
+
+
+def test_scanning_a_tree_twice_with_the_reports_inside_it_gives_the_same_result(manifests):
+    """The output never feeds the input (issue 13.3): the report directory this run writes is
+    not read, not even as skipped files, so the second scan equals the first."""
+    out = manifests / "reports"
+    args = ("scan", "manifests", str(manifests), "-o", str(out), "--format", "json,csv,sarif")
+    args += ("-q", "--fail-on", "none")
+    assert invoke(*args).code == 0
+    first = results(out)
+    assert invoke(*args).code == 0
+    second = results(out)
+    assert second["coverage"]["notices"] == first["coverage"]["notices"] == []
+    assert [r["finding_id"] for r in second["results"]] == [
+        r["finding_id"] for r in first["results"]
+    ]
+    # an inventory written into the scanned tree is not read by the next collect either
+    shutil.rmtree(out)
+    inv = manifests / "inventory.json"
+    for _ in range(2):
+        assert invoke("collect", "manifests", str(manifests), "-o", str(inv), "-q").code == 0
+        assert json.loads(inv.read_text()).get("notices", []) == []
 
 
 # --- information commands --------------------------------------------------------------------

@@ -86,9 +86,11 @@ def assess(
     waivers: WaiverSet | None = None,
     baseline: Baseline | None = None,
     tags_of: Callable[[Result], Mapping[str, str]] = lambda r: {},
+    coverage: Any = None,
 ) -> dict[str, Any]:
     """Waivers, then baseline, then the roll-up per measure and control: the results
-    document."""
+    document. ``coverage`` (``coverage.Coverage``) is what the scan could not see and what it
+    met and did not check; it can only make the document less complete."""
     extras: dict[str, Any] = {}
     declarations: dict[str, dict[str, Any]] = {}
     if waivers is not None:
@@ -109,6 +111,7 @@ def assess(
         extras=extras,
         measures=measures,
         providers=scanned,
+        coverage=coverage,
     )
     return build(
         assessment,

@@ -134,6 +134,15 @@ def build(
             "complete": not assessment.errors and status_counts["ERROR"] == 0,
         },
     }
+    cov = assessment.coverage
+    if cov is not None:  # what the scan could not see, and what it met and did not check
+        doc["coverage"] = cov.to_dict()
+        doc["summary"]["notices"] = cov.counts
+        # objects were met, and not one could be checked: that scan saw nothing it can judge
+        nothing_checked = not results and cov.counts.get("not-checked", 0) > 0
+        doc["coverage"]["nothing_checked"] = nothing_checked
+        if cov.blind() or nothing_checked:
+            doc["summary"]["complete"] = False
     doc.update(assessment.extras)
     return doc
 

@@ -165,3 +165,4 @@ class Assessment:
     extras: Mapping[str, Any] = field(default_factory=dict)  # waivers, baseline, history …
     measures: tuple[MeasureRollup, ...] = ()
     providers: tuple[str, ...] = ()
+    coverage: Any = None  # coverage.Coverage: resources per scope, unread scopes, notices

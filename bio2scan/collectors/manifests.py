@@ -236,7 +236,7 @@ def _run(
     request: CollectRequest,
 ) -> list[Outcome]:
     """Every job's outcome, in job order: large inputs on a second core too."""
-    task = request.progress.task("manifests: reading files", total=len(jobs))
+    task = request.progress.task("manifests: files read", total=len(jobs))
     workers = _cores() - 1
     size = sum(_size(j) for j in jobs)
     if workers < 1 or size < _PARALLEL_BYTES or len(jobs) < 4:
@@ -304,11 +304,13 @@ def _record(
     seen: dict[tuple[str, str], str] = {}
     kept: list[Resource] = []
     count = 0
+    objects = request.progress.task("manifests: objects")
     for o in outcomes:
         for message, line in o.errors:
             _error(rec, cluster, o.display, message, line)
         for n in o.notices:
             rec.notice(n)
+        objects.advance(len(o.resources))
         for r in o.resources:
             if request.resource_types is not None and not request.wants(r.type):
                 continue
@@ -336,6 +338,7 @@ def _record(
                     f"more than {limits.max_objects} objects in this scan; the rest is not read "
                     "(raise --max-objects)",
                 )
+                objects.done()
                 rec.extend(mark_controlled(kept, live=False))
                 return
             seen[key] = here
@@ -343,4 +346,5 @@ def _record(
             note = coverage_notice(r)
             if note is not None:
                 rec.notice(note)
+    objects.done()
     rec.extend(mark_controlled(kept, live=False))

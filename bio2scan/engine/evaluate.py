@@ -151,13 +151,17 @@ def _message(status: Status, evidence: list[Evidence]) -> str:
 
 
 def evaluate(
-    inventory: Inventory, rules: Iterable[CompiledRule], now: _dt.datetime | None = None
+    inventory: Inventory,
+    rules: Iterable[CompiledRule],
+    now: _dt.datetime | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> list[Result]:
     """Every rule on every resource of its types, plus ERROR results for what was not collected.
 
     Results come rule by rule, each rule's in the order of its ``resource_types`` and of the
     inventory. Internally the loop runs per resource type and resource, so that an extractor
-    (``subject: pod_spec``) shared by many rules runs once per resource, not once per rule."""
+    (``subject: pod_spec``) shared by many rules runs once per resource, not once per rule.
+    ``progress`` (optional) is told the number of rule evaluations done after each resource."""
     index = _Index(inventory)
     env = Env(index, now or _dt.datetime.now(_dt.UTC))
     rules = list(rules)
@@ -178,6 +182,8 @@ def evaluate(
             pairs = [(cr, lst.append) for (_, cr), lst in zip(group, lists)]
             extractors = {cr.subject for cr, _ in pairs if cr.subject is not None}
             for res in resources:
+                if progress is not None:
+                    progress(len(pairs))
                 env.resource = res
                 subjects = {fn: _extract(fn, res) for fn in extractors}
                 for cr, append in pairs:

@@ -2,21 +2,36 @@
 
 The columns are stable (``COLUMNS``; new ones are only ever appended) and documented in
 ``docs/reports.md``. The file is UTF-8 with a byte-order mark (so spreadsheet programs read
-Dutch accents right) and CRLF line ends (RFC 4180). Cells are formula-injection safe: a cell
-that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'``, so
-a resource named ``=HYPERLINK(…)`` stays text. The last two columns give the assessed status of
-each BIO2 control and government measure the result's rule gives evidence for
-(``8.20=partially-evidenced;8.22=non-compliant``); ``--format soa-csv`` has one row per
-control and measure instead.
+Dutch accents right) and CRLF line ends (RFC 4180). The last two columns give the assessed
+status of each BIO2 control and government measure the result's rule gives evidence for
+(``8.20=partially-evidenced;8.22=non-compliant``); ``--format soa-csv`` has one row per control
+and measure instead.
+
+Safe in a spreadsheet of any locale. Excel opens a ``.csv`` with the *locale's* list separator
+— ``;`` in a Dutch locale, not our ``,`` — so a name like ``shop;=cmd|' /C calc'!A0`` would be
+split there and its second half start a formula. Therefore:
+
+* every field that holds a separator of any locale (``,`` ``;`` tab ``|``), a quote, a line
+  break or leading/trailing space is quoted (RFC 4180 quoting, ``"`` doubled);
+* wherever a cell could start — at the start of the field and after any of those separators,
+  past spaces and an opening quote — a formula trigger (``=`` ``+`` ``-`` ``@``, tab, carriage
+  return) gets a ``'`` in front of it, so it stays text however the line is split.
+
+After the results, one row per notice — an object the scan did not check, a file it skipped by
+design, a duplicate — with ``status`` ``NOT_CHECKED``, ``SKIPPED`` or ``DUPLICATE``, the object's
+kind and name in ``resource_type``/``resource_name``, the reason (and the command to render a
+template) in ``message`` and ``file:line`` in ``source``.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import json
+import re
 from typing import Any
 
+from ..safetext import safe
+from . import notices as _notices
 from .messages import pick
 
 COLUMNS = (
@@ -43,12 +58,24 @@ COLUMNS = (
     "control_statuses",
     "measure_statuses",
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+SEPARATORS = ",;\t|"
+# where a cell could start (the start, or after a separator of any locale), past spaces and an
+# opening quote, followed by a character that makes a spreadsheet read a formula
+_CELL_START = re.compile(r"(^|[,;\t|])([ ]*\"?)(?=[=+\-@\t\r])")
+_NEEDS_QUOTES = re.compile(r'[,;\t|"\r\n]|^\s|\s$')
 
 
 def safe_cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    """The text of a cell: control characters as visible escapes (``safetext.safe``: a CSV that
+    is printed into a CI log must not clear the screen), and every formula trigger at a possible
+    cell start neutralised."""
+    text = "" if value is None else safe(str(value))
+    return _CELL_START.sub(lambda m: f"{m.group(1)}{m.group(2)}'", text)
+
+
+def field(text: str) -> str:
+    """A CSV field: quoted when it holds a separator of any locale, a quote or a line break."""
+    return '"' + text.replace('"', '""') + '"' if _NEEDS_QUOTES.search(text) else text
 
 
 def _row(
@@ -100,12 +127,25 @@ class CsvRenderer:
     def render(self, document: dict[str, Any], lang: str) -> str:
         buf = io.StringIO()
         buf.write("\ufeff")
-        w = csv.writer(buf, lineterminator="\r\n")
-        w.writerow(COLUMNS)
+        buf.write(",".join(COLUMNS) + "\r\n")
         rules = document.get("rules", {})
         # the assessed status of each control and measure a result gives evidence for
         statuses = {c["id"]: c["status"] for c in document["controls"]}
         statuses.update({m["id"]: m["status"] for m in document.get("measures", ())})
         for r in document["results"]:
-            w.writerow(_row(r, rules, lang, statuses))
+            buf.write(",".join(field(c) for c in _row(r, rules, lang, statuses)) + "\r\n")
+        for n in _notices.notices(document):
+            buf.write(",".join(field(c) for c in _notice_row(n)) + "\r\n")
         return buf.getvalue()
+
+
+def _notice_row(n: dict[str, Any]) -> list[str]:
+    values = dict.fromkeys(COLUMNS, "")
+    values.update(
+        status=_notices.CSV_STATUS.get(n["code"], n["code"].upper()),
+        resource_type=n.get("kind") or "",
+        resource_name=n.get("name") or "",
+        message=n["reason"] + (f"; {n['hint']}" if n.get("hint") else ""),
+        source=_notices.where(n),
+    )
+    return [safe_cell(values[c]) for c in COLUMNS]

@@ -2,8 +2,11 @@
 
 One ``<testsuite>`` per rule, one ``<testcase>`` per rule × resource: FAIL is a ``<failure>``
 carrying the message and evidence, ERROR an ``<error>`` (could not evaluate), NOT_APPLICABLE and
-WAIVED are ``<skipped>`` (with the waiver's id and expiry). Built with ElementTree, which escapes;
-characters XML 1.0 cannot hold at all (control characters from the estate) become U+FFFD.
+WAIVED are ``<skipped>`` (with the waiver's id and expiry). A last suite, ``bio2scan.coverage``,
+holds what the scan could not see — a scope from which nothing could be read, a missing shard:
+an ``<error>`` each — and what it met but did not evaluate: one ``<skipped>`` case per notice
+(object not checked, file skipped, duplicate). Built with ElementTree, which escapes; characters
+XML 1.0 cannot hold at all (control characters from the estate) become U+FFFD.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from typing import Any
 
+from . import notices as _notices
 from .messages import pick
 
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -116,7 +120,36 @@ class JunitRenderer:
             for k, v in n.items():
                 suite.set(k, str(v))
                 totals[k] += v
+        _coverage_suite(root, document, totals)
         for k, v in totals.items():
             root.set(k, str(v))
         ET.indent(root)
         return bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True)) + b"\n"
+
+
+def _coverage_suite(root: ET.Element, document: dict[str, Any], totals: dict[str, int]) -> None:
+    spots, found = _notices.blind_spots(document), _notices.notices(document)
+    if not spots and not found:
+        return
+    suite = ET.SubElement(root, "testsuite", name="bio2scan.coverage")
+    n = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for spot in spots:
+        n["tests"] += 1
+        n["errors"] += 1
+        case = ET.SubElement(
+            suite, "testcase", classname="bio2scan.coverage", name=_x(f"not-read: {spot}")
+        )
+        ET.SubElement(case, "error", message=_x(f"nothing could be read: {spot}"), type="NOT_READ")
+    for x in found:
+        n["tests"] += 1
+        n["skipped"] += 1
+        label = _notices.what(x) or _notices.where(x) or x["reason"]
+        case = ET.SubElement(
+            suite, "testcase", classname="bio2scan.coverage", name=_x(f"{x['code']}: {label}")
+        )
+        if x.get("file"):
+            case.set("file", _x(x["file"]))
+        ET.SubElement(case, "skipped", message=_x(_notices.text(x)))
+    for k, v in n.items():
+        suite.set(k, str(v))
+        totals[k] += v

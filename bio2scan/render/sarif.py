@@ -6,7 +6,10 @@ ERROR (``kind: open`` — the tool could not decide) and WAIVED (``fail`` with a
 suppression carrying the waiver). PASS and NOT_APPLICABLE are left out: code-scanning systems
 would show them as alerts. Manifest findings point at file and line (``physicalLocation``); API
 findings carry the resource as a ``logicalLocation``. Collection errors are tool execution
-notifications, and the invocation is marked unsuccessful when the scan was incomplete.
+notifications, and the invocation is marked unsuccessful when the scan was incomplete. So are
+the scopes from which nothing could be read and missing shards (level ``error``), and the
+notices — objects not checked, duplicates (``warning``), files skipped by design (``note``) —
+with the file and line they concern (descriptor ids ``bio2scan/not-checked`` …).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import json
 from pathlib import PurePosixPath
 from typing import Any
 
+from . import notices as _notices
 from .messages import pick
 
 SARIF_SCHEMA = (
@@ -30,6 +34,22 @@ _SECURITY_SEVERITY = {
     "info": "0.0",
 }
 _KIND = {"FAIL": "fail", "ERROR": "open", "WAIVED": "fail"}
+_NOTICE_LEVEL = {"not-checked": "warning", "duplicate": "warning", "skipped": "note"}
+
+
+def _notice(n: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "level": _NOTICE_LEVEL.get(n["code"], "note"),
+        "descriptor": {"id": f"bio2scan/{n['code']}"},
+        "message": {"text": _notices.text(n)},
+        "properties": dict(n),
+    }
+    if n.get("file"):
+        phys: dict[str, Any] = {"artifactLocation": _artifact(n["file"])}
+        if n.get("line"):
+            phys["region"] = {"startLine": n["line"]}
+        out["locations"] = [{"physicalLocation": phys}]
+    return out
 
 
 def _artifact(path: str) -> dict[str, Any]:
@@ -159,6 +179,15 @@ class SarifRenderer:
             }
             for e in document["collection_errors"]
         ]
+        notifications += [
+            {
+                "level": "error",
+                "descriptor": {"id": "bio2scan/not-read"},
+                "message": {"text": f"nothing could be read: {spot}"},
+            }
+            for spot in _notices.blind_spots(document)
+        ]
+        notifications += [_notice(n) for n in _notices.notices(document)]
         run = {
             "tool": {
                 "driver": {

@@ -13,6 +13,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from ..safetext import safe
 from .island import shown_value
 
 
@@ -42,12 +43,15 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
 
 def md_escape(value: Any) -> str:
     """Text safe inside a Markdown table cell or list item: Markdown and HTML special characters
-    are backslash-escaped, ``&`` is an entity, line breaks become spaces."""
+    are backslash-escaped, ``&`` is an entity, line breaks become spaces, other control
+    characters visible escapes (``safetext.safe``)."""
     if isinstance(value, Markup):  # the template's own fixed markup (a ``|safe`` value)
         return str(value)
     text = "" if value is None else str(value)
     text = text.replace("&", "&amp;").replace("\r", " ").replace("\n", " ")
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    # control characters and escape sequences shown, not passed on (a CI log that prints the
+    # file must not obey them)
+    return safe(_MD_SPECIAL.sub(r"\\\1", text))
 
 
 @functools.cache

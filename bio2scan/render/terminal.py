@@ -1,5 +1,13 @@
 """The summary printed on the terminal after a scan: per BIO2 control that has rules, its status
-and counts, then the failing findings at or above the fail threshold (at most ``limit``)."""
+and counts; what the scan could not see (collection errors, targets from which nothing could be
+read, missing shards) and what it met but did not check (notices); then the failing findings
+(at most ``limit``).
+
+Made for logs as much as for terminals: it fits ``width`` columns (80 without a TTY) with every
+header whole — the title column, last, takes what is left and is dropped when too little is —
+and every value that comes from the scanned estate (names, file names, messages) is passed
+through ``safetext.safe``, so escape sequences are shown, not obeyed.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +17,10 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
+
+from ..safetext import safe
+from .notices import blind_spots, counts, notices
+from .notices import text as notice_text
 
 _STATUS_STYLE = {
     "evidence-complete": "green",
@@ -49,6 +61,11 @@ _LABELS = {
         "manual, not out of scope) — not a measure of BIO2 compliance",
         "all_rules": "A waiver covers every rule: {ids}",
         "incomplete": "Incomplete scan: {n} collection error(s); affected rules report ERROR.",
+        "errors_only": "Incomplete scan: {n} result(s) are ERROR (could not evaluate).",
+        "nothing_checked": "Incomplete scan: no object could be checked; {n} not checked.",
+        "blind": "Could not read at all: {why} (exit 3, even with --allow-incomplete).",
+        "notices": "Not evaluated: {not-checked} object(s) not checked, {skipped} file(s) "
+        "skipped, {duplicate} duplicate(s) — listed in the report's coverage.",
         "findings": "Failing findings",
         "more": "… and {n} more (see the report)",
     },
@@ -82,10 +99,54 @@ _LABELS = {
         "van BIO2",
         "all_rules": "Een uitzondering geldt voor elke regel: {ids}",
         "incomplete": "Onvolledige scan: {n} verzamelfout(en); de betrokken regels geven ERROR.",
+        "errors_only": "Onvolledige scan: {n} resulta(a)t(en) ERROR (niet te beoordelen).",
+        "nothing_checked": "Onvolledige scan: geen enkel object kon worden gecontroleerd; {n} "
+        "niet gecontroleerd.",
+        "blind": "Helemaal niet te lezen: {why} (exit 3, ook met --allow-incomplete).",
+        "notices": "Niet beoordeeld: {not-checked} object(en) niet gecontroleerd, {skipped} "
+        "bestand(en) overgeslagen, {duplicate} dubbel(e) — zie de dekking in het rapport.",
         "findings": "Bevindingen",
         "more": "… en nog {n} (zie het rapport)",
     },
 }
+
+
+_MIN_TITLE = 12
+
+
+def _table(document: dict[str, Any], t: dict[str, str], lang: str, width: int) -> Table:
+    rows = [c for c in document["controls"] if c["status"] not in ("manual", "out-of-scope")]
+    counts = ("pass", "fail", "error", "na", "waived")
+    keys = ("PASS", "FAIL", "ERROR", "NOT_APPLICABLE", "WAIVED")
+    id_w = max([len(t["control"])] + [len(str(c["id"])) for c in rows])
+    status_w = max([len(t["status"])] + [len(t.get(c["status"], c["status"])) for c in rows])
+    count_w = [
+        max([len(t[k])] + [len(str(c["counts"].get(key, 0))) for c in rows])
+        for k, key in zip(counts, keys)
+    ]
+    used = id_w + status_w + sum(count_w) + 2 * (len(counts) + 1)
+    title_w = width - used - 2
+    table = Table(
+        box=None, show_edge=False, pad_edge=False, header_style="bold", padding=(0, 2, 0, 0)
+    )
+    table.add_column(t["control"], no_wrap=True, min_width=id_w)
+    table.add_column(t["status"], no_wrap=True, min_width=status_w)
+    for k, w in zip(counts, count_w):
+        table.add_column(t[k], justify="right", no_wrap=True, min_width=w)
+    with_title = title_w >= _MIN_TITLE
+    if with_title:
+        table.add_column(t["title"], no_wrap=True, overflow="ellipsis", max_width=title_w)
+    for c in rows:
+        n = c["counts"]
+        cells = [
+            Text(safe(c["id"])),
+            Text(t.get(c["status"], safe(c["status"])), style=_STATUS_STYLE.get(c["status"], "")),
+            *(Text(str(n.get(key, 0))) for key in keys),
+        ]
+        if with_title:
+            cells.append(Text(safe(c["title"].get(lang) or c["title"]["en"])))
+        table.add_row(*cells)
+    return table
 
 
 class _Zero(dict[str, int]):
@@ -103,62 +164,65 @@ def summary(
     limit: int = 20,
 ) -> str:
     t = _LABELS.get(lang, _LABELS["en"])
+    width = width or 80
     buf = io.StringIO()
     console = Console(
         file=buf,
-        width=width or 110,
+        width=width,
         force_terminal=color,
         no_color=not color,
         highlight=False,
         soft_wrap=False,
+        emoji=False,
+        markup=False,
     )
-    table = Table(show_edge=False, pad_edge=False, header_style="bold")
-    table.add_column(t["control"], no_wrap=True)
-    table.add_column(t["title"], overflow="ellipsis", max_width=52, no_wrap=True)
-    table.add_column(t["status"], no_wrap=True)
-    for key in ("pass", "fail", "error", "na", "waived"):
-        table.add_column(t[key], justify="right")
-    for c in document["controls"]:
-        if c["status"] in ("manual", "out-of-scope"):
-            continue
-        n = c["counts"]
-        table.add_row(
-            c["id"],
-            c["title"].get(lang) or c["title"]["en"],
-            Text(t.get(c["status"], c["status"]), style=_STATUS_STYLE.get(c["status"], "")),
-            str(n["PASS"]),
-            str(n["FAIL"]),
-            str(n["ERROR"]),
-            str(n["NOT_APPLICABLE"]),
-            str(n["WAIVED"]),
-        )
-    console.print(table)
+    console.print(_table(document, t, lang, width))
     s = document["summary"]
-    console.print(t["summary"].format(n=len(document["results"]), **s["results"]))
-    console.print(t["controls"].format_map(_Zero(s["controls"])))
+    console.print(Text(t["summary"].format(n=len(document["results"]), **s["results"])))
+    console.print(Text(t["controls"].format_map(_Zero(s["controls"]))))
     if "measures" in s:
-        console.print(t["measures"].format_map(_Zero(s["measures"])))
+        console.print(Text(t["measures"].format_map(_Zero(s["measures"]))))
     if "compliance" in s:
-        console.print(t["compliance"].format(**s["compliance"]))
+        console.print(Text(t["compliance"].format(**s["compliance"])))
     broad = (document.get("waivers") or {}).get("all_rules") or []
     if broad:
-        ids = ", ".join(str(w.get("id", "")) for w in broad)
+        ids = ", ".join(safe(str(w.get("id", ""))) for w in broad)
         console.print(Text(t["all_rules"].format(ids=ids), style="bold yellow"))
     if document["collection_errors"]:
         console.print(
             Text(t["incomplete"].format(n=len(document["collection_errors"])), style="yellow")
         )
+    elif s["results"].get("ERROR"):
+        console.print(Text(t["errors_only"].format(n=s["results"]["ERROR"]), style="yellow"))
+    if (document.get("coverage") or {}).get("nothing_checked"):
+        console.print(
+            Text(t["nothing_checked"].format(n=counts(document)["not-checked"]), style="yellow")
+        )
+    why = blind_spots(document)
+    if why:
+        console.print(Text(t["blind"].format(why=safe("; ".join(why))), style="bold red"))
+    found = notices(document)
+    if found:
+        console.print(Text(t["notices"].format(**counts(document)), style="yellow"))
+        for x in found[:limit]:
+            console.print(Text("  " + safe(notice_text(x))))
+        if len(found) > limit:
+            console.print(Text(t["more"].format(n=len(found) - limit)))
     fails = [r for r in document["results"] if r["status"] == "FAIL"]
     if fails:
         order = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
-        fails.sort(key=lambda r: (order[r["severity"]], r["rule_id"], r["resource_id"]))
+        fails.sort(key=lambda r: (order.get(r["severity"], 5), r["rule_id"], r["resource_id"]))
         console.print(Text(t["findings"], style="bold"))
         rules = document["rules"]
         for r in fails[:limit]:
             title = rules.get(r["rule_id"], {}).get("title", {}).get(lang, r["rule_id"])
             where = r["source"].get("file")
             where = f"{where}:{r['source'].get('line')}" if where else r["scope"]
-            console.print(Text(f"  [{r['severity']}] {title} — {r['resource_id']} ({where})"))
+            console.print(
+                Text(
+                    f"  [{r['severity']}] {safe(title)} — {safe(r['resource_id'])} ({safe(where)})"
+                )
+            )
         if len(fails) > limit:
-            console.print(t["more"].format(n=len(fails) - limit))
-    return buf.getvalue()
+            console.print(Text(t["more"].format(n=len(fails) - limit)))
+    return "".join(line.rstrip() + "\n" for line in buf.getvalue().splitlines())

@@ -13,6 +13,8 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from .messages import pick
+from .notices import blind_spots, notices
+from .notices import counts as notice_counts
 from .soa import soa_rows
 
 STATUSES = ("FAIL", "ERROR", "WAIVED", "PASS", "NOT_APPLICABLE")
@@ -355,4 +357,7 @@ def build_view(document: dict[str, Any], lang: str, static_findings: int = 300) 
         "waivers": document.get("waivers"),
         "applied_waivers": applied_waivers(results),
         "result_scopes": sorted({r["scope"] for r in results}),
+        "notices": notices(document),
+        "notice_counts": notice_counts(document),
+        "blind_spots": blind_spots(document),
     }

@@ -50,7 +50,7 @@ def test_exit_codes(tmp_path):
     assert r.returncode == 2 and "merge" in r.stderr and not (tmp_path / "h.db").exists()
 
 
-def test_incomplete_scan_exits_3_with_fail_on_error(tmp_path):
+def test_incomplete_scan_exits_3_unless_allowed(tmp_path):
     d = estate(tmp_path)
     inv = tmp_path / "inv.json.gz"
     assert cli("collect", "manifests", str(d), "-o", str(inv), "-q").returncode == 0
@@ -69,8 +69,9 @@ def test_incomplete_scan_exits_3_with_fail_on_error(tmp_path):
     broken.write_text(json.dumps(doc))
     out = tmp_path / "out"
     args = ("evaluate", str(broken), "--rules", RULE, "-q", "-o", str(out))
-    assert cli(*args, "--fail-on-error").returncode == 3  # precedes the findings (1)
-    assert cli(*args).returncode == 1
+    assert cli(*args).returncode == 3  # by default, and before the findings (1)
+    assert cli(*args, "--fail-on-error").returncode == 3  # deprecated: no effect
+    assert cli(*args, "--allow-incomplete").returncode == 1
     res = results(out)
     assert res["summary"]["complete"] is False
     assert [r["resource_id"] for r in res["results"] if r["status"] == "ERROR"] == [

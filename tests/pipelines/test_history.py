@@ -61,8 +61,9 @@ def test_record_list_trend(tmp_path, doc):
     assert [s["id"] for s in listed] == [3, 2, 1]
     assert listed[0]["summary"] == doc["summary"] and listed[0]["complete"] is True
     with open_history(db) as h:
-        assert h.schema_version() == 1
+        assert h.schema_version() == 2
         assert len(h.findings(1)) == len(doc["results"])
+        assert h.rules(1) == set(doc["rules"])
     full = dict(doc, history=trend)
     api.validate_results(full)
 
@@ -140,7 +141,7 @@ def test_concurrent_writers(tmp_path, doc):
     with sqlite3.connect(db) as c:
         assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert c.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert c.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0] == 1
+        assert c.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0] == 2
 
 
 def test_cli_history_and_diff(tmp_path):
@@ -154,7 +155,8 @@ def test_cli_history_and_diff(tmp_path):
     (d / "pod01.yaml").write_text(pod("pod01", "ns1", True))
     r = cli(*args, "-o", str(tmp_path / "b"), "-q", env={})
     assert r.returncode == 0 and r.stdout == ""
-    assert [s["id"] for s in results(tmp_path / "b")["history"]["scans"]] == [1, 2]
+    # the report's trend shows the scan it belongs to, recorded only after it was written
+    assert [s["id"] for s in results(tmp_path / "b")["history"]["scans"]] == [1, "current"]
     r = cli("history", "--db", db)
     assert r.returncode == 0 and len(r.stdout.strip().splitlines()) == 3
     r = cli("history", "--format", "json", env={"BIO2SCAN_HISTORY": db})
@@ -199,7 +201,7 @@ def test_postgres_missing_driver_message():
     assert r.returncode == 2
     assert r.stderr.strip() == (
         "bio2scan: error: a postgresql:// history needs the PostgreSQL "
-        "driver: pip install 'bio2scan[postgres]'"
+        "driver psycopg 3: pip install 'psycopg[binary]>=3.1'"
     )
 
 
@@ -258,7 +260,8 @@ def test_postgres_history(doc):
         sid2, trend = api.record_history(url, doc)
         assert sid2 == sid + 1 and [s["id"] for s in trend["scans"]] == [sid, sid2]
         with open_history(url) as h:
-            assert h.schema_version() == 1 and len(h.findings(sid2)) == len(doc["results"])
+            assert h.schema_version() == 2 and len(h.findings(sid2)) == len(doc["results"])
+            assert h.rules(sid2) == set(doc["rules"])
             assert [s["id"] for s in h.scans()] == [sid2, sid]
         broken = copy.deepcopy(doc)
         del broken["results"][-1]["severity"]
@@ -300,3 +303,37 @@ def test_history_drivers_load_only_when_used():
     )
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "[]"
+
+
+def test_diff_compares_only_rules_that_ran_in_both_scans(tmp_path):
+    """A narrower --rules is not a fix: findings of a rule that did not run in the later scan
+    are neither resolved nor new; the rules are listed as not compared (files and history)."""
+    d = estate(tmp_path)
+    db = str(tmp_path / "hist.db")
+    two = f"{RULE},k8s.pod.host_pid"
+    r = cli("scan", "manifests", str(d), "--rules", two, "--fail-on", "none", "-q",
+            "--history", db, "-o", str(tmp_path / "a"))  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert any(x["status"] == "FAIL" for x in results(tmp_path / "a")["results"])
+    (d / "pod00.yaml").write_text(pod("pod00", "ns0", False))  # one real fix
+    r = cli("scan", "manifests", str(d), "--rules", "k8s.pod.host_pid", "--fail-on", "none",
+            "-q", "--history", db, "-o", str(tmp_path / "b"))  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    for a, b, kw in (
+        (str(tmp_path / "a/results.json"), str(tmp_path / "b/results.json"), {}),
+        ("1", "2", {"db": db}),
+    ):
+        out = api.diff_scans(a, b, **kw)
+        assert out["resolved"] == [] and out["new"] == [] and out["changed"] == []
+        assert out["not_compared"] == {"only_a": [RULE], "only_b": []}
+        assert out["compared_rules"] == 1
+        back = api.diff_scans(b, a, **kw)
+        assert back["new"] == [] and back["not_compared"] == {"only_a": [], "only_b": [RULE]}
+    r = cli("diff", "1", "2", "--db", db)
+    assert r.returncode == 0, r.stderr
+    assert "0 new, 0 resolved, 0 changed (1 rule(s) compared)" in r.stdout
+    assert f"not compared: 1 rule(s) ran only in 1: {RULE}" in r.stdout
+    # a scan recorded before the store kept its rules: the rules with results stand in
+    with sqlite3.connect(db) as c:
+        c.execute("UPDATE scans SET rules = NULL")
+    assert api.diff_scans("1", "2", db)["not_compared"]["only_a"] == [RULE]

@@ -141,7 +141,7 @@ def test_merge_refuses_mixed_and_incomplete_inputs(sharded, tmp_path):
         "-o",
         str(tmp_path / "x"),
     )
-    assert short.returncode == 2 and f"expected {N + 1} shard files, found {N}" in short.stderr
+    assert short.returncode == 2 and f"--expect {N + 1}, but the shards are of {N}" in short.stderr
     other = json.loads((root / "docs" / "1" / "results.json").read_text())
     other["ruleset"]["digest"] = "sha256:other"
     (tmp_path / "other.json").write_text(json.dumps(other))
@@ -154,6 +154,67 @@ def test_merge_refuses_mixed_and_incomplete_inputs(sharded, tmp_path):
         str(tmp_path / "x"),
     )
     assert r.returncode == 2 and "another rule set" in r.stderr
+
+
+@pytest.mark.parametrize("kind", ["invs", "docs"])
+def test_merge_of_some_shards_names_the_missing_and_exits_3(sharded, tmp_path, kind):
+    """1 of 3 shards is not the estate: never `complete: true`, exit 3 even with
+    --allow-incomplete or the old --fail-on-error."""
+    root, _, _ = sharded
+    first = (
+        root / "invs" / "inv-0.json.gz" if kind == "invs" else root / "docs" / "0" / "results.json"
+    )
+    rules = (root / "rules.txt").read_text()
+    out = tmp_path / "m"
+    base = ("merge", str(first), "--rules", rules, "--fail-on", "none", "-o", str(out))
+    for extra in ((), ("--allow-incomplete",), ("--fail-on-error",)):
+        r = cli(*base, *extra)
+        assert r.returncode == 3, r.stderr
+        doc = results(out)
+        assert doc["summary"]["complete"] is False
+        assert doc["coverage"]["shards"] == {
+            "count": N,
+            "present": [f"0/{N}"],
+            "missing": [f"{i}/{N}" for i in range(1, N)],
+        }
+        assert f"shards 1/{N}, 2/{N}" in r.stdout  # the summary names them too
+    # the same shard twice cannot be merged: which one is right?
+    twice = tmp_path / f"copy-{first.name}"
+    twice.write_bytes(first.read_bytes())
+    r = cli(*base, str(twice))
+    assert r.returncode == 2 and f"shard 0/{N} appears twice" in r.stderr
+
+
+def test_merge_with_expect_goes_on_after_the_wait_and_names_what_is_missing(sharded, tmp_path):
+    """Inputs without shard numbers (two unsharded inventories) and --expect 3: after the wait
+    the merge reports what it has, names the missing input and exits 3."""
+    root, _, _ = sharded
+    incoming = tmp_path / "in"
+    incoming.mkdir()
+    for i in range(2):
+        inv = json.loads(
+            __import__("gzip").decompress((root / "invs" / f"inv-{i}.json.gz").read_bytes())
+        )
+        del inv["meta"]["shard"]
+        (incoming / f"inv-{i}.json").write_text(json.dumps(inv))
+    out = tmp_path / "m"
+    r = cli(
+        "merge",
+        str(incoming),
+        "--expect",
+        "3",
+        "--wait",
+        "0",
+        "--rules",
+        (root / "rules.txt").read_text(),
+        "--fail-on",
+        "none",
+        "-q",
+        "-o",
+        str(out),
+    )
+    assert r.returncode == 3, r.stderr
+    assert results(out)["coverage"]["shards"]["missing"] == ["input 3 of 3"]
 
 
 def test_merge_waits_for_the_last_shard(sharded, tmp_path):
@@ -207,3 +268,23 @@ def test_merge_waits_for_the_last_shard(sharded, tmp_path):
             p.communicate()
     assert p.returncode == 0, err
     assert _essence(results(tmp_path / "m")) == _essence(full)
+
+
+def test_merge_of_results_written_before_the_coverage_section(sharded, tmp_path):
+    """Results documents of an older bio2scan have no ``coverage``: what their results and
+    collection errors tell stands in (resources behind results, errors per scope)."""
+    root, _, chosen = sharded
+    files = []
+    for i in range(N):
+        doc = json.loads((root / "docs" / str(i) / "results.json").read_text())
+        del doc["coverage"], doc["summary"]["notices"]
+        if i == 0:
+            doc["collection_errors"].append(
+                {"provider": "k8s", "resource_type": "*", "scope": "gone", "reason": "refused"}
+            )
+        files.append(write_json(tmp_path / f"old-{i}.json", doc) and tmp_path / f"old-{i}.json")
+    _, merged = api.merge(files, chosen)
+    api.validate_results(merged)
+    cov = merged["coverage"]
+    assert cov["resources"] == 30 and cov["unread"] == ["gone"]
+    assert api.exit_code(merged, "none", allow_incomplete=True) == 3

@@ -9,10 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from bio2scan.assess import Assessment, build, rollup
+from bio2scan.coverage import Coverage, ScopeCount
 from bio2scan.model import (
     CollectionError,
     Evidence,
     Link,
+    Notice,
     Result,
     Rule,
     ScanMeta,
@@ -26,6 +28,9 @@ XSS_NAME = "<script>window.__pwned=1;document.title='pwned'</script>"
 XSS_TAG = '"><img src=x onerror="window.__pwned=2;document.title=\'pwned\'">'
 ISLAND_BREAKER = "</script><script>window.__pwned=3</script><!--"
 FORMULA = '=HYPERLINK("http://evil.example","click")'
+# a terminal hyperlink (OSC 8) and a clear-screen (CSI 2J) in names from the estate
+OSC_LINK = "\x1b]8;;http://evil.example\x07click me\x1b]8;;\x07"
+CLEAR = "web\x1b[2J\x1b[Hall fine"
 T0 = "2026-11-20T09:00:00+00:00"
 T1 = "2026-11-20T09:04:12+00:00"
 
@@ -501,6 +506,59 @@ def document(extras: bool = True) -> dict[str, Any]:
             },
             "history": history(),
         }
+    coverage = None
+    if extras:
+        errors += (
+            CollectionError(
+                "k8s", "*", "dead-cluster", "connection refused (10.0.0.9:6443)", "Refused"
+            ),
+        )
+        coverage = Coverage(
+            resources=len({(r.scope, r.resource_id) for r in res}),
+            errors=len(errors),
+            scopes=(
+                ScopeCount("0000-1111", 3, 1, 0),
+                ScopeCount("123456789012", 4, 0, 0),
+                ScopeCount("dead-cluster", 0, 1, 1),
+                ScopeCount("prod-cluster", 3, 0, 0),
+            ),
+            notices=(
+                Notice(
+                    "not-checked",
+                    "unknown kind argoproj.io/v1alpha1 Rollout: not checked",
+                    "k8s",
+                    "apps/rollout.yaml",
+                    3,
+                    "Rollout",
+                    XSS_NAME,
+                ),
+                Notice(
+                    "not-checked",
+                    f"spec is not a mapping; {OSC_LINK}",
+                    "k8s",
+                    "apps/odd.yaml",
+                    7,
+                    "Deployment",
+                    CLEAR,
+                ),
+                Notice(
+                    "skipped",
+                    "a Helm chart: its templates are not manifests",
+                    "k8s",
+                    "charts/web/Chart.yaml",
+                    hint="helm template web charts/web | bio2scan scan manifests -",
+                ),
+                Notice(
+                    "duplicate",
+                    "also in base/web.yaml:1",
+                    "k8s",
+                    "overlays/prod/web.yaml",
+                    1,
+                    "Deployment",
+                    f"shop;{FORMULA}",
+                ),
+            ),
+        )
     providers = ("aws", "azure", "k8s")
     controls, measures = rollup(res, RULES, providers, {"8.01.01": DECLARED})
     assessment = Assessment(
@@ -512,6 +570,7 @@ def document(extras: bool = True) -> dict[str, Any]:
         extras=ext,
         measures=measures,
         providers=providers,
+        coverage=coverage,
     )
     return build(
         assessment,

@@ -44,7 +44,10 @@ def _pack(tmp_path: Path) -> Path:
         )
     )
     write_pack(
-        d, document(), lambda doc, out: api.render(doc, ["json", "html", "csv"], out), inventory=inv
+        d,
+        document(),
+        lambda doc, out: api.render(doc, ["json", "html", "csv"], out, record=False),
+        inventory=inv,
     )
     return d
 

@@ -140,13 +140,14 @@ def test_sarif_locations_rules_and_suppressions(doc: dict) -> None:
 def test_junit_cases_failures_errors_skips(doc: dict) -> None:
     root = ET.fromstring(render("junit", "en", doc).encode("utf-8"))
     assert root.tag == "testsuites"
+    # 12 results, and in the coverage suite 1 unreadable scope (error) and 4 notices (skipped)
     assert (root.get("tests"), root.get("failures"), root.get("errors"), root.get("skipped")) == (
-        "12",
+        "17",
         "3",
-        "1",
-        "3",
+        "2",
+        "7",
     )
-    cases = root.findall(".//testcase")
+    cases = [c for c in root.findall(".//testcase") if c.get("classname") != "bio2scan.coverage"]
     assert len(cases) == len(doc["results"])
     failures = [c.find("failure") for c in cases if c.find("failure") is not None]
     assert any(XSS_NAME in f.get("message") for f in failures)  # escaped, parsed back intact
@@ -170,7 +171,7 @@ def test_csv_columns_rows_and_formula_injection(doc: dict) -> None:
     text = render("csv", "en", doc)
     assert text.startswith("\ufeff") and "\r\n" in text
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
-    assert len(rows) == len(doc["results"])
+    assert len(rows) == len(doc["results"]) + len(doc["coverage"]["notices"])
     from bio2scan.render.csvfmt import COLUMNS
 
     assert tuple(rows[0].keys()) == COLUMNS

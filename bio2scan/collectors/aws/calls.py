@@ -1,7 +1,8 @@
 """Every AWS call goes through here: it is counted, its answer made plain, its failure classified.
 
 ``AwsError`` carries one of the collection-error codes (AccessDenied, Unsupported, Throttled,
-Timeout, NotFound, Error), the AWS error code, and the API (``s3:GetBucketEncryption``) so the
+Timeout, NotFound, Error; for a network failure Refused, DNS, TLS, Unreachable — see
+``collectors/neterrors``), the AWS error code, and the API (``s3:GetBucketEncryption``) so the
 caller can turn it into a ``CollectionError`` or a per-resource ``errors`` entry. ``plain``
 turns what botocore returns into JSON data: datetimes become ISO 8601 strings, bytes text.
 
@@ -15,6 +16,8 @@ import json
 import re
 import urllib.parse
 from typing import Any
+
+from ..neterrors import classify as classify_network
 
 _ACCESS = frozenset(
     {
@@ -98,6 +101,10 @@ def classify(exc: BaseException, api: str) -> AwsError:
             text = " ".join(re.sub(r"<[^>]+>", " ", message).split())
             message = f"HTTP {status}: {text[:200]}"
         return AwsError(_code(aws_code, message, status), aws_code, message, api)
+    if isinstance(exc, (bx.ConnectionError, bx.HTTPClientError)):
+        named = classify_network(exc)  # refused, DNS, TLS, unreachable, timeout
+        if named:
+            return AwsError(named[0], type(exc).__name__, named[1], api)
     if isinstance(exc, (bx.ConnectTimeoutError, bx.ReadTimeoutError)):
         return AwsError("Timeout", type(exc).__name__, str(exc), api)
     if isinstance(exc, (bx.NoCredentialsError, bx.PartialCredentialsError)):

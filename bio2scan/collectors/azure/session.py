@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from ..neterrors import classify as classify_network
+
 DEFAULT_ENDPOINT = "https://management.azure.com"
 SUBSCRIPTIONS_API = "2022-12-01"
 RESOURCES_API = "2021-04-01"
@@ -204,10 +206,13 @@ def _from_azure(exc: Any) -> ArmError:
         ServiceResponseTimeoutError,
     )
 
-    if isinstance(exc, (ServiceRequestTimeoutError, ServiceResponseTimeoutError)):
-        return ArmError("Timeout", f"timed out: {exc.message}")
     if isinstance(exc, HttpResponseError) and exc.response is not None:
         return ArmError(_code(exc.status_code), _reason(exc.response), exc.status_code)
+    named = classify_network(exc)  # refused, DNS, TLS, unreachable, timeout
+    if named:
+        return ArmError(*named)
+    if isinstance(exc, (ServiceRequestTimeoutError, ServiceResponseTimeoutError)):
+        return ArmError("Timeout", f"timed out: {exc.message}")
     msg = getattr(exc, "message", None) or str(exc)
     if "timed out" in msg.lower() or "timeout" in msg.lower():
         return ArmError("Timeout", f"timed out: {msg.splitlines()[0]}")

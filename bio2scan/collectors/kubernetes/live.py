@@ -7,7 +7,9 @@ items get back the ``apiVersion`` and ``kind`` that list responses leave out, as
 Secrets are reduced to names, type and certificate facts the moment they are read.
 
 What cannot be read is recorded, per kind (and namespace), as a ``CollectionError``: 403 →
-AccessDenied, a group the cluster does not serve (404) → NotFound, a slow answer → Timeout. A
+AccessDenied, a group the cluster does not serve (404) → NotFound, a slow answer → Timeout, a
+server that cannot be reached → Refused, DNS, TLS or Unreachable (``neterrors``), known within
+a second or two: connect attempts have their own short timeout and few retries. A
 cluster-wide 403 is retried per namespace, because many scanners may read only some namespaces.
 The scan always goes on.
 """
@@ -25,6 +27,7 @@ from typing import Any
 from ...errors import InputError, UsageError
 from ...model import CollectionError, Inventory, Source
 from ..base import CollectRequest, Option, Recorder, public_options, run_parallel, utcnow_iso
+from ..neterrors import classify as classify_network
 from .objects import coverage_notice, mark_controlled, sanitize, to_resource, untrusted
 from .resources import (
     NAMESPACE,
@@ -165,7 +168,9 @@ def _clusters(opts: Any, request: CollectRequest, rec: Recorder) -> list[Cluster
                 )
             )
             return None
-        cfg.retries = Retry(total=2, connect=2, read=0, status=0, backoff_factor=0.2)
+        # a refused or unresolvable address is retried once, quickly: a restarting API server
+        # gets a second chance, an unreachable cluster is known in about a second
+        cfg.retries = Retry(total=1, connect=1, read=0, status=0, backoff_factor=0.2)
         cfg.connection_pool_maxsize = max(4, request.max_workers)
         return Cluster(name, client.ApiClient(cfg))
 
@@ -211,6 +216,13 @@ def _clusters(opts: Any, request: CollectRequest, rec: Recorder) -> list[Cluster
 # --- requests -------------------------------------------------------------------------------
 
 
+CONNECT_TIMEOUT = 10.0  # a TCP + TLS handshake to an API server needs far less
+
+
+def _connect(timeout: float) -> float:
+    return min(timeout, CONNECT_TIMEOUT)
+
+
 def _get(api: Any, path: str, query: list[tuple[str, Any]], timeout: float) -> dict[str, Any]:
     """GET ``path`` and return the JSON body; raise ``ApiFailure`` for anything else. The
     timeout is a (connect, read) pair: older clients ignore a plain float."""
@@ -227,7 +239,7 @@ def _get(api: Any, path: str, query: list[tuple[str, Any]], timeout: float) -> d
                 auth_settings=["BearerToken"],
             )
             resp = api.call_api(
-                method, url, header_params=headers, _request_timeout=(timeout, timeout)
+                method, url, header_params=headers, _request_timeout=(_connect(timeout), timeout)
             )
             status, raw = resp.status, resp.read()
         else:  # older clients raise on non-2xx
@@ -240,20 +252,23 @@ def _get(api: Any, path: str, query: list[tuple[str, Any]], timeout: float) -> d
                     auth_settings=["BearerToken"],
                     _preload_content=False,
                     _return_http_data_only=True,
-                    _request_timeout=(timeout, timeout),
+                    _request_timeout=(_connect(timeout), timeout),
                 )
                 status, raw = 200, resp.data
             except ApiException as exc:
                 status, raw = exc.status, exc.body
     except ApiException as exc:  # TLS problems come as status 0
+        named = classify_network(exc, timeout)
+        if named and not exc.status:
+            raise ApiFailure(named[0], named[1]) from None
         lines = str(exc.reason or "").strip().splitlines() or ["request failed"]
         raise ApiFailure("Error", lines[-1], exc.status or None) from None
-    except urllib3.exceptions.HTTPError as exc:
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        # refused, DNS, TLS, unreachable, timeout — named, not all called "Timeout"
+        named = classify_network(exc, timeout)
+        if named:
+            raise ApiFailure(*named) from None
         reason = getattr(exc, "reason", None) or exc
-        if isinstance(exc, urllib3.exceptions.TimeoutError) or isinstance(
-            reason, urllib3.exceptions.TimeoutError
-        ):
-            raise ApiFailure("Timeout", f"no answer within {timeout:g} s") from None
         detail = str(reason).splitlines()[0][:200] if str(reason) else ""
         raise ApiFailure(
             "Error",

@@ -1,0 +1,289 @@
+"""What a scan writes and reads back: the reports (as one set), results documents, evidence
+packs and the scan history. Part of the library's face: ``bio2scan.api`` re-exports every
+public name here, and the CLI reaches it only through ``api``.
+
+The order of a scan's outputs is the promise this module keeps (``finish``):
+
+1. *before any work* (``check_outputs``): the output and evidence directories can be written,
+   the history store opens;
+2. the reports are rendered into a staging directory and moved into place **together**
+   (``documents.write_set``): an interrupted run leaves the previous complete set;
+3. the evidence pack, when asked for;
+4. the history entry, **last**: a history never records a scan whose reports were not written.
+   The reports' trend already shows the scan being written (as ``"current"``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from . import plugins
+from .assess.document import check_version, read_results
+from .baseline import diff as _diff
+from .documents import check_writable_dir, encode_json, validate, write_set
+from .errors import OutputError, UsageError
+from .model import Inventory
+
+INVENTORY_FILE = "inventory.json.gz"
+
+
+class Finished(NamedTuple):
+    """What ``finish`` wrote: format → path, the history id, the evidence pack's digest."""
+
+    paths: dict[str, Path]
+    scan_id: int | None = None
+    evidence_sha256: str | None = None
+
+
+def renderers() -> dict[str, Any]:
+    return plugins.renderers()
+
+
+def parse_formats(spec: Iterable[str]) -> list[str]:
+    available = plugins.renderers()
+    out: list[str] = []
+    for item in spec:
+        for f in str(item).split(","):
+            f = f.strip().lower()
+            if not f:
+                continue
+            if f not in available:
+                raise UsageError(
+                    f"--format {f!r}: unknown; available: {', '.join(sorted(available))}"
+                )
+            if f not in out:
+                out.append(f)
+    return out
+
+
+def check_outputs(
+    output_dir: str | Path | None = None,
+    *,
+    history: str | None = None,
+    evidence_dir: str | Path | None = None,
+    output_file: str | Path | None = None,
+) -> None:
+    """Before collection starts: every place the scan will write is usable. An output
+    directory that cannot be written, an evidence directory that is not empty, a history store
+    that cannot be opened: exit 2 now rather than after an hour of collection."""
+    if output_dir is not None:
+        check_writable_dir(output_dir)
+    if output_file is not None:
+        if Path(output_file).is_dir():
+            raise UsageError(f"--output {output_file}: is a directory; give a file name")
+        parent = Path(output_file).parent
+        check_writable_dir(parent, f"--output {output_file} (directory {parent})")
+    if evidence_dir is not None:
+        from .evidence import ensure_empty
+
+        ensure_empty(evidence_dir)
+        check_writable_dir(evidence_dir, f"--evidence-dir {evidence_dir}")
+    if history:
+        from .history import is_url, open_history
+
+        parent = Path(history).parent
+        if not is_url(history) and "://" not in history and not parent.exists():
+            # a new store in a directory still to be made (beside the reports, say)
+            check_writable_dir(parent, f"--history {history} (directory {parent})")
+            return
+        with open_history(history):  # creates or migrates it: the write later cannot fail on it
+            pass
+
+
+def _open_history(target: str) -> Any:
+    from .history import is_url, open_history
+
+    if not is_url(target) and "://" not in target:
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+    return open_history(target)
+
+
+def set_key(document: Mapping[str, Any]) -> str:
+    """What identifies one scan's report set: its times, targets and rule set."""
+    scan = document.get("scan") or {}
+    raw = json.dumps(
+        [
+            scan.get("started_at"),
+            scan.get("finished_at"),
+            scan.get("evaluated_at"),
+            scan.get("targets"),
+            (document.get("ruleset") or {}).get("digest"),
+        ],
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(raw.encode()).hexdigest()[:24]
+
+
+def render(
+    document: dict[str, Any],
+    formats: Iterable[str],
+    output_dir: str | Path,
+    lang: str = "en",
+    *,
+    inventory: Inventory | None = None,
+    record: bool = True,
+) -> dict[str, Path]:
+    """Render each format (and the inventory, when given) and write them into ``output_dir`` as
+    one set: all or nothing (``documents.write_set``). Returns format → path."""
+    available = plugins.renderers()
+    doc = dict(document, lang=lang)
+    files: dict[str, bytes | str] = {}
+    names: dict[str, str] = {}
+    for f in parse_formats(formats):
+        r = available[f]
+        name = getattr(r, "filename", f"report.{r.extension}")
+        files[name] = r.render(doc, lang)
+        names[f] = name
+    if inventory is not None:
+        files[INVENTORY_FILE] = encode_json(inventory.to_dict(), gz=True)
+    write_set(output_dir, files, key=set_key(document), record=record)
+    return {f: Path(output_dir) / name for f, name in names.items()}
+
+
+def finish(
+    document: dict[str, Any],
+    formats: Iterable[str],
+    output_dir: str | Path,
+    *,
+    lang: str = "en",
+    inventory: Inventory | None = None,
+    inventory_files: Iterable[str] = (),
+    history: str | None = None,
+    keep: int = 12,
+    evidence_dir: str | Path | None = None,
+) -> Finished:
+    """The end of a scan, in the order that keeps every output true (see the module's doc):
+    trend → reports (one set) → evidence pack → history entry. ``document`` gets its
+    ``history`` section (the trend, this scan last)."""
+    if history:
+        with _open_history(history) as h:
+            document["history"] = h.trend(keep, pending=document)
+    paths = render(document, formats, output_dir, lang, inventory=inventory)
+    digest = None
+    if evidence_dir is not None:
+        from .evidence import write_pack
+
+        pack_formats = list(dict.fromkeys(["json", "html", *parse_formats(formats)]))
+        digest = write_pack(
+            evidence_dir,
+            document,
+            lambda d, out: render(d, pack_formats, out, lang, record=False),
+            inventory=inventory,
+            inventory_files=inventory_files,
+        )
+    scan_id = None
+    if history:
+        try:
+            with _open_history(history) as h:
+                scan_id = h.record(document)
+        except Exception as exc:
+            if not isinstance(exc, OSError) and not type(exc).__module__.startswith(
+                ("sqlite3", "psycopg")
+            ):
+                raise
+            raise OutputError(
+                f"history {history}: the scan could not be recorded "
+                f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__}); "
+                "its reports are written"
+            ) from None
+    return Finished(paths, scan_id, digest)
+
+
+def validate_results(
+    document: Any, file: str = "<results>", purpose: str = "render or merge it"
+) -> None:
+    """Validate a results document of this schema version; an older one is refused with a
+    message that says what to do (``assess.check_version``)."""
+    if isinstance(document, dict) and document.get("kind") == "bio2scan-results":
+        check_version(document, file, purpose)
+    validate("results", document, file)
+
+
+def load_results(path: str | Path, *, findings_only: bool = False) -> dict[str, Any]:
+    """Read and validate a results document. ``findings_only`` (baselines, diffs) also accepts
+    older schema versions, of which only the results are used."""
+    return read_results(path, findings_only=findings_only)
+
+
+def record_history(
+    target: str, document: Mapping[str, Any], *, keep: int = 12
+) -> tuple[int, dict[str, Any]]:
+    """Append the scan to the history store; return its id and the last ``keep`` scans (the
+    document's ``history`` section, for trend charts). ``finish`` does this after the reports
+    are written; call it yourself only when you write no reports."""
+    from .history import open_history
+
+    with open_history(target) as h:
+        scan_id = h.record(document)
+        return scan_id, h.trend(keep)
+
+
+def list_scans(target: str, limit: int | None = None) -> list[dict[str, Any]]:
+    from .history import open_history
+
+    with open_history(target, create=False) as h:
+        return h.scans(limit)
+
+
+_KEYS = ("finding_id", "rule_id", "resource_id", "resource_type", "scope", "status", "severity")
+
+
+def diff_scans(a: str, b: str, db: str | None = None) -> dict[str, Any]:
+    """New, resolved and changed findings from scan ``a`` to scan ``b`` (each a scan id in the
+    history ``db`` or a results file), over the rules that ran in **both** scans only: a rule
+    that one of them did not run can show neither a new nor a resolved finding. Those rules
+    are listed under ``not_compared`` (``only_a``, ``only_b``)."""
+
+    def load(ref: str) -> tuple[dict[str, dict[str, Any]], set[str]]:
+        if ref.isdigit() and not Path(ref).exists():
+            if not db:
+                raise UsageError(f"{ref!r} looks like a scan id: give --db (the history)")
+            from .history import open_history
+
+            with open_history(db, create=False) as h:
+                return h.findings(int(ref)), h.rules(int(ref))
+        doc = load_results(ref, findings_only=True)
+        found = {r["finding_id"]: {k: r.get(k) for k in _KEYS} for r in doc["results"]}
+        ran = doc.get("rules")
+        return found, set(ran) if isinstance(ran, dict) else {r["rule_id"] for r in doc["results"]}
+
+    (before, rules_a), (after, rules_b) = load(a), load(b)
+    both = rules_a & rules_b
+    out: dict[str, Any] = {"a": a, "b": b}
+    out.update(
+        _diff(
+            {k: v for k, v in before.items() if v["rule_id"] in both},
+            {k: v for k, v in after.items() if v["rule_id"] in both},
+        )
+    )
+    out["compared_rules"] = len(both)
+    out["not_compared"] = {"only_a": sorted(rules_a - both), "only_b": sorted(rules_b - both)}
+    return out
+
+
+def summary(
+    document: dict[str, Any], lang: str = "en", *, color: bool = False, width: int = 80
+) -> str:
+    """The summary for a terminal or a log: escape sequences from the estate escaped; fits
+    ``width`` columns."""
+    from .render.terminal import summary as _summary
+
+    return _summary(document, lang, width=width, color=color)
+
+
+def verify_pack(directory: str | Path) -> Any:
+    """Check an evidence pack (``evidence.Verification``: ``ok``, ``changed``, ``missing`` …)."""
+    from .evidence import verify
+
+    return verify(directory)
+
+
+def verification_json(verification: Any) -> str:
+    from .evidence import to_json
+
+    return str(to_json(verification))
