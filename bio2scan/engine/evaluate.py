@@ -24,7 +24,7 @@ from typing import Any
 from ..model import CollectionError, Evidence, Inventory, Resource, Result, Rule, Source, Status
 from . import paths
 from .conditions import ConditionError, Node, compile_condition
-from .functions import REGISTRY, load_builtin_functions
+from .functions import REGISTRY, KnownAfterDeployment, load_builtin_functions
 
 MAX_EVIDENCE = 20
 
@@ -36,7 +36,7 @@ class CompiledRule:
     subject: Callable[[Resource], Any] | None
     applies_if: Node | None
     check: Node
-    roots: frozenset[str]
+    roots: frozenset[tuple[Any, ...]]  # the fixed heads of the paths the check reads
 
     @property
     def id(self) -> str:
@@ -73,20 +73,25 @@ def compile_rule(rule: Rule, overrides: Mapping[str, Any] | None = None) -> Comp
 _READS_TAGS = frozenset({"has_tag"})
 
 
-def _roots(cond: Any) -> Iterable[str]:
-    """First segments of every path a check reads (for matching per-resource errors)."""
+def _roots(cond: Any) -> Iterable[tuple[Any, ...]]:
+    """The fixed heads (``paths.fixed_head``) of every path a check reads, for matching
+    per-resource errors and deferred values: an error at ``config.properties.scmMinTlsVersion``
+    concerns a rule reading ``config`` or that very field, not one reading
+    ``config.properties.ftpsState``."""
     if isinstance(cond, dict):
         if cond.get("call") in _READS_TAGS:
-            yield "tags"  # a tag that could not be read (errors["tags.KEY"]) decides nothing
+            yield ("tags",)  # a tag that could not be read (errors["tags.KEY"]) decides nothing
         for k, v in cond.items():
             if k in ("path", "for_each", "some") and isinstance(v, (str, list)):
                 for p in v if isinstance(v, list) else [v]:
+                    if not isinstance(p, str):
+                        continue
                     try:
                         steps = paths.parse(p)
                     except paths.PathSyntaxError:
                         continue
                     if steps and isinstance(steps[0], str):
-                        yield steps[0]
+                        yield paths.fixed_head(p)
             else:
                 yield from _roots(v)
     elif isinstance(cond, list):
@@ -229,6 +234,14 @@ class _Raised:
         self.exc = exc
 
 
+def _reads(cr: CompiledRule, path: str) -> bool:
+    """The rule reads the value at ``path`` (or a part of it, or something within it)."""
+    if path == "*":
+        return True
+    head = paths.fixed_head(path)
+    return any(paths.overlap(root, head) for root in cr.roots)
+
+
 def evaluate_one(cr: CompiledRule, res: Resource, env: Env, subjects: Any = _NO_SUBJECT) -> Result:
     """One rule on one resource. ``subjects`` is the rule's extractor output when the caller
     already has it (``evaluate`` shares it between the rules that use the same extractor)."""
@@ -243,11 +256,7 @@ def evaluate_one(cr: CompiledRule, res: Resource, env: Env, subjects: Any = _NO_
             "evaluated on live data only; a manifest cannot show this",
         )
     if res.errors:
-        blocked = [
-            (p, why)
-            for p, why in res.errors.items()
-            if p == "*" or p.split(".", 1)[0].split("[", 1)[0] in cr.roots
-        ]
+        blocked = [(p, why) for p, why in res.errors.items() if _reads(cr, p)]
         if blocked:
             return _result(
                 cr,
@@ -257,11 +266,7 @@ def evaluate_one(cr: CompiledRule, res: Resource, env: Env, subjects: Any = _NO_
                 "could not read " + "; ".join(f"{p}: {w}" for p, w in blocked),
             )
     if res.deferred:
-        later = [
-            (p, why)
-            for p, why in res.deferred.items()
-            if p == "*" or p.split(".", 1)[0].split("[", 1)[0] in cr.roots
-        ]
+        later = [(p, why) for p, why in res.deferred.items() if _reads(cr, p)]
         if later:
             return _result(
                 cr,
@@ -304,6 +309,14 @@ def evaluate_one(cr: CompiledRule, res: Resource, env: Env, subjects: Any = _NO_
                     evidence.extend(ev)
                 elif passed:
                     evidence.extend(ev)
+    except KnownAfterDeployment as exc:  # a function met a value a template cannot give yet
+        return _result(
+            cr,
+            res,
+            Status.NOT_APPLICABLE,
+            [Evidence(exc.path, None, "known after deployment")],
+            f"known only after deployment: {exc.path} ({exc.reason})",
+        )
     except Exception as exc:  # noqa: BLE001 - a function that breaks must not make a PASS
         return _result(cr, res, Status.ERROR, [], f"evaluation failed: {type(exc).__name__}: {exc}")
     # the common ending, inlined (_result and _message): this runs for nearly every result

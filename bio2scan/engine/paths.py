@@ -8,6 +8,7 @@ a path that leads nowhere.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -196,3 +197,29 @@ def get(obj: Any, path: str, default: Any = None) -> Any:
     """The single value at a path without wildcards (``default`` when absent). For functions."""
     value = compile_path(path)(obj, "")[0][1]
     return default if value is MISSING else value
+
+
+@functools.lru_cache(maxsize=8192)
+def fixed_head(path: str) -> tuple[Any, ...]:
+    """The leading fixed steps of ``path`` (keys and indexes, up to the first ``[*]``): what a
+    per-resource error or deferred value at ``path`` is matched on. ``'*'`` and a path that does
+    not parse give ``()`` (the whole resource) — never a narrower match than the truth."""
+    if path == "*":
+        return ()
+    try:
+        steps = parse(path)
+    except PathSyntaxError:
+        return (path.split(".", 1)[0].split("[", 1)[0],)
+    out: list[Any] = []
+    for s in steps:
+        if s is STAR:
+            break
+        out.append(s)
+    return tuple(out)
+
+
+def overlap(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    """True when one fixed path lies within the other (``config`` and ``config.properties.x``;
+    ``()`` is the whole resource): reading one of them reads the other's value or part of it."""
+    n = min(len(a), len(b))
+    return a[:n] == b[:n]

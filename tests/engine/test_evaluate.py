@@ -207,3 +207,53 @@ def test_a_value_known_only_after_deployment_is_not_applicable_never_pass():
     assert a.status is Status.NOT_APPLICABLE and "known only after deployment" in a.message
     assert b.status is Status.PASS
     assert c.status is Status.ERROR
+
+
+def test_errors_and_deferred_values_are_matched_on_the_path_the_rule_reads():
+    """An error or deferred value concerns a rule that reads the same path, a part of it or the
+    whole it lies in — not one that reads a sibling field."""
+    src = Source(file="t.json", line=1)
+    data = {"spec": {"enabled": True, "other": 1}, "list": [{"a": 1}]}
+    cases = [
+        ({"spec.other": "x"}, Status.PASS),  # a sibling of spec.enabled
+        ({"spec.enabled": "x"}, Status.NOT_APPLICABLE),
+        ({"spec": "x"}, Status.NOT_APPLICABLE),  # the whole it lies in
+        ({"*": "x"}, Status.NOT_APPLICABLE),
+        ({"['spec'].enabled": "x"}, Status.NOT_APPLICABLE),  # any spelling of the path
+    ]
+    for deferred, expect in cases:
+        r = replace(resource(data, source=src), deferred=deferred)
+        assert run(CHECK, r)[0].status is expect, deferred
+    each = {"for_each": "list", "assert": {"path": "a", "equals": 1}}
+    r = replace(resource(data, source=src), deferred={"list[0].a": "later"})
+    assert run(each, r)[0].status is Status.NOT_APPLICABLE
+    r = resource(data, source=src, errors={"list[0]": "unresolved"})
+    assert run(each, r)[0].status is Status.ERROR
+
+
+def test_a_function_meeting_a_deferred_value_gives_not_applicable_never_a_verdict():
+    """Subject functions read what no path in the rule names; ``readable`` makes a deferred value
+    they need NOT_APPLICABLE (as a deferred path would) and an unreadable one ERROR."""
+    from bio2scan.engine.functions.aws_exposure import readable
+
+    @function("test_reads_rules", kind="subject")
+    def reads_rules(obj, env):
+        readable(env, "rules")
+        return bool(obj.get("rules")), []
+
+    try:
+        src = Source(file="t.json", line=1)
+        check = {"assert": {"call": "test_reads_rules"}}
+        later = replace(
+            resource({"rules": [1], "name": "n"}, source=src),
+            deferred={"rules[1].cidr": "an SSM parameter"},
+        )
+        (res,) = run(check, later)
+        assert res.status is Status.NOT_APPLICABLE
+        assert res.message == "known only after deployment: rules[1].cidr (an SSM parameter)"
+        elsewhere = replace(resource({"rules": [1]}, source=src), deferred={"name": "later"})
+        assert run(check, elsewhere)[0].status is Status.PASS
+        broken = resource({"rules": [1]}, errors={"rules": "unresolved: x"})
+        assert run(check, broken)[0].status is Status.ERROR
+    finally:
+        REGISTRY.pop("test_reads_rules", None)

@@ -35,6 +35,18 @@ class Function:
 
 REGISTRY: dict[str, Function] = {}
 
+
+class KnownAfterDeployment(Exception):
+    """Raised by a subject function that needs a value a template cannot give before deployment
+    (``Resource.deferred``): the rule is NOT_APPLICABLE "known only after deployment", as when a
+    path the rule names is deferred — never a verdict on the part that is known."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
 _BUILTIN_MODULES = (
     "common",
     "kubernetes",

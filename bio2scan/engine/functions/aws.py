@@ -155,7 +155,9 @@ def has_tag(obj: Any, env: Any, key: str, values: Iterable[str] = ()) -> Any:
     (case-insensitive; an empty list accepts any value)
     (``{call: has_tag, args: {key: env, values: [production, prod]}}``)."""
     from ...model import Evidence
+    from .aws_exposure import readable
 
+    readable(env, "Tags", "TagList", "tags")  # tags that could not be read decide nothing
     tags = {k.lower(): v for k, v in _resource_tags(obj, env).items()}
     value = tags.get(str(key).lower())
     wanted = [str(v).lower() for v in values]

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...model import Evidence
-from . import aws_policy, function
+from . import KnownAfterDeployment, aws_policy, function
 from .aws_policy import as_list
 
 ADMIN_POLICY_ARNS = (
@@ -164,20 +164,28 @@ def _policy_docs(
     attached = [p.get("PolicyArn") for p in as_list(obj.get("AttachedPolicies")) if p]
     if not attached:
         return
+    from .aws_exposure import from_template, known_now
+
     known = {r.data.get("Arn"): r for r in env.related("aws.iam.policy")}
     for arn in attached:
         if arn in MANAGED:
             grants.add(f"{where}{arn.rsplit('/', 1)[-1]}", MANAGED[arn])
             continue
         res = known.get(arn)
+        if res is None and from_template(env):
+            raise KnownAfterDeployment(
+                f"{where}AttachedPolicies ({arn})",
+                "a policy the template does not define: its document is read from the account",
+            )
         if res is None or "Document" in res.errors:
             raise LookupError(f"attached policy {arn} is not in the inventory")
+        known_now(res, "Document", f"attached policy {arn}")
         grants.add(f"{where}{res.data.get('PolicyName') or arn}", res.data.get("Document"))
 
 
 def principal_grants(obj: dict[str, Any], env: Any, kind: str) -> Grants:
     """The statements a user (with its groups), group or role holds directly."""
-    from .aws_exposure import readable
+    from .aws_exposure import from_template, known_now, readable
 
     readable(env, "InlinePolicies", "AttachedPolicies", "Groups")
     g = Grants()
@@ -190,8 +198,15 @@ def principal_grants(obj: dict[str, Any], env: Any, kind: str) -> Grants:
         for ref in as_list(obj.get("Groups")):
             name = ref.get("GroupName") if isinstance(ref, dict) else None
             grp = groups.get(name)
+            if grp is None and from_template(env):
+                raise KnownAfterDeployment(
+                    f"Groups ({name})",
+                    "a group the template does not define: its policies are read from the account",
+                )
             if grp is None or grp.errors:
                 raise LookupError(f"group {name} of the user is not in the inventory")
+            for key in ("InlinePolicies", "AttachedPolicies"):
+                known_now(grp, key, f"group {name}")
             _policy_docs(grp.data, env, f"group {name}: ", g)
     return g
 

@@ -10,28 +10,49 @@ from collections.abc import Iterable
 from typing import Any
 
 from ...model import Evidence
-from ..paths import MISSING, get
-from . import aws_policy, function, netreach
+from ..paths import MISSING, fixed_head, get, overlap
+from . import KnownAfterDeployment, aws_policy, function, netreach
 from .aws_policy import as_list
 
 
 def readable(env: Any, *keys: str) -> None:
-    """Raise LookupError when the collector could not read one of ``keys`` (top-level data keys)
-    of the resource under evaluation: a function must not judge what it did not see."""
+    """Raise LookupError when the collector could not read one of ``keys`` (data paths: a
+    top-level key, or a field within one) of the resource under evaluation — a function must not
+    judge what it did not see — and ``KnownAfterDeployment`` when one of them is known only after
+    deployment (an infrastructure template's ``Resource.deferred``): the rule is then
+    NOT_APPLICABLE, never a verdict on the part that is known."""
     res = getattr(env, "resource", None)
-    if res is None or not res.errors:
+    if res is None or not (res.errors or res.deferred):
         return
+    heads = [fixed_head(k) for k in keys]
     for p, why in res.errors.items():
-        head = p.split(".", 1)[0].split("[", 1)[0]
-        if p == "*" or head in keys:
+        if p == "*" or any(overlap(h, fixed_head(p)) for h in heads):
             raise LookupError(f"could not read {p}: {why}")
+    for p, why in res.deferred.items():
+        if p == "*" or any(overlap(h, fixed_head(p)) for h in heads):
+            raise KnownAfterDeployment(p, why)
+
+
+def from_template(env: Any) -> bool:
+    """The resource under evaluation comes from an infrastructure template (it has a source
+    file): what the template refers to but does not define exists only in the account it is
+    deployed to, so a verdict that needs it waits (``KnownAfterDeployment``)."""
+    res = getattr(env, "resource", None)
+    return getattr(getattr(res, "source", None), "file", None) is not None
+
+
+def known_now(res: Any, key: str, what: str) -> None:
+    """A *related* resource's ``key`` (a group's policies, a prefix list's entries) that a template
+    gives only after deployment: the verdict waits, it is not made on the part that is known."""
+    head = fixed_head(key)
+    for p, why in (getattr(res, "deferred", None) or {}).items():
+        if p == "*" or overlap(head, fixed_head(p)):
+            raise KnownAfterDeployment(f"{what}: {p}", why)
 
 
 def _read(obj: Any, env: Any, path: str) -> Any:
     """The value at ``path``; a value the collector could not read (or did not record) raises."""
-    res = getattr(env, "resource", None)
-    if res is not None and path.split(".")[0] in res.errors:
-        raise LookupError(f"{path} could not be read: {res.errors[path.split('.')[0]]}")
+    readable(env, path)
     value = get(obj, path, MISSING)
     if value is MISSING:
         raise LookupError(f"{path} was not collected")
@@ -172,6 +193,13 @@ def _perm_sources(perm: dict[str, Any], env: Any) -> list[netreach.Source]:
         pid = str(ref.get("PrefixListId") if isinstance(ref, dict) else ref)
         pls = _prefix_lists(env) if pls is None else pls
         pl = pls.get(pid)
+        if pl is None and from_template(env):
+            raise KnownAfterDeployment(
+                f"PrefixListIds ({pid})",
+                "a prefix list the template does not define: its entries are read from the account",
+            )
+        if pl is not None:
+            known_now(pl, "Entries", f"prefix list {pid}")
         if pl is None or "Entries" in pl.errors:
             raise LookupError(f"managed prefix list {pid} is not in the inventory")
         name = str(pl.data.get("PrefixListName") or "")

@@ -118,6 +118,28 @@ def _verdict(path: str, srcs: list[netreach.Source], share: float, what: str) ->
     return True, [Evidence(path, [s.text for s in srcs], f"{what}: named ranges only")]
 
 
+_SITE = "config.properties."
+# What each service's firewall is read from (an error or a value known only after deployment
+# there stops the verdict; one elsewhere in the resource does not).
+_FIREWALL_READS: dict[str, tuple[str, ...]] = {
+    "storage": ("properties.networkAcls",),
+    "keyvault": ("properties.networkAcls",),
+    "cosmosdb": ("properties.ipRules", "properties.isVirtualNetworkFilterEnabled"),
+    "servicebus": ("networkRuleSet",),
+    "appservice": (_SITE + "ipSecurityRestrictions", _SITE + "ipSecurityRestrictionsDefaultAction"),
+    "scm": tuple(
+        _SITE + k
+        for k in (
+            "ipSecurityRestrictions",
+            "ipSecurityRestrictionsDefaultAction",
+            "scmIpSecurityRestrictions",
+            "scmIpSecurityRestrictionsDefaultAction",
+            "scmIpSecurityRestrictionsUseMain",
+        )
+    ),
+}
+
+
 @function("azure_firewall_closed", kind="subject", args=("service", "share"))
 def azure_firewall_closed(
     obj: Any, env: Any, service: str, share: float = netreach.DEFAULT_SHARE
@@ -130,7 +152,7 @@ def azure_firewall_closed(
     An absent firewall where the platform's default is open counts as open."""
     from .aws_exposure import readable
 
-    readable(env, "properties", "networkRuleSet", "config")
+    readable(env, "properties.publicNetworkAccess", *_FIREWALL_READS.get(service, ()))
     p = obj.get("properties") or {}
     if str(p.get("publicNetworkAccess", "")).lower() == "disabled":
         return True, [Evidence("properties.publicNetworkAccess", "Disabled", "no public endpoint")]
@@ -264,7 +286,7 @@ def azure_tls_on_every_endpoint(
     least ``level``. An absent value is unknown: ERROR."""
     from .aws_exposure import readable
 
-    readable(env, *{p.split(".", 1)[0] for p in paths})
+    readable(env, *paths)
     bad: list[Evidence] = []
     good: list[Evidence] = []
     for path in paths:
