@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from bio2scan.engine.evaluate import Env, _Index
+from bio2scan.engine.env import Env, Index
 from bio2scan.engine.functions import aws, aws_services, load_builtin_functions
 from bio2scan.model import CollectionError, Inventory, Resource, ScanMeta
 
@@ -34,7 +34,7 @@ def env_for(subject: dict, rtype: str, related=(), tags=None, errors=None, coll_
         (res,) + others,
         errors=tuple(coll_errors),
     )
-    env = Env(_Index(inv), NOW)
+    env = Env(Index(inv), NOW)
     env.resource = res
     return env
 

@@ -6,7 +6,7 @@ import datetime as _dt
 
 import pytest
 
-from bio2scan.engine.evaluate import Env, _Index
+from bio2scan.engine.env import Env, Index
 from bio2scan.engine.functions import azure as az
 from bio2scan.model import CollectionError, Inventory, Resource, ScanMeta
 
@@ -15,7 +15,7 @@ NOW = _dt.datetime(2026, 1, 1, tzinfo=_dt.UTC)
 
 def _env(subject: Resource, *related: Resource, errors=()) -> Env:
     inv = Inventory(ScanMeta("t", "t", "t"), (subject, *related), tuple(errors))
-    env = Env(_Index(inv), NOW)
+    env = Env(Index(inv), NOW)
     env.resource = subject
     return env
 

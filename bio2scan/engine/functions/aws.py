@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from . import function
+from . import Read, function
 from .common import parse_time
 
 ADMIN_POLICY_ARNS = (
@@ -84,7 +84,7 @@ def statement_grants_admin(s: dict[str, Any]) -> bool:
     return any(a in ("*", "*:*") for a in actions) and "*" in resources
 
 
-@function("policy_grants_admin")
+@function("policy_grants_admin", value="mapping|string")
 def policy_grants_admin(value: Any) -> bool:
     """True when an IAM policy document has an Allow statement for ``*`` (or ``*:*``) actions on
     ``*`` resources — full administrator rights (``{path: Document, call: policy_grants_admin}``)."""
@@ -123,7 +123,7 @@ def public_statements(doc: Any) -> list[dict[str, Any]]:
     ]
 
 
-@function("policy_is_public")
+@function("policy_is_public", value="mapping|string")
 def policy_is_public(value: Any) -> bool:
     """True when a resource or trust policy lets anyone (Principal ``*``) act without a condition
     on the caller's account, organisation, network or source (``aws:SourceAccount``,
@@ -131,7 +131,7 @@ def policy_is_public(value: Any) -> bool:
     return bool(public_statements(value))
 
 
-@function("policy_denies_insecure_transport")
+@function("policy_denies_insecure_transport", value="mapping|string")
 def policy_denies_insecure_transport(value: Any) -> bool:
     """True when a resource policy denies, for every principal, requests that do not use TLS:
     a Deny statement with ``Bool: {aws:SecureTransport: false}`` (or a minimum
@@ -160,7 +160,7 @@ def policy_denies_insecure_transport(value: Any) -> bool:
     return False
 
 
-@function("policy_allows_public_action", args=("actions",))
+@function("policy_allows_public_action", args=("actions",), value="mapping|string")
 def policy_allows_public_action(value: Any, actions: Iterable[str] = ("*",)) -> bool:
     """True when an unrestricted public statement allows one of ``actions`` (prefix wildcards
     such as ``s3:Put*`` and ``*`` in the statement count)."""
@@ -178,7 +178,18 @@ def policy_allows_public_action(value: Any, actions: Iterable[str] = ("*",)) -> 
     return False
 
 
-@function("iam_user_is_admin", kind="subject")
+@function(
+    "iam_user_is_admin",
+    kind="subject",
+    reads=(
+        Read("AttachedPolicies", "list"),
+        Read("AttachedPolicies[*]", "mapping"),
+        Read("AttachedPolicies[*].PolicyArn", "string"),
+        Read("InlinePolicies", "mapping"),
+        Read("InlinePolicies[*]", "mapping|string"),
+    ),
+    related=("aws.iam.policy",),
+)
 def iam_user_is_admin(obj: Any, env: Any) -> Any:
     """True when an IAM user holds administrator rights directly: the AWS managed
     AdministratorAccess policy attached, an inline policy granting ``*`` on ``*``, or an attached
@@ -196,20 +207,16 @@ def iam_user_is_admin(obj: Any, env: Any) -> Any:
     attached = {
         p.get("PolicyArn") for p in _as_list(obj.get("AttachedPolicies")) if isinstance(p, dict)
     }
-    customer = {a for a in attached if a and ":aws:policy/" not in a}
-    if customer and env is not None:
-        found = set()
-        for res in env.related("aws.iam.policy"):
-            if res.data.get("Arn") in customer:
-                found.add(res.data.get("Arn"))
-                if policy_grants_admin(res.data.get("Document")) or "Document" in res.errors:
-                    if "Document" in res.errors:
-                        raise LookupError(f"policy {res.data.get('Arn')} could not be read")
-                    return True, [
-                        Evidence("AttachedPolicies", res.data.get("Arn"), "administrator policy")
-                    ]
-        if customer - found and env.collection_errors("aws.iam.policy"):
-            raise LookupError("the customer-managed policies of this account could not be read")
+    customer = sorted(a for a in attached if a and ":aws:policy/" not in a)
+    unreadable = []
+    for arn in customer if env is not None else ():
+        for res in env.lookup("aws.iam.policy", "Arn", arn):
+            if "Document" in res.errors or "*" in res.errors:
+                unreadable.append(arn)
+            elif policy_grants_admin(res.data.get("Document")):
+                return True, [Evidence("AttachedPolicies", arn, "administrator policy")]
+    if unreadable:
+        return None, [Evidence("AttachedPolicies", unreadable, "policy documents that were read")]
     return False, [
         Evidence(
             "AttachedPolicies",
@@ -234,7 +241,22 @@ def _last_use(row: dict[str, Any], *keys: str) -> Any:
     return None
 
 
-@function("iam_user_stale_credentials", kind="subject", args=("days",))
+@function(
+    "iam_user_stale_credentials",
+    kind="subject",
+    args=("days",),
+    reads=(
+        Read("CredentialReport", "mapping", absent="no report row: the user's own fields decide"),
+        Read("CreateDate", "string"),
+        Read("LoginProfile", "mapping", absent="no console password"),
+        Read("LoginProfile.CreateDate", "string"),
+        Read("PasswordLastUsed", "string", absent="never used (or no password)"),
+        Read("AccessKeys", "list"),
+        Read("AccessKeys[*]", "mapping"),
+        Read("AccessKeys[*].Status", "string"),
+        Read("AccessKeys[*].LastUsed", "mapping", absent="never used"),
+    ),
+)
 def iam_user_stale_credentials(obj: Any, env: Any, days: float = 45) -> Any:
     """True when an IAM user has an enabled credential (console password or active access key)
     that has not been used for more than ``days`` days — or never, when it is older than that.
@@ -276,16 +298,19 @@ def iam_user_stale_credentials(obj: Any, env: Any, days: float = 45) -> Any:
     return False, [Evidence("CredentialReport", "recent or none", f"used within {days} days")]
 
 
-@function("root_used_within_days", kind="subject", args=("days", "path"))
+@function(
+    "root_used_within_days",
+    kind="subject",
+    args=("days", "path"),
+    reads=(Read("{path}", "mapping"),),
+)
 def root_used_within_days(obj: Any, env: Any, days: float = 90, path: str = "RootUser") -> Any:
     """True when the root user's password or access keys were used within the last ``days``
-    days, according to the credential-report row at ``path``. A missing row raises LookupError:
-    every account has a root row, so its absence means the report could not be read."""
+    days, according to the credential-report row at ``path``. The row is required: every
+    account has a root row, so its absence means the report could not be read (unknown)."""
     from ...model import Evidence
 
-    row = obj.get(path)
-    if not isinstance(row, dict):
-        raise LookupError(f"no credential-report row for the root user at {path}")
+    row = obj[path]
     for key in ("password_last_used", "access_key_1_last_used_date", "access_key_2_last_used_date"):
         t = _last_use(row, key)
         if t is not None and (env.now - t).total_seconds() < days * 86400:
@@ -311,7 +336,16 @@ def _resource_tags(obj: Any, env: Any) -> dict[str, str]:
     return {str(t.get("Key")): str(t.get("Value")) for t in _as_list(raw) if isinstance(t, dict)}
 
 
-@function("has_tag", kind="subject", args=("key", "values"))
+@function(
+    "has_tag",
+    kind="subject",
+    args=("key", "values"),
+    reads=(
+        Read("Tags", "list|mapping", absent="no tags"),
+        Read("TagList", "list|mapping", absent="no tags"),
+        Read("tags", "list|mapping", absent="no tags"),
+    ),
+)
 def has_tag(obj: Any, env: Any, key: str, values: Iterable[str] = ()) -> Any:
     """True when the resource carries tag ``key`` (case-insensitive) with one of ``values``
     (case-insensitive; an empty list accepts any value)
@@ -325,15 +359,19 @@ def has_tag(obj: Any, env: Any, key: str, values: Iterable[str] = ()) -> Any:
     return ok, [Evidence(f"tags.{key}", value, f"one of {list(values)}" if wanted else "present")]
 
 
-@function("iam_role_with_policy_exists", kind="subject", args=("policy_arns",))
+@function(
+    "iam_role_with_policy_exists",
+    kind="subject",
+    args=("policy_arns",),
+    reads=(),
+    related=("aws.iam.role",),
+)
 def iam_role_with_policy_exists(obj: Any, env: Any, policy_arns: Iterable[str] = ()) -> Any:
     """True when the account (the ``aws.iam.role`` resources of the same scope) has a role with
     one of ``policy_arns`` attached."""
     from ...model import Evidence
 
     wanted = set(policy_arns)
-    if env.collection_errors("aws.iam.role"):
-        raise LookupError("the IAM roles of this account could not be read")
     for res in env.related("aws.iam.role"):
         for p in _as_list(res.data.get("AttachedPolicies")):
             if isinstance(p, dict) and p.get("PolicyArn") in wanted:

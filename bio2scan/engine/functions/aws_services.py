@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from . import function
+from . import Read, Related, function
 from .aws import _as_list
 from .tls import DEFAULT_GUIDELINE, at_least, rate_settings
 
@@ -31,7 +31,20 @@ def classic_negotiation(policy: dict[str, Any]) -> tuple[list[str], list[str]]:
     return protocols, ciphers
 
 
-@function("elb_classic_tls_at_least", kind="subject", args=("level", "guideline"))
+@function(
+    "elb_classic_tls_at_least",
+    kind="subject",
+    args=("level", "guideline"),
+    reads=(
+        Read("ListenerDescriptions", "list"),
+        Read("ListenerDescriptions[*]", "mapping"),
+        Read("ListenerDescriptions[*].Listener", "mapping"),
+        Read("ListenerDescriptions[*].PolicyNames", "list", absent="no policies"),
+        Read("Policies", "list"),
+        Read("Policies[*]", "mapping"),
+        Read("Policies[*].PolicyAttributeDescriptions", "list", absent="no attributes"),
+    ),
+)
 def elb_classic_tls_at_least(
     obj: Any, env: Any, level: str = "voldoende", guideline: str = DEFAULT_GUIDELINE
 ) -> Any:
@@ -68,7 +81,21 @@ def _nacl_covers(entry: dict[str, Any], port: int) -> bool:
         return False
 
 
-@function("nacl_port_denied_before", kind="subject", args=("ports",))
+@function(
+    "nacl_port_denied_before",
+    kind="subject",
+    args=("ports",),
+    reads=(
+        Read("RuleNumber", "integer"),
+        Read("Egress", "boolean"),
+        Read("Protocol", "string"),
+        Read("PortRange", "mapping", absent="every port (all protocols)"),
+        Read("CidrBlock", "string", absent="an IPv6 entry"),
+        Read("Ipv6CidrBlock", "string", absent="an IPv4 entry"),
+        Read("Entries", "list", root="resource"),
+        Read("Entries[*]", "mapping", root="resource"),
+    ),
+)
 def nacl_port_denied_before(obj: Any, env: Any, ports: Iterable[int] = ()) -> Any:
     """For one allow entry of a network ACL: True when each of ``ports`` that the entry opens is
     already denied, for the same address family and direction, by an entry with a lower rule
@@ -110,7 +137,16 @@ def nacl_port_denied_before(obj: Any, env: Any, ports: Iterable[int] = ()) -> An
     ]
 
 
-@function("inspector_scans_enabled", kind="subject", args=("types",))
+@function(
+    "inspector_scans_enabled",
+    kind="subject",
+    args=("types",),
+    reads=(
+        Read("Status", "mapping", absent="Inspector was never enabled: nothing is scanned"),
+        Read("Status.state", "mapping", absent="not enabled"),
+        Read("Status.resourceState", "mapping", absent="no scan type enabled"),
+    ),
+)
 def inspector_scans_enabled(obj: Any, env: Any, types: Iterable[str] = ("ec2", "ecr")) -> Any:
     """True when Amazon Inspector is enabled for the account (``Status.state.status``) and for
     every scan type in ``types`` (``Status.resourceState.<type>.status`` = ``ENABLED``)."""
@@ -137,7 +173,7 @@ def _version_tuple(v: Any) -> tuple[int, ...]:
     return tuple(int(p) for p in parts)
 
 
-@function("version_at_least", args=("minimum",))
+@function("version_at_least", args=("minimum",), value="string|number")
 def version_at_least(value: Any, minimum: str) -> bool:
     """True when a dotted version (``1.31``, ``v1.9``) is at least ``minimum``, compared number
     by number so that 1.10 > 1.9 (``{path: version, call: version_at_least, args: {minimum: "1.31"}}``)."""
@@ -146,7 +182,16 @@ def version_at_least(value: Any, minimum: str) -> bool:
     return _version_tuple(value) >= _version_tuple(minimum)
 
 
-@function("eks_log_types_enabled", kind="subject", args=("types",))
+@function(
+    "eks_log_types_enabled",
+    kind="subject",
+    args=("types",),
+    reads=(
+        Read("logging", "mapping", absent="no control-plane logging"),
+        Read("logging.clusterLogging", "list", absent="no control-plane logging"),
+        Read("logging.clusterLogging[*]", "mapping"),
+    ),
+)
 def eks_log_types_enabled(
     obj: Any, env: Any, types: Iterable[str] = ("audit", "authenticator")
 ) -> Any:
@@ -180,22 +225,34 @@ def _perm_opens(perm: dict[str, Any], ports: Iterable[int]) -> list[int]:
     return [p for p in ports if int(lo) <= int(p) <= int(hi)]
 
 
-@function("instance_exposes_ports", kind="subject", args=("ports",))
+@function(
+    "instance_exposes_ports",
+    kind="subject",
+    args=("ports",),
+    reads=(
+        Read("SecurityGroups", "list"),
+        Read("SecurityGroups[*]", "mapping"),
+        Read("SecurityGroups[*].GroupId", "string"),
+    ),
+    related=("aws.ec2.security_group",),
+)
 def instance_exposes_ports(obj: Any, env: Any, ports: Iterable[int] = ()) -> Any:
     """True when one of the instance's security groups (looked up among the
     ``aws.ec2.security_group`` resources of the same account) admits any of ``ports`` from
-    0.0.0.0/0 or ::/0. A group the inventory does not hold raises LookupError: an instance whose
-    firewall could not be read is an ERROR, not a PASS."""
+    0.0.0.0/0 or ::/0. A group the inventory does not hold (or could not read) makes the answer
+    unknown: an instance whose firewall could not be read is an ERROR, not a PASS."""
     from ...model import Evidence
 
     wanted = [int(p) for p in ports]
-    groups = {r.data.get("GroupId"): r for r in env.related("aws.ec2.security_group")}
     hits: list[Evidence] = []
-    for i, ref in enumerate(_as_list(obj.get("SecurityGroups"))):
-        gid = ref.get("GroupId") if isinstance(ref, dict) else None
-        group = groups.get(gid)
-        if group is None:
-            raise LookupError(f"security group {gid} of the instance is not in the inventory")
+    missing: list[Evidence] = []
+    for i, ref in enumerate(obj["SecurityGroups"]):
+        gid = ref["GroupId"]
+        found = env.lookup("aws.ec2.security_group", "GroupId", gid)
+        group = found[0] if found else None
+        if group is None or "IpPermissions" in group.errors or "*" in group.errors:
+            missing.append(Evidence(f"SecurityGroups[{i}].GroupId", gid, "a readable group"))
+            continue
         for perm in _as_list(group.data.get("IpPermissions")):
             opened = _perm_opens(perm, wanted) if isinstance(perm, dict) else []
             if opened:
@@ -206,7 +263,11 @@ def instance_exposes_ports(obj: Any, env: Any, ports: Iterable[int] = ()) -> Any
                         f"admits none of {opened} from the internet",
                     )
                 )
-    return bool(hits), hits or [
+    if hits:
+        return True, hits
+    if missing:
+        return None, missing
+    return False, [
         Evidence(
             "SecurityGroups",
             [g.get("GroupId") for g in _as_list(obj.get("SecurityGroups")) if isinstance(g, dict)],
@@ -216,35 +277,45 @@ def instance_exposes_ports(obj: Any, env: Any, ports: Iterable[int] = ()) -> Any
 
 
 def _trail_bucket(obj: Any, env: Any) -> Any:
-    name = obj.get("S3BucketName")
-    for res in env.related("aws.s3.bucket", same_scope=False):
-        if res.data.get("Name") == name:
-            return res
-    return None
+    found = env.lookup("aws.s3.bucket", "Name", obj.get("S3BucketName"), same_scope=False)
+    return found[0] if found else None
 
 
-@function("trail_bucket_collected", kind="subject")
+TRAIL_BUCKET = (Read("S3BucketName", "string"),)
+
+
+@function(
+    "trail_bucket_collected",
+    kind="subject",
+    reads=TRAIL_BUCKET,
+    related=(Related("aws.s3.bucket", scope="any"),),
+)
 def trail_bucket_collected(obj: Any, env: Any) -> Any:
     """True when the S3 bucket a CloudTrail trail writes to (``S3BucketName``) is among the
     scanned buckets (of any scanned account). A bucket in an account outside the scan cannot be
-    judged; when bucket collection failed, raises LookupError so the rule reports ERROR."""
+    judged; when bucket collection failed, the engine reports ERROR before this runs."""
     from ...model import Evidence
 
     if _trail_bucket(obj, env) is not None:
         return True, [Evidence("S3BucketName", obj.get("S3BucketName"), "a scanned bucket")]
-    if env.collection_errors("aws.s3.bucket"):
-        raise LookupError("the S3 buckets could not be read, so the trail bucket cannot be judged")
     return False, [Evidence("S3BucketName", obj.get("S3BucketName"), "a scanned bucket")]
 
 
 _TRAIL_BUCKET_TESTS = ("access_logging", "not_public", "object_lock")
 
 
-@function("trail_bucket_is", kind="subject", args=("property",))
+@function(
+    "trail_bucket_is",
+    kind="subject",
+    args=("property",),
+    reads=TRAIL_BUCKET,
+    related=(Related("aws.s3.bucket", scope="any"),),
+)
 def trail_bucket_is(obj: Any, env: Any, property: str) -> Any:
     """True when the trail's S3 bucket has ``property``: ``access_logging`` (server access logs
     on), ``not_public`` (no public policy status, all four Block Public Access settings on) or
-    ``object_lock`` (Object Lock enabled). An unreadable bucket detail raises LookupError."""
+    ``object_lock`` (Object Lock enabled). A bucket not in the inventory, or an unreadable
+    bucket detail, is unknown."""
     from ...model import Evidence
     from .aws import policy_is_public
 
@@ -252,15 +323,17 @@ def trail_bucket_is(obj: Any, env: Any, property: str) -> Any:
         raise ValueError(f"unknown trail bucket property {property!r}")
     res = _trail_bucket(obj, env)
     if res is None:
-        raise LookupError(f"bucket {obj.get('S3BucketName')} is not in the inventory")
+        return None, [Evidence("S3BucketName", obj.get("S3BucketName"), "a scanned bucket")]
     keys = {
         "access_logging": ("Logging",),
         "object_lock": ("ObjectLock",),
         "not_public": ("PublicAccessBlock", "PolicyStatus", "Policy"),
     }[property]
-    broken = [k for k in keys if k in res.errors]
+    broken = [k for k in keys if k in res.errors or "*" in res.errors]
     if broken:
-        raise LookupError(f"bucket {res.data.get('Name')}: could not read {', '.join(broken)}")
+        return None, [
+            Evidence("S3BucketName", res.data.get("Name"), f"a readable {', '.join(broken)}")
+        ]
     d = res.data
     if property == "access_logging":
         ok = bool((d.get("Logging") or {}).get("TargetBucket"))

@@ -18,13 +18,80 @@ from typing import Any
 
 from ...kinds import POD_SPEC_PATHS, WORKLOAD_TYPES, credential_like, pod_spec_of  # noqa: F401
 from ...model import Evidence
-from . import function
+from . import Read, Related, function
 
 CONTAINER_GROUPS = ("containers", "initContainers", "ephemeralContainers")
 REDACTED_PREFIX = "<redacted>"
 
+_TEMPLATE = "not a workload kind: nothing to check"
 
-@function("pod_spec", kind="extractor")
+POD_SPEC_READS = (
+    Read("kind", "string"),
+    Read("metadata", "mapping", absent="no owner, no annotations"),
+    Read("metadata.ownerReferences", "list", absent="no owner: checked as itself"),
+    Read("metadata.ownerReferences[*]", "mapping"),
+    Read("spec", "mapping", absent=_TEMPLATE),
+    Read("spec.template", "mapping", absent=_TEMPLATE),
+    Read("spec.template.spec", "mapping", absent=_TEMPLATE),
+    Read("spec.jobTemplate", "mapping", absent=_TEMPLATE),
+    Read("spec.jobTemplate.spec", "mapping", absent=_TEMPLATE),
+    Read("spec.jobTemplate.spec.template", "mapping", absent=_TEMPLATE),
+    Read("spec.jobTemplate.spec.template.spec", "mapping", absent=_TEMPLATE),
+)
+
+
+def container_reads(*fields: tuple[str, str]) -> tuple[Read, ...]:
+    """What a function reads that walks every container of a pod spec: the container lists
+    (``containers`` required; init and ephemeral containers absent = none), each container a
+    mapping, the pod's and each container's ``securityContext`` (absent = unset), and the
+    settings ``fields`` (``(field, shape)``) at both levels."""
+    out = [
+        Read("containers", "list"),
+        Read("initContainers", "list", absent="no init containers"),
+        Read("ephemeralContainers", "list", absent="no ephemeral containers"),
+        Read("securityContext", "mapping", absent="no pod-level settings"),
+    ]
+    for group in CONTAINER_GROUPS:
+        out.append(Read(f"{group}[*]", "mapping"))
+        out.append(Read(f"{group}[*].securityContext", "mapping", absent="unset"))
+    for field, shape in fields:
+        out.append(Read(f"securityContext.{field}", shape, absent="unset"))
+        for group in CONTAINER_GROUPS:
+            out.append(
+                Read(f"{group}[*].securityContext.{field}", shape, absent="the pod's setting")
+            )
+    return tuple(out)
+
+
+RUN_AS_READS = container_reads(("runAsUser", "integer"), ("runAsNonRoot", "boolean"))
+APPARMOR_READS = container_reads(
+    ("appArmorProfile", "mapping"), ("appArmorProfile.type", "string")
+) + (
+    Read("containers[*].name", "string"),
+    Read("initContainers[*].name", "string"),
+    Read("ephemeralContainers[*].name", "string"),
+    Read("metadata.annotations", "mapping", absent="no annotations", root="resource"),
+    Read("spec.template.metadata.annotations", "mapping", absent="none", root="resource"),
+    Read(
+        "spec.jobTemplate.spec.template.metadata.annotations",
+        "mapping",
+        absent="none",
+        root="resource",
+    ),
+)
+ENV_READS = container_reads() + tuple(
+    r
+    for group in CONTAINER_GROUPS
+    for r in (
+        Read(f"{group}[*].env", "list", absent="no environment variables"),
+        Read(f"{group}[*].env[*]", "mapping"),
+        Read(f"{group}[*].env[*].name", "string"),
+        Read(f"{group}[*].env[*].value", "string|number|boolean", absent="valueFrom, not literal"),
+    )
+)
+
+
+@function("pod_spec", kind="extractor", reads=POD_SPEC_READS, yields="mapping")
 def pod_spec(resource: Any) -> list[tuple[str, Any]] | None:
     """The pod spec of any workload kind (Pod ``spec``, Deployment ``spec.template.spec``,
     CronJob ``spec.jobTemplate.spec.template.spec`` …), so one rule covers every kind. Objects
@@ -76,7 +143,7 @@ def effective(
     return f"{path}.securityContext.{field}", None
 
 
-@function("k8s_runs_as_non_root", kind="subject")
+@function("k8s_runs_as_non_root", kind="subject", reads=RUN_AS_READS)
 def runs_as_non_root(spec: Any, env: Any) -> tuple[bool, list[Evidence]]:
     """Every container runs as a user other than root: ``runAsNonRoot: true`` in effect (its own
     or the pod's, the container's winning) and no ``runAsUser: 0`` in effect."""
@@ -94,7 +161,12 @@ def runs_as_non_root(spec: Any, env: Any) -> tuple[bool, list[Evidence]]:
     return not bad, bad or good
 
 
-@function("k8s_container_setting_in", kind="subject", args=("field", "allowed", "required"))
+@function(
+    "k8s_container_setting_in",
+    kind="subject",
+    args=("field", "allowed", "required"),
+    reads=container_reads(("{field}", "string|boolean|number")),
+)
 def container_setting_in(
     spec: Any, env: Any, field: str, allowed: list[Any], required: bool = True
 ) -> tuple[bool, list[Evidence]]:
@@ -126,7 +198,7 @@ def template_metadata(data: Any) -> dict[str, Any]:
     return cur if isinstance(cur, dict) else {}
 
 
-@function("k8s_apparmor_allowed", kind="subject", args=("allowed",))
+@function("k8s_apparmor_allowed", kind="subject", args=("allowed",), reads=APPARMOR_READS)
 def apparmor_allowed(spec: Any, env: Any, allowed: list[str]) -> tuple[bool, list[Evidence]]:
     """No container runs with an AppArmor profile outside ``allowed`` (types such as
     ``RuntimeDefault``, ``Localhost``): neither through ``securityContext.appArmorProfile.type``
@@ -157,7 +229,16 @@ def apparmor_allowed(spec: Any, env: Any, allowed: list[str]) -> tuple[bool, lis
 # --- service account token -----------------------------------------------------------------
 
 
-@function("k8s_token_automount_disabled", kind="subject")
+@function(
+    "k8s_token_automount_disabled",
+    kind="subject",
+    reads=(
+        Read("automountServiceAccountToken", "boolean", absent="the ServiceAccount decides"),
+        Read("serviceAccountName", "string", absent="serviceAccount, else default"),
+        Read("serviceAccount", "string", absent="the ServiceAccount named default"),
+    ),
+    related=(Related("k8s.core.serviceaccount", namespace=True),),
+)
 def token_automount_disabled(spec: Any, env: Any) -> tuple[bool, list[Evidence]]:
     """The pod gets no ServiceAccount token: ``automountServiceAccountToken: false`` on the pod
     spec, or — when the pod spec does not say — on its ServiceAccount (``default`` when none is
@@ -170,9 +251,17 @@ def token_automount_disabled(spec: Any, env: Any) -> tuple[bool, list[Evidence]]
     name = spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"
     res = env.resource
     ns = getattr(res, "namespace", None)
-    for sa in env.related("k8s.core.serviceaccount", namespace=ns) if ns else ():
-        if sa.name == name:
+    for sa in env.lookup("k8s.core.serviceaccount", "name", name) if ns else ():
+        if sa.namespace == ns:
             value = sa.data.get("automountServiceAccountToken")
+            if value is not None and not isinstance(value, bool):
+                return None, [
+                    Evidence(
+                        "automountServiceAccountToken",
+                        f"unset; ServiceAccount {ns}/{name}: {value!r}",
+                        "a boolean on the ServiceAccount",
+                    )
+                ]
             return value is False, [
                 Evidence(
                     "automountServiceAccountToken",
@@ -180,18 +269,13 @@ def token_automount_disabled(spec: Any, env: Any) -> tuple[bool, list[Evidence]]
                     expected,
                 )
             ]
-    missing = env.collection_errors("k8s.core.serviceaccount")
-    if missing:
-        raise RuntimeError(
-            f"ServiceAccount {ns}/{name} not collected ({missing[0].code}): {missing[0].reason}"
-        )
     return False, [Evidence("automountServiceAccountToken", None, expected)]
 
 
 # --- environment values --------------------------------------------------------------------
 
 
-@function("k8s_env_without_credentials", kind="subject")
+@function("k8s_env_without_credentials", kind="subject", reads=ENV_READS)
 def env_without_credentials(spec: Any, env: Any) -> tuple[bool, list[Evidence]]:
     """No container has a credential as a literal ``env`` value: an entry whose name or value
     looks like a credential (the collectors' own test, ``kinds.credential_like``) or whose value
@@ -240,7 +324,7 @@ def parse_image(ref: str) -> tuple[str, str, str | None, str | None]:
     return registry, repo, tag or None, digest or None
 
 
-@function("k8s_image_tag_pinned")
+@function("k8s_image_tag_pinned", value="string")
 def image_tag_pinned(value: Any) -> bool:
     """True for an image reference with a digest, or with a tag other than ``latest``; false for
     ``nginx`` (no tag means latest) and ``nginx:latest``."""
@@ -250,7 +334,7 @@ def image_tag_pinned(value: Any) -> bool:
     return digest is not None or (tag is not None and tag != "latest")
 
 
-@function("k8s_image_from_registry", args=("registries",))
+@function("k8s_image_from_registry", args=("registries",), value="string")
 def image_from_registry(value: Any, registries: list[str]) -> bool:
     """True when the image comes from one of ``registries``: a registry host
     (``registry.example.nl``, ``docker.io``) or a host with a path prefix
@@ -273,7 +357,7 @@ def image_from_registry(value: Any, registries: list[str]) -> bool:
 # --- small value tests ---------------------------------------------------------------------
 
 
-@function("k8s_path_under", args=("prefixes",))
+@function("k8s_path_under", args=("prefixes",), value="string")
 def path_under(value: Any, prefixes: list[str]) -> bool:
     """True when a host path lies under one of ``prefixes`` (whole path parts: ``/var/log``
     allows ``/var/log/app`` but not ``/var/logs``; ``..`` is resolved first)."""
@@ -289,7 +373,7 @@ def path_under(value: Any, prefixes: list[str]) -> bool:
     return False
 
 
-@function("k8s_has_keys", args=("keys",))
+@function("k8s_has_keys", args=("keys",), value="mapping")
 def has_keys(value: Any, keys: list[str]) -> bool:
     """True when the value is a mapping with a non-empty value for every one of ``keys``
     (``{path: resources.limits, call: k8s_has_keys, args: {keys: [cpu, memory]}}``)."""
@@ -298,7 +382,7 @@ def has_keys(value: Any, keys: list[str]) -> bool:
     return all(value.get(k) not in (None, "") for k in keys)
 
 
-@function("k8s_param_given", kind="subject", args=("value", "name"))
+@function("k8s_param_given", kind="subject", args=("value", "name"), reads=())
 def param_given(
     obj: Any, env: Any, value: Any, name: str = "the parameter"
 ) -> tuple[bool, list[Evidence]]:

@@ -1,0 +1,244 @@
+"""What a named function reads, declared, and checked by the engine before the function runs.
+
+Every function and extractor declares the data paths it reads (``Read``) and the related
+resource types it looks at (``Related``). The engine uses the declarations to make sure a
+function never decides on what it could not see:
+
+* a path the collector could not read (``Resource.errors``) → *unknown* (the rule gives ERROR);
+* a path whose value is known only after deployment (``Resource.deferred``) → *unknown, deferred*
+  (NOT_APPLICABLE "known only after deployment");
+* a value of another kind than declared (a list where a mapping belongs) → *unknown*; the function
+  never sees it;
+* a required path that is absent → *unknown*; an optional one (``absent="…"`` says what absence
+  means, in words that ``docs/rules.md`` shows) is left to the function;
+* a related type that could not be collected for the resource's scope (a collection error, or a
+  collector that was not asked for it) → *unknown*.
+
+Blocked paths (errors and deferred values) are matched by overlap: an error on ``spec.containers``
+blocks a read of ``spec.containers[*].image`` and a read of ``spec``; indexes and ``[*]`` match
+any position.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, NamedTuple
+
+from ..model import Evidence
+from . import paths
+from .paths import MISSING, STAR, Mistyped
+
+SHAPES: dict[str, Callable[[Any], bool]] = {
+    "mapping": lambda v: isinstance(v, dict),
+    "list": lambda v: isinstance(v, list),
+    "string": lambda v: isinstance(v, str),
+    "boolean": lambda v: v is True or v is False,
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "any": lambda v: True,
+}
+
+
+class Unknown(Evidence):
+    """Evidence of a value that could not be judged: absent, of the wrong kind, unreadable.
+    ``expected`` says why and what was needed (``is absent (needed: equals true)``)."""
+
+    __slots__ = ()
+
+
+class Deferred(Unknown):
+    """Evidence of a value known only after deployment."""
+
+    __slots__ = ()
+
+
+def check_shape(shape: str) -> Callable[[Any], bool]:
+    """The test of a shape such as ``mapping`` or ``string|mapping``; unknown names raise."""
+    parts = shape.split("|")
+    bad = [p for p in parts if p not in SHAPES]
+    if bad:
+        raise ValueError(f"unknown shape {bad[0]!r}; known: {', '.join(SHAPES)}")
+    tests = [SHAPES[p] for p in parts]
+    if len(tests) == 1:
+        return tests[0]
+    return lambda v: any(t(v) for t in tests)
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    """A path a function reads, relative to its subject (``root="resource"``: to the
+    resource's data), the shape its value must have (``mapping``, ``list``, ``string``,
+    ``boolean``, ``number``, ``integer``, ``any``, or several joined by ``|``), and — for an
+    optional path — what its absence means (``absent="no init containers"``). A path without
+    ``absent`` is required: absent, it makes the result unknown."""
+
+    path: str
+    shape: str = "any"
+    absent: str | None = None
+    root: str = "subject"
+    steps: tuple[Any, ...] = field(default=(), compare=False, repr=False)
+    test: Callable[[Any], bool] = field(default=SHAPES["any"], compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.root not in ("subject", "resource"):
+            raise ValueError(f"Read {self.path!r}: root is 'subject' or 'resource'")
+        object.__setattr__(self, "steps", paths.parse(self.path))
+        object.__setattr__(self, "test", check_shape(self.shape))
+
+
+def bind(reads: tuple[Read, ...], args: Mapping[str, Any]) -> tuple[Read, ...]:
+    """Declared reads with ``{arg}`` placeholders filled in from a rule's arguments
+    (``Read("{path}", "string")`` of a function called with ``path: CreateDate``)."""
+    if not any("{" in r.path for r in reads):
+        return reads
+    try:
+        return tuple(
+            replace(r, path=r.path.format_map(args)) if "{" in r.path else r for r in reads
+        )
+    except (KeyError, ValueError, IndexError) as exc:
+        raise ValueError(f"a declared read needs the argument {exc}") from None
+
+
+def bind_related(related: tuple[Related, ...], args: Mapping[str, Any]) -> tuple[Related, ...]:
+    """Declared related types with ``{arg}`` placeholders filled in (``Related("{type}")``)."""
+    try:
+        return tuple(
+            r._replace(type=r.type.format_map(args)) if "{" in r.type else r for r in related
+        )
+    except (KeyError, ValueError, IndexError) as exc:
+        raise ValueError(f"a declared related type needs the argument {exc}") from None
+
+
+class Related(NamedTuple):
+    """A resource type a function looks up through ``env.related``/``env.lookup``: in the
+    resource's own scope (``scope="same"``) or in any scanned scope (``"any"``); ``namespace``:
+    only the resource's own namespace matters."""
+
+    type: str
+    scope: str = "same"
+    namespace: bool = False
+
+
+def related_of(items: Iterable[str | Related]) -> tuple[Related, ...]:
+    out = []
+    for r in items:
+        rel = Related(r) if isinstance(r, str) else r
+        if rel.scope not in ("same", "any"):
+            raise ValueError(f"Related {rel.type}: scope is 'same' or 'any'")
+        out.append(rel)
+    return tuple(out)
+
+
+# --- values along a path, for the shape check ------------------------------------------------
+
+
+def _branches(obj: Any, steps: tuple[Any, ...], base: str) -> list[tuple[str, Any]]:
+    """``(path, value)`` for every branch of ``steps`` (``[*]`` fans out); the value is
+    ``MISSING`` when the last step finds nothing, or a ``Mistyped`` where the branch could not
+    go on. A branch whose parent is absent (a step before the last) ends without a value:
+    whether that parent may be absent is the business of the read that names it
+    (``Read("LoginProfile", …, absent=…)`` beside ``Read("LoginProfile.CreateDate", …)``)."""
+    level: list[tuple[str, Any]] = [(base, obj)]
+    for depth, s in enumerate(steps):
+        nxt: list[tuple[str, Any]] = []
+        for p, cur in level:
+            if type(cur) is Mistyped:
+                nxt.append((p, cur))
+            elif cur is MISSING or cur is None:
+                continue
+            elif s is STAR:
+                if isinstance(cur, list):
+                    nxt += [(f"{p}[{i}]", v) for i, v in enumerate(cur)]
+                elif isinstance(cur, dict):
+                    nxt += [(paths.join(p, str(k)), v) for k, v in cur.items()]
+                else:
+                    nxt.append((p, Mistyped(depth, cur)))
+            else:
+                v = paths.step_into(cur, s, depth)
+                nxt.append((p if type(v) is Mistyped else paths.join(p, s), v))
+        level = nxt
+    return level
+
+
+def check_reads(
+    reads: tuple[Read, ...], subject: Any, prefix: str, resource_data: Any, needed: str
+) -> list[Evidence]:
+    """Unknown evidence for every declared read whose value is of the wrong shape, or absent
+    when required; ``[]`` when the function may run."""
+    out: list[Evidence] = []
+    for r in reads:
+        obj, base = (subject, prefix) if r.root == "subject" else (resource_data, "")
+        for p, v in _branches(obj, r.steps, base):
+            if type(v) is Mistyped:
+                out.append(
+                    Unknown(p, _shown(v.found), f"is a {paths.kind_of(v.found)} (needed: {needed})")
+                )
+            elif v is MISSING or v is None:
+                if r.absent is None:
+                    out.append(Unknown(p, None, f"is absent (needed: {needed})"))
+            elif not r.test(v):
+                out.append(
+                    Unknown(
+                        p,
+                        _shown(v),
+                        f"is a {paths.kind_of(v)}, not a {r.shape} (needed: {needed})",
+                    )
+                )
+    return out
+
+
+def _shown(v: Any) -> Any:
+    """A wrongly typed value as evidence: scalars as they are, collections by their size."""
+    if isinstance(v, dict):
+        return f"<mapping of {len(v)}>"
+    if isinstance(v, list):
+        return f"<list of {len(v)}>"
+    return v
+
+
+# --- blocked paths: errors and deferred values of a resource ---------------------------------
+
+_ANY = "#"  # an index or [*] in either path
+
+
+def _norm(steps: Iterable[Any]) -> tuple[Any, ...]:
+    return tuple(_ANY if (s is STAR or isinstance(s, int)) else s for s in steps)
+
+
+def _parse_loose(path: str) -> tuple[Any, ...]:
+    try:
+        return _norm(paths.parse(path))
+    except paths.PathSyntaxError:
+        return tuple(path.split("."))
+
+
+class Blocked:
+    """The errors and deferred values of one resource, for overlap tests with read paths."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, errors: Mapping[str, str], deferred: Mapping[str, str]) -> None:
+        self.items: list[tuple[tuple[Any, ...] | None, str, str, bool]] = []
+        for p, why in errors.items():
+            self.items.append((None if p == "*" else _parse_loose(p), p, why, False))
+        for p, why in deferred.items():
+            self.items.append((None if p == "*" else _parse_loose(p), p, why, True))
+
+    def hits(self, path: str | tuple[Any, ...], needed: str) -> list[Evidence]:
+        """Unknown (or Deferred) evidence for each blocked path that overlaps ``path``
+        (a concrete path string or already parsed steps); errors come before deferred."""
+        steps = _parse_loose(path) if isinstance(path, str) else _norm(path)
+        found: list[Evidence] = []
+        for b, text, why, deferred in self.items:
+            if b is not None and not _overlap(b, steps):
+                continue
+            if deferred:
+                found.append(Deferred(text, None, f"is known only after deployment: {why}"))
+            else:
+                found.append(Unknown(text, None, f"could not be read: {why} (needed: {needed})"))
+        return found
+
+
+def _overlap(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    return all(x in (y, _ANY) or y == _ANY for x, y in zip(a, b))
