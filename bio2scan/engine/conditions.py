@@ -41,7 +41,7 @@ from .each import compile_each
 from .functions import REGISTRY, Function, load_builtin_functions
 from .operators import OPERATORS, kind, prepare
 from .paths import MISSING, STAR, Mistyped
-from .reads import Read, Related, Unknown, bind, bind_related, check_reads
+from .reads import Read, Related, Unknown, bind, bind_related, check_reads, read_check
 from .truth import (
     Absent,
     ConditionError,
@@ -383,18 +383,23 @@ def _compile_call(cond: dict[str, Any], params: dict[str, Any], where: str) -> N
     _check_args(f, args, where)
     try:
         bound = {**f.defaults(), **args}
-        reads, related = bind(f.reads, bound), bind_related(f.related, bound)
+        groups = tuple(bind(g, bound) for g in f.groups)
+        related = bind_related(f.related, bound)
     except ValueError as exc:
         raise ConditionError(f"function {f.name!r}: {exc}", f"{where}.args") from None
-    return _subject_call(f, args, reads, related)
+    return _subject_call(f, args, groups, related)
 
 
 def _subject_call(
-    f: Function, args: dict[str, Any], reads: tuple[Read, ...], related: tuple[Related, ...]
+    f: Function,
+    args: dict[str, Any],
+    groups: tuple[tuple[Read, ...], ...],
+    related: tuple[Related, ...],
 ) -> Node:
     fn, fname = f.fn, f.name
     needed = f"{fname}"
-    key = id(reads)
+    reads = tuple(r for g in groups for r in g)
+    holds = read_check(groups)
 
     def node(obj: Any, prefix: str, env: Any) -> tuple[Truth, list[Evidence]]:
         if env is not None:
@@ -406,13 +411,9 @@ def _subject_call(
                 if hits:
                     return None, hits
             if reads:
-                bad = env.shapes.get((key, id(obj)))
-                if bad is None:
-                    data = env.resource.data if env.resource is not None else None
-                    bad = check_reads(reads, obj, prefix, data, needed)
-                    env.shapes[(key, id(obj))] = bad
-                if bad:
-                    return None, bad
+                data = env.resource.data if env.resource is not None else None
+                if not holds(obj, data, env.shapes):
+                    return None, check_reads(reads, obj, prefix, data, needed)
             for rel in related:
                 why = env.incomplete(rel)
                 if why:

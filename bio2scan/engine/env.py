@@ -57,9 +57,8 @@ class Index:
         self.collected: dict[str, frozenset[str] | None] = {}
         self.restricted: list[tuple[frozenset[str], frozenset[str]]] = []
         for t in inventory.meta.targets:
-            types = getattr(t, "resource_types", None)
-            if types is not None:
-                self.restricted.append((frozenset(t.scopes), frozenset(types)))
+            if t.resource_types is not None:
+                self.restricted.append((frozenset(t.scopes), frozenset(t.resource_types)))
 
     def keyed(
         self, rtype: str, key: str, same_scope: bool, casefold: bool

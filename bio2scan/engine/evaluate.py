@@ -20,7 +20,7 @@ raises gives ERROR. Never PASS without having looked.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +28,7 @@ from ..model import CollectionError, Evidence, Inventory, Resource, Result, Rule
 from .conditions import ConditionError, Node, compile_condition
 from .env import Env, Index
 from .functions import REGISTRY, Function, load_builtin_functions
-from .reads import Deferred, Unknown, bind_related, check_reads, check_shape
+from .reads import Deferred, Unknown, bind_related, check_reads, check_shape, read_check
 from .truth import resolve_params
 
 MAX_EVIDENCE = 20
@@ -229,9 +229,8 @@ def _extract(f: Function, res: Resource, env: Env) -> Any:
         hits = [h for r in f.reads for h in env.blocked.hits(r.path, f.name)]
         if hits:
             return _Undecided(hits)
-    bad = check_reads(f.reads, res.data, "", res.data, f.name)
-    if bad:
-        return _Undecided(bad)
+    if not _read_check(f)(res.data, res.data, None):
+        return _Undecided(check_reads(f.reads, res.data, "", res.data, f.name))
     try:
         found = f.fn(res)
     except Exception as exc:  # noqa: BLE001 - turned into ERROR results
@@ -246,6 +245,16 @@ def _extract(f: Function, res: Resource, env: Env) -> Any:
         if wrong:
             return _Undecided(wrong)
     return found
+
+
+_CHECKS: dict[str, Callable[[Any, Any, Any], bool]] = {}
+
+
+def _read_check(f: Function) -> Callable[[Any, Any, Any], bool]:
+    check = _CHECKS.get(f.name)
+    if check is None:
+        check = _CHECKS[f.name] = read_check(f.groups)
+    return check
 
 
 def _subjects(cr: CompiledRule, res: Resource, env: Env, subjects: Any) -> Any:

@@ -161,6 +161,125 @@ def _branches(obj: Any, steps: tuple[Any, ...], base: str) -> list[tuple[str, An
     return level
 
 
+class _Node:
+    """One step of a read tree: the shape tests of the reads that end here, then the keys and
+    ``[*]`` below it."""
+
+    __slots__ = ("keys", "required", "star", "tests")
+
+    def __init__(self) -> None:
+        self.tests: list[Callable[[Any], bool]] = []
+        self.required = False
+        self.keys: dict[Any, _Node] = {}
+        self.star: _Node | None = None
+
+
+def _tree(reads: Iterable[Read]) -> _Node:
+    root = _Node()
+    for r in reads:
+        node = root
+        for s in r.steps:
+            if s is STAR:
+                node.star = node.star or _Node()
+                node = node.star
+            else:
+                node = node.keys.setdefault(s, _Node())
+        node.tests.append(r.test)
+        node.required = node.required or r.absent is None
+    return root
+
+
+def _holds(node: _Node, cur: Any) -> bool:
+    """Do the reads below ``node`` hold for the present value ``cur``? One walk for all of a
+    function's reads: the container list is visited once, not once per read."""
+    for t in node.tests:
+        if not t(cur):
+            return False
+    if node.keys:
+        if not isinstance(cur, (dict, list)):
+            return False
+        for k, child in node.keys.items():
+            if isinstance(k, str):
+                if not isinstance(cur, dict):
+                    return False
+                v = cur.get(k)
+            else:
+                if not isinstance(cur, list):
+                    return False
+                v = cur[k] if -len(cur) <= k < len(cur) else None
+            if v is None:
+                if child.required:
+                    return False
+            elif not _holds(child, v):
+                return False
+    star = node.star
+    if star is not None:
+        if isinstance(cur, list):
+            items: Any = cur
+        elif isinstance(cur, dict):
+            items = cur.values()
+        else:
+            return False
+        for v in items:
+            if v is None:
+                if star.required:
+                    return False
+            elif not _holds(star, v):
+                return False
+    return True
+
+
+Groups = tuple[tuple[Read, ...], ...]
+
+
+def flatten(reads: Iterable[Read | tuple[Read, ...]]) -> tuple[tuple[Read, ...], Groups]:
+    """Declared reads → ``(all reads, groups)``. An entry may be a ``Read`` or a tuple of them
+    (a group shared by several functions, such as the container lists of a pod spec): the
+    engine checks a shared group once per subject, whichever function asks first."""
+    flat: list[Read] = []
+    groups: list[tuple[Read, ...]] = []
+    loose: list[Read] = []
+    for r in reads:
+        if isinstance(r, Read):
+            loose.append(r)
+            flat.append(r)
+        elif isinstance(r, tuple) and all(isinstance(x, Read) for x in r):
+            groups.append(r)
+            flat.extend(r)
+        else:
+            raise ValueError(f"reads= takes Read(…) entries or tuples of them, got {r!r}")
+    if loose:
+        groups.append(tuple(loose))
+    return tuple(flat), tuple(groups)
+
+
+def read_check(groups: Groups) -> Callable[[Any, Any, dict[Any, bool] | None], bool]:
+    """``(subject, resource_data, cache) -> bool``: True when every read holds (the fast answer
+    of ``check_reads``, without evidence). ``cache`` (per resource) keeps each group's answer
+    per subject, so a group shared by several functions is walked once."""
+    plan = []
+    for g in groups:
+        own = [r for r in g if r.root == "subject"]
+        res = [r for r in g if r.root == "resource"]
+        plan.append((id(g), _tree(own) if own else None, _tree(res) if res else None))
+
+    def check(subject: Any, resource_data: Any, cache: dict[Any, bool] | None) -> bool:
+        for key, own, res in plan:
+            k = (key, id(subject))
+            ok = cache.get(k) if cache is not None else None
+            if ok is None:
+                ok = (own is None or subject is None or _holds(own, subject)) and (
+                    res is None or resource_data is None or _holds(res, resource_data)
+                )
+                if cache is not None:
+                    cache[k] = ok
+            if not ok:
+                return False
+        return True
+
+    return check
+
+
 def check_reads(
     reads: tuple[Read, ...], subject: Any, prefix: str, resource_data: Any, needed: str
 ) -> list[Evidence]:

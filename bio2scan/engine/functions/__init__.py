@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ..reads import Read, Related, check_shape, related_of
+from ..reads import Groups, Read, Related, check_shape, flatten, related_of
 
 KINDS = ("value", "subject", "extractor")
 
@@ -53,6 +53,7 @@ class Function:
     value: str | None = None
     yields: str | None = None
     value_test: Callable[[Any], bool] | None = None
+    groups: Groups = ()
 
     def defaults(self) -> dict[str, Any]:
         """The default values of the function's keyword arguments."""
@@ -93,7 +94,7 @@ def function(
     kind: str = "value",
     args: tuple[str, ...] = (),
     *,
-    reads: Iterable[Read] | None = None,
+    reads: Iterable[Read | tuple[Read, ...]] | None = None,
     related: Iterable[str | Related] = (),
     value: str | None = None,
     yields: str | None = None,
@@ -134,9 +135,7 @@ def function(
                 )
             if yields is not None:
                 check_shape(yields)
-        declared_reads = tuple(reads or ())
-        if not all(isinstance(r, Read) for r in declared_reads):
-            raise DeclarationError(f"function {name!r}: reads= takes Read(…) entries")
+        declared_reads, groups = flatten(reads or ())
         declared_related = related_of(related)
     except ValueError as exc:
         if isinstance(exc, DeclarationError):
@@ -157,6 +156,7 @@ def function(
             value,
             yields,
             value_test,
+            groups,
         )
         return fn
 

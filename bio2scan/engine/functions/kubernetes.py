@@ -40,20 +40,29 @@ POD_SPEC_READS = (
 )
 
 
-def container_reads(*fields: tuple[str, str]) -> tuple[Read, ...]:
+# the container lists of a pod spec: one group, checked once per pod spec for every function
+CONTAINERS: tuple[Read, ...] = (
+    Read("containers", "list"),
+    Read("initContainers", "list", absent="no init containers"),
+    Read("ephemeralContainers", "list", absent="no ephemeral containers"),
+    Read("securityContext", "mapping", absent="no pod-level settings"),
+    *(
+        r
+        for group in CONTAINER_GROUPS
+        for r in (
+            Read(f"{group}[*]", "mapping"),
+            Read(f"{group}[*].securityContext", "mapping", absent="unset"),
+        )
+    ),
+)
+
+
+def container_reads(*fields: tuple[str, str]) -> tuple[Read | tuple[Read, ...], ...]:
     """What a function reads that walks every container of a pod spec: the container lists
     (``containers`` required; init and ephemeral containers absent = none), each container a
     mapping, the pod's and each container's ``securityContext`` (absent = unset), and the
     settings ``fields`` (``(field, shape)``) at both levels."""
-    out = [
-        Read("containers", "list"),
-        Read("initContainers", "list", absent="no init containers"),
-        Read("ephemeralContainers", "list", absent="no ephemeral containers"),
-        Read("securityContext", "mapping", absent="no pod-level settings"),
-    ]
-    for group in CONTAINER_GROUPS:
-        out.append(Read(f"{group}[*]", "mapping"))
-        out.append(Read(f"{group}[*].securityContext", "mapping", absent="unset"))
+    out: list[Read | tuple[Read, ...]] = [CONTAINERS]
     for field, shape in fields:
         out.append(Read(f"securityContext.{field}", shape, absent="unset"))
         for group in CONTAINER_GROUPS:
