@@ -26,7 +26,7 @@ from .baseline import compare as _compare_baseline
 from .baseline import diff as _diff
 from .catalog import load_catalog
 from .collectors.base import CollectRequest, Progress, Shard
-from .documents import gc_paused, sha256_file, validate, write_json
+from .documents import sha256_file, validate, write_json
 from .engine import check_unique, compile_rule, load_rules_dir, parse_overrides, select
 from .engine import evaluate as _evaluate
 from .engine.conditions import ConditionError
@@ -162,17 +162,18 @@ def assess(
 
     ``waivers`` (a file or a loaded set) turns matching FAILs into WAIVED; ``baseline`` (a
     results file or document) marks each result new / unchanged and lists what was resolved."""
-    with gc_paused():  # millions of acyclic results and dicts: nothing for the cyclic GC
-        return _assess(
-            inventory,
-            rules,
-            overrides=overrides,
-            now=now,
-            lang=lang,
-            inventory_sha256=inventory_sha256,
-            waivers=waivers,
-            baseline=baseline,
-        )
+    # no process-wide switch of the cyclic garbage collector here: a library call must not
+    # change how other threads of the host collect (issue 10; the cost is in architecture.md)
+    return _assess(
+        inventory,
+        rules,
+        overrides=overrides,
+        now=now,
+        lang=lang,
+        inventory_sha256=inventory_sha256,
+        waivers=waivers,
+        baseline=baseline,
+    )
 
 
 def _assess(

@@ -38,7 +38,7 @@ from typing import Any
 from ..model import Evidence
 from . import paths
 from .each import compile_each
-from .functions import REGISTRY, Function, load_builtin_functions
+from .functions import REGISTRY, CannotJudge, Function, load_builtin_functions
 from .operators import OPERATORS, kind, prepare
 from .paths import MISSING, STAR, Mistyped
 from .reads import Read, Related, Unknown, bind, bind_related, check_reads, read_check
@@ -186,6 +186,8 @@ def _compile_leaf(cond: dict[str, Any], params: dict[str, Any], where: str) -> N
     accepts = OPERATORS[op].accepts
     if op in ("equals", "not_equals"):
         accepts = kind(operand)
+    elif op in ("in", "not_in"):
+        accepts = " or ".join(sorted(operand[0]))
     return _leaf(cond, test, operand, shown, accepts, absent, where)
 
 
@@ -373,7 +375,10 @@ def _compile_call(cond: dict[str, Any], params: dict[str, Any], where: str) -> N
         def test(v: Any, _operand: Any) -> bool | None:
             if accepts is not None and not accepts(v):
                 return None
-            return bool(fn(v, **args))
+            try:
+                return bool(fn(v, **args))
+            except CannotJudge:
+                return None
 
         absent = parse_absent(resolve_params(cond.get("absent"), params, where), where)
         return _leaf(cond, test, None, shown, str(f.value), absent, where)
@@ -421,6 +426,8 @@ def _subject_call(
             env.calling(fname, related)
         try:
             out = fn(obj, env, **args)
+        except CannotJudge as exc:
+            return None, [Unknown(prefix, None, f"{fname} cannot judge it: {exc}")]
         finally:
             if env is not None:
                 env.done()

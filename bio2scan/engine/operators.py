@@ -295,7 +295,7 @@ def prepare(op: str, operand: Any) -> tuple[Any, str | None]:
         return n, None
     if op in ("empty", "exists"):
         if not isinstance(operand, bool):
-            return None, f"'{op}' takes true or false, got {operand!r}"
+            return None, f"{operand!r}: '{op}' takes a boolean (or {{param: NAME}})"
         return operand, None
     if op in ("length_gte", "length_lte"):
         if not isinstance(operand, int) or isinstance(operand, bool):

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from bio2scan.engine.conditions import compile_condition
 from bio2scan.engine.env import Env, Index
 from bio2scan.engine.functions import aws, aws_services, load_builtin_functions
 from bio2scan.model import CollectionError, Inventory, Resource, ScanMeta
@@ -35,8 +36,14 @@ def env_for(subject: dict, rtype: str, related=(), tags=None, errors=None, coll_
         errors=tuple(coll_errors),
     )
     env = Env(Index(inv), NOW)
-    env.resource = res
+    env.enter(res)
     return env
+
+
+def through_engine(name, subject, env, **args):
+    """``(truth, evidence)`` of ``{call: name, args: …}`` as the engine runs it: declared reads
+    and related types checked first (None: unknown)."""
+    return compile_condition({"call": name, "args": args}, {})(subject, "", env)
 
 
 def ok(result):
@@ -62,12 +69,32 @@ def ok(result):
         ),
         ({"Statement": [{"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}]}, False),
         ({"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}, False),
-        (None, False),
-        ("not a policy", False),
     ],
 )
 def test_policy_grants_admin(doc, expected):
     assert aws.policy_grants_admin(doc) is expected
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        None,
+        "not a policy",
+        {},
+        {"Statement": "Allow everything"},
+        {"Statement": [{"Action": "*", "Resource": "*"}]},  # no Effect
+        {"Statement": [{"Effect": "Allow", "Resource": "*"}]},  # no Action
+        {"Statement": [{"Effect": "Allow", "Action": "*"}]},  # no Resource
+    ],
+)
+def test_what_is_no_policy_cannot_be_judged(doc):
+    """A document IAM would not accept says nothing: unknown (never "not admin")."""
+    with pytest.raises(aws.Unreadable):
+        aws.policy_grants_admin(doc)
+    truth, _ = compile_condition({"path": "d", "call": "policy_grants_admin"}, {})(
+        {"d": doc}, "", None
+    )
+    assert truth is None
 
 
 @pytest.mark.parametrize(
@@ -95,7 +122,10 @@ def test_policy_is_public(principal, condition, expected):
 def test_policy_is_public_reads_json_text_and_ignores_denies():
     text = json.dumps({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sqs:*"}]})
     assert aws.policy_is_public(text) is True
-    assert aws.policy_is_public("{broken") is False
+    with pytest.raises(aws.Unreadable):
+        aws.policy_is_public("{broken")
+    with pytest.raises(aws.Unreadable):  # an empty principal is no principal
+        aws.policy_is_public({"Statement": [{"Effect": "Allow", "Principal": {}, "Action": "*"}]})
     assert (
         aws.policy_is_public({"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "*"}]})
         is False
@@ -117,7 +147,8 @@ def test_policy_denies_insecure_transport():
     assert aws.policy_denies_insecure_transport({"Statement": [allow]}) is False
     narrow = dict(deny, Principal={"AWS": "arn:aws:iam::1:role/x"})
     assert aws.policy_denies_insecure_transport({"Statement": [narrow]}) is False
-    assert aws.policy_denies_insecure_transport(None) is False
+    with pytest.raises(aws.Unreadable):
+        aws.policy_denies_insecure_transport(None)
 
 
 def test_policy_allows_public_action():
@@ -156,14 +187,14 @@ def test_iam_user_is_admin_paths():
 def test_iam_user_is_admin_cannot_say_no_without_the_policies():
     user = {"AttachedPolicies": [{"PolicyArn": CUSTOM}], "InlinePolicies": {}}
     err = CollectionError("aws", "aws.iam.policy", "111122223333", "denied", "AccessDenied")
-    with pytest.raises(LookupError):
-        aws.iam_user_is_admin(user, env_for(user, "aws.iam.user", coll_errors=[err]))
+    env = env_for(user, "aws.iam.user", coll_errors=[err])
+    truth, ev = through_engine("iam_user_is_admin", user, env)
+    assert truth is None and "aws.iam.policy not collected" in ev[0].expected
     unreadable = {"Arn": CUSTOM, "Document": None}
     env = env_for(
         user, "aws.iam.user", related=[("aws.iam.policy", unreadable, {"Document": "AccessDenied"})]
     )
-    with pytest.raises(LookupError):
-        aws.iam_user_is_admin(user, env)
+    assert through_engine("iam_user_is_admin", user, env)[0] is None
 
 
 def _user(**kw):
@@ -215,8 +246,10 @@ def test_root_used_within_days():
     fn = aws.root_used_within_days
     acct = {"RootUser": {"password_last_used": "2025-12-31T00:00:00+00:00"}}
     assert ok(fn(acct, env_for(acct, "aws.iam.account"), days=90)) is True
-    with pytest.raises(LookupError):
-        fn({"RootUser": None}, env_for({}, "aws.iam.account"), days=90)
+    gone = {"RootUser": None}  # the report could not be read: required, so unknown
+    assert (
+        through_engine("root_used_within_days", gone, env_for(gone, "aws.iam.account"))[0] is None
+    )
     acct = {
         "RootUser": {
             "password_last_used": "no_information",
@@ -234,10 +267,8 @@ def test_role_with_policy_exists():
     env = env_for({}, "aws.iam.account", related=[("aws.iam.role", audit, None)])
     assert ok(aws.iam_role_with_policy_exists({}, env, ["arn:aws:iam::aws:policy/SecurityAudit"]))
     err = CollectionError("aws", "aws.iam.role", "111122223333", "denied", "AccessDenied")
-    with pytest.raises(LookupError):
-        aws.iam_role_with_policy_exists(
-            {}, env_for({}, "aws.iam.account", coll_errors=[err]), ["x"]
-        )
+    env = env_for({}, "aws.iam.account", coll_errors=[err])
+    assert through_engine("iam_role_with_policy_exists", {}, env, policy_arns=["x"])[0] is None
 
 
 # --- tags -------------------------------------------------------------------------------------
@@ -313,8 +344,11 @@ def test_instance_exposes_ports():
     }
     env = env_for(inst, "aws.ec2.instance", related=[("aws.ec2.security_group", everything, None)])
     assert ok(aws_services.instance_exposes_ports(inst, env, [5432])) is True
-    with pytest.raises(LookupError):
-        aws_services.instance_exposes_ports(inst, env_for(inst, "aws.ec2.instance"), [22])
+    # a group that is not in the inventory: unknown, never "not exposed"
+    assert (
+        ok(aws_services.instance_exposes_ports(inst, env_for(inst, "aws.ec2.instance"), [22]))
+        is None
+    )
 
 
 # --- services -----------------------------------------------------------------------------------
@@ -423,7 +457,6 @@ def test_trail_bucket_functions():
         is False
     )
     err = CollectionError("aws", "aws.s3.bucket", "111122223333", "denied", "AccessDenied")
-    with pytest.raises(LookupError):
-        aws_services.trail_bucket_collected(
-            other, env_for(other, "aws.cloudtrail.trail", coll_errors=[err])
-        )
+    env = env_for(other, "aws.cloudtrail.trail", coll_errors=[err])
+    assert through_engine("trail_bucket_collected", other, env)[0] is None
+    assert ok(aws_services.trail_bucket_is(other, env, "object_lock")) is None  # not scanned

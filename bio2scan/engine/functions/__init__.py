@@ -34,7 +34,23 @@ from ..reads import Groups, Read, Related, check_shape, flatten, related_of
 
 KINDS = ("value", "subject", "extractor")
 
-__all__ = ["KINDS", "REGISTRY", "DeclarationError", "Function", "Read", "Related", "function"]
+__all__ = [
+    "KINDS",
+    "REGISTRY",
+    "CannotJudge",
+    "DeclarationError",
+    "Function",
+    "Read",
+    "Related",
+    "function",
+]
+
+
+class CannotJudge(ValueError):
+    """Raised by a function that cannot judge what it was given (a policy document without
+    statements, a version it cannot parse): the condition is *unknown* there, as for an absent
+    value — Kleene's logic decides whether that matters. Any other exception makes the whole
+    result ERROR."""
 
 
 class DeclarationError(ValueError):

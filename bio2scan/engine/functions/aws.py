@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from . import Read, function
+from . import CannotJudge, Read, function
 from .common import parse_time
 
 ADMIN_POLICY_ARNS = (
@@ -59,15 +59,35 @@ def _as_list(v: Any) -> list[Any]:
     return list(v) if isinstance(v, (list, tuple)) else [v]
 
 
-def _statements(doc: Any) -> list[dict[str, Any]]:
+class Unreadable(CannotJudge):
+    """A policy document that is not one: text that is no JSON, no ``Statement``, a statement
+    that is no mapping. Nothing can be said about what it allows (unknown, never "not public")."""
+
+
+def _statements(doc: Any, *needs: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The statements of a policy document. Each must be a mapping with an ``Effect`` and, for
+    each tuple of ``needs``, one of its keys (``("Action", "NotAction")``): a statement without
+    them is not one IAM would accept, and nothing can be concluded from it."""
     if isinstance(doc, str):  # SNS and SQS return their policies as JSON text
         try:
             doc = json.loads(doc)
         except ValueError:
-            return []
-    if not isinstance(doc, dict):
-        return []
-    return [s for s in _as_list(doc.get("Statement")) if isinstance(s, dict)]
+            raise Unreadable("the policy is not JSON") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("Statement"), (list, dict)):
+        raise Unreadable("a policy document has a Statement (a list or one mapping)")
+    statements = _as_list(doc["Statement"])
+    for s in statements:
+        if not isinstance(s, dict) or not isinstance(s.get("Effect"), str):
+            raise Unreadable("every statement of a policy is a mapping with an Effect")
+        for alternatives in needs:
+            if not any(k in s and s[k] not in (None, {}, []) for k in alternatives):
+                raise Unreadable(f"a statement without {' or '.join(alternatives)}")
+    return statements
+
+
+_ACTION = ("Action", "NotAction")
+_RESOURCE = ("Resource", "NotResource")
+_PRINCIPAL = ("Principal", "NotPrincipal")
 
 
 def _allows(s: dict[str, Any]) -> bool:
@@ -87,8 +107,9 @@ def statement_grants_admin(s: dict[str, Any]) -> bool:
 @function("policy_grants_admin", value="mapping|string")
 def policy_grants_admin(value: Any) -> bool:
     """True when an IAM policy document has an Allow statement for ``*`` (or ``*:*``) actions on
-    ``*`` resources — full administrator rights (``{path: Document, call: policy_grants_admin}``)."""
-    return any(statement_grants_admin(s) for s in _statements(value))
+    ``*`` resources — full administrator rights (``{path: Document, call: policy_grants_admin}``).
+    A document without statements is unknown."""
+    return any(statement_grants_admin(s) for s in _statements(value, _ACTION, _RESOURCE))
 
 
 def _principal_is_everyone(principal: Any) -> bool:
@@ -116,7 +137,7 @@ def public_statements(doc: Any) -> list[dict[str, Any]]:
     """Allow statements whose principal is everyone and that no restricting condition narrows."""
     return [
         s
-        for s in _statements(doc)
+        for s in _statements(doc, _ACTION, _PRINCIPAL)
         if _allows(s)
         and _principal_is_everyone(s.get("Principal"))
         and not _restricting(s.get("Condition"))
@@ -136,7 +157,7 @@ def policy_denies_insecure_transport(value: Any) -> bool:
     """True when a resource policy denies, for every principal, requests that do not use TLS:
     a Deny statement with ``Bool: {aws:SecureTransport: false}`` (or a minimum
     ``s3:TlsVersion`` with NumericLessThan) (``{path: Policy, call: policy_denies_insecure_transport}``)."""
-    for s in _statements(value):
+    for s in _statements(value, _PRINCIPAL):
         if str(s.get("Effect", "")).lower() != "deny" or not _principal_is_everyone(
             s.get("Principal")
         ):
@@ -302,7 +323,13 @@ def iam_user_stale_credentials(obj: Any, env: Any, days: float = 45) -> Any:
     "root_used_within_days",
     kind="subject",
     args=("days", "path"),
-    reads=(Read("{path}", "mapping"),),
+    reads=(
+        Read("{path}", "mapping"),
+        # a credential-report row has every column ("N/A", "no_information" when unused)
+        Read("{path}.password_last_used", "string"),
+        Read("{path}.access_key_1_last_used_date", "string"),
+        Read("{path}.access_key_2_last_used_date", "string"),
+    ),
 )
 def root_used_within_days(obj: Any, env: Any, days: float = 90, path: str = "RootUser") -> Any:
     """True when the root user's password or access keys were used within the last ``days``
@@ -342,8 +369,11 @@ def _resource_tags(obj: Any, env: Any) -> dict[str, str]:
     args=("key", "values"),
     reads=(
         Read("Tags", "list|mapping", absent="no tags"),
+        Read("Tags[*]", "mapping|string", absent="the tag is not set"),
         Read("TagList", "list|mapping", absent="no tags"),
+        Read("TagList[*]", "mapping|string", absent="the tag is not set"),
         Read("tags", "list|mapping", absent="no tags"),
+        Read("tags[*]", "mapping|string", absent="the tag is not set"),
     ),
 )
 def has_tag(obj: Any, env: Any, key: str, values: Iterable[str] = ()) -> Any:

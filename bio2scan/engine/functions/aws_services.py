@@ -39,10 +39,15 @@ def classic_negotiation(policy: dict[str, Any]) -> tuple[list[str], list[str]]:
         Read("ListenerDescriptions", "list"),
         Read("ListenerDescriptions[*]", "mapping"),
         Read("ListenerDescriptions[*].Listener", "mapping"),
+        Read("ListenerDescriptions[*].Listener.Protocol", "string"),
         Read("ListenerDescriptions[*].PolicyNames", "list", absent="no policies"),
         Read("Policies", "list"),
         Read("Policies[*]", "mapping"),
+        Read("Policies[*].PolicyName", "string"),
         Read("Policies[*].PolicyAttributeDescriptions", "list", absent="no attributes"),
+        Read("Policies[*].PolicyAttributeDescriptions[*]", "mapping"),
+        Read("Policies[*].PolicyAttributeDescriptions[*].AttributeName", "string"),
+        Read("Policies[*].PolicyAttributeDescriptions[*].AttributeValue", "string"),
     ),
 )
 def elb_classic_tls_at_least(
@@ -90,10 +95,19 @@ def _nacl_covers(entry: dict[str, Any], port: int) -> bool:
         Read("Egress", "boolean"),
         Read("Protocol", "string"),
         Read("PortRange", "mapping", absent="every port (all protocols)"),
+        Read("PortRange.From", "integer"),
+        Read("PortRange.To", "integer"),
         Read("CidrBlock", "string", absent="an IPv6 entry"),
         Read("Ipv6CidrBlock", "string", absent="an IPv4 entry"),
         Read("Entries", "list", root="resource"),
         Read("Entries[*]", "mapping", root="resource"),
+        Read("Entries[*].RuleNumber", "integer", root="resource"),
+        Read("Entries[*].RuleAction", "string", root="resource"),
+        Read("Entries[*].Egress", "boolean", root="resource"),
+        Read("Entries[*].Protocol", "string", root="resource"),
+        Read("Entries[*].PortRange", "mapping", absent="every port", root="resource"),
+        Read("Entries[*].PortRange.From", "integer", root="resource"),
+        Read("Entries[*].PortRange.To", "integer", root="resource"),
     ),
 )
 def nacl_port_denied_before(obj: Any, env: Any, ports: Iterable[int] = ()) -> Any:
@@ -352,6 +366,6 @@ def trail_bucket_is(obj: Any, env: Any, property: str) -> Any:
                 )
             )
             and (d.get("PolicyStatus") or {}).get("IsPublic") is not True
-            and not policy_is_public(d.get("Policy"))
+            and (d.get("Policy") is None or not policy_is_public(d.get("Policy")))
         )
     return ok, [Evidence("S3BucketName", d.get("Name"), property.replace("_", " "))]

@@ -212,7 +212,10 @@ def azure_nsg_rule_exposes(obj: Any, env: Any, ports: list[Any]) -> Any:
     "azure_tag_in",
     kind="subject",
     args=("tag", "values"),
-    reads=(Read("tags", "mapping", absent="no tags"),),
+    reads=(
+        Read("tags", "mapping", absent="no tags"),
+        Read("tags[*]", "string", absent="the tag is not set"),
+    ),
 )
 def azure_tag_in(obj: Any, env: Any, tag: str, values: list[Any]) -> Any:
     """True when the resource's tag ``tag`` has one of ``values`` (case-insensitive; ``["*"]``:

@@ -79,13 +79,22 @@ APPARMOR_READS = container_reads(
     Read("containers[*].name", "string"),
     Read("initContainers[*].name", "string"),
     Read("ephemeralContainers[*].name", "string"),
-    Read("metadata.annotations", "mapping", absent="no annotations", root="resource"),
-    Read("spec.template.metadata.annotations", "mapping", absent="none", root="resource"),
-    Read(
-        "spec.jobTemplate.spec.template.metadata.annotations",
-        "mapping",
-        absent="none",
-        root="resource",
+    *(
+        r
+        for where in (
+            "metadata.annotations",
+            "spec.template.metadata.annotations",
+            "spec.jobTemplate.spec.template.metadata.annotations",
+        )
+        for r in (
+            Read(where, "mapping", absent="no annotations", root="resource"),
+            Read(
+                f"{where}[*]",
+                "string",
+                absent="no AppArmor annotation: the runtime's default profile",
+                root="resource",
+            ),
+        )
     ),
 )
 ENV_READS = container_reads() + tuple(
