@@ -407,18 +407,18 @@ def _subject_call(
     holds = read_check(groups)
 
     def node(obj: Any, prefix: str, env: Any) -> tuple[Truth, list[Evidence]]:
+        if env is not None and env.blocked is not None:
+            hits: list[Evidence] = []
+            for r in reads:
+                full = _full(prefix, _tail(r.path), r.path) if r.root == "subject" else r.path
+                hits += env.blocked.hits(full, needed)
+            if hits:
+                return None, hits
+        if reads:
+            data = env.resource.data if env is not None and env.resource is not None else None
+            if not holds(obj, data, env.shapes if env is not None else None):
+                return None, check_reads(reads, obj, prefix, data, needed)
         if env is not None:
-            if env.blocked is not None:
-                hits: list[Evidence] = []
-                for r in reads:
-                    full = paths.join(prefix, r.path) if r.root == "subject" else r.path
-                    hits += env.blocked.hits(full, needed)
-                if hits:
-                    return None, hits
-            if reads:
-                data = env.resource.data if env.resource is not None else None
-                if not holds(obj, data, env.shapes):
-                    return None, check_reads(reads, obj, prefix, data, needed)
             for rel in related:
                 why = env.incomplete(rel)
                 if why:

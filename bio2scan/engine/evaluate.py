@@ -226,7 +226,8 @@ def _extract(f: Function, res: Resource, env: Env) -> Any:
     """The extractor's subjects for ``res``; ``_Undecided`` when what it reads is unreadable,
     deferred or of the wrong kind; ``_Raised`` when it raised (ERROR for each rule using it)."""
     if env.blocked is not None:
-        hits = [h for r in f.reads for h in env.blocked.hits(r.path, f.name)]
+        # an extractor only locates its subjects: a part of a subject is the rules' business
+        hits = [h for r in f.reads for h in env.blocked.hits(r.path, f.name, descendants=False)]
         if hits:
             return _Undecided(hits)
     if not _read_check(f)(res.data, res.data, None):

@@ -344,13 +344,18 @@ class Blocked:
         for p, why in deferred.items():
             self.items.append((None if p == "*" else _parse_loose(p), p, why, True))
 
-    def hits(self, path: str | tuple[Any, ...], needed: str) -> list[Evidence]:
+    def hits(
+        self, path: str | tuple[Any, ...], needed: str, descendants: bool = True
+    ) -> list[Evidence]:
         """Unknown (or Deferred) evidence for each blocked path that overlaps ``path``
-        (a concrete path string or already parsed steps); errors come before deferred."""
+        (a concrete path string or already parsed steps): the path itself, a parent of it, or —
+        with ``descendants``, for a reader of the whole value — a part of it."""
         steps = _parse_loose(path) if isinstance(path, str) else _norm(path)
         found: list[Evidence] = []
         for b, text, why, deferred in self.items:
             if b is not None and not _overlap(b, steps):
+                continue
+            if b is not None and not descendants and len(b) > len(steps):
                 continue
             if deferred:
                 found.append(Deferred(text, None, f"is known only after deployment: {why}"))

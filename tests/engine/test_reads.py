@@ -181,3 +181,37 @@ def test_read_groups_are_checked_once_per_subject():
     assert [(e.path, e.expected) for e in bad] == [
         ("spec.a.b", "is a number, not a string (needed: f)")
     ]
+
+
+def test_an_error_under_the_extractors_prefix_blocks_the_functions_that_read_it():
+    """An error on a path inside the pod template blocks a function that reads it there (its
+    reads are relative to the pod spec); an error on a path it does not read does not."""
+    from bio2scan import api
+    from bio2scan.model import Resource
+
+    data = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "shop"},
+        "spec": {
+            "template": {
+                "spec": {
+                    "containers": [
+                        {"name": "a", "image": "a:1", "securityContext": {"runAsNonRoot": True}}
+                    ]
+                }
+            }
+        },
+    }
+    rule = api.load_rules()["k8s.pod.run_as_non_root"]
+
+    def status(errors):
+        res = Resource(
+            type="k8s.apps.deployment", id="d", name="web", scope="c", data=data, errors=errors
+        )
+        return evaluate(inventory(res), [compile_rule(rule)], now=NOW)[0].status
+
+    assert status({}) is Status.PASS
+    blocked = {"spec.template.spec.containers[0].securityContext": "redacted by policy"}
+    assert status(blocked) is Status.ERROR
+    assert status({"spec.template.spec.volumes": "unreadable"}) is Status.PASS
