@@ -43,9 +43,11 @@ def _checkout_data() -> None:
 
 _checkout_data()
 
+PLUGIN_API = "1.0"  # the collector, rule-pack and renderer interfaces (docs/plugins.md)
+
 _API = ("load_rules", "select_rules", "collect", "assess", "scan", "render", "exit_code")
 
-__all__ = ["__version__", *_API]
+__all__ = ["PLUGIN_API", "__version__", *_API]
 
 
 def __getattr__(name: str) -> Any:

@@ -9,6 +9,12 @@ Groups:
 * ``bio2scan.renderers`` — a class or factory; calling it gives a renderer (``bio2scan.render``).
 
 Nothing is loaded at import time; ``load(group)`` does it once, on demand.
+
+The interfaces are versioned (``PLUGIN_API``, "MAJOR.MINOR", docs/plugins.md): a minor release
+only adds, a major one may break. A plugin may say which major version it was written for with an
+attribute ``plugin_api = 1`` on the object its entry point names (the collector or renderer class,
+the rule pack's callable); a plugin written for another major version is refused with a message
+that names it, instead of failing somewhere in a scan.
 """
 
 from __future__ import annotations
@@ -18,9 +24,11 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import Any
 
+from . import PLUGIN_API as _PLUGIN_API
 from .errors import PluginError
 
 GROUPS = ("bio2scan.collectors", "bio2scan.rules", "bio2scan.renderers")
+PLUGIN_API = _PLUGIN_API
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,7 @@ def load(group: str) -> dict[str, Plugin]:
                 f"{type(exc).__name__}: {exc}"
             ) from exc
         dist = ep.dist.name if ep.dist is not None else "?"
+        _check_api(group, ep.name, dist, obj)
         out[ep.name] = Plugin(group, ep.name, ep.value, dist, obj)
     return out
 
@@ -65,3 +74,15 @@ def renderers() -> dict[str, Any]:
 def rule_packs() -> dict[str, Any]:
     """Rule pack directories, by pack name."""
     return {name: p.obj() for name, p in load("bio2scan.rules").items()}
+
+
+def _check_api(group: str, name: str, dist: str, obj: Any) -> None:
+    wanted = getattr(obj, "plugin_api", None)
+    if wanted is None:
+        return
+    major = PLUGIN_API.split(".")[0]
+    if str(wanted).split(".")[0] != major:
+        raise PluginError(
+            f"plugin {name!r} ({group}, from {dist}) was written for plugin API {wanted}; "
+            f"this bio2scan provides {PLUGIN_API} (docs/plugins.md)"
+        )

@@ -36,6 +36,7 @@ def _optional_sections() -> None:
     for module, title in (
         ("aws_estate", "AWS (moto)"),
         ("azure_estate", "Azure (local ARM)"),
+        ("entra_estate", "Entra ID (local Graph)"),
         ("cluster_estate", "Kubernetes cluster (API stub)"),
     ):
         try:

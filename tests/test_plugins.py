@@ -114,3 +114,23 @@ def test_scan_with_the_third_party_collector_and_rules(site, tmp_path):
 def test_without_the_plugin_there_is_no_such_target(tmp_path):
     p = run_cli("scan", "widgets", "x.json")
     assert p.returncode == 2
+
+
+def test_a_plugin_for_another_plugin_api_is_refused_by_name(tmp_path):
+    """A plugin that declares another major plugin API version is refused with one line that
+    names it (exit 2), before any scan starts."""
+    pkg = tmp_path / "src"
+    shutil.copytree(PKG, pkg)
+    col = pkg / "bio2scan_widgets" / "collector.py"
+    col.write_text(col.read_text().replace("plugin_api = 1 ", "plugin_api = 2 "))
+    target = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
+         "--no-index", "--disable-pip-version-check", "--target", str(target), str(pkg)],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    p = run_cli("plugins", env=_env(target))
+    assert p.returncode == 2, (p.returncode, p.stderr)
+    err = p.stderr.decode() if isinstance(p.stderr, bytes) else p.stderr
+    assert "'widgets'" in err and "plugin API 2" in err and "1.0" in err, err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err

@@ -26,7 +26,7 @@ from typing import Any, Protocol, TypeVar
 
 from .. import __version__
 from ..errors import UsageError
-from ..model import CollectionError, Inventory, Resource, ScanMeta, Target
+from ..model import CollectionError, Inventory, Notice, Resource, ScanMeta, Target
 
 T = TypeVar("T")
 
@@ -135,6 +135,7 @@ class Recorder:
         self._lock = threading.Lock()
         self.resources: list[Resource] = []
         self.errors: list[CollectionError] = []
+        self.notices: list[Notice] = []
         self.calls: dict[str, int] = {}
         self.timings: dict[str, float] = {}
         self.scopes: dict[str, None] = {}
@@ -151,6 +152,12 @@ class Recorder:
     def error(self, error: CollectionError) -> None:
         with self._lock:
             self.errors.append(error)
+
+    def notice(self, notice: Notice) -> None:
+        """Something met and not evaluated (``model.Notice``): an object not checked, a file
+        skipped, a duplicate. Kept in the inventory for every report."""
+        with self._lock:
+            self.notices.append(notice)
 
     def call(self, api: str, n: int = 1) -> None:
         with self._lock:
@@ -190,7 +197,10 @@ class Recorder:
             self.errors,
             key=lambda e: (e.resource_type, e.scope, e.region or "", e.namespace or "", e.reason),
         )
-        return Inventory(meta, tuple(resources), tuple(errors))
+        notices = sorted(
+            self.notices, key=lambda n: (n.code, n.file or "", n.line or 0, n.kind or "", n.reason)
+        )
+        return Inventory(meta, tuple(resources), tuple(errors), tuple(notices))
 
 
 def run_parallel(jobs: Sequence[Callable[[], T]], max_workers: int) -> list[T]:

@@ -238,7 +238,7 @@ def _extract(f: Function, res: Resource, env: Env) -> Any:
         return _Raised(exc)
     if found and f.yields:
         test = check_shape(f.yields)
-        wrong = [
+        wrong: list[Evidence] = [
             Unknown(p, None, f"is a {type(obj).__name__}, not a {f.yields} (needed: {f.name})")
             for p, obj in found
             if not test(obj)

@@ -63,9 +63,10 @@ def leaves(draw: Any) -> dict[str, Any]:
     absent = draw(ABSENT)
     if "[*]" in leaf["path"]:
         leaf["match"] = draw(st.sampled_from(["all", "any"]))
-    if absent is not None and op != "exists" and not (absent == "empty" and op == "matches"):
-        if not (absent == "empty" and op in ("gt", "lte", "equals", "not_equals", "in", "not_in")):
-            leaf["absent"] = absent
+    # an empty list is no default for operators that judge scalars (refused at load)
+    scalar = ("matches", "gt", "lte", "equals", "not_equals", "in", "not_in")
+    if absent is not None and op != "exists" and not (absent == "empty" and op in scalar):
+        leaf["absent"] = absent
     return leaf
 
 
@@ -213,9 +214,9 @@ def _matches(key: tuple, path: tuple, *, element: bool = False) -> bool:
         tail = k[start:]
         if len(tail) > len(path):
             continue
-        if all(x == y or "#" in (x, y) for x, y in zip(tail, path)):
-            if not element or path[len(tail) - 1] == "#":
-                return True
+        runs = all(x == y or "#" in (x, y) for x, y in zip(tail, path))
+        if runs and (not element or path[len(tail) - 1] == "#"):
+            return True
     return False
 
 

@@ -60,6 +60,16 @@ class AzureCollector:
             type="integer",
             default=60,
         ),
+        Option(
+            "entra",
+            "Also scan the tenant's Entra ID through Microsoft Graph (as `scan entra`).",
+            type="flag",
+        ),
+        Option(
+            "graph_endpoint",
+            "Microsoft Graph endpoint for --entra (national clouds, tests).",
+            default="https://graph.microsoft.com",
+        ),
     )
 
     def collect(self, request: CollectRequest) -> Inventory:
@@ -75,11 +85,16 @@ class AzureCollector:
         rec = Recorder(self.name, request)
         run = _Run(rec, request, credential(opts.get("tenant")), settings, opts.get("tenant"))
         run.go(_split(opts.get("subscriptions")))
+        if opts.get("entra"):
+            from ..entra import collect_into
+
+            collect_into(rec, request, opts)
         return rec.inventory(public_options(opts, self.options))
 
     def permissions(self, resource_types: set[str]) -> dict[str, Any]:
         """Least privilege for the selected rules: the built-in Reader role covers every read
-        (``*/read``); the list names the actions actually used. No data-plane access."""
+        (``*/read``); the list names the actions actually used. No data-plane access. (With
+        ``--entra`` the Graph permissions of ``bio2scan permissions entra`` come on top.)"""
         wanted = [t for t in ALL_TYPES if t in resource_types]
         actions = {
             "Microsoft.Resources/subscriptions/read",

@@ -101,7 +101,17 @@ class Function:
 
 REGISTRY: dict[str, Function] = {}
 
-_BUILTIN_MODULES = ("common", "kubernetes", "k8s_cluster", "tls", "aws", "aws_services", "azure")
+_BUILTIN_MODULES = (
+    "common",
+    "kubernetes",
+    "k8s_cluster",
+    "tls",
+    "aws",
+    "aws_services",
+    "azure",
+    "entra",
+    "entra_logs",
+)
 _loaded = False
 
 

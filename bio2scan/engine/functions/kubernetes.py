@@ -257,7 +257,7 @@ def apparmor_allowed(spec: Any, env: Any, allowed: list[str]) -> tuple[bool, lis
     ),
     related=(Related("k8s.core.serviceaccount", namespace=True),),
 )
-def token_automount_disabled(spec: Any, env: Any) -> tuple[bool, list[Evidence]]:
+def token_automount_disabled(spec: Any, env: Any) -> tuple[bool | None, list[Evidence]]:
     """The pod gets no ServiceAccount token: ``automountServiceAccountToken: false`` on the pod
     spec, or — when the pod spec does not say — on its ServiceAccount (``default`` when none is
     named) in the same namespace. The pod's own setting wins. When the ServiceAccount is not in

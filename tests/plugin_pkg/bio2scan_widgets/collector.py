@@ -11,6 +11,7 @@ from bio2scan.model import CollectionError, Inventory, Resource, Source
 
 
 class WidgetCollector:
+    plugin_api = 1  # the bio2scan plugin API major version this was written for
     name = "widgets"
     provider = "example"
     description = "Widgets from a JSON file (example plugin)"
