@@ -185,7 +185,7 @@ def _compile_leaf(cond: dict[str, Any], params: dict[str, Any], where: str) -> N
     test = OPERATORS[op].test
     accepts = OPERATORS[op].accepts
     if op in ("equals", "not_equals"):
-        accepts = kind(operand)
+        accepts = kind(operand[1])
     elif op in ("in", "not_in"):
         accepts = " or ".join(sorted(operand[0]))
     return _leaf(cond, test, operand, shown, accepts, absent, where)

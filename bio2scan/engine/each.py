@@ -160,7 +160,8 @@ def element_lister(spec: Any, params: dict[str, Any], where: str, kind: str) -> 
         segs = [(s, paths.plain_getter(s)) for s in paths.segments(steps)]
         direct = paths.plain_getter(steps) if STAR not in steps else None
         tail = text if not text or text[0] == "[" else "." + text
-        plans.append((text, tail, steps, segs, direct, absent, shown))
+        none = absent is not None and absent.mode == "value" and absent.value == []
+        plans.append((text, tail, steps, segs, direct, absent, shown, none))
 
     def lister(
         obj: Any, prefix: str, env: Any
@@ -168,7 +169,7 @@ def element_lister(spec: Any, params: dict[str, Any], where: str, kind: str) -> 
         out: list[tuple[str, Any]] = []
         settled: list[tuple[Truth, Evidence]] = []
         blocked = env.blocked if env is not None else None
-        for text, tail, steps, segs, direct, absent, shown in plans:
+        for text, tail, steps, segs, direct, absent, shown, none in plans:
             base = prefix + tail if prefix else text
             if blocked is not None:
                 hits = blocked.hits(base, shown)
@@ -179,6 +180,8 @@ def element_lister(spec: Any, params: dict[str, Any], where: str, kind: str) -> 
                 v = direct(obj)
                 if type(v) is list:  # the usual case: containers, rules, statements …
                     out += [(f"{base}[{i}]", item) for i, item in enumerate(v)]
+                    continue
+                if none and (v is None or v is MISSING):  # absent: empty, no elements
                     continue
                 if v is None or v is MISSING:
                     if absent is None or absent.mode != "value":

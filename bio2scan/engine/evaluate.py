@@ -283,17 +283,32 @@ def evaluate_one(cr: CompiledRule, res: Resource, env: Env, subjects: Any = _NO_
             "evaluated on live data only; a manifest cannot show this",
         )
     try:
-        subjects = _subjects(cr, res, env, subjects)
-        if type(subjects) is _Undecided:
-            status, message, ev = _unknown_message(subjects.evidence)
-            return _result(cr, res, status, ev[:MAX_EVIDENCE], message)
+        if subjects is _NO_SUBJECT or type(subjects) is not list:
+            subjects = _subjects(cr, res, env, subjects)
+            if type(subjects) is _Undecided:
+                status, message, ev = _unknown_message(subjects.evidence)
+                return _result(cr, res, status, ev[:MAX_EVIDENCE], message)
         if not subjects:
             return _result(cr, res, Status.NOT_APPLICABLE, [], "nothing to check on this kind")
         check = cr.check
         applies = cr.applies_if
-        if applies is None and len(subjects) == 1:
+        if len(subjects) == 1:  # the usual case, without the lists of _over_subjects
             prefix, obj = subjects[0]
-            passed, evidence = check(obj, prefix, env)
+            if applies is None:
+                passed, evidence = check(obj, prefix, env)
+            else:
+                a, aev = applies(obj, prefix, env)
+                if a is False:
+                    return _result(
+                        cr,
+                        res,
+                        Status.NOT_APPLICABLE,
+                        aev[:MAX_EVIDENCE],
+                        "does not apply: " + _message(Status.FAIL, aev),
+                    )
+                passed, evidence = check(obj, prefix, env)
+                if a is None and passed is not True:  # not applies_if or assert, Kleene
+                    passed, evidence = None, aev
         else:
             passed, evidence = _over_subjects(cr, subjects, env)
             if passed is _NOT_APPLICABLE:

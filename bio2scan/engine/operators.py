@@ -56,15 +56,26 @@ def number(v: Any) -> float | None:
     return None
 
 
-def _equals(v: Any, x: Any) -> bool | None:
-    if kind(v) != kind(x):
-        return None
-    return bool(v == x)
+def _same_kind(x: Any) -> Callable[[Any], bool]:
+    """A fast test "is v of x's kind" (the inner loop of every equals)."""
+    k = kind(x)
+    if k == "boolean":
+        return lambda v: v is True or v is False
+    if k == "string":
+        return lambda v: isinstance(v, str)
+    if k == "number":
+        return lambda v: isinstance(v, (int, float)) and v is not True and v is not False
+    return lambda v: kind(v) == k
 
 
-def _not_equals(v: Any, x: Any) -> bool | None:
-    r = _equals(v, x)
-    return None if r is None else not r
+def _equals(v: Any, x: tuple[Callable[[Any], bool], Any]) -> bool | None:
+    same, value = x
+    return bool(v == value) if same(v) else None
+
+
+def _not_equals(v: Any, x: tuple[Callable[[Any], bool], Any]) -> bool | None:
+    same, value = x
+    return bool(v != value) if same(v) else None
 
 
 def _in(v: Any, x: tuple[frozenset[str], Any]) -> bool | None:
@@ -276,7 +287,7 @@ def prepare(op: str, operand: Any) -> tuple[Any, str | None]:
     if op in ("equals", "not_equals"):
         if operand is None:
             return None, f"'{op}' cannot test for null: absence is written with exists"
-        return operand, None
+        return (_same_kind(operand), operand), None
     if op in ("in", "not_in"):
         if not isinstance(operand, list):
             return None, f"'{op}' needs a list, got {operand!r}"

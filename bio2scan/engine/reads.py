@@ -196,11 +196,10 @@ def _holds(node: _Node, cur: Any) -> bool:
         if not t(cur):
             return False
     if node.keys:
-        if not isinstance(cur, (dict, list)):
-            return False
+        is_dict = type(cur) is dict or isinstance(cur, dict)
         for k, child in node.keys.items():
-            if isinstance(k, str):
-                if not isinstance(cur, dict):
+            if type(k) is str:
+                if not is_dict:
                     return False
                 v = cur.get(k)
             else:
@@ -210,7 +209,7 @@ def _holds(node: _Node, cur: Any) -> bool:
             if v is None:
                 if child.required:
                     return False
-            elif not _holds(child, v):
+            elif (child.tests or child.keys or child.star is not None) and not _holds(child, v):
                 return False
     star = node.star
     if star is not None:

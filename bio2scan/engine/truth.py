@@ -86,6 +86,9 @@ def absent_outcome(absent: Absent | None, where: str, shown: str) -> tuple[Truth
     return absent.mode == "pass", [Evidence(where, None, f"{shown} ({absent.text})")]
 
 
+_tails: dict[tuple[Any, ...], str] = {}  # the text of a path segment, built once
+
+
 def resolve_segments(
     obj: Any,
     base: str,
@@ -101,11 +104,12 @@ def resolve_segments(
     last = len(segs) - 1
     for i, (steps, get) in enumerate(segs):
         nxt: list[tuple[str, Any]] = []
+        tail = _tails.get(steps)
+        if tail is None:
+            tail = _tails[steps] = "".join(paths.format_step(s) for s in steps)
         for p, cur in level:
             v = get(cur) if steps else cur
-            here = p
-            for s in steps:
-                here = paths.join(here, s)
+            here = (p + tail if p or not tail else tail[1:]) if tail[:1] == "." else p + tail
             if v is None or v is MISSING:
                 if absent is None or absent.mode != "value":
                     ok, ev = absent_outcome(absent, here, shown)
