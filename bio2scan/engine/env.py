@@ -14,7 +14,7 @@ raises ``UndeclaredRelated``, so a declaration cannot silently fall behind the c
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..model import CollectionError, Inventory, Resource
@@ -201,11 +201,3 @@ class Env:
         if r is not None and self._index.not_collected(rel.type, r.scope):
             return f"{rel.type} was not collected in {r.scope} (the scan did not ask for it)"
         return None
-
-
-def index_for(inventory: Inventory) -> Index:
-    return Index(inventory)
-
-
-def as_mapping(d: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    return d or {}

@@ -20,7 +20,7 @@ raises gives ERROR. Never PASS without having looked.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -396,28 +396,6 @@ def _over_subjects(
     if undecided:
         return None, unknown
     return True, good
-
-
-def reads_of(check: Mapping[str, Any]) -> Iterator[str]:
-    """Every data path a check reads itself (leaves and for_each/some paths, as written)."""
-
-    def walk(node: Any) -> Iterator[str]:
-        if isinstance(node, dict):
-            for k, v in node.items():
-                if k in ("path", "for_each", "some"):
-                    for p in v if isinstance(v, list) else [v]:
-                        if isinstance(p, str):
-                            yield p
-                        elif isinstance(p, dict) and isinstance(p.get("path"), str):
-                            yield p["path"]
-                elif k != "args":
-                    yield from walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                yield from walk(v)
-
-    yield from walk(check.get("applies_if"))
-    yield from walk(check.get("assert"))
 
 
 _PASS, _FAIL = Status.PASS, Status.FAIL

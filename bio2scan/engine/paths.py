@@ -166,32 +166,6 @@ def _single(text: str, steps: tuple[Any, ...]) -> Callable[[Any, str], list[tupl
     return mixed
 
 
-def value_getter(path: str) -> Callable[[Any], Any] | None:
-    """For a path without ``[*]``: a function ``obj -> value`` (``MISSING`` when absent) and
-    nothing else — the cheapest form, for conditions that build their evidence path
-    themselves. ``None`` for a path with ``[*]``."""
-    steps = parse(path)
-    if STAR in steps:
-        return None
-    if len(steps) == 1 and isinstance(steps[0], str):
-        key = steps[0]
-        return lambda obj: obj.get(key, MISSING) if isinstance(obj, dict) else MISSING
-    if all(isinstance(s, str) for s in steps):
-
-        def keys(obj: Any) -> Any:
-            cur = obj
-            for s in steps:
-                if isinstance(cur, dict):
-                    cur = cur.get(s, MISSING)
-                else:
-                    return MISSING
-            return cur
-
-        return keys
-    single = _single(path, steps)
-    return lambda obj: single(obj, "")[0][1]
-
-
 class Mistyped:
     """What a path met where it needed a mapping or a list: ``depth`` steps were taken, then
     ``found`` (a scalar, or a list where a key was asked, …) could not be stepped into. A value
@@ -273,14 +247,6 @@ def segments(steps: tuple[Any, ...]) -> list[tuple[Any, ...]]:
             out.append(())
         else:
             out[-1] = (*out[-1], s)
-    return out
-
-
-def format_steps(steps: tuple[Any, ...]) -> str:
-    """``('a', 0, 'b.c')`` → ``a[0]['b.c']``; ``STAR`` → ``[*]``."""
-    out = ""
-    for s in steps:
-        out = out + "[*]" if s is STAR else join(out, s)
     return out
 
 

@@ -191,3 +191,41 @@ def test_applies_if_unknown_follows_implication():
     check["assert"] = F
     (res,) = run(check, resource({"f": False}))
     assert res.status is Status.ERROR and "kind is absent" in res.message
+
+
+def test_several_subjects_are_joined_with_kleene_and():
+    """An extractor that yields several subjects: each gets ``not applies_if or assert``; the
+    verdicts are joined (false wins, then unknown); all skipped is NOT_APPLICABLE."""
+    from bio2scan.engine.functions import REGISTRY, function
+
+    if "test_each_item" not in REGISTRY:
+
+        @function("test_each_item", kind="extractor", reads=(), yields="mapping")
+        def each_item(resource):
+            """Every entry of ``items`` as its own subject (for the test)."""
+            return [(f"items[{i}]", x) for i, x in enumerate(resource.data["items"])]
+
+    check = {
+        "subject": "test_each_item",
+        "applies_if": {"path": "kind", "equals": "web"},
+        "assert": {"path": "tls", "equals": True},
+    }
+
+    def status(items):
+        (res,) = run(check, resource({"items": items}))
+        return res.status, res.message
+
+    web = {"kind": "web", "tls": True}
+    assert status([web, {"kind": "db"}])[0] is Status.PASS
+    assert status([{"kind": "db"}, {"kind": "db"}])[0] is Status.NOT_APPLICABLE
+    bad = {"kind": "web", "tls": False}
+    assert status([web, bad, {"tls": True}]) == (
+        Status.FAIL,
+        "items[1].tls = False (expected equals True)",
+    )
+    status_, message = status([web, {"tls": False}])  # kind unknown, assert false
+    assert status_ is Status.ERROR and "items[1].kind is absent" in message
+    status_, message = status([web, {"kind": "web"}])
+    assert status_ is Status.ERROR and "items[1].tls is absent" in message
+    assert status([web, {"tls": True}])[0] is Status.PASS  # kind unknown, assert true
+    assert status([{"kind": "web", "tls": True}, "text"])[0] is Status.ERROR  # not a mapping

@@ -228,10 +228,6 @@ def azure_tag_in(obj: Any, env: Any, tag: str, values: list[Any]) -> Any:
     return ok, [Evidence(f"tags.{tag}", found, f"one of {list(values)}")]
 
 
-def _same(a: Any, b: Any) -> bool:
-    return isinstance(a, str) and isinstance(b, str) and a.lower() == b.lower()
-
-
 @function("azure_flow_logged", kind="subject", reads=(), related=("azure.network.flow_log",))
 def azure_flow_logged(obj: Any, env: Any) -> Any:
     """True when an enabled flow log (``azure.network.flow_log``) targets this resource."""
