@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-fast lint install bench clean
+.PHONY: demo test test-fast lint install bench clean convert-links
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ lint: $(STAMP)
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -n 2 -q -m "not slow"
+
+# rule files written with '# mapping: <id> <strength> — <reason>' lines under their control and
+# measure lists → the current link form (docs/rules.md#controls-and-measures)
+convert-links: $(STAMP)
+	$(PY) tests/convert_links.py $(FILES)
 
 bench: $(STAMP)
 	$(PY) bench/engine.py

@@ -22,9 +22,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from bio2scan import api  # noqa: E402
-from bio2scan.assess import rollup  # noqa: E402
-from bio2scan.model import Assessment, Evidence, Result, ScanMeta, Source, Status, Target  # noqa: E402
-from bio2scan.render.document import build  # noqa: E402
+from bio2scan.assess import Assessment, build, rollup  # noqa: E402
+from bio2scan.model import Evidence, Result, ScanMeta, Source, Status, Target  # noqa: E402
 
 ARGS = [
     "--no-sandbox",
@@ -116,7 +115,16 @@ def synthetic(n: int, seed: int = 6) -> dict:
         finished_at=T,
         targets=(Target("aws", tuple(sorted({r.scope for r in results}))),),
     )
-    a = Assessment(results=tuple(results), controls=rollup(results, by_id), rules=by_id, meta=meta)
+    providers = ("aws", "azure", "k8s")
+    controls, measures = rollup(results, by_id, providers)
+    a = Assessment(
+        results=tuple(results),
+        controls=controls,
+        rules=by_id,
+        meta=meta,
+        measures=measures,
+        providers=providers,
+    )
     return build(a, tool_version="0.1.0", ruleset_digest=api.ruleset_digest(rules), evaluated_at=T)
 
 

@@ -15,14 +15,16 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from . import __version__, plugins
-from .assess import rollup
+from .assess import assess as _assess_results
+from .assess import check_version
+from .assess import compliance as _compliance
 from .baseline import Baseline
-from .baseline import compare as _compare_baseline
 from .baseline import diff as _diff
 from .catalog import load_catalog
 from .collectors.base import CollectRequest, Progress, Shard
@@ -31,10 +33,10 @@ from .engine import check_unique, compile_rule, load_rules_dir, parse_overrides,
 from .engine import evaluate as _evaluate
 from .engine.conditions import ConditionError
 from .errors import EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, RuleError, UsageError
-from .model import Assessment, Inventory, Rule, Severity, Status
-from .render.document import build as _build_document
+from .model import Inventory, Rule, Severity, Status
 from .waivers import WaiverSet
-from .waivers import apply as _apply_waivers
+
+log = logging.getLogger("bio2scan")
 
 SEVERITIES = tuple(s.value for s in Severity)
 
@@ -60,19 +62,35 @@ def select_rules(
     controls: Iterable[str] = (),
     severity: str | None = None,
     providers: Iterable[str] = (),
+    notices: list[str] | None = None,
 ) -> list[Rule]:
+    """The rules matching every filter. ``controls`` takes controls and v1.3 measures; a moved
+    v1.2 measure number selects its v1.3 successor and adds a line to ``notices``."""
     catalog = load_catalog()
     ctl = []
     for c in controls:
-        if c in catalog.measures or catalog.check_control(c) is None:
-            ctl.append(c)
-        else:
-            raise UsageError(f"--controls: {c!r} is neither a BIO2 control nor a measure")
+        try:
+            cid, notice = catalog.resolve(c)
+        except ValueError as exc:
+            raise UsageError(f"--controls: {exc}") from None
+        if notice:
+            log.info("--controls: %s", notice)
+            if notices is not None:
+                notices.append(f"--controls: {notice}")
+        ctl.append(cid)
     sev = Severity(severity) if severity else None
     chosen = select(
         rules.values(), patterns=patterns, controls=ctl, min_severity=sev, providers=providers
     )
     return chosen
+
+
+def mapping(rules: Iterable[Rule], lang: str = "en") -> list[dict[str, Any]]:
+    """Every rule → control and rule → measure link (control, measure, rule, provider,
+    severity, strength, reason), for ``bio2scan controls --mapping``."""
+    from .assess.mapping import mapping_rows
+
+    return mapping_rows(rules, lang=lang)
 
 
 def ruleset_digest(rules: Iterable[Rule]) -> str:
@@ -198,6 +216,7 @@ def _assess(
         {r.id: r for r in rules},
         inv.meta,
         inv.errors,
+        providers=scanned_providers(inv),
         digest=ruleset_digest(rules),
         now=now,
         lang=lang,
@@ -208,12 +227,29 @@ def _assess(
     )
 
 
+def scanned_providers(inventory: Inventory) -> set[str]:
+    """The providers a scan looked at: those of its targets' collectors (``manifests`` and
+    ``kubernetes`` are ``k8s``), of every resource, collection error and notice. A provider
+    whose collector ran but found nothing was still scanned."""
+    found = {r.provider for r in inventory.resources}
+    found |= {e.provider for e in inventory.errors}
+    found |= {n.provider for n in inventory.notices if n.provider}
+    installed = plugins.load("bio2scan.collectors")
+    for t in inventory.meta.targets:
+        plugin = installed.get(t.collector)
+        provider = getattr(plugin.obj, "provider", None) if plugin is not None else None
+        if isinstance(provider, str):
+            found.add(provider)
+    return found
+
+
 def _document(
     results: list[Any],
     by_id: Mapping[str, Rule],
     meta: Any,
     errors: tuple[Any, ...],
     *,
+    providers: Iterable[str],
     digest: str,
     now: _dt.datetime,
     lang: str,
@@ -222,36 +258,31 @@ def _document(
     baseline: Any,
     tags_of: Any = lambda r: {},
 ) -> dict[str, Any]:
-    """Waivers, then baseline, then the roll-up per control: the results document."""
-    extras: dict[str, Any] = {}
+    """Load the waivers and the baseline, then hand over to the assessment (``bio2scan.assess``:
+    waivers, baseline, roll-up per measure and control, the results document)."""
+    wset = None
     if waivers is not None:
         wset = waivers if isinstance(waivers, WaiverSet) else load_waivers(waivers)
-        results, extras["waivers"] = _apply_waivers(results, wset, by_id, now, tags_of)
-    if baseline is not None:
-        if not isinstance(baseline, Baseline):
-            baseline = (
-                Baseline("<baseline>", baseline)
-                if isinstance(baseline, Mapping)
-                else load_baseline(baseline)
-            )
-        results, extras["baseline"] = _compare_baseline(
-            results, baseline.document, baseline.file, by_id
+    if baseline is not None and not isinstance(baseline, Baseline):
+        baseline = (
+            Baseline("<baseline>", baseline)
+            if isinstance(baseline, Mapping)
+            else load_baseline(baseline)
         )
-    assessment = Assessment(
-        results=tuple(results),
-        controls=rollup(results, by_id),
-        rules=by_id,
-        meta=meta,
-        errors=errors,
-        extras=extras,
-    )
-    return _build_document(
-        assessment,
+    return _assess_results(
+        results,
+        by_id,
+        meta,
+        errors,
+        providers=providers,
+        digest=digest,
+        now=now,
         tool_version=__version__,
-        ruleset_digest=digest,
-        evaluated_at=now.isoformat(timespec="seconds"),
-        inventory_sha256=inventory_sha256,
         lang=lang,
+        inventory_sha256=inventory_sha256,
+        waivers=wset,
+        baseline=baseline,
+        tags_of=tags_of,
     )
 
 
@@ -319,7 +350,13 @@ def render(
     return out
 
 
-def validate_results(document: Any, file: str = "<results>") -> None:
+def validate_results(
+    document: Any, file: str = "<results>", purpose: str = "render or merge it"
+) -> None:
+    """Validate a results document of this schema version; an older one is refused with a
+    message that says what to do (``assess.check_version``)."""
+    if isinstance(document, dict) and document.get("kind") == "bio2scan-results":
+        check_version(document, file, purpose)
     validate("results", document, file)
 
 
@@ -354,11 +391,11 @@ def exit_code(
 
 
 def compliance(document: Mapping[str, Any]) -> float:
-    """Percentage of compliant controls among the assessed ones (compliant + non-compliant);
-    0 when nothing could be assessed — no evidence is no compliance."""
-    c = document["summary"]["controls"]
-    assessed = c.get("compliant", 0) + c.get("non-compliant", 0)
-    return 100.0 * c.get("compliant", 0) / assessed if assessed else 0.0
+    """What ``--min-compliance`` compares: the percentage of BIO2 controls that are
+    ``evidence-complete`` or ``compliant-with-accepted-risk`` among those that are neither
+    ``manual`` nor ``out-of-scope`` (0 when there are none — no evidence is no compliance).
+    It is a share of automated evidence, not "BIO2 compliant"."""
+    return float(_compliance(document["summary"]["controls"])["percent"])
 
 
 def save_inventory(path: str | Path, inventory: Inventory) -> str:
@@ -370,30 +407,9 @@ def save_inventory(path: str | Path, inventory: Inventory) -> str:
 
 def load_waivers(path: str | Path) -> WaiverSet:
     """Read and validate a waivers file (``bio2scan.waivers``); errors name file, line, field."""
-    from .engine.yamlsrc import YamlSyntaxError, load_with_lines
-    from .errors import WaiverError
-    from .waivers import parse
+    from .waivers import load
 
-    try:
-        text = Path(path).read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise WaiverError(
-            f"cannot read: {getattr(exc, 'strerror', None) or exc}", file=str(path)
-        ) from None
-    try:
-        data, lines = load_with_lines(text)
-    except YamlSyntaxError as exc:
-        raise WaiverError(f"YAML syntax error: {exc}", file=str(path), line=exc.line) from None
-    except ValueError as exc:  # YAML read a date-like value that is no date (2026-02-30)
-        from .waivers import bad_date_line
-
-        line, value = bad_date_line(text) or (None, "")
-        raise WaiverError(
-            f"{value!r} is not a calendar date ({exc})" if line else f"invalid value: {exc}",
-            file=str(path),
-            line=line,
-        ) from None
-    return parse(data, lines, str(path))
+    return load(path)
 
 
 def check_waivers(
@@ -418,21 +434,17 @@ def check_waivers(
     }
 
 
-def load_results(path: str | Path) -> dict[str, Any]:
-    from .documents import read_json
+def load_results(path: str | Path, *, findings_only: bool = False) -> dict[str, Any]:
+    """Read and validate a results document. ``findings_only`` (baselines, diffs) also accepts
+    older schema versions, of which only the results are used."""
+    from .assess.document import read_results
 
-    doc = read_json(path)
-    if not isinstance(doc, dict) or doc.get("kind") != "bio2scan-results":
-        from .errors import InputError
-
-        raise InputError("not a bio2scan results document", file=str(path))
-    validate_results(doc, str(path))
-    return doc
+    return read_results(path, findings_only=findings_only)
 
 
 def load_baseline(path: str | Path) -> Baseline:
     """A previous results document to compare with (``--baseline``)."""
-    return Baseline(str(path), load_results(path))
+    return Baseline(str(path), load_results(path, findings_only=True))
 
 
 def merge(
@@ -473,7 +485,7 @@ def merge(
             file=bad,
         )
     for p, d in docs.items():
-        validate_results(d, p)
+        validate_results(d, p, "merge it")
     results, by_id, meta, errors, digest = merge_results(list(docs.values()), list(docs))
     now = now or _dt.datetime.now(_dt.UTC)
     return None, _document(
@@ -481,6 +493,7 @@ def merge(
         by_id,
         meta,
         errors,
+        providers={p for d in docs.values() for p in d["scan"].get("providers", ())},
         digest=digest,
         now=now,
         lang=lang,
@@ -530,7 +543,8 @@ def diff_scans(a: str, b: str, db: str | None = None) -> dict[str, Any]:
             "status",
             "severity",
         )
-        return {r["finding_id"]: {k: r[k] for k in keys} for r in load_results(ref)["results"]}
+        doc = load_results(ref, findings_only=True)
+        return {r["finding_id"]: {k: r.get(k) for k in keys} for r in doc["results"]}
 
     out: dict[str, Any] = {"a": a, "b": b}
     out.update(_diff(findings(a), findings(b)))
@@ -552,6 +566,7 @@ __all__ = [
     "load_results",
     "load_rules",
     "load_waivers",
+    "mapping",
     "merge",
     "needed_types",
     "parse_formats",

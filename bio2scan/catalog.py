@@ -2,8 +2,13 @@
 
 Data: ``bio2scan/data/bio2.json`` (controls: id, theme, titles ``nl``/``en``, whether cloud or
 Kubernetes configuration can give evidence; measures: id, control, status in v1.3, the v1.2 number
-a moved measure had, category, own-words summaries ``nl``/``en``). Control titles and measure
+a moved measure had, category, own-words summaries ``nl``/``en``, and a ``note`` where the
+published text has a defect and says which reading bio2scan uses). Control titles and measure
 numbers are facts; the summaries are our own words, not the BIO2 text.
+
+Measure statuses: ``active`` (a v1.3 measure), ``moved`` (a v1.2 number with a v1.3 successor),
+``removed`` ("Vervallen" in v1.3) and ``placeholder`` (5.26.01: no measure in v1.2, and a
+pointer in v1.3 to a number that does not exist).
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ class Measure:
     replaced_by: str | None = None  # for moved measures: the v1.3 number
     replaces: tuple[str, ...] = ()  # for v1.3 measures: the v1.2 numbers they replaced
     automatable: str = "no"
+    note: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def active(self) -> bool:
@@ -83,9 +89,33 @@ class Catalog:
             return f"{measure_id!r} is not a BIO2 government measure (C.NN.MM, v1.3 numbering)"
         if m.status == "moved":
             return f"{measure_id!r} is a v1.2 number; in BIO2 v1.3 it is {m.replaced_by}"
+        if m.status == "placeholder":
+            return f"{measure_id!r} is no government measure: {m.summary['en']}"
         if m.status != "active":
             return f"{measure_id!r} was removed in BIO2 v1.3"
         return None
+
+    def resolve(self, bio2_id: str) -> tuple[str, str | None]:
+        """A control or measure id as a user typed it (``--controls``) → the id to select by
+        and a notice: a moved v1.2 measure number resolves to its v1.3 successor, and
+        ``8.05`` to ``8.5``. Raises ``ValueError`` (with the reason) for anything else."""
+        m = self.measures.get(bio2_id)
+        if m is not None:
+            if m.status == "moved" and m.replaced_by:
+                return m.replaced_by, (
+                    f"{bio2_id} is a BIO2 v1.2 number; selecting its v1.3 successor {m.replaced_by}"
+                )
+            why = self.check_measure(bio2_id)
+            if why:
+                raise ValueError(why)
+            return bio2_id, None
+        cid = normalise_control_id(bio2_id)
+        if cid in self.controls:
+            return cid, None
+        raise ValueError(
+            f"{bio2_id!r} is neither a BIO2 control nor a measure (controls 5.1–5.37, 6.1–6.8, "
+            "7.1–7.14, 8.1–8.34; measures C.NN.MM in v1.3 numbering)"
+        )
 
 
 def normalise_control_id(control_id: str) -> str:
@@ -109,6 +139,7 @@ def load_catalog() -> Catalog:
             replaced_by=m.get("replaced_by"),
             replaces=tuple(m.get("replaces", ())),
             automatable=m.get("automatable", "no"),
+            note=m.get("note", {}),
         )
         for m in raw["measures"]
     }

@@ -45,7 +45,18 @@ def register(main: click.Group) -> None:
     "--theme", type=click.Choice(["organisational", "people", "physical", "technological"])
 )
 @click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+    "--mapping",
+    is_flag=True,
+    help="Every rule's links to controls and measures: control, measure, rule, provider, "
+    "strength (direct/supporting) and reason — for auditors (with --format csv or json).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help="csv: only with --mapping.",
 )
 @click.option("--lang", type=click.Choice(["en", "nl"]), default="en", show_default=True)
 @click.option("--rules-dir", multiple=True, type=click.Path())
@@ -53,16 +64,23 @@ def register(main: click.Group) -> None:
 def controls(
     control_id: str | None,
     theme: str | None,
+    mapping: bool,
     fmt: str,
     lang: str,
     rules_dir: tuple[str, ...],
     debug: bool,
 ) -> None:
-    """List the 93 BIO2 controls, or show one with its measures and rules."""
+    """List the 93 BIO2 controls, or show one with its measures and rules; --mapping exports
+    the whole rule → control / measure mapping."""
     from .catalog import load_catalog, normalise_control_id
 
     cat = load_catalog()
     all_rules = api.load_rules(rules_dir)
+    if mapping:
+        _mapping(all_rules, control_id, theme, fmt, lang)
+        return
+    if fmt == "csv":
+        raise UsageError("--format csv: only with --mapping")
     by_control: dict[str, list[str]] = {}
     for r in all_rules.values():
         for c in r.controls:
@@ -137,6 +155,41 @@ def controls(
         ],
         ["id", "theme", "title", "measures", "rules"],
     )
+
+
+def _mapping(
+    all_rules: dict[str, Any], control_id: str | None, theme: str | None, fmt: str, lang: str
+) -> None:
+    import csv
+    import io
+
+    from .assess.mapping import COLUMNS
+    from .catalog import load_catalog, normalise_control_id
+    from .render.csvfmt import safe_cell
+
+    rows = api.mapping(all_rules.values(), lang=lang)
+    cat = load_catalog()
+    if control_id:
+        cid = normalise_control_id(control_id)
+        if cid not in cat.controls:
+            raise UsageError(f"{control_id!r} is not a BIO2 control")
+        rows = [r for r in rows if r["control"] == cid]
+    if theme:
+        rows = [r for r in rows if cat.controls[r["control"]].theme == theme]
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+    elif fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
+        w.writerow(COLUMNS)
+        for r in rows:
+            w.writerow([safe_cell(r[k]) for k in COLUMNS])
+        click.echo("\ufeff" + buf.getvalue(), nl=False)
+    else:
+        _table(
+            [[r["control"], r["measure"], r["rule"], r["strength"], r["reason"]] for r in rows],
+            ["control", "measure", "rule", "strength", "reason"],
+        )
 
 
 @click.group(context_settings=CONTEXT)

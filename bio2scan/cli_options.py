@@ -176,12 +176,17 @@ class Settings:
             ensure_empty(self.evidence_dir)
         rules_dirs = list(kw.get("rules_dir") or ()) + _listify(c.get("rules_dir"))
         self.all_rules = api.load_rules(rules_dirs)
+        notices: list[str] = []
         self.rules = api.select_rules(
             self.all_rules,
             patterns=_split(kw.get("rule_patterns")) or _split(_listify(c.get("rules"))),
             controls=_split(kw.get("controls")) or _split(_listify(c.get("controls"))),
             severity=kw.get("severity") or c.get("severity"),
+            notices=notices,
         )
+        for notice in notices:  # a moved v1.2 measure number, resolved to its v1.3 successor
+            if not self.quiet:
+                click.echo(f"bio2scan: notice: {notice}", err=True)
         self.overrides = api.parse_params(kw.get("settings") or (), self.all_rules, c)
         if not self.rules:
             _fail("no rules selected (check --rules, --controls and --severity)")

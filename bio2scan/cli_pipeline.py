@@ -58,7 +58,9 @@ def pipeline_options(f: Callable[..., Any]) -> Callable[..., Any]:
             "--min-compliance",
             type=click.FloatRange(0, 100),
             metavar="PCT",
-            help="Exit 1 when fewer than PCT % of the assessed controls are compliant.",
+            help="Exit 1 when fewer than PCT % of the BIO2 controls that are neither manual nor "
+            "out of scope are evidence-complete or compliant-with-accepted-risk. A share of "
+            "automated evidence, not 'BIO2 compliant'.",
         ),
         click.option(
             "--history",
@@ -257,19 +259,26 @@ def history(db: str | None, limit: int, fmt: str, debug: bool) -> None:
         _echo_json(scans)
         return
     click.echo(
-        f"{'id':>5}  {'finished at':<25} {'complete':<8} {'FAIL':>5} {'compliant':>9} "
+        f"{'id':>5}  {'finished at':<25} {'complete':<8} {'FAIL':>5} {'evidenced':>9} "
         f"{'non-compl.':>10}  targets"
     )
     for s in scans:
         c = s["summary"]["controls"]
+        # evidence complete (or with accepted risk); in brackets a scan recorded before results
+        # schema 2, whose "compliant" meant one PASS
+        good = (
+            f"({c['compliant']})"
+            if "compliant" in c
+            else str(c.get("evidence-complete", 0) + c.get("compliant-with-accepted-risk", 0))
+        )
         targets = ", ".join(
             t["collector"] + (f"[{','.join(t['scopes'])}]" if t.get("scopes") else "")
             for t in s["targets"]
         )
         click.echo(
             f"{s['id']:>5}  {s['finished_at']:<25} {str(s['complete']).lower():<8} "
-            f"{s['summary']['results']['FAIL']:>5} {c['compliant']:>9} "
-            f"{c['non-compliant']:>10}  {targets}"
+            f"{s['summary']['results']['FAIL']:>5} {good:>9} "
+            f"{c.get('non-compliant', 0):>10}  {targets}"
         )
 
 

@@ -227,14 +227,16 @@ class History:
         for s in scans:
             per_control: dict[str, str] = {}
             per_theme: dict[str, dict[str, int]] = {}
-            counts = {"compliant": 0, "non-compliant": 0, "not-assessed": 0, "manual": 0}
+            # statuses as stored: a store outlives results schema versions (version 1 had
+            # "compliant"), so the counts take whatever statuses the scan recorded
+            counts: dict[str, int] = {}
             for cid, theme, status in self._exec(
                 "SELECT control_id, theme, status FROM scan_controls WHERE scan_id = ? "
                 "ORDER BY control_id",
                 (s["id"],),
             ).fetchall():
                 per_control[cid] = status
-                theme_counts = per_theme.setdefault(theme, dict.fromkeys(counts, 0))
+                theme_counts = per_theme.setdefault(theme, {})
                 theme_counts[status] = theme_counts.get(status, 0) + 1
                 counts[status] = counts.get(status, 0) + 1
             out.append(

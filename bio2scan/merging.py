@@ -20,6 +20,7 @@ from .errors import InputError
 from .model import (
     CollectionError,
     Evidence,
+    Link,
     Param,
     Result,
     Rule,
@@ -62,6 +63,7 @@ def rule_from_dict(d: Mapping[str, Any]) -> Rule:
         resource_types=tuple(d.get("resource_types", ())),
         controls=tuple(d["controls"]),
         measures=tuple(d.get("measures", ())),
+        links={k: Link(v["strength"], v["reason"]) for k, v in (d.get("links") or {}).items()},
         references=tuple(d.get("references", ())),
         params={k: Param(k, v, "string") for k, v in (d.get("params") or {}).items()},
         needs=tuple(d.get("needs", ())),

@@ -53,18 +53,6 @@ _SEVERITY_RANK = {
 }
 
 
-class ControlStatus(str, enum.Enum):
-    """The roll-up of all results that give evidence for one BIO2 control."""
-
-    COMPLIANT = "compliant"
-    NON_COMPLIANT = "non-compliant"
-    NOT_ASSESSED = "not-assessed"
-    MANUAL = "manual"
-
-    def __str__(self) -> str:
-        return self.value
-
-
 @dataclass(frozen=True, slots=True)
 class Source:
     """How a resource was obtained: an API call (and region, time) or a file and line."""
@@ -315,6 +303,31 @@ class Param:
     description: Mapping[str, str] = field(default_factory=dict)
 
 
+STRENGTHS = ("direct", "supporting")
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """Why a rule gives evidence for a BIO2 control or government measure, and how strongly.
+
+    ``strength`` is ``direct`` (the setting is what the control or measure asks; for a measure,
+    ``reason`` names the part of it the rule covers) or ``supporting`` (it contributes, but is
+    no evidence on its own). Only direct evidence decides a control or measure."""
+
+    strength: str
+    reason: str
+
+    @property
+    def direct(self) -> bool:
+        return self.strength == "direct"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"strength": self.strength, "reason": self.reason}
+
+
+NO_LINK = Link("supporting", "")
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     """A rule's metadata as loaded from its YAML file. The engine compiles ``check``."""
@@ -328,6 +341,9 @@ class Rule:
     controls: tuple[str, ...]
     measures: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
+    # control / measure id -> why and how strongly (a rule file always has one per id; a rule
+    # built in code without them counts as supporting evidence only)
+    links: Mapping[str, Link] = field(default_factory=dict)
     params: Mapping[str, Param] = field(default_factory=dict)
     check: Mapping[str, Any] = field(default_factory=dict)
     tests: tuple[Mapping[str, Any], ...] = ()
@@ -346,6 +362,11 @@ class Rule:
         texts = getattr(self, attr)
         return texts.get(lang) or texts.get("en") or ""
 
+    def link(self, bio2_id: str) -> Link:
+        """The link to control or measure ``bio2_id`` (supporting without a reason when the
+        rule does not say: evidence is never assumed to be direct)."""
+        return self.links.get(bio2_id, NO_LINK)
+
     def to_dict(self) -> dict[str, Any]:
         """The rule's metadata for reports (no check, no tests)."""
         return {
@@ -357,6 +378,7 @@ class Rule:
             "resource_types": list(self.resource_types),
             "controls": list(self.controls),
             "measures": list(self.measures),
+            "links": {k: v.to_dict() for k, v in self.links.items()},
             "references": list(self.references),
             "needs": list(self.needs),
             "live_only": self.live_only,
@@ -524,36 +546,3 @@ class Inventory:
         errors = tuple(dict.fromkeys(e for i in inventories for e in i.errors))
         notices = tuple(dict.fromkeys(n for i in inventories for n in i.notices))
         return cls(meta=meta, resources=tuple(resources), errors=errors, notices=notices)
-
-
-@dataclass(frozen=True, slots=True)
-class ControlRollup:
-    """All evidence for one BIO2 control: status, counts per result status, rules, measures."""
-
-    id: str
-    status: ControlStatus
-    counts: Mapping[str, int]
-    rules: tuple[str, ...]
-    measures: tuple[str, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "status": self.status.value,
-            "counts": dict(self.counts),
-            "rules": list(self.rules),
-            "measures": list(self.measures),
-        }
-
-
-@dataclass(frozen=True)
-class Assessment:
-    """Results after waivers and baseline, rolled up per control. What every renderer reads
-    (serialised as the results document, ``bio2scan/schemas/results.schema.json``)."""
-
-    results: tuple[Result, ...]
-    controls: tuple[ControlRollup, ...]
-    rules: Mapping[str, Rule]
-    meta: ScanMeta
-    errors: tuple[CollectionError, ...] = ()
-    extras: Mapping[str, Any] = field(default_factory=dict)  # waivers, baseline, history …

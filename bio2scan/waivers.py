@@ -14,6 +14,12 @@ A waivers file (YAML, validated against ``schemas/waivers.schema.json``)::
         reference: RISK-REG-2026-014        # optional: ticket or risk-register entry
         expires: 2026-12-31                 # through the end of that day, Europe/Amsterdam
         kind: risk-acceptance               # or not-applicable (default: risk-acceptance)
+      - id: VVT-2026-003                    # a government measure declared not applicable
+        measures: ["8.01.01"]               # (Statement of Applicability): kind not-applicable
+        kind: not-applicable
+        owner: ciso@example.nl
+        reason: no mobile devices process information of this system
+        expires: 2027-06-30
 
 Why these choices:
 
@@ -31,6 +37,13 @@ Why these choices:
 * **Expired** waivers stop applying and are listed; active waivers that cover a rule of the
   scan but match no FAIL are listed as **stale** (the finding was fixed or the pattern is
   wrong); waivers expiring within ``soon_days`` are listed as **expiring soon**.
+* **A waiver for every rule** (a pattern such as ``*`` that matches any rule id) must say so
+  with ``all_rules: true`` (and then needs no ``rules``); every report lists it, because it
+  turns every FAIL of the scan into an accepted one.
+* **Measures** (``measures: [C.NN.MM]``, only with ``kind: not-applicable``) declare government
+  measures not applicable, as the Statement of Applicability does: the measure's status becomes
+  ``not-applicable`` with the waiver's owner and reason. They waive no result by themselves.
+* **Far-future expiry** (``9999-12-31``) is accepted: such a waiver simply does not expire.
 """
 
 from __future__ import annotations
@@ -44,19 +57,32 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jsonschema
 
+from .catalog import load_catalog
 from .documents import schema
 from .errors import WaiverError
 from .model import Result, Rule, Status
-from .yamlsrc import dotted, line_for
+from .yamlsrc import YamlSyntaxError, dotted, line_for, load_with_lines
 
 KINDS = ("risk-acceptance", "not-applicable")
 TIMEZONE = "Europe/Amsterdam"
 Lines = Mapping[tuple[Any, ...], int]
 
 
+# the instant that stands for "never" (a date at the end of the calendar: 9999-12-31)
+NEVER = _dt.datetime.max.replace(tzinfo=_dt.UTC)
+# a pattern that matches every one of these matches every rule id of any provider
+_PROBE_IDS = ("aws.s3.bucket_x", "azure.storage.y", "k8s.pod.z", "example.widget.thing_1")
+
+
+def matches_every_rule(pattern: str) -> bool:
+    return all(fnmatch.fnmatchcase(p, pattern) for p in _PROBE_IDS)
+
+
 def end_of_day(day: _dt.date) -> _dt.datetime:
     """The UTC instant at which a waiver expiring on ``day`` stops applying: the next
-    midnight in Europe/Amsterdam."""
+    midnight in Europe/Amsterdam (``NEVER`` for the last day of the calendar)."""
+    if day >= _dt.date.max - _dt.timedelta(days=1):
+        return NEVER
     try:
         tz = ZoneInfo(TIMEZONE)
     except ZoneInfoNotFoundError:
@@ -94,6 +120,8 @@ class Waiver:
     tags: Mapping[str, str] = field(default_factory=dict)
     line: int | None = None
     index: int = 0
+    measures: tuple[str, ...] = ()
+    all_rules: bool = False
 
     @property
     def expires_at(self) -> _dt.datetime:
@@ -103,7 +131,7 @@ class Waiver:
         return now < self.expires_at
 
     def covers_rule(self, rule_id: str) -> bool:
-        return any(fnmatch.fnmatchcase(rule_id, p) for p in self.rules)
+        return self.all_rules or any(fnmatch.fnmatchcase(rule_id, p) for p in self.rules)
 
     def matches(self, result: Result, tags: Mapping[str, str]) -> bool:
         if not self.covers_rule(result.rule_id):
@@ -131,7 +159,11 @@ class Waiver:
     def listing(self) -> dict[str, Any]:
         """The waiver as listed under expired / stale / expiring soon: with what it covers."""
         d = self.to_dict()
-        d["rules"] = list(self.rules)
+        d["rules"] = ["*"] if self.all_rules else list(self.rules)
+        if self.all_rules:
+            d["all_rules"] = True
+        if self.measures:
+            d["measures"] = list(self.measures)
         if self.resources:
             d["resources"] = list(self.resources)
         if self.scopes:
@@ -186,6 +218,19 @@ class WaiverSet:
     def expired(self, now: _dt.datetime) -> list[Waiver]:
         return [w for w in self.waivers if not w.active(now)]
 
+    def declarations(self, now: _dt.datetime) -> dict[str, dict[str, Any]]:
+        """Government measures declared not applicable by an active waiver → the declaration
+        (the first in file order wins)."""
+        out: dict[str, dict[str, Any]] = {}
+        for w in self.waivers:
+            if w.active(now):
+                for m in w.measures:
+                    out.setdefault(m, w.to_dict())
+        return out
+
+    def all_rules_waivers(self) -> list[Waiver]:
+        return [w for w in self.waivers if w.all_rules]
+
 
 def _dates_to_text(value: Any) -> Any:
     """YAML reads ``2026-12-31`` as a date; the schema speaks JSON, so make it text again."""
@@ -221,6 +266,30 @@ def bad_date_line(text: str) -> tuple[int, str] | None:
     return None
 
 
+def load(path: Any) -> WaiverSet:
+    """Read and validate a waivers file; every error names file, line and field."""
+    from pathlib import Path
+
+    try:
+        text = Path(path).read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise WaiverError(
+            f"cannot read: {getattr(exc, 'strerror', None) or exc}", file=str(path)
+        ) from None
+    try:
+        data, lines = load_with_lines(text)
+    except YamlSyntaxError as exc:
+        raise WaiverError(f"YAML syntax error: {exc}", file=str(path), line=exc.line) from None
+    except ValueError as exc:  # YAML read a date-like value that is no date (2026-02-30)
+        line, value = bad_date_line(text) or (None, "")
+        raise WaiverError(
+            f"{value!r} is not a calendar date ({exc})" if line else f"invalid value: {exc}",
+            file=str(path),
+            line=line,
+        ) from None
+    return parse(data, lines, str(path))
+
+
 def parse(data: Any, lines: Lines, file: str) -> WaiverSet:
     """Validate a loaded waivers file; every error names file, line and field."""
     if data is None:
@@ -236,16 +305,14 @@ def parse(data: Any, lines: Lines, file: str) -> WaiverSet:
             if missing:
                 path.append(missing[0])
                 message = f"'{missing[0]}' is required"
-        elif (
-            err.validator == "oneOf"
-            and isinstance(err.instance, dict)
-            and "rules" not in err.instance
-            and "rule" not in err.instance
-        ):
+        elif err.validator == "anyOf" and isinstance(err.instance, dict):
             path.append("rules")
-            message = "'rules' is required (rule ids or glob patterns)"
+            message = (
+                "'rules' is required (rule ids or glob patterns), or 'measures' (government "
+                "measures declared not applicable), or 'all_rules: true'"
+            )
         elif (
-            err.validator == "oneOf"
+            err.validator == "not"
             and isinstance(err.instance, dict)
             and "rules" in err.instance
             and "rule" in err.instance
@@ -277,10 +344,12 @@ def parse(data: Any, lines: Lines, file: str) -> WaiverSet:
                 field=f"waivers[{i}].id",
             )
         seen[w["id"]] = line or 0
+        rules = _tuple(w.get("rules", w.get("rule")))
+        _check_scope(w, i, rules, file, lines)
         out.append(
             Waiver(
                 id=w["id"],
-                rules=_tuple(w.get("rules", w.get("rule"))),
+                rules=rules,
                 owner=w["owner"],
                 reason=w["reason"],
                 expires=expires,
@@ -292,9 +361,59 @@ def parse(data: Any, lines: Lines, file: str) -> WaiverSet:
                 tags=dict(w.get("tags") or {}),
                 line=line,
                 index=i,
+                measures=tuple(w.get("measures") or ()),
+                all_rules=bool(w.get("all_rules")),
             )
         )
     return WaiverSet(file=file, waivers=tuple(out), lines=dict(lines))
+
+
+def _check_scope(
+    w: Mapping[str, Any], i: int, rules: tuple[str, ...], file: str, lines: Lines
+) -> None:
+    """``all_rules`` said when meant, and only then; measures only declared not applicable,
+    and only v1.3 measures."""
+
+    def error(message: str, key: str) -> WaiverError:
+        return WaiverError(
+            message,
+            file=file,
+            line=line_for(lines, ("waivers", i, key)),
+            field=f"waivers[{i}].{key}",
+        )
+
+    key = "rules" if "rules" in w else "rule"
+    broad = [p for p in rules if matches_every_rule(p)]
+    if broad and not w.get("all_rules"):
+        raise error(
+            f"pattern {broad[0]!r} matches every rule: a waiver for all rules must say so with "
+            "'all_rules: true' (every report then lists it), or name the rules it is for",
+            key,
+        )
+    if w.get("all_rules") and rules and not broad:
+        raise error(
+            "'all_rules: true' with rules that do not match every rule: give one or the other",
+            "all_rules",
+        )
+    if w.get("all_rules") is False:
+        raise error("'all_rules: false' says nothing: leave it out", "all_rules")
+    measures = w.get("measures") or []
+    if measures and w.get("kind", "risk-acceptance") != "not-applicable":
+        raise error(
+            "government measures can only be declared not applicable (BIO2 part 1 §12/§16): "
+            "set 'kind: not-applicable'",
+            "measures",
+        )
+    catalog = load_catalog()
+    for j, m in enumerate(measures):
+        why = catalog.check_measure(m)
+        if why:
+            raise WaiverError(
+                why,
+                file=file,
+                line=line_for(lines, ("waivers", i, "measures", j)),
+                field=f"waivers[{i}].measures[{j}]",
+            )
 
 
 TagsOf = Callable[[Result], Mapping[str, str]]
@@ -332,5 +451,7 @@ def apply(
         "expired": [w.listing() for w in waivers.expired(now)],
         "stale": [w.listing() for w in stale],
         "expiring_soon": [w.listing() for w in waivers.expiring(now, soon_days)],
+        "all_rules": [w.listing() for w in waivers.all_rules_waivers()],
+        "declarations": [w.listing() for w in waivers.waivers if w.measures and w.active(now)],
     }
     return out, section

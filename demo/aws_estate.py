@@ -26,9 +26,10 @@ def collect(rules: list) -> Inventory:
         os.environ.pop(var, None)
     import boto3
     from moto import mock_aws
+    from stubs.aws import aws_shaped_gaps
     from stubs.awsestate import demo
 
-    with mock_aws():
+    with mock_aws(), aws_shaped_gaps():
         demo(boto3.Session(region_name=REGIONS[0]), REGIONS, ACCOUNT)
         return api.collect("aws", {"regions": REGIONS}, rules=rules)
 

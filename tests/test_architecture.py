@@ -17,7 +17,7 @@ PKG = Path(__file__).resolve().parent.parent / "bio2scan"
 # The stages (layer 3) do not import one another: they meet only in api.py and in model.py.
 LAYERS: list[dict[str, tuple[str, ...]]] = [
     {"errors": ("errors",), "package": ("",)},  # bio2scan/__init__: the version
-    {"model": ("model", "kinds")},
+    {"model": ("model", "kinds", "credentials")},
     {
         "catalog": ("catalog",),
         "documents": ("documents",),
@@ -28,11 +28,10 @@ LAYERS: list[dict[str, tuple[str, ...]]] = [
     {
         "collectors": ("collectors",),
         "engine": ("engine",),
-        "assess": ("assess",),
+        # the assessment: roll-up, waivers and baseline, in that order (bio2scan/assess)
+        "assess": ("assess", "waivers", "baseline"),
         "render": ("render", "reports"),
         "history": ("history", "history_sql"),
-        "waivers": ("waivers",),
-        "baseline": ("baseline",),
         "merging": ("merging",),
         "evidence": ("evidence",),
     },

@@ -83,10 +83,12 @@ def test_a_directory_as_inventory(tmp_path):
 def test_bad_manifest_names_file_and_line(tmp_path):
     m = tmp_path / "bad.yaml"
     m.write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: x\n")
-    out = run_cli("scan", "manifests", str(m), "-o", str(tmp_path / "out"))
-    err = out.stderr.decode()
-    assert out.returncode == 2 and len(err.strip().splitlines()) == 1
-    assert f"{m}:" in err
+    # one bad file is a collection error naming file and line (issue 13), not a stopped scan
+    out = run_cli("scan", "manifests", str(m), "--fail-on-error", "-o", str(tmp_path / "out"))
+    assert out.returncode == 3, out.stderr
+    assert "Traceback" not in out.stderr.decode()
+    doc = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert any(f"{m}:3: YAML syntax error" in e["reason"] for e in doc["collection_errors"])
 
 
 def test_bad_results_for_report(tmp_path):

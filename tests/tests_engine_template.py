@@ -11,7 +11,8 @@ rationale: {en: Because it matters., nl: Omdat het ertoe doet.}
 remediation: {en: Make it fine., nl: Maak het in orde.}
 severity: low
 resource_types: [test.svc.thing]
-controls: ["8.9"]
+controls:
+  "8.9": {strength: direct, reason: "A test rule about configuration"}
 check:
   assert: {path: enabled, equals: true}
 tests:
@@ -34,7 +35,8 @@ rationale: {en: Because it matters., nl: Omdat het ertoe doet.}
 remediation: {en: Lock them., nl: Doe ze op slot.}
 severity: low
 resource_types: [test.svc.thing]
-controls: ["8.9"]
+controls:
+  "8.9": {strength: direct, reason: "A test rule about configuration"}
 check:
   assert:
     all:

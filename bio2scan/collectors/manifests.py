@@ -1,41 +1,55 @@
 """Kubernetes manifests from files, directories or standard input: the pre-deployment view.
 
-Reads multi-document YAML and JSON, unwraps ``List`` kinds, and gives every object the same shape
-a live cluster gives (``kubernetes/objects.py``) with its file and line. Bad input is an error
-that names the file and line; what merely is not a manifest in a directory walk (a Helm
-``values.yaml``, a README) is skipped with a notice.
+Reads multi-document YAML and JSON the way ``kubectl`` does (``yaml_objects.py``), unwraps
+``List`` kinds, and gives every object the same shape a live cluster gives
+(``kubernetes/objects.py``) with its file and line.
+
+Hostile input is expected (a pull request is written by someone else), so:
+
+* only regular files are read; a symlink is followed only when it stays inside the scanned tree;
+  files and directories given in ``exclude`` (the report directory) and documents bio2scan
+  wrote itself (``kind: bio2scan-…``) are never read;
+* every file is bounded (``Limits``: size, depth, alias expansion; and the number of objects of
+  the whole scan), and a limit hit is a collection error naming the file;
+* one bad file or document is one collection error (type ``*``: every rule reports ERROR for
+  what it could not see) and the scan goes on;
+* files that hold no objects by design (Helm ``Chart.yaml``/``values.yaml``, Go templates,
+  kustomizations, kustomize patches, YAML that is no Kubernetes object) are skipped with a
+  ``skipped`` notice, with the command that renders them where there is one;
+* the same object (kind, namespace, name) in two places is evaluated once; the second place is a
+  ``duplicate`` notice naming both.
+
+Large inputs are parsed on every core (one worker process per extra core, fork start) with the
+garbage collector paused: the parse allocates millions of acyclic objects.
 """
 
 from __future__ import annotations
 
-import logging
+import gc
 import os
+import stat
 import sys
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-import yaml
-
 from ..errors import ManifestError
-from ..model import Inventory, Source
+from ..model import CollectionError, Inventory, Notice, Resource
 from .base import CollectRequest, Option, Recorder
-from .kubernetes.objects import to_resource
-
-log = logging.getLogger("bio2scan.collectors.manifests")
-
-try:
-    _Loader: Any = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover
-    _Loader = yaml.SafeLoader
+from .kubernetes.objects import coverage_notice, mark_controlled
+from .manifest_files import Job, Outcome, load_job
+from .yaml_objects import Limits
 
 _EXTENSIONS = (".yaml", ".yml", ".json")
-_SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".terraform", "__pycache__"}
+_SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".terraform", "__pycache__", ".venv"}
+_PARALLEL_BYTES = 4 * 1024 * 1024  # below this, starting a worker costs more than it saves
+
+PROVIDER = "k8s"
 
 
 class ManifestCollector:
     name = "manifests"
-    provider = "k8s"
+    provider = PROVIDER
     description = (
         "Kubernetes manifests from files, directories or - (stdin): helm template, kustomize build"
     )
@@ -54,212 +68,279 @@ class ManifestCollector:
             "Name to record as the scope (the cluster these are meant for).",
             default="manifests",
         ),
-        Option("namespace", "Namespace for namespaced objects that name none.", default="default"),
+        Option(
+            "namespace",
+            "Namespace the objects that name none will be deployed to (without it, rules that "
+            "depend on the namespace report NOT_APPLICABLE: decided at deploy time).",
+        ),
+        Option("exclude", "Files or directories not to read (repeatable).", multiple=True),
+        Option(
+            "max_file_mib",
+            "Largest file (or standard input) read, in MiB.",
+            type="integer",
+            default=64,
+        ),
+        Option("max_depth", "Deepest nesting of a document.", type="integer", default=200),
+        Option(
+            "max_alias_nodes",
+            "Most nodes that YAML aliases may add to one file.",
+            type="integer",
+            default=1_000_000,
+        ),
+        Option("max_objects", "Most objects read in one scan.", type="integer", default=500_000),
     )
 
     def collect(self, request: CollectRequest) -> Inventory:
         opts = request.options
-        paths = list(opts.get("paths") or ())
+        paths = [str(p) for p in opts.get("paths") or ()]
         if not paths:
             raise ManifestError("no paths given (use - for standard input)")
         cluster = opts.get("cluster") or "manifests"
-        namespace = opts.get("namespace") or "default"
+        namespace = opts.get("namespace") or None
+        limits = _limits(opts)
         rec = Recorder(self.name, request)
         rec.scope(cluster)
+        excluded = _excluded(opts.get("exclude"))
+        jobs: list[Job] = []
         for p in paths:
-            for display, text, explicit in _inputs(p):
-                if not request.owns(display):  # --shard: each file belongs to one shard
-                    continue
-                for line, obj in _documents(text, display, explicit):
-                    if request.resource_types is not None and not _wanted(obj, request):
-                        continue
-                    rec.add(
-                        to_resource(
-                            obj,
-                            cluster=cluster,
-                            default_namespace=namespace,
-                            source=Source(file=display, line=line),
-                        )
-                    )
-        return rec.inventory({"paths": paths, "cluster": cluster, "namespace": namespace})
+            for job in _inputs(p, excluded, limits, rec, cluster):
+                if request.owns(job.display):  # --shard: each file belongs to one shard
+                    jobs.append(job)
+        collecting = gc.isenabled()
+        gc.disable()  # millions of acyclic objects: reference counting frees them
+        try:
+            outcomes = _run(jobs, cluster, namespace, limits, request)
+            _record(outcomes, request, rec, cluster, limits)
+        finally:
+            if collecting:
+                gc.enable()
+        shown = {"paths": paths, "cluster": cluster}
+        if namespace:
+            shown["namespace"] = namespace
+        return rec.inventory(shown)
 
 
-def _wanted(obj: dict[str, Any], request: CollectRequest) -> bool:
-    from .kubernetes.objects import resource_type
+def _limits(opts: Any) -> Limits:
+    d = Limits()
+    try:
+        return Limits(
+            max_bytes=int(opts.get("max_file_mib") or d.max_bytes // (1024 * 1024)) * 1024 * 1024,
+            max_depth=int(opts.get("max_depth") or d.max_depth),
+            max_alias_nodes=int(opts.get("max_alias_nodes") or d.max_alias_nodes),
+            max_objects=int(opts.get("max_objects") or d.max_objects),
+        )
+    except (TypeError, ValueError):
+        raise ManifestError("limits must be whole numbers") from None
 
-    return request.wants(resource_type(str(obj.get("apiVersion", "v1")), obj["kind"]))
+
+def _excluded(values: Any) -> frozenset[str]:
+    out = set()
+    for v in values or ():
+        for part in str(v).split(","):
+            if part.strip():
+                out.add(os.path.realpath(part.strip()))
+    return frozenset(out)
 
 
-def _inputs(p: str) -> Iterator[tuple[str, str, bool]]:
-    """``(display name, text, named explicitly)`` for a path argument."""
+def _is_excluded(real: str, excluded: frozenset[str]) -> bool:
+    return any(real == e or real.startswith(e.rstrip(os.sep) + os.sep) for e in excluded)
+
+
+def _error(rec: Recorder, cluster: str, file: str, message: str, line: int | None = None) -> None:
+    where = f"{file}:{line}" if line else file
+    rec.error(
+        CollectionError(
+            PROVIDER, "*", cluster, f"{where}: {message}", code="Error", api=f"read {file}"
+        )
+    )
+
+
+def _inputs(
+    p: str, excluded: frozenset[str], limits: Limits, rec: Recorder, cluster: str
+) -> Iterator[Job]:
+    """The files behind one path argument, as jobs. Bad input here is a collection error too,
+    except a path that does not exist at all (an invalid invocation)."""
     if p == "-":
-        text = _decode(sys.stdin.buffer.read(), "<stdin>")
-        if not text.strip():
+        raw = sys.stdin.buffer.read(limits.max_bytes + 1)
+        if not raw.strip():
             # in `helm template … | bio2scan scan manifests -` an empty pipe means the command
             # before it failed; passing would hide that
             raise ManifestError("no input (did the command before the pipe fail?)", file="<stdin>")
-        yield "<stdin>", text, True
+        yield Job("<stdin>", None, True, raw)
         return
-    path = Path(p)
-    if path.is_dir():
-        for f in _walk(path):
-            if f.suffix.lower() not in _EXTENSIONS:
-                log.info("notice: %s: skipped (not a YAML or JSON file)", f)
-                continue
-            yield str(f), _read(f), False
-        return
-    if not path.exists():
+    if not os.path.lexists(p):
         raise ManifestError("no such file or directory", file=p)
-    yield str(path), _read(path), True
-
-
-def _walk(root: Path) -> Iterator[Path]:
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
-        if "Chart.yaml" in filenames and "templates" in dirnames:
-            # a Helm chart's templates are Go templates, not manifests: render them first
-            dirnames.remove("templates")
-            log.info(
-                "notice: %s: skipped (Helm chart templates; scan the output of "
-                "`helm template` instead)",
-                Path(dirpath) / "templates",
-            )
-        for name in sorted(filenames):
-            yield Path(dirpath) / name
-
-
-def _read(path: Path) -> str:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ManifestError(f"cannot read: {exc.strerror or exc}", file=str(path)) from None
-    return _decode(raw, str(path))
-
-
-def _decode(raw: bytes, name: str) -> str:
-    if b"\x00" in raw[:8192]:
-        raise ManifestError("binary file, expected YAML or JSON", file=name)
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ManifestError(f"not UTF-8 text (byte {exc.start})", file=name) from None
-
-
-def _documents(text: str, name: str, explicit: bool) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Every Kubernetes object in ``text`` with its 1-based line (JSON is read as YAML)."""
-    if not text.strip():
-        log.info("notice: %s: skipped (empty file)", name)
+    real = os.path.realpath(p)
+    if _is_excluded(real, excluded):
         return
-    found = any_doc = False
-    for node, doc in _parse(text, name):
-        if doc is None:
-            continue
-        any_doc = True  # from here on, _unwrap gives a notice for what it skips
-        for lineno, obj in _unwrap(doc, node, name, explicit):
-            found = True
-            yield lineno, obj
-    if not found and not any_doc:
-        log.info("notice: %s: skipped (no Kubernetes objects, only comments)", name)
+    if os.path.isdir(real):
+        yield from _walk(real, p, excluded, rec, cluster)
+        return
+    yield Job(p, real, True, None)
 
 
-def _parse(text: str, name: str) -> Iterator[tuple[yaml.Node, Any]]:
-    loader = _Loader(text)
-    try:
-        while loader.check_node():
-            node = loader.get_node()
-            _no_duplicate_keys(node, name)
-            yield node, loader.construct_document(node)
-    except yaml.MarkedYAMLError as exc:
-        problem = " ".join(x for x in (exc.context, exc.problem) if x) or "invalid YAML"
-        raise ManifestError(
-            f"YAML syntax error: {problem}", file=name, line=_error_line(exc, text)
-        ) from None
-    except yaml.YAMLError as exc:
-        raise ManifestError(f"YAML error: {str(exc).splitlines()[0]}", file=name) from None
-    finally:
-        loader.dispose()
-
-
-def _no_duplicate_keys(root: yaml.Node, name: str) -> None:
-    """Refuse a mapping that names a key twice. YAML loaders keep the last value silently, but
-    the API server's strict decoding (and ``kubectl``) reject the object, so a scan of it would
-    judge something that never runs — possibly a harmless second ``securityContext``."""
-    stack = [root]
+def _walk(
+    root: str, shown: str, excluded: frozenset[str], rec: Recorder, cluster: str
+) -> Iterator[Job]:
+    """Every YAML/JSON file under ``root`` in a stable order; symlinks only within ``root``,
+    each directory once."""
+    seen: set[str] = set()
+    stack = [(root, shown)]
     while stack:
-        node = stack.pop()
-        if isinstance(node, yaml.MappingNode):
-            seen: dict[str, int] = {}
-            for key, value in node.value:
-                if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
-                    line = key.start_mark.line + 1
-                    if key.value in seen:
-                        raise ManifestError(
-                            f"duplicate key {key.value!r} (first on line {seen[key.value]})",
-                            file=name,
-                            line=line,
+        real_dir, shown_dir = stack.pop()
+        if real_dir in seen:
+            continue
+        seen.add(real_dir)
+        try:
+            entries = sorted(os.scandir(real_dir), key=lambda e: e.name)
+        except OSError as exc:
+            _error(rec, cluster, shown_dir, f"cannot list the directory: {exc.strerror or exc}")
+            continue
+        subdirs: list[tuple[str, str]] = []
+        for entry in entries:
+            display = os.path.join(shown_dir, entry.name)
+            target = entry.path
+            if entry.is_symlink():
+                target = os.path.realpath(entry.path)
+                if not (target == root or target.startswith(root.rstrip(os.sep) + os.sep)):
+                    if entry.name.lower().endswith(_EXTENSIONS) or os.path.isdir(target):
+                        _error(
+                            rec,
+                            cluster,
+                            display,
+                            "symlink leads outside the scanned tree; not followed",
                         )
-                    seen[key.value] = line
-                stack.append(value)
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
+                    continue
+            if _is_excluded(os.path.realpath(target), excluded):
+                continue
+            try:
+                st = os.stat(target)
+            except OSError as exc:
+                _error(rec, cluster, display, f"cannot read: {exc.strerror or exc}")
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                if entry.name not in _SKIP_DIRS:
+                    subdirs.append((os.path.realpath(target), display))
+                continue
+            if not entry.name.lower().endswith(_EXTENSIONS):
+                continue
+            yield Job(display, target, False, None)
+        stack.extend(reversed(subdirs))
 
 
-def _error_line(exc: yaml.MarkedYAMLError, text: str) -> int | None:
-    """The 1-based line of a YAML error. PyYAML marks an unclosed bracket or quote at the end
-    of the input, past the last line; the line where the construct began says more then."""
-    mark = exc.problem_mark or exc.context_mark
-    if mark is None:
-        return None
-    last = max(1, len(text.rstrip("\n").splitlines()))
-    if mark.line + 1 > last:
-        if exc.context_mark is not None and exc.context_mark.line + 1 <= last:
-            return exc.context_mark.line + 1
-        return last
-    return mark.line + 1
+def _run(
+    jobs: Sequence[Job],
+    cluster: str,
+    namespace: str | None,
+    limits: Limits,
+    request: CollectRequest,
+) -> list[Outcome]:
+    """Every job's outcome, in job order: large inputs on a second core too."""
+    task = request.progress.task("manifests: reading files", total=len(jobs))
+    workers = _cores() - 1
+    size = sum(_size(j) for j in jobs)
+    if workers < 1 or size < _PARALLEL_BYTES or len(jobs) < 4:
+        out = []
+        for j in jobs:
+            out.append(load_job(j, cluster, namespace, limits))
+            task.advance()
+        task.done()
+        return out
+    # shares by size, interleaved; the main process parses the first share itself
+    shares: list[list[int]] = [[] for _ in range(workers + 1)]
+    loads = [0] * (workers + 1)
+    for i in sorted(range(len(jobs)), key=lambda i: -_size(jobs[i])):
+        k = loads.index(min(loads))
+        shares[k].append(i)
+        loads[k] += _size(jobs[i])
+    results: dict[int, Outcome] = {}
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        futures = [
+            pool.submit(_load_share, [jobs[i] for i in share], cluster, namespace, limits)
+            for share in shares[1:]
+        ]
+        for i in shares[0]:
+            results[i] = load_job(jobs[i], cluster, namespace, limits)
+            task.advance()
+        for share, fut in zip(shares[1:], futures):
+            for i, outcome in zip(share, fut.result()):
+                results[i] = outcome
+            task.advance(len(share))
+    task.done()
+    return [results[i] for i in range(len(jobs))]
 
 
-def _child(node: yaml.Node | None, key: str | int) -> yaml.Node | None:
-    if isinstance(node, yaml.MappingNode) and isinstance(key, str):
-        for k, v in node.value:
-            if getattr(k, "value", None) == key:
-                child: yaml.Node = v
-                return child
-    if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-        item: yaml.Node = node.value[key]
-        return item
-    return None
+def _load_share(
+    jobs: list[Job], cluster: str, namespace: str | None, limits: Limits
+) -> list[Outcome]:
+    gc.disable()
+    return [load_job(j, cluster, namespace, limits) for j in jobs]
 
 
-def _line(node: yaml.Node | None, fallback: int = 1) -> int:
-    return node.start_mark.line + 1 if node is not None else fallback
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
 
 
-def _unwrap(
-    doc: Any, node: yaml.Node | None, name: str, explicit: bool
-) -> Iterator[tuple[int, dict[str, Any]]]:
-    line = _line(node)
-    if isinstance(doc, list):  # a JSON array of objects
-        for i, item in enumerate(doc):
-            yield from _unwrap(item, _child(node, i), name, explicit)
-        return
-    if not isinstance(doc, dict) or "kind" not in doc:
-        if explicit:
-            raise ManifestError("not a Kubernetes object (no 'kind')", file=name, line=line)
-        log.info("notice: %s:%d: skipped (YAML that is not a Kubernetes object)", name, line)
-        return
-    kind = doc["kind"]
-    if not isinstance(kind, str) or not kind:
-        raise ManifestError("'kind' must be a non-empty string", file=name, line=line, field="kind")
-    if kind.endswith("List") and isinstance(doc.get("items"), list):
-        items = _child(node, "items")
-        for i, item in enumerate(doc["items"]):
-            yield from _unwrap(item, _child(items, i), name, True)
-        return
-    if "apiVersion" not in doc:
-        raise ManifestError(f"{kind} has no 'apiVersion'", file=name, line=line, field="apiVersion")
-    meta = doc.get("metadata")
-    if not isinstance(meta, dict) or not (meta.get("name") or meta.get("generateName")):
-        raise ManifestError(
-            f"{kind} has no metadata.name", file=name, line=line, field="metadata.name"
-        )
-    yield line, doc
+def _size(job: Job) -> int:
+    if job.data is not None:
+        return len(job.data)
+    try:
+        return os.stat(job.path or "").st_size
+    except OSError:
+        return 0
+
+
+def _record(
+    outcomes: list[Outcome], request: CollectRequest, rec: Recorder, cluster: str, limits: Limits
+) -> None:
+    """Errors, notices and resources of every file; duplicates dropped (with a notice), owners
+    in the same inputs marked, objects the rules cannot check listed."""
+    seen: dict[tuple[str, str], str] = {}
+    kept: list[Resource] = []
+    count = 0
+    for o in outcomes:
+        for message, line in o.errors:
+            _error(rec, cluster, o.display, message, line)
+        for n in o.notices:
+            rec.notice(n)
+        for r in o.resources:
+            if request.resource_types is not None and not request.wants(r.type):
+                continue
+            key = (r.type, r.id)
+            here = f"{r.source.file}:{r.source.line}"
+            if key in seen:
+                rec.notice(
+                    Notice(
+                        "duplicate",
+                        f"{r.id} is also defined at {seen[key]}; evaluated once, from there",
+                        provider=PROVIDER,
+                        file=r.source.file,
+                        line=r.source.line,
+                        kind=str(r.data.get("kind")),
+                        name=r.name,
+                    )
+                )
+                continue
+            count += 1
+            if count > limits.max_objects:
+                _error(
+                    rec,
+                    cluster,
+                    o.display,
+                    f"more than {limits.max_objects} objects in this scan; the rest is not read "
+                    "(raise --max-objects)",
+                )
+                rec.extend(mark_controlled(kept, live=False))
+                return
+            seen[key] = here
+            kept.append(r)
+            note = coverage_notice(r)
+            if note is not None:
+                rec.notice(note)
+    rec.extend(mark_controlled(kept, live=False))

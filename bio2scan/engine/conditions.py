@@ -38,6 +38,7 @@ from typing import Any
 from ..model import Evidence
 from . import paths
 from .each import compile_each
+from .env import RelatedIncomplete
 from .functions import REGISTRY, CannotJudge, Function, load_builtin_functions
 from .operators import OPERATORS, kind, prepare
 from .paths import MISSING, STAR, Mistyped
@@ -420,12 +421,16 @@ def _subject_call(
                 return None, check_reads(reads, obj, prefix, data, needed)
         if env is not None:
             for rel in related:
+                if rel.on_use:
+                    continue  # checked when the function looks it up (env.RelatedIncomplete)
                 why = env.incomplete(rel)
                 if why:
                     return None, [Unknown(rel.type, None, f"{why} (needed: {needed})")]
             env.calling(fname, related)
         try:
             out = fn(obj, env, **args)
+        except RelatedIncomplete as exc:
+            return None, [Unknown(exc.rel.type, None, f"{exc.why} (needed: {needed})")]
         except CannotJudge as exc:
             return None, [Unknown(prefix, None, f"{fname} cannot judge it: {exc}")]
         finally:

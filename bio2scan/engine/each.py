@@ -172,7 +172,9 @@ def element_lister(spec: Any, params: dict[str, Any], where: str, kind: str) -> 
         for text, tail, steps, segs, direct, absent, shown, none in plans:
             base = prefix + tail if prefix else text
             if blocked is not None:
-                hits = blocked.hits(base, shown)
+                # the list itself, or a parent of it, unreadable; a part of an element is the
+                # business of the conditions that read it (a `some` may still find another)
+                hits = blocked.hits(base, shown, descendants=False)
                 if hits:
                     settled += [(None, h) for h in hits]
                     continue

@@ -18,11 +18,23 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..model import CollectionError, Inventory, Resource
+from .functions import CannotJudge
 from .reads import Blocked, Related
 
 
 class UndeclaredRelated(RuntimeError):
     """A function looked up a related type it did not declare."""
+
+
+class RelatedIncomplete(CannotJudge):
+    """Raised by ``env.related``/``env.lookup`` for a type declared ``on_use`` that could not
+    be collected completely; the engine makes the condition *unknown* (functions do not raise
+    it themselves, nor catch it)."""
+
+    def __init__(self, rel: Related, why: str) -> None:
+        super().__init__(why)
+        self.rel = rel
+        self.why = why
 
 
 _NO_RESOURCES: tuple[Resource, ...] = ()
@@ -89,7 +101,7 @@ class Env:
     """What subject functions may see besides their subject: the resource, the clock, and the
     other resources of the inventory (``related``, ``lookup``)."""
 
-    __slots__ = ("_allowed", "_fn", "_index", "blocked", "now", "resource", "shapes")
+    __slots__ = ("_allowed", "_fn", "_index", "_on_use", "blocked", "now", "resource", "shapes")
 
     def __init__(self, index: Index, now: _dt.datetime) -> None:
         self._index = index
@@ -98,6 +110,7 @@ class Env:
         self.blocked: Blocked | None = None  # errors/deferred values of the resource
         self.shapes: dict[tuple[int, int], Any] = {}  # declared-read checks, per resource
         self._allowed: frozenset[str] | None = None  # related types of the running function
+        self._on_use: dict[str, Related] = {}  # of those, the ones checked when looked up
         self._fn = ""
 
     # --- set by the engine ----------------------------------------------------------------
@@ -115,9 +128,12 @@ class Env:
     def calling(self, name: str, related: Iterable[Related]) -> None:
         self._fn = name
         self._allowed = frozenset(r.type for r in related)
+        self._on_use = {r.type: r for r in related if r.on_use}
 
     def done(self) -> None:
         self._allowed = None
+        if self._on_use:
+            self._on_use = {}
 
     def _check(self, rtype: str) -> None:
         if self._allowed is not None and rtype not in self._allowed:
@@ -125,6 +141,11 @@ class Env:
                 f"function {self._fn!r} looked up {rtype}, which it does not declare "
                 f"(related=… of @function)"
             )
+        rel = self._on_use.get(rtype)
+        if rel is not None:
+            why = self.incomplete(rel)
+            if why:
+                raise RelatedIncomplete(rel, why)
 
     # --- for functions --------------------------------------------------------------------
 

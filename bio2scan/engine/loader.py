@@ -4,8 +4,10 @@ the line and the field.
 Layout: a rule pack is a directory ``<root>/<provider>/<service>/<name>.yaml`` where the rule's id
 is ``<provider>.<service>.<name>``. Validation runs in three passes: a structural pass against
 the schema with a loose ``check``; compiling the check (sharp messages for conditions); the full
-schema. A rule must name BIO2 controls that exist and active v1.3 government measures, and carry
-at least one PASS and one FAIL test case.
+schema. A rule must name BIO2 controls that exist and active v1.3 government measures, each with
+a strength (direct / supporting) and a one-line reason, never an organisational control or
+measure (``automatable: no`` in the catalogue), and carry at least one PASS and one FAIL test
+case.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from ..model import Param, Rule, Severity
 from ..yamlsrc import YamlSyntaxError, dotted, line_for, load_with_lines
 from .conditions import OPERATORS, ConditionError
 from .evaluate import compile_rule
+from .links import LINK_SYNTAX, check_links, link_shape
 from .schema import rule_schema
 
 
@@ -58,16 +61,8 @@ def _humane(err: jsonschema.ValidationError) -> str:
             f"{err.instance!r}: '{last}' takes {'an' if want[0] in 'aeiou' else 'a'} "
             f"{want} (or {{param: NAME}})"
         )
-    if (
-        err.validator == "type"
-        and where
-        and where[0] in ("controls", "measures")
-        and isinstance(err.instance, (int, float))
-    ):
-        return (
-            f'{err.instance!r} is a number: quote BIO2 ids ("{err.instance}"), or YAML '
-            "reads 8.10 as 8.1"
-        )
+    if where and where[0] in ("controls", "measures") and err.validator in ("type", "required"):
+        return f"{err.message.replace('is a required property', 'is missing')}; write {LINK_SYNTAX}"
     if err.validator == "required":
         return err.message.replace("is a required property", "is missing")
     if err.validator == "additionalProperties":
@@ -142,6 +137,7 @@ def _load_rule_file(
             message, file=name, line=line_for(lines, tuple(field)), field=dotted(field) or None
         )
 
+    link_shape(data, fail, text)
     # the full schema first: a valid file (the usual case) is validated once; an invalid one
     # goes through the passes that give the sharpest message
     valid = _validator(False).is_valid(data)
@@ -165,20 +161,7 @@ def _load_rule_file(
                 f"(found in {'/'.join(rel) or '.'})",
                 ["id"],
             )
-    for i, c in enumerate(data["controls"]):
-        why = catalog.check_control(c)
-        if why:
-            raise fail(why, ["controls", i])
-    for i, m in enumerate(data.get("measures", [])):
-        why = catalog.check_measure(m)
-        if why:
-            raise fail(why, ["measures", i])
-        ctl = catalog.measures[m].control
-        if ctl not in data["controls"]:
-            raise fail(
-                f"measure {m} belongs to control {ctl}, which the rule does not list",
-                ["measures", i],
-            )
+    links = check_links(data, catalog, fail)
     params = {}
     for pname, p in (data.get("params") or {}).items():
         if not _type_ok(p["default"], p["type"]):
@@ -194,7 +177,8 @@ def _load_rule_file(
         severity=Severity(data["severity"]),
         resource_types=tuple(data["resource_types"]),
         controls=tuple(data["controls"]),
-        measures=tuple(data.get("measures", ())),
+        measures=tuple(data.get("measures") or ()),
+        links=links,
         references=tuple(data.get("references", ())),
         params=params,
         check=data["check"],

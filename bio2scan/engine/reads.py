@@ -15,12 +15,13 @@ function never decides on what it could not see:
   collector that was not asked for it) → *unknown*.
 
 Blocked paths (errors and deferred values) are matched by overlap: an error on ``spec.containers``
-blocks a read of ``spec.containers[*].image`` and a read of ``spec``; indexes and ``[*]`` match
-any position.
+blocks a read of ``spec.containers[*].image`` and a read of ``spec``; ``[*]`` matches any
+index, an index only itself.
 """
 
 from __future__ import annotations
 
+import string
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
@@ -89,15 +90,27 @@ class Read:
 
 def bind(reads: tuple[Read, ...], args: Mapping[str, Any]) -> tuple[Read, ...]:
     """Declared reads with ``{arg}`` placeholders filled in from a rule's arguments
-    (``Read("{path}", "string")`` of a function called with ``path: CreateDate``)."""
+    (``Read("{path}", "string")`` of a function called with ``path: CreateDate``). An argument
+    that is a list of paths gives one read per path (``Read("{paths}", "string")`` with
+    ``paths: [a, b]`` reads ``a`` and ``b``)."""
     if not any("{" in r.path for r in reads):
         return reads
+    out: list[Read] = []
     try:
-        return tuple(
-            replace(r, path=r.path.format_map(args)) if "{" in r.path else r for r in reads
-        )
+        for r in reads:
+            if "{" not in r.path:
+                out.append(r)
+                continue
+            names = [n for _, n, _, _ in string.Formatter().parse(r.path) if n]
+            variants: list[dict[str, Any]] = [{}]
+            for n in dict.fromkeys(names):
+                v = args[n]
+                values = list(v) if isinstance(v, (list, tuple)) else [v]
+                variants = [{**d, n: x} for d in variants for x in values]
+            out += [replace(r, path=r.path.format_map(d)) for d in variants]
     except (KeyError, ValueError, IndexError) as exc:
         raise ValueError(f"a declared read needs the argument {exc}") from None
+    return tuple(out)
 
 
 def bind_related(related: tuple[Related, ...], args: Mapping[str, Any]) -> tuple[Related, ...]:
@@ -113,11 +126,16 @@ def bind_related(related: tuple[Related, ...], args: Mapping[str, Any]) -> tuple
 class Related(NamedTuple):
     """A resource type a function looks up through ``env.related``/``env.lookup``: in the
     resource's own scope (``scope="same"``) or in any scanned scope (``"any"``); ``namespace``:
-    only the resource's own namespace matters."""
+    only the resource's own namespace matters. The engine checks that the type was collected
+    completely before the function runs; with ``on_use=True`` only when the function looks it
+    up (for a type needed by some subjects only, such as the managed prefix lists a security
+    group may reference): the lookup then raises ``RelatedIncomplete``, which the engine turns
+    into *unknown*."""
 
     type: str
     scope: str = "same"
     namespace: bool = False
+    on_use: bool = False
 
 
 def related_of(items: Iterable[str | Related]) -> tuple[Related, ...]:
@@ -317,11 +335,11 @@ def _shown(v: Any) -> Any:
 
 # --- blocked paths: errors and deferred values of a resource ---------------------------------
 
-_ANY = "#"  # an index or [*] in either path
+_ANY = "#"  # [*] in either path: any index (or key)
 
 
 def _norm(steps: Iterable[Any]) -> tuple[Any, ...]:
-    return tuple(_ANY if (s is STAR or isinstance(s, int)) else s for s in steps)
+    return tuple(_ANY if s is STAR else s for s in steps)
 
 
 def _parse_loose(path: str) -> tuple[Any, ...]:

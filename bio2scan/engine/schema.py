@@ -16,6 +16,36 @@ MEASURE_PATTERN = r"^[5-8]\.[0-9]{2}\.[0-9]{2}$"
 STATUSES = ["PASS", "FAIL", "ERROR", "NOT_APPLICABLE"]
 
 
+REASON_MAX = 240
+
+
+def link_schema() -> dict[str, Any]:
+    """One rule → control / measure link: how strongly, and why (one line)."""
+    return {
+        "type": "object",
+        "required": ["strength", "reason"],
+        "additionalProperties": False,
+        "properties": {
+            "strength": {"enum": ["direct", "supporting"]},
+            "reason": {
+                "type": "string",
+                "minLength": 10,
+                "maxLength": REASON_MAX,
+                "pattern": "^[^\\n]*$",
+            },
+        },
+    }
+
+
+def _links(pattern: str, min_items: int) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "minProperties": min_items,
+        "propertyNames": {"pattern": pattern},
+        "additionalProperties": link_schema(),
+    }
+
+
 def _texts(max_len: int) -> dict[str, Any]:
     return {
         "type": "object",
@@ -205,17 +235,8 @@ def rule_schema(loose_check: bool = False) -> dict[str, Any]:
                 "uniqueItems": True,
                 "items": {"type": "string", "pattern": TYPE_PATTERN},
             },
-            "controls": {
-                "type": "array",
-                "minItems": 1,
-                "uniqueItems": True,
-                "items": {"type": "string", "pattern": CONTROL_PATTERN},
-            },
-            "measures": {
-                "type": "array",
-                "uniqueItems": True,
-                "items": {"type": "string", "pattern": MEASURE_PATTERN},
-            },
+            "controls": _links(CONTROL_PATTERN, 1),
+            "measures": _links(MEASURE_PATTERN, 0),
             "references": {"type": "array", "items": {"type": "string", "minLength": 3}},
             "params": {
                 "type": "object",

@@ -4,7 +4,10 @@ The columns are stable (``COLUMNS``; new ones are only ever appended) and docume
 ``docs/reports.md``. The file is UTF-8 with a byte-order mark (so spreadsheet programs read
 Dutch accents right) and CRLF line ends (RFC 4180). Cells are formula-injection safe: a cell
 that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'``, so
-a resource named ``=HYPERLINK(…)`` stays text.
+a resource named ``=HYPERLINK(…)`` stays text. The last two columns give the assessed status of
+each BIO2 control and government measure the result's rule gives evidence for
+(``8.20=partially-evidenced;8.22=non-compliant``); ``--format soa-csv`` has one row per
+control and measure instead.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ COLUMNS = (
     "change",
     "waiver_id",
     "waiver_expires",
+    "control_statuses",
+    "measure_statuses",
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -46,7 +51,9 @@ def safe_cell(value: Any) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def _row(r: dict[str, Any], rules: dict[str, Any], lang: str) -> list[str]:
+def _row(
+    r: dict[str, Any], rules: dict[str, Any], lang: str, statuses: dict[str, str]
+) -> list[str]:
     src = r.get("source") or {}
     if src.get("file"):
         source = f"{src['file']}:{src['line']}" if src.get("line") else src["file"]
@@ -78,6 +85,8 @@ def _row(r: dict[str, Any], rules: dict[str, Any], lang: str) -> list[str]:
         r.get("change"),
         w.get("id"),
         w.get("expires"),
+        ";".join(f"{c}={statuses.get(c, '')}" for c in r["controls"]),
+        ";".join(f"{m}={statuses.get(m, '')}" for m in r["measures"]),
     )
     return [safe_cell(v) for v in values]
 
@@ -94,6 +103,9 @@ class CsvRenderer:
         w = csv.writer(buf, lineterminator="\r\n")
         w.writerow(COLUMNS)
         rules = document.get("rules", {})
+        # the assessed status of each control and measure a result gives evidence for
+        statuses = {c["id"]: c["status"] for c in document["controls"]}
+        statuses.update({m["id"]: m["status"] for m in document.get("measures", ())})
         for r in document["results"]:
-            w.writerow(_row(r, rules, lang))
+            w.writerow(_row(r, rules, lang, statuses))
         return buf.getvalue()

@@ -56,6 +56,8 @@ class JunitRenderer:
         for r in document["results"]:
             by_rule[r["rule_id"]].append(r)
         totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+        statuses = {c["id"]: c["status"] for c in document["controls"]}
+        statuses.update({m["id"]: m["status"] for m in document.get("measures", ())})
         root = ET.Element("testsuites", name="bio2scan")
         for rid in sorted(by_rule):
             rule = document["rules"].get(rid, {})
@@ -102,6 +104,13 @@ class JunitRenderer:
                     "property",
                     name="bio2-controls",
                     value=_x(",".join(rule.get("controls", []))),
+                )
+                ids = [*rule.get("controls", []), *rule.get("measures", [])]
+                ET.SubElement(
+                    props,
+                    "property",
+                    name="bio2-status",
+                    value=_x(",".join(f"{i}={statuses.get(i, '')}" for i in ids)),
                 )
                 suite.insert(0, props)
             for k, v in n.items():

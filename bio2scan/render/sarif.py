@@ -39,6 +39,21 @@ def _artifact(path: str) -> dict[str, Any]:
     return {"uri": p, "uriBaseId": "%SRCROOT%"}
 
 
+def _bio2(document: dict[str, Any]) -> dict[str, Any]:
+    """The assessment in brief: status counts, the compliance share, and the status of every
+    control and government measure that has rules."""
+    summary = document["summary"]
+    return {
+        "controls": summary.get("controls", {}),
+        "measures": summary.get("measures", {}),
+        "compliance": summary.get("compliance", {}),
+        "control-statuses": {c["id"]: c["status"] for c in document["controls"] if c["rules"]},
+        "measure-statuses": {
+            m["id"]: m["status"] for m in document.get("measures", ()) if m.get("evidence")
+        },
+    }
+
+
 def _rule(rule: dict[str, Any], lang: str) -> dict[str, Any]:
     rationale, remediation = pick(rule["rationale"], lang), pick(rule["remediation"], lang)
     d: dict[str, Any] = {
@@ -55,6 +70,7 @@ def _rule(rule: dict[str, Any], lang: str) -> dict[str, Any]:
             "tags": ["security", "bio2", *(f"BIO2-{c}" for c in rule["controls"])],
             "bio2-controls": list(rule["controls"]),
             "bio2-measures": list(rule.get("measures", [])),
+            "bio2-links": dict(rule.get("links") or {}),
             "severity": rule["severity"],
             "security-severity": _SECURITY_SEVERITY[rule["severity"]],
         },
@@ -163,7 +179,11 @@ class SarifRenderer:
             ],
             "columnKind": "unicodeCodePoints",
             "results": results,
-            "properties": {"scope": scan.get("scope", {}), "lang": lang},
+            "properties": {
+                "scope": scan.get("scope", {}),
+                "lang": lang,
+                "bio2": _bio2(document),
+            },
         }
         sarif = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
         return json.dumps(sarif, ensure_ascii=False, indent=1, default=str) + "\n"

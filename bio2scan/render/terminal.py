@@ -11,9 +11,12 @@ from rich.table import Table
 from rich.text import Text
 
 _STATUS_STYLE = {
-    "compliant": "green",
+    "evidence-complete": "green",
+    "compliant-with-accepted-risk": "green",
+    "partially-evidenced": "cyan",
     "non-compliant": "bold red",
     "not-assessed": "yellow",
+    "out-of-scope": "dim",
     "manual": "dim",
 }
 _LABELS = {
@@ -26,14 +29,25 @@ _LABELS = {
         "error": "error",
         "na": "n/a",
         "waived": "waived",
-        "compliant": "compliant",
+        "evidence-complete": "evidence complete",
+        "compliant-with-accepted-risk": "accepted risk",
+        "partially-evidenced": "partially evidenced",
         "non-compliant": "non-compliant",
         "not-assessed": "not assessed",
+        "out-of-scope": "out of scope",
         "manual": "manual",
         "summary": "{n} results: {PASS} pass, {FAIL} fail, {ERROR} error, {NOT_APPLICABLE} "
         "not applicable, {WAIVED} waived",
-        "controls": "BIO2 controls: {compliant} compliant, {non-compliant} non-compliant, "
-        "{not-assessed} not assessed, {manual} manual (no automated evidence)",
+        "controls": "BIO2 controls: {non-compliant} non-compliant, {not-assessed} not assessed, "
+        "{partially-evidenced} partially evidenced, {compliant-with-accepted-risk} compliant "
+        "with accepted risk, {evidence-complete} evidence complete, {out-of-scope} out of "
+        "scope, {manual} manual",
+        "measures": "Government measures: {fail} fail, {error} error, {not-assessed} not "
+        "assessed, {pass} pass, {out-of-scope} out of scope, {manual} manual, "
+        "{not-applicable} declared not applicable",
+        "compliance": "Automated evidence complete: {percent} % of {counted} controls (not "
+        "manual, not out of scope) — not a measure of BIO2 compliance",
+        "all_rules": "A waiver covers every rule: {ids}",
         "incomplete": "Incomplete scan: {n} collection error(s); affected rules report ERROR.",
         "findings": "Failing findings",
         "more": "… and {n} more (see the report)",
@@ -47,19 +61,38 @@ _LABELS = {
         "error": "fout",
         "na": "n.v.t.",
         "waived": "uitgezonderd",
-        "compliant": "voldoet",
+        "evidence-complete": "bewijs compleet",
+        "compliant-with-accepted-risk": "geaccepteerd risico",
+        "partially-evidenced": "deels aangetoond",
         "non-compliant": "voldoet niet",
         "not-assessed": "niet beoordeeld",
+        "out-of-scope": "buiten scope",
         "manual": "handmatig",
         "summary": "{n} resultaten: {PASS} voldoet, {FAIL} faalt, {ERROR} fout, "
         "{NOT_APPLICABLE} niet van toepassing, {WAIVED} uitgezonderd",
-        "controls": "BIO2-beheersmaatregelen: {compliant} voldoen, {non-compliant} voldoen niet, "
-        "{not-assessed} niet beoordeeld, {manual} handmatig (geen geautomatiseerd bewijs)",
+        "controls": "BIO2-beheersmaatregelen: {non-compliant} voldoen niet, {not-assessed} niet "
+        "beoordeeld, {partially-evidenced} deels aangetoond, {compliant-with-accepted-risk} "
+        "voldoen met geaccepteerd risico, {evidence-complete} bewijs compleet, {out-of-scope} "
+        "buiten scope, {manual} handmatig",
+        "measures": "Overheidsmaatregelen: {fail} voldoen niet, {error} fout, {not-assessed} "
+        "niet beoordeeld, {pass} voldoen, {out-of-scope} buiten scope, {manual} handmatig, "
+        "{not-applicable} niet van toepassing verklaard",
+        "compliance": "Geautomatiseerd bewijs compleet: {percent} % van {counted} "
+        "beheersmaatregelen (niet handmatig, niet buiten scope) — geen maat voor naleving "
+        "van BIO2",
+        "all_rules": "Een uitzondering geldt voor elke regel: {ids}",
         "incomplete": "Onvolledige scan: {n} verzamelfout(en); de betrokken regels geven ERROR.",
         "findings": "Bevindingen",
         "more": "… en nog {n} (zie het rapport)",
     },
 }
+
+
+class _Zero(dict[str, int]):
+    """Counts for ``str.format_map``: a status missing from the counts is 0."""
+
+    def __missing__(self, key: str) -> int:
+        return 0
 
 
 def summary(
@@ -86,13 +119,13 @@ def summary(
     for key in ("pass", "fail", "error", "na", "waived"):
         table.add_column(t[key], justify="right")
     for c in document["controls"]:
-        if c["status"] == "manual":
+        if c["status"] in ("manual", "out-of-scope"):
             continue
         n = c["counts"]
         table.add_row(
             c["id"],
             c["title"].get(lang) or c["title"]["en"],
-            Text(t[c["status"]], style=_STATUS_STYLE[c["status"]]),
+            Text(t.get(c["status"], c["status"]), style=_STATUS_STYLE.get(c["status"], "")),
             str(n["PASS"]),
             str(n["FAIL"]),
             str(n["ERROR"]),
@@ -102,7 +135,15 @@ def summary(
     console.print(table)
     s = document["summary"]
     console.print(t["summary"].format(n=len(document["results"]), **s["results"]))
-    console.print(t["controls"].format(**s["controls"]))
+    console.print(t["controls"].format_map(_Zero(s["controls"])))
+    if "measures" in s:
+        console.print(t["measures"].format_map(_Zero(s["measures"])))
+    if "compliance" in s:
+        console.print(t["compliance"].format(**s["compliance"]))
+    broad = (document.get("waivers") or {}).get("all_rules") or []
+    if broad:
+        ids = ", ".join(str(w.get("id", "")) for w in broad)
+        console.print(Text(t["all_rules"].format(ids=ids), style="bold yellow"))
     if document["collection_errors"]:
         console.print(
             Text(t["incomplete"].format(n=len(document["collection_errors"])), style="yellow")

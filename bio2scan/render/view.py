@@ -1,9 +1,10 @@
 """The view model of the HTML and Markdown reports, derived from the results document.
 
 The templates stay dumb: everything they show (grouping per theme, counts per rule, chart
-geometry, the draft Statement of Applicability per control, grouped ERROR results) is computed
-here, from the document alone, in one pass over the results. Texts are picked in the report's
-language; values from the scanned estate stay plain strings that Jinja escapes.
+geometry, the status of every government measure with its evidence, the Statement of
+Applicability, grouped ERROR results) is computed here, from the document alone, in one pass
+over the results. Texts are picked in the report's language; values from the scanned estate stay
+plain strings that Jinja escapes.
 """
 
 from __future__ import annotations
@@ -12,14 +13,41 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from .messages import pick
+from .soa import soa_rows
 
 STATUSES = ("FAIL", "ERROR", "WAIVED", "PASS", "NOT_APPLICABLE")
 SEVERITIES = ("critical", "high", "medium", "low", "info")
-CONTROL_STATUSES = ("non-compliant", "not-assessed", "compliant", "manual")
+CONTROL_STATUSES = (
+    "non-compliant",
+    "not-assessed",
+    "partially-evidenced",
+    "compliant-with-accepted-risk",
+    "evidence-complete",
+    "out-of-scope",
+    "manual",
+)
+MEASURE_STATUSES = (
+    "fail",
+    "error",
+    "not-assessed",
+    "pass",
+    "out-of-scope",
+    "manual",
+    "not-applicable",
+)
 THEMES = ("organisational", "people", "physical", "technological")
 _SEV_RANK = {s: i for i, s in enumerate(SEVERITIES)}
 _STATUS_RANK = {s: i for i, s in enumerate(STATUSES)}
-_ASSESSED = ("compliant", "not-assessed", "non-compliant")
+# statuses of automatically assessed controls in the trend ("compliant": a history entry written
+# before results schema 2)
+_ASSESSED = (
+    "evidence-complete",
+    "compliant-with-accepted-risk",
+    "compliant",
+    "partially-evidenced",
+    "not-assessed",
+    "non-compliant",
+)
 
 
 def severity_rank(sev: str) -> int:
@@ -50,31 +78,59 @@ def _history_scans(document: dict[str, Any], limit: int) -> list[dict[str, Any]]
     return scans[-limit:]
 
 
+def _rule_row(e: dict[str, Any], rules: dict[str, Any], lang: str) -> dict[str, Any]:
+    rule = rules.get(e["rule"], {})
+    return {
+        "id": e["rule"],
+        "title": pick(rule.get("title"), lang),
+        "severity": e.get("severity") or rule.get("severity", "info"),
+        "strength": e.get("strength", "supporting"),
+        "reason": e.get("reason", ""),
+        "provider": e.get("provider", ""),
+        "counts": {s: e.get("counts", {}).get(s, 0) for s in STATUSES},
+    }
+
+
+def measures_view(document: dict[str, Any], lang: str) -> dict[str, list[dict[str, Any]]]:
+    """Per control, its active government measures with status, per-provider status, evidence
+    rules (strength, and the part of the measure each covers) and any declaration."""
+    catalog = (document.get("catalog") or {}).get("measures", {})
+    rules = document.get("rules", {})
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for m in document.get("measures", ()):
+        info = catalog.get(m["id"], {})
+        out[m["control"]].append(
+            {
+                "id": m["id"],
+                "summary": pick(info.get("summary"), lang),
+                "note": pick(info.get("note"), lang),
+                "automatable": info.get("automatable", "no"),
+                "status": m["status"],
+                "providers": sorted(m.get("providers", {}).items()),
+                "out_of_scope": m.get("out_of_scope", []),
+                "evidence": [_rule_row(e, rules, lang) for e in m.get("evidence", ())],
+                "declaration": m.get("declaration"),
+            }
+        )
+    return out
+
+
 def controls_view(
     document: dict[str, Any], lang: str, per_rule: dict[str, Counter[str]], history_limit: int = 12
 ) -> list[dict[str, Any]]:
-    """All controls, each with its measures (and their summaries), rules and trend."""
-    measures_by_control: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
-    for mid, m in sorted((document.get("catalog") or {}).get("measures", {}).items()):
-        measures_by_control[m["control"]].append((mid, m))
+    """All controls, each with its measures (status and evidence), rules and trend."""
+    measures = measures_view(document, lang)
     rules = document.get("rules", {})
     scans = _history_scans(document, history_limit)
     out = []
     for c in document["controls"]:
-        covered = set(c.get("measures", ()))
-        rule_rows = []
-        for rid in c.get("rules", ()):
-            rule = rules.get(rid, {})
-            n = per_rule.get(rid, Counter())
-            rule_rows.append(
-                {
-                    "id": rid,
-                    "title": pick(rule.get("title"), lang),
-                    "severity": rule.get("severity", "info"),
-                    "counts": {s: n.get(s, 0) for s in STATUSES},
-                }
-            )
-        rule_rows.sort(key=lambda x: (severity_rank(x["severity"]), x["id"]))
+        evidence = c.get("evidence") or [
+            {"rule": rid, "counts": per_rule.get(rid, Counter())} for rid in c.get("rules", ())
+        ]
+        rule_rows = [_rule_row(e, rules, lang) for e in evidence]
+        rule_rows.sort(
+            key=lambda x: (x["strength"] != "direct", severity_rank(x["severity"]), x["id"])
+        )
         trend = [
             {"status": (s.get("per_control") or {}).get(c["id"]), "at": s.get("finished_at", "")}
             for s in scans
@@ -85,12 +141,14 @@ def controls_view(
                 "theme": c["theme"],
                 "title": pick(c["title"], lang),
                 "status": c["status"],
+                "basis": c.get("basis", ""),
                 "counts": c["counts"],
                 "total": sum(c["counts"].values()),
-                "measures": [
-                    {"id": mid, "summary": pick(m.get("summary"), lang), "covered": mid in covered}
-                    for mid, m in measures_by_control[c["id"]]
-                ],
+                "measures": measures.get(c["id"], []),
+                "gaps": c.get("gaps", []),
+                "manual_measures": c.get("manual_measures", []),
+                "out_of_scope": c.get("out_of_scope", []),
+                "accepted_risk": c.get("accepted_risk", 0),
                 "rules": rule_rows,
                 "trend": trend if any(t["status"] for t in trend) else [],
             }
@@ -289,6 +347,10 @@ def build_view(document: dict[str, Any], lang: str, static_findings: int = 300) 
         "static_findings": shown[:static_findings],
         "static_total": len(shown),
         "auto_controls": sum(1 for c in controls if c["rules"]),
+        "measure_counts": summary.get("measures", {}),
+        "compliance": summary.get("compliance", {}),
+        "soa": soa_rows(document, lang),
+        "all_rules_waivers": (document.get("waivers") or {}).get("all_rules", []),
         "baseline": document.get("baseline"),
         "waivers": document.get("waivers"),
         "applied_waivers": applied_waivers(results),

@@ -1,19 +1,18 @@
 """The manifests collector, through the real console entry point (a subprocess) and through
 ``bio2scan.api.collect``: what it reads, where each object came from, what it refuses (one line,
-exit 2) and what it skips with a notice, and that no secret value reaches the output files."""
+one collection error per bad file, naming it) and what it skips with a notice, and that no secret
+value reaches the output files."""
 
 from __future__ import annotations
 
 import gzip
 import json
-import logging
 from pathlib import Path
 
 import pytest
 from clirun import run_cli
 
 from bio2scan import api
-from bio2scan.errors import ManifestError
 
 SECRET_VALUES = (
     "c3VwZXJnZWhlaW0=",
@@ -168,7 +167,7 @@ def test_directory_walk_reads_nested_files_in_order(tmp_path):
     inv = _collect(tmp_path)
     assert sorted(r.id for r in inv.resources) == [
         "Namespace/shop",
-        "default/Secret/db",
+        "Secret/db",  # no namespace in the manifest: decided at deploy time
         "shop/Deployment/web",
         "shop/ServiceAccount/web",
     ]
@@ -208,6 +207,7 @@ def test_live_and_manifest_resources_share_one_shape(tmp_path):
         {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "a"}},
         cluster="c",
         source=Source(api="list"),
+        default_namespace=None,
     )
     assert (got.type, got.id, got.name, got.namespace, got.scope, got.data) == (
         want.type,
@@ -245,10 +245,11 @@ def test_no_secret_value_in_inventory_or_results(tmp_path):
     ]
     assert env_finding and env_finding[0]["status"] == "FAIL"
     shown = json.dumps(env_finding[0]["evidence"])
-    assert "ADMIN_PASSWORD=<redacted>:sha256:" in shown and "DATABASE=<redacted>" in shown
+    assert "ADMIN_PASSWORD=<redacted>" in shown and "DATABASE=<redacted>" in shown
+    assert "sha256" not in shown  # no hash of a secret either
 
 
-# --- bad input: one line, exit 2, file and line named ---------------------------------------
+# --- bad input: one collection error per file, naming file and line; the scan goes on ------
 
 BAD = [
     (
@@ -261,33 +262,24 @@ BAD = [
         "apiVersion: v1\nkind: Pod\nmetadata: {name: a\n",
         "unclosed.yaml:3: YAML syntax error",
     ),
-    (
-        "values.yaml",
-        "replicaCount: 2\nimage: {repository: nginx}\n",
-        "values.yaml:1: not a Kubernetes object (no 'kind')",
-    ),
     ("binary.yaml", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary.yaml: binary file"),
-    (
-        "noapi.yaml",
-        "kind: Pod\nmetadata: {name: a}\n",
-        "noapi.yaml:1 (apiVersion): Pod has no 'apiVersion'",
-    ),
+    ("noapi.yaml", "kind: Pod\nmetadata: {name: a}\n", "noapi.yaml:1: Pod has no 'apiVersion'"),
     (
         "noname.yaml",
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {labels: {a: b}}\n",
-        "noname.yaml:1 (metadata.name): ConfigMap has no metadata.name",
+        "noname.yaml:1: ConfigMap has no metadata.name",
     ),
     (
         "second.yaml",
         "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\n"
         "apiVersion: v1\nkind: Pod\nmetadata: {}\n",
-        "second.yaml:5 (metadata.name)",
+        "second.yaml:5: Pod has no metadata.name",
     ),
     (
         "dup.yaml",
         "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n"
         "  securityContext: {runAsNonRoot: true}\n  containers: []\n  securityContext: {}\n",
-        "dup.yaml:7: duplicate key 'securityContext' (first on line 5)",
+        "dup.yaml:7: duplicate key 'securityContext'",
     ),
     (
         "comma.json",
@@ -299,19 +291,37 @@ BAD = [
         "apiVersion: v1\nkind: Pod\nmetadata: {name: caf\xe9}\n".encode("latin-1"),
         "latin1.yaml: not UTF-8 text",
     ),
+    (
+        "nullitem.yaml",
+        "apiVersion: v1\nkind: List\nitems:\n- null\n- apiVersion: v1\n  kind: Namespace\n"
+        "  metadata: {name: kept}\n",
+        "nullitem.yaml:4: not a Kubernetes object (null",
+    ),
 ]
 
 
 @pytest.mark.parametrize("name, content, message", BAD, ids=[b[0] for b in BAD])
-def test_bad_input_is_one_line_and_exit_2(tmp_path, name, content, message):
+def test_bad_file_is_one_collection_error_and_the_others_are_read(tmp_path, name, content, message):
     f = _write(tmp_path, name, content)
-    p = run_cli("scan", "manifests", str(f), "-o", str(tmp_path / "out"))
-    err = p.stderr.decode()
-    assert p.returncode == 2
-    assert err.count("\n") == 1 and "Traceback" not in err
-    assert err.startswith("bio2scan: error: ") and message in err
-    assert str(f) in err
-    assert not (tmp_path / "out" / "results.json").exists()
+    _write(tmp_path, "good.yaml", MULTI)
+    inv = _collect(tmp_path)
+    assert "shop/Deployment/web" in _by_id(inv)  # the good file beside it is read
+    errors = [e for e in inv.errors if name in e.reason]
+    assert len(errors) == 1, inv.errors
+    e = errors[0]
+    assert message in e.reason and e.reason.startswith(str(f))
+    assert e.resource_type == "*" and e.api == f"read {f}"  # every rule: ERROR, not PASS
+    assert "\n" not in e.reason
+
+
+def test_a_file_named_explicitly_is_the_same_collection_error(tmp_path):
+    f = _write(tmp_path, "syntax.yaml", BAD[0][1])
+    inv = _collect(f)
+    assert not inv.resources and len(inv.errors) == 1 and "syntax.yaml:5" in inv.errors[0].reason
+    # YAML that is no object: skipped in a directory walk, an error when named explicitly
+    g = _write(tmp_path, "object.yaml", "replicaCount: 2\nimage: {repository: nginx}\n")
+    (e,) = _collect(g).errors
+    assert e.reason == f"{g}:1: not a Kubernetes object (no 'kind')"
 
 
 def test_missing_path(tmp_path):
@@ -319,23 +329,6 @@ def test_missing_path(tmp_path):
     err = p.stderr.decode()
     assert p.returncode == 2 and err.count("\n") == 1
     assert f"{tmp_path / 'nope.yaml'}: no such file or directory" in err
-
-
-def test_bad_file_inside_a_directory_is_still_an_error(tmp_path):
-    _write(tmp_path, "ok.yaml", MULTI)
-    _write(tmp_path, "sub/broken.yaml", "kind: Pod\nmetadata: {name: [\n")
-    with pytest.raises(ManifestError) as exc:
-        _collect(tmp_path)
-    assert exc.value.file == str(tmp_path / "sub" / "broken.yaml") and exc.value.line == 2
-
-
-def test_debug_shows_the_traceback(tmp_path):
-    f = _write(tmp_path, "values.yaml", "replicaCount: 2\n")
-    p = run_cli("--debug", "scan", "manifests", str(f), "-o", str(tmp_path / "o"))
-    err = p.stderr.decode()
-    assert p.returncode == 2
-    assert "Traceback (most recent call last)" in err and "ManifestError" in err
-    assert err.rstrip().splitlines()[-1].startswith("bio2scan: error: ")
 
 
 # --- skipped with a notice -------------------------------------------------------------------
@@ -350,49 +343,68 @@ def _chart(root: Path) -> None:
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n"
         "  name: {{ .Release.Name }}\nspec:\n  replicas: {{ .Values.replicaCount }}\n",
     )
+    # a plain manifest inside a chart is still read: a Chart.yaml hides nothing beside it
+    _write(
+        root,
+        "chart/templates/plain.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: plain}\nspec:\n"
+        "  containers: [{name: a, image: a:1, securityContext: {privileged: true}}]\n",
+    )
     _write(root, "README.md", "# not a manifest\n")
     _write(root, "logo.png", b"\x89PNG\r\n\x1a\n\x00\x00")
     _write(root, "empty.yaml", "")
     _write(root, "comments.yaml", "# nothing yet\n---\n")
+    _write(root, "kustomize/kustomization.yaml", "resources: [app.yaml]\n")
+    _write(root, "kustomize/app.yaml", MULTI.replace("name: web", "name: api"))
     _write(root, "app.yaml", MULTI)
 
 
-def test_directory_walk_skips_what_is_no_manifest_with_a_notice(tmp_path, caplog):
+def _notices(inv, code):
+    return {(Path(n.file).name, n.reason, n.hint) for n in inv.notices if n.code == code}
+
+
+def test_directory_walk_skips_what_is_no_manifest_with_a_notice(tmp_path):
     _chart(tmp_path)
-    with caplog.at_level(logging.INFO, logger="bio2scan.collectors.manifests"):
-        inv = _collect(tmp_path)
-    assert sorted(r.id for r in inv.resources) == ["Namespace/shop", "shop/Deployment/web"]
-    notices = "\n".join(caplog.messages)
-    for what in (
-        "README.md: skipped (not a YAML or JSON file)",
-        "logo.png: skipped (not a YAML or JSON file)",
-        "empty.yaml: skipped (empty file)",
-        "comments.yaml: skipped (no Kubernetes objects",
-        "chart/templates: skipped (Helm chart templates",
-        "Chart.yaml:1: skipped (YAML that is not a Kubernetes object)",
-        "values.yaml:1: skipped (YAML that is not a Kubernetes object)",
-    ):
-        assert what in notices
-    assert len(caplog.messages) == 7  # one notice per thing skipped
+    inv = _collect(tmp_path)
+    assert sorted(r.id for r in inv.resources) == [
+        "Namespace/shop",
+        "Pod/plain",
+        "shop/Deployment/api",
+        "shop/Deployment/web",
+    ]
+    assert not inv.errors, inv.errors
+    skipped = _notices(inv, "skipped")
+    names = {n for n, _, _ in skipped}
+    assert names == {
+        "Chart.yaml",
+        "values.yaml",
+        "deployment.yaml",
+        "empty.yaml",
+        "comments.yaml",
+        "kustomization.yaml",
+    }
+    hints = {n: h for n, _, h in skipped}
+    assert hints["Chart.yaml"] == f"helm template {tmp_path / 'chart'} | bio2scan scan manifests -"
+    assert hints["kustomization.yaml"] == (
+        f"kubectl kustomize {tmp_path / 'kustomize'} | bio2scan scan manifests -"
+    )
+    dup = _notices(inv, "duplicate")
+    assert {n for n, _, _ in dup} == {"app.yaml"}  # Namespace/shop is in both app.yaml files
 
 
-def test_skipped_files_do_not_change_the_exit_code(tmp_path):
-    _chart(tmp_path / "in")
+def test_skipped_files_do_not_make_errors(tmp_path):
     clean = tmp_path / "clean"
     _write(
         clean,
         "sa.yaml",
-        "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a}\n"
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a, namespace: x}\n"
         "automountServiceAccountToken: false\n",
     )
     _write(clean, "values.yaml", "replicaCount: 2\n")
     _write(clean, "empty.yaml", "")
-    p = run_cli("--debug", "scan", "manifests", str(clean), "-o", str(tmp_path / "o1"))
-    assert p.returncode == 0, p.stderr
-    assert b"values.yaml:1: skipped" in p.stderr and b"empty.yaml: skipped" in p.stderr
-    p = run_cli("scan", "manifests", str(tmp_path / "in"), "-o", str(tmp_path / "o2"))
-    assert p.returncode == 1  # the privileged Deployment in app.yaml, not the skipped files
-    assert b"error" not in p.stderr
+    inv = _collect(clean)
+    assert not inv.errors and len(inv.resources) == 1
+    assert {Path(n.file).name for n in inv.notices} == {"values.yaml", "empty.yaml"}
 
 
 def test_empty_file_named_on_the_command_line_is_skipped(tmp_path):

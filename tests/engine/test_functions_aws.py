@@ -9,7 +9,15 @@ import pytest
 
 from bio2scan.engine.conditions import compile_condition
 from bio2scan.engine.env import Env, Index
-from bio2scan.engine.functions import aws, aws_services, load_builtin_functions
+from bio2scan.engine.functions import (
+    CannotJudge,
+    aws,
+    aws_admin,
+    aws_exposure,
+    aws_policy,
+    aws_services,
+    load_builtin_functions,
+)
 from bio2scan.model import CollectionError, Inventory, Resource, ScanMeta
 
 NOW = _dt.datetime(2026, 1, 1, tzinfo=_dt.UTC)
@@ -63,34 +71,44 @@ def ok(result):
             {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::b/*"}]},
             False,
         ),
+        # everything outside IAM still includes lambda:UpdateFunctionCode (escalation #17)
         (
             {"Statement": [{"Effect": "Allow", "Action": "*", "NotResource": "arn:aws:iam::*:*"}]},
+            True,
+        ),
+        (
+            {
+                "Statement": [
+                    {"Effect": "Allow", "Action": "iam:*", "NotResource": "arn:aws:iam::*:*"}
+                ]
+            },
             False,
         ),
-        ({"Statement": [{"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}]}, False),
+        # every action but IAM still updates any function's code (escalation #17)
+        ({"Statement": [{"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}]}, True),
         ({"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}, False),
+        (None, False),
     ],
 )
 def test_policy_grants_admin(doc, expected):
-    assert aws.policy_grants_admin(doc) is expected
+    assert aws_admin.policy_grants_admin(doc) is expected
+
+
+def test_a_policy_that_is_not_a_policy_is_an_error_not_a_no():
+    with pytest.raises(aws_policy.PolicyError):
+        aws_admin.policy_grants_admin("not a policy")
+    with pytest.raises(aws_policy.PolicyError):
+        aws.policy_is_public("{broken")
 
 
 @pytest.mark.parametrize(
     "doc",
-    [
-        None,
-        "not a policy",
-        {},
-        {"Statement": "Allow everything"},
-        {"Statement": [{"Action": "*", "Resource": "*"}]},  # no Effect
-        {"Statement": [{"Effect": "Allow", "Resource": "*"}]},  # no Action
-        {"Statement": [{"Effect": "Allow", "Action": "*"}]},  # no Resource
-    ],
+    ["{broken", "not a policy", {"Statement": "Allow everything"}, {"Statement": ["*"]}],
 )
 def test_what_is_no_policy_cannot_be_judged(doc):
-    """A document IAM would not accept says nothing: unknown (never "not admin")."""
-    with pytest.raises(aws.Unreadable):
-        aws.policy_grants_admin(doc)
+    """A document that is no policy says nothing: unknown (never "not admin")."""
+    with pytest.raises(aws_policy.PolicyError):
+        aws.policy_is_public(doc)
     truth, _ = compile_condition({"path": "d", "call": "policy_grants_admin"}, {})(
         {"d": doc}, "", None
     )
@@ -122,10 +140,6 @@ def test_policy_is_public(principal, condition, expected):
 def test_policy_is_public_reads_json_text_and_ignores_denies():
     text = json.dumps({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sqs:*"}]})
     assert aws.policy_is_public(text) is True
-    with pytest.raises(aws.Unreadable):
-        aws.policy_is_public("{broken")
-    with pytest.raises(aws.Unreadable):  # an empty principal is no principal
-        aws.policy_is_public({"Statement": [{"Effect": "Allow", "Principal": {}, "Action": "*"}]})
     assert (
         aws.policy_is_public({"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "*"}]})
         is False
@@ -141,14 +155,19 @@ def test_policy_denies_insecure_transport():
         "Condition": {"Bool": {"aws:SecureTransport": "false"}},
     }
     assert aws.policy_denies_insecure_transport({"Statement": [deny]}) is True
+    # a plain-HTTP request has no TLS version: only the IfExists form denies it
     tls = dict(deny, Condition={"NumericLessThan": {"s3:TlsVersion": "1.2"}})
+    assert aws.policy_denies_insecure_transport({"Statement": [tls]}) is False
+    tls = dict(deny, Condition={"NumericLessThanIfExists": {"s3:TlsVersion": "1.2"}})
     assert aws.policy_denies_insecure_transport({"Statement": [tls]}) is True
+    only_get = dict(deny, Action="s3:GetObject")
+    assert aws.policy_denies_insecure_transport({"Statement": [only_get]}) is False
     allow = dict(deny, Effect="Allow")
     assert aws.policy_denies_insecure_transport({"Statement": [allow]}) is False
     narrow = dict(deny, Principal={"AWS": "arn:aws:iam::1:role/x"})
     assert aws.policy_denies_insecure_transport({"Statement": [narrow]}) is False
-    with pytest.raises(aws.Unreadable):
-        aws.policy_denies_insecure_transport(None)
+    with pytest.raises(aws_policy.PolicyError):
+        aws.policy_denies_insecure_transport({"Statement": [{"Effect": "Deny"}]})
 
 
 def test_policy_allows_public_action():
@@ -169,23 +188,27 @@ CUSTOM = "arn:aws:iam::111122223333:policy/full"
 
 def test_iam_user_is_admin_paths():
     user = {"AttachedPolicies": [{"PolicyArn": ADMIN}], "InlinePolicies": {}}
-    assert ok(aws.iam_user_is_admin(user, env_for(user, "aws.iam.user"))) is True
+    assert ok(aws_admin.iam_user_is_admin(user, env_for(user, "aws.iam.user"))) is True
     user = {"AttachedPolicies": [{"PolicyArn": CUSTOM}], "InlinePolicies": {}}
     star = {
         "Arn": CUSTOM,
         "Document": {"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}},
     }
     env = env_for(user, "aws.iam.user", related=[("aws.iam.policy", star, None)])
-    assert ok(aws.iam_user_is_admin(user, env)) is True
+    assert ok(aws_admin.iam_user_is_admin(user, env)) is True
     narrow = dict(
         star, Document={"Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}}
     )
     env = env_for(user, "aws.iam.user", related=[("aws.iam.policy", narrow, None)])
-    assert ok(aws.iam_user_is_admin(user, env)) is False
+    assert ok(aws_admin.iam_user_is_admin(user, env)) is False
 
 
 def test_iam_user_is_admin_cannot_say_no_without_the_policies():
-    user = {"AttachedPolicies": [{"PolicyArn": CUSTOM}], "InlinePolicies": {}}
+    user = {
+        "Arn": "arn:aws:iam::111122223333:user/u",
+        "AttachedPolicies": [{"PolicyArn": CUSTOM}],
+        "InlinePolicies": {},
+    }
     err = CollectionError("aws", "aws.iam.policy", "111122223333", "denied", "AccessDenied")
     env = env_for(user, "aws.iam.user", coll_errors=[err])
     truth, ev = through_engine("iam_user_is_admin", user, env)
@@ -291,13 +314,14 @@ def _acl(*entries):
     return {"Entries": list(entries)}
 
 
-def test_nacl_port_denied_before():
+def test_nacl_closed_in_rule_number_order():
     allow = {
         "RuleNumber": 100,
-        "Protocol": "-1",
+        "Protocol": "6",
         "RuleAction": "allow",
         "Egress": False,
         "CidrBlock": "0.0.0.0/0",
+        "PortRange": {"From": 0, "To": 65535},
     }
     deny22 = {
         "RuleNumber": 50,
@@ -307,13 +331,15 @@ def test_nacl_port_denied_before():
         "CidrBlock": "0.0.0.0/0",
         "PortRange": {"From": 22, "To": 22},
     }
+    fn = aws_exposure.aws_nacl_closed
     acl = _acl(deny22, allow)
     env = env_for(acl, "aws.ec2.network_acl")
-    assert ok(aws_services.nacl_port_denied_before(allow, env, [22])) is True
-    assert ok(aws_services.nacl_port_denied_before(allow, env, [22, 3389])) is False
-    late = dict(deny22, RuleNumber=200)
-    env = env_for(_acl(allow, late), "aws.ec2.network_acl")
-    assert ok(aws_services.nacl_port_denied_before(allow, env, [22])) is False
+    assert ok(fn(acl, env, [22])) is True
+    assert ok(fn(acl, env, [22, 3389])) is False
+    late = _acl(allow, dict(deny22, RuleNumber=200))
+    assert ok(fn(late, env_for(late, "aws.ec2.network_acl"), [22])) is False
+    egress = _acl(dict(allow, Egress=True))
+    assert ok(fn(egress, env_for(egress, "aws.ec2.network_acl"), [22])) is True
 
 
 def test_instance_exposes_ports():
@@ -336,17 +362,17 @@ def test_instance_exposes_ports():
     }
     inst = {"SecurityGroups": [{"GroupId": "sg-1"}]}
     env = env_for(inst, "aws.ec2.instance", related=[("aws.ec2.security_group", sg, None)])
-    assert ok(aws_services.instance_exposes_ports(inst, env, [22])) is True
-    assert ok(aws_services.instance_exposes_ports(inst, env, [3306])) is False
+    assert ok(aws_exposure.instance_exposes_ports(inst, env, [22])) is True
+    assert ok(aws_exposure.instance_exposes_ports(inst, env, [3306])) is False
     everything = {
         "GroupId": "sg-1",
         "IpPermissions": [{"IpProtocol": "-1", "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}],
     }
     env = env_for(inst, "aws.ec2.instance", related=[("aws.ec2.security_group", everything, None)])
-    assert ok(aws_services.instance_exposes_ports(inst, env, [5432])) is True
+    assert ok(aws_exposure.instance_exposes_ports(inst, env, [5432])) is True
     # a group that is not in the inventory: unknown, never "not exposed"
     assert (
-        ok(aws_services.instance_exposes_ports(inst, env_for(inst, "aws.ec2.instance"), [22]))
+        ok(aws_exposure.instance_exposes_ports(inst, env_for(inst, "aws.ec2.instance"), [22]))
         is None
     )
 
@@ -420,7 +446,11 @@ def test_all_aws_functions_are_registered():
         "root_used_within_days",
         "has_tag",
         "iam_role_with_policy_exists",
-        "nacl_port_denied_before",
+        "aws_nacl_closed",
+        "aws_sg_closed",
+        "aws_policy_private",
+        "aws_s3_tls_enforced",
+        "iam_principal_not_admin",
         "instance_exposes_ports",
         "elb_classic_tls_at_least",
         "inspector_scans_enabled",
@@ -460,3 +490,92 @@ def test_trail_bucket_functions():
     env = env_for(other, "aws.cloudtrail.trail", coll_errors=[err])
     assert through_engine("trail_bucket_collected", other, env)[0] is None
     assert ok(aws_services.trail_bucket_is(other, env, "object_lock")) is None  # not scanned
+
+
+# --- administrators through roles, groups and trusts -------------------------------------------
+
+USER_ARN = "arn:aws:iam::111122223333:user/dev"
+ROLE_ARN = "arn:aws:iam::111122223333:role/ops"
+ASSUME = {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": ROLE_ARN}]}
+
+
+def _role(trust_principal, attached=("arn:aws:iam::aws:policy/AdministratorAccess",)):
+    return {
+        "RoleName": "ops",
+        "Arn": ROLE_ARN,
+        "AssumeRolePolicyDocument": {
+            "Statement": [
+                {"Effect": "Allow", "Principal": trust_principal, "Action": "sts:AssumeRole"}
+            ]
+        },
+        "AttachedPolicies": [{"PolicyArn": a} for a in attached],
+        "InlinePolicies": {},
+    }
+
+
+@pytest.mark.parametrize(
+    "principal,admin",
+    [
+        ({"AWS": USER_ARN}, True),
+        ({"AWS": "111122223333"}, True),
+        ({"AWS": "arn:aws:iam::111122223333:root"}, True),
+        ({"AWS": "arn:aws:iam::444455556666:root"}, False),
+        ({"Service": "ec2.amazonaws.com"}, False),
+        ("*", True),
+    ],
+)
+def test_user_admin_through_an_assumable_role(principal, admin):
+    user = {"Arn": USER_ARN, "AttachedPolicies": [], "InlinePolicies": {"a": ASSUME}}
+    env = env_for(user, "aws.iam.user", related=[("aws.iam.role", _role(principal), None)])
+    assert ok(aws_admin.iam_user_is_admin(user, env)) is admin
+
+
+def test_user_admin_role_unreadable_or_not_allowed():
+    user = {"Arn": USER_ARN, "AttachedPolicies": [], "InlinePolicies": {"a": ASSUME}}
+    role = _role({"AWS": USER_ARN})
+    env = env_for(user, "aws.iam.user", related=[("aws.iam.role", role, {"InlinePolicies": "x"})])
+    with pytest.raises(CannotJudge):
+        aws_admin.iam_user_is_admin(user, env)
+    truth, ev = through_engine("iam_user_is_admin", user, env)
+    assert truth is None and "could not be read" in ev[0].expected
+    other = dict(user, InlinePolicies={})
+    env = env_for(other, "aws.iam.user", related=[("aws.iam.role", role, None)])
+    assert ok(aws_admin.iam_user_is_admin(other, env)) is False
+    denied = dict(
+        user,
+        InlinePolicies={
+            "a": ASSUME,
+            "d": {"Statement": [{"Effect": "Deny", "Action": "sts:*", "Resource": "*"}]},
+        },
+    )
+    env = env_for(denied, "aws.iam.user", related=[("aws.iam.role", role, None)])
+    assert ok(aws_admin.iam_user_is_admin(denied, env)) is False
+    not_resource = dict(
+        user,
+        InlinePolicies={
+            "a": {
+                "Statement": [
+                    {"Effect": "Allow", "Action": "sts:AssumeRole", "NotResource": ROLE_ARN}
+                ]
+            }
+        },
+    )
+    env = env_for(not_resource, "aws.iam.user", related=[("aws.iam.role", role, None)])
+    assert ok(aws_admin.iam_user_is_admin(not_resource, env)) is False
+
+
+def test_principal_and_policy_not_admin_need_their_data():
+    with pytest.raises(CannotJudge):
+        aws_admin.iam_principal_not_admin({"InlinePolicies": {}}, env_for({}, "aws.iam.role"))
+    with pytest.raises(CannotJudge):
+        aws_admin.iam_policy_not_admin({}, env_for({}, "aws.iam.policy"))
+    # through the engine: a required list that is absent is unknown before the function runs
+    role = {"InlinePolicies": {}}
+    assert through_engine("iam_principal_not_admin", role, env_for(role, "aws.iam.role"))[0] is None
+    assert through_engine("iam_policy_not_admin", {}, env_for({}, "aws.iam.policy"))[0] is None
+    pol = {"Document": {"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}}
+    assert aws_admin.iam_policy_not_admin(pol, env_for(pol, "aws.iam.policy"))[0] is True
+    user = {"Arn": USER_ARN, "AttachedPolicies": [], "InlinePolicies": {}}
+    env = env_for(user, "aws.iam.user", errors={"Groups": "AccessDenied"})
+    truth, ev = through_engine("iam_principal_not_admin", user, env, kind="user")
+    assert truth is None and ev[0].path == "Groups"

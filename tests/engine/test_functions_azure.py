@@ -9,6 +9,7 @@ import pytest
 from bio2scan.engine.conditions import compile_condition
 from bio2scan.engine.env import Env, Index
 from bio2scan.engine.functions import azure as az
+from bio2scan.engine.functions import azure_exposure as azx
 from bio2scan.model import CollectionError, Inventory, Resource, ScanMeta
 
 NOW = _dt.datetime(2026, 1, 1, tzinfo=_dt.UTC)
@@ -106,7 +107,7 @@ def _rule(**p):
     ],
 )
 def test_nsg_rule_exposes(rule, ports, hit):
-    ok, ev = az.azure_nsg_rule_exposes(rule, None, ports)
+    ok, ev = azx.azure_nsg_rule_exposes(rule, None, ports)
     assert ok is hit and ev
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from bio2scan.engine.env import Env, Index
 from bio2scan.engine.functions import kubernetes as k
+from bio2scan.kinds import PodSpecError
 from bio2scan.model import CollectionError, Inventory, Resource, ScanMeta, Source
 
 
@@ -60,8 +61,12 @@ def test_parse_image(ref, parsed):
         ("nginx:latest", False),
         ("registry.example.nl:5000/web", False),
         ("nginx:1.27", True),
-        ("web@sha256:00", True),
-        ("web:latest@sha256:00", True),
+        ("web@sha256:00", False),  # a digest no runtime accepts pins nothing
+        ("web:latest@sha256:00", False),
+        ("web@sha256:" + "0" * 64, True),
+        ("web:latest@sha512:" + "ab" * 64, True),
+        ("web@sha512:" + "0" * 64, False),
+        ("web@md5:" + "0" * 32, False),
         ("", False),
         (None, False),
         (42, False),
@@ -121,9 +126,9 @@ def test_param_given():
     assert k.param_given({}, None, None)[0] is False
 
 
-def test_containers_covers_all_groups_and_skips_junk():
+def test_containers_covers_all_groups_and_refuses_junk():
     spec = {
-        "containers": [{"name": "a"}, "junk"],
+        "containers": [{"name": "a"}],
         "initContainers": [{"name": "b"}],
         "ephemeralContainers": [{"name": "c"}],
         "volumes": [{"name": "v"}],
@@ -133,7 +138,10 @@ def test_containers_covers_all_groups_and_skips_junk():
         "initContainers[0]",
         "ephemeralContainers[0]",
     ]
-    assert list(k.containers(None)) == []
+    # a wrongly typed spec or container is an error (ERROR), never "no containers" (PASS)
+    for bad in (None, [], {"containers": [{"name": "a"}, "junk"]}, {"containers": {"a": 1}}):
+        with pytest.raises(PodSpecError):
+            list(k.containers(bad))
 
 
 def test_effective_container_wins_over_pod():
@@ -209,16 +217,24 @@ def test_container_setting_in_required_and_optional():
 
 
 def test_template_metadata_for_every_nesting():
-    assert k.template_metadata({"kind": "Pod", "metadata": {"name": "p"}}) == {"name": "p"}
+    c = {"containers": [{"name": "a", "image": "a"}]}
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": c}
+    assert k.template_metadata(pod) == {"name": "p"}
     dep = {
+        "apiVersion": "apps/v1",
         "kind": "Deployment",
         "metadata": {"name": "d"},
-        "spec": {"template": {"metadata": {"labels": {"a": "b"}}}},
+        "spec": {"template": {"metadata": {"labels": {"a": "b"}}, "spec": c}},
     }
     assert k.template_metadata(dep) == {"labels": {"a": "b"}}
     cj = {
+        "apiVersion": "batch/v1",
         "kind": "CronJob",
-        "spec": {"jobTemplate": {"spec": {"template": {"metadata": {"annotations": {"x": "y"}}}}}},
+        "spec": {
+            "jobTemplate": {
+                "spec": {"template": {"metadata": {"annotations": {"x": "y"}}, "spec": c}}
+            }
+        },
     }
     assert k.template_metadata(cj) == {"annotations": {"x": "y"}}
     assert k.template_metadata({"kind": "Service"}) == {}
@@ -328,8 +344,18 @@ def test_env_credentials_never_show_the_value():
                     },
                     {"name": "API_TOKEN", "value": "s3cr3t-value"},
                     {"name": "URL", "value": "https://user:pw@host/x"},
-                    {"name": "KEY", "value": "<redacted>:sha256:0123456789ab"},
+                    {"name": "KEY", "value": "<redacted>"},
+                    {"name": "CONFIG", "value": "/etc/app/password"},  # a path: not a secret
+                    {"name": "PW", "value": "$(DB_PASSWORD)"},  # a reference
                 ],
+                "args": ["--port=8080", "--api-key=abc123", "-Dx.trustStorePassword=changeit"],
+                "command": ["sh", "-c", "mysql -uroot -pS3cret shop"],
+                "livenessProbe": {
+                    "httpGet": {
+                        "path": "/",
+                        "httpHeaders": [{"name": "Authorization", "value": "Bearer abcdefghijkl"}],
+                    }
+                },
             }
         ]
     }
@@ -339,44 +365,45 @@ def test_env_credentials_never_show_the_value():
         "containers[0].env[2].value",
         "containers[0].env[3].value",
         "containers[0].env[4].value",
+        "containers[0].command[2]",
+        "containers[0].args[1]",
+        "containers[0].args[2]",
+        "containers[0].livenessProbe.httpGet.httpHeaders[0].value",
     ]
     shown = repr(ev)
-    assert "s3cr3t-value" not in shown and "user:pw" not in shown
-    assert ev[2].value == "KEY=<redacted>:sha256:0123456789ab"
+    for secret in ("s3cr3t-value", "user:pw", "abc123", "changeit", "S3cret", "abcdefghijkl"):
+        assert secret not in shown
+    assert ev[2].value == "KEY=<redacted>"
+    assert ev[3].value == "mysql -uroot -p<redacted> shop"
     ok, ev = k.env_without_credentials(
-        {"containers": [{"env": [{"name": "A", "value": "b"}]}]}, _Env()
+        {"containers": [{"name": "a", "image": "a", "env": [{"name": "A", "value": "b"}]}]}, _Env()
     )
     assert ok
 
 
-def test_pod_spec_skips_controlled_objects():
-    owned = _res(
+def test_pod_spec_skips_only_objects_whose_owner_is_in_the_scan():
+    c = {"containers": [{"name": "a", "image": "a"}]}
+    meta = {
+        "name": "p",
+        "ownerReferences": [{"kind": "ReplicaSet", "name": "rs", "controller": True}],
+    }
+    phantom = _res({"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": c})
+    assert k.pod_spec(phantom) == [("spec", c)]  # the collectors found no owner: itself
+    marked = _res(
         {
+            "apiVersion": "v1",
             "kind": "Pod",
-            "metadata": {
-                "name": "p",
-                "ownerReferences": [{"kind": "ReplicaSet", "name": "rs", "controller": True}],
-            },
-            "spec": {},
-        },
-        "k8s.core.pod",
+            "metadata": meta,
+            "spec": c,
+            "x-bio2scan": {"controlledBy": "ns/ReplicaSet/rs"},
+        }
     )
-    assert k.pod_spec(owned) is None
-    free = _res(
-        {
-            "kind": "Pod",
-            "metadata": {
-                "name": "p",
-                "ownerReferences": [{"kind": "Node", "name": "n", "controller": True}],
-            },
-            "spec": {"containers": []},
-        },
-        "k8s.core.pod",
-    )
-    assert k.pod_spec(free) == [("spec", {"containers": []})]
+    assert k.pod_spec(marked) is None
     assert (
         k.pod_spec(_res({"kind": "Service", "metadata": {"name": "s"}}, "k8s.core.service")) is None
     )
+    with pytest.raises(PodSpecError, match="containers is null"):
+        k.pod_spec(_res({"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": {}}))
 
 
 def test_engine_reports_the_full_path_of_the_failing_container():

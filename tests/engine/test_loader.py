@@ -24,8 +24,11 @@ remediation:
   nl: Maak het in orde.
 severity: high
 resource_types: [test.svc.thing]
-controls: ["8.9", "8.24"]
-measures: ["8.24.04"]
+controls:
+  "8.9": {strength: supporting, reason: "Part of a secure configuration"}
+  "8.24": {strength: direct, reason: "The days are a key rotation period"}
+measures:
+  "8.24.04": {strength: direct, reason: "Covers: rotation per NCSC advice"}
 params:
   min_days:
     default: 30
@@ -74,25 +77,89 @@ CASES = [  # (old, new, marker of the expected line, field, words)
     ),
     ("'^[a-z]+$'", "'^[a-z+$'", "matches", "check.assert.all[1].matches", "bad regular expression"),
     (
-        'controls: ["8.9", "8.24"]',
-        'controls: ["8.9", "8.24", "8.99"]',
-        "controls:",
-        "controls[2]",
+        '  "8.9": {strength: supporting',
+        '  "8.99": {strength: supporting',
+        '"8.99"',
+        "controls.8.99",
         "'8.99' is not a BIO2 control",
     ),
     (
-        'measures: ["8.24.04"]',
-        'measures: ["8.24.04", "5.04.02"]',
-        "measures:",
-        "measures[1]",
+        '  "8.24.04": {strength: direct, reason: "Covers: rotation per NCSC advice"}',
+        '  "8.24.04": {strength: direct, reason: "Covers: rotation per NCSC advice"}\n'
+        '  "5.04.02": {strength: supporting, reason: "An old number of a measure"}',
+        '"5.04.02"',
+        "measures.5.04.02",
         "'5.04.02' is a v1.2 number; in BIO2 v1.3 it is 5.10.02",
     ),
     (
-        'measures: ["8.24.04"]',
-        'measures: ["5.01.01"]',
-        "measures:",
-        "measures[0]",
-        "measure 5.01.01 belongs to control 5.1, which the rule does not list",
+        '  "8.24.04": {strength: direct',
+        '  "5.09.01": {strength: supporting',
+        '"5.09.01"',
+        "measures.5.09.01",
+        "measure 5.09.01 belongs to control 5.9, which the rule does not list",
+    ),
+    (
+        '  "8.9": {strength: supporting, reason: "Part of a secure configuration"}',
+        '  "8.9": {strength: supporting}',
+        '"8.9"',
+        "controls.8.9",
+        "'reason' is missing; write controls:",
+    ),
+    (
+        '  "8.9": {strength: supporting, reason: "Part of a secure configuration"}',
+        '  "8.9": "Part of a secure configuration"',
+        '"8.9"',
+        "controls.8.9",
+        "is not of type 'object'; write controls:",
+    ),
+    (
+        '  "8.9": {strength: supporting, reason:',
+        '  "8.9": {strength: strong, reason:',
+        '"8.9"',
+        "controls.8.9.strength",
+        "'strong' is not one of direct, supporting",
+    ),
+    (
+        '  "8.9": {strength: supporting, reason:',
+        '  "5.1": {strength: supporting, reason:',
+        '"5.1"',
+        "controls.5.1",
+        "control 5.1 is organisational (the catalogue marks it automatable: no)",
+    ),
+    (
+        '  "8.24.04": {strength: direct',
+        '  "8.24.01": {strength: direct',
+        '"8.24.01"',
+        "measures.8.24.01",
+        "measure 8.24.01 is organisational",
+    ),
+    (
+        '  "8.24": {strength: direct',
+        '  "8.24": {strength: supporting',
+        '"8.24.04"',
+        "measures.8.24.04.strength",
+        "direct evidence for measure 8.24.04 is direct evidence for its control 8.24",
+    ),
+    (
+        "severity: high",
+        "severity: info",
+        '"8.24":',
+        "controls.8.24.strength",
+        "an info rule is an observation and decides no control or measure",
+    ),
+    (
+        '  "8.9": {strength: supporting, reason: "Part of a secure configuration"}',
+        '  8.9: {strength: supporting, reason: "Part of a secure configuration"}',
+        "8.9:",
+        "controls.8.9",
+        'quote BIO2 ids ("8.9")',
+    ),
+    (
+        '  "8.9": {strength: supporting, reason: "Part of a secure configuration"}',
+        '  "8.9": {strength: supporting, reason: "short"}',
+        '"8.9"',
+        "controls.8.9.reason",
+        "too short",
     ),
     ("  nl: Dingen zijn in orde\n", "", "title:", "title", "'nl' is missing"),
     (
@@ -146,13 +213,6 @@ CASES = [  # (old, new, marker of the expected line, field, words)
         "'yes': 'exists' takes a boolean (or {param: NAME})",
     ),
     (
-        'controls: ["8.9", "8.24"]',
-        'controls: [8.9, "8.24"]',
-        "controls:",
-        "controls[0]",
-        'quote BIO2 ids ("8.9")',
-    ),
-    (
         "    resource: {data: {spec: {days: 1, name: abc}}}",
         "    resource: {spec: {days: 1}}",
         "resource: {spec",
@@ -174,6 +234,39 @@ def test_rule_errors_name_file_line_and_field(tmp_path, old, new, marker, field,
     assert err.file == str(path)
     assert err.line == line_of(text, marker), str(err)
     assert err.field == field
+
+
+LEGACY = """\
+controls: ["8.9", "8.24"]
+# mapping: 8.9 supporting — Part of a secure configuration
+# mapping: 8.24 direct — The days are a key rotation period
+measures: ["8.24.04"]
+# mapping: 8.24.04 direct — Covers: rotation per NCSC advice
+"""
+
+
+def _legacy() -> str:
+    start = GOOD.index("controls:")
+    return GOOD[:start] + LEGACY + GOOD[GOOD.index("params:") :]
+
+
+def test_a_list_of_controls_is_refused_with_the_syntax_to_write(tmp_path):
+    path = write(tmp_path, GOOD.replace("    expect: FAIL", "    expect: FAIL", 1))
+    path.write_text(_legacy().replace("# mapping:", "# note:"))
+    with pytest.raises(RuleError) as info:
+        load_rules_dir(tmp_path)
+    err = info.value
+    assert err.field == "controls" and err.line == line_of(path.read_text(), "controls:")
+    assert "controls is a list without reasons" in err.reason
+    assert '{"8.20": {strength: direct, reason: "…"}}' in err.reason
+    assert "convert-links" not in err.reason
+
+
+def test_mapping_comments_point_at_the_converter(tmp_path):
+    path = write(tmp_path)
+    path.write_text(_legacy())
+    with pytest.raises(RuleError, match="make convert-links"):
+        load_rules_dir(tmp_path)
 
 
 def test_missing_id(tmp_path):

@@ -222,10 +222,13 @@ def _matches(key: tuple, path: tuple, *, element: bool = False) -> bool:
 
 def _excused(key: tuple, aware: list[tuple], every: list[tuple]) -> bool:
     """A removed key is excused when it lies on the way to a path read with a stated absence,
-    or when it is one member of a collection the rule iterates (removing a member gives another
-    complete collection, not a missing value)."""
-    return any(_matches(key, a) for a in aware) or any(
-        _matches(key, p, element=True) for p in every
+    when it is one member of a collection the rule iterates (removing a member gives another
+    complete collection, not a missing value), or when it is (part of) a condition of a policy
+    statement: IAM's own semantics, a statement without a condition is unconditional."""
+    return (
+        "Condition" in key
+        or any(_matches(key, a) for a in aware)
+        or any(_matches(key, p, element=True) for p in every)
     )
 
 

@@ -3,9 +3,9 @@ including the cases a manifest estate cannot produce (ERROR now, rule no longer 
 
 from __future__ import annotations
 
+from bio2scan.assess import result_to_dict
 from bio2scan.baseline import compare, diff
 from bio2scan.model import Result, Severity, Source, Status
-from bio2scan.render.document import result_to_dict
 
 
 def _r(rule: str, res: str, status: str, severity: str = "high") -> Result:
@@ -119,16 +119,19 @@ def test_diff():
 def test_exit_code_fail_on_new_and_min_compliance():
     from bio2scan import api
 
-    def doc(*results: dict, compliant: int = 1, non: int = 0) -> dict:
+    def doc(*results: dict, complete: int = 1, non: int = 0, risk: int = 0) -> dict:
         return {
             "results": list(results),
             "baseline": {},
             "summary": {
                 "complete": True,
                 "controls": {
-                    "compliant": compliant,
+                    "evidence-complete": complete,
+                    "compliant-with-accepted-risk": risk,
                     "non-compliant": non,
-                    "not-assessed": 5,
+                    "partially-evidenced": 0,
+                    "not-assessed": 0,
+                    "out-of-scope": 7,
                     "manual": 80,
                 },
             },
@@ -142,8 +145,10 @@ def test_exit_code_fail_on_new_and_min_compliance():
     assert api.exit_code(doc(old_high, new_low), "high", fail_on_new=True) == 0
     assert api.exit_code(doc(old_high, new_low), "low", fail_on_new=True) == 1
     assert api.exit_code(doc(new_high), "high", fail_on_new=True) == 1
-    # compliant among assessed (compliant + non-compliant); not-assessed and manual left out
-    assert api.compliance(doc(compliant=3, non=1)) == 75.0
-    assert api.exit_code(doc(compliant=3, non=1), "none", min_compliance=75) == 0
-    assert api.exit_code(doc(compliant=3, non=1), "none", min_compliance=75.1) == 1
-    assert api.exit_code(doc(compliant=0, non=0), "none", min_compliance=1) == 1
+    # evidence-complete or compliant-with-accepted-risk among the controls that are neither
+    # manual nor out of scope
+    assert api.compliance(doc(complete=2, risk=1, non=1)) == 75.0
+    assert api.exit_code(doc(complete=2, risk=1, non=1), "none", min_compliance=75) == 0
+    assert api.exit_code(doc(complete=2, risk=1, non=1), "none", min_compliance=75.1) == 1
+    assert api.exit_code(doc(complete=0, non=0), "none", min_compliance=1) == 1
+    assert api.compliance(doc(complete=1, non=2)) == 33.33

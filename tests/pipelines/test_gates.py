@@ -161,36 +161,44 @@ def test_finding_ids_are_stable_and_baseline_marks_changes(tmp_path):
     assert r.returncode == 2 and "pod00.yaml" in r.stderr
 
 
+SECCOMP = "k8s.pod.seccomp_profile"  # direct evidence for 8.9, a control without measures
+
+
+def _seccomp_pod(name: str, profile: str) -> str:
+    return f"""\
+        apiVersion: v1
+        kind: Pod
+        metadata: {{name: {name}, namespace: ns}}
+        spec:
+          securityContext: {{seccompProfile: {{type: {profile}}}}}
+          containers:
+          - name: app
+            image: registry.example/app:1.0
+        """
+
+
 def test_min_compliance(tmp_path):
+    def scan(estate_dir, rule, pct):
+        args = ("scan", "manifests", str(estate_dir), "--rules", rule, "-q")
+        out = ("-o", str(tmp_path / "o"), "--fail-on", "none", "--min-compliance", pct)
+        return cli(*args, *out).returncode
+
     clean = tmp_path / "clean"
+    write(clean / "p.yaml", _seccomp_pod("ok", "RuntimeDefault"))
+    assert scan(clean, SECCOMP, "100") == 0  # 8.9: direct PASS evidence, nothing lacking
+    assert results(tmp_path / "o")["summary"]["compliance"]["percent"] == 100.0
+    loose = tmp_path / "loose"
+    write(loose / "p.yaml", _seccomp_pod("bad", "Unconfined"))
+    assert scan(loose, SECCOMP, "1") == 1  # 8.9 non-compliant: 0 %
+    # a rule that gives direct evidence for 8.2, whose measure 8.02.01 (quarterly review of
+    # privileged rights) no rule can evidence: partially evidenced, never 100 %
     write(clean / "p.yaml", pod("ok", "ns", False))
-    args = (
-        "scan",
-        "manifests",
-        str(clean),
-        "--rules",
-        RULE,
-        "-q",
-        "-o",
-        str(tmp_path / "o"),
-        "--fail-on",
-        "none",
-    )
-    assert cli(*args, "--min-compliance", "100").returncode == 0  # 2 of 2 compliant
-    d = estate(tmp_path)
-    args = (
-        "scan",
-        "manifests",
-        str(d),
-        "--rules",
-        RULE,
-        "-q",
-        "-o",
-        str(tmp_path / "o"),
-        "--fail-on",
-        "none",
-    )
-    assert cli(*args, "--min-compliance", "50").returncode == 1  # 0 of 2 compliant
+    assert scan(clean, RULE, "100") == 1
+    doc = results(tmp_path / "o")
+    c82 = next(c for c in doc["controls"] if c["id"] == "8.2")
+    assert c82["status"] == "partially-evidenced"
+    assert {"kind": "measure", "id": "8.02.01", "status": "manual"} in c82["gaps"]
+    assert scan(clean, RULE, "0") == 0
 
 
 def test_config_file_settings_relative_to_the_config(tmp_path):
@@ -231,7 +239,9 @@ def test_config_file_settings_relative_to_the_config(tmp_path):
         str(cfg_dir / "bio2scan.yaml"),
         cwd=elsewhere,
     )
-    assert r.returncode == 0, r.stdout + r.stderr  # all 4 FAILs waived: compliant
+    # every FAIL is declared not applicable and fail_on low finds none; but a declaration is no
+    # evidence, so no control is evidence-complete and min_compliance 100 fails the run
+    assert r.returncode == 1, r.stdout + r.stderr
     assert "waivers: 4 result(s) waived" in r.stdout
     assert (cfg_dir / "history.db").exists() and not (elsewhere / "history.db").exists()
     assert results(tmp_path / "o")["waivers"]["file"] == str(cfg_dir / "waivers.yaml")

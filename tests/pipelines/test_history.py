@@ -44,7 +44,7 @@ def test_record_list_trend(tmp_path, doc):
     later["scan"]["finished_at"] = "2026-06-02T00:00:00+00:00"
     for c in later["controls"]:
         if c["status"] == "non-compliant":
-            c["status"] = "compliant"
+            c["status"] = "evidence-complete"
     api.record_history(db, later)
     sid, trend = api.record_history(db, doc, keep=2)
     assert sid == 3
@@ -53,8 +53,8 @@ def test_record_list_trend(tmp_path, doc):
     s2 = scans[0]
     assert sum(s2["controls"].values()) == 93 and len(s2["per_control"]) == 93
     assert (
-        s2["per_control"]["8.18"] == "compliant"
-        and scans[1]["per_control"]["8.18"] == "non-compliant"
+        s2["per_control"]["8.2"] == "evidence-complete"
+        and scans[1]["per_control"]["8.2"] == "non-compliant"
     )
     assert sum(sum(t.values()) for t in s2["per_theme"].values()) == 93
     listed = api.list_scans(db)

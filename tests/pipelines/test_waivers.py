@@ -234,3 +234,96 @@ def test_schemas_are_valid_and_printed():
         jsonschema.Draft202012Validator.check_schema(schema(name))
     r = cli("schema", "waivers")
     assert r.returncode == 0 and json.loads(r.stdout)["title"] == "bio2scan waivers file"
+
+
+BROAD = """\
+    waivers:
+      - id: W-ALL
+        rules: ["*"]
+        owner: o
+        reason: acceptance environment
+        expires: 9999-12-31
+        kind: not-applicable
+"""
+
+
+def test_a_waiver_for_every_rule_must_say_so_and_is_listed(tmp_path):
+    w = _waivers(tmp_path, BROAD)
+    with pytest.raises(WaiverError, match="matches every rule") as e:
+        api.load_waivers(w)
+    assert e.value.field == "waivers[0].rules" and e.value.line == 3
+    for spelled in ('rules: ["*.*"]', 'rules: ["k8s.*", "*"]'):
+        with pytest.raises(WaiverError, match="all_rules: true"):
+            api.load_waivers(_waivers(tmp_path, BROAD.replace('rules: ["*"]', spelled)))
+    ok = _waivers(tmp_path, BROAD.replace('rules: ["*"]', "all_rules: true"))
+    doc = _assess(tmp_path, ok, dt.datetime(2026, 6, 1, tzinfo=UTC))
+    assert doc["summary"]["results"]["FAIL"] == 0 and doc["summary"]["results"]["WAIVED"] == 4
+    assert [w["id"] for w in doc["waivers"]["all_rules"]] == ["W-ALL"]
+    api.validate_results(doc)
+    out = tmp_path / "r"
+    api.render(doc, ["md", "html"], out, lang="en")
+    assert (
+        "W-ALL" in (out / "report.md").read_text()
+        and "covers every rule" in (out / "report.md").read_text()
+    )
+    with pytest.raises(WaiverError, match="give one or the other"):
+        api.load_waivers(
+            _waivers(tmp_path, BROAD.replace('["*"]', "[k8s.pod.x]\n        all_rules: true"))
+        )
+
+
+def test_far_future_expiry_does_not_expire(tmp_path):
+    w = api.load_waivers(_waivers(tmp_path, BROAD.replace('rules: ["*"]', "all_rules: true")))
+    (waiver,) = w.waivers
+    assert waiver.active(dt.datetime(9000, 1, 1, tzinfo=UTC))
+    assert w.expiring(dt.datetime(2026, 1, 1, tzinfo=UTC), 30) == []
+    assert end_of_day(dt.date(9999, 12, 31)) > dt.datetime(9999, 12, 30, tzinfo=UTC)
+
+
+DECLARE = """\
+    waivers:
+      - id: VVT-1
+        measures: ["8.01.01", "8.01.02"]
+        owner: ciso@example.nl
+        reason: no mobile devices process information of these systems
+        reference: VvT 2026 annex, item 2
+        expires: 2027-12-31
+        kind: not-applicable
+"""
+
+
+def test_measures_declared_not_applicable(tmp_path):
+    w = _waivers(tmp_path, DECLARE)
+    doc = _assess(tmp_path, w, dt.datetime(2026, 6, 1, tzinfo=UTC))
+    measures = {m["id"]: m for m in doc["measures"]}
+    for mid in ("8.01.01", "8.01.02"):
+        assert measures[mid]["status"] == "not-applicable"
+        assert measures[mid]["declaration"]["owner"] == "ciso@example.nl"
+    assert next(c for c in doc["controls"] if c["id"] == "8.1")["applicable"] is False
+    assert doc["summary"]["results"]["WAIVED"] == 0  # a declaration waives no result
+    assert [d["id"] for d in doc["waivers"]["declarations"]] == ["VVT-1"]
+    soa = api.renderers()["soa-csv"].render(doc, "en")
+    assert '"measure","8.01.01","8.1",' in soa and "no mobile devices" in soa
+    # expired: no longer declared
+    later = _assess(tmp_path, w, dt.datetime(2028, 1, 1, tzinfo=UTC))
+    assert {m["id"]: m for m in later["measures"]}["8.01.01"]["status"] == "manual"
+
+
+@pytest.mark.parametrize(
+    "edit,words,field",
+    [
+        (
+            ("kind: not-applicable", "kind: risk-acceptance"),
+            "only be declared not applicable",
+            "waivers[0].measures",
+        ),
+        (('"8.01.02"', '"8.08.06"'), "is a v1.2 number", "waivers[0].measures[1]"),
+        (('"8.01.02"', '"8.24.03"'), "removed", "waivers[0].measures[1]"),
+        (('"8.01.02"', '"8.1.2"'), "does not match", "waivers[0].measures[1]"),
+    ],
+)
+def test_bad_measure_declarations(tmp_path, edit, words, field):
+    w = _waivers(tmp_path, DECLARE.replace(*edit))
+    with pytest.raises(WaiverError, match=words) as e:
+        api.load_waivers(w)
+    assert e.value.field == field and e.value.file == str(w)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from bio2scan.assess import rollup
+from bio2scan.assess import Assessment, build, rollup
 from bio2scan.model import (
-    Assessment,
     CollectionError,
     Evidence,
+    Link,
     Result,
     Rule,
     ScanMeta,
@@ -21,7 +21,6 @@ from bio2scan.model import (
     Status,
     Target,
 )
-from bio2scan.render.document import build
 
 XSS_NAME = "<script>window.__pwned=1;document.title='pwned'</script>"
 XSS_TAG = '"><img src=x onerror="window.__pwned=2;document.title=\'pwned\'">'
@@ -33,6 +32,14 @@ T1 = "2026-11-20T09:04:12+00:00"
 
 def _t(en: str, nl: str) -> dict[str, str]:
     return {"en": en, "nl": nl}
+
+
+def _d(reason: str) -> Link:
+    return Link("direct", reason)
+
+
+def _s(reason: str) -> Link:
+    return Link("supporting", reason)
 
 
 RULES = {
@@ -53,6 +60,11 @@ RULES = {
             resource_types=("k8s.apps.deployment",),
             controls=("8.2", "8.18"),
             measures=("8.18.01",),
+            links={
+                "8.2": _d("A privileged container has full control of its node"),
+                "8.18": _s("Node tools become usable <from> the container"),
+                "8.18.01": _s("Covers: containers cannot use node-level tools"),
+            },
         ),
         Rule(
             id="aws.s3.bucket_default_encryption",
@@ -68,7 +80,11 @@ RULES = {
             severity=Severity.HIGH,
             resource_types=("aws.s3.bucket",),
             controls=("8.24",),
-            measures=("8.24.01",),
+            measures=("8.24.04",),
+            links={
+                "8.24": _d("Data at rest is encrypted"),
+                "8.24.04": _d("Covers: the encryption algorithm per NCSC advice"),
+            },
         ),
         Rule(
             id="azure.storage.https_only",
@@ -85,6 +101,10 @@ RULES = {
             severity=Severity.MEDIUM,
             resource_types=("azure.storage.account",),
             controls=("8.20", "8.24"),
+            links={
+                "8.20": _s("Plain HTTP is refused at the network service"),
+                "8.24": _d("Data in transit is encrypted"),
+            },
         ),
         Rule(
             id="aws.iam.root_mfa",
@@ -98,6 +118,40 @@ RULES = {
             resource_types=("aws.iam.account",),
             controls=("8.5",),
             measures=("8.05.01",),
+            links={
+                "8.5": _d("A second factor protects the sign-in"),
+                "8.05.01": _s("Covers: a precondition for controlled supplier access"),
+            },
+        ),
+        Rule(
+            id="aws.elb.multi_az",
+            title=_t("Load balancers span two zones", "Loadbalancers beslaan twee zones"),
+            rationale=_t("One zone can fail.", "Eén zone kan uitvallen."),
+            remediation=_t("Add a second subnet.", "Voeg een tweede subnet toe."),
+            severity=Severity.LOW,
+            resource_types=("aws.elb.load_balancer",),
+            controls=("8.14",),
+            links={"8.14": _d("The load balancer survives the loss of one zone")},
+        ),
+        Rule(
+            id="k8s.pod.seccomp_profile",
+            title=_t("Containers run with seccomp", "Containers draaien met seccomp"),
+            rationale=_t("System calls are filtered.", "Systeemaanroepen worden gefilterd."),
+            remediation=_t("Set RuntimeDefault.", "Zet RuntimeDefault."),
+            severity=Severity.MEDIUM,
+            resource_types=("k8s.apps.deployment",),
+            controls=("8.9",),
+            links={"8.9": _d("System calls are filtered by a profile")},
+        ),
+        Rule(
+            id="gcp.storage.bucket_private",
+            title=_t("Buckets are private", "Buckets zijn privé"),
+            rationale=_t("Public buckets leak data.", "Publieke buckets lekken data."),
+            remediation=_t("Remove allUsers.", "Verwijder allUsers."),
+            severity=Severity.HIGH,
+            resource_types=("gcp.storage.bucket",),
+            controls=("8.12",),
+            links={"8.12": _d("Public access is the most direct channel for data to leak")},
         ),
     ]
 }
@@ -148,6 +202,24 @@ def _res(
         source,
         **kw,
     )
+
+
+DECLARED = dict(
+    WAIVER,
+    id="VVT-7",
+    reason="No mobile devices handle data of these systems",
+    kind="not-applicable",
+    measures=["8.01.01"],
+)
+EVERYTHING = dict(
+    WAIVER, id="W-ALL", reason="Acceptance environment", kind="not-applicable", all_rules=True
+)
+RISK = dict(
+    WAIVER,
+    id="W-0002",
+    reason="Vendor agent needs unconfined syscalls until release 4",
+    kind="risk-acceptance",
+)
 
 
 def _api(api: str, region: str | None = "eu-west-1") -> Source:
@@ -285,6 +357,50 @@ def results() -> list[Result]:
             _api("iam:GetAccountSummary", None),
         ),
     ]
+    out += [
+        _res(
+            "aws.elb.multi_az",
+            "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/web/1",
+            "web",
+            "123456789012",
+            Status.PASS,
+            "2 availability zones",
+            (Evidence("AvailabilityZones", ["eu-west-1a", "eu-west-1b"], "at least 2"),),
+            _api("elasticloadbalancing:DescribeLoadBalancers"),
+            region="eu-west-1",
+        ),
+        _res(
+            "k8s.pod.seccomp_profile",
+            "shop/Deployment/web",
+            "web",
+            "prod-cluster",
+            Status.PASS,
+            "RuntimeDefault",
+            (
+                Evidence(
+                    "spec.template.spec.securityContext.seccompProfile.type", "RuntimeDefault", "in"
+                ),
+            ),
+            Source(file="deploy/shop.yaml", line=1),
+            namespace="shop",
+        ),
+        _res(
+            "k8s.pod.seccomp_profile",
+            "monitoring/DaemonSet/agent",
+            "agent",
+            "prod-cluster",
+            Status.WAIVED,
+            "Unconfined",
+            (
+                Evidence(
+                    "spec.template.spec.securityContext.seccompProfile.type", "Unconfined", "in"
+                ),
+            ),
+            Source(file="deploy/agent.yaml", line=4),
+            namespace="monitoring",
+            waiver=RISK,
+        ),
+    ]
     out.sort(key=lambda r: (r.rule_id, r.scope, r.resource_id))
     return out
 
@@ -292,9 +408,9 @@ def results() -> list[Result]:
 def history() -> dict[str, Any]:
     scans = []
     seq = [
-        ("compliant", "non-compliant"),
+        ("compliant", "non-compliant"),  # a scan of schema version 1 in the history store
         ("non-compliant", "non-compliant"),
-        ("non-compliant", "compliant"),
+        ("non-compliant", "evidence-complete"),
     ]
     for i, (a, b) in enumerate(seq):
         scans.append(
@@ -306,7 +422,7 @@ def history() -> dict[str, Any]:
                     "8.2": a,
                     "8.18": a,
                     "8.24": b,
-                    "8.5": "compliant",
+                    "8.5": "partially-evidenced",
                     "8.20": "not-assessed",
                 },
                 "per_theme": {
@@ -361,7 +477,7 @@ def document(extras: bool = True) -> dict[str, Any]:
             "status": "FAIL",
             "severity": "high",
             "controls": ["8.24"],
-            "measures": ["8.24.01"],
+            "measures": ["8.24.04"],
             "message": "no default encryption",
             "evidence": [],
             "source": {},
@@ -380,16 +496,22 @@ def document(extras: bool = True) -> dict[str, Any]:
                 "expired": [dict(WAIVER, id="W-0000", expires="2026-10-01")],
                 "stale": [dict(WAIVER, id="W-0009", reason=XSS_NAME)],
                 "expiring_soon": [],
+                "all_rules": [dict(EVERYTHING, rules=["*"], scopes=["acc-*"])],
+                "declarations": [DECLARED],
             },
             "history": history(),
         }
+    providers = ("aws", "azure", "k8s")
+    controls, measures = rollup(res, RULES, providers, {"8.01.01": DECLARED})
     assessment = Assessment(
         results=tuple(res),
-        controls=rollup(res, RULES),
+        controls=controls,
         rules=RULES,
         meta=meta,
         errors=errors,
         extras=ext,
+        measures=measures,
+        providers=providers,
     )
     return build(
         assessment,

@@ -76,8 +76,8 @@ def test_views_filter_search_and_detail(browser, reports, tmp_path) -> None:
         expect(page.locator("#findings")).to_be_visible()  # after the hashchange
         expect(page.locator("#overview")).to_be_hidden()
         assert page.is_hidden("#fstatic")
-        assert page.locator("#fbody tr.row").count() == 9
-        assert page.text_content("#fcount") == "9 of 9 results"
+        assert page.locator("#fbody tr.row").count() == 12
+        assert page.text_content("#fcount") == "12 of 12 results"
         page.select_option("#f-status", "FAIL")
         assert page.locator("#fbody tr.row").count() == 3
         page.select_option("#f-severity", "critical")
@@ -99,10 +99,16 @@ def test_views_filter_search_and_detail(browser, reports, tmp_path) -> None:
         # the control view's link filters the findings by control
         page.click("nav.views a[href='#controls']")
         page.click("#control-8\\.24 summary")
-        assert "8.24.01" in page.text_content("#control-8\\.24")
+        control = page.text_content("#control-8\\.24")
+        assert "8.24.04" in control and "aws: fail" in control  # measure status per provider
+        assert "Data at rest is encrypted" in control  # the link's reason
         page.click("#control-8\\.24 a[data-control]")
         expect(page.locator("#findings")).to_be_visible()
         assert page.locator("#fbody tr.row").count() == 4
+        page.click("nav.views a[href='#soa']")
+        expect(page.locator("#soa")).to_be_visible()
+        assert page.locator("#soa-table tr.soa-control").count() == 93
+        assert page.locator("#soa-table tr.soa-measure").count() == 117
         page.click("nav.views a[href='#coverage']")
         assert "AuthorizationFailed: <no read permission>" in page.text_content(
             "#collection-errors"
@@ -127,7 +133,7 @@ def test_dutch_report_and_language_switch(browser, reports, tmp_path) -> None:
         assert page.title().startswith("BIO2-nalevingsrapport")
         assert page.locator(".langroot:visible nav.views a").first.text_content() == "Overzicht"
         page.click(".langroot:visible nav.views a[href='#findings']")
-        assert page.text_content("#fcount") == "9 van 9 resultaten"
+        assert page.text_content("#fcount") == "12 van 12 resultaten"
         page.select_option("#f-status", "ERROR")
         assert page.locator("#fbody tr.row").count() == 1
         page.click(".langroot:visible nav.langs a[data-lang='en']")  # to English, same view
@@ -135,7 +141,7 @@ def test_dutch_report_and_language_switch(browser, reports, tmp_path) -> None:
         assert page.evaluate("document.documentElement.lang") == "en"
         expect(page.locator("#en-findings")).to_be_visible()
         expect(page.locator("#findings")).to_be_hidden()
-        assert page.text_content("#en-fcount") == "9 of 9 results"
+        assert page.text_content("#en-fcount") == "12 of 12 results"
         page.click("#en-fbody tr.row >> nth=0")
         assert "Why it matters" in page.text_content("#en-fbody tr.detail")
         page.click(".langroot:visible nav.views a[href='#controls']")
@@ -181,6 +187,6 @@ def test_readable_without_javascript(browser, reports) -> None:
         page.goto(reports["en"].resolve().as_uri())
         assert page.is_visible("#overview") and page.is_visible("#controls")
         assert page.is_visible("#fstatic") and page.is_hidden("#fdynamic")
-        assert page.locator("#fstatic details.finding").count() == 5  # FAIL, ERROR, WAIVED
+        assert page.locator("#fstatic details.finding").count() == 6  # FAIL, ERROR, WAIVED
     finally:
         ctx.close()

@@ -19,7 +19,8 @@ import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,6 +32,41 @@ MOTO_ENV = {
     "AWS_DEFAULT_REGION": "eu-west-1",
     "MOTO_EC2_LOAD_DEFAULT_AMIS": "false",
 }
+
+
+@contextmanager
+def aws_shaped_gaps() -> Iterator[None]:
+    """moto, in process, raises ``NotImplementedError`` for an API it lacks (and answers a
+    service it lacks with a bare 404). AWS answers an operation it does not offer with an error
+    response; this makes in-process moto do the same (HTTP 501 ``NotImplemented``), so that the
+    collector needs no moto-specific branch: it classifies the answer as it would AWS's."""
+    from xml.sax.saxutils import escape
+
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    original = BotocoreStubber.process_request
+
+    def not_implemented(text: str) -> Any:
+        body = (
+            "<ErrorResponse><Error><Code>NotImplemented</Code>"
+            f"<Message>{escape(text)}</Message></Error></ErrorResponse>"
+        )
+        return 501, {"x-amzn-ErrorType": "NotImplemented", "Content-Type": "text/xml"}, body
+
+    def process_request(self: Any, request: Any) -> Any:
+        try:
+            answer = original(self, request)
+        except NotImplementedError as exc:
+            return not_implemented(str(exc) or "not implemented in moto")
+        if answer is not None and answer[0] == 404 and answer[2] == "Not yet implemented":
+            return not_implemented("service not implemented in moto")  # a service moto lacks
+        return answer
+
+    BotocoreStubber.process_request = process_request  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        BotocoreStubber.process_request = original  # type: ignore[method-assign]
 
 
 def free_port() -> int:

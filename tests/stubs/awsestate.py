@@ -100,6 +100,20 @@ def demo(session: Any, regions: list[str], account: str) -> None:
         ),
     )
     iam.attach_user_policy(UserName="auditor", PolicyArn=audit["Policy"]["Arn"])
+    iam.create_group(GroupName="support")
+    iam.put_group_policy(
+        GroupName="support",
+        PolicyName="reset-keys",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": "iam:CreateAccessKey", "Resource": "*"}
+                ],
+            }
+        ),
+    )
+    iam.add_user_to_group(GroupName="support", UserName="auditor")
     iam.create_role(RoleName="app-instance", AssumeRolePolicyDocument=json.dumps(TRUST_EC2))
     role = iam.create_role(
         RoleName="lambda-exec", AssumeRolePolicyDocument=json.dumps(TRUST_LAMBDA)
@@ -353,8 +367,67 @@ def _region(session: Any, region: str, home: str, lambda_role: str, logs_bucket:
         imageTagMutability="IMMUTABLE" if tidy else "MUTABLE",
         imageScanningConfiguration={"scanOnPush": tidy},
     )
+    if not tidy:
+        ecr.set_repository_policy(
+            repositoryName="portaal",
+            policyText=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "PullFromOffice",
+                            "Effect": "Allow",
+                            "Principal": "*",
+                            "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                            "Condition": {
+                                "IpAddress": {"aws:SourceIp": ["0.0.0.0/1", "128.0.0.0/1"]}
+                            },
+                        }
+                    ],
+                }
+            ),
+        )
     sm = session.client("secretsmanager", region_name=region)
-    sm.create_secret(Name="db-wachtwoord", SecretString="not-a-real-secret")
+    secret = sm.create_secret(Name="db-wachtwoord", SecretString="not-a-real-secret")["ARN"]
+    sm.put_resource_policy(
+        SecretId=secret,
+        ResourcePolicy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": "*"},
+                        "Action": "secretsmanager:GetSecretValue",
+                        "Resource": "*",
+                        "Condition": {
+                            "StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5" if tidy else "*"}
+                        },
+                    }
+                ],
+            }
+        ),
+    )
+    es = session.client("opensearch", region_name=region)
+    es.create_domain(
+        DomainName="zoeken",
+        AccessPolicies=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": lambda_role.split(":role/")[0] + ":root"}
+                        if tidy
+                        else "*",
+                        "Action": "es:*",
+                        "Resource": "*",
+                    }
+                ],
+            }
+        ),
+    )
+    session.client("glacier", region_name=region).create_vault(vaultName="archief")
 
     if tidy:
         r53 = session.client("route53")

@@ -46,6 +46,8 @@ SERVICE_MODULES = (
     "sqs",
     "acm",
     "route53",
+    "opensearch",
+    "glacier",
 )
 
 

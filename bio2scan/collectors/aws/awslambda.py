@@ -1,14 +1,13 @@
 """Lambda (regional): functions as ListFunctions returns them, with environment values that look
-like credentials replaced by a fingerprint (the rules see *that* there is one, the report never
-shows it), and the function's resource policy."""
+like credentials replaced by ``<redacted>`` (the rules see *that* there is one, the report never
+shows it, nor a hash of it), and the function's resource policy."""
 
 from __future__ import annotations
 
 from functools import partial
 from typing import Any
 
-from ...kinds import credential_like
-from ..kubernetes.objects import fingerprint
+from ...credentials import REDACTED, credential_like
 from .calls import policy
 from .service import Ctx, Kind, Service
 
@@ -17,7 +16,7 @@ def redact(function: dict[str, Any]) -> dict[str, Any]:
     env = (function.get("Environment") or {}).get("Variables")
     if not isinstance(env, dict) or not any(credential_like(k, v) for k, v in env.items()):
         return function
-    variables = {k: fingerprint(v) if credential_like(k, v) else v for k, v in env.items()}
+    variables = {k: REDACTED if credential_like(k, v) else v for k, v in env.items()}
     return dict(function, Environment=dict(function["Environment"], Variables=variables))
 
 

@@ -1,16 +1,41 @@
-"""AWS Backup (regional): vaults (with their lock settings) and plans with rules and selections."""
+"""AWS Backup (regional): vaults (with their lock settings and access policy) and plans with rules
+and selections."""
 
 from __future__ import annotations
 
 from functools import partial
 from typing import Any
 
+from .calls import policy
 from .service import Ctx, Kind, Service
 
 
 def _vaults(ctx: Ctx) -> None:
     for v in ctx.pages("ListBackupVaults", "BackupVaultList"):
-        ctx.add(v["BackupVaultArn"], v["BackupVaultName"], v, api="ListBackupVaults")
+        ctx.spawn(partial(_vault, ctx, v))
+
+
+def _vault(ctx: Ctx, vault: dict[str, Any]) -> None:
+    data = dict(vault)
+    errors: dict[str, str] = {}
+    ctx.detail(
+        data,
+        errors,
+        "Policy",
+        lambda: policy(
+            ctx.call("GetBackupVaultAccessPolicy", BackupVaultName=vault["BackupVaultName"]).get(
+                "Policy"
+            )
+        ),
+        absent=("ResourceNotFoundException",),
+    )
+    ctx.add(
+        vault["BackupVaultArn"],
+        vault["BackupVaultName"],
+        data,
+        api="ListBackupVaults",
+        errors=errors,
+    )
 
 
 def _plans(ctx: Ctx) -> None:
@@ -45,7 +70,7 @@ SERVICES = (
         "backup",
         "backup",
         kinds=(
-            Kind("aws.backup.vault", _vaults, ("ListBackupVaults",)),
+            Kind("aws.backup.vault", _vaults, ("ListBackupVaults", "GetBackupVaultAccessPolicy")),
             Kind(
                 "aws.backup.plan",
                 _plans,

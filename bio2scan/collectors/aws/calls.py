@@ -65,7 +65,6 @@ _THROTTLED = frozenset(
         "LimitExceededException",
     }
 )
-_NOT_IMPLEMENTED_TEXT = ("not yet implemented", "has not been implemented", "not implemented")
 
 
 class AwsError(Exception):
@@ -113,18 +112,15 @@ def classify(exc: BaseException, api: str) -> AwsError:
         ),
     ):
         return AwsError("Unsupported", type(exc).__name__, str(exc), api)
-    if isinstance(exc, NotImplementedError):  # moto, in process, for an API it lacks
-        return AwsError("Unsupported", "NotImplemented", str(exc) or "not implemented", api)
     if isinstance(exc, bx.BotoCoreError):
         return AwsError("Error", type(exc).__name__, str(exc), api)
     return AwsError("Error", type(exc).__name__, str(exc), api)
 
 
 def _code(aws_code: str, message: str, status: int) -> str:
-    low = message.lower()
     if aws_code in _THROTTLED or status == 429 or "throttl" in aws_code.lower():
         return "Throttled"
-    if aws_code in _UNSUPPORTED or status == 501 or any(t in low for t in _NOT_IMPLEMENTED_TEXT):
+    if aws_code in _UNSUPPORTED or status == 501:
         return "Unsupported"
     if aws_code in _ACCESS or status == 403:
         return "AccessDenied"

@@ -1,6 +1,7 @@
 """CloudTrail (regional): trails with their status and event selectors, each listed once in its
-home region; and one ``aws.cloudtrail.account`` per account that says whether a multi-region
-trail is logging — so an account without any trail fails rather than has nothing to evaluate.
+home region; and one ``aws.cloudtrail.account`` per account with every trail it has and the status
+of each multi-region one — so an account without any trail fails rather than has nothing to
+evaluate.
 """
 
 from __future__ import annotations
@@ -35,28 +36,26 @@ def _trail(ctx: Ctx, trail: dict[str, Any]) -> None:
 
 
 def _account(ctx: Ctx) -> None:
-    """Seen from one region (the account's first scanned one): its own trails and every
-    multi-region trail of the account (CloudTrail shows those in every region)."""
+    """Seen from one region (the account's first scanned one): every trail of the account that
+    CloudTrail shows there (multi-region trails show in every region), each multi-region trail
+    with its status. The collector records; the rule judges."""
     region = ctx.account.regions[0] if ctx.account.regions else None
     trails = (
         ctx.call("DescribeTrails", region=region, includeShadowTrails=True).get("trailList") or []
     )
-    data: dict[str, Any] = {"Trails": [t["TrailARN"] for t in trails], "MultiRegionLogging": False}
+    data: dict[str, Any] = {"Trails": []}
     errors: dict[str, str] = {}
-    for t in trails:
-        if not t.get("IsMultiRegionTrail"):
-            continue
-        try:
-            status = ctx.call(
-                "GetTrailStatus", region=t.get("HomeRegion") or region, Name=t["TrailARN"]
-            )
-        except Exception as exc:  # noqa: BLE001 — AwsError
-            errors["MultiRegionLogging"] = str(exc)
-            continue
-        if status.get("IsLogging"):
-            data["MultiRegionLogging"] = True
-            errors.pop("MultiRegionLogging", None)
-            break
+    for i, t in enumerate(trails):
+        entry = {k: t.get(k) for k in ("TrailARN", "Name", "HomeRegion", "IsMultiRegionTrail")}
+        if t.get("IsMultiRegionTrail"):
+            try:
+                entry["Status"] = ctx.call(
+                    "GetTrailStatus", region=t.get("HomeRegion") or region, Name=t["TrailARN"]
+                )
+            except Exception as exc:  # noqa: BLE001 — AwsError: this trail's status is unknown
+                entry["Status"] = None
+                errors[f"Trails[{i}].Status"] = str(exc)
+        data["Trails"].append(entry)
     ctx.add(
         f"arn:aws:cloudtrail::{ctx.account.id}:account",
         ctx.account.id,

@@ -1,4 +1,5 @@
-"""EC2 and VPC (regional): security groups, instances, volumes, own snapshots and images (with who
+"""EC2 and VPC (regional): security groups, managed prefix lists with their entries (AWS-managed
+ones too: security groups refer to them), instances, volumes, own snapshots and images (with who
 may use them), VPCs with their flow logs, network ACLs, and the region's EBS defaults."""
 
 from __future__ import annotations
@@ -154,6 +155,32 @@ def _region_settings(ctx: Ctx) -> None:
     )
 
 
+def _prefix_lists(ctx: Ctx) -> None:
+    for pl in ctx.pages("DescribeManagedPrefixLists", "PrefixLists"):
+        ctx.spawn(partial(_prefix_list, ctx, pl))
+
+
+def _prefix_list(ctx: Ctx, pl: dict[str, Any]) -> None:
+    data = dict(pl)
+    errors: dict[str, str] = {}
+    ctx.detail(
+        data,
+        errors,
+        "Entries",
+        lambda: ctx.pages(
+            "GetManagedPrefixListEntries", "Entries", PrefixListId=pl["PrefixListId"]
+        ),
+    )
+    ctx.add(
+        pl.get("PrefixListArn") or ctx.arn("ec2", f"prefix-list/{pl['PrefixListId']}"),
+        pl.get("PrefixListName") or pl["PrefixListId"],
+        data,
+        api="DescribeManagedPrefixLists",
+        tags=pl.get("Tags"),
+        errors=errors,
+    )
+
+
 SERVICES = (
     Service(
         "ec2",
@@ -163,6 +190,11 @@ SERVICES = (
                 "aws.ec2.security_group",
                 _simple("DescribeSecurityGroups", "SecurityGroups", "GroupId", "security-group"),
                 ("DescribeSecurityGroups",),
+            ),
+            Kind(
+                "aws.ec2.prefix_list",
+                _prefix_lists,
+                ("DescribeManagedPrefixLists", "GetManagedPrefixListEntries"),
             ),
             Kind(
                 "aws.ec2.instance",

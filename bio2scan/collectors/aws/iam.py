@@ -1,5 +1,6 @@
-"""IAM (global): the account's password policy, summary and root user; users, roles and
-customer-managed policies with what is attached to them.
+"""IAM (global): the account's password policy, summary and root user; users, groups and roles
+with the policies attached to them; customer-managed policies, and the AWS-managed policies that
+are attached to someone (their documents decide who is an administrator).
 
 The credential report is generated and read once per account and shared by ``aws.iam.account``
 (the ``<root_account>`` row) and ``aws.iam.user`` (each user's row).
@@ -115,8 +116,8 @@ def _user(ctx: Ctx, user: dict[str, Any]) -> None:
 def _principal_policies(
     ctx: Ctx, data: dict[str, Any], errors: dict[str, str], kind: str, name: str
 ) -> None:
-    """``AttachedPolicies`` and ``InlinePolicies`` (name → parsed document) of a user or role
-    (``kind``: ``User`` or ``Role``; the IAM operations differ only in that word)."""
+    """``AttachedPolicies`` and ``InlinePolicies`` (name → parsed document) of a user, group or
+    role (``kind``: ``User``, ``Group`` or ``Role``; the IAM operations differ only in that word)."""
     who = {f"{kind}Name": name}
     ctx.detail(
         data,
@@ -159,8 +160,22 @@ def _role(ctx: Ctx, role: dict[str, Any]) -> None:
     )
 
 
+def _groups(ctx: Ctx) -> None:
+    for group in ctx.pages("ListGroups", "Groups"):
+        ctx.spawn(partial(_group, ctx, group))
+
+
+def _group(ctx: Ctx, group: dict[str, Any]) -> None:
+    data = dict(group)
+    errors: dict[str, str] = {}
+    _principal_policies(ctx, data, errors, "Group", group["GroupName"])
+    ctx.add(group["Arn"], group["GroupName"], data, api="ListGroups", region=None, errors=errors)
+
+
 def _policies(ctx: Ctx) -> None:
     for pol in ctx.pages("ListPolicies", "Policies", Scope="Local"):
+        ctx.spawn(partial(_policy, ctx, pol))
+    for pol in ctx.pages("ListPolicies", "Policies", Scope="AWS", OnlyAttached=True):
         ctx.spawn(partial(_policy, ctx, pol))
 
 
@@ -219,6 +234,11 @@ SERVICES = (
                 "aws.iam.role",
                 _roles,
                 ("ListRoles", "ListAttachedRolePolicies", "ListRolePolicies", "GetRolePolicy"),
+            ),
+            Kind(
+                "aws.iam.group",
+                _groups,
+                ("ListGroups", "ListAttachedGroupPolicies", "ListGroupPolicies", "GetGroupPolicy"),
             ),
             Kind("aws.iam.policy", _policies, ("ListPolicies", "GetPolicyVersion")),
         ),

@@ -99,7 +99,8 @@ GLOBAL_REGION = "us-east-1"
 
 def _no_account_host(client: Any) -> None:
     """S3 Control puts the account id in front of the host name. An endpoint override
-    (``AWS_ENDPOINT_URL``: moto, a proxy) has no such names, so there the prefix goes again."""
+    (``AWS_ENDPOINT_URL``: a proxy, a local emulator) has no such names, so there the prefix
+    goes again."""
     import os
 
     override = os.environ.get("AWS_ENDPOINT_URL_S3_CONTROL") or os.environ.get("AWS_ENDPOINT_URL")

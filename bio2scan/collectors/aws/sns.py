@@ -27,11 +27,14 @@ def _topic(ctx: Ctx, arn: str) -> None:
 
 
 def _parsed(attrs: dict[str, Any]) -> dict[str, Any]:
-    """Attributes with the policies parsed (they come as JSON text)."""
-    return {
+    """Attributes with the policies parsed (they come as JSON text); a topic without an access
+    policy gets ``Policy: null`` (no policy), told apart from "not read"."""
+    out = {
         k: policy(v) if k in ("Policy", "EffectiveDeliveryPolicy", "DeliveryPolicy") and v else v
         for k, v in attrs.items()
     }
+    out.setdefault("Policy", None)
+    return out
 
 
 SERVICES = (

@@ -21,19 +21,23 @@ def _queue(ctx: Ctx, url: str) -> None:
         data,
         errors,
         "Attributes",
-        lambda: {
-            k: policy(v) if k in ("Policy", "RedrivePolicy") and v else v
-            for k, v in (
-                ctx.call("GetQueueAttributes", QueueUrl=url, AttributeNames=["All"]).get(
-                    "Attributes"
-                )
-                or {}
-            ).items()
-        },
+        lambda: _attributes(
+            ctx.call("GetQueueAttributes", QueueUrl=url, AttributeNames=["All"]).get("Attributes")
+            or {}
+        ),
     )
     name = url.rstrip("/").rsplit("/", 1)[-1]
     arn = (data.get("Attributes") or {}).get("QueueArn") or ctx.arn("sqs", name)
     ctx.add(arn, name, data, api="ListQueues", errors=errors)
+
+
+def _attributes(attrs: dict[str, Any]) -> dict[str, Any]:
+    """The queue's attributes with the policies parsed. ``All`` includes ``Policy`` only when the
+    queue has one, so its absence is recorded as ``Policy: null`` (no policy), which a rule can
+    tell apart from "not read"."""
+    out = {k: policy(v) if k in ("Policy", "RedrivePolicy") and v else v for k, v in attrs.items()}
+    out.setdefault("Policy", None)
+    return out
 
 
 SERVICES = (

@@ -25,7 +25,7 @@ from typing import Any
 from ...errors import InputError, UsageError
 from ...model import CollectionError, Inventory, Source
 from ..base import CollectRequest, Option, Recorder, public_options, run_parallel, utcnow_iso
-from .objects import sanitize, to_resource
+from .objects import coverage_notice, mark_controlled, sanitize, to_resource, untrusted
 from .resources import (
     NAMESPACE,
     RESOURCE_TYPES,
@@ -123,6 +123,13 @@ class KubernetesCollector:
         task.done()
         for c in clusters:
             c.client.close()
+        # a Pod, ReplicaSet or Job is checked through its owner only when the owner was read
+        # from the same cluster; objects no rule can judge are listed as not checked
+        rec.resources[:] = mark_controlled(rec.resources, live=True)
+        for r in rec.resources:
+            note = coverage_notice(r)
+            if note is not None:
+                rec.notice(note)
         return rec.inventory(public_options(opts, self.options))
 
 
@@ -384,7 +391,7 @@ class _Run:
                 query.append(("continue", token))
             body = self._call(c, path, query, api)
             for item in body.get("items") or ():
-                item = {"apiVersion": k.api_version, "kind": k.kind, **item}
+                item = {"apiVersion": k.api_version, "kind": k.kind, **untrusted(item)}
                 items.append(sanitize(item) if k.kind == "Secret" else item)
             token = (body.get("metadata") or {}).get("continue")
             if not token:

@@ -4,19 +4,32 @@ Both collectors pass every object through ``to_resource``: the resource type
 (``k8s.<group>.<kind>``), the id (``namespace/Kind/name``, or ``Kind/name`` for cluster-scoped
 kinds), the default namespace filled in as the API server would, and secrets removed: the values
 of Secrets (and ConfigMaps, which often hold them) are never kept, only their keys, and container
-environment values that look like credentials are replaced by a fingerprint. The certificate of
-a ``kubernetes.io/tls`` Secret is summarised (``certs.py``) before its values go.
+credentials wherever a workload carries them (env values, ``args``/``command``, probe and
+lifecycle HTTP headers, annotations, ConfigMap data) are replaced by ``<redacted>``, with no hash
+of them (``bio2scan.credentials`` decides what is one, for the rules too). The certificate of a
+``kubernetes.io/tls`` Secret is summarised (``certs.py``) before its values go.
 """
 
 from __future__ import annotations
 
-import copy
-import hashlib
+import dataclasses
 import re
 from typing import Any
 
-from ...kinds import CREDENTIAL_NAME, CREDENTIAL_VALUE, credential_like
-from ...model import Resource, Source
+from ...credentials import REDACTED, redact_argv, redact_value
+from ...kinds import (
+    CONTROLLED_BY,
+    GENERIC_WORKLOAD_TYPE,
+    OWNED_KINDS,
+    RESERVED,
+    PodSpecError,
+    checked_pod_specs,
+    find_pod_templates,
+    is_builtin,
+    resource_type,
+    workload_of,
+)
+from ...model import Notice, Resource, Source
 
 CLUSTER_SCOPED = frozenset(
     {
@@ -45,18 +58,24 @@ CLUSTER_SCOPED = frozenset(
         "PriorityLevelConfiguration",
         "ClusterIssuer",
         "Version",
+        "PodSecurityPolicy",
+        "IPAddress",
+        "ServiceCIDR",
+        "DeviceClass",
+        "ResourceSlice",
+        "ClusterTrustBundle",
+        "MutatingAdmissionPolicy",
+        "MutatingAdmissionPolicyBinding",
+        "ClusterPolicy",
+        "ClusterServingRuntime",
     }
 )
 
-REDACTED = "<redacted>"
-
 
 def fingerprint(value: str) -> str:
-    """``<redacted>:sha256:<12 hex>``: tells two values apart without showing either.
-    Idempotent: an already redacted value is returned as it is."""
-    if value.startswith(REDACTED):
-        return value
-    return f"{REDACTED}:sha256:{hashlib.sha256(value.encode()).hexdigest()[:12]}"
+    """What replaces a secret: ``<redacted>``, no hash (a short hash of a weak password gives
+    it away in a few hundred guesses). Kept for callers of the first version."""
+    return REDACTED
 
 
 def group_of(api_version: str) -> str:
@@ -69,60 +88,122 @@ def group_of(api_version: str) -> str:
     return re.sub(r"[^a-z0-9_]", "_", first.lower())
 
 
-def resource_type(api_version: str, kind: str) -> str:
-    return f"k8s.{group_of(api_version)}.{kind.lower()}"
-
-
 def object_id(kind: str, name: str, namespace: str | None) -> str:
     return f"{namespace}/{kind}/{name}" if namespace else f"{kind}/{name}"
 
 
+_LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+
+
+def untrusted(obj: dict[str, Any]) -> dict[str, Any]:
+    """``obj`` as read from a file or an API, without the key the scanner keeps its own facts
+    under (``x-bio2scan``): a manifest must not be able to say "checked through its owner"."""
+    if RESERVED in obj:
+        obj = {k: v for k, v in obj.items() if k != RESERVED}
+    return obj
+
+
 def sanitize(obj: dict[str, Any]) -> dict[str, Any]:
     """A copy of ``obj`` without secret values (see the module docstring); ``obj`` itself is
-    returned when there is nothing to remove."""
+    returned when there is nothing to remove. Idempotent. Parts that did not change are shared
+    with ``obj``, never modified."""
     kind = obj.get("kind")
-    meta = _mapping(obj.get("metadata"))
-    ann = _mapping(meta.get("annotations"))
-    secret_kind = kind in ("Secret", "ConfigMap")
-    envs = [e for e in _env_entries(obj) if credential_like(e.get("name"), e.get("value"))]
-    argv = [a for a in _arg_lists(obj) if _redact_args(a) != a]
-    ann_secret = [k for k, v in ann.items() if isinstance(v, str) and CREDENTIAL_VALUE.search(v)]
-    if not (
-        secret_kind
-        or envs
-        or argv
-        or ann_secret
-        or meta.get("managedFields")
-        or _LAST_APPLIED in ann
-    ):
-        return obj
-    out = copy.deepcopy(obj)
+    out = dict(obj)
+    changed = False
+    meta = obj.get("metadata")
+    if isinstance(meta, dict):
+        new_meta = _clean_metadata(meta)
+        if new_meta is not meta:
+            out["metadata"] = new_meta
+            changed = True
     if kind == "Secret":
-        # before the values go: keep what the public certificate of a TLS Secret says
         from .certs import FIELD, certificate_info
 
-        info = certificate_info(out)
+        info = certificate_info(obj)
         if info is not None:
-            out[FIELD] = dict(_mapping(out.get(FIELD)), certificate=info)
-    ometa = _mapping(out.get("metadata"))
-    ometa.pop("managedFields", None)
-    if isinstance(ometa.get("annotations"), dict) and _LAST_APPLIED in ometa["annotations"]:
-        ometa["annotations"][_LAST_APPLIED] = REDACTED
-    if secret_kind:
+            own = obj.get(FIELD)
+            out[FIELD] = dict(own if isinstance(own, dict) else {}, certificate=info)
+            changed = True
         for key in ("data", "stringData", "binaryData"):
-            if isinstance(out.get(key), dict):
-                out[key] = dict.fromkeys(out[key], REDACTED)
-            elif out.get(key) is not None:  # malformed (a string, a list): keep nothing of it
+            value = obj.get(key)
+            if isinstance(value, dict):
+                if any(v != REDACTED for v in value.values()):
+                    out[key] = dict.fromkeys(value, REDACTED)
+                    changed = True
+            elif value is not None and value != REDACTED:  # malformed: keep nothing of it
                 out[key] = REDACTED
-    for e in _env_entries(out):
-        if credential_like(e.get("name"), e.get("value")):
-            e["value"] = fingerprint(e["value"])
-    for a in _arg_lists(out):
-        a[:] = _redact_args(a)
-    oann = _mapping(ometa.get("annotations"))
-    for k in ann_secret:
-        oann[k] = fingerprint(oann[k])
+                changed = True
+    elif kind == "ConfigMap":
+        data = obj.get("data")
+        if isinstance(data, dict):
+            new = {k: redact_value(k, v) for k, v in data.items()}
+            if new != data:
+                out["data"] = new
+                changed = True
+        binary = obj.get("binaryData")
+        if binary is not None and not (
+            isinstance(binary, dict) and all(v == REDACTED for v in binary.values())
+        ):
+            out["binaryData"] = (
+                dict.fromkeys(binary, REDACTED) if isinstance(binary, dict) else REDACTED
+            )
+            changed = True
+    for key, value in obj.items():
+        if key in ("metadata", "data", "stringData", "binaryData", "kind", "apiVersion"):
+            continue
+        if isinstance(value, (dict, list)):
+            new_value = _clean(value, 0)
+            if new_value is not value:
+                out[key] = new_value
+                changed = True
+    return out if changed else obj
+
+
+def _clean_metadata(meta: dict[str, Any]) -> dict[str, Any]:
+    out = meta
+    if "managedFields" in meta:
+        out = {k: v for k, v in meta.items() if k != "managedFields"}
+    ann = meta.get("annotations")
+    if isinstance(ann, dict):
+        new = {k: (REDACTED if k == _LAST_APPLIED else redact_value(k, v)) for k, v in ann.items()}
+        if new != ann:
+            out = dict(out, annotations=new)
     return out
+
+
+_MAX_DEPTH = 64
+
+
+def _clean(node: Any, depth: int) -> Any:
+    """``node`` with credentials in env entries, header lists, ``args``/``command`` and pod
+    template annotations removed; the same object when nothing changed."""
+    if depth > _MAX_DEPTH:
+        return node
+    if isinstance(node, list):
+        new_items = [_clean(x, depth + 1) if isinstance(x, (dict, list)) else x for x in node]
+        return new_items if any(a is not b for a, b in zip(new_items, node)) else node
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] | None = None
+    if "name" in node and isinstance(node.get("value"), str):  # env entry, HTTP header
+        v = redact_value(node["name"], node["value"])
+        if v != node["value"]:
+            out = dict(node, value=v)
+    for key, value in node.items():
+        if key in ("args", "command") and isinstance(value, list):
+            new: Any = redact_argv(value)
+            if new == value:
+                continue
+        elif key == "metadata" and isinstance(value, dict):
+            new = _clean_metadata(value)
+        elif isinstance(value, (dict, list)):
+            new = _clean(value, depth + 1)
+        else:
+            continue
+        if new is not value:
+            out = dict(node) if out is None else out
+            out[key] = new
+    return node if out is None else out
 
 
 def _mapping(value: Any) -> dict[str, Any]:
@@ -130,87 +211,34 @@ def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _arg_lists(obj: Any) -> list[list[Any]]:
-    """Every container ``args`` and ``command`` list anywhere in the object."""
-    out: list[list[Any]] = []
-    stack = [obj]
-    while stack:
-        cur = stack.pop()
-        if isinstance(cur, dict):
-            for key, value in cur.items():
-                if key in ("args", "command") and isinstance(value, list):
-                    out.append(value)
-                elif isinstance(value, (dict, list)):
-                    stack.append(value)
-        elif isinstance(cur, list):
-            stack.extend(x for x in cur if isinstance(x, (dict, list)))
-    return out
-
-
-def _redact_args(argv: list[Any]) -> list[Any]:
-    """``--db-password=x`` → ``--db-password=<redacted>:sha256:…``; the word after a bare
-    ``--token`` flag; any word that itself looks like a key, a token or a URL with a password."""
-    out: list[Any] = []
-    flag_wants_secret = False
-    for a in argv:
-        if not isinstance(a, str):
-            out.append(a)
-            flag_wants_secret = False
-            continue
-        if a.startswith(REDACTED):
-            out.append(a)
-        elif flag_wants_secret and not a.startswith("-"):
-            out.append(fingerprint(a))
-        elif a.startswith("-") and "=" in a:
-            name, _, value = a.partition("=")
-            out.append(f"{name}={fingerprint(value)}" if credential_like(name, value) else a)
-        elif CREDENTIAL_VALUE.search(a):
-            out.append(fingerprint(a))
-        else:
-            out.append(a)
-        flag_wants_secret = a.startswith("-") and "=" not in a and bool(CREDENTIAL_NAME.search(a))
-    return out
-
-
-_LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
-
-
-def _env_entries(obj: Any) -> list[dict[str, Any]]:
-    """Every ``env`` entry anywhere in the object: the pod specs of the known workload kinds,
-    but also PodTemplates, Argo Rollouts, Knative Services and other custom kinds that embed a
-    container list, so no credential slips through because its kind is unknown here."""
-    out: list[dict[str, Any]] = []
-    stack = [obj]
-    while stack:
-        cur = stack.pop()
-        if isinstance(cur, dict):
-            for key, value in cur.items():
-                if key == "env" and isinstance(value, list):
-                    out.extend(e for e in value if isinstance(e, dict))
-                elif isinstance(value, (dict, list)):
-                    stack.append(value)
-        elif isinstance(cur, list):
-            stack.extend(x for x in cur if isinstance(x, (dict, list)))
-    return out
-
-
 def to_resource(
-    obj: dict[str, Any], *, cluster: str, source: Source, default_namespace: str = "default"
+    obj: dict[str, Any],
+    *,
+    cluster: str,
+    source: Source,
+    default_namespace: str | None = "default",
 ) -> Resource:
     """Turn one object (already checked to have apiVersion, kind, metadata.name) into a
-    ``Resource``; namespaced objects without a namespace get ``default_namespace``."""
+    ``Resource``. A namespaced object without a namespace gets ``default_namespace``; with
+    ``None`` it keeps none (a manifest's namespace is decided when it is deployed: the id is
+    then ``Kind/name`` and ``Resource.namespace`` is None)."""
     kind = obj["kind"]
-    meta = obj.get("metadata") or {}
+    meta = _mapping(obj.get("metadata"))
     name = str(meta.get("name") or meta.get("generateName") or "")
     namespace = None
     if kind not in CLUSTER_SCOPED:
-        namespace = meta.get("namespace") or default_namespace
-        if meta.get("namespace") != namespace:
+        own = meta.get("namespace")
+        namespace = str(own) if own else default_namespace
+        if namespace and own != namespace:
             obj = dict(obj, metadata=dict(meta, namespace=namespace))
     data = sanitize(obj)
     labels = _mapping(meta.get("labels"))
+    api = str(obj.get("apiVersion", "v1"))
+    rtype = resource_type(api, kind)
+    if workload_of(obj) is None and not is_builtin(api, kind) and find_pod_templates(obj):
+        rtype = GENERIC_WORKLOAD_TYPE  # a custom resource that runs pods: the pod rules apply
     return Resource(
-        type=resource_type(str(obj.get("apiVersion", "v1")), kind),
+        type=rtype,
         id=object_id(kind, name, namespace),
         name=name,
         scope=cluster,
@@ -219,3 +247,115 @@ def to_resource(
         namespace=namespace,
         tags={str(k): str(v) for k, v in labels.items()},
     )
+
+
+def coverage_notice(r: Resource) -> Notice | None:
+    """A ``not-checked`` notice for an object no rule can judge: a kind bio2scan does not know
+    (neither built into Kubernetes nor a known custom kind, and without a pod template), or a
+    workload whose pod spec is missing or of the wrong type (its pod rules report ERROR)."""
+    data = r.data
+    kind = str(data.get("kind"))
+    api = data.get("apiVersion")
+    reason = None
+    if r.type != GENERIC_WORKLOAD_TYPE and workload_of(data) is None and not is_builtin(api, kind):
+        reason = f"kind {kind} ({api}) is not known to bio2scan: no rule checks it"
+    else:
+        try:
+            checked_pod_specs(data)
+        except PodSpecError as exc:
+            reason = f"pod spec cannot be read: {exc}"
+    if reason is None:
+        return None
+    return Notice(
+        "not-checked",
+        reason,
+        provider="k8s",
+        file=r.source.file,
+        line=r.source.line,
+        kind=kind,
+        name=r.id,
+    )
+
+
+def mark_controlled(resources: list[Resource], *, live: bool) -> list[Resource]:
+    """``resources`` with every Pod, ReplicaSet and Job whose controlling owner is in the same
+    list marked ``x-bio2scan.controlledBy: <owner id>``: the pod rules check the owner instead.
+
+    Live, the owner is the object with the ``uid`` the reference names (and whose selector
+    selects the object's labels). In manifests a uid proves nothing (the API server assigns a
+    new one), so the owner must have the kind, namespace and name the reference names *and*
+    the same pod spec as its template: a privileged Pod that names a harmless ReplicaSet beside
+    it is still checked as itself. An owner found nowhere hides nothing."""
+    owners: dict[Any, Resource] = {}
+    for r in resources:
+        if workload_of(r.data) is None:
+            continue
+        meta = _mapping(r.data.get("metadata"))
+        if live and isinstance(meta.get("uid"), str) and meta["uid"]:
+            owners[(r.scope, meta["uid"])] = r
+        elif not live:
+            owners[(r.scope, r.namespace, str(r.data.get("kind")), r.name)] = r
+    if not owners:
+        return resources
+    out = []
+    for r in resources:
+        owner = _owner(r, owners, live) if r.data.get("kind") in OWNED_KINDS else None
+        if owner is not None:
+            own = _mapping(r.data.get(RESERVED))
+            data = dict(r.data)
+            data[RESERVED] = dict(own, **{CONTROLLED_BY: owner.id})
+            r = dataclasses.replace(r, data=data)
+        out.append(r)
+    return out
+
+
+def _owner(r: Resource, owners: dict[Any, Resource], live: bool) -> Resource | None:
+    refs = _mapping(r.data.get("metadata")).get("ownerReferences")
+    for ref in refs if isinstance(refs, list) else ():
+        if not (isinstance(ref, dict) and ref.get("controller") is True):
+            continue
+        if live:
+            owner = owners.get((r.scope, ref.get("uid")))
+            if owner is not None and _selects(owner.data, r.data):
+                return owner
+        else:
+            owner = owners.get((r.scope, r.namespace, ref.get("kind"), ref.get("name")))
+            if owner is not None and _same_pods(owner.data, r.data):
+                return owner
+    return None
+
+
+def _same_pods(owner: Any, owned: Any) -> bool:
+    try:
+        a, b = checked_pod_specs(owner), checked_pod_specs(owned)
+    except PodSpecError:
+        return False
+    if not a or not b:
+        return False
+    return [s for _, s in a] == [s for _, s in b]
+
+
+def _selects(owner: Any, owned: Any) -> bool:
+    """The owner's ``spec.selector`` (when it has one) selects the owned object's labels."""
+    sel = _mapping(owner.get("spec")).get("selector")
+    if sel is None:
+        return True  # a CronJob has none: its Jobs are matched by uid alone
+    labels = _mapping(_mapping(owned.get("metadata")).get("labels"))
+    if not isinstance(sel, dict):
+        return False
+    match = sel.get("matchLabels") or {}
+    if not isinstance(match, dict) or any(labels.get(k) != v for k, v in match.items()):
+        return False
+    for ex in sel.get("matchExpressions") or ():
+        if not isinstance(ex, dict):
+            return False
+        key, op, values = ex.get("key"), ex.get("operator"), ex.get("values") or []
+        ok = {
+            "In": key in labels and labels[key] in values,
+            "NotIn": not (key in labels and labels[key] in values),
+            "Exists": key in labels,
+            "DoesNotExist": key not in labels,
+        }.get(str(op), False)
+        if not ok:
+            return False
+    return True

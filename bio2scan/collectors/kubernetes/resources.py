@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from .objects import resource_type
+from ...kinds import resource_type
 
 
 @dataclass(frozen=True, slots=True)

@@ -87,3 +87,30 @@ def name_of(inst: Instance, *keys: str) -> Any:
 
 
 Mapper = Callable[[Instance, AwsCtx], None]
+
+
+def own_bucket_arn(doc: Any, out: Any) -> Any:
+    """A bucket's ARN is known before apply (``arn:aws:s3:::<name>``): a policy that refers to
+    it as ``${aws_s3_bucket.x.arn}`` gets the ARN itself, so a rule can tell that a statement
+    covers this bucket and its objects."""
+    name = out.name
+    if not isinstance(name, str):
+        return doc
+    origin = out.inst.address + ".arn"
+    ref = "${" + origin + "}"
+    arn = f"arn:aws:s3:::{name}"
+
+    def fix(v: Any) -> Any:
+        if isinstance(v, Unknown) and v.text is not None:
+            return arn + v.text[len(ref) :] if v.text.startswith(ref) else v
+        if isinstance(v, Unknown) and v.origin == origin:
+            return arn
+        if isinstance(v, str) and v.startswith(ref):
+            return arn + v[len(ref) :]
+        if isinstance(v, list):
+            return [fix(x) for x in v]
+        if isinstance(v, dict):
+            return {k: fix(x) for k, x in v.items()}
+        return v
+
+    return fix(doc)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .aws_common import AwsCtx, Mapper, boolstr, name_of, tag_list
+from .aws_common import AwsCtx, Mapper, boolstr, name_of, own_bucket_arn, tag_list
 from .config import Instance
 from .mapping import DEFER, SKIP, M, Out, apply, as_list, blocks, document, first, put
 from .values import Unknown, Unresolved
@@ -198,7 +198,9 @@ def _object_lock(v: dict[str, Any], out: Out) -> Any:
 
 S3_JOINS: dict[str, Mapper] = {
     "aws_s3_bucket_public_access_block": _bucket_join("PublicAccessBlock", _pab),
-    "aws_s3_bucket_policy": _bucket_join("Policy", lambda v, o: document(v.get("policy"))),
+    "aws_s3_bucket_policy": _bucket_join(
+        "Policy", lambda v, o: own_bucket_arn(document(v.get("policy")), o)
+    ),
     "aws_s3_bucket_server_side_encryption_configuration": _bucket_join(
         "Encryption", lambda v, o: _sse(blocks(v, "rule"))
     ),

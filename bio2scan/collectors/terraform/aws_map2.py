@@ -375,8 +375,7 @@ def sqs_queue(inst: Instance, ctx: AwsCtx) -> None:
         attrs["SqsManagedSseEnabled"] = (
             boolstr(sse) if sse is not None else Unknown(f"{inst.address}.sqs_managed_sse_enabled")
         )
-    if v.get("policy") is not None:
-        attrs["Policy"] = document(v["policy"])
+    attrs["Policy"] = document(v["policy"]) if v.get("policy") is not None else None
     data = {"QueueUrl": _self(inst, "url"), "Attributes": attrs}
     ctx.out("aws.sqs.queue", inst, name, data)
 
@@ -387,8 +386,7 @@ def sns_topic(inst: Instance, ctx: AwsCtx) -> None:
     attrs: dict[str, Any] = {"TopicArn": _self(inst, "arn")}
     if v.get("kms_master_key_id") is not None:
         attrs["KmsMasterKeyId"] = v["kms_master_key_id"]
-    if v.get("policy") is not None:
-        attrs["Policy"] = document(v["policy"])
+    attrs["Policy"] = document(v["policy"]) if v.get("policy") is not None else None
     ctx.out("aws.sns.topic", inst, name, {"TopicArn": _self(inst, "arn"), "Attributes": attrs})
 
 
@@ -399,9 +397,17 @@ def _policy_into(key: str) -> Any:
     return fn
 
 
+def _repo_policy(inst: Instance, out: Any, ctx: AwsCtx) -> None:
+    out.data["Policy"] = document(inst.values.get("policy"))
+
+
 def ecr_repository(inst: Instance, ctx: AwsCtx) -> None:
     name = _named(inst, "name")
-    data: dict[str, Any] = {"repositoryName": name, "repositoryArn": _self(inst, "arn")}
+    data: dict[str, Any] = {
+        "repositoryName": name,
+        "repositoryArn": _self(inst, "arn"),
+        "Policy": None,
+    }
     apply(
         [
             M("image_tag_mutability", "imageTagMutability", "MUTABLE"),
@@ -495,6 +501,9 @@ JOINS: dict[str, Mapper] = {
     ),
     "aws_iam_role_policy": _join("aws.iam.role", "role", "role", _inline),
     "aws_lambda_permission": _join("aws.lambda.function", "function_name", "function", _permission),
+    "aws_ecr_repository_policy": _join(
+        "aws.ecr.repository", "repository", "repository", _repo_policy
+    ),
     "aws_sqs_queue_policy": _join("aws.sqs.queue", "queue_url", "queue", _policy_into("Policy")),
     "aws_sns_topic_policy": _join("aws.sns.topic", "arn", "topic", _policy_into("Policy")),
 }

@@ -205,7 +205,12 @@ def analyzer(inst: Instance, ctx: AwsCtx) -> None:
 # --- Backup, Secrets Manager, Route 53, ACM ---------------------------------------------------
 def backup_vault(inst: Instance, ctx: AwsCtx) -> None:
     name = _named(inst, "name")
-    data = {"BackupVaultName": name, "BackupVaultArn": _self(inst, "arn"), "Locked": False}
+    data = {
+        "BackupVaultName": name,
+        "BackupVaultArn": _self(inst, "arn"),
+        "Locked": False,
+        "Policy": None,
+    }
     ctx.out("aws.backup.vault", inst, name, data)
 
 
@@ -249,7 +254,12 @@ def _selection(inst: Instance, out: Any, ctx: AwsCtx) -> None:
 def secret(inst: Instance, ctx: AwsCtx) -> None:
     name = _named(inst, "name")
     data = {"Name": name, "ARN": _self(inst, "arn"), "RotationEnabled": False}
+    data["Policy"] = document(inst.values["policy"]) if inst.values.get("policy") else None
     ctx.out("aws.secretsmanager.secret", inst, name, data)
+
+
+def _set_policy(inst: Instance, out: Any, ctx: AwsCtx) -> None:
+    out.data["Policy"] = document(inst.values.get("policy"))
 
 
 def _rotation(inst: Instance, out: Any, ctx: AwsCtx) -> None:
@@ -397,6 +407,12 @@ JOINS: dict[str, Mapper] = {
         "aws.backup.vault", "backup_vault_name", "backup vault", _vault_lock
     ),
     "aws_backup_selection": _join("aws.backup.plan", "plan_id", "backup plan", _selection),
+    "aws_secretsmanager_secret_policy": _join(
+        "aws.secretsmanager.secret", "secret_arn", "secret", _set_policy
+    ),
+    "aws_backup_vault_policy": _join(
+        "aws.backup.vault", "backup_vault_name", "backup vault", _set_policy
+    ),
     "aws_secretsmanager_secret_rotation": _join(
         "aws.secretsmanager.secret", "secret_id", "secret", _rotation
     ),

@@ -95,7 +95,8 @@ class Function:
         for rel in self.related:
             scope = "any scope" if rel.scope == "any" else "same scope"
             ns = ", same namespace" if rel.namespace else ""
-            parts.append(f"related `{rel.type}` ({scope}{ns})")
+            lazy = ", checked when looked up" if rel.on_use else ""
+            parts.append(f"related `{rel.type}` ({scope}{ns}{lazy})")
         return "; ".join(parts) if parts else "reads nothing"
 
 
@@ -108,7 +109,10 @@ _BUILTIN_MODULES = (
     "tls",
     "aws",
     "aws_services",
+    "aws_exposure",
+    "aws_admin",
     "azure",
+    "azure_exposure",
     "entra",
     "entra_logs",
 )

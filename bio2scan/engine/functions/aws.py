@@ -1,254 +1,64 @@
-"""Functions for AWS data: IAM policy documents, IAM users and roles, credential reports, tags.
+"""Functions for AWS data: resource policies (through ``aws_policy``), IAM users' credentials,
+credential reports, tags. Administrators: ``aws_admin``; network and policy exposure with
+evidence: ``aws_exposure``.
 
 IAM policy documents arrive parsed (the collector turns the URL-encoded JSON into a mapping).
-``Statement``, ``Action``, ``Resource`` and ``Principal`` may each be a single value or a list;
-``_statements`` and ``_as_list`` smooth that over so each test reads like the rule it implements.
+``Statement``, ``Action``, ``Resource`` and ``Principal`` may each be a single value or a list.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
-from . import CannotJudge, Read, function
+from . import Read, aws_policy, function
+from .aws_exposure import _tls_condition
+from .aws_policy import as_list
 from .common import parse_time
-
-ADMIN_POLICY_ARNS = (
-    "arn:aws:iam::aws:policy/AdministratorAccess",
-    "arn:aws-us-gov:iam::aws:policy/AdministratorAccess",
-    "arn:aws-cn:iam::aws:policy/AdministratorAccess",
-)
-
-# Condition keys that tie a statement to known callers: with one of them a Principal "*" is not
-# open to the world (source account/organisation/network, or a calling AWS service's resource).
-RESTRICTING_CONDITION_KEYS = frozenset(
-    k.lower()
-    for k in (
-        "aws:SourceAccount",
-        "aws:SourceArn",
-        "aws:SourceOwner",
-        "aws:PrincipalOrgID",
-        "aws:PrincipalOrgPaths",
-        "aws:PrincipalAccount",
-        "aws:PrincipalArn",
-        "aws:SourceVpc",
-        "aws:SourceVpce",
-        "aws:SourceIp",
-        "aws:SourceOrgID",
-        "aws:SourceOrgPaths",
-        "aws:ResourceOrgID",
-        "aws:ResourceAccount",
-        "aws:userid",
-        "aws:username",
-        "kms:CallerAccount",
-        "kms:ViaService",
-        "sts:ExternalId",
-        "lambda:FunctionUrlAuthType",
-        "aws:CalledVia",
-        "s3:DataAccessPointAccount",
-        "sns:Endpoint",
-        "token.actions.githubusercontent.com:sub",
-    )
-)
 
 
 def _as_list(v: Any) -> list[Any]:
-    if v is None:
-        return []
-    return list(v) if isinstance(v, (list, tuple)) else [v]
-
-
-class Unreadable(CannotJudge):
-    """A policy document that is not one: text that is no JSON, no ``Statement``, a statement
-    that is no mapping. Nothing can be said about what it allows (unknown, never "not public")."""
-
-
-def _statements(doc: Any, *needs: tuple[str, ...]) -> list[dict[str, Any]]:
-    """The statements of a policy document. Each must be a mapping with an ``Effect`` and, for
-    each tuple of ``needs``, one of its keys (``("Action", "NotAction")``): a statement without
-    them is not one IAM would accept, and nothing can be concluded from it."""
-    if isinstance(doc, str):  # SNS and SQS return their policies as JSON text
-        try:
-            doc = json.loads(doc)
-        except ValueError:
-            raise Unreadable("the policy is not JSON") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("Statement"), (list, dict)):
-        raise Unreadable("a policy document has a Statement (a list or one mapping)")
-    statements = _as_list(doc["Statement"])
-    for s in statements:
-        if not isinstance(s, dict) or not isinstance(s.get("Effect"), str):
-            raise Unreadable("every statement of a policy is a mapping with an Effect")
-        for alternatives in needs:
-            if not any(k in s and s[k] not in (None, {}, []) for k in alternatives):
-                raise Unreadable(f"a statement without {' or '.join(alternatives)}")
-    return statements
-
-
-_ACTION = ("Action", "NotAction")
-_RESOURCE = ("Resource", "NotResource")
-_PRINCIPAL = ("Principal", "NotPrincipal")
-
-
-def _allows(s: dict[str, Any]) -> bool:
-    return str(s.get("Effect", "")).lower() == "allow"
-
-
-def statement_grants_admin(s: dict[str, Any]) -> bool:
-    """An Allow of every action on every resource (``*`` or ``*:*`` on ``*``). ``NotAction``
-    statements are not counted: what they leave out cannot be judged without the service list."""
-    if not _allows(s) or "NotResource" in s:
-        return False
-    actions = [str(a) for a in _as_list(s.get("Action"))]
-    resources = [str(r) for r in _as_list(s.get("Resource"))]
-    return any(a in ("*", "*:*") for a in actions) and "*" in resources
-
-
-@function("policy_grants_admin", value="mapping|string")
-def policy_grants_admin(value: Any) -> bool:
-    """True when an IAM policy document has an Allow statement for ``*`` (or ``*:*``) actions on
-    ``*`` resources — full administrator rights (``{path: Document, call: policy_grants_admin}``).
-    A document without statements is unknown."""
-    return any(statement_grants_admin(s) for s in _statements(value, _ACTION, _RESOURCE))
-
-
-def _principal_is_everyone(principal: Any) -> bool:
-    if principal == "*":
-        return True
-    if isinstance(principal, dict):
-        for key in ("AWS", "CanonicalUser"):
-            if "*" in [str(p) for p in _as_list(principal.get(key))]:
-                return True
-    return False
-
-
-def _restricting(condition: Any) -> bool:
-    if not isinstance(condition, dict):
-        return False
-    for _op, pairs in condition.items():
-        if isinstance(pairs, dict) and any(
-            str(k).lower() in RESTRICTING_CONDITION_KEYS for k in pairs
-        ):
-            return True
-    return False
-
-
-def public_statements(doc: Any) -> list[dict[str, Any]]:
-    """Allow statements whose principal is everyone and that no restricting condition narrows."""
-    return [
-        s
-        for s in _statements(doc, _ACTION, _PRINCIPAL)
-        if _allows(s)
-        and _principal_is_everyone(s.get("Principal"))
-        and not _restricting(s.get("Condition"))
-    ]
+    return as_list(v)
 
 
 @function("policy_is_public", value="mapping|string")
 def policy_is_public(value: Any) -> bool:
-    """True when a resource or trust policy lets anyone (Principal ``*``) act without a condition
-    on the caller's account, organisation, network or source (``aws:SourceAccount``,
-    ``aws:PrincipalOrgID``, ``aws:SourceVpce`` …) (``{path: Policy, call: policy_is_public}``)."""
-    return bool(public_statements(value))
+    """True when a resource or trust policy has an Allow statement open to anyone: a principal
+    of everyone that no restricting condition with concrete values, and no Deny, narrows
+    (``aws_policy``; ``docs/exposure.md``). A policy that cannot be parsed is unknown (ERROR)
+    (``{path: Policy, call: policy_is_public}``)."""
+    return bool(aws_policy.public_grants(value))
 
 
 @function("policy_denies_insecure_transport", value="mapping|string")
 def policy_denies_insecure_transport(value: Any) -> bool:
-    """True when a resource policy denies, for every principal, requests that do not use TLS:
-    a Deny statement with ``Bool: {aws:SecureTransport: false}`` (or a minimum
-    ``s3:TlsVersion`` with NumericLessThan) (``{path: Policy, call: policy_denies_insecure_transport}``)."""
-    for s in _statements(value, _PRINCIPAL):
-        if str(s.get("Effect", "")).lower() != "deny" or not _principal_is_everyone(
-            s.get("Principal")
-        ):
+    """True when a resource policy has a Deny for every principal on every action (``*`` or
+    ``<service>:*``) and every resource (``*``), whose only condition matches every request
+    without TLS (``Bool aws:SecureTransport false``). For S3 buckets use the subject function
+    ``aws_s3_tls_enforced``, which knows the bucket's own ARNs."""
+    for s in aws_policy.statements(value):
+        if aws_policy.effect(s) != "deny" or aws_policy.principal(s).kind != "everyone":
             continue
-        cond = s.get("Condition")
-        if not isinstance(cond, dict):
-            continue
-        for op, pairs in cond.items():
-            if not isinstance(pairs, dict):
-                continue
-            for k, v in pairs.items():
-                vals = [str(x).lower() for x in _as_list(v)]
-                if (
-                    op.lower() in ("bool", "boolifexists")
-                    and k.lower() == "aws:securetransport"
-                    and "false" in vals
-                ):
-                    return True
-                if op.lower().startswith("numericlessthan") and k.lower() == "s3:tlsversion":
-                    return True
+        acts = [str(a) for a in as_list(s.get("Action"))]
+        every = "NotAction" not in s and any(a == "*" or a.endswith(":*") for a in acts)
+        on_all = "*" in [str(r) for r in as_list(s.get("Resource"))] or "Resource" not in s
+        if every and on_all and "NotResource" not in s and _tls_condition(s.get("Condition")):
+            return True
     return False
 
 
 @function("policy_allows_public_action", args=("actions",), value="mapping|string")
 def policy_allows_public_action(value: Any, actions: Iterable[str] = ("*",)) -> bool:
-    """True when an unrestricted public statement allows one of ``actions`` (prefix wildcards
-    such as ``s3:Put*`` and ``*`` in the statement count)."""
-    wanted = [a.lower() for a in actions]
-    for s in public_statements(value):
-        for a in (str(x).lower() for x in _as_list(s.get("Action"))):
-            for w in wanted:
-                if (
-                    a == "*"
-                    or a == w
-                    or (a.endswith("*") and w.startswith(a[:-1]))
-                    or (w.endswith("*") and a.startswith(w[:-1]))
-                ):
-                    return True
+    """True when a statement open to anyone (``policy_is_public``) allows one of ``actions``
+    (wildcards on either side count: ``s3:Put*`` in the statement allows ``s3:PutObject``)."""
+    for g in aws_policy.public_grants(value):
+        s = aws_policy.statements(value)[g.index]
+        for w in actions:
+            if aws_policy.action_allowed_by(s, w) or any(
+                aws_policy._glob(w, str(a)) for a in as_list(s.get("Action"))
+            ):
+                return True
     return False
-
-
-@function(
-    "iam_user_is_admin",
-    kind="subject",
-    reads=(
-        Read("AttachedPolicies", "list"),
-        Read("AttachedPolicies[*]", "mapping"),
-        Read("AttachedPolicies[*].PolicyArn", "string"),
-        Read("InlinePolicies", "mapping"),
-        Read("InlinePolicies[*]", "mapping|string"),
-    ),
-    related=("aws.iam.policy",),
-)
-def iam_user_is_admin(obj: Any, env: Any) -> Any:
-    """True when an IAM user holds administrator rights directly: the AWS managed
-    AdministratorAccess policy attached, an inline policy granting ``*`` on ``*``, or an attached
-    customer-managed policy (looked up among the ``aws.iam.policy`` resources of the same account)
-    that does so. Rights through groups are not resolved here."""
-    from ...model import Evidence
-
-    for i, p in enumerate(_as_list(obj.get("AttachedPolicies"))):
-        arn = p.get("PolicyArn") if isinstance(p, dict) else None
-        if arn in ADMIN_POLICY_ARNS:
-            return True, [Evidence(f"AttachedPolicies[{i}].PolicyArn", arn, "administrator policy")]
-    for name, doc in (obj.get("InlinePolicies") or {}).items():
-        if policy_grants_admin(doc):
-            return True, [Evidence(f"InlinePolicies['{name}']", "*:*", "administrator policy")]
-    attached = {
-        p.get("PolicyArn") for p in _as_list(obj.get("AttachedPolicies")) if isinstance(p, dict)
-    }
-    customer = sorted(a for a in attached if a and ":aws:policy/" not in a)
-    unreadable = []
-    for arn in customer if env is not None else ():
-        for res in env.lookup("aws.iam.policy", "Arn", arn):
-            if "Document" in res.errors or "*" in res.errors:
-                unreadable.append(arn)
-            elif policy_grants_admin(res.data.get("Document")):
-                return True, [Evidence("AttachedPolicies", arn, "administrator policy")]
-    if unreadable:
-        return None, [Evidence("AttachedPolicies", unreadable, "policy documents that were read")]
-    return False, [
-        Evidence(
-            "AttachedPolicies",
-            [
-                p.get("PolicyName")
-                for p in _as_list(obj.get("AttachedPolicies"))
-                if isinstance(p, dict)
-            ],
-            "administrator policy",
-        )
-    ]
 
 
 _NEVER = ("n/a", "no_information", "not_supported", "")

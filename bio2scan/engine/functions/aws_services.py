@@ -1,5 +1,5 @@
-"""Functions for AWS service data beyond IAM: classic ELB negotiation policies, network ACL and
-security-group exposure, Amazon Inspector status, EKS logging, version comparison.
+"""Functions for AWS service data beyond IAM: classic ELB negotiation policies, Amazon Inspector
+status, EKS logging, version comparison, CloudTrail buckets (network exposure: ``aws_exposure``).
 
 Registered by ``load_builtin_functions`` like every built-in function module.
 """
@@ -76,81 +76,6 @@ def elb_classic_tls_at_least(
     return True, seen or [Evidence("ListenerDescriptions", "no HTTPS/SSL listener", level)]
 
 
-def _nacl_covers(entry: dict[str, Any], port: int) -> bool:
-    rng = entry.get("PortRange")
-    if str(entry.get("Protocol")) == "-1" or not isinstance(rng, dict):
-        return True
-    try:
-        return int(rng["From"]) <= port <= int(rng["To"])
-    except (KeyError, TypeError, ValueError):
-        return False
-
-
-@function(
-    "nacl_port_denied_before",
-    kind="subject",
-    args=("ports",),
-    reads=(
-        Read("RuleNumber", "integer"),
-        Read("Egress", "boolean"),
-        Read("Protocol", "string"),
-        Read("PortRange", "mapping", absent="every port (all protocols)"),
-        Read("PortRange.From", "integer"),
-        Read("PortRange.To", "integer"),
-        Read("CidrBlock", "string", absent="an IPv6 entry"),
-        Read("Ipv6CidrBlock", "string", absent="an IPv4 entry"),
-        Read("Entries", "list", root="resource"),
-        Read("Entries[*]", "mapping", root="resource"),
-        Read("Entries[*].RuleNumber", "integer", root="resource"),
-        Read("Entries[*].RuleAction", "string", root="resource"),
-        Read("Entries[*].Egress", "boolean", root="resource"),
-        Read("Entries[*].Protocol", "string", root="resource"),
-        Read("Entries[*].PortRange", "mapping", absent="every port", root="resource"),
-        Read("Entries[*].PortRange.From", "integer", root="resource"),
-        Read("Entries[*].PortRange.To", "integer", root="resource"),
-    ),
-)
-def nacl_port_denied_before(obj: Any, env: Any, ports: Iterable[int] = ()) -> Any:
-    """For one allow entry of a network ACL: True when each of ``ports`` that the entry opens is
-    already denied, for the same address family and direction, by an entry with a lower rule
-    number (ACL entries are evaluated in rule-number order; the first match wins). A TCP deny
-    counts for an all-protocol allow, because the administration protocols checked run over TCP."""
-    from ...model import Evidence
-    from .common import cidr_is_internet
-
-    entries = [
-        e
-        for e in _as_list((env.resource.data if env.resource else {}).get("Entries"))
-        if isinstance(e, dict)
-    ]
-    number = obj.get("RuleNumber", 0)
-    family = "Ipv6CidrBlock" if obj.get("Ipv6CidrBlock") else "CidrBlock"
-    open_ports = []
-    for port in (int(p) for p in ports):
-        if not _nacl_covers(obj, port):
-            continue
-        denied = any(
-            e.get("RuleAction") == "deny"
-            and e.get("Egress") == obj.get("Egress")
-            and e.get("RuleNumber", 0) < number
-            and cidr_is_internet(e.get(family))
-            and str(e.get("Protocol")) in ("-1", str(obj.get("Protocol")), "6")
-            and _nacl_covers(e, port)
-            for e in entries
-        )
-        if not denied:
-            open_ports.append(port)
-    return not open_ports, [
-        Evidence(
-            "RuleNumber",
-            number,
-            f"ports {open_ports} denied by an earlier entry"
-            if open_ports
-            else "earlier deny entries",
-        )
-    ]
-
-
 @function(
     "inspector_scans_enabled",
     kind="subject",
@@ -223,87 +148,16 @@ def eks_log_types_enabled(
     ]
 
 
-def _perm_opens(perm: dict[str, Any], ports: Iterable[int]) -> list[int]:
-    """Ports of ``ports`` that one security-group permission opens to the whole internet."""
-    from .common import cidr_is_internet
-
-    if str(perm.get("IpProtocol")) not in ("-1", "tcp", "udp", "6", "17"):
-        return []
-    sources = [r.get("CidrIp") for r in _as_list(perm.get("IpRanges")) if isinstance(r, dict)]
-    sources += [r.get("CidrIpv6") for r in _as_list(perm.get("Ipv6Ranges")) if isinstance(r, dict)]
-    if not any(cidr_is_internet(s) for s in sources):
-        return []
-    lo, hi = perm.get("FromPort"), perm.get("ToPort")
-    if str(perm.get("IpProtocol")) == "-1" or lo is None or hi is None or lo == -1:
-        return list(ports)
-    return [p for p in ports if int(lo) <= int(p) <= int(hi)]
-
-
-@function(
-    "instance_exposes_ports",
-    kind="subject",
-    args=("ports",),
-    reads=(
-        Read("SecurityGroups", "list"),
-        Read("SecurityGroups[*]", "mapping"),
-        Read("SecurityGroups[*].GroupId", "string"),
-    ),
-    related=("aws.ec2.security_group",),
-)
-def instance_exposes_ports(obj: Any, env: Any, ports: Iterable[int] = ()) -> Any:
-    """True when one of the instance's security groups (looked up among the
-    ``aws.ec2.security_group`` resources of the same account) admits any of ``ports`` from
-    0.0.0.0/0 or ::/0. A group the inventory does not hold (or could not read) makes the answer
-    unknown: an instance whose firewall could not be read is an ERROR, not a PASS."""
-    from ...model import Evidence
-
-    wanted = [int(p) for p in ports]
-    hits: list[Evidence] = []
-    missing: list[Evidence] = []
-    for i, ref in enumerate(obj["SecurityGroups"]):
-        gid = ref["GroupId"]
-        found = env.lookup("aws.ec2.security_group", "GroupId", gid)
-        group = found[0] if found else None
-        if group is None or "IpPermissions" in group.errors or "*" in group.errors:
-            missing.append(Evidence(f"SecurityGroups[{i}].GroupId", gid, "a readable group"))
-            continue
-        for perm in _as_list(group.data.get("IpPermissions")):
-            opened = _perm_opens(perm, wanted) if isinstance(perm, dict) else []
-            if opened:
-                hits.append(
-                    Evidence(
-                        f"SecurityGroups[{i}].GroupId",
-                        gid,
-                        f"admits none of {opened} from the internet",
-                    )
-                )
-    if hits:
-        return True, hits
-    if missing:
-        return None, missing
-    return False, [
-        Evidence(
-            "SecurityGroups",
-            [g.get("GroupId") for g in _as_list(obj.get("SecurityGroups")) if isinstance(g, dict)],
-            "no internet ingress on these ports",
-        )
-    ]
-
-
 def _trail_bucket(obj: Any, env: Any) -> Any:
     found = env.lookup("aws.s3.bucket", "Name", obj.get("S3BucketName"), same_scope=False)
     return found[0] if found else None
 
 
 TRAIL_BUCKET = (Read("S3BucketName", "string"),)
+ANY_BUCKET = (Related("aws.s3.bucket", scope="any"),)
 
 
-@function(
-    "trail_bucket_collected",
-    kind="subject",
-    reads=TRAIL_BUCKET,
-    related=(Related("aws.s3.bucket", scope="any"),),
-)
+@function("trail_bucket_collected", kind="subject", reads=TRAIL_BUCKET, related=ANY_BUCKET)
 def trail_bucket_collected(obj: Any, env: Any) -> Any:
     """True when the S3 bucket a CloudTrail trail writes to (``S3BucketName``) is among the
     scanned buckets (of any scanned account). A bucket in an account outside the scan cannot be
@@ -319,11 +173,7 @@ _TRAIL_BUCKET_TESTS = ("access_logging", "not_public", "object_lock")
 
 
 @function(
-    "trail_bucket_is",
-    kind="subject",
-    args=("property",),
-    reads=TRAIL_BUCKET,
-    related=(Related("aws.s3.bucket", scope="any"),),
+    "trail_bucket_is", kind="subject", args=("property",), reads=TRAIL_BUCKET, related=ANY_BUCKET
 )
 def trail_bucket_is(obj: Any, env: Any, property: str) -> Any:
     """True when the trail's S3 bucket has ``property``: ``access_logging`` (server access logs
@@ -369,3 +219,98 @@ def trail_bucket_is(obj: Any, env: Any, property: str) -> Any:
             and (d.get("Policy") is None or not policy_is_public(d.get("Policy")))
         )
     return ok, [Evidence("S3BucketName", d.get("Name"), property.replace("_", " "))]
+
+
+_LOCK_MODES = ("COMPLIANCE", "GOVERNANCE")
+
+
+def _retention_days(rule: Any) -> int | None:
+    """Days of an Object Lock default retention (``Years`` counted as 365.25 days each, so
+    three years are 1096 days); None when there is no default retention."""
+    import math
+
+    retention = (rule or {}).get("DefaultRetention") if isinstance(rule, dict) else None
+    if not isinstance(retention, dict):
+        return None
+    if isinstance(retention.get("Days"), int):
+        return int(retention["Days"])
+    years = retention.get("Years")
+    if isinstance(years, int):
+        return math.ceil(years * 365.25)
+    return None
+
+
+def _lifecycle_prefix(rule: dict[str, Any]) -> str:
+    f = rule.get("Filter") or {}
+    if isinstance(f, dict):
+        if isinstance(f.get("Prefix"), str):
+            return str(f["Prefix"])
+        if isinstance(f.get("And"), dict) and isinstance(f["And"].get("Prefix"), str):
+            return str(f["And"]["Prefix"])
+    return str(rule.get("Prefix") or "")
+
+
+@function(
+    "trail_bucket_retention",
+    kind="subject",
+    args=("min_days",),
+    reads=(*TRAIL_BUCKET, Read("S3KeyPrefix", "string", absent="the bucket's root")),
+    related=ANY_BUCKET,
+)
+def trail_bucket_retention(obj: Any, env: Any, min_days: int) -> Any:
+    """True when the trail's S3 bucket keeps the trail's log files at least ``min_days``: Object
+    Lock enabled with a default retention in COMPLIANCE or GOVERNANCE mode of at least
+    ``min_days`` (``Years`` count as 365.25 days), and no enabled lifecycle rule that could
+    reach the trail's objects (``<S3KeyPrefix>/AWSLogs/``) expires them sooner (an expiry date
+    counts as sooner). A bucket not in the inventory, or an unreadable Object Lock or lifecycle
+    configuration, is unknown."""
+    import datetime as dt
+
+    from ...model import Evidence
+
+    res = _trail_bucket(obj, env)
+    if res is None:
+        return None, [Evidence("S3BucketName", obj.get("S3BucketName"), "a scanned bucket")]
+    broken = [k for k in ("ObjectLock", "Lifecycle") if k in res.errors or "*" in res.errors]
+    if broken:
+        return None, [
+            Evidence("S3BucketName", res.data.get("Name"), f"a readable {', '.join(broken)}")
+        ]
+    lock = res.data.get("ObjectLock") or {}
+    rule = lock.get("Rule") if isinstance(lock, dict) else None
+    days = _retention_days(rule)
+    mode = ((rule or {}).get("DefaultRetention") or {}).get("Mode") if rule else None
+    want = f"Object Lock default retention (COMPLIANCE or GOVERNANCE) of at least {min_days} days"
+    if lock.get("ObjectLockEnabled") != "Enabled" or days is None or mode not in _LOCK_MODES:
+        return False, [Evidence("ObjectLock", lock or None, want)]
+    if days < min_days:
+        return False, [Evidence("ObjectLock.Rule.DefaultRetention", rule, want)]
+    key_prefix = str(obj.get("S3KeyPrefix") or "")
+    trail_prefix = (key_prefix.rstrip("/") + "/" if key_prefix else "") + "AWSLogs/"
+    for i, lc in enumerate(res.data.get("Lifecycle") or ()):
+        if not isinstance(lc, dict) or lc.get("Status") != "Enabled":
+            continue
+        prefix = _lifecycle_prefix(lc)
+        if not (trail_prefix.startswith(prefix) or prefix.startswith(trail_prefix)):
+            continue  # a rule for other objects of the bucket
+        expiration = lc.get("Expiration") or {}
+        expiry_days = expiration.get("Days")
+        date = expiration.get("Date")
+        shorter = isinstance(expiry_days, int) and expiry_days < min_days
+        if date is not None:
+            try:
+                when = dt.date.fromisoformat(str(date)[:10])
+                shorter = when < (env.now.date() + dt.timedelta(days=min_days))
+            except ValueError:
+                shorter = True
+        if shorter:
+            return False, [
+                Evidence(
+                    f"Lifecycle[{i}].Expiration",
+                    expiration,
+                    f"no expiry of the trail's objects within {min_days} days",
+                )
+            ]
+    return True, [
+        Evidence("ObjectLock.Rule.DefaultRetention", (rule or {}).get("DefaultRetention"), want)
+    ]

@@ -16,7 +16,6 @@ from typing import Any
 from ...model import Evidence
 from ..paths import get
 from . import Read, Related, function
-from .common import cidr_is_internet
 from .tls import DEFAULT_GUIDELINE, at_least, rate_protocol, rate_settings
 
 OWNER_ROLE = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
@@ -145,69 +144,6 @@ def azure_tls_versions_at_least(
     )
 
 
-def _ports(spec: Any) -> list[tuple[int, int]]:
-    out = []
-    for s in spec if isinstance(spec, list) else [spec]:
-        s = str(s).strip()
-        if s in ("*", ""):
-            out.append((0, 65535))
-        elif "-" in s:
-            lo, hi = s.split("-", 1)
-            out.append((int(lo), int(hi)))
-        else:
-            out.append((int(s), int(s)))
-    return out
-
-
-@function(
-    "azure_nsg_rule_exposes",
-    kind="subject",
-    args=("ports",),
-    reads=(
-        Read("properties", "mapping"),
-        Read("properties.access", "string"),
-        Read("properties.direction", "string"),
-        Read("properties.sourceAddressPrefix", "string", absent="see sourceAddressPrefixes"),
-        Read("properties.sourceAddressPrefixes", "list", absent="see sourceAddressPrefix"),
-        Read("properties.destinationPortRange", "string", absent="see destinationPortRanges"),
-        Read("properties.destinationPortRanges", "list", absent="every port when both are unset"),
-    ),
-)
-def azure_nsg_rule_exposes(obj: Any, env: Any, ports: list[Any]) -> Any:
-    """True when an NSG security rule allows inbound traffic from the internet (``*``,
-    ``Internet``, ``0.0.0.0/0`` …) to any of ``ports`` (``[]``: to every port, i.e. the rule's
-    range is ``*``)."""
-    p = obj.get("properties", obj) if isinstance(obj, dict) else {}
-    if p.get("access") != "Allow" or p.get("direction") != "Inbound":
-        return False, [Evidence("properties.access", p.get("access"), "inbound Allow")]
-    sources = [p.get("sourceAddressPrefix")] + list(p.get("sourceAddressPrefixes") or [])
-    if not any(cidr_is_internet(s) for s in sources if s):
-        return False, [
-            Evidence(
-                "properties.sourceAddressPrefix",
-                p.get("sourceAddressPrefix") or p.get("sourceAddressPrefixes"),
-                "the internet",
-            )
-        ]
-    ranges = _ports(
-        [p.get("destinationPortRange")]
-        if p.get("destinationPortRange") is not None
-        else list(p.get("destinationPortRanges") or ["*"])
-    )
-    if not ports:
-        hit = [f"{lo}-{hi}" for lo, hi in ranges if lo == 0 and hi == 65535]
-    else:
-        hit = [str(q) for q in ports if any(lo <= int(q) <= hi for lo, hi in ranges)]
-    shown = p.get("destinationPortRange") or p.get("destinationPortRanges")
-    return bool(hit), [
-        Evidence(
-            "properties.destinationPortRange",
-            shown,
-            f"open to the internet on {', '.join(hit) or 'none of ' + str(ports)}",
-        )
-    ]
-
-
 @function(
     "azure_tag_in",
     kind="subject",
@@ -312,22 +248,31 @@ def azure_locked(obj: Any, env: Any, levels: list[Any]) -> Any:
     kind="subject",
     args=("min", "max"),
     reads=(Read("subscriptionId", "string"),),
-    related=("azure.authorization.role_assignment",),
+    related=(
+        "azure.authorization.role_assignment",
+        Related("azure.authorization.role_definition", scope="any"),
+    ),
 )
 def azure_owner_count(obj: Any, env: Any, min: int = 0, max: int = 1_000_000) -> Any:
-    """True when the number of Owner role assignments at the subscription's own scope lies in
-    ``[min, max]``, counted among the ``azure.authorization.role_assignment`` resources (when
-    those could not be read, the engine reports ERROR)."""
+    """True when the number of owner-equivalent role assignments at the subscription's own
+    scope lies in ``[min, max]``: Owner, User Access Administrator, RBAC Administrator, and
+    every custom role that can write role assignments or definitions (``azure_exposure``),
+    counted among the ``azure.authorization.role_assignment`` resources (when those, or the
+    custom role definitions, could not be read, the engine reports ERROR)."""
+    from .azure_exposure import owner_equivalent_role_ids
+
     scope = f"/subscriptions/{obj.get('subscriptionId', '')}".lower()
+    owners_ids = env.memo("azure_owner_ids", lambda: owner_equivalent_role_ids(env))
     owners = [
         a
         for a in env.related("azure.authorization.role_assignment")
-        if str(get(a.data, "properties.roleDefinitionId") or "").lower().endswith(OWNER_ROLE)
+        if str(get(a.data, "properties.roleDefinitionId") or "").lower().rsplit("/", 1)[-1]
+        in owners_ids
         and str(get(a.data, "properties.scope") or "").lower().rstrip("/") == scope
     ]
     n = len(owners)
     return min <= n <= max, [
-        Evidence("roleAssignments[Owner]", n, f"between {min} and {max} Owners")
+        Evidence("roleAssignments[owner-equivalent]", n, f"between {min} and {max} owners")
     ]
 
 

@@ -11,16 +11,19 @@ from . import Read, function
 
 @function("cidr_is_internet", value="string")
 def cidr_is_internet(value: Any) -> bool:
-    """True for a CIDR (or address, or Azure/GCP source tag) that means the whole internet:
-    ``0.0.0.0/0``, ``::/0``, ``*``, ``Internet``, ``Any`` (``{path: CidrIp, call: cidr_is_internet}``)."""
+    """True for a CIDR (or address, or Azure/GCP source tag) that means the internet:
+    ``0.0.0.0/0``, ``::/0``, ``*``, ``Internet``, ``Any``, a tag any cloud customer can send from
+    (``AzureCloud``), or a range covering more than 0.1 % of the public address space
+    (``0.0.0.0/1``) — ``netreach`` decides (``{path: CidrIp, call: cidr_is_internet}``)."""
+    from . import netreach
+
     if not isinstance(value, str):
         return False
-    v = value.strip()
-    if v.lower() in ("*", "internet", "any", "0.0.0.0", "0.0.0.0/0", "::/0", "::"):
+    if value.strip() in ("0.0.0.0", "::"):
         return True
     try:
-        return ipaddress.ip_network(v, strict=False).prefixlen == 0
-    except ValueError:
+        return netreach.reach_is_public([netreach.parse_source(value)])
+    except netreach.UnknownSource:
         return False
 
 

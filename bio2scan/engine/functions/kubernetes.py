@@ -16,29 +16,31 @@ import posixpath
 from collections.abc import Iterator
 from typing import Any
 
-from ...kinds import POD_SPEC_PATHS, WORKLOAD_TYPES, credential_like, pod_spec_of  # noqa: F401
+from ...credentials import REDACTED, credential_like, redact_argv
+from ...kinds import (
+    CONTAINER_GROUPS,
+    CONTROLLED_BY,
+    RESERVED,
+    PodSpecError,
+    checked_pod_specs,
+)
+from ...kinds import template_metadata as _template_metadata
 from ...model import Evidence
 from . import Read, Related, function
 
-CONTAINER_GROUPS = ("containers", "initContainers", "ephemeralContainers")
-REDACTED_PREFIX = "<redacted>"
+REDACTED_PREFIX = REDACTED
 
-_TEMPLATE = "not a workload kind: nothing to check"
-
+# the extractor locates the pod specs (``kinds.checked_pod_specs`` raises for a workload whose
+# pod spec is missing or of the wrong type: ERROR); what lies inside them is the rules' business
 POD_SPEC_READS = (
     Read("kind", "string"),
-    Read("metadata", "mapping", absent="no owner, no annotations"),
-    Read("metadata.ownerReferences", "list", absent="no owner: checked as itself"),
-    Read("metadata.ownerReferences[*]", "mapping"),
-    Read("spec", "mapping", absent=_TEMPLATE),
-    Read("spec.template", "mapping", absent=_TEMPLATE),
-    Read("spec.template.spec", "mapping", absent=_TEMPLATE),
-    Read("spec.jobTemplate", "mapping", absent=_TEMPLATE),
-    Read("spec.jobTemplate.spec", "mapping", absent=_TEMPLATE),
-    Read("spec.jobTemplate.spec.template", "mapping", absent=_TEMPLATE),
-    Read("spec.jobTemplate.spec.template.spec", "mapping", absent=_TEMPLATE),
+    Read("apiVersion", "string", absent="the core group"),
+    Read("spec", "mapping", absent="the kind's pod template decides (missing: ERROR)"),
+    Read(RESERVED, "mapping", absent="not controlled by an object in this scan"),
+    Read(
+        f"{RESERVED}.{CONTROLLED_BY}", "string", absent="not controlled by an object in this scan"
+    ),
 )
-
 
 # the container lists of a pod spec: one group, checked once per pod spec for every function
 CONTAINERS: tuple[Read, ...] = (
@@ -72,70 +74,83 @@ def container_reads(*fields: tuple[str, str]) -> tuple[Read | tuple[Read, ...], 
     return tuple(out)
 
 
-RUN_AS_READS = container_reads(("runAsUser", "integer"), ("runAsNonRoot", "boolean"))
-APPARMOR_READS = container_reads(
-    ("appArmorProfile", "mapping"), ("appArmorProfile.type", "string")
-) + (
-    Read("containers[*].name", "string"),
-    Read("initContainers[*].name", "string"),
-    Read("ephemeralContainers[*].name", "string"),
-    *(
-        r
-        for where in (
-            "metadata.annotations",
-            "spec.template.metadata.annotations",
-            "spec.jobTemplate.spec.template.metadata.annotations",
-        )
-        for r in (
-            Read(where, "mapping", absent="no annotations", root="resource"),
-            Read(
-                f"{where}[*]",
-                "string",
-                absent="no AppArmor annotation: the runtime's default profile",
-                root="resource",
-            ),
-        )
-    ),
-)
-ENV_READS = container_reads() + tuple(
+_ANNOTATIONS = tuple(
     r
-    for group in CONTAINER_GROUPS
-    for r in (
-        Read(f"{group}[*].env", "list", absent="no environment variables"),
-        Read(f"{group}[*].env[*]", "mapping"),
-        Read(f"{group}[*].env[*].name", "string"),
-        Read(f"{group}[*].env[*].value", "string|number|boolean", absent="valueFrom, not literal"),
+    for where in (
+        "metadata.annotations",
+        "spec.template.metadata.annotations",
+        "spec.jobTemplate.spec.template.metadata.annotations",
     )
+    for r in (
+        Read(where, "mapping", absent="no annotations", root="resource"),
+        Read(
+            f"{where}[*]",
+            "string",
+            absent="unset (AppArmor: the runtime's default)",
+            root="resource",
+        ),
+    )
+)
+RUN_AS_READS = container_reads(("runAsUser", "integer"), ("runAsNonRoot", "boolean"))
+APPARMOR_READS = (
+    *container_reads(("appArmorProfile", "mapping"), ("appArmorProfile.type", "string")),
+    *(Read(f"{group}[*].name", "string") for group in CONTAINER_GROUPS),
+    *_ANNOTATIONS,
+)
+ENV_READS = (
+    container_reads()
+    + tuple(
+        r
+        for group in CONTAINER_GROUPS
+        for r in (
+            Read(f"{group}[*].env", "list", absent="no environment variables"),
+            Read(f"{group}[*].env[*]", "mapping"),
+            Read(f"{group}[*].env[*].name", "string"),
+            Read(
+                f"{group}[*].env[*].value", "string|number|boolean", absent="valueFrom, not literal"
+            ),
+            Read(f"{group}[*].command", "list", absent="the image's entrypoint"),
+            Read(f"{group}[*].args", "list", absent="the image's arguments"),
+        )
+    )
+    + _ANNOTATIONS
 )
 
 
 @function("pod_spec", kind="extractor", reads=POD_SPEC_READS, yields="mapping")
 def pod_spec(resource: Any) -> list[tuple[str, Any]] | None:
-    """The pod spec of any workload kind (Pod ``spec``, Deployment ``spec.template.spec``,
-    CronJob ``spec.jobTemplate.spec.template.spec`` …), so one rule covers every kind. Objects
-    that another workload controls (a ReplicaSet of a Deployment, the Pods of a ReplicaSet, the
-    Jobs of a CronJob) are skipped: their owner is checked instead, once."""
+    """The pod spec(s) of any workload kind (``kinds.WORKLOADS``: Pod ``spec``, Deployment
+    ``spec.template.spec`` at every apiVersion, CronJob ``spec.jobTemplate.spec.template.spec``,
+    Argo Rollouts, Knative Services, KEDA ScaledJobs, … and custom resources that embed a pod
+    template), so one rule covers every kind. An object whose controlling owner is in the same
+    scan (the collectors mark it: ``x-bio2scan.controlledBy``) is skipped — its owner is
+    checked instead, once; an owner that exists nowhere in the scan hides nothing. A pod spec
+    that is missing or of the wrong type raises: ERROR, never PASS."""
     data = resource.data
-    for ref in (data.get("metadata") or {}).get("ownerReferences") or ():
-        if isinstance(ref, dict) and ref.get("controller") and ref.get("kind") in POD_SPEC_PATHS:
-            return None
-    found = pod_spec_of(data)
-    return [found] if found else None
+    own = data.get(RESERVED)
+    if isinstance(own, dict) and own.get(CONTROLLED_BY):
+        return None
+    return checked_pod_specs(data)
 
 
 # --- containers and their effective security settings --------------------------------------
 
 
 def containers(spec: Any) -> Iterator[tuple[str, dict[str, Any]]]:
-    """``(path, container)`` for every container, init container and ephemeral container."""
+    """``(path, container)`` for every container, init container and ephemeral container; a
+    pod spec or container list of the wrong type raises (ERROR), it is never "no containers"."""
     if not isinstance(spec, dict):
-        return
+        raise PodSpecError(f"pod spec is {type(spec).__name__}, expected a mapping")
     for group in CONTAINER_GROUPS:
         items = spec.get(group)
-        if isinstance(items, list):
-            for i, c in enumerate(items):
-                if isinstance(c, dict):
-                    yield f"{group}[{i}]", c
+        if items is None:
+            continue
+        if not isinstance(items, list):
+            raise PodSpecError(f"{group} is {type(items).__name__}, expected a list")
+        for i, c in enumerate(items):
+            if not isinstance(c, dict):
+                raise PodSpecError(f"{group}[{i}] is {type(c).__name__}, expected a mapping")
+            yield f"{group}[{i}]", c
 
 
 def _dig(obj: Any, dotted: str) -> Any:
@@ -204,16 +219,18 @@ def container_setting_in(
 APPARMOR_ANNOTATION = "container.apparmor.security.beta.kubernetes.io/"
 
 
-def template_metadata(data: Any) -> dict[str, Any]:
-    """The metadata of the pod a workload makes (a Pod's own; a Deployment's
-    ``spec.template.metadata``; a CronJob's ``spec.jobTemplate.spec.template.metadata``)."""
-    steps = POD_SPEC_PATHS.get(data.get("kind", "") if isinstance(data, dict) else "")
-    if not steps:
-        return {}
-    cur: Any = data
-    for s in (*steps[:-1], "metadata"):
-        cur = cur.get(s) if isinstance(cur, dict) else None
-    return cur if isinstance(cur, dict) else {}
+def template_metadata(data: Any, spec: Any = None) -> dict[str, Any]:
+    """The metadata of the pod that ``spec`` describes (a Pod's own; a Deployment's
+    ``spec.template.metadata``; …); without ``spec``, of the workload's first pod spec."""
+    if spec is None:
+        try:
+            found = checked_pod_specs(data)
+        except PodSpecError:
+            return {}
+        if not found:
+            return {}
+        spec = found[0][1]
+    return _template_metadata(data, spec)
 
 
 @function("k8s_apparmor_allowed", kind="subject", args=("allowed",), reads=APPARMOR_READS)
@@ -224,7 +241,7 @@ def apparmor_allowed(spec: Any, env: Any, allowed: list[str]) -> tuple[bool, lis
     ``container.apparmor.security.beta.kubernetes.io/<container>`` (``runtime/default``,
     ``localhost/<name>``, ``unconfined``). Unset means the runtime's default profile."""
     wanted = {str(a).lower() for a in allowed}
-    meta = template_metadata(getattr(env.resource, "data", None) or {})
+    meta = template_metadata(getattr(env.resource, "data", None) or {}, spec)
     raw = meta.get("annotations")
     ann: dict[str, Any] = raw if isinstance(raw, dict) else {}
     good: list[Evidence] = []
@@ -260,8 +277,8 @@ def apparmor_allowed(spec: Any, env: Any, allowed: list[str]) -> tuple[bool, lis
 def token_automount_disabled(spec: Any, env: Any) -> tuple[bool | None, list[Evidence]]:
     """The pod gets no ServiceAccount token: ``automountServiceAccountToken: false`` on the pod
     spec, or — when the pod spec does not say — on its ServiceAccount (``default`` when none is
-    named) in the same namespace. The pod's own setting wins. When the ServiceAccount is not in
-    the inventory and ServiceAccounts could not be collected, this cannot be known (ERROR)."""
+    named) in the same namespace. The pod's own setting wins. When ServiceAccounts could not be
+    collected, the engine reports ERROR before this runs."""
     own = spec.get("automountServiceAccountToken") if isinstance(spec, dict) else None
     expected = "automountServiceAccountToken false (pod spec, or its ServiceAccount)"
     if own is not None:
@@ -295,26 +312,56 @@ def token_automount_disabled(spec: Any, env: Any) -> tuple[bool | None, list[Evi
 
 @function("k8s_env_without_credentials", kind="subject", reads=ENV_READS)
 def env_without_credentials(spec: Any, env: Any) -> tuple[bool, list[Evidence]]:
-    """No container has a credential as a literal ``env`` value: an entry whose name or value
-    looks like a credential (the collectors' own test, ``kinds.credential_like``) or whose value
-    a collector already replaced by ``<redacted>:sha256:…``. ``valueFrom`` (secretKeyRef …)
-    passes. Evidence never shows the value itself, only its fingerprint or that it was literal."""
+    """No container carries a credential literally: not in an ``env`` value, not in ``args`` or
+    ``command`` (``--password=…``, ``-D…password=…``, ``mysql -p…``, a URL with a password),
+    not in a probe's or lifecycle hook's HTTP header (``Authorization: Bearer …``), and the
+    pod template's annotations hold none. What counts is ``bio2scan.credentials`` — the test
+    the collectors redact by — plus values a collector already replaced by ``<redacted>``.
+    ``valueFrom`` (secretKeyRef …), ``$(VAR)`` references and file paths pass. Evidence never
+    shows the value, only the name and where."""
     good: list[Evidence] = []
     bad: list[Evidence] = []
-    expected = "credential from valueFrom.secretKeyRef, not a literal value"
+    expected = "credential from a Secret (valueFrom.secretKeyRef, a mounted file), not literal"
     for path, c in containers(spec):
         for i, e in enumerate(c.get("env") or ()):
             if not isinstance(e, dict) or not isinstance(e.get("value"), str):
                 continue
-            value, name = e["value"], e.get("name")
+            name = e.get("name")
             where = f"{path}.env[{i}].value"
-            if value.startswith(REDACTED_PREFIX):
-                bad.append(Evidence(where, f"{name}={value}", expected))
-            elif credential_like(name, value):
-                bad.append(Evidence(where, f"{name}=<literal value, not shown>", expected))
+            if credential_like(name, e["value"]):
+                bad.append(Evidence(where, f"{name}={REDACTED}", expected))
             else:
                 good.append(Evidence(where, f"{name} (not credential-like)", expected))
+        for key in ("command", "args"):
+            argv = c.get(key)
+            if not isinstance(argv, list):
+                continue
+            clean = redact_argv(argv)
+            for i, (a, b) in enumerate(zip(argv, clean)):
+                if isinstance(a, str) and (a != b or REDACTED in a):
+                    bad.append(Evidence(f"{path}.{key}[{i}]", b, expected))
+        for hpath, h in _headers(c):
+            if credential_like(h.get("name"), h.get("value")):
+                bad.append(Evidence(f"{path}.{hpath}", f"{h.get('name')}: {REDACTED}", expected))
+    meta = template_metadata(getattr(env.resource, "data", None) or {}, spec)
+    for k, v in (meta.get("annotations") or {}).items() if isinstance(meta, dict) else ():
+        if isinstance(v, str) and credential_like(k, v):
+            bad.append(Evidence(f"metadata.annotations[{k!r}]", REDACTED, expected))
     return not bad, bad or good
+
+
+def _headers(c: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """``(path, header)`` of every HTTP header of the container's probes and lifecycle hooks."""
+    places = [(p, c.get(p)) for p in ("livenessProbe", "readinessProbe", "startupProbe")]
+    life = c.get("lifecycle")
+    if isinstance(life, dict):
+        places += [(f"lifecycle.{h}", life.get(h)) for h in ("postStart", "preStop")]
+    for where, probe in places:
+        get = probe.get("httpGet") if isinstance(probe, dict) else None
+        headers = get.get("httpHeaders") if isinstance(get, dict) else None
+        for i, h in enumerate(headers if isinstance(headers, list) else ()):
+            if isinstance(h, dict):
+                yield f"{where}.httpGet.httpHeaders[{i}].value", h
 
 
 # --- image references ----------------------------------------------------------------------
@@ -342,14 +389,44 @@ def parse_image(ref: str) -> tuple[str, str, str | None, str | None]:
     return registry, repo, tag or None, digest or None
 
 
+# OCI image-spec digest algorithms and the length of their hex encoding
+DIGEST_HEX = {"sha256": 64, "sha512": 128, "blake3": 64}
+
+
+def well_formed_digest(digest: str | None) -> bool:
+    """True for ``<algorithm>:<hex>`` with a registered OCI algorithm (``sha256``, ``sha512``,
+    ``blake3``) and exactly its length of lower-case hex digits; a runtime refuses anything else,
+    so a malformed digest pins nothing."""
+    if not digest:
+        return False
+    algorithm, _, hexpart = digest.partition(":")
+    size = DIGEST_HEX.get(algorithm)
+    return size is not None and len(hexpart) == size and all(ch in _HEX for ch in hexpart)
+
+
+_HEX = frozenset("0123456789abcdef")
+
+
+@function("k8s_image_digest_pinned", value="string")
+def image_digest_pinned(value: Any) -> bool:
+    """True for an image reference pinned by a well-formed digest of any OCI algorithm
+    (``@sha256:`` + 64 hex, ``@sha512:`` + 128 hex, ``@blake3:`` + 64 hex)."""
+    if not isinstance(value, str) or not value.strip():
+        return False
+    return well_formed_digest(parse_image(value)[3])
+
+
 @function("k8s_image_tag_pinned", value="string")
 def image_tag_pinned(value: Any) -> bool:
-    """True for an image reference with a digest, or with a tag other than ``latest``; false for
-    ``nginx`` (no tag means latest) and ``nginx:latest``."""
+    """True for an image reference with a well-formed digest, or with a tag other than
+    ``latest``; false for ``nginx`` (no tag means latest), ``nginx:latest`` and
+    ``nginx@sha256:abc`` (a digest no runtime accepts)."""
     if not isinstance(value, str) or not value.strip():
         return False
     _reg, _repo, tag, digest = parse_image(value)
-    return digest is not None or (tag is not None and tag != "latest")
+    if digest is not None:
+        return well_formed_digest(digest)
+    return tag is not None and tag != "latest"
 
 
 @function("k8s_image_from_registry", args=("registries",), value="string")

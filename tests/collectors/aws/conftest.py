@@ -17,9 +17,10 @@ def demo_inventory():
     """The demo estate (stubs.awsestate.demo) in moto, collected with every AWS type."""
     import boto3
     from moto import mock_aws
+    from stubs.aws import aws_shaped_gaps
     from stubs.awsestate import demo
 
-    with moto_env(), mock_aws():
+    with moto_env(), mock_aws(), aws_shaped_gaps():
         demo(boto3.Session(region_name=REGIONS[0]), REGIONS, ACCOUNT)
         inventory = collect()
     return inventory
@@ -29,6 +30,7 @@ def demo_inventory():
 def moto():
     """A fresh, empty in-process moto for one test."""
     from moto import mock_aws
+    from stubs.aws import aws_shaped_gaps
 
-    with moto_env(), mock_aws():
+    with moto_env(), mock_aws(), aws_shaped_gaps():
         yield

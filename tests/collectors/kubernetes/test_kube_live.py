@@ -283,3 +283,39 @@ def test_broken_contexts_do_not_stop_the_others(tmp_path, stub):
     ]
     assert {r.scope for r in inv.resources} == {"good"}
     assert set(inv.meta.targets[0].scopes) == {"good", "nocluster", "badcreds"}
+
+
+def test_owned_pods_are_skipped_only_when_their_owner_is_in_the_cluster(tmp_path):
+    spec = {"containers": [{"name": "a", "image": "a:1", "securityContext": {"privileged": True}}]}
+    rs = {
+        "apiVersion": "apps/v1",
+        "kind": "ReplicaSet",
+        "metadata": {"name": "web", "namespace": "shop", "uid": "rs-uid"},
+        "spec": {"selector": {"matchLabels": {"app": "web"}}, "template": {"spec": spec}},
+    }
+
+    def pod(name, uid, labels):
+        ref = {"kind": "ReplicaSet", "name": "web", "uid": uid, "controller": True}
+        meta = {"name": name, "namespace": "shop", "labels": labels, "ownerReferences": [ref]}
+        return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec}
+
+    objects = [
+        rs,
+        pod("owned", "rs-uid", {"app": "web"}),
+        pod("phantom", "no-such-uid", {"app": "web"}),
+        pod("unselected", "rs-uid", {"app": "other"}),
+    ]
+    with KubeStub(objects) as s:
+        inv = _collect(tmp_path, {"c1": s})
+    marked = {r.name for r in inv.resources if (r.data.get("x-bio2scan") or {}).get("controlledBy")}
+    assert marked == {"owned"}
+    from bio2scan.engine.evaluate import compile_rule, evaluate
+
+    results = evaluate(inv, [compile_rule(api.load_rules()["k8s.pod.privileged_container"])])
+    status = {r.resource_name: r.status.value for r in results}
+    assert status == {
+        "web": "FAIL",
+        "owned": "NOT_APPLICABLE",
+        "phantom": "FAIL",
+        "unselected": "FAIL",
+    }

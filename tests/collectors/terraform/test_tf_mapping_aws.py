@@ -34,6 +34,39 @@ def _get(data, path):
 
 
 CASES = [
+    (
+        'resource "aws_ecr_repository" "r" {\n  name = "app"\n}\n'
+        'resource "aws_ecr_repository_policy" "p" {\n  repository = aws_ecr_repository.r.name\n'
+        '  policy = jsonencode({Statement = [{Effect = "Allow", Principal = "*", '
+        'Action = "ecr:BatchGetImage"}]})\n}\n',
+        "aws.ecr.repository",
+        "app",
+        "Policy.Statement[0].Principal",
+        "*",
+    ),
+    (
+        'resource "aws_ecr_repository" "r" {\n  name = "app"\n}\n',
+        "aws.ecr.repository",
+        "app",
+        "Policy",
+        None,
+    ),
+    (
+        'resource "aws_secretsmanager_secret" "s" {\n  name = "db"\n}\n'
+        'resource "aws_secretsmanager_secret_policy" "p" {\n  secret_arn = aws_secretsmanager_secret.s.arn\n'
+        '  policy = jsonencode({Statement = [{Effect = "Deny", Principal = "*", Action = "*"}]})\n}\n',
+        "aws.secretsmanager.secret",
+        "db",
+        "Policy.Statement[0].Effect",
+        "Deny",
+    ),
+    (
+        'resource "aws_sqs_queue" "q" {\n  name = "q"\n}\n',
+        "aws.sqs.queue",
+        "q",
+        "Attributes.Policy",
+        None,
+    ),
     # --- S3: the bucket and each joined resource
     (BUCKET, "aws.s3.bucket", "b1", "Name", "b1"),
     (BUCKET, "aws.s3.bucket", "b1", "PublicAccessBlock", None),
@@ -118,7 +151,7 @@ CASES = [
         {
             "Effect": "Deny",
             "Action": "s3:*",
-            "Resource": "${aws_s3_bucket.b.arn}/*",
+            "Resource": "arn:aws:s3:::b1/*",  # the bucket's own ARN is known before apply
             "Principal": "*",
             "Condition": {"Bool": {"aws:SecureTransport": "false"}},
         },

@@ -1,0 +1,112 @@
+"""go-yaml v2's YAML 1.1 scalars (what kubectl and Helm decide), explicit tags, merge keys,
+duplicate keys and JSON — the reader under the manifests collector."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from bio2scan.collectors.yaml_objects import Limits, LoadError, load, resolve_plain
+from bio2scan.credentials import redact_argv, redact_text, redact_value, secret_name
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("y", True),
+        ("Yes", True),
+        ("ON", True),
+        ("true", True),
+        ("n", False),
+        ("Off", False),
+        ("", None),
+        ("~", None),
+        ("NULL", None),
+        ("0x1F", 31),
+        ("017", 15),
+        ("0o17", 15),
+        ("0b101", 5),
+        ("-0b101", -5),
+        ("+12", 12),
+        ("1_000", 1000),
+        ("1e3", 1000.0),
+        ("3.5", 3.5),
+        (".5", 0.5),
+        ("089", 89.0),
+        (".inf", math.inf),
+        ("-.Inf", -math.inf),
+        ("2024-01-01", "2024-01-01"),
+        ("1:20", "1:20"),
+        ("0x", "0x"),
+        ("-", "-"),
+        ("99999999999999999999999", 1e23),
+        ("nginx", "nginx"),
+        ("0xZZ", "0xZZ"),
+    ],
+)
+def test_plain_scalars_as_go_yaml_v2_reads_them(text, value):
+    assert resolve_plain(text) == value
+
+
+def test_nan():
+    assert math.isnan(resolve_plain(".nan"))
+
+
+def _one(text):
+    (doc,) = list(load(text))
+    return doc.value
+
+
+def test_tags_quotes_keys_and_merges():
+    v = _one(
+        "a: !!str 12\nb: !!int '7'\nc: !!float 2\nd: !!bool yes\ne: !!null ~\n"
+        "f: !!binary aGk=\ng: !custom x\nh: !!timestamp 2024-01-01\ni: 'yes'\nj: |\n  on\n"
+        "0x10: k\non: l\n~: m\nbase: &b {x: 1}\nmerged: {<<: [*b, {x: 2, w: 3}], z: 4}\n"
+    )
+    assert v["a"] == "12" and v["b"] == 7 and v["c"] == 2.0 and v["d"] is True
+    assert v["e"] is None and v["f"] == "hi" and v["g"] == "x" and v["h"] == "2024-01-01"
+    assert v["i"] == "yes" and v["j"] == "on\n"
+    assert v["16"] == "k" and v["true"] == "l" and v["null"] == "m"
+    assert v["merged"] == {"x": 1, "w": 3, "z": 4}
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("a: !!int abc", "as !!int"),
+        ("a: !!bool maybe", "as !!bool"),
+        ('a: !!binary "@@@"', "base64"),
+        ("a: !!set x", "!!set"),
+        ("a: 1\na: 2", "duplicate key 'a'"),
+        ("? [a]\n: 1", "must be a scalar"),
+        ("<<: 3", "needs mappings"),
+        ("a: [", "YAML syntax error"),
+        ('{"a": 1, "a": 2}', "duplicate key"),
+    ],
+)
+def test_refused(text, message):
+    with pytest.raises(LoadError, match=message.replace("[", r"\[")):
+        list(load(text))
+
+
+def test_json_lines_and_depth():
+    docs = list(load('[\n {"kind": "A"},\n {"kind": "B"}\n]'))
+    assert docs[0].items == (2, 3)
+    with pytest.raises(LoadError, match="too deeply"):
+        list(load("[" * 100000 + "]" * 100000))
+    with pytest.raises(LoadError, match="deeper than 5"):
+        list(load("a: " + "[" * 10 + "]" * 10, Limits(max_depth=5)))
+    assert _one("{kind: Pod}") == {"kind": "Pod"}  # a YAML flow mapping, not JSON
+
+
+def test_credential_names_and_texts():
+    assert secret_name("DB_PASSWORD") and secret_name("apiKey") and secret_name("sig")
+    assert not secret_name("PASSWORD_FILE") and not secret_name("") and not secret_name(None)
+    assert secret_name("BASIC_AUTH") and secret_name("CONNECTION_STRING")
+    assert redact_value("TOKEN", 3) == 3
+    assert redact_text("key: AKIAABCDEFGHIJKLMNOP") == "key: <redacted>"
+    assert redact_text("-----BEGIN RSA PRIVATE KEY-----\nabc\n-----END RSA PRIVATE KEY-----") == (
+        "<redacted>"
+    )
+    assert redact_argv([1, "--token", "$(T)", "x"]) == [1, "--token", "$(T)", "x"]

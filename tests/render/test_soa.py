@@ -1,0 +1,66 @@
+"""The Statement of Applicability export (soa.csv) and its HTML view."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+
+from bio2scan import api
+from bio2scan.render.soa import COLUMNS
+
+from .fixture import FORMULA, document
+
+
+def rows(doc: dict, lang: str = "en") -> list[dict[str, str]]:
+    text = api.renderers()["soa-csv"].render(doc, lang)
+    assert text.startswith("\ufeff") and "\r\n" in text
+    return list(csv.DictReader(io.StringIO(text[1:])))
+
+
+def test_one_row_per_control_and_active_measure_in_order():
+    doc = document()
+    table = rows(doc)
+    assert tuple(table[0]) == COLUMNS
+    assert sum(r["type"] == "control" for r in table) == 93
+    assert sum(r["type"] == "measure" for r in table) == 117
+    ids = [r["id"] for r in table]
+    assert ids.index("8.24") < ids.index("8.24.04") < ids.index("8.25")
+    assert all(r["manual_evidence"] == "" for r in table)
+
+
+def test_statuses_evidence_worst_findings_and_waivers():
+    by_id = {r["id"]: r for r in rows(document())}
+    c = by_id["8.24"]
+    assert c["status"] == "non-compliant" and c["applicable"] == "yes"
+    assert "aws.s3.bucket_default_encryption (direct)" in c["evidence_rules"]
+    assert "FAIL 1" in c["results"] and c["worst_findings"].startswith("FAIL high")
+    assert "W-0001" in c["waivers"]
+    m = by_id["8.24.04"]
+    assert m["status"] == "fail" and m["providers"] == "aws=fail"
+    declared = by_id["8.01.01"]
+    assert declared["applicable"] == "no" and "VVT-7" in declared["waivers"]
+    assert by_id["8.12"]["providers"] == "gcp=out-of-scope"
+    assert "lacking direct evidence: 8.05.01 manual" in by_id["8.5"]["status_basis"]
+
+
+def test_cells_are_safe_for_spreadsheets_in_any_locale():
+    doc = copy.deepcopy(document())
+    for r in doc["results"]:
+        if r.get("waiver"):
+            r["waiver"] = dict(r["waiver"], id="=cmd|'/c calc'!A1")
+    doc["rules"]["aws.s3.bucket_default_encryption"]["title"]["en"] = "a;b\tc,d"
+    text = api.renderers()["soa-csv"].render(doc, "en")
+    for line in text[1:].splitlines():
+        assert line.startswith('"') and line.endswith('"')  # every field quoted
+    table = list(csv.DictReader(io.StringIO(text[1:])))
+    cells = [v for r in table for v in r.values()]
+    assert not [v for v in cells if v.startswith(("=", "+", "-", "@"))]
+    assert any("'=cmd" in v for v in cells)
+    assert any(FORMULA in v for v in cells)  # the resource id, inside a cell that starts safe
+
+
+def test_html_has_the_soa_view():
+    html = api.renderers()["html"].render(document(), "nl")
+    assert 'id="soa"' in html and "Verklaring van Toepasselijkheid" in html
+    assert html.count('<tr class="soa-measure">') >= 117
