@@ -162,3 +162,195 @@ def resources(n: int, seed: int = 1, chunk: int = 10_000) -> Iterator[Resource]:
                 namespace=ns,
             )
         n -= chunk
+
+
+# --- an estate with related resources --------------------------------------------------------
+#
+# ``estate(n)`` gives n workloads whose pod specs are each generated afresh (no shared pool: the
+# engine cannot profit from identical objects), plus what the cross-resource rules look up: a
+# ServiceAccount per workload (k8s_token_automount_disabled looks it up by name), a
+# PodDisruptionBudget per five workloads (k8s_workload_has_pdb: selector against labels), the
+# Namespaces with their NetworkPolicies, LimitRanges and ResourceQuotas, and EC2 instances with
+# their security groups (instance_exposes_ports looks each group up by id).
+
+NAMESPACES = 97
+
+
+def _ns_objects(scope: str, source: Source) -> Iterator[Resource]:
+    for k in range(NAMESPACES):
+        ns = f"team-{k}"
+        yield Resource(
+            type="k8s.core.namespace",
+            id=f"Namespace/{ns}",
+            name=ns,
+            scope=scope,
+            data={"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}},
+            source=source,
+        )
+        if k % 3:
+            yield Resource(
+                type="k8s.networking.networkpolicy",
+                id=f"{ns}/NetworkPolicy/default-deny",
+                name="default-deny",
+                scope=scope,
+                namespace=ns,
+                data={
+                    "apiVersion": "networking.k8s.io/v1",
+                    "kind": "NetworkPolicy",
+                    "metadata": {"name": "default-deny", "namespace": ns},
+                    "spec": {"podSelector": {}, "policyTypes": ["Ingress"]},
+                },
+                source=source,
+            )
+        if k % 2:
+            for kind, rtype in (
+                ("LimitRange", "k8s.core.limitrange"),
+                ("ResourceQuota", "k8s.core.resourcequota"),
+            ):
+                yield Resource(
+                    type=rtype,
+                    id=f"{ns}/{kind}/defaults",
+                    name="defaults",
+                    scope=scope,
+                    namespace=ns,
+                    data={
+                        "apiVersion": "v1",
+                        "kind": kind,
+                        "metadata": {"name": "defaults", "namespace": ns},
+                    },
+                    source=source,
+                )
+
+
+def estate(n: int, seed: int = 3) -> Iterator[Resource]:
+    """n workloads with fresh pod specs, and their related resources (see above)."""
+    rng = random.Random(seed)
+    kinds = [k for k in KINDS for _ in range(k[3])]
+    source = Source(api="bench", region=None, time="2026-01-01T00:00:00+00:00")
+    scope = "bench"
+    yield from _ns_objects(scope, source)
+    for i in range(n):
+        kind, api_version, rtype, _w = rng.choice(kinds)
+        ns = f"team-{i % NAMESPACES}"
+        name = f"{kind.lower()}-{i}"
+        labels = {"app": name, "team": ns, "tier": rng.choice(("web", "api", "batch", "data"))}
+        if rng.random() < 0.3:
+            labels["bio2scan.nl/critical"] = "true"
+        meta: dict[str, Any] = {"name": name, "namespace": ns, "labels": labels}
+        if kind == "Pod" and rng.random() < 0.3:
+            meta["ownerReferences"] = [
+                {"kind": "ReplicaSet", "name": f"rs-{i}", "controller": True}
+            ]
+        spec = _pod_spec(rng)  # afresh for every workload
+        sa = f"sa-{i}"
+        spec["serviceAccountName"] = sa
+        spec_wrapped = _wrap(kind, spec, rng.choice((1, 2, 3)))
+        if isinstance(spec_wrapped.get("template"), dict):
+            spec_wrapped["template"] = {"metadata": {"labels": dict(labels)}, "spec": spec}
+        yield Resource(
+            type=rtype,
+            id=f"{ns}/{kind}/{name}",
+            name=name,
+            scope=scope,
+            data={"apiVersion": api_version, "kind": kind, "metadata": meta, "spec": spec_wrapped},
+            source=source,
+            namespace=ns,
+        )
+        yield Resource(
+            type="k8s.core.serviceaccount",
+            id=f"{ns}/ServiceAccount/{sa}",
+            name=sa,
+            scope=scope,
+            namespace=ns,
+            data={
+                "apiVersion": "v1",
+                "kind": "ServiceAccount",
+                "metadata": {"name": sa, "namespace": ns},
+                "automountServiceAccountToken": rng.random() < 0.5,
+            },
+            source=source,
+        )
+        if i % 5 == 0:
+            yield Resource(
+                type="k8s.policy.poddisruptionbudget",
+                id=f"{ns}/PodDisruptionBudget/pdb-{i}",
+                name=f"pdb-{i}",
+                scope=scope,
+                namespace=ns,
+                data={
+                    "apiVersion": "policy/v1",
+                    "kind": "PodDisruptionBudget",
+                    "metadata": {"name": f"pdb-{i}", "namespace": ns},
+                    "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": name}}},
+                },
+                source=source,
+            )
+        if i % 4 == 0:
+            yield from _instance(i, rng)
+
+
+def _instance(i: int, rng: random.Random) -> Iterator[Resource]:
+    """One EC2 instance and its own security group (the instance also uses a shared one)."""
+    source = Source(api="bench", region="eu-west-1", time="2026-01-01T00:00:00+00:00")
+    gid = f"sg-{i:08x}"
+    port = rng.choice((22, 443, 3389, 5432, 8080))
+    cidr = rng.choice(("0.0.0.0/0", "10.0.0.0/8", "192.0.2.0/24"))
+    yield Resource(
+        type="aws.ec2.security_group",
+        id=gid,
+        name=gid,
+        scope="111122223333",
+        region="eu-west-1",
+        data={
+            "GroupId": gid,
+            "GroupName": f"app-{i}",
+            "IpPermissions": [
+                {
+                    "IpProtocol": "tcp",
+                    "FromPort": port,
+                    "ToPort": port,
+                    "IpRanges": [{"CidrIp": cidr}],
+                    "Ipv6Ranges": [],
+                }
+            ],
+            "IpPermissionsEgress": [
+                {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "Ipv6Ranges": []}
+            ],
+        },
+        source=source,
+    )
+    instance: dict[str, Any] = {
+        "InstanceId": f"i-{i:08x}",
+        "State": {"Name": "running"},
+        "SecurityGroups": [{"GroupId": gid}, {"GroupId": "sg-00000000"}],
+        "MetadataOptions": {
+            "HttpTokens": rng.choice(("required", "optional")),
+            "HttpEndpoint": "enabled",
+        },
+    }
+    if rng.random() < 0.5:
+        instance["PublicIpAddress"] = f"203.0.113.{i % 250}"
+    if i == 0:  # the shared group, once
+        yield Resource(
+            type="aws.ec2.security_group",
+            id="sg-00000000",
+            name="sg-00000000",
+            scope="111122223333",
+            region="eu-west-1",
+            data={
+                "GroupId": "sg-00000000",
+                "GroupName": "shared",
+                "IpPermissions": [],
+                "IpPermissionsEgress": [],
+            },
+            source=source,
+        )
+    yield Resource(
+        type="aws.ec2.instance",
+        id=instance["InstanceId"],
+        name=instance["InstanceId"],
+        scope="111122223333",
+        region="eu-west-1",
+        data=instance,
+        source=source,
+    )

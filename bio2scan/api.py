@@ -29,7 +29,7 @@ from .catalog import load_catalog
 from .collectors.base import CollectRequest, Progress, ProgressTask, Shard
 from .config import Config, load_config
 from .coverage import Coverage
-from .documents import gc_paused, sha256_file, validate, write_json
+from .documents import sha256_file, validate, write_json
 from .engine import check_unique, compile_rule, load_rules_dir, parse_overrides, select
 from .engine import evaluate as _evaluate
 from .engine.conditions import ConditionError
@@ -201,18 +201,19 @@ def assess(
 
     ``waivers`` (a file or a loaded set) turns matching FAILs into WAIVED; ``baseline`` (a
     results file or document) marks each result new / unchanged and lists what was resolved."""
-    with gc_paused():  # millions of acyclic results and dicts: nothing for the cyclic GC
-        return _assess(
-            inventory,
-            rules,
-            overrides=overrides,
-            now=now,
-            lang=lang,
-            inventory_sha256=inventory_sha256,
-            waivers=waivers,
-            baseline=baseline,
-            progress=progress,
-        )
+    # no process-wide switch of the cyclic garbage collector here: a library call must not
+    # change how other threads of the host collect (issue 10; the cost is in architecture.md)
+    return _assess(
+        inventory,
+        rules,
+        overrides=overrides,
+        now=now,
+        lang=lang,
+        inventory_sha256=inventory_sha256,
+        waivers=waivers,
+        baseline=baseline,
+        progress=progress,
+    )
 
 
 def _assess(
@@ -503,18 +504,17 @@ def merge(
     if kinds and next(iter(kinds.values())) == "bio2scan-inventory":
         inv = Inventory.merge([Inventory.from_dict(d) for d in docs.values()])
         cov = Coverage.from_inventory(inv).with_shards(count, present, missing)
-        with gc_paused():
-            return inv, _assess(
-                inv,
-                rules,
-                overrides=overrides,
-                now=now,
-                lang=lang,
-                inventory_sha256=None,
-                waivers=waivers,
-                baseline=baseline,
-                coverage=cov,
-            )
+        return inv, _assess(
+            inv,
+            rules,
+            overrides=overrides,
+            now=now,
+            lang=lang,
+            inventory_sha256=None,
+            waivers=waivers,
+            baseline=baseline,
+            coverage=cov,
+        )
     results, by_id, meta, errors, digest, cov = merge_results(list(docs.values()), list(docs))
     now = now or _dt.datetime.now(_dt.UTC)
     return None, _document(

@@ -244,6 +244,10 @@ def rules_show(rule_id: str, fmt: str, rules_dir: tuple[str, ...], debug: bool) 
         for p in r.params.values()
     }
     d["check"] = r.check
+    from .engine.evaluate import functions_used
+
+    # what the check's named functions read, with what an absent value means to them
+    d["functions"] = {f.name: f.declaration().split("; ") for f in functions_used(r.check)}
     d["file"] = r.file
     if fmt == "json":
         click.echo(json.dumps(d, ensure_ascii=False, indent=1))
@@ -255,18 +259,31 @@ def rules_show(rule_id: str, fmt: str, rules_dir: tuple[str, ...], debug: bool) 
 @click.argument("patterns", nargs=-1)
 @click.option("--rules-dir", multiple=True, type=click.Path())
 @click.option("--only-dirs", is_flag=True, help="Test only the rules of --rules-dir.")
+@click.option(
+    "--mutate",
+    is_flag=True,
+    help="Also run every mutant of each rule's check against its cases; report the survivors.",
+)
 @click.option("--verbose", "-v", is_flag=True)
 @click.option("--debug", is_flag=True)
 def rules_test(
     patterns: tuple[str, ...],
     rules_dir: tuple[str, ...],
     only_dirs: bool,
+    mutate: bool,
     verbose: bool,
     debug: bool,
 ) -> None:
-    """Run every rule's own test cases (exit 1 when one fails)."""
+    """Run every rule's own test cases (exit 1 when one fails).
+
+    With --mutate, also make every mutant of each rule's check (one element of an all/any
+    dropped, a leaf negated, a for_each path dropped, an absent: default flipped) and report
+    those that still pass every case of their rule (exit 1 when one survives)."""
     all_rules = api.load_rules(rules_dir, packs=not only_dirs)
     chosen = api.select_rules(all_rules, patterns=patterns)
+    if mutate:
+        _mutation_report(chosen, verbose)
+        return
     failed = passed = 0
     for o in api.test_rules(chosen):
         if o.ok:
@@ -284,6 +301,34 @@ def rules_test(
             )
     click.echo(f"{len(chosen)} rules: {passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
+
+
+def _mutation_report(chosen: list[Any], verbose: bool) -> None:
+    from .engine.mutate import mutate_rule
+
+    total = survived = equivalent = stale = 0
+    for r in chosen:
+        rep = mutate_rule(r)
+        total += rep.mutants
+        for m in rep.survivors:
+            survived += 1
+            click.echo(f"SURVIVES {r.id} :: {m.id}  [{r.file}]")
+        for m, why in rep.equivalent:
+            equivalent += 1
+            if verbose:
+                click.echo(f"equivalent {r.id} :: {m.id} — {why}")
+        for sid in rep.stale:
+            stale += 1
+            click.echo(
+                f"STALE    {r.id} :: {sid}: declared equivalent, but a test case kills it "
+                f"(or there is no such mutant)  [{r.file}]"
+            )
+    killed = total - survived - equivalent
+    click.echo(
+        f"{len(chosen)} rules: {total} mutants, {killed} killed, {equivalent} equivalent "
+        f"(declared), {survived} survive, {stale} stale declarations"
+    )
+    sys.exit(1 if survived or stale else 0)
 
 
 @rules.command("validate")

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import gc
 import gzip
 import hashlib
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -206,19 +205,6 @@ def _fsync_dir(d: Path) -> None:
             os.close(fd)
 
 
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Parsing a large document creates millions of acyclic objects; the cyclic collector would
-    rescan them again and again (a third of the load time at 100k resources)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 # Above this many results (or resources) a document is written compact: nobody reads it by eye,
 # and an indent makes ``json`` use its pure-Python encoder, six times slower than the C one
 # (100k workloads × 26 rules: a 1.7 GB results.json took ~50 s to write).
@@ -230,10 +216,9 @@ def dumps(doc: Any) -> str:
     large = isinstance(doc, dict) and (
         len(doc.get("results") or ()) > LARGE or len(doc.get("resources") or ()) > LARGE
     )
-    with gc_paused():
-        if large:
-            return json.dumps(doc, ensure_ascii=False, separators=(",", ":"), default=str) + "\n"
-        return json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=False, default=str) + "\n"
+    if large:
+        return json.dumps(doc, ensure_ascii=False, separators=(",", ":"), default=str) + "\n"
+    return json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=False, default=str) + "\n"
 
 
 def write_json(path: str | Path, doc: Any) -> str:
@@ -264,8 +249,7 @@ def read_json(path: str | Path, error: type = InputError) -> Any:
         except (OSError, EOFError) as exc:
             raise error(f"broken gzip data: {exc}", file=name) from None
     try:
-        with gc_paused():
-            return json.loads(raw)
+        return json.loads(raw)
     except UnicodeDecodeError:
         raise error("not UTF-8 text (is this a bio2scan JSON document?)", file=name) from None
     except json.JSONDecodeError as exc:
@@ -278,9 +262,8 @@ def load_inventory(path: str | Path) -> Inventory:
         raise InventoryError(
             'not a bio2scan inventory (expected "kind": "bio2scan-inventory")', file=str(path)
         )
-    with gc_paused():
-        validate("inventory", doc, str(path), InventoryError)
-        return Inventory.from_dict(doc)
+    validate("inventory", doc, str(path), InventoryError)
+    return Inventory.from_dict(doc)
 
 
 def save_inventory(path: str | Path, inventory: Inventory) -> str:

@@ -219,28 +219,36 @@ class CollectionError:
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """One thing that was scanned: a collector and the scopes it covered."""
+    """One thing that was scanned: a collector and the scopes it covered. ``resource_types``
+    is what the collector was asked for (``None``: everything it can collect), so that a rule
+    evaluated later whose functions need another type knows it was never collected."""
 
     collector: str
     scopes: tuple[str, ...] = ()
     regions: tuple[str, ...] = ()
     options: Mapping[str, Any] = field(default_factory=dict)
+    resource_types: tuple[str, ...] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d: dict[str, Any] = {
             "collector": self.collector,
             "scopes": list(self.scopes),
             "regions": list(self.regions),
             "options": dict(self.options),
         }
+        if self.resource_types is not None:
+            d["resource_types"] = list(self.resource_types)
+        return d
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Target:
+        types = d.get("resource_types")
         return cls(
             collector=d["collector"],
             scopes=tuple(d.get("scopes", ())),
             regions=tuple(d.get("regions", ())),
             options=d.get("options", {}),
+            resource_types=tuple(types) if types is not None else None,
         )
 
 

@@ -440,6 +440,27 @@ def test_rules_test_reports_a_failing_case(tmp_path):
     assert o.code == 1 and "FAIL test.svc.thing_ok :: good: expected PASS, got FAIL" in o.out
 
 
+def test_rules_test_mutate_reports_survivors_and_stale_declarations(tmp_path):
+    from tests_engine_template import weak_pack
+
+    pack = weak_pack(tmp_path)
+    o = invoke("rules", "test", "--mutate", "--rules-dir", str(pack), "--only-dirs")
+    assert o.code == 1
+    assert "SURVIVES test.svc.weak :: assert.all[1]: drop" in o.out
+    assert "SURVIVES test.svc.weak :: assert.all[1]: flip" in o.out
+    assert "STALE    test.svc.weak :: assert.all[0]: negate" in o.out
+    assert "1 rules: 5 mutants, 3 killed, 0 equivalent (declared), 2 survive, 1 stale" in o.out
+
+
+def test_rules_test_mutate_passes_on_the_shipped_rules():
+    o = invoke("rules", "test", "--mutate", "k8s.pod.*", "aws.eks.*", "-v")
+    assert o.code == 0 and " 0 survive, 0 stale declarations" in o.out
+    o = invoke("rules", "show", "aws.eks.endpoint_not_public", "--format", "json")
+    d = json.loads(o.out)
+    assert d["check"]["assert"]["any"][0]["absent"] == {"default": True}
+    assert d["functions"]["cidrs_not_internet"][0].startswith("reads `{path}` (list|string")
+
+
 @pytest.mark.parametrize("name", ["rule", "inventory", "results"])
 def test_schemas_are_json_schemas(name):
     o = invoke("schema", name)

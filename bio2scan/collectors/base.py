@@ -175,7 +175,14 @@ class Recorder:
 
     def inventory(self, options: Mapping[str, Any] | None = None) -> Inventory:
         opts = dict(options if options is not None else self.request.options)
-        target = Target(self.collector, tuple(self.scopes), tuple(self.regions), opts)
+        types = self.request.resource_types
+        target = Target(
+            self.collector,
+            tuple(self.scopes),
+            tuple(self.regions),
+            opts,
+            tuple(sorted(types)) if types is not None else None,
+        )
         meta = ScanMeta(
             tool_version=__version__,
             started_at=self.started_at,

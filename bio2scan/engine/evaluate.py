@@ -7,24 +7,29 @@ resource is then one call of a closure. A rule's ``check`` is::
     applies_if: COND     # optional: when false the result is NOT_APPLICABLE
     assert: COND         # must hold for PASS
 
-Statuses: FAIL when ``assert`` is false; ERROR when the collector could not read what the rule
-needs (a collection error for the type and scope, or a per-resource error on a path the rule
-reads) or a function raised; NOT_APPLICABLE for live-only rules on manifests and when
-``applies_if`` is false. Never PASS without having looked.
+Conditions are three-valued (``conditions.py``, ``docs/rule-language.md``). The verdict on one
+resource: ``assert`` true → PASS, false → FAIL, unknown → ERROR naming the path that was absent,
+of the wrong kind or unreadable — or NOT_APPLICABLE "known only after deployment" when every
+unknown is a deferred value (``Resource.deferred``), the one documented exception. ``applies_if``
+false → NOT_APPLICABLE; unknown → the verdict of ``not applies_if or assert`` (Kleene). Also
+NOT_APPLICABLE: live-only rules on manifests, and an extractor that finds nothing to check.
+A collection error for the rule's type and scope gives one ERROR result per rule. A function that
+raises gives ERROR. Never PASS without having looked.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import gc
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ..model import CollectionError, Evidence, Inventory, Resource, Result, Rule, Source, Status
-from . import paths
 from .conditions import ConditionError, Node, compile_condition
-from .functions import REGISTRY, KnownAfterDeployment, load_builtin_functions
+from .env import Env, Index
+from .functions import REGISTRY, Function, KnownAfterDeployment, load_builtin_functions
+from .reads import Deferred, Unknown, bind_related, check_reads, check_shape, read_check
+from .truth import resolve_params
 
 MAX_EVIDENCE = 20
 
@@ -33,14 +38,70 @@ MAX_EVIDENCE = 20
 class CompiledRule:
     rule: Rule
     params: Mapping[str, Any]
-    subject: Callable[[Resource], Any] | None
+    subject: Function | None
     applies_if: Node | None
     check: Node
-    roots: frozenset[tuple[Any, ...]]  # the fixed heads of the paths the check reads
+    needs: frozenset[str]
 
     @property
     def id(self) -> str:
         return self.rule.id
+
+
+def functions_used(check: Mapping[str, Any]) -> list[Function]:
+    """The registered functions a check calls (its extractor first), in order, once each."""
+    load_builtin_functions()
+    names: dict[str, None] = {}
+    if isinstance(check.get("subject"), str):
+        names[check["subject"]] = None
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("call"), str):
+                names[node["call"]] = None
+            for k, v in node.items():
+                if k != "args":
+                    walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(check.get("applies_if"))
+    walk(check.get("assert"))
+    return [REGISTRY[n] for n in names if n in REGISTRY]
+
+
+def needed_types(
+    check: Mapping[str, Any], params: Mapping[str, Any] | None = None
+) -> frozenset[str]:
+    """The related resource types that the functions a check calls declare, with their
+    arguments filled in: what the collectors must fetch for the rule (its ``needs``)."""
+    load_builtin_functions()
+    out: set[str] = set()
+    extractor = REGISTRY.get(check.get("subject") or "")
+    if extractor is not None:
+        out.update(r.type for r in extractor.related)
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            f = REGISTRY.get(node["call"]) if isinstance(node.get("call"), str) else None
+            if f is not None:
+                try:
+                    args = resolve_params(node.get("args") or {}, dict(params or {}), "args")
+                    bound = {**f.defaults(), **(args if isinstance(args, dict) else {})}
+                    out.update(r.type for r in bind_related(f.related, bound))
+                except ValueError:  # reported when the condition is compiled
+                    pass
+            for k, v in node.items():
+                if k != "args":
+                    walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(check.get("applies_if"))
+    walk(check.get("assert"))
+    return frozenset(out)
 
 
 def compile_rule(rule: Rule, overrides: Mapping[str, Any] | None = None) -> CompiledRule:
@@ -54,10 +115,9 @@ def compile_rule(rule: Rule, overrides: Mapping[str, Any] | None = None) -> Comp
     subject = None
     if "subject" in check:
         load_builtin_functions()
-        f = REGISTRY.get(check["subject"])
-        if f is None or f.kind != "extractor":
+        subject = REGISTRY.get(check["subject"])
+        if subject is None or subject.kind != "extractor":
             raise ConditionError(f"unknown extractor {check['subject']!r}", "check.subject")
-        subject = f.fn
     applies = (
         compile_condition(check["applies_if"], params, "check.applies_if")
         if "applies_if" in check
@@ -66,84 +126,8 @@ def compile_rule(rule: Rule, overrides: Mapping[str, Any] | None = None) -> Comp
     if "assert" not in check:
         raise ConditionError("'check' needs 'assert'", "check")
     node = compile_condition(check["assert"], params, "check.assert")
-    return CompiledRule(rule, params, subject, applies, node, frozenset(_roots(check)))
-
-
-# named functions that read the resource's tags (Resource.tags), not a data path
-_READS_TAGS = frozenset({"has_tag"})
-
-
-def _roots(cond: Any) -> Iterable[tuple[Any, ...]]:
-    """The fixed heads (``paths.fixed_head``) of every path a check reads, for matching
-    per-resource errors and deferred values: an error at ``config.properties.scmMinTlsVersion``
-    concerns a rule reading ``config`` or that very field, not one reading
-    ``config.properties.ftpsState``."""
-    if isinstance(cond, dict):
-        if cond.get("call") in _READS_TAGS:
-            yield ("tags",)  # a tag that could not be read (errors["tags.KEY"]) decides nothing
-        for k, v in cond.items():
-            if k in ("path", "for_each", "some") and isinstance(v, (str, list)):
-                for p in v if isinstance(v, list) else [v]:
-                    if not isinstance(p, str):
-                        continue
-                    try:
-                        steps = paths.parse(p)
-                    except paths.PathSyntaxError:
-                        continue
-                    if steps and isinstance(steps[0], str):
-                        yield paths.fixed_head(p)
-            else:
-                yield from _roots(v)
-    elif isinstance(cond, list):
-        for v in cond:
-            yield from _roots(v)
-
-
-class Env:
-    """What subject functions may see besides their subject: the resource, the clock, and the
-    other resources of the inventory (``related``)."""
-
-    __slots__ = ("_index", "now", "resource")
-
-    def __init__(self, index: _Index, now: _dt.datetime) -> None:
-        self._index = index
-        self.now = now
-        self.resource: Resource | None = None
-
-    def related(
-        self, resource_type: str, *, same_scope: bool = True, namespace: str | bool | None = False
-    ) -> list[Resource]:
-        """Resources of ``resource_type`` in the same scope (and namespace, when ``namespace``
-        is ``True``, or in the given namespace)."""
-        r = self.resource
-        items = self._index.by_type.get(resource_type, ())
-        out = []
-        for x in items:
-            if same_scope and r is not None and x.scope != r.scope:
-                continue
-            if namespace is True and r is not None and x.namespace != r.namespace:
-                continue
-            if isinstance(namespace, str) and x.namespace != namespace:
-                continue
-            out.append(x)
-        return out
-
-    def collection_errors(self, resource_type: str) -> list[CollectionError]:
-        """Collection errors that leave ``resource_type`` incomplete in this resource's scope."""
-        r = self.resource
-        return [
-            e
-            for e in self._index.errors
-            if e.covers(resource_type, r.scope if r else None, None, None)
-        ]
-
-
-class _Index:
-    def __init__(self, inventory: Inventory) -> None:
-        self.by_type: dict[str, list[Resource]] = {}
-        for r in inventory.resources:
-            self.by_type.setdefault(r.type, []).append(r)
-        self.errors = inventory.errors
+    needs = needed_types(check, params) | frozenset(rule.needs)
+    return CompiledRule(rule, params, subject, applies, node, needs)
 
 
 def _message(status: Status, evidence: list[Evidence]) -> str:
@@ -154,6 +138,25 @@ def _message(status: Status, evidence: list[Evidence]) -> str:
         return f"{e.path} = {e.value!r} (expected {e.expected})"
     shown = "; ".join([f"{e.path} = {e.value!r} (expected {e.expected})" for e in evidence[:3]])
     return shown + (f" and {len(evidence) - 3} more" if len(evidence) > 3 else "")
+
+
+def _unknown_message(evidence: list[Evidence]) -> tuple[Status, str, list[Evidence]]:
+    """The status and message of an unknown verdict: NOT_APPLICABLE when only deferred values
+    stood in the way, ERROR otherwise (the unknowns that are not deferred come first)."""
+    seen: dict[tuple[str, str], Evidence] = {}
+    for e in evidence:
+        seen.setdefault((e.path, e.expected), e)
+    unique = list(seen.values())
+    hard = [e for e in unique if not isinstance(e, Deferred)]
+    if not unique:
+        return Status.ERROR, "cannot decide (no evidence of why)", []
+    if not hard:
+        text = "; ".join(f"{e.path} {e.expected}" for e in unique[:3])
+        more = f" and {len(unique) - 3} more" if len(unique) > 3 else ""
+        return Status.NOT_APPLICABLE, f"known only after deployment: {text}{more}", unique
+    text = "; ".join(f"{e.path} {e.expected}" for e in hard[:3])
+    more = f" and {len(hard) - 3} more" if len(hard) > 3 else ""
+    return Status.ERROR, f"cannot decide: {text}{more}", hard
 
 
 def evaluate(
@@ -168,7 +171,7 @@ def evaluate(
     inventory. Internally the loop runs per resource type and resource, so that an extractor
     (``subject: pod_spec``) shared by many rules runs once per resource, not once per rule.
     ``progress`` (optional) is told the number of rule evaluations done after each resource."""
-    index = _Index(inventory)
+    index = Index(inventory)
     env = Env(index, now or _dt.datetime.now(_dt.UTC))
     rules = list(rules)
     by_type: dict[str, list[tuple[int, CompiledRule]]] = {}
@@ -176,38 +179,29 @@ def evaluate(
         for rtype in dict.fromkeys(cr.rule.resource_types):
             by_type.setdefault(rtype, []).append((n, cr))
     out: dict[tuple[int, str], list[Result]] = {}
-    # Evaluation allocates millions of small acyclic objects (results, evidence, tuples); the
-    # cyclic collector would walk the whole inventory again and again for nothing (2.5x the
-    # time at 100k resources, see bench/engine.py). Reference counting frees all of it.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        for rtype, group in by_type.items():
-            resources = index.by_type.get(rtype, ())
-            lists = [out.setdefault((n, rtype), []) for n, _ in group]
-            pairs = [(cr, lst.append) for (_, cr), lst in zip(group, lists)]
-            extractors = {cr.subject for cr, _ in pairs if cr.subject is not None}
-            for res in resources:
-                if progress is not None:
-                    progress(len(pairs))
-                env.resource = res
-                subjects = {fn: _extract(fn, res) for fn in extractors}
-                for cr, append in pairs:
-                    append(
-                        evaluate_one(
-                            cr,
-                            res,
-                            env,
-                            subjects[cr.subject] if cr.subject is not None else _NO_SUBJECT,
-                        )
+    for rtype, group in by_type.items():
+        resources = index.by_type.get(rtype, ())
+        lists = [out.setdefault((n, rtype), []) for n, _ in group]
+        pairs = [(cr, lst.append) for (_, cr), lst in zip(group, lists)]
+        extractors = {cr.subject.name: cr.subject for cr, _ in pairs if cr.subject is not None}
+        for res in resources:
+            if progress is not None:
+                progress(len(pairs))
+            env.enter(res)
+            subjects = {name: _extract(f, res, env) for name, f in extractors.items()}
+            for cr, append in pairs:
+                append(
+                    evaluate_one(
+                        cr,
+                        res,
+                        env,
+                        subjects[cr.subject.name] if cr.subject is not None else _NO_SUBJECT,
                     )
-            for (_, cr), lst in zip(group, lists):
-                for err in index.errors:
-                    if err.resource_type in (rtype, "*") and err.provider == cr.rule.provider:
-                        lst.append(_error_result(cr, rtype, err))
-    finally:
-        if collecting:
-            gc.enable()
+                )
+        for (_, cr), lst in zip(group, lists):
+            for err in index.errors:
+                if err.resource_type in (rtype, "*") and err.provider == cr.rule.provider:
+                    lst.append(_error_result(cr, rtype, err))
     results: list[Result] = []
     for n, cr in enumerate(rules):
         for rtype in dict.fromkeys(cr.rule.resource_types):
@@ -218,15 +212,6 @@ def evaluate(
 _NO_SUBJECT: Any = object()
 
 
-def _extract(fn: Callable[[Resource], Any], res: Resource) -> Any:
-    """The extractor's subjects for ``res``, or the exception it raised (reported as ERROR by
-    each rule that uses it)."""
-    try:
-        return fn(res)
-    except Exception as exc:  # noqa: BLE001 - turned into ERROR results
-        return _Raised(exc)
-
-
 class _Raised:
     __slots__ = ("exc",)
 
@@ -234,19 +219,67 @@ class _Raised:
         self.exc = exc
 
 
-def _reads(cr: CompiledRule, path: str) -> bool:
-    """The rule reads the value at ``path`` (or a part of it, or something within it)."""
-    if path == "*":
-        return True
-    head = paths.fixed_head(path)
-    return any(paths.overlap(root, head) for root in cr.roots)
+class _Undecided:
+    """An extractor that could not run: its declared reads were unknown (evidence)."""
+
+    __slots__ = ("evidence",)
+
+    def __init__(self, evidence: list[Evidence]) -> None:
+        self.evidence = evidence
+
+
+def _extract(f: Function, res: Resource, env: Env) -> Any:
+    """The extractor's subjects for ``res``; ``_Undecided`` when what it reads is unreadable,
+    deferred or of the wrong kind; ``_Raised`` when it raised (ERROR for each rule using it)."""
+    if env.blocked is not None:
+        # an extractor only locates its subjects: a part of a subject is the rules' business
+        hits = [h for r in f.reads for h in env.blocked.hits(r.path, f.name, descendants=False)]
+        if hits:
+            return _Undecided(hits)
+    if not _read_check(f)(res.data, res.data, None):
+        return _Undecided(check_reads(f.reads, res.data, "", res.data, f.name))
+    try:
+        found = f.fn(res)
+    except Exception as exc:  # noqa: BLE001 - turned into ERROR results
+        return _Raised(exc)
+    if found and f.yields:
+        test = check_shape(f.yields)
+        wrong: list[Evidence] = [
+            Unknown(p, None, f"is a {type(obj).__name__}, not a {f.yields} (needed: {f.name})")
+            for p, obj in found
+            if not test(obj)
+        ]
+        if wrong:
+            return _Undecided(wrong)
+    return found
+
+
+_CHECKS: dict[str, Callable[[Any, Any, Any], bool]] = {}
+
+
+def _read_check(f: Function) -> Callable[[Any, Any, Any], bool]:
+    check = _CHECKS.get(f.name)
+    if check is None:
+        check = _CHECKS[f.name] = read_check(f.groups)
+    return check
+
+
+def _subjects(cr: CompiledRule, res: Resource, env: Env, subjects: Any) -> Any:
+    if subjects is _NO_SUBJECT:
+        if cr.subject is None:
+            return [("", res.data)]
+        subjects = _extract(cr.subject, res, env)
+    if type(subjects) is _Raised:
+        raise subjects.exc
+    return subjects
 
 
 def evaluate_one(cr: CompiledRule, res: Resource, env: Env, subjects: Any = _NO_SUBJECT) -> Result:
     """One rule on one resource. ``subjects`` is the rule's extractor output when the caller
     already has it (``evaluate`` shares it between the rules that use the same extractor)."""
     rule = cr.rule
-    env.resource = res
+    if env.resource is not res:
+        env.enter(res)
     if rule.live_only and res.source.file is not None:
         return _result(
             cr,
@@ -255,60 +288,43 @@ def evaluate_one(cr: CompiledRule, res: Resource, env: Env, subjects: Any = _NO_
             [],
             "evaluated on live data only; a manifest cannot show this",
         )
-    if res.errors:
-        blocked = [(p, why) for p, why in res.errors.items() if _reads(cr, p)]
-        if blocked:
-            return _result(
-                cr,
-                res,
-                Status.ERROR,
-                [Evidence(p, None, "readable") for p, _ in blocked],
-                "could not read " + "; ".join(f"{p}: {w}" for p, w in blocked),
-            )
-    if res.deferred:
-        later = [(p, why) for p, why in res.deferred.items() if _reads(cr, p)]
-        if later:
-            return _result(
-                cr,
-                res,
-                Status.NOT_APPLICABLE,
-                [Evidence(p, None, "known after deployment") for p, _ in later],
-                "known only after deployment: " + "; ".join(f"{p} ({w})" for p, w in later),
-            )
     try:
-        if subjects is _NO_SUBJECT:
-            subjects = [("", res.data)] if cr.subject is None else cr.subject(res)
-        elif type(subjects) is _Raised:
-            raise subjects.exc
+        if subjects is _NO_SUBJECT or type(subjects) is not list:
+            subjects = _subjects(cr, res, env, subjects)
+            if type(subjects) is _Undecided:
+                status, message, ev = _unknown_message(subjects.evidence)
+                return _result(cr, res, status, ev[:MAX_EVIDENCE], message)
         if not subjects:
             return _result(cr, res, Status.NOT_APPLICABLE, [], "nothing to check on this kind")
-        if cr.applies_if is not None:
-            for prefix, obj in subjects:
-                ok, ev = cr.applies_if(obj, prefix, env)
-                if not ok:
+        check = cr.check
+        applies = cr.applies_if
+        if len(subjects) == 1:  # the usual case, without the lists of _over_subjects
+            prefix, obj = subjects[0]
+            if applies is None:
+                passed, evidence = check(obj, prefix, env)
+            else:
+                a, aev = applies(obj, prefix, env)
+                if a is False:
                     return _result(
                         cr,
                         res,
                         Status.NOT_APPLICABLE,
-                        ev[:MAX_EVIDENCE],
-                        "does not apply: " + _message(Status.FAIL, ev),
+                        aev[:MAX_EVIDENCE],
+                        "does not apply: " + _message(Status.FAIL, aev),
                     )
-        check = cr.check
-        if len(subjects) == 1:
-            prefix, obj = subjects[0]
-            passed, evidence = check(obj, prefix, env)
+                passed, evidence = check(obj, prefix, env)
+                if a is None and passed is not True:  # not applies_if or assert, Kleene
+                    passed, evidence = None, aev
         else:
-            evidence = []
-            passed = True
-            for prefix, obj in subjects:
-                ok, ev = check(obj, prefix, env)
-                if not ok:
-                    if passed:
-                        evidence = []
-                    passed = False
-                    evidence.extend(ev)
-                elif passed:
-                    evidence.extend(ev)
+            passed, evidence = _over_subjects(cr, subjects, env)
+            if passed is _NOT_APPLICABLE:
+                return _result(
+                    cr,
+                    res,
+                    Status.NOT_APPLICABLE,
+                    evidence[:MAX_EVIDENCE],
+                    "does not apply: " + _message(Status.FAIL, evidence),
+                )
     except KnownAfterDeployment as exc:  # a function met a value a template cannot give yet
         return _result(
             cr,
@@ -319,6 +335,9 @@ def evaluate_one(cr: CompiledRule, res: Resource, env: Env, subjects: Any = _NO_
         )
     except Exception as exc:  # noqa: BLE001 - a function that breaks must not make a PASS
         return _result(cr, res, Status.ERROR, [], f"evaluation failed: {type(exc).__name__}: {exc}")
+    if passed is None:
+        status, message, evidence = _unknown_message(evidence)
+        return _result(cr, res, status, evidence[:MAX_EVIDENCE], message)
     # the common ending, inlined (_result and _message): this runs for nearly every result
     if len(evidence) == 1:
         e = evidence[0]
@@ -348,6 +367,49 @@ def evaluate_one(cr: CompiledRule, res: Resource, env: Env, subjects: Any = _NO_
             None,
         ),
     )
+
+
+_NOT_APPLICABLE: Any = object()
+
+
+def _over_subjects(
+    cr: CompiledRule, subjects: list[tuple[str, Any]], env: Env
+) -> tuple[Any, list[Evidence]]:
+    """The verdict over several subjects (or one with ``applies_if``): per subject, ``not
+    applies_if or assert``; all of them together (Kleene's ``and``). ``_NOT_APPLICABLE`` when
+    ``applies_if`` is false for every subject."""
+    good: list[Evidence] = []
+    bad: list[Evidence] = []
+    unknown: list[Evidence] = []
+    skipped: list[Evidence] = []
+    applied = failed = undecided = False
+    for prefix, obj in subjects:
+        a: bool | None = True
+        if cr.applies_if is not None:
+            a, aev = cr.applies_if(obj, prefix, env)
+            if a is False:
+                skipped += aev
+                continue
+        applied = True
+        ok, ev = cr.check(obj, prefix, env)
+        if ok is True:
+            good += ev
+        elif a is None:
+            undecided = True
+            unknown += aev
+        elif ok is False:
+            failed = True
+            bad += ev
+        else:
+            undecided = True
+            unknown += ev
+    if not applied:
+        return _NOT_APPLICABLE, skipped
+    if failed:
+        return False, bad
+    if undecided:
+        return None, unknown
+    return True, good
 
 
 _PASS, _FAIL = Status.PASS, Status.FAIL

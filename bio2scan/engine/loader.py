@@ -15,6 +15,7 @@ from __future__ import annotations
 import fnmatch
 import functools
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -190,10 +191,13 @@ def _load_rule_file(
         pack=pack,
     )
     try:
-        compile_rule(rule)
+        compiled = compile_rule(rule)
     except ConditionError as exc:
         field = list(_split_field(exc.field))
         raise fail(str(exc), field) from None
+    # the related types its functions declare are what the collectors must fetch for it
+    if not compiled.needs <= set(rule.needs):
+        rule = replace(rule, needs=tuple(sorted(set(rule.needs) | compiled.needs)))
     err = None if valid else _schema_error(_validator(False), data)
     if err is not None:
         raise fail(_humane(err), _error_field(err))

@@ -167,30 +167,88 @@ def _single(text: str, steps: tuple[Any, ...]) -> Callable[[Any, str], list[tupl
     return mixed
 
 
-def value_getter(path: str) -> Callable[[Any], Any] | None:
-    """For a path without ``[*]``: a function ``obj -> value`` (``MISSING`` when absent) and
-    nothing else — the cheapest form, for conditions that build their evidence path
-    themselves. ``None`` for a path with ``[*]``."""
-    steps = parse(path)
-    if STAR in steps:
-        return None
+class Mistyped:
+    """What a path met where it needed a mapping or a list: ``depth`` steps were taken, then
+    ``found`` (a scalar, or a list where a key was asked, …) could not be stepped into. A value
+    of the wrong type is *unknown* to a condition, never absent."""
+
+    __slots__ = ("depth", "found")
+
+    def __init__(self, depth: int, found: Any) -> None:
+        self.depth = depth
+        self.found = found
+
+    def __repr__(self) -> str:
+        return f"Mistyped({self.depth}, {kind_of(self.found)})"
+
+
+def kind_of(value: Any) -> str:
+    """The JSON kind of a value, as messages name it: mapping, list, string, boolean, number."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, dict):
+        return "mapping"
+    if isinstance(value, (list, tuple)):
+        return "list"
+    if value is None or value is MISSING:
+        return "absent"
+    return type(value).__name__
+
+
+def step_into(cur: Any, s: Any, depth: int) -> Any:
+    """One step (a key or an index) from ``cur``: the value, ``MISSING`` when the key or index
+    is not there or ``cur`` is null, a ``Mistyped`` when ``cur`` cannot be stepped into."""
+    if cur is None or cur is MISSING:
+        return MISSING
+    if isinstance(s, str):
+        if isinstance(cur, dict):
+            return cur.get(s, MISSING)
+        return Mistyped(depth, cur)
+    if isinstance(cur, list):
+        return cur[s] if -len(cur) <= s < len(cur) else MISSING
+    return Mistyped(depth, cur)
+
+
+def plain_getter(steps: tuple[Any, ...], start: int = 0) -> Callable[[Any], Any]:
+    """``obj -> value`` for steps without ``[*]``: the value, ``MISSING`` (absent, or null on
+    the way) or a ``Mistyped``. ``start`` is the depth of the first step (for messages)."""
     if len(steps) == 1 and isinstance(steps[0], str):
         key = steps[0]
-        return lambda obj: obj.get(key, MISSING) if isinstance(obj, dict) else MISSING
-    if all(isinstance(s, str) for s in steps):
 
-        def keys(obj: Any) -> Any:
-            cur = obj
-            for s in steps:
-                if isinstance(cur, dict):
-                    cur = cur.get(s, MISSING)
-                else:
-                    return MISSING
-            return cur
+        def one(obj: Any) -> Any:
+            if type(obj) is dict:
+                return obj.get(key, MISSING)
+            return step_into(obj, key, start)
 
-        return keys
-    single = _single(path, steps)
-    return lambda obj: single(obj, "")[0][1]
+        return one
+
+    def many(obj: Any) -> Any:
+        cur = obj
+        for n, s in enumerate(steps):
+            if type(cur) is dict and type(s) is str:
+                cur = cur.get(s, MISSING)
+            else:
+                cur = step_into(cur, s, start + n)
+                if cur is MISSING or type(cur) is Mistyped:
+                    return cur
+        return cur
+
+    return many
+
+
+def segments(steps: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    """The plain parts of a path between its ``[*]`` steps: ``a.b[*].c`` → ``[(a, b), (c,)]``."""
+    out: list[tuple[Any, ...]] = [()]
+    for s in steps:
+        if s is STAR:
+            out.append(())
+        else:
+            out[-1] = (*out[-1], s)
+    return out
 
 
 def get(obj: Any, path: str, default: Any = None) -> Any:

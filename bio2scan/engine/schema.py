@@ -58,24 +58,48 @@ def _texts(max_len: int) -> dict[str, Any]:
     }
 
 
+ABSENT = {
+    "anyOf": [
+        {"enum": ["pass", "fail", "empty"]},
+        {
+            "type": "object",
+            "required": ["default"],
+            "additionalProperties": False,
+            "properties": {"default": {"not": {"type": "null"}}},
+        },
+        {"$ref": "#/$defs/param"},
+    ]
+}
+
+
 def condition_schema() -> dict[str, Any]:
     cond = {"$ref": "#/$defs/condition"}
-    path = {
+    entry = {
         "oneOf": [
             {"type": "string", "minLength": 1},
-            {"type": "array", "items": {"type": "string"}, "minItems": 1},
+            {
+                "type": "object",
+                "required": ["path"],
+                "additionalProperties": False,
+                "properties": {"path": {"type": "string", "minLength": 1}, "absent": ABSENT},
+            },
         ]
     }
-    leaf_props: dict[str, Any] = {"path": {"type": "string"}, "match": {"enum": ["all", "any"]}}
-    for name, (_fn, operand, _doc) in OPERATORS.items():
-        leaf_props[name] = {"anyOf": [operand or {}, {"$ref": "#/$defs/param"}]}
+    path = {"oneOf": [entry, {"type": "array", "items": entry, "minItems": 1}]}
+    leaf_props: dict[str, Any] = {
+        "path": {"type": "string"},
+        "match": {"enum": ["all", "any"]},
+        "absent": ABSENT,
+    }
+    for name, op in OPERATORS.items():
+        leaf_props[name] = {"anyOf": [op.operand or {}, {"$ref": "#/$defs/param"}]}
     leaf = {
         "type": "object",
         "required": ["path"],
         "properties": leaf_props,
         "additionalProperties": False,
         "minProperties": 2,
-        "maxProperties": 3,
+        "maxProperties": 4,
     }
     call = {
         "type": "object",
@@ -86,6 +110,7 @@ def condition_schema() -> dict[str, Any]:
             "args": {"type": "object"},
             "path": {"type": "string"},
             "match": {"enum": ["all", "any"]},
+            "absent": ABSENT,
         },
     }
     return {
@@ -165,6 +190,18 @@ def rule_schema(loose_check: bool = False) -> dict[str, Any]:
             "subject": {"type": "string"},
             "applies_if": {"$ref": "#/$defs/condition"},
             "assert": {"$ref": "#/$defs/condition"},
+            "equivalent": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["mutant", "why"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "mutant": {"type": "string", "minLength": 3},
+                        "why": {"type": "string", "minLength": 10},
+                    },
+                },
+            },
         },
     }
     if loose_check:

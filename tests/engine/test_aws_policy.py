@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from bio2scan.engine.functions import aws_admin, aws_exposure, aws_policy
+from bio2scan.engine.functions import CannotJudge, aws_admin, aws_exposure, aws_policy
 
 
 def allow(principal=None, condition=None, action="s3:GetObject", **extra):
@@ -449,7 +449,7 @@ def test_s3_tls_not_action_and_allow_do_not_count():
         aws_exposure.aws_s3_tls_enforced({"Name": "data", "Policy": {"Statement": [st]}}, None)[0]
         is False
     )
-    with pytest.raises(LookupError):
+    with pytest.raises(CannotJudge):  # a policy that was not recorded at all: unknown
         aws_exposure.aws_s3_tls_enforced({"Name": "data"}, None)
 
 

@@ -77,11 +77,18 @@ def test_for_each_where_filters_and_empty_is_vacuously_true():
         "assert": {"path": "securityContext.privileged", "not_equals": True},
     }
     ok, ev = cond(c, POD)
+    assert ok is None and [e.path for e in ev] == ["containers[2].securityContext.privileged"]
+    c["assert"]["absent"] = {"default": False}
+    ok, ev = cond(c, POD)
     assert ok and [e.path for e in ev] == [
         "containers[0].securityContext.privileged",
         "containers[2].securityContext.privileged",
     ]
-    assert cond({"for_each": "nothing", "assert": {"path": "x", "equals": 1}}, POD) == (True, [])
+    # an absent list is unknown, unless the path says what absence means
+    each = {"for_each": "nothing", "assert": {"path": "x", "equals": 1}}
+    assert cond(each, POD)[0] is None
+    each["for_each"] = {"path": "nothing", "absent": "empty"}
+    assert cond(each, POD) == (True, [])
 
 
 def test_for_each_over_a_single_mapping_and_a_wildcard():
@@ -126,7 +133,10 @@ def test_missing_value_is_shown_as_none():
 def test_value_function_and_subject_function():
     ok, ev = cond({"path": "cidr", "call": "cidr_is_internet"}, {"cidr": "0.0.0.0/0"})
     assert ok and ev[0].expected == "cidr_is_internet()"
-    assert cond({"path": "cidr", "call": "cidr_is_internet"}, {})[0] is False  # absent
+    assert cond({"path": "cidr", "call": "cidr_is_internet"}, {})[0] is None  # absent: unknown
+    absent_fails = {"path": "cidr", "call": "cidr_is_internet", "absent": "fail"}
+    assert cond(absent_fails, {})[0] is False
+    assert cond({"path": "cidr", "call": "cidr_is_internet"}, {"cidr": 80})[0] is None  # kind
     data = {"from": 20, "to": 25}
     c = {
         "call": "port_range_includes",

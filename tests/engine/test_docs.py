@@ -22,9 +22,9 @@ def _rst_to_md(text: str) -> str:
 
 def operators_section() -> str:
     lines = ["| operator | operand | meaning and example |", "|---|---|---|"]
-    for name, (_fn, operand, doc) in OPERATORS.items():
-        kind = operand.get("type", "any value") if operand else "any value"
-        lines.append(f"| `{name}` | {kind} | {_rst_to_md(doc).replace('|', '&#124;')} |")
+    for name, op in OPERATORS.items():
+        kind = op.operand.get("type", "any value") if op.operand else "any value"
+        lines.append(f"| `{name}` | {kind} | {_rst_to_md(op.doc).replace('|', '&#124;')} |")
     return "\n".join(lines)
 
 
@@ -40,6 +40,7 @@ def functions_section() -> str:
         for f in fns:
             args = f"({', '.join(f.args)})" if f.args else ""
             out.append(f"* `{f.name}`{args} — {_rst_to_md(f.doc)}")
+            out.append(f"  *Declares:* {f.declaration()}.")
         out.append("")
     return "\n".join(out).rstrip()
 

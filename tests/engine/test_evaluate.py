@@ -12,6 +12,7 @@ from bio2scan.engine.functions import REGISTRY, function
 from bio2scan.model import CollectionError, Source, Status
 
 CHECK = {"assert": {"path": "spec.enabled", "equals": True}}
+GC_SEEN: list[bool] = []
 
 
 def test_pass_and_fail_with_evidence_and_message():
@@ -76,7 +77,7 @@ def test_collection_error_of_another_provider_or_wildcard_type():
 def test_a_function_that_raises_gives_error():
     if "test_explodes" not in REGISTRY:
 
-        @function("test_explodes", kind="value")
+        @function("test_explodes", kind="value", value="any")
         def explodes(value):
             """Raises, for the test."""
             raise RuntimeError("boom")
@@ -88,7 +89,7 @@ def test_a_function_that_raises_gives_error():
 def test_an_extractor_that_raises_gives_error_for_every_rule_using_it():
     if "test_bad_extractor" not in REGISTRY:
 
-        @function("test_bad_extractor", kind="extractor")
+        @function("test_bad_extractor", kind="extractor", reads=(), yields="mapping")
         def bad(resource):
             """Raises, for the test."""
             raise KeyError("nope")
@@ -134,10 +135,13 @@ def test_applies_if():
         check,
         resource({"kind": "private", "spec": {}}, rid="a"),
         resource({"kind": "public", "spec": {"enabled": True}}, rid="b"),
-        resource({"kind": "public", "spec": {}}, rid="c"),
+        resource({"kind": "public", "spec": {"enabled": False}}, rid="c"),
+        resource({"kind": "public", "spec": {}}, rid="d"),
     )
-    assert [r.status for r in out] == [Status.NOT_APPLICABLE, Status.PASS, Status.FAIL]
+    statuses = [r.status for r in out]
+    assert statuses == [Status.NOT_APPLICABLE, Status.PASS, Status.FAIL, Status.ERROR]
     assert out[0].message.startswith("does not apply: kind = 'private'")
+    assert out[3].message == "cannot decide: spec.enabled is absent (needed: equals True)"
 
 
 def test_results_come_rule_by_rule_in_type_and_inventory_order():
@@ -165,17 +169,34 @@ def test_evidence_is_capped():
     assert res.message.endswith("and 17 more")
 
 
-def test_evaluation_leaves_the_garbage_collector_as_it_found_it():
+def test_evaluation_never_switches_the_garbage_collector():
+    """No process-wide side effect: the cyclic collector stays as the host set it, also
+    *during* evaluation (another thread of the host may be allocating), and loading or
+    writing a document does not touch it either (issue 10)."""
     import gc
 
-    run(CHECK, resource({}))
-    assert gc.isenabled()
+    from bio2scan import documents
+
+    seen = GC_SEEN
+    seen.clear()
+    if "test_gc_probe" not in REGISTRY:
+
+        @function("test_gc_probe", kind="subject", reads=())
+        def probe(obj, env):
+            """Records whether the collector is on while the engine runs."""
+            GC_SEEN.append(gc.isenabled())
+            return True
+
+    run({"assert": {"call": "test_gc_probe"}}, resource({}))
+    assert gc.isenabled() and seen and all(seen)
     gc.disable()
     try:
         run(CHECK, resource({}))
+        documents.dumps({"results": []})
         assert not gc.isenabled()
     finally:
         gc.enable()
+    assert not hasattr(documents, "gc_paused")
 
 
 @pytest.mark.parametrize("field", ["subject", "assert"])

@@ -7,8 +7,10 @@ import json
 
 import pytest
 
-from bio2scan.engine.evaluate import Env, _Index
+from bio2scan.engine.conditions import compile_condition
+from bio2scan.engine.env import Env, Index
 from bio2scan.engine.functions import (
+    CannotJudge,
     aws,
     aws_admin,
     aws_exposure,
@@ -41,9 +43,15 @@ def env_for(subject: dict, rtype: str, related=(), tags=None, errors=None, coll_
         (res,) + others,
         errors=tuple(coll_errors),
     )
-    env = Env(_Index(inv), NOW)
-    env.resource = res
+    env = Env(Index(inv), NOW)
+    env.enter(res)
     return env
+
+
+def through_engine(name, subject, env, **args):
+    """``(truth, evidence)`` of ``{call: name, args: …}`` as the engine runs it: declared reads
+    and related types checked first (None: unknown)."""
+    return compile_condition({"call": name, "args": args}, {})(subject, "", env)
 
 
 def ok(result):
@@ -91,6 +99,20 @@ def test_a_policy_that_is_not_a_policy_is_an_error_not_a_no():
         aws_admin.policy_grants_admin("not a policy")
     with pytest.raises(aws_policy.PolicyError):
         aws.policy_is_public("{broken")
+
+
+@pytest.mark.parametrize(
+    "doc",
+    ["{broken", "not a policy", {"Statement": "Allow everything"}, {"Statement": ["*"]}],
+)
+def test_what_is_no_policy_cannot_be_judged(doc):
+    """A document that is no policy says nothing: unknown (never "not admin")."""
+    with pytest.raises(aws_policy.PolicyError):
+        aws.policy_is_public(doc)
+    truth, _ = compile_condition({"path": "d", "call": "policy_grants_admin"}, {})(
+        {"d": doc}, "", None
+    )
+    assert truth is None
 
 
 @pytest.mark.parametrize(
@@ -144,7 +166,8 @@ def test_policy_denies_insecure_transport():
     assert aws.policy_denies_insecure_transport({"Statement": [allow]}) is False
     narrow = dict(deny, Principal={"AWS": "arn:aws:iam::1:role/x"})
     assert aws.policy_denies_insecure_transport({"Statement": [narrow]}) is False
-    assert aws.policy_denies_insecure_transport(None) is False
+    with pytest.raises(aws_policy.PolicyError):
+        aws.policy_denies_insecure_transport({"Statement": [{"Effect": "Deny"}]})
 
 
 def test_policy_allows_public_action():
@@ -181,16 +204,20 @@ def test_iam_user_is_admin_paths():
 
 
 def test_iam_user_is_admin_cannot_say_no_without_the_policies():
-    user = {"AttachedPolicies": [{"PolicyArn": CUSTOM}], "InlinePolicies": {}}
+    user = {
+        "Arn": "arn:aws:iam::111122223333:user/u",
+        "AttachedPolicies": [{"PolicyArn": CUSTOM}],
+        "InlinePolicies": {},
+    }
     err = CollectionError("aws", "aws.iam.policy", "111122223333", "denied", "AccessDenied")
-    with pytest.raises(LookupError):
-        aws_admin.iam_user_is_admin(user, env_for(user, "aws.iam.user", coll_errors=[err]))
+    env = env_for(user, "aws.iam.user", coll_errors=[err])
+    truth, ev = through_engine("iam_user_is_admin", user, env)
+    assert truth is None and "aws.iam.policy not collected" in ev[0].expected
     unreadable = {"Arn": CUSTOM, "Document": None}
     env = env_for(
         user, "aws.iam.user", related=[("aws.iam.policy", unreadable, {"Document": "AccessDenied"})]
     )
-    with pytest.raises(LookupError):
-        aws_admin.iam_user_is_admin(user, env)
+    assert through_engine("iam_user_is_admin", user, env)[0] is None
 
 
 def _user(**kw):
@@ -242,8 +269,10 @@ def test_root_used_within_days():
     fn = aws.root_used_within_days
     acct = {"RootUser": {"password_last_used": "2025-12-31T00:00:00+00:00"}}
     assert ok(fn(acct, env_for(acct, "aws.iam.account"), days=90)) is True
-    with pytest.raises(LookupError):
-        fn({"RootUser": None}, env_for({}, "aws.iam.account"), days=90)
+    gone = {"RootUser": None}  # the report could not be read: required, so unknown
+    assert (
+        through_engine("root_used_within_days", gone, env_for(gone, "aws.iam.account"))[0] is None
+    )
     acct = {
         "RootUser": {
             "password_last_used": "no_information",
@@ -261,10 +290,8 @@ def test_role_with_policy_exists():
     env = env_for({}, "aws.iam.account", related=[("aws.iam.role", audit, None)])
     assert ok(aws.iam_role_with_policy_exists({}, env, ["arn:aws:iam::aws:policy/SecurityAudit"]))
     err = CollectionError("aws", "aws.iam.role", "111122223333", "denied", "AccessDenied")
-    with pytest.raises(LookupError):
-        aws.iam_role_with_policy_exists(
-            {}, env_for({}, "aws.iam.account", coll_errors=[err]), ["x"]
-        )
+    env = env_for({}, "aws.iam.account", coll_errors=[err])
+    assert through_engine("iam_role_with_policy_exists", {}, env, policy_arns=["x"])[0] is None
 
 
 # --- tags -------------------------------------------------------------------------------------
@@ -343,8 +370,11 @@ def test_instance_exposes_ports():
     }
     env = env_for(inst, "aws.ec2.instance", related=[("aws.ec2.security_group", everything, None)])
     assert ok(aws_exposure.instance_exposes_ports(inst, env, [5432])) is True
-    with pytest.raises(LookupError):
-        aws_exposure.instance_exposes_ports(inst, env_for(inst, "aws.ec2.instance"), [22])
+    # a group that is not in the inventory: unknown, never "not exposed"
+    assert (
+        ok(aws_exposure.instance_exposes_ports(inst, env_for(inst, "aws.ec2.instance"), [22]))
+        is None
+    )
 
 
 # --- services -----------------------------------------------------------------------------------
@@ -421,7 +451,6 @@ def test_all_aws_functions_are_registered():
         "aws_policy_private",
         "aws_s3_tls_enforced",
         "iam_principal_not_admin",
-        "cloudtrail_multi_region_logging",
         "instance_exposes_ports",
         "elb_classic_tls_at_least",
         "inspector_scans_enabled",
@@ -458,10 +487,9 @@ def test_trail_bucket_functions():
         is False
     )
     err = CollectionError("aws", "aws.s3.bucket", "111122223333", "denied", "AccessDenied")
-    with pytest.raises(LookupError):
-        aws_services.trail_bucket_collected(
-            other, env_for(other, "aws.cloudtrail.trail", coll_errors=[err])
-        )
+    env = env_for(other, "aws.cloudtrail.trail", coll_errors=[err])
+    assert through_engine("trail_bucket_collected", other, env)[0] is None
+    assert ok(aws_services.trail_bucket_is(other, env, "object_lock")) is None  # not scanned
 
 
 # --- administrators through roles, groups and trusts -------------------------------------------
@@ -506,8 +534,10 @@ def test_user_admin_role_unreadable_or_not_allowed():
     user = {"Arn": USER_ARN, "AttachedPolicies": [], "InlinePolicies": {"a": ASSUME}}
     role = _role({"AWS": USER_ARN})
     env = env_for(user, "aws.iam.user", related=[("aws.iam.role", role, {"InlinePolicies": "x"})])
-    with pytest.raises(LookupError):
+    with pytest.raises(CannotJudge):
         aws_admin.iam_user_is_admin(user, env)
+    truth, ev = through_engine("iam_user_is_admin", user, env)
+    assert truth is None and "could not be read" in ev[0].expected
     other = dict(user, InlinePolicies={})
     env = env_for(other, "aws.iam.user", related=[("aws.iam.role", role, None)])
     assert ok(aws_admin.iam_user_is_admin(other, env)) is False
@@ -535,13 +565,17 @@ def test_user_admin_role_unreadable_or_not_allowed():
 
 
 def test_principal_and_policy_not_admin_need_their_data():
-    with pytest.raises(LookupError):
+    with pytest.raises(CannotJudge):
         aws_admin.iam_principal_not_admin({"InlinePolicies": {}}, env_for({}, "aws.iam.role"))
-    with pytest.raises(LookupError):
+    with pytest.raises(CannotJudge):
         aws_admin.iam_policy_not_admin({}, env_for({}, "aws.iam.policy"))
+    # through the engine: a required list that is absent is unknown before the function runs
+    role = {"InlinePolicies": {}}
+    assert through_engine("iam_principal_not_admin", role, env_for(role, "aws.iam.role"))[0] is None
+    assert through_engine("iam_policy_not_admin", {}, env_for({}, "aws.iam.policy"))[0] is None
     pol = {"Document": {"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}}
     assert aws_admin.iam_policy_not_admin(pol, env_for(pol, "aws.iam.policy"))[0] is True
     user = {"Arn": USER_ARN, "AttachedPolicies": [], "InlinePolicies": {}}
     env = env_for(user, "aws.iam.user", errors={"Groups": "AccessDenied"})
-    with pytest.raises(LookupError):
-        aws_admin.iam_principal_not_admin(user, env, kind="user")
+    truth, ev = through_engine("iam_principal_not_admin", user, env, kind="user")
+    assert truth is None and ev[0].path == "Groups"

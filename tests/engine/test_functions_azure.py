@@ -6,7 +6,8 @@ import datetime as _dt
 
 import pytest
 
-from bio2scan.engine.evaluate import Env, _Index
+from bio2scan.engine.conditions import compile_condition
+from bio2scan.engine.env import Env, Index
 from bio2scan.engine.functions import azure as az
 from bio2scan.engine.functions import azure_exposure as azx
 from bio2scan.model import CollectionError, Inventory, Resource, ScanMeta
@@ -16,8 +17,8 @@ NOW = _dt.datetime(2026, 1, 1, tzinfo=_dt.UTC)
 
 def _env(subject: Resource, *related: Resource, errors=()) -> Env:
     inv = Inventory(ScanMeta("t", "t", "t"), (subject, *related), tuple(errors))
-    env = Env(_Index(inv), NOW)
-    env.resource = subject
+    env = Env(Index(inv), NOW)
+    env.enter(subject)
     return env
 
 
@@ -163,8 +164,9 @@ def test_owner_count_errors_when_assignments_unreadable():
     err = CollectionError(
         "azure", "azure.authorization.role_assignment", "s1", "HTTP 403", "AccessDenied"
     )
-    with pytest.raises(ValueError):
-        az.azure_owner_count(sub.data, _env(sub, errors=[err]), max=3)
+    node = compile_condition({"call": "azure_owner_count", "args": {"max": 3}}, {})
+    truth, ev = node(sub.data, "", _env(sub, errors=[err]))
+    assert truth is None and "role_assignment not collected" in ev[0].expected
     assert az.azure_owner_count(sub.data, _env(sub), min=0, max=3)[0]
     assert not az.azure_owner_count(sub.data, _env(sub), min=1)[0]
 

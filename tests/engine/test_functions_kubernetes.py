@@ -4,29 +4,22 @@ engine to pin the full evidence path a subject function produces under ``pod_spe
 from __future__ import annotations
 
 import datetime as dt
-from types import SimpleNamespace
 
 import pytest
 
+from bio2scan.engine.env import Env, Index
 from bio2scan.engine.functions import kubernetes as k
 from bio2scan.kinds import PodSpecError
-from bio2scan.model import Resource, Source
+from bio2scan.model import CollectionError, Inventory, Resource, ScanMeta, Source
 
 
-class _Env:
-    """The part of the engine's Env that these functions use."""
-
-    def __init__(self, resource=None, related=(), errors=()):
-        self.resource = resource
-        self._related = list(related)
-        self._errors = list(errors)
-        self.now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-
-    def related(self, rtype, *, same_scope=True, namespace=False):
-        return [r for r in self._related if r.type == rtype and r.namespace == namespace]
-
-    def collection_errors(self, rtype):
-        return [e for e in self._errors if e.resource_type == rtype]
+def _Env(resource=None, related=(), errors=()):
+    """The engine's own Env over an inventory of ``resource`` and ``related``."""
+    subject = resource or _res({"kind": "Pod", "metadata": {"name": "x"}}, "k8s.core.pod")
+    inv = Inventory(ScanMeta("t", "t", "t"), (subject, *related), tuple(errors))
+    env = Env(Index(inv), dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    env.enter(subject)
+    return env
 
 
 def _res(data, rtype="k8s.apps.deployment", namespace="shop"):
@@ -299,12 +292,43 @@ def test_token_automount_precedence():
 
 
 def test_token_automount_unknown_service_account_is_error():
-    dep = _res({"kind": "Deployment", "metadata": {"name": "web"}})
-    err = SimpleNamespace(
-        resource_type="k8s.core.serviceaccount", code="AccessDenied", reason="forbidden"
+    """ServiceAccounts that could not be collected: the engine answers ERROR before the
+    function runs (the function declares the related type)."""
+    from bio2scan import api
+    from bio2scan.engine.evaluate import compile_rule, evaluate
+
+    dep = _res(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "web", "namespace": "shop"},
+            "spec": {"template": {"spec": {"containers": [{"name": "a", "image": "a:1"}]}}},
+        }
     )
-    with pytest.raises(RuntimeError, match="not collected"):
-        k.token_automount_disabled({}, _Env(dep, errors=[err]))
+    err = CollectionError(
+        provider="k8s",
+        resource_type="k8s.core.serviceaccount",
+        scope="c",
+        reason="forbidden",
+        code="AccessDenied",
+    )
+    inv = Inventory(ScanMeta("t", "t", "t"), (dep,), (err,))
+    rule = api.load_rules()["k8s.pod.service_account_token"]
+    out = [r for r in evaluate(inv, [compile_rule(rule)]) if r.resource_id == dep.id]
+    assert [r.status.value for r in out] == ["ERROR"]
+    assert "k8s.core.serviceaccount not collected in c (AccessDenied): forbidden" in out[0].message
+    # a namespace other than the pod's is no reason
+    other = CollectionError(
+        provider="k8s",
+        resource_type="k8s.core.serviceaccount",
+        scope="c",
+        reason="forbidden",
+        code="AccessDenied",
+        namespace="elsewhere",
+    )
+    inv = Inventory(ScanMeta("t", "t", "t"), (dep,), (other,))
+    out = [r for r in evaluate(inv, [compile_rule(rule)]) if r.resource_id == dep.id]
+    assert [r.status.value for r in out] == ["FAIL"]
 
 
 def test_env_credentials_never_show_the_value():
@@ -404,7 +428,7 @@ def test_engine_reports_the_full_path_of_the_failing_container():
             }
         },
     }
-    inv = SimpleNamespace(resources=(_res(data),), errors=())  # what evaluate() reads
+    inv = Inventory(ScanMeta("t", "t", "t"), (_res(data),))
     out = evaluate(inv, [compile_rule(rules["k8s.pod.run_as_non_root"])])
     assert [r.status.value for r in out] == ["FAIL"]
     assert (

@@ -48,21 +48,25 @@ def test_every_operator_is_in_the_rule_schema():
 @pytest.mark.parametrize(
     "condition, data, expected",
     [
-        ({"path": "a", "equals": None}, {}, True),  # null matches absent
-        ({"path": "a", "equals": 1}, {"a": True}, False),  # booleans are not numbers
-        ({"path": "a", "equals": True}, {"a": 1}, False),
-        ({"path": "a", "in": [1, 2]}, {}, False),  # absent is in nothing
+        ({"path": "a", "equals": 1}, {}, None),  # absent is unknown
+        ({"path": "a", "equals": 1}, {"a": True}, None),  # booleans are not numbers
+        ({"path": "a", "equals": True}, {"a": 1}, None),
+        ({"path": "a", "equals": True}, {"a": "true"}, None),  # a quoted "true" is no boolean
+        ({"path": "a", "in": [1, 2]}, {}, None),
+        ({"path": "a", "in": [1, 2]}, {"a": 3}, False),
         ({"path": "a", "gte": 5}, {"a": "7"}, True),  # numeric strings compare as numbers
-        ({"path": "a", "gte": 5}, {"a": "seven"}, False),
-        ({"path": "a", "gt": 0}, {"a": True}, False),
+        ({"path": "a", "gte": 5}, {"a": "seven"}, None),
+        ({"path": "a", "gt": 0}, {"a": True}, None),
         ({"path": "a", "contains": "k"}, {"a": {"k": 1}}, True),  # mapping keys
-        ({"path": "a", "contains": "x"}, {"a": 5}, False),
-        ({"path": "a", "not_contains": "x"}, {}, True),
-        ({"path": "a", "length_gte": 1}, {"a": None}, False),
+        ({"path": "a", "contains": "x"}, {"a": 5}, None),
+        ({"path": "a", "not_contains": "x"}, {}, None),
+        ({"path": "a", "not_contains": "x"}, {"a": []}, True),
+        ({"path": "a", "length_gte": 1}, {"a": None}, None),
         ({"path": "a", "empty": True}, {"a": ""}, True),
-        ({"path": "a", "empty": True}, {"a": 0}, False),  # zero is a value, not empty
+        ({"path": "a", "empty": True}, {"a": 0}, None),  # zero is a value, not a collection
         ({"path": "a", "exists": False}, {"a": None}, True),
-        ({"path": "a", "matches": "^x"}, {"a": 5}, False),  # not a string
+        ({"path": "a", "matches": "^x"}, {"a": 5}, None),  # not a string
+        ({"path": "a", "in": []}, {"a": "x"}, False),  # an empty list holds nothing
         ({"path": "a", "in": [[1], {"k": 1}]}, {"a": [1]}, True),  # unhashable operands work
     ],
 )

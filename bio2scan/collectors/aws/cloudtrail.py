@@ -38,7 +38,7 @@ def _trail(ctx: Ctx, trail: dict[str, Any]) -> None:
 def _account(ctx: Ctx) -> None:
     """Seen from one region (the account's first scanned one): every trail of the account that
     CloudTrail shows there (multi-region trails show in every region), each multi-region trail
-    with its status. The collector records; ``cloudtrail_multi_region_logging`` judges."""
+    with its status. The collector records; the rule judges."""
     region = ctx.account.regions[0] if ctx.account.regions else None
     trails = (
         ctx.call("DescribeTrails", region=region, includeShadowTrails=True).get("trailList") or []

@@ -483,6 +483,9 @@ def flow_log(inst: Instance, ctx: AwsCtx) -> None:
             "LogDestination": v.get("log_destination"),
         }
     )
+    # whether the logs arrive (DeliverLogsStatus) shows only once the flow log runs
+    n = len(out.data["FlowLogs"]) - 1
+    out.deferred[f"FlowLogs[{n}].DeliverLogsStatus"] = "delivery is known only after apply"
 
 
 _NACL_PROTO = {"tcp": "6", "udp": "17", "icmp": "1", "all": "-1", "-1": "-1"}

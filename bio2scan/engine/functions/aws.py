@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from . import aws_policy, function
+from . import Read, aws_policy, function
 from .aws_exposure import _tls_condition
 from .aws_policy import as_list
 from .common import parse_time
@@ -21,16 +21,16 @@ def _as_list(v: Any) -> list[Any]:
     return as_list(v)
 
 
-@function("policy_is_public")
+@function("policy_is_public", value="mapping|string")
 def policy_is_public(value: Any) -> bool:
     """True when a resource or trust policy has an Allow statement open to anyone: a principal
     of everyone that no restricting condition with concrete values, and no Deny, narrows
-    (``aws_policy``; ``docs/exposure.md``). A policy that cannot be parsed raises (ERROR)
+    (``aws_policy``; ``docs/exposure.md``). A policy that cannot be parsed is unknown (ERROR)
     (``{path: Policy, call: policy_is_public}``)."""
     return bool(aws_policy.public_grants(value))
 
 
-@function("policy_denies_insecure_transport")
+@function("policy_denies_insecure_transport", value="mapping|string")
 def policy_denies_insecure_transport(value: Any) -> bool:
     """True when a resource policy has a Deny for every principal on every action (``*`` or
     ``<service>:*``) and every resource (``*``), whose only condition matches every request
@@ -47,7 +47,7 @@ def policy_denies_insecure_transport(value: Any) -> bool:
     return False
 
 
-@function("policy_allows_public_action", args=("actions",))
+@function("policy_allows_public_action", args=("actions",), value="mapping|string")
 def policy_allows_public_action(value: Any, actions: Iterable[str] = ("*",)) -> bool:
     """True when a statement open to anyone (``policy_is_public``) allows one of ``actions``
     (wildcards on either side count: ``s3:Put*`` in the statement allows ``s3:PutObject``)."""
@@ -72,7 +72,22 @@ def _last_use(row: dict[str, Any], *keys: str) -> Any:
     return None
 
 
-@function("iam_user_stale_credentials", kind="subject", args=("days",))
+@function(
+    "iam_user_stale_credentials",
+    kind="subject",
+    args=("days",),
+    reads=(
+        Read("CredentialReport", "mapping", absent="no report row: the user's own fields decide"),
+        Read("CreateDate", "string"),
+        Read("LoginProfile", "mapping", absent="no console password"),
+        Read("LoginProfile.CreateDate", "string"),
+        Read("PasswordLastUsed", "string", absent="never used (or no password)"),
+        Read("AccessKeys", "list"),
+        Read("AccessKeys[*]", "mapping"),
+        Read("AccessKeys[*].Status", "string"),
+        Read("AccessKeys[*].LastUsed", "mapping", absent="never used"),
+    ),
+)
 def iam_user_stale_credentials(obj: Any, env: Any, days: float = 45) -> Any:
     """True when an IAM user has an enabled credential (console password or active access key)
     that has not been used for more than ``days`` days — or never, when it is older than that.
@@ -114,16 +129,25 @@ def iam_user_stale_credentials(obj: Any, env: Any, days: float = 45) -> Any:
     return False, [Evidence("CredentialReport", "recent or none", f"used within {days} days")]
 
 
-@function("root_used_within_days", kind="subject", args=("days", "path"))
+@function(
+    "root_used_within_days",
+    kind="subject",
+    args=("days", "path"),
+    reads=(
+        Read("{path}", "mapping"),
+        # a credential-report row has every column ("N/A", "no_information" when unused)
+        Read("{path}.password_last_used", "string"),
+        Read("{path}.access_key_1_last_used_date", "string"),
+        Read("{path}.access_key_2_last_used_date", "string"),
+    ),
+)
 def root_used_within_days(obj: Any, env: Any, days: float = 90, path: str = "RootUser") -> Any:
     """True when the root user's password or access keys were used within the last ``days``
-    days, according to the credential-report row at ``path``. A missing row raises LookupError:
-    every account has a root row, so its absence means the report could not be read."""
+    days, according to the credential-report row at ``path``. The row is required: every
+    account has a root row, so its absence means the report could not be read (unknown)."""
     from ...model import Evidence
 
-    row = obj.get(path)
-    if not isinstance(row, dict):
-        raise LookupError(f"no credential-report row for the root user at {path}")
+    row = obj[path]
     for key in ("password_last_used", "access_key_1_last_used_date", "access_key_2_last_used_date"):
         t = _last_use(row, key)
         if t is not None and (env.now - t).total_seconds() < days * 86400:
@@ -149,15 +173,25 @@ def _resource_tags(obj: Any, env: Any) -> dict[str, str]:
     return {str(t.get("Key")): str(t.get("Value")) for t in _as_list(raw) if isinstance(t, dict)}
 
 
-@function("has_tag", kind="subject", args=("key", "values"))
+@function(
+    "has_tag",
+    kind="subject",
+    args=("key", "values"),
+    reads=(
+        Read("Tags", "list|mapping", absent="no tags"),
+        Read("Tags[*]", "mapping|string", absent="the tag is not set"),
+        Read("TagList", "list|mapping", absent="no tags"),
+        Read("TagList[*]", "mapping|string", absent="the tag is not set"),
+        Read("tags", "list|mapping", absent="no tags"),
+        Read("tags[*]", "mapping|string", absent="the tag is not set"),
+    ),
+)
 def has_tag(obj: Any, env: Any, key: str, values: Iterable[str] = ()) -> Any:
     """True when the resource carries tag ``key`` (case-insensitive) with one of ``values``
     (case-insensitive; an empty list accepts any value)
     (``{call: has_tag, args: {key: env, values: [production, prod]}}``)."""
     from ...model import Evidence
-    from .aws_exposure import readable
 
-    readable(env, "Tags", "TagList", "tags")  # tags that could not be read decide nothing
     tags = {k.lower(): v for k, v in _resource_tags(obj, env).items()}
     value = tags.get(str(key).lower())
     wanted = [str(v).lower() for v in values]
@@ -165,15 +199,19 @@ def has_tag(obj: Any, env: Any, key: str, values: Iterable[str] = ()) -> Any:
     return ok, [Evidence(f"tags.{key}", value, f"one of {list(values)}" if wanted else "present")]
 
 
-@function("iam_role_with_policy_exists", kind="subject", args=("policy_arns",))
+@function(
+    "iam_role_with_policy_exists",
+    kind="subject",
+    args=("policy_arns",),
+    reads=(),
+    related=("aws.iam.role",),
+)
 def iam_role_with_policy_exists(obj: Any, env: Any, policy_arns: Iterable[str] = ()) -> Any:
     """True when the account (the ``aws.iam.role`` resources of the same scope) has a role with
     one of ``policy_arns`` attached."""
     from ...model import Evidence
 
     wanted = set(policy_arns)
-    if env.collection_errors("aws.iam.role"):
-        raise LookupError("the IAM roles of this account could not be read")
     for res in env.related("aws.iam.role"):
         for p in _as_list(res.data.get("AttachedPolicies")):
             if isinstance(p, dict) and p.get("PolicyArn") in wanted:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...model import Evidence
-from . import KnownAfterDeployment, aws_policy, function
+from . import CannotJudge, KnownAfterDeployment, Read, Related, aws_policy, function
 from .aws_policy import as_list
 
 ADMIN_POLICY_ARNS = (
@@ -100,6 +100,9 @@ class Grants:
 
     def add(self, where: str, doc: Any) -> None:
         for i, s in enumerate(aws_policy.statements(doc)):
+            if s.get("Resource") is None and s.get("NotResource") is None:
+                # IAM refuses an identity-policy statement without one
+                raise aws_policy.PolicyError(f"{where}Statement[{i}] has no Resource")
             self.items.append((where, i, s))
 
     def _denied(self, action: str) -> bool:
@@ -177,34 +180,36 @@ def _policy_docs(
                 f"{where}AttachedPolicies ({arn})",
                 "a policy the template does not define: its document is read from the account",
             )
-        if res is None or "Document" in res.errors:
-            raise LookupError(f"attached policy {arn} is not in the inventory")
+        if res is None or "Document" in res.errors or "*" in res.errors:
+            raise CannotJudge(f"attached policy {arn} is not in the inventory")
         known_now(res, "Document", f"attached policy {arn}")
         grants.add(f"{where}{res.data.get('PolicyName') or arn}", res.data.get("Document"))
 
 
-def principal_grants(obj: dict[str, Any], env: Any, kind: str) -> Grants:
-    """The statements a user (with its groups), group or role holds directly."""
-    from .aws_exposure import from_template, known_now, readable
+def principal_grants(obj: dict[str, Any], env: Any, kind: str, with_groups: bool = True) -> Grants:
+    """The statements a user (with its groups), group or role holds directly. (Unreadable or
+    absent policy lists of the subject never get here: the engine checks ``PRINCIPAL_READS``;
+    those of a related group or role cannot be judged, or wait for deployment when a template
+    refers to them without defining them.)"""
+    from .aws_exposure import from_template, known_now
 
-    readable(env, "InlinePolicies", "AttachedPolicies", "Groups")
     g = Grants()
     for key in ("InlinePolicies", "AttachedPolicies"):
         if key not in obj:
-            raise LookupError(f"{key} of this {kind} were not collected")
+            raise CannotJudge(f"{key} of this {kind} were not collected")
     _policy_docs(obj, env, "", g)
-    if kind == "user":
-        groups = {r.data.get("GroupName"): r for r in env.related("aws.iam.group")}
+    if kind == "user" and with_groups and as_list(obj.get("Groups")):
         for ref in as_list(obj.get("Groups")):
             name = ref.get("GroupName") if isinstance(ref, dict) else None
-            grp = groups.get(name)
+            found = env.lookup("aws.iam.group", "GroupName", name)
+            grp = found[0] if found else None
             if grp is None and from_template(env):
                 raise KnownAfterDeployment(
                     f"Groups ({name})",
                     "a group the template does not define: its policies are read from the account",
                 )
             if grp is None or grp.errors:
-                raise LookupError(f"group {name} of the user is not in the inventory")
+                raise CannotJudge(f"group {name} of the user is not in the inventory")
             for key in ("InlinePolicies", "AttachedPolicies"):
                 known_now(grp, key, f"group {name}")
             _policy_docs(grp.data, env, f"group {name}: ", g)
@@ -228,20 +233,26 @@ def _trust_admits(trust: Any, user_arn: str, account: str) -> bool:
 def user_admin(obj: dict[str, Any], env: Any) -> list[str]:
     """Why an IAM user is admin-equivalent: directly, through its groups, or through a role it
     may assume (one hop). Empty: it is not."""
-    g = principal_grants(obj, env, "user")
-    why = g.admin()
+    # its own policies first: an administrator by them needs no group or role to be read
+    why = principal_grants(obj, env, "user", with_groups=False).admin()
     if why:
         return why
+    g = principal_grants(obj, env, "user")
+    why = g.admin()
+    if why or g.allows("sts:AssumeRole", broad=False) is None:
+        return why  # may assume no role at all: the roles need not be read
     arn = str(obj.get("Arn") or "")
     account = arn.split(":")[4] if arn.count(":") >= 5 else ""
     for role in env.related("aws.iam.role"):
         rarn = str(role.data.get("Arn") or "")
         if not g.allows_on("sts:AssumeRole", rarn):
             continue
+        if not arn:
+            raise CannotJudge(f"the user's Arn is needed to read the trust policy of {rarn}")
         if not _trust_admits(role.data.get("AssumeRolePolicyDocument"), arn, account):
             continue
         if role.errors:
-            raise LookupError(f"role {rarn}, which the user may assume, could not be read")
+            raise CannotJudge(f"role {rarn}, which the user may assume, could not be read")
         rw = principal_grants(role.data, env, "role").admin()
         if rw:
             return [f"may assume role {role.data.get('RoleName')}, which holds: {rw[0]}"]
@@ -252,19 +263,44 @@ def _evidence(why: list[str], path: str) -> list[Evidence]:
     return [Evidence(path or "AttachedPolicies", w, "no administrator rights") for w in why]
 
 
-@function("iam_user_is_admin", kind="subject")
+PRINCIPAL_READS = (
+    Read("Arn", "string", absent="unknown, when a role the user may assume is in the inventory"),
+    Read("InlinePolicies", "mapping"),
+    Read("InlinePolicies[*]", "mapping|string"),
+    Read("AttachedPolicies", "list"),
+    Read("AttachedPolicies[*]", "mapping"),
+    Read("AttachedPolicies[*].PolicyArn", "string"),
+    Read("Groups", "list", absent="no groups (roles and groups have none)"),
+    Read("Groups[*]", "mapping"),
+)
+# each looked up only when needed: customer-managed policies attached, groups of a user, roles a
+# user may assume
+PRINCIPAL_RELATED = (
+    Related("aws.iam.policy", on_use=True),
+    Related("aws.iam.group", on_use=True),
+    Related("aws.iam.role", on_use=True),
+)
+
+
+@function("iam_user_is_admin", kind="subject", reads=PRINCIPAL_READS, related=PRINCIPAL_RELATED)
 def iam_user_is_admin(obj: Any, env: Any) -> Any:
     """True when an IAM user is admin-equivalent (``aws_admin``): every action on every
     resource, or a known privilege-escalation combination, through its inline or attached
     policies, its groups' policies, or a role it may assume. An attached policy, group or
-    assumable role that the inventory does not hold raises (ERROR)."""
+    assumable role that the inventory does not hold makes the answer unknown (ERROR)."""
     why = user_admin(obj, env)
     if why:
         return True, _evidence(why, "")
     return False, [Evidence("AttachedPolicies", "no administrator rights", "administrator rights")]
 
 
-@function("iam_principal_not_admin", kind="subject", args=("kind",))
+@function(
+    "iam_principal_not_admin",
+    kind="subject",
+    args=("kind",),
+    reads=PRINCIPAL_READS,
+    related=PRINCIPAL_RELATED,
+)
 def iam_principal_not_admin(obj: Any, env: Any, kind: str = "role") -> Any:
     """True when the role (``kind: role``), group or user is not admin-equivalent; a FAIL
     names the policy and statement, or the escalation combination and where it comes from."""
@@ -276,15 +312,17 @@ def iam_principal_not_admin(obj: Any, env: Any, kind: str = "role") -> Any:
     ]
 
 
-@function("iam_policy_not_admin", kind="subject", args=("path",))
+@function(
+    "iam_policy_not_admin",
+    kind="subject",
+    args=("path",),
+    reads=(Read("{path}", "mapping|string", absent="null: no statements; not recorded: unknown"),),
+)
 def iam_policy_not_admin(obj: Any, env: Any, path: str = "Document") -> Any:
     """True when the policy document at ``path`` is not admin-equivalent on its own."""
-    from .aws_exposure import readable
-
-    readable(env, path.split(".", 1)[0])
     g = Grants()
     if path not in obj:
-        raise LookupError(f"{path} was not collected")
+        raise CannotJudge(f"{path} was not collected")
     g.add("", obj.get(path))
     why = g.admin()
     if why:
@@ -292,7 +330,7 @@ def iam_policy_not_admin(obj: Any, env: Any, path: str = "Document") -> Any:
     return True, [Evidence(path, "no administrator rights", "no administrator rights")]
 
 
-@function("policy_grants_admin")
+@function("policy_grants_admin", value="mapping|string")
 def policy_grants_admin(value: Any) -> bool:
     """True when an IAM policy document is admin-equivalent on its own: every action on every
     resource, or a known privilege-escalation combination (``{path: Document, call:
@@ -302,20 +340,25 @@ def policy_grants_admin(value: Any) -> bool:
     return bool(g.admin())
 
 
-@function("iam_admin_role_trust_named", kind="subject")
+@function(
+    "iam_admin_role_trust_named",
+    kind="subject",
+    reads=(*PRINCIPAL_READS, Read("AssumeRolePolicyDocument", "mapping|string")),
+    related=PRINCIPAL_RELATED,
+)
 def iam_admin_role_trust_named(obj: Any, env: Any) -> Any:
     """For an admin-equivalent role: True when its trust policy names the principals that may
     assume it (user or role ARNs, a SAML provider, a service), not a whole account (``root`` or
     an account id, which lets every principal of that account with ``sts:AssumeRole`` rights in)
     unless a condition names them (``aws:PrincipalArn`` …). A role that is not admin passes."""
-    from .aws_exposure import readable
-
-    readable(env, "AssumeRolePolicyDocument")
     why = principal_grants(obj, env, "role").admin()
     if not why:
         return True, [Evidence("AttachedPolicies", "not an administrator role", "named principals")]
+    from .aws_exposure import require_principals
+
     bad: list[Evidence] = []
     trust = obj.get("AssumeRolePolicyDocument")
+    require_principals(trust, "AssumeRolePolicyDocument")
     for i, s in enumerate(aws_policy.statements(trust)):
         if aws_policy.effect(s) != "allow":
             continue

@@ -11,26 +11,8 @@ from typing import Any
 
 from ...model import Evidence
 from ..paths import MISSING, fixed_head, get, overlap
-from . import KnownAfterDeployment, aws_policy, function, netreach
+from . import CannotJudge, KnownAfterDeployment, Read, Related, aws_policy, function, netreach
 from .aws_policy import as_list
-
-
-def readable(env: Any, *keys: str) -> None:
-    """Raise LookupError when the collector could not read one of ``keys`` (data paths: a
-    top-level key, or a field within one) of the resource under evaluation — a function must not
-    judge what it did not see — and ``KnownAfterDeployment`` when one of them is known only after
-    deployment (an infrastructure template's ``Resource.deferred``): the rule is then
-    NOT_APPLICABLE, never a verdict on the part that is known."""
-    res = getattr(env, "resource", None)
-    if res is None or not (res.errors or res.deferred):
-        return
-    heads = [fixed_head(k) for k in keys]
-    for p, why in res.errors.items():
-        if p == "*" or any(overlap(h, fixed_head(p)) for h in heads):
-            raise LookupError(f"could not read {p}: {why}")
-    for p, why in res.deferred.items():
-        if p == "*" or any(overlap(h, fixed_head(p)) for h in heads):
-            raise KnownAfterDeployment(p, why)
 
 
 def from_template(env: Any) -> bool:
@@ -43,23 +25,39 @@ def from_template(env: Any) -> bool:
 
 def known_now(res: Any, key: str, what: str) -> None:
     """A *related* resource's ``key`` (a group's policies, a prefix list's entries) that a template
-    gives only after deployment: the verdict waits, it is not made on the part that is known."""
+    gives only after deployment: the verdict waits, it is not made on the part that is known.
+    (The resource under evaluation needs no such call: the engine checks its declared reads.)"""
     head = fixed_head(key)
     for p, why in (getattr(res, "deferred", None) or {}).items():
         if p == "*" or overlap(head, fixed_head(p)):
             raise KnownAfterDeployment(f"{what}: {p}", why)
 
 
-def _read(obj: Any, env: Any, path: str) -> Any:
-    """The value at ``path``; a value the collector could not read (or did not record) raises."""
-    readable(env, path)
+def _read(obj: Any, path: str) -> Any:
+    """The value at ``path``: ``null`` is "no policy", a key the collector did not record at
+    all cannot be judged. (A value the collector could not read never gets here: the engine
+    makes the condition unknown first, from the declared reads.)"""
     value = get(obj, path, MISSING)
     if value is MISSING:
-        raise LookupError(f"{path} was not collected")
+        raise CannotJudge(f"{path} was not collected")
     return value
 
 
-@function("aws_policy_private", kind="subject", args=("path", "share", "services_public"))
+def require_principals(doc: Any, path: str) -> None:
+    """A resource or trust policy names who it admits in every statement; a statement without
+    (or with an empty) ``Principal`` is one AWS refuses, and nothing can be concluded from it."""
+    for i, s in enumerate(aws_policy.statements(doc)):
+        who = s.get("Principal", s.get("NotPrincipal"))
+        if who in (None, "", [], {}) or (isinstance(who, dict) and not any(who.values())):
+            raise CannotJudge(f"{path}.Statement[{i}] has no Principal")
+
+
+@function(
+    "aws_policy_private",
+    kind="subject",
+    args=("path", "share", "services_public"),
+    reads=(Read("{path}", "mapping|string", absent="no policy (null); not recorded: unknown"),),
+)
 def aws_policy_private(
     obj: Any,
     env: Any,
@@ -71,9 +69,10 @@ def aws_policy_private(
     statement names its principals, or is tied to known callers by a restricting condition with
     concrete values, or is narrowed by a Deny (``docs/exposure.md``). A FAIL names the statement,
     who it admits and why no condition restricts it; a PASS names what made each statement
-    private. ``null`` is "no policy"; a policy that was not read or cannot be parsed is ERROR.
+    private. ``null`` is "no policy"; a policy that was not read or cannot be parsed is unknown.
     ``services_public``: a service principal without a source condition counts as public."""
-    doc = _read(obj, env, path)
+    doc = _read(obj, path)
+    require_principals(doc, path)
     grants = aws_policy.analyse(doc, share, services_public=services_public)
     open_ = [g for g in grants if g.public]
     if open_:
@@ -132,14 +131,21 @@ def _tls_condition(cond: Any) -> str | None:
     return None
 
 
-@function("aws_s3_tls_enforced", kind="subject")
+@function(
+    "aws_s3_tls_enforced",
+    kind="subject",
+    reads=(
+        Read("Policy", "mapping|string", absent="no policy (null); not recorded: unknown"),
+        Read("Name", "string"),
+    ),
+)
 def aws_s3_tls_enforced(obj: Any, env: Any) -> Any:
     """True when the bucket policy has a Deny for every principal, on every action (``*`` or
     ``s3:*``), on the bucket and all its objects, whose only condition matches every request
     without TLS (``Bool aws:SecureTransport false``, or ``NumericLessThanIfExists s3:TlsVersion``
     at 1.2 or higher). A Deny that covers ``s3:GetObject`` only, names some objects only, adds a
     narrowing condition, or sets a minimum below 1.2 does not count."""
-    doc = _read(obj, env, "Policy")
+    doc = _read(obj, "Policy")
     name = str(obj.get("Name") or "")
     partial: list[Evidence] = []
     for i, s in enumerate(aws_policy.statements(doc)):
@@ -200,8 +206,8 @@ def _perm_sources(perm: dict[str, Any], env: Any) -> list[netreach.Source]:
             )
         if pl is not None:
             known_now(pl, "Entries", f"prefix list {pid}")
-        if pl is None or "Entries" in pl.errors:
-            raise LookupError(f"managed prefix list {pid} is not in the inventory")
+        if pl is None or "Entries" in pl.errors or "*" in pl.errors:
+            raise CannotJudge(f"managed prefix list {pid} is not in the inventory")
         name = str(pl.data.get("PrefixListName") or "")
         if pl.data.get("OwnerId") == "AWS" and "cloudfront" in name:
             out.append(netreach.Source(f"{pid} ({name})", "shared"))
@@ -272,14 +278,36 @@ def _evidence(hits: list[tuple[str, netreach.FwRule]], share: float) -> list[Evi
     ]
 
 
-@function("aws_sg_closed", kind="subject", args=("ports", "share"))
+SG_READS = (
+    Read("IpPermissions", "list", absent="no inbound rules"),
+    Read("IpPermissions[*]", "mapping"),
+    Read("IpPermissions[*].IpProtocol", "string|integer"),
+    Read("IpPermissions[*].FromPort", "integer", absent="every port"),
+    Read("IpPermissions[*].ToPort", "integer", absent="every port"),
+    Read("IpPermissions[*].IpRanges", "list", absent="no IPv4 ranges"),
+    Read("IpPermissions[*].IpRanges[*]", "mapping"),
+    Read("IpPermissions[*].Ipv6Ranges", "list", absent="no IPv6 ranges"),
+    Read("IpPermissions[*].Ipv6Ranges[*]", "mapping"),
+    Read("IpPermissions[*].UserIdGroupPairs", "list", absent="no group references"),
+    Read("IpPermissions[*].PrefixListIds", "list", absent="no prefix lists"),
+)
+# looked up only for a permission that references a managed prefix list
+PREFIX_LISTS = Related("aws.ec2.prefix_list", on_use=True)
+
+
+@function(
+    "aws_sg_closed",
+    kind="subject",
+    args=("ports", "share"),
+    reads=SG_READS,
+    related=(PREFIX_LISTS,),
+)
 def aws_sg_closed(
     obj: Any, env: Any, ports: Iterable[Any] = (), share: float = netreach.DEFAULT_SHARE
 ) -> Any:
     """True when the security group lets no public source reach any of ``ports`` (``[]``: no
     rule open on every port) over TCP or UDP. Sources of all permissions count together, managed
     prefix lists are resolved, ICMP opens no port, protocol ``-1`` opens all."""
-    readable(env, "IpPermissions")
     hits = exposed(sg_rules(obj, env), ports, share)
     if hits:
         return False, _evidence(hits, share)
@@ -308,35 +336,61 @@ def nacl_rules(acl: dict[str, Any]) -> list[netreach.FwRule]:
     return out
 
 
-@function("aws_nacl_closed", kind="subject", args=("ports", "share"))
+@function(
+    "aws_nacl_closed",
+    kind="subject",
+    args=("ports", "share"),
+    reads=(
+        Read("Entries", "list"),
+        Read("Entries[*]", "mapping"),
+        Read("Entries[*].Egress", "boolean"),
+        Read("Entries[*].RuleNumber", "number"),
+        Read("Entries[*].RuleAction", "string"),
+        Read("Entries[*].Protocol", "string|integer"),
+        Read("Entries[*].PortRange", "mapping", absent="every port"),
+        Read("Entries[*].CidrBlock", "string", absent="an IPv6 entry"),
+        Read("Entries[*].Ipv6CidrBlock", "string", absent="an IPv4 entry"),
+    ),
+)
 def aws_nacl_closed(
     obj: Any, env: Any, ports: Iterable[Any] = (), share: float = netreach.DEFAULT_SHARE
 ) -> Any:
     """True when the network ACL's inbound entries, taken in rule-number order (first match
     wins), let no public source reach any of ``ports``."""
-    readable(env, "Entries")
     hits = exposed(nacl_rules(obj), ports, share)
     if hits:
         return False, _evidence(hits, share)
     return True, [Evidence("Entries", "inbound", "no allow from the internet on these ports")]
 
 
-@function("instance_exposes_ports", kind="subject", args=("ports", "share"))
+@function(
+    "instance_exposes_ports",
+    kind="subject",
+    args=("ports", "share"),
+    reads=(
+        Read("SecurityGroups", "list"),
+        Read("SecurityGroups[*]", "mapping"),
+        Read("SecurityGroups[*].GroupId", "string"),
+    ),
+    related=("aws.ec2.security_group", PREFIX_LISTS),
+)
 def instance_exposes_ports(
     obj: Any, env: Any, ports: Iterable[Any] = (), share: float = netreach.DEFAULT_SHARE
 ) -> Any:
     """True when the instance's security groups together (looked up among the
     ``aws.ec2.security_group`` resources of the same account) admit a public source to any of
-    ``ports``. A group the inventory does not hold raises LookupError: an instance whose
-    firewall could not be read is an ERROR, not a PASS."""
-    readable(env, "SecurityGroups")
-    groups = {r.data.get("GroupId"): r for r in env.related("aws.ec2.security_group")}
+    ``ports``. A group the inventory does not hold (or could not read) makes the answer
+    unknown when the others do not expose the ports: an instance whose firewall could not be
+    read is an ERROR, not a PASS."""
     rules: list[netreach.FwRule] = []
-    for i, ref in enumerate(as_list(obj.get("SecurityGroups"))):
-        gid = ref.get("GroupId") if isinstance(ref, dict) else None
-        group = groups.get(gid)
-        if group is None:
-            raise LookupError(f"security group {gid} of the instance is not in the inventory")
+    missing: list[Evidence] = []
+    for i, ref in enumerate(obj["SecurityGroups"]):
+        gid = ref["GroupId"]
+        found = env.lookup("aws.ec2.security_group", "GroupId", gid)
+        group = found[0] if found else None
+        if group is None or "IpPermissions" in group.errors or "*" in group.errors:
+            missing.append(Evidence(f"SecurityGroups[{i}].GroupId", gid, "a readable group"))
+            continue
         for r in sg_rules(group.data, env):
             rules.append(
                 netreach.FwRule(0, True, r.sources, r.proto, r.ports, f"SecurityGroups[{i}]")
@@ -344,6 +398,8 @@ def instance_exposes_ports(
     hits = exposed(rules, ports, share)
     if hits:
         return True, _evidence(hits, share)
+    if missing:
+        return None, missing
     return False, [
         Evidence(
             "SecurityGroups",
@@ -353,14 +409,23 @@ def instance_exposes_ports(
     ]
 
 
-@function("cidrs_not_internet", kind="subject", args=("path", "absent", "share"))
+@function(
+    "cidrs_not_internet",
+    kind="subject",
+    args=("path", "absent", "share"),
+    reads=(
+        Read("{path}", "list|string", absent="as the argument absent says (open or closed)"),
+        Read("{path}[*]", "string"),
+    ),
+)
 def cidrs_not_internet(
     obj: Any, env: Any, path: str, absent: str = "open", share: float = netreach.DEFAULT_SHARE
 ) -> Any:
     """True when the address list at ``path`` (CIDRs, addresses, ranges) together does not
     reach the internet (``netreach``). ``absent``: what the platform does without a list —
     ``open`` (EKS ``publicAccessCidrs``, AKS ``authorizedIPRanges``: everyone) or ``closed``."""
-    readable(env, path.split(".", 1)[0])
+    if absent not in ("open", "closed"):
+        raise ValueError(f"absent is open or closed, not {absent!r}")
     value = get(obj, path)
     if value in (None, []) and absent == "open":
         return False, [Evidence(path, value, "a list of allowed ranges (absent = everyone)")]
@@ -370,13 +435,18 @@ def cidrs_not_internet(
     return True, [Evidence(path, value, "ranges that do not cover the internet")]
 
 
-@function("aws_sg_internet_ports_within", kind="subject", args=("allowed", "share"))
+@function(
+    "aws_sg_internet_ports_within",
+    kind="subject",
+    args=("allowed", "share"),
+    reads=SG_READS,
+    related=(PREFIX_LISTS,),
+)
 def aws_sg_internet_ports_within(
     obj: Any, env: Any, allowed: Iterable[Any] = (), share: float = netreach.DEFAULT_SHARE
 ) -> Any:
     """True when every port the security group opens to a public source (all permissions
     together, TCP or UDP) is one of ``allowed``; a permission of every protocol never is."""
-    readable(env, "IpPermissions")
     ok = {int(p) for p in allowed}
     bad: list[Evidence] = []
     for proto, (lo, hi), reach in netreach.open_segments(sg_rules(obj, env), share):

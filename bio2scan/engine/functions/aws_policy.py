@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import netreach
+from . import CannotJudge, netreach
 
 # key (lower case) → what a concrete value ties the caller to
 RESTRICTING_KEYS: dict[str, str] = {
@@ -77,8 +77,9 @@ def as_list(v: Any) -> list[Any]:
     return list(v) if isinstance(v, (list, tuple)) else [v]
 
 
-class PolicyError(ValueError):
-    """A policy that cannot be read as a policy: the rule reports ERROR."""
+class PolicyError(CannotJudge):
+    """A policy that cannot be read as a policy: the condition is unknown (the rule reports
+    ERROR unless another part of it decides)."""
 
 
 def statements(doc: Any) -> list[dict[str, Any]]:
@@ -93,9 +94,16 @@ def statements(doc: Any) -> list[dict[str, Any]]:
             raise PolicyError("the policy is not valid JSON") from None
     if not isinstance(doc, dict) or "_unparsed" in doc:
         raise PolicyError("the policy could not be parsed")
+    if doc.get("Statement") is None:  # IAM accepts no policy without one
+        raise PolicyError("the policy has no Statement")
     out = as_list(doc.get("Statement"))
     if not all(isinstance(s, dict) for s in out):
         raise PolicyError("a statement is not an object")
+    for s in out:  # IAM accepts no statement without these: nothing can be concluded from it
+        if str(s.get("Effect", "")).lower() not in ("allow", "deny"):
+            raise PolicyError("a statement without Effect Allow or Deny")
+        if s.get("Action") is None and s.get("NotAction") is None:
+            raise PolicyError("a statement without Action or NotAction")
     return out
 
 

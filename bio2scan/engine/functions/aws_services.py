@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from . import function
+from . import Read, Related, function
 from .aws import _as_list
 from .tls import DEFAULT_GUIDELINE, at_least, rate_settings
 
@@ -31,7 +31,25 @@ def classic_negotiation(policy: dict[str, Any]) -> tuple[list[str], list[str]]:
     return protocols, ciphers
 
 
-@function("elb_classic_tls_at_least", kind="subject", args=("level", "guideline"))
+@function(
+    "elb_classic_tls_at_least",
+    kind="subject",
+    args=("level", "guideline"),
+    reads=(
+        Read("ListenerDescriptions", "list"),
+        Read("ListenerDescriptions[*]", "mapping"),
+        Read("ListenerDescriptions[*].Listener", "mapping"),
+        Read("ListenerDescriptions[*].Listener.Protocol", "string"),
+        Read("ListenerDescriptions[*].PolicyNames", "list", absent="no policies"),
+        Read("Policies", "list"),
+        Read("Policies[*]", "mapping"),
+        Read("Policies[*].PolicyName", "string"),
+        Read("Policies[*].PolicyAttributeDescriptions", "list", absent="no attributes"),
+        Read("Policies[*].PolicyAttributeDescriptions[*]", "mapping"),
+        Read("Policies[*].PolicyAttributeDescriptions[*].AttributeName", "string"),
+        Read("Policies[*].PolicyAttributeDescriptions[*].AttributeValue", "string"),
+    ),
+)
 def elb_classic_tls_at_least(
     obj: Any, env: Any, level: str = "voldoende", guideline: str = DEFAULT_GUIDELINE
 ) -> Any:
@@ -58,7 +76,16 @@ def elb_classic_tls_at_least(
     return True, seen or [Evidence("ListenerDescriptions", "no HTTPS/SSL listener", level)]
 
 
-@function("inspector_scans_enabled", kind="subject", args=("types",))
+@function(
+    "inspector_scans_enabled",
+    kind="subject",
+    args=("types",),
+    reads=(
+        Read("Status", "mapping", absent="Inspector was never enabled: nothing is scanned"),
+        Read("Status.state", "mapping", absent="not enabled"),
+        Read("Status.resourceState", "mapping", absent="no scan type enabled"),
+    ),
+)
 def inspector_scans_enabled(obj: Any, env: Any, types: Iterable[str] = ("ec2", "ecr")) -> Any:
     """True when Amazon Inspector is enabled for the account (``Status.state.status``) and for
     every scan type in ``types`` (``Status.resourceState.<type>.status`` = ``ENABLED``)."""
@@ -85,7 +112,7 @@ def _version_tuple(v: Any) -> tuple[int, ...]:
     return tuple(int(p) for p in parts)
 
 
-@function("version_at_least", args=("minimum",))
+@function("version_at_least", args=("minimum",), value="string|number")
 def version_at_least(value: Any, minimum: str) -> bool:
     """True when a dotted version (``1.31``, ``v1.9``) is at least ``minimum``, compared number
     by number so that 1.10 > 1.9 (``{path: version, call: version_at_least, args: {minimum: "1.31"}}``)."""
@@ -94,7 +121,16 @@ def version_at_least(value: Any, minimum: str) -> bool:
     return _version_tuple(value) >= _version_tuple(minimum)
 
 
-@function("eks_log_types_enabled", kind="subject", args=("types",))
+@function(
+    "eks_log_types_enabled",
+    kind="subject",
+    args=("types",),
+    reads=(
+        Read("logging", "mapping", absent="no control-plane logging"),
+        Read("logging.clusterLogging", "list", absent="no control-plane logging"),
+        Read("logging.clusterLogging[*]", "mapping"),
+    ),
+)
 def eks_log_types_enabled(
     obj: Any, env: Any, types: Iterable[str] = ("audit", "authenticator")
 ) -> Any:
@@ -113,35 +149,37 @@ def eks_log_types_enabled(
 
 
 def _trail_bucket(obj: Any, env: Any) -> Any:
-    name = obj.get("S3BucketName")
-    for res in env.related("aws.s3.bucket", same_scope=False):
-        if res.data.get("Name") == name:
-            return res
-    return None
+    found = env.lookup("aws.s3.bucket", "Name", obj.get("S3BucketName"), same_scope=False)
+    return found[0] if found else None
 
 
-@function("trail_bucket_collected", kind="subject")
+TRAIL_BUCKET = (Read("S3BucketName", "string"),)
+ANY_BUCKET = (Related("aws.s3.bucket", scope="any"),)
+
+
+@function("trail_bucket_collected", kind="subject", reads=TRAIL_BUCKET, related=ANY_BUCKET)
 def trail_bucket_collected(obj: Any, env: Any) -> Any:
     """True when the S3 bucket a CloudTrail trail writes to (``S3BucketName``) is among the
     scanned buckets (of any scanned account). A bucket in an account outside the scan cannot be
-    judged; when bucket collection failed, raises LookupError so the rule reports ERROR."""
+    judged; when bucket collection failed, the engine reports ERROR before this runs."""
     from ...model import Evidence
 
     if _trail_bucket(obj, env) is not None:
         return True, [Evidence("S3BucketName", obj.get("S3BucketName"), "a scanned bucket")]
-    if env.collection_errors("aws.s3.bucket"):
-        raise LookupError("the S3 buckets could not be read, so the trail bucket cannot be judged")
     return False, [Evidence("S3BucketName", obj.get("S3BucketName"), "a scanned bucket")]
 
 
 _TRAIL_BUCKET_TESTS = ("access_logging", "not_public", "object_lock")
 
 
-@function("trail_bucket_is", kind="subject", args=("property",))
+@function(
+    "trail_bucket_is", kind="subject", args=("property",), reads=TRAIL_BUCKET, related=ANY_BUCKET
+)
 def trail_bucket_is(obj: Any, env: Any, property: str) -> Any:
     """True when the trail's S3 bucket has ``property``: ``access_logging`` (server access logs
     on), ``not_public`` (no public policy status, all four Block Public Access settings on) or
-    ``object_lock`` (Object Lock enabled). An unreadable bucket detail raises LookupError."""
+    ``object_lock`` (Object Lock enabled). A bucket not in the inventory, or an unreadable
+    bucket detail, is unknown."""
     from ...model import Evidence
     from .aws import policy_is_public
 
@@ -149,15 +187,17 @@ def trail_bucket_is(obj: Any, env: Any, property: str) -> Any:
         raise ValueError(f"unknown trail bucket property {property!r}")
     res = _trail_bucket(obj, env)
     if res is None:
-        raise LookupError(f"bucket {obj.get('S3BucketName')} is not in the inventory")
+        return None, [Evidence("S3BucketName", obj.get("S3BucketName"), "a scanned bucket")]
     keys = {
         "access_logging": ("Logging",),
         "object_lock": ("ObjectLock",),
         "not_public": ("PublicAccessBlock", "PolicyStatus", "Policy"),
     }[property]
-    broken = [k for k in keys if k in res.errors]
+    broken = [k for k in keys if k in res.errors or "*" in res.errors]
     if broken:
-        raise LookupError(f"bucket {res.data.get('Name')}: could not read {', '.join(broken)}")
+        return None, [
+            Evidence("S3BucketName", res.data.get("Name"), f"a readable {', '.join(broken)}")
+        ]
     d = res.data
     if property == "access_logging":
         ok = bool((d.get("Logging") or {}).get("TargetBucket"))
@@ -176,42 +216,9 @@ def trail_bucket_is(obj: Any, env: Any, property: str) -> Any:
                 )
             )
             and (d.get("PolicyStatus") or {}).get("IsPublic") is not True
-            and not policy_is_public(d.get("Policy"))
+            and (d.get("Policy") is None or not policy_is_public(d.get("Policy")))
         )
     return ok, [Evidence("S3BucketName", d.get("Name"), property.replace("_", " "))]
-
-
-@function("cloudtrail_multi_region_logging", kind="subject")
-def cloudtrail_multi_region_logging(obj: Any, env: Any) -> Any:
-    """True when one of the account's trails (``aws.cloudtrail.account``: ``Trails``) is a
-    multi-region trail whose status says ``IsLogging``. When none is, but the status of a
-    multi-region trail could not be read, raises LookupError (ERROR): that trail may be logging."""
-    from ...model import Evidence
-
-    trails = obj.get("Trails")
-    if not isinstance(trails, list):
-        raise LookupError("the account's trails were not collected")
-    errors = env.resource.errors if env.resource is not None else {}
-    unread = []
-    for i, t in enumerate(trails):
-        if not isinstance(t, dict) or not t.get("IsMultiRegionTrail"):
-            continue
-        if f"Trails[{i}].Status" in errors:
-            unread.append(f"{t.get('TrailARN')}: {errors[f'Trails[{i}].Status']}")
-            continue
-        if (t.get("Status") or {}).get("IsLogging") is True:
-            return True, [
-                Evidence(f"Trails[{i}].Status.IsLogging", True, "a multi-region trail logging")
-            ]
-    if unread:
-        raise LookupError("could not read the status of " + "; ".join(unread))
-    return False, [
-        Evidence(
-            "Trails",
-            [t.get("TrailARN") for t in trails if isinstance(t, dict)],
-            "a multi-region trail logging",
-        )
-    ]
 
 
 _LOCK_MODES = ("COMPLIANCE", "GOVERNANCE")
@@ -243,23 +250,32 @@ def _lifecycle_prefix(rule: dict[str, Any]) -> str:
     return str(rule.get("Prefix") or "")
 
 
-@function("trail_bucket_retention", kind="subject", args=("min_days",))
+@function(
+    "trail_bucket_retention",
+    kind="subject",
+    args=("min_days",),
+    reads=(*TRAIL_BUCKET, Read("S3KeyPrefix", "string", absent="the bucket's root")),
+    related=ANY_BUCKET,
+)
 def trail_bucket_retention(obj: Any, env: Any, min_days: int) -> Any:
     """True when the trail's S3 bucket keeps the trail's log files at least ``min_days``: Object
     Lock enabled with a default retention in COMPLIANCE or GOVERNANCE mode of at least
     ``min_days`` (``Years`` count as 365.25 days), and no enabled lifecycle rule that could
     reach the trail's objects (``<S3KeyPrefix>/AWSLogs/``) expires them sooner (an expiry date
-    counts as sooner). An unreadable Object Lock or lifecycle configuration raises LookupError."""
+    counts as sooner). A bucket not in the inventory, or an unreadable Object Lock or lifecycle
+    configuration, is unknown."""
     import datetime as dt
 
     from ...model import Evidence
 
     res = _trail_bucket(obj, env)
     if res is None:
-        raise LookupError(f"bucket {obj.get('S3BucketName')} is not in the inventory")
-    broken = [k for k in ("ObjectLock", "Lifecycle") if k in res.errors]
+        return None, [Evidence("S3BucketName", obj.get("S3BucketName"), "a scanned bucket")]
+    broken = [k for k in ("ObjectLock", "Lifecycle") if k in res.errors or "*" in res.errors]
     if broken:
-        raise LookupError(f"bucket {res.data.get('Name')}: could not read {', '.join(broken)}")
+        return None, [
+            Evidence("S3BucketName", res.data.get("Name"), f"a readable {', '.join(broken)}")
+        ]
     lock = res.data.get("ObjectLock") or {}
     rule = lock.get("Rule") if isinstance(lock, dict) else None
     days = _retention_days(rule)

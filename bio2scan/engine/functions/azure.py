@@ -15,7 +15,7 @@ from typing import Any
 
 from ...model import Evidence
 from ..paths import get
-from . import function
+from . import Read, Related, function
 from .tls import DEFAULT_GUIDELINE, at_least, rate_protocol, rate_settings
 
 OWNER_ROLE = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
@@ -108,7 +108,15 @@ def appgw_rating(policy: Any, guideline: str = DEFAULT_GUIDELINE) -> tuple[str, 
     return rate_settings(protocols, suites, guideline), f"{ptype} min {minimum}"
 
 
-@function("azure_appgw_tls_at_least", kind="subject", args=("level", "guideline"))
+@function(
+    "azure_appgw_tls_at_least",
+    kind="subject",
+    args=("level", "guideline"),
+    reads=(
+        Read("properties", "mapping"),
+        Read("properties.sslPolicy", "mapping", absent="the old default AppGwSslPolicy20150501"),
+    ),
+)
 def azure_appgw_tls_at_least(
     obj: Any, env: Any, level: str = "voldoende", guideline: str = DEFAULT_GUIDELINE
 ) -> Any:
@@ -123,7 +131,7 @@ def azure_appgw_tls_at_least(
     ]
 
 
-@function("azure_tls_versions_at_least", args=("level", "guideline"))
+@function("azure_tls_versions_at_least", args=("level", "guideline"), value="string")
 def azure_tls_versions_at_least(
     value: Any, level: str = "voldoende", guideline: str = DEFAULT_GUIDELINE
 ) -> bool:
@@ -136,7 +144,15 @@ def azure_tls_versions_at_least(
     )
 
 
-@function("azure_tag_in", kind="subject", args=("tag", "values"))
+@function(
+    "azure_tag_in",
+    kind="subject",
+    args=("tag", "values"),
+    reads=(
+        Read("tags", "mapping", absent="no tags"),
+        Read("tags[*]", "string", absent="the tag is not set"),
+    ),
+)
 def azure_tag_in(obj: Any, env: Any, tag: str, values: list[Any]) -> Any:
     """True when the resource's tag ``tag`` has one of ``values`` (case-insensitive; ``["*"]``:
     any value). Used in ``applies_if`` for "where required" rules."""
@@ -148,33 +164,42 @@ def azure_tag_in(obj: Any, env: Any, tag: str, values: list[Any]) -> Any:
     return ok, [Evidence(f"tags.{tag}", found, f"one of {list(values)}")]
 
 
-def _same(a: Any, b: Any) -> bool:
-    return isinstance(a, str) and isinstance(b, str) and a.lower() == b.lower()
-
-
-@function("azure_flow_logged", kind="subject")
+@function("azure_flow_logged", kind="subject", reads=(), related=("azure.network.flow_log",))
 def azure_flow_logged(obj: Any, env: Any) -> Any:
     """True when an enabled flow log (``azure.network.flow_log``) targets this resource."""
     rid = env.resource.id
-    logs = [
-        f
-        for f in env.related("azure.network.flow_log")
-        if _same(get(f.data, "properties.targetResourceId"), rid)
-    ]
+    logs = env.lookup("azure.network.flow_log", "properties.targetResourceId", rid, casefold=True)
     on = [f.id for f in logs if get(f.data, "properties.enabled") is True]
     return bool(on), [Evidence("", on[0] if on else None, "an enabled flow log targets it")]
 
 
-@function("azure_vm_public_ip", kind="subject")
+@function(
+    "azure_vm_public_ip",
+    kind="subject",
+    reads=(
+        Read("properties", "mapping"),
+        Read("properties.networkProfile", "mapping"),
+        Read("properties.networkProfile.networkInterfaces", "list"),
+        Read("properties.networkProfile.networkInterfaces[*]", "mapping"),
+        Read("properties.networkProfile.networkInterfaces[*].id", "string"),
+    ),
+    related=("azure.network.network_interface",),
+)
 def azure_vm_public_ip(obj: Any, env: Any) -> Any:
     """True when a network interface of the VM has a public IP address. A NIC that is not in the
-    inventory raises (ERROR): without it we cannot tell."""
-    nics = {n.id.lower(): n for n in env.related("azure.network.network_interface")}
-    refs = get(obj, "properties.networkProfile.networkInterfaces") or []
+    inventory makes the answer unknown (ERROR): without it we cannot tell."""
+    refs = obj["properties"]["networkProfile"]["networkInterfaces"]
     for i, ref in enumerate(refs):
-        nic = nics.get(str(ref.get("id", "")).lower())
+        found = env.lookup("azure.network.network_interface", "id", ref["id"], casefold=True)
+        nic = found[0] if found else None
         if nic is None:
-            raise ValueError(f"network interface {ref.get('id')} not collected")
+            return None, [
+                Evidence(
+                    f"properties.networkProfile.networkInterfaces[{i}].id",
+                    ref["id"],
+                    "a collected network interface",
+                )
+            ]
         for cfg in get(nic.data, "properties.ipConfigurations") or []:
             pip = get(cfg, "properties.publicIPAddress.id")
             if pip:
@@ -190,35 +215,54 @@ def azure_vm_public_ip(obj: Any, env: Any) -> Any:
     ]
 
 
-@function("azure_locked", kind="subject", args=("levels",))
+def _locks_by_scope(env: Any) -> dict[tuple[str, str], list[Any]]:
+    table: dict[tuple[str, str], list[Any]] = {}
+    for lk in env.related("azure.authorization.lock", same_scope=False):
+        scope = lk.id.lower().split("/providers/microsoft.authorization/locks/")[0]
+        table.setdefault((lk.scope, scope), []).append(lk)
+    return table
+
+
+@function(
+    "azure_locked",
+    kind="subject",
+    args=("levels",),
+    reads=(),
+    related=("azure.authorization.lock",),
+)
 def azure_locked(obj: Any, env: Any, levels: list[Any]) -> Any:
     """True when a management lock of one of ``levels`` (CanNotDelete, ReadOnly) applies to the
     resource: on the resource itself, its resource group or its subscription."""
     rid = env.resource.id.lower()
-    for lk in env.related("azure.authorization.lock"):
-        scope = lk.id.lower().split("/providers/microsoft.authorization/locks/")[0]
-        if (rid == scope or rid.startswith(scope + "/")) and get(
-            lk.data, "properties.level"
-        ) in levels:
-            return True, [Evidence("", lk.id, f"a lock of level {list(levels)}")]
+    table = env.memo("azure_locked", lambda: _locks_by_scope(env))
+    parts = rid.split("/")
+    for n in range(len(parts), 0, -1):  # the resource, then each scope above it
+        for lk in table.get((env.resource.scope, "/".join(parts[:n])), ()):
+            if get(lk.data, "properties.level") in levels:
+                return True, [Evidence("", lk.id, f"a lock of level {list(levels)}")]
     return False, [Evidence("", None, f"a lock of level {list(levels)}")]
 
 
-@function("azure_owner_count", kind="subject", args=("min", "max"))
+@function(
+    "azure_owner_count",
+    kind="subject",
+    args=("min", "max"),
+    reads=(Read("subscriptionId", "string"),),
+    related=(
+        "azure.authorization.role_assignment",
+        Related("azure.authorization.role_definition", scope="any"),
+    ),
+)
 def azure_owner_count(obj: Any, env: Any, min: int = 0, max: int = 1_000_000) -> Any:
     """True when the number of owner-equivalent role assignments at the subscription's own
     scope lies in ``[min, max]``: Owner, User Access Administrator, RBAC Administrator, and
-    every custom role that can write role assignments or definitions (``azure_exposure``).
-    Needs ``azure.authorization.role_assignment``; if those (or the custom role definitions)
-    could not be read, raises (ERROR)."""
+    every custom role that can write role assignments or definitions (``azure_exposure``),
+    counted among the ``azure.authorization.role_assignment`` resources (when those, or the
+    custom role definitions, could not be read, the engine reports ERROR)."""
     from .azure_exposure import owner_equivalent_role_ids
 
-    if env.collection_errors("azure.authorization.role_assignment"):
-        raise ValueError("role assignments could not be read")
-    if env.collection_errors("azure.authorization.role_definition"):
-        raise ValueError("custom role definitions could not be read")
     scope = f"/subscriptions/{obj.get('subscriptionId', '')}".lower()
-    owners_ids = owner_equivalent_role_ids(env)
+    owners_ids = env.memo("azure_owner_ids", lambda: owner_equivalent_role_ids(env))
     owners = [
         a
         for a in env.related("azure.authorization.role_assignment")
@@ -256,7 +300,21 @@ def _storage_days(acct: Any) -> int | None:
     return min(ages) if ages else None
 
 
-@function("azure_activity_log_retained", kind="subject", args=("days",))
+@function(
+    "azure_activity_log_retained",
+    kind="subject",
+    args=("days",),
+    reads=(
+        Read("logProfiles", "list", absent="no log profile"),
+        Read("logProfiles[*]", "mapping"),
+        Read("diagnosticSettings", "list", absent="no diagnostic settings"),
+        Read("diagnosticSettings[*]", "mapping"),
+    ),
+    related=(
+        Related("azure.operationalinsights.workspace", scope="any"),
+        Related("azure.storage.account", scope="any"),
+    ),
+)
 def azure_activity_log_retained(obj: Any, env: Any, days: int) -> Any:
     """True when the subscription's activity log is kept at least ``days``: a log profile with
     that retention (or retention off = forever), or a diagnostic setting sending the
@@ -271,24 +329,19 @@ def azure_activity_log_retained(obj: Any, env: Any, days: int) -> Any:
                     f"logProfiles[{i}].properties.retentionPolicy", rp, f"kept at least {days} days"
                 )
             ]
-    spaces = {
-        w.id.lower(): w
-        for w in env.related("azure.operationalinsights.workspace", same_scope=False)
-    }
-    accounts = {a.id.lower(): a for a in env.related("azure.storage.account", same_scope=False)}
     seen = []
     for i, ds in enumerate(obj.get("diagnosticSettings") or []):
         p = ds.get("properties") or {}
         if not _sends_administrative(p):
             continue
         where = f"diagnosticSettings[{i}]"
-        ws = spaces.get(str(p.get("workspaceId") or "").lower())
+        ws = _one(env, "azure.operationalinsights.workspace", p.get("workspaceId"))
         if ws is not None:
             kept = _workspace_days(ws)
             seen.append(Evidence(f"{where}.properties.workspaceId", kept, f">= {days} days"))
             if kept >= days:
                 return True, seen[-1:]
-        acct = accounts.get(str(p.get("storageAccountId") or "").lower())
+        acct = _one(env, "azure.storage.account", p.get("storageAccountId"))
         if acct is not None:
             kept = _storage_days(acct)
             seen.append(
@@ -303,6 +356,11 @@ def azure_activity_log_retained(obj: Any, env: Any, days: int) -> Any:
     return False, seen or [
         Evidence("diagnosticSettings", None, f"activity log kept at least {days} days")
     ]
+
+
+def _one(env: Any, rtype: str, rid: Any) -> Any:
+    found = env.lookup(rtype, "id", rid, same_scope=False, casefold=True)
+    return found[0] if found else None
 
 
 def _sends_administrative(p: dict[str, Any]) -> bool:

@@ -16,7 +16,7 @@ from typing import Any
 
 from ...model import Evidence
 from ..paths import get
-from . import function, netreach
+from . import CannotJudge, Read, function, netreach
 from .aws_policy import as_list
 from .tls import DEFAULT_GUIDELINE, at_least, rate_protocol
 
@@ -42,9 +42,14 @@ def _nsg_rules(nsg: dict[str, Any]) -> list[netreach.FwRule]:
     out = []
     for i, r in enumerate(as_list(get(nsg, "properties.securityRules"))):
         p = r.get("properties", r) if isinstance(r, dict) else {}
+        missing = [k for k in ("access", "direction") if p.get(k) is None]
+        if missing:  # Azure refuses a rule without them: nothing can be concluded from it
+            raise CannotJudge(f"security rule {i} has no {', '.join(missing)}")
         if str(p.get("direction", "")).lower() != "inbound":
             continue
         srcs = [p.get("sourceAddressPrefix")] + as_list(p.get("sourceAddressPrefixes"))
+        if not any(srcs) and not p.get("sourceApplicationSecurityGroups"):
+            raise CannotJudge(f"security rule {i} has no source")
         sources = [netreach.parse_source(s) for s in srcs if s]
         sources += [
             netreach.Source(str(a.get("id")), "group")
@@ -69,16 +74,28 @@ def _nsg_rules(nsg: dict[str, Any]) -> list[netreach.FwRule]:
     return out
 
 
-@function("azure_nsg_closed", kind="subject", args=("ports", "share"))
+@function(
+    "azure_nsg_closed",
+    kind="subject",
+    args=("ports", "share"),
+    reads=(
+        Read("properties", "mapping"),
+        Read(
+            "properties.securityRules",
+            "list",
+            absent="no own rules: the default rules admit no inbound traffic from the internet",
+        ),
+        Read("properties.securityRules[*]", "mapping"),
+    ),
+)
 def azure_nsg_closed(
     obj: Any, env: Any, ports: Iterable[Any] = (), share: float = netreach.DEFAULT_SHARE
 ) -> Any:
     """True when the NSG's inbound rules, in priority order (first match wins, deny rules
     count), let no public source reach any of ``ports`` over TCP or UDP (``[]``: no rule open
     on every port). ICMP opens no port; an unknown service tag is an ERROR."""
-    from .aws_exposure import _evidence, exposed, readable
+    from .aws_exposure import _evidence, exposed
 
-    readable(env, "properties")
     hits = exposed(_nsg_rules(obj), ports, share)
     if hits:
         names = {
@@ -93,7 +110,12 @@ def azure_nsg_closed(
     return True, [Evidence("properties.securityRules", "inbound", "closed to the internet")]
 
 
-@function("azure_nsg_rule_exposes", kind="subject", args=("ports",))
+@function(
+    "azure_nsg_rule_exposes",
+    kind="subject",
+    args=("ports",),
+    reads=(Read("properties", "mapping", absent="the rule's fields at its top level"),),
+)
 def azure_nsg_rule_exposes(obj: Any, env: Any, ports: list[Any]) -> Any:
     """True when one NSG security rule on its own allows inbound traffic from a public source
     (``netreach``) to any of ``ports`` (``[]``: to every port). Prefer ``azure_nsg_closed``,
@@ -118,29 +140,46 @@ def _verdict(path: str, srcs: list[netreach.Source], share: float, what: str) ->
     return True, [Evidence(path, [s.text for s in srcs], f"{what}: named ranges only")]
 
 
-_SITE = "config.properties."
-# What each service's firewall is read from (an error or a value known only after deployment
-# there stops the verdict; one elsewhere in the resource does not).
-_FIREWALL_READS: dict[str, tuple[str, ...]] = {
-    "storage": ("properties.networkAcls",),
-    "keyvault": ("properties.networkAcls",),
-    "cosmosdb": ("properties.ipRules", "properties.isVirtualNetworkFilterEnabled"),
-    "servicebus": ("networkRuleSet",),
-    "appservice": (_SITE + "ipSecurityRestrictions", _SITE + "ipSecurityRestrictionsDefaultAction"),
-    "scm": tuple(
-        _SITE + k
-        for k in (
-            "ipSecurityRestrictions",
-            "ipSecurityRestrictionsDefaultAction",
-            "scmIpSecurityRestrictions",
-            "scmIpSecurityRestrictionsDefaultAction",
-            "scmIpSecurityRestrictionsUseMain",
-        )
+@function(
+    "azure_firewall_closed",
+    kind="subject",
+    args=("service", "share"),
+    reads=(
+        Read("properties", "mapping", absent="no properties: the platform defaults (open)"),
+        Read("properties.networkAcls", "mapping", absent="no firewall: every network"),
+        Read("properties.networkAcls.ipRules", "list", absent="no IP rules"),
+        Read("properties.networkAcls.ipRules[*]", "mapping"),
+        Read("properties.networkAcls.ipRules[*].value", "string"),
+        Read("properties.ipRules", "list", absent="no IP rules"),
+        Read("properties.ipRules[*]", "mapping"),
+        Read("properties.ipRules[*].ipAddressOrRange", "string"),
+        Read("networkRuleSet", "mapping", absent="no rule set: every network"),
+        Read("networkRuleSet.properties.ipRules", "list", absent="no IP rules"),
+        Read("networkRuleSet.properties.ipRules[*]", "mapping"),
+        Read("networkRuleSet.properties.ipRules[*].ipMask", "string"),
+        Read("config", "mapping", absent="App Service: not recorded, unknown"),
+        *(
+            Read(f"config.properties.{key}", "list", absent="no rules")
+            for key in ("ipSecurityRestrictions", "scmIpSecurityRestrictions")
+        ),
+        *(
+            Read(
+                f"config.properties.{key}",
+                "string",
+                absent="Deny when an Allow rule exists, else Allow (the platform's default)",
+            )
+            for key in (
+                "ipSecurityRestrictionsDefaultAction",
+                "scmIpSecurityRestrictionsDefaultAction",
+            )
+        ),
+        Read(
+            "config.properties.scmIpSecurityRestrictionsUseMain",
+            "boolean",
+            absent="false: the deployment endpoint has its own list",
+        ),
     ),
-}
-
-
-@function("azure_firewall_closed", kind="subject", args=("service", "share"))
+)
 def azure_firewall_closed(
     obj: Any, env: Any, service: str, share: float = netreach.DEFAULT_SHARE
 ) -> Any:
@@ -150,9 +189,6 @@ def azure_firewall_closed(
     customer), ``servicebus`` (``networkRuleSet``), ``appservice`` (``ipSecurityRestrictions`` of
     the main endpoint) and ``scm`` (the deployment endpoint: its own list, or the main one's).
     An absent firewall where the platform's default is open counts as open."""
-    from .aws_exposure import readable
-
-    readable(env, "properties.publicNetworkAccess", *_FIREWALL_READS.get(service, ()))
     p = obj.get("properties") or {}
     if str(p.get("publicNetworkAccess", "")).lower() == "disabled":
         return True, [Evidence("properties.publicNetworkAccess", "Disabled", "no public endpoint")]
@@ -197,7 +233,7 @@ def azure_firewall_closed(
 def _site_closed(obj: Any, scm: bool, share: float) -> Any:
     cfg = obj.get("config")
     if not isinstance(cfg, dict):
-        raise LookupError("the site configuration was not collected")
+        raise CannotJudge("the site configuration was not collected")
     c = cfg.get("properties") or {}
     prefix = "config.properties."
     key = "ipSecurityRestrictions"
@@ -250,19 +286,25 @@ def _site_closed(obj: Any, scm: bool, share: float) -> Any:
     return True, [Evidence(f"{prefix}{key}", len(rules), f"the {endpoint} endpoint restricted")]
 
 
-@function("azure_db_firewall_closed", kind="subject", args=("share",))
+@function(
+    "azure_db_firewall_closed",
+    kind="subject",
+    args=("share",),
+    reads=(
+        Read("properties", "mapping", absent="public access not known to be off"),
+        Read("firewallRules", "list", absent="not recorded: unknown, unless public access is off"),
+        Read("firewallRules[*]", "mapping"),
+    ),
+)
 def azure_db_firewall_closed(obj: Any, env: Any, share: float = netreach.DEFAULT_SHARE) -> Any:
     """True when the server's public endpoint is off, or its firewall rules together admit no
     range covering the internet (``startIpAddress``–``endIpAddress``, any number of rules). The
     special ``0.0.0.0``–``0.0.0.0`` rule (all Azure datacenters) is judged by its own rule."""
-    from .aws_exposure import readable
-
-    readable(env, "properties", "firewallRules")
     for path in ("properties.publicNetworkAccess", "properties.network.publicNetworkAccess"):
         if str(get(obj, path) or "").lower() == "disabled":
             return True, [Evidence(path, "Disabled", "no public endpoint")]
     if "firewallRules" not in obj:
-        raise LookupError("firewallRules were not collected")
+        raise CannotJudge("firewallRules were not collected")
     srcs: list[netreach.Source] = []
     for r in as_list(obj.get("firewallRules")):
         p = (r or {}).get("properties") or {}
@@ -273,7 +315,12 @@ def azure_db_firewall_closed(obj: Any, env: Any, share: float = netreach.DEFAULT
     return _verdict("firewallRules", srcs, share, "firewall rules")
 
 
-@function("azure_tls_on_every_endpoint", kind="subject", args=("paths", "level", "guideline"))
+@function(
+    "azure_tls_on_every_endpoint",
+    kind="subject",
+    args=("paths", "level", "guideline"),
+    reads=(Read("{paths}", "string"),),
+)
 def azure_tls_on_every_endpoint(
     obj: Any,
     env: Any,
@@ -284,15 +331,12 @@ def azure_tls_on_every_endpoint(
     """True when the minimum TLS version at every one of ``paths`` (App Service: the main
     endpoint's ``minTlsVersion`` and the deployment endpoint's ``scmMinTlsVersion``) rates at
     least ``level``. An absent value is unknown: ERROR."""
-    from .aws_exposure import readable
-
-    readable(env, *paths)
     bad: list[Evidence] = []
     good: list[Evidence] = []
     for path in paths:
         v = get(obj, path)
         if v is None:
-            raise LookupError(f"{path} is not set in the collected configuration")
+            raise CannotJudge(f"{path} is not set in the collected configuration")
         rating = rate_protocol(str(v), guideline)
         (good if at_least(rating, level) else bad).append(
             Evidence(path, v, f"rated at least {level} (is {rating})")
@@ -322,15 +366,22 @@ def role_grants(perms: Any) -> list[str]:
     return out
 
 
-@function("azure_role_not_owner_equivalent", kind="subject")
+@function(
+    "azure_role_not_owner_equivalent",
+    kind="subject",
+    reads=(
+        Read("properties", "mapping"),
+        Read("properties.permissions", "list"),
+        Read("properties.permissions[*]", "mapping"),
+        Read("properties.permissions[*].actions", "list"),
+        Read("properties.permissions[*].notActions", "list", absent="none taken out"),
+    ),
+)
 def azure_role_not_owner_equivalent(obj: Any, env: Any) -> Any:
     """True when the role definition grants neither every action (``*``) nor an action that
     lets the holder grant itself more (``Microsoft.Authorization/*``, ``*/write``,
     ``roleAssignments/write``, ``roleDefinitions/write``, ``elevateAccess/action``) — unless
     ``notActions`` takes it out again."""
-    from .aws_exposure import readable
-
-    readable(env, "properties")
     perms = get(obj, "properties.permissions")
     wild = [
         f"properties.permissions[{i}].actions"
@@ -370,15 +421,20 @@ def _log_enabled(log: dict[str, Any], wanted: set[str]) -> bool:
     return group in ("alllogs", "audit") or str(log.get("category") or "").lower() in wanted
 
 
-@function("azure_diagnostic_categories", kind="subject", args=("categories",))
+@function(
+    "azure_diagnostic_categories",
+    kind="subject",
+    args=("categories",),
+    reads=(
+        Read("diagnosticSettings", "list", absent="no diagnostic settings"),
+        Read("diagnosticSettings[*]", "mapping"),
+    ),
+)
 def azure_diagnostic_categories(obj: Any, env: Any, categories: Any = None) -> Any:
     """True when a diagnostic setting with a destination (workspace, storage account, event hub)
     enables the audit logs of this resource type: the ``audit`` or ``allLogs`` category group,
     or one of ``categories`` by name (``[AuditEvent, kube-audit]``). A setting that sends only
     metrics, or other categories, or sends nowhere, is no audit logging."""
-    from .aws_exposure import readable
-
-    readable(env, "diagnosticSettings")
     wanted = {str(c).lower() for c in as_list(categories)}
     for i, ds in enumerate(as_list(obj.get("diagnosticSettings"))):
         p = (ds or {}).get("properties") or {}

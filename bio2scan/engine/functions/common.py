@@ -6,10 +6,10 @@ import datetime as _dt
 import ipaddress
 from typing import Any
 
-from . import function
+from . import Read, function
 
 
-@function("cidr_is_internet")
+@function("cidr_is_internet", value="string")
 def cidr_is_internet(value: Any) -> bool:
     """True for a CIDR (or address, or Azure/GCP source tag) that means the internet:
     ``0.0.0.0/0``, ``::/0``, ``*``, ``Internet``, ``Any``, a tag any cloud customer can send from
@@ -27,7 +27,7 @@ def cidr_is_internet(value: Any) -> bool:
         return False
 
 
-@function("cidr_is_public")
+@function("cidr_is_public", value="string")
 def cidr_is_public(value: Any) -> bool:
     """True for a CIDR that contains any globally routable address (wider than a private range)."""
     if not isinstance(value, str):
@@ -57,21 +57,34 @@ def parse_time(value: Any) -> _dt.datetime | None:
     return t if t.tzinfo else t.replace(tzinfo=_dt.UTC)
 
 
-@function("older_than_days", kind="subject", args=("path", "days"))
+@function(
+    "older_than_days",
+    kind="subject",
+    args=("path", "days"),
+    reads=(Read("{path}", "string|number"),),
+)
 def older_than_days(obj: Any, env: Any, path: str, days: float) -> Any:
     """True when the timestamp at ``path`` lies more than ``days`` before the evaluation time
-    (``{call: older_than_days, args: {path: CreateDate, days: {param: max_age_days}}}``). An
-    absent or unreadable timestamp is not older."""
+    (``{call: older_than_days, args: {path: CreateDate, days: {param: max_age_days}}}``). A
+    timestamp that cannot be read as one is unknown."""
     from ...model import Evidence
     from ..paths import get
 
     value = get(obj, path)
     t = parse_time(value)
-    ok = t is not None and (env.now - t).total_seconds() > days * 86400
-    return ok, [Evidence(path, value, f"older than {days} days")]
+    if t is None:
+        return None, [Evidence(path, value, "a timestamp (ISO 8601 or epoch seconds)")]
+    return (env.now - t).total_seconds() > days * 86400, [
+        Evidence(path, value, f"older than {days} days")
+    ]
 
 
-@function("within_days", kind="subject", args=("path", "days"))
+@function(
+    "within_days",
+    kind="subject",
+    args=("path", "days"),
+    reads=(Read("{path}", "string|number"),),
+)
 def within_days(obj: Any, env: Any, path: str, days: float) -> Any:
     """True when the timestamp at ``path`` lies less than ``days`` after the evaluation time, or
     has passed (an expiry date that is near: ``{call: within_days, args: {path: NotAfter, days: 30}}``)."""
@@ -80,11 +93,22 @@ def within_days(obj: Any, env: Any, path: str, days: float) -> Any:
 
     value = get(obj, path)
     t = parse_time(value)
-    ok = t is not None and (t - env.now).total_seconds() < days * 86400
-    return ok, [Evidence(path, value, f"expires within {days} days")]
+    if t is None:
+        return None, [Evidence(path, value, "a timestamp (ISO 8601 or epoch seconds)")]
+    return (t - env.now).total_seconds() < days * 86400, [
+        Evidence(path, value, f"expires within {days} days")
+    ]
 
 
-@function("port_range_includes", kind="subject", args=("from_path", "to_path", "ports"))
+@function(
+    "port_range_includes",
+    kind="subject",
+    args=("from_path", "to_path", "ports"),
+    reads=(
+        Read("{from_path}", "integer", absent="all ports (protocol -1 has no range)"),
+        Read("{to_path}", "integer", absent="all ports (protocol -1 has no range)"),
+    ),
+)
 def port_range_includes(obj: Any, env: Any, from_path: str, to_path: str, ports: list[Any]) -> Any:
     """True when the port range ``[from_path, to_path]`` of the subject includes any of ``ports``;
     an absent range (all traffic, protocol -1) includes every port."""
@@ -95,11 +119,7 @@ def port_range_includes(obj: Any, env: Any, from_path: str, to_path: str, ports:
     if lo is None or hi is None or lo == -1:
         hit = list(ports)
     else:
-        try:
-            lo_i, hi_i = int(lo), int(hi)
-        except (TypeError, ValueError):
-            return False, [Evidence(from_path, lo, "a port number")]
-        hit = [p for p in ports if lo_i <= int(p) <= hi_i]
+        hit = [p for p in ports if int(lo) <= int(p) <= int(hi)]
     return bool(hit), [
         Evidence(
             from_path,

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ...model import Evidence
-from . import function
+from . import Read, function
 
 CA = "azure.entra.conditional_access_policy"
 STRENGTH = "azure.entra.authentication_strength_policy"
@@ -192,6 +192,8 @@ def _narrowing(cond: dict[str, Any], spec: dict[str, Any]) -> tuple[str, Any, st
         "methods",
         "security_defaults",
     ),
+    reads=(),  # the tenant's policies, through env.related
+    related=(CA, STRENGTH, DEFAULTS, USERS),
 )
 def entra_ca_enforces(
     obj: Any,
@@ -259,7 +261,24 @@ def entra_ca_enforces(
     ]
 
 
-@function("entra_ca_exclusions_allowed", kind="subject", args=("break_glass",))
+_EXCLUSIONS = (
+    Read("conditions", "mapping"),
+    Read("conditions.users", "mapping"),
+    Read("conditions.users.excludeUsers", "list", absent="nobody excluded"),
+    Read("conditions.users.excludeGroups", "list", absent="no group excluded"),
+    Read("conditions.users.excludeRoles", "list", absent="no role excluded"),
+    Read("conditions.users.excludeGuestsOrExternalUsers", "mapping", absent="no guest excluded"),
+    Read("conditions.users.excludeGuestsOrExternalUsers.guestOrExternalUserTypes", "string"),
+)
+
+
+@function(
+    "entra_ca_exclusions_allowed",
+    kind="subject",
+    args=("break_glass",),
+    reads=_EXCLUSIONS,
+    related=(USERS,),
+)
 def entra_ca_exclusions_allowed(obj: Any, env: Any, break_glass: list[str]) -> Any:
     """True when the policy excludes no users or groups other than the declared ``break_glass``
     accounts (object ids, or UPNs of role holders), no roles and no guests."""
@@ -277,7 +296,15 @@ def entra_ca_exclusions_allowed(obj: Any, env: Any, break_glass: list[str]) -> A
     return True, [Evidence("conditions.users", "exclusions", "only break-glass accounts")]
 
 
-@function("entra_is_break_glass", kind="subject", args=("accounts",))
+@function(
+    "entra_is_break_glass",
+    kind="subject",
+    args=("accounts",),
+    reads=(
+        Read("id", "string", absent="matched by its UPN only"),
+        Read("userPrincipalName", "string", absent="matched by its id only"),
+    ),
+)
 def entra_is_break_glass(obj: Any, env: Any, accounts: list[str]) -> Any:
     """True when the user is one of the declared break-glass ``accounts`` (id or UPN)."""
     wanted = _low(accounts)
@@ -290,7 +317,12 @@ def entra_is_break_glass(obj: Any, env: Any, accounts: list[str]) -> Any:
     ]
 
 
-@function("entra_role_holder_count", kind="subject", args=("min", "max"))
+@function(
+    "entra_role_holder_count",
+    kind="subject",
+    args=("min", "max"),
+    reads=(Read("members", "list"), Read("members[*]", "mapping")),
+)
 def entra_role_holder_count(obj: Any, env: Any, min: int = 0, max: int = 1_000_000) -> Any:
     """True when the number of distinct users and service principals holding the role (active or
     eligible, directly or through a group) lies in ``[min, max]``; evidence names them."""
@@ -308,7 +340,7 @@ def entra_role_holder_count(obj: Any, env: Any, min: int = 0, max: int = 1_000_0
     ]
 
 
-@function("entra_cidr_prefix_at_least", args=("ipv4", "ipv6"))
+@function("entra_cidr_prefix_at_least", args=("ipv4", "ipv6"), value="string")
 def entra_cidr_prefix_at_least(value: Any, ipv4: int = 16, ipv6: int = 48) -> bool:
     """True for a CIDR no wider than ``/ipv4`` (IPv4) or ``/ipv6`` (IPv6) and not public-wide
     (``0.0.0.0/0``)."""
@@ -326,15 +358,25 @@ def _time(value: Any) -> _dt.datetime:
     return t if t.tzinfo else t.replace(tzinfo=_dt.UTC)
 
 
-@function("entra_contains_any", args=("values",))
+@function("entra_contains_any", args=("values",), value="list")
 def entra_contains_any(value: Any, values: list[Any]) -> bool:
     """True when the value (a list) contains at least one of ``values``."""
     return isinstance(value, list) and any(v in value for v in values)
 
 
-@function("entra_lifetime_at_most", kind="subject", args=("days",))
+@function(
+    "entra_lifetime_at_most",
+    kind="subject",
+    args=("days",),
+    reads=(
+        Read("startDateTime", "string"),
+        Read("endDateTime", "string", absent="no end: it never expires"),
+    ),
+)
 def entra_lifetime_at_most(obj: Any, env: Any, days: int) -> Any:
     """True when the validity of a credential or role assignment (``endDateTime`` -
-    ``startDateTime``) is at most ``days``; missing dates raise (ERROR)."""
+    ``startDateTime``) is at most ``days``; no ``endDateTime`` means it never expires."""
+    if obj.get("endDateTime") is None:
+        return False, [Evidence("endDateTime", None, f"an end within {days} days (none: forever)")]
     span = (_time(obj.get("endDateTime")) - _time(obj.get("startDateTime"))).days
     return span <= days, [Evidence("endDateTime", obj.get("endDateTime"), f"at most {days} days")]

@@ -12,7 +12,9 @@ import re
 from typing import Any
 
 from ...model import Evidence
-from . import function
+from . import Read, function
+
+_SETTINGS = (Read("settings", "list"), Read("settings[*]", "mapping"))
 
 ROLE_WRITE = "microsoft.authorization/roleassignments/write"
 
@@ -39,7 +41,7 @@ def _settings(obj: Any) -> list[Any]:
     return settings
 
 
-@function("entra_logs_exported", kind="subject", args=("categories",))
+@function("entra_logs_exported", kind="subject", args=("categories",), reads=_SETTINGS)
 def entra_logs_exported(obj: Any, env: Any, categories: list[str]) -> Any:
     """True when every one of ``categories`` (SignInLogs, AuditLogs …) is enabled in an Entra
     diagnostic setting that has a destination (workspace, storage account or Event Hub)."""
@@ -86,7 +88,19 @@ def _kept(dest: dict[str, Any], category: str, log: dict[str, Any]) -> int | Non
     return None
 
 
-@function("entra_logs_retained", kind="subject", args=("categories", "days"))
+@function(
+    "entra_logs_retained",
+    kind="subject",
+    args=("categories", "days"),
+    reads=(
+        *_SETTINGS,
+        Read("destinations", "mapping", absent="no destination could be judged"),
+        Read("destinations[*]", "mapping"),
+        Read("destinations[*].kind", "string"),
+        Read("destinations[*].deleteAfterDays", "integer", absent="no lifecycle deletion: kept"),
+        Read("destinations[*].retentionInDays", "integer", absent="the table's own retention"),
+    ),
+)
 def entra_logs_retained(obj: Any, env: Any, categories: list[str], days: int) -> Any:
     """True when every one of ``categories`` goes to a destination that keeps it at least
     ``days``: a Log Analytics workspace by the table's total retention (else the workspace's), a
@@ -219,7 +233,18 @@ def _directory_alerted(obj: Any, env: Any, patterns: list[str]) -> Any:
     ]
 
 
-@function("entra_role_changes_alerted", kind="subject", args=("kind", "patterns"))
+@function(
+    "entra_role_changes_alerted",
+    kind="subject",
+    args=("kind", "patterns"),
+    reads=(
+        Read("subscriptions", "list", absent="no subscription visible"),
+        Read("activityLogAlerts", "list", absent="no activity log alerts"),
+        Read("auditLogWorkspaces", "list", absent="the audit log goes to no workspace"),
+        Read("scheduledQueryRules", "list", absent="no log search alerts"),
+        Read("sentinelRules", "list", absent="no Sentinel rules"),
+    ),
+)
 def entra_role_changes_alerted(
     obj: Any, env: Any, kind: str, patterns: list[str] | None = None
 ) -> Any:

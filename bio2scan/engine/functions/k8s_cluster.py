@@ -5,9 +5,9 @@ workload only survives a node drain if *a* PodDisruptionBudget selects it; a Clu
 is spread over a list of rules with wildcards. These functions look across objects (through
 ``env.related``) or across rule lists, and report the object and path that decided.
 
-When the related kind could not be collected in that namespace, they raise
-``RelatedIncomplete``: the engine turns that into ERROR — a namespace whose NetworkPolicies the
-scanner was not allowed to read is not "without a default deny".
+Each declares the related kinds it reads; when one could not be collected for the namespace the
+engine makes the result unknown (ERROR) before the function runs — a namespace whose
+NetworkPolicies the scanner was not allowed to read is not "without a default deny".
 """
 
 from __future__ import annotations
@@ -17,14 +17,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from ...model import Evidence
-from . import function
+from . import Read, Related, function
 from .tls import DEFAULT_GUIDELINE, at_least, level_rank, rate_key
 
 CERT = "x-bio2scan.certificate"
-
-
-class RelatedIncomplete(RuntimeError):
-    """A related kind was not (fully) collected, so absence proves nothing."""
+CERT_ROOT, CERT_KEY = "x-bio2scan", "certificate"
 
 
 def _ns_name(env: Any) -> str | None:
@@ -39,13 +36,7 @@ def _ns_name(env: Any) -> str | None:
 
 def _related_in_namespace(env: Any, rtype: str) -> list[Any]:
     ns = _ns_name(env)
-    missing = [e for e in env.collection_errors(rtype) if e.namespace in (None, ns)]
-    if missing:
-        e = missing[0]
-        raise RelatedIncomplete(
-            f"{rtype} not collected in {ns or 'the cluster'} ({e.code}): {e.reason}"
-        )
-    return env.related(rtype, namespace=ns) if ns else []
+    return list(env.related(rtype, namespace=ns)) if ns else []
 
 
 # --- selectors ------------------------------------------------------------------------------
@@ -93,7 +84,13 @@ def _denies(policy: dict[str, Any], direction: str) -> bool:
     return direction in types and not spec.get(key)
 
 
-@function("k8s_namespace_default_deny", kind="subject", args=("directions",))
+@function(
+    "k8s_namespace_default_deny",
+    kind="subject",
+    args=("directions",),
+    reads=(),
+    related=(Related("k8s.networking.networkpolicy", namespace=True),),
+)
 def namespace_default_deny(obj: Any, env: Any, directions: Iterable[str] = ("Ingress",)) -> Any:
     """True when, for each of ``directions`` (Ingress, Egress), a NetworkPolicy in the
     Namespace selects every pod (``podSelector: {}``) and allows no traffic that way
@@ -108,7 +105,13 @@ def namespace_default_deny(obj: Any, env: Any, directions: Iterable[str] = ("Ing
     return True, [Evidence("networkpolicies", names, "a default-deny policy")]
 
 
-@function("k8s_namespace_has", kind="subject", args=("type",))
+@function(
+    "k8s_namespace_has",
+    kind="subject",
+    args=("type",),
+    reads=(),
+    related=(Related("{type}", namespace=True),),
+)
 def namespace_has(obj: Any, env: Any, type: str) -> Any:
     """True when at least one object of ``type`` (e.g. ``k8s.core.resourcequota``) lives in
     the subject's namespace (``{call: k8s_namespace_has, args: {type: k8s.core.limitrange}}``)."""
@@ -116,18 +119,51 @@ def namespace_has(obj: Any, env: Any, type: str) -> Any:
     return bool(found), [Evidence(type.rsplit(".", 1)[-1], found, f"at least one {type}")]
 
 
-@function("k8s_workload_has_pdb", kind="subject")
+def _pdb_index(env: Any) -> dict[Any, list[Any]]:
+    """PodDisruptionBudgets by (scope, namespace, one label of their matchLabels), and by
+    (scope, namespace, None) for those that select by expressions only: built once per scan,
+    so that finding the budgets of a workload costs its labels, not every budget."""
+    table: dict[Any, list[Any]] = {}
+    for p in env.related("k8s.policy.poddisruptionbudget", same_scope=False):
+        sel = (p.data.get("spec") or {}).get("selector") if isinstance(p.data, dict) else None
+        ml = sel.get("matchLabels") if isinstance(sel, dict) else None
+        if isinstance(ml, dict) and ml:
+            k, v = sorted(ml.items(), key=lambda kv: str(kv[0]))[0]
+            table.setdefault((p.scope, p.namespace, (str(k), str(v))), []).append(p)
+        else:
+            table.setdefault((p.scope, p.namespace, None), []).append(p)
+    return table
+
+
+@function(
+    "k8s_workload_has_pdb",
+    kind="subject",
+    reads=(
+        Read("spec", "mapping"),
+        Read("spec.template", "mapping"),
+        Read("spec.template.metadata", "mapping", absent="no labels: no budget selects it"),
+        Read("spec.template.metadata.labels", "mapping", absent="no budget selects it"),
+    ),
+    related=(Related("k8s.policy.poddisruptionbudget", namespace=True),),
+)
 def workload_has_pdb(obj: Any, env: Any) -> Any:
     """True when a PodDisruptionBudget in the workload's namespace selects the labels of its
     pod template (``spec.template.metadata.labels``)."""
     template = (obj.get("spec") or {}).get("template") or {}
     labels = (template.get("metadata") or {}).get("labels") or {}
-    pdbs = _related_in_namespace(env, "k8s.policy.poddisruptionbudget")
-    hits = [
-        p.name
-        for p in pdbs
-        if labels and selector_matches((p.data.get("spec") or {}).get("selector"), labels)
-    ]
+    res = env.resource
+    ns = _ns_name(env)
+    table = env.memo("k8s_workload_has_pdb", lambda: _pdb_index(env))
+    candidates = list(table.get((res.scope, ns, None), ())) if res is not None else []
+    for k, v in labels.items():
+        candidates += table.get((res.scope, ns, (str(k), str(v))), ())
+    hits = sorted(
+        {
+            p.name
+            for p in candidates
+            if labels and selector_matches((p.data.get("spec") or {}).get("selector"), labels)
+        }
+    )
     return bool(hits), [
         Evidence(
             "spec.template.metadata.labels",
@@ -147,7 +183,19 @@ def _hit(granted: Any, wanted: Iterable[str]) -> list[str]:
     return [w for w in wanted if w in granted]
 
 
-@function("k8s_rbac_grants", kind="subject", args=("verbs", "resources", "api_groups"))
+@function(
+    "k8s_rbac_grants",
+    kind="subject",
+    args=("verbs", "resources", "api_groups"),
+    reads=(
+        Read("rules", "list", absent="no rules: grants nothing"),
+        Read("rules[*]", "mapping"),
+        Read("rules[*].apiGroups", "list", absent="none"),
+        Read("rules[*].verbs", "list", absent="none"),
+        Read("rules[*].resources", "list", absent="none"),
+        Read("rules[*].nonResourceURLs", "list", absent="none"),
+    ),
+)
 def rbac_grants(
     obj: Any, env: Any, verbs: list[str], resources: list[str], api_groups: list[str] | None = None
 ) -> Any:
@@ -188,16 +236,32 @@ def key_algorithm(info: dict[str, Any]) -> str:
     return kind.upper()
 
 
-def _certificate(obj: Any) -> dict[str, Any]:
-    info = (obj.get("x-bio2scan") or {}).get("certificate")
-    if not isinstance(info, dict):
-        raise RelatedIncomplete("no certificate facts: tls.crt was absent or not readable")
-    if info.get("error"):
-        raise RelatedIncomplete(f"certificate not readable: {info['error']}")
-    return info
+def _certificate(obj: Any) -> dict[str, Any] | None:
+    """The certificate facts, or None when the collector could not read the certificate."""
+    info: dict[str, Any] = obj[CERT_ROOT][CERT_KEY]
+    return None if info.get("error") else info
 
 
-@function("k8s_certificate_key_rating", kind="subject", args=("minimum", "guideline"))
+_UNREADABLE = "a readable certificate (tls.crt)"
+
+CERT_READS = (
+    Read("x-bio2scan", "mapping"),
+    Read(CERT, "mapping"),
+    Read(f"{CERT}.error", "string", absent="the certificate was read"),
+)
+
+
+@function(
+    "k8s_certificate_key_rating",
+    kind="subject",
+    args=("minimum", "guideline"),
+    reads=(
+        *CERT_READS,
+        Read(f"{CERT}.keyType", "string", absent="unknown key type: onvoldoende"),
+        Read(f"{CERT}.keySize", "integer", absent="no size (EC, Ed25519)"),
+        Read(f"{CERT}.curve", "string", absent="no curve (RSA)"),
+    ),
+)
 def certificate_key_rating(
     obj: Any, env: Any, minimum: str = "voldoende", guideline: str = DEFAULT_GUIDELINE
 ) -> Any:
@@ -207,6 +271,8 @@ def certificate_key_rating(
     collector recorded."""
     level_rank(minimum)  # an unknown level raises: ERROR, never a PASS
     info = _certificate(obj)
+    if info is None:
+        return None, [Evidence(f"{CERT}.error", obj[CERT_ROOT][CERT_KEY]["error"], _UNREADABLE)]
     algorithm = key_algorithm(info)
     rating = rate_key(algorithm, guideline)
     return at_least(rating, minimum), [
@@ -214,16 +280,23 @@ def certificate_key_rating(
     ]
 
 
-@function("k8s_certificate_valid_for", kind="subject", args=("days",))
+@function(
+    "k8s_certificate_valid_for",
+    kind="subject",
+    args=("days",),
+    reads=(*CERT_READS, Read(f"{CERT}.notAfter", "string", absent="unreadable: see error")),
+)
 def certificate_valid_for(obj: Any, env: Any, days: float) -> Any:
     """True when the TLS Secret's certificate stays valid for more than ``days`` after the
     evaluation time."""
     from .common import parse_time
 
     info = _certificate(obj)
+    if info is None:
+        return None, [Evidence(f"{CERT}.error", obj[CERT_ROOT][CERT_KEY]["error"], _UNREADABLE)]
     not_after = parse_time(info.get("notAfter"))
     if not_after is None:
-        raise RelatedIncomplete("certificate has no readable notAfter")
+        return None, [Evidence(f"{CERT}.notAfter", info.get("notAfter"), "a readable notAfter")]
     left = (not_after - env.now).total_seconds() / 86400
     return left > days, [
         Evidence(
@@ -239,7 +312,16 @@ def certificate_valid_for(obj: Any, env: Any, days: float) -> Any:
 _MINOR = re.compile(r"\d+")
 
 
-@function("k8s_version_at_least", kind="subject", args=("minimum",))
+@function(
+    "k8s_version_at_least",
+    kind="subject",
+    args=("minimum",),
+    reads=(
+        Read("major", "string"),
+        Read("minor", "string"),
+        Read("gitVersion", "string", absent="not shown"),
+    ),
+)
 def version_at_least(obj: Any, env: Any, minimum: str) -> Any:
     """True when the API server's ``major.minor`` (``/version``; ``minor`` may read ``30+``)
     is at least ``minimum`` (``"1.33"``)."""
@@ -248,7 +330,7 @@ def version_at_least(obj: Any, env: Any, minimum: str) -> Any:
         major = int(_MINOR.search(str(obj.get("major")))[0])  # type: ignore[index]
         minor = int(_MINOR.search(str(obj.get("minor")))[0])  # type: ignore[index]
     except (TypeError, ValueError):
-        raise RelatedIncomplete(f"cannot read the version: {obj.get('gitVersion')!r}") from None
+        return None, [Evidence("minor", obj.get("minor"), f"a version to compare with {minimum}")]
     return (major, minor) >= want, [
         Evidence("gitVersion", obj.get("gitVersion"), f"{minimum} or newer")
     ]
@@ -263,7 +345,20 @@ def _host_covered(host: str, tls_hosts: list[str]) -> bool:
     return False
 
 
-@function("k8s_ingress_tls_covers_hosts", kind="subject")
+@function(
+    "k8s_ingress_tls_covers_hosts",
+    kind="subject",
+    reads=(
+        Read("spec", "mapping"),
+        Read("spec.tls", "list", absent="no TLS"),
+        Read("spec.tls[*]", "mapping"),
+        Read("spec.tls[*].hosts", "list", absent="covers every host"),
+        Read("spec.tls[*].hosts[*]", "string"),
+        Read("spec.rules", "list", absent="no rules"),
+        Read("spec.rules[*]", "mapping"),
+        Read("spec.rules[*].host", "string", absent="a rule for every host"),
+    ),
+)
 def ingress_tls_covers_hosts(obj: Any, env: Any) -> Any:
     """True when the Ingress has a ``tls`` section and every host of its rules is listed in
     one (``*.example.nl`` covers one label); a tls entry without hosts covers all."""
@@ -283,7 +378,15 @@ def ingress_tls_covers_hosts(obj: Any, env: Any) -> Any:
     ]
 
 
-@function("k8s_label_in", kind="subject", args=("label", "values"))
+@function(
+    "k8s_label_in",
+    kind="subject",
+    args=("label", "values"),
+    reads=(
+        Read("metadata", "mapping"),
+        Read("metadata.labels", "mapping", absent="no labels"),
+    ),
+)
 def label_in(obj: Any, env: Any, label: str, values: list[Any]) -> Any:
     """True when the object's label ``label`` has one of ``values`` (the label key comes from a
     parameter, which a path cannot: ``{call: k8s_label_in, args: {label: {param: critical_label},

@@ -26,12 +26,98 @@ from ...kinds import (
 )
 from ...kinds import template_metadata as _template_metadata
 from ...model import Evidence
-from . import function
+from . import Read, Related, function
 
 REDACTED_PREFIX = REDACTED
 
+# the extractor locates the pod specs (``kinds.checked_pod_specs`` raises for a workload whose
+# pod spec is missing or of the wrong type: ERROR); what lies inside them is the rules' business
+POD_SPEC_READS = (
+    Read("kind", "string"),
+    Read("apiVersion", "string", absent="the core group"),
+    Read("spec", "mapping", absent="the kind's pod template decides (missing: ERROR)"),
+    Read(RESERVED, "mapping", absent="not controlled by an object in this scan"),
+    Read(
+        f"{RESERVED}.{CONTROLLED_BY}", "string", absent="not controlled by an object in this scan"
+    ),
+)
 
-@function("pod_spec", kind="extractor")
+# the container lists of a pod spec: one group, checked once per pod spec for every function
+CONTAINERS: tuple[Read, ...] = (
+    Read("containers", "list"),
+    Read("initContainers", "list", absent="no init containers"),
+    Read("ephemeralContainers", "list", absent="no ephemeral containers"),
+    Read("securityContext", "mapping", absent="no pod-level settings"),
+    *(
+        r
+        for group in CONTAINER_GROUPS
+        for r in (
+            Read(f"{group}[*]", "mapping"),
+            Read(f"{group}[*].securityContext", "mapping", absent="unset"),
+        )
+    ),
+)
+
+
+def container_reads(*fields: tuple[str, str]) -> tuple[Read | tuple[Read, ...], ...]:
+    """What a function reads that walks every container of a pod spec: the container lists
+    (``containers`` required; init and ephemeral containers absent = none), each container a
+    mapping, the pod's and each container's ``securityContext`` (absent = unset), and the
+    settings ``fields`` (``(field, shape)``) at both levels."""
+    out: list[Read | tuple[Read, ...]] = [CONTAINERS]
+    for field, shape in fields:
+        out.append(Read(f"securityContext.{field}", shape, absent="unset"))
+        for group in CONTAINER_GROUPS:
+            out.append(
+                Read(f"{group}[*].securityContext.{field}", shape, absent="the pod's setting")
+            )
+    return tuple(out)
+
+
+_ANNOTATIONS = tuple(
+    r
+    for where in (
+        "metadata.annotations",
+        "spec.template.metadata.annotations",
+        "spec.jobTemplate.spec.template.metadata.annotations",
+    )
+    for r in (
+        Read(where, "mapping", absent="no annotations", root="resource"),
+        Read(
+            f"{where}[*]",
+            "string",
+            absent="unset (AppArmor: the runtime's default)",
+            root="resource",
+        ),
+    )
+)
+RUN_AS_READS = container_reads(("runAsUser", "integer"), ("runAsNonRoot", "boolean"))
+APPARMOR_READS = (
+    *container_reads(("appArmorProfile", "mapping"), ("appArmorProfile.type", "string")),
+    *(Read(f"{group}[*].name", "string") for group in CONTAINER_GROUPS),
+    *_ANNOTATIONS,
+)
+ENV_READS = (
+    container_reads()
+    + tuple(
+        r
+        for group in CONTAINER_GROUPS
+        for r in (
+            Read(f"{group}[*].env", "list", absent="no environment variables"),
+            Read(f"{group}[*].env[*]", "mapping"),
+            Read(f"{group}[*].env[*].name", "string"),
+            Read(
+                f"{group}[*].env[*].value", "string|number|boolean", absent="valueFrom, not literal"
+            ),
+            Read(f"{group}[*].command", "list", absent="the image's entrypoint"),
+            Read(f"{group}[*].args", "list", absent="the image's arguments"),
+        )
+    )
+    + _ANNOTATIONS
+)
+
+
+@function("pod_spec", kind="extractor", reads=POD_SPEC_READS, yields="mapping")
 def pod_spec(resource: Any) -> list[tuple[str, Any]] | None:
     """The pod spec(s) of any workload kind (``kinds.WORKLOADS``: Pod ``spec``, Deployment
     ``spec.template.spec`` at every apiVersion, CronJob ``spec.jobTemplate.spec.template.spec``,
@@ -90,7 +176,7 @@ def effective(
     return f"{path}.securityContext.{field}", None
 
 
-@function("k8s_runs_as_non_root", kind="subject")
+@function("k8s_runs_as_non_root", kind="subject", reads=RUN_AS_READS)
 def runs_as_non_root(spec: Any, env: Any) -> tuple[bool, list[Evidence]]:
     """Every container runs as a user other than root: ``runAsNonRoot: true`` in effect (its own
     or the pod's, the container's winning) and no ``runAsUser: 0`` in effect."""
@@ -108,7 +194,12 @@ def runs_as_non_root(spec: Any, env: Any) -> tuple[bool, list[Evidence]]:
     return not bad, bad or good
 
 
-@function("k8s_container_setting_in", kind="subject", args=("field", "allowed", "required"))
+@function(
+    "k8s_container_setting_in",
+    kind="subject",
+    args=("field", "allowed", "required"),
+    reads=container_reads(("{field}", "string|boolean|number")),
+)
 def container_setting_in(
     spec: Any, env: Any, field: str, allowed: list[Any], required: bool = True
 ) -> tuple[bool, list[Evidence]]:
@@ -142,7 +233,7 @@ def template_metadata(data: Any, spec: Any = None) -> dict[str, Any]:
     return _template_metadata(data, spec)
 
 
-@function("k8s_apparmor_allowed", kind="subject", args=("allowed",))
+@function("k8s_apparmor_allowed", kind="subject", args=("allowed",), reads=APPARMOR_READS)
 def apparmor_allowed(spec: Any, env: Any, allowed: list[str]) -> tuple[bool, list[Evidence]]:
     """No container runs with an AppArmor profile outside ``allowed`` (types such as
     ``RuntimeDefault``, ``Localhost``): neither through ``securityContext.appArmorProfile.type``
@@ -173,12 +264,21 @@ def apparmor_allowed(spec: Any, env: Any, allowed: list[str]) -> tuple[bool, lis
 # --- service account token -----------------------------------------------------------------
 
 
-@function("k8s_token_automount_disabled", kind="subject")
-def token_automount_disabled(spec: Any, env: Any) -> tuple[bool, list[Evidence]]:
+@function(
+    "k8s_token_automount_disabled",
+    kind="subject",
+    reads=(
+        Read("automountServiceAccountToken", "boolean", absent="the ServiceAccount decides"),
+        Read("serviceAccountName", "string", absent="serviceAccount, else default"),
+        Read("serviceAccount", "string", absent="the ServiceAccount named default"),
+    ),
+    related=(Related("k8s.core.serviceaccount", namespace=True),),
+)
+def token_automount_disabled(spec: Any, env: Any) -> tuple[bool | None, list[Evidence]]:
     """The pod gets no ServiceAccount token: ``automountServiceAccountToken: false`` on the pod
     spec, or — when the pod spec does not say — on its ServiceAccount (``default`` when none is
-    named) in the same namespace. The pod's own setting wins. When the ServiceAccount is not in
-    the inventory and ServiceAccounts could not be collected, this cannot be known (ERROR)."""
+    named) in the same namespace. The pod's own setting wins. When ServiceAccounts could not be
+    collected, the engine reports ERROR before this runs."""
     own = spec.get("automountServiceAccountToken") if isinstance(spec, dict) else None
     expected = "automountServiceAccountToken false (pod spec, or its ServiceAccount)"
     if own is not None:
@@ -186,9 +286,17 @@ def token_automount_disabled(spec: Any, env: Any) -> tuple[bool, list[Evidence]]
     name = spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"
     res = env.resource
     ns = getattr(res, "namespace", None)
-    for sa in env.related("k8s.core.serviceaccount", namespace=ns) if ns else ():
-        if sa.name == name:
+    for sa in env.lookup("k8s.core.serviceaccount", "name", name) if ns else ():
+        if sa.namespace == ns:
             value = sa.data.get("automountServiceAccountToken")
+            if value is not None and not isinstance(value, bool):
+                return None, [
+                    Evidence(
+                        "automountServiceAccountToken",
+                        f"unset; ServiceAccount {ns}/{name}: {value!r}",
+                        "a boolean on the ServiceAccount",
+                    )
+                ]
             return value is False, [
                 Evidence(
                     "automountServiceAccountToken",
@@ -196,18 +304,13 @@ def token_automount_disabled(spec: Any, env: Any) -> tuple[bool, list[Evidence]]
                     expected,
                 )
             ]
-    missing = env.collection_errors("k8s.core.serviceaccount")
-    if missing:
-        raise RuntimeError(
-            f"ServiceAccount {ns}/{name} not collected ({missing[0].code}): {missing[0].reason}"
-        )
     return False, [Evidence("automountServiceAccountToken", None, expected)]
 
 
 # --- environment values --------------------------------------------------------------------
 
 
-@function("k8s_env_without_credentials", kind="subject")
+@function("k8s_env_without_credentials", kind="subject", reads=ENV_READS)
 def env_without_credentials(spec: Any, env: Any) -> tuple[bool, list[Evidence]]:
     """No container carries a credential literally: not in an ``env`` value, not in ``args`` or
     ``command`` (``--password=…``, ``-D…password=…``, ``mysql -p…``, a URL with a password),
@@ -304,7 +407,7 @@ def well_formed_digest(digest: str | None) -> bool:
 _HEX = frozenset("0123456789abcdef")
 
 
-@function("k8s_image_digest_pinned")
+@function("k8s_image_digest_pinned", value="string")
 def image_digest_pinned(value: Any) -> bool:
     """True for an image reference pinned by a well-formed digest of any OCI algorithm
     (``@sha256:`` + 64 hex, ``@sha512:`` + 128 hex, ``@blake3:`` + 64 hex)."""
@@ -313,7 +416,7 @@ def image_digest_pinned(value: Any) -> bool:
     return well_formed_digest(parse_image(value)[3])
 
 
-@function("k8s_image_tag_pinned")
+@function("k8s_image_tag_pinned", value="string")
 def image_tag_pinned(value: Any) -> bool:
     """True for an image reference with a well-formed digest, or with a tag other than
     ``latest``; false for ``nginx`` (no tag means latest), ``nginx:latest`` and
@@ -326,7 +429,7 @@ def image_tag_pinned(value: Any) -> bool:
     return tag is not None and tag != "latest"
 
 
-@function("k8s_image_from_registry", args=("registries",))
+@function("k8s_image_from_registry", args=("registries",), value="string")
 def image_from_registry(value: Any, registries: list[str]) -> bool:
     """True when the image comes from one of ``registries``: a registry host
     (``registry.example.nl``, ``docker.io``) or a host with a path prefix
@@ -349,7 +452,7 @@ def image_from_registry(value: Any, registries: list[str]) -> bool:
 # --- small value tests ---------------------------------------------------------------------
 
 
-@function("k8s_path_under", args=("prefixes",))
+@function("k8s_path_under", args=("prefixes",), value="string")
 def path_under(value: Any, prefixes: list[str]) -> bool:
     """True when a host path lies under one of ``prefixes`` (whole path parts: ``/var/log``
     allows ``/var/log/app`` but not ``/var/logs``; ``..`` is resolved first)."""
@@ -365,7 +468,7 @@ def path_under(value: Any, prefixes: list[str]) -> bool:
     return False
 
 
-@function("k8s_has_keys", args=("keys",))
+@function("k8s_has_keys", args=("keys",), value="mapping")
 def has_keys(value: Any, keys: list[str]) -> bool:
     """True when the value is a mapping with a non-empty value for every one of ``keys``
     (``{path: resources.limits, call: k8s_has_keys, args: {keys: [cpu, memory]}}``)."""
@@ -374,7 +477,7 @@ def has_keys(value: Any, keys: list[str]) -> bool:
     return all(value.get(k) not in (None, "") for k in keys)
 
 
-@function("k8s_param_given", kind="subject", args=("value", "name"))
+@function("k8s_param_given", kind="subject", args=("value", "name"), reads=())
 def param_given(
     obj: Any, env: Any, value: Any, name: str = "the parameter"
 ) -> tuple[bool, list[Evidence]]:

@@ -27,6 +27,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from . import CannotJudge
+
 DEFAULT_SHARE = 0.001
 
 _V4_ALL = (0, 2**32 - 1)
@@ -187,8 +189,8 @@ INTERNAL_TAGS = frozenset(
 )
 
 
-class UnknownSource(ValueError):
-    """A source that bio2scan cannot place: the rule reports ERROR, never PASS."""
+class UnknownSource(CannotJudge):
+    """A source that bio2scan cannot place: unknown (the rule reports ERROR, never PASS)."""
 
 
 @dataclass(frozen=True)

@@ -374,7 +374,7 @@ def _rated(value: Any, rate: Any, level: str, guideline: str) -> bool:
     return at_least(rate(value, guideline), level)
 
 
-@function("tls_policy_at_least", args=("level", "guideline"))
+@function("tls_policy_at_least", args=("level", "guideline"), value="string")
 def tls_policy_at_least(
     value: Any, level: str = "voldoende", guideline: str = DEFAULT_GUIDELINE
 ) -> bool:
@@ -385,7 +385,7 @@ def tls_policy_at_least(
     return _rated(value, rate_policy, level, guideline)
 
 
-@function("tls_protocol_at_least", args=("level", "guideline"))
+@function("tls_protocol_at_least", args=("level", "guideline"), value="string")
 def tls_protocol_at_least(
     value: Any, level: str = "voldoende", guideline: str = DEFAULT_GUIDELINE
 ) -> bool:
@@ -393,7 +393,7 @@ def tls_protocol_at_least(
     return _rated(value, rate_protocol, level, guideline)
 
 
-@function("tls_cipher_at_least", args=("level", "guideline"))
+@function("tls_cipher_at_least", args=("level", "guideline"), value="string")
 def tls_cipher_at_least(
     value: Any, level: str = "voldoende", guideline: str = DEFAULT_GUIDELINE
 ) -> bool:
@@ -401,7 +401,7 @@ def tls_cipher_at_least(
     return _rated(value, rate_cipher, level, guideline)
 
 
-@function("tls_key_at_least", args=("level", "guideline"))
+@function("tls_key_at_least", args=("level", "guideline"), value="string")
 def tls_key_at_least(
     value: Any, level: str = "voldoende", guideline: str = DEFAULT_GUIDELINE
 ) -> bool:

@@ -233,6 +233,10 @@ def both():
 
     tf = collect(ESTATES / "aws", account=ACCOUNT)
     types = {r.type for r in tf.resources}
+    # and the related types the rules' functions read (security groups, policies, groups …)
+    from bio2scan import api
+
+    types |= {t for r in api.load_rules().values() for t in r.needs if t.startswith("aws.")}
     with moto_env(), mock_aws():
         _seed(boto3.Session(region_name=REGION))
         live = AwsCollector().collect(
