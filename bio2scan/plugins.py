@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from typing import Any
 
 from . import PLUGIN_API as _PLUGIN_API
@@ -41,25 +40,69 @@ class Plugin:
 
 
 @functools.cache
-def load(group: str) -> dict[str, Plugin]:
-    """Load every entry point of ``group``; raise ``PluginError`` naming a broken one."""
+def _all_entry_points() -> Any:
+    """Every installed entry point: the distributions are read once, not once per group."""
+    from importlib.metadata import entry_points
+
+    return entry_points()
+
+
+@functools.cache
+def _entry_points(group: str) -> dict[str, Any]:
+    """The entry points of ``group`` by name (the first of a name wins), none loaded."""
     if group not in GROUPS:
         raise PluginError(f"unknown plugin group {group!r}")
-    out: dict[str, Plugin] = {}
-    for ep in sorted(entry_points(group=group), key=lambda e: e.name):
-        if ep.name in out:
-            continue  # the same distribution seen twice on sys.path
-        try:
-            obj = ep.load()
-        except Exception as exc:
-            raise PluginError(
-                f"plugin {ep.name!r} ({group} = {ep.value}) failed to load: "
-                f"{type(exc).__name__}: {exc}"
-            ) from exc
-        dist = ep.dist.name if ep.dist is not None else "?"
-        _check_api(group, ep.name, dist, obj)
-        out[ep.name] = Plugin(group, ep.name, ep.value, dist, obj)
+    out: dict[str, Any] = {}
+    for ep in sorted(_all_entry_points().select(group=group), key=lambda e: e.name):
+        out.setdefault(ep.name, ep)  # the same distribution seen twice on sys.path
     return out
+
+
+def names(group: str) -> list[str]:
+    """The names of the installed plugins of ``group``, without loading any."""
+    return list(_entry_points(group))
+
+
+@functools.cache
+def get(group: str, name: str) -> Plugin | None:
+    """Load the one plugin ``name`` of ``group`` (``None`` when none is installed); raise
+    ``PluginError`` naming it when it is broken. A command loads only the plugins it uses:
+    ``scan manifests`` does not import the AWS collector."""
+    ep = _entry_points(group).get(name)
+    if ep is None:
+        return None
+    try:
+        obj = ep.load()
+    except Exception as exc:
+        raise PluginError(
+            f"plugin {ep.name!r} ({group} = {ep.value}) failed to load: {type(exc).__name__}: {exc}"
+        ) from exc
+    dist = ep.dist.name if ep.dist is not None else "?"
+    _check_api(group, ep.name, dist, obj)
+    return Plugin(group, ep.name, ep.value, dist, obj)
+
+
+@functools.cache
+def load(group: str) -> dict[str, Plugin]:
+    """Load every entry point of ``group``; raise ``PluginError`` naming a broken one."""
+    out: dict[str, Plugin] = {}
+    for name in _entry_points(group):
+        plugin = get(group, name)
+        if plugin is not None:
+            out[name] = plugin
+    return out
+
+
+def collector(name: str) -> Any | None:
+    """An instance of the collector for target ``name``, or ``None`` when none is installed."""
+    plugin = get("bio2scan.collectors", name)
+    return plugin.obj() if plugin is not None else None
+
+
+def renderer(name: str) -> Any | None:
+    """An instance of the renderer of format ``name``, or ``None`` when none is installed."""
+    plugin = get("bio2scan.renderers", name)
+    return plugin.obj() if plugin is not None else None
 
 
 def collectors() -> dict[str, Any]:

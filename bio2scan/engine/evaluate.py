@@ -209,6 +209,28 @@ def evaluate(
     return results
 
 
+def relevant_rules(
+    rules: Iterable[Rule], inventory: Inventory, overrides: Mapping[str, Any] | None = None
+) -> list[Rule]:
+    """The rules that can give a result on ``inventory``: those with resources of their types or
+    a collection error that reaches them (``engine.evaluate``: the error's type, or ``*`` of the
+    rule's provider; see ``evaluate``). The others give no result, so their checks are not compiled (a manifest
+    scan does not compile the AWS rules) — except a rule with an override, so that an override
+    that breaks its check is still reported."""
+    present = {r.type for r in inventory.resources}
+    errors = {(e.resource_type, e.provider) for e in inventory.errors}
+    out = []
+    for r in rules:
+        types = set(r.resource_types)
+        if (
+            (overrides and r.id in overrides)
+            or not types.isdisjoint(present)
+            or any(t in types or (t == "*" and p == r.provider) for t, p in errors)
+        ):
+            out.append(r)
+    return out
+
+
 _NO_SUBJECT: Any = object()
 
 
