@@ -30,7 +30,6 @@ import os
 import stat
 import sys
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from ..errors import ManifestError
@@ -254,7 +253,8 @@ def _run(
         shares[k].append(i)
         loads[k] += _size(jobs[i])
     results: dict[int, Outcome] = {}
-    import multiprocessing
+    import multiprocessing  # here: a small scan does not pay for importing them
+    from concurrent.futures import ProcessPoolExecutor
 
     ctx = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
