@@ -10,7 +10,7 @@ alike), the wall time of:
   issue 15;
 * ``scan`` — ``bio2scan scan manifests one.yaml -o OUT`` (one Deployment; the formats it writes
   by default: results.json and the inventory) with the rule cache warm;
-* ``scan-nocache`` — the same with ``BIO2SCAN_RULE_CACHE=off`` (every rule file parsed and
+* ``scan-nocache`` — the same with ``BIO2SCAN_CACHE=off`` (every rule file parsed and
   validated, as before the cache);
 * ``rules-list`` — ``bio2scan rules list`` with the cache warm.
 
@@ -85,12 +85,12 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bio2scan-startup-") as tmp:
         (Path(tmp) / "one.yaml").write_text(ONE)
         cache = Path(tmp) / "cache"
-        env = dict(os.environ, BIO2SCAN_RULE_CACHE=str(cache))
+        env = dict(os.environ, BIO2SCAN_CACHE=str(cache))
         env.pop("PYTHONPROFILEIMPORTTIME", None)
         # as installed: byte code cached (pip compiles it; an editable checkout writes it on the
         # first run), else every run compiles bio2scan's sources and measures that instead
         env.pop("PYTHONDONTWRITEBYTECODE", None)
-        cold = dict(env, BIO2SCAN_RULE_CACHE="off")
+        cold = dict(env, BIO2SCAN_CACHE="off")
         scan = [*_bio2scan(), "scan", "manifests", "one.yaml", "-o", "out"]
         cmds: dict[str, tuple[list[str], dict[str, str]]] = {
             "imports": (

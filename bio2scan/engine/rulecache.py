@@ -18,77 +18,31 @@ Parameters (``--set``, a config file's ``params``) are not part of the key becau
 entry depends on them: an entry holds each rule's defaults and its uncompiled check; overrides are
 applied when the checks the scan needs are compiled.
 
-Where: ``$BIO2SCAN_RULE_CACHE`` (a directory; ``off`` disables the cache), otherwise
-``$XDG_CACHE_HOME/bio2scan`` or ``~/.cache/bio2scan``. The directory is created with mode 0700
-and used only when it belongs to the user and nobody else may write to it: whoever can write an
-entry decides what the rules check.
-
-Why JSON: an entry is data, never code. ``json`` cannot run anything however the file was
-made, so a corrupt or planted entry is at worst a wrong-looking document that the checks below
-refuse (``pickle`` would execute it; ``marshal`` is documented as unsafe for erroneous input).
-The first line is a header with the format, the key and the SHA-256 of the body; an entry whose
-header, key, digest or shape is wrong (truncated, foreign, another version) is ignored and
-rebuilt. A rule whose data JSON cannot carry exactly (a YAML timestamp, a non-string key) is not
-cached: it is loaded from its file every time. Writers write a temporary file in the same
-directory and ``os.replace`` it, so concurrent writers never leave a half-written entry. Every
-failure to read or write the cache is silent (logged at debug level): the rules are then loaded
-from their files, as without a cache.
+Where and how entries are kept (the user's own 0700 directory, JSON with a header carrying the
+key and the SHA-256 of the body, atomic replacement, silence on failure): ``usercache``. An
+entry whose header, digest or shape is wrong (truncated, foreign, another version) is ignored
+and rebuilt. A rule whose data JSON cannot carry exactly (a YAML timestamp, a non-string key) is
+not cached: it is loaded from its file every time.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import json
 import logging
 import os
-import stat
-import tempfile
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
+from .. import __version__, usercache
 from ..model import Link, Param, Rule, Severity
 
+KIND = "rules"
+ENV = usercache.ENV
 log = logging.getLogger("bio2scan.rulecache")
-
-ENV = "BIO2SCAN_RULE_CACHE"
-FORMAT = "bio2scan-rule-cache/1"
-MAX_ENTRIES = 32  # entries kept; the oldest go first
-_PREFIX = "rules-"
-_OFF = ("", "0", "off", "no", "false", "none")
-_MAX_ENTRY_BYTES = 64 * 1024 * 1024
-
-
-def cache_dir() -> Path | None:
-    """The directory of rule cache entries, or ``None`` when caching is turned off."""
-    given = os.environ.get(ENV)
-    if given is not None:
-        return None if given.strip().lower() in _OFF else Path(given)
-    base = os.environ.get("XDG_CACHE_HOME")
-    root = Path(base) if base and os.path.isabs(base) else Path.home() / ".cache"
-    return root / "bio2scan"
-
-
-def _usable_dir(create: bool) -> Path | None:
-    """The cache directory when it is the user's own and writable by nobody else."""
-    where = cache_dir()
-    if where is None:
-        return None
-    try:
-        if create:
-            where.mkdir(mode=0o700, parents=True, exist_ok=True)
-        st = os.stat(where, follow_symlinks=False)
-    except OSError as exc:
-        log.debug("rule cache: %s: %s", where, exc)
-        return None
-    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o022:
-        log.debug("rule cache: %s is not a directory of this user's only; not used", where)
-        return None
-    return where
+cache_dir = usercache.cache_dir
 
 
 @functools.cache
@@ -121,7 +75,7 @@ def key_for(root: Path, files: Sequence[Path], how: Sequence[Any]) -> str | None
     """The key of the rules under ``root`` loaded ``how``; ``None`` when a file cannot be read
     (the loader then reports it)."""
     h = hashlib.sha256()
-    head = [FORMAT, __version__, code_fingerprint(), _plugin_functions(), list(how)]
+    head = [KIND, __version__, code_fingerprint(), _plugin_functions(), list(how)]
     h.update(json.dumps(head, default=str).encode())
     for path in files:
         try:
@@ -140,46 +94,14 @@ def key_for(root: Path, files: Sequence[Path], how: Sequence[Any]) -> str | None
 def read(key: str) -> tuple[list[Rule], list[str]] | None:
     """The cached rules and the files whose rules are not cached, or ``None`` (a miss: no
     entry, or one that is not exactly what this key must hold)."""
-    where = _usable_dir(create=False)
-    if where is None:
-        return None
-    path = where / f"{_PREFIX}{key}.json"
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    except OSError:
+    data = usercache.read(KIND, key)
+    if data is None:
         return None
     try:
-        st = os.fstat(fd)
-        if (
-            not stat.S_ISREG(st.st_mode)
-            or st.st_uid != os.getuid()
-            or st.st_size > _MAX_ENTRY_BYTES
-        ):
-            return None
-        with os.fdopen(fd, "rb") as f:
-            fd = -1
-            raw = f.read()
-    except OSError:
-        return None
-    finally:
-        if fd >= 0:
-            os.close(fd)
-    try:
-        head_raw, sep, body = raw.partition(b"\n")
-        head = json.loads(head_raw)
-        if (
-            not sep
-            or not isinstance(head, dict)
-            or head.get("format") != FORMAT
-            or head.get("key") != key
-            or head.get("sha256") != hashlib.sha256(body).hexdigest()
-        ):
-            raise ValueError("header does not match")
-        data = json.loads(body)
         rules = [_rule(d) for d in data["rules"]]
         uncached = [str(x) for x in data["uncached"]]
     except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
-        log.debug("rule cache: %s ignored (%s); rebuilding", path.name, exc)
+        log.debug("rule cache: entry %s ignored (%s); rebuilding", key, exc)
         return None
     return rules, uncached
 
@@ -187,9 +109,6 @@ def read(key: str) -> tuple[list[Rule], list[str]] | None:
 def write(key: str, rules: Sequence[Rule], rel_files: Callable[[Rule], str]) -> None:
     """Store ``rules`` under ``key``; a rule whose data JSON cannot carry exactly is listed as
     uncached (by its file relative to the directory, from ``rel_files``)."""
-    where = _usable_dir(create=True)
-    if where is None:
-        return
     cached: list[dict[str, Any]] = []
     uncached: list[str] = []
     for r in rules:
@@ -198,48 +117,7 @@ def write(key: str, rules: Sequence[Rule], rel_files: Callable[[Rule], str]) -> 
             uncached.append(rel_files(r))
         else:
             cached.append(d)
-    try:
-        body = json.dumps(
-            {"rules": cached, "uncached": uncached}, ensure_ascii=False, separators=(",", ":")
-        ).encode("utf-8")
-    except (TypeError, ValueError) as exc:  # pragma: no cover - _plain checked every rule
-        log.debug("rule cache: not written (%s)", exc)
-        return
-    head = json.dumps(
-        {"format": FORMAT, "key": key, "sha256": hashlib.sha256(body).hexdigest()}
-    ).encode()
-    tmp = None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=where)
-        with os.fdopen(fd, "wb") as f:
-            f.write(head + b"\n" + body)
-        os.replace(tmp, where / f"{_PREFIX}{key}.json")
-        tmp = None
-        _prune(where)
-    except OSError as exc:
-        log.debug("rule cache: not written to %s (%s)", where, exc)
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-
-
-def _prune(where: Path) -> None:
-    """Keep the newest ``MAX_ENTRIES`` entries; remove temporary files left an hour ago."""
-    entries = []
-    now = time.time()
-    for p in where.iterdir():
-        try:
-            st = p.stat(follow_symlinks=False)
-        except OSError:
-            continue
-        if p.name.startswith(_PREFIX) and p.name.endswith(".json"):
-            entries.append((st.st_mtime, p))
-        elif p.name.startswith(".tmp-") and now - st.st_mtime > 3600:
-            p.unlink(missing_ok=True)
-    entries.sort(reverse=True)
-    for _, p in entries[MAX_ENTRIES:]:
-        p.unlink(missing_ok=True)
+    usercache.write(KIND, key, {"rules": cached, "uncached": uncached})
 
 
 # --- Rule <-> JSON ---------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The rule cache (issue 15): validated rules kept between runs, keyed by the content of the rule
+"""The rule cache and the plugin index (issue 15): validated rules kept between runs, keyed by the content of the rule
 files, in a directory of the user's only; a corrupt, truncated, foreign or other-version entry is
 rebuilt, never trusted; an unusable cache directory only costs time."""
 
@@ -15,7 +15,7 @@ from clirun import run_cli
 from engine_support import NOW, inventory, resource
 from test_loader import GOOD, write
 
-from bio2scan import api
+from bio2scan import api, plugins, usercache
 from bio2scan.engine import compile_rule, evaluate, load_rules_dir, rulecache
 from bio2scan.engine.evaluate import relevant_rules
 from bio2scan.errors import RuleError
@@ -40,7 +40,8 @@ def test_the_second_load_comes_from_the_cache_and_equals_the_first(tmp_path, cac
     (entry,) = entries(cache)
     assert oct(cache.stat().st_mode & 0o777) == "0o700"
     head = json.loads(entry.read_bytes().partition(b"\n")[0])
-    assert head["format"] == rulecache.FORMAT and entry.name == f"rules-{head['key']}.json"
+    assert head["format"] == usercache.FORMAT and head["kind"] == "rules"
+    assert entry.name == f"rules-{head['key']}.json"
     second = load_rules_dir(rules)
     assert second == first and len(entries(cache)) == 1
 
@@ -88,7 +89,7 @@ def test_the_entry_is_what_is_used_and_a_changed_file_is_a_new_key(tmp_path, cac
         pytest.param(lambda raw: b"\x80\x03not json at all\n\x00\x01", id="foreign-bytes"),
         pytest.param(lambda raw: raw.replace(b'"title"', b'"titel"', 1), id="body-changed"),
         pytest.param(
-            lambda raw: raw.replace(rulecache.FORMAT.encode(), b"bio2scan-rule-cache/0", 1),
+            lambda raw: raw.replace(usercache.FORMAT.encode(), b"bio2scan-cache/0", 1),
             id="other-format",
         ),
         pytest.param(lambda raw: raw.partition(b"\n")[2], id="no-header"),
@@ -164,7 +165,7 @@ def test_the_cache_can_be_turned_off(tmp_path, monkeypatch):
 def test_default_location_follows_xdg(tmp_path, monkeypatch):
     monkeypatch.delenv(rulecache.ENV, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    assert rulecache.cache_dir() == tmp_path / "xdg" / "bio2scan"
+    assert rulecache.cache_dir() == tmp_path / "xdg" / "bio2scan" == usercache.cache_dir()
     monkeypatch.setenv("XDG_CACHE_HOME", "relative/ignored")
     assert rulecache.cache_dir() == Path.home() / ".cache" / "bio2scan"
 
@@ -264,7 +265,7 @@ def test_concurrent_writers_leave_one_whole_entry(tmp_path, cache):
 
 
 def test_old_entries_are_pruned(tmp_path, cache, monkeypatch):
-    monkeypatch.setattr(rulecache, "MAX_ENTRIES", 2)
+    monkeypatch.setattr(usercache, "MAX_ENTRIES", 2)
     for n in range(4):
         write(tmp_path / f"r{n}")
         load_rules_dir(tmp_path / f"r{n}")
@@ -297,3 +298,64 @@ def test_a_scan_compiles_only_the_rules_that_can_give_a_result(all_rules):
     assert any(r.provider == "aws" for r in relevant_rules(rules, broken, None))
     aws_rule = next(r for r in rules if r.provider == "aws")
     assert aws_rule in relevant_rules(rules, inv, {aws_rule.id: {}})
+
+
+# --- the list of installed plugins -----------------------------------------------------------
+
+
+_NO_METADATA = """
+import sys
+from bio2scan import plugins
+print(sorted(plugins.names("bio2scan.collectors")))
+print("importlib.metadata" in sys.modules)
+"""
+
+
+def test_a_warm_run_does_not_import_importlib_metadata(tmp_path):
+    env = dict(os.environ, **{usercache.ENV: str(tmp_path / "cache")})
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", _NO_METADATA], env=env, capture_output=True, text=True
+        ).stdout.split("\n")
+        for _ in range(2)
+    ]
+    assert "'manifests'" in runs[0][0] and runs[0][0] == runs[1][0]
+    assert runs[0][1] == "True" and runs[1][1] == "False", runs
+    (entry,) = (tmp_path / "cache").glob("plugins-*.json")
+    entry.write_bytes(entry.read_bytes()[:-7])  # truncated: rebuilt through importlib.metadata
+    again = subprocess.run(
+        [sys.executable, "-c", _NO_METADATA], env=env, capture_output=True, text=True
+    ).stdout.split("\n")
+    assert again[:2] == [runs[0][0], "True"]
+
+
+def test_the_plugin_index_follows_the_entry_points_files(tmp_path, cache, monkeypatch):
+    """A changed ``entry_points.txt`` (even of the same size) is a new key; a file changed
+    within the last seconds gives no key at all (its times could hide a second change)."""
+    import time
+
+    dist = tmp_path / "site" / "widgets-1.0.dist-info"
+    dist.mkdir(parents=True)
+    eps = dist / "entry_points.txt"
+    eps.write_text("[bio2scan.collectors]\nwidgets = bio2scan_widgets:One\n")
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: widgets\nVersion: 1.0\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    assert plugins._environment_key() is None  # just written
+    monkeypatch.setattr(plugins, "_RACY_S", 0.0)
+    first = plugins._environment_key()
+    assert first is not None
+    found = plugins._all_entry_points.__wrapped__()
+    assert ("widgets", "bio2scan_widgets:One") in {(e.name, e.value) for e in found}
+    assert plugins._all_entry_points.__wrapped__() == found  # from the cache
+    time.sleep(0.05)
+    eps.write_text("[bio2scan.collectors]\nwidgets = bio2scan_widgets:Two\n")
+    assert plugins._environment_key() not in (None, first)
+    found = plugins._all_entry_points.__wrapped__()
+    assert ("widgets", "bio2scan_widgets:Two") in {(e.name, e.value) for e in found}
+
+
+def test_a_zip_on_sys_path_turns_the_plugin_index_off(tmp_path, monkeypatch):
+    z = tmp_path / "lib.zip"
+    z.write_bytes(b"PK\x05\x06" + b"\x00" * 18)
+    monkeypatch.syspath_prepend(str(z))
+    assert plugins._environment_key() is None
