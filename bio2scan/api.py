@@ -37,6 +37,8 @@ from .engine.evaluate import relevant_rules
 from .errors import EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, RuleError, UsageError
 from .info import (
     catalog,
+    collector,
+    collector_names,
     find_control,
     mapping,
     mapping_csv,
@@ -132,16 +134,6 @@ def needed_types(rules: Iterable[Rule]) -> frozenset[str]:
 
 def collectors() -> dict[str, Any]:
     return plugins.collectors()
-
-
-def collector_names() -> list[str]:
-    """The installed scan targets (no collector is imported)."""
-    return sorted(plugins.names("bio2scan.collectors"))
-
-
-def collector(target: str) -> Any | None:
-    """The collector of ``target`` (only its module is imported), or ``None``."""
-    return plugins.collector(target)
 
 
 def collect(

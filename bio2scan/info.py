@@ -111,3 +111,17 @@ def plugin_list() -> list[dict[str, Any]]:
         for group in plugins.GROUPS
         for name, p in plugins.load(group).items()
     ]
+
+
+def collector_names() -> list[str]:
+    """The installed scan targets (no collector is imported)."""
+    from . import plugins
+
+    return sorted(plugins.names("bio2scan.collectors"))
+
+
+def collector(target: str) -> Any | None:
+    """The collector of ``target`` (only its module is imported), or ``None``."""
+    from . import plugins
+
+    return plugins.collector(target)
