@@ -58,7 +58,8 @@ def test_rules(rules: Iterable[Rule]) -> list[Any]:
 
 def mutate_rules(rules: Iterable[Rule]) -> list[Any]:
     """Every rule's mutation report (``engine.mutate``): the mutants of its check that survive
-    its own test cases, those declared equivalent, and stale declarations."""
+    its own test cases, those declared equivalent, stale declarations, and the cases the rule
+    itself fails (mutants are judged without them)."""
     from .engine.mutate import mutate_rule
 
     return [(r, mutate_rule(r)) for r in rules]

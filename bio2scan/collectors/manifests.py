@@ -149,7 +149,14 @@ def _error(rec: Recorder, cluster: str, file: str, message: str, line: int | Non
     where = f"{file}:{line}" if line else file
     rec.error(
         CollectionError(
-            PROVIDER, "*", cluster, f"{where}: {message}", code="Error", api=f"read {file}"
+            PROVIDER,
+            "*",
+            cluster,
+            f"{where}: {message}",
+            code="Error",
+            api=f"read {file}",
+            file=file,
+            line=line or None,
         )
     )
 
