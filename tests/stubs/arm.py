@@ -108,8 +108,10 @@ class ArmServer:
         next_base: Mapping[str, str] | None = None,
         paging: Mapping[str, str] | None = None,
         huge: Mapping[str, int] | None = None,
+        cert_name: str = "localhost",
     ) -> None:
         self.token = token
+        self.cert_name = cert_name  # two stubs trusted by one bundle need different names
         self.next_base = {k.lower(): v for k, v in (next_base or {}).items()}
         self.paging = {k.lower(): v for k, v in (paging or {}).items()}
         self.huge = {k.lower(): v for k, v in (huge or {}).items()}
@@ -170,7 +172,7 @@ class ArmServer:
         """A self-signed certificate for 127.0.0.1/localhost; its PEM is ``ca_file``."""
         from .certs import self_signed
 
-        cert_pem, key_pem = self_signed("localhost", ip="127.0.0.1", ca=True)
+        cert_pem, key_pem = self_signed(self.cert_name, ip="127.0.0.1", ca=True)
         Path(self.ca_file).write_bytes(cert_pem)
         key_file = Path(self._tmp.name) / "key.pem"
         key_file.write_bytes(key_pem)

@@ -80,7 +80,7 @@ class AzureCollector:
     )
 
     def collect(self, request: CollectRequest) -> Inventory:
-        from .pipeline import WaitBudget
+        from .pipeline import WaitBudget, wait_limit
         from .session import Settings, credential
 
         opts = request.options
@@ -130,12 +130,6 @@ class AzureCollector:
             "dataActions": [],
             "resource_types": wanted,
         }
-
-
-def wait_limit(opts: Any) -> float:
-    """``--max-wait`` in seconds (default 300)."""
-    value = opts.get("max_wait")
-    return float(value) if value is not None else 300.0
 
 
 def _action_path(suffix: str) -> str:

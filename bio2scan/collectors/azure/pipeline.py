@@ -51,6 +51,12 @@ class ForeignHost(AzureError):
     """A request to another host than the endpoint's, refused before it was sent."""
 
 
+def wait_limit(opts: Any) -> float:
+    """``--max-wait`` in seconds (``DEFAULT_MAX_WAIT`` when not given)."""
+    value = opts.get("max_wait")
+    return float(value) if value is not None else DEFAULT_MAX_WAIT
+
+
 class WaitBudget:
     """Seconds of waiting left for a whole scan (thread-safe; shared by every session)."""
 
@@ -147,7 +153,10 @@ def read_json(resp: Any, limit: int | None = None) -> Any:
             chunks.append(chunk)
     finally:
         resp.close()
-    return json.loads(b"".join(chunks))
+    try:
+        return json.loads(b"".join(chunks))
+    except RecursionError:  # nested deeper than the parser goes: not an answer ARM or Graph gives
+        raise ValueError("the answer is nested too deeply") from None
 
 
 def follow(

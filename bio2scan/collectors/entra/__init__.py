@@ -80,8 +80,7 @@ class EntraCollector:
 def collect_into(rec: Recorder, request: CollectRequest, opts: Any, budget: Any = None) -> None:
     """Collect the tenant into ``rec`` (also used by ``scan azure --entra``, which passes the
     waiting budget its ARM reads share)."""
-    from ..azure import wait_limit
-    from ..azure.pipeline import WaitBudget
+    from ..azure.pipeline import WaitBudget, wait_limit
     from ..azure.session import Settings, credential
     from .graph import GraphSession, GraphSettings, graph_credential
 

@@ -31,7 +31,7 @@ def _errors(inv, scope=SUB_A, rtype=STORAGE):
 
 
 def test_a_next_link_to_another_host_is_never_sent(arm_estate, arm_env, tmp_path):
-    with ArmServer(arm_estate) as foreign:
+    with ArmServer(arm_estate, cert_name="foreign.localhost") as foreign:
         with ArmServer(arm_estate, page_size=2, next_base={RESOURCES_A: foreign.url}) as arm:
             bundle = tmp_path / "ca.pem"  # the foreign host is trusted: only the host pin stops it
             bundle.write_bytes(Path(arm.ca_file).read_bytes() + Path(foreign.ca_file).read_bytes())

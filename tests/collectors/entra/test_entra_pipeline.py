@@ -143,6 +143,7 @@ FAULTS = [
         (200, "certainly not json", {"Content-Type": "text/plain"}),
         ("Error", "the answer is not JSON"),
     ),
+    ((200, '{"value": ' + "[" * 100_000, {}), ("Error", "the answer is not JSON")),  # too deep
 ]
 
 
