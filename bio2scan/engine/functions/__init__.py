@@ -121,6 +121,7 @@ _BUILTIN_MODULES = (
     "common",
     "kubernetes",
     "k8s_cluster",
+    "k8s_rbac",
     "tls",
     "aws",
     "aws_services",
