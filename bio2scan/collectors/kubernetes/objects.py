@@ -19,7 +19,9 @@ from typing import Any
 from ...credentials import REDACTED, redact_argv, redact_value
 from ...kinds import (
     CONTROLLED_BY,
+    DEPLOY_TIME_NAMESPACE,
     GENERIC_WORKLOAD_TYPE,
+    NAMESPACE_PATH,
     OWNED_KINDS,
     RESERVED,
     PodSpecError,
@@ -221,16 +223,21 @@ def to_resource(
     """Turn one object (already checked to have apiVersion, kind, metadata.name) into a
     ``Resource``. A namespaced object without a namespace gets ``default_namespace``; with
     ``None`` it keeps none (a manifest's namespace is decided when it is deployed: the id is
-    then ``Kind/name`` and ``Resource.namespace`` is None)."""
+    then ``Kind/name``, ``Resource.namespace`` is None and ``metadata.namespace`` is deferred,
+    so every rule that reads or joins by the namespace gives NOT_APPLICABLE "namespace decided
+    at deploy time" instead of treating it as ``default``)."""
     kind = obj["kind"]
     meta = _mapping(obj.get("metadata"))
     name = str(meta.get("name") or meta.get("generateName") or "")
     namespace = None
+    deferred: dict[str, str] = {}
     if kind not in CLUSTER_SCOPED:
         own = meta.get("namespace")
         namespace = str(own) if own else default_namespace
         if namespace and own != namespace:
             obj = dict(obj, metadata=dict(meta, namespace=namespace))
+        elif not namespace:
+            deferred[NAMESPACE_PATH] = DEPLOY_TIME_NAMESPACE
     data = sanitize(obj)
     labels = _mapping(meta.get("labels"))
     api = str(obj.get("apiVersion", "v1"))
@@ -246,6 +253,7 @@ def to_resource(
         source=source,
         namespace=namespace,
         tags={str(k): str(v) for k, v in labels.items()},
+        deferred=deferred,
     )
 
 

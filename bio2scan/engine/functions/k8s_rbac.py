@@ -339,7 +339,6 @@ def _binding_is_builtin(obj: dict[str, Any], meta: dict[str, Any]) -> tuple[bool
         Read("metadata", "mapping"),
         Read("metadata.name", "string"),
         Read("metadata.labels", "mapping", absent="no labels: not built in"),
-        Read("metadata.namespace", "string", absent="cluster-scoped"),
         Read("rules", "list", absent="no rules"),
         Read("aggregationRule", "mapping", absent="not aggregated"),
         Read("roleRef", "mapping", absent="not a binding"),
@@ -351,7 +350,10 @@ def rbac_builtin(obj: Any, env: Any) -> tuple[bool, list[Evidence]]:
     the label ``kubernetes.io/bootstrapping: rbac-defaults`` AND grants no more than the
     built-in definition of its name (a role's rules, a binding's role and subjects, an
     aggregated role's ``aggregationRule``). A name alone (``system:…``, ``edit``) exempts
-    nothing (``applies_if: {not: {call: k8s_rbac_builtin}}``)."""
+    nothing (``applies_if: {not: {call: k8s_rbac_builtin}}``). A Role's namespace is part of its
+    identity (the built-in Roles live in ``kube-system``); one without a namespace — decided at
+    deploy time — is not built in, so the namespace is not a declared read that could defer
+    the verdict."""
     meta = obj.get("metadata") or {}
     expected = "a built-in RBAC object (label rbac-defaults and built-in content)"
     if not _labelled(meta):

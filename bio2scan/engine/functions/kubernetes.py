@@ -20,13 +20,15 @@ from ...credentials import REDACTED, credential_like, redact_argv
 from ...kinds import (
     CONTAINER_GROUPS,
     CONTROLLED_BY,
+    DEPLOY_TIME_NAMESPACE,
     RESERVED,
     PodSpecError,
     checked_pod_specs,
 )
 from ...kinds import template_metadata as _template_metadata
 from ...model import Evidence
-from . import Read, Related, function
+from . import KnownAfterDeployment, Read, Related, function
+from .k8s_cluster import deploy_time
 
 REDACTED_PREFIX = REDACTED
 
@@ -285,8 +287,14 @@ def token_automount_disabled(spec: Any, env: Any) -> tuple[bool | None, list[Evi
         return own is False, [Evidence("automountServiceAccountToken", own, expected)]
     name = spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"
     res = env.resource
+    if deploy_time(res):  # its ServiceAccount is the one of a namespace not yet chosen
+        raise KnownAfterDeployment(
+            "serviceAccountName", f"the ServiceAccount {name} of a {DEPLOY_TIME_NAMESPACE}"
+        )
     ns = getattr(res, "namespace", None)
+    unplaced = False
     for sa in env.lookup("k8s.core.serviceaccount", "name", name) if ns else ():
+        unplaced = unplaced or (sa.scope == res.scope and deploy_time(sa))
         if sa.namespace == ns:
             value = sa.data.get("automountServiceAccountToken")
             if value is not None and not isinstance(value, bool):
@@ -304,6 +312,10 @@ def token_automount_disabled(spec: Any, env: Any) -> tuple[bool | None, list[Evi
                     expected,
                 )
             ]
+    if unplaced:  # a ServiceAccount of that name without a namespace may be deployed beside it
+        raise KnownAfterDeployment(
+            "serviceAccountName", f"ServiceAccount {name}: {DEPLOY_TIME_NAMESPACE}"
+        )
     return False, [Evidence("automountServiceAccountToken", None, expected)]
 
 
