@@ -6,13 +6,19 @@ kinds), the default namespace filled in as the API server would, and secrets rem
 of Secrets (and ConfigMaps, which often hold them) are never kept, only their keys, and container
 credentials wherever a workload carries them (env values, ``args``/``command``, probe and
 lifecycle HTTP headers, annotations, ConfigMap data) are replaced by ``<redacted>``, with no hash
-of them (``bio2scan.credentials`` decides what is one, for the rules too). The certificate of a
+of them (``bio2scan.credentials`` decides what is one, for the rules too). The
+``last-applied-configuration`` annotation (a copy of the object) becomes ``<redacted>`` when the
+copy holds a credential and is dropped when it holds none; ``binaryData`` values are not kept
+(only their keys). Every ``<redacted>`` outside a Secret's values is reported by a rule
+(``k8s.pod.env_literal_credentials``, ``k8s.config.configmap_credentials``,
+``k8s.config.annotation_credentials``). The certificate of a
 ``kubernetes.io/tls`` Secret is summarised (``certs.py``) before its values go.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from typing import Any
 
@@ -167,10 +173,35 @@ def _clean_metadata(meta: dict[str, Any]) -> dict[str, Any]:
         out = {k: v for k, v in meta.items() if k != "managedFields"}
     ann = meta.get("annotations")
     if isinstance(ann, dict):
-        new = {k: (REDACTED if k == _LAST_APPLIED else redact_value(k, v)) for k, v in ann.items()}
+        new = {}
+        for k, v in ann.items():
+            if k == _LAST_APPLIED:
+                v = _last_applied(v)
+                if v is None:
+                    continue
+            else:
+                v = redact_value(k, v)
+            new[k] = v
         if new != ann:
             out = dict(out, annotations=new)
     return out
+
+
+def _last_applied(value: Any) -> str | None:
+    """The ``last-applied-configuration`` annotation: a copy of the object as ``kubectl apply``
+    last sent it. ``<redacted>`` when that copy holds a credential (a Secret's values, a
+    ConfigMap password, a literal env value — what ``sanitize`` would remove), so that a rule
+    reports it; None (the annotation is dropped) when it holds none."""
+    if not isinstance(value, str) or value == REDACTED:
+        return value if isinstance(value, str) else REDACTED
+    try:
+        copy = json.loads(value)
+    except ValueError:
+        copy = None
+    if not isinstance(copy, dict):  # not the JSON kubectl writes: look at the text itself
+        return REDACTED if redact_value(_LAST_APPLIED, value) != value else None
+    copy = untrusted(copy)
+    return REDACTED if sanitize(copy) != copy else None
 
 
 _MAX_DEPTH = 64

@@ -122,6 +122,7 @@ _BUILTIN_MODULES = (
     "kubernetes",
     "k8s_cluster",
     "k8s_rbac",
+    "k8s_credentials",
     "tls",
     "aws",
     "aws_services",
