@@ -43,6 +43,7 @@ def _where(key: str, k: Any) -> str:
         Read("data", "mapping", absent="no data"),
         Read("data[*]", "string"),
         Read("binaryData", "mapping", absent="no binary data"),
+        Read("binaryData[*]", "any", absent="only the key is judged"),
     ),
 )
 def configmap_without_credentials(obj: Any, env: Any) -> tuple[bool, list[Evidence]]:
