@@ -244,10 +244,8 @@ def rules_show(rule_id: str, fmt: str, rules_dir: tuple[str, ...], debug: bool) 
         for p in r.params.values()
     }
     d["check"] = r.check
-    from .engine.evaluate import functions_used
-
     # what the check's named functions read, with what an absent value means to them
-    d["functions"] = {f.name: f.declaration().split("; ") for f in functions_used(r.check)}
+    d["functions"] = api.rule_functions(r.check)
     d["file"] = r.file
     if fmt == "json":
         click.echo(json.dumps(d, ensure_ascii=False, indent=1))
@@ -304,12 +302,12 @@ def rules_test(
 
 
 def _mutation_report(chosen: list[Any], verbose: bool) -> None:
-    from .engine.mutate import mutate_rule
-
-    total = survived = equivalent = stale = 0
-    for r in chosen:
-        rep = mutate_rule(r)
+    total = survived = equivalent = stale = broken = 0
+    for r, rep in api.mutate_rules(chosen):
         total += rep.mutants
+        for b in rep.broken:
+            broken += 1
+            click.echo(safe(f"FAIL     {r.id} :: {b} (mutants judged without it)  [{r.file}]"))
         for m in rep.survivors:
             survived += 1
             click.echo(f"SURVIVES {r.id} :: {m.id}  [{r.file}]")
@@ -326,9 +324,9 @@ def _mutation_report(chosen: list[Any], verbose: bool) -> None:
     killed = total - survived - equivalent
     click.echo(
         f"{len(chosen)} rules: {total} mutants, {killed} killed, {equivalent} equivalent "
-        f"(declared), {survived} survive, {stale} stale declarations"
+        f"(declared), {survived} survive, {stale} stale declarations, {broken} failing cases"
     )
-    sys.exit(1 if survived or stale else 0)
+    sys.exit(1 if survived or stale or broken else 0)
 
 
 @rules.command("validate")

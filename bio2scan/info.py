@@ -56,6 +56,22 @@ def test_rules(rules: Iterable[Rule]) -> list[Any]:
     return [o for r in rules for o in run_rule_cases(r)]
 
 
+def mutate_rules(rules: Iterable[Rule]) -> list[Any]:
+    """Every rule's mutation report (``engine.mutate``): the mutants of its check that survive
+    its own test cases, those declared equivalent, stale declarations, and the cases the rule
+    itself fails (mutants are judged without them)."""
+    from .engine.mutate import mutate_rule
+
+    return [(r, mutate_rule(r)) for r in rules]
+
+
+def rule_functions(check: Any) -> dict[str, list[str]]:
+    """What a check's named functions read, with what an absent value means to them."""
+    from .engine.evaluate import functions_used
+
+    return {f.name: f.declaration().split("; ") for f in functions_used(check)}
+
+
 def validate_rule_paths(paths: Sequence[str | Path]) -> list[Rule]:
     """Load and validate rule files or directories; the first error is raised (``RuleError``,
     naming file and line); ids must be unique across all of them."""
@@ -96,3 +112,17 @@ def plugin_list() -> list[dict[str, Any]]:
         for group in plugins.GROUPS
         for name, p in plugins.load(group).items()
     ]
+
+
+def collector_names() -> list[str]:
+    """The installed scan targets (no collector is imported)."""
+    from . import plugins
+
+    return sorted(plugins.names("bio2scan.collectors"))
+
+
+def collector(target: str) -> Any | None:
+    """The collector of ``target`` (only its module is imported), or ``None``."""
+    from . import plugins
+
+    return plugins.collector(target)

@@ -66,6 +66,39 @@ def test_collection_error_gives_one_error_result_per_rule_never_pass():
     assert e.scope == "acct" and e.region == "eu-west-1" and e.evidence[0].path == "svc:ListThings"
 
 
+def test_several_collection_errors_of_one_type_and_scope_are_several_findings():
+    """Two unreadable files, two refused calls, two problems of one file without a line: each is
+    its own ERROR result with its own id (``finding_id`` is unique in a results document; a
+    merge or baseline keyed on it would otherwise drop one). The same error twice is one."""
+
+    def err(reason="r", **kw):
+        return CollectionError(provider="test", resource_type="*", scope="c", reason=reason, **kw)
+
+    errors = (
+        err(api="read a.yaml", file="a.yaml", line=4),
+        err(api="read b.yaml", file="b.yaml", line=2),
+        err(api="read b.yaml", file="b.yaml", line=2),  # recorded twice: one error
+        err(api="svc:ListThings"),
+        err(api="svc:ListOthers"),
+        err("nested stack N1 not read", api="cloudformation:template", file="t.yaml"),
+        err("nested stack N2 not read", api="cloudformation:template", file="t.yaml"),
+        err(),
+    )
+    results = evaluate(inventory(errors=errors), [compile_rule(rule(CHECK))], now=NOW)
+    assert [r.resource_id for r in results] == [
+        "c:test.svc.thing@a.yaml:4",
+        "c:test.svc.thing@b.yaml:2",
+        "c:test.svc.thing@svc:ListThings",
+        "c:test.svc.thing@svc:ListOthers",
+        "c:test.svc.thing@t.yaml",
+        "c:test.svc.thing@t.yaml#2",
+        "c:test.svc.thing",
+    ]
+    assert {r.status for r in results} == {Status.ERROR}
+    assert len({r.finding_id for r in results}) == len(results)
+    assert results[0].source == Source(api="read a.yaml", file="a.yaml", line=4)
+
+
 def test_collection_error_of_another_provider_or_wildcard_type():
     other = CollectionError(provider="aws", resource_type="*", scope="x", reason="r")
     mine = CollectionError(provider="test", resource_type="*", scope="x", reason="r")
@@ -245,7 +278,7 @@ def test_errors_and_deferred_values_are_matched_on_the_path_the_rule_reads():
     for deferred, expect in cases:
         r = replace(resource(data, source=src), deferred=deferred)
         assert run(CHECK, r)[0].status is expect, deferred
-    each = {"for_each": "list", "assert": {"path": "a", "equals": 1}}
+    each = {"assert": {"for_each": "list", "assert": {"path": "a", "equals": 1}}}
     r = replace(resource(data, source=src), deferred={"list[0].a": "later"})
     assert run(each, r)[0].status is Status.NOT_APPLICABLE
     r = resource(data, source=src, errors={"list[0]": "unresolved"})
@@ -253,13 +286,13 @@ def test_errors_and_deferred_values_are_matched_on_the_path_the_rule_reads():
 
 
 def test_a_function_meeting_a_deferred_value_gives_not_applicable_never_a_verdict():
-    """Subject functions read what no path in the rule names; ``readable`` makes a deferred value
-    they need NOT_APPLICABLE (as a deferred path would) and an unreadable one ERROR."""
-    from bio2scan.engine.functions.aws_exposure import readable
+    """Subject functions read what no path in the rule names; the engine checks what they
+    declare they read: a deferred value there is NOT_APPLICABLE (as a deferred path would be),
+    an unreadable one ERROR, one elsewhere in the resource nothing."""
+    from bio2scan.engine.reads import Read
 
-    @function("test_reads_rules", kind="subject")
+    @function("test_reads_rules", kind="subject", reads=(Read("rules", "list"),))
     def reads_rules(obj, env):
-        readable(env, "rules")
         return bool(obj.get("rules")), []
 
     try:
