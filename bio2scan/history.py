@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
-import hashlib
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -39,6 +38,17 @@ from importlib import resources
 from typing import Any
 
 from .errors import InputError, UsageError
+from .history_rows import (
+    _FINDING_KEYS,
+    FINDING_STATUSES,
+    _from_results,
+    _older,
+    finding_row,
+    stored_trend_entry,
+    trend_entry,
+)
+
+__all__ = ["FINDING_STATUSES", "History", "HistoryError", "open_history", "trend_entry"]
 
 DIALECTS = {
     "sqlite": {
@@ -50,7 +60,6 @@ DIALECTS = {
         "without_rowid": "",
     },
 }
-FINDING_STATUSES = ("FAIL", "ERROR", "WAIVED")  # the results a scan keeps, with their evidence
 _CHUNK = 500  # parameters per IN (...) list: below every SQLite and PostgreSQL limit
 _PG_LOCK = 0x62696F32  # "bio2": the advisory lock that serialises migrations
 BUSY_TIMEOUT_S = 60
@@ -356,127 +365,23 @@ class History:
         if pending is not None and limit <= 1:
             return {"scans": [trend_entry(pending)]}
         scans = list(reversed(self.scans(limit - 1 if pending is not None else limit)))
-        out = []
-        for s in scans:
-            per_control: dict[str, str] = {}
-            per_theme: dict[str, dict[str, int]] = {}
-            # statuses as stored: a store outlives results schema versions (version 1 had
-            # "compliant"), so the counts take whatever statuses the scan recorded
-            counts: dict[str, int] = {}
-            for cid, theme, status in self._exec(
-                "SELECT control_id, theme, status FROM scan_controls WHERE scan_id = ? "
-                "ORDER BY control_id",
-                (s["id"],),
-            ).fetchall():
-                per_control[cid] = status
-                theme_counts = per_theme.setdefault(theme, {})
-                theme_counts[status] = theme_counts.get(status, 0) + 1
-                counts[status] = counts.get(status, 0) + 1
-            out.append(
-                {
-                    "id": s["id"],
-                    "finished_at": s["finished_at"],
-                    "controls": counts,
-                    "per_control": per_control,
-                    "per_theme": per_theme,
-                }
+        out = [
+            stored_trend_entry(
+                s,
+                self._exec(
+                    "SELECT control_id, theme, status FROM scan_controls WHERE scan_id = ? "
+                    "ORDER BY control_id",
+                    (s["id"],),
+                ).fetchall(),
             )
+            for s in scans
+        ]
         if pending is not None:
             out.append(trend_entry(pending))
         return {"scans": out}
 
 
-def trend_entry(doc: Mapping[str, Any], scan_id: int | str = "current") -> dict[str, Any]:
-    """One scan of the trend, taken from its results document."""
-    per_control: dict[str, str] = {}
-    per_theme: dict[str, dict[str, int]] = {}
-    counts: dict[str, int] = {"compliant": 0, "non-compliant": 0, "not-assessed": 0, "manual": 0}
-    for c in sorted(doc["controls"], key=lambda c: str(c["id"])):
-        status = c["status"]
-        per_control[c["id"]] = status
-        theme = per_theme.setdefault(c["theme"], dict.fromkeys(counts, 0))
-        theme[status] = theme.get(status, 0) + 1
-        counts[status] = counts.get(status, 0) + 1
-    return {
-        "id": scan_id,
-        "finished_at": doc["scan"]["finished_at"],
-        "controls": counts,
-        "per_control": per_control,
-        "per_theme": per_theme,
-    }
-
-
-_FINDING_KEYS = (
-    "finding_id",
-    "rule_id",
-    "resource_id",
-    "resource_type",
-    "scope",
-    "status",
-    "severity",
-)
-
-
-def finding_row(r: Mapping[str, Any]) -> tuple[Any, ...]:
-    """A finding's row in ``finding_rows``: (digest, finding id, rule id, resource id and type,
-    scope, status, severity, waiver id, message, evidence JSON). The digest covers everything
-    after it and nothing that changes between runs of an unchanged estate (no times), so the
-    same finding in the next scan is the same row. The evidence is taken as the results document
-    has it — redacted by the collectors — so a secret is neither stored nor hashed."""
-    ev = r.get("evidence")
-    content = (
-        r["finding_id"],
-        r["rule_id"],
-        r["resource_id"],
-        r["resource_type"],
-        r["scope"],
-        r["status"],
-        r["severity"],
-        (r.get("waiver") or {}).get("id"),
-        r.get("message"),
-        None if ev is None else json.dumps(ev, sort_keys=True, ensure_ascii=False, default=str),
-    )
-    digest = hashlib.sha256(json.dumps(content, ensure_ascii=False).encode()).hexdigest()[:32]
-    return (digest, *content)
-
-
-def _from_results(h: History) -> None:
-    """Migration 3's step: the findings and per-rule counts of the scans recorded so far, from
-    ``scan_results`` (which held no message and no evidence), then drop that table."""
-    h._exec(
-        "INSERT INTO scan_counts (scan_id, kind, subject, status, n) SELECT scan_id, 'rule', "
-        "rule_id, status, COUNT(*) FROM scan_results GROUP BY scan_id, rule_id, status"
-    )
-    for (scan_id,) in h._exec("SELECT id FROM scans ORDER BY id").fetchall():
-        rows: dict[str, tuple[Any, ...]] = {}
-        for found in h._exec(
-            "SELECT finding_id, rule_id, resource_id, resource_type, scope, status, severity, "
-            "waiver_id FROM scan_results WHERE scan_id = ? AND status IN (?, ?, ?)",
-            (scan_id, *FINDING_STATUSES),
-        ).fetchall():
-            r = dict(zip(_FINDING_KEYS, found))
-            r["waiver"] = {"id": found[7]} if found[7] else None
-            row = finding_row(r)
-            rows[row[0]] = row
-        ids = h._row_ids(rows)
-        h._many(
-            "INSERT INTO scan_findings (scan_id, row_id) VALUES (?, ?)",
-            [(scan_id, ids[d]) for d in rows],
-        )
-    h._exec("DROP TABLE scan_results")
-
-
 _STEPS: dict[int, Callable[[History], None]] = {3: _from_results}
-
-
-def _older(stamp: Any, cutoff: _dt.datetime) -> bool:
-    """A scan's ``finished_at`` before ``cutoff``; a time that cannot be read is not (a
-    scan is never deleted for an age it does not show)."""
-    try:
-        t = _dt.datetime.fromisoformat(str(stamp))
-    except ValueError:
-        return False
-    return (t if t.tzinfo else t.replace(tzinfo=_dt.UTC)) < cutoff
 
 
 def _utcnow() -> str:

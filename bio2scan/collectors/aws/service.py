@@ -142,7 +142,7 @@ class Ctx:
 
         self._check(op)
         api = self.api(op)
-        self.run.rec.call(api)
+        self.run.count(api)
         try:
             answer = getattr(self.client(op, region), xform_name(op.rpartition(":")[2]))(**params)
         except Exception as exc:  # noqa: BLE001 — every failure is classified, none escapes raw
@@ -164,7 +164,7 @@ class Ctx:
         items: list[Any] = []
         try:
             for page in client.get_paginator(method).paginate(**params):
-                self.run.rec.call(api)
+                self.run.count(api)
                 items.extend(plain(_dig(page, key) or []))
         except Exception as exc:  # noqa: BLE001
             raise classify(exc, api) from None

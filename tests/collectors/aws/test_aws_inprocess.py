@@ -209,6 +209,33 @@ def test_pagination_reads_every_page(moto):
     inv = collect({"aws.logs.log_group"}, regions=["eu-west-1"])
     assert len(inv.resources) == 60
     assert inv.meta.api_calls["logs:DescribeLogGroups"] == 2  # moto pages by 50
+    # the longest chain of dependent calls: the caller's identity, then the two pages
+    assert sum(inv.meta.api_calls.values()) == 3 and inv.meta.timings["aws.chain_calls"] == 3
+
+
+def test_chain_of_dependent_calls_follows_the_jobs_that_queued_them():
+    from bio2scan.collectors.aws.scheduler import WorkQueue
+
+    q = WorkQueue(lambda job, exc: None)
+
+    def detail() -> None:
+        for _ in range(3):
+            q.step()
+
+    def listing() -> None:
+        q.step()
+        q.step()
+        for _ in range(4):
+            q.submit(detail)  # each detail read waits for the two listing calls
+
+    def other() -> None:
+        q.step()
+
+    q.step()  # the caller's own call (the account's identity) before the pool runs
+    q.submit(listing)
+    q.submit(other)
+    q.run(3)
+    assert q.longest == 1 + 2 + 3
 
 
 def test_default_regions_and_shards(moto):
