@@ -297,6 +297,7 @@ def test_postgres_history(doc):
         api.record_history(url, dict(doc, results=[]))
         out = api.prune_history(url, max_scans=1)  # now no scan refers to them
         assert out == {"scans_deleted": 1, "scans_kept": 1, "rows_deleted": len(found)}
+        _pg_migration(url, doc)
         secret_url = url.replace("bio2scan@", "bio2scan:hunter2@")  # trust auth ignores it
         with pytest.raises(HistoryError) as e:
             api.diff_scans("1", "99", secret_url)
@@ -306,6 +307,52 @@ def test_postgres_history(doc):
             server.terminate()
             server.wait(20)
         shutil.rmtree(root, ignore_errors=True)
+
+
+def _pg_migration(url: str, doc) -> None:
+    """A PostgreSQL store of schema version 2 (a row per result) opens as version 3 with its
+    scans, findings and per-rule counts."""
+    import psycopg
+
+    from bio2scan.history import FINDING_STATUSES, _migrations, _statements
+
+    with psycopg.connect(url, autocommit=True) as c:
+        c.execute("CREATE DATABASE old")
+    old = url.replace("/postgres?", "/old?")
+    with psycopg.connect(old, autocommit=True) as c:
+        c.execute(
+            "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+            "applied_at TEXT NOT NULL)"
+        )
+        for version, name, sql in _migrations("postgres")[:2]:
+            for stmt in _statements(sql):
+                c.execute(stmt)
+            c.execute("INSERT INTO schema_version VALUES (%s, %s, 'then')", (version, name))
+        sid = c.execute(
+            "INSERT INTO scans (started_at, finished_at, recorded_at, tool_version, "
+            "ruleset_digest, targets, complete, summary) VALUES ('s', 'f', 'r', 'v', 'd', "
+            "'[]', 1, %s) RETURNING id",
+            (json.dumps(doc["summary"]),),
+        ).fetchone()[0]
+        with c.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO scan_controls VALUES (%s, %s, %s, %s)",
+                [(sid, x["id"], x["theme"], x["status"]) for x in doc["controls"]],
+            )
+            cur.executemany(
+                "INSERT INTO scan_results VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                [(sid, r["finding_id"], r["rule_id"], r["resource_id"], r["resource_type"],
+                  r["scope"], r["status"], r["severity"], None) for r in doc["results"]],
+            )  # fmt: skip
+    with open_history(old) as h:
+        assert h.schema_version() == 3 and [s["id"] for s in h.scans()] == [sid]
+        assert h.findings(sid).keys() == {
+            r["finding_id"] for r in doc["results"] if r["status"] in FINDING_STATUSES
+        }
+        assert h.rules(sid) == {r["rule_id"] for r in doc["results"]}
+        assert sum(sum(v.values()) for v in h.counts(sid).values()) == len(doc["results"])
+        gone = h._exec("SELECT to_regclass('scan_results')").fetchone()[0]
+        assert gone is None
 
 
 def _user_exists(name: str) -> bool:
