@@ -184,7 +184,7 @@ def finish(
             with _open_history(history) as h:
                 scan_id = h.record(document)
                 if retention:
-                    h.prune(**_retention(retention), keep=(scan_id,))
+                    _prune_after(h, retention, scan_id)
         except Exception as exc:
             if not isinstance(exc, OSError) and not type(exc).__module__.startswith(
                 ("sqlite3", "psycopg")
@@ -229,6 +229,25 @@ def record_history(
 
 def _retention(retention: Mapping[str, int]) -> dict[str, int | None]:
     return {k: retention.get(k) for k in ("max_age_days", "max_scans")}
+
+
+def _prune_after(h: Any, retention: Mapping[str, int], scan_id: int) -> None:
+    """The config's retention after a recorded scan. A prune that fails (a lock held too long)
+    changes nothing and is only a warning: the scan is recorded, the next one prunes."""
+    import logging
+
+    try:
+        h.prune(**_retention(retention), keep=(scan_id,))
+    except Exception as exc:
+        if not isinstance(exc, OSError) and not type(exc).__module__.startswith(
+            ("sqlite3", "psycopg")
+        ):
+            raise
+        logging.getLogger("bio2scan").warning(
+            "history: scan %s recorded; pruning failed and is left to the next scan (%s)",
+            scan_id,
+            str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+        )
 
 
 def prune_history(

@@ -242,3 +242,20 @@ def test_config_retention_is_checked(tmp_path):
         cfg = write(tmp_path / "c.yaml", text)
         r = cli("history", "prune", "--config", str(cfg), "--db", str(tmp_path / "h.db"))
         assert r.returncode == 2 and expect in r.stderr, (text, r.stderr)
+
+
+def test_failed_prune_after_a_scan_is_a_warning_not_a_lost_scan(tmp_path, doc, caplog):
+    """The retention prune runs after the scan is committed; if it fails (here: the database
+    refuses deletes), the scan stays recorded and the prune changes nothing."""
+    db = str(tmp_path / "h.db")
+    api.record_history(db, doc)
+    with sqlite3.connect(db) as c:
+        c.execute(
+            "CREATE TRIGGER keep BEFORE DELETE ON scans BEGIN SELECT RAISE(ABORT, 'kept'); END"
+        )
+    done = api.finish(
+        copy.deepcopy(doc), ["json"], tmp_path / "out", history=db, retention={"max_scans": 1}
+    )
+    assert done.scan_id == 2 and [s["id"] for s in api.list_scans(db)] == [2, 1]
+    assert "scan 2 recorded; pruning failed" in caplog.text and "kept" in caplog.text
+    assert _count(db, "scan_findings") == 2 * _finding_count(doc)
