@@ -61,7 +61,7 @@ DIALECTS = {
     },
 }
 _CHUNK = 500  # parameters per IN (...) list: below every SQLite and PostgreSQL limit
-_PG_LOCK = 0x62696F32  # "bio2": the advisory lock that serialises migrations
+_PG_LOCK = 0x62696F32  # "bio2": the advisory lock that serialises migrations and writers
 BUSY_TIMEOUT_S = 60
 
 
