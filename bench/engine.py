@@ -22,6 +22,7 @@ rules in under 10 s on one core, memory linear in the size.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import resource
@@ -145,6 +146,7 @@ def main() -> None:
     )
     if not args.json:
         print(header)
+    rows: list[dict] = []
     for size in (int(s) for s in args.sizes.split(",") if s):
         scale = 3 if args.estate == "related" else 1  # resources per workload, about
         need_mb, free_mb = size * scale * KB_PER_RESOURCE / 1024, _available_mb()
@@ -162,6 +164,7 @@ def main() -> None:
             env=dict(os.environ),
         )
         row = json.loads(out.stdout.strip().splitlines()[-1])
+        rows.append(row)
         if args.json:
             print(json.dumps(row))
             continue
@@ -173,6 +176,29 @@ def main() -> None:
             f"{row['peak_rss_mb'] * 1024 / row['resources']:>7.1f}",
             flush=True,
         )
+    _growth(rows, args.json)
+
+
+def _growth(rows: list[dict], as_json: bool) -> None:
+    """Linear or not: between consecutive sizes, how CPU time and peak memory grew against the
+    number of resources (1.0 = exactly linear)."""
+    for a, b in itertools.pairwise(rows):
+        k = b["resources"] / a["resources"]
+        g = {
+            "from": a["size"],
+            "to": b["size"],
+            "resources_x": round(k, 2),
+            "cpu_per_resource_x": round(b["cpu_s"] / max(a["cpu_s"], 1e-9) / k, 2),
+            "peak_per_resource_x": round(b["peak_rss_mb"] / max(a["peak_rss_mb"], 1) / k, 2),
+        }
+        if as_json:
+            print(json.dumps({"growth": g}))
+        else:
+            print(
+                f"{g['from']} → {g['to']}: resources ×{g['resources_x']}, CPU per resource "
+                f"×{g['cpu_per_resource_x']}, peak memory per resource ×{g['peak_per_resource_x']}"
+                " (1.0 = linear)"
+            )
 
 
 if __name__ == "__main__":

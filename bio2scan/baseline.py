@@ -81,7 +81,9 @@ def diff(
     """Two scans' results by finding id → ``new`` findings (FAIL/WAIVED now, not a finding
     before), ``resolved`` findings (a finding before, now PASS/NOT_APPLICABLE or gone) and
     ``changed`` results (in both, with another status or severity — a waiver added, a finding
-    that can no longer be read …). Each entry is the later row with ``before``/``after``."""
+    that can no longer be read …) — and an ERROR on one side only (``None`` on the other: no
+    finding there). Each entry is the later row with ``before``/``after``. ``bio2scan diff``
+    passes only the findings (FAIL, ERROR, WAIVED) of either scan: what the history keeps."""
     out: dict[str, list[dict[str, Any]]] = {"new": [], "resolved": [], "changed": []}
     for fid in sorted(set(before) | set(after)):
         b, a = before.get(fid), after.get(fid)
@@ -96,6 +98,8 @@ def diff(
             out["resolved"].append(row)
         elif a and b and (a["status"] != b["status"] or a["severity"] != b["severity"]):
             out["changed"].append(row)
+        elif (a is None) != (b is None) and (a or b or {})["status"] == Status.ERROR.value:
+            out["changed"].append(row)  # could not look, now or before: never silent
     for rows in out.values():
         rows.sort(key=lambda d: (d["rule_id"], d["scope"], d["resource_id"]))
     return out

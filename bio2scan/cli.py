@@ -64,6 +64,7 @@ def _finish(
         history=settings.pipeline.history,
         keep=settings.pipeline.keep,
         evidence_dir=settings.evidence_dir,
+        retention=settings.pipeline.retention,
     )
     if not settings.quiet:
         click.echo(api.summary(doc, settings.lang, color=_color(), width=_width()), nl=False)

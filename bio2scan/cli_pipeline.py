@@ -102,6 +102,9 @@ class Pipeline:
         self.min_compliance = mc if mc is not None else config.get("min_compliance")
         self.history = kw.get("history_db") or config.get("history")
         self.keep = kw.get("history_keep") or config.get("history_keep") or 12
+        # pruning after each recorded scan (`history prune` does it on demand); --history-keep
+        # is only how many scans the report's trend shows
+        self.retention = config.get("history_retention") or None
         self.now = parse_now(kw.get("now_text"))
         if self.fail_on_new and not self.baseline:
             raise UsageError("--fail-on-new needs --baseline (a previous results.json)")
@@ -228,15 +231,18 @@ def _db_option(f: Callable[..., Any]) -> Callable[..., Any]:
     )(f)
 
 
-@click.command(context_settings=CONTEXT)
+@click.group(context_settings=CONTEXT, invoke_without_command=True)
 @_db_option
 @click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
 @click.option("--debug", is_flag=True)
-def history(db: str | None, limit: int, fmt: str, debug: bool) -> None:
-    """List the scans in the history store, newest first."""
+@click.pass_context
+def history(ctx: click.Context, db: str | None, limit: int, fmt: str, debug: bool) -> None:
+    """List the scans in the history store, newest first; `history prune` deletes old ones."""
+    if ctx.invoked_subcommand is not None:
+        return
     if not db:
         raise UsageError(f"give --db (or set {HISTORY_ENV})")
     scans = api.list_scans(db, limit)
@@ -265,6 +271,54 @@ def history(db: str | None, limit: int, fmt: str, debug: bool) -> None:
             f"{s['summary']['results'].get('FAIL', 0):>5} {good:>9} "
             f"{c.get('non-compliant', 0):>10}  {safe(targets)}"
         )
+
+
+@history.command("prune", context_settings=CONTEXT)
+@_db_option
+@click.option(
+    "--max-age",
+    "max_age",
+    type=click.IntRange(1),
+    metavar="DAYS",
+    help="Delete the scans that finished more than DAYS days ago.",
+)
+@click.option(
+    "--max-scans",
+    type=click.IntRange(1),
+    metavar="N",
+    help="Keep only the N most recently recorded scans.",
+)
+@click.option("--config", type=click.Path(dir_okay=False), help="Read `history` and "
+              "`history_retention` from this config file (the options win).")  # fmt: skip
+@click.option("--now", "now_text", hidden=True, envvar="BIO2SCAN_NOW")
+@click.option("--debug", is_flag=True)
+def history_prune(
+    db: str | None,
+    max_age: int | None,
+    max_scans: int | None,
+    config: str | None,
+    now_text: str | None,
+    debug: bool,
+) -> None:
+    """Delete old scans and the findings no remaining scan refers to, in one transaction (an
+    interrupted prune changes nothing). Without --max-age/--max-scans: the config file's
+    `history_retention`."""
+    c = _relative_to(api.load_config(config), config) if config else {}
+    db = db or c.get("history")
+    if not db:
+        raise UsageError(f"give --db (or set {HISTORY_ENV}, or `history:` in --config)")
+    keep = c.get("history_retention") or {}
+    if max_age is None and max_scans is None:
+        max_age, max_scans = keep.get("max_age_days"), keep.get("max_scans")
+    if max_age is None and max_scans is None:
+        raise UsageError(
+            "give --max-age DAYS and/or --max-scans N (or history_retention in --config)"
+        )
+    done = api.prune_history(db, max_age_days=max_age, max_scans=max_scans, now=parse_now(now_text))
+    click.echo(
+        f"history: {done['scans_deleted']} scan(s) deleted, {done['scans_kept']} kept, "
+        f"{done['rows_deleted']} finding row(s) no longer referenced deleted"
+    )
 
 
 @click.command(context_settings=CONTEXT)

@@ -15,7 +15,16 @@ Why it is built this way:
 * **Versioned migrations.** ``history_sql/NNNN_*.sql`` (portable SQL; the few words that
   differ per dialect are ``{placeholders}`` filled from ``DIALECTS``) are applied in order, each in
   its own transaction, recorded in ``schema_version``; the migration step holds the write lock
-  (PostgreSQL: an advisory lock), so two processes opening a new store apply each once.
+  (PostgreSQL: an advisory lock), so two processes opening a new store apply each once. A
+  migration may have a Python step (``_STEPS``) that runs in the same transaction.
+* **A store that stays small** (version 3). A scan keeps its findings (FAIL, ERROR, WAIVED) and
+  its counts per rule and per control, not a row per result. A finding's content (ids, status,
+  severity, waiver, message and evidence — the evidence as redacted in the results document, so
+  neither a secret nor a hash of one is ever stored) is stored once in ``finding_rows`` under a
+  digest of that content; ``scan_findings`` links a scan to its rows. Scanning an unchanged
+  estate again adds one scan row, its counts and one small link per finding.
+* **Pruning** (``prune``): by age and by count, in one transaction that also deletes the finding
+  rows no scan refers to any more; a prune that is killed half-way leaves the store as it was.
 """
 
 from __future__ import annotations
@@ -24,17 +33,35 @@ import contextlib
 import datetime as _dt
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from importlib import resources
 from typing import Any
 
 from .errors import InputError, UsageError
+from .history_rows import (
+    _FINDING_KEYS,
+    FINDING_STATUSES,
+    _from_results,
+    _older,
+    finding_row,
+    stored_trend_entry,
+    trend_entry,
+)
+
+__all__ = ["FINDING_STATUSES", "History", "HistoryError", "open_history", "trend_entry"]
 
 DIALECTS = {
-    "sqlite": {"id_primary_key": "INTEGER PRIMARY KEY AUTOINCREMENT"},
-    "postgres": {"id_primary_key": "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"},
+    "sqlite": {
+        "id_primary_key": "INTEGER PRIMARY KEY AUTOINCREMENT",
+        "without_rowid": " WITHOUT ROWID",
+    },
+    "postgres": {
+        "id_primary_key": "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+        "without_rowid": "",
+    },
 }
-_PG_LOCK = 0x62696F32  # "bio2": the advisory lock that serialises migrations
+_CHUNK = 500  # parameters per IN (...) list: below every SQLite and PostgreSQL limit
+_PG_LOCK = 0x62696F32  # "bio2": the advisory lock that serialises migrations and writers
 BUSY_TIMEOUT_S = 60
 
 
@@ -86,10 +113,17 @@ class History:
             raise
         self.conn.execute("COMMIT")
 
+    def _lock(self) -> None:
+        """PostgreSQL: serialise writers that read before they write (migrations, the finding
+        rows a scan links to, pruning) with a transaction-scoped advisory lock. SQLite holds its
+        write lock from ``BEGIN IMMEDIATE`` already."""
+        if self.dialect == "postgres":
+            self._exec(f"SELECT pg_advisory_xact_lock({_PG_LOCK})")
+
     def _migrate(self) -> None:
+        applied: list[int] = []
         with self.transaction():
-            if self.dialect == "postgres":
-                self._exec(f"SELECT pg_advisory_xact_lock({_PG_LOCK})")
+            self._lock()
             self._exec(
                 "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
                 "name TEXT NOT NULL, applied_at TEXT NOT NULL)"
@@ -100,10 +134,25 @@ class History:
                     continue
                 for stmt in _statements(sql):
                     self._exec(stmt)
+                step = _STEPS.get(version)
+                if step is not None:
+                    step(self)
                 self._exec(
                     "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
                     (version, name, _utcnow()),
                 )
+                applied.append(version)
+        if 3 in applied and done and self.dialect == "sqlite":
+            self._compact()
+
+    def _compact(self) -> None:
+        """Give the space of dropped rows back to the file system (SQLite ``VACUUM``, outside a
+        transaction). Skipped when another process holds the store: the free pages are reused
+        by the next scans anyway."""
+        import sqlite3
+
+        with contextlib.suppress(sqlite3.OperationalError):
+            self.conn.execute("VACUUM")
 
     def schema_version(self) -> int:
         row = self._exec("SELECT MAX(version) FROM schema_version").fetchone()
@@ -123,7 +172,20 @@ class History:
     def record(self, doc: Mapping[str, Any]) -> int:
         """Append one results document as one scan; return its id."""
         scan = doc["scan"]
+        rows: dict[str, tuple[Any, ...]] = {}
+        counts: dict[tuple[str, str, str], int] = {}
+        for r in doc["results"]:
+            key = ("rule", r["rule_id"], r["status"])
+            counts[key] = counts.get(key, 0) + 1
+            if r["status"] in FINDING_STATUSES:
+                row = finding_row(r)
+                rows[row[0]] = row
+        for c in doc["controls"]:
+            for status, n in (c.get("counts") or {}).items():
+                if n:
+                    counts[("control", c["id"], status)] = int(n)
         with self.transaction():
+            self._lock()
             row = self._exec(
                 "INSERT INTO scans (started_at, finished_at, evaluated_at, recorded_at, "
                 "tool_version, ruleset_digest, targets, complete, summary, rules) "
@@ -142,35 +204,87 @@ class History:
                 ),
             ).fetchone()
             scan_id = int(row[0])
-            self.conn.cursor().executemany(
-                self._sql(
-                    "INSERT INTO scan_controls (scan_id, control_id, theme, status) "
-                    "VALUES (?, ?, ?, ?)"
-                ),
+            self._many(
+                "INSERT INTO scan_controls (scan_id, control_id, theme, status) VALUES (?, ?, ?, ?)",
                 [(scan_id, c["id"], c["theme"], c["status"]) for c in doc["controls"]],
             )
-            self.conn.cursor().executemany(
-                self._sql(
-                    "INSERT INTO scan_results (scan_id, finding_id, rule_id, resource_id, "
-                    "resource_type, scope, status, severity, waiver_id) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
-                ),
-                [
-                    (
-                        scan_id,
-                        r["finding_id"],
-                        r["rule_id"],
-                        r["resource_id"],
-                        r["resource_type"],
-                        r["scope"],
-                        r["status"],
-                        r["severity"],
-                        (r.get("waiver") or {}).get("id"),
-                    )
-                    for r in doc["results"]
-                ],
+            ids = self._row_ids(rows)
+            self._many(
+                "INSERT INTO scan_findings (scan_id, row_id) VALUES (?, ?)",
+                [(scan_id, ids[d]) for d in rows],
+            )
+            self._many(
+                "INSERT INTO scan_counts (scan_id, kind, subject, status, n) VALUES (?, ?, ?, ?, ?)",
+                [(scan_id, *k, n) for k, n in counts.items()],
             )
         return scan_id
+
+    def _many(self, sql: str, params: list[tuple[Any, ...]]) -> None:
+        if params:
+            self.conn.cursor().executemany(self._sql(sql), params)
+
+    def _row_ids(self, rows: Mapping[str, tuple[Any, ...]]) -> dict[str, int]:
+        """The ids of the finding rows with these digests; the rows not stored yet are added."""
+        ids = self._lookup(list(rows))
+        missing = [rows[d] for d in rows if d not in ids]
+        if missing:
+            self._many(
+                "INSERT INTO finding_rows (digest, finding_id, rule_id, resource_id, "
+                "resource_type, scope, status, severity, waiver_id, message, evidence) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (digest) DO NOTHING",
+                missing,
+            )
+            ids.update(self._lookup([row[0] for row in missing]))
+        return ids
+
+    def _lookup(self, digests: list[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for i in range(0, len(digests), _CHUNK):
+            chunk = tuple(digests[i : i + _CHUNK])
+            marks = ", ".join("?" * len(chunk))
+            for digest, rid in self._exec(
+                f"SELECT digest, id FROM finding_rows WHERE digest IN ({marks})", chunk
+            ).fetchall():
+                out[digest] = int(rid)
+        return out
+
+    def prune(
+        self,
+        *,
+        max_age_days: int | None = None,
+        max_scans: int | None = None,
+        now: _dt.datetime | None = None,
+        keep: tuple[int, ...] = (),
+    ) -> dict[str, int]:
+        """Delete the scans that finished more than ``max_age_days`` days before ``now`` and
+        those beyond the ``max_scans`` most recently recorded (never the ids in ``keep``), then
+        the finding rows that no scan refers to any more — all in one transaction. Returns the
+        numbers of scans deleted and kept and of finding rows deleted."""
+        now = now or _dt.datetime.now(_dt.UTC)
+        with self.transaction():
+            self._lock()
+            scans = self._exec("SELECT id, finished_at FROM scans ORDER BY id DESC").fetchall()
+            drop: set[int] = set()
+            if max_scans is not None:
+                drop.update(int(r[0]) for r in scans[max_scans:])
+            if max_age_days is not None:
+                cutoff = now - _dt.timedelta(days=max_age_days)
+                drop.update(int(r[0]) for r in scans if _older(r[1], cutoff))
+            drop.difference_update(keep)
+            ordered = sorted(drop)
+            for i in range(0, len(ordered), _CHUNK):
+                chunk = tuple(ordered[i : i + _CHUNK])
+                marks = ", ".join("?" * len(chunk))
+                self._exec(f"DELETE FROM scans WHERE id IN ({marks})", chunk)
+            rows = self._exec(
+                "DELETE FROM finding_rows WHERE NOT EXISTS "
+                "(SELECT 1 FROM scan_findings s WHERE s.row_id = finding_rows.id)"
+            ).rowcount
+        return {
+            "scans_deleted": len(drop),
+            "scans_kept": len(scans) - len(drop),
+            "rows_deleted": rows,
+        }
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -200,25 +314,36 @@ class History:
             )
         return out
 
-    def findings(self, scan_id: int) -> dict[str, dict[str, Any]]:
-        """Every stored result of one scan, by finding id."""
+    def findings(self, scan_id: int, *, evidence: bool = False) -> dict[str, dict[str, Any]]:
+        """The findings (FAIL, ERROR, WAIVED) of one scan, by finding id; with ``evidence``
+        also their message and evidence (as redacted when the scan was written)."""
         if self._exec("SELECT 1 FROM scans WHERE id = ?", (int(scan_id),)).fetchone() is None:
             raise HistoryError(f"no scan with id {scan_id}", file=self.target)
         rows = self._exec(
-            "SELECT finding_id, rule_id, resource_id, resource_type, scope, "
-            "status, severity FROM scan_results WHERE scan_id = ?",
+            "SELECT f.finding_id, f.rule_id, f.resource_id, f.resource_type, f.scope, "
+            "f.status, f.severity, f.waiver_id, f.message, f.evidence FROM scan_findings s "
+            "JOIN finding_rows f ON f.id = s.row_id WHERE s.scan_id = ?",
             (int(scan_id),),
         ).fetchall()
-        keys = (
-            "finding_id",
-            "rule_id",
-            "resource_id",
-            "resource_type",
-            "scope",
-            "status",
-            "severity",
-        )
-        return {row[0]: dict(zip(keys, row)) for row in rows}
+        out = {}
+        for row in rows:
+            d = dict(zip(_FINDING_KEYS, row[:7]))
+            if evidence:
+                d["waiver_id"], d["message"] = row[7], row[8]
+                d["evidence"] = json.loads(row[9]) if row[9] is not None else None
+            out[row[0]] = d
+        return out
+
+    def counts(self, scan_id: int, kind: str = "rule") -> dict[str, dict[str, int]]:
+        """Result counts of one scan per rule (``kind="rule"``) or control (``"control"``):
+        subject → status → number (zeros left out)."""
+        out: dict[str, dict[str, int]] = {}
+        for subject, status, n in self._exec(
+            "SELECT subject, status, n FROM scan_counts WHERE scan_id = ? AND kind = ?",
+            (int(scan_id), kind),
+        ).fetchall():
+            out.setdefault(subject, {})[status] = int(n)
+        return out
 
     def rules(self, scan_id: int) -> set[str]:
         """The ids of the rules scan ``scan_id`` ran (for a scan recorded before the store
@@ -228,10 +353,7 @@ class History:
             raise HistoryError(f"no scan with id {scan_id}", file=self.target)
         if row[0] is not None:
             return set(json.loads(row[0]))
-        rows = self._exec(
-            "SELECT DISTINCT rule_id FROM scan_results WHERE scan_id = ?", (int(scan_id),)
-        ).fetchall()
-        return {r[0] for r in rows}
+        return set(self.counts(scan_id))
 
     def trend(self, limit: int = 12, pending: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The ``history`` section of the results document: the last ``limit`` scans, oldest
@@ -243,54 +365,23 @@ class History:
         if pending is not None and limit <= 1:
             return {"scans": [trend_entry(pending)]}
         scans = list(reversed(self.scans(limit - 1 if pending is not None else limit)))
-        out = []
-        for s in scans:
-            per_control: dict[str, str] = {}
-            per_theme: dict[str, dict[str, int]] = {}
-            # statuses as stored: a store outlives results schema versions (version 1 had
-            # "compliant"), so the counts take whatever statuses the scan recorded
-            counts: dict[str, int] = {}
-            for cid, theme, status in self._exec(
-                "SELECT control_id, theme, status FROM scan_controls WHERE scan_id = ? "
-                "ORDER BY control_id",
-                (s["id"],),
-            ).fetchall():
-                per_control[cid] = status
-                theme_counts = per_theme.setdefault(theme, {})
-                theme_counts[status] = theme_counts.get(status, 0) + 1
-                counts[status] = counts.get(status, 0) + 1
-            out.append(
-                {
-                    "id": s["id"],
-                    "finished_at": s["finished_at"],
-                    "controls": counts,
-                    "per_control": per_control,
-                    "per_theme": per_theme,
-                }
+        out = [
+            stored_trend_entry(
+                s,
+                self._exec(
+                    "SELECT control_id, theme, status FROM scan_controls WHERE scan_id = ? "
+                    "ORDER BY control_id",
+                    (s["id"],),
+                ).fetchall(),
             )
+            for s in scans
+        ]
         if pending is not None:
             out.append(trend_entry(pending))
         return {"scans": out}
 
 
-def trend_entry(doc: Mapping[str, Any], scan_id: int | str = "current") -> dict[str, Any]:
-    """One scan of the trend, taken from its results document."""
-    per_control: dict[str, str] = {}
-    per_theme: dict[str, dict[str, int]] = {}
-    counts: dict[str, int] = {"compliant": 0, "non-compliant": 0, "not-assessed": 0, "manual": 0}
-    for c in sorted(doc["controls"], key=lambda c: str(c["id"])):
-        status = c["status"]
-        per_control[c["id"]] = status
-        theme = per_theme.setdefault(c["theme"], dict.fromkeys(counts, 0))
-        theme[status] = theme.get(status, 0) + 1
-        counts[status] = counts.get(status, 0) + 1
-    return {
-        "id": scan_id,
-        "finished_at": doc["scan"]["finished_at"],
-        "controls": counts,
-        "per_control": per_control,
-        "per_theme": per_theme,
-    }
+_STEPS: dict[int, Callable[[History], None]] = {3: _from_results}
 
 
 def _utcnow() -> str:

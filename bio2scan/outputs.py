@@ -156,10 +156,12 @@ def finish(
     history: str | None = None,
     keep: int = 12,
     evidence_dir: str | Path | None = None,
+    retention: Mapping[str, int] | None = None,
 ) -> Finished:
     """The end of a scan, in the order that keeps every output true (see the module's doc):
     trend → reports (one set) → evidence pack → history entry. ``document`` gets its
-    ``history`` section (the trend, this scan last)."""
+    ``history`` section (the trend, this scan last). ``retention`` (``max_age_days``,
+    ``max_scans``): prune the history after recording, never this scan."""
     if history:
         with _open_history(history) as h:
             document["history"] = h.trend(keep, pending=document)
@@ -181,6 +183,8 @@ def finish(
         try:
             with _open_history(history) as h:
                 scan_id = h.record(document)
+                if retention:
+                    _prune_after(h, retention, scan_id)
         except Exception as exc:
             if not isinstance(exc, OSError) and not type(exc).__module__.startswith(
                 ("sqlite3", "psycopg")
@@ -223,6 +227,44 @@ def record_history(
         return scan_id, h.trend(keep)
 
 
+def _retention(retention: Mapping[str, int]) -> dict[str, int | None]:
+    return {k: retention.get(k) for k in ("max_age_days", "max_scans")}
+
+
+def _prune_after(h: Any, retention: Mapping[str, int], scan_id: int) -> None:
+    """The config's retention after a recorded scan. A prune that fails (a lock held too long)
+    changes nothing and is only a warning: the scan is recorded, the next one prunes."""
+    import logging
+
+    try:
+        h.prune(**_retention(retention), keep=(scan_id,))
+    except Exception as exc:
+        if not isinstance(exc, OSError) and not type(exc).__module__.startswith(
+            ("sqlite3", "psycopg")
+        ):
+            raise
+        logging.getLogger("bio2scan").warning(
+            "history: scan %s recorded; pruning failed and is left to the next scan (%s)",
+            scan_id,
+            str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+        )
+
+
+def prune_history(
+    target: str,
+    *,
+    max_age_days: int | None = None,
+    max_scans: int | None = None,
+    now: Any = None,
+) -> dict[str, int]:
+    """Delete the scans older than ``max_age_days`` days and those beyond the newest
+    ``max_scans``, and the finding rows no scan refers to any more, in one transaction."""
+    from .history import open_history
+
+    with open_history(target, create=False) as h:
+        return h.prune(max_age_days=max_age_days, max_scans=max_scans, now=now)
+
+
 def list_scans(target: str, limit: int | None = None) -> list[dict[str, Any]]:
     from .history import open_history
 
@@ -230,6 +272,9 @@ def list_scans(target: str, limit: int | None = None) -> list[dict[str, Any]]:
         return h.scans(limit)
 
 
+# what the history keeps of a scan, so a diff of two results files says what one of two history
+# scans says: a result that is not one of these is "not a finding" (before/after None)
+_KEPT = frozenset({"FAIL", "ERROR", "WAIVED"})
 _KEYS = ("finding_id", "rule_id", "resource_id", "resource_type", "scope", "status", "severity")
 
 
@@ -248,7 +293,11 @@ def diff_scans(a: str, b: str, db: str | None = None) -> dict[str, Any]:
             with open_history(db, create=False) as h:
                 return h.findings(int(ref)), h.rules(int(ref))
         doc = load_results(ref, findings_only=True)
-        found = {r["finding_id"]: {k: r.get(k) for k in _KEYS} for r in doc["results"]}
+        found = {
+            r["finding_id"]: {k: r.get(k) for k in _KEYS}
+            for r in doc["results"]
+            if r.get("status") in _KEPT
+        }
         ran = doc.get("rules")
         return found, set(ran) if isinstance(ran, dict) else {r["rule_id"] for r in doc["results"]}
 

@@ -34,7 +34,7 @@ LAYERS: list[dict[str, tuple[str, ...]]] = [
         # the assessment: roll-up, waivers and baseline, in that order (bio2scan/assess)
         "assess": ("assess", "waivers", "baseline"),
         "render": ("render", "reports"),
-        "history": ("history", "history_sql"),
+        "history": ("history", "history_rows", "history_sql"),
         "merging": ("merging",),
         "evidence": ("evidence",),
     },

@@ -325,8 +325,12 @@ def test_config_file_values_in_range_work_and_the_schema_is_printed(manifests, t
     }
     aliases = {"rules": "rule_patterns", "format": "formats", "waivers": "waivers_file",
                "baseline": "baseline_file", "history": "history_db", "params": "settings"}  # fmt: skip
+    # a nested setting of the file only: on the command line it is `history prune --max-age
+    # --max-scans`, run on its own (a scan does not take pruning options)
+    config_only = {"history_retention"}
     for key in printed["properties"]:
-        assert aliases.get(key, key) in scan_opts, key
+        if key not in config_only:
+            assert aliases.get(key, key) in scan_opts, key
 
 
 # --- output discipline -----------------------------------------------------------------------

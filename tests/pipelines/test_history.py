@@ -60,9 +60,26 @@ def test_record_list_trend(tmp_path, doc):
     listed = api.list_scans(db)
     assert [s["id"] for s in listed] == [3, 2, 1]
     assert listed[0]["summary"] == doc["summary"] and listed[0]["complete"] is True
+    found = [r for r in doc["results"] if r["status"] in ("FAIL", "ERROR", "WAIVED")]
+    assert found and len(found) < len(doc["results"])  # PASSes too, which are only counted
     with open_history(db) as h:
-        assert h.schema_version() == 2
-        assert len(h.findings(1)) == len(doc["results"])
+        assert h.schema_version() == 3
+        kept = h.findings(1, evidence=True)
+        assert kept.keys() == {r["finding_id"] for r in found}
+        for r in found:
+            assert kept[r["finding_id"]]["evidence"] == r["evidence"]
+            assert kept[r["finding_id"]]["status"] == r["status"]
+        per_rule: dict = {}
+        for r in doc["results"]:
+            per_rule.setdefault(r["rule_id"], {}).setdefault(r["status"], 0)
+            per_rule[r["rule_id"]][r["status"]] += 1
+        assert h.counts(1) == per_rule
+        per_control = {
+            c["id"]: {k: v for k, v in c["counts"].items() if v}
+            for c in doc["controls"]
+            if any(c["counts"].values())
+        }
+        assert per_control and h.counts(1, "control") == per_control
         assert h.rules(1) == set(doc["rules"])
     full = dict(doc, history=trend)
     api.validate_results(full)
@@ -72,11 +89,11 @@ def test_interrupted_write_leaves_no_record(tmp_path, doc):
     db = str(tmp_path / "h.db")
     api.record_history(db, doc)
     broken = copy.deepcopy(doc)
-    del broken["results"][-1]["severity"]  # fails after the scan row and controls
+    del broken["controls"][-1]["theme"]  # fails after the scan row is written
     with pytest.raises(KeyError):
         api.record_history(db, broken)
     assert _count(db) == 1 and _count(db, "scan_controls") == 93
-    assert _count(db, "scan_results") == len(doc["results"])
+    assert _count(db, "scan_findings") == _count(db, "finding_rows") > 0
 
 
 def test_killed_writer_leaves_no_record(tmp_path, doc):
@@ -136,12 +153,14 @@ def test_concurrent_writers(tmp_path, doc):
         _, err = p.communicate(timeout=120)
         assert p.returncode == 0, err
     assert _count(db) == 20
-    assert _count(db, "scan_results") == 20 * len(doc["results"])
+    found = sum(r["status"] in ("FAIL", "ERROR", "WAIVED") for r in doc["results"])
+    assert _count(db, "scan_findings") == 20 * found
+    assert _count(db, "finding_rows") == found  # the same findings: stored once
     assert _count(db, "scan_controls") == 20 * 93
     with sqlite3.connect(db) as c:
         assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert c.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert c.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0] == 2
+        assert c.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0] == 3
 
 
 def test_cli_history_and_diff(tmp_path):
@@ -166,7 +185,8 @@ def test_cli_history_and_diff(tmp_path):
     by_id = json.loads(r.stdout)
     assert [x["resource_id"] for x in by_id["new"]] == ["ns1/Pod/pod01"]
     assert [x["resource_id"] for x in by_id["resolved"]] == ["ns0/Pod/pod00"]
-    assert by_id["new"][0]["before"] == "PASS" and by_id["new"][0]["after"] == "FAIL"
+    # the history keeps findings only: a PASS before is "no finding" (None), in both diffs
+    assert by_id["new"][0]["before"] is None and by_id["new"][0]["after"] == "FAIL"
     by_file = api.diff_scans(str(tmp_path / "a/results.json"), str(tmp_path / "b/results.json"))
     assert {k: by_file[k] for k in ("new", "resolved", "changed")} == {
         k: by_id[k] for k in ("new", "resolved", "changed")
@@ -260,14 +280,24 @@ def test_postgres_history(doc):
         sid2, trend = api.record_history(url, doc)
         assert sid2 == sid + 1 and [s["id"] for s in trend["scans"]] == [sid, sid2]
         with open_history(url) as h:
-            assert h.schema_version() == 2 and len(h.findings(sid2)) == len(doc["results"])
+            found = [r for r in doc["results"] if r["status"] in ("FAIL", "ERROR", "WAIVED")]
+            assert h.schema_version() == 3 and len(h.findings(sid2)) == len(found)
+            assert h.findings(sid2, evidence=True) == h.findings(sid, evidence=True)
+            n_rows = h._exec("SELECT COUNT(*) FROM finding_rows").fetchone()[0]
+            assert n_rows == len(found)  # recorded twice, stored once
             assert h.rules(sid2) == set(doc["rules"])
             assert [s["id"] for s in h.scans()] == [sid2, sid]
         broken = copy.deepcopy(doc)
-        del broken["results"][-1]["severity"]
+        del broken["controls"][-1]["theme"]
         with pytest.raises(KeyError):
             api.record_history(url, broken)
         assert len(api.list_scans(url)) == 2
+        out = api.prune_history(url, max_scans=1)  # the rows are shared: none deleted
+        assert out == {"scans_deleted": 1, "scans_kept": 1, "rows_deleted": 0}
+        api.record_history(url, dict(doc, results=[]))
+        out = api.prune_history(url, max_scans=1)  # now no scan refers to them
+        assert out == {"scans_deleted": 1, "scans_kept": 1, "rows_deleted": len(found)}
+        _pg_migration(url, doc)
         secret_url = url.replace("bio2scan@", "bio2scan:hunter2@")  # trust auth ignores it
         with pytest.raises(HistoryError) as e:
             api.diff_scans("1", "99", secret_url)
@@ -277,6 +307,52 @@ def test_postgres_history(doc):
             server.terminate()
             server.wait(20)
         shutil.rmtree(root, ignore_errors=True)
+
+
+def _pg_migration(url: str, doc) -> None:
+    """A PostgreSQL store of schema version 2 (a row per result) opens as version 3 with its
+    scans, findings and per-rule counts."""
+    import psycopg
+
+    from bio2scan.history import FINDING_STATUSES, _migrations, _statements
+
+    with psycopg.connect(url, autocommit=True) as c:
+        c.execute("CREATE DATABASE old")
+    old = url.replace("/postgres?", "/old?")
+    with psycopg.connect(old, autocommit=True) as c:
+        c.execute(
+            "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+            "applied_at TEXT NOT NULL)"
+        )
+        for version, name, sql in _migrations("postgres")[:2]:
+            for stmt in _statements(sql):
+                c.execute(stmt)
+            c.execute("INSERT INTO schema_version VALUES (%s, %s, 'then')", (version, name))
+        sid = c.execute(
+            "INSERT INTO scans (started_at, finished_at, recorded_at, tool_version, "
+            "ruleset_digest, targets, complete, summary) VALUES ('s', 'f', 'r', 'v', 'd', "
+            "'[]', 1, %s) RETURNING id",
+            (json.dumps(doc["summary"]),),
+        ).fetchone()[0]
+        with c.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO scan_controls VALUES (%s, %s, %s, %s)",
+                [(sid, x["id"], x["theme"], x["status"]) for x in doc["controls"]],
+            )
+            cur.executemany(
+                "INSERT INTO scan_results VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                [(sid, r["finding_id"], r["rule_id"], r["resource_id"], r["resource_type"],
+                  r["scope"], r["status"], r["severity"], None) for r in doc["results"]],
+            )  # fmt: skip
+    with open_history(old) as h:
+        assert h.schema_version() == 3 and [s["id"] for s in h.scans()] == [sid]
+        assert h.findings(sid).keys() == {
+            r["finding_id"] for r in doc["results"] if r["status"] in FINDING_STATUSES
+        }
+        assert h.rules(sid) == {r["rule_id"] for r in doc["results"]}
+        assert sum(sum(v.values()) for v in h.counts(sid).values()) == len(doc["results"])
+        gone = h._exec("SELECT to_regclass('scan_results')").fetchone()[0]
+        assert gone is None
 
 
 def _user_exists(name: str) -> bool:

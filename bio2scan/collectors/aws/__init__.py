@@ -168,7 +168,7 @@ class _Run:
                 try:
                     ids += [
                         a
-                        for a in session.organization_accounts(base, self.cfg, self.rec.call)
+                        for a in session.organization_accounts(base, self.cfg, self.count)
                         if a not in ids
                     ]
                 except AwsError as exc:
@@ -181,6 +181,13 @@ class _Run:
         self.queue.run(self.request.max_workers)
         self.task.done()
         self.rec.timing("aws.collect", time.monotonic() - t0)
+        # not a time: the calls on the longest chain of dependent calls (scheduler.py)
+        self.rec.timing("aws.chain_calls", float(self.queue.longest))
+
+    def count(self, api: str) -> None:
+        """One API call: counted per API and on the running job's chain."""
+        self.rec.call(api)
+        self.queue.step()
 
     # --- accounts --------------------------------------------------------------------------
     def _profile(self, profile: str | None) -> None:
@@ -189,7 +196,7 @@ class _Run:
 
         try:
             s = session.base_session(profile)
-            acct = session.identify(s, self.cfg, self.rec.call)
+            acct = session.identify(s, self.cfg, self.count)
         except AwsError as exc:
             self._error("*", profile or "default", exc)
             return
@@ -206,7 +213,7 @@ class _Run:
 
         try:
             s = session.assume(
-                base, acct, role, self.request.options.get("external_id"), self.cfg, self.rec.call
+                base, acct, role, self.request.options.get("external_id"), self.cfg, self.count
             )
         except AwsError as exc:
             self._error("*", acct, exc)
@@ -222,7 +229,7 @@ class _Run:
         regions = self.regions
         if regional and not regions:
             try:
-                regions = session.enabled_regions(account.session, self.cfg, self.rec.call)
+                regions = session.enabled_regions(account.session, self.cfg, self.count)
             except AwsError as exc:
                 for svc in regional:
                     for k in self._kinds(svc):

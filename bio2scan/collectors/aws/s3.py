@@ -70,75 +70,72 @@ def _bucket(ctx: Ctx, bucket: dict[str, Any]) -> None:
     def get(op: str, **kw: Any) -> dict[str, Any]:
         return ctx.call(op, region=region, Bucket=name, **kw)
 
-    ctx.detail(
-        data,
-        errors,
-        "Encryption",
-        lambda: get("GetBucketEncryption").get("ServerSideEncryptionConfiguration"),
-        absent=("ServerSideEncryptionConfigurationNotFoundError",),
-    )
-    ctx.detail(
-        data,
-        errors,
-        "PublicAccessBlock",
-        lambda: get("GetPublicAccessBlock").get("PublicAccessBlockConfiguration"),
-        absent=("NoSuchPublicAccessBlockConfiguration",),
-    )
-    ctx.detail(
-        data,
-        errors,
-        "Policy",
-        lambda: policy(get("GetBucketPolicy").get("Policy")),
-        absent=("NoSuchBucketPolicy",),
-    )
-    ctx.detail(
-        data,
-        errors,
-        "PolicyStatus",
-        lambda: get("GetBucketPolicyStatus").get("PolicyStatus"),
-        absent=("NoSuchBucketPolicy",),
-    )
-    ctx.detail(data, errors, "Versioning", lambda: _versioning(get("GetBucketVersioning")))
-    ctx.detail(data, errors, "Logging", lambda: get("GetBucketLogging").get("LoggingEnabled"))
-    ctx.detail(
-        data,
-        errors,
-        "ObjectLock",
-        lambda: get("GetObjectLockConfiguration").get("ObjectLockConfiguration"),
-        absent=("ObjectLockConfigurationNotFoundError",),
-    )
-    ctx.detail(data, errors, "Acl", lambda: _acl(get("GetBucketAcl")))
-    ctx.detail(
-        data,
-        errors,
-        "OwnershipControls",
-        lambda: get("GetBucketOwnershipControls").get("OwnershipControls"),
-        absent=("OwnershipControlsNotFoundError",),
-    )
-    ctx.detail(
-        data,
-        errors,
-        "Lifecycle",
-        lambda: get("GetBucketLifecycleConfiguration").get("Rules"),
-        absent=("NoSuchLifecycleConfiguration",),
-    )
     tags: dict[str, Any] = {}
-    ctx.detail(
-        tags,
-        errors,
-        "Tags",
-        lambda: get("GetBucketTagging").get("TagSet") or [],
-        absent=("NoSuchTagSet",),
-    )
-    ctx.add(
-        f"arn:aws:s3:::{name}",
-        name,
-        data,
-        api="ListBuckets",
-        region=region,
-        tags=tags.get("Tags") or [],
-        errors=errors,
-    )
+    reads: list[tuple[dict[str, Any], str, Any, tuple[str, ...]]] = [
+        (
+            data,
+            "Encryption",
+            lambda: get("GetBucketEncryption").get("ServerSideEncryptionConfiguration"),
+            ("ServerSideEncryptionConfigurationNotFoundError",),
+        ),
+        (
+            data,
+            "PublicAccessBlock",
+            lambda: get("GetPublicAccessBlock").get("PublicAccessBlockConfiguration"),
+            ("NoSuchPublicAccessBlockConfiguration",),
+        ),
+        (
+            data,
+            "Policy",
+            lambda: policy(get("GetBucketPolicy").get("Policy")),
+            ("NoSuchBucketPolicy",),
+        ),
+        (
+            data,
+            "PolicyStatus",
+            lambda: get("GetBucketPolicyStatus").get("PolicyStatus"),
+            ("NoSuchBucketPolicy",),
+        ),
+        (data, "Versioning", lambda: _versioning(get("GetBucketVersioning")), ()),
+        (data, "Logging", lambda: get("GetBucketLogging").get("LoggingEnabled"), ()),
+        (
+            data,
+            "ObjectLock",
+            lambda: get("GetObjectLockConfiguration").get("ObjectLockConfiguration"),
+            ("ObjectLockConfigurationNotFoundError",),
+        ),
+        (data, "Acl", lambda: _acl(get("GetBucketAcl")), ()),
+        (
+            data,
+            "OwnershipControls",
+            lambda: get("GetBucketOwnershipControls").get("OwnershipControls"),
+            ("OwnershipControlsNotFoundError",),
+        ),
+        (
+            data,
+            "Lifecycle",
+            lambda: get("GetBucketLifecycleConfiguration").get("Rules"),
+            ("NoSuchLifecycleConfiguration",),
+        ),
+        (tags, "Tags", lambda: get("GetBucketTagging").get("TagSet") or [], ("NoSuchTagSet",)),
+    ]
+
+    def add() -> None:
+        ctx.add(
+            f"arn:aws:s3:::{name}",
+            name,
+            data,
+            api="ListBuckets",
+            region=region,
+            tags=tags.get("Tags") or [],
+            errors=dict(sorted(errors.items())),  # the reads finish in any order
+        )
+
+    # the reads are independent of each other: each its own job, the bucket added after the
+    # last; the keys are placed first so that the data keeps one order whatever finishes first
+    for target, key, _fn, _absent in reads:
+        target[key] = None
+    ctx.fan_out(reads, errors, add)
 
 
 def _versioning(answer: dict[str, Any]) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from ...model import Resource, Source
@@ -142,7 +143,7 @@ class Ctx:
 
         self._check(op)
         api = self.api(op)
-        self.run.rec.call(api)
+        self.run.count(api)
         try:
             answer = getattr(self.client(op, region), xform_name(op.rpartition(":")[2]))(**params)
         except Exception as exc:  # noqa: BLE001 — every failure is classified, none escapes raw
@@ -164,7 +165,7 @@ class Ctx:
         items: list[Any] = []
         try:
             for page in client.get_paginator(method).paginate(**params):
-                self.run.rec.call(api)
+                self.run.count(api)
                 items.extend(plain(_dig(page, key) or []))
         except Exception as exc:  # noqa: BLE001
             raise classify(exc, api) from None
@@ -192,6 +193,42 @@ class Ctx:
             else:
                 data[key] = None
                 errors[key] = exc.reason
+
+    def fan_out(
+        self,
+        reads: Iterable[tuple[dict[str, Any], str, Callable[[], Any], Iterable[str]]],
+        errors: dict[str, str],
+        then: Callable[[], None],
+    ) -> None:
+        """Independent detail reads of one resource — ``(target, key, fn, absent)``, each as
+        ``detail`` does it — as jobs of their own on the shared pool, then ``then()`` (which
+        adds the resource) in the job of the last read to finish. A resource's reads then do
+        not form one long chain of calls: with a few buckets and many workers, twelve reads of
+        one bucket take one round trip instead of twelve. A read that fails in an unexpected
+        way still leaves an ``errors`` entry for its key, so it can never look like a value."""
+        jobs = list(reads)
+        if not jobs:
+            then()
+            return
+        left = [len(jobs)]
+        lock = threading.Lock()
+
+        def one(target: dict[str, Any], key: str, fn: Callable[[], Any], absent: Any) -> None:
+            try:
+                self.detail(target, errors, key, fn, absent)
+            except Exception as exc:
+                target[key] = None
+                errors[key] = f"collector failed: {type(exc).__name__}: {exc}"
+                raise
+            finally:
+                with lock:
+                    left[0] -= 1
+                    last = left[0] == 0
+                if last:
+                    then()
+
+        for job in jobs:
+            self.spawn(partial(one, *job))
 
     # --- jobs and resources --------------------------------------------------------------
     def wants(self, resource_type: str) -> bool:

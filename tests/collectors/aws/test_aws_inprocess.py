@@ -209,6 +209,56 @@ def test_pagination_reads_every_page(moto):
     inv = collect({"aws.logs.log_group"}, regions=["eu-west-1"])
     assert len(inv.resources) == 60
     assert inv.meta.api_calls["logs:DescribeLogGroups"] == 2  # moto pages by 50
+    # the longest chain of dependent calls: the caller's identity, then the two pages
+    assert sum(inv.meta.api_calls.values()) == 3 and inv.meta.timings["aws.chain_calls"] == 3
+
+
+def test_bucket_detail_reads_run_side_by_side_with_one_order(moto):
+    """A bucket's twelve detail reads are jobs of their own: the longest chain of dependent
+    calls is identity → ListBuckets → location → one read, not twelve reads in a row; the
+    bucket's data keeps one key order whatever read finishes first."""
+    import boto3
+
+    s3 = boto3.client("s3", region_name="eu-west-1")
+    for i in range(3):
+        s3.create_bucket(
+            Bucket=f"fan-{i}", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+        )
+    s3.put_bucket_tagging(Bucket="fan-0", Tagging={"TagSet": [{"Key": "env", "Value": "p"}]})
+    inv = collect({"aws.s3.bucket"}, regions=["eu-west-1"])
+    assert sorted(r.name for r in inv.resources) == ["fan-0", "fan-1", "fan-2"]
+    calls = inv.meta.api_calls
+    assert calls["s3:GetBucketAcl"] == 3 and calls["s3:GetBucketTagging"] == 3
+    assert inv.meta.timings["aws.chain_calls"] <= 4
+    keys = [list(r.data) for r in inv.resources]
+    assert keys[0] == keys[1] == keys[2] and keys[0].index("Encryption") < keys[0].index("Acl")
+    tagged = next(r for r in inv.resources if r.name == "fan-0")
+    assert tagged.tags == {"env": "p"} and "Tags" not in tagged.errors
+
+
+def test_chain_of_dependent_calls_follows_the_jobs_that_queued_them():
+    from bio2scan.collectors.aws.scheduler import WorkQueue
+
+    q = WorkQueue(lambda job, exc: None)
+
+    def detail() -> None:
+        for _ in range(3):
+            q.step()
+
+    def listing() -> None:
+        q.step()
+        q.step()
+        for _ in range(4):
+            q.submit(detail)  # each detail read waits for the two listing calls
+
+    def other() -> None:
+        q.step()
+
+    q.step()  # the caller's own call (the account's identity) before the pool runs
+    q.submit(listing)
+    q.submit(other)
+    q.run(3)
+    assert q.longest == 1 + 2 + 3
 
 
 def test_default_regions_and_shards(moto):
