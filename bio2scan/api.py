@@ -196,11 +196,14 @@ def assess(
     waivers: WaiverSet | str | Path | None = None,
     baseline: Baseline | Mapping[str, Any] | str | Path | None = None,
     progress: Progress | None = None,
+    verbose_results: bool = False,
 ) -> dict[str, Any]:
     """Evaluate ``rules`` on the inventory (or several, merged) and return the results document.
 
     ``waivers`` (a file or a loaded set) turns matching FAILs into WAIVED; ``baseline`` (a
-    results file or document) marks each result new / unchanged and lists what was resolved."""
+    results file or document) marks each result new / unchanged and lists what was resolved.
+    NOT_APPLICABLE results are summarised per rule, resource type and reason (the document's
+    ``not_applicable``) unless ``verbose_results`` lists every one."""
     # no process-wide switch of the cyclic garbage collector here: a library call must not
     # change how other threads of the host collect (issue 10; the cost is in architecture.md)
     return _assess(
@@ -213,6 +216,7 @@ def assess(
         waivers=waivers,
         baseline=baseline,
         progress=progress,
+        verbose_results=verbose_results,
     )
 
 
@@ -228,6 +232,7 @@ def _assess(
     baseline: Any,
     coverage: Coverage | None = None,
     progress: Progress | None = None,
+    verbose_results: bool = False,
 ) -> dict[str, Any]:
     inv = Inventory.merge(list(inventory)) if isinstance(inventory, (list, tuple)) else inventory
     now = now or _dt.datetime.now(_dt.UTC)
@@ -256,6 +261,7 @@ def _assess(
         waivers=waivers,
         baseline=baseline,
         tags_of=lambda r: tags.get((r.resource_type, r.resource_id, r.scope), {}),
+        verbose_results=verbose_results,
     )
 
 
@@ -290,6 +296,8 @@ def _document(
     waivers: Any,
     baseline: Any,
     tags_of: Any = lambda r: {},
+    verbose_results: bool = False,
+    not_applicable: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """Load the waivers and the baseline, then hand over to the assessment (``bio2scan.assess``:
     waivers, baseline, roll-up per measure and control, the results document)."""
@@ -317,6 +325,8 @@ def _document(
         waivers=wset,
         baseline=baseline,
         tags_of=tags_of,
+        verbose_results=verbose_results,
+        not_applicable=not_applicable,
     )
 
 
@@ -333,6 +343,7 @@ def scan(
     now: _dt.datetime | None = None,
     waivers: Any = None,
     baseline: Any = None,
+    verbose_results: bool = False,
 ) -> tuple[Inventory, dict[str, Any]]:
     inv = collect(
         target, options, rules=rules, shard=shard, progress=progress, max_workers=max_workers
@@ -346,6 +357,7 @@ def scan(
         waivers=waivers,
         baseline=baseline,
         progress=progress,
+        verbose_results=verbose_results,
     )
 
 
@@ -463,6 +475,7 @@ def merge(
     waivers: Any = None,
     baseline: Any = None,
     expect: int | None = None,
+    verbose_results: bool = False,
 ) -> tuple[Inventory | None, dict[str, Any]]:
     """One results document from the inventories — or the results documents — of shards.
 
@@ -472,10 +485,11 @@ def merge(
     Shards (``--shard INDEX/COUNT``) that are not among the inputs are named in the document's
     ``coverage.shards.missing`` and make the merge incomplete (exit 3); so do fewer inputs
     than ``expect`` when the inputs carry no shard numbers."""
+    from .assess.document import decode
     from .coverage import shard_status
     from .documents import read_json
     from .errors import InputError, InventoryError
-    from .merging import merge_results
+    from .merging import merge_not_applicable, merge_results
 
     docs = {str(p): read_json(p) for p in paths}
     kinds = {p: d.get("kind") if isinstance(d, dict) else None for p, d in docs.items()}
@@ -486,6 +500,7 @@ def merge(
     elif set(kinds.values()) == {"bio2scan-results"}:
         for p, d in docs.items():
             validate_results(d, p, "merge it")
+            decode(d, p)
         shard_of = [d["scan"].get("shard") for d in docs.values()]
     else:
         bad = next(
@@ -514,6 +529,7 @@ def merge(
             waivers=waivers,
             baseline=baseline,
             coverage=cov,
+            verbose_results=verbose_results,
         )
     results, by_id, meta, errors, digest, cov = merge_results(list(docs.values()), list(docs))
     now = now or _dt.datetime.now(_dt.UTC)
@@ -530,6 +546,8 @@ def merge(
         inventory_sha256=None,
         waivers=waivers,
         baseline=baseline,
+        verbose_results=verbose_results,
+        not_applicable=merge_not_applicable(list(docs.values())),
     )
 
 

@@ -140,3 +140,9 @@ def _coverage(doc: Mapping[str, Any]) -> Coverage:
         errors=len(doc["collection_errors"]),
         scopes=tuple(ScopeCount(s, *c) for s, c in sorted(per_scope.items())),
     )
+
+
+def merge_not_applicable(docs: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The summarised NOT_APPLICABLE results of the shards (``not_applicable.groups``; a
+    document that lists them as rows has none), to be added up by the assessment."""
+    return [dict(g) for doc in docs for g in (doc.get("not_applicable") or {}).get("groups", ())]

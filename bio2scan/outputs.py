@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from . import plugins
-from .assess.document import check_version, read_results
+from .assess.document import check_version, decode, read_results
 from .baseline import diff as _diff
-from .documents import check_writable_dir, encode_json, validate, write_set
+from .documents import Content, check_writable_dir, encode_json, validate, write_set
 from .errors import OutputError, UsageError
 from .model import Inventory
 
@@ -131,18 +131,31 @@ def render(
     """Render each format (and the inventory, when given) and write them into ``output_dir`` as
     one set: all or nothing (``documents.write_set``). Returns format → path."""
     available = plugins.renderers()
-    doc = dict(document, lang=lang)
-    files: dict[str, bytes | str] = {}
+    doc = decode(dict(document, lang=lang))  # rows, also of a document read as plain JSON
+    files: dict[str, Content] = {}
     names: dict[str, str] = {}
     for f in parse_formats(formats):
         r = available[f]
         name = getattr(r, "filename", f"report.{r.extension}")
-        files[name] = r.render(doc, lang)
+        files[name] = _streamed(r, doc, lang) if hasattr(r, "write") else r.render(doc, lang)
         names[f] = name
     if inventory is not None:
         files[INVENTORY_FILE] = encode_json(inventory.to_dict(), gz=True)
     write_set(output_dir, files, key=set_key(document), record=record)
     return {f: Path(output_dir) / name for f, name in names.items()}
+
+
+def _streamed(renderer: Any, doc: dict[str, Any], lang: str) -> Callable[[Path], str | None]:
+    """A renderer that streams (``write(document, lang, fh)``, returning the SHA-256 of what it
+    wrote): called by ``write_set`` on the staging path, so the report is never whole in
+    memory and is hashed while it is written."""
+
+    def write(path: Path) -> str | None:
+        with open(path, "wb") as fh:
+            digest = renderer.write(doc, lang, fh)
+        return digest if isinstance(digest, str) else None
+
+    return write
 
 
 def finish(

@@ -1,4 +1,4 @@
-"""The results document's version: schema 2 is written; a version-1 document is refused where
+"""The results document's version: schema 3 is written (2 is still read); a version-1 document is refused where
 its control statuses would be used (re-rendering, merging) and accepted where only its results
 are (baseline, diff)."""
 
@@ -41,7 +41,7 @@ def test_version_1_still_serves_as_baseline_and_in_diff(tmp_path, scanned):
     doc, inv = scanned
     old = _v1(tmp_path, doc)
     new = api.assess(inv, list(api.load_rules().values()), baseline=old)
-    assert new["schema_version"] == 2
+    assert new["schema_version"] == 3
     assert new["baseline"]["counts"]["new"] == 0
     current = tmp_path / "new.json"
     current.write_text(json.dumps(doc))

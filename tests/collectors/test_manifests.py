@@ -239,7 +239,7 @@ def test_no_secret_value_in_inventory_or_results(tmp_path):
     for text in texts:
         for value in SECRET_VALUES:
             assert value not in text
-    results = json.loads((out / "results.json").read_text())
+    results = api.load_results(out / "results.json")
     env_finding = [
         r for r in results["results"] if r["rule_id"] == "k8s.pod.env_literal_credentials"
     ]
@@ -411,7 +411,7 @@ def test_empty_file_named_on_the_command_line_is_skipped(tmp_path):
     f = _write(tmp_path, "empty.yaml", "")
     p = run_cli("scan", "manifests", str(f), "-o", str(tmp_path / "o"))
     assert p.returncode == 0, p.stderr
-    doc = json.loads((tmp_path / "o" / "results.json").read_text())
+    doc = api.load_results(tmp_path / "o" / "results.json")
     assert doc["results"] == []
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from clirun import run_cli
 
+from bio2scan import api
+
 GOOD = """\
 AWSTemplateFormatVersion: "2010-09-09"
 Resources:
@@ -91,9 +93,7 @@ def _scan(*args: str, cwd: Path):
         "none",
         cwd=cwd,
     )
-    doc = (
-        json.loads((out / "results.json").read_text()) if (out / "results.json").exists() else None
-    )
+    doc = api.load_results(out / "results.json") if (out / "results.json").exists() else None
     return p, doc, out
 
 
@@ -261,5 +261,5 @@ def test_a_baseline_of_a_template_scan_matches_the_next_scan(tmp_path):
         cwd=tmp_path,
     )
     assert again.returncode == 0, again.stderr  # the FAILs are not new: ids are stable
-    doc = json.loads((tmp_path / "b" / "results.json").read_text())
+    doc = api.load_results(tmp_path / "b" / "results.json")
     assert {r["change"] for r in doc["results"] if r["status"] == "FAIL"} == {"unchanged"}

@@ -280,7 +280,7 @@ def test_cli_scan_entra(tenant_estate, tokens, tmp_path):
             timeout=180,
         )
     assert proc.returncode == 0, proc.stderr
-    doc = json.loads((tmp_path / "out" / "results.json").read_text())
+    doc = api.load_results(tmp_path / "out" / "results.json")
     assert any(r["rule_id"].startswith("azure.entra.") for r in doc["results"])
     assert all(t not in proc.stdout + proc.stderr for t in tokens)
     perms = subprocess.run(
