@@ -202,8 +202,7 @@ def assess(
 
     ``waivers`` (a file or a loaded set) turns matching FAILs into WAIVED; ``baseline`` (a
     results file or document) marks each result new / unchanged and lists what was resolved.
-    NOT_APPLICABLE results are summarised per rule, resource type and reason (the document's
-    ``not_applicable``) unless ``verbose_results`` lists every one."""
+    NOT_APPLICABLE results are summarised (``not_applicable``) unless ``verbose_results``."""
     # no process-wide switch of the cyclic garbage collector here: a library call must not
     # change how other threads of the host collect (issue 10; the cost is in architecture.md)
     return _assess(
@@ -485,7 +484,6 @@ def merge(
     Shards (``--shard INDEX/COUNT``) that are not among the inputs are named in the document's
     ``coverage.shards.missing`` and make the merge incomplete (exit 3); so do fewer inputs
     than ``expect`` when the inputs carry no shard numbers."""
-    from .assess.document import decode
     from .coverage import shard_status
     from .documents import read_json
     from .errors import InputError, InventoryError
@@ -499,8 +497,7 @@ def merge(
         shard_of = [d["meta"].get("shard") for d in docs.values()]
     elif set(kinds.values()) == {"bio2scan-results"}:
         for p, d in docs.items():
-            validate_results(d, p, "merge it")
-            decode(d, p)
+            validate_results(d, p, "merge it")  # and its stored rows read back
         shard_of = [d["scan"].get("shard") for d in docs.values()]
     else:
         bad = next(

@@ -211,10 +211,13 @@ def validate_results(
     document: Any, file: str = "<results>", purpose: str = "render or merge it"
 ) -> None:
     """Validate a results document of this schema version; an older one is refused with a
-    message that says what to do (``assess.check_version``)."""
+    message that says what to do (``assess.check_version``). Its stored rows (schema 3) are
+    read back into ``document["results"]`` (``assess.document.decode``)."""
     if isinstance(document, dict) and document.get("kind") == "bio2scan-results":
         check_version(document, file, purpose)
     validate("results", document, file)
+    if isinstance(document, dict):
+        decode(document, file)
 
 
 def load_results(path: str | Path, *, findings_only: bool = False) -> dict[str, Any]:

@@ -13,7 +13,9 @@ In memory (``document["results"]``) a result is a row: a dict with ``finding_id`
 * strings (ids, names, paths, ``expected`` texts, messages) are indexes into ``strings``, ``-1``
   for none; ``resource`` indexes ``resources``, ``rule`` indexes ``rules``, ``status``
   indexes ``STATUSES``, ``waiver`` indexes ``waivers``, ``change`` indexes ``CHANGES``;
-* ``evidence`` is ``[[path, value, expected], …]`` with the observed value as JSON, whole;
+* ``evidence`` is ``[[path, expected, value], …]``: a text value as a string index (texts such
+  as ``team-0`` recur across thousands of rows), any other as ``-1`` followed by the value as
+  JSON, whole (``[path, expected, -1, value]``);
 * ``message`` is ``-1`` when it is what the rule's message templates give for the evidence
   (every PASS, most FAILs): it is rendered again when the document is read
   (``evidence_message``), so the prose is stored once per rule, not once per result;
@@ -189,7 +191,12 @@ def write_rows(
                     [s(key[6]), s(key[7]), s(key[8]), s(key[9]), key[10]],
                 ]
             )
-        ev = [[s(e["path"]), e["value"], s(e["expected"])] for e in r["evidence"]]
+        ev = [
+            [s(e["path"]), s(e["expected"]), s(v)]
+            if type(v := e["value"]) is str
+            else [s(e["path"]), s(e["expected"]), -1, v]
+            for e in r["evidence"]
+        ]
         row: list[Any] = [xi, ri, status_i[r["status"]], ev]
         msg = -1 if derived(r, templates.get(rid)) else s(r.get("message", ""))
         w = -1
@@ -273,7 +280,10 @@ def read_rows(
             raise ValueError(f"rows[{n}] points to no resource, rule or status") from None
         rule = rules.get(rid) or {}
         extra = row[7] if len(row) > 7 else {}
-        evidence = [{"path": s(e[0]), "value": e[1], "expected": s(e[2])} for e in row[3]]
+        evidence = [
+            {"path": s(e[0]), "value": s(e[2]) if len(e) == 3 else e[3], "expected": s(e[1])}
+            for e in row[3]
+        ]
         d: dict[str, Any] = {
             "finding_id": finding_id(rid, scope, res_id),
             "rule_id": rid,

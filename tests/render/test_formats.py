@@ -244,3 +244,18 @@ def test_large_observed_values_are_cut_in_the_page(doc: dict) -> None:
     assert isinstance(shown, str) and shown.endswith("more characters; see results.json]")
     assert len(shown) < 2100
     assert d["results"][0]["evidence"][0]["value"] == policy  # the document keeps it whole
+
+
+def test_csv_fast_path_gives_the_same_cells_as_the_careful_one() -> None:
+    """``cell`` skips the escaping for plain text; for every text it must give what the careful
+    path (``field(safe_cell(…))``) gives — formula triggers, separators, spaces, controls."""
+    import random
+
+    from bio2scan.render.csvfmt import cell, field, safe_cell
+
+    pieces = ["a", "team-0", "=1+1", "-2", "@x", "+", " ", "\u00a0", ",", ";", "|", "\t", '"']
+    pieces += ["\r", "\n", "\x1b[2J", "\u202e", "é", "0", "", "x y", "=cmd|' /C calc'!A0"]
+    rng = random.Random(15)
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 4))) for _ in range(3000)]
+    for t in [*pieces, *texts, None, 3, 1.5, True]:
+        assert cell(t) == field(safe_cell(t)), repr(t)
