@@ -75,8 +75,9 @@ def test_render_writes_each_format(tmp_path: Path, doc: dict) -> None:
         "results.json",
     }
     raw = json.loads((tmp_path / "results.json").read_text("utf-8"))
-    api.validate_results(raw)
     assert raw["results"]["encoding"] == "bio2scan-rows/1"  # stored as a table
+    api.validate_results(raw)  # valid, and its rows read back in place
+    assert raw["results"] == doc["results"]
     again = api.load_results(tmp_path / "results.json")
     assert again["results"] == doc["results"]  # every row back, messages and finding ids too
     assert render("html", "nl", again) == render("html", "nl", doc)  # re-renders from the file
