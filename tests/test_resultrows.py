@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import pytest
 
+from bio2scan import api
 from bio2scan.assess.document import decode
 from bio2scan.documents import write_results
 from bio2scan.errors import InputError
@@ -109,3 +111,32 @@ def test_a_broken_table_is_an_input_error(path, value, why) -> None:
     with pytest.raises(InputError) as err:
         decode({"rules": stored["rules"], "results": stored["results"]}, "r.json")
     assert why in str(err.value) and "r.json" in str(err.value)
+
+
+def test_report_renders_rules_from_rules_dir_without_them(tmp_path) -> None:
+    """A scan with a rule from ``--rules-dir``, then ``bio2scan report`` of its results.json
+    with no rule files at all: the rule's texts and message templates travel in the document,
+    so every row comes back with its message, and a Dutch report says PASS in Dutch."""
+    from clirun import run_cli
+
+    root = Path(__file__).resolve().parent.parent
+    src = (root / "rules/k8s/pod/allow_privilege_escalation.yaml").read_text("utf-8")
+    own = tmp_path / "mine" / "k8s" / "custom" / "esc.yaml"
+    own.parent.mkdir(parents=True)
+    own.write_text(src.replace("id: k8s.pod.allow_privilege_escalation", "id: k8s.custom.esc"))
+    manifests = root / "demo" / "manifests"
+    out = tmp_path / "out"
+    args = ("scan", "manifests", str(manifests), "--rules-dir", str(tmp_path / "mine"))
+    p = run_cli(*args, "--rules", "k8s.custom.*", "--fail-on", "none", "-o", str(out), "-q")
+    assert p.returncode in (0, 3), p.stderr
+    doc = api.load_results(out / "results.json")
+    assert {r["rule_id"] for r in doc["results"]} == {"k8s.custom.esc"}
+    passed = [r for r in doc["results"] if r["status"] == "PASS"]
+    assert passed and all(r["message"] and "expected" in r["message"] for r in passed)
+    p = run_cli(
+        "report", str(out / "results.json"), "--format", "csv", "--lang", "nl",
+        "-o", str(tmp_path / "nl"),
+    )  # fmt: skip
+    assert p.returncode == 0, p.stderr
+    text = (tmp_path / "nl" / "results.csv").read_text("utf-8-sig")
+    assert "(verwacht " in text and "k8s.custom.esc" in text
