@@ -27,8 +27,6 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from markupsafe import Markup
-
 from ..resultrows import derived
 from .messages import messages, pick
 from .view import SEVERITIES, STATUSES
@@ -221,20 +219,6 @@ def write_island(
     write("]}")
 
 
-def encode(document: dict[str, Any], langs: list[str]) -> dict[str, Any]:
-    """The island for a page in ``langs``, as a dict (what ``write_island`` writes)."""
-    parts: list[str] = []
-    write_island(parts.append, document, langs)
-    loaded: dict[str, Any] = json.loads("".join(parts))
-    return loaded
-
-
 def _text(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
     return text.translate(_ESCAPES)
-
-
-def dump(island: dict[str, Any]) -> Markup:
-    """JSON text safe to place between ``<script type="application/json">`` tags."""
-    text = json.dumps(island, ensure_ascii=False, separators=(",", ":"), default=str)
-    return Markup(text.translate(_ESCAPES))
