@@ -244,10 +244,8 @@ def rules_show(rule_id: str, fmt: str, rules_dir: tuple[str, ...], debug: bool) 
         for p in r.params.values()
     }
     d["check"] = r.check
-    from .engine.evaluate import functions_used
-
     # what the check's named functions read, with what an absent value means to them
-    d["functions"] = {f.name: f.declaration().split("; ") for f in functions_used(r.check)}
+    d["functions"] = api.rule_functions(r.check)
     d["file"] = r.file
     if fmt == "json":
         click.echo(json.dumps(d, ensure_ascii=False, indent=1))
@@ -304,11 +302,8 @@ def rules_test(
 
 
 def _mutation_report(chosen: list[Any], verbose: bool) -> None:
-    from .engine.mutate import mutate_rule
-
     total = survived = equivalent = stale = 0
-    for r in chosen:
-        rep = mutate_rule(r)
+    for r, rep in api.mutate_rules(chosen):
         total += rep.mutants
         for m in rep.survivors:
             survived += 1

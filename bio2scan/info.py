@@ -56,6 +56,21 @@ def test_rules(rules: Iterable[Rule]) -> list[Any]:
     return [o for r in rules for o in run_rule_cases(r)]
 
 
+def mutate_rules(rules: Iterable[Rule]) -> list[Any]:
+    """Every rule's mutation report (``engine.mutate``): the mutants of its check that survive
+    its own test cases, those declared equivalent, and stale declarations."""
+    from .engine.mutate import mutate_rule
+
+    return [(r, mutate_rule(r)) for r in rules]
+
+
+def rule_functions(check: Any) -> dict[str, list[str]]:
+    """What a check's named functions read, with what an absent value means to them."""
+    from .engine.evaluate import functions_used
+
+    return {f.name: f.declaration().split("; ") for f in functions_used(check)}
+
+
 def validate_rule_paths(paths: Sequence[str | Path]) -> list[Rule]:
     """Load and validate rule files or directories; the first error is raised (``RuleError``,
     naming file and line); ids must be unique across all of them."""

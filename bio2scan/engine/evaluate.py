@@ -140,6 +140,13 @@ def _message(status: Status, evidence: list[Evidence]) -> str:
     return shown + (f" and {len(evidence) - 3} more" if len(evidence) > 3 else "")
 
 
+_LATER = "is known only after deployment: "
+
+
+def _why_later(expected: str) -> str:
+    return expected[len(_LATER) :] if expected.startswith(_LATER) else expected
+
+
 def _unknown_message(evidence: list[Evidence]) -> tuple[Status, str, list[Evidence]]:
     """The status and message of an unknown verdict: NOT_APPLICABLE when only deferred values
     stood in the way, ERROR otherwise (the unknowns that are not deferred come first)."""
@@ -151,7 +158,7 @@ def _unknown_message(evidence: list[Evidence]) -> tuple[Status, str, list[Eviden
     if not unique:
         return Status.ERROR, "cannot decide (no evidence of why)", []
     if not hard:
-        text = "; ".join(f"{e.path} {e.expected}" for e in unique[:3])
+        text = "; ".join(f"{e.path} ({_why_later(e.expected)})" for e in unique[:3])
         more = f" and {len(unique) - 3} more" if len(unique) > 3 else ""
         return Status.NOT_APPLICABLE, f"known only after deployment: {text}{more}", unique
     text = "; ".join(f"{e.path} {e.expected}" for e in hard[:3])
@@ -314,7 +321,9 @@ def evaluate_one(cr: CompiledRule, res: Resource, env: Env, subjects: Any = _NO_
                     )
                 passed, evidence = check(obj, prefix, env)
                 if a is None and passed is not True:  # not applies_if or assert, Kleene
-                    passed, evidence = None, aev
+                    # unknown either way; what the check could not read counts too (an
+                    # unreadable firewall is ERROR even where applicability waits for deployment)
+                    passed, evidence = None, aev + evidence if passed is None else aev
         else:
             passed, evidence = _over_subjects(cr, subjects, env)
             if passed is _NOT_APPLICABLE:
@@ -397,6 +406,8 @@ def _over_subjects(
         elif a is None:
             undecided = True
             unknown += aev
+            if ok is None:
+                unknown += ev
         elif ok is False:
             failed = True
             bad += ev

@@ -245,7 +245,7 @@ def test_errors_and_deferred_values_are_matched_on_the_path_the_rule_reads():
     for deferred, expect in cases:
         r = replace(resource(data, source=src), deferred=deferred)
         assert run(CHECK, r)[0].status is expect, deferred
-    each = {"for_each": "list", "assert": {"path": "a", "equals": 1}}
+    each = {"assert": {"for_each": "list", "assert": {"path": "a", "equals": 1}}}
     r = replace(resource(data, source=src), deferred={"list[0].a": "later"})
     assert run(each, r)[0].status is Status.NOT_APPLICABLE
     r = resource(data, source=src, errors={"list[0]": "unresolved"})
@@ -253,13 +253,13 @@ def test_errors_and_deferred_values_are_matched_on_the_path_the_rule_reads():
 
 
 def test_a_function_meeting_a_deferred_value_gives_not_applicable_never_a_verdict():
-    """Subject functions read what no path in the rule names; ``readable`` makes a deferred value
-    they need NOT_APPLICABLE (as a deferred path would) and an unreadable one ERROR."""
-    from bio2scan.engine.functions.aws_exposure import readable
+    """Subject functions read what no path in the rule names; the engine checks what they
+    declare they read: a deferred value there is NOT_APPLICABLE (as a deferred path would be),
+    an unreadable one ERROR, one elsewhere in the resource nothing."""
+    from bio2scan.engine.reads import Read
 
-    @function("test_reads_rules", kind="subject")
+    @function("test_reads_rules", kind="subject", reads=(Read("rules", "list"),))
     def reads_rules(obj, env):
-        readable(env, "rules")
         return bool(obj.get("rules")), []
 
     try:

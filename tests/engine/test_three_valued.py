@@ -174,10 +174,7 @@ def test_deferred_only_is_not_applicable_mixed_is_error():
     later = replace(resource({"a": 1}), deferred={"b": "known after apply"})
     (res,) = run(check, later)
     assert res.status is Status.NOT_APPLICABLE
-    assert (
-        res.message
-        == "known only after deployment: b is known only after deployment: known after apply"
-    )
+    assert res.message == "known only after deployment: b (known after apply)"
     assert all(type(e) is Deferred for e in res.evidence)
     both = replace(resource({}), deferred={"b": "known after apply"})
     (res,) = run(check, both)

@@ -39,6 +39,14 @@ PROPERTY_DEFAULTS: dict[str, dict[str, Any]] = {
     "azure.network.virtual_network": {"enableDdosProtection": False},
 }
 
+# Properties a template may leave out whose value Azure chooses at deployment, without a
+# documented default that has held across API versions: known only after deployment.
+PROPERTY_LATER: dict[str, dict[str, str]] = {
+    "azure.servicebus.namespace": {
+        "minimumTlsVersion": "the minimum TLS version Azure gives a new namespace (not stated)",
+    },
+}
+
 # Defaults that changed with the API version: (property path, first version with the
 # default above, the value before it).
 VERSIONED_DEFAULTS = {"supportsHttpsTrafficOnly": ("2019-04-01", False)}
@@ -189,6 +197,9 @@ def map_resources(resources: Iterable[ArmResource], subscription: Any) -> Mapped
             if isinstance(props, dict):
                 for path, value in PROPERTY_DEFAULTS.get(kind.name, {}).items():
                     _put_default(props, path, _versioned(res, path, value))
+                for path, why in PROPERTY_LATER.get(kind.name, {}).items():
+                    if path not in props:
+                        rec.later[f"properties.{path}"] = why
             for child in kind.children:
                 rec.data[child.key] = (
                     [] if child.many and not child.flatten else {} if child.flatten else None

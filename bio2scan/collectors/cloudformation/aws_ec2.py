@@ -352,6 +352,9 @@ def flow_log(item: Item, b: Build) -> None:
         ],
     )
     out.data["FlowLogs"].append(log)
+    # whether the logs arrive (DeliverLogsStatus) shows only once the flow log runs
+    n = len(out.data["FlowLogs"]) - 1
+    out.defer(f"FlowLogs[{n}].DeliverLogsStatus", "delivery is known only after deployment")
 
 
 _DEFAULT_DENY = [
