@@ -297,8 +297,7 @@ def _document(
     waivers: Any,
     baseline: Any,
     tags_of: Any = lambda r: {},
-    verbose_results: bool = False,
-    not_applicable: Sequence[Mapping[str, Any]] = (),
+    **rows: Any,  # verbose_results, not_applicable (of shards): how results are listed
 ) -> dict[str, Any]:
     """Load the waivers and the baseline, then hand over to the assessment (``bio2scan.assess``:
     waivers, baseline, roll-up per measure and control, the results document)."""
@@ -326,8 +325,7 @@ def _document(
         waivers=wset,
         baseline=baseline,
         tags_of=tags_of,
-        verbose_results=verbose_results,
-        not_applicable=not_applicable,
+        **rows,
     )
 
 
@@ -344,7 +342,6 @@ def scan(
     now: _dt.datetime | None = None,
     waivers: Any = None,
     baseline: Any = None,
-    verbose_results: bool = False,
 ) -> tuple[Inventory, dict[str, Any]]:
     inv = collect(
         target, options, rules=rules, shard=shard, progress=progress, max_workers=max_workers
@@ -358,7 +355,6 @@ def scan(
         waivers=waivers,
         baseline=baseline,
         progress=progress,
-        verbose_results=verbose_results,
     )
 
 
