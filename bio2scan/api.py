@@ -23,7 +23,6 @@ from typing import Any
 
 from . import __version__, plugins
 from .assess import assess as _assess_results
-from .assess import compliance as _compliance
 from .baseline import Baseline
 from .catalog import load_catalog
 from .collectors.base import CollectRequest, Progress, ProgressTask, Shard
@@ -50,7 +49,9 @@ from .inputs import load_baseline, load_waivers
 from .model import Inventory, Rule, Severity, Status
 from .outputs import (
     Finished,
+    blind_spots,
     check_outputs,
+    compliance,
     diff_scans,
     finish,
     list_scans,
@@ -342,6 +343,7 @@ def scan(
     now: _dt.datetime | None = None,
     waivers: Any = None,
     baseline: Any = None,
+    verbose_results: bool = False,
 ) -> tuple[Inventory, dict[str, Any]]:
     inv = collect(
         target, options, rules=rules, shard=shard, progress=progress, max_workers=max_workers
@@ -355,6 +357,7 @@ def scan(
         waivers=waivers,
         baseline=baseline,
         progress=progress,
+        verbose_results=verbose_results,
     )
 
 
@@ -399,27 +402,6 @@ def exit_code(
         ):
             return EXIT_FINDINGS
     return EXIT_OK
-
-
-def blind_spots(document: Mapping[str, Any]) -> list[str]:
-    """Why a scan saw nothing of something it was asked to look at: scopes from which nothing
-    could be read, missing shards, or no resources and only collection errors. Empty: none."""
-    if "coverage" in document:
-        return Coverage.from_dict(document["coverage"]).blind()
-    # a document from before the coverage section: no result but ERROR, and collection errors
-    if document.get("collection_errors") and not any(
-        r["status"] != Status.ERROR.value for r in document["results"]
-    ):
-        return ["nothing could be read (no resources, only collection errors)"]
-    return []
-
-
-def compliance(document: Mapping[str, Any]) -> float:
-    """What ``--min-compliance`` compares: the percentage of BIO2 controls that are
-    ``evidence-complete`` or ``compliant-with-accepted-risk`` among those that are neither
-    ``manual`` nor ``out-of-scope`` (0 when there are none — no evidence is no compliance).
-    It is a share of automated evidence, not "BIO2 compliant"."""
-    return float(_compliance(document["summary"]["controls"])["percent"])
 
 
 def save_inventory(path: str | Path, inventory: Inventory) -> str:

@@ -22,11 +22,13 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from . import plugins
+from .assess import compliance as _compliance
 from .assess.document import check_version, decode, read_results
 from .baseline import diff as _diff
+from .coverage import Coverage
 from .documents import Content, check_writable_dir, encode_json, validate, write_set
 from .errors import OutputError, UsageError
-from .model import Inventory
+from .model import Inventory, Status
 
 INVENTORY_FILE = "inventory.json.gz"
 
@@ -303,3 +305,24 @@ def verification_json(verification: Any) -> str:
     from .evidence import to_json
 
     return str(to_json(verification))
+
+
+def blind_spots(document: Mapping[str, Any]) -> list[str]:
+    """Why a scan saw nothing of something it was asked to look at: scopes from which nothing
+    could be read, missing shards, or no resources and only collection errors. Empty: none."""
+    if "coverage" in document:
+        return Coverage.from_dict(document["coverage"]).blind()
+    # a document from before the coverage section: no result but ERROR, and collection errors
+    if document.get("collection_errors") and not any(
+        r["status"] != Status.ERROR.value for r in document["results"]
+    ):
+        return ["nothing could be read (no resources, only collection errors)"]
+    return []
+
+
+def compliance(document: Mapping[str, Any]) -> float:
+    """What ``--min-compliance`` compares: the percentage of BIO2 controls that are
+    ``evidence-complete`` or ``compliant-with-accepted-risk`` among those that are neither
+    ``manual`` nor ``out-of-scope`` (0 when there are none — no evidence is no compliance).
+    It is a share of automated evidence, not "BIO2 compliant"."""
+    return float(_compliance(document["summary"]["controls"])["percent"])

@@ -14,7 +14,7 @@ from bio2scan import api
 
 
 def _results(inv, rules):
-    return api.assess(inv, rules)["results"]
+    return api.assess(inv, rules, verbose_results=True)["results"]
 
 
 def _entra_rules(all_rules):
@@ -182,7 +182,7 @@ def test_tokens_and_secret_hints_never_in_any_output(
     with servers(*tenant_estate, tmp_path) as (g, a, bundle):
         inv = collect(g, a, bundle, rules=rules)
     api.save_inventory(tmp_path / "inv.json", inv)
-    doc = api.assess(inv, rules)
+    doc = api.assess(inv, rules, verbose_results=True)
     written = api.render(doc, ["json", "html", "md", "sarif", "junit", "csv"], tmp_path / "out")
     text = (tmp_path / "inv.json").read_text() + json.dumps(doc) + caplog.text
     text += "".join(p.read_text() for p in written.values())
