@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/manifests.py --objects 10000            # generate, then time loading
     .venv/bin/python bench/manifests.py --objects 10000 --repeat 5 --json
+    .venv/bin/python bench/manifests.py --objects 10000 --phases   # + where the time goes
 
 Writes ``--objects`` Kubernetes objects into a temporary directory (one file per workload, some
 files with several documents and some ``List``s, as ``helm template`` and ``kubectl get -o yaml``
@@ -174,12 +175,59 @@ def _child(root: str) -> None:
     print(json.dumps({"wall": wall, "cpu": cpu, "rss_mib": rss, "objects": len(inv.resources)}))
 
 
+def _phases(root: str, repeat: int) -> dict[str, float]:
+    """CPU medians, in this process and serially, of the stages of reading the files under
+    ``root``: libyaml composing the nodes (the floor: PyYAML's C parser and composer, nothing
+    built), ``yaml_objects.load`` (values with go-yaml's rules, the line of every document),
+    and ``manifest_files.load_job`` (reading, loading, ``to_resource``, redaction)."""
+    import gc
+
+    from bio2scan.collectors import yaml_objects
+    from bio2scan.collectors.manifest_files import Job, load_job
+
+    files = sorted(str(p) for p in Path(root).rglob("*.*"))
+    texts = [Path(f).read_text() for f in files]
+    yaml_texts = [t for t in texts if t.lstrip()[:1] not in ("{", "[")]
+
+    def compose() -> None:
+        for t in yaml_texts:
+            loader = yaml_objects._Loader(t)
+            while loader.check_node():
+                loader.get_node()
+            loader.dispose()
+
+    def load() -> None:
+        for t in texts:
+            for _doc in yaml_objects.load(t):
+                pass
+
+    def jobs() -> None:
+        for f in files:
+            load_job(Job(f, f, False, None), "c", None, yaml_objects.DEFAULT_LIMITS)
+
+    out = {}
+    gc.disable()  # as the collector does
+    for name, fn in (("compose_floor", compose), ("yaml_load", load), ("load_job", jobs)):
+        times = []
+        for _ in range(repeat):
+            c = time.process_time()
+            fn()
+            times.append(time.process_time() - c)
+        out[f"{name}_cpu_median_s"] = round(statistics.median(times), 3)
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--objects", type=int, default=10_000)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--dir", help="use (and keep) this directory instead of a temporary one")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument(
+        "--phases",
+        action="store_true",
+        help="also time libyaml's composer alone, yaml_objects.load and load_job (CPU, serial)",
+    )
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -202,6 +250,7 @@ def main() -> int:
                 env=dict(os.environ, PYTHONPATH=str(ROOT)),
             )
             runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        phases = _phases(str(root), args.repeat) if args.phases else {}
     summary = {
         "objects": runs[0]["objects"],
         "files": files,
@@ -209,6 +258,7 @@ def main() -> int:
         "cpu_median_s": round(statistics.median(r["cpu"] for r in runs), 3),
         "rss_peak_mib": round(max(r["rss_mib"] for r in runs), 1),
         "walls": [round(r["wall"], 3) for r in runs],
+        **phases,
     }
     if args.json:
         print(json.dumps(summary))

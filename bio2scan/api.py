@@ -32,9 +32,12 @@ from .documents import sha256_file, validate, write_json
 from .engine import check_unique, compile_rule, load_rules_dir, parse_overrides, select
 from .engine import evaluate as _evaluate
 from .engine.conditions import ConditionError
+from .engine.evaluate import relevant_rules
 from .errors import EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, RuleError, UsageError
 from .info import (
     catalog,
+    collector,
+    collector_names,
     find_control,
     mapping,
     mapping_csv,
@@ -144,10 +147,11 @@ def collect(
     max_workers: int = 16,
 ) -> Inventory:
     """Run one collector. With ``rules``, only the resource types they need are collected."""
-    available = plugins.collectors()
-    if target not in available:
+    found = plugins.collector(target)
+    if found is None:
+        installed = plugins.names("bio2scan.collectors")
         raise UsageError(
-            f"unknown scan target {target!r}; installed: {', '.join(sorted(available)) or 'none'}"
+            f"unknown scan target {target!r}; installed: {', '.join(sorted(installed)) or 'none'}"
         )
     if isinstance(shard, str):
         shard = Shard.parse(shard)
@@ -158,7 +162,7 @@ def collect(
         max_workers=max_workers,
         progress=progress or Progress(),
     )
-    inventory: Inventory = available[target].collect(request)
+    inventory: Inventory = found.collect(request)
     return inventory
 
 
@@ -238,7 +242,7 @@ def _assess(
 ) -> dict[str, Any]:
     inv = Inventory.merge(list(inventory)) if isinstance(inventory, (list, tuple)) else inventory
     now = now or _dt.datetime.now(_dt.UTC)
-    compiled = compile_rules(rules, overrides)
+    compiled = compile_rules(relevant_rules(rules, inv, overrides), overrides)
     task = None
     if progress is not None:
         per_type = Counter(r.type for r in inv.resources)
@@ -274,9 +278,8 @@ def scanned_providers(inventory: Inventory) -> set[str]:
     found = {r.provider for r in inventory.resources}
     found |= {e.provider for e in inventory.errors}
     found |= {n.provider for n in inventory.notices if n.provider}
-    installed = plugins.load("bio2scan.collectors")
     for t in inventory.meta.targets:
-        plugin = installed.get(t.collector)
+        plugin = plugins.get("bio2scan.collectors", t.collector)
         provider = getattr(plugin.obj, "provider", None) if plugin is not None else None
         if isinstance(provider, str):
             found.add(provider)
@@ -540,6 +543,8 @@ __all__ = [
     "check_outputs",
     "check_waivers",
     "collect",
+    "collector",
+    "collector_names",
     "collectors",
     "compile_rules",
     "compliance",

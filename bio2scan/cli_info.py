@@ -302,9 +302,12 @@ def rules_test(
 
 
 def _mutation_report(chosen: list[Any], verbose: bool) -> None:
-    total = survived = equivalent = stale = 0
+    total = survived = equivalent = stale = broken = 0
     for r, rep in api.mutate_rules(chosen):
         total += rep.mutants
+        for b in rep.broken:
+            broken += 1
+            click.echo(safe(f"FAIL     {r.id} :: {b} (mutants judged without it)  [{r.file}]"))
         for m in rep.survivors:
             survived += 1
             click.echo(f"SURVIVES {r.id} :: {m.id}  [{r.file}]")
@@ -321,9 +324,9 @@ def _mutation_report(chosen: list[Any], verbose: bool) -> None:
     killed = total - survived - equivalent
     click.echo(
         f"{len(chosen)} rules: {total} mutants, {killed} killed, {equivalent} equivalent "
-        f"(declared), {survived} survive, {stale} stale declarations"
+        f"(declared), {survived} survive, {stale} stale declarations, {broken} failing cases"
     )
-    sys.exit(1 if survived or stale else 0)
+    sys.exit(1 if survived or stale or broken else 0)
 
 
 @rules.command("validate")

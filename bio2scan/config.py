@@ -9,8 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from .documents import schema
 from .errors import InputError
 from .yamlsrc import YamlSyntaxError, line_for, load_with_lines
@@ -102,6 +100,8 @@ def load_config(path: str | None) -> Config:
         data = {}
     if not isinstance(data, dict):
         raise InputError("a config file holds a mapping of settings", file=path, line=1)
+    import jsonschema  # only when a config file is read
+
     validator = jsonschema.validators.validator_for(schema("config"))(schema("config"))
     err = jsonschema.exceptions.best_match(validator.iter_errors(data))
     if err is not None:

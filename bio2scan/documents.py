@@ -17,8 +17,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import jsonschema
-
 from .errors import InputError, InventoryError, OutputError, UsageError
 from .model import Inventory
 from .resultrows import is_encoded, write_rows
@@ -35,11 +33,15 @@ def schema(name: str) -> dict[str, Any]:
 
 @functools.cache
 def _validator(name: str) -> Any:
+    import jsonschema  # only when a document is validated
+
     s = schema(name)
     return jsonschema.validators.validator_for(s)(s)
 
 
 def validate(name: str, doc: Any, file: str = "<document>", error: type = InputError) -> None:
+    import jsonschema
+
     err = jsonschema.exceptions.best_match(_validator(name).iter_errors(doc))
     if err is not None:
         field = "/".join(str(p) for p in err.absolute_path) or None

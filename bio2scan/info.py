@@ -58,7 +58,8 @@ def test_rules(rules: Iterable[Rule]) -> list[Any]:
 
 def mutate_rules(rules: Iterable[Rule]) -> list[Any]:
     """Every rule's mutation report (``engine.mutate``): the mutants of its check that survive
-    its own test cases, those declared equivalent, and stale declarations."""
+    its own test cases, those declared equivalent, stale declarations, and the cases the rule
+    itself fails (mutants are judged without them)."""
     from .engine.mutate import mutate_rule
 
     return [(r, mutate_rule(r)) for r in rules]
@@ -111,3 +112,17 @@ def plugin_list() -> list[dict[str, Any]]:
         for group in plugins.GROUPS
         for name, p in plugins.load(group).items()
     ]
+
+
+def collector_names() -> list[str]:
+    """The installed scan targets (no collector is imported)."""
+    from . import plugins
+
+    return sorted(plugins.names("bio2scan.collectors"))
+
+
+def collector(target: str) -> Any | None:
+    """The collector of ``target`` (only its module is imported), or ``None``."""
+    from . import plugins
+
+    return plugins.collector(target)

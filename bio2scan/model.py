@@ -162,6 +162,9 @@ class CollectionError:
     ``namespace`` say where (``None`` = everywhere in the scope). ``code`` is one of
     ``AccessDenied``, ``NotFound``, ``Throttled``, ``Timeout``, ``Unsupported``, ``Error``, and
     for a network failure ``Refused``, ``DNS``, ``TLS``, ``Unreachable`` (``collectors/neterrors``).
+    ``file``/``line``: the input file (and line) the error is about, for collectors that read
+    files (manifests, templates, Terraform); with ``api`` they tell errors of one type and scope
+    apart (each gives its own ERROR result).
     """
 
     provider: str
@@ -172,6 +175,8 @@ class CollectionError:
     api: str | None = None
     region: str | None = None
     namespace: str | None = None
+    file: str | None = None
+    line: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -183,6 +188,8 @@ class CollectionError:
                 "region",
                 "namespace",
                 "api",
+                "file",
+                "line",
                 "code",
                 "reason",
             )
@@ -200,6 +207,8 @@ class CollectionError:
             api=d.get("api"),
             region=d.get("region"),
             namespace=d.get("namespace"),
+            file=d.get("file"),
+            line=d.get("line"),
         )
 
     def covers(

@@ -46,7 +46,7 @@ def renderers() -> dict[str, Any]:
 
 
 def parse_formats(spec: Iterable[str]) -> list[str]:
-    available = plugins.renderers()
+    available = plugins.names("bio2scan.renderers")  # names only: a renderer loads when used
     out: list[str] = []
     for item in spec:
         for f in str(item).split(","):
@@ -132,12 +132,12 @@ def render(
 ) -> dict[str, Path]:
     """Render each format (and the inventory, when given) and write them into ``output_dir`` as
     one set: all or nothing (``documents.write_set``). Returns format → path."""
-    available = plugins.renderers()
     doc = decode(dict(document, lang=lang))  # rows, also of a document read as plain JSON
     files: dict[str, Content] = {}
     names: dict[str, str] = {}
     for f in parse_formats(formats):
-        r = available[f]
+        r = plugins.renderer(f)  # only the formats asked for are imported (jinja2 for html)
+        assert r is not None  # parse_formats checked the name
         name = getattr(r, "filename", f"report.{r.extension}")
         files[name] = _streamed(r, doc, lang) if hasattr(r, "write") else r.render(doc, lang)
         names[f] = name

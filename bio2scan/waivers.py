@@ -55,8 +55,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import jsonschema
-
 from .catalog import load_catalog
 from .documents import schema
 from .errors import WaiverError
@@ -295,6 +293,8 @@ def parse(data: Any, lines: Lines, file: str) -> WaiverSet:
     if data is None:
         data = {"waivers": []}
     data = _dates_to_text(data)
+    import jsonschema  # only when a waivers file is read
+
     validator = jsonschema.Draft202012Validator(schema("waivers"))
     err = jsonschema.exceptions.best_match(validator.iter_errors(data))
     if err is not None:

@@ -1,10 +1,18 @@
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("NO_COLOR", "1")
+# the cache (rules, plugins) of this test process (and the CLIs it starts): not the user's ~/.cache
+if "BIO2SCAN_CACHE" not in os.environ:
+    _RULE_CACHE = tempfile.mkdtemp(prefix="bio2scan-test-cache-")
+    os.environ["BIO2SCAN_CACHE"] = _RULE_CACHE
+    atexit.register(shutil.rmtree, _RULE_CACHE, True)
 
 
 @pytest.fixture(scope="session")

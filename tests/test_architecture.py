@@ -22,6 +22,7 @@ LAYERS: list[dict[str, tuple[str, ...]]] = [
         "catalog": ("catalog",),
         "documents": ("documents", "resultrows"),
         "plugins": ("plugins",),
+        "usercache": ("usercache",),
         "yamlsrc": ("yamlsrc",),
         "config": ("config",),
         "safetext": ("safetext",),

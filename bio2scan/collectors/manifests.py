@@ -30,7 +30,6 @@ import os
 import stat
 import sys
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from ..errors import ManifestError
@@ -150,7 +149,14 @@ def _error(rec: Recorder, cluster: str, file: str, message: str, line: int | Non
     where = f"{file}:{line}" if line else file
     rec.error(
         CollectionError(
-            PROVIDER, "*", cluster, f"{where}: {message}", code="Error", api=f"read {file}"
+            PROVIDER,
+            "*",
+            cluster,
+            f"{where}: {message}",
+            code="Error",
+            api=f"read {file}",
+            file=file,
+            line=line or None,
         )
     )
 
@@ -254,7 +260,8 @@ def _run(
         shares[k].append(i)
         loads[k] += _size(jobs[i])
     results: dict[int, Outcome] = {}
-    import multiprocessing
+    import multiprocessing  # here: a small scan does not pay for importing them
+    from concurrent.futures import ProcessPoolExecutor
 
     ctx = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:

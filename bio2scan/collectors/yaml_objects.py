@@ -244,6 +244,66 @@ class _Builder:
         self.memo[key] = out
         return out
 
+    def tree(self, node: Any, depth: int = 0) -> Any:
+        """``build`` for a document without aliases (its text has no ``*``): every node is
+        reached once, so no memo, no alias count, no cycle check — and scalars are resolved
+        inline, without a call each. A mapping with a key that needs more than the common case
+        (a tag, a plain key that may resolve to a number, boolean or null, a merge key) is
+        built by ``build``; the result is the same."""
+        cls = node.__class__
+        if cls is ScalarNode:
+            return self.scalar(node)
+        if depth >= self.limits.max_depth:
+            raise LoadError(
+                f"nested deeper than {self.limits.max_depth} levels", node.start_mark.line + 1
+            )
+        depth += 1
+        if cls is SequenceNode:
+            out: list[Any] = []
+            add = out.append
+            for c in node.value:
+                if c.__class__ is not ScalarNode:
+                    add(self.tree(c, depth))
+                    continue
+                tag: Any = c.tag
+                v = c.value
+                if tag.__class__ is slice:
+                    if tag.step[0] and (
+                        not v or v[0] in _NUMBER_START or v in _BOOLS or v in _NULLS
+                    ):
+                        v = resolve_plain(v)
+                    add(v)
+                else:
+                    add(self.scalar(c))
+            return out
+        if cls is not MappingNode:  # pragma: no cover - libyaml gives no other node kinds
+            return self.build(node, depth - 1)
+        result: dict[str, Any] = {}
+        for knode, vnode in node.value:
+            ktag: Any = knode.tag
+            k = knode.value
+            if (
+                knode.__class__ is not ScalarNode
+                or ktag.__class__ is not slice
+                or (ktag.step[0] and (not k or k[0] in _NUMBER_START or k in _BOOLS or k in _NULLS))
+                or k == "<<"
+            ):
+                return self._mapping(node, depth - 1)
+            if k in result:
+                raise LoadError(f"duplicate key {k!r}", knode.start_mark.line + 1)
+            if vnode.__class__ is not ScalarNode:
+                result[k] = self.tree(vnode, depth)
+                continue
+            tag = vnode.tag
+            v = vnode.value
+            if tag.__class__ is slice:
+                if tag.step[0] and (not v or v[0] in _NUMBER_START or v in _BOOLS or v in _NULLS):
+                    v = resolve_plain(v)
+                result[k] = v
+            else:
+                result[k] = self.scalar(vnode)
+        return result
+
     def size(self, node: Any) -> int:
         """The number of nodes under ``node`` when aliases are expanded (memoised)."""
         key = id(node)
@@ -332,6 +392,7 @@ def load(text: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[Document]:
             yield Document(1, value, _json_item_lines(text, value))
             return
     loader = _Loader(text)
+    aliases = "*" in text  # without one, no node is reached twice: ``_Builder.tree``
     try:
         while loader.check_node():
             node = loader.get_node()
@@ -339,7 +400,8 @@ def load(text: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[Document]:
                 continue
             # one builder per document: the memo is keyed by id(node), and the nodes of a
             # finished document are freed (their ids reused)
-            value = _Builder(limits).build(node)
+            builder = _Builder(limits)
+            value = builder.build(node) if aliases else builder.tree(node)
             yield Document(node.start_mark.line + 1, value, _item_lines(node, value))
     except yaml.MarkedYAMLError as exc:
         raise LoadError(f"YAML syntax error: {_problem(exc)}", _error_line(exc, text)) from None

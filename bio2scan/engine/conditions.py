@@ -300,7 +300,8 @@ def _wildcard_leaf(
             hits = env.blocked.hits(_full(prefix, tail, path), shown)
             if hits:
                 return None, hits
-        values, settled = resolve_segments(obj, prefix, segs, absent, shown)
+        stood_in: dict[str, str] = {}
+        values, settled = resolve_segments(obj, prefix, segs, absent, shown, stood_in)
         good: list[Evidence] = []
         bad: list[Evidence] = []
         unknown: list[Evidence] = []
@@ -316,6 +317,9 @@ def _wildcard_leaf(
                         f"is a {paths.kind_of(v)}, not a {accepts} (needed: {shown})",
                     )
                 )
+            elif p in stood_in and absent is not None:  # the platform's default, not a value read
+                e = Evidence(stood_in[p], None, f"{shown} ({absent.text})")
+                (good if r else bad).append(e)
             else:
                 (good if r else bad).append(Evidence(p, v, shown))
         if want_all:

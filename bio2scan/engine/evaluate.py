@@ -186,6 +186,7 @@ def evaluate(
         for rtype in dict.fromkeys(cr.rule.resource_types):
             by_type.setdefault(rtype, []).append((n, cr))
     out: dict[tuple[int, str], list[Result]] = {}
+    errors = list(dict.fromkeys(index.errors))  # the same error recorded twice is one
     for rtype, group in by_type.items():
         resources = index.by_type.get(rtype, ())
         lists = [out.setdefault((n, rtype), []) for n, _ in group]
@@ -206,14 +207,40 @@ def evaluate(
                     )
                 )
         for (_, cr), lst in zip(group, lists):
-            for err in index.errors:
+            seen: dict[str, int] = {}
+            for err in errors:
                 if err.resource_type in (rtype, "*") and err.provider == cr.rule.provider:
-                    lst.append(_error_result(cr, rtype, err))
+                    er = _error_result(cr, rtype, err)
+                    # two errors at one place (a file's problems without a line): #2, #3 …
+                    k = seen[er.resource_id] = seen.get(er.resource_id, 0) + 1
+                    lst.append(er if k == 1 else er._replace(resource_id=f"{er.resource_id}#{k}"))
     results: list[Result] = []
     for n, cr in enumerate(rules):
         for rtype in dict.fromkeys(cr.rule.resource_types):
             results.extend(out.get((n, rtype), ()))
     return results
+
+
+def relevant_rules(
+    rules: Iterable[Rule], inventory: Inventory, overrides: Mapping[str, Any] | None = None
+) -> list[Rule]:
+    """The rules that can give a result on ``inventory``: those with resources of their types or
+    a collection error that reaches them (``engine.evaluate``: the error's type, or ``*`` of the
+    rule's provider; see ``evaluate``). The others give no result, so their checks are not compiled (a manifest
+    scan does not compile the AWS rules) — except a rule with an override, so that an override
+    that breaks its check is still reported."""
+    present = {r.type for r in inventory.resources}
+    errors = {(e.resource_type, e.provider) for e in inventory.errors}
+    out = []
+    for r in rules:
+        types = set(r.resource_types)
+        if (
+            (overrides and r.id in overrides)
+            or not types.isdisjoint(present)
+            or any(t in types or (t == "*" and p == r.provider) for t, p in errors)
+        ):
+            out.append(r)
+    return out
 
 
 _NO_SUBJECT: Any = object()
@@ -457,11 +484,17 @@ def _result(
 
 
 def _error_result(cr: CompiledRule, rtype: str, err: CollectionError) -> Result:
+    """The ERROR result of one rule for one collection error. Its resource id names the place
+    and what failed there (the API call, or the file and line), so that several errors of one
+    type and scope — two unreadable files, two refused calls — are several findings, not one
+    id given twice (``finding_id`` must be unique in a results document)."""
     rule = cr.rule
     where = "/".join(x for x in (err.scope, err.region, err.namespace) if x)
+    what = (f"{err.file}:{err.line}" if err.line else err.file) if err.file else err.api
+    at = f"@{what}" if what else ""
     return Result(
         rule.id,
-        f"{where or '*'}:{rtype}",
+        f"{where or '*'}:{rtype}{at}",
         rtype,
         f"{rtype} in {where or 'all scopes'}",
         err.scope,
@@ -473,5 +506,5 @@ def _error_result(cr: CompiledRule, rtype: str, err: CollectionError) -> Result:
         rule.measures,
         f"not collected ({err.code}): {err.reason}",
         (Evidence(err.api or rtype, None, "collected"),),
-        Source(api=err.api, region=err.region),
+        Source(api=err.api, region=err.region, file=err.file, line=err.line),
     )

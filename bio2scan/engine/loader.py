@@ -14,31 +14,38 @@ from __future__ import annotations
 
 import fnmatch
 import functools
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from ..catalog import Catalog, load_catalog
 from ..errors import RuleError, UsageError
 from ..model import Param, Rule, Severity
 from ..yamlsrc import YamlSyntaxError, dotted, line_for, load_with_lines
+from . import rulecache
 from .conditions import OPERATORS, ConditionError
 from .evaluate import compile_rule
 from .links import LINK_SYNTAX, check_links, link_shape
 from .schema import rule_schema
 
+if TYPE_CHECKING:  # jsonschema is imported when a rule file is validated, not from the cache
+    import jsonschema
+
 
 @functools.lru_cache(maxsize=2)
 def _validator(loose: bool) -> jsonschema.protocols.Validator:
+    import jsonschema
+
     schema = rule_schema(loose_check=loose)
     cls = jsonschema.validators.validator_for(schema)
     return cls(schema)
 
 
 def _schema_error(validator: Any, data: Any) -> jsonschema.ValidationError | None:
+    import jsonschema
+
     errors = list(validator.iter_errors(data))
     if not errors:
         return None
@@ -48,6 +55,8 @@ def _schema_error(validator: Any, data: Any) -> jsonschema.ValidationError | Non
 
 
 def _rank(error: jsonschema.ValidationError) -> tuple[Any, ...]:
+    import jsonschema
+
     own: Any = jsonschema.exceptions.relevance(error)
     return (-len(error.absolute_path), *own)
 
@@ -89,26 +98,27 @@ def load_rule_file(
 ) -> Rule:
     """Load and validate one rule file. Raises ``RuleError`` naming file, line and field.
 
-    A file loaded before, unchanged (same size and modification time) and loaded the same way,
-    is not parsed and validated again: programs and test suites that load the rule set many
-    times pay for it once."""
+    A file loaded before in this process with the same content, and loaded the same way, is not
+    parsed and validated again: programs and test suites that load the rule set many times pay
+    for it once. (The content is compared, not the size and modification time: an edit within
+    the clock's resolution keeps both.)"""
+    name = display or str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise RuleError(f"cannot read rule file: {exc}", file=name) from None
     key: tuple[Any, ...] | None = None
     if catalog is None:
-        try:
-            st = Path(path).stat()
-            key = (
-                str(Path(path).resolve()),
-                st.st_mtime_ns,
-                st.st_size,
-                pack,
-                str(Path(root).resolve()) if root is not None else None,
-                display,
-            )
-        except OSError:
-            key = None
-        if key is not None and key in _CACHE:
+        key = (
+            hashlib.sha256(raw).digest(),
+            str(Path(path).resolve()),
+            pack,
+            str(Path(root).resolve()) if root is not None else None,
+            display,
+        )
+        if key in _CACHE:
             return _CACHE[key]
-    rule = _load_rule_file(path, catalog, pack, root, display)
+    rule = _load_rule_file(path, raw, catalog, pack, root, name)
     if key is not None:
         if len(_CACHE) > 20_000:
             _CACHE.clear()
@@ -117,13 +127,12 @@ def load_rule_file(
 
 
 def _load_rule_file(
-    path: Path, catalog: Catalog | None, pack: str, root: Path | None, display: str | None
+    path: Path, raw: bytes, catalog: Catalog | None, pack: str, root: Path | None, name: str
 ) -> Rule:
     catalog = catalog or load_catalog()
-    name = display or str(path)
     try:
-        text = Path(path).read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise RuleError(f"cannot read rule file: {exc}", file=name) from None
     try:
         data, lines = load_with_lines(text)
@@ -245,15 +254,45 @@ def load_rules_dir(
     pack: str = "builtin",
     catalog: Catalog | None = None,
     display_root: str | None = None,
+    *,
+    cache: bool = True,
 ) -> list[Rule]:
-    """Every ``*.yaml`` rule under ``root`` (sorted, so the order is stable)."""
+    """Every ``*.yaml`` rule under ``root`` (sorted, so the order is stable).
+
+    The validated rules are kept in the user's rule cache (``rulecache``), keyed by the content
+    of the files: an unchanged directory is not parsed and validated again."""
     root = Path(root)
     if not root.is_dir():
         raise RuleError("not a directory of rules", file=str(root))
-    rules = []
-    for path in sorted(root.rglob("*.yaml")):
-        shown = str(path) if display_root is None else f"{display_root}/{path.relative_to(root)}"
-        rules.append(load_rule_file(path, catalog, pack, root=root, display=shown))
+    files = sorted(root.rglob("*.yaml"))
+
+    def shown(path: Path) -> str:
+        return str(path) if display_root is None else f"{display_root}/{path.relative_to(root)}"
+
+    # the validated rules of these exact files, loaded this way, from an earlier run (a
+    # catalogue passed in is not the bundled one: no cache then)
+    key = None
+    if catalog is None and cache:
+        key = rulecache.key_for(root, files, (pack, str(root), str(root.resolve()), display_root))
+    hit = rulecache.read(key) if key is not None else None
+    if hit is not None:
+        cached, uncached = hit
+        again = {root / rel for rel in uncached}
+        by_file = {r.file: r for r in cached}
+        out = []
+        for path in files:
+            if path in again:
+                out.append(load_rule_file(path, catalog, pack, root=root, display=shown(path)))
+            elif shown(path) in by_file:
+                out.append(by_file[shown(path)])
+            else:  # an entry that does not list every file is not this key's: load all
+                break
+        else:
+            return out
+    rules = [load_rule_file(p, catalog, pack, root=root, display=shown(p)) for p in files]
+    if key is not None:
+        rel = {shown(p): p.relative_to(root).as_posix() for p in files}
+        rulecache.write(key, rules, lambda r: rel[r.file])
     return rules
 
 

@@ -16,7 +16,8 @@ with the reason, under ``check.equivalent``::
         - {mutant: "assert.any[1]: drop", why: "…"}
 
 A declared mutant that is not (or no longer) a survivor is reported too, so the declarations
-stay true.
+stay true. Mutants are judged by the cases the rule itself passes: a case the rule fails would
+kill every mutant and hide the survivors, so it is reported (``broken``) instead.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class MutationReport:
     survivors: tuple[Mutant, ...]
     equivalent: tuple[tuple[Mutant, str], ...]  # survivors declared equivalent, with the reason
     stale: tuple[str, ...]  # declared equivalent, but killed by a test case (or no such mutant)
+    broken: tuple[str, ...] = ()  # cases the rule itself fails: "case: expected X, got Y"
 
 
 def _at(root: Any, steps: tuple[Any, ...]) -> Any:
@@ -148,9 +150,9 @@ def mutants(check: Mapping[str, Any], params: Mapping[str, Any] | None = None) -
     return out
 
 
-def _survives(rule: Rule, mutant: Mutant) -> bool:
+def _survives(rule: Rule, mutant: Mutant, cases: list[Mapping[str, Any]]) -> bool:
     mutated = replace(rule, check=mutant.check)
-    return all(run_case(mutated, case).ok for case in rule.tests)
+    return all(run_case(mutated, case).ok for case in cases)
 
 
 def declared_equivalent(rule: Rule) -> dict[str, str]:
@@ -166,10 +168,15 @@ def mutate_rule(rule: Rule) -> MutationReport:
     """Run every mutant of ``rule`` against the rule's own test cases."""
     declared = declared_equivalent(rule)
     all_mutants = mutants(rule.check, {n: p.default for n, p in rule.params.items()})
+    outcomes = [(case, run_case(rule, case)) for case in rule.tests]
+    passing = [case for case, o in outcomes if o.ok]
+    broken = tuple(
+        f"{o.case}: expected {o.expected}, got {o.actual}" for _, o in outcomes if not o.ok
+    )
     survivors: list[Mutant] = []
     equivalent: list[tuple[Mutant, str]] = []
     for m in all_mutants:
-        if not _survives(rule, m):
+        if not _survives(rule, m, passing):
             continue
         if m.id in declared:
             equivalent.append((m, declared[m.id]))
@@ -178,5 +185,5 @@ def mutate_rule(rule: Rule) -> MutationReport:
     seen = {m.id for m, _ in equivalent}
     stale = tuple(k for k in declared if k not in seen)
     return MutationReport(
-        rule.id, rule.file, len(all_mutants), tuple(survivors), tuple(equivalent), stale
+        rule.id, rule.file, len(all_mutants), tuple(survivors), tuple(equivalent), stale, broken
     )

@@ -95,12 +95,16 @@ def resolve_segments(
     segs: list[tuple[tuple[Any, ...], Callable[[Any], Any]]],
     absent: Absent | None,
     shown: str,
+    defaulted: dict[str, str] | None = None,
 ) -> tuple[list[tuple[str, Any]], list[tuple[Truth, Evidence]]]:
     """Follow a path with ``[*]`` through ``obj``: ``(values, settled)`` — the ``(path, value)``
     pairs it reaches, and the branches settled on the way (absent with ``pass``/``fail``/
-    unknown, or of the wrong kind). An absent segment takes ``absent``'s value and goes on."""
+    unknown, or of the wrong kind). An absent segment takes ``absent``'s value and goes on;
+    ``defaulted`` (if given) receives, for each value reached through such a stand-in, the path
+    that was absent — evidence must not show a default as a value that was read."""
     level: list[tuple[str, Any]] = [(base, obj)]
     settled: list[tuple[Truth, Evidence]] = []
+    src: dict[str, str] = {}  # a path reached through a default → the absent path
     last = len(segs) - 1
     for i, (steps, get) in enumerate(segs):
         nxt: list[tuple[str, Any]] = []
@@ -110,15 +114,18 @@ def resolve_segments(
         for p, cur in level:
             v = get(cur) if steps else cur
             here = (p + tail if p or not tail else tail[1:]) if tail[:1] == "." else p + tail
+            origin = src.get(p) if src else None
             if v is None or v is MISSING:
                 if absent is None or absent.mode != "value":
                     ok, ev = absent_outcome(absent, here, shown)
                     settled.append((ok, ev[0]))
                     continue
                 v = absent.value
+                origin = here
             elif type(v) is Mistyped:
                 settled.append((None, mistyped(step_path(p, steps, v.depth), v.found, shown)))
                 continue
+            start = len(nxt)
             if i == last:
                 nxt.append((here, v))
             elif isinstance(v, list):
@@ -127,5 +134,9 @@ def resolve_segments(
                 nxt += [(paths.join(here, str(k)), x) for k, x in v.items()]
             else:
                 settled.append((None, mistyped(here, v, f"[*] of {shown}")))
+            if origin is not None:
+                src.update((q, origin) for q, _ in nxt[start:])
         level = nxt
+    if defaulted is not None and src:
+        defaulted.update((p, src[p]) for p, _ in level if p in src)
     return level, settled

@@ -314,6 +314,31 @@ def test_bad_file_is_one_collection_error_and_the_others_are_read(tmp_path, name
     assert "\n" not in e.reason
 
 
+def test_several_bad_files_give_distinct_error_findings(tmp_path):
+    """Each bad file is its own ERROR finding for every rule, located at its file and line (a
+    results document had one id twice per rule and type: merge and baseline dropped one)."""
+    a = _write(tmp_path, "a.yaml", BAD[0][1])
+    b = _write(tmp_path, "b.yaml", "kind: Pod\n  bad: : :\n")
+    _write(tmp_path, "good.yaml", MULTI)
+    inv = _collect(tmp_path)
+    assert sorted((e.file, e.line) for e in inv.errors) == [(str(a), 5), (str(b), 2)]
+    rules = api.select_rules(api.load_rules(), patterns=["k8s.*"])
+    doc = api.assess(inv, rules)
+    api.validate_results(doc)
+    ids = [r["finding_id"] for r in doc["results"]]
+    assert len(ids) == len(set(ids))
+    errs = [
+        r
+        for r in doc["results"]
+        if r["rule_id"] == "k8s.pod.privileged_container" and "@" in r["resource_id"]
+    ]
+    assert {(r["status"], r["source"]["file"], r["source"]["line"]) for r in errs} >= {
+        ("ERROR", str(a), 5),
+        ("ERROR", str(b), 2),
+    }
+    assert {e["file"] for e in doc["collection_errors"]} == {str(a), str(b)}
+
+
 def test_a_file_named_explicitly_is_the_same_collection_error(tmp_path):
     f = _write(tmp_path, "syntax.yaml", BAD[0][1])
     inv = _collect(f)

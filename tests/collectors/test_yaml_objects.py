@@ -110,3 +110,78 @@ def test_credential_names_and_texts():
         "<redacted>"
     )
     assert redact_argv([1, "--token", "$(T)", "x"]) == [1, "--token", "$(T)", "x"]
+
+
+# --- the fast path for documents without aliases ----------------------------------------------
+
+# mostly keys of the common case (the fast path), sometimes one that makes it fall back
+_KEYS = [*"abcdefghijklmnopqrst", "name", "image", "on", "y", "~", "1", "0x1F", "<<", "!!str 5"]
+_SCALARS = [
+    "x", "y", "no", "On", "~", "", "null", "12", "0o17", "017", "0x1F", "1_000", "1e3", ".5",
+    "-.inf", ".NaN", "2024-01-01", "1:20", "'yes'", '"7"', "!!int 3", "!!str 4", "!custom v",
+    "!!binary aGk=", "|\n  on\n", "[1, y]", "{k: off}",
+]  # fmt: skip
+
+
+def _doc(draw, depth: int) -> str:
+    from hypothesis import strategies as st
+
+    if depth > 3 or draw(st.integers(0, 3)) == 0:
+        return draw(st.sampled_from(_SCALARS)).replace("\n", "\n" + "  " * depth)
+    if draw(st.booleans()):
+        items = draw(st.lists(st.sampled_from(_SCALARS[:-3]), max_size=4))
+        return "[" + ", ".join(items) + "]"
+    keys = draw(st.lists(st.sampled_from(_KEYS), min_size=1, max_size=4, unique=True))
+    pad = "  " * (depth + 1)
+    lines = [f"{k}: {_doc(draw, depth + 1)}" for k in keys]
+    return "\n" + "\n".join(pad + line for line in lines)
+
+
+def _composed(text: str):
+    from bio2scan.collectors import yaml_objects
+
+    loader = yaml_objects._Loader(text)
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
+
+
+def _outcome(build, node):
+    try:
+        return ("ok", repr(build(node)))
+    except LoadError as exc:
+        return ("error", str(exc), exc.line)
+
+
+def test_the_fast_path_builds_what_the_general_path_builds():
+    """``_Builder.tree`` (no aliases in the text) gives the same values and the same errors as
+    ``_Builder.build`` for YAML 1.1 scalars, tags, odd keys, merge keys and duplicates."""
+    import yaml
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from bio2scan.collectors.yaml_objects import _Builder
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.data())
+    def check(data):
+        text = "root:" + _doc(data.draw, 0) + "\n"
+        try:
+            node = _composed(text)
+        except yaml.YAMLError:
+            return
+        assert node is not None
+        limits = Limits(max_depth=data.draw(st.integers(1, 6)))
+        assert _outcome(_Builder(limits).tree, node) == _outcome(_Builder(limits).build, node)
+
+    check()
+
+
+def test_a_document_with_an_alias_takes_the_general_path():
+    (doc,) = list(load("a: &x [1, 2]\nb: *x\n"))
+    assert doc.value == {"a": [1, 2], "b": [1, 2]}
+    with pytest.raises(LoadError, match="alias"):
+        list(load("a: &x [*x]\n"))
+    with pytest.raises(LoadError, match="deeper than 2"):
+        list(load("a: {b: {c: 1}}\n", Limits(max_depth=2)))

@@ -66,6 +66,39 @@ def test_collection_error_gives_one_error_result_per_rule_never_pass():
     assert e.scope == "acct" and e.region == "eu-west-1" and e.evidence[0].path == "svc:ListThings"
 
 
+def test_several_collection_errors_of_one_type_and_scope_are_several_findings():
+    """Two unreadable files, two refused calls, two problems of one file without a line: each is
+    its own ERROR result with its own id (``finding_id`` is unique in a results document; a
+    merge or baseline keyed on it would otherwise drop one). The same error twice is one."""
+
+    def err(reason="r", **kw):
+        return CollectionError(provider="test", resource_type="*", scope="c", reason=reason, **kw)
+
+    errors = (
+        err(api="read a.yaml", file="a.yaml", line=4),
+        err(api="read b.yaml", file="b.yaml", line=2),
+        err(api="read b.yaml", file="b.yaml", line=2),  # recorded twice: one error
+        err(api="svc:ListThings"),
+        err(api="svc:ListOthers"),
+        err("nested stack N1 not read", api="cloudformation:template", file="t.yaml"),
+        err("nested stack N2 not read", api="cloudformation:template", file="t.yaml"),
+        err(),
+    )
+    results = evaluate(inventory(errors=errors), [compile_rule(rule(CHECK))], now=NOW)
+    assert [r.resource_id for r in results] == [
+        "c:test.svc.thing@a.yaml:4",
+        "c:test.svc.thing@b.yaml:2",
+        "c:test.svc.thing@svc:ListThings",
+        "c:test.svc.thing@svc:ListOthers",
+        "c:test.svc.thing@t.yaml",
+        "c:test.svc.thing@t.yaml#2",
+        "c:test.svc.thing",
+    ]
+    assert {r.status for r in results} == {Status.ERROR}
+    assert len({r.finding_id for r in results}) == len(results)
+    assert results[0].source == Source(api="read a.yaml", file="a.yaml", line=4)
+
+
 def test_collection_error_of_another_provider_or_wildcard_type():
     other = CollectionError(provider="aws", resource_type="*", scope="x", reason="r")
     mine = CollectionError(provider="test", resource_type="*", scope="x", reason="r")

@@ -99,6 +99,21 @@ def test_survivors_equivalents_and_stale_declarations():
     )
 
 
+def test_a_failing_case_is_reported_and_does_not_hide_the_survivors():
+    """A case the rule itself fails would 'kill' every mutant (the merged Lambda rule whose
+    connection-URL case failed showed 0 survivors): mutants are judged by the passing cases."""
+    from dataclasses import replace
+
+    check = {"assert": {"all": [{"path": "a", "equals": 1}, {"path": "b", "equals": 1}]}}
+    r = replace(
+        rule(check),
+        tests=_cases(({"a": 1, "b": 1}, "PASS"), ({"a": 2, "b": 1}, "FAIL"), ({"a": 1}, "PASS")),
+    )
+    rep = mutate_rule(r)
+    assert rep.broken == ("c2: expected PASS, got ERROR",)
+    assert [m.id for m in rep.survivors] == ["assert.all[1]: drop"]
+
+
 def test_no_mutant_of_a_shipped_rule_survives_its_test_cases():
     """The CI gate of issue 11: every all/any element, negated leaf, for_each path and absent:
     default of every shipped rule is pinned by one of the rule's own cases (equivalent mutants
@@ -114,6 +129,7 @@ def test_no_mutant_of_a_shipped_rule_survives_its_test_cases():
         problems += [
             f"{r.id} :: {s} is declared equivalent but killed [{r.file}]" for s in rep.stale
         ]
+        problems += [f"{r.id} :: case {b} [{r.file}]" for b in rep.broken]
     assert not problems, "\n".join(problems)
     assert total > 900  # every rule was mutated
     assert time.process_time() - started < 60

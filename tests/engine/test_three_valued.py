@@ -91,6 +91,32 @@ def test_wildcards_collection_and_elements():
     assert truth({**any_leaf, "absent": {"default": ["0.0.0.0/0"]}}, {}) is True
 
 
+def test_evidence_of_a_wildcard_default_names_the_absent_path_not_an_invented_value():
+    """S3 without an encryption configuration passes on the platform's SSE-S3 default; the
+    evidence must say the configuration was absent, not show 'AES256' at Rules[0] as if read."""
+    leaf = {
+        "path": "Encryption.Rules[*].Default.Algorithm",
+        "match": "any",
+        "in": ["AES256", "aws:kms"],
+        "absent": {"default": [{"Default": {"Algorithm": "AES256"}}]},
+    }
+    ok, ev = cond(leaf, {"Encryption": None})
+    assert ok is True and [(e.path, e.value) for e in ev] == [("Encryption.Rules", None)]
+    assert "(absent: default [{'Default': {'Algorithm': 'AES256'}}])" in ev[0].expected
+    ok, ev = cond(leaf, {"Encryption": {"Rules": [{"Default": {"Algorithm": "aws:kms"}}]}})
+    assert ok is True and [(e.path, e.value) for e in ev] == [
+        ("Encryption.Rules[0].Default.Algorithm", "aws:kms")  # read: shown as read
+    ]
+    assert "absent" not in ev[0].expected
+    # an element's absent part stood in for by the default: named at that element
+    leaf = {"path": "nics[*].public", "equals": False, "absent": {"default": False}}
+    ok, ev = cond(leaf, {"nics": [{"public": False}, {}]})
+    assert ok is True and [(e.path, e.value) for e in ev] == [
+        ("nics[0].public", False),
+        ("nics[1].public", None),
+    ]
+
+
 def test_exists_decides_on_absence_and_fans_out():
     assert truth({"path": "a.b", "exists": False}, {"a": None}) is True
     assert truth({"path": "a.b", "exists": True}, {"a": "flat"}) is None  # wrong kind on the way

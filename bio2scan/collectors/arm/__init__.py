@@ -189,19 +189,29 @@ def _scan(
     scope: Scope,
     scope_name: str,
 ) -> None:
-    def error(rtype: str, where: str, reason: str, code: str = "Error") -> None:
+    def error(rtype: str, file: str, line: int | None, reason: str, code: str = "Error") -> None:
+        where = f"{file}:{line}" if line else file
         rec.error(
-            CollectionError("azure", rtype, scope_name, f"{where}: {reason}", code, "arm:template")
+            CollectionError(
+                "azure",
+                rtype,
+                scope_name,
+                f"{where}: {reason}",
+                code,
+                "arm:template",
+                file=file,
+                line=line or None,
+            )
         )
 
     try:
         doc, lines = load_json(read_text(path), comments=True)
     except TemplateError as exc:
-        error("*", f"{display}:{exc.line}" if exc.line else display, exc.message)
+        error("*", display, exc.line, exc.message)
         return
     if not is_template(doc):
         if explicit:
-            error("*", f"{display}:1", "not an ARM template (no $schema of a deployment template)")
+            error("*", display, 1, "not an ARM template (no $schema of a deployment template)")
         else:
             log.info("notice: %s: skipped (not an ARM template)", display)
             rec.notice(Notice("skipped", "not an ARM template", "azure", display))
@@ -216,16 +226,20 @@ def _scan(
         error(
             "*",
             display,
+            None,
             f"not checked: evaluating the template failed ({type(exc).__name__}: {exc})",
         )
         return
     for p in template.problems:
-        error(p.rtype, f"{p.file}:{p.line}" if p.line else p.file, p.message, p.code)
+        error(p.rtype, p.file, p.line, p.message, p.code)
     try:
         mapped = map_resources(resources, own.subscription)
     except Exception as exc:  # noqa: BLE001
         error(
-            "*", display, f"not checked: mapping the template failed ({type(exc).__name__}: {exc})"
+            "*",
+            display,
+            None,
+            f"not checked: mapping the template failed ({type(exc).__name__}: {exc})",
         )
         return
     for res, why in mapped.not_checked:

@@ -141,7 +141,14 @@ class _File:
         where = f"{self.display}:{line}" if line else self.display
         self.rec.error(
             CollectionError(
-                "aws", rtype, self.scope, f"{where}: {reason}", code, "cloudformation:template"
+                "aws",
+                rtype,
+                self.scope,
+                f"{where}: {reason}",
+                code,
+                "cloudformation:template",
+                file=self.display,
+                line=line or None,
             )
         )
 

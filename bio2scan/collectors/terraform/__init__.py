@@ -109,6 +109,8 @@ class TerraformCollector:
                         f"{p.file}:{p.line}: {p.message}" if p.line else f"{p.file}: {p.message}",
                         p.code,
                         api="terraform",
+                        file=p.file,
+                        line=p.line or None,
                     )
                 )
         for r in result.resources:
