@@ -130,11 +130,13 @@ _TOKEN_FORMATS = re.compile(
     r"|xox[abprs]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35}|[sr]k_live_[0-9A-Za-z]{16,}"
     r"|npm_[A-Za-z0-9]{36}"
 )
+# Oracle's thin driver writes user/password before the host: jdbc:oracle:thin:scott/tiger@db
+_ORACLE = re.compile(r"jdbc:oracle:[A-Za-z0-9]+:[^/@\s:;'\"]+/([^@\s'\"]+)@")
 _USERINFO = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@'\"]*:([^/\s@'\"]+)@")
 _AUTH_SCHEME = re.compile(r"\b(?:Bearer|Basic)\s+([A-Za-z0-9._~+/=-]{8,})")
 # NAME=value, NAME: value, --name=value, -Dname=value, ;Password=value; ?password=value&
 _ASSIGN = re.compile(
-    r"(?<![A-Za-z0-9_.-])-{0,2}(?:D)?([A-Za-z_][A-Za-z0-9_.-]*)[\"']?\s*(?:=|:(?!//))\s*"
+    r"(?<![A-Za-z0-9_.-])-{0,2}(?:D)?([A-Za-z_][A-Za-z0-9_.-]*)[\"']?[ \t]*(?:=|:(?!//))[ \t]*"
     r"(\"[^\"]*\"|'[^']*'|[^\s;&,'\"]+)"
 )
 _FLAG_SPACE = re.compile(
@@ -158,7 +160,7 @@ def secret_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for m in _TOKEN_FORMATS.finditer(text):
         spans.append(m.span())
-    for rx in (_USERINFO, _AUTH_SCHEME):
+    for rx in (_USERINFO, _AUTH_SCHEME, _ORACLE):
         for m in rx.finditer(text):
             if not reference(m.group(1)):
                 spans.append(m.span(1))
@@ -203,12 +205,27 @@ def redact_text(text: str) -> str:
     return "".join(out)
 
 
+_OBJECT_REF = re.compile(r"^(?:[a-z0-9]([-a-z0-9]*[a-z0-9])?/)?[a-z0-9]([-.a-z0-9]*[a-z0-9])?$")
+
+
+def names_secret_object(name: Any, value: str) -> bool:
+    """True for an annotation that names a Kubernetes Secret instead of holding one:
+    ``nginx.ingress.kubernetes.io/auth-secret: shop/basic-auth`` (a prefixed annotation key
+    whose last word is ``secret``, and a value of the form of an object name or
+    ``namespace/name`` with a ``-``, ``.`` or ``/`` in it). An env variable ``CLIENT_SECRET``
+    is never such a reference."""
+    if not isinstance(name, str) or "/" not in name or _words(name)[-1:] != ["secret"]:
+        return False
+    v = value.strip()
+    return len(v) <= 253 and bool(_OBJECT_REF.match(v)) and any(c in v for c in "-./")
+
+
 def redact_value(name: Any, value: Any) -> Any:
     """The value of a named setting (env variable, header, annotation, ConfigMap key) with its
     secret removed: wholly when the name says it is a secret, else the secrets inside it."""
     if not isinstance(value, str):
         return value
-    if secret_name(name) and not reference(value):
+    if secret_name(name) and not reference(value) and not names_secret_object(name, value):
         return REDACTED
     return redact_text(value)
 

@@ -118,6 +118,10 @@ _BY_GROUP_KIND: dict[tuple[str, str], Workload] = {
 OWNED_KINDS = frozenset({"Pod", "ReplicaSet", "Job"})
 RESERVED = "x-bio2scan"  # the key under which collectors add facts; removed from what they read
 CONTROLLED_BY = "controlledBy"  # data[RESERVED][CONTROLLED_BY]: id of the owner in this scan
+# a manifest's namespaced object without metadata.namespace (as `helm template` writes them):
+# the collector defers this path, and every rule that reads or joins by it is NOT_APPLICABLE
+NAMESPACE_PATH = "metadata.namespace"
+DEPLOY_TIME_NAMESPACE = "namespace decided at deploy time (scan with --namespace to set it)"
 
 # A custom resource in no table that embeds a pod template is checked under this type.
 GENERIC_WORKLOAD_TYPE = "k8s.custom.workload"

@@ -44,6 +44,7 @@ def case_resource(rule: Rule, spec: Mapping[str, Any], default_id: str) -> Resou
         namespace=spec.get("namespace"),
         tags=spec.get("tags", {}),
         errors=spec.get("errors", {}),
+        deferred=spec.get("deferred", {}),
     )
 
 

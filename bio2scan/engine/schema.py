@@ -173,6 +173,7 @@ def _resource_case() -> dict[str, Any]:
             "namespace": {"type": "string"},
             "tags": {"type": "object"},
             "errors": {"type": "object"},
+            "deferred": {"type": "object"},
             "source": {"type": "object"},
             "data": {"type": "object"},
         },

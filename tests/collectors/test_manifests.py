@@ -446,3 +446,37 @@ def test_empty_stdin_is_an_error_not_a_clean_scan(tmp_path):
     assert p.returncode == 2
     err = p.stderr.decode()
     assert err.count("\n") == 1 and "<stdin>" in err and "no input" in err
+
+
+# --- a manifest without a namespace: decided at deploy time, never "default" ----------------
+
+
+def test_namespace_less_objects_defer_their_namespace_unless_one_is_given(tmp_path):
+    from bio2scan.kinds import DEPLOY_TIME_NAMESPACE, NAMESPACE_PATH
+
+    f = _write(tmp_path, "chart.yaml", HELM_STDOUT)
+    for r in _collect(f).resources:
+        assert r.namespace is None and r.deferred == {NAMESPACE_PATH: DEPLOY_TIME_NAMESPACE}
+    for r in _collect(f, namespace="shop").resources:
+        assert r.namespace == "shop" and not r.deferred
+    ns = _write(tmp_path, "ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n")
+    assert not _collect(ns).resources[0].deferred  # cluster-scoped: no namespace to decide
+
+
+def test_namespace_rules_wait_for_the_deploy_time_namespace(tmp_path):
+    f = _write(tmp_path, "chart.yaml", HELM_STDOUT)
+
+    def statuses(*extra: str) -> dict[str, tuple[str, str]]:
+        out = tmp_path / ("out" + "-".join(extra))
+        rules = "k8s.serviceaccount.token_automount,k8s.namespace.workload_in_default_namespace"
+        p = run_cli("scan", "manifests", str(f), "--rules", rules, "-o", str(out), *extra)
+        assert p.returncode in (0, 1), p.stderr
+        doc = json.loads((out / "results.json").read_text())
+        return {r["rule_id"]: (r["status"], r["message"]) for r in doc["results"]}
+
+    got = statuses()
+    for status, message in got.values():
+        assert status == "NOT_APPLICABLE" and "namespace decided at deploy time" in message
+    with_ns = statuses("--namespace", "default")
+    assert {k: v[0] for k, v in with_ns.items()} == dict.fromkeys(got, "FAIL")
+    assert len(got) == 2

@@ -187,3 +187,71 @@ def test_azure_endpoint_that_refuses_is_named_refused(tmp_path, monkeypatch):
     )
     assert inv.errors and {e.code for e in inv.errors} == {"Refused"}, inv.errors
     assert time.monotonic() - t < 10
+
+
+# --- Azure and Entra: the same names, and as fast, with their default retries ----------------
+SUB = "00000000-0000-0000-0000-000000000001"
+
+
+def _collect_azure(provider: str, url: str, monkeypatch, **opts: object):
+    """``azure`` (ARM at ``url``) or ``entra`` (Graph at ``url``) with default retries."""
+    from stubs.arm import DEFAULT_TOKEN as ARM_TOKEN
+    from stubs.graph import DEFAULT_TOKEN as GRAPH_TOKEN
+
+    monkeypatch.setenv("AZURE_ACCESS_TOKEN", ARM_TOKEN)
+    monkeypatch.setenv("AZURE_GRAPH_TOKEN", GRAPH_TOKEN)
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    if provider == "azure":
+        options = {"subscriptions": [SUB], "arm_endpoint": url, **opts}
+        rules = ["azure.storage.*"]
+    else:
+        options = {"tenant": "t1", "graph_endpoint": url, **opts}
+        rules = ["azure.entra.guest_invite_restricted", "azure.entra.ca_*"]
+    selected = api.select_rules(api.load_rules(), patterns=rules)
+    import azure.mgmt.resource.resources  # noqa: F401 - the SDK's import time is not the answer's
+
+    t = time.monotonic()
+    inv = api.collect(provider, options, rules=selected)
+    return inv, time.monotonic() - t
+
+
+@pytest.mark.parametrize("provider", ["azure", "entra"])
+def test_azure_and_graph_refused_named_and_not_retried(provider, monkeypatch):
+    port = _free_port()
+    inv, took = _collect_azure(provider, f"https://127.0.0.1:{port}", monkeypatch)
+    assert inv.errors and {e.code for e in inv.errors} == {"Refused"}, inv.errors
+    assert all(f"connection refused (127.0.0.1:{port})" in e.reason for e in inv.errors)
+    assert took < 3, f"a refused connection took {took:.1f} s to report"  # was 3-4 s
+
+
+@pytest.mark.parametrize("provider", ["azure", "entra"])
+def test_azure_and_graph_unresolvable_named_dns(provider, monkeypatch):
+    inv, took = _collect_azure(provider, "https://no-such-endpoint.invalid", monkeypatch)
+    assert inv.errors and {e.code for e in inv.errors} == {"DNS"}, inv.errors
+    assert all("no-such-endpoint.invalid" in e.reason for e in inv.errors)
+    assert took < 3
+
+
+@pytest.mark.parametrize("provider", ["azure", "entra"])
+def test_azure_and_graph_untrusted_certificate_named_tls(provider, monkeypatch):
+    from stubs.arm import ArmServer
+    from stubs.graph import GraphServer
+
+    stub = ArmServer({"subscriptions": []}) if provider == "azure" else GraphServer({})
+    with stub:  # its CA is not given: the client must not trust it
+        inv, took = _collect_azure(provider, stub.url, monkeypatch)
+        assert stub.requests == []  # the handshake failed: no request, no token
+    assert inv.errors and {e.code for e in inv.errors} == {"TLS"}, inv.errors
+    assert all("certificate is not trusted" in e.reason for e in inv.errors)
+    assert took < 3
+
+
+@pytest.mark.parametrize("provider", ["azure", "entra"])
+def test_azure_and_graph_silent_server_is_one_timeout(provider, monkeypatch):
+    with _Silent() as srv:
+        inv, took = _collect_azure(
+            provider, f"https://127.0.0.1:{srv.port}", monkeypatch, timeout=1
+        )
+    assert inv.errors and {e.code for e in inv.errors} == {"Timeout"}, inv.errors
+    assert all("within 1 s" in e.reason for e in inv.errors)
+    assert took < 4, f"a silent server took {took:.1f} s (retried?)"  # was 11-15 s at timeout 2

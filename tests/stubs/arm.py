@@ -6,7 +6,10 @@ resource list per subscription (``$filter`` on ``resourceType``, paged with ``ne
 a resource by id, and the extension and child resources (diagnostic settings, blob service,
 pricings …) that an estate defines. Like ARM it insists on ``api-version`` and a bearer token,
 and it can answer ``403 AuthorizationFailed``, ``404`` for an unregistered provider and
-``429`` with ``Retry-After`` for chosen paths. azure-core refuses bearer tokens over plain HTTP,
+``429`` with ``Retry-After`` for chosen paths. Hostile answers for the client's defences, per path
+fragment: a ``nextLink`` on another host (``next_base``), paging that never ends (``paging``:
+``"loop"`` repeats the page, ``"endless"`` always links a next one), an answer of ``huge`` bytes
+(streamed, never held in memory). azure-core refuses bearer tokens over plain HTTP,
 so the server always speaks TLS with a certificate it makes itself (``ca_file`` for clients).
 
     estate = {"subscriptions": [{"subscriptionId": …, "displayName": …}],
@@ -102,8 +105,16 @@ class ArmServer:
         retry_after: int = 0,
         page_size: int = 2,
         delay: Mapping[str, float] | None = None,
+        next_base: Mapping[str, str] | None = None,
+        paging: Mapping[str, str] | None = None,
+        huge: Mapping[str, int] | None = None,
+        cert_name: str = "localhost",
     ) -> None:
         self.token = token
+        self.cert_name = cert_name  # two stubs trusted by one bundle need different names
+        self.next_base = {k.lower(): v for k, v in (next_base or {}).items()}
+        self.paging = {k.lower(): v for k, v in (paging or {}).items()}
+        self.huge = {k.lower(): v for k, v in (huge or {}).items()}
         self.forbidden = {f.lower() for f in forbidden}
         self.unregistered = {f.lower() for f in unregistered}
         self.throttle = {k.lower(): v for k, v in (throttle or {}).items()}
@@ -161,7 +172,7 @@ class ArmServer:
         """A self-signed certificate for 127.0.0.1/localhost; its PEM is ``ca_file``."""
         from .certs import self_signed
 
-        cert_pem, key_pem = self_signed("localhost", ip="127.0.0.1", ca=True)
+        cert_pem, key_pem = self_signed(self.cert_name, ip="127.0.0.1", ca=True)
         Path(self.ca_file).write_bytes(cert_pem)
         key_file = Path(self._tmp.name) / "key.pem"
         key_file.write_bytes(key_pem)
@@ -226,6 +237,9 @@ class ArmServer:
                         f"The subscription is not registered to use namespace '{frag}'.",
                     ),
                 )
+        for frag, size in self.huge.items():
+            if frag in low:
+                return 200, {}, _Huge(size)
         parts = [p for p in low.split("/") if p]
         if parts == ["subscriptions"]:
             return self._page(path, query, self._subs)
@@ -290,14 +304,21 @@ class ArmServer:
         start = int((query.get("$skiptoken") or ["0"])[0])
         page = items[start : start + self.page_size]
         body: dict[str, Any] = {"value": page}
-        if start + self.page_size < len(items):
+        low = path.lower()
+        mode = next((m for frag, m in self.paging.items() if frag in low), None)
+        base = next((b for frag, b in self.next_base.items() if frag in low), self.url)
+        if mode == "loop":  # the next page is this one, for ever
+            body["nextLink"] = (
+                f"{base}{path}?api-version={query['api-version'][0]}&$skiptoken={start}"
+            )
+        elif mode == "endless" or start + self.page_size < len(items):
             rest = "&".join(
                 f"{quote(k)}={quote(v)}"
                 for k, vs in sorted(query.items())
                 if k != "$skiptoken"
                 for v in vs
             )
-            body["nextLink"] = f"{self.url}{path}?{rest}&$skiptoken={start + self.page_size}"
+            body["nextLink"] = f"{base}{path}?{rest}&$skiptoken={start + self.page_size}"
         return 200, {}, body
 
 
@@ -317,6 +338,18 @@ def _error(code: str, message: str) -> dict[str, Any]:
     return {"error": {"code": code, "message": message}}
 
 
+class _Huge(int):
+    """A JSON answer of this many bytes, written in chunks (a string that never seems to end)."""
+
+    def chunks(self) -> Any:
+        yield b'{"value": ["'
+        left = int(self) - 12
+        block = b"x" * 65536
+        while left > 0:
+            yield block[: min(left, len(block))]
+            left -= len(block)
+
+
 def _handler(server: ArmServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -326,6 +359,17 @@ def _handler(server: ArmServer) -> type[BaseHTTPRequestHandler]:
             status, headers, body = server.answer(
                 parts.path, parse_qs(parts.query), self.headers.get("Authorization")
             )
+            if isinstance(body, _Huge):
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(int(body)))
+                self.end_headers()
+                try:
+                    for chunk in body.chunks():
+                        self.wfile.write(chunk)
+                except OSError:  # the client stopped reading, as it should
+                    self.close_connection = True
+                return
             raw = json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=utf-8")

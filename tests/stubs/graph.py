@@ -13,7 +13,9 @@ the collector never writes. HTTPS only, with a certificate it makes itself (``ca
 
 For the tests of the client's defences it can also, per path fragment, answer with a raw fault
 (``faults``: status, body text, headers), a redirect to another server (``redirects``), a
-``@odata.nextLink`` on another host (``next_base``) or only after a delay (``delay``); the
+``@odata.nextLink`` on another host (``next_base``), paging that never ends (``paging``:
+``"loop"`` — the next link is the page itself — or ``"endless"`` — a new next link on every page),
+an answer of ``huge`` bytes (streamed, never held in memory) or only after a delay (``delay``); the
 ``Authorization`` header of every request is recorded (``auth_seen``), so a test can prove
 where the token went.
 
@@ -64,6 +66,8 @@ class GraphServer:
         redirects: Mapping[str, str] | None = None,
         next_base: Mapping[str, str] | None = None,
         delay: Mapping[str, float] | None = None,
+        paging: Mapping[str, str] | None = None,
+        huge: Mapping[str, int] | None = None,
         cert_name: str = "graph.localhost",
     ) -> None:
         self.token = token
@@ -76,6 +80,8 @@ class GraphServer:
         self.redirects = {k.lower(): v for k, v in (redirects or {}).items()}
         self.next_base = {k.lower(): v for k, v in (next_base or {}).items()}
         self.delay = {k.lower(): v for k, v in (delay or {}).items()}
+        self.paging = {k.lower(): v for k, v in (paging or {}).items()}
+        self.huge = {k.lower(): v for k, v in (huge or {}).items()}
         self.cert_name = cert_name
         self.requests: list[tuple[str, str, str]] = []
         self.auth_seen: list[str | None] = []
@@ -146,6 +152,9 @@ class GraphServer:
         for frag, (status, text, headers) in self.faults.items():
             if frag in rel:
                 return status, dict(headers), _Raw(text)
+        for frag, size in self.huge.items():
+            if frag in rel:
+                return 200, {}, _Huge(size)
         for frag in self.throttle:
             if frag in rel:
                 with self._lock:
@@ -200,7 +209,10 @@ class GraphServer:
         start = int((query.get("$skiptoken") or ["0"])[0])
         page = [_shape(i, query) for i in chosen[start : start + self.page_size]]
         body: dict[str, Any] = {"@odata.context": f"{self.url}/v1.0/$metadata", "value": page}
-        if start + self.page_size < len(chosen):
+        mode = next((m for frag, m in self.paging.items() if frag in path.lower()), None)
+        if mode == "loop":  # the next page is this one, for ever
+            body["@odata.nextLink"] = f"{self.url}{path}?$skiptoken={start}"
+        elif mode == "endless" or start + self.page_size < len(chosen):
             rest = "&".join(
                 f"{quote(k)}={quote(v)}"
                 for k, vs in sorted(query.items())
@@ -249,6 +261,18 @@ class _Raw(str):
     """A body sent as it is (not JSON-encoded): for answers that are not what Graph sends."""
 
 
+class _Huge(int):
+    """A JSON answer of this many bytes, written in chunks (a string that never seems to end)."""
+
+    def chunks(self) -> Any:
+        yield b'{"value": ["'
+        left = int(self) - 12
+        block = b"x" * 65536
+        while left > 0:
+            yield block[: min(left, len(block))]
+            left -= len(block)
+
+
 def _error(code: str, message: str) -> dict[str, Any]:
     rid = str(uuid.uuid4())
     return {
@@ -269,6 +293,17 @@ def _handler(server: GraphServer) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
 
         def _reply(self, status: int, headers: Mapping[str, str], body: Any) -> None:
+            if isinstance(body, _Huge):
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(int(body)))
+                self.end_headers()
+                try:
+                    for chunk in body.chunks():
+                        self.wfile.write(chunk)
+                except OSError:  # the client stopped reading, as it should
+                    self.close_connection = True
+                return
             raw = body.encode() if isinstance(body, _Raw) else json.dumps(body).encode()
             self.send_response(status)
             if "Content-Type" not in headers:

@@ -43,6 +43,7 @@ KINDS: dict[str, tuple[str, str, str, bool]] = {
     "ConfigMap": ("", "v1", "configmaps", True),
     "ResourceQuota": ("", "v1", "resourcequotas", True),
     "LimitRange": ("", "v1", "limitranges", True),
+    "PersistentVolume": ("", "v1", "persistentvolumes", False),
     "ReplicationController": ("", "v1", "replicationcontrollers", True),
     "Deployment": ("apps", "v1", "deployments", True),
     "StatefulSet": ("apps", "v1", "statefulsets", True),

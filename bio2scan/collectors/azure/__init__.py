@@ -61,6 +61,13 @@ class AzureCollector:
             default=60,
         ),
         Option(
+            "max_wait",
+            "Longest total time, in seconds, the scan waits on throttling and server errors "
+            "(Retry-After, back-off); beyond it such answers are errors at once.",
+            type="integer",
+            default=300,
+        ),
+        Option(
             "entra",
             "Also scan the tenant's Entra ID through Microsoft Graph (as `scan entra`).",
             type="flag",
@@ -73,14 +80,17 @@ class AzureCollector:
     )
 
     def collect(self, request: CollectRequest) -> Inventory:
+        from .pipeline import WaitBudget, wait_limit
         from .session import Settings, credential
 
         opts = request.options
+        budget = WaitBudget(wait_limit(opts))
         settings = Settings(
             endpoint=opts.get("arm_endpoint") or "https://management.azure.com",
             ca_bundle=opts.get("ca_bundle"),
             retries=int(opts["retries"]) if opts.get("retries") is not None else 4,
             timeout=float(opts.get("timeout") or 60),
+            budget=budget,
         )
         rec = Recorder(self.name, request)
         run = _Run(rec, request, credential(opts.get("tenant")), settings, opts.get("tenant"))
@@ -88,7 +98,7 @@ class AzureCollector:
         if opts.get("entra"):
             from ..entra import collect_into
 
-            collect_into(rec, request, opts)
+            collect_into(rec, request, opts, budget)
         return rec.inventory(public_options(opts, self.options))
 
     def permissions(self, resource_types: set[str]) -> dict[str, Any]:

@@ -3,8 +3,11 @@ two reads everything else is made of (``get`` one document, ``pages`` of a colle
 
 All requests go through ``ResourceManagementClient``'s pipeline, so authentication, retries and
 throttling (``Retry-After``) are azure-core's. The pipeline is the client's own minus the policy
-that *registers* resource providers on a ``MissingSubscriptionRegistration`` answer: a read-only
-scanner must never write. The SDK is imported here, lazily, never at ``import bio2scan`` time.
+that *registers* resource providers on a ``MissingSubscriptionRegistration`` answer (a read-only
+scanner must never write), with ``pipeline.py``'s bounded retry policy in place of the client's
+and a policy that keeps every request on the endpoint's host. Answers are streamed and read with
+a size limit; collections are paged here (not by the SDK's pager, which reads any answer whole)
+with bounds on pages and items. The SDK is imported here, lazily, never at ``import bio2scan``.
 """
 
 from __future__ import annotations
@@ -100,6 +103,7 @@ class Settings:
     ca_bundle: str | None = None
     retries: int = 4
     timeout: float = 60.0
+    budget: Any = None  # pipeline.WaitBudget shared by every session of a scan (made if None)
 
 
 class Session:
@@ -109,6 +113,12 @@ class Session:
         from azure.core.pipeline import policies
         from azure.mgmt.resource.resources import ResourceManagementClient
 
+        from .pipeline import BoundedRetryPolicy, HostPinPolicy, WaitBudget
+
+        if settings.budget is None:
+            settings.budget = WaitBudget()
+        self.subscription_id = subscription_id
+        self.timeout = settings.timeout
         self.endpoint = settings.endpoint.rstrip("/")
         kwargs: dict[str, Any] = {
             "base_url": self.endpoint,
@@ -130,7 +140,10 @@ class Session:
             cfg.proxy_policy,
             policies.ContentDecodePolicy(),
             cfg.redirect_policy,
-            cfg.retry_policy,
+            HostPinPolicy(self.endpoint),  # after redirects: a redirect elsewhere is not sent
+            BoundedRetryPolicy(
+                settings.budget, retry_total=settings.retries, retry_backoff_factor=0.5
+            ),
             cfg.authentication_policy,
             cfg.custom_hook_policy,
             cfg.logging_policy,
@@ -152,63 +165,70 @@ class Session:
     def pages(
         self, path: str, api: str, params: dict[str, str] | None = None
     ) -> Iterator[dict[str, Any]]:
-        """Every item of a collection, following ``nextLink``."""
-        doc = self.get(path, api, params)
-        while True:
-            yield from doc.get("value") or ()
-            nxt = doc.get("nextLink")
-            if not nxt:
-                return
-            doc = self._send(nxt, None)
+        """Every item of a collection, following ``nextLink`` (bounded: ``pipeline.follow``)."""
+        from .pipeline import Limit, follow
+
+        try:
+            yield from follow(
+                self.get(path, api, params), "nextLink", lambda u: self._send(u, None)
+            )
+        except Limit as exc:
+            raise ArmError("Error", exc.reason) from None
 
     def list_resources(self, arm_types: list[str]) -> Iterator[dict[str, Any]]:
-        """The subscription's resources of ``arm_types`` through the SDK's own pager."""
-        from azure.core.exceptions import AzureError
-
+        """The subscription's resources of ``arm_types`` (ARM's generic list, ``$filter``)."""
         flt = " or ".join(f"resourceType eq '{t}'" for t in arm_types)
-        try:
-            for item in self.client.resources.list(filter=flt):
-                yield item.as_dict()
-        except AzureError as exc:
-            raise _from_azure(exc) from None
+        yield from self.pages(
+            f"/subscriptions/{self.subscription_id}/resources", RESOURCES_API, {"$filter": flt}
+        )
 
     def _send(self, url: str, params: dict[str, str] | None) -> Any:
         from azure.core.exceptions import AzureError
         from azure.core.rest import HttpRequest
 
+        from .pipeline import Limit, read_json
+
         try:
-            resp = self.client.send_request(HttpRequest("GET", url, params=params))
+            resp = self.client.send_request(HttpRequest("GET", url, params=params), stream=True)
         except AzureError as exc:
-            raise _from_azure(exc) from None
-        if resp.status_code != 200:
-            raise ArmError(_code(resp.status_code), _reason(resp), resp.status_code)
+            raise _from_azure(exc, self.timeout) from None
         try:
-            return resp.json()
+            body = read_json(resp)
+        except Limit as exc:
+            raise ArmError("Error", exc.reason, resp.status_code) from None
         except ValueError:
-            raise ArmError(
-                "Error", f"HTTP {resp.status_code}: the answer is not JSON", resp.status_code
-            ) from None
+            if resp.status_code == 200:
+                raise ArmError(
+                    "Error", f"HTTP {resp.status_code}: the answer is not JSON", resp.status_code
+                ) from None
+            body = None
+        except AzureError as exc:  # the connection broke off while the answer was read
+            raise _from_azure(exc, self.timeout) from None
+        if resp.status_code != 200:
+            raise ArmError(_code(resp.status_code), _reason(resp, body), resp.status_code)
+        if not isinstance(body, dict):
+            raise ArmError("Error", "the answer is not a JSON object", resp.status_code)
+        return body
 
 
-def _reason(resp: Any) -> str:
-    try:
-        err = resp.json().get("error") or {}
+def _reason(resp: Any, body: Any) -> str:
+    err = body.get("error") if isinstance(body, dict) else None
+    text = ""
+    if isinstance(err, dict):
         text = f"{err.get('code', '')}: {err.get('message', '')}".strip(": ")
-    except (ValueError, AttributeError):
-        text = ""
+    if resp.status_code in (429, 503) and resp.headers.get("Retry-After"):
+        text += f" (Retry-After: {resp.headers['Retry-After'][:40]})"
     return f"HTTP {resp.status_code} {text or resp.reason or ''}".strip()
 
 
-def _from_azure(exc: Any) -> ArmError:
-    from azure.core.exceptions import (
-        HttpResponseError,
-        ServiceRequestTimeoutError,
-        ServiceResponseTimeoutError,
-    )
+def _from_azure(exc: Any, timeout: float | None = None) -> ArmError:
+    from azure.core.exceptions import ServiceRequestTimeoutError, ServiceResponseTimeoutError
 
-    if isinstance(exc, HttpResponseError) and exc.response is not None:
-        return ArmError(_code(exc.status_code), _reason(exc.response), exc.status_code)
-    named = classify_network(exc)  # refused, DNS, TLS, unreachable, timeout
+    from .pipeline import ForeignHost
+
+    if isinstance(exc, ForeignHost):
+        return ArmError("Error", exc.message)
+    named = classify_network(exc, timeout)  # refused, DNS, TLS, unreachable, timeout
     if named:
         return ArmError(*named)
     if isinstance(exc, (ServiceRequestTimeoutError, ServiceResponseTimeoutError)):

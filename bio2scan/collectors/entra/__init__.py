@@ -57,6 +57,13 @@ class EntraCollector:
             type="integer",
             default=60,
         ),
+        Option(
+            "max_wait",
+            "Longest total time, in seconds, the scan waits on throttling and server errors "
+            "(Retry-After, back-off); beyond it such answers are errors at once.",
+            type="integer",
+            default=300,
+        ),
     )
 
     def collect(self, request: CollectRequest) -> Inventory:
@@ -70,14 +77,18 @@ class EntraCollector:
         return calls.permissions(resource_types)
 
 
-def collect_into(rec: Recorder, request: CollectRequest, opts: Any) -> None:
-    """Collect the tenant into ``rec`` (also used by ``scan azure --entra``)."""
+def collect_into(rec: Recorder, request: CollectRequest, opts: Any, budget: Any = None) -> None:
+    """Collect the tenant into ``rec`` (also used by ``scan azure --entra``, which passes the
+    waiting budget its ARM reads share)."""
+    from ..azure.pipeline import WaitBudget, wait_limit
     from ..azure.session import Settings, credential
     from .graph import GraphSession, GraphSettings, graph_credential
 
     wanted = [t for t in ALL_TYPES if request.wants(t)]
     if not wanted:
         return
+    if budget is None:
+        budget = WaitBudget(wait_limit(opts))
     retries = int(opts.get("retries") if opts.get("retries") is not None else 4)
     timeout = float(opts.get("timeout") or 60)
     tenant = opts.get("tenant") or None
@@ -88,6 +99,7 @@ def collect_into(rec: Recorder, request: CollectRequest, opts: Any) -> None:
             ca_bundle=opts.get("ca_bundle"),
             retries=retries,
             timeout=timeout,
+            budget=budget,
         ),
     )
     arm_settings = Settings(
@@ -95,6 +107,7 @@ def collect_into(rec: Recorder, request: CollectRequest, opts: Any) -> None:
         ca_bundle=opts.get("ca_bundle"),
         retries=retries,
         timeout=timeout,
+        budget=budget,
     )
     from . import apps, armreads, directory, policies
 

@@ -2,10 +2,13 @@
 of (``get`` one document, ``pages`` of a collection following ``@odata.nextLink``).
 
 The pipeline is built from azure-core's own policies, as the ARM session's is: bearer-token
-authentication (``BearerTokenCredentialPolicy``, HTTPS only), retries with back-off that honour
-``Retry-After`` on 429 and 5xx, redirects, and azure-core's HTTP logging, which never logs the
-``Authorization`` header. ``@odata.nextLink`` is followed only on the endpoint's own host, so the
-token is never sent elsewhere. Only GET is ever sent.
+authentication (``BearerTokenCredentialPolicy``, HTTPS only), the ARM session's bounded retries
+(``azure/pipeline.py``: 408/429/5xx only, ``Retry-After`` honoured within the scan's waiting
+budget, a refused, unresolvable, untrusted or silent endpoint not retried), redirects, and
+azure-core's HTTP logging, which never logs the ``Authorization`` header. No request leaves the
+endpoint's host (``HostPinPolicy``: a ``@odata.nextLink`` or a redirect elsewhere is refused before
+it is sent), answers are read with a size limit and collections with bounds on pages and items.
+Network failures are named as in every collector (``neterrors``). Only GET is ever sent.
 
 Graph's refusals are told apart by their error code, not only their status: a permission the
 identity lacks (``Authorization_RequestDenied``) and a licence the tenant lacks
@@ -59,6 +62,7 @@ class GraphSettings:
     ca_bundle: str | None = None
     retries: int = 4
     timeout: float = 60.0
+    budget: Any = None  # azure.pipeline.WaitBudget shared with the ARM session (made if None)
 
 
 def graph_credential(tenant: str | None) -> Any:
@@ -81,7 +85,11 @@ class GraphSession:
         from azure.core.pipeline.transport import RequestsTransport
 
         from ... import __version__
+        from ..azure.pipeline import BoundedRetryPolicy, HostPinPolicy, WaitBudget
 
+        if settings.budget is None:
+            settings.budget = WaitBudget()
+        self.timeout = settings.timeout
         self.endpoint = settings.endpoint.rstrip("/")
         self.base = f"{self.endpoint}/{settings.version}"
         self._host = urlsplit(self.endpoint).netloc.lower()
@@ -98,7 +106,10 @@ class GraphSession:
             policies.ProxyPolicy(),
             policies.ContentDecodePolicy(),
             policies.RedirectPolicy(),
-            policies.RetryPolicy(retry_total=settings.retries, retry_backoff_factor=0.5),
+            HostPinPolicy(self.endpoint),  # after redirects: a redirect elsewhere is not sent
+            BoundedRetryPolicy(
+                settings.budget, retry_total=settings.retries, retry_backoff_factor=0.5
+            ),
             policies.BearerTokenCredentialPolicy(cred, f"{self.endpoint}/.default"),
             policies.SensitiveHeaderCleanupPolicy(),
             policies.HttpLoggingPolicy(),
@@ -115,49 +126,60 @@ class GraphSession:
         return self._send(self.base + path, dict(params or {}))
 
     def pages(self, path: str, params: Mapping[str, str] | None = None) -> Iterator[Any]:
-        """Every item of a collection, following ``@odata.nextLink`` (on this host only)."""
-        doc = self.get(path, params)
-        while True:
-            yield from doc.get("value") or ()
-            nxt = doc.get("@odata.nextLink")
-            if not nxt:
-                return
-            if urlsplit(str(nxt)).netloc.lower() != self._host:
-                raise GraphError(
-                    "Error", f"@odata.nextLink leads to another host ({urlsplit(nxt).netloc})"
-                )
-            doc = self._send(str(nxt), None)
+        """Every item of a collection, following ``@odata.nextLink`` (on this host only;
+        bounded: ``azure.pipeline.follow``)."""
+        from ..azure.pipeline import Limit, follow
+
+        first = self.get(path, params)
+        try:
+            yield from follow(first, "@odata.nextLink", self._next)
+        except Limit as exc:
+            raise GraphError("Error", exc.reason) from None
+
+    def _next(self, url: str) -> Any:
+        if urlsplit(url).netloc.lower() != self._host:
+            raise GraphError(
+                "Error", f"@odata.nextLink leads to another host ({urlsplit(url).netloc})"
+            )
+        return self._send(url, None)
 
     def _send(self, url: str, params: dict[str, str] | None) -> Any:
         from azure.core.exceptions import AzureError
         from azure.core.rest import HttpRequest
 
+        from ..azure.pipeline import Limit, read_json
+
         try:
-            resp = self.client.send_request(HttpRequest("GET", url, params=params or None))
+            resp = self.client.send_request(
+                HttpRequest("GET", url, params=params or None), stream=True
+            )
+            body = read_json(resp)
         except AzureError as exc:
-            raise _from_azure(exc) from None
-        if resp.status_code != 200:
-            raise _from_status(resp)
-        try:
-            body = resp.json()
+            raise _from_azure(exc, self.timeout) from None
+        except Limit as exc:
+            raise GraphError("Error", exc.reason, resp.status_code) from None
         except ValueError:
-            raise GraphError(
-                "Error", f"HTTP {resp.status_code}: the answer is not JSON", resp.status_code
-            ) from None
+            if resp.status_code == 200:
+                raise GraphError(
+                    "Error", f"HTTP {resp.status_code}: the answer is not JSON", resp.status_code
+                ) from None
+            body = None
+        if resp.status_code != 200:
+            raise _from_status(resp, body)
         if not isinstance(body, dict):
             raise GraphError("Error", "the answer is not a JSON object", resp.status_code)
         return body
 
 
-def _from_status(resp: Any) -> GraphError:
+def _from_status(resp: Any, body: Any) -> GraphError:
     status = int(resp.status_code)
     code, message = "", ""
-    try:
-        err = resp.json().get("error") or {}
+    err = body.get("error") if isinstance(body, dict) else None
+    if isinstance(err, dict):
         code, message = str(err.get("code") or ""), str(err.get("message") or "")
-    except (ValueError, AttributeError):
-        pass
     text = f"HTTP {status} {code}: {message}".strip(": ") if code or message else f"HTTP {status}"
+    if status in (429, 503) and resp.headers.get("Retry-After"):
+        text += f" (Retry-After: {resp.headers['Retry-After'][:40]})"
     if code in LICENCE_CODES or _LICENCE_TEXT.search(message):
         return GraphError("Unsupported", text, status, "licence")
     if status == 401:  # the token itself was refused (expired, or not for this endpoint)
@@ -173,19 +195,27 @@ def _from_status(resp: Any) -> GraphError:
     return GraphError("Error", text, status)
 
 
-def _from_azure(exc: Any) -> GraphError:
+def _from_azure(exc: Any, timeout: float | None = None) -> GraphError:
     from azure.core.exceptions import (
         ClientAuthenticationError,
         ServiceRequestTimeoutError,
         ServiceResponseTimeoutError,
     )
 
+    from ..azure.pipeline import ForeignHost
+    from ..neterrors import classify
+
     msg = getattr(exc, "message", None) or str(exc)
     first = msg.splitlines()[0] if msg else ""
-    if isinstance(exc, (ServiceRequestTimeoutError, ServiceResponseTimeoutError)):
-        return GraphError("Timeout", f"timed out: {first}")
+    if isinstance(exc, ForeignHost):
+        return GraphError("Error", first)
     if isinstance(exc, ClientAuthenticationError):
         return GraphError("AccessDenied", f"no token: {first}", None, "token")
+    named = classify(exc, timeout)  # refused, DNS, TLS, unreachable, timeout: as every collector
+    if named:
+        return GraphError(*named)
+    if isinstance(exc, (ServiceRequestTimeoutError, ServiceResponseTimeoutError)):
+        return GraphError("Timeout", f"timed out: {first}")
     if "timed out" in msg.lower() or "timeout" in msg.lower():
         return GraphError("Timeout", f"timed out: {first}")
     return GraphError("Error", f"{type(exc).__name__}: {first}")

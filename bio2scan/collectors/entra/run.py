@@ -14,6 +14,7 @@ from . import calls
 from .calls import Call
 
 Reader = tuple[tuple[str, ...], Callable[["Run", list[str]], None]]
+_BLIND_REASONS = 5  # distinct reasons kept in the one error of a tenant nothing was read from
 
 
 class Run:
@@ -39,9 +40,16 @@ class Run:
     # --- the collection ----------------------------------------------------------------------
     def go(self, wanted: list[str], readers: list[Reader]) -> None:
         if self.tenant == "*" and not self._discover_tenant(wanted):
-            return  # every type already carries the error; nothing read would have a scope
+            self._blind()  # every type carries the error; nothing read would have a scope
+            return
         if not self.request.owns(self.tenant):
             return  # another shard's tenant
+        try:
+            self._read(wanted, readers)
+        finally:
+            self._blind()
+
+    def _read(self, wanted: list[str], readers: list[Reader]) -> None:
         self.rec.scope(self.tenant)
         jobs: list[Callable[[], None]] = []
         for types, reader in readers:
@@ -53,6 +61,41 @@ class Run:
         finally:
             if self._arm is not None:
                 self._arm.close()
+
+    def _blind(self) -> None:
+        """Nothing at all read from the tenant, and errors there: the tenant is a target from
+        which nothing could be read (issue 11.5), even beside an Azure scan's resources. Its
+        errors become one for every type of the tenant (``*``), which the coverage counts as
+        unread (exit 3 even with ``--allow-incomplete``); the reason keeps each distinct one.
+        Only beside other resources (``scan azure --entra``): alone, a scan with no resource and
+        an error is unread as a whole already, and each type keeps its own error."""
+        rec = self.rec
+        with rec._lock:
+            if not rec.resources or any(r.scope == self.tenant for r in rec.resources):
+                return
+            mine = [e for e in rec.errors if e.scope == self.tenant and e.provider == "azure"]
+            if not mine or any(e.resource_type == "*" for e in mine):
+                return
+            reasons = list(dict.fromkeys(e.reason for e in mine))
+            more = (
+                f"; and {len(reasons) - _BLIND_REASONS} more"
+                if len(reasons) > _BLIND_REASONS
+                else ""
+            )
+            codes = {e.code for e in mine}
+            rec.errors[:] = [e for e in rec.errors if e not in mine]
+            rec.errors.append(
+                CollectionError(
+                    "azure",
+                    "*",
+                    self.tenant,
+                    f"nothing could be read from the Entra tenant {self.tenant}: "
+                    + "; ".join(reasons[:_BLIND_REASONS])
+                    + more,
+                    codes.pop() if len(codes) == 1 else "Error",
+                    mine[0].api if len({e.api for e in mine}) == 1 else None,
+                )
+            )
 
     def _job(self, reader: Callable[[Run, list[str]], None], types: list[str]) -> None:
         t0 = time.monotonic()

@@ -6,20 +6,28 @@ kinds), the default namespace filled in as the API server would, and secrets rem
 of Secrets (and ConfigMaps, which often hold them) are never kept, only their keys, and container
 credentials wherever a workload carries them (env values, ``args``/``command``, probe and
 lifecycle HTTP headers, annotations, ConfigMap data) are replaced by ``<redacted>``, with no hash
-of them (``bio2scan.credentials`` decides what is one, for the rules too). The certificate of a
+of them (``bio2scan.credentials`` decides what is one, for the rules too). The
+``last-applied-configuration`` annotation (a copy of the object) becomes ``<redacted>`` when the
+copy holds a credential and is dropped when it holds none; ``binaryData`` values are not kept
+(only their keys). Every ``<redacted>`` outside a Secret's values is reported by a rule
+(``k8s.pod.env_literal_credentials``, ``k8s.config.configmap_credentials``,
+``k8s.config.annotation_credentials``). The certificate of a
 ``kubernetes.io/tls`` Secret is summarised (``certs.py``) before its values go.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from typing import Any
 
 from ...credentials import REDACTED, redact_argv, redact_value
 from ...kinds import (
     CONTROLLED_BY,
+    DEPLOY_TIME_NAMESPACE,
     GENERIC_WORKLOAD_TYPE,
+    NAMESPACE_PATH,
     OWNED_KINDS,
     RESERVED,
     PodSpecError,
@@ -165,10 +173,35 @@ def _clean_metadata(meta: dict[str, Any]) -> dict[str, Any]:
         out = {k: v for k, v in meta.items() if k != "managedFields"}
     ann = meta.get("annotations")
     if isinstance(ann, dict):
-        new = {k: (REDACTED if k == _LAST_APPLIED else redact_value(k, v)) for k, v in ann.items()}
+        new = {}
+        for k, v in ann.items():
+            if k == _LAST_APPLIED:
+                v = _last_applied(v)
+                if v is None:
+                    continue
+            else:
+                v = redact_value(k, v)
+            new[k] = v
         if new != ann:
             out = dict(out, annotations=new)
     return out
+
+
+def _last_applied(value: Any) -> str | None:
+    """The ``last-applied-configuration`` annotation: a copy of the object as ``kubectl apply``
+    last sent it. ``<redacted>`` when that copy holds a credential (a Secret's values, a
+    ConfigMap password, a literal env value — what ``sanitize`` would remove), so that a rule
+    reports it; None (the annotation is dropped) when it holds none."""
+    if not isinstance(value, str) or value == REDACTED:
+        return value if isinstance(value, str) else REDACTED
+    try:
+        copy = json.loads(value)
+    except ValueError:
+        copy = None
+    if not isinstance(copy, dict):  # not the JSON kubectl writes: look at the text itself
+        return REDACTED if redact_value(_LAST_APPLIED, value) != value else None
+    copy = untrusted(copy)
+    return REDACTED if sanitize(copy) != copy else None
 
 
 _MAX_DEPTH = 64
@@ -221,16 +254,21 @@ def to_resource(
     """Turn one object (already checked to have apiVersion, kind, metadata.name) into a
     ``Resource``. A namespaced object without a namespace gets ``default_namespace``; with
     ``None`` it keeps none (a manifest's namespace is decided when it is deployed: the id is
-    then ``Kind/name`` and ``Resource.namespace`` is None)."""
+    then ``Kind/name``, ``Resource.namespace`` is None and ``metadata.namespace`` is deferred,
+    so every rule that reads or joins by the namespace gives NOT_APPLICABLE "namespace decided
+    at deploy time" instead of treating it as ``default``)."""
     kind = obj["kind"]
     meta = _mapping(obj.get("metadata"))
     name = str(meta.get("name") or meta.get("generateName") or "")
     namespace = None
+    deferred: dict[str, str] = {}
     if kind not in CLUSTER_SCOPED:
         own = meta.get("namespace")
         namespace = str(own) if own else default_namespace
         if namespace and own != namespace:
             obj = dict(obj, metadata=dict(meta, namespace=namespace))
+        elif not namespace:
+            deferred[NAMESPACE_PATH] = DEPLOY_TIME_NAMESPACE
     data = sanitize(obj)
     labels = _mapping(meta.get("labels"))
     api = str(obj.get("apiVersion", "v1"))
@@ -246,6 +284,7 @@ def to_resource(
         source=source,
         namespace=namespace,
         tags={str(k): str(v) for k, v in labels.items()},
+        deferred=deferred,
     )
 
 

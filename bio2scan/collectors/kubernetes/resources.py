@@ -54,6 +54,7 @@ KINDS: tuple[ApiKind, ...] = (
     ApiKind("ConfigMap", "", "v1", "configmaps", True),
     ApiKind("ResourceQuota", "", "v1", "resourcequotas", True),
     ApiKind("LimitRange", "", "v1", "limitranges", True),
+    ApiKind("PersistentVolume", "", "v1", "persistentvolumes", False),
     ApiKind("Deployment", "apps", "v1", "deployments", True),
     ApiKind("StatefulSet", "apps", "v1", "statefulsets", True),
     ApiKind("DaemonSet", "apps", "v1", "daemonsets", True),

@@ -121,6 +121,8 @@ _BUILTIN_MODULES = (
     "common",
     "kubernetes",
     "k8s_cluster",
+    "k8s_rbac",
+    "k8s_credentials",
     "tls",
     "aws",
     "aws_services",

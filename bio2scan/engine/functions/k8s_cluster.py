@@ -16,22 +16,61 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from ...kinds import DEPLOY_TIME_NAMESPACE, NAMESPACE_PATH
 from ...model import Evidence
-from . import Read, Related, function
+from . import KnownAfterDeployment, Read, Related, function
 from .tls import DEFAULT_GUIDELINE, at_least, level_rank, rate_key
 
 CERT = "x-bio2scan.certificate"
 CERT_ROOT, CERT_KEY = "x-bio2scan", "certificate"
 
 
+def deploy_time(r: Any) -> bool:
+    """True for a manifest's object whose namespace is decided at deploy time."""
+    return r is not None and r.namespace is None and NAMESPACE_PATH in (r.deferred or {})
+
+
 def _ns_name(env: Any) -> str | None:
-    """The namespace a subject belongs to (a Namespace object: its own name)."""
+    """The namespace a subject belongs to (a Namespace object: its own name). A manifest's
+    object without one raises: its namespace is decided at deploy time, and a join by it
+    (NetworkPolicies, budgets, ServiceAccounts of that namespace) is NOT_APPLICABLE."""
     r = env.resource
     if r is None:
         return None
     if r.type == "k8s.core.namespace":
         return str(r.name)
+    if deploy_time(r):
+        raise KnownAfterDeployment(NAMESPACE_PATH, DEPLOY_TIME_NAMESPACE)
     return None if r.namespace is None else str(r.namespace)
+
+
+def unplaced(env: Any, rtype: str) -> list[Any]:
+    """Objects of ``rtype`` in the subject's scope whose namespace is decided at deploy time
+    (built once per scan and type): any of them may land in the subject's namespace."""
+    r = env.resource
+    scope = r.scope if r is not None else None
+
+    def build() -> dict[Any, list[Any]]:
+        table: dict[Any, list[Any]] = {}
+        for x in env.related(rtype, same_scope=False):
+            if deploy_time(x):
+                table.setdefault(x.scope, []).append(x)
+        return table
+
+    table: dict[Any, list[Any]] = env.memo(("k8s_unplaced", rtype), build)
+    return table.get(scope, [])
+
+
+def _no_unplaced(env: Any, rtype: str) -> None:
+    """Raise (NOT_APPLICABLE) when a "none found in this namespace" could change because an
+    object of ``rtype`` without a namespace may be deployed into it."""
+    found = unplaced(env, rtype)
+    if found:
+        raise KnownAfterDeployment(
+            rtype,
+            f"{len(found)} {rtype.rsplit('.', 1)[-1]} without a namespace may be deployed here "
+            f"({found[0].id}…): {DEPLOY_TIME_NAMESPACE}",
+        )
 
 
 def _related_in_namespace(env: Any, rtype: str) -> list[Any]:
@@ -99,6 +138,7 @@ def namespace_default_deny(obj: Any, env: Any, directions: Iterable[str] = ("Ing
     missing = [d for d in directions if not any(_denies(p.data, d) for p in policies)]
     names = [p.name for p in policies]
     if missing:
+        _no_unplaced(env, "k8s.networking.networkpolicy")
         return False, [
             Evidence("networkpolicies", names, f"a default-deny policy for {', '.join(missing)}")
         ]
@@ -116,6 +156,8 @@ def namespace_has(obj: Any, env: Any, type: str) -> Any:
     """True when at least one object of ``type`` (e.g. ``k8s.core.resourcequota``) lives in
     the subject's namespace (``{call: k8s_namespace_has, args: {type: k8s.core.limitrange}}``)."""
     found = [r.name for r in _related_in_namespace(env, type)]
+    if not found:
+        _no_unplaced(env, type)
     return bool(found), [Evidence(type.rsplit(".", 1)[-1], found, f"at least one {type}")]
 
 
@@ -154,16 +196,31 @@ def workload_has_pdb(obj: Any, env: Any) -> Any:
     res = env.resource
     ns = _ns_name(env)
     table = env.memo("k8s_workload_has_pdb", lambda: _pdb_index(env))
-    candidates = list(table.get((res.scope, ns, None), ())) if res is not None else []
-    for k, v in labels.items():
-        candidates += table.get((res.scope, ns, (str(k), str(v))), ())
-    hits = sorted(
-        {
-            p.name
-            for p in candidates
-            if labels and selector_matches((p.data.get("spec") or {}).get("selector"), labels)
-        }
-    )
+
+    def selecting(namespace: str | None) -> list[str]:
+        if res is None or not labels:
+            return []
+        candidates = list(table.get((res.scope, namespace, None), ()))
+        for k, v in labels.items():
+            candidates += table.get((res.scope, namespace, (str(k), str(v))), ())
+        return sorted(
+            {
+                p.name
+                for p in candidates
+                if (namespace is not None or deploy_time(p))
+                and selector_matches((p.data.get("spec") or {}).get("selector"), labels)
+            }
+        )
+
+    hits = selecting(ns)
+    if not hits and ns is not None:
+        maybe = selecting(None)  # a budget without a namespace may be deployed beside it
+        if maybe:
+            raise KnownAfterDeployment(
+                "k8s.policy.poddisruptionbudget",
+                f"PodDisruptionBudget {maybe[0]} selects it but has no namespace: "
+                + DEPLOY_TIME_NAMESPACE,
+            )
     return bool(hits), [
         Evidence(
             "spec.template.metadata.labels",

@@ -20,13 +20,15 @@ from ...credentials import REDACTED, credential_like, redact_argv
 from ...kinds import (
     CONTAINER_GROUPS,
     CONTROLLED_BY,
+    DEPLOY_TIME_NAMESPACE,
     RESERVED,
     PodSpecError,
     checked_pod_specs,
 )
 from ...kinds import template_metadata as _template_metadata
 from ...model import Evidence
-from . import Read, Related, function
+from . import KnownAfterDeployment, Read, Related, function
+from .k8s_cluster import deploy_time
 
 REDACTED_PREFIX = REDACTED
 
@@ -285,8 +287,14 @@ def token_automount_disabled(spec: Any, env: Any) -> tuple[bool | None, list[Evi
         return own is False, [Evidence("automountServiceAccountToken", own, expected)]
     name = spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"
     res = env.resource
+    if deploy_time(res):  # its ServiceAccount is the one of a namespace not yet chosen
+        raise KnownAfterDeployment(
+            "serviceAccountName", f"the ServiceAccount {name} of a {DEPLOY_TIME_NAMESPACE}"
+        )
     ns = getattr(res, "namespace", None)
+    unplaced = False
     for sa in env.lookup("k8s.core.serviceaccount", "name", name) if ns else ():
+        unplaced = unplaced or (sa.scope == res.scope and deploy_time(sa))
         if sa.namespace == ns:
             value = sa.data.get("automountServiceAccountToken")
             if value is not None and not isinstance(value, bool):
@@ -304,6 +312,10 @@ def token_automount_disabled(spec: Any, env: Any) -> tuple[bool | None, list[Evi
                     expected,
                 )
             ]
+    if unplaced:  # a ServiceAccount of that name without a namespace may be deployed beside it
+        raise KnownAfterDeployment(
+            "serviceAccountName", f"ServiceAccount {name}: {DEPLOY_TIME_NAMESPACE}"
+        )
     return False, [Evidence("automountServiceAccountToken", None, expected)]
 
 
@@ -389,14 +401,16 @@ def parse_image(ref: str) -> tuple[str, str, str | None, str | None]:
     return registry, repo, tag or None, digest or None
 
 
-# OCI image-spec digest algorithms and the length of their hex encoding
-DIGEST_HEX = {"sha256": 64, "sha512": 128, "blake3": 64}
+# the digest algorithms the OCI image spec registers (descriptor.md, "Registered algorithms")
+# and the length of their lower-case hex encoding
+DIGEST_HEX = {"sha256": 64, "sha512": 128}
 
 
 def well_formed_digest(digest: str | None) -> bool:
-    """True for ``<algorithm>:<hex>`` with a registered OCI algorithm (``sha256``, ``sha512``,
-    ``blake3``) and exactly its length of lower-case hex digits; a runtime refuses anything else,
-    so a malformed digest pins nothing."""
+    """True for ``<algorithm>:<hex>`` with an algorithm the OCI image spec registers
+    (``sha256``, ``sha512``) and exactly its length of lower-case hex digits; anything else
+    (a short or upper-case digest, an unregistered algorithm) pins nothing a runtime must
+    honour."""
     if not digest:
         return False
     algorithm, _, hexpart = digest.partition(":")
@@ -409,8 +423,8 @@ _HEX = frozenset("0123456789abcdef")
 
 @function("k8s_image_digest_pinned", value="string")
 def image_digest_pinned(value: Any) -> bool:
-    """True for an image reference pinned by a well-formed digest of any OCI algorithm
-    (``@sha256:`` + 64 hex, ``@sha512:`` + 128 hex, ``@blake3:`` + 64 hex)."""
+    """True for an image reference pinned by a well-formed digest of an OCI-registered
+    algorithm (``@sha256:`` + 64 lower-case hex, ``@sha512:`` + 128)."""
     if not isinstance(value, str) or not value.strip():
         return False
     return well_formed_digest(parse_image(value)[3])

@@ -319,3 +319,36 @@ def test_owned_pods_are_skipped_only_when_their_owner_is_in_the_cluster(tmp_path
         "phantom": "FAIL",
         "unselected": "FAIL",
     }
+
+
+def test_persistent_volumes_are_listed_and_a_host_path_one_fails(tmp_path):
+    """A PersistentVolume is where a node's directory reaches pods without a hostPath in the
+    pod: listed cluster-wide (read-only), judged by the PersistentVolume rule."""
+    volumes = [
+        {
+            "apiVersion": "v1",
+            "kind": "PersistentVolume",
+            "metadata": {"name": name},
+            "spec": {"capacity": {"storage": "1Gi"}, **source},
+        }
+        for name, source in (
+            ("node-etc", {"hostPath": {"path": "/etc"}}),
+            ("disk", {"csi": {"driver": "disk.csi.example", "volumeHandle": "d-1"}}),
+        )
+    ]
+    rules = api.select_rules(api.load_rules(), patterns=["k8s.storage.persistent_volume_host_path"])
+    with KubeStub(volumes) as s:
+        inv = _collect(tmp_path, {"c1": s}, rules=rules)
+    assert "GET /api/v1/persistentvolumes" in inv.meta.api_calls
+    got = {r.id: r.namespace for r in inv.resources if r.type == "k8s.core.persistentvolume"}
+    assert got == {"PersistentVolume/node-etc": None, "PersistentVolume/disk": None}
+    results = {r["resource_id"]: r["status"] for r in api.assess(inv, rules)["results"]}
+    assert results == {"PersistentVolume/node-etc": "FAIL", "PersistentVolume/disk": "PASS"}
+
+
+def test_the_printed_cluster_role_can_read_persistent_volumes():
+    from bio2scan.collectors.kubernetes.resources import cluster_role
+
+    role = yaml.safe_load(cluster_role({"k8s.core.persistentvolume"}).split("\n", 2)[2])
+    core = next(r for r in role["rules"] if r.get("apiGroups") == [""])
+    assert "persistentvolumes" in core["resources"] and core["verbs"] == ["get", "list"]
