@@ -469,9 +469,10 @@ def test_namespace_rules_wait_for_the_deploy_time_namespace(tmp_path):
     def statuses(*extra: str) -> dict[str, tuple[str, str]]:
         out = tmp_path / ("out" + "-".join(extra))
         rules = "k8s.serviceaccount.token_automount,k8s.namespace.workload_in_default_namespace"
-        p = run_cli("scan", "manifests", str(f), "--rules", rules, "-o", str(out), *extra)
+        args = ("--rules", rules, "--verbose-results", "-o", str(out), *extra)  # every row
+        p = run_cli("scan", "manifests", str(f), *args)
         assert p.returncode in (0, 1), p.stderr
-        doc = json.loads((out / "results.json").read_text())
+        doc = api.load_results(out / "results.json")
         return {r["rule_id"]: (r["status"], r["message"]) for r in doc["results"]}
 
     got = statuses()
