@@ -23,7 +23,6 @@ from typing import Any
 
 from . import __version__, plugins
 from .assess import assess as _assess_results
-from .assess import compliance as _compliance
 from .baseline import Baseline
 from .catalog import load_catalog
 from .collectors.base import CollectRequest, Progress, ProgressTask, Shard
@@ -53,7 +52,9 @@ from .inputs import load_baseline, load_waivers
 from .model import Inventory, Rule, Severity, Status
 from .outputs import (
     Finished,
+    blind_spots,
     check_outputs,
+    compliance,
     diff_scans,
     finish,
     list_scans,
@@ -203,11 +204,13 @@ def assess(
     waivers: WaiverSet | str | Path | None = None,
     baseline: Baseline | Mapping[str, Any] | str | Path | None = None,
     progress: Progress | None = None,
+    verbose_results: bool = False,
 ) -> dict[str, Any]:
     """Evaluate ``rules`` on the inventory (or several, merged) and return the results document.
 
     ``waivers`` (a file or a loaded set) turns matching FAILs into WAIVED; ``baseline`` (a
-    results file or document) marks each result new / unchanged and lists what was resolved."""
+    results file or document) marks each result new / unchanged and lists what was resolved.
+    NOT_APPLICABLE results are summarised (``not_applicable``) unless ``verbose_results``."""
     # no process-wide switch of the cyclic garbage collector here: a library call must not
     # change how other threads of the host collect (issue 10; the cost is in architecture.md)
     return _assess(
@@ -220,6 +223,7 @@ def assess(
         waivers=waivers,
         baseline=baseline,
         progress=progress,
+        verbose_results=verbose_results,
     )
 
 
@@ -235,6 +239,7 @@ def _assess(
     baseline: Any,
     coverage: Coverage | None = None,
     progress: Progress | None = None,
+    verbose_results: bool = False,
 ) -> dict[str, Any]:
     inv = Inventory.merge(list(inventory)) if isinstance(inventory, (list, tuple)) else inventory
     now = now or _dt.datetime.now(_dt.UTC)
@@ -263,6 +268,7 @@ def _assess(
         waivers=waivers,
         baseline=baseline,
         tags_of=lambda r: tags.get((r.resource_type, r.resource_id, r.scope), {}),
+        verbose_results=verbose_results,
     )
 
 
@@ -296,6 +302,7 @@ def _document(
     waivers: Any,
     baseline: Any,
     tags_of: Any = lambda r: {},
+    **rows: Any,  # verbose_results, not_applicable (of shards): how results are listed
 ) -> dict[str, Any]:
     """Load the waivers and the baseline, then hand over to the assessment (``bio2scan.assess``:
     waivers, baseline, roll-up per measure and control, the results document)."""
@@ -323,6 +330,7 @@ def _document(
         waivers=wset,
         baseline=baseline,
         tags_of=tags_of,
+        **rows,
     )
 
 
@@ -339,6 +347,7 @@ def scan(
     now: _dt.datetime | None = None,
     waivers: Any = None,
     baseline: Any = None,
+    verbose_results: bool = False,
 ) -> tuple[Inventory, dict[str, Any]]:
     inv = collect(
         target, options, rules=rules, shard=shard, progress=progress, max_workers=max_workers
@@ -352,6 +361,7 @@ def scan(
         waivers=waivers,
         baseline=baseline,
         progress=progress,
+        verbose_results=verbose_results,
     )
 
 
@@ -396,27 +406,6 @@ def exit_code(
         ):
             return EXIT_FINDINGS
     return EXIT_OK
-
-
-def blind_spots(document: Mapping[str, Any]) -> list[str]:
-    """Why a scan saw nothing of something it was asked to look at: scopes from which nothing
-    could be read, missing shards, or no resources and only collection errors. Empty: none."""
-    if "coverage" in document:
-        return Coverage.from_dict(document["coverage"]).blind()
-    # a document from before the coverage section: no result but ERROR, and collection errors
-    if document.get("collection_errors") and not any(
-        r["status"] != Status.ERROR.value for r in document["results"]
-    ):
-        return ["nothing could be read (no resources, only collection errors)"]
-    return []
-
-
-def compliance(document: Mapping[str, Any]) -> float:
-    """What ``--min-compliance`` compares: the percentage of BIO2 controls that are
-    ``evidence-complete`` or ``compliant-with-accepted-risk`` among those that are neither
-    ``manual`` nor ``out-of-scope`` (0 when there are none — no evidence is no compliance).
-    It is a share of automated evidence, not "BIO2 compliant"."""
-    return float(_compliance(document["summary"]["controls"])["percent"])
 
 
 def save_inventory(path: str | Path, inventory: Inventory) -> str:
@@ -469,6 +458,7 @@ def merge(
     waivers: Any = None,
     baseline: Any = None,
     expect: int | None = None,
+    verbose_results: bool = False,
 ) -> tuple[Inventory | None, dict[str, Any]]:
     """One results document from the inventories — or the results documents — of shards.
 
@@ -481,7 +471,7 @@ def merge(
     from .coverage import shard_status
     from .documents import read_json
     from .errors import InputError, InventoryError
-    from .merging import merge_results
+    from .merging import merge_not_applicable, merge_results
 
     docs = {str(p): read_json(p) for p in paths}
     kinds = {p: d.get("kind") if isinstance(d, dict) else None for p, d in docs.items()}
@@ -491,7 +481,7 @@ def merge(
         shard_of = [d["meta"].get("shard") for d in docs.values()]
     elif set(kinds.values()) == {"bio2scan-results"}:
         for p, d in docs.items():
-            validate_results(d, p, "merge it")
+            validate_results(d, p, "merge it")  # and its stored rows read back
         shard_of = [d["scan"].get("shard") for d in docs.values()]
     else:
         bad = next(
@@ -520,6 +510,7 @@ def merge(
             waivers=waivers,
             baseline=baseline,
             coverage=cov,
+            verbose_results=verbose_results,
         )
     results, by_id, meta, errors, digest, cov = merge_results(list(docs.values()), list(docs))
     now = now or _dt.datetime.now(_dt.UTC)
@@ -536,6 +527,8 @@ def merge(
         inventory_sha256=None,
         waivers=waivers,
         baseline=baseline,
+        verbose_results=verbose_results,
+        not_applicable=merge_not_applicable(list(docs.values())),
     )
 
 

@@ -78,6 +78,12 @@ def pipeline_options(f: Callable[..., Any]) -> Callable[..., Any]:
             help="Scans shown in the report's trend [default: 12].",
         ),
         click.option(
+            "--verbose-results",
+            is_flag=True,
+            help="List every NOT_APPLICABLE result (default: a summary per rule, resource "
+            "type and reason, with counts).",
+        ),
+        click.option(
             "--now",
             "now_text",
             hidden=True,
@@ -106,6 +112,7 @@ class Pipeline:
         # is only how many scans the report's trend shows
         self.retention = config.get("history_retention") or None
         self.now = parse_now(kw.get("now_text"))
+        self.verbose_results = bool(kw.get("verbose_results") or config.get("verbose_results"))
         if self.fail_on_new and not self.baseline:
             raise UsageError("--fail-on-new needs --baseline (a previous results.json)")
         if self.history and kw.get("shard"):
@@ -120,7 +127,12 @@ class Pipeline:
             self.baseline = api.load_baseline(self.baseline)
 
     def assess_kwargs(self) -> dict[str, Any]:
-        return {"waivers": self.waivers, "baseline": self.baseline, "now": self.now}
+        return {
+            "waivers": self.waivers,
+            "baseline": self.baseline,
+            "now": self.now,
+            "verbose_results": self.verbose_results,
+        }
 
     def messages(self, doc: dict[str, Any], quiet: bool) -> None:
         """One log line each for waivers and baseline (cron mails and Pod logs show them)."""

@@ -15,10 +15,11 @@ import tempfile
 from collections.abc import Callable, Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from .errors import InputError, InventoryError, OutputError, UsageError
 from .model import Inventory
+from .resultrows import is_encoded, write_rows
 
 SCHEMAS = ("inventory", "results", "waivers", "config")
 
@@ -73,7 +74,9 @@ def atomic_write(path: str | Path, data: bytes | str) -> str:
 SET_MANIFEST = ".bio2scan-set"  # JSON; no .json suffix: nothing takes it for a document
 _STAGING = ".bio2scan-staging-"
 
-Content = bytes | str | Callable[[Path], None]
+# the bytes or text of a file, or a function that writes it at the path it is given (and may
+# return the SHA-256 of what it wrote)
+Content = bytes | str | Callable[[Path], str | None]
 
 
 def check_writable_dir(directory: str | Path, label: str | None = None) -> None:
@@ -138,15 +141,19 @@ def write_set(
 def _write_set(
     d: Path, staging: Path, files: Mapping[str, Content], key: str | None, record: bool
 ) -> None:
+    digests: dict[str, str] = {}
     for name, content in files.items():
         if "/" in name or name.startswith("."):
             raise ValueError(f"not a plain file name: {name!r}")
         target = staging / name
         if callable(content):
-            content(target)
+            digest = content(target)
+            if isinstance(digest, str):
+                digests[name] = digest
         else:
             raw = content.encode("utf-8") if isinstance(content, str) else content
             target.write_bytes(raw)
+            digests[name] = hashlib.sha256(raw).hexdigest()
         with open(target, "rb+") as fh:
             os.fsync(fh.fileno())
         os.chmod(target, 0o644)
@@ -165,7 +172,10 @@ def _write_set(
             with contextlib.suppress(FileNotFoundError, IsADirectoryError):
                 os.unlink(d / name)
     if record:
-        manifest = {"key": key, "files": sorted(names)}
+        manifest: dict[str, Any] = {"key": key, "files": sorted(names)}
+        if key is not None and key == previous_key:
+            digests = {**_previous_digests(d), **digests}
+        manifest["sha256"] = {n: digests[n] for n in sorted(names) if n in digests}
         atomic_write(d / SET_MANIFEST, json.dumps(manifest, indent=1) + "\n")
     _fsync_dir(d)
 
@@ -178,6 +188,14 @@ def _previous_set(d: Path) -> tuple[str | None, set[str]]:
         return None, set()
     ok = {n for n in names if isinstance(n, str) and "/" not in n and not n.startswith(".")}
     return (key if isinstance(key, str) else None), ok
+
+
+def _previous_digests(d: Path) -> dict[str, str]:
+    try:
+        found = json.loads((d / SET_MANIFEST).read_text("utf-8")).get("sha256") or {}
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
 
 
 def _remove_stale_staging(d: Path) -> None:
@@ -205,6 +223,60 @@ def _fsync_dir(d: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+class HashingWriter:
+    """A binary file that text and bytes are written to, hashed (SHA-256) as they go: a
+    report is hashed while it is written, never read back or held whole in memory."""
+
+    __slots__ = ("fh", "hash", "size")
+
+    def __init__(self, fh: BinaryIO) -> None:
+        self.fh = fh
+        self.hash = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: str | bytes) -> None:
+        raw = data.encode("utf-8") if isinstance(data, str) else data
+        self.hash.update(raw)
+        self.fh.write(raw)
+        self.size += len(raw)
+
+    def hexdigest(self) -> str:
+        return self.hash.hexdigest()
+
+
+def stream_json(
+    out: HashingWriter,
+    doc: Mapping[str, Any],
+    sections: Mapping[str, Callable[[Callable[[str], Any], Any], None]],
+    end: str = "\n",
+) -> None:
+    """Write ``doc`` as one compact JSON object, key by key; the keys in ``sections`` are
+    written by their function (``fn(write, value)``), piece by piece; ``end`` follows."""
+    out.write("{")
+    for i, (key, value) in enumerate(doc.items()):
+        out.write(("," if i else "") + json.dumps(str(key), ensure_ascii=False) + ":")
+        if key in sections:
+            sections[key](out.write, value)
+        else:
+            out.write(json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str))
+    out.write("}" + end)
+
+
+def write_results(fh: BinaryIO, doc: Mapping[str, Any]) -> str:
+    """Write a results document (its rows in the stored form, ``resultrows``) to ``fh``,
+    streamed: memory does not grow with the number of results. Returns its SHA-256."""
+    out = HashingWriter(fh)
+
+    def rows(write: Callable[[str], Any], value: Any) -> None:
+        if is_encoded(value):
+            write(json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str))
+        else:
+            write_rows(write, value, doc.get("rules") or {})
+
+    stream_json(out, doc, {"results": rows})
+    return out.hexdigest()
 
 
 # Above this many results (or resources) a document is written compact: nobody reads it by eye,

@@ -13,6 +13,7 @@ carries (``rules``), which is all the roll-up needs.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -140,3 +141,23 @@ def _coverage(doc: Mapping[str, Any]) -> Coverage:
         errors=len(doc["collection_errors"]),
         scopes=tuple(ScopeCount(s, *c) for s, c in sorted(per_scope.items())),
     )
+
+
+def merge_not_applicable(docs: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The summarised NOT_APPLICABLE results of the shards (``not_applicable.groups``; a
+    document that lists them as rows has none), to be added up by the assessment. The same
+    scan given twice counts once, as its rows do (they are merged by finding id)."""
+    seen: set[str] = set()
+    out: list[dict[str, Any]] = []
+    for doc in docs:
+        scan = doc.get("scan") or {}
+        key = json.dumps(
+            [scan.get(k) for k in ("shard", "started_at", "finished_at", "targets")],
+            sort_keys=True,
+            default=str,
+        )
+        if key in seen:
+            continue
+        seen.add(key)
+        out += [dict(g) for g in (doc.get("not_applicable") or {}).get("groups", ())]
+    return out

@@ -17,16 +17,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from . import plugins
-from .assess.document import check_version, read_results
+from .assess import compliance as _compliance
+from .assess.document import check_version, decode, read_results
 from .baseline import diff as _diff
-from .documents import check_writable_dir, encode_json, validate, write_set
+from .coverage import Coverage
+from .documents import Content, check_writable_dir, encode_json, validate, write_set
 from .errors import OutputError, UsageError
-from .model import Inventory
+from .model import Inventory, Status
 
 INVENTORY_FILE = "inventory.json.gz"
 
@@ -130,19 +132,32 @@ def render(
 ) -> dict[str, Path]:
     """Render each format (and the inventory, when given) and write them into ``output_dir`` as
     one set: all or nothing (``documents.write_set``). Returns format → path."""
-    doc = dict(document, lang=lang)
-    files: dict[str, bytes | str] = {}
+    doc = decode(dict(document, lang=lang))  # rows, also of a document read as plain JSON
+    files: dict[str, Content] = {}
     names: dict[str, str] = {}
     for f in parse_formats(formats):
         r = plugins.renderer(f)  # only the formats asked for are imported (jinja2 for html)
         assert r is not None  # parse_formats checked the name
         name = getattr(r, "filename", f"report.{r.extension}")
-        files[name] = r.render(doc, lang)
+        files[name] = _streamed(r, doc, lang) if hasattr(r, "write") else r.render(doc, lang)
         names[f] = name
     if inventory is not None:
         files[INVENTORY_FILE] = encode_json(inventory.to_dict(), gz=True)
     write_set(output_dir, files, key=set_key(document), record=record)
     return {f: Path(output_dir) / name for f, name in names.items()}
+
+
+def _streamed(renderer: Any, doc: dict[str, Any], lang: str) -> Callable[[Path], str | None]:
+    """A renderer that streams (``write(document, lang, fh)``, returning the SHA-256 of what it
+    wrote): called by ``write_set`` on the staging path, so the report is never whole in
+    memory and is hashed while it is written."""
+
+    def write(path: Path) -> str | None:
+        with open(path, "wb") as fh:
+            digest = renderer.write(doc, lang, fh)
+        return digest if isinstance(digest, str) else None
+
+    return write
 
 
 def finish(
@@ -202,10 +217,13 @@ def validate_results(
     document: Any, file: str = "<results>", purpose: str = "render or merge it"
 ) -> None:
     """Validate a results document of this schema version; an older one is refused with a
-    message that says what to do (``assess.check_version``)."""
+    message that says what to do (``assess.check_version``). Its stored rows (schema 3) are
+    read back into ``document["results"]`` (``assess.document.decode``)."""
     if isinstance(document, dict) and document.get("kind") == "bio2scan-results":
         check_version(document, file, purpose)
     validate("results", document, file)
+    if isinstance(document, dict):
+        decode(document, file)
 
 
 def load_results(path: str | Path, *, findings_only: bool = False) -> dict[str, Any]:
@@ -336,3 +354,24 @@ def verification_json(verification: Any) -> str:
     from .evidence import to_json
 
     return str(to_json(verification))
+
+
+def blind_spots(document: Mapping[str, Any]) -> list[str]:
+    """Why a scan saw nothing of something it was asked to look at: scopes from which nothing
+    could be read, missing shards, or no resources and only collection errors. Empty: none."""
+    if "coverage" in document:
+        return Coverage.from_dict(document["coverage"]).blind()
+    # a document from before the coverage section: no result but ERROR, and collection errors
+    if document.get("collection_errors") and not any(
+        r["status"] != Status.ERROR.value for r in document["results"]
+    ):
+        return ["nothing could be read (no resources, only collection errors)"]
+    return []
+
+
+def compliance(document: Mapping[str, Any]) -> float:
+    """What ``--min-compliance`` compares: the percentage of BIO2 controls that are
+    ``evidence-complete`` or ``compliant-with-accepted-risk`` among those that are neither
+    ``manual`` nor ``out-of-scope`` (0 when there are none — no evidence is no compliance).
+    It is a share of automated evidence, not "BIO2 compliant"."""
+    return float(_compliance(document["summary"]["controls"])["percent"])

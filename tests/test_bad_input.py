@@ -10,6 +10,8 @@ import os
 import pytest
 from clirun import run_cli
 
+from bio2scan import api
+
 VALID = {
     "schema_version": 1,
     "kind": "bio2scan-inventory",
@@ -87,7 +89,7 @@ def test_bad_manifest_names_file_and_line(tmp_path):
     out = run_cli("scan", "manifests", str(m), "--fail-on-error", "-o", str(tmp_path / "out"))
     assert out.returncode == 3, out.stderr
     assert "Traceback" not in out.stderr.decode()
-    doc = json.loads((tmp_path / "out" / "results.json").read_text())
+    doc = api.load_results(tmp_path / "out" / "results.json")
     assert any(f"{m}:3: YAML syntax error" in e["reason"] for e in doc["collection_errors"])
 
 

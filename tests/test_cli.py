@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 from clirun import run_cli
 
+from bio2scan import api
 from bio2scan.cli import main
 from bio2scan.documents import schema
 from bio2scan.errors import Bio2scanError
@@ -68,7 +69,7 @@ def manifests(tmp_path: Path) -> Path:
 
 
 def results(out_dir: Path) -> dict:
-    doc = json.loads((out_dir / "results.json").read_text())
+    doc = api.load_results(out_dir / "results.json")
     jsonschema.validate(doc, schema("results"))
     return doc
 

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from clirun import run_cli
 
+from bio2scan import api
+
 PKG = Path(__file__).resolve().parent / "plugin_pkg"
 
 
@@ -85,7 +87,7 @@ def test_scan_with_the_third_party_collector_and_rules(site, tmp_path):
         env=_env(site),
     )
     assert p.returncode == 3, p.stderr  # incomplete: a collection error (by default)
-    doc = json.loads((out / "results.json").read_text())
+    doc = api.load_results(out / "results.json")
     got = {(r["rule_id"], r["resource_id"], r["status"]) for r in doc["results"]}
     assert ("example.widget.safe_colour", "w1", "PASS") in got
     assert ("example.widget.safe_colour", "w2", "FAIL") in got

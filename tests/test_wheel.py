@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from bio2scan import api
+
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
 
@@ -176,7 +178,7 @@ def test_installed_wheel_runs_from_elsewhere(venv, tmp_path, all_rules):
         cwd=tmp_path,
     )
     assert p.returncode == 1, p.stderr  # a privileged container: a finding
-    doc = json.loads((tmp_path / "out" / "results.json").read_text())
+    doc = api.load_results(tmp_path / "out" / "results.json")
     assert any(
         r["rule_id"] == "k8s.pod.privileged_container" and r["status"] == "FAIL"
         for r in doc["results"]

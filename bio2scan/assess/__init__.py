@@ -12,6 +12,7 @@ and what was resolved), the roll-up per government measure and per BIO2 control
 from __future__ import annotations
 
 import datetime as _dt
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -60,12 +61,16 @@ def rollup(
     rules: Mapping[str, Rule],
     providers: Iterable[str],
     declarations: Mapping[str, Mapping[str, Any]] | None = None,
+    not_applicable: Iterable[Mapping[str, Any]] = (),
 ) -> tuple[tuple[ControlRollup, ...], tuple[MeasureRollup, ...]]:
     """Controls and measures from results: ``providers`` are the scanned ones (``aws``,
     ``azure``, ``k8s`` …); ``declarations`` maps a measure declared not applicable to the
-    declaration (owner, reason …)."""
+    declaration (owner, reason …); ``not_applicable``: NOT_APPLICABLE results already
+    summarised (groups with a ``count``), counted as if they were listed."""
     catalog = load_catalog()
     counts = count_results(results)
+    for g in not_applicable:
+        counts.setdefault(g["rule_id"], Counter())["NOT_APPLICABLE"] += int(g["count"])
     scanned = frozenset(providers)
     measures = rollup_measures(catalog, rules, counts, scanned, declarations)
     return rollup_controls(catalog, rules, counts, measures, scanned), measures
@@ -87,10 +92,14 @@ def assess(
     baseline: Baseline | None = None,
     tags_of: Callable[[Result], Mapping[str, str]] = lambda r: {},
     coverage: Any = None,
+    verbose_results: bool = False,
+    not_applicable: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """Waivers, then baseline, then the roll-up per measure and control: the results
     document. ``coverage`` (``coverage.Coverage``) is what the scan could not see and what it
-    met and did not check; it can only make the document less complete."""
+    met and did not check; it can only make the document less complete. NOT_APPLICABLE
+    results are summarised per rule, resource type and reason unless ``verbose_results``;
+    ``not_applicable`` adds groups summarised before (shards being merged)."""
     extras: dict[str, Any] = {}
     declarations: dict[str, dict[str, Any]] = {}
     if waivers is not None:
@@ -101,7 +110,7 @@ def assess(
             results, baseline.document, baseline.file, rules
         )
     scanned = tuple(sorted(set(providers)))
-    controls, measures = rollup(results, rules, scanned, declarations)
+    controls, measures = rollup(results, rules, scanned, declarations, not_applicable)
     assessment = Assessment(
         results=tuple(results),
         controls=controls,
@@ -112,6 +121,7 @@ def assess(
         measures=measures,
         providers=scanned,
         coverage=coverage,
+        not_applicable=tuple(not_applicable),
     )
     return build(
         assessment,
@@ -120,4 +130,5 @@ def assess(
         evaluated_at=now.isoformat(timespec="seconds"),
         inventory_sha256=inventory_sha256,
         lang=lang,
+        verbose_results=verbose_results,
     )

@@ -166,3 +166,6 @@ class Assessment:
     measures: tuple[MeasureRollup, ...] = ()
     providers: tuple[str, ...] = ()
     coverage: Any = None  # coverage.Coverage: resources per scope, unread scopes, notices
+    # NOT_APPLICABLE results already summarised (of shards being merged): rule_id,
+    # resource_type, reason, count, examples
+    not_applicable: tuple[Mapping[str, Any], ...] = ()

@@ -17,7 +17,10 @@ split there and its second half start a formula. Therefore:
   past spaces and an opening quote — a formula trigger (``=`` ``+`` ``-`` ``@``, tab, carriage
   return) gets a ``'`` in front of it, so it stays text however the line is split.
 
-After the results, one row per notice — an object the scan did not check, a file it skipped by
+Then one row per group of NOT_APPLICABLE results that ``results.json`` summarises (status
+``NOT_APPLICABLE``, the rule, the resource type, the reason in ``message``, up to three example
+resource ids in ``resource_id`` and the number of results in ``count``; ``count`` is 1 for every
+other row). After them, one row per notice — an object the scan did not check, a file it skipped by
 design, a duplicate — with ``status`` ``NOT_CHECKED``, ``SKIPPED`` or ``DUPLICATE``, the object's
 kind and name in ``resource_type``/``resource_name``, the reason (and the command to render a
 template) in ``message`` and ``file:line`` in ``source``.
@@ -28,8 +31,10 @@ from __future__ import annotations
 import io
 import json
 import re
-from typing import Any
+from typing import Any, BinaryIO
 
+from ..documents import HashingWriter
+from ..resultrows import row_message
 from ..safetext import safe
 from . import notices as _notices
 from .messages import pick
@@ -57,6 +62,7 @@ COLUMNS = (
     "waiver_expires",
     "control_statuses",
     "measure_statuses",
+    "count",
 )
 SEPARATORS = ",;\t|"
 # where a cell could start (the start, or after a separator of any locale), past spaces and an
@@ -71,6 +77,26 @@ def safe_cell(value: Any) -> str:
     cell start neutralised."""
     text = "" if value is None else safe(str(value))
     return _CELL_START.sub(lambda m: f"{m.group(1)}{m.group(2)}'", text)
+
+
+# a text with none of these, not starting with a formula trigger and without space at either
+# end, is its own field: no escape, no quotes, no formula guard (the common case, taken fast)
+_SPECIAL = re.compile(r'[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069,;|"]')
+_TRIGGERS = frozenset("=+-@")
+
+
+def cell(value: Any) -> str:
+    """``field(safe_cell(value))``, with a fast path for the plain text most cells hold."""
+    text = "" if value is None else value if type(value) is str else str(value)
+    if (
+        text
+        and text[0] not in _TRIGGERS
+        and not text[0].isspace()
+        and not text[-1].isspace()
+        and _SPECIAL.search(text) is None
+    ):
+        return text
+    return field(safe_cell(text))
 
 
 def field(text: str) -> str:
@@ -101,7 +127,7 @@ def _row(
         r.get("namespace"),
         ";".join(r["controls"]),
         ";".join(r["measures"]),
-        r["message"],
+        row_message(r, rules, lang),
         "; ".join(
             f"{e['path']}={json.dumps(e['value'], ensure_ascii=False, default=str)}"
             f" (expected {e['expected']})"
@@ -114,8 +140,27 @@ def _row(
         w.get("expires"),
         ";".join(f"{c}={statuses.get(c, '')}" for c in r["controls"]),
         ";".join(f"{m}={statuses.get(m, '')}" for m in r["measures"]),
+        1,
     )
-    return [safe_cell(v) for v in values]
+    return [cell(v) for v in values]
+
+
+def _na_row(g: dict[str, Any], rules: dict[str, Any], lang: str) -> list[str]:
+    values = dict.fromkeys(COLUMNS, "")
+    rule = rules.get(g["rule_id"], {})
+    values.update(
+        status="NOT_APPLICABLE",
+        severity=rule.get("severity", ""),
+        rule_id=g["rule_id"],
+        rule_title=pick(rule.get("title"), lang),
+        resource_type=g["resource_type"],
+        resource_id=";".join(g.get("examples", ())),
+        controls=";".join(rule.get("controls", ())),
+        measures=";".join(rule.get("measures", ())),
+        message=g["reason"],
+        count=g["count"],
+    )
+    return [safe_cell(values[c]) for c in COLUMNS]
 
 
 class CsvRenderer:
@@ -124,19 +169,31 @@ class CsvRenderer:
     filename = "results.csv"
     description = "one row per result, stable columns, for spreadsheets"
 
-    def render(self, document: dict[str, Any], lang: str) -> str:
-        buf = io.StringIO()
-        buf.write("\ufeff")
-        buf.write(",".join(COLUMNS) + "\r\n")
+    def write(self, document: dict[str, Any], lang: str, fh: BinaryIO) -> str:
+        """Stream the rows into ``fh`` (a batch at a time); return the SHA-256."""
+        out = HashingWriter(fh)
+        out.write("\ufeff" + ",".join(COLUMNS) + "\r\n")
         rules = document.get("rules", {})
         # the assessed status of each control and measure a result gives evidence for
         statuses = {c["id"]: c["status"] for c in document["controls"]}
         statuses.update({m["id"]: m["status"] for m in document.get("measures", ())})
+        buf: list[str] = []
         for r in document["results"]:
-            buf.write(",".join(field(c) for c in _row(r, rules, lang, statuses)) + "\r\n")
+            buf.append(",".join(_row(r, rules, lang, statuses)) + "\r\n")
+            if len(buf) >= 2000:
+                out.write("".join(buf))
+                buf.clear()
+        for g in (document.get("not_applicable") or {}).get("groups") or ():
+            buf.append(",".join(field(c) for c in _na_row(g, rules, lang)) + "\r\n")
         for n in _notices.notices(document):
-            buf.write(",".join(field(c) for c in _notice_row(n)) + "\r\n")
-        return buf.getvalue()
+            buf.append(",".join(field(c) for c in _notice_row(n)) + "\r\n")
+        out.write("".join(buf))
+        return out.hexdigest()
+
+    def render(self, document: dict[str, Any], lang: str) -> str:
+        buf = io.BytesIO()
+        self.write(document, lang, buf)
+        return buf.getvalue().decode("utf-8")
 
 
 def _notice_row(n: dict[str, Any]) -> list[str]:

@@ -14,12 +14,15 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import io
+import secrets
 from importlib import resources
-from typing import Any
+from typing import Any, BinaryIO
 
 from markupsafe import Markup
 
-from .island import dump, encode
+from ..documents import HashingWriter
+from .island import write_island
 from .messages import LANGS, messages, pick
 from .templates import html_env
 from .view import build_view
@@ -60,8 +63,15 @@ class HtmlRenderer:
     description = "self-contained HTML report for the security team and auditors (no network)"
 
     def render(self, document: dict[str, Any], lang: str) -> str:
-        """The page in ``lang``, with the other language alongside for the reader to switch
-        to (hidden, with prefixed ids, until chosen)."""
+        buf = io.BytesIO()
+        self.write(document, lang, buf)
+        return buf.getvalue().decode("utf-8")
+
+    def write(self, document: dict[str, Any], lang: str, fh: BinaryIO) -> str:
+        """Stream the page in ``lang`` into ``fh``, with the other language alongside for the
+        reader to switch to (hidden, with prefixed ids, until chosen). The page is rendered
+        around a marker no estate text can hold (random, made for this page) where the data
+        island goes; the island is then written row by row. Returns the SHA-256."""
         first = messages(lang).lang
         langs = [first] + [x for x in LANGS if x != first]
         css, js = _asset("report.css"), _asset("report.js")
@@ -86,12 +96,22 @@ class HtmlRenderer:
                     "html": Markup(html),
                 }
             )
-        return env.get_template("html/report.html.j2").render(
+        marker = f"@@bio2scan-island-{secrets.token_hex(16)}@@"
+        page = env.get_template("html/report.html.j2").render(
             lang=first,
             doc=document,
             bodies=bodies,
             csp=content_security_policy(css, js),
             css=Markup(css),
             js=Markup(js),
-            island=dump(encode(document, langs)),
+            island=Markup(marker),
         )
+        before, found, after = page.partition(marker)
+        if not found or marker in after:
+            raise RuntimeError("the report template must place the data island once")
+        out = HashingWriter(fh)
+        out.write(before)
+        del page, bodies
+        write_island(out.write, document, langs)
+        out.write(after)
+        return out.hexdigest()

@@ -16,17 +16,18 @@ namespace, status, severity, controls, measures, message, evidence, source, waiv
 shared prefixes of ARNs and Azure ids are stored once) and ``resource_name`` is ``-2`` when it
 equals that last segment;
 ``status``/``severity``/``change`` index ``island["statuses"]``/``["severities"]``/``["changes"]``;
-``evidence`` is ``[[path, value, expected], …]`` with the value as JSON; ``source`` is
+``message`` is ``-1`` for a PASS whose message is its evidence in words (the page shows the
+evidence); ``evidence`` is ``[[path, value, expected], …]`` with the value as JSON; ``source`` is
 ``[api, region, time, file, line]``; ``waiver`` indexes ``island["waivers"]``.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
-from markupsafe import Markup
-
+from ..resultrows import derived
 from .messages import messages, pick
 from .view import SEVERITIES, STATUSES
 
@@ -115,54 +116,59 @@ class _Interner:
         return i
 
 
-def encode(document: dict[str, Any], langs: list[str]) -> dict[str, Any]:
-    """The island for a page in ``langs``: rows once, texts (``i18n``, ``rules``) per language."""
-    s = _Interner()
-    status_i = {k: i for i, k in enumerate(STATUSES)}
-    sev_i = {k: i for i, k in enumerate(SEVERITIES)}
-    change_i = {k: i for i, k in enumerate(CHANGES)}
-    waivers: list[dict[str, Any]] = []
-    waiver_i: dict[str, int] = {}
-    rows = []
-    for r in document["results"]:
-        w = -1
-        if r.get("waiver"):
-            key = json.dumps(r["waiver"], sort_keys=True, default=str)
-            if key not in waiver_i:
-                waiver_i[key] = len(waivers)
-                waivers.append(r["waiver"])
-            w = waiver_i[key]
-        src = r.get("source") or {}
-        rid = r["resource_id"]
-        cut = max(rid.rfind("/"), rid.rfind(":")) + 1
-        last = rid[cut:]
-        rows.append(
-            [
-                r["finding_id"],
-                s(r["rule_id"]),
-                [s(rid[:cut]), s(last)],
-                s(r["resource_type"]),
-                -2 if r["resource_name"] == last else s(r["resource_name"]),
-                s(r["scope"]),
-                s(r.get("region")),
-                s(r.get("namespace")),
-                status_i[r["status"]],
-                sev_i[r["severity"]],
-                s(",".join(r["controls"])),
-                s(",".join(r["measures"])),
-                s(r["message"]),
-                [[s(e["path"]), shown_value(e["value"]), s(e["expected"])] for e in r["evidence"]],
-                [
-                    s(src.get("api")),
-                    s(src.get("region")),
-                    s(src.get("time")),
-                    s(src.get("file")),
-                    src.get("line") or 0,
-                ],
-                w,
-                change_i.get(r.get("change") or "", -1),
-            ]
-        )
+def _row(
+    r: dict[str, Any],
+    s: _Interner,
+    waiver_i: dict[str, int],
+    waivers: list[dict[str, Any]],
+    templates: dict[str, Any],
+) -> list[Any]:
+    w = -1
+    if r.get("waiver"):
+        key = json.dumps(r["waiver"], sort_keys=True, default=str)
+        if key not in waiver_i:
+            waiver_i[key] = len(waivers)
+            waivers.append(r["waiver"])
+        w = waiver_i[key]
+    src = r.get("source") or {}
+    rid = r["resource_id"]
+    cut = max(rid.rfind("/"), rid.rfind(":")) + 1
+    last = rid[cut:]
+    # a PASS's message is its evidence in words: the page shows the evidence, not the prose
+    message = -1 if r["status"] == "PASS" and derived(r, templates.get(r["rule_id"])) else None
+    return [
+        r["finding_id"],
+        s(r["rule_id"]),
+        [s(rid[:cut]), s(last)],
+        s(r["resource_type"]),
+        -2 if r["resource_name"] == last else s(r["resource_name"]),
+        s(r["scope"]),
+        s(r.get("region")),
+        s(r.get("namespace")),
+        _STATUS_I[r["status"]],
+        _SEV_I[r["severity"]],
+        s(",".join(r["controls"])),
+        s(",".join(r["measures"])),
+        message if message is not None else s(r["message"]),
+        [[s(e["path"]), shown_value(e["value"]), s(e["expected"])] for e in r["evidence"]],
+        [
+            s(src.get("api")),
+            s(src.get("region")),
+            s(src.get("time")),
+            s(src.get("file")),
+            src.get("line") or 0,
+        ],
+        w,
+        _CHANGE_I.get(r.get("change") or "", -1),
+    ]
+
+
+_STATUS_I = {k: i for i, k in enumerate(STATUSES)}
+_SEV_I = {k: i for i, k in enumerate(SEVERITIES)}
+_CHANGE_I = {k: i for i, k in enumerate(CHANGES)}
+
+
+def _head(document: dict[str, Any], langs: list[str]) -> dict[str, Any]:
     rules = {
         lang: {
             rid: [
@@ -181,13 +187,38 @@ def encode(document: dict[str, Any], langs: list[str]) -> dict[str, Any]:
         "changes": list(CHANGES),
         "i18n": i18n,
         "rules": rules,
-        "waivers": waivers,
-        "s": s.strings,
-        "r": rows,
     }
 
 
-def dump(island: dict[str, Any]) -> Markup:
-    """JSON text safe to place between ``<script type="application/json">`` tags."""
-    text = json.dumps(island, ensure_ascii=False, separators=(",", ":"), default=str)
-    return Markup(text.translate(_ESCAPES))
+def write_island(
+    write: Callable[[str], Any], document: dict[str, Any], langs: list[str], batch: int = 2000
+) -> None:
+    """Write the island for a page in ``langs`` (rows once, texts per language) with
+    ``write``, escaped for its ``<script>`` element, a batch of rows at a time: the rows come
+    first and the string table after them, so only the table is held in memory."""
+    s = _Interner()
+    waiver_i: dict[str, int] = {}
+    waivers: list[dict[str, Any]] = []
+    templates = {rid: r.get("messages") for rid, r in document.get("rules", {}).items()}
+    head = _text(_head(document, langs))
+    write(head[:-1] + ',"r":[')
+    buf: list[str] = []
+    first = True
+    for r in document["results"]:
+        buf.append(_text(_row(r, s, waiver_i, waivers, templates)))
+        if len(buf) >= batch:
+            write(("" if first else ",") + ",".join(buf))
+            first = False
+            buf.clear()
+    if buf:
+        write(("" if first else ",") + ",".join(buf))
+    write('],"waivers":' + _text(waivers) + ',"s":[')
+    for start in range(0, len(s.strings), batch):
+        chunk = s.strings[start : start + batch]
+        write(("," if start else "") + ",".join(_text(x) for x in chunk))
+    write("]}")
+
+
+def _text(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    return text.translate(_ESCAPES)

@@ -1,10 +1,12 @@
-"""``--format json``: the results document itself (``results.json``)."""
+"""``--format json``: the results document itself (``results.json``), compact, its rows in the
+stored form of ``bio2scan.resultrows`` and written as a stream (``documents.write_results``)."""
 
 from __future__ import annotations
 
-from typing import Any
+import io
+from typing import Any, BinaryIO
 
-from ..documents import dumps
+from ..documents import write_results
 
 
 class JsonRenderer:
@@ -13,5 +15,11 @@ class JsonRenderer:
     filename = "results.json"
     description = "the results document (versioned, schema-validated; input of `bio2scan report`)"
 
+    def write(self, document: dict[str, Any], lang: str, fh: BinaryIO) -> str:
+        """Stream the document into ``fh``; return its SHA-256."""
+        return write_results(fh, document)
+
     def render(self, document: dict[str, Any], lang: str) -> str:
-        return dumps(document)
+        buf = io.BytesIO()
+        self.write(document, lang, buf)
+        return buf.getvalue().decode("utf-8")

@@ -11,11 +11,14 @@ XML 1.0 cannot hold at all (control characters from the estate) become U+FFFD.
 
 from __future__ import annotations
 
+import io
 import re
-import xml.etree.ElementTree as ET
+from array import array
 from collections import defaultdict
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, BinaryIO
 
+from ..documents import HashingWriter
 from . import notices as _notices
 from .messages import pick
 
@@ -56,100 +59,152 @@ class JunitRenderer:
     description = "JUnit XML: one test case per rule × resource, for CI test reports"
 
     def render(self, document: dict[str, Any], lang: str) -> bytes:
-        by_rule: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for r in document["results"]:
-            by_rule[r["rule_id"]].append(r)
-        totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+        buf = io.BytesIO()
+        self.write(document, lang, buf)
+        return buf.getvalue()
+
+    def write(self, document: dict[str, Any], lang: str, fh: BinaryIO) -> str:
+        """Stream the XML into ``fh``, test case by test case (a first pass over the results
+        counts them per rule, as the suites' attributes come first); return its SHA-256."""
+        results = document["results"]
+        by_rule: dict[str, array[int]] = defaultdict(lambda: array("L"))
+        counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(_KEYS, 0))
+        for i, r in enumerate(results):
+            by_rule[r["rule_id"]].append(i)
+            _count(counts[r["rule_id"]], r["status"])
+        na: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for g in (document.get("not_applicable") or {}).get("groups") or ():
+            na[g["rule_id"]].append(g)
+            counts[g["rule_id"]]["tests"] += 1
+            counts[g["rule_id"]]["skipped"] += 1
         statuses = {c["id"]: c["status"] for c in document["controls"]}
         statuses.update({m["id"]: m["status"] for m in document.get("measures", ())})
-        root = ET.Element("testsuites", name="bio2scan")
-        for rid in sorted(by_rule):
+        coverage = _coverage_suite(document)
+        totals = dict.fromkeys(_KEYS, 0)
+        for c in [*counts.values(), coverage[1]]:
+            for k in _KEYS:
+                totals[k] += c[k]
+        out = HashingWriter(fh)
+        out.write(
+            "<?xml version='1.0' encoding='utf-8'?>\n"
+            f'<testsuites name="bio2scan"{_attrs(totals)}>\n'
+        )
+        for rid in sorted(counts):
             rule = document["rules"].get(rid, {})
-            suite = ET.SubElement(root, "testsuite", name=_x(rid))
-            n = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
-            for r in by_rule[rid]:
-                n["tests"] += 1
-                case = ET.SubElement(
-                    suite,
-                    "testcase",
-                    classname=_x(rid),
-                    name=_x(f"{r['scope']}/{r['resource_id']}"),
-                )
-                src_file = (r.get("source") or {}).get("file")
-                if src_file:
-                    case.set("file", _x(src_file))
-                status = r["status"]
-                if status == "FAIL":
-                    n["failures"] += 1
-                    el = ET.SubElement(
-                        case, "failure", message=_x(r["message"]), type=_x(r["severity"])
-                    )
-                    el.text = _x(_details(r, rule, lang))
-                elif status == "ERROR":
-                    n["errors"] += 1
-                    el = ET.SubElement(case, "error", message=_x(r["message"]), type="ERROR")
-                    el.text = _x(_details(r, rule, lang))
-                elif status in ("NOT_APPLICABLE", "WAIVED"):
-                    n["skipped"] += 1
-                    w = r.get("waiver") or {}
-                    msg = (
-                        f"waived {w.get('id', '')} until {w.get('expires', '?')}: "
-                        f"{w.get('reason', '')}"
-                        if status == "WAIVED"
-                        else r["message"]
-                    )
-                    ET.SubElement(case, "skipped", message=_x(msg))
+            out.write(f"  <testsuite name={_q(rid)}{_attrs(counts[rid])}>\n")
             title = pick(rule.get("title"), lang) if rule else ""
             if title:
-                props = ET.Element("properties")
-                ET.SubElement(props, "property", name="title", value=_x(title))
-                ET.SubElement(
-                    props,
-                    "property",
-                    name="bio2-controls",
-                    value=_x(",".join(rule.get("controls", []))),
-                )
                 ids = [*rule.get("controls", []), *rule.get("measures", [])]
-                ET.SubElement(
-                    props,
-                    "property",
-                    name="bio2-status",
-                    value=_x(",".join(f"{i}={statuses.get(i, '')}" for i in ids)),
+                controls = ",".join(rule.get("controls", []))
+                status = ",".join(f"{i}={statuses.get(i, '')}" for i in ids)
+                out.write(
+                    "    <properties>\n"
+                    f'      <property name="title" value={_q(title)} />\n'
+                    f'      <property name="bio2-controls" value={_q(controls)} />\n'
+                    f'      <property name="bio2-status" value={_q(status)} />\n'
+                    "    </properties>\n"
                 )
-                suite.insert(0, props)
-            for k, v in n.items():
-                suite.set(k, str(v))
-                totals[k] += v
-        _coverage_suite(root, document, totals)
-        for k, v in totals.items():
-            root.set(k, str(v))
-        ET.indent(root)
-        return bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True)) + b"\n"
+            buf = [_case(results[i], rid, rule, lang) for i in by_rule.get(rid, ())]
+            buf += [_na_case(g, rid) for g in na.get(rid, ())]
+            out.write("".join(buf))
+            out.write("  </testsuite>\n")
+        out.write(coverage[0])
+        out.write("</testsuites>\n")
+        return out.hexdigest()
 
 
-def _coverage_suite(root: ET.Element, document: dict[str, Any], totals: dict[str, int]) -> None:
+_KEYS = ("tests", "failures", "errors", "skipped")
+_COUNTED = {"FAIL": "failures", "ERROR": "errors", "NOT_APPLICABLE": "skipped", "WAIVED": "skipped"}
+
+
+def _count(c: dict[str, int], status: str) -> None:
+    c["tests"] += 1
+    key = _COUNTED.get(status)
+    if key:
+        c[key] += 1
+
+
+def _q(value: Any) -> str:
+    """An XML attribute value, quoted (what ElementTree writes for it)."""
+    return '"' + _x(value).translate(_ATTR) + '"'
+
+
+def _t(value: Any) -> str:
+    return _x(value).translate(_TEXT)
+
+
+_TEXT = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;"}
+_ATTR = _TEXT | {ord('"'): "&quot;", ord("\n"): "&#10;", ord("\r"): "&#13;", ord("\t"): "&#09;"}
+
+
+def _attrs(c: Mapping[str, int]) -> str:
+    return "".join(f' {k}="{c[k]}"' for k in _KEYS)
+
+
+def _case(r: dict[str, Any], rid: str, rule: dict[str, Any], lang: str) -> str:
+    name = f"{r['scope']}/{r['resource_id']}"
+    head = f"    <testcase classname={_q(rid)} name={_q(name)}"
+    src_file = (r.get("source") or {}).get("file")
+    if src_file:
+        head += f" file={_q(src_file)}"
+    status = r["status"]
+    if status == "FAIL":
+        body = (
+            f"      <failure message={_q(r['message'])} type={_q(r['severity'])}>"
+            f"{_t(_details(r, rule, lang))}</failure>\n"
+        )
+    elif status == "ERROR":
+        body = (
+            f'      <error message={_q(r["message"])} type="ERROR">'
+            f"{_t(_details(r, rule, lang))}</error>\n"
+        )
+    elif status in ("NOT_APPLICABLE", "WAIVED"):
+        w = r.get("waiver") or {}
+        msg = (
+            f"waived {w.get('id', '')} until {w.get('expires', '?')}: {w.get('reason', '')}"
+            if status == "WAIVED"
+            else r["message"]
+        )
+        body = f"      <skipped message={_q(msg)} />\n"
+    else:
+        return head + " />\n"
+    return head + ">\n" + body + "    </testcase>\n"
+
+
+def _na_case(g: Mapping[str, Any], rid: str) -> str:
+    """A group of NOT_APPLICABLE results that results.json summarises: one skipped case."""
+    name = f"{g['resource_type']}: {g['count']} not applicable"
+    return (
+        f"    <testcase classname={_q(rid)} name={_q(name)}>\n"
+        f"      <skipped message={_q(g['reason'])} />\n"
+        "    </testcase>\n"
+    )
+
+
+def _coverage_suite(document: dict[str, Any]) -> tuple[str, dict[str, int]]:
+    """The ``bio2scan.coverage`` suite (its text and counts; none when there is nothing)."""
     spots, found = _notices.blind_spots(document), _notices.notices(document)
+    n = dict.fromkeys(_KEYS, 0)
     if not spots and not found:
-        return
-    suite = ET.SubElement(root, "testsuite", name="bio2scan.coverage")
-    n = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+        return "", n
+    cases = []
     for spot in spots:
         n["tests"] += 1
         n["errors"] += 1
-        case = ET.SubElement(
-            suite, "testcase", classname="bio2scan.coverage", name=_x(f"not-read: {spot}")
+        cases.append(
+            f'    <testcase classname="bio2scan.coverage" name={_q(f"not-read: {spot}")}>\n'
+            f'      <error message={_q(f"nothing could be read: {spot}")} type="NOT_READ" />\n'
+            "    </testcase>\n"
         )
-        ET.SubElement(case, "error", message=_x(f"nothing could be read: {spot}"), type="NOT_READ")
     for x in found:
         n["tests"] += 1
         n["skipped"] += 1
         label = _notices.what(x) or _notices.where(x) or x["reason"]
-        case = ET.SubElement(
-            suite, "testcase", classname="bio2scan.coverage", name=_x(f"{x['code']}: {label}")
+        file = f" file={_q(x['file'])}" if x.get("file") else ""
+        cases.append(
+            f'    <testcase classname="bio2scan.coverage" name={_q(x["code"] + ": " + label)}{file}>\n'
+            f"      <skipped message={_q(_notices.text(x))} />\n"
+            "    </testcase>\n"
         )
-        if x.get("file"):
-            case.set("file", _x(x["file"]))
-        ET.SubElement(case, "skipped", message=_x(_notices.text(x)))
-    for k, v in n.items():
-        suite.set(k, str(v))
-        totals[k] += v
+    head = f'  <testsuite name="bio2scan.coverage"{_attrs(n)}>\n'
+    return head + "".join(cases) + "  </testsuite>\n", n

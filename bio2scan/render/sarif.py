@@ -14,10 +14,13 @@ with the file and line they concern (descriptor ids ``bio2scan/not-checked`` …
 
 from __future__ import annotations
 
+import io
 import json
+from collections.abc import Callable
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, BinaryIO
 
+from ..documents import HashingWriter, stream_json
 from . import notices as _notices
 from .messages import pick
 
@@ -35,6 +38,10 @@ _SECURITY_SEVERITY = {
 }
 _KIND = {"FAIL": "fail", "ERROR": "open", "WAIVED": "fail"}
 _NOTICE_LEVEL = {"not-checked": "warning", "duplicate": "warning", "skipped": "note"}
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 def _notice(n: dict[str, Any]) -> dict[str, Any]:
@@ -159,13 +166,24 @@ class SarifRenderer:
     description = "SARIF 2.1.0 for code scanning (GitHub, GitLab, Azure DevOps)"
 
     def render(self, document: dict[str, Any], lang: str) -> str:
+        buf = io.BytesIO()
+        self.write(document, lang, buf)
+        return buf.getvalue().decode("utf-8")
+
+    def write(self, document: dict[str, Any], lang: str, fh: BinaryIO) -> str:
+        """Stream the log into ``fh``, result by result (compact JSON); return its SHA-256."""
         rule_ids = sorted(document["rules"])
         index = {rid: i for i, rid in enumerate(rule_ids)}
-        results = [
-            _result(r, index[r["rule_id"]])
-            for r in document["results"]
-            if r["status"] in _KIND and r["rule_id"] in index
-        ]
+
+        def results(write: Callable[[str], Any], rows: Any) -> None:
+            write("[")
+            first = True
+            for r in rows:
+                if r["status"] in _KIND and r["rule_id"] in index:
+                    write(("" if first else ",") + _dumps(_result(r, index[r["rule_id"]])))
+                    first = False
+            write("]")
+
         scan = document["scan"]
         notifications = [
             {
@@ -207,12 +225,17 @@ class SarifRenderer:
                 }
             ],
             "columnKind": "unicodeCodePoints",
-            "results": results,
             "properties": {
                 "scope": scan.get("scope", {}),
                 "lang": lang,
                 "bio2": _bio2(document),
+                # what was not checked and why: NOT_APPLICABLE results, counted per rule,
+                # resource type and reason (code scanning shows no alerts for them)
+                "not-applicable": (document.get("not_applicable") or {}).get("groups") or [],
             },
+            "results": document["results"],
         }
-        sarif = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
-        return json.dumps(sarif, ensure_ascii=False, indent=1, default=str) + "\n"
+        out = HashingWriter(fh)
+        out.write('{"$schema":' + _dumps(SARIF_SCHEMA) + ',"version":"2.1.0","runs":[')
+        stream_json(out, run, {"results": results}, end="]}\n")
+        return out.hexdigest()

@@ -178,7 +178,7 @@ def summary(
     )
     console.print(_table(document, t, lang, width))
     s = document["summary"]
-    console.print(Text(t["summary"].format(n=len(document["results"]), **s["results"])))
+    console.print(Text(t["summary"].format(n=sum(s["results"].values()), **s["results"])))
     console.print(Text(t["controls"].format_map(_Zero(s["controls"]))))
     if "measures" in s:
         console.print(Text(t["measures"].format_map(_Zero(s["measures"]))))

@@ -326,9 +326,22 @@ def applied_waivers(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [seen[k] for k in sorted(seen)]
 
 
+def not_applicable_groups(document: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+    """The NOT_APPLICABLE results the document summarises instead of listing (per rule,
+    resource type and reason): what was not checked, and why."""
+    rules = document.get("rules", {})
+    groups = (document.get("not_applicable") or {}).get("groups") or []
+    return [
+        dict(g, title=pick(rules.get(g["rule_id"], {}).get("title"), lang))
+        for g in sorted(groups, key=lambda g: (-int(g["count"]), g["rule_id"], g["reason"]))
+    ]
+
+
 def build_view(document: dict[str, Any], lang: str, static_findings: int = 300) -> dict[str, Any]:
     results = document["results"]
     per_rule = rule_counts(results)
+    for g in (document.get("not_applicable") or {}).get("groups") or ():
+        per_rule[g["rule_id"]]["NOT_APPLICABLE"] += int(g["count"])
     controls = controls_view(document, lang, per_rule)
     summary = document["summary"]
     themes = themes_view(document, controls, lang)
@@ -346,6 +359,7 @@ def build_view(document: dict[str, Any], lang: str, static_findings: int = 300) 
         "chart": control_chart(controls),
         "trends": theme_trends(document, lang),
         "error_groups": error_groups(results, document.get("rules", {}), lang),
+        "na_groups": not_applicable_groups(document, lang),
         "static_findings": shown[:static_findings],
         "static_total": len(shown),
         "auto_controls": sum(1 for c in controls if c["rules"]),

@@ -113,7 +113,7 @@
       add(t("location"), [str(r[6]), str(r[7])].filter(Boolean).join(" / "));
       add(t("rule"), str(r[1]) + " — " + rule[0]);
       add(t("controls_measures"), [str(r[10]), str(r[11])].filter(Boolean).join(" · "));
-      add(t("message"), str(r[12]));
+      if (r[12] >= 0) { add(t("message"), str(r[12])); }
       add(t("why"), rule[1]);
       if (r[13].length) {
         var tb = el("table", "ev"), head = el("tr");

@@ -5,7 +5,6 @@ info rule only."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 import pytest
@@ -83,7 +82,7 @@ def test_kubernetes_only_scan_marks_cloud_only_controls_out_of_scope(rules, tmp_
     d = _manifests(tmp_path)
     p = run_cli("scan", "manifests", str(d), "-o", str(tmp_path / "o"), "-q", "--fail-on", "none")
     assert p.returncode == 0, p.stderr
-    doc = json.loads((tmp_path / "o" / "results.json").read_text())
+    doc = api.load_results(tmp_path / "o" / "results.json")
     assert doc["scan"]["providers"] == ["k8s"]
     deciding: dict[str, set[str]] = {}
     for r in rules:

@@ -239,7 +239,7 @@ def test_no_secret_value_in_inventory_or_results(tmp_path):
     for text in texts:
         for value in SECRET_VALUES:
             assert value not in text
-    results = json.loads((out / "results.json").read_text())
+    results = api.load_results(out / "results.json")
     env_finding = [
         r for r in results["results"] if r["rule_id"] == "k8s.pod.env_literal_credentials"
     ]
@@ -436,7 +436,7 @@ def test_empty_file_named_on_the_command_line_is_skipped(tmp_path):
     f = _write(tmp_path, "empty.yaml", "")
     p = run_cli("scan", "manifests", str(f), "-o", str(tmp_path / "o"))
     assert p.returncode == 0, p.stderr
-    doc = json.loads((tmp_path / "o" / "results.json").read_text())
+    doc = api.load_results(tmp_path / "o" / "results.json")
     assert doc["results"] == []
 
 
@@ -469,9 +469,10 @@ def test_namespace_rules_wait_for_the_deploy_time_namespace(tmp_path):
     def statuses(*extra: str) -> dict[str, tuple[str, str]]:
         out = tmp_path / ("out" + "-".join(extra))
         rules = "k8s.serviceaccount.token_automount,k8s.namespace.workload_in_default_namespace"
-        p = run_cli("scan", "manifests", str(f), "--rules", rules, "-o", str(out), *extra)
+        args = ("--rules", rules, "--verbose-results", "-o", str(out), *extra)  # every row
+        p = run_cli("scan", "manifests", str(f), *args)
         assert p.returncode in (0, 1), p.stderr
-        doc = json.loads((out / "results.json").read_text())
+        doc = api.load_results(out / "results.json")
         return {r["rule_id"]: (r["status"], r["message"]) for r in doc["results"]}
 
     got = statuses()

@@ -6,7 +6,6 @@ client does not trust, and a server that accepts connections but never answers."
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import subprocess
@@ -118,7 +117,7 @@ def test_unreachable_cluster_scan_exits_3_even_with_allow_incomplete(tmp_path):
         r = _cli(*base, *extra)
         assert r.returncode == 3, r.stderr
         assert "Could not read at all: dead" in r.stdout
-    doc = json.loads((out / "results.json").read_text())
+    doc = api.load_results(out / "results.json")
     assert doc["summary"]["complete"] is False and doc["coverage"]["unread"] == ["dead"]
     assert doc["collection_errors"][0]["code"] == "Refused"
     assert "PASS" not in {r["status"] for r in doc["results"]}
@@ -143,7 +142,7 @@ def test_aws_scan_without_credentials_exits_3_even_with_allow_incomplete(tmp_pat
     for extra in ((), ("--allow-incomplete", "--fail-on", "none")):
         r = _cli(*base, *extra, env=env)
         assert r.returncode == 3, r.stderr
-    doc = json.loads((out / "results.json").read_text())
+    doc = api.load_results(out / "results.json")
     assert doc["coverage"]["resources"] == 0 and doc["coverage"]["unread"]
     assert "Unable to locate credentials" in doc["collection_errors"][0]["reason"]
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+
+from bio2scan import api
 
 ROOT = Path(__file__).resolve().parents[2]
 RULE = "k8s.pod.privileged_container"  # critical; carries government measure 8.18.01
@@ -63,4 +64,4 @@ def cli(
 
 
 def results(out_dir: Path) -> dict:
-    return json.loads((out_dir / "results.json").read_text())
+    return api.load_results(out_dir / "results.json")

@@ -4,8 +4,10 @@ an interrupted run leaves the previous complete set."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import resource
 import signal
 import sqlite3
 import subprocess
@@ -127,15 +129,15 @@ KILLER = """
 import os, sys, time
 from bio2scan.render import csvfmt
 
-original = csvfmt.CsvRenderer.render
+original = csvfmt.CsvRenderer.write
 
-def slow(self, document, lang):
-    text = original(self, document, lang)
+def slow(self, document, lang, fh):
+    digest = original(self, document, lang, fh)
     open(os.environ["RENDERING"], "w").close()  # the other reports are rendered: kill me now
     time.sleep(120)
-    return text
+    return digest
 
-csvfmt.CsvRenderer.render = slow
+csvfmt.CsvRenderer.write = slow
 from bio2scan.cli import run
 
 sys.argv = ["bio2scan", *sys.argv[1:]]
@@ -201,3 +203,45 @@ def test_a_new_history_beside_new_reports(tmp_path):
     r = cli("scan", "manifests", str(d), *BASE, "--history", "out/h.db", "-o", "out", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert _scans(tmp_path / "out" / "h.db") == 1
+
+
+def test_a_full_disk_while_streaming_leaves_the_previous_set(tmp_path):
+    """The reports are streamed into the staging directory; when the file system refuses a
+    write half-way (here: RLIMIT_FSIZE, the kernel's per-process file size limit, which makes
+    ``write`` fail with EFBIG exactly where a full disk fails with ENOSPC), the scan stops with
+    one line, the previous set stays as it was and nothing half-written is left behind."""
+    d = estate(tmp_path, n=3)
+    out, db = tmp_path / "out", tmp_path / "h.db"
+    args = ("scan", "manifests", str(d), *BASE, "--format", "json,html,csv,sarif,junit")
+    r = cli(*args, "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    before = _snapshot(out)
+    estate(tmp_path, n=60)  # a larger estate: every report grows past the limit below
+    limit = max(len(b) for b in before.values()) + 2_000
+
+    def small_disk() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    e = dict(os.environ, NO_COLOR="1")
+    e.pop("BIO2SCAN_HISTORY", None)
+    p = subprocess.run(
+        [sys.executable, "-m", "bio2scan", *args, "-o", str(out), "--history", str(db)],
+        capture_output=True,
+        text=True,
+        env=e,
+        preexec_fn=small_disk,
+        timeout=120,
+    )
+    assert p.returncode == 2, p.stderr
+    assert "cannot write the reports" in p.stderr and "File too large" in p.stderr
+    assert "previous ones are unchanged" in p.stderr and "Traceback" not in p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1
+    assert _snapshot(out) == before  # every report of the previous scan, byte for byte
+    assert not [x for x in out.iterdir() if x.name.startswith(".bio2scan-staging-")]
+    assert not db.exists() or _scans(db) == 0  # no history entry for reports never written
+    r = cli(*args, "-o", str(out))  # room again: the new set replaces the old one whole
+    assert r.returncode == 0, r.stderr
+    manifest = json.loads((out / ".bio2scan-set").read_text())
+    for name, digest in manifest["sha256"].items():  # hashed while written
+        assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest
+    assert len(results(out)["results"]) == 60

@@ -142,7 +142,7 @@ def test_merge_refuses_mixed_and_incomplete_inputs(sharded, tmp_path):
         str(tmp_path / "x"),
     )
     assert short.returncode == 2 and f"--expect {N + 1}, but the shards are of {N}" in short.stderr
-    other = json.loads((root / "docs" / "1" / "results.json").read_text())
+    other = api.load_results(root / "docs" / "1" / "results.json")
     other["ruleset"]["digest"] = "sha256:other"
     (tmp_path / "other.json").write_text(json.dumps(other))
     r = cli(
@@ -276,7 +276,7 @@ def test_merge_of_results_written_before_the_coverage_section(sharded, tmp_path)
     root, _, chosen = sharded
     files = []
     for i in range(N):
-        doc = json.loads((root / "docs" / str(i) / "results.json").read_text())
+        doc = api.load_results(root / "docs" / str(i) / "results.json")
         del doc["coverage"], doc["summary"]["notices"]
         if i == 0:
             doc["collection_errors"].append(

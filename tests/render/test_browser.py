@@ -76,8 +76,9 @@ def test_views_filter_search_and_detail(browser, reports, tmp_path) -> None:
         expect(page.locator("#findings")).to_be_visible()  # after the hashchange
         expect(page.locator("#overview")).to_be_hidden()
         assert page.is_hidden("#fstatic")
-        assert page.locator("#fbody tr.row").count() == 12
-        assert page.text_content("#fcount") == "12 of 12 results"
+        # 11 rows: the one NOT_APPLICABLE result is summarised under coverage
+        assert page.locator("#fbody tr.row").count() == 11
+        assert page.text_content("#fcount") == "11 of 11 results"
         page.select_option("#f-status", "FAIL")
         assert page.locator("#fbody tr.row").count() == 3
         page.select_option("#f-severity", "critical")
@@ -113,6 +114,9 @@ def test_views_filter_search_and_detail(browser, reports, tmp_path) -> None:
         assert "AuthorizationFailed: <no read permission>" in page.text_content(
             "#collection-errors"
         )
+        # what was not checked, and why: the summarised NOT_APPLICABLE results
+        na = page.text_content("#na-results")
+        assert "account is an AWS Organizations member without root access" in na
         page.click("nav.views a[href='#overview']")
         page.screenshot(path=str(tmp_path / "overview.png"), full_page=True)
         assert page.locator(".langroot:visible svg.grid rect").count() == 93
@@ -133,7 +137,7 @@ def test_dutch_report_and_language_switch(browser, reports, tmp_path) -> None:
         assert page.title().startswith("BIO2-nalevingsrapport")
         assert page.locator(".langroot:visible nav.views a").first.text_content() == "Overzicht"
         page.click(".langroot:visible nav.views a[href='#findings']")
-        assert page.text_content("#fcount") == "12 van 12 resultaten"
+        assert page.text_content("#fcount") == "11 van 11 resultaten"
         page.select_option("#f-status", "ERROR")
         assert page.locator("#fbody tr.row").count() == 1
         page.click(".langroot:visible nav.langs a[data-lang='en']")  # to English, same view
@@ -141,7 +145,7 @@ def test_dutch_report_and_language_switch(browser, reports, tmp_path) -> None:
         assert page.evaluate("document.documentElement.lang") == "en"
         expect(page.locator("#en-findings")).to_be_visible()
         expect(page.locator("#findings")).to_be_hidden()
-        assert page.text_content("#en-fcount") == "12 of 12 results"
+        assert page.text_content("#en-fcount") == "11 of 11 results"
         page.click("#en-fbody tr.row >> nth=0")
         assert "Why it matters" in page.text_content("#en-fbody tr.detail")
         page.click(".langroot:visible nav.views a[href='#controls']")

@@ -60,7 +60,7 @@ def test_pack_is_intact_and_binds_results_to_inventory(tmp_path: Path) -> None:
     v = verify(d)
     assert v.ok and len(v.checked) == 4
     assert v.facts["ruleset"].startswith("sha256:") and v.facts["tool"] == "bio2scan 0.1.0"
-    results = json.loads((d / "results.json").read_text("utf-8"))
+    results = api.load_results(d / "results.json")
     from bio2scan.documents import sha256_file
 
     assert results["scan"]["inventory_sha256"] == sha256_file(d / "inventory.json.gz")
@@ -80,7 +80,7 @@ def test_changed_missing_and_added_files_are_named(tmp_path: Path) -> None:
 
 def test_results_that_name_another_inventory_fail(tmp_path: Path) -> None:
     d = _pack(tmp_path)
-    doc = json.loads((d / "results.json").read_text("utf-8"))
+    doc = api.load_results(d / "results.json")
     doc["scan"]["inventory_sha256"] = "0" * 64
     (d / "results.json").write_text(json.dumps(doc), "utf-8")
     from bio2scan.evidence import seal

@@ -74,8 +74,12 @@ def test_render_writes_each_format(tmp_path: Path, doc: dict) -> None:
         "results.csv",
         "results.json",
     }
-    again = json.loads((tmp_path / "results.json").read_text("utf-8"))
-    api.validate_results(again)
+    raw = json.loads((tmp_path / "results.json").read_text("utf-8"))
+    assert raw["results"]["encoding"] == "bio2scan-rows/1"  # stored as a table
+    api.validate_results(raw)  # valid, and its rows read back in place
+    assert raw["results"] == doc["results"]
+    again = api.load_results(tmp_path / "results.json")
+    assert again["results"] == doc["results"]  # every row back, messages and finding ids too
     assert render("html", "nl", again) == render("html", "nl", doc)  # re-renders from the file
 
 
@@ -148,7 +152,8 @@ def test_junit_cases_failures_errors_skips(doc: dict) -> None:
         "7",
     )
     cases = [c for c in root.findall(".//testcase") if c.get("classname") != "bio2scan.coverage"]
-    assert len(cases) == len(doc["results"])
+    groups = doc["not_applicable"]["groups"]  # one skipped case per summarised group
+    assert len(cases) == len(doc["results"]) + len(groups)
     failures = [c.find("failure") for c in cases if c.find("failure") is not None]
     assert any(XSS_NAME in f.get("message") for f in failures)  # escaped, parsed back intact
     assert all("remediation:" in f.text for f in failures)
@@ -171,7 +176,12 @@ def test_csv_columns_rows_and_formula_injection(doc: dict) -> None:
     text = render("csv", "en", doc)
     assert text.startswith("\ufeff") and "\r\n" in text
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
-    assert len(rows) == len(doc["results"]) + len(doc["coverage"]["notices"])
+    groups = doc["not_applicable"]["groups"]
+    assert len(rows) == len(doc["results"]) + len(groups) + len(doc["coverage"]["notices"])
+    na = [r for r in rows if r["status"] == "NOT_APPLICABLE"]
+    assert [(r["rule_id"], r["message"], int(r["count"])) for r in na] == [
+        (g["rule_id"], g["reason"], g["count"]) for g in groups
+    ]
     from bio2scan.render.csvfmt import COLUMNS
 
     assert tuple(rows[0].keys()) == COLUMNS
@@ -235,3 +245,18 @@ def test_large_observed_values_are_cut_in_the_page(doc: dict) -> None:
     assert isinstance(shown, str) and shown.endswith("more characters; see results.json]")
     assert len(shown) < 2100
     assert d["results"][0]["evidence"][0]["value"] == policy  # the document keeps it whole
+
+
+def test_csv_fast_path_gives_the_same_cells_as_the_careful_one() -> None:
+    """``cell`` skips the escaping for plain text; for every text it must give what the careful
+    path (``field(safe_cell(…))``) gives — formula triggers, separators, spaces, controls."""
+    import random
+
+    from bio2scan.render.csvfmt import cell, field, safe_cell
+
+    pieces = ["a", "team-0", "=1+1", "-2", "@x", "+", " ", "\u00a0", ",", ";", "|", "\t", '"']
+    pieces += ["\r", "\n", "\x1b[2J", "\u202e", "é", "0", "", "x y", "=cmd|' /C calc'!A0"]
+    rng = random.Random(15)
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 4))) for _ in range(3000)]
+    for t in [*pieces, *texts, None, 3, 1.5, True]:
+        assert cell(t) == field(safe_cell(t)), repr(t)

@@ -40,10 +40,11 @@ def scans():
                 {"arm_endpoint": arm.url, "ca_bundle": arm.ca_file, "retries": 1},
                 rules=rules,
                 max_workers=4,
+                verbose_results=True,
             )
     finally:
         mp.undo()
-    inv, tmpl = api.scan("arm", TEMPLATE, rules=rules)
+    inv, tmpl = api.scan("arm", TEMPLATE, rules=rules, verbose_results=True)
     return live_inv, live, inv, tmpl
 
 

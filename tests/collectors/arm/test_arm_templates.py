@@ -315,7 +315,7 @@ def test_cli_bad_input_is_named_and_the_rest_is_scanned(tmp_path):
         cwd=tmp_path,
     )
     assert p.returncode == 3, p.stderr  # the broken file: incomplete, the rest still scanned
-    doc = json.loads((out / "results.json").read_text())
+    doc = api.load_results(out / "results.json")
     reasons = [e["reason"] for e in doc["collection_errors"]]
     assert any(r.startswith("arm/broken.json:4: JSON syntax error") for r in reasons), reasons
     assert len(reasons) == 1

@@ -11,6 +11,8 @@ import json
 import pytest
 from clirun import run_cli
 
+from bio2scan import api
+
 pytestmark = pytest.mark.slow
 
 REGIONS = ["eu-west-1", "eu-central-1"]
@@ -75,9 +77,7 @@ def _scan(proxy, tmp_path, *extra: str):
         *extra,
         env=_env(proxy),
     )
-    doc = (
-        json.loads((out / "results.json").read_text()) if (out / "results.json").exists() else None
-    )
+    doc = api.load_results(out / "results.json") if (out / "results.json").exists() else None
     inv = (
         json.loads(gzip.decompress((out / "inventory.json.gz").read_bytes()))
         if (out / "inventory.json.gz").exists()

@@ -259,7 +259,7 @@ def test_cli_scan_incomplete_exit_code(arm_estate, arm_env, tmp_path):
         )
     assert strict.returncode == 3, strict.stderr  # incomplete: 3 by default
     assert allowed.returncode == 0, allowed.stderr  # subscription A was read: a gap, not blind
-    doc = json.loads((tmp_path / "results.json").read_text())
+    doc = api.load_results(tmp_path / "results.json")
     errs = [r for r in doc["results"] if r["status"] == "ERROR"]
     assert any(r["scope"] == SUB_B and "AuthorizationFailed" in r["message"] for r in errs)
     # in subscription A only the accounts without a blob service document are incomplete

@@ -4,7 +4,6 @@ listens on, a name in ``.invalid``, a TLS server the client does not trust) and 
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import subprocess
@@ -17,6 +16,8 @@ from stubs.arm import DEFAULT_TOKEN as ARM_TOKEN
 from stubs.arm import ArmServer
 from stubs.graph import DEFAULT_TOKEN as GRAPH_TOKEN
 from stubs.graph import GraphServer
+
+from bio2scan import api
 
 GRAPH = {
     "/policies/authorizationPolicy": {"id": "authorizationPolicy", "allowInvitesFrom": "none"},
@@ -46,7 +47,7 @@ def _scan(tmp_path: Path, *args: str, ca: str | None = None):
         timeout=120,
         env=env,
     )
-    doc = json.loads((out / "results.json").read_text())
+    doc = api.load_results(out / "results.json")
     return r, doc
 
 

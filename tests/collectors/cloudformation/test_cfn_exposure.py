@@ -19,6 +19,7 @@ def _scan(tmp_path: Path, resources: dict, rules: tuple[str, ...], **parameters)
         "cloudformation",
         {"paths": [str(tmp_path / "t.json")], "parameter": ["AWS::AccountId=111122223333"]},
         rules=chosen,
+        verbose_results=True,
     )
     return {
         (r["rule_id"], r["resource_name"]): (r["status"], r["message"]) for r in results["results"]

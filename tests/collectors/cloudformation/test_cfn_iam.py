@@ -43,6 +43,7 @@ def _scan(tmp_path: Path, resources: dict, parameters: dict | None = None) -> di
         "cloudformation",
         {"paths": [str(tmp_path / "t.yaml")], "parameter": ["AWS::AccountId=111122223333"]},
         rules=rules,
+        verbose_results=True,
     )
     return {
         (r["rule_id"], r["resource_name"]): (r["status"], r["message"]) for r in results["results"]

@@ -43,9 +43,14 @@ def scans():
     with warnings.catch_warnings(), moto_env({"AWS_DEFAULT_REGION": REGION}), mock_aws():
         warnings.simplefilter("ignore")  # moto: "no CloudFormation support for BucketPolicy"
         phys = deploy(boto3.Session(region_name=REGION), ESTATE.read_text())
-        _, live = api.scan("aws", {"regions": [REGION]}, rules=rules, max_workers=4)
+        _, live = api.scan(
+            "aws", {"regions": [REGION]}, rules=rules, max_workers=4, verbose_results=True
+        )
     inv, tmpl = api.scan(
-        "cloudformation", {"paths": [str(ESTATE)], "parameter": PARAMS}, rules=rules
+        "cloudformation",
+        {"paths": [str(ESTATE)], "parameter": PARAMS},
+        rules=rules,
+        verbose_results=True,
     )
     names = {}
     for r in inv.resources:

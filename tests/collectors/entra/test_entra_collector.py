@@ -14,7 +14,7 @@ from bio2scan import api
 
 
 def _results(inv, rules):
-    return api.assess(inv, rules)["results"]
+    return api.assess(inv, rules, verbose_results=True)["results"]
 
 
 def _entra_rules(all_rules):
@@ -182,7 +182,7 @@ def test_tokens_and_secret_hints_never_in_any_output(
     with servers(*tenant_estate, tmp_path) as (g, a, bundle):
         inv = collect(g, a, bundle, rules=rules)
     api.save_inventory(tmp_path / "inv.json", inv)
-    doc = api.assess(inv, rules)
+    doc = api.assess(inv, rules, verbose_results=True)
     written = api.render(doc, ["json", "html", "md", "sarif", "junit", "csv"], tmp_path / "out")
     text = (tmp_path / "inv.json").read_text() + json.dumps(doc) + caplog.text
     text += "".join(p.read_text() for p in written.values())
@@ -280,7 +280,7 @@ def test_cli_scan_entra(tenant_estate, tokens, tmp_path):
             timeout=180,
         )
     assert proc.returncode == 0, proc.stderr
-    doc = json.loads((tmp_path / "out" / "results.json").read_text())
+    doc = api.load_results(tmp_path / "out" / "results.json")
     assert any(r["rule_id"].startswith("azure.entra.") for r in doc["results"])
     assert all(t not in proc.stdout + proc.stderr for t in tokens)
     perms = subprocess.run(

@@ -86,7 +86,7 @@ def test_forbidden_kinds_give_errors_and_the_scan_finishes(tmp_path):
     assert any(r.id == "shop/Secret/shop-tls" for r in inv.resources)
     netpol = [e for e in inv.errors if e.resource_type == "k8s.networking.networkpolicy"]
     assert {e.namespace for e in netpol} == {"default", "kube-system", "legacy", "shop"}
-    doc = api.assess(inv, rules)
+    doc = api.assess(inv, rules, verbose_results=True)
     results = doc["results"]
     deny = [
         r
@@ -215,7 +215,7 @@ def test_cli_scan_and_permissions(tmp_path, stub):
         "-q",
     )
     assert p.returncode == 0, p.stderr
-    doc = json.loads((out / next(f.name for f in out.iterdir() if f.suffix == ".json")).read_text())
+    doc = api.load_results(out / next(f.name for f in out.iterdir() if f.suffix == ".json"))
     assert any(
         r["rule_id"] == "k8s.rbac.cluster_admin_binding" and r["status"] == "FAIL"
         for r in doc["results"]

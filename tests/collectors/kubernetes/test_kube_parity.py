@@ -34,8 +34,8 @@ def test_live_and_manifests_give_identical_results(tmp_path):
     man_inv = api.collect(
         "manifests", {"paths": [str(tmp_path / "m")], "cluster": "parity"}, rules=rules
     )
-    live = api.assess(live_inv, rules, now=NOW)
-    man = api.assess(man_inv, rules, now=NOW)
+    live = api.assess(live_inv, rules, now=NOW, verbose_results=True)
+    man = api.assess(man_inv, rules, now=NOW, verbose_results=True)
     assert _key(live, live_only) == _key(man, live_only)
     assert len(_key(live, live_only)) >= 90
     statuses = {r["status"] for r in live["results"]}

@@ -1,0 +1,319 @@
+"""The results of a results document as ``results.json`` stores them (schema version 3): a
+compact table, written row by row and read back into the rows every renderer reads.
+
+In memory (``document["results"]``) a result is a row: a dict with ``finding_id``, ``rule_id``,
+``resource_id`` … ``message``, ``evidence``, ``source`` (``schemas/results.schema.json``,
+``$defs/row``). On disk the same rows are one object (``ENCODING``)::
+
+    {"encoding": "bio2scan-rows/1",
+     "rows": [[resource, rule, status, evidence, message, waiver, change, extra], …],
+     "rules": [rule id, …], "resources": [[type, id, name, scope, region, namespace,
+     [api, region, time, file, line]], …], "waivers": [{…}, …], "strings": [text, …]}
+
+* strings (ids, names, paths, ``expected`` texts, messages) are indexes into ``strings``, ``-1``
+  for none; ``resource`` indexes ``resources``, ``rule`` indexes ``rules``, ``status``
+  indexes ``STATUSES``, ``waiver`` indexes ``waivers``, ``change`` indexes ``CHANGES``;
+* ``evidence`` is ``[[path, expected, value], …]``: a text value as a string index (texts such
+  as ``team-0`` recur across thousands of rows), any other as ``-1`` followed by the value as
+  JSON, whole (``[path, expected, -1, value]``);
+* ``message`` is ``-1`` when it is what the rule's message templates give for the evidence
+  (every PASS, most FAILs): it is rendered again when the document is read
+  (``evidence_message``), so the prose is stored once per rule, not once per result;
+* ``extra`` (rare) holds ``severity``/``controls``/``measures`` where a row differs from its
+  rule; trailing defaults (``-1``, ``{}``) are left out;
+* ``finding_id`` is not stored: it is ``model.finding_id(rule, scope, resource id)``.
+
+Rows are written first and the tables after them, so the writer holds only the tables (one entry
+per resource and per distinct string), never the rows: its memory does not grow with the number
+of results.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from .model import finding_id
+
+ENCODING = "bio2scan-rows/1"
+STATUSES = ("PASS", "FAIL", "ERROR", "NOT_APPLICABLE", "WAIVED")
+CHANGES = ("new", "unchanged", "resolved")
+
+# the engine's message for a PASS or FAIL, per language; ``value`` is the observed value in
+# Python notation ('text', True, None, [1, 2]) as the engine writes it
+MESSAGE_TEMPLATES: dict[str, dict[str, str]] = {
+    "evidence": {
+        "en": "{path} = {value} (expected {expected})",
+        "nl": "{path} = {value} (verwacht {expected})",
+    },
+    "more": {"en": " and {n} more", "nl": " en nog {n}"},
+    "none": {"en": "no values to check", "nl": "geen waarden te controleren"},
+}
+SHOWN = 3  # evidence items a message names
+
+
+def _text(templates: Mapping[str, Any], key: str, lang: str) -> str:
+    t = templates.get(key) or MESSAGE_TEMPLATES[key]
+    return str(t.get(lang) or t.get("en") or MESSAGE_TEMPLATES[key]["en"])
+
+
+def evidence_message(
+    status: str,
+    evidence: Sequence[Mapping[str, Any]],
+    lang: str = "en",
+    templates: Mapping[str, Any] | None = None,
+) -> str:
+    """The message of a PASS or FAIL from its evidence and the rule's ``messages`` templates
+    (``MESSAGE_TEMPLATES`` when the rule has none): in English exactly what the engine wrote."""
+    t = templates or MESSAGE_TEMPLATES
+    if not evidence:
+        return _text(t, "none", lang) if status == "PASS" else status
+    item = _text(t, "evidence", lang)
+    shown = "; ".join(
+        item.replace("{path}", str(e["path"]))
+        .replace("{value}", repr(e["value"]))
+        .replace("{expected}", str(e["expected"]))
+        for e in evidence[:SHOWN]
+    )
+    if len(evidence) > SHOWN:
+        shown += _text(t, "more", lang).replace("{n}", str(len(evidence) - SHOWN))
+    return shown
+
+
+def _plain(v: Any) -> bool:
+    """A value whose Python notation survives a trip through JSON (no tuples, no sets …)."""
+    t = type(v)
+    if t in (str, int, float, bool) or v is None:
+        return True
+    if t is list:
+        return all(_plain(x) for x in v)
+    if t is dict:
+        return all(type(k) is str and _plain(x) for k, x in v.items())
+    return False
+
+
+def derived(row: Mapping[str, Any], templates: Mapping[str, Any] | None = None) -> bool:
+    """True when the row's message is what its evidence and templates give (then it is not
+    stored, and is rendered again on reading — byte for byte)."""
+    status = row["status"]
+    if status not in ("PASS", "FAIL"):
+        return False
+    ev = row["evidence"]
+    if not all(_plain(e["value"]) for e in ev):
+        return False
+    return bool(row["message"] == evidence_message(status, ev, "en", templates))
+
+
+def row_message(row: Mapping[str, Any], rules: Mapping[str, Any], lang: str) -> str:
+    """The message a report shows: a PASS's in the report's language (from its rule's
+    templates), every other row's as the engine wrote it."""
+    if lang == "en" or row.get("status") != "PASS":
+        return str(row.get("message", ""))
+    templates = (rules.get(row["rule_id"]) or {}).get("messages")
+    if not derived(row, templates):
+        return str(row.get("message", ""))
+    return evidence_message("PASS", row["evidence"], lang, templates)
+
+
+class _Interner:
+    __slots__ = ("index", "strings")
+
+    def __init__(self) -> None:
+        self.strings: list[str] = []
+        self.index: dict[str, int] = {}
+
+    def __call__(self, s: Any) -> int:
+        if s is None:
+            return -1
+        s = str(s)
+        i = self.index.get(s)
+        if i is None:
+            i = self.index[s] = len(self.strings)
+            self.strings.append(s)
+        return i
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def write_rows(
+    write: Callable[[str], Any],
+    rows: Iterable[Mapping[str, Any]],
+    rules: Mapping[str, Mapping[str, Any]],
+    batch: int = 2000,
+) -> None:
+    """Write the results section (``{"encoding": …}``) of ``rows`` with ``write``, row by row
+    (``batch`` rows per call)."""
+    s = _Interner()
+    status_i = {k: i for i, k in enumerate(STATUSES)}
+    change_i = {k: i for i, k in enumerate(CHANGES)}
+    rule_i: dict[str, int] = {}
+    res_i: dict[tuple[Any, ...], int] = {}
+    resources: list[list[Any]] = []
+    waiver_i: dict[str, int] = {}
+    waivers: list[Any] = []
+    templates = {rid: r.get("messages") for rid, r in rules.items()}
+    write('{"encoding":"' + ENCODING + '","rows":[')
+    buf: list[str] = []
+    first = True
+    for r in rows:
+        rid = r["rule_id"]
+        ri = rule_i.get(rid)
+        if ri is None:
+            ri = rule_i[rid] = len(rule_i)
+        src = r.get("source") or {}
+        key = (
+            r["resource_type"],
+            r["resource_id"],
+            r["resource_name"],
+            r["scope"],
+            r.get("region"),
+            r.get("namespace"),
+            src.get("api"),
+            src.get("region"),
+            src.get("time"),
+            src.get("file"),
+            src.get("line"),
+        )
+        xi = res_i.get(key)
+        if xi is None:
+            xi = res_i[key] = len(resources)
+            resources.append(
+                [
+                    s(key[0]),
+                    s(key[1]),
+                    s(key[2]),
+                    s(key[3]),
+                    s(key[4]),
+                    s(key[5]),
+                    [s(key[6]), s(key[7]), s(key[8]), s(key[9]), key[10]],
+                ]
+            )
+        ev = [
+            [s(e["path"]), s(e["expected"]), s(v)]
+            if type(v := e["value"]) is str
+            else [s(e["path"]), s(e["expected"]), -1, v]
+            for e in r["evidence"]
+        ]
+        row: list[Any] = [xi, ri, status_i[r["status"]], ev]
+        msg = -1 if derived(r, templates.get(rid)) else s(r.get("message", ""))
+        w = -1
+        if r.get("waiver"):
+            wkey = _dumps(r["waiver"])
+            w = waiver_i.get(wkey, -1)
+            if w < 0:
+                w = waiver_i[wkey] = len(waivers)
+                waivers.append(r["waiver"])
+        change = change_i.get(r.get("change") or "", -1)
+        rule = rules.get(rid) or {}
+        extra = {
+            k: r[k]
+            for k in ("severity", "controls", "measures")
+            if k in r and r[k] != rule.get(k, [] if k != "severity" else None)
+        }
+        tail: list[Any] = [msg, w, change, extra]
+        while tail and tail[-1] in (-1, {}):
+            tail.pop()
+        row += tail
+        buf.append(_dumps(row))
+        if len(buf) >= batch:
+            write(("" if first else ",") + ",".join(buf))
+            first = False
+            buf.clear()
+    if buf:
+        write(("" if first else ",") + ",".join(buf))
+    write('],"rules":' + _dumps(list(rule_i)))
+    write(',"resources":')
+    _write_list(write, resources, batch)
+    write(',"waivers":' + _dumps(waivers) + ',"strings":')
+    _write_list(write, s.strings, batch)
+    write("}")
+
+
+def _write_list(write: Callable[[str], Any], items: list[Any], batch: int) -> None:
+    write("[")
+    for start in range(0, len(items), batch):
+        write(("," if start else "") + ",".join(_dumps(x) for x in items[start : start + batch]))
+    write("]")
+
+
+def is_encoded(results: Any) -> bool:
+    return isinstance(results, dict) and results.get("encoding") == ENCODING
+
+
+def read_rows(
+    section: Mapping[str, Any], rules: Mapping[str, Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """The rows of a stored results section (``write_rows``), as ``document["results"]``.
+    Raises ``ValueError`` naming the first index that points nowhere."""
+    strings: list[str] = section["strings"]
+    rule_ids: list[str] = section["rules"]
+    waivers: list[Any] = section.get("waivers") or []
+
+    def s(i: Any) -> Any:
+        if i == -1:
+            return None
+        if type(i) is not int or not 0 <= i < len(strings):
+            raise ValueError(f"string index {i!r} out of range")
+        return strings[i]
+
+    resources = []
+    for x in section["resources"]:
+        src = x[6]
+        source = {
+            k: v
+            for k, v in zip(("api", "region", "time", "file"), (s(i) for i in src[:4]))
+            if v is not None
+        }
+        if src[4] is not None:
+            source["line"] = src[4]
+        resources.append((s(x[0]), s(x[1]), s(x[2]), s(x[3]), s(x[4]), s(x[5]), source))
+    out = []
+    for n, row in enumerate(section["rows"]):
+        try:
+            rtype, res_id, name, scope, region, ns, source = resources[row[0]]
+            rid = rule_ids[row[1]]
+            status = STATUSES[row[2]]
+        except (IndexError, TypeError):
+            raise ValueError(f"rows[{n}] points to no resource, rule or status") from None
+        rule = rules.get(rid) or {}
+        extra = row[7] if len(row) > 7 else {}
+        evidence = [
+            {"path": s(e[0]), "value": s(e[2]) if len(e) == 3 else e[3], "expected": s(e[1])}
+            for e in row[3]
+        ]
+        d: dict[str, Any] = {
+            "finding_id": finding_id(rid, scope, res_id),
+            "rule_id": rid,
+            "resource_id": res_id,
+            "resource_type": rtype,
+            "resource_name": name,
+            "scope": scope,
+            "region": region,
+            "namespace": ns,
+            "status": status,
+            "severity": extra.get("severity", rule.get("severity")),
+            "controls": list(extra.get("controls", rule.get("controls", []))),
+            "measures": list(extra.get("measures", rule.get("measures", []))),
+            "message": "",
+            "evidence": evidence,
+            "source": dict(source),
+        }
+        msg = row[4] if len(row) > 4 else -1
+        d["message"] = (
+            evidence_message(status, evidence, "en", rule.get("messages")) if msg == -1 else s(msg)
+        )
+        w = row[5] if len(row) > 5 else -1
+        if w != -1:
+            if type(w) is not int or not 0 <= w < len(waivers):
+                raise ValueError(f"rows[{n}]: waiver index {w!r} out of range")
+            d["waiver"] = waivers[w]
+        c = row[6] if len(row) > 6 else -1
+        if c != -1:
+            if type(c) is not int or not 0 <= c < len(CHANGES):
+                raise ValueError(f"rows[{n}]: change index {c!r} out of range")
+            d["change"] = CHANGES[c]
+        out.append(d)
+    return out
