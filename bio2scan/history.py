@@ -180,6 +180,10 @@ class History:
             if r["status"] in FINDING_STATUSES:
                 row = finding_row(r)
                 rows[row[0]] = row
+        # NOT_APPLICABLE results summarised per rule (results schema 3) count as rows would
+        for g in (doc.get("not_applicable") or {}).get("groups", ()):
+            key = ("rule", g["rule_id"], "NOT_APPLICABLE")
+            counts[key] = counts.get(key, 0) + int(g.get("count") or 0)
         for c in doc["controls"]:
             for status, n in (c.get("counts") or {}).items():
                 if n:

@@ -31,6 +31,30 @@ def doc(tmp_path_factory):
     return api.assess(inv, rules, now=dt.datetime(2026, 6, 1, tzinfo=dt.UTC))
 
 
+def test_summarised_not_applicable_results_are_counted(tmp_path):
+    """results schema 3 folds NOT_APPLICABLE rows into groups; the store's per-rule counts
+    still hold them, so a trend of "what was not checked" does not drop to zero."""
+    d = estate(tmp_path, n=3)
+    (d / "secret.yaml").write_text(
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: ns0}\ntype: Opaque\n"
+        "data: {a: Yg==}\n"
+    )
+    all_rules = api.load_rules()
+    rules = [all_rules[RULE], all_rules["k8s.secret.tls_key_strength"]]
+    inv = api.collect("manifests", {"paths": [str(d)]}, rules=rules)
+    doc = api.assess(inv, rules, now=dt.datetime(2026, 6, 1, tzinfo=dt.UTC))
+    assert doc["not_applicable"]["groups"]
+    assert not any(r["status"] == "NOT_APPLICABLE" for r in doc["results"])
+    db = str(tmp_path / "h.db")
+    sid, _ = api.record_history(db, doc)
+    with open_history(db) as h:
+        counts = h.counts(sid)
+    assert counts["k8s.secret.tls_key_strength"] == {"NOT_APPLICABLE": 1}
+    assert sum(n for c in counts.values() for n in c.values()) == sum(
+        doc["summary"]["results"].values()
+    )
+
+
 def _count(db, table="scans") -> int:
     with sqlite3.connect(db) as c:
         return c.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
