@@ -104,45 +104,109 @@ def field(text: str) -> str:
     return '"' + text.replace('"', '""') + '"' if _NEEDS_QUOTES.search(text) else text
 
 
-def _row(
-    r: dict[str, Any], rules: dict[str, Any], lang: str, statuses: dict[str, str]
-) -> list[str]:
+class _Cells:
+    """The cells of one write, memoised where a column repeats (a rule's title, a result's
+    status, its list of controls): the same text always gives the same cell, so it is escaped
+    once. Bounded: the memo is emptied when it grows past ``LIMIT`` entries."""
+
+    LIMIT = 200_000
+
+    __slots__ = ("lang", "memo", "rule_cells", "rules", "status_cells", "statuses")
+
+    def __init__(self, rules: dict[str, Any], lang: str, statuses: dict[str, str]) -> None:
+        self.rules = rules
+        self.lang = lang
+        self.statuses = statuses
+        self.memo: dict[str, str] = {}
+        self.rule_cells: dict[str, tuple[str, str]] = {}
+        # a tuple of control (or measure) ids -> (its ids cell, its statuses cell)
+        self.status_cells: dict[tuple[str, ...], tuple[str, str]] = {}
+
+    def cell(self, value: Any) -> str:
+        """``cell(value)``, memoised for text that repeats."""
+        if value is None:
+            return ""
+        text = value if type(value) is str else str(value)
+        memo = self.memo
+        hit = memo.get(text)
+        if hit is None:
+            if len(memo) >= self.LIMIT:
+                memo.clear()
+            hit = memo[text] = cell(text)
+        return hit
+
+    def rule(self, rule_id: str) -> tuple[str, str]:
+        hit = self.rule_cells.get(rule_id)
+        if hit is None:
+            title = pick(self.rules.get(rule_id, {}).get("title"), self.lang)
+            hit = self.rule_cells[rule_id] = (cell(rule_id), cell(title))
+        return hit
+
+    def ids(self, ids: Any) -> tuple[str, str]:
+        key = tuple(ids)
+        hit = self.status_cells.get(key)
+        if hit is None:
+            if len(self.status_cells) >= self.LIMIT:
+                self.status_cells.clear()
+            statuses = self.statuses
+            hit = self.status_cells[key] = (
+                cell(";".join(key)),
+                cell(";".join(f"{c}={statuses.get(c, '')}" for c in key)),
+            )
+        return hit
+
+
+def _evidence(evidence: Any) -> str:
+    return "; ".join(
+        f"{e['path']}={json.dumps(e['value'], ensure_ascii=False, default=str)}"
+        f" (expected {e['expected']})"
+        for e in evidence
+    )
+
+
+def _row(r: dict[str, Any], cells: _Cells) -> str:
+    """One result's line (CRLF included)."""
     src = r.get("source") or {}
     if src.get("file"):
         source = f"{src['file']}:{src['line']}" if src.get("line") else src["file"]
     else:
         source = " ".join(x for x in (src.get("api"), src.get("region")) if x)
     w = r.get("waiver") or {}
-    values = (
-        r["finding_id"],
-        r["status"],
-        r["severity"],
-        r["rule_id"],
-        pick(rules.get(r["rule_id"], {}).get("title"), lang),
-        r["resource_type"],
-        r["resource_id"],
-        r["resource_name"],
-        r["scope"],
-        r.get("region"),
-        r.get("namespace"),
-        ";".join(r["controls"]),
-        ";".join(r["measures"]),
-        row_message(r, rules, lang),
-        "; ".join(
-            f"{e['path']}={json.dumps(e['value'], ensure_ascii=False, default=str)}"
-            f" (expected {e['expected']})"
-            for e in r["evidence"]
-        ),
-        source,
-        src.get("time"),
-        r.get("change"),
-        w.get("id"),
-        w.get("expires"),
-        ";".join(f"{c}={statuses.get(c, '')}" for c in r["controls"]),
-        ";".join(f"{m}={statuses.get(m, '')}" for m in r["measures"]),
-        1,
+    memo = cells.cell
+    rule_id, title = cells.rule(r["rule_id"])
+    controls, control_statuses = cells.ids(r["controls"])
+    measures, measure_statuses = cells.ids(r["measures"])
+    evidence = r["evidence"]
+    return (
+        ",".join(
+            (
+                cell(r["finding_id"]),
+                memo(r["status"]),
+                memo(r["severity"]),
+                rule_id,
+                title,
+                memo(r["resource_type"]),
+                cell(r["resource_id"]),
+                cell(r["resource_name"]),
+                memo(r["scope"]),
+                memo(r.get("region")),
+                memo(r.get("namespace")),
+                controls,
+                measures,
+                memo(row_message(r, cells.rules, cells.lang)),
+                cell(_evidence(evidence)) if evidence else "",
+                memo(source),
+                memo(src.get("time")),
+                memo(r.get("change")),
+                memo(w.get("id")),
+                memo(w.get("expires")),
+                control_statuses,
+                measure_statuses,
+                "1",
+            )
+        )
+        + "\r\n"
     )
-    return [cell(v) for v in values]
 
 
 def _na_row(g: dict[str, Any], rules: dict[str, Any], lang: str) -> list[str]:
@@ -177,9 +241,10 @@ class CsvRenderer:
         # the assessed status of each control and measure a result gives evidence for
         statuses = {c["id"]: c["status"] for c in document["controls"]}
         statuses.update({m["id"]: m["status"] for m in document.get("measures", ())})
+        cells = _Cells(rules, lang, statuses)
         buf: list[str] = []
         for r in document["results"]:
-            buf.append(",".join(_row(r, rules, lang, statuses)) + "\r\n")
+            buf.append(_row(r, cells))
             if len(buf) >= 2000:
                 out.write("".join(buf))
                 buf.clear()

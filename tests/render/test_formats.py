@@ -193,6 +193,24 @@ def test_csv_columns_rows_and_formula_injection(doc: dict) -> None:
     assert evil["resource_id"] == "arn:aws:s3:::" + FORMULA  # not at the start: unchanged
 
 
+def test_csv_memoised_cells_equal_escaped_cells(doc: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The per-write memo gives exactly the cell an unmemoised escape gives, also for hostile
+    text in the repeating columns, and also when the memo is emptied on every entry."""
+    from bio2scan.render.csvfmt import _Cells, field, safe_cell
+
+    cells = _Cells({}, "en", {"5.1": "non-compliant"})
+    hostile = [FORMULA, "a;=1", " x", "y ", 'q"q', "\x1b[2J", "-1", "@x", "", None, 7, "plain"]
+    for value in hostile * 2:  # the second round is served from the memo
+        assert cells.cell(value) == field(safe_cell(value)), value
+    assert cells.ids(["5.1", "=x"]) == (
+        field(safe_cell("5.1;=x")),
+        field(safe_cell("5.1=non-compliant;=x=")),
+    )
+    whole = render("csv", "en", doc)
+    monkeypatch.setattr(_Cells, "LIMIT", 1)
+    assert render("csv", "en", doc) == whole
+
+
 # --- Markdown --------------------------------------------------------------------------------
 
 
