@@ -126,11 +126,23 @@ def _count(c: dict[str, int], status: str) -> None:
 
 def _q(value: Any) -> str:
     """An XML attribute value, quoted (what ElementTree writes for it)."""
-    return '"' + _x(value).translate(_ATTR) + '"'
+    text = "" if value is None else str(value)
+    if _PLAIN_ATTR(text):
+        return '"' + text + '"'
+    return '"' + _x(text).translate(_ATTR) + '"'
 
 
 def _t(value: Any) -> str:
-    return _x(value).translate(_TEXT)
+    text = "" if value is None else str(value)
+    if _PLAIN_TEXT(text):
+        return text
+    return _x(text).translate(_TEXT)
+
+
+# text with none of these needs neither the U+FFFD replacement nor an escape (the common case)
+_INVALID = "\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff"
+_PLAIN_ATTR = re.compile(f'[^{_INVALID}&<>"\n\r\t]*').fullmatch
+_PLAIN_TEXT = re.compile(f"[^{_INVALID}&<>]*").fullmatch
 
 
 _TEXT = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;"}

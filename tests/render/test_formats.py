@@ -172,6 +172,21 @@ def test_junit_survives_control_characters(doc: dict) -> None:
 # --- CSV -------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    "value",
+    ["plain", "", "a&b", "<x>", 'q"q', "l\nx\r\ty", "\x00\x1b", "\ud800\ufffe", "é 漢 \x85"],
+)
+def test_junit_escapes_read_back_as_the_value(value: str) -> None:
+    """Attribute and text escapes (plain text takes a fast path) parse back to the value, with
+    the characters XML cannot hold as U+FFFD."""
+    from bio2scan.render.junit import _q, _t
+
+    expected = re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]", "\ufffd", value)
+    el = ET.fromstring(f"<a b={_q(value)}>{_t(value)}</a>".encode())
+    assert el.get("b") == expected
+    assert (el.text or "") == expected.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def test_csv_columns_rows_and_formula_injection(doc: dict) -> None:
     text = render("csv", "en", doc)
     assert text.startswith("\ufeff") and "\r\n" in text
