@@ -11,6 +11,7 @@ Everything here goes through ``bio2scan.api``; what reaches the terminal from th
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import traceback
@@ -133,6 +134,12 @@ def _progress(quiet: bool) -> Any:
 @click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
 def main(debug: bool) -> None:
     """bio2scan — how your AWS, Azure and Kubernetes configuration stands against BIO2."""
+    # The command line owns its process (a library call must not do this: issue 10). A scan
+    # allocates millions of acyclic objects that reference counting frees; with the default
+    # thresholds the cyclic collector would walk them again and again. Rarer young-generation
+    # collections keep it working for what is cyclic.
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
 
 
 def _collector_params(collector: Any) -> list[click.Parameter]:

@@ -38,6 +38,13 @@ IGNORE = shutil.ignore_patterns(
     "tests",
     "*.pyc",
     ".pytest_cache",
+    # written by the parallel test workers while the checkout is copied: a file that vanishes
+    # between listing and copying would fail the copy
+    ".coverage",
+    ".coverage.*",
+    ".mypy_cache",
+    ".ruff_cache",
+    "htmlcov",
 )
 
 

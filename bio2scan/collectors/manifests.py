@@ -19,8 +19,10 @@ Hostile input is expected (a pull request is written by someone else), so:
 * the same object (kind, namespace, name) in two places is evaluated once; the second place is a
   ``duplicate`` notice naming both.
 
-Large inputs are parsed on every core (one worker process per extra core, fork start) with the
-garbage collector paused: the parse allocates millions of acyclic objects.
+Large inputs are parsed on every core (one worker process per extra core, fork start; the
+workers, processes of our own, pause the cyclic garbage collector). In the calling process the
+collector is left alone: a library must not switch it for the host (the CLI tunes it for its
+own process).
 """
 
 from __future__ import annotations
@@ -105,14 +107,10 @@ class ManifestCollector:
             for job in _inputs(p, excluded, limits, rec, cluster):
                 if request.owns(job.display):  # --shard: each file belongs to one shard
                     jobs.append(job)
-        collecting = gc.isenabled()
-        gc.disable()  # millions of acyclic objects: reference counting frees them
-        try:
-            outcomes = _run(jobs, cluster, namespace, limits, request)
-            _record(outcomes, request, rec, cluster, limits)
-        finally:
-            if collecting:
-                gc.enable()
+        # no process-wide switch of the cyclic garbage collector here (a library call must not
+        # change how the host's other threads collect); the CLI, which owns its process, tunes it
+        outcomes = _run(jobs, cluster, namespace, limits, request)
+        _record(outcomes, request, rec, cluster, limits)
         shown = {"paths": paths, "cluster": cluster}
         if namespace:
             shown["namespace"] = namespace

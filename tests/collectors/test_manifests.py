@@ -481,3 +481,28 @@ def test_namespace_rules_wait_for_the_deploy_time_namespace(tmp_path):
     with_ns = statuses("--namespace", "default")
     assert {k: v[0] for k, v in with_ns.items()} == dict.fromkeys(got, "FAIL")
     assert len(got) == 2
+
+
+def test_collecting_leaves_the_hosts_garbage_collector_running(tmp_path):
+    """A library call must not switch Python's cyclic collector off for the host's process
+    (issue 10): while manifests are read in this process, the collector stays on (seen from
+    the progress callbacks, which the collector calls between files)."""
+    import gc
+
+    from bio2scan.collectors.base import Progress, ProgressTask
+
+    seen: list[bool] = []
+
+    class Probe(ProgressTask):
+        def advance(self, n: int = 1) -> None:
+            seen.append(gc.isenabled())
+
+    class Watch(Progress):
+        def task(self, description: str, total: int | None = None) -> ProgressTask:
+            return Probe()
+
+    d = tmp_path / "many"
+    for i in range(5):
+        _write(d, f"pod{i}.yaml", MULTI)
+    api.collect("manifests", {"paths": [str(d)]}, progress=Watch())
+    assert seen and all(seen) and gc.isenabled()
