@@ -34,6 +34,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
+from .huge import Huge, send_huge
+
 # Collections that ARM answers with an empty list when nothing is there (not with 404).
 EMPTY_COLLECTIONS = frozenset(
     x.lower()
@@ -239,7 +241,7 @@ class ArmServer:
                 )
         for frag, size in self.huge.items():
             if frag in low:
-                return 200, {}, _Huge(size)
+                return 200, {}, Huge(size)
         parts = [p for p in low.split("/") if p]
         if parts == ["subscriptions"]:
             return self._page(path, query, self._subs)
@@ -338,18 +340,6 @@ def _error(code: str, message: str) -> dict[str, Any]:
     return {"error": {"code": code, "message": message}}
 
 
-class _Huge(int):
-    """A JSON answer of this many bytes, written in chunks (a string that never seems to end)."""
-
-    def chunks(self) -> Any:
-        yield b'{"value": ["'
-        left = int(self) - 12
-        block = b"x" * 65536
-        while left > 0:
-            yield block[: min(left, len(block))]
-            left -= len(block)
-
-
 def _handler(server: ArmServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -359,16 +349,8 @@ def _handler(server: ArmServer) -> type[BaseHTTPRequestHandler]:
             status, headers, body = server.answer(
                 parts.path, parse_qs(parts.query), self.headers.get("Authorization")
             )
-            if isinstance(body, _Huge):
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(int(body)))
-                self.end_headers()
-                try:
-                    for chunk in body.chunks():
-                        self.wfile.write(chunk)
-                except OSError:  # the client stopped reading, as it should
-                    self.close_connection = True
+            if isinstance(body, Huge):
+                send_huge(self, status, body)
                 return
             raw = json.dumps(body).encode()
             self.send_response(status)

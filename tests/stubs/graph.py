@@ -41,6 +41,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
+from .huge import Huge, send_huge
+
 DEFAULT_TOKEN = "stub-graph-token-not-a-secret"
 NAVIGATION = ("principal", "owners", "members")
 _CLAUSE = re.compile(r"^\s*([A-Za-z@.]+)\s+eq\s+(?:'((?:[^']|'')*)'|(true|false))\s*$")
@@ -154,7 +156,7 @@ class GraphServer:
                 return status, dict(headers), _Raw(text)
         for frag, size in self.huge.items():
             if frag in rel:
-                return 200, {}, _Huge(size)
+                return 200, {}, Huge(size)
         for frag in self.throttle:
             if frag in rel:
                 with self._lock:
@@ -261,18 +263,6 @@ class _Raw(str):
     """A body sent as it is (not JSON-encoded): for answers that are not what Graph sends."""
 
 
-class _Huge(int):
-    """A JSON answer of this many bytes, written in chunks (a string that never seems to end)."""
-
-    def chunks(self) -> Any:
-        yield b'{"value": ["'
-        left = int(self) - 12
-        block = b"x" * 65536
-        while left > 0:
-            yield block[: min(left, len(block))]
-            left -= len(block)
-
-
 def _error(code: str, message: str) -> dict[str, Any]:
     rid = str(uuid.uuid4())
     return {
@@ -293,16 +283,8 @@ def _handler(server: GraphServer) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
 
         def _reply(self, status: int, headers: Mapping[str, str], body: Any) -> None:
-            if isinstance(body, _Huge):
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(int(body)))
-                self.end_headers()
-                try:
-                    for chunk in body.chunks():
-                        self.wfile.write(chunk)
-                except OSError:  # the client stopped reading, as it should
-                    self.close_connection = True
+            if isinstance(body, Huge):
+                send_huge(self, status, body)
                 return
             raw = body.encode() if isinstance(body, _Raw) else json.dumps(body).encode()
             self.send_response(status)
