@@ -346,3 +346,28 @@ def test_a_name_that_cannot_be_resolved_keeps_the_resource_out_of_joins(tmp_path
     inv = collect(tmp_path, [st("stjoin"), diag])
     (notice,) = inv.notices
     assert "nope" in notice.reason, notice.reason
+
+
+def test_a_service_bus_minimum_tls_left_out_waits_for_deployment(tmp_path):
+    """A template that leaves `minimumTlsVersion` out gets what Azure chooses at deployment —
+    not a verdict on a value nobody stated; a stated old version still FAILs (the twin)."""
+    rules = [api.load_rules()["azure.servicebus.minimum_tls"]]
+
+    def verdict(props: dict[str, Any]) -> Any:
+        ns = {
+            "type": "Microsoft.ServiceBus/namespaces",
+            "apiVersion": "2022-10-01-preview",
+            "name": "bus",
+            "location": "w",
+            "sku": {"name": "Standard"},
+            "properties": props,
+        }
+        inv = collect(tmp_path, [ns])
+        (res,) = api.assess(inv, rules, verbose_results=True)["results"]
+        return res
+
+    later = verdict({})
+    assert later["status"] == "NOT_APPLICABLE"
+    assert "known only after deployment" in later["message"]
+    assert verdict({"minimumTlsVersion": "1.0"})["status"] == "FAIL"
+    assert verdict({"minimumTlsVersion": "1.2"})["status"] == "PASS"
