@@ -27,7 +27,6 @@ own process).
 
 from __future__ import annotations
 
-import gc
 import os
 import stat
 import sys
@@ -38,7 +37,7 @@ from ..errors import ManifestError
 from ..model import CollectionError, Inventory, Notice, Resource
 from .base import CollectRequest, Option, Recorder
 from .kubernetes.objects import coverage_notice, mark_controlled
-from .manifest_files import Job, Outcome, load_job
+from .manifest_files import Job, Outcome, load_job, run_jobs
 from .yaml_objects import Limits
 
 _EXTENSIONS = (".yaml", ".yml", ".json")
@@ -109,8 +108,9 @@ class ManifestCollector:
                     jobs.append(job)
         # no process-wide switch of the cyclic garbage collector here (a library call must not
         # change how the host's other threads collect); the CLI, which owns its process, tunes it
-        outcomes = _run(jobs, cluster, namespace, limits, request)
-        _record(outcomes, request, rec, cluster, limits)
+        intake = _Intake(request, rec, cluster, limits)
+        _run(jobs, cluster, namespace, limits, intake.take, request)
+        intake.finish()
         shown = {"paths": paths, "cluster": cluster}
         if namespace:
             shown["namespace"] = namespace
@@ -215,16 +215,25 @@ def _walk(
                             "symlink leads outside the scanned tree; not followed",
                         )
                     continue
-            if _is_excluded(os.path.realpath(target), excluded):
+                try:
+                    is_dir = stat.S_ISDIR(os.stat(target).st_mode)
+                except OSError as exc:
+                    _error(rec, cluster, display, f"cannot read: {exc.strerror or exc}")
+                    continue
+            else:
+                # ``real_dir`` is a real path and the entry no link, so ``target`` is real
+                # too; the entry's type comes with the directory listing (no stat): a file
+                # that cannot be read is reported when it is read
+                try:
+                    is_dir = entry.is_dir(follow_symlinks=False)
+                except OSError as exc:  # pragma: no cover - a listing without types
+                    _error(rec, cluster, display, f"cannot read: {exc.strerror or exc}")
+                    continue
+            if excluded and _is_excluded(target, excluded):
                 continue
-            try:
-                st = os.stat(target)
-            except OSError as exc:
-                _error(rec, cluster, display, f"cannot read: {exc.strerror or exc}")
-                continue
-            if stat.S_ISDIR(st.st_mode):
+            if is_dir:
                 if entry.name not in _SKIP_DIRS:
-                    subdirs.append((os.path.realpath(target), display))
+                    subdirs.append((target, display))
                 continue
             if not entry.name.lower().endswith(_EXTENSIONS):
                 continue
@@ -237,52 +246,19 @@ def _run(
     cluster: str,
     namespace: str | None,
     limits: Limits,
+    take: Any,
     request: CollectRequest,
-) -> list[Outcome]:
-    """Every job's outcome, in job order: large inputs on a second core too."""
+) -> None:
+    """Every job's outcome to ``take``, in job order: large inputs on a second core too."""
     task = request.progress.task("manifests: files read", total=len(jobs))
-    workers = _cores() - 1
-    size = sum(_size(j) for j in jobs)
-    if workers < 1 or size < _PARALLEL_BYTES or len(jobs) < 4:
-        out = []
-        for j in jobs:
-            out.append(load_job(j, cluster, namespace, limits))
-            task.advance()
-        task.done()
-        return out
-    # shares by size, interleaved; the main process parses the first share itself
-    shares: list[list[int]] = [[] for _ in range(workers + 1)]
-    loads = [0] * (workers + 1)
-    for i in sorted(range(len(jobs)), key=lambda i: -_size(jobs[i])):
-        k = loads.index(min(loads))
-        shares[k].append(i)
-        loads[k] += _size(jobs[i])
-    results: dict[int, Outcome] = {}
-    import multiprocessing  # here: a small scan does not pay for importing them
-    from concurrent.futures import ProcessPoolExecutor
 
-    ctx = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        futures = [
-            pool.submit(_load_share, [jobs[i] for i in share], cluster, namespace, limits)
-            for share in shares[1:]
-        ]
-        for i in shares[0]:
-            results[i] = load_job(jobs[i], cluster, namespace, limits)
-            task.advance()
-        for share, fut in zip(shares[1:], futures):
-            for i, outcome in zip(share, fut.result()):
-                results[i] = outcome
-            task.advance(len(share))
+    def take_one(outcome: Outcome) -> None:
+        take(outcome)
+        task.advance()
+
+    parallel = _cores() > 1 and len(jobs) >= 4 and _at_least(jobs, _PARALLEL_BYTES)
+    run_jobs(jobs, lambda j: load_job(j, cluster, namespace, limits), take_one, parallel)
     task.done()
-    return [results[i] for i in range(len(jobs))]
-
-
-def _load_share(
-    jobs: list[Job], cluster: str, namespace: str | None, limits: Limits
-) -> list[Outcome]:
-    gc.disable()
-    return [load_job(j, cluster, namespace, limits) for j in jobs]
 
 
 def _cores() -> int:
@@ -292,35 +268,47 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def _size(job: Job) -> int:
-    if job.data is not None:
-        return len(job.data)
-    try:
-        return os.stat(job.path or "").st_size
-    except OSError:
-        return 0
+def _at_least(jobs: Sequence[Job], size: int) -> bool:
+    """Whether the inputs hold ``size`` bytes or more (stops counting there)."""
+    total = 0
+    for job in jobs:
+        if job.data is not None:
+            total += len(job.data)
+        else:
+            try:
+                total += os.stat(job.path or "").st_size
+            except OSError:
+                continue
+        if total >= size:
+            return True
+    return False
 
 
-def _record(
-    outcomes: list[Outcome], request: CollectRequest, rec: Recorder, cluster: str, limits: Limits
-) -> None:
-    """Errors, notices and resources of every file; duplicates dropped (with a notice), owners
-    in the same inputs marked, objects the rules cannot check listed."""
-    seen: dict[tuple[str, str], str] = {}
-    kept: list[Resource] = []
-    count = 0
-    objects = request.progress.task("manifests: objects")
-    for o in outcomes:
+class _Intake:
+    """Errors, notices and resources of every file, taken in job order; duplicates dropped
+    (with a notice), owners in the same inputs marked, objects the rules cannot check listed."""
+
+    def __init__(self, request: CollectRequest, rec: Recorder, cluster: str, limits: Limits):
+        self.request, self.rec, self.cluster, self.limits = request, rec, cluster, limits
+        self.seen: dict[tuple[str, str], str] = {}
+        self.kept: list[Resource] = []
+        self.full = False
+        self.objects = request.progress.task("manifests: objects")
+
+    def take(self, o: Outcome) -> None:
+        if self.full:
+            return
+        rec, request = self.rec, self.request
         for message, line in o.errors:
-            _error(rec, cluster, o.display, message, line)
+            _error(rec, self.cluster, o.display, message, line)
         for n in o.notices:
             rec.notice(n)
-        objects.advance(len(o.resources))
+        self.objects.advance(len(o.resources))
+        seen = self.seen
         for r in o.resources:
             if request.resource_types is not None and not request.wants(r.type):
                 continue
             key = (r.type, r.id)
-            here = f"{r.source.file}:{r.source.line}"
             if key in seen:
                 rec.notice(
                     Notice(
@@ -334,22 +322,22 @@ def _record(
                     )
                 )
                 continue
-            count += 1
-            if count > limits.max_objects:
+            if len(self.kept) >= self.limits.max_objects:
                 _error(
                     rec,
-                    cluster,
+                    self.cluster,
                     o.display,
-                    f"more than {limits.max_objects} objects in this scan; the rest is not read "
-                    "(raise --max-objects)",
+                    f"more than {self.limits.max_objects} objects in this scan; the rest is not "
+                    "read (raise --max-objects)",
                 )
-                objects.done()
-                rec.extend(mark_controlled(kept, live=False))
+                self.full = True
                 return
-            seen[key] = here
-            kept.append(r)
+            seen[key] = f"{r.source.file}:{r.source.line}"
+            self.kept.append(r)
             note = coverage_notice(r)
             if note is not None:
                 rec.notice(note)
-    objects.done()
-    rec.extend(mark_controlled(kept, live=False))
+
+    def finish(self) -> None:
+        self.objects.done()
+        self.rec.extend(mark_controlled(self.kept, live=False))

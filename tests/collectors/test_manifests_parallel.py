@@ -1,0 +1,108 @@
+"""The manifest collector's two-process reading (``manifest_files.run_jobs``): the same outcomes,
+in the same order, as reading in one process; a worker that dies loses nothing; and a whole
+collection through it equals the one-process collection (duplicates across the split, errors,
+notices, file:line of every object)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from bio2scan import api
+from bio2scan.collectors import manifests
+from bio2scan.collectors.manifest_files import Job, Outcome, load_job, run_jobs
+from bio2scan.collectors.yaml_objects import Limits
+
+POD = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: p{n}
+  namespace: ns{ns}
+spec:
+  containers:
+    - name: c
+      image: "img:{n}"
+      securityContext: {{privileged: {priv}}}
+"""
+
+
+def _tree(d: Path, n: int) -> list[Job]:
+    """``n`` files: pods (some with two documents, one repeating an earlier object), a broken
+    file, a file that is no object, a Helm values file."""
+    d.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        text = POD.format(n=i, ns=i % 3, priv="yes" if i % 4 == 0 else "false")
+        if i % 5 == 0:
+            text += "---\n" + POD.format(n=i + 1000, ns=0, priv="on")
+        if i == n - 2:
+            text += "---\n" + POD.format(n=1, ns=1, priv="no")  # the object of file 1 again
+        (d / f"f{i:03d}.yaml").write_text(text)
+    (d / "f010.yaml").write_text("kind: Pod\nmetadata: {name: [\n")
+    (d / "f011.yaml").write_text("just: data\n")
+    (d / "values.yaml").write_text("replicas: 2\n")
+    return [Job(str(p), str(p), False) for p in sorted(d.iterdir())]
+
+
+def _load(j: Job) -> Outcome:
+    return load_job(j, "c", None, Limits())
+
+
+def test_two_processes_give_the_outcomes_of_one_in_order(tmp_path):
+    jobs = _tree(tmp_path, 60)
+    serial: list[Outcome] = []
+    run_jobs(jobs, _load, serial.append, parallel=False)
+    parallel: list[Outcome] = []
+    run_jobs(jobs, _load, parallel.append, parallel=True)
+    assert [o.display for o in serial] == [j.display for j in jobs]
+    assert parallel == serial
+    assert any(o.errors for o in serial) and any(o.notices for o in serial)
+
+
+def test_a_worker_that_dies_loses_no_file(tmp_path):
+    jobs = _tree(tmp_path, 30)
+    me = os.getpid()
+
+    def dying(j: Job) -> Outcome:
+        if os.getpid() != me:
+            os._exit(3)  # the worker dies on its first file
+        return _load(j)
+
+    got: list[Outcome] = []
+    run_jobs(jobs, dying, got.append, parallel=True)
+    expected: list[Outcome] = []
+    run_jobs(jobs, _load, expected.append, parallel=False)
+    assert got == expected
+
+
+def test_an_interrupted_read_ends_the_worker(tmp_path):
+    jobs = _tree(tmp_path, 30)
+
+    def boom(o: Outcome) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_jobs(jobs, _load, boom, parallel=True)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # no child left behind
+
+
+def _view(inv):
+    return (
+        [(r.type, r.id, r.source.file, r.source.line, r.data) for r in inv.resources],
+        [(e.reason, e.file, e.line) for e in inv.errors],
+        [(n.code, n.reason, n.file, n.line) for n in inv.notices],
+    )
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: never read in two")
+def test_a_collection_read_on_two_cores_equals_one_read_on_one(tmp_path, monkeypatch):
+    _tree(tmp_path / "m", 80)
+    one = api.collect("manifests", {"paths": [str(tmp_path / "m")]})
+    monkeypatch.setattr(manifests, "_PARALLEL_BYTES", 1)  # every input is "large"
+    two = api.collect("manifests", {"paths": [str(tmp_path / "m")]})
+    assert _view(two) == _view(one)
+    assert len(one.resources) > 80 and one.errors
+    assert any(n.code == "duplicate" for n in one.notices)
