@@ -177,8 +177,9 @@ def _child(root: str) -> None:
 
 def _phases(root: str, repeat: int) -> dict[str, float]:
     """CPU medians, in this process and serially, of the stages of reading the files under
-    ``root``: libyaml composing the nodes (the floor: PyYAML's C parser and composer, nothing
-    built), ``yaml_objects.load`` (values with go-yaml's rules, the line of every document),
+    ``root``: libyaml parsing alone (in C, no Python object made: what a C builder could reach),
+    libyaml composing PyYAML's nodes (the floor of any builder in Python: its C parser and
+    composer, nothing built), ``yaml_objects.load`` (values with go-yaml's rules, the line of every document),
     and ``manifest_files.load_job`` (reading, loading, ``to_resource``, redaction)."""
     import gc
 
@@ -188,6 +189,12 @@ def _phases(root: str, repeat: int) -> dict[str, float]:
     files = sorted(str(p) for p in Path(root).rglob("*.*"))
     texts = [Path(f).read_text() for f in files]
     yaml_texts = [t for t in texts if t.lstrip()[:1] not in ("{", "[")]
+    yaml_bytes = [t.encode() for t in yaml_texts]
+    from yaml._yaml import CParser
+
+    def parse() -> None:  # libyaml alone, in C: no Python object per event
+        for b in yaml_bytes:
+            CParser(b).raw_parse()
 
     def compose() -> None:
         for t in yaml_texts:
@@ -207,7 +214,8 @@ def _phases(root: str, repeat: int) -> dict[str, float]:
 
     out = {}
     gc.disable()  # as the collector does
-    for name, fn in (("compose_floor", compose), ("yaml_load", load), ("load_job", jobs)):
+    steps = (("libyaml_parse", parse), ("compose_floor", compose), ("yaml_load", load))
+    for name, fn in (*steps, ("load_job", jobs)):
         times = []
         for _ in range(repeat):
             c = time.process_time()

@@ -392,7 +392,9 @@ def load(text: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[Document]:
             yield Document(1, value, _json_item_lines(text, value))
             return
     loader = _Loader(text)
-    aliases = "*" in text  # without one, no node is reached twice: ``_Builder.tree``
+    # an alias (``*a``) needs its anchor (``&a``) in the same document (libyaml refuses one
+    # without); without both characters no node is reached twice: ``_Builder.tree``
+    aliases = "*" in text and "&" in text
     try:
         while loader.check_node():
             node = loader.get_node()

@@ -185,3 +185,13 @@ def test_a_document_with_an_alias_takes_the_general_path():
         list(load("a: &x [*x]\n"))
     with pytest.raises(LoadError, match="deeper than 2"):
         list(load("a: {b: {c: 1}}\n", Limits(max_depth=2)))
+
+
+def test_an_alias_without_its_anchor_is_an_error_and_a_star_in_text_no_alias():
+    """A text with ``*`` but no ``&`` is read on the fast path: a star in a value is data, and
+    an alias whose anchor is missing is a YAML error with its line."""
+    (doc,) = list(load('verbs: ["*"]\nhost: "*.example.nl"\nglob: a*b\n'))
+    assert doc.value == {"verbs": ["*"], "host": "*.example.nl", "glob": "a*b"}
+    with pytest.raises(LoadError, match="alias") as err:
+        list(load("a: 1\nb: *nowhere\n"))
+    assert err.value.line == 2
