@@ -11,9 +11,11 @@ object), kustomizations and the patches they name, and YAML that is no Kubernete
 from __future__ import annotations
 
 import gc
+import io
 import os
 import re
 import stat
+import struct
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
@@ -262,7 +264,6 @@ def run_jobs(
     import fcntl
     import mmap
     import pickle
-    import struct
     import tempfile
 
     # the next job from the front and the end of the front part, shared with the worker; a
@@ -295,12 +296,14 @@ def run_jobs(
         try:
             os.close(rfd)
             gc.disable()
-            done: list[tuple[int, bytes]] = []
+            done = io.BytesIO()  # (job, length, pickled outcome) frames, sent at the end
             while got := claim(False):
                 for i in got:
-                    done.append((i, pickle.dumps(load(jobs[i]), pickle.HIGHEST_PROTOCOL)))
+                    blob = pickle.dumps(load(jobs[i]), pickle.HIGHEST_PROTOCOL)
+                    done.write(_FRAME.pack(i, len(blob)))
+                    done.write(blob)
             with os.fdopen(wfd, "wb") as w:
-                w.write(pickle.dumps(done, pickle.HIGHEST_PROTOCOL))
+                w.write(done.getbuffer())
             code = 0
         finally:
             os._exit(code)
@@ -318,13 +321,29 @@ def run_jobs(
     finally:
         if not reaped:  # interrupted: the worker's work is not wanted
             _end(pid)
-    try:
-        back = dict(pickle.loads(payload)) if payload else {}
-    except Exception:  # noqa: BLE001 - a worker that died mid-write: read its share here
-        back = {}
+    back = _frames(payload)
     for i in range(first_back, len(jobs)):
-        blob = back.pop(i, None)
-        take(pickle.loads(blob) if blob is not None else load(jobs[i]))
+        frame = back.pop(i, None)
+        take(pickle.loads(frame) if frame is not None else load(jobs[i]))
+
+
+_FRAME = struct.Struct("<qq")
+
+
+def _frames(payload: bytes) -> dict[int, memoryview]:
+    """The worker's outcomes by job, without copying; a cut-off last frame (a worker that
+    died while writing) is left out, and its job read here."""
+    view = memoryview(payload)
+    out: dict[int, memoryview] = {}
+    at = 0
+    while at + _FRAME.size <= len(view):
+        i, n = _FRAME.unpack_from(view, at)
+        at += _FRAME.size
+        if at + n > len(view):
+            break
+        out[i] = view[at : at + n]
+        at += n
+    return out
 
 
 def _end(pid: int) -> None:

@@ -106,3 +106,18 @@ def test_a_collection_read_on_two_cores_equals_one_read_on_one(tmp_path, monkeyp
     assert _view(two) == _view(one)
     assert len(one.resources) > 80 and one.errors
     assert any(n.code == "duplicate" for n in one.notices)
+
+
+def test_a_cut_off_frame_from_the_worker_is_left_out():
+    """What a worker sends is read frame by frame; a frame cut off (the worker died while
+    writing) is left out, so its job is read again, and the frames before it are kept."""
+    import pickle
+
+    from bio2scan.collectors.manifest_files import _FRAME, _frames
+
+    blobs = {7: pickle.dumps("seven"), 3: pickle.dumps("three")}
+    payload = b"".join(_FRAME.pack(i, len(b)) + b for i, b in blobs.items())
+    assert {i: pickle.loads(f) for i, f in _frames(payload).items()} == {7: "seven", 3: "three"}
+    assert list(_frames(payload[:-1])) == [7]
+    assert list(_frames(payload[: _FRAME.size + len(blobs[7]) + 5])) == [7]
+    assert _frames(b"") == {}
