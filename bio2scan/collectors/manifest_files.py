@@ -268,9 +268,20 @@ def run_jobs(
 
     # the next job from the front and the end of the front part, shared with the worker; a
     # POSIX record lock guards them (the kernel releases it if its holder dies)
-    bounds = mmap.mmap(-1, 16)
-    bounds[:] = struct.pack("qq", 0, len(jobs))
-    guard = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the pipe below
+    rfd = wfd = -1
+    try:
+        bounds = mmap.mmap(-1, 16)
+        bounds[:] = struct.pack("qq", 0, len(jobs))
+        guard = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the pipe below
+        rfd, wfd = os.pipe()
+        pid = os.fork()
+    except OSError:  # no temporary file, pipe or process to be had: read them all here
+        for fd in (rfd, wfd):
+            if fd >= 0:
+                os.close(fd)
+        for job in jobs:
+            take(load(job))
+        return
 
     def claim(front: bool) -> range:
         """The next jobs from the front (this process) or the back (the worker): an eighth
@@ -289,8 +300,6 @@ def run_jobs(
         finally:
             fcntl.lockf(guard, fcntl.LOCK_UN)
 
-    rfd, wfd = os.pipe()
-    pid = os.fork()
     if pid == 0:  # pragma: no cover - the worker (coverage does not follow a fork)
         code = 1
         try:

@@ -121,3 +121,14 @@ def test_a_cut_off_frame_from_the_worker_is_left_out():
     assert list(_frames(payload[:-1])) == [7]
     assert list(_frames(payload[: _FRAME.size + len(blobs[7]) + 5])) == [7]
     assert _frames(b"") == {}
+
+
+def test_without_a_temporary_file_everything_is_read_in_this_process(tmp_path, monkeypatch):
+    import tempfile
+
+    jobs = _tree(tmp_path / "m", 12)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no-such-dir"))
+    got: list[Outcome] = []
+    run_jobs(jobs, _load, got.append, parallel=True)
+    assert [o.display for o in got] == [j.display for j in jobs]
+    assert got[0].resources
