@@ -33,6 +33,7 @@ from azure.core.exceptions import AzureError, ServiceRequestError, ServiceRespon
 from azure.core.pipeline import PipelineRequest
 from azure.core.pipeline.policies import RetryPolicy, SansIOHTTPPolicy
 
+from ..bounded import TooMuch, read_bounded
 from ..neterrors import classify
 
 MAX_BODY = 64 * 1024 * 1024  # one answer; Graph's and ARM's largest pages are a few MB
@@ -148,6 +149,30 @@ def read_json(resp: Any, limit: int | None = None, seconds: float | None = None)
     for at most ``seconds`` (``MAX_ANSWER_SECONDS``); ``ValueError`` when it is not JSON."""
     limit = MAX_BODY if limit is None else limit
     seconds = MAX_ANSWER_SECONDS if seconds is None else seconds
+    # the requests transport's urllib3 answer, read as it arrives (``collectors.bounded``);
+    # azure-core's own iterator reads fixed blocks, each of which a trickling server can
+    # stretch to hours — it is used only where the transport is another one
+    raw = getattr(getattr(resp, "_internal_response", None), "raw", None)
+    if raw is not None and hasattr(raw, "read1"):
+        import urllib3
+
+        try:
+            body = read_bounded(raw, limit, seconds)
+        except TooMuch as exc:
+            raise Limit(f"HTTP {resp.status_code}: {exc.reason}") from None
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise ServiceResponseError(str(exc), error=exc) from None
+        finally:
+            resp.close()
+    else:
+        body = _read_blocks(resp, limit, seconds)
+    try:
+        return json.loads(body)
+    except RecursionError:  # nested deeper than the parser goes: not an answer ARM or Graph gives
+        raise ValueError("the answer is nested too deeply") from None
+
+
+def _read_blocks(resp: Any, limit: int, seconds: float) -> bytes:
     deadline = time.monotonic() + seconds
     chunks: list[bytes] = []
     size = 0
@@ -164,10 +189,7 @@ def read_json(resp: Any, limit: int | None = None, seconds: float | None = None)
             chunks.append(chunk)
     finally:
         resp.close()
-    try:
-        return json.loads(b"".join(chunks))
-    except RecursionError:  # nested deeper than the parser goes: not an answer ARM or Graph gives
-        raise ValueError("the answer is nested too deeply") from None
+    return b"".join(chunks)
 
 
 def follow(

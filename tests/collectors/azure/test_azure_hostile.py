@@ -79,7 +79,7 @@ def test_an_answer_that_trickles_is_cut_after_its_time(arm_estate, arm_env, monk
         inv, took = _collect(arm, timeout=5)
     (err,) = _errors(inv)
     assert "the answer was still arriving after 2 s" in err.reason
-    assert 2 <= took < 15
+    assert 2 <= took < 8  # one receive past the deadline, not one 4 KiB block (~13 s here)
     others = [e for e in inv.errors if e.scope != SUB_A]
     assert not others  # the other subscriptions were read as usual
 
