@@ -35,8 +35,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
-from .huge import Drip, Huge, send_huge
 from .certs import self_signed
+from .huge import Drip, Huge, send_huge
 
 # kind → (group, version, plural, namespaced): what this stub can serve
 KINDS: dict[str, tuple[str, str, str, bool]] = {
