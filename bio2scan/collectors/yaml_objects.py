@@ -82,6 +82,7 @@ _SPECIAL_FLOATS = {
     **dict.fromkeys(("-.inf", "-.Inf", "-.INF"), -math.inf),
 }
 _NUMBER_START = frozenset("+-.0123456789")
+_NUMBER_END = frozenset("0123456789abcdefABCDEF._")  # the last character of any number below
 _FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
 _MISSING: Any = object()
 
@@ -127,6 +128,10 @@ def resolve_plain(value: str) -> Any:
         f = _SPECIAL_FLOATS.get(value)
         if f is not None:
             return f
+        if value[-1] not in _NUMBER_END:  # "512Mi", "700m", "1.2.3-rc": no number ends so
+            return value
+        if value.isdigit() and value.isascii() and len(value) < 19 and value[0] != "0":
+            return int(value)  # the common case: a small decimal without sign or underscore
         plain = value.replace("_", "")
         n = _go_int(plain)
         if n is not _MISSING:

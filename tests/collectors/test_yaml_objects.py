@@ -195,3 +195,43 @@ def test_an_alias_without_its_anchor_is_an_error_and_a_star_in_text_no_alias():
     with pytest.raises(LoadError, match="alias") as err:
         list(load("a: 1\nb: *nowhere\n"))
     assert err.value.line == 2
+
+
+def _resolve_reference(value: str):
+    """``resolve_plain`` as it was before its shortcuts (no ending check, no decimal fast
+    path): the oracle for them."""
+    from bio2scan.collectors import yaml_objects as yo
+
+    b = yo._BOOLS.get(value)
+    if b is not None:
+        return b
+    if value in yo._NULLS:
+        return None
+    if value[:1] in yo._NUMBER_START:
+        f = yo._SPECIAL_FLOATS.get(value)
+        if f is not None:
+            return f
+        plain = value.replace("_", "")
+        n = yo._go_int(plain)
+        if n is not yo._MISSING:
+            return n
+        if yo._FLOAT.match(plain):
+            return float(plain)
+    return value
+
+
+def test_the_shortcuts_of_resolve_plain_change_no_value():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    chars = "0123456789+-._eExXoObBaAfFmMiIgGkKyn~ "
+
+    @settings(max_examples=3000, deadline=None)
+    @given(st.text(alphabet=chars, min_size=1, max_size=24))
+    def check(value):
+        got, want = resolve_plain(value), _resolve_reference(value)
+        assert type(got) is type(want) and repr(got) == repr(want)
+
+    check()
+    for value in ("0", "7", "10", "007", "0x1F", "1_000", "1.", "1e3", "512Mi", "9" * 18, "9" * 25):
+        assert repr(resolve_plain(value)) == repr(_resolve_reference(value))
