@@ -248,16 +248,16 @@ def run_jobs(
     jobs: Sequence[Job],
     load: Callable[[Job], Outcome],
     take: Callable[[Outcome], None],
-    parallel: bool,
+    workers: int,
 ) -> None:
-    """``take(load(job))`` for every job, in job order. With ``parallel`` (and ``fork``), a
-    worker process reads jobs from the back while this process reads from the front, one job
-    at a time, until they meet: the split follows the real cost of each file and the load of
-    the machine, and this process takes (records) its own outcomes while the worker still
-    reads. The worker, a process of our own, pauses the cyclic garbage collector and sends its
-    outcomes back pickled, one per job, when it is done. Jobs that a worker which died did not
+    """``take(load(job))`` for every job, in job order. With ``workers`` (and ``fork``), worker
+    processes read jobs from the back while this process reads from the front, a few at a
+    time, until they meet: the split follows the real cost of each file and the load of the
+    machine, and this process takes (records) its own outcomes while the workers still read.
+    A worker, a process of our own, pauses the cyclic garbage collector and sends its outcomes
+    back pickled, one frame per job, when it is done. Jobs that a worker which died did not
     return are read here."""
-    if not parallel or len(jobs) < 2 or not hasattr(os, "fork"):
+    if workers < 1 or len(jobs) < 2 or not hasattr(os, "fork"):
         for job in jobs:
             take(load(job))
         return
@@ -266,26 +266,11 @@ def run_jobs(
     import pickle
     import tempfile
 
-    # the next job from the front and the end of the front part, shared with the worker; a
+    # the next job from the front and the end of the front part, shared with the workers; a
     # POSIX record lock guards them (the kernel releases it if its holder dies)
-    rfd = wfd = -1
-    try:
-        bounds = mmap.mmap(-1, 16)
-        bounds[:] = struct.pack("qq", 0, len(jobs))
-        guard = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the pipe below
-        rfd, wfd = os.pipe()
-        pid = os.fork()
-    except OSError:  # no temporary file, pipe or process to be had: read them all here
-        for fd in (rfd, wfd):
-            if fd >= 0:
-                os.close(fd)
-        for job in jobs:
-            take(load(job))
-        return
-
     def claim(front: bool) -> range:
-        """The next jobs from the front (this process) or the back (the worker): an eighth
-        of what is left, at most 16, so that both stop within a file or two of each other."""
+        """The next jobs from the front (this process) or the back (a worker): an eighth of
+        what is left, at most 16, so that all stop within a file or two of each other."""
         fcntl.lockf(guard, fcntl.LOCK_EX)
         try:
             lo, hi = (int(x) for x in struct.unpack("qq", bounds))
@@ -300,40 +285,72 @@ def run_jobs(
         finally:
             fcntl.lockf(guard, fcntl.LOCK_UN)
 
-    if pid == 0:  # pragma: no cover - the worker (coverage does not follow a fork)
-        code = 1
-        try:
-            os.close(rfd)
-            gc.disable()
-            done = io.BytesIO()  # (job, length, pickled outcome) frames, sent at the end
-            while got := claim(False):
-                for i in got:
-                    blob = pickle.dumps(load(jobs[i]), pickle.HIGHEST_PROTOCOL)
-                    done.write(_FRAME.pack(i, len(blob)))
-                    done.write(blob)
-            with os.fdopen(wfd, "wb") as w:
-                w.write(done.getbuffer())
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(wfd)
-    reaped = False
     try:
-        with guard, os.fdopen(rfd, "rb") as r:
+        bounds = mmap.mmap(-1, 16)
+        bounds[:] = struct.pack("qq", 0, len(jobs))
+        guard = tempfile.TemporaryFile()  # noqa: SIM115 - closed when the reading is done
+    except OSError:  # no temporary file to be had: read them all here
+        for job in jobs:
+            take(load(job))
+        return
+    started: list[tuple[int, int]] = []  # (process, read end of its pipe)
+    try:
+        for _ in range(workers):
+            try:
+                rfd, wfd = os.pipe()
+            except OSError:
+                break
+            try:
+                pid = os.fork()
+            except OSError:  # no process to be had: fewer workers (or none)
+                os.close(rfd)
+                os.close(wfd)
+                break
+            if pid == 0:  # pragma: no cover - a worker (coverage does not follow a fork)
+                _work(claim, load, jobs, wfd)
+            os.close(wfd)
+            started.append((pid, rfd))
+        with guard:
             while got := claim(True):
                 for i in got:
                     take(load(jobs[i]))
             first_back = int(struct.unpack("qq", bounds)[0])
-            payload = r.read()
-        os.waitpid(pid, 0)
-        reaped = True
+        back: dict[int, memoryview] = {}
+        while started:
+            pid, rfd = started[0]
+            with os.fdopen(rfd, "rb") as r:
+                back.update(_frames(r.read()))
+            os.waitpid(pid, 0)
+            started.pop(0)
     finally:
-        if not reaped:  # interrupted: the worker's work is not wanted
+        for pid, rfd in started:  # interrupted: the workers' work is not wanted
+            os.close(rfd)
             _end(pid)
-    back = _frames(payload)
     for i in range(first_back, len(jobs)):
         frame = back.pop(i, None)
         take(pickle.loads(frame) if frame is not None else load(jobs[i]))
+
+
+def _work(
+    claim: Callable[[bool], range], load: Callable[[Job], Outcome], jobs: Sequence[Job], wfd: int
+) -> None:  # pragma: no cover - runs in a worker (coverage does not follow a fork)
+    """A worker's life: read jobs from the back, send the outcomes, exit (never returns)."""
+    import pickle
+
+    code = 1
+    try:
+        gc.disable()
+        done = io.BytesIO()  # (job, length, pickled outcome) frames, sent at the end
+        while got := claim(False):
+            for i in got:
+                blob = pickle.dumps(load(jobs[i]), pickle.HIGHEST_PROTOCOL)
+                done.write(_FRAME.pack(i, len(blob)))
+                done.write(blob)
+        with os.fdopen(wfd, "wb") as w:
+            w.write(done.getbuffer())
+        code = 0
+    finally:
+        os._exit(code)
 
 
 _FRAME = struct.Struct("<qq")

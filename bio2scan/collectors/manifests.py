@@ -19,7 +19,8 @@ Hostile input is expected (a pull request is written by someone else), so:
 * the same object (kind, namespace, name) in two places is evaluated once; the second place is a
   ``duplicate`` notice naming both.
 
-Large inputs are parsed on every core (one worker process per extra core, fork start; the
+Large inputs are parsed on every core (``manifest_files.run_jobs``: this process takes files
+from the front of the list, one forked worker per extra core from the back, until they meet; the
 workers, processes of our own, pause the cyclic garbage collector). In the calling process the
 collector is left alone: a library must not switch it for the host (the CLI tunes it for its
 own process).
@@ -256,8 +257,8 @@ def _run(
         take(outcome)
         task.advance()
 
-    parallel = _cores() > 1 and len(jobs) >= 4 and _at_least(jobs, _PARALLEL_BYTES)
-    run_jobs(jobs, lambda j: load_job(j, cluster, namespace, limits), take_one, parallel)
+    workers = _cores() - 1 if len(jobs) >= 4 and _at_least(jobs, _PARALLEL_BYTES) else 0
+    run_jobs(jobs, lambda j: load_job(j, cluster, namespace, limits), take_one, workers)
     task.done()
 
 

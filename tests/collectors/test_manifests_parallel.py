@@ -1,5 +1,5 @@
-"""The manifest collector's two-process reading (``manifest_files.run_jobs``): the same outcomes,
-in the same order, as reading in one process; a worker that dies loses nothing; and a whole
+"""The manifest collector's reading in worker processes (``manifest_files.run_jobs``): the
+same outcomes, in the same order, as reading in one process; a worker that dies loses nothing; and a whole
 collection through it equals the one-process collection (duplicates across the split, errors,
 notices, file:line of every object)."""
 
@@ -50,12 +50,13 @@ def _load(j: Job) -> Outcome:
     return load_job(j, "c", None, Limits())
 
 
-def test_two_processes_give_the_outcomes_of_one_in_order(tmp_path):
+@pytest.mark.parametrize("workers", [1, 3])
+def test_more_processes_give_the_outcomes_of_one_in_order(tmp_path, workers):
     jobs = _tree(tmp_path, 60)
     serial: list[Outcome] = []
-    run_jobs(jobs, _load, serial.append, parallel=False)
+    run_jobs(jobs, _load, serial.append, workers=0)
     parallel: list[Outcome] = []
-    run_jobs(jobs, _load, parallel.append, parallel=True)
+    run_jobs(jobs, _load, parallel.append, workers=workers)
     assert [o.display for o in serial] == [j.display for j in jobs]
     assert parallel == serial
     assert any(o.errors for o in serial) and any(o.notices for o in serial)
@@ -71,9 +72,9 @@ def test_a_worker_that_dies_loses_no_file(tmp_path):
         return _load(j)
 
     got: list[Outcome] = []
-    run_jobs(jobs, dying, got.append, parallel=True)
+    run_jobs(jobs, dying, got.append, workers=1)
     expected: list[Outcome] = []
-    run_jobs(jobs, _load, expected.append, parallel=False)
+    run_jobs(jobs, _load, expected.append, workers=0)
     assert got == expected
 
 
@@ -85,7 +86,7 @@ def test_an_interrupted_read_ends_the_worker(tmp_path):
 
     before = _children()
     with pytest.raises(KeyboardInterrupt):
-        run_jobs(jobs, _load, boom, parallel=True)
+        run_jobs(jobs, _load, boom, workers=1)
     assert _children() <= before  # the worker was ended and reaped: no child left behind
 
 
@@ -144,6 +145,6 @@ def test_without_a_temporary_file_everything_is_read_in_this_process(tmp_path, m
     jobs = _tree(tmp_path / "m", 12)
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no-such-dir"))
     got: list[Outcome] = []
-    run_jobs(jobs, _load, got.append, parallel=True)
+    run_jobs(jobs, _load, got.append, workers=1)
     assert [o.display for o in got] == [j.display for j in jobs]
     assert got[0].resources
