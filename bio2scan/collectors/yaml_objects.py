@@ -128,8 +128,8 @@ def resolve_plain(value: str) -> Any:
         f = _SPECIAL_FLOATS.get(value)
         if f is not None:
             return f
-        if value[-1] not in _NUMBER_END:  # "512Mi", "700m", "1.2.3-rc": no number ends so
-            return value
+        if value[-1] not in _NUMBER_END and not value[-1].isspace():
+            return value  # "512Mi", "700m", "1.2.3-rc": no number ends so
         if value.isdigit() and value.isascii() and len(value) < 19 and value[0] != "0":
             return int(value)  # the common case: a small decimal without sign or underscore
         plain = value.replace("_", "")

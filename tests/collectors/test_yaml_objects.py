@@ -224,7 +224,7 @@ def test_the_shortcuts_of_resolve_plain_change_no_value():
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    chars = "0123456789+-._eExXoObBaAfFmMiIgGkKyn~ "
+    chars = "0123456789+-._eExXoObBaAfFmMiIgGkKyn~ \t\n"
 
     @settings(max_examples=3000, deadline=None)
     @given(st.text(alphabet=chars, min_size=1, max_size=24))
