@@ -151,9 +151,13 @@ def _control_providers(c: dict[str, Any]) -> str:
     return ";".join(f"{p}=out-of-scope" if p in out else p for p in provs)
 
 
-def soa_rows(document: dict[str, Any], lang: str) -> list[dict[str, Any]]:
-    """The SoA rows (as dicts keyed by ``COLUMNS``), controls each followed by their measures."""
-    worst, waived = _per_rule(document["results"])
+def soa_rows(
+    document: dict[str, Any], lang: str, picked: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """The SoA rows (as dicts keyed by ``COLUMNS``), controls each followed by their measures;
+    ``picked``, when given, are the results' FAIL, ERROR and WAIVED rows in their order
+    (all the rows the SoA reads), already picked out."""
+    worst, waived = _per_rule(document["results"] if picked is None else picked)
     summaries = (document.get("catalog") or {}).get("measures", {})
     by_control: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for m in document.get("measures", ()):

@@ -64,3 +64,17 @@ def test_html_has_the_soa_view():
     html = api.renderers()["html"].render(document(), "nl")
     assert 'id="soa"' in html and "Verklaring van Toepasselijkheid" in html
     assert html.count('<tr class="soa-measure">') >= 117
+
+
+def test_views_from_shared_facts_equal_views_from_the_results():
+    """The HTML page reads the results once for both languages (``ResultFacts``): what each
+    language's view (and its SoA) shows is what reading the results afresh gives."""
+    from bio2scan.render.soa import soa_rows
+    from bio2scan.render.view import ResultFacts, build_view
+
+    doc = document()
+    facts = ResultFacts(doc["results"])
+    for lang in ("en", "nl"):
+        assert build_view(doc, lang, facts=facts) == build_view(doc, lang)
+        assert soa_rows(doc, lang, facts.findings) == soa_rows(doc, lang)
+    assert facts.shown and all(r["status"] in ("FAIL", "ERROR", "WAIVED") for r in facts.shown)
