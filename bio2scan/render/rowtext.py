@@ -42,13 +42,15 @@ class RowText:
 
     LIMIT = 100_000
 
-    __slots__ = ("memo", "rules", "templates")
+    __slots__ = ("memo", "passes", "rules", "templates")
 
     def __init__(self, rules: Mapping[str, Any]) -> None:
         self.rules = rules
         self.templates = {rid: (r or {}).get("messages") for rid, r in rules.items()}
         # (lang, rule, status, evidence key) -> the message its evidence gives
         self.memo: dict[tuple[Any, ...], str] = {}
+        # (lang, rule, evidence key) -> the message its evidence gives a PASS in English, in lang
+        self.passes: dict[tuple[Any, ...], tuple[str, str]] = {}
 
     def _message(self, r: Mapping[str, Any], lang: str, key: tuple[Any, ...]) -> str:
         full = (lang, r["rule_id"], r["status"], key)
@@ -77,13 +79,23 @@ class RowText:
             return derived(r, self.templates.get(r["rule_id"]))
         return bool(r["message"] == self._message(r, "en", key))
 
-    def message(self, r: Mapping[str, Any], lang: str) -> str:
-        """``resultrows.row_message(r, rules, lang)``."""
+    def message(self, r: Mapping[str, Any], lang: str, key: Any = False) -> str:
+        """``resultrows.row_message(r, rules, lang)``; ``key`` as for ``derived``."""
         if lang == "en" or r.get("status") != "PASS":
             return str(r.get("message", ""))
-        key = evidence_key(r["evidence"])
+        if key is False:
+            key = evidence_key(r["evidence"])
         if key is None:
             return row_message(r, self.rules, lang)
-        if r["message"] != self._message(r, "en", key):
-            return str(r.get("message", ""))
-        return self._message(r, lang, key)
+        rule_id = r["rule_id"]
+        full = (lang, rule_id, key)
+        hit = self.passes.get(full)
+        if hit is None:
+            if len(self.passes) >= self.LIMIT:
+                self.passes.clear()
+            templates = self.templates.get(rule_id)
+            hit = self.passes[full] = (
+                evidence_message("PASS", r["evidence"], "en", templates),
+                evidence_message("PASS", r["evidence"], lang, templates),
+            )
+        return hit[1] if r["message"] == hit[0] else str(r.get("message", ""))

@@ -12,10 +12,11 @@ import pytest
 
 from bio2scan.render import island
 from bio2scan.render.island import VALUE_LIMIT, shown_value, write_island
-from bio2scan.resultrows import derived, evidence_message
+from bio2scan.resultrows import derived
 from bio2scan.safetext import safe
 
-from .fixture import ISLAND_BREAKER, document
+from .fixture import document
+from .recurring import recurring
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -105,51 +106,12 @@ def _expected(doc: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _many(doc: dict[str, Any]) -> dict[str, Any]:
-    """The fixture's rows many times over, so that sources, evidence and messages recur — with
-    the traps a memo could fall into: values equal in Python but not in notation (``1`` and
-    ``True``, ``0.0`` and ``-0.0``), a PASS whose message is NOT what its evidence gives next to
-    one whose message is, one source object shared by two different resources, values too long
-    for the page, and hostile text."""
-    base = [r for r in doc["results"] if r["status"] in ("PASS", "FAIL")]
-    rows = []
-    shared_source = {"api": "ListBuckets", "region": "eu-west-1", "time": "2026-11-20T09:00:00Z"}
-    values: list[Any] = [
-        1,
-        True,
-        0.0,
-        -0.0,
-        "1",
-        None,
-        [1, True],
-        {"a": "</script>"},
-        "x" * (VALUE_LIMIT // 6),
-        "y" * (VALUE_LIMIT + 5),
-        "\u2028<!--" + ISLAND_BREAKER,
-        {"k": "v" * (VALUE_LIMIT + 1)},
-    ]
-    for i in range(60):
-        r = copy.deepcopy(base[i // len(values) % len(base)])  # a rule per block of values
-        v = values[i % len(values)]
-        r["resource_id"] = f"arn:aws:s3:::bucket-{i % 5}/key:{i % 3}"
-        r["resource_name"] = f"key:{i % 3}" if i % 2 else "other"
-        r["evidence"] = [{"path": "a.b", "value": v, "expected": "not 1"}]
-        r["status"] = "PASS" if i % 4 else "FAIL"
-        rule = doc["rules"].get(r["rule_id"]) or {}
-        msg = evidence_message(r["status"], r["evidence"], "en", rule.get("messages"))
-        r["message"] = msg if i % 3 else msg + " (said otherwise)"
-        if i % 7 == 0:
-            r["source"] = shared_source
-        rows.append(r)
-    return dict(doc, results=rows)
-
-
 @pytest.mark.parametrize("limit", [100_000, 1])
 def test_island_rows_decode_back_to_the_results(
     limit: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(island._Rows, "LIMIT", limit)  # also with the memo emptied each time
-    doc = _many(document())
+    doc = recurring(document())
     text = _island(doc)
     assert "<" not in text and "\u2028" not in text and "\u2029" not in text
     assert _same(_decode(text), _expected(doc))
