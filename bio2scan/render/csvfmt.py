@@ -149,8 +149,8 @@ class _Cells:
         self.rule_cells: dict[tuple[Any, ...], tuple[str, str, str]] = {}
         # a tuple of control (or measure) ids -> (its ids cell, its statuses cell)
         self.status_cells: dict[tuple[str, ...], tuple[str, str]] = {}
-        # (resource fields…, id(source)) -> (source, resource cells, source cells)
-        self.resource_cells: dict[tuple[Any, ...], tuple[Any, str, str]] = {}
+        # (resource fields…, source fields…) -> (resource cells, source cells)
+        self.resource_cells: dict[tuple[Any, ...], tuple[str, str]] = {}
         # evidence key -> its cell
         self.evidence_cells: dict[tuple[Any, ...], str] = {}
 
@@ -200,8 +200,8 @@ class _Cells:
             )
         return hit
 
-    def resource(self, r: dict[str, Any], src: dict[str, Any]) -> tuple[Any, str, str]:
-        """(src, the cells resource_type … namespace, the cells source and source_time)."""
+    def resource(self, r: dict[str, Any], src: dict[str, Any]) -> tuple[str, str]:
+        """(the cells resource_type … namespace, the cells source and source_time)."""
         key = (
             r["resource_type"],
             r["resource_id"],
@@ -209,20 +209,24 @@ class _Cells:
             r["scope"],
             r.get("region"),
             r.get("namespace"),
-            id(src),
+            src.get("file"),
+            src.get("line"),
+            src.get("api"),
+            src.get("region"),
+            src.get("time"),
         )
         hit = self.resource_cells.get(key)
-        if hit is None or hit[0] is not src:
-            if src.get("file"):
-                source = f"{src['file']}:{src['line']}" if src.get("line") else src["file"]
+        if hit is None:
+            file, line, api, region = key[6:10]
+            if file:
+                source = f"{file}:{line}" if line else file
             else:
-                source = " ".join(x for x in (src.get("api"), src.get("region")) if x)
+                source = " ".join(x for x in (api, region) if x)
             memo = self.cell
             hit = (
-                src,
                 f"{memo(key[0])},{cell(key[1])},{cell(key[2])},{memo(key[3])},{memo(key[4])},"
                 f"{memo(key[5])}",
-                f"{memo(source)},{memo(src.get('time'))}",
+                f"{memo(source)},{memo(key[10])}",
             )
             if len(self.resource_cells) >= self.LIMIT:
                 self.resource_cells.clear()
@@ -259,7 +263,7 @@ _NO_SOURCE: dict[str, Any] = {}
 
 def _row(r: dict[str, Any], cells: _Cells) -> str:
     """One result's line (CRLF included)."""
-    _, resource, source = cells.resource(r, r.get("source") or _NO_SOURCE)
+    resource, source = cells.resource(r, r.get("source") or _NO_SOURCE)
     status = r["status"]
     head, ids, statuses = cells.rule(
         r["rule_id"], status, r["severity"], r["controls"], r["measures"]

@@ -155,8 +155,8 @@ class _Rows:
         self.waiver_i: dict[str, int] = {}
         self.waivers: list[dict[str, Any]] = []
         self.text = RowText(rules)
-        # (resource fields…, id(source)) -> (source, resource part, source part)
-        self.resources: dict[tuple[Any, ...], tuple[Any, str, str]] = {}
+        # (resource fields…, source fields…) -> (resource part, source part)
+        self.resources: dict[tuple[Any, ...], tuple[str, str]] = {}
         # (rule, evidence key) -> (the evidence's JSON, the English message it gives a PASS)
         self.items: dict[tuple[Any, ...], tuple[str, str | None]] = {}
 
@@ -178,9 +178,21 @@ class _Rows:
         scope = r["scope"]
         region = r.get("region")
         ns = r.get("namespace")
-        key = (rid, name, r["resource_type"], scope, region, ns, id(src))
+        key = (
+            rid,
+            name,
+            r["resource_type"],
+            scope,
+            region,
+            ns,
+            src.get("api"),
+            src.get("region"),
+            src.get("time"),
+            src.get("file"),
+            src.get("line"),
+        )
         hit = self.resources.get(key)
-        if hit is None or hit[0] is not src:
+        if hit is None:
             cut = max(rid.rfind("/"), rid.rfind(":")) + 1
             last = rid[cut:]
             res = (
@@ -189,7 +201,7 @@ class _Rows:
             )
             source = None
         else:
-            res, source = hit[1], hit[2]
+            res, source = hit
         status = r["status"]
         controls = s[",".join(r["controls"])]
         measures = s[",".join(r["measures"])]
@@ -221,12 +233,11 @@ class _Rows:
             ev = ev_hit[0]
         if source is None:  # the source's strings follow the evidence's in the table
             source = (
-                f"[{s[src.get('api')]},{s[src.get('region')]},{s[src.get('time')]},"
-                f"{s[src.get('file')]},{_COMPACT.encode(src.get('line') or 0)}]"
+                f"[{s[key[6]]},{s[key[7]]},{s[key[8]]},{s[key[9]]},{_COMPACT.encode(key[10] or 0)}]"
             )
             if len(self.resources) >= self.LIMIT:
                 self.resources.clear()
-            self.resources[key] = (src, res, source)
+            self.resources[key] = (res, source)
         fid = r["finding_id"]
         return (
             f"[{_encode_text(fid) if type(fid) is str else _COMPACT.encode(fid)},{rule},{res},"
