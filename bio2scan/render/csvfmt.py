@@ -123,7 +123,9 @@ class _Cells:
     its list of controls, the six cells that describe its resource and the two of its source —
     shared by every result of the resource —, its evidence): the same text always gives the
     same cell, so it is escaped once. Bounded: a memo is emptied when it grows past ``LIMIT``
-    entries."""
+    entries — except the resource memo, which then keeps what it holds (every rule names the
+    resources again, in the same order: emptied each time it filled, it would never be hit once
+    an estate has more than ``LIMIT`` resources)."""
 
     LIMIT = 200_000
 
@@ -228,9 +230,8 @@ class _Cells:
                 f"{memo(key[5])}",
                 f"{memo(source)},{memo(key[10])}",
             )
-            if len(self.resource_cells) >= self.LIMIT:
-                self.resource_cells.clear()
-            self.resource_cells[key] = hit
+            if len(self.resource_cells) < self.LIMIT:  # full: keep what is there (see above)
+                self.resource_cells[key] = hit
         return hit
 
     def evidence(self, evidence: Any, key: tuple[Any, ...] | None) -> str:

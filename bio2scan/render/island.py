@@ -144,9 +144,14 @@ class _Rows:
     """The rows of one island as JSON text, a row at a time. What recurs is encoded once:
     the parts of a row that describe its resource and source (shared by every result of the
     resource) and each evidence item. Strings enter the table in the order the row names them,
-    as if each row were built afresh, so the island does not depend on what was cached."""
+    as if each row were built afresh, so the island does not depend on what was cached.
 
-    LIMIT = 100_000  # entries per memo before it is emptied (bounded memory)
+    Memory is bounded: each memo holds at most ``LIMIT`` entries. A full evidence memo is
+    emptied (results come sorted by rule, and evidence recurs within a rule); a full resource
+    memo keeps what it holds (every rule names the resources again, in the same order: emptied
+    each time it filled, it would never be hit once an estate has more than ``LIMIT``)."""
+
+    LIMIT = 200_000
 
     __slots__ = ("items", "resources", "s", "text", "waiver_i", "waivers")
 
@@ -235,9 +240,8 @@ class _Rows:
             source = (
                 f"[{s[key[6]]},{s[key[7]]},{s[key[8]]},{s[key[9]]},{_COMPACT.encode(key[10] or 0)}]"
             )
-            if len(self.resources) >= self.LIMIT:
-                self.resources.clear()
-            self.resources[key] = (res, source)
+            if len(self.resources) < self.LIMIT:  # full: keep what is there (see class doc)
+                self.resources[key] = (res, source)
         fid = r["finding_id"]
         return (
             f"[{_encode_text(fid) if type(fid) is str else _COMPACT.encode(fid)},{rule},{res},"
