@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
+from operator import itemgetter
 from typing import Any
 
 from .csvfmt import safe_cell
@@ -50,9 +51,10 @@ WORST = 3
 
 
 def _per_rule(results: list[dict[str, Any]]) -> tuple[dict[str, list[Any]], dict[str, set[str]]]:
-    """One pass over the results: per rule its worst findings (at most ``WORST``) and the ids
-    of the waivers applied to its results."""
-    worst: dict[str, list[Any]] = defaultdict(list)
+    """One pass over the results: per rule its worst findings (at most ``WORST``: the first in
+    a stable sort by status, severity and resource) and the ids of the waivers applied to its
+    results."""
+    found: dict[str, list[Any]] = defaultdict(list)
     waivers: dict[str, set[str]] = defaultdict(set)
     for r in results:
         status = r["status"]
@@ -60,12 +62,13 @@ def _per_rule(results: list[dict[str, Any]]) -> tuple[dict[str, list[Any]], dict
             continue
         if r.get("waiver"):
             waivers[r["rule_id"]].add(str(r["waiver"].get("id", "")))
-        key = (_RANK[status], _SEV.get(r["severity"], 9), r["resource_id"])
-        bucket = worst[r["rule_id"]]
-        bucket.append((key, r))
-        if len(bucket) > WORST:
-            bucket.sort(key=lambda x: x[0])
-            del bucket[WORST:]
+        found[r["rule_id"]].append(
+            ((_RANK[status], _SEV.get(r["severity"], 9), r["resource_id"]), r)
+        )
+    worst: dict[str, list[Any]] = defaultdict(list)
+    for rule_id, bucket in found.items():
+        bucket.sort(key=itemgetter(0))
+        worst[rule_id] = bucket[:WORST]
     return worst, waivers
 
 
