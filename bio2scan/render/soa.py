@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import io
+from bisect import insort_right
 from collections import defaultdict
 from operator import itemgetter
 from typing import Any
@@ -52,23 +53,24 @@ WORST = 3
 
 def _per_rule(results: list[dict[str, Any]]) -> tuple[dict[str, list[Any]], dict[str, set[str]]]:
     """One pass over the results: per rule its worst findings (at most ``WORST``: the first in
-    a stable sort by status, severity and resource) and the ids of the waivers applied to its
-    results."""
-    found: dict[str, list[Any]] = defaultdict(list)
+    a stable sort by status, severity and resource, kept sorted as they come) and the ids of
+    the waivers applied to its results."""
+    worst: dict[str, list[Any]] = defaultdict(list)
     waivers: dict[str, set[str]] = defaultdict(set)
+    first = itemgetter(0)
     for r in results:
         status = r["status"]
         if status not in _RANK:
             continue
         if r.get("waiver"):
             waivers[r["rule_id"]].add(str(r["waiver"].get("id", "")))
-        found[r["rule_id"]].append(
-            ((_RANK[status], _SEV.get(r["severity"], 9), r["resource_id"]), r)
-        )
-    worst: dict[str, list[Any]] = defaultdict(list)
-    for rule_id, bucket in found.items():
-        bucket.sort(key=itemgetter(0))
-        worst[rule_id] = bucket[:WORST]
+        key = (_RANK[status], _SEV.get(r["severity"], 9), r["resource_id"])
+        bucket = worst[r["rule_id"]]
+        if len(bucket) < WORST:
+            insort_right(bucket, (key, r), key=first)
+        elif key < bucket[-1][0]:  # (an equal key came later: it stays out)
+            insort_right(bucket, (key, r), key=first)
+            bucket.pop()
     return worst, waivers
 
 
