@@ -153,7 +153,7 @@ class _Rows:
 
     LIMIT = 200_000
 
-    __slots__ = ("items", "resources", "s", "text", "waiver_i", "waivers")
+    __slots__ = ("items", "resources", "rules", "s", "text", "waiver_i", "waivers")
 
     def __init__(self, rules: dict[str, Any]) -> None:
         self.s = _Strings()
@@ -162,6 +162,8 @@ class _Rows:
         self.text = RowText(rules)
         # (resource fields…, source fields…) -> (resource part, source part)
         self.resources: dict[tuple[Any, ...], tuple[str, str]] = {}
+        # (rule, status, severity, controls, measures) -> their part of a row (few: per rule)
+        self.rules: dict[tuple[Any, ...], str] = {}
         # (rule, evidence key) -> (the evidence's JSON, the English message it gives a PASS)
         self.items: dict[tuple[Any, ...], tuple[str, str | None]] = {}
 
@@ -208,8 +210,15 @@ class _Rows:
         else:
             res, source = hit
         status = r["status"]
-        controls = s[",".join(r["controls"])]
-        measures = s[",".join(r["measures"])]
+        rkey = (rule_id, status, r["severity"], tuple(r["controls"]), tuple(r["measures"]))
+        ids = self.rules.get(rkey)
+        if ids is None:
+            ids = (
+                f"{_STATUS_I[status]},{_SEV_I[rkey[2]]},{s[','.join(rkey[3])]},"
+                f"{s[','.join(rkey[4])]}"
+            )
+            if len(self.rules) < self.LIMIT:
+                self.rules[rkey] = ids
         evidence = r["evidence"]
         ev_key = evidence_key(evidence)
         # a PASS's message is its evidence in words: the page shows the evidence, not the prose
@@ -245,9 +254,8 @@ class _Rows:
         fid = r["finding_id"]
         return (
             f"[{_encode_text(fid) if type(fid) is str else _COMPACT.encode(fid)},{rule},{res},"
-            f"{_STATUS_I[status]},{_SEV_I[r['severity']]},{controls},{measures},{message},{ev},"
-            f"{source},{self._waiver(r) if r.get('waiver') else -1},"
-            f"{_CHANGE_I.get(r.get('change') or '', -1)}]"
+            f"{ids},{message},{ev},{source},{self._waiver(r) if r.get('waiver') else -1},"
+            f"{-1 if (change := r.get('change')) is None else _CHANGE_I.get(change, -1)}]"
         )
 
     def _waiver(self, r: dict[str, Any]) -> int:
