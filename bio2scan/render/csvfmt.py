@@ -31,6 +31,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections.abc import Iterable, Iterator
 from typing import Any, BinaryIO
 
 from ..documents import HashingWriter
@@ -169,16 +170,15 @@ class _Cells:
             hit = memo[text] = cell(text)
         return hit
 
-    def rule(
-        self, rule_id: str, status: Any, severity: Any, controls: Any, measures: Any
-    ) -> tuple[str, str, str]:
+    def rule(self, key: tuple[Any, ...]) -> tuple[str, str, str]:
         """(the cells status … rule_title, the cells controls and measures, the cells
-        control_statuses and measure_statuses)."""
-        key = (rule_id, status, severity, tuple(controls), tuple(measures))
+        control_statuses and measure_statuses) of ``key``: (rule id, status, severity, controls,
+        measures)."""
         hit = self.rule_cells.get(key)
         if hit is None:
             if len(self.rule_cells) >= self.LIMIT:
                 self.rule_cells.clear()
+            rule_id, status, severity, controls, measures = key
             title = pick(self.rules.get(rule_id, {}).get("title"), self.lang)
             c, c_statuses = self.ids(controls)
             m, m_statuses = self.ids(measures)
@@ -202,21 +202,10 @@ class _Cells:
             )
         return hit
 
-    def resource(self, r: dict[str, Any], src: dict[str, Any]) -> tuple[str, str]:
-        """(the cells resource_type … namespace, the cells source and source_time)."""
-        key = (
-            r["resource_type"],
-            r["resource_id"],
-            r["resource_name"],
-            r["scope"],
-            r.get("region"),
-            r.get("namespace"),
-            src.get("file"),
-            src.get("line"),
-            src.get("api"),
-            src.get("region"),
-            src.get("time"),
-        )
+    def resource(self, key: tuple[Any, ...]) -> tuple[str, str]:
+        """(the cells resource_type … namespace, the cells source and source_time) of ``key``:
+        (resource_type, resource_id, resource_name, scope, region, namespace, and the source's
+        file, line, api, region and time)."""
         hit = self.resource_cells.get(key)
         if hit is None:
             file, line, api, region = key[6:10]
@@ -262,30 +251,64 @@ def _evidence(evidence: Any) -> str:
 _NO_SOURCE: dict[str, Any] = {}
 
 
-def _row(r: dict[str, Any], cells: _Cells) -> str:
-    """One result's line (CRLF included)."""
-    resource, source = cells.resource(r, r.get("source") or _NO_SOURCE)
-    status = r["status"]
-    head, ids, statuses = cells.rule(
-        r["rule_id"], status, r["severity"], r["controls"], r["measures"]
-    )
-    evidence = r["evidence"]
-    key = evidence_key(evidence) if evidence else ()
-    if status != "PASS" or cells.lang == "en":
-        message = r.get("message", "")
-        if type(message) is not str:
-            message = str(message)  # (as ``row_message``: None is "None")
-    else:
-        message = cells.text.message(r, cells.lang, key)
-    w = r.get("waiver")
-    waiver = f"{cells.cell(w.get('id'))},{cells.cell(w.get('expires'))}" if w else ","
-    change = r.get("change")
-    fid = r["finding_id"]
-    return (
-        f"{fid if type(fid) is str and fid.isalnum() else cell(fid)},{head},{resource},{ids},"
-        f"{cells.cell(message)},{cells.evidence(evidence, key)},{source},"
-        f"{'' if change is None else cells.cell(change)},{waiver},{statuses},1\r\n"
-    )
+def _lines(results: Iterable[dict[str, Any]], cells: _Cells) -> Iterator[str]:
+    """The results' lines (CRLF included): the memos' hits inline, their misses through
+    ``cells``' methods."""
+    resources = cells.resource_cells
+    rules = cells.rule_cells
+    evidences = cells.evidence_cells
+    memo = cells.memo
+    english = cells.lang == "en"
+    for r in results:
+        src = r.get("source") or _NO_SOURCE
+        rkey = (
+            r["resource_type"],
+            r["resource_id"],
+            r["resource_name"],
+            r["scope"],
+            r.get("region"),
+            r.get("namespace"),
+            src.get("file"),
+            src.get("line"),
+            src.get("api"),
+            src.get("region"),
+            src.get("time"),
+        )
+        hit = resources.get(rkey)
+        resource, source = hit if hit is not None else cells.resource(rkey)
+        status = r["status"]
+        controls = r["controls"]
+        measures = r["measures"]
+        key = (r["rule_id"], status, r["severity"], tuple(controls), tuple(measures))
+        ids_hit = rules.get(key)
+        head, ids, statuses = ids_hit if ids_hit is not None else cells.rule(key)
+        evidence = r["evidence"]
+        if evidence:
+            ev_key = evidence_key(evidence)
+            ev_cell = (
+                (evidences.get(ev_key) or cells.evidence(evidence, ev_key))
+                if ev_key is not None
+                else cell(_evidence(evidence))
+            )
+        else:
+            ev_key = ()
+            ev_cell = ""
+        if english or status != "PASS":
+            message = r.get("message", "")
+            if type(message) is not str:
+                message = str(message)  # (as ``row_message``: None is "None")
+        else:
+            message = cells.text.message(r, cells.lang, ev_key)
+        message = memo.get(message) or cells.cell(message)
+        w = r.get("waiver")
+        waiver = f"{cells.cell(w.get('id'))},{cells.cell(w.get('expires'))}" if w else ","
+        change = r.get("change")
+        fid = r["finding_id"]
+        yield (
+            f"{fid if type(fid) is str and fid.isalnum() else cell(fid)},{head},{resource},{ids},"
+            f"{message},{ev_cell},{source},{'' if change is None else cells.cell(change)},"
+            f"{waiver},{statuses},1\r\n"
+        )
 
 
 def _na_row(g: dict[str, Any], rules: dict[str, Any], lang: str) -> list[str]:
@@ -322,8 +345,8 @@ class CsvRenderer:
         statuses.update({m["id"]: m["status"] for m in document.get("measures", ())})
         cells = _Cells(rules, lang, statuses)
         buf: list[str] = []
-        for r in document["results"]:
-            buf.append(_row(r, cells))
+        for line in _lines(document["results"], cells):
+            buf.append(line)
             if len(buf) >= 2000:
                 out.write("".join(buf))
                 buf.clear()
