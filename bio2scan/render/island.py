@@ -223,7 +223,7 @@ class _Rows:
         ev_key = evidence_key(evidence)
         # a PASS's message is its evidence in words: the page shows the evidence, not the prose
         if ev_key is None:
-            if status == "PASS" and self.text.derived(r, None):
+            if status == "PASS" and self.text.derived(r):
                 message = -1
             else:
                 message = s[r["message"]]

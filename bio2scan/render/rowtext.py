@@ -4,7 +4,7 @@ A 100k-result report asks the same questions of many rows: is this PASS's messag
 evidence gives (``resultrows.derived``, which renders the message again to compare), and what is
 that message in Dutch (``resultrows.row_message``)? Rows of one rule with the same evidence give
 the same answer, and evidence recurs (``metadata.annotations = '0 annotations'`` on thousands
-of objects), so the answers are kept per (rule, status, evidence) — for evidence whose values are
+of objects), so the answers are kept per (rule, evidence) — for evidence whose values are
 plain scalars (text, whole numbers, booleans, null: their Python notation is a function of
 their value and type), with the other rows answered by ``resultrows`` directly. The memo is
 emptied when it grows past ``LIMIT`` entries, so memory stays bounded.
@@ -38,49 +38,31 @@ def evidence_key(evidence: Any) -> tuple[Any, ...] | None:
 
 
 class RowText:
-    """``derived`` and ``row_message`` for the rows of one document, memoised."""
+    """What the rows of one document's rules give: ``derived`` (for a row whose evidence has
+    no key) and ``row_message``, memoised per (language, rule, evidence key)."""
 
     LIMIT = 100_000
 
-    __slots__ = ("memo", "passes", "rules", "templates")
+    __slots__ = ("passes", "rules", "templates")
 
     def __init__(self, rules: Mapping[str, Any]) -> None:
         self.rules = rules
         self.templates = {rid: (r or {}).get("messages") for rid, r in rules.items()}
-        # (lang, rule, status, evidence key) -> the message its evidence gives
-        self.memo: dict[tuple[Any, ...], str] = {}
         # (lang, rule, evidence key) -> the message its evidence gives a PASS in English, in lang
         self.passes: dict[tuple[Any, ...], tuple[str, str]] = {}
-
-    def _message(self, r: Mapping[str, Any], lang: str, key: tuple[Any, ...]) -> str:
-        full = (lang, r["rule_id"], r["status"], key)
-        text = self.memo.get(full)
-        if text is None:
-            if len(self.memo) >= self.LIMIT:
-                self.memo.clear()
-            templates = self.templates.get(r["rule_id"])
-            text = self.memo[full] = evidence_message(r["status"], r["evidence"], lang, templates)
-        return text
 
     def en_message(self, r: Mapping[str, Any]) -> str:
         """The English message ``r``'s evidence gives under its rule's templates (not memoised:
         for a caller that keeps it)."""
         return evidence_message(r["status"], r["evidence"], "en", self.templates.get(r["rule_id"]))
 
-    def derived(self, r: Mapping[str, Any], key: Any = False) -> bool:
-        """``resultrows.derived(r, its rule's templates)``; ``key``, when given, is
-        ``evidence_key(r["evidence"])``, already at hand."""
-        status = r["status"]
-        if status != "PASS" and status != "FAIL":
-            return False
-        if key is False:
-            key = evidence_key(r["evidence"])
-        if key is None:
-            return derived(r, self.templates.get(r["rule_id"]))
-        return bool(r["message"] == self._message(r, "en", key))
+    def derived(self, r: Mapping[str, Any]) -> bool:
+        """``resultrows.derived(r, its rule's templates)`` (not memoised)."""
+        return derived(r, self.templates.get(r["rule_id"]))
 
     def message(self, r: Mapping[str, Any], lang: str, key: Any = False) -> str:
-        """``resultrows.row_message(r, rules, lang)``; ``key`` as for ``derived``."""
+        """``resultrows.row_message(r, rules, lang)``; ``key``, when given, is
+        ``evidence_key(r["evidence"])``, already at hand."""
         if lang == "en" or r.get("status") != "PASS":
             return str(r.get("message", ""))
         if key is False:
