@@ -31,13 +31,14 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections.abc import Iterable, Iterator
 from typing import Any, BinaryIO
 
 from ..documents import HashingWriter
-from ..resultrows import row_message
 from ..safetext import safe
 from . import notices as _notices
 from .messages import pick
+from .rowtext import RowText, evidence_key
 
 COLUMNS = (
     "finding_id",
@@ -65,18 +66,29 @@ COLUMNS = (
     "count",
 )
 SEPARATORS = ",;\t|"
-# where a cell could start (the start, or after a separator of any locale), past spaces and an
-# opening quote, followed by a character that makes a spreadsheet read a formula
-_CELL_START = re.compile(r"(^|[,;\t|])([ ]*\"?)(?=[=+\-@\t\r])")
-_NEEDS_QUOTES = re.compile(r'[,;\t|"\r\n]|^\s|\s$')
+# a formula trigger after a separator of any locale, past spaces and an opening quote (where a
+# cell could start once a spreadsheet splits the line); the start of the text is checked apart
+_AFTER_SEPARATOR = re.compile(r"([,;\t|][ ]*\"?)(?=[=+\-@\t\r])")
+_FORMULA_START = frozenset("=+-@\t\r")
+_QUOTED = re.compile(r'[,;\t|"\r\n]')
 
 
 def safe_cell(value: Any) -> str:
     """The text of a cell: control characters as visible escapes (``safetext.safe``: a CSV that
     is printed into a CI log must not clear the screen), and every formula trigger at a possible
-    cell start neutralised."""
+    cell start — the start of the text and after any separator, past spaces and an opening
+    quote — neutralised with a ``'`` in front of it."""
     text = "" if value is None else safe(str(value))
-    return _CELL_START.sub(lambda m: f"{m.group(1)}{m.group(2)}'", text)
+    i, n = 0, len(text)
+    while i < n and text[i] == " ":
+        i += 1
+    if i < n and text[i] == '"':
+        i += 1
+    if i < n and text[i] in _FORMULA_START:
+        text = f"{text[:i]}'{text[i:]}"
+    if _AFTER_SEPARATOR.search(text) is not None:
+        text = _AFTER_SEPARATOR.sub(r"\1'", text)
+    return text
 
 
 # a text with none of these, not starting with a formula trigger and without space at either
@@ -100,27 +112,50 @@ def cell(value: Any) -> str:
 
 
 def field(text: str) -> str:
-    """A CSV field: quoted when it holds a separator of any locale, a quote or a line break."""
-    return '"' + text.replace('"', '""') + '"' if _NEEDS_QUOTES.search(text) else text
+    """A CSV field: quoted when it holds a separator of any locale, a quote or a line break, or
+    starts or ends with white space."""
+    if _QUOTED.search(text) is not None or (text and (text[0].isspace() or text[-1].isspace())):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 class _Cells:
-    """The cells of one write, memoised where a column repeats (a rule's title, a result's
-    status, its list of controls): the same text always gives the same cell, so it is escaped
-    once. Bounded: the memo is emptied when it grows past ``LIMIT`` entries."""
+    """The cells of one write, memoised where they repeat (a rule's title, a result's status,
+    its list of controls, the six cells that describe its resource and the two of its source —
+    shared by every result of the resource —, its evidence): the same text always gives the
+    same cell, so it is escaped once. Bounded: a memo is emptied when it grows past ``LIMIT``
+    entries — except the resource memo, which then keeps what it holds (every rule names the
+    resources again, in the same order: emptied each time it filled, it would never be hit once
+    an estate has more than ``LIMIT`` resources)."""
 
     LIMIT = 200_000
 
-    __slots__ = ("lang", "memo", "rule_cells", "rules", "status_cells", "statuses")
+    __slots__ = (
+        "evidence_cells",
+        "lang",
+        "memo",
+        "resource_cells",
+        "rule_cells",
+        "rules",
+        "status_cells",
+        "statuses",
+        "text",
+    )
 
     def __init__(self, rules: dict[str, Any], lang: str, statuses: dict[str, str]) -> None:
         self.rules = rules
         self.lang = lang
         self.statuses = statuses
+        self.text = RowText(rules)
         self.memo: dict[str, str] = {}
-        self.rule_cells: dict[str, tuple[str, str]] = {}
+        # (rule id, status, severity, controls, measures) -> their cells (``rule``)
+        self.rule_cells: dict[tuple[Any, ...], tuple[str, str, str]] = {}
         # a tuple of control (or measure) ids -> (its ids cell, its statuses cell)
         self.status_cells: dict[tuple[str, ...], tuple[str, str]] = {}
+        # (resource fields…, source fields…) -> (resource cells, source cells)
+        self.resource_cells: dict[tuple[Any, ...], tuple[str, str]] = {}
+        # evidence key -> its cell
+        self.evidence_cells: dict[tuple[Any, ...], str] = {}
 
     def cell(self, value: Any) -> str:
         """``cell(value)``, memoised for text that repeats."""
@@ -135,11 +170,23 @@ class _Cells:
             hit = memo[text] = cell(text)
         return hit
 
-    def rule(self, rule_id: str) -> tuple[str, str]:
-        hit = self.rule_cells.get(rule_id)
+    def rule(self, key: tuple[Any, ...]) -> tuple[str, str, str]:
+        """(the cells status … rule_title, the cells controls and measures, the cells
+        control_statuses and measure_statuses) of ``key``: (rule id, status, severity, controls,
+        measures)."""
+        hit = self.rule_cells.get(key)
         if hit is None:
+            if len(self.rule_cells) >= self.LIMIT:
+                self.rule_cells.clear()
+            rule_id, status, severity, controls, measures = key
             title = pick(self.rules.get(rule_id, {}).get("title"), self.lang)
-            hit = self.rule_cells[rule_id] = (cell(rule_id), cell(title))
+            c, c_statuses = self.ids(controls)
+            m, m_statuses = self.ids(measures)
+            hit = self.rule_cells[key] = (
+                f"{cell(status)},{cell(severity)},{cell(rule_id)},{cell(title)}",
+                f"{c},{m}",
+                f"{c_statuses},{m_statuses}",
+            )
         return hit
 
     def ids(self, ids: Any) -> tuple[str, str]:
@@ -155,58 +202,113 @@ class _Cells:
             )
         return hit
 
+    def resource(self, key: tuple[Any, ...]) -> tuple[str, str]:
+        """(the cells resource_type … namespace, the cells source and source_time) of ``key``:
+        (resource_type, resource_id, resource_name, scope, region, namespace, and the source's
+        file, line, api, region and time)."""
+        hit = self.resource_cells.get(key)
+        if hit is None:
+            file, line, api, region = key[6:10]
+            if file:
+                source = f"{file}:{line}" if line else file
+            else:
+                source = " ".join(x for x in (api, region) if x)
+            memo = self.cell
+            hit = (
+                f"{memo(key[0])},{cell(key[1])},{cell(key[2])},{memo(key[3])},{memo(key[4])},"
+                f"{memo(key[5])}",
+                f"{memo(source)},{memo(key[10])}",
+            )
+            if len(self.resource_cells) < self.LIMIT:  # full: keep what is there (see above)
+                self.resource_cells[key] = hit
+        return hit
+
+    def evidence(self, evidence: Any, key: tuple[Any, ...] | None) -> str:
+        """The evidence cell; ``key`` is ``evidence_key(evidence)``."""
+        if not evidence:
+            return ""
+        if key is None:
+            return cell(_evidence(evidence))
+        hit = self.evidence_cells.get(key)
+        if hit is None:
+            if len(self.evidence_cells) >= self.LIMIT:
+                self.evidence_cells.clear()
+            hit = self.evidence_cells[key] = cell(_evidence(evidence))
+        return hit
+
+
+# one encoder for every observed value (``json.dumps`` would build one per call)
+_VALUE = json.JSONEncoder(ensure_ascii=False, default=str)
+
 
 def _evidence(evidence: Any) -> str:
+    encode = _VALUE.encode
     return "; ".join(
-        f"{e['path']}={json.dumps(e['value'], ensure_ascii=False, default=str)}"
-        f" (expected {e['expected']})"
-        for e in evidence
+        f"{e['path']}={encode(e['value'])} (expected {e['expected']})" for e in evidence
     )
 
 
-def _row(r: dict[str, Any], cells: _Cells) -> str:
-    """One result's line (CRLF included)."""
-    src = r.get("source") or {}
-    if src.get("file"):
-        source = f"{src['file']}:{src['line']}" if src.get("line") else src["file"]
-    else:
-        source = " ".join(x for x in (src.get("api"), src.get("region")) if x)
-    w = r.get("waiver") or {}
-    memo = cells.cell
-    rule_id, title = cells.rule(r["rule_id"])
-    controls, control_statuses = cells.ids(r["controls"])
-    measures, measure_statuses = cells.ids(r["measures"])
-    evidence = r["evidence"]
-    return (
-        ",".join(
-            (
-                cell(r["finding_id"]),
-                memo(r["status"]),
-                memo(r["severity"]),
-                rule_id,
-                title,
-                memo(r["resource_type"]),
-                cell(r["resource_id"]),
-                cell(r["resource_name"]),
-                memo(r["scope"]),
-                memo(r.get("region")),
-                memo(r.get("namespace")),
-                controls,
-                measures,
-                memo(row_message(r, cells.rules, cells.lang)),
-                cell(_evidence(evidence)) if evidence else "",
-                memo(source),
-                memo(src.get("time")),
-                memo(r.get("change")),
-                memo(w.get("id")),
-                memo(w.get("expires")),
-                control_statuses,
-                measure_statuses,
-                "1",
-            )
+_NO_SOURCE: dict[str, Any] = {}
+
+
+def _lines(results: Iterable[dict[str, Any]], cells: _Cells) -> Iterator[str]:
+    """The results' lines (CRLF included): the memos' hits inline, their misses through
+    ``cells``' methods."""
+    resources = cells.resource_cells
+    rules = cells.rule_cells
+    evidences = cells.evidence_cells
+    memo = cells.memo
+    english = cells.lang == "en"
+    for r in results:
+        src = r.get("source") or _NO_SOURCE
+        rkey = (
+            r["resource_type"],
+            r["resource_id"],
+            r["resource_name"],
+            r["scope"],
+            r.get("region"),
+            r.get("namespace"),
+            src.get("file"),
+            src.get("line"),
+            src.get("api"),
+            src.get("region"),
+            src.get("time"),
         )
-        + "\r\n"
-    )
+        hit = resources.get(rkey)
+        resource, source = hit if hit is not None else cells.resource(rkey)
+        status = r["status"]
+        controls = r["controls"]
+        measures = r["measures"]
+        key = (r["rule_id"], status, r["severity"], tuple(controls), tuple(measures))
+        ids_hit = rules.get(key)
+        head, ids, statuses = ids_hit if ids_hit is not None else cells.rule(key)
+        evidence = r["evidence"]
+        if evidence:
+            ev_key = evidence_key(evidence)
+            ev_cell = (
+                (evidences.get(ev_key) or cells.evidence(evidence, ev_key))
+                if ev_key is not None
+                else cell(_evidence(evidence))
+            )
+        else:
+            ev_key = ()
+            ev_cell = ""
+        if english or status != "PASS":
+            message = r.get("message", "")
+            if type(message) is not str:
+                message = str(message)  # (as ``row_message``: None is "None")
+        else:
+            message = cells.text.message(r, cells.lang, ev_key)
+        message = memo.get(message) or cells.cell(message)
+        w = r.get("waiver")
+        waiver = f"{cells.cell(w.get('id'))},{cells.cell(w.get('expires'))}" if w else ","
+        change = r.get("change")
+        fid = r["finding_id"]
+        yield (
+            f"{fid if type(fid) is str and fid.isalnum() else cell(fid)},{head},{resource},{ids},"
+            f"{message},{ev_cell},{source},{'' if change is None else cells.cell(change)},"
+            f"{waiver},{statuses},1\r\n"
+        )
 
 
 def _na_row(g: dict[str, Any], rules: dict[str, Any], lang: str) -> list[str]:
@@ -243,8 +345,8 @@ class CsvRenderer:
         statuses.update({m["id"]: m["status"] for m in document.get("measures", ())})
         cells = _Cells(rules, lang, statuses)
         buf: list[str] = []
-        for r in document["results"]:
-            buf.append(_row(r, cells))
+        for line in _lines(document["results"], cells):
+            buf.append(line)
             if len(buf) >= 2000:
                 out.write("".join(buf))
                 buf.clear()

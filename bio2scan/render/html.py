@@ -25,7 +25,7 @@ from ..documents import HashingWriter
 from .island import write_island
 from .messages import LANGS, messages, pick
 from .templates import html_env
-from .view import build_view
+from .view import ResultFacts, build_view
 
 
 @functools.cache
@@ -77,6 +77,7 @@ class HtmlRenderer:
         css, js = _asset("report.css"), _asset("report.js")
         env = html_env()
         bodies = []
+        facts = ResultFacts(document["results"])
         for i, code in enumerate(langs):
             m = messages(code)
             title = f"{m('report_title')} — {scope_line(document)}"
@@ -86,7 +87,7 @@ class HtmlRenderer:
                 p="" if i == 0 else code + "-",
                 langs=langs,
                 scope_line=scope_line(document),
-                **build_view(document, code),
+                **build_view(document, code, facts=facts),
             )
             bodies.append(
                 {

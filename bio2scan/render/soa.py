@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import csv
 import io
+from bisect import insort_right
 from collections import defaultdict
+from operator import itemgetter
 from typing import Any
 
 from .csvfmt import safe_cell
@@ -50,10 +52,12 @@ WORST = 3
 
 
 def _per_rule(results: list[dict[str, Any]]) -> tuple[dict[str, list[Any]], dict[str, set[str]]]:
-    """One pass over the results: per rule its worst findings (at most ``WORST``) and the ids
-    of the waivers applied to its results."""
+    """One pass over the results: per rule its worst findings (at most ``WORST``: the first in
+    a stable sort by status, severity and resource, kept sorted as they come) and the ids of
+    the waivers applied to its results."""
     worst: dict[str, list[Any]] = defaultdict(list)
     waivers: dict[str, set[str]] = defaultdict(set)
+    first = itemgetter(0)
     for r in results:
         status = r["status"]
         if status not in _RANK:
@@ -62,10 +66,11 @@ def _per_rule(results: list[dict[str, Any]]) -> tuple[dict[str, list[Any]], dict
             waivers[r["rule_id"]].add(str(r["waiver"].get("id", "")))
         key = (_RANK[status], _SEV.get(r["severity"], 9), r["resource_id"])
         bucket = worst[r["rule_id"]]
-        bucket.append((key, r))
-        if len(bucket) > WORST:
-            bucket.sort(key=lambda x: x[0])
-            del bucket[WORST:]
+        if len(bucket) < WORST:
+            insort_right(bucket, (key, r), key=first)
+        elif key < bucket[-1][0]:  # (an equal key came later: it stays out)
+            insort_right(bucket, (key, r), key=first)
+            bucket.pop()
     return worst, waivers
 
 
@@ -151,9 +156,13 @@ def _control_providers(c: dict[str, Any]) -> str:
     return ";".join(f"{p}=out-of-scope" if p in out else p for p in provs)
 
 
-def soa_rows(document: dict[str, Any], lang: str) -> list[dict[str, Any]]:
-    """The SoA rows (as dicts keyed by ``COLUMNS``), controls each followed by their measures."""
-    worst, waived = _per_rule(document["results"])
+def soa_rows(
+    document: dict[str, Any], lang: str, picked: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """The SoA rows (as dicts keyed by ``COLUMNS``), controls each followed by their measures;
+    ``picked``, when given, are the results' FAIL, ERROR and WAIVED rows in their order
+    (all the rows the SoA reads), already picked out."""
+    worst, waived = _per_rule(document["results"] if picked is None else picked)
     summaries = (document.get("catalog") or {}).get("measures", {})
     by_control: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for m in document.get("measures", ()):

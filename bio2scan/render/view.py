@@ -292,14 +292,9 @@ def theme_trends(
     return out
 
 
-def error_groups(
-    results: list[dict[str, Any]], rules: dict[str, Any], lang: str
+def _error_groups(
+    groups: dict[tuple[str, str], list[dict[str, Any]]], rules: dict[str, Any], lang: str
 ) -> list[dict[str, Any]]:
-    """Every ERROR result, grouped by rule and reason, with the count and a few resources."""
-    groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    for r in results:
-        if r["status"] == "ERROR":
-            groups[(r["rule_id"], r["message"])].append(r)
     out = []
     for (rid, msg), items in sorted(groups.items()):
         out.append(
@@ -315,15 +310,59 @@ def error_groups(
     return out
 
 
+def error_groups(
+    results: list[dict[str, Any]], rules: dict[str, Any], lang: str
+) -> list[dict[str, Any]]:
+    """Every ERROR result, grouped by rule and reason, with the count and a few resources."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for r in results:
+        if r["status"] == "ERROR":
+            groups[(r["rule_id"], r["message"])].append(r)
+    return _error_groups(groups, rules, lang)
+
+
+def _applied_waivers(waived: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: dict[str, dict[str, Any]] = {}
+    for w in waived:
+        entry = seen.setdefault(str(w.get("id", "")), dict(w, count=0))
+        entry["count"] += 1
+    return [seen[k] for k in sorted(seen)]
+
+
 def applied_waivers(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each waiver that waived at least one result, with the number of results it waived."""
-    seen: dict[str, dict[str, Any]] = {}
-    for r in results:
-        w = r.get("waiver")
-        if w:
-            entry = seen.setdefault(str(w.get("id", "")), dict(w, count=0))
-            entry["count"] += 1
-    return [seen[k] for k in sorted(seen)]
+    return _applied_waivers([w for r in results if (w := r.get("waiver"))])
+
+
+class ResultFacts:
+    """What the views need from the results that does not depend on the language, gathered
+    in one pass over them (a page in two languages reads the results once, not twice)."""
+
+    __slots__ = ("errors", "findings", "per_rule", "scopes", "shown", "waived")
+
+    def __init__(self, results: list[dict[str, Any]]) -> None:
+        per_rule: dict[str, Counter[str]] = defaultdict(Counter[str])
+        findings: list[dict[str, Any]] = []
+        errors: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+        waived: list[dict[str, Any]] = []
+        scopes: set[str] = set()
+        for r in results:
+            status = r["status"]
+            per_rule[r["rule_id"]][status] += 1
+            scopes.add(r["scope"])
+            if status == "FAIL" or status == "ERROR" or status == "WAIVED":
+                findings.append(r)
+                if status == "ERROR":
+                    errors[(r["rule_id"], r["message"])].append(r)
+            w = r.get("waiver")
+            if w:
+                waived.append(w)
+        self.per_rule = per_rule
+        self.findings = findings  # FAIL, ERROR and WAIVED, in the results' order
+        self.shown = sorted(findings, key=finding_order)  # worst first
+        self.errors = errors
+        self.waived = waived
+        self.scopes = sorted(scopes)
 
 
 def not_applicable_groups(document: dict[str, Any], lang: str) -> list[dict[str, Any]]:
@@ -337,17 +376,25 @@ def not_applicable_groups(document: dict[str, Any], lang: str) -> list[dict[str,
     ]
 
 
-def build_view(document: dict[str, Any], lang: str, static_findings: int = 300) -> dict[str, Any]:
-    results = document["results"]
-    per_rule = rule_counts(results)
+def build_view(
+    document: dict[str, Any],
+    lang: str,
+    static_findings: int = 300,
+    facts: ResultFacts | None = None,
+) -> dict[str, Any]:
+    """The view of ``document`` in ``lang``; ``facts`` (``ResultFacts(document["results"])``),
+    when given, saves reading the results again for another language."""
+    if facts is None:
+        facts = ResultFacts(document["results"])
+    per_rule: dict[str, Counter[str]] = defaultdict(Counter[str])
+    for rid, c in facts.per_rule.items():
+        per_rule[rid] = Counter(c)
     for g in (document.get("not_applicable") or {}).get("groups") or ():
         per_rule[g["rule_id"]]["NOT_APPLICABLE"] += int(g["count"])
     controls = controls_view(document, lang, per_rule)
     summary = document["summary"]
     themes = themes_view(document, controls, lang)
-    shown = sorted(
-        (r for r in results if r["status"] in ("FAIL", "ERROR", "WAIVED")), key=finding_order
-    )
+    shown = facts.shown
     return {
         "lang": lang,
         "doc": document,
@@ -358,19 +405,19 @@ def build_view(document: dict[str, Any], lang: str, static_findings: int = 300) 
         "grid": status_grid(themes),
         "chart": control_chart(controls),
         "trends": theme_trends(document, lang),
-        "error_groups": error_groups(results, document.get("rules", {}), lang),
+        "error_groups": _error_groups(facts.errors, document.get("rules", {}), lang),
         "na_groups": not_applicable_groups(document, lang),
         "static_findings": shown[:static_findings],
         "static_total": len(shown),
         "auto_controls": sum(1 for c in controls if c["rules"]),
         "measure_counts": summary.get("measures", {}),
         "compliance": summary.get("compliance", {}),
-        "soa": soa_rows(document, lang),
+        "soa": soa_rows(document, lang, facts.findings),
         "all_rules_waivers": (document.get("waivers") or {}).get("all_rules", []),
         "baseline": document.get("baseline"),
         "waivers": document.get("waivers"),
-        "applied_waivers": applied_waivers(results),
-        "result_scopes": sorted({r["scope"] for r in results}),
+        "applied_waivers": _applied_waivers(facts.waived),
+        "result_scopes": facts.scopes,
         "notices": notices(document),
         "notice_counts": notice_counts(document),
         "blind_spots": blind_spots(document),

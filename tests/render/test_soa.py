@@ -64,3 +64,42 @@ def test_html_has_the_soa_view():
     html = api.renderers()["html"].render(document(), "nl")
     assert 'id="soa"' in html and "Verklaring van Toepasselijkheid" in html
     assert html.count('<tr class="soa-measure">') >= 117
+
+
+def test_views_from_shared_facts_equal_views_from_the_results():
+    """The HTML page reads the results once for both languages (``ResultFacts``): what each
+    language's view (and its SoA) shows is what reading the results afresh gives."""
+    from bio2scan.render.soa import soa_rows
+    from bio2scan.render.view import ResultFacts, build_view
+
+    doc = document()
+    facts = ResultFacts(doc["results"])
+    for lang in ("en", "nl"):
+        assert build_view(doc, lang, facts=facts) == build_view(doc, lang)
+        assert soa_rows(doc, lang, facts.findings) == soa_rows(doc, lang)
+    assert facts.shown and all(r["status"] in ("FAIL", "ERROR", "WAIVED") for r in facts.shown)
+
+
+def test_worst_findings_are_the_first_in_a_stable_sort():
+    """Per rule the ``WORST`` findings: by status, severity and resource, ties in the results'
+    order — many findings per rule, many ties, the non-findings left out."""
+    import random
+
+    from bio2scan.render.soa import _RANK, _SEV, WORST, _per_rule
+
+    rng = random.Random(3)
+    results = [
+        {
+            "rule_id": f"r{rng.randint(0, 3)}",
+            "status": rng.choice(["FAIL", "ERROR", "WAIVED", "PASS"]),
+            "severity": rng.choice(["high", "low", "odd"]),
+            "resource_id": f"x{rng.randint(0, 4)}",
+            "n": n,
+        }
+        for n in range(2000)
+    ]
+    worst, _ = _per_rule(results)
+    for rule in ("r0", "r1", "r2", "r3"):
+        mine = [r for r in results if r["rule_id"] == rule and r["status"] in _RANK]
+        mine.sort(key=lambda r: (_RANK[r["status"]], _SEV.get(r["severity"], 9), r["resource_id"]))
+        assert [r["n"] for _, r in worst[rule]] == [r["n"] for r in mine[:WORST]]
