@@ -410,9 +410,14 @@ def _subject_call(
     needed = f"{fname}"
     reads = tuple(r for g in groups for r in g)
     holds = read_check(groups)
+    checked = tuple(rel for rel in related if not rel.on_use)  # before the call
+    allowed = frozenset(r.type for r in related)
+    on_use = {r.type: r for r in related if r.on_use}
 
     def node(obj: Any, prefix: str, env: Any) -> tuple[Truth, list[Evidence]]:
-        if env is not None and env.blocked is not None:
+        if env is None:
+            return _run(obj, prefix, env)
+        if env.blocked is not None:
             hits: list[Evidence] = []
             for r in reads:
                 full = _full(prefix, _tail(r.path), r.path) if r.root == "subject" else r.path
@@ -420,17 +425,22 @@ def _subject_call(
             if hits:
                 return None, hits
         if reads:
-            data = env.resource.data if env is not None and env.resource is not None else None
-            if not holds(obj, data, env.shapes if env is not None else None):
+            data = env.resource.data if env.resource is not None else None
+            if not holds(obj, data, env.shapes):
                 return None, check_reads(reads, obj, prefix, data, needed)
-        if env is not None:
-            for rel in related:
-                if rel.on_use:
-                    continue  # checked when the function looks it up (env.RelatedIncomplete)
-                why = env.incomplete(rel)
-                if why:
-                    return None, [Unknown(rel.type, None, f"{why} (needed: {needed})")]
-            env.calling(fname, related)
+        for rel in checked:  # an on_use type is checked when the function looks it up
+            why = env.incomplete(rel)
+            if why:
+                return None, [Unknown(rel.type, None, f"{why} (needed: {needed})")]
+        env.calling(fname, related, allowed, on_use)
+        try:
+            return _run(obj, prefix, env)
+        finally:
+            env.done()
+
+    def _run(obj: Any, prefix: str, env: Any) -> tuple[Truth, list[Evidence]]:
+        if env is None and reads and not holds(obj, None, None):
+            return None, check_reads(reads, obj, prefix, None, needed)
         try:
             out = fn(obj, env, **args)
         except RelatedIncomplete as exc:
@@ -440,17 +450,16 @@ def _subject_call(
             return None, [Deferred(where, None, f"is known only after deployment: {exc.reason}")]
         except CannotJudge as exc:
             return None, [Unknown(prefix, None, f"{fname} cannot judge it: {exc}")]
-        finally:
-            if env is not None:
-                env.done()
         if isinstance(out, tuple):
             ok, ev = out
             if ok is None:
                 return None, [Unknown(_under(prefix, e.path), e.value, e.expected) for e in ev]
-            return bool(ok), [Evidence(_under(prefix, e.path), e.value, e.expected) for e in ev]
+            return bool(ok), [
+                _new(Evidence, (_under(prefix, e.path), e.value, e.expected)) for e in ev
+            ]
         if out is None:
             return None, [Unknown(prefix, None, f"{fname} could not decide")]
-        return bool(out), [Evidence(prefix, None, fname)]
+        return bool(out), [_new(Evidence, (prefix, None, fname))]
 
     return node
 

@@ -38,6 +38,7 @@ class RelatedIncomplete(CannotJudge):
 
 
 _NO_RESOURCES: tuple[Resource, ...] = ()
+_NO_ON_USE: dict[str, Related] = {}  # never written to: calling() replaces it
 
 
 def _key_of(resource: Resource, key: str) -> Any:
@@ -110,7 +111,7 @@ class Env:
         self.blocked: Blocked | None = None  # errors/deferred values of the resource
         self.shapes: dict[tuple[int, int], Any] = {}  # declared-read checks, per resource
         self._allowed: frozenset[str] | None = None  # related types of the running function
-        self._on_use: dict[str, Related] = {}  # of those, the ones checked when looked up
+        self._on_use: dict[str, Related] = _NO_ON_USE  # of those, the ones checked when looked up
         self._fn = ""
 
     # --- set by the engine ----------------------------------------------------------------
@@ -125,15 +126,27 @@ class Env:
         if self.shapes:
             self.shapes = {}
 
-    def calling(self, name: str, related: Iterable[Related]) -> None:
+    def calling(
+        self,
+        name: str,
+        related: Iterable[Related],
+        allowed: frozenset[str] | None = None,
+        on_use: dict[str, Related] | None = None,
+    ) -> None:
+        """A function is about to run: it may look up ``related`` (``allowed`` and ``on_use``,
+        when given, are what ``related`` gives — prepared once by the caller)."""
         self._fn = name
-        self._allowed = frozenset(r.type for r in related)
-        self._on_use = {r.type: r for r in related if r.on_use}
+        if allowed is None or on_use is None:
+            related = tuple(related)
+            allowed = frozenset(r.type for r in related)
+            on_use = {r.type: r for r in related if r.on_use}
+        self._allowed = allowed
+        self._on_use = on_use
 
     def done(self) -> None:
         self._allowed = None
         if self._on_use:
-            self._on_use = {}
+            self._on_use = _NO_ON_USE
 
     def _check(self, rtype: str) -> None:
         if self._allowed is not None and rtype not in self._allowed:
