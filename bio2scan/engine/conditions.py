@@ -53,6 +53,7 @@ from .truth import (
     parse_absent,
     resolve_params,
     resolve_segments,
+    segments,
     shown_value,
     step_path,
 )
@@ -139,7 +140,7 @@ def _not(sub: Node) -> Node:
         ok, e = sub(obj, prefix, env)
         if ok is None:
             return None, e
-        return (not ok), [Evidence(x.path, x.value, "not " + x.expected) for x in e]
+        return (not ok), [_new(Evidence, (x.path, x.value, "not " + x.expected)) for x in e]
 
     return node
 
@@ -222,6 +223,7 @@ def _leaf(
     tail = _tail(path)
     pass_absent = absent is not None and absent.mode != "value"
     default = absent.value if absent is not None and absent.mode == "value" else MISSING
+    defaulted = f"{shown} ({absent.text})" if absent is not None else ""
 
     def node(obj: Any, prefix: str, env: Any) -> tuple[Truth, list[Evidence]]:
         """The innermost call of almost every evaluation: it does the least work possible."""
@@ -234,7 +236,7 @@ def _leaf(
             if default is MISSING or pass_absent:
                 return absent_outcome(absent, _full(prefix, tail, path), shown)
             r = test(default, operand)
-            return r, [Evidence(_full(prefix, tail, path), None, f"{shown} ({absent.text})")]  # type: ignore[union-attr]
+            return r, [_new(Evidence, (_full(prefix, tail, path), None, defaulted))]
         if type(v) is Mistyped:
             return None, [mistyped(step_path(prefix, steps, v.depth), v.found, shown)]
         r = test(v, operand)
@@ -292,7 +294,7 @@ def _wildcard_leaf(
     absent: Absent | None,
     want_all: bool,
 ) -> Node:
-    segs = [(s, paths.plain_getter(s)) for s in paths.segments(steps)]
+    segs = segments(steps)
     tail = _tail(path)
 
     def node(obj: Any, prefix: str, env: Any) -> tuple[Truth, list[Evidence]]:

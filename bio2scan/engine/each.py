@@ -26,6 +26,7 @@ from .truth import (
     parse_absent,
     resolve_params,
     resolve_segments,
+    segments,
 )
 
 Compile = Callable[[Any, dict[str, Any], str], Node]
@@ -157,7 +158,7 @@ def element_lister(spec: Any, params: dict[str, Any], where: str, kind: str) -> 
         except paths.PathSyntaxError as exc:
             raise ConditionError(str(exc), where) from None
         shown = f"{kind} {text}"
-        segs = [(s, paths.plain_getter(s)) for s in paths.segments(steps)]
+        segs = segments(steps)
         direct = paths.plain_getter(steps) if STAR not in steps else None
         tail = text if not text or text[0] == "[" else "." + text
         none = absent is not None and absent.mode == "value" and absent.value == []

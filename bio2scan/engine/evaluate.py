@@ -167,16 +167,13 @@ def _unknown_message(evidence: list[Evidence]) -> tuple[Status, str, list[Eviden
     return Status.ERROR, f"cannot decide: {text}{more}", hard
 
 
-SPLIT_MIN = 20_000  # rule evaluations from which a second process pays for its start
-
-
 def evaluate(
     inventory: Inventory,
     rules: Iterable[CompiledRule],
     now: _dt.datetime | None = None,
     progress: Callable[[int], None] | None = None,
     *,
-    split: bool | None = None,
+    split: bool = False,
 ) -> list[Result]:
     """Every rule on every resource of its types, plus ERROR results for what was not collected.
 
@@ -184,9 +181,10 @@ def evaluate(
     inventory. Internally the loop runs per resource type and resource, so that an extractor
     (``subject: pod_spec``) shared by many rules runs once per resource, not once per rule.
     ``progress`` (optional) is told the number of rule evaluations done after each resource.
-    ``split``: evaluate the second half of each type's resources in a forked child process
-    (``split.py``; POSIX, two cores) — by default from ``SPLIT_MIN`` rule evaluations on. The
-    results are the same either way."""
+    ``split=True``: evaluate the second half of each type's resources in a forked child process
+    (``split.py``; POSIX only, else ignored). The results are the same either way. It is off by
+    default: it saves wall time only where a core is idle, and costs CPU time (the child's
+    results are pickled and rebuilt) and memory (pages the child touches are copied)."""
     index = Index(inventory)
     env = Env(index, now or _dt.datetime.now(_dt.UTC))
     rules = list(rules)
@@ -200,11 +198,8 @@ def evaluate(
     for rtype, group in by_type.items():
         lists = [out.setdefault((n, rtype), []) for n, _ in group]
         plan.append(([cr for _, cr in group], lists, index.by_type.get(rtype, ())))
-    work = sum(len(crs) * len(resources) for crs, _, resources in plan)
     child = None
-    if _split.can_fork() and (
-        split or (split is None and work >= SPLIT_MIN and _split.available())
-    ):
+    if split and _split.can_fork():
         child = _split.start(lambda: _split.packed(plan, env, _run))
     try:
         for crs, lists, resources in plan:

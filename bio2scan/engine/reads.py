@@ -60,10 +60,17 @@ def check_shape(shape: str) -> Callable[[Any], bool]:
     bad = [p for p in parts if p not in SHAPES]
     if bad:
         raise ValueError(f"unknown shape {bad[0]!r}; known: {', '.join(SHAPES)}")
-    tests = [SHAPES[p] for p in parts]
+    tests = tuple(SHAPES[p] for p in parts)
     if len(tests) == 1:
         return tests[0]
-    return lambda v: any(t(v) for t in tests)
+
+    def either(v: Any) -> bool:
+        for t in tests:  # noqa: SIM110 - a loop: no generator per value
+            if t(v):
+                return True
+        return False
+
+    return either
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,21 +28,9 @@ CHUNK = 4096  # results per pickled chunk: small enough to stream, large enough 
 _END = "end"
 
 
-def cores() -> int:
-    """The cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
 def can_fork() -> bool:
+    """Can a share run in a forked child here (POSIX ``fork``)?"""
     return hasattr(os, "fork")
-
-
-def available() -> bool:
-    """Can a share run in a forked child here (POSIX ``fork``, a second core)?"""
-    return hasattr(os, "fork") and cores() > 1
 
 
 class Child:
