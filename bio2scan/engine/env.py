@@ -102,7 +102,17 @@ class Env:
     """What subject functions may see besides their subject: the resource, the clock, and the
     other resources of the inventory (``related``, ``lookup``)."""
 
-    __slots__ = ("_allowed", "_fn", "_index", "_on_use", "blocked", "now", "resource", "shapes")
+    __slots__ = (
+        "_allowed",
+        "_fn",
+        "_index",
+        "_on_use",
+        "blocked",
+        "lists",
+        "now",
+        "resource",
+        "shapes",
+    )
 
     def __init__(self, index: Index, now: _dt.datetime) -> None:
         self._index = index
@@ -110,6 +120,7 @@ class Env:
         self.resource: Resource | None = None
         self.blocked: Blocked | None = None  # errors/deferred values of the resource
         self.shapes: dict[tuple[int, int], Any] = {}  # declared-read checks, per resource
+        self.lists: dict[Any, Any] = {}  # for_each/some elements, per resource (each.py)
         self._allowed: frozenset[str] | None = None  # related types of the running function
         self._on_use: dict[str, Related] = _NO_ON_USE  # of those, the ones checked when looked up
         self._fn = ""
@@ -125,6 +136,8 @@ class Env:
         )
         if self.shapes:
             self.shapes = {}
+        if self.lists:
+            self.lists = {}
 
     def calling(
         self,

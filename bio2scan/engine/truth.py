@@ -119,6 +119,7 @@ def resolve_segments(
     src: dict[str, str] = {}  # a path reached through a default → the absent path
     last = len(segs) - 1
     stand_in = absent is not None and absent.mode == "value"
+    track = defaulted is not None
     for i, (steps, get, tail) in enumerate(segs):
         nxt: list[tuple[str, Any]] = []
         dotted = tail[:1] == "."
@@ -132,7 +133,8 @@ def resolve_segments(
                     settled.append((ok, ev[0]))
                     continue
                 v = absent.value  # type: ignore[union-attr]
-                origin = here
+                if track:  # only ``defaulted`` needs to know where a stand-in came from
+                    origin = here
             elif type(v) is Mistyped:
                 settled.append((None, mistyped(step_path(p, steps, v.depth), v.found, shown)))
                 continue
