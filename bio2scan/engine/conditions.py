@@ -53,6 +53,7 @@ from .truth import (
     parse_absent,
     resolve_params,
     resolve_segments,
+    segments,
     shown_value,
     step_path,
 )
@@ -139,7 +140,7 @@ def _not(sub: Node) -> Node:
         ok, e = sub(obj, prefix, env)
         if ok is None:
             return None, e
-        return (not ok), [Evidence(x.path, x.value, "not " + x.expected) for x in e]
+        return (not ok), [_new(Evidence, (x.path, x.value, "not " + x.expected)) for x in e]
 
     return node
 
@@ -222,6 +223,7 @@ def _leaf(
     tail = _tail(path)
     pass_absent = absent is not None and absent.mode != "value"
     default = absent.value if absent is not None and absent.mode == "value" else MISSING
+    defaulted = f"{shown} ({absent.text})" if absent is not None else ""
 
     def node(obj: Any, prefix: str, env: Any) -> tuple[Truth, list[Evidence]]:
         """The innermost call of almost every evaluation: it does the least work possible."""
@@ -234,7 +236,7 @@ def _leaf(
             if default is MISSING or pass_absent:
                 return absent_outcome(absent, _full(prefix, tail, path), shown)
             r = test(default, operand)
-            return r, [Evidence(_full(prefix, tail, path), None, f"{shown} ({absent.text})")]  # type: ignore[union-attr]
+            return r, [_new(Evidence, (_full(prefix, tail, path), None, defaulted))]
         if type(v) is Mistyped:
             return None, [mistyped(step_path(prefix, steps, v.depth), v.found, shown)]
         r = test(v, operand)
@@ -292,7 +294,7 @@ def _wildcard_leaf(
     absent: Absent | None,
     want_all: bool,
 ) -> Node:
-    segs = [(s, paths.plain_getter(s)) for s in paths.segments(steps)]
+    segs = segments(steps)
     tail = _tail(path)
 
     def node(obj: Any, prefix: str, env: Any) -> tuple[Truth, list[Evidence]]:
@@ -410,9 +412,14 @@ def _subject_call(
     needed = f"{fname}"
     reads = tuple(r for g in groups for r in g)
     holds = read_check(groups)
+    checked = tuple(rel for rel in related if not rel.on_use)  # before the call
+    allowed = frozenset(r.type for r in related)
+    on_use = {r.type: r for r in related if r.on_use}
 
     def node(obj: Any, prefix: str, env: Any) -> tuple[Truth, list[Evidence]]:
-        if env is not None and env.blocked is not None:
+        if env is None:
+            return _run(obj, prefix, env)
+        if env.blocked is not None:
             hits: list[Evidence] = []
             for r in reads:
                 full = _full(prefix, _tail(r.path), r.path) if r.root == "subject" else r.path
@@ -420,17 +427,22 @@ def _subject_call(
             if hits:
                 return None, hits
         if reads:
-            data = env.resource.data if env is not None and env.resource is not None else None
-            if not holds(obj, data, env.shapes if env is not None else None):
+            data = env.resource.data if env.resource is not None else None
+            if not holds(obj, data, env.shapes):
                 return None, check_reads(reads, obj, prefix, data, needed)
-        if env is not None:
-            for rel in related:
-                if rel.on_use:
-                    continue  # checked when the function looks it up (env.RelatedIncomplete)
-                why = env.incomplete(rel)
-                if why:
-                    return None, [Unknown(rel.type, None, f"{why} (needed: {needed})")]
-            env.calling(fname, related)
+        for rel in checked:  # an on_use type is checked when the function looks it up
+            why = env.incomplete(rel)
+            if why:
+                return None, [Unknown(rel.type, None, f"{why} (needed: {needed})")]
+        env.calling(fname, related, allowed, on_use)
+        try:
+            return _run(obj, prefix, env)
+        finally:
+            env.done()
+
+    def _run(obj: Any, prefix: str, env: Any) -> tuple[Truth, list[Evidence]]:
+        if env is None and reads and not holds(obj, None, None):
+            return None, check_reads(reads, obj, prefix, None, needed)
         try:
             out = fn(obj, env, **args)
         except RelatedIncomplete as exc:
@@ -440,17 +452,16 @@ def _subject_call(
             return None, [Deferred(where, None, f"is known only after deployment: {exc.reason}")]
         except CannotJudge as exc:
             return None, [Unknown(prefix, None, f"{fname} cannot judge it: {exc}")]
-        finally:
-            if env is not None:
-                env.done()
         if isinstance(out, tuple):
             ok, ev = out
             if ok is None:
                 return None, [Unknown(_under(prefix, e.path), e.value, e.expected) for e in ev]
-            return bool(ok), [Evidence(_under(prefix, e.path), e.value, e.expected) for e in ev]
+            return bool(ok), [
+                _new(Evidence, (_under(prefix, e.path), e.value, e.expected)) for e in ev
+            ]
         if out is None:
             return None, [Unknown(prefix, None, f"{fname} could not decide")]
-        return bool(out), [Evidence(prefix, None, fname)]
+        return bool(out), [_new(Evidence, (prefix, None, fname))]
 
     return node
 

@@ -26,11 +26,13 @@ from .truth import (
     parse_absent,
     resolve_params,
     resolve_segments,
+    segments,
 )
 
 Compile = Callable[[Any, dict[str, Any], str], Node]
 
-Lister = Callable[[Any, str, Any], "tuple[list[tuple[str, Any]], list[tuple[Truth, Evidence]]]"]
+Listed = tuple[list[tuple[str, Any]], list[tuple[Truth, Evidence]]]
+Lister = Callable[[Any, str, Any], Listed]
 
 
 def compile_each(
@@ -146,24 +148,45 @@ def _entries(spec: Any, params: dict[str, Any], where: str) -> list[tuple[str, A
     return out
 
 
+_IDENTS: dict[tuple[str, str], int] = {}
+
+
 def element_lister(spec: Any, params: dict[str, Any], where: str, kind: str) -> Lister:
     """``(obj, prefix, env) -> (elements, settled)``: the ``(path, element)`` pairs that
     ``for_each``/``some`` visit, and the truth of entries settled without elements (absent with
     ``pass``/``fail``, or unknown)."""
     plans = []
-    for text, absent in _entries(spec, params, where):
+    entries = _entries(spec, params, where)
+    # listers of the same paths (the container lists of many pod rules) share their answers
+    # for one object of one resource (env.lists, emptied for each resource)
+    ident = _IDENTS.setdefault((kind, repr(entries)), len(_IDENTS))
+    for text, absent in entries:
         try:
             steps = paths.parse(text)
         except paths.PathSyntaxError as exc:
             raise ConditionError(str(exc), where) from None
         shown = f"{kind} {text}"
-        segs = [(s, paths.plain_getter(s)) for s in paths.segments(steps)]
+        segs = segments(steps)
         direct = paths.plain_getter(steps) if STAR not in steps else None
         tail = text if not text or text[0] == "[" else "." + text
         none = absent is not None and absent.mode == "value" and absent.value == []
         plans.append((text, tail, steps, segs, direct, absent, shown, none))
 
     def lister(
+        obj: Any, prefix: str, env: Any
+    ) -> tuple[list[tuple[str, Any]], list[tuple[Truth, Evidence]]]:
+        """The elements and settled entries (shared: callers only read them)."""
+        if env is None:
+            return listed(obj, prefix, env)
+        key = (ident, id(obj), prefix)
+        hit: tuple[Any, Listed] | None = env.lists.get(key)
+        if hit is not None and hit[0] is obj:  # the memo holds obj: its id is not reused
+            return hit[1]
+        found = listed(obj, prefix, env)
+        env.lists[key] = (obj, found)
+        return found
+
+    def listed(
         obj: Any, prefix: str, env: Any
     ) -> tuple[list[tuple[str, Any]], list[tuple[Truth, Evidence]]]:
         out: list[tuple[str, Any]] = []

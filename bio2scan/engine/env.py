@@ -38,6 +38,7 @@ class RelatedIncomplete(CannotJudge):
 
 
 _NO_RESOURCES: tuple[Resource, ...] = ()
+_NO_ON_USE: dict[str, Related] = {}  # never written to: calling() replaces it
 
 
 def _key_of(resource: Resource, key: str) -> Any:
@@ -101,7 +102,17 @@ class Env:
     """What subject functions may see besides their subject: the resource, the clock, and the
     other resources of the inventory (``related``, ``lookup``)."""
 
-    __slots__ = ("_allowed", "_fn", "_index", "_on_use", "blocked", "now", "resource", "shapes")
+    __slots__ = (
+        "_allowed",
+        "_fn",
+        "_index",
+        "_on_use",
+        "blocked",
+        "lists",
+        "now",
+        "resource",
+        "shapes",
+    )
 
     def __init__(self, index: Index, now: _dt.datetime) -> None:
         self._index = index
@@ -109,8 +120,9 @@ class Env:
         self.resource: Resource | None = None
         self.blocked: Blocked | None = None  # errors/deferred values of the resource
         self.shapes: dict[tuple[int, int], Any] = {}  # declared-read checks, per resource
+        self.lists: dict[Any, Any] = {}  # for_each/some elements, per resource (each.py)
         self._allowed: frozenset[str] | None = None  # related types of the running function
-        self._on_use: dict[str, Related] = {}  # of those, the ones checked when looked up
+        self._on_use: dict[str, Related] = _NO_ON_USE  # of those, the ones checked when looked up
         self._fn = ""
 
     # --- set by the engine ----------------------------------------------------------------
@@ -124,16 +136,30 @@ class Env:
         )
         if self.shapes:
             self.shapes = {}
+        if self.lists:
+            self.lists = {}
 
-    def calling(self, name: str, related: Iterable[Related]) -> None:
+    def calling(
+        self,
+        name: str,
+        related: Iterable[Related],
+        allowed: frozenset[str] | None = None,
+        on_use: dict[str, Related] | None = None,
+    ) -> None:
+        """A function is about to run: it may look up ``related`` (``allowed`` and ``on_use``,
+        when given, are what ``related`` gives — prepared once by the caller)."""
         self._fn = name
-        self._allowed = frozenset(r.type for r in related)
-        self._on_use = {r.type: r for r in related if r.on_use}
+        if allowed is None or on_use is None:
+            related = tuple(related)
+            allowed = frozenset(r.type for r in related)
+            on_use = {r.type: r for r in related if r.on_use}
+        self._allowed = allowed
+        self._on_use = on_use
 
     def done(self) -> None:
         self._allowed = None
         if self._on_use:
-            self._on_use = {}
+            self._on_use = _NO_ON_USE
 
     def _check(self, rtype: str) -> None:
         if self._allowed is not None and rtype not in self._allowed:

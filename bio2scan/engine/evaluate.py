@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..model import CollectionError, Evidence, Inventory, Resource, Result, Rule, Source, Status
+from . import split as _split
 from .conditions import ConditionError, Node, compile_condition
 from .env import Env, Index
 from .functions import REGISTRY, Function, KnownAfterDeployment, load_builtin_functions
@@ -171,13 +172,19 @@ def evaluate(
     rules: Iterable[CompiledRule],
     now: _dt.datetime | None = None,
     progress: Callable[[int], None] | None = None,
+    *,
+    split: bool = False,
 ) -> list[Result]:
     """Every rule on every resource of its types, plus ERROR results for what was not collected.
 
     Results come rule by rule, each rule's in the order of its ``resource_types`` and of the
     inventory. Internally the loop runs per resource type and resource, so that an extractor
     (``subject: pod_spec``) shared by many rules runs once per resource, not once per rule.
-    ``progress`` (optional) is told the number of rule evaluations done after each resource."""
+    ``progress`` (optional) is told the number of rule evaluations done after each resource.
+    ``split=True``: evaluate the second half of each type's resources in a forked child process
+    (``split.py``; POSIX only, else ignored). The results are the same either way. It is off by
+    default: it saves wall time only where a core is idle, and costs CPU time (the child's
+    results are pickled and rebuilt) and memory (pages the child touches are copied)."""
     index = Index(inventory)
     env = Env(index, now or _dt.datetime.now(_dt.UTC))
     rules = list(rules)
@@ -187,25 +194,23 @@ def evaluate(
             by_type.setdefault(rtype, []).append((n, cr))
     out: dict[tuple[int, str], list[Result]] = {}
     errors = list(dict.fromkeys(index.errors))  # the same error recorded twice is one
+    plan: list[_split.Part] = []
     for rtype, group in by_type.items():
-        resources = index.by_type.get(rtype, ())
         lists = [out.setdefault((n, rtype), []) for n, _ in group]
-        pairs = [(cr, lst.append) for (_, cr), lst in zip(group, lists)]
-        extractors = {cr.subject.name: cr.subject for cr, _ in pairs if cr.subject is not None}
-        for res in resources:
-            if progress is not None:
-                progress(len(pairs))
-            env.enter(res)
-            subjects = {name: _extract(f, res, env) for name, f in extractors.items()}
-            for cr, append in pairs:
-                append(
-                    evaluate_one(
-                        cr,
-                        res,
-                        env,
-                        subjects[cr.subject.name] if cr.subject is not None else _NO_SUBJECT,
-                    )
-                )
+        plan.append(([cr for _, cr in group], lists, index.by_type.get(rtype, ())))
+    child = None
+    if split and _split.can_fork():
+        child = _split.start(lambda: _split.packed(plan, env, _run))
+    try:
+        for crs, lists, resources in plan:
+            mine = resources[: len(resources) // 2] if child is not None else resources
+            _run(crs, [lst.append for lst in lists], mine, env, progress)
+        if child is not None:
+            _split.merge(child, plan, env, progress, _run)
+    finally:
+        if child is not None:
+            child.stop()
+    for (rtype, group), (_, lists, _) in zip(by_type.items(), plan):
         for (_, cr), lst in zip(group, lists):
             seen: dict[str, int] = {}
             for err in errors:
@@ -219,6 +224,33 @@ def evaluate(
         for rtype in dict.fromkeys(cr.rule.resource_types):
             results.extend(out.get((n, rtype), ()))
     return results
+
+
+def _run(
+    crs: list[CompiledRule],
+    appends: list[Callable[[Result], None]],
+    resources: Iterable[Resource],
+    env: Env,
+    progress: Callable[[int], None] | None,
+) -> None:
+    """Every rule of ``crs`` (one resource type) on each of ``resources``, in order; each
+    rule's results to its ``appends`` entry."""
+    pairs = list(zip(crs, appends))
+    extractors = {cr.subject.name: cr.subject for cr in crs if cr.subject is not None}
+    for res in resources:
+        if progress is not None:
+            progress(len(pairs))
+        env.enter(res)
+        subjects = {name: _extract(f, res, env) for name, f in extractors.items()}
+        for cr, append in pairs:
+            append(
+                evaluate_one(
+                    cr,
+                    res,
+                    env,
+                    subjects[cr.subject.name] if cr.subject is not None else _NO_SUBJECT,
+                )
+            )
 
 
 def relevant_rules(

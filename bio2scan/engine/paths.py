@@ -237,6 +237,32 @@ def plain_getter(steps: tuple[Any, ...], start: int = 0) -> Callable[[Any], Any]
                     return cur
         return cur
 
+    if len(steps) in (2, 3) and all(type(s) is str for s in steps):
+        # the usual paths (securityContext.privileged, metadata.annotations …): mappings all
+        # the way down answered inline; anything else takes the general walk
+        if len(steps) == 2:
+            a, b = steps
+
+            def two(obj: Any) -> Any:
+                if type(obj) is dict:
+                    v = obj.get(a, MISSING)
+                    if type(v) is dict:
+                        return v.get(b, MISSING)
+                return many(obj)
+
+            return two
+        a, b, c = steps
+
+        def three(obj: Any) -> Any:
+            if type(obj) is dict:
+                v = obj.get(a, MISSING)
+                if type(v) is dict:
+                    v = v.get(b, MISSING)
+                    if type(v) is dict:
+                        return v.get(c, MISSING)
+            return many(obj)
+
+        return three
     return many
 
 

@@ -60,10 +60,17 @@ def check_shape(shape: str) -> Callable[[Any], bool]:
     bad = [p for p in parts if p not in SHAPES]
     if bad:
         raise ValueError(f"unknown shape {bad[0]!r}; known: {', '.join(SHAPES)}")
-    tests = [SHAPES[p] for p in parts]
+    tests = tuple(SHAPES[p] for p in parts)
     if len(tests) == 1:
         return tests[0]
-    return lambda v: any(t(v) for t in tests)
+
+    def either(v: Any) -> bool:
+        for t in tests:  # noqa: SIM110 - a loop: no generator per value
+            if t(v):
+                return True
+        return False
+
+    return either
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,43 +214,71 @@ def _tree(reads: Iterable[Read]) -> _Node:
     return root
 
 
-def _holds(node: _Node, cur: Any) -> bool:
-    """Do the reads below ``node`` hold for the present value ``cur``? One walk for all of a
-    function's reads: the container list is visited once, not once per read."""
-    for t in node.tests:
-        if not t(cur):
-            return False
-    if node.keys:
-        is_dict = type(cur) is dict or isinstance(cur, dict)
-        for k, child in node.keys.items():
-            if type(k) is str:
-                if not is_dict:
-                    return False
-                v = cur.get(k)
-            else:
-                if not isinstance(cur, list):
-                    return False
-                v = cur[k] if -len(cur) <= k < len(cur) else None
-            if v is None:
-                if child.required:
-                    return False
-            elif (child.tests or child.keys or child.star is not None) and not _holds(child, v):
-                return False
-    star = node.star
-    if star is not None:
-        if isinstance(cur, list):
-            items: Any = cur
-        elif isinstance(cur, dict):
-            items = cur.values()
+_ANY_SHAPE = SHAPES["any"]
+
+
+def _compiled(node: _Node) -> Callable[[Any], bool]:
+    """``value -> bool``: do the reads below ``node`` hold for the present value? One walk for
+    all of a function's reads (the container list is visited once, not once per read), compiled
+    into one closure per tree node so that a check runs only the tests its reads need. The
+    same answer as ``check_reads(…) == []`` (tests/engine/test_reads.py checks it)."""
+    tests = tuple(t for t in node.tests if t is not _ANY_SHAPE)
+    named: list[tuple[str, bool, Callable[[Any], bool] | None]] = []
+    indexed: list[tuple[int, bool, Callable[[Any], bool] | None]] = []
+    for k, child in node.keys.items():
+        sub = _compiled(child) if (child.tests or child.keys or child.star is not None) else None
+        if type(k) is str:
+            named.append((k, child.required, sub))
         else:
-            return False
-        for v in items:
-            if v is None:
-                if star.required:
-                    return False
-            elif not _holds(star, v):
+            indexed.append((k, child.required, sub))
+    star = node.star
+    each = _compiled(star) if star is not None else None
+    each_required = star is not None and star.required
+    keys = tuple(named)
+    idx = tuple(indexed)
+
+    def holds(cur: Any) -> bool:
+        for t in tests:
+            if not t(cur):
                 return False
-    return True
+        if keys:
+            if type(cur) is not dict and not isinstance(cur, dict):
+                return False
+            get = cur.get
+            for k, required, sub in keys:
+                v = get(k)
+                if v is None:
+                    if required:
+                        return False
+                elif sub is not None and not sub(v):
+                    return False
+        if idx:
+            if not isinstance(cur, list):
+                return False
+            n = len(cur)
+            for i, required, sub in idx:
+                v = cur[i] if -n <= i < n else None
+                if v is None:
+                    if required:
+                        return False
+                elif sub is not None and not sub(v):
+                    return False
+        if each is not None:
+            if type(cur) is list or isinstance(cur, list):
+                items: Any = cur
+            elif isinstance(cur, dict):
+                items = cur.values()
+            else:
+                return False
+            for v in items:
+                if v is None:
+                    if each_required:
+                        return False
+                elif not each(v):
+                    return False
+        return True
+
+    return holds
 
 
 Groups = tuple[tuple[Read, ...], ...]
@@ -278,15 +313,21 @@ def read_check(groups: Groups) -> Callable[[Any, Any, dict[Any, bool] | None], b
     for g in groups:
         own = [r for r in g if r.root == "subject"]
         res = [r for r in g if r.root == "resource"]
-        plan.append((id(g), _tree(own) if own else None, _tree(res) if res else None))
+        plan.append(
+            (
+                id(g),
+                _compiled(_tree(own)) if own else None,
+                _compiled(_tree(res)) if res else None,
+            )
+        )
 
     def check(subject: Any, resource_data: Any, cache: dict[Any, bool] | None) -> bool:
         for key, own, res in plan:
             k = (key, id(subject))
             ok = cache.get(k) if cache is not None else None
             if ok is None:
-                ok = (own is None or subject is None or _holds(own, subject)) and (
-                    res is None or resource_data is None or _holds(res, resource_data)
+                ok = (own is None or subject is None or own(subject)) and (
+                    res is None or resource_data is None or res(resource_data)
                 )
                 if cache is not None:
                     cache[k] = ok

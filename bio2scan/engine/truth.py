@@ -82,17 +82,29 @@ def absent_outcome(absent: Absent | None, where: str, shown: str) -> tuple[Truth
     """The truth of a leaf whose value is absent, when ``absent`` says pass or fail (or is not
     given: unknown)."""
     if absent is None:
-        return None, [Unknown(where, None, f"is absent (needed: {shown})")]
-    return absent.mode == "pass", [Evidence(where, None, f"{shown} ({absent.text})")]
+        return None, [_new(Unknown, (where, None, f"is absent (needed: {shown})"))]
+    return absent.mode == "pass", [_new(Evidence, (where, None, f"{shown} ({absent.text})"))]
 
 
-_tails: dict[tuple[Any, ...], str] = {}  # the text of a path segment, built once
+_new = tuple.__new__  # Evidence(...) without the NamedTuple constructor's extra Python call
+
+
+Segment = tuple[tuple[Any, ...], Callable[[Any], Any], str]
+
+
+def segments(steps: tuple[Any, ...]) -> list[Segment]:
+    """The plain parts of a path between its ``[*]`` steps, each with its getter and its text
+    (built once, when a condition is compiled): what ``resolve_segments`` follows."""
+    return [
+        (s, paths.plain_getter(s), "".join(paths.format_step(x) for x in s))
+        for s in paths.segments(steps)
+    ]
 
 
 def resolve_segments(
     obj: Any,
     base: str,
-    segs: list[tuple[tuple[Any, ...], Callable[[Any], Any]]],
+    segs: list[Segment],
     absent: Absent | None,
     shown: str,
     defaulted: dict[str, str] | None = None,
@@ -106,29 +118,30 @@ def resolve_segments(
     settled: list[tuple[Truth, Evidence]] = []
     src: dict[str, str] = {}  # a path reached through a default → the absent path
     last = len(segs) - 1
-    for i, (steps, get) in enumerate(segs):
+    stand_in = absent is not None and absent.mode == "value"
+    track = defaulted is not None
+    for i, (steps, get, tail) in enumerate(segs):
         nxt: list[tuple[str, Any]] = []
-        tail = _tails.get(steps)
-        if tail is None:
-            tail = _tails[steps] = "".join(paths.format_step(s) for s in steps)
+        dotted = tail[:1] == "."
         for p, cur in level:
             v = get(cur) if steps else cur
-            here = (p + tail if p or not tail else tail[1:]) if tail[:1] == "." else p + tail
+            here = (p + tail if p or not tail else tail[1:]) if dotted else p + tail
             origin = src.get(p) if src else None
             if v is None or v is MISSING:
-                if absent is None or absent.mode != "value":
+                if not stand_in:
                     ok, ev = absent_outcome(absent, here, shown)
                     settled.append((ok, ev[0]))
                     continue
-                v = absent.value
-                origin = here
+                v = absent.value  # type: ignore[union-attr]
+                if track:  # only ``defaulted`` needs to know where a stand-in came from
+                    origin = here
             elif type(v) is Mistyped:
                 settled.append((None, mistyped(step_path(p, steps, v.depth), v.found, shown)))
                 continue
             start = len(nxt)
             if i == last:
                 nxt.append((here, v))
-            elif isinstance(v, list):
+            elif type(v) is list or isinstance(v, list):
                 nxt += [(f"{here}[{n}]", x) for n, x in enumerate(v)]
             elif isinstance(v, dict):
                 nxt += [(paths.join(here, str(k)), x) for k, x in v.items()]

@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bio2scan.engine import paths
-from bio2scan.engine.paths import MISSING, PathSyntaxError, compile_path, get, parse
+from bio2scan.engine.paths import (
+    MISSING,
+    Mistyped,
+    PathSyntaxError,
+    compile_path,
+    get,
+    parse,
+    plain_getter,
+    step_into,
+)
 
 DATA = {
     "spec": {"containers": [{"name": "a", "ports": [{"p": 80}, {"p": 443}]}, {"name": "b"}]},
@@ -110,3 +121,29 @@ def test_get_for_functions():
 def test_missing_is_falsy_and_named():
     assert not MISSING
     assert repr(MISSING) == "MISSING"
+
+
+_KEYS = st.sampled_from(["a", "b", "c"])
+_VALUE = st.recursive(
+    st.one_of(st.none(), st.integers(0, 2), st.sampled_from(["x", ""])),
+    lambda inner: st.one_of(st.lists(inner, max_size=2), st.dictionaries(_KEYS, inner, max_size=3)),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_KEYS, min_size=1, max_size=4), _VALUE)
+def test_a_getter_gives_what_one_step_at_a_time_gives(keys, obj):
+    """The getters of plain paths (with their inline forms for two and three keys) agree with
+    stepping one key at a time: the value, MISSING, or where and what was of the wrong kind."""
+    steps = tuple(keys)
+    cur = obj
+    for n, s in enumerate(steps):
+        cur = step_into(cur, s, n)
+        if cur is MISSING or type(cur) is Mistyped:
+            break
+    got = plain_getter(steps)(obj)
+    if type(cur) is Mistyped:
+        assert type(got) is Mistyped and (got.depth, got.found) == (cur.depth, cur.found)
+    else:
+        assert got is cur

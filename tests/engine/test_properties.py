@@ -103,9 +103,12 @@ def test_de_morgan_over_unknown(a, b, data):
 
 
 def _strip(c: Any) -> Any:
-    """The condition without its absent: defaults and exists leaves (which state absence)."""
+    """The condition without its absent: defaults and exists leaves (which state absence), and
+    without the operators that judge a whole collection (empty, contains, length_gte): taking
+    an element out of a mapping or list changes the value they judge — ``{a: null}`` is not
+    empty, ``{}`` is — it does not hide it."""
     if isinstance(c, dict):
-        if "exists" in c:
+        if "exists" in c or {"empty", "contains", "length_gte"} & set(c):
             return {"path": "zz_never", "equals": True}
         return {k: _strip(v) for k, v in c.items() if k != "absent"}
     if isinstance(c, list):

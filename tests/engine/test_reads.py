@@ -10,6 +10,8 @@ from dataclasses import replace
 
 import pytest
 from engine_support import inventory, resource, rule
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from bio2scan.engine import compile_rule, evaluate
 from bio2scan.engine.functions import (
@@ -215,3 +217,48 @@ def test_an_error_under_the_extractors_prefix_blocks_the_functions_that_read_it(
     blocked = {"spec.template.spec.containers[0].securityContext": "redacted by policy"}
     assert status(blocked) is Status.ERROR
     assert status({"spec.template.spec.volumes": "unreadable"}) is Status.PASS
+
+
+# --- the fast check and the evidence walk agree ------------------------------------------------
+
+_KEYS = ("a", "b", "c")
+_LEAF = st.one_of(st.none(), st.booleans(), st.integers(-1, 2), st.sampled_from(["x", ""]))
+_INNER = st.one_of(
+    _LEAF, st.dictionaries(st.sampled_from(_KEYS), _LEAF, max_size=3), st.lists(_LEAF, max_size=2)
+)
+_VALUES = st.one_of(
+    _LEAF,
+    st.lists(_INNER, max_size=3),
+    st.dictionaries(
+        st.sampled_from(_KEYS), st.one_of(_INNER, st.lists(_INNER, max_size=2)), max_size=3
+    ),
+)
+_DATA = st.fixed_dictionaries({}, optional=dict.fromkeys(_KEYS, _VALUES))
+_READS = st.lists(
+    st.builds(
+        Read,
+        st.sampled_from(["a", "b", "a.b", "a.c", "a[*]", "a[*].b", "a[0]", "a[1].c", "b[*].a"]),
+        st.sampled_from(["any", "mapping", "list", "string", "integer", "boolean", "string|list"]),
+        st.sampled_from([None, "optional"]),
+    ),
+    min_size=1,
+    max_size=5,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_READS, _DATA)
+@example([Read("a[*]")], {"a": [None, {}]})  # a null element where an element is required
+@example([Read("a[*].b", "string", "optional")], {"a": [{"b": None}, 3]})
+@example([Read("a[1].c")], {"a": {"1": {}}})  # an index into a mapping
+def test_the_fast_read_check_says_yes_exactly_when_the_evidence_walk_finds_nothing(reads, data):
+    """``read_check`` (compiled, no evidence) is what the engine asks first; ``check_reads``
+    (the evidence) only when it says no. Both must give the same answer on any data."""
+    reads = tuple(reads)
+    fast = read_check((reads,))(data, data, None)
+    assert fast is (check_reads(reads, data, "", data, "f") == [])
+    # a read of the resource's own data goes the same way
+    res_reads = tuple(replace(r, root="resource") for r in reads)
+    assert read_check((res_reads,))({}, data, None) is (
+        check_reads(res_reads, {}, "", data, "f") == []
+    )

@@ -364,16 +364,21 @@ def env_without_credentials(spec: Any, env: Any) -> tuple[bool, list[Evidence]]:
 
 def _headers(c: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     """``(path, header)`` of every HTTP header of the container's probes and lifecycle hooks."""
-    places = [(p, c.get(p)) for p in ("livenessProbe", "readinessProbe", "startupProbe")]
+    places = [(p, c.get(p)) for p in _PROBES]
     life = c.get("lifecycle")
     if isinstance(life, dict):
         places += [(f"lifecycle.{h}", life.get(h)) for h in ("postStart", "preStop")]
     for where, probe in places:
         get = probe.get("httpGet") if isinstance(probe, dict) else None
         headers = get.get("httpHeaders") if isinstance(get, dict) else None
-        for i, h in enumerate(headers if isinstance(headers, list) else ()):
+        if not headers or not isinstance(headers, list):
+            continue
+        for i, h in enumerate(headers):
             if isinstance(h, dict):
                 yield f"{where}.httpGet.httpHeaders[{i}].value", h
+
+
+_PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
 
 
 # --- image references ----------------------------------------------------------------------
@@ -415,7 +420,7 @@ def well_formed_digest(digest: str | None) -> bool:
         return False
     algorithm, _, hexpart = digest.partition(":")
     size = DIGEST_HEX.get(algorithm)
-    return size is not None and len(hexpart) == size and all(ch in _HEX for ch in hexpart)
+    return size is not None and len(hexpart) == size and _HEX.issuperset(hexpart)
 
 
 _HEX = frozenset("0123456789abcdef")
@@ -488,7 +493,10 @@ def has_keys(value: Any, keys: list[str]) -> bool:
     (``{path: resources.limits, call: k8s_has_keys, args: {keys: [cpu, memory]}}``)."""
     if not isinstance(value, dict):
         return not keys
-    return all(value.get(k) not in (None, "") for k in keys)
+    for k in keys:  # noqa: SIM110 - a loop: no generator per value
+        if value.get(k) in (None, ""):
+            return False
+    return True
 
 
 @function("k8s_param_given", kind="subject", args=("value", "name"), reads=())
