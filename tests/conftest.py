@@ -5,6 +5,13 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests run on shared CI machines and beside other test workers: generating examples may
+# be slow there, which says nothing about the code under test. Time limits that matter are stated
+# in the tests themselves (a test's own @settings overrides these).
+settings.register_profile("bio2scan", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("bio2scan")
 
 ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("NO_COLOR", "1")
