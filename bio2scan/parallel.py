@@ -1,7 +1,8 @@
-"""Writing a set of report files at once: each file in a child process forked from the one that
-holds the results document (Linux), at most ``workers`` at a time, in the order given (the
-slowest first). A child shares the document with its parent (copy-on-write): nothing is copied
-or pickled to hand it over.
+"""Writing a set of report files at once: ``workers`` child processes forked from the one that
+holds the results document (Linux) take the files one at a time, in the order given (the
+slowest first), until none is left. A child shares the document with its parent
+(copy-on-write): nothing is pickled to hand it over, and a child that writes several files
+copies the pages it touches once.
 
     with prepared(directory, {"results.json": write_json, "report.html": write_html}, 2) as files:
         documents.write_set(directory, files)     # every file is already written when it asks
@@ -100,68 +101,87 @@ def _taker(done: Path, job: Writer, outcome: dict[str, Any] | None) -> Writer:
 
 
 def _run(private: Path, jobs: Mapping[str, Writer], workers: int) -> dict[str, dict[str, Any]]:
-    """Fork a child per job, ``workers`` at a time; wait for all; their outcomes by name."""
+    """Fork ``workers`` children that take the jobs one at a time from a queue (a pipe holding
+    one byte per job, in order: a one-byte read is atomic, so each job goes to one child);
+    each reports every job it took as one line on a shared pipe (shorter than ``PIPE_BUF``,
+    so lines never interleave). A child that writes several files copies the pages of the
+    document it touches once, not once per file. Returns the outcomes by name; a job whose
+    line never came (its child was killed) has none."""
     _prctl()  # loaded before forking: the children only call it
-    pending = list(jobs)
-    running: dict[int, tuple[int, str, list[bytes]]] = {}  # read end → (pid, name, received)
-    outcome: dict[str, dict[str, Any]] = {}
+    names = list(jobs)
+    queue_r, queue_w = os.pipe()
+    os.write(queue_w, bytes(range(len(names))))  # at most a few dozen formats
+    os.close(queue_w)
+    report_r, report_w = os.pipe()
     parent = os.getpid()
+    pids: list[int] = []
+    got: list[bytes] = []
     gc.freeze()  # a child's collections leave the document's pages unwritten (shared)
     try:
-        while pending or running:
-            while pending and len(running) < workers:
-                name = pending.pop(0)
-                r, w = os.pipe()
-                pid = os.fork()
-                if pid == 0:  # pragma: no cover - the child (coverage does not follow a fork)
-                    os.close(r)
-                    _child(w, private / name, jobs[name], parent)
-                os.close(w)
-                running[r] = (pid, name, [])
-            ready, _, _ = select.select(list(running), [], [])
-            for r in ready:
-                data = os.read(r, 65536)
-                pid, name, got = running[r]
-                if data:
-                    got.append(data)
-                    continue
-                os.close(r)
-                del running[r]
-                os.waitpid(pid, 0)
-                with contextlib.suppress(ValueError):
-                    outcome[name] = json.loads(b"".join(got) or b"{}")
+        for _ in range(min(workers, len(names))):
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover - the child (coverage does not follow a fork)
+                os.close(report_r)
+                _child(queue_r, report_w, private, names, jobs, parent)
+            pids.append(pid)
+        os.close(report_w)
+        report_w = -1
+        while data := os.read(report_r, 65536):  # until every child has exited
+            got.append(data)
+        for pid in pids:
+            os.waitpid(pid, 0)
+        pids.clear()
     finally:
-        for r, (pid, _name, _got) in running.items():  # interrupted: no child outlives us
+        for pid in pids:  # interrupted: no child outlives us
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)
-            os.close(r)
+        for fd in (queue_r, report_r, report_w):
+            if fd >= 0:
+                os.close(fd)
         gc.unfreeze()
+    outcome: dict[str, dict[str, Any]] = {}
+    for line in b"".join(got).splitlines():
+        with contextlib.suppress(ValueError, IndexError, TypeError):
+            index, msg = json.loads(line)
+            outcome[names[index]] = msg
     return outcome
 
 
-def _child(w: int, target: Path, job: Writer, parent: int) -> None:  # pragma: no cover
-    """In the child: write ``target``, tell the parent how it went, exit (never return)."""
+def _child(
+    queue: int,
+    report: int,
+    private: Path,
+    names: list[str],
+    jobs: Mapping[str, Writer],
+    parent: int,
+) -> None:  # pragma: no cover - runs in the child
+    """In a child: take jobs until the queue is empty, write each, report how each went; exit
+    (never return)."""
     try:
         _die_with(parent)
-        msg: dict[str, Any] = {}
-        try:
-            digest = job(target)
-            with open(target, "rb+") as fh:
-                os.fsync(fh.fileno())
-            msg = {"ok": digest if isinstance(digest, str) else None}
-        except OSError as exc:
-            if not isinstance(exc.errno, int):
-                raise
-            name = exc.filename
-            msg = {
-                "errno": exc.errno,
-                "strerror": exc.strerror or str(exc),
-                "filename": name if isinstance(name, str) else None,
-            }
-        except BaseException:  # noqa: BLE001 - the parent writes this file itself
-            msg = {}
-        os.write(w, json.dumps(msg).encode())
+        while taken := os.read(queue, 1):
+            index = taken[0]
+            target = private / names[index]
+            msg: dict[str, Any] = {}
+            try:
+                digest = jobs[names[index]](target)
+                with open(target, "rb+") as fh:
+                    os.fsync(fh.fileno())
+                msg = {"ok": digest if isinstance(digest, str) else None}
+            except OSError as exc:
+                if isinstance(exc.errno, int):
+                    name = exc.filename
+                    msg = {
+                        "errno": exc.errno,
+                        "strerror": exc.strerror or str(exc),
+                        "filename": name if isinstance(name, str) else None,
+                    }
+            except Exception:  # noqa: BLE001 - the parent writes this file itself
+                pass  # (an interrupt ends the child: the parent is interrupted too)
+            line = json.dumps([index, msg]).encode() + b"\n"
+            if len(line) < select.PIPE_BUF:
+                os.write(report, line)
     finally:
         os._exit(0)
 

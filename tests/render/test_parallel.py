@@ -195,3 +195,22 @@ def _alive(pid: int) -> bool:
             return fh.read().split(")")[-1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_two_workers_take_many_files_from_one_queue(tmp_path):
+    log, me = tmp_path / "log", os.getpid()
+
+    def job(path: Path) -> str:
+        _record(log, path.name)
+        path.write_text(path.name)
+        return "sha-" + path.name
+
+    names = [f"f{i}.txt" for i in range(7)]
+    out = tmp_path / "out"
+    with parallel.prepared(out, dict.fromkeys(names, job), 2) as files:
+        calls = _callers(log)
+        for i, name in enumerate(names):
+            assert files[name](out / f"s{i}") == "sha-" + name
+            assert (out / f"s{i}").read_text() == name
+    writers = set(calls[1::2])
+    assert sorted(calls[0::2]) == names and len(writers) <= 2 and str(me) not in writers
