@@ -130,6 +130,22 @@ def test_rows_carry_every_field_of_their_result_and_share_what_they_have_in_comm
         assert d == result_to_dict(r)
         assert type(d["status"]) is str and type(d["severity"]) is str
     assert got[0]["source"] is got[4]["source"] and got[0]["controls"] is got[3]["controls"]
+    # equal evidence is one list, but only where equal means the same JSON: 1, True and 1.0
+    # are equal in Python and must stay three values
+    same = [result(3 * k, Status.PASS)._replace(evidence=(Evidence("a", v, "x"),)) for k, v in
+            enumerate([1, True, 1.0, 1, True, 1.0, -0.0, 0.0, "1", None, None])]  # fmt: skip
+    shared = rows(same)
+    for r, d in zip(same, shared, strict=True):
+        v = d["evidence"][0]["value"]
+        assert type(v) is type(r.evidence[0].value) and json.dumps(v) == json.dumps(
+            r.evidence[0].value
+        )
+    assert (
+        shared[0]["evidence"] is shared[3]["evidence"]
+        and shared[1]["evidence"] is shared[4]["evidence"]
+    )
+    assert shared[0]["evidence"] is not shared[1]["evidence"]
+    assert shared[9]["evidence"] is shared[10]["evidence"]
     counts = count_results(iter(results))  # any iterable
     assert counts["k8s.r0"] == {"PASS": 1, "WAIVED": 1, "ACCEPTED": 1, "ERROR": 1}
     assert counts["k8s.r1"] == {"FAIL": 1, "WAIVED": 1}  # a declaration is no acceptance
