@@ -9,7 +9,7 @@ and it can answer ``403 AuthorizationFailed``, ``404`` for an unregistered provi
 ``429`` with ``Retry-After`` for chosen paths. Hostile answers for the client's defences, per path
 fragment: a ``nextLink`` on another host (``next_base``), paging that never ends (``paging``:
 ``"loop"`` repeats the page, ``"endless"`` always links a next one), an answer of ``huge`` bytes
-(streamed, never held in memory). azure-core refuses bearer tokens over plain HTTP,
+(streamed, never held in memory), an answer that trickles a few bytes every ``drip`` seconds. azure-core refuses bearer tokens over plain HTTP,
 so the server always speaks TLS with a certificate it makes itself (``ca_file`` for clients).
 
     estate = {"subscriptions": [{"subscriptionId": …, "displayName": …}],
@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
-from .huge import Huge, send_huge
+from .huge import Drip, Huge, send_huge
 
 # Collections that ARM answers with an empty list when nothing is there (not with 404).
 EMPTY_COLLECTIONS = frozenset(
@@ -110,6 +110,7 @@ class ArmServer:
         next_base: Mapping[str, str] | None = None,
         paging: Mapping[str, str] | None = None,
         huge: Mapping[str, int] | None = None,
+        drip: Mapping[str, float] | None = None,
         cert_name: str = "localhost",
     ) -> None:
         self.token = token
@@ -117,6 +118,7 @@ class ArmServer:
         self.next_base = {k.lower(): v for k, v in (next_base or {}).items()}
         self.paging = {k.lower(): v for k, v in (paging or {}).items()}
         self.huge = {k.lower(): v for k, v in (huge or {}).items()}
+        self.drip = {k.lower(): v for k, v in (drip or {}).items()}
         self.forbidden = {f.lower() for f in forbidden}
         self.unregistered = {f.lower() for f in unregistered}
         self.throttle = {k.lower(): v for k, v in (throttle or {}).items()}
@@ -242,6 +244,9 @@ class ArmServer:
         for frag, size in self.huge.items():
             if frag in low:
                 return 200, {}, Huge(size)
+        for frag, pause in self.drip.items():
+            if frag in low:
+                return 200, {}, Drip(pause)
         parts = [p for p in low.split("/") if p]
         if parts == ["subscriptions"]:
             return self._page(path, query, self._subs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 
@@ -18,6 +19,26 @@ class Huge(int):
             left -= len(block)
 
 
+class Drip(Huge):
+    """A JSON answer that trickles: ``CHUNK`` bytes every ``pause`` seconds — each well within
+    any read timeout — until ``int(self)`` bytes are sent (which, at this pace, is never)."""
+
+    CHUNK = 16
+
+    def __new__(cls, pause: float, size: int = 2**30) -> Drip:
+        self = super().__new__(cls, size)
+        self.pause = pause
+        return self
+
+    def chunks(self) -> Iterator[bytes]:
+        yield b'{"value": ["'
+        left = int(self) - 12
+        while left > 0:
+            time.sleep(self.pause)
+            yield b"x" * min(left, self.CHUNK)
+            left -= self.CHUNK
+
+
 def send_huge(handler: BaseHTTPRequestHandler, status: int, body: Huge) -> None:
     """Stream ``body`` as the answer; a client that stops reading (as it should) ends it."""
     handler.send_response(status)
@@ -27,5 +48,6 @@ def send_huge(handler: BaseHTTPRequestHandler, status: int, body: Huge) -> None:
     try:
         for chunk in body.chunks():
             handler.wfile.write(chunk)
+            handler.wfile.flush()
     except OSError:
         handler.close_connection = True

@@ -6,6 +6,10 @@ live collector makes, in the shapes the real API server gives: ``<Kind>List`` do
 as the server sends them), paging with ``limit`` and ``continue``, ``/version``, ``/api`` and
 ``/apis`` discovery, bearer-token authentication, ``403 Forbidden`` for chosen kinds (and
 namespaces), ``404`` for API groups the cluster does not serve, and slow answers for timeouts.
+Hostile answers, per plural, for the client's defences: paging that never ends (``paging``:
+``"loop"`` repeats the same continue token, ``"endless"`` always gives a new one), an answer of
+``huge`` bytes (streamed, never held in memory) and one that trickles (``drip``: seconds between
+a few bytes).
 
     with KubeStub(objects, forbidden={"secrets@kube-system"}) as stub:
         write_kubeconfig(path, {"prod": stub})
@@ -32,6 +36,7 @@ from urllib.parse import parse_qs, urlsplit
 import yaml
 
 from .certs import self_signed
+from .huge import Drip, Huge, send_huge
 
 # kind → (group, version, plural, namespaced): what this stub can serve
 KINDS: dict[str, tuple[str, str, str, bool]] = {
@@ -130,6 +135,9 @@ class KubeStub:
         delays: Mapping[str, float] | None = None,
         version: Mapping[str, str] | None = None,
         tls: bool = False,
+        paging: Mapping[str, str] | None = None,
+        huge: Mapping[str, int] | None = None,
+        drip: Mapping[str, float] | None = None,
     ) -> None:
         if isinstance(objects, (str, Path)):
             objects = load_objects(objects)
@@ -139,6 +147,9 @@ class KubeStub:
         self.delays = dict(delays or {})
         self.version = dict(version or DEFAULT_VERSION)
         self.tls = tls
+        self.paging = dict(paging or {})
+        self.huge = dict(huge or {})
+        self.drip = dict(drip or {})
         self.ca_pem: bytes | None = None
         self.requests: list[str] = []
         self._lock = threading.Lock()
@@ -208,8 +219,8 @@ class KubeStub:
 
     def answer(
         self, path: str, query: Mapping[str, list[str]], auth: str | None
-    ) -> tuple[int, dict[str, Any]]:
-        """``(status, JSON body)`` for one GET."""
+    ) -> tuple[int, Any]:
+        """``(status, JSON body)`` for one GET (a ``Huge`` body is streamed)."""
         with self._lock:
             self.requests.append(path + (f"?{_q(query)}" if query else ""))
         scheme, _, token = (auth or "").partition(" ")
@@ -255,7 +266,19 @@ class KubeStub:
             )
         if plural in self.delays:
             time.sleep(self.delays[plural])
-        return self._list(kind, plural, namespace, query)
+        if plural in self.huge:
+            return 200, Huge(self.huge[plural])
+        if plural in self.drip:
+            return 200, Drip(self.drip[plural])
+        status, body = self._list(kind, plural, namespace, query)
+        mode = self.paging.get(plural)
+        if mode and status == 200:
+            n = len(self.requests)
+            token = "loop" if mode == "loop" else f"page-{n}"
+            body["metadata"]["continue"] = base64.urlsafe_b64encode(
+                json.dumps({"start": 0, "rv": token}).encode()
+            ).decode()
+        return status, body
 
     def _is_forbidden(self, plural: str, namespace: str | None) -> bool:
         if plural in self.forbidden:
@@ -334,6 +357,9 @@ def _handler(stub: KubeStub) -> type[BaseHTTPRequestHandler]:
             code, body = stub.answer(
                 url.path, parse_qs(url.query), self.headers.get("Authorization")
             )
+            if isinstance(body, Huge):
+                send_huge(self, code, body)
+                return
             raw = json.dumps(body).encode()
             try:
                 self.send_response(code)

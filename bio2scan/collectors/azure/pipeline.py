@@ -14,7 +14,9 @@ kept on its own host, and answers read with limits.
   redirect — to any host but the endpoint's is refused before it is sent, so neither the token
   nor anything else goes there.
 * **Bounded answers** (``read_json``, ``follow``): a body larger than ``MAX_BODY`` bytes is not
-  read on (the answer is streamed and cut); a collection stops with an error after ``MAX_PAGES``
+  read on (the answer is streamed and cut), nor is one still arriving after
+  ``MAX_ANSWER_SECONDS`` (a server that sends a byte now and then, each within the read
+  timeout, would otherwise hold the scan for days); a collection stops with an error after ``MAX_PAGES``
   pages or ``MAX_ITEMS`` items, or when a next link repeats one already read (a loop).
 """
 
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,9 +33,11 @@ from azure.core.exceptions import AzureError, ServiceRequestError, ServiceRespon
 from azure.core.pipeline import PipelineRequest
 from azure.core.pipeline.policies import RetryPolicy, SansIOHTTPPolicy
 
+from ..bounded import TooMuch, read_bounded
 from ..neterrors import classify
 
 MAX_BODY = 64 * 1024 * 1024  # one answer; Graph's and ARM's largest pages are a few MB
+MAX_ANSWER_SECONDS = 300.0  # one answer, however steadily its bytes arrive
 MAX_PAGES = 5000  # one collection: 5000 pages of Graph's 999 or ARM's 1000 items
 MAX_ITEMS = 500_000  # one collection
 DEFAULT_MAX_WAIT = 300.0  # seconds of Retry-After and back-off, for the whole scan
@@ -139,10 +144,36 @@ class HostPinPolicy(SansIOHTTPPolicy[Any, Any]):
             )
 
 
-def read_json(resp: Any, limit: int | None = None) -> Any:
-    """The body of a streamed answer as JSON, reading at most ``limit`` (``MAX_BODY``) bytes;
-    ``ValueError`` when it is not JSON."""
+def read_json(resp: Any, limit: int | None = None, seconds: float | None = None) -> Any:
+    """The body of a streamed answer as JSON, reading at most ``limit`` (``MAX_BODY``) bytes
+    for at most ``seconds`` (``MAX_ANSWER_SECONDS``); ``ValueError`` when it is not JSON."""
     limit = MAX_BODY if limit is None else limit
+    seconds = MAX_ANSWER_SECONDS if seconds is None else seconds
+    # the requests transport's urllib3 answer, read as it arrives (``collectors.bounded``);
+    # azure-core's own iterator reads fixed blocks, each of which a trickling server can
+    # stretch to hours — it is used only where the transport is another one
+    raw = getattr(getattr(resp, "_internal_response", None), "raw", None)
+    if raw is not None and hasattr(raw, "read1"):
+        import urllib3
+
+        try:
+            body = read_bounded(raw, limit, seconds)
+        except TooMuch as exc:
+            raise Limit(f"HTTP {resp.status_code}: {exc.reason}") from None
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise ServiceResponseError(str(exc), error=exc) from None
+        finally:
+            resp.close()
+    else:
+        body = _read_blocks(resp, limit, seconds)
+    try:
+        return json.loads(body)
+    except RecursionError:  # nested deeper than the parser goes: not an answer ARM or Graph gives
+        raise ValueError("the answer is nested too deeply") from None
+
+
+def _read_blocks(resp: Any, limit: int, seconds: float) -> bytes:
+    deadline = time.monotonic() + seconds
     chunks: list[bytes] = []
     size = 0
     try:
@@ -150,13 +181,15 @@ def read_json(resp: Any, limit: int | None = None) -> Any:
             size += len(chunk)
             if size > limit:
                 raise Limit(f"HTTP {resp.status_code}: the answer exceeds {limit // 2**20} MiB")
+            if time.monotonic() > deadline:
+                raise Limit(
+                    f"HTTP {resp.status_code}: the answer was still arriving after "
+                    f"{seconds:g} s ({size} bytes); not read on"
+                )
             chunks.append(chunk)
     finally:
         resp.close()
-    try:
-        return json.loads(b"".join(chunks))
-    except RecursionError:  # nested deeper than the parser goes: not an answer ARM or Graph gives
-        raise ValueError("the answer is nested too deeply") from None
+    return b"".join(chunks)
 
 
 def follow(

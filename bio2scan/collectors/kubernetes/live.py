@@ -12,6 +12,12 @@ server that cannot be reached → Refused, DNS, TLS or Unreachable (``neterrors`
 a second or two: connect attempts have their own short timeout and few retries. A
 cluster-wide 403 is retried per namespace, because many scanners may read only some namespaces.
 The scan always goes on.
+
+Answers are bounded as in the Azure collector, whatever the server sends: each is streamed and
+read up to ``MAX_BODY`` bytes and for at most ``MAX_ANSWER_SECONDS`` (a server that trickles a
+byte now and then, each within the read timeout, cannot hold the scan), and a list stops with
+an error after ``MAX_PAGES`` pages or ``MAX_ITEMS`` items, or when a ``continue`` token repeats
+one already sent (a loop).
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from typing import Any
 from ...errors import InputError, UsageError
 from ...model import CollectionError, Inventory, Source
 from ..base import CollectRequest, Option, Recorder, public_options, run_parallel, utcnow_iso
+from ..bounded import TooMuch, read_bounded
 from ..neterrors import classify as classify_network
 from .objects import coverage_notice, mark_controlled, sanitize, to_resource, untrusted
 from .resources import (
@@ -41,6 +48,11 @@ from .resources import (
 )
 
 PROVIDER = "k8s"
+
+MAX_BODY = 64 * 1024 * 1024  # one answer; a page of 500 large objects is a few MB
+MAX_ANSWER_SECONDS = 300.0  # one answer, however steadily its bytes arrive
+MAX_PAGES = 10_000  # one list
+MAX_ITEMS = 1_000_000  # one list
 
 
 class ApiFailure(Exception):
@@ -223,12 +235,22 @@ def _connect(timeout: float) -> float:
     return min(timeout, CONNECT_TIMEOUT)
 
 
+def _read(resp: Any) -> bytes:
+    """The body of a streamed urllib3 answer, at most ``MAX_BODY`` bytes and
+    ``MAX_ANSWER_SECONDS`` seconds (``bounded``); ``ApiFailure`` beyond either."""
+    try:
+        return read_bounded(resp, MAX_BODY, MAX_ANSWER_SECONDS)
+    except TooMuch as exc:
+        raise ApiFailure("Error", exc.reason, resp.status) from None
+
+
 def _get(api: Any, path: str, query: list[tuple[str, Any]], timeout: float) -> dict[str, Any]:
     """GET ``path`` and return the JSON body; raise ``ApiFailure`` for anything else. The
     timeout is a (connect, read) pair: older clients ignore a plain float."""
     import urllib3
     from kubernetes.client.exceptions import ApiException
 
+    raw: bytes | str
     try:
         if hasattr(api, "param_serialize"):  # client ≥ 35 (openapi-generator 7)
             method, url, headers, _, _ = api.param_serialize(
@@ -241,7 +263,7 @@ def _get(api: Any, path: str, query: list[tuple[str, Any]], timeout: float) -> d
             resp = api.call_api(
                 method, url, header_params=headers, _request_timeout=(_connect(timeout), timeout)
             )
-            status, raw = resp.status, resp.read()
+            status, raw = resp.status, _read(resp.response)
         else:  # older clients raise on non-2xx
             try:
                 resp = api.call_api(
@@ -254,9 +276,9 @@ def _get(api: Any, path: str, query: list[tuple[str, Any]], timeout: float) -> d
                     _return_http_data_only=True,
                     _request_timeout=(_connect(timeout), timeout),
                 )
-                status, raw = 200, resp.data
+                status, raw = 200, _read(resp)
             except ApiException as exc:
-                status, raw = exc.status, exc.body
+                status, raw = exc.status, exc.body or b""
     except ApiException as exc:  # TLS problems come as status 0
         named = classify_network(exc, timeout)
         if named and not exc.status:
@@ -400,17 +422,36 @@ class _Run:
         src = Source(api=f"GET {path}", time=utcnow_iso())
         items: list[dict[str, Any]] = []
         token = None
+        seen: set[str] = set()
+        pages = 0
         while True:
             query: list[tuple[str, Any]] = [("limit", self.page_size)]
             if token:
                 query.append(("continue", token))
             body = self._call(c, path, query, api)
-            for item in body.get("items") or ():
+            pages += 1
+            got = body.get("items")
+            if got is None:  # an empty list, as some servers write it
+                got = []
+            if not isinstance(got, list):
+                raise ApiFailure(
+                    "Error", f"the answer's items are {type(got).__name__}, not a list"
+                )
+            if len(items) + len(got) > MAX_ITEMS:
+                raise ApiFailure("Error", f"the list exceeds {MAX_ITEMS} items; not read on")
+            for item in got:
                 item = {"apiVersion": k.api_version, "kind": k.kind, **untrusted(item)}
                 items.append(sanitize(item) if k.kind == "Secret" else item)
-            token = (body.get("metadata") or {}).get("continue")
+            meta = body.get("metadata")
+            token = meta.get("continue") if isinstance(meta, dict) else None
             if not token:
                 return items, src
+            token = str(token)
+            if token in seen:
+                raise ApiFailure("Error", "continue repeats a page already read (the paging loops)")
+            seen.add(token)
+            if pages >= MAX_PAGES:
+                raise ApiFailure("Error", f"the list exceeds {MAX_PAGES} pages; not read on")
 
     def _add(self, c: Cluster, items: list[dict[str, Any]], src: Source) -> None:
         self.rec.extend(to_resource(i, cluster=c.name, source=src) for i in items)

@@ -394,25 +394,22 @@ def _parser() -> Any:
 
 
 def _cache_file() -> str | bool:
-    """Where Lark keeps the parser tables: a directory of this user's only (Lark's own default,
-    a fixed name in the shared temp directory, would unpickle whatever another user put
-    there). No cache when none can be made."""
-    import os
-
+    """Where Lark keeps the parser tables: the user's bio2scan cache directory
+    (``usercache``: ``$BIO2SCAN_CACHE``, ``off`` turns it off), used only when it is this
+    user's own and writable by nobody else — Lark's cache is a pickle, so whoever can write it
+    could run code in the scanner (Lark's own default, a fixed name in the shared temp
+    directory, would unpickle whatever another user put there). No cache when none can be
+    made: the tables are then built in memory, which takes seconds but is safe."""
     import hcl2
     import lark
 
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    directory = os.path.join(base, "bio2scan")
-    try:
-        os.makedirs(directory, mode=0o700, exist_ok=True)
-        st = os.stat(directory)
-        if st.st_uid != os.getuid() or st.st_mode & 0o022:
-            return False
-    except OSError:
+    from ...usercache import usable_dir
+
+    directory = usable_dir(create=True)
+    if directory is None:
         return False
     version = getattr(hcl2, "__version__", "0")
-    return os.path.join(directory, f"hcl2-{version}-lark-{lark.__version__}.cache")
+    return str(directory / f"hcl2-{version}-lark-{lark.__version__}.cache")
 
 
 def parse_text(text: str, first_line: int = 1) -> Body:

@@ -71,6 +71,19 @@ def test_an_answer_too_large_is_cut_not_read(arm_estate, arm_env, monkeypatch):
     assert took < 20  # 200 MiB were offered; about 1 MiB was read
 
 
+def test_an_answer_that_trickles_is_cut_after_its_time(arm_estate, arm_env, monkeypatch):
+    """16 bytes every 0.05 s, each well within the read timeout, never ending: without a limit
+    on the answer's whole time this would hold the scan for weeks; it is cut after 2 s."""
+    monkeypatch.setattr(pipeline, "MAX_ANSWER_SECONDS", 2.0)
+    with ArmServer(arm_estate, drip={RESOURCES_A: 0.05}) as arm:
+        inv, took = _collect(arm, timeout=5)
+    (err,) = _errors(inv)
+    assert "the answer was still arriving after 2 s" in err.reason
+    assert 2 <= took < 8  # one receive past the deadline, not one 4 KiB block (~13 s here)
+    others = [e for e in inv.errors if e.scope != SUB_A]
+    assert not others  # the other subscriptions were read as usual
+
+
 def test_a_retry_after_beyond_the_wait_budget_is_not_waited_for(arm_estate, arm_env):
     with ArmServer(arm_estate, throttle={RESOURCES_A: -1}, retry_after=86400) as arm:
         inv, took = _collect(arm, retries=4)
