@@ -66,8 +66,10 @@ def prepared(
 ) -> Iterator[dict[str, Writer]]:
     """``jobs`` (file name → writer), written in forked children while the ``with`` block is
     entered; yields file name → writer for ``documents.write_set`` (see the module's doc).
-    Where children cannot be used, yields ``jobs`` unchanged."""
-    if not usable(len(jobs), workers):
+    Where children cannot be used, yields ``jobs`` unchanged; so it does for a name that is
+    not a plain file name (``write_set`` refuses it before anything is written)."""
+    plain = {n: j for n, j in jobs.items() if n and "/" not in n and not n.startswith(".")}
+    if not usable(len(plain), workers):
         yield dict(jobs)
         return
     try:
@@ -77,8 +79,11 @@ def prepared(
         yield dict(jobs)
         return
     try:
-        outcome = _run(private, jobs, workers)
-        yield {name: _taker(private / name, job, outcome.get(name)) for name, job in jobs.items()}
+        outcome = _run(private, plain, workers)
+        yield {
+            name: _taker(private / name, job, outcome.get(name)) if name in plain else job
+            for name, job in jobs.items()
+        }
     finally:
         shutil.rmtree(private, ignore_errors=True)
 

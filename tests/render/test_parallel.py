@@ -214,3 +214,20 @@ def test_two_workers_take_many_files_from_one_queue(tmp_path):
             assert (out / f"s{i}").read_text() == name
     writers = set(calls[1::2])
     assert sorted(calls[0::2]) == names and len(writers) <= 2 and str(me) not in writers
+
+
+def test_a_name_that_is_not_a_plain_file_name_is_never_written_by_a_child(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+
+    def job(path: Path) -> str:
+        path.write_text("x")
+        return "x"
+
+    jobs = {"a.txt": job, "b.txt": job, "../escape.txt": job, ".hidden": job}
+    with parallel.prepared(out, jobs, 2) as files:
+        assert files["../escape.txt"] is job and files[".hidden"] is job
+        assert not (tmp_path / "escape.txt").exists()
+    with pytest.raises(ValueError, match="not a plain file name"):
+        write_set(out, jobs)
+    assert not (tmp_path / "escape.txt").exists() and list(out.iterdir()) == []
