@@ -144,11 +144,10 @@ def render(
         name = getattr(r, "filename", f"report.{r.extension}")
         files[name] = _streamed(r, doc, lang)
         names[f] = name
-    cost = {name: _COST.get(f, 2) for f, name in names.items()}
     if inventory is not None:
-        files[INVENTORY_FILE] = _inventory(inventory)
-        cost[INVENTORY_FILE] = _COST["inventory"]
-    jobs = {name: files[name] for name in sorted(cost, key=cost.__getitem__)}  # slowest first
+        files[INVENTORY_FILE] = _bytes(lambda: encode_json(inventory.to_dict(), gz=True))
+    cost = {n: _COST.get(f, 2) for f, n in [*names.items(), ("inventory", INVENTORY_FILE)]}
+    jobs = {n: files[n] for n in sorted(cost, key=cost.__getitem__) if n in files}  # slowest 1st
     with parallel.prepared(output_dir, jobs, workers or parallel.default_workers()) as done:
         written: dict[str, Content] = {**files, **done}  # in the order asked
         write_set(output_dir, written, key=set_key(document), record=record)
@@ -159,9 +158,10 @@ def render(
 _COST = {"html": 0, "csv": 1, "json": 1.5, "inventory": 2, "junit": 3, "sarif": 4, "md": 6}
 
 
-def _inventory(inventory: Inventory) -> Callable[[Path], str]:
+def _bytes(make: Callable[[], str | bytes]) -> Callable[[Path], str]:
     def write(path: Path) -> str:
-        raw = encode_json(inventory.to_dict(), gz=True)
+        data = make()
+        raw = data.encode("utf-8") if isinstance(data, str) else data
         path.write_bytes(raw)
         return hashlib.sha256(raw).hexdigest()
 
@@ -169,17 +169,13 @@ def _inventory(inventory: Inventory) -> Callable[[Path], str]:
 
 
 def _streamed(renderer: Any, doc: dict[str, Any], lang: str) -> Callable[[Path], str | None]:
-    """A renderer's writer: called by ``write_set`` (or a child of ``parallel``) with the
-    staging path. One that streams (``write(document, lang, fh)``, returning the SHA-256 of what
-    it wrote) is never whole in memory and is hashed while it is written."""
+    """A renderer's writer, called with the staging path. One that streams (``write(document,
+    lang, fh)``, returning the SHA-256) is never whole in memory, hashed while it is written."""
+
+    if not hasattr(renderer, "write"):
+        return _bytes(lambda: renderer.render(doc, lang))
 
     def write(path: Path) -> str | None:
-        if not hasattr(renderer, "write"):
-            data = renderer.render(doc, lang)
-            raw = data.encode("utf-8") if isinstance(data, str) else data
-            with open(path, "wb") as fh:
-                fh.write(raw)
-            return hashlib.sha256(raw).hexdigest()
         with open(path, "wb") as fh:
             digest = renderer.write(doc, lang, fh)
         return digest if isinstance(digest, str) else None
