@@ -172,10 +172,11 @@ def write_rows(
     write: Callable[[str], Any],
     rows: Iterable[Mapping[str, Any]],
     rules: Mapping[str, Mapping[str, Any]],
-    batch: int = 2000,
+    batch: int = 100,
 ) -> None:
     """Write the results section (``{"encoding": …}``) of ``rows`` with ``write``, row by row
-    (``batch`` rows per call, JSON-encoded together)."""
+    (``batch`` rows per call, JSON-encoded together: one encoder for many rows; a hundred, as
+    more held at once make the cyclic garbage collector walk them again)."""
     s = _Interner()
     status_i = {k: i for i, k in enumerate(STATUSES)}
     change_i = {k: i for i, k in enumerate(CHANGES)}

@@ -189,7 +189,7 @@ class SarifRenderer:
             for r in rows:
                 if r["status"] in _KIND and r["rule_id"] in index:
                     batch.append(_result(r, index[r["rule_id"]], artifacts))
-                    if len(batch) >= 500:  # encoded together: one encoder for many results
+                    if len(batch) >= 100:  # encoded together: one encoder for many results
                         write(("" if first else ",") + _dumps(batch)[1:-1])
                         first = False
                         batch.clear()
