@@ -11,8 +11,11 @@ built-in rule in a child process, then writes each format the way a scan does
 (``outputs.render``: streamed into a staging directory of ``documents.write_set``) and prints
 per format: wall and CPU seconds, the file's size, and the peak memory the writing added above
 what the process held before it (Linux: the peak RSS is reset through ``/proc/self/clear_refs``
-before each format, so each figure is that format's own). Also: results, rows listed,
-NOT_APPLICABLE summarised, and bytes of ``results.json`` per result and per object.
+before each format, so each figure is that format's own). Then all of them ``together`` as a scan
+writes them (side by side in forked writers, ``bio2scan.parallel``): wall, CPU of this process
+and its writers, and ``writer_peak_mib``, the largest writer's peak RSS (pages it shares with
+this process count in full). Also: results, rows listed, NOT_APPLICABLE summarised, and bytes of
+``results.json`` per result and per object.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -44,6 +48,20 @@ def _status(key: str) -> int:
     except OSError:
         pass
     return 0
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (the formats' writers)."""
+    me, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _children_peak() -> int:
+    """The largest peak RSS (KiB) of a finished child: shared pages count in full."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 
 
 def _reset_peak() -> None:
@@ -104,6 +122,19 @@ def _child(root: str, formats: list[str], verbose: bool, profile: str | None) ->
                 "bytes": size,
                 "added_peak_mib": round(max(0, _status("VmHWM") - base) / 1024),
             }
+        if len(formats) > 1:  # the set, as a scan writes it: side by side (bio2scan.parallel)
+            base = _status("VmRSS")
+            _reset_peak()
+            t0, c0 = time.perf_counter(), _cpu()
+            paths = api.render(doc, formats, Path(tmp) / "all")
+            wall, cpu = time.perf_counter() - t0, _cpu() - c0
+            out["together"] = {
+                "wall_s": round(wall, 2),
+                "cpu_s": round(cpu, 2),  # this process and its writers
+                "bytes": sum(p.stat().st_size for p in paths.values()),
+                "added_peak_mib": round(max(0, _status("VmHWM") - base) / 1024),
+                "writer_peak_mib": round(_children_peak() / 1024),
+            }
     js = out["formats"].get("json")
     if js:
         out["json_bytes_per_result"] = round(js["bytes"] / max(1, out["results"]), 1)
@@ -143,9 +174,12 @@ def main() -> int:
             return r.returncode
         sys.stderr.write(r.stderr)
         data = json.loads(r.stdout)
-    print(json.dumps({k: v for k, v in data.items() if k != "formats"}, indent=1))
+    print(json.dumps({k: v for k, v in data.items() if k not in ("formats", "together")}, indent=1))
     print(f"{'format':<8} {'wall s':>7} {'cpu s':>6} {'MB':>8} {'+peak MiB':>9}")
-    for f, x in data["formats"].items():
+    rows = dict(data["formats"])
+    if "together" in data:
+        rows["together"] = data["together"]
+    for f, x in rows.items():
         print(
             f"{f:<8} {x['wall_s']:>7} {x['cpu_s']:>6} {x['bytes'] / 1e6:>8.1f} "
             f"{x['added_peak_mib']:>9}"

@@ -93,13 +93,40 @@ def _plain(v: Any) -> bool:
     return False
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _default_message(status: str, evidence: Sequence[Mapping[str, Any]]) -> str | None:
+    """``evidence_message`` in English with the default templates, without rendering them:
+    None where the two could differ (a value that is not a scalar, or a "{" in a shown path
+    or value, which a later placeholder of the template could meet)."""
+    if not evidence:
+        return "no values to check" if status == "PASS" else status
+    shown = []
+    for i, e in enumerate(evidence):
+        value = e["value"]
+        if type(value) not in _SCALARS:
+            return None
+        if i < SHOWN:
+            path, text, expected = e["path"], repr(value), e["expected"]
+            if type(path) is not str or type(expected) is not str or "{" in path + text:
+                return None
+            shown.append(f"{path} = {text} (expected {expected})")
+    more = len(evidence) - SHOWN
+    return "; ".join(shown) + (f" and {more} more" if more > 0 else "")
+
+
 def derived(row: Mapping[str, Any], templates: Mapping[str, Any] | None = None) -> bool:
     """True when the row's message is what its evidence and templates give (then it is not
     stored, and is rendered again on reading — byte for byte)."""
     status = row["status"]
-    if status not in ("PASS", "FAIL"):
+    if status != "PASS" and status != "FAIL":
         return False
     ev = row["evidence"]
+    if templates is None or templates is MESSAGE_TEMPLATES:
+        text = _default_message(status, ev)
+        if text is not None:
+            return bool(row["message"] == text)
     if not all(_plain(e["value"]) for e in ev):
         return False
     return bool(row["message"] == evidence_message(status, ev, "en", templates))
@@ -134,36 +161,63 @@ class _Interner:
         return i
 
 
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+
+
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    return _encode(value)
 
 
 def write_rows(
     write: Callable[[str], Any],
     rows: Iterable[Mapping[str, Any]],
     rules: Mapping[str, Mapping[str, Any]],
-    batch: int = 2000,
+    batch: int = 100,
 ) -> None:
     """Write the results section (``{"encoding": …}``) of ``rows`` with ``write``, row by row
-    (``batch`` rows per call)."""
+    (``batch`` rows per call, JSON-encoded together: one encoder for many rows; a hundred, as
+    more held at once make the cyclic garbage collector walk them again)."""
     s = _Interner()
     status_i = {k: i for i, k in enumerate(STATUSES)}
     change_i = {k: i for i, k in enumerate(CHANGES)}
     rule_i: dict[str, int] = {}
+    per_rule: dict[str, tuple[Any, ...]] = {}  # rule id → (index, templates, its defaults)
     res_i: dict[tuple[Any, ...], int] = {}
+    sources: dict[int, tuple[Any, ...]] = {}  # id of a row's source → its values (rows share)
+    keep: list[Any] = []  # the sources ``sources`` names, alive while their ids are keys
     resources: list[list[Any]] = []
     waiver_i: dict[str, int] = {}
     waivers: list[Any] = []
-    templates = {rid: r.get("messages") for rid, r in rules.items()}
     write('{"encoding":"' + ENCODING + '","rows":[')
-    buf: list[str] = []
+    buf: list[list[Any]] = []
     first = True
     for r in rows:
         rid = r["rule_id"]
-        ri = rule_i.get(rid)
-        if ri is None:
-            ri = rule_i[rid] = len(rule_i)
+        known = per_rule.get(rid)
+        if known is None:
+            rule = rules.get(rid) or {}
+            templates = rule.get("messages")
+            if templates == MESSAGE_TEMPLATES:
+                templates = MESSAGE_TEMPLATES  # the defaults: derived's fast path
+            known = per_rule[rid] = (
+                len(rule_i),
+                templates,
+                rule.get("severity"),
+                rule.get("controls", []),
+                rule.get("measures", []),
+            )
+            rule_i[rid] = known[0]
         src = r.get("source") or {}
+        sv = sources.get(id(src))
+        if sv is None:
+            sv = sources[id(src)] = (
+                src.get("api"),
+                src.get("region"),
+                src.get("time"),
+                src.get("file"),
+                src.get("line"),
+            )
+            keep.append(src)
         key = (
             r["resource_type"],
             r["resource_id"],
@@ -171,11 +225,7 @@ def write_rows(
             r["scope"],
             r.get("region"),
             r.get("namespace"),
-            src.get("api"),
-            src.get("region"),
-            src.get("time"),
-            src.get("file"),
-            src.get("line"),
+            *sv,
         )
         xi = res_i.get(key)
         if xi is None:
@@ -197,8 +247,8 @@ def write_rows(
             else [s(e["path"]), s(e["expected"]), -1, v]
             for e in r["evidence"]
         ]
-        row: list[Any] = [xi, ri, status_i[r["status"]], ev]
-        msg = -1 if derived(r, templates.get(rid)) else s(r.get("message", ""))
+        row: list[Any] = [xi, known[0], status_i[r["status"]], ev]
+        msg = -1 if derived(r, known[1]) else s(r.get("message", ""))
         w = -1
         if r.get("waiver"):
             wkey = _dumps(r["waiver"])
@@ -207,23 +257,34 @@ def write_rows(
                 w = waiver_i[wkey] = len(waivers)
                 waivers.append(r["waiver"])
         change = change_i.get(r.get("change") or "", -1)
-        rule = rules.get(rid) or {}
-        extra = {
-            k: r[k]
-            for k in ("severity", "controls", "measures")
-            if k in r and r[k] != rule.get(k, [] if k != "severity" else None)
-        }
-        tail: list[Any] = [msg, w, change, extra]
-        while tail and tail[-1] in (-1, {}):
-            tail.pop()
-        row += tail
-        buf.append(_dumps(row))
+        if (
+            r.get("severity", known[2]) == known[2]
+            and r.get("controls", known[3]) == known[3]
+            and r.get("measures", known[4]) == known[4]
+        ):
+            extra: dict[str, Any] = {}
+        else:
+            rule = rules.get(rid) or {}
+            extra = {
+                k: r[k]
+                for k in ("severity", "controls", "measures")
+                if k in r and r[k] != rule.get(k, [] if k != "severity" else None)
+            }
+        if extra:
+            row += [msg, w, change, extra]
+        elif change != -1:
+            row += [msg, w, change]
+        elif w != -1:
+            row += [msg, w]
+        elif msg != -1:
+            row.append(msg)
+        buf.append(row)
         if len(buf) >= batch:
-            write(("" if first else ",") + ",".join(buf))
+            write(("" if first else ",") + _encode(buf)[1:-1])
             first = False
             buf.clear()
     if buf:
-        write(("" if first else ",") + ",".join(buf))
+        write(("" if first else ",") + _encode(buf)[1:-1])
     write('],"rules":' + _dumps(list(rule_i)))
     write(',"resources":')
     _write_list(write, resources, batch)
@@ -235,7 +296,7 @@ def write_rows(
 def _write_list(write: Callable[[str], Any], items: list[Any], batch: int) -> None:
     write("[")
     for start in range(0, len(items), batch):
-        write(("," if start else "") + ",".join(_dumps(x) for x in items[start : start + batch]))
+        write(("," if start else "") + _encode(items[start : start + batch])[1:-1])
     write("]")
 
 

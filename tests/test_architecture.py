@@ -20,7 +20,7 @@ LAYERS: list[dict[str, tuple[str, ...]]] = [
     {"model": ("model", "kinds", "credentials", "coverage")},
     {
         "catalog": ("catalog",),
-        "documents": ("documents", "resultrows"),
+        "documents": ("documents", "resultrows", "parallel"),
         "plugins": ("plugins",),
         "usercache": ("usercache",),
         "yamlsrc": ("yamlsrc",),

@@ -140,3 +140,62 @@ def test_report_renders_rules_from_rules_dir_without_them(tmp_path) -> None:
     assert p.returncode == 0, p.stderr
     text = (tmp_path / "nl" / "results.csv").read_text("utf-8-sig")
     assert "(verwacht " in text and "k8s.custom.esc" in text
+
+
+def _reference_derived(row: dict, templates: dict | None) -> bool:
+    """What ``derived`` decides, by rendering the templates (the way it always can)."""
+    from bio2scan.resultrows import _plain
+
+    if row["status"] not in ("PASS", "FAIL") or not all(
+        _plain(e["value"]) for e in row["evidence"]
+    ):
+        return False
+    return row["message"] == evidence_message(row["status"], row["evidence"], "en", templates)
+
+
+# paths and values a template's placeholders could meet, values of every kind, 0 to 5 items
+TRICKY = [
+    [],
+    [_ev("spec.a", True)],
+    [_ev("spec.{value}", 1)],
+    [_ev("spec.{expected}", "x")],
+    [_ev("spec.b", "x{expected}y")],
+    [_ev("spec.b", "{path}")],
+    [_ev("spec.c", 1.5, "{value}")],
+    [_ev("spec.d", (1, 2))],  # a tuple: its notation does not survive JSON
+    [_ev("spec.d", {"k": [1, None]})],
+    [_ev("spec.e", None), _ev("spec.f", "{n}")],
+    [_ev(f"spec.g[{k}]", k) for k in range(5)],
+    [_ev(f"spec.g[{k}]", k) for k in range(3)] + [_ev("spec.h", (1,))],  # not shown, not plain
+]
+
+
+@pytest.mark.parametrize("evidence", TRICKY)
+@pytest.mark.parametrize("status", ["PASS", "FAIL", "ERROR"])
+def test_derived_decides_as_rendering_the_templates_does(evidence, status):
+    from bio2scan.resultrows import derived
+
+    engine = evidence_message(status, evidence) if status != "ERROR" else "cannot decide"
+    f_string = "; ".join(
+        f"{e['path']} = {e['value']!r} (expected {e['expected']})" for e in evidence
+    )
+    for message in {engine, f_string, "no values to check", status, engine + " "}:
+        row = _row(0, status, evidence, message)
+        for templates in (None, MESSAGE_TEMPLATES, json.loads(json.dumps(MESSAGE_TEMPLATES))):
+            assert derived(row, templates) is _reference_derived(row, templates), (
+                message,
+                templates,
+            )
+
+
+def test_tricky_rows_come_back_as_they_went_in():
+    rows = [_row(i, "FAIL" if i % 2 else "PASS", ev) for i, ev in enumerate(TRICKY)]
+    rows += [_row(20 + i, "PASS", ev, "a message of its own") for i, ev in enumerate(TRICKY)]
+    for r in rows:  # what a JSON round trip makes of a value (a tuple comes back a list)
+        for e in r["evidence"]:
+            e["value"] = json.loads(json.dumps(e["value"]))
+    doc = {"rules": {"k8s.r0": RULE, "k8s.r1": RULE}, "results": rows}
+    buf = io.BytesIO()
+    write_results(buf, doc)
+    back = decode(json.loads(buf.getvalue()))["results"]
+    assert back == rows

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from ..catalog import Catalog, Control
@@ -44,16 +45,25 @@ _WORST = ("fail", "error", "pass", "not-assessed")
 
 
 def count_results(results: Iterable[Result]) -> dict[str, Counter[str]]:
-    """Result statuses per rule (one pass); ``ACCEPTED`` counts risk-accepted FAILs."""
+    """Result statuses per rule (counted in C, ``Counter`` over (rule, status) pairs);
+    ``ACCEPTED`` counts risk-accepted FAILs."""
+    listed = results if isinstance(results, (list, tuple)) else list(results)
+    pairs = Counter(zip(map(_RULE_ID, listed), map(_STATUS, listed)))
     counts: dict[str, Counter[str]] = {}
-    for r in results:
-        c = counts.get(r.rule_id)
+    for (rule_id, status), n in pairs.items():
+        c = counts.get(rule_id)
         if c is None:
-            c = counts[r.rule_id] = Counter()
-        c[r.status.value] += 1
-        if r.status is Status.WAIVED and (r.waiver or {}).get("kind") != "not-applicable":
-            c[ACCEPTED] += 1
+            c = counts[rule_id] = Counter()
+        c[status.value] += n
+    if any(status is Status.WAIVED for _, status in pairs):
+        for r in listed:
+            if r.status is Status.WAIVED and (r.waiver or {}).get("kind") != "not-applicable":
+                counts[r.rule_id][ACCEPTED] += 1
     return counts
+
+
+_RULE_ID = itemgetter(Result._fields.index("rule_id"))
+_STATUS = itemgetter(Result._fields.index("status"))
 
 
 def _row(rule: Rule, bio2_id: str, counts: Counter[str]) -> EvidenceRow:

@@ -84,6 +84,7 @@ class JunitRenderer:
         for c in [*counts.values(), coverage[1]]:
             for k in _KEYS:
                 totals[k] += c[k]
+        files: dict[str, str] = {}  # a file's attribute, quoted once
         out = HashingWriter(fh)
         out.write(
             "<?xml version='1.0' encoding='utf-8'?>\n"
@@ -104,7 +105,8 @@ class JunitRenderer:
                     f'      <property name="bio2-status" value={_q(status)} />\n'
                     "    </properties>\n"
                 )
-            buf = [_case(results[i], rid, rule, lang) for i in by_rule.get(rid, ())]
+            head = f"    <testcase classname={_q(rid)} name="
+            buf = [_case(results[i], head, rule, lang, files) for i in by_rule.get(rid, ())]
             buf += [_na_case(g, rid) for g in na.get(rid, ())]
             out.write("".join(buf))
             out.write("  </testsuite>\n")
@@ -153,12 +155,17 @@ def _attrs(c: Mapping[str, int]) -> str:
     return "".join(f' {k}="{c[k]}"' for k in _KEYS)
 
 
-def _case(r: dict[str, Any], rid: str, rule: dict[str, Any], lang: str) -> str:
-    name = f"{r['scope']}/{r['resource_id']}"
-    head = f"    <testcase classname={_q(rid)} name={_q(name)}"
+def _case(
+    r: dict[str, Any], head: str, rule: dict[str, Any], lang: str, files: dict[str, str]
+) -> str:
+    """One test case; ``head`` is its start up to the name (the suite's ``classname``)."""
+    head += _q(f"{r['scope']}/{r['resource_id']}")
     src_file = (r.get("source") or {}).get("file")
     if src_file:
-        head += f" file={_q(src_file)}"
+        attr = files.get(src_file)
+        if attr is None:
+            attr = files[src_file] = f" file={_q(src_file)}"
+        head += attr
     status = r["status"]
     if status == "FAIL":
         body = (

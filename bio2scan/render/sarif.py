@@ -40,8 +40,7 @@ _KIND = {"FAIL": "fail", "ERROR": "open", "WAIVED": "fail"}
 _NOTICE_LEVEL = {"not-checked": "warning", "duplicate": "warning", "skipped": "note"}
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 
 
 def _notice(n: dict[str, Any]) -> dict[str, Any]:
@@ -108,15 +107,21 @@ def _rule(rule: dict[str, Any], lang: str) -> dict[str, Any]:
     return d
 
 
-def _result(r: dict[str, Any], rule_index: int) -> dict[str, Any]:
+def _result(
+    r: dict[str, Any], rule_index: int, artifacts: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
     src = r.get("source") or {}
     location: dict[str, Any] = {
         "logicalLocations": [
             {"name": r["resource_name"], "fullyQualifiedName": r["resource_id"], "kind": "resource"}
         ]
     }
-    if src.get("file"):
-        phys: dict[str, Any] = {"artifactLocation": _artifact(src["file"])}
+    file = src.get("file")
+    if file:
+        artifact = artifacts.get(file)
+        if artifact is None:
+            artifact = artifacts[file] = _artifact(file)
+        phys: dict[str, Any] = {"artifactLocation": artifact}
         if src.get("line"):
             phys["region"] = {"startLine": src["line"]}
         location["physicalLocation"] = phys
@@ -175,13 +180,21 @@ class SarifRenderer:
         rule_ids = sorted(document["rules"])
         index = {rid: i for i, rid in enumerate(rule_ids)}
 
+        artifacts: dict[str, dict[str, Any]] = {}  # file → its artifactLocation, made once
+
         def results(write: Callable[[str], Any], rows: Any) -> None:
             write("[")
+            batch: list[dict[str, Any]] = []
             first = True
             for r in rows:
                 if r["status"] in _KIND and r["rule_id"] in index:
-                    write(("" if first else ",") + _dumps(_result(r, index[r["rule_id"]])))
-                    first = False
+                    batch.append(_result(r, index[r["rule_id"]], artifacts))
+                    if len(batch) >= 100:  # encoded together: one encoder for many results
+                        write(("" if first else ",") + _dumps(batch)[1:-1])
+                        first = False
+                        batch.clear()
+            if batch:
+                write(("" if first else ",") + _dumps(batch)[1:-1])
             write("]")
 
         scan = document["scan"]

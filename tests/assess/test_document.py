@@ -84,3 +84,68 @@ def test_not_applicable_is_summarised_counted_and_merged(tmp_path, scanned):
     assert merged["controls"] == doc["controls"]
     _, listed = api.merge([tmp_path / "a" / "results.json"], rules, now=now, verbose_results=True)
     assert listed["not_applicable"]["groups"] == groups  # summarised shards stay summarised
+
+
+def test_rows_carry_every_field_of_their_result_and_share_what_they_have_in_common():
+    from bio2scan.assess.document import result_to_dict, rows
+    from bio2scan.assess.rollup import count_results
+    from bio2scan.model import Evidence, Result, Severity, Source, Status, finding_id
+
+    src = Source(file="app.yaml", line=3)
+    ctl, mea = ("8.9", "5.15"), ("C.08.09.01",)
+
+    def result(n: int, status: Status, **extra) -> Result:
+        ev = tuple(Evidence(f"spec.x{k}", [k] if k % 2 else "v", "== 1") for k in range(n % 3))
+        return Result(f"k8s.r{n % 2}", f"ns/Pod/p{n}", "k8s.core.pod", f"p{n}", "c1", None,
+                      "ns", status, Severity.HIGH, ctl, mea, f"m{n}", ev, src, **extra)  # fmt: skip
+
+    results = [
+        result(0, Status.PASS),
+        result(1, Status.FAIL),
+        result(2, Status.WAIVED, waiver={"id": "W-1", "kind": "risk-acceptance"}),
+        result(3, Status.WAIVED, waiver={"id": "W-2", "kind": "not-applicable"}, change="new"),
+        result(4, Status.ERROR, change="unchanged"),
+    ]
+    got = rows(results)
+    for r, d in zip(results, got, strict=True):
+        assert d == {
+            "finding_id": finding_id(r.rule_id, r.scope, r.resource_id),
+            "rule_id": r.rule_id,
+            "resource_id": r.resource_id,
+            "resource_type": r.resource_type,
+            "resource_name": r.resource_name,
+            "scope": r.scope,
+            "region": r.region,
+            "namespace": r.namespace,
+            "status": r.status.value,
+            "severity": r.severity.value,
+            "controls": list(r.controls),
+            "measures": list(r.measures),
+            "message": r.message,
+            "evidence": [e.to_dict() for e in r.evidence],
+            "source": r.source.to_dict(),
+            **({"waiver": dict(r.waiver)} if r.waiver is not None else {}),
+            **({"change": r.change} if r.change is not None else {}),
+        }
+        assert d == result_to_dict(r)
+        assert type(d["status"]) is str and type(d["severity"]) is str
+    assert got[0]["source"] is got[4]["source"] and got[0]["controls"] is got[3]["controls"]
+    # equal evidence is one list, but only where equal means the same JSON: 1, True and 1.0
+    # are equal in Python and must stay three values
+    same = [result(3 * k, Status.PASS)._replace(evidence=(Evidence("a", v, "x"),)) for k, v in
+            enumerate([1, True, 1.0, 1, True, 1.0, -0.0, 0.0, "1", None, None])]  # fmt: skip
+    shared = rows(same)
+    for r, d in zip(same, shared, strict=True):
+        v = d["evidence"][0]["value"]
+        assert type(v) is type(r.evidence[0].value) and json.dumps(v) == json.dumps(
+            r.evidence[0].value
+        )
+    assert (
+        shared[0]["evidence"] is shared[3]["evidence"]
+        and shared[1]["evidence"] is shared[4]["evidence"]
+    )
+    assert shared[0]["evidence"] is not shared[1]["evidence"]
+    assert shared[9]["evidence"] is shared[10]["evidence"]
+    counts = count_results(iter(results))  # any iterable
+    assert counts["k8s.r0"] == {"PASS": 1, "WAIVED": 1, "ACCEPTED": 1, "ERROR": 1}
+    assert counts["k8s.r1"] == {"FAIL": 1, "WAIVED": 1}  # a declaration is no acceptance
