@@ -23,11 +23,14 @@ import binascii
 import json
 import math
 import re
+import sys
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+_intern = sys.intern
 
 try:
     _Base: Any = yaml.CSafeLoader
@@ -296,6 +299,7 @@ class _Builder:
                 return self._mapping(node, depth - 1)
             if k in result:
                 raise LoadError(f"duplicate key {k!r}", knode.start_mark.line + 1)
+            k = _intern(k)  # keys recur in every object: one string each, not one per object
             if vnode.__class__ is not ScalarNode:
                 result[k] = self.tree(vnode, depth)
                 continue
@@ -356,6 +360,8 @@ class _Builder:
                 continue
             if k in result:
                 raise LoadError(f"duplicate key {k!r}", knode.start_mark.line + 1)
+            if k.__class__ is str:
+                k = _intern(k)
             result[k] = (
                 self.scalar(vnode) if vnode.__class__ is ScalarNode else self.build(vnode, depth)
             )
