@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 
 from clirun import run_cli
 
@@ -129,6 +130,10 @@ def test_rows_carry_every_field_of_their_result_and_share_what_they_have_in_comm
         }
         assert d == result_to_dict(r)
         assert type(d["status"]) is str and type(d["severity"]) is str
+        assert list(d) == list(result_to_dict(r))  # the schema's order, for every writer
+    # rows share one key table (a row holds its values, not 15 keys as well): smaller than a
+    # dict of the same items — 100,000 objects held ~170 MB less
+    assert sys.getsizeof(got[0]) < sys.getsizeof(dict(got[0])) * 0.75
     assert got[0]["source"] is got[4]["source"] and got[0]["controls"] is got[3]["controls"]
     # equal evidence is one list, but only where equal means the same JSON: 1, True and 1.0
     # are equal in Python and must stay three values
