@@ -11,7 +11,10 @@ week's scan — or from the main branch in CI — can be compared with today's.
   A FAIL whose waiver expired is *unchanged*: it is old debt, not a new deviation.
 * ``resolved``: baseline findings whose id is no longer a finding — except where the rule is no
   longer part of the scan (a narrower ``--rules`` is not a fix) or where the result is now
-  ERROR (could not look is not resolved).
+  ERROR (could not look is not resolved). Each says how (``now``): ``PASS`` (fixed, with the
+  message that says what value decided it), ``NOT_APPLICABLE`` (the rule no longer applies —
+  with the reason: a label or a field changed so that the rule no longer looks, which an
+  auditor reads differently from a fix) or ``null`` (no result any more: the resource is gone).
 """
 
 from __future__ import annotations
@@ -42,10 +45,13 @@ def compare(
         before_docs[d["finding_id"]] = d
     out: list[Result] = []
     now_status: dict[str, str] = {}
+    now_message: dict[str, str] = {}
     new = unchanged = 0
     for r in results:
         fid = r.finding_id
         now_status[fid] = r.status.value
+        if fid in before:
+            now_message[fid] = r.message
         if r.status.value in FINDING:
             change = "unchanged" if before.get(fid) in FINDING else "new"
             if change == "new":
@@ -64,7 +70,8 @@ def compare(
         current = now_status.get(fid)
         if current in FINDING or current == Status.ERROR.value:
             continue
-        resolved.append(dict(d, change="resolved"))
+        how = {"now": current, "now_message": now_message.get(fid) if current else None}
+        resolved.append(dict(d, change="resolved") | how)
     resolved.sort(key=lambda d: (d["rule_id"], d["scope"], d["resource_id"]))
     section = {
         "file": file,

@@ -43,6 +43,7 @@ def test_compare():
         _r("a", "5", "FAIL"),
         _r("gone", "1", "FAIL"),
         _r("a", "6", "FAIL"),
+        _r("a", "9", "FAIL"),
     )
     now = [
         _r("a", "1", "FAIL"),  # unchanged
@@ -51,8 +52,10 @@ def test_compare():
         _r("a", "4", "FAIL"),  # PASS → FAIL: new
         _r("a", "5", "ERROR"),  # could not look: not resolved
         _r("a", "7", "FAIL"),  # never seen: new
-        _r("a", "8", "PASS"),
-    ]  # never seen, passing: new (not a finding)
+        _r("a", "8", "PASS"),  # never seen, passing: new (not a finding)
+        # the rule no longer applies (its applies_if label was removed): resolved, but says so
+        _r("a", "9", "NOT_APPLICABLE")._replace(message="does not apply: metadata.labels.tier"),
+    ]
     # a/6 vanished from the estate: resolved; rule "gone" is not in this scan: not resolved
     out, sec = compare(now, base, "base.json", ["a"])
     change = {r.resource_id: r.change for r in out}
@@ -64,9 +67,16 @@ def test_compare():
         "5": "unchanged",
         "7": "new",
         "8": "new",
+        "9": "unchanged",
     }
-    assert sec["counts"] == {"new": 2, "unchanged": 2, "resolved": 2}
-    assert [(d["rule_id"], d["resource_id"]) for d in sec["resolved"]] == [("a", "2"), ("a", "6")]
+    assert sec["counts"] == {"new": 2, "unchanged": 2, "resolved": 3}
+    got = [(d["resource_id"], d["now"], d["now_message"]) for d in sec["resolved"]]
+    assert got == [
+        ("2", "PASS", ""),  # fixed
+        ("6", None, None),  # gone from the estate
+        ("9", "NOT_APPLICABLE", "does not apply: metadata.labels.tier"),  # not a fix
+    ]
+    assert all(d["status"] == "FAIL" and d["change"] == "resolved" for d in sec["resolved"])
     assert sec["generated_at"] == "2026-01-01T00:00:00+00:00" and sec["file"] == "base.json"
 
 

@@ -246,3 +246,58 @@ def test_config_file_settings_relative_to_the_config(tmp_path):
     assert "waivers: 4 result(s) waived" in r.stdout
     assert (cfg_dir / "history.db").exists() and not (elsewhere / "history.db").exists()
     assert results(tmp_path / "o")["waivers"]["file"] == str(cfg_dir / "waivers.yaml")
+
+
+LB_RULE = "k8s.network.loadbalancer_source_ranges"
+
+
+def _service(labels: str = "") -> str:
+    return (
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: shop\n  namespace: web\n"
+        f"{labels}spec:\n  type: LoadBalancer\n  ports: [{{port: 443}}]\n"
+    )
+
+
+def test_a_finding_that_no_longer_applies_is_resolved_but_says_so(tmp_path):
+    """The attacker's way out of a finding: not fixing it but making the rule not apply (here a
+    'deliberately public' label). The baseline calls it resolved — the finding is gone — and
+    says how: NOT_APPLICABLE with the reason, apart from a real fix (PASS) or a resource that
+    is gone, in results.json and in the HTML report."""
+    import json as _json
+
+    from bio2scan.documents import validate
+
+    d, a, b = tmp_path / "m", tmp_path / "a", tmp_path / "b"
+    write(d / "svc.yaml", _service())
+    common = ("--rules", LB_RULE, "-q", "--fail-on", "none")
+    assert cli("scan", "manifests", str(d), *common, "-o", str(a)).returncode == 0
+    assert [r["status"] for r in results(a)["results"]] == ["FAIL"]
+
+    write(d / "svc.yaml", _service('  labels: {"bio2scan.nl/public": "true"}\n'))
+    r = cli(
+        "scan", "manifests", str(d), *common, "-o", str(b), "--format", "json,html",
+        "--baseline", str(a / "results.json"),
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    doc = results(b)
+    (gone,) = doc["baseline"]["resolved"]
+    assert gone["status"] == "FAIL" and gone["now"] == "NOT_APPLICABLE"
+    assert "does not apply" in gone["now_message"] and "metadata.labels" in gone["now_message"]
+    validate("results", _json.loads((b / "results.json").read_text()))
+    html = (b / "report.html").read_text()
+    assert "was not fixed: the rule no longer applies" in html
+
+    # a real fix: PASS, and the message names the value that decided it
+    write(d / "svc.yaml", _service() + "  loadBalancerSourceRanges: [192.0.2.0/24]\n")
+    assert cli(
+        "scan", "manifests", str(d), *common, "-o", str(b), "--baseline", str(a / "results.json")
+    ).returncode == 0  # fmt: skip
+    (fixed,) = results(b)["baseline"]["resolved"]
+    assert fixed["now"] == "PASS" and "loadBalancerSourceRanges" in fixed["now_message"]
+
+    # the resource is gone
+    (d / "svc.yaml").write_text("")
+    write(d / "other.yaml", _service().replace("name: shop", "name: other"))
+    cli("scan", "manifests", str(d), *common, "-o", str(b), "--baseline", str(a / "results.json"))
+    (vanished,) = results(b)["baseline"]["resolved"]
+    assert vanished["now"] is None and vanished["now_message"] is None
