@@ -87,6 +87,8 @@ def _finish(
 def _progress(quiet: bool) -> Any:
     if quiet or not sys.stderr.isatty():
         return api.Progress()
+    import time
+
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
     from rich.progress import Progress as RichProgress
@@ -94,15 +96,21 @@ def _progress(quiet: bool) -> Any:
     class _Task(api.ProgressTask):
         def __init__(self, bar: Any, tid: Any) -> None:
             self.bar, self.tid = bar, tid
+            self.shown = 0.0
 
         def advance(self, n: int = 1) -> None:
             self.bar.advance(self.tid, n)
+            now = time.monotonic()
+            if now - self.shown >= 0.1:  # drawn here, at most ten times a second
+                self.shown = now
+                self.bar.refresh()
 
         def done(self) -> None:
             self.bar.update(
                 self.tid,
                 completed=self.bar.tasks[self.tid].total or 1,
                 total=self.bar.tasks[self.tid].total or 1,
+                refresh=True,
             )
 
     class _Rich(api.Progress):
@@ -114,11 +122,16 @@ def _progress(quiet: bool) -> Any:
                 TimeElapsedColumn(),
                 console=Console(stderr=True),
                 transient=True,
+                # no refresh thread: the scan forks (manifest readers, report writers), and a
+                # lock a thread holds at that moment stays held in the child
+                auto_refresh=False,
             )
 
         def task(self, description: str, total: int | None = None) -> api.ProgressTask:
             self.bar.start()
-            return _Task(self.bar, self.bar.add_task(safe(description), total=total))
+            t = _Task(self.bar, self.bar.add_task(safe(description), total=total))
+            self.bar.refresh()
+            return t
 
         def stop(self) -> None:
             self.bar.stop()

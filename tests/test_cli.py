@@ -354,6 +354,45 @@ def test_quiet_prints_nothing_and_no_tty_means_no_progress(manifests, tmp_path):
     assert b"json: " in p.stdout
 
 
+def test_a_terminal_gets_a_progress_bar_drawn_without_a_thread(manifests, tmp_path):
+    """On a terminal the bar is drawn as the work advances (rich's refresh thread is off: the
+    scan forks, and a forked child inherits the locks other threads hold)."""
+    import os
+    import pty
+    import subprocess
+    import sys
+    import threading
+
+    main, sub = pty.openpty()
+    seen = bytearray()
+
+    def drain() -> None:  # read while it runs: a full terminal buffer would stop the scan
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # the other end is closed: all read
+                return
+            if not chunk:
+                return
+            seen.extend(chunk)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    try:
+        p = subprocess.run(
+            [sys.executable, "-m", "bio2scan", "scan", "manifests", str(manifests),
+             "-o", str(tmp_path / "t"), "--fail-on", "none"],
+            stderr=sub, stdout=subprocess.PIPE, timeout=120,
+            env={**os.environ, "TERM": "xterm", "COLUMNS": "100"},
+        )  # fmt: skip
+    finally:
+        os.close(sub)
+        reader.join(10)
+        os.close(main)
+    assert p.returncode == 0 and b"json: " in p.stdout
+    assert b"rules evaluated" in seen  # the bar was drawn
+
+
 def test_collect_then_evaluate_equals_scan(manifests, tmp_path):
     inv = tmp_path / "inv.json.gz"
     assert invoke("collect", "manifests", str(manifests), "-o", str(inv), "-q").code == 0

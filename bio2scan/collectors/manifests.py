@@ -21,7 +21,8 @@ Hostile input is expected (a pull request is written by someone else), so:
 
 Large inputs are parsed on every core (``manifest_files.run_jobs``: this process takes files
 from the front of the list, one forked worker per extra core from the back, until they meet; the
-workers, processes of our own, pause the cyclic garbage collector). In the calling process the
+workers, processes of our own, pause the cyclic garbage collector) — not while the process runs
+other threads, whose locks a forked worker would inherit held. In the calling process the
 collector is left alone: a library must not switch it for the host (the CLI tunes it for its
 own process).
 """
@@ -31,6 +32,7 @@ from __future__ import annotations
 import os
 import stat
 import sys
+import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -258,6 +260,10 @@ def _run(
         task.advance()
 
     workers = _cores() - 1 if len(jobs) >= 4 and _at_least(jobs, _PARALLEL_BYTES) else 0
+    if threading.active_count() > 1:
+        # a lock another thread of the host holds at the fork would stay held in the worker,
+        # which could then hang for ever: read every file in this process instead
+        workers = 0
     run_jobs(jobs, lambda j: load_job(j, cluster, namespace, limits), take_one, workers)
     task.done()
 

@@ -148,3 +148,30 @@ def test_without_a_temporary_file_everything_is_read_in_this_process(tmp_path, m
     run_jobs(jobs, _load, got.append, workers=1)
     assert [o.display for o in got] == [j.display for j in jobs]
     assert got[0].resources
+
+
+_FORKS: list[int] = []
+os.register_at_fork(after_in_parent=lambda: _FORKS.append(1))  # counts; harmless if left
+
+
+def test_no_worker_is_forked_while_the_host_runs_other_threads(tmp_path, monkeypatch):
+    """A library caller with threads: a lock one of them holds at the fork would stay held in
+    the worker, which could hang for ever — so every file is read in this process then."""
+    import threading
+
+    _tree(tmp_path / "m", 40)
+    monkeypatch.setattr(manifests, "_PARALLEL_BYTES", 1)  # every input is "large"
+    before = len(_FORKS)
+    alone = api.collect("manifests", {"paths": [str(tmp_path / "m")]})
+    assert len(_FORKS) > before  # the check below can see a fork
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)
+    other.start()
+    try:
+        before = len(_FORKS)
+        busy = api.collect("manifests", {"paths": [str(tmp_path / "m")]})
+        assert len(_FORKS) == before
+    finally:
+        stop.set()
+        other.join()
+    assert _view(busy) == _view(alone)
