@@ -12,7 +12,7 @@ is closed, never given back to the pool half read.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 CHUNK = 65536
@@ -28,31 +28,36 @@ class TooMuch(Exception):
 
 def read_bounded(raw: Any, limit: int, seconds: float) -> bytes:
     """The (decoded) body of ``raw``, a streamed ``urllib3.HTTPResponse``; ``TooMuch`` beyond
-    ``limit`` bytes or ``seconds`` seconds. ``raw`` is closed either way."""
-    read: Callable[[], bytes]
-    if hasattr(raw, "read1"):  # urllib3 ≥ 2.3
-        read = lambda: raw.read1(CHUNK, decode_content=True)  # noqa: E731
+    ``limit`` bytes or ``seconds`` seconds. ``raw`` is closed either way; a connection read to
+    the end is given back to its pool first."""
+    if hasattr(raw, "read1"):  # urllib3 ≥ 2.3: whatever has arrived
+        read: Callable[[], bytes] = lambda: raw.read1(CHUNK, decode_content=True)  # noqa: E731
     else:  # older urllib3: fixed-size reads; the deadline is still looked at between them
         read = lambda: raw.read(4096, decode_content=True)  # noqa: E731
-    deadline = time.monotonic() + seconds
-    chunks: list[bytes] = []
-    size = 0
-    done = False
     try:
-        while True:
-            chunk = read()
-            if not chunk:
-                done = True
-                return b"".join(chunks)
-            size += len(chunk)
-            if size > limit:
-                raise TooMuch(f"the answer exceeds {limit // 2**20} MiB; not read on")
-            if time.monotonic() > deadline:
-                raise TooMuch(
-                    f"the answer was still arriving after {seconds:g} s ({size} bytes); not read on"
-                )
-            chunks.append(chunk)
-    finally:
-        if done and hasattr(raw, "release_conn"):
-            raw.release_conn()  # read to the end: the connection may serve the next request
+        body = read_chunks(iter(read, b""), limit, seconds)
+    except BaseException:
         raw.close()
+        raise
+    if hasattr(raw, "release_conn"):
+        raw.release_conn()
+    raw.close()
+    return body
+
+
+def read_chunks(chunks: Iterable[bytes], limit: int, seconds: float) -> bytes:
+    """The bytes of ``chunks`` joined; ``TooMuch`` as soon as they exceed ``limit`` bytes or
+    are still coming after ``seconds`` seconds (the clock is looked at after every chunk)."""
+    deadline = time.monotonic() + seconds
+    got: list[bytes] = []
+    size = 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > limit:
+            raise TooMuch(f"the answer exceeds {limit // 2**20} MiB; not read on")
+        if time.monotonic() > deadline:
+            raise TooMuch(
+                f"the answer was still arriving after {seconds:g} s ({size} bytes); not read on"
+            )
+        got.append(chunk)
+    return b"".join(got)

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,7 +32,7 @@ from azure.core.exceptions import AzureError, ServiceRequestError, ServiceRespon
 from azure.core.pipeline import PipelineRequest
 from azure.core.pipeline.policies import RetryPolicy, SansIOHTTPPolicy
 
-from ..bounded import TooMuch, read_bounded
+from ..bounded import TooMuch, read_bounded, read_chunks
 from ..neterrors import classify
 
 MAX_BODY = 64 * 1024 * 1024  # one answer; Graph's and ARM's largest pages are a few MB
@@ -153,43 +152,23 @@ def read_json(resp: Any, limit: int | None = None, seconds: float | None = None)
     # azure-core's own iterator reads fixed blocks, each of which a trickling server can
     # stretch to hours — it is used only where the transport is another one
     raw = getattr(getattr(resp, "_internal_response", None), "raw", None)
-    if raw is not None and hasattr(raw, "read1"):
-        import urllib3
+    import urllib3
 
-        try:
+    try:
+        if raw is not None and hasattr(raw, "read1"):
             body = read_bounded(raw, limit, seconds)
-        except TooMuch as exc:
-            raise Limit(f"HTTP {resp.status_code}: {exc.reason}") from None
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise ServiceResponseError(str(exc), error=exc) from None
-        finally:
-            resp.close()
-    else:
-        body = _read_blocks(resp, limit, seconds)
+        else:
+            body = read_chunks(resp.iter_bytes(), limit, seconds)
+    except TooMuch as exc:
+        raise Limit(f"HTTP {resp.status_code}: {exc.reason}") from None
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        raise ServiceResponseError(str(exc), error=exc) from None
+    finally:
+        resp.close()
     try:
         return json.loads(body)
     except RecursionError:  # nested deeper than the parser goes: not an answer ARM or Graph gives
         raise ValueError("the answer is nested too deeply") from None
-
-
-def _read_blocks(resp: Any, limit: int, seconds: float) -> bytes:
-    deadline = time.monotonic() + seconds
-    chunks: list[bytes] = []
-    size = 0
-    try:
-        for chunk in resp.iter_bytes():
-            size += len(chunk)
-            if size > limit:
-                raise Limit(f"HTTP {resp.status_code}: the answer exceeds {limit // 2**20} MiB")
-            if time.monotonic() > deadline:
-                raise Limit(
-                    f"HTTP {resp.status_code}: the answer was still arriving after "
-                    f"{seconds:g} s ({size} bytes); not read on"
-                )
-            chunks.append(chunk)
-    finally:
-        resp.close()
-    return b"".join(chunks)
 
 
 def follow(
