@@ -1,20 +1,22 @@
-"""Writing a set of report files at once: ``workers`` child processes forked from the one that
-holds the results document (Linux) take the files one at a time, in the order given (the
-slowest first), until none is left. A child shares the document with its parent
-(copy-on-write): nothing is pickled to hand it over, and a child that writes several files
-copies the pages it touches once.
+"""Writing a set of report files at once: this process and ``workers - 1`` child processes
+forked from it (Linux) take the files one at a time, in the order given (the slowest first),
+until none is left. A child shares the results document with its parent (copy-on-write):
+nothing is pickled to hand it over, and a child that writes several files copies the pages it
+touches once. This process writes too rather than wait: one child fewer copies the pages of a
+large document (at 100,000 objects the copying of two children cost more system time than
+the writing saved).
 
     with prepared(directory, {"results.json": write_json, "report.html": write_html}, 2) as files:
         documents.write_set(directory, files)     # every file is already written when it asks
 
-A child writes its file into a private directory inside ``directory`` (named like a staging
-directory of ``documents.write_set``, so one left by a killed run is removed the same way) and
-reports over a pipe: the SHA-256 of what it wrote, or the errno, text and file of the
+Each file is written into a private directory inside ``directory`` (named like a staging
+directory of ``documents.write_set``, so one left by a killed run is removed the same way); a
+child reports over a pipe: the SHA-256 of what it wrote, or the errno, text and file of the
 ``OSError`` it met. ``write_set`` then asks for each file as it always does; the file is moved
 into its staging directory, or that same ``OSError`` is raised there — a full disk reads as it
-does when the file is written in this process, and the previous report set stays. A child that
-fails in any other way (an exception that is a bug, a signal) leaves its file to this process,
-which writes it itself when ``write_set`` asks: an error is then exactly the in-process one.
+does when the file is written in one go, and the previous report set stays. A file whose
+writer failed in any other way (an exception that is a bug, a child killed by a signal) is
+written again when ``write_set`` asks: an error is then exactly the in-process one.
 
 Not used (the files are written one after the other, as ``write_set`` calls them) with fewer
 than two files or workers, off Linux (``fork`` is unsafe on macOS and absent on Windows), or
@@ -106,12 +108,11 @@ def _taker(done: Path, job: Writer, outcome: dict[str, Any] | None) -> Writer:
 
 
 def _run(private: Path, jobs: Mapping[str, Writer], workers: int) -> dict[str, dict[str, Any]]:
-    """Fork ``workers`` children that take the jobs one at a time from a queue (a pipe holding
-    one byte per job, in order: a one-byte read is atomic, so each job goes to one child);
-    each reports every job it took as one line on a shared pipe (shorter than ``PIPE_BUF``,
-    so lines never interleave). A child that writes several files copies the pages of the
-    document it touches once, not once per file. Returns the outcomes by name; a job whose
-    line never came (its child was killed) has none."""
+    """Fork ``workers - 1`` children; they and this process take the jobs one at a time from a
+    queue (a pipe holding one byte per job, in order: a one-byte read is atomic, so each job
+    goes to one taker); a child reports every job it took as one line on a shared pipe
+    (shorter than ``PIPE_BUF``, so lines never interleave). Returns the outcomes by name; a job
+    whose outcome never came (its child was killed) has none."""
     _prctl()  # loaded before forking: the children only call it
     names = list(jobs)
     queue_r, queue_w = os.pipe()
@@ -121,9 +122,10 @@ def _run(private: Path, jobs: Mapping[str, Writer], workers: int) -> dict[str, d
     parent = os.getpid()
     pids: list[int] = []
     got: list[bytes] = []
+    outcome: dict[str, dict[str, Any]] = {}
     gc.freeze()  # a child's collections leave the document's pages unwritten (shared)
     try:
-        for _ in range(min(workers, len(names))):
+        for _ in range(min(workers, len(names)) - 1):
             pid = os.fork()
             if pid == 0:  # pragma: no cover - the child (coverage does not follow a fork)
                 os.close(report_r)
@@ -131,6 +133,8 @@ def _run(private: Path, jobs: Mapping[str, Writer], workers: int) -> dict[str, d
             pids.append(pid)
         os.close(report_w)
         report_w = -1
+        while taken := os.read(queue_r, 1):  # this process takes its share too
+            outcome[names[taken[0]]] = _write(private, names[taken[0]], jobs)
         while data := os.read(report_r, 65536):  # until every child has exited
             got.append(data)
         for pid in pids:
@@ -145,12 +149,34 @@ def _run(private: Path, jobs: Mapping[str, Writer], workers: int) -> dict[str, d
             if fd >= 0:
                 os.close(fd)
         gc.unfreeze()
-    outcome: dict[str, dict[str, Any]] = {}
     for line in b"".join(got).splitlines():
         with contextlib.suppress(ValueError, IndexError, TypeError):
             index, msg = json.loads(line)
             outcome[names[index]] = msg
     return outcome
+
+
+def _write(private: Path, name: str, jobs: Mapping[str, Writer]) -> dict[str, Any]:
+    """Write one file into ``private``: ``{"ok": digest}``, the ``OSError`` met as errno, text
+    and file, or ``{}`` for any other exception (the file is then written again, in
+    ``write_set``'s turn, so that a bug's error is exactly the in-process one)."""
+    target = private / name
+    try:
+        digest = jobs[name](target)
+        with open(target, "rb+") as fh:
+            os.fsync(fh.fileno())
+        return {"ok": digest if isinstance(digest, str) else None}
+    except OSError as exc:
+        if isinstance(exc.errno, int):
+            filename = exc.filename
+            return {
+                "errno": exc.errno,
+                "strerror": exc.strerror or str(exc),
+                "filename": filename if isinstance(filename, str) else None,
+            }
+        return {}
+    except Exception:  # noqa: BLE001 - written again in write_set's turn
+        return {}  # (an interrupt is not caught: it ends this process's writing)
 
 
 def _child(
@@ -167,24 +193,7 @@ def _child(
         _die_with(parent)
         while taken := os.read(queue, 1):
             index = taken[0]
-            target = private / names[index]
-            msg: dict[str, Any] = {}
-            try:
-                digest = jobs[names[index]](target)
-                with open(target, "rb+") as fh:
-                    os.fsync(fh.fileno())
-                msg = {"ok": digest if isinstance(digest, str) else None}
-            except OSError as exc:
-                if isinstance(exc.errno, int):
-                    name = exc.filename
-                    msg = {
-                        "errno": exc.errno,
-                        "strerror": exc.strerror or str(exc),
-                        "filename": name if isinstance(name, str) else None,
-                    }
-            except Exception:  # noqa: BLE001 - the parent writes this file itself
-                pass  # (an interrupt ends the child: the parent is interrupted too)
-            line = json.dumps([index, msg]).encode() + b"\n"
+            line = json.dumps([index, _write(private, names[index], jobs)]).encode() + b"\n"
             if len(line) < select.PIPE_BUF:
                 os.write(report, line)
     finally:

@@ -56,8 +56,8 @@ def _callers(log: Path) -> list[str]:
     return log.read_text().split() if log.exists() else []
 
 
-def test_a_child_that_meets_a_full_disk_reports_it_as_if_written_here(tmp_path):
-    log, me = tmp_path / "log", os.getpid()
+def test_a_writer_that_meets_a_full_disk_reports_it_as_if_written_here(tmp_path):
+    log = tmp_path / "log"
 
     def full(path: Path) -> str:
         _record(log, "full")
@@ -75,11 +75,11 @@ def test_a_child_that_meets_a_full_disk_reports_it_as_if_written_here(tmp_path):
         files["b.txt"](out / "staging-b")
     assert caught.value.errno == errno.ENOSPC and caught.value.strerror == "No space left on device"
     assert caught.value.filename == str(out / "staging-b")  # the path write_set gave
-    assert str(me) not in _callers(log) and len(_callers(log)) == 2  # written in a child only
+    assert len(_callers(log)) == 2  # written once (here or in the child), not again
     assert not [p for p in out.iterdir() if p.name.startswith(".bio2scan-staging-")]
 
 
-def test_a_full_disk_in_a_child_keeps_the_previous_report_set(tmp_path):
+def test_a_full_disk_while_writing_side_by_side_keeps_the_previous_report_set(tmp_path):
     out = tmp_path / "out"
     write_set(out, {"a.txt": "old a", "b.txt": "old b"}, key="scan-1")
     before = _files(out)
@@ -103,15 +103,17 @@ def test_a_full_disk_in_a_child_keeps_the_previous_report_set(tmp_path):
 
 def test_a_child_that_fails_otherwise_leaves_the_file_to_this_process(tmp_path):
     """An exception that is not an OSError (a bug) or a child killed by a signal: this process
-    writes the file itself, so the error (if it is one) is exactly the in-process one."""
+    writes the file again itself, so the error (if it is one) is exactly the in-process one."""
     log, me = tmp_path / "log", os.getpid()
 
     def buggy(path: Path) -> str:
         _record(log, "buggy")
+        _barrier(log)
         raise ValueError("a bug in a renderer")
 
     def killed(path: Path) -> str:
         _record(log, "killed")
+        _barrier(log)
         if os.getpid() != me:
             os.kill(os.getpid(), signal.SIGKILL)
         path.write_text("written here")
@@ -119,13 +121,45 @@ def test_a_child_that_fails_otherwise_leaves_the_file_to_this_process(tmp_path):
 
     out = tmp_path / "out"
     with parallel.prepared(out, {"a.txt": buggy, "b.txt": killed}, 2) as files:
-        assert len(_callers(log)) == 4  # both ran in a child
+        first = _callers(log)
+        assert len(first) == 4 and len(set(first[1::2])) == 2  # one each: here and a child
         with pytest.raises(ValueError, match="a bug in a renderer"):
             files["a.txt"](out / "x")
         assert files["b.txt"](out / "y") == "here"
     assert (out / "y").read_text() == "written here"
     calls = _callers(log)
-    assert calls.count(str(me)) == 2 and len(calls) == 8  # then each once here
+    again = calls[4:]  # buggy always again here; killed again only if the child took it
+    assert again[0::2][0] == "buggy" and set(again[1::2]) == {str(me)}
+    assert ("killed" in again) == (first[first.index("killed") + 1] != str(me))
+
+
+def _barrier(log: Path) -> None:
+    """Wait until two processes have each taken a job (so this process and the child each
+    write one of two files)."""
+    deadline = time.monotonic() + 30
+    while len(set(_callers(log)[1::2])) < 2:
+        assert time.monotonic() < deadline, "the other writer never took a job"
+        time.sleep(0.01)
+
+
+def test_this_process_writes_its_share_while_the_child_writes(tmp_path):
+    """Two workers are this process and one child: each takes one of two files."""
+    log, me = tmp_path / "log", os.getpid()
+
+    def job(path: Path) -> str:
+        _record(log, path.name)
+        _barrier(log)
+        path.write_text(path.name)
+        return "sha-" + path.name
+
+    out = tmp_path / "out"
+    with parallel.prepared(out, {"a.txt": job, "b.txt": job}, 2) as files:
+        writers = _callers(log)[1::2]
+        assert str(me) in writers and len(set(writers)) == 2
+        assert files["a.txt"](out / "s1") == "sha-a.txt" and (out / "s1").read_text() == "a.txt"
+        assert files["b.txt"](out / "s2") == "sha-b.txt" and (out / "s2").read_text() == "b.txt"
+    assert len(_callers(log)) == 4  # neither written again
+    assert not [p for p in out.iterdir() if p.name.startswith(".bio2scan-staging-")]
 
 
 def test_one_file_one_worker_or_other_threads_write_here(tmp_path):
@@ -198,7 +232,7 @@ def _alive(pid: int) -> bool:
 
 
 def test_two_workers_take_many_files_from_one_queue(tmp_path):
-    log, me = tmp_path / "log", os.getpid()
+    log = tmp_path / "log"
 
     def job(path: Path) -> str:
         _record(log, path.name)
@@ -213,7 +247,7 @@ def test_two_workers_take_many_files_from_one_queue(tmp_path):
             assert files[name](out / f"s{i}") == "sha-" + name
             assert (out / f"s{i}").read_text() == name
     writers = set(calls[1::2])
-    assert sorted(calls[0::2]) == names and len(writers) <= 2 and str(me) not in writers
+    assert sorted(calls[0::2]) == names and len(writers) <= 2
 
 
 def test_a_name_that_is_not_a_plain_file_name_is_never_written_by_a_child(tmp_path):
