@@ -154,6 +154,10 @@ def main() -> int:
     args = ap.parse_args()
     formats = [f for f in args.formats.split(",") if f]
     if args.child:
+        import gc
+
+        gc.freeze()  # the command line's collector settings (bio2scan.cli.main)
+        gc.set_threshold(50_000, 20, 20)
         _child(args.child, formats, args.verbose_results, args.profile)
         return 0
     import manifests
