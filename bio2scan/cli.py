@@ -78,7 +78,19 @@ def _finish(
             )
         if done.scan_id is not None:
             click.echo(f"history: scan {done.scan_id} recorded")
-    sys.exit(settings.exit_code(doc))
+    code = settings.exit_code(doc)
+    _left_to_exit(doc, inventory)
+    sys.exit(code)
+
+
+def _left_to_exit(*scan: Any) -> None:
+    """The command's work is done and its process ends: the scan's objects (millions at 100,000
+    objects, about 0.2 s per 10,000 to free one by one) are kept, in a cycle the collector no
+    longer looks at, and the operating system takes their memory back at exit. ``atexit``
+    handlers still run (unlike ``os._exit``) and output is flushed as usual."""
+    holder: list[Any] = [*scan]
+    holder.append(holder)
+    gc.freeze()
 
 
 # --- progress --------------------------------------------------------------------------------

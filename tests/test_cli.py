@@ -528,3 +528,27 @@ def test_inventory_round_trips_and_validates(manifests, tmp_path):
     assert load_inventory(b) == inv
     save_inventory(tmp_path / "c.json", load_inventory(b))
     assert (tmp_path / "c.json").read_bytes() == a.read_bytes()
+
+
+def test_a_finished_command_leaves_its_objects_to_the_exit():
+    """Freeing a large scan's objects one by one at the end of the process is wasted time: the
+    command keeps them (and the collector does not look at them) until the process exits."""
+    import gc
+    import weakref
+
+    from bio2scan import cli
+
+    class Scan:
+        pass
+
+    scan = Scan()
+    ref = weakref.ref(scan)
+    try:
+        cli._left_to_exit(scan, {"results": []})
+        del scan
+        gc.collect()
+        assert ref() is not None
+    finally:
+        gc.unfreeze()  # this test process goes on: let the collector have them again
+        gc.collect()
+    assert ref() is None
