@@ -168,23 +168,29 @@ def _rows(
     empty: list[dict[str, Any]] = []  # every result without evidence: one list
     summarised = Status.NOT_APPLICABLE if groups is not None else None
     fail, waived = Status.FAIL, Status.WAIVED
-    # results come sorted by rule: its controls, measures and tally are looked up on a change
-    last_c: Any = None
-    last_m: Any = None
-    last_rule: Any = None
-    ctl: Any = None
-    mea: Any = None
-    tally: dict[str, int] = {}
+    # per rule: its controls and measures (the tuples, and their lists) and its tally
+    per_rule: dict[str, tuple[Any, Any, list[str], list[str], dict[str, int]]] = {}
+    last_source: Any = None
+    src: Any = None
     for i in _memory_order(listed):
         r = listed[i]
         (rule_id, res_id, rtype, name, scope, region, ns, status, severity, controls, measures,
          message, evidence, source, waiver, change) = r  # fmt: skip
-        if rule_id is not last_rule:
-            last_rule = rule_id
-            got = tallies.get(rule_id)
-            if got is None:
-                got = tallies[rule_id] = dict.fromkeys(_STATUS_KEYS, 0)
-            tally = got
+        rule = per_rule.get(rule_id)
+        if rule is None or rule[0] is not controls or rule[1] is not measures:
+            ctl = lists.get(id(controls))
+            if ctl is None:
+                ctl = lists[id(controls)] = list(controls)
+                keep.append(controls)
+            mea = lists.get(id(measures))
+            if mea is None:
+                mea = lists[id(measures)] = list(measures)
+                keep.append(measures)
+            tally = tallies.get(rule_id)
+            if tally is None:
+                tally = tallies[rule_id] = dict.fromkeys(_STATUS_KEYS, 0)
+            rule = per_rule[rule_id] = (controls, measures, ctl, mea, tally)
+        _, _, ctl, mea, tally = rule
         sv = status._value_
         tally[sv] += 1
         if status is fail:
@@ -194,22 +200,12 @@ def _rows(
         elif status is summarised:
             skipped.append(i)
             continue
-        if controls is not last_c:
-            last_c = controls
-            ctl = lists.get(id(controls))
-            if ctl is None:
-                ctl = lists[id(controls)] = list(controls)
-                keep.append(controls)
-        if measures is not last_m:
-            last_m = measures
-            mea = lists.get(id(measures))
-            if mea is None:
-                mea = lists[id(measures)] = list(measures)
-                keep.append(measures)
-        src = sources.get(id(source))
-        if src is None:
-            src = sources[id(source)] = source.to_dict()
-            keep.append(source)
+        if source is not last_source:  # the results of one resource come together
+            last_source = source
+            src = sources.get(id(source))
+            if src is None:
+                src = sources[id(source)] = source.to_dict()
+                keep.append(source)
         # the same evidence recurs across resources ("no values to check", a label absent):
         # one list for all of it, where equal also means the same JSON (no 1 == True == 1.0)
         ev: list[dict[str, Any]] | None = empty if not evidence else None
