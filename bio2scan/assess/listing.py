@@ -169,8 +169,11 @@ def _rows(
     summarised = Status.NOT_APPLICABLE if groups is not None else None
     fail, waived = Status.FAIL, Status.WAIVED
     # per rule: its controls and measures (the tuples, and their lists) and its tally
-    per_rule: dict[str, tuple[Any, Any, list[str], list[str], dict[str, int]]] = {}
+    per_rule: dict[str, tuple[Any, Any, list[str], list[str], dict[str, int], bytes]] = {}
     last_source: Any = None
+    last_id: Any = None
+    last_scope: Any = None
+    where = b""  # "scope\x1fresource id" of the finding ids, made once per resource
     src: Any = None
     for i in _memory_order(listed):
         r = listed[i]
@@ -189,8 +192,15 @@ def _rows(
             tally = tallies.get(rule_id)
             if tally is None:
                 tally = tallies[rule_id] = dict.fromkeys(_STATUS_KEYS, 0)
-            rule = per_rule[rule_id] = (controls, measures, ctl, mea, tally)
-        _, _, ctl, mea, tally = rule
+            rule = per_rule[rule_id] = (
+                controls,
+                measures,
+                ctl,
+                mea,
+                tally,
+                f"{rule_id}\x1f".encode(),
+            )
+        _, _, ctl, mea, tally, prefix = rule
         sv = status._value_
         tally[sv] += 1
         if status is fail:
@@ -206,6 +216,9 @@ def _rows(
             if src is None:
                 src = sources[id(source)] = source.to_dict()
                 keep.append(source)
+        if res_id is not last_id or scope is not last_scope:  # model.finding_id, in two parts
+            last_id, last_scope = res_id, scope
+            where = f"{scope}\x1f{res_id}".encode()
         # the same evidence recurs across resources ("no values to check", a label absent):
         # one list for all of it, where equal also means the same JSON (no 1 == True == 1.0)
         ev: list[dict[str, Any]] | None = empty if not evidence else None
@@ -228,7 +241,7 @@ def _rows(
                 if key is not None:
                     evs[key] = ev
         d: dict[str, Any] = _Row(
-            sha(f"{rule_id}\x1f{scope}\x1f{res_id}".encode()).hexdigest()[:24],
+            sha(prefix + where).hexdigest()[:24],
             rule_id,
             res_id,
             rtype,
