@@ -266,7 +266,7 @@ def _rows(
         skipped.sort()
         for i in skipped:
             add_to_group(groups, listed[i])  # type: ignore[arg-type]
-        out = [d for d in out if d is not None]
+        out = list(filter(None, out))  # a row is never empty: only the gaps go
     return out
 
 
