@@ -253,7 +253,8 @@ def _assess(
     results = _evaluate(inv, compiled, now=now, progress=task.advance if task else None)
     if task is not None:
         task.done()
-    results.sort(key=_RESULT_ORDER)
+    for key in _RESULT_ORDER:  # least significant first: stable sorts make it lexicographic
+        results.sort(key=key)
     tags = {(r.type, r.id, r.scope): r.tags for r in inv.resources if r.tags}
     return _document(
         results,
@@ -273,8 +274,13 @@ def _assess(
     )
 
 
-# the document's order of results: rule id, scope, resource id (a key made in C, not a lambda)
-_RESULT_ORDER = itemgetter(*(Result._fields.index(f) for f in ("rule_id", "scope", "resource_id")))
+# The document's order of results: by rule id, scope and resource id. Three stable sorts on the
+# results' own strings (resource id, then scope, then rule id) give that order without a key
+# tuple per result, which a single sort would make (and the garbage collector then walk): at
+# 10,000 objects 0.04 s instead of 0.08 s
+_RESULT_ORDER = tuple(
+    itemgetter(Result._fields.index(f)) for f in ("resource_id", "scope", "rule_id")
+)
 
 
 def scanned_providers(inventory: Inventory) -> set[str]:
