@@ -199,3 +199,19 @@ def test_override_that_breaks_a_check_is_a_usage_error(all_rules):
     assert len(ok) == 1
     with pytest.raises(UsageError, match=f"{pname}|{rule.id}"):
         api.parse_params([f"{rule.id}.nonexistent=1"], all_rules)
+
+
+def test_results_are_listed_by_rule_scope_and_resource(all_rules):
+    # resources in an order that is none of the three keys', in scopes whose order differs from
+    # their resources': the rows come by rule id, then scope, then resource id
+    names = ["p10", "p2", "p1", "a", "p20", "b"]
+    resources = [
+        dict(_pod_resource(scope), id=f"a/Pod/{n}", name=n)
+        for scope, n in zip(["z", "a", "m", "a", "z", "m"], names, strict=True)
+    ]
+    rules = api.select_rules(
+        all_rules, patterns=["k8s.pod.privileged_container", "k8s.pod.host_pid"]
+    )
+    doc = api.assess(make_inventory(resources), rules, now=NOW, verbose_results=True)
+    keys = [(r["rule_id"], r["scope"], r["resource_id"]) for r in doc["results"]]
+    assert len(keys) == 12 and keys == sorted(keys)

@@ -23,6 +23,7 @@ from ..model import CollectionError, Result, Rule, ScanMeta
 from ..waivers import WaiverSet
 from ..waivers import apply as _apply_waivers
 from .document import RESULTS_SCHEMA_VERSION, build, check_version, result_to_dict
+from .listing import listing
 from .rollup import compliance, count_results, rollup_controls, rollup_measures
 from .status import (
     COMPLIANT,
@@ -67,8 +68,18 @@ def rollup(
     ``azure``, ``k8s`` …); ``declarations`` maps a measure declared not applicable to the
     declaration (owner, reason …); ``not_applicable``: NOT_APPLICABLE results already
     summarised (groups with a ``count``), counted as if they were listed."""
+    return _rollup(count_results(results), rules, providers, declarations, not_applicable)
+
+
+def _rollup(
+    counts: dict[str, Counter[str]],
+    rules: Mapping[str, Rule],
+    providers: Iterable[str],
+    declarations: Mapping[str, Mapping[str, Any]] | None,
+    not_applicable: Iterable[Mapping[str, Any]],
+) -> tuple[tuple[ControlRollup, ...], tuple[MeasureRollup, ...]]:
+    """``rollup`` from the results counted per rule and status (``count_results``)."""
     catalog = load_catalog()
-    counts = count_results(results)
     for g in not_applicable:
         counts.setdefault(g["rule_id"], Counter())["NOT_APPLICABLE"] += int(g["count"])
     scanned = frozenset(providers)
@@ -110,7 +121,11 @@ def assess(
             results, baseline.document, baseline.file, rules
         )
     scanned = tuple(sorted(set(providers)))
-    controls, measures = rollup(results, rules, scanned, declarations, not_applicable)
+    # one pass over the results makes the rows and counts them for the roll-up
+    listed = listing(results, not_applicable, summarise=not verbose_results)
+    # the counts per rule get the shards' NOT_APPLICABLE groups added: a copy
+    counts = {rule_id: Counter(c) for rule_id, c in listed.counts.items()}
+    controls, measures = _rollup(counts, rules, scanned, declarations, not_applicable)
     assessment = Assessment(
         results=tuple(results),
         controls=controls,
@@ -131,4 +146,5 @@ def assess(
         inventory_sha256=inventory_sha256,
         lang=lang,
         verbose_results=verbose_results,
+        listed=listed,
     )

@@ -13,38 +13,34 @@ re-used (``report``, ``merge``) and names what to do instead.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping
-from hashlib import sha256 as _sha256
-from operator import itemgetter
 from typing import Any
 
 from ..catalog import THEME_TITLES, load_catalog
 from ..documents import read_json, validate
 from ..errors import InputError
-from ..model import Result, Severity, Status
+from ..model import Result, Status
 from ..resultrows import MESSAGE_TEMPLATES, is_encoded, read_rows
+from .listing import EXAMPLES, Listing, add_to_group, listing, na_reason, rows, seed_groups
 from .rollup import compliance
 from .status import CONTROL_STATUSES, MEASURE_STATUSES, Assessment
 
 RESULTS_SCHEMA_VERSION = 3
 READABLE_VERSIONS = (2, 3)  # 2: rows as a list, every NOT_APPLICABLE listed
-_SEV_ORDER = [s.value for s in Severity]
-_STATUS = itemgetter(Result._fields.index("status"))
-_SHAREABLE = frozenset({str, int, bool, type(None)})  # values whose equality is their JSON's
-EXAMPLES = 3  # resource ids named per group of NOT_APPLICABLE results
-
-
-def na_reason(r: Result) -> str:
-    """Why a NOT_APPLICABLE result does not apply, without the observed values (so that the
-    results of one rule group by reason): ``does not apply: spec.type (expected == 'x')``,
-    ``known only after deployment: …``, ``evaluated on live data only …``."""
-    if not r.message.startswith("does not apply: "):
-        return r.message
-    ev = r.evidence
-    text = "; ".join(f"{e.path} (expected {e.expected})" for e in ev[:EXAMPLES])
-    more = f" and {len(ev) - EXAMPLES} more" if len(ev) > EXAMPLES else ""
-    return f"does not apply: {text or 'the rule does not apply'}{more}"
+__all__ = [
+    "EXAMPLES",
+    "READABLE_VERSIONS",
+    "RESULTS_SCHEMA_VERSION",
+    "build",
+    "check_version",
+    "decode",
+    "na_reason",
+    "read_results",
+    "result_to_dict",
+    "rows",
+    "summarise_not_applicable",
+    "validate_findings",
+]
 
 
 def summarise_not_applicable(
@@ -53,139 +49,20 @@ def summarise_not_applicable(
     """The results without their NOT_APPLICABLE ones, and those summarised per rule,
     resource type and reason (``count``, the first ``examples``), added to ``groups`` (of
     shards being merged)."""
+    out = seed_groups(groups)
     kept: list[Result] = []
-    out: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for g in groups:
-        key = (g["rule_id"], g["resource_type"], g["reason"])
-        entry = out.setdefault(key, {**dict(zip(_GROUP_KEY, key)), "count": 0, "examples": []})
-        entry["count"] += int(g["count"])
-        entry["examples"] = (entry["examples"] + list(g.get("examples", ())))[:EXAMPLES]
     na = Status.NOT_APPLICABLE
     for r in results:
         if r.status is not na:
             kept.append(r)
-            continue
-        key = (r.rule_id, r.resource_type, na_reason(r))
-        found = out.get(key)
-        if found is None:
-            found = out[key] = {**dict(zip(_GROUP_KEY, key)), "count": 0, "examples": []}
-        entry = found
-        entry["count"] += 1
-        if len(entry["examples"]) < EXAMPLES:
-            entry["examples"].append(r.resource_id)
+        else:
+            add_to_group(out, r)
     return kept, [out[k] for k in sorted(out)]
-
-
-_GROUP_KEY = ("rule_id", "resource_type", "reason")
 
 
 def result_to_dict(r: Result) -> dict[str, Any]:
     """One result as a row of the document (``rows`` makes many at once, sharing parts)."""
     return rows((r,))[0]
-
-
-class _Row:
-    """A row's fields in the schema's order. Only its ``__dict__`` is kept: CPython lets the
-    dicts of one class's instances share one key table, so a row holds its 15 values and not
-    15 keys as well — about 250 bytes less per row (at 100,000 objects, ~170 MB). The row is a
-    plain ``dict`` for everyone who reads it."""
-
-    def __init__(
-        self,
-        finding_id: str,
-        rule_id: str,
-        resource_id: str,
-        resource_type: str,
-        resource_name: Any,
-        scope: Any,
-        region: Any,
-        namespace: Any,
-        status: str,
-        severity: str,
-        controls: list[str],
-        measures: list[str],
-        message: str,
-        evidence: list[dict[str, Any]],
-        source: Any,
-    ) -> None:
-        self.finding_id = finding_id
-        self.rule_id = rule_id
-        self.resource_id = resource_id
-        self.resource_type = resource_type
-        self.resource_name = resource_name
-        self.scope = scope
-        self.region = region
-        self.namespace = namespace
-        self.status = status
-        self.severity = severity
-        self.controls = controls
-        self.measures = measures
-        self.message = message
-        self.evidence = evidence
-        self.source = source
-
-
-def rows(results: Iterable[Result]) -> list[dict[str, Any]]:
-    """The results as the document's rows (``schemas/results.schema.json``, ``$defs/row``).
-    Rows are read, never changed in place, so the parts many rows have in common are made once
-    and shared: a rule's ``controls``/``measures`` lists, a resource's ``source`` (a document of
-    200,000 rows held 380 bytes less per row), equal ``evidence`` (7 of 8 rows at 10,000
-    objects). Those are found by the identity of the result's
-    tuple or ``Source`` (the engine gives every result of a rule and of a resource the same
-    one), which ``keep`` holds alive while it is a key."""
-    lists: dict[int, list[str]] = {}
-    sources: dict[int, dict[str, Any]] = {}
-    evs: dict[Any, list[dict[str, Any]]] = {}
-    keep: list[Any] = []
-    out: list[dict[str, Any]] = []
-    append = out.append
-    for r in results:
-        (rule_id, res_id, rtype, name, scope, region, ns, status, severity, controls, measures,
-         message, evidence, source, waiver, change) = r  # fmt: skip
-        ctl = lists.get(id(controls))
-        if ctl is None:
-            ctl = lists[id(controls)] = list(controls)
-            keep.append(controls)
-        mea = lists.get(id(measures))
-        if mea is None:
-            mea = lists[id(measures)] = list(measures)
-            keep.append(measures)
-        src = sources.get(id(source))
-        if src is None:
-            src = sources[id(source)] = source.to_dict()
-            keep.append(source)
-        # the same evidence recurs across resources ("no values to check", a label absent):
-        # one list for all of it, where equal also means the same JSON (no 1 == True == 1.0)
-        kinds = tuple([type(e[1]) for e in evidence])
-        key = (evidence, kinds) if _SHAREABLE.issuperset(kinds) else None
-        ev = evs.get(key) if key is not None else None
-        if ev is None:
-            ev = [{"path": p, "value": v, "expected": x} for p, v, x in evidence]
-            if key is not None:
-                evs[key] = ev
-        d: dict[str, Any] = _Row(
-            _sha256(f"{rule_id}\x1f{scope}\x1f{res_id}".encode()).hexdigest()[:24],
-            rule_id,
-            res_id,
-            rtype,
-            name,
-            scope,
-            region,
-            ns,
-            status._value_,
-            severity._value_,
-            ctl,
-            mea,
-            message,
-            ev,
-            src,
-        ).__dict__
-        if waiver is not None:
-            d["waiver"] = dict(waiver)
-        if change is not None:
-            d["change"] = change
-        append(d)
-    return out
 
 
 def build(
@@ -197,28 +74,25 @@ def build(
     inventory_sha256: str | None = None,
     lang: str = "en",
     verbose_results: bool = False,
+    listed: Listing | None = None,
 ) -> dict[str, Any]:
     """The results document. NOT_APPLICABLE results are summarised (``not_applicable``: per
-    rule, resource type and reason, with counts) unless ``verbose_results`` lists every one."""
+    rule, resource type and reason, with counts) unless ``verbose_results`` lists every one.
+    ``listed``: the ``listing`` of the assessment's results, if made already."""
     catalog = load_catalog()
     meta = assessment.meta
-    status_counts = {s.value: 0 for s in Status}
-    failed = dict.fromkeys(_SEV_ORDER, 0)
-    for status, n in Counter(map(_STATUS, assessment.results)).items():
-        status_counts[status.value] += n
-    fail = Status.FAIL
-    for severity, n in Counter(r.severity for r in assessment.results if r.status is fail).items():
-        failed[severity.value] += n
-    for g in assessment.not_applicable:
-        status_counts[Status.NOT_APPLICABLE.value] += int(g["count"])
-    if verbose_results:  # every result listed; those of shards that were summarised stay so
-        listed, groups = list(assessment.results), []
-        if assessment.not_applicable:
-            groups = summarise_not_applicable((), assessment.not_applicable)[1]
-    else:
-        listed, groups = summarise_not_applicable(assessment.results, assessment.not_applicable)
-    results = rows(listed)
-    del listed
+    # every result listed with verbose_results (those of shards that were summarised stay so),
+    # else the NOT_APPLICABLE ones summarised; ``assess`` made it already (its counts rolled up)
+    if listed is None:
+        listed = listing(
+            assessment.results, assessment.not_applicable, summarise=not verbose_results
+        )
+    results, groups, status_counts, failed = (
+        listed.rows,
+        listed.groups,
+        listed.statuses,
+        listed.failed,
+    )
     controls = []
     control_counts = dict.fromkeys(CONTROL_STATUSES, 0)
     for c in assessment.controls:

@@ -1,0 +1,97 @@
+"""The one pass over the results (``assess.listing``) gives what the separate passes gave: the
+rows of ``result_to_dict`` in the results' order, the NOT_APPLICABLE groups of
+``summarise_not_applicable`` (first examples in the results' order), the counts of
+``count_results``. Results are made resource by resource, as the engine makes them, and then
+sorted by rule, so that the pass visits them in another order than it lists them."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from bio2scan.assess.document import result_to_dict, summarise_not_applicable
+from bio2scan.assess.listing import listing
+from bio2scan.assess.rollup import count_results
+from bio2scan.model import Evidence, Result, Severity, Source, Status
+
+RULES = (("k8s.a", Severity.HIGH), ("k8s.b", Severity.LOW), ("k8s.c", Severity.CRITICAL))
+VALUES = ["x", 1, True, 1.0, None, {"k": 1}, [1], 0, False]
+
+
+def _results(n: int) -> list[Result]:
+    out = []
+    for i in range(n):  # resource by resource, all rules of one resource together
+        src = Source(file=f"f{i % 7}.yaml", line=i)
+        name = f"p{i:04d}"
+        for k, (rule_id, severity) in enumerate(RULES):
+            j = i * 3 + k
+            status = [Status.PASS, Status.FAIL, Status.NOT_APPLICABLE, Status.WAIVED, Status.ERROR][
+                j % 5
+            ]
+            waiver = None
+            if status is Status.WAIVED:
+                kind = "not-applicable" if j % 7 == 3 else "risk-acceptance"
+                waiver = {"id": f"W-{j % 5}", "kind": kind}
+            ev = tuple(
+                Evidence(f"spec.v{m}", VALUES[(j + m) % len(VALUES)], "== 1") for m in range(j % 3)
+            )
+            reason = f"does not apply: spec.t{j % 2} = 1" if j % 5 else "known only after it"
+            out.append(
+                Result(
+                    rule_id,
+                    f"ns/Pod/{name}",
+                    "k8s.core.pod",
+                    name,
+                    f"c{i % 2}",
+                    None,
+                    "ns",
+                    status,
+                    severity,
+                    ("8.9",),
+                    (),
+                    reason if status is Status.NOT_APPLICABLE else f"m{j}",
+                    ev,
+                    src,
+                    waiver,
+                    "new" if j % 6 == 0 else None,
+                )
+            )
+    out.sort(key=lambda r: (r.rule_id, r.scope, r.resource_id))
+    return out
+
+
+def test_one_pass_gives_the_rows_groups_and_counts_of_the_separate_passes():
+    results = _results(700)  # 2,100 results: enough to be visited in the order of memory
+    kept, groups = summarise_not_applicable(results)
+    got = listing(results)
+    assert got.rows == [result_to_dict(r) for r in kept]
+    assert json.dumps(got.rows) == json.dumps([result_to_dict(r) for r in kept])
+    assert [list(d) for d in got.rows] == [list(result_to_dict(r)) for r in kept]
+    assert got.groups == groups and any(len(g["examples"]) == 3 for g in groups)
+    assert got.counts == count_results(results)
+    assert any(c["ACCEPTED"] for c in got.counts.values())
+    statuses = Counter(r.status for r in results)
+    assert got.statuses == {s.value: statuses[s] for s in Status} and statuses[Status.ERROR]
+    failed = Counter(r.severity.value for r in results if r.status is Status.FAIL)
+    assert got.failed == {s.value: failed.get(s.value, 0) for s in Severity}
+    # equal evidence is one list where equal means the same JSON: 1, True and 1.0 stay apart
+    for d, r in zip(got.rows, kept, strict=True):
+        assert [type(e["value"]) for e in d["evidence"]] == [type(e.value) for e in r.evidence]
+    by_json: dict[str, list[int]] = {}
+    for d in got.rows:
+        by_json.setdefault(json.dumps(d["evidence"]), []).append(id(d["evidence"]))
+    assert any(len(set(ids)) == 1 and len(ids) > 1 for ids in by_json.values())
+
+
+def test_every_result_is_listed_with_verbose_results_and_shard_groups_add_up():
+    results = _results(400)
+    got = listing(results, summarise=False)
+    assert got.rows == [result_to_dict(r) for r in results] and got.groups == []
+    before = listing(results[:600]).groups  # a shard summarised before
+    merged = listing(results[600:], before)
+    assert merged.groups == summarise_not_applicable(results[600:], before)[1]
+    na = sum(r.status is Status.NOT_APPLICABLE for r in results)
+    assert merged.statuses["NOT_APPLICABLE"] == na
+    shown = listing(results[600:], before, summarise=False)
+    assert shown.groups == summarise_not_applicable((), before)[1]
+    assert shown.statuses["NOT_APPLICABLE"] == na
