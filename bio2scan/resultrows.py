@@ -364,7 +364,7 @@ def write_rows(
     write("}")
 
 
-_MEMO = 1 << 15  # evidence lists write_rows remembers at most
+_MEMO = 1 << 13  # evidence lists write_rows remembers at most
 
 
 def _write_list(write: Callable[[str], Any], items: list[Any], batch: int) -> None:

@@ -44,7 +44,7 @@ _NOTICE_LEVEL = {"not-checked": "warning", "duplicate": "warning", "skipped": "n
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 _fast = compact_encoder()  # _dumps for a list or dict, without its per-call set-up
 _str = json.encoder.encode_basestring  # _dumps for a str (the C function it calls)
-_MEMO = 1 << 15  # texts of shared values (evidence, sources, lists) remembered at most
+_MEMO = 1 << 13  # texts of shared values (evidence, sources, lists) remembered at most
 
 
 def _notice(n: dict[str, Any]) -> dict[str, Any]:
