@@ -220,7 +220,8 @@ def write_rows(
     waiver_i: dict[str, int] = {}
     waivers: list[Any] = []
     # id of an evidence list → [the list (alive while its id is a key), its text, the status,
-    # message and rule it was last judged for, and whether that message was derived]
+    # message and rule it was last judged for, whether that message was derived, and the text
+    # of a row with them that follows its resource]
     memo: dict[int, list[Any]] = {}
     last_rule: Any = None
     write('{"encoding":"' + ENCODING + '","rows":[')
@@ -279,7 +280,7 @@ def write_rows(
             and last[4] is region
             and last[5] is ns
         ):
-            xi = last[6]
+            xi, start = last[6], last[7]
         else:
             sv = at[1]
             key = (rtype, res_id, name, scope, region, ns, *sv)
@@ -297,7 +298,8 @@ def write_rows(
                         [s[sv[0]], s[sv[1]], s[sv[2]], s[sv[3]], sv[4]],
                     ]
                 )
-            at[2] = (rtype, res_id, name, scope, region, ns, xi)
+            start = f"[{xi},"
+            at[2] = (rtype, res_id, name, scope, region, ns, xi, start)
         status = r["status"]
         message = r.get("message", "")
         evidence = r["evidence"]
@@ -313,10 +315,11 @@ def write_rows(
                     for e in evidence
                 ]
             )
-            m = memo[id(evidence)] = [evidence, text, None, None, None, None]
+            m = memo[id(evidence)] = [evidence, text, None, None, None, None, ""]
         if m[2] != status or m[4] is not known or m[3] != message:
             m[2], m[3], m[4], m[5] = status, message, known, derived(r, known[1])
-        head = f"[{xi},{known[0]},{status_i[status]},{m[1]}"
+            m[6] = f"{known[0]},{status_i[status]},{m[1]}"  # the row after its resource
+        head = start + m[6]
         msg = -1 if m[5] else s[message]
         w = -1
         if r.get("waiver"):
@@ -325,7 +328,8 @@ def write_rows(
             if w < 0:
                 w = waiver_i[wkey] = len(waivers)
                 waivers.append(r["waiver"])
-        change = change_i.get(r.get("change") or "", -1)
+        change = r.get("change")
+        change = -1 if change is None else change_i.get(change or "", -1)
         if (
             r.get("severity", known[2]) == known[2]
             and r.get("controls", known[3]) == known[3]
