@@ -31,6 +31,7 @@ of results.
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -207,7 +208,7 @@ def write_rows(
     rows at 10,000 objects) is encoded, and its message judged (``derived``), once per list and
     status, in a bounded memo (``_MEMO`` lists, emptied when full or when the rule changes: its
     memory does not grow with the document). The text is what ``json`` gives for the row's list
-    (``tests/test_resultrows.py`` holds the two against each other on arbitrary rows)."""
+    (``tests/render/test_fastpaths.py`` holds the two against each other on arbitrary rows)."""
     s = _Interner()
     status_i = {k: i for i, k in enumerate(STATUSES)}
     change_i = {k: i for i, k in enumerate(CHANGES)}
@@ -228,7 +229,12 @@ def write_rows(
     buf: list[str] = []
     first = True
     for r in rows:
-        rid = r["rule_id"]
+        try:  # a document's row has every field: one call reads them
+            fields = _FIELDS(r)
+        except KeyError:
+            fields = _fields(r)
+        (rid, rtype, res_id, name, scope, region, ns, status, severity, controls, measures,
+         message, evidence, src) = fields  # fmt: skip
         known = per_rule.get(rid)
         if known is None:
             rule = rules.get(rid) or {}
@@ -247,7 +253,7 @@ def write_rows(
             last_rule = known
             if len(memo) > _MEMO // 8:  # evidence is rarely shared between rules
                 memo.clear()
-        src = r.get("source") or {}
+        src = src or {}
         at = sources.get(id(src))
         if at is None:
             at = sources[id(src)] = [
@@ -263,13 +269,6 @@ def write_rows(
             ]
         # the resource: rows share a resource's values (the very objects), so the one met last
         # with this source is checked by identity before the table is asked
-        rtype, res_id, name, scope = (
-            r["resource_type"],
-            r["resource_id"],
-            r["resource_name"],
-            r["scope"],
-        )
-        region, ns = r.get("region"), r.get("namespace")
         last = at[2]
         if (
             last is not None
@@ -300,9 +299,6 @@ def write_rows(
                 )
             start = f"[{xi},"
             at[2] = (rtype, res_id, name, scope, region, ns, xi, start)
-        status = r["status"]
-        message = r.get("message", "")
-        evidence = r["evidence"]
         m = memo.get(id(evidence))
         if m is None:
             if len(memo) >= _MEMO:
@@ -331,9 +327,9 @@ def write_rows(
         change = r.get("change")
         change = -1 if change is None else change_i.get(change or "", -1)
         if (
-            r.get("severity", known[2]) == known[2]
-            and r.get("controls", known[3]) == known[3]
-            and r.get("measures", known[4]) == known[4]
+            (severity is _ABSENT or severity == known[2])
+            and (controls is _ABSENT or controls == known[3])
+            and (measures is _ABSENT or measures == known[4])
         ):
             extra = ""
         else:
@@ -369,6 +365,43 @@ def write_rows(
 
 
 _MEMO = 1 << 13  # evidence lists write_rows remembers at most
+_NAMES = (
+    "rule_id",
+    "resource_type",
+    "resource_id",
+    "resource_name",
+    "scope",
+    "region",
+    "namespace",
+    "status",
+    "severity",
+    "controls",
+    "measures",
+    "message",
+    "evidence",
+    "source",
+)
+_FIELDS = operator.itemgetter(*_NAMES)
+_ABSENT = object()  # a field the row does not have: its rule's
+
+
+def _fields(r: Mapping[str, Any]) -> tuple[Any, ...]:
+    """``_FIELDS(r)`` for a row without some fields: the ones that may be absent get their
+    defaults (None, ``""`` for the message, ``_ABSENT`` for what the rule gives)."""
+    required = (r["rule_id"], r["resource_type"], r["resource_id"], r["resource_name"])
+    return (
+        *required,
+        r["scope"],
+        r.get("region"),
+        r.get("namespace"),
+        r["status"],
+        r.get("severity", _ABSENT),
+        r.get("controls", _ABSENT),
+        r.get("measures", _ABSENT),
+        r.get("message", ""),
+        r["evidence"],
+        r.get("source"),
+    )
 
 
 def _write_list(write: Callable[[str], Any], items: list[Any], batch: int) -> None:
