@@ -162,6 +162,10 @@ class _Interner(dict[Any, int]):
         self.strings.append(s)
         return i
 
+    def add(self, s: Any) -> int:
+        """``interner[s]`` for any value, also one that cannot be a key (a list)."""
+        return self[s if s is None or type(s) is str else str(s)]
+
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 
@@ -210,6 +214,7 @@ def write_rows(
     memory does not grow with the document). The text is what ``json`` gives for the row's list
     (``tests/render/test_fastpaths.py`` holds the two against each other on arbitrary rows)."""
     s = _Interner()
+    add = s.add
     status_i = {k: i for i, k in enumerate(STATUSES)}
     change_i = {k: i for i, k in enumerate(CHANGES)}
     rule_i: dict[str, int] = {}
@@ -253,7 +258,7 @@ def write_rows(
             last_rule = known
             if len(memo) > _MEMO // 8:  # evidence is rarely shared between rules
                 memo.clear()
-        src = src or {}
+        src = src or _NO_SOURCE
         at = sources.get(id(src))
         if at is None:
             at = sources[id(src)] = [
@@ -305,9 +310,9 @@ def write_rows(
                 memo.clear()
             text = _fast(
                 [
-                    [s[e["path"]], s[e["expected"]], s[v]]
+                    [add(e["path"]), add(e["expected"]), s[v]]
                     if type(v := e["value"]) is str
-                    else [s[e["path"]], s[e["expected"]], -1, v]
+                    else [add(e["path"]), add(e["expected"]), -1, v]
                     for e in evidence
                 ]
             )
@@ -316,7 +321,7 @@ def write_rows(
             m[2], m[3], m[4], m[5] = status, message, known, derived(r, known[1])
             m[6] = f"{known[0]},{status_i[status]},{m[1]}"  # the row after its resource
         head = start + m[6]
-        msg = -1 if m[5] else s[message]
+        msg = -1 if m[5] else add(message)
         w = -1
         if r.get("waiver"):
             wkey = _dumps(r["waiver"])
@@ -383,6 +388,7 @@ _NAMES = (
 )
 _FIELDS = operator.itemgetter(*_NAMES)
 _ABSENT = object()  # a field the row does not have: its rule's
+_NO_SOURCE: dict[str, Any] = {}  # the source of every row without one
 
 
 def _fields(r: Mapping[str, Any]) -> tuple[Any, ...]:

@@ -63,11 +63,13 @@ RULES: dict[str, Any] = {
 @st.composite
 def row_sets(draw: Any) -> list[dict[str, Any]]:
     """Rows over small pools of shared objects: evidence lists, sources, resource fields."""
-    path = st.one_of(TEXT, st.sampled_from([1, True, 2.5]))  # a path that is not text
+    path = st.one_of(TEXT, st.sampled_from([1, True, 2.5, ["a", 1]]))  # a path that is not text
     evs = draw(
         st.lists(
             st.lists(
-                st.fixed_dictionaries({"path": path, "value": VALUE, "expected": TEXT}),
+                st.fixed_dictionaries(
+                    {"path": path, "value": VALUE, "expected": st.one_of(TEXT, path)}
+                ),
                 max_size=5,
             ),
             min_size=1,
