@@ -32,13 +32,14 @@ import io
 import json
 import re
 from collections.abc import Iterable, Iterator
+from operator import itemgetter
 from typing import Any, BinaryIO
 
 from ..documents import HashingWriter
-from ..safetext import safe
+from ..safetext import _UNSAFE, safe
 from . import notices as _notices
 from .messages import pick
-from .rowtext import RowText, evidence_key
+from .rowtext import RowText, evidence_key, json_encoder
 
 COLUMNS = (
     "finding_id",
@@ -70,6 +71,7 @@ SEPARATORS = ",;\t|"
 # cell could start once a spreadsheet splits the line); the start of the text is checked apart
 _AFTER_SEPARATOR = re.compile(r"([,;\t|][ ]*\"?)(?=[=+\-@\t\r])")
 _FORMULA_START = frozenset("=+-@\t\r")
+_SEPARATOR_TRIGGER = re.compile(r'[,;\t|] *"?[=+\-@\t\r]')  # where _AFTER_SEPARATOR matches
 _QUOTED = re.compile(r'[,;\t|"\r\n]')
 
 
@@ -78,7 +80,9 @@ def safe_cell(value: Any) -> str:
     is printed into a CI log must not clear the screen), and every formula trigger at a possible
     cell start — the start of the text and after any separator, past spaces and an opening
     quote — neutralised with a ``'`` in front of it."""
-    text = "" if value is None else safe(str(value))
+    text = "" if value is None else str(value)
+    if _UNSAFE.search(text) is not None:  # (else ``safe`` gives the text back)
+        text = safe(text)
     i, n = 0, len(text)
     while i < n and text[i] == " ":
         i += 1
@@ -86,7 +90,7 @@ def safe_cell(value: Any) -> str:
         i += 1
     if i < n and text[i] in _FORMULA_START:
         text = f"{text[:i]}'{text[i:]}"
-    if _AFTER_SEPARATOR.search(text) is not None:
+    if _SEPARATOR_TRIGGER.search(text) is not None:  # (a quicker test than the substitution)
         text = _AFTER_SEPARATOR.sub(r"\1'", text)
     return text
 
@@ -131,9 +135,11 @@ class _Cells:
     LIMIT = 200_000
 
     __slots__ = (
+        "by_list",
         "evidence_cells",
         "lang",
         "memo",
+        "n_lists",
         "resource_cells",
         "rule_cells",
         "rules",
@@ -152,10 +158,15 @@ class _Cells:
         self.rule_cells: dict[tuple[Any, ...], tuple[str, str, str]] = {}
         # a tuple of control (or measure) ids -> (its ids cell, its statuses cell)
         self.status_cells: dict[tuple[str, ...], tuple[str, str]] = {}
-        # (resource fields…, source fields…) -> (resource cells, source cells)
-        self.resource_cells: dict[tuple[Any, ...], tuple[str, str]] = {}
+        # (resource_type, resource_id, resource_name, scope, region, namespace) -> (the source,
+        # resource cells, source cells)
+        self.resource_cells: dict[tuple[Any, ...], tuple[Any, str, str]] = {}
         # evidence key -> its cell
         self.evidence_cells: dict[tuple[Any, ...], str] = {}
+        # rule -> id(evidence list) -> [the list, its cell, the status and message of the row
+        # before with it, that row's message cell]
+        self.by_list: dict[Any, dict[int, list[Any]]] = {}
+        self.n_lists = 0
 
     def cell(self, value: Any) -> str:
         """``cell(value)``, memoised for text that repeats."""
@@ -202,31 +213,57 @@ class _Cells:
             )
         return hit
 
-    def resource(self, key: tuple[Any, ...]) -> tuple[str, str]:
+    def resource(self, key: tuple[Any, ...], src: Any) -> tuple[str, str]:
         """(the cells resource_type … namespace, the cells source and source_time) of ``key``:
-        (resource_type, resource_id, resource_name, scope, region, namespace, and the source's
-        file, line, api, region and time)."""
+        (resource_type, resource_id, resource_name, scope, region, namespace), and ``src``,
+        the row's source."""
+        file, line, api, region, time = (
+            (src.get("file"), src.get("line"), src.get("api"), src.get("region"), src.get("time"))
+            if src
+            else (None,) * 5
+        )
+        if file:
+            source = f"{file}:{line}" if line else file
+        else:
+            source = " ".join(x for x in (api, region) if x)
+        memo = self.cell
         hit = self.resource_cells.get(key)
-        if hit is None:
-            file, line, api, region = key[6:10]
-            if file:
-                source = f"{file}:{line}" if line else file
-            else:
-                source = " ".join(x for x in (api, region) if x)
-            memo = self.cell
-            hit = (
-                f"{memo(key[0])},{cell(key[1])},{cell(key[2])},{memo(key[3])},{memo(key[4])},"
-                f"{memo(key[5])}",
-                f"{memo(source)},{memo(key[10])}",
-            )
-            if len(self.resource_cells) < self.LIMIT:  # full: keep what is there (see above)
-                self.resource_cells[key] = hit
-        return hit
+        resource = (
+            hit[1]
+            if hit is not None
+            else f"{memo(key[0])},{cell(key[1])},{cell(key[2])},{memo(key[3])},{memo(key[4])},"
+            f"{memo(key[5])}"
+        )
+        sources = f"{memo(source)},{memo(time)}"
+        if hit is not None or len(self.resource_cells) < self.LIMIT:  # full: keep (see above)
+            self.resource_cells[key] = (src, resource, sources)
+        return resource, sources
 
-    def evidence(self, evidence: Any, key: tuple[Any, ...] | None) -> str:
-        """The evidence cell; ``key`` is ``evidence_key(evidence)``."""
+    def new_list(self, lists: dict[int, list[Any]], evidence: Any) -> list[Any]:
+        """The memo entry of an evidence list not seen with this rule: ``[list, its cell,
+        status, message, message cell]`` (the last three filled by the row)."""
+        if self.n_lists >= self.LIMIT:
+            for d in self.by_list.values():
+                d.clear()
+            self.n_lists = 0
+        e = lists[id(evidence)] = [evidence, self.evidence(evidence), _NO_SOURCE, _NO_SOURCE, ""]
+        self.n_lists += 1
+        return e
+
+    def message(self, r: dict[str, Any], status: Any, message: Any, evidence: Any) -> str:
+        """The message cell of a row."""
+        if self.lang == "en" or status != "PASS":
+            if type(message) is not str:
+                message = str(message)  # (as ``row_message``: None is "None")
+        else:
+            message = self.text.message(r, self.lang, evidence_key(evidence) if evidence else ())
+        return self.cell(message)
+
+    def evidence(self, evidence: Any) -> str:
+        """The evidence cell."""
         if not evidence:
             return ""
+        key = evidence_key(evidence)
         if key is None:
             return cell(_evidence(evidence))
         hit = self.evidence_cells.get(key)
@@ -239,10 +276,11 @@ class _Cells:
 
 # one encoder for every observed value (``json.dumps`` would build one per call)
 _VALUE = json.JSONEncoder(ensure_ascii=False, default=str)
+_value = json_encoder(", ", ": ")  # ``_VALUE.encode``, cheaper per call
 
 
 def _evidence(evidence: Any) -> str:
-    encode = _VALUE.encode
+    encode = _value
     return "; ".join(
         f"{e['path']}={encode(e['value'])} (expected {e['expected']})" for e in evidence
     )
@@ -250,64 +288,98 @@ def _evidence(evidence: Any) -> str:
 
 _NO_SOURCE: dict[str, Any] = {}
 
+# a row's fields, read at once (``_values`` for a row that lacks an optional one)
+_FIELDS = (
+    "finding_id",
+    "rule_id",
+    "resource_type",
+    "resource_id",
+    "resource_name",
+    "scope",
+    "region",
+    "namespace",
+    "source",
+    "status",
+    "severity",
+    "controls",
+    "measures",
+    "message",
+    "evidence",
+)
+_ALL = itemgetter(*_FIELDS)
+_OPTIONAL = frozenset(("region", "namespace", "source"))
+_N = len(_FIELDS)  # a row of exactly these keys has no waiver and no change
+
+
+def _values(r: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(
+        r.get(k, "" if k == "message" else None) if k in _OPTIONAL or k == "message" else r[k]
+        for k in _FIELDS
+    )
+
 
 def _lines(results: Iterable[dict[str, Any]], cells: _Cells) -> Iterator[str]:
     """The results' lines (CRLF included): the memos' hits inline, their misses through
-    ``cells``' methods."""
+    ``cells``' methods. A resource's cells are found by its six fields, then its source by
+    identity (or, a copy, by equality); a rule's by the identity of the row's rule id,
+    status, severity and lists since the row before (rows come sorted by rule), else by their
+    values; the evidence and message cells by the identity of the evidence list (rows of a scan
+    share one list for equal evidence; an entry holds the list, so its id is not reused) and
+    the status and message text of the row before with that list."""
     resources = cells.resource_cells
-    rules = cells.rule_cells
-    evidences = cells.evidence_cells
-    memo = cells.memo
-    english = cells.lang == "en"
+    by_list = cells.by_list
+    cell_of = cells.cell
+    last: tuple[Any, ...] = (_NO_SOURCE,) * 5  # (rule id, status, severity, controls, measures)
+    head = ids = statuses = ""
+    lists: dict[int, list[Any]] = {}
+    lists_rule: Any = _NO_SOURCE  # (no rule id is this object)
     for r in results:
-        src = r.get("source") or _NO_SOURCE
-        rkey = (
-            r["resource_type"],
-            r["resource_id"],
-            r["resource_name"],
-            r["scope"],
-            r.get("region"),
-            r.get("namespace"),
-            src.get("file"),
-            src.get("line"),
-            src.get("api"),
-            src.get("region"),
-            src.get("time"),
-        )
+        try:
+            v = _ALL(r)
+            plain = len(r) == _N  # (then no waiver and no change)
+        except KeyError:
+            v = _values(r)
+            plain = False
+        fid, rule_id = v[:2]
+        src, status, severity, controls, measures, message, evidence = v[8:]
+        rkey = v[2:8]
         hit = resources.get(rkey)
-        resource, source = hit if hit is not None else cells.resource(rkey)
-        status = r["status"]
-        controls = r["controls"]
-        measures = r["measures"]
-        key = (r["rule_id"], status, r["severity"], tuple(controls), tuple(measures))
-        ids_hit = rules.get(key)
-        head, ids, statuses = ids_hit if ids_hit is not None else cells.rule(key)
-        evidence = r["evidence"]
-        if evidence:
-            ev_key = evidence_key(evidence)
-            ev_cell = (
-                (evidences.get(ev_key) or cells.evidence(evidence, ev_key))
-                if ev_key is not None
-                else cell(_evidence(evidence))
+        if hit is not None and (hit[0] is src or hit[0] == src):
+            resource, source = hit[1], hit[2]
+        else:
+            resource, source = cells.resource(rkey, src)
+        if (
+            rule_id is not last[0]
+            or status is not last[1]
+            or severity is not last[2]
+            or controls is not last[3]
+            or measures is not last[4]
+        ):
+            last = (rule_id, status, severity, controls, measures)
+            head, ids, statuses = cells.rule(
+                (rule_id, status, severity, tuple(controls), tuple(measures))
             )
+        if rule_id is not lists_rule:
+            lists = by_list.get(rule_id) or by_list.setdefault(rule_id, {})
+            lists_rule = rule_id
+        e = lists.get(id(evidence))
+        if e is None:
+            e = cells.new_list(lists, evidence)
+        if (status is not e[2] and status != e[2]) or (message is not e[3] and message != e[3]):
+            e[4] = cells.message(r, status, message, evidence)
+            e[2] = status
+            e[3] = message
+        if plain:
+            change = ""
+            waiver = ","
         else:
-            ev_key = ()
-            ev_cell = ""
-        if english or status != "PASS":
-            message = r.get("message", "")
-            if type(message) is not str:
-                message = str(message)  # (as ``row_message``: None is "None")
-        else:
-            message = cells.text.message(r, cells.lang, ev_key)
-        message = memo.get(message) or cells.cell(message)
-        w = r.get("waiver")
-        waiver = f"{cells.cell(w.get('id'))},{cells.cell(w.get('expires'))}" if w else ","
-        change = r.get("change")
-        fid = r["finding_id"]
+            w = r.get("waiver")
+            waiver = f"{cell_of(w.get('id'))},{cell_of(w.get('expires'))}" if w else ","
+            c = r.get("change")
+            change = "" if c is None else cell_of(c)
         yield (
             f"{fid if type(fid) is str and fid.isalnum() else cell(fid)},{head},{resource},{ids},"
-            f"{message},{ev_cell},{source},{'' if change is None else cells.cell(change)},"
-            f"{waiver},{statuses},1\r\n"
+            f"{e[4]},{e[1]},{source},{change},{waiver},{statuses},1\r\n"
         )
 
 

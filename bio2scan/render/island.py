@@ -24,11 +24,12 @@ evidence); ``evidence`` is ``[[path, value, expected], …]`` with the value as 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from operator import itemgetter
 from typing import Any
 
 from .messages import messages, pick
-from .rowtext import RowText, evidence_key
+from .rowtext import RowText, evidence_key, json_encoder
 from .view import SEVERITIES, STATUSES
 
 CHANGES = ("new", "unchanged", "resolved")
@@ -123,6 +124,8 @@ class _Strings(dict[Any, int]):
 _COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
 _MEASURE = json.JSONEncoder(ensure_ascii=False, default=str)
 _encode_text = json.encoder.encode_basestring  # a str as JSON text, as ``_COMPACT`` writes it
+_compact = json_encoder(",", ":")  # ``_COMPACT.encode``, ``_MEASURE.encode``: cheaper per call
+_measure = json_encoder(", ", ": ")
 _NO_SOURCE: dict[str, Any] = {}
 
 
@@ -131,20 +134,56 @@ def _value_json(value: Any) -> str:
     if type(value) is str and len(value) * 6 + 2 <= VALUE_LIMIT:
         return _encode_text(value)  # short enough even if every character were escaped
     if isinstance(value, (bool, int, float)) or value is None:
-        return _COMPACT.encode(value)
-    text = _MEASURE.encode(value)
+        return _compact(value)
+    text = _measure(value)
     if len(text) <= VALUE_LIMIT:
-        return _COMPACT.encode(value)
+        return _compact(value)
     return _encode_text(
         f"{text[:VALUE_LIMIT]} … [{len(text) - VALUE_LIMIT} more characters; see results.json]"
     )
 
 
+# a row's fields, read at once (``_values`` for a row that lacks an optional one)
+_FIELDS = (
+    "finding_id",
+    "rule_id",
+    "resource_id",
+    "resource_name",
+    "resource_type",
+    "scope",
+    "region",
+    "namespace",
+    "source",
+    "status",
+    "severity",
+    "controls",
+    "measures",
+    "message",
+    "evidence",
+)
+_ALL = itemgetter(*_FIELDS)
+_OPTIONAL = frozenset(("region", "namespace", "source"))
+_N = len(_FIELDS)  # a row of exactly these keys has no waiver and no change
+
+
+def _values(r: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(r.get(k) if k in _OPTIONAL else r[k] for k in _FIELDS)
+
+
 class _Rows:
     """The rows of one island as JSON text, a row at a time. What recurs is encoded once:
     the parts of a row that describe its resource and source (shared by every result of the
-    resource) and each evidence item. Strings enter the table in the order the row names them,
-    as if each row were built afresh, so the island does not depend on what was cached.
+    resource), its rule's part, and each evidence list with what it says of a PASS's message.
+    Strings enter the table in the order the row names them, as if each row were built afresh
+    (a part is only taken from a memo when its strings are in the table already), so the
+    island does not depend on what was cached.
+
+    The memos are found by the parts a row shares with others: a resource by its six fields,
+    then its source dict by identity (or, a copy, by equality); the rule part by the identity
+    of the row's rule id, status, severity and lists since the row before (rows come sorted by
+    rule), else by their values; evidence by the identity of its list (rows of a scan share one
+    list for equal evidence; a memo entry holds the list, so its id is not reused), else by
+    its values (``evidence_key``: a document read back from JSON shares nothing).
 
     Memory is bounded: each memo holds at most ``LIMIT`` entries. A full evidence memo is
     emptied (results come sorted by rule, and evidence recurs within a rule); a full resource
@@ -153,19 +192,34 @@ class _Rows:
 
     LIMIT = 200_000
 
-    __slots__ = ("items", "resources", "rules", "s", "text", "waiver_i", "waivers")
+    __slots__ = (
+        "by_list",
+        "items",
+        "n_lists",
+        "resources",
+        "rules",
+        "s",
+        "text",
+        "waiver_i",
+        "waivers",
+    )
 
     def __init__(self, rules: dict[str, Any]) -> None:
         self.s = _Strings()
         self.waiver_i: dict[str, int] = {}
         self.waivers: list[dict[str, Any]] = []
         self.text = RowText(rules)
-        # (resource fields…, source fields…) -> (resource part, source part)
-        self.resources: dict[tuple[Any, ...], tuple[str, str]] = {}
+        # (resource id, name, type, scope, region, namespace) -> (source, resource part,
+        # source part)
+        self.resources: dict[tuple[Any, ...], tuple[Any, str, str]] = {}
         # (rule, status, severity, controls, measures) -> their part of a row (few: per rule)
         self.rules: dict[tuple[Any, ...], str] = {}
         # (rule, evidence key) -> (the evidence's JSON, the English message it gives a PASS)
         self.items: dict[tuple[Any, ...], tuple[str, str | None]] = {}
+        # rule -> id(evidence list) -> [the list, its JSON, a PASS message, whether that
+        # message is what the evidence gives (then the page shows the evidence)]
+        self.by_list: dict[Any, dict[int, list[Any]]] = {}
+        self.n_lists = 0
 
     def _item(self, e: dict[str, Any]) -> str:
         s = self.s
@@ -174,89 +228,150 @@ class _Rows:
     def _evidence(self, evidence: Any) -> str:
         return "[" + ",".join(map(self._item, evidence)) + "]"
 
-    def row(self, r: dict[str, Any]) -> str:
-        """One result's JSON (before the ``<script>`` escaping)."""
+    def rows(self, results: Iterable[dict[str, Any]]) -> Iterator[str]:
+        """The results' JSON, one row at a time (before the ``<script>`` escaping): the memos'
+        hits inline, their misses through the methods below."""
         s = self.s
-        rule_id = r["rule_id"]
-        rule = s[rule_id]
-        src = r.get("source") or _NO_SOURCE
-        rid = r["resource_id"]
-        name = r["resource_name"]
-        scope = r["scope"]
-        region = r.get("region")
-        ns = r.get("namespace")
-        key = (
-            rid,
-            name,
-            r["resource_type"],
-            scope,
-            region,
-            ns,
-            src.get("api"),
-            src.get("region"),
-            src.get("time"),
-            src.get("file"),
-            src.get("line"),
-        )
-        hit = self.resources.get(key)
-        if hit is None:
-            cut = max(rid.rfind("/"), rid.rfind(":")) + 1
-            last = rid[cut:]
-            res = (
-                f"[{s[rid[:cut]]},{s[last]}],{s[key[2]]},{-2 if name == last else s[name]},"
-                f"{s[scope]},{s[region]},{s[ns]}"
+        resources = self.resources
+        by_list = self.by_list
+        # (rule id, status, severity, controls, measures) of the row before: ``ids`` is theirs
+        last: tuple[Any, ...] = (_NO_SOURCE,) * 5  # (nothing is this object)
+        ids = ""
+        lists: dict[int, list[Any]] = {}
+        lists_rule: Any = _NO_SOURCE  # (no rule id is this object)
+        for r in results:
+            try:
+                v = _ALL(r)
+                plain = len(r) == _N  # (then no waiver and no change)
+            except KeyError:
+                v = _values(r)
+                plain = False
+            fid, rule_id, rid, name, _, scope, region, ns, src = v[:9]
+            status, severity, controls, measures, message, evidence = v[9:]
+            rule = s[rule_id]
+            rkey = v[2:8]
+            hit = resources.get(rkey)
+            if hit is None:
+                cut = max(rid.rfind("/"), rid.rfind(":")) + 1
+                last_seg = rid[cut:]
+                res = (
+                    f"[{s[rid[:cut]]},{s[last_seg]}],{s[v[4]]},"
+                    f"{-2 if name == last_seg else s[name]},{s[scope]},{s[region]},{s[ns]}"
+                )
+                source = None
+            else:
+                res = hit[1]
+                source = hit[2] if hit[0] is src or hit[0] == src else None
+            if (
+                rule_id is not last[0]
+                or status is not last[1]
+                or severity is not last[2]
+                or controls is not last[3]
+                or measures is not last[4]
+            ):
+                last = (rule_id, status, severity, controls, measures)
+                ids = self._ids(rule_id, status, severity, controls, measures)
+            if rule_id is not lists_rule:
+                lists = by_list.get(rule_id) or by_list.setdefault(rule_id, {})
+                lists_rule = rule_id
+            e = lists.get(id(evidence))
+            if e is None:
+                if self.n_lists >= self.LIMIT:
+                    for d in by_list.values():
+                        d.clear()
+                    self.n_lists = 0
+                # the message's string before the evidence's (as the row names them)
+                e = self._new_list(r, rule_id, status, message, evidence)
+                lists[id(evidence)] = e
+                self.n_lists += 1
+                msg = e[4]
+            elif status == "PASS":
+                if message is not e[2] and message != e[2]:
+                    e[2] = message
+                    e[3] = self._derived(r, rule_id, evidence)
+                msg = -1 if e[3] else s[message]
+            else:
+                msg = s[message]
+            if source is None:  # the source's strings follow the evidence's in the table
+                source = self._source(rkey, res, src)
+            yield (
+                f"[{_encode_text(fid) if type(fid) is str else _compact(fid)},{rule},{res},"
+                f"{ids},{msg},{e[1]},{source},"
+                + (
+                    "-1,-1]"
+                    if plain
+                    else f"{self._waiver(r) if r.get('waiver') else -1},"
+                    f"{-1 if (change := r.get('change')) is None else _CHANGE_I.get(change, -1)}]"
+                )
             )
-            source = None
-        else:
-            res, source = hit
-        status = r["status"]
-        rkey = (rule_id, status, r["severity"], tuple(r["controls"]), tuple(r["measures"]))
+
+    def _ids(self, rule_id: Any, status: Any, severity: Any, controls: Any, measures: Any) -> str:
+        rkey = (rule_id, status, severity, tuple(controls), tuple(measures))
         ids = self.rules.get(rkey)
         if ids is None:
+            s = self.s
             ids = (
-                f"{_STATUS_I[status]},{_SEV_I[rkey[2]]},{s[','.join(rkey[3])]},"
+                f"{_STATUS_I[status]},{_SEV_I[severity]},{s[','.join(rkey[3])]},"
                 f"{s[','.join(rkey[4])]}"
             )
             if len(self.rules) < self.LIMIT:
                 self.rules[rkey] = ids
-        evidence = r["evidence"]
-        ev_key = evidence_key(evidence)
-        # a PASS's message is its evidence in words: the page shows the evidence, not the prose
-        if ev_key is None:
-            if status == "PASS" and self.text.derived(r):
-                message = -1
-            else:
-                message = s[r["message"]]
-            ev = self._evidence(evidence)
-        else:
-            ev_hit = self.items.get((rule_id, ev_key))
-            if status == "PASS":
-                en = ev_hit[1] if ev_hit is not None else None
-                if en is None:
-                    en = self.text.en_message(r)
-                message = -1 if r["message"] == en else s[r["message"]]
-            else:
-                en = None
-                message = s[r["message"]]
-            if ev_hit is None:
-                if len(self.items) >= self.LIMIT:
-                    self.items.clear()
-                ev_hit = self.items[(rule_id, ev_key)] = (self._evidence(evidence), en)
-            elif en is not None and ev_hit[1] is None:
-                self.items[(rule_id, ev_key)] = (ev_hit[0], en)
-            ev = ev_hit[0]
-        if source is None:  # the source's strings follow the evidence's in the table
-            source = (
-                f"[{s[key[6]]},{s[key[7]]},{s[key[8]]},{s[key[9]]},{_COMPACT.encode(key[10] or 0)}]"
-            )
-            if len(self.resources) < self.LIMIT:  # full: keep what is there (see class doc)
-                self.resources[key] = (res, source)
-        fid = r["finding_id"]
-        return (
-            f"[{_encode_text(fid) if type(fid) is str else _COMPACT.encode(fid)},{rule},{res},"
-            f"{ids},{message},{ev},{source},{self._waiver(r) if r.get('waiver') else -1},"
-            f"{-1 if (change := r.get('change')) is None else _CHANGE_I.get(change, -1)}]"
+        return ids
+
+    def _source(self, rkey: tuple[Any, ...], res: str, source: Any) -> str:
+        src = source or _NO_SOURCE
+        s = self.s
+        part = (
+            f"[{s[src.get('api')]},{s[src.get('region')]},{s[src.get('time')]},"
+            f"{s[src.get('file')]},{_compact(src.get('line') or 0)}]"
         )
+        if rkey in self.resources or len(self.resources) < self.LIMIT:
+            self.resources[rkey] = (source, res, part)  # full: keep what is there (class doc)
+        return part
+
+    def _derived(self, r: dict[str, Any], rule_id: Any, evidence: Any) -> bool:
+        """Whether a PASS row's message is what its evidence gives (the page then shows the
+        evidence, not the prose)."""
+        ev_key = evidence_key(evidence)
+        if ev_key is None:
+            return self.text.derived(r)
+        hit = self.items.get((rule_id, ev_key))
+        en = hit[1] if hit is not None else None
+        if en is None:
+            en = self.text.en_message(r)
+            if hit is not None:
+                self.items[(rule_id, ev_key)] = (hit[0], en)
+        return bool(r["message"] == en)
+
+    def _new_list(
+        self, r: dict[str, Any], rule_id: Any, status: Any, message: Any, evidence: Any
+    ) -> list[Any]:
+        """The memo entry of an evidence list not seen with this rule: ``[list, JSON, PASS
+        message, derived, this row's message index]``."""
+        s = self.s
+        ev_key = evidence_key(evidence)
+        en: str | None = None
+        derived = False
+        if ev_key is None:
+            if status == "PASS":
+                derived = self.text.derived(r)
+            msg = -1 if derived else s[message]
+            passed = message if status == "PASS" else None
+            return [evidence, self._evidence(evidence), passed, derived, msg]
+        ev_hit = self.items.get((rule_id, ev_key))
+        if status == "PASS":
+            en = ev_hit[1] if ev_hit is not None else None
+            if en is None:
+                en = self.text.en_message(r)
+            derived = bool(message == en)
+        msg = -1 if derived else s[message]
+        if ev_hit is None:
+            if len(self.items) >= self.LIMIT:
+                self.items.clear()
+            ev_hit = self.items[(rule_id, ev_key)] = (self._evidence(evidence), en)
+        elif en is not None and ev_hit[1] is None:
+            self.items[(rule_id, ev_key)] = (ev_hit[0], en)
+        return [evidence, ev_hit[0], message if status == "PASS" else None, derived, msg]
 
     def _waiver(self, r: dict[str, Any]) -> int:
         waiver = r.get("waiver")
@@ -307,9 +422,8 @@ def write_island(
     write(head[:-1] + ',"r":[')
     buf: list[str] = []
     first = True
-    row = rows.row
-    for r in document["results"]:
-        buf.append(row(r))
+    for row in rows.rows(document["results"]):
+        buf.append(row)
         if len(buf) >= batch:
             write(("" if first else ",") + _escape(",".join(buf)))
             first = False
