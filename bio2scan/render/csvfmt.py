@@ -264,8 +264,8 @@ class _Cells:
         if not evidence:
             return ""
         key = evidence_key(evidence)
-        if key is None:
-            return cell(_evidence(evidence))
+        if key is None:  # (its values are containers: the same text recurs, memoised by text)
+            return self.cell(_evidence(evidence))
         hit = self.evidence_cells.get(key)
         if hit is None:
             if len(self.evidence_cells) >= self.LIMIT:
@@ -277,13 +277,16 @@ class _Cells:
 # one encoder for every observed value (``json.dumps`` would build one per call)
 _VALUE = json.JSONEncoder(ensure_ascii=False, default=str)
 _value = json_encoder(", ", ": ")  # ``_VALUE.encode``, cheaper per call
+_text = json.encoder.encode_basestring  # a str as JSON, as ``_VALUE`` writes it
 
 
 def _evidence(evidence: Any) -> str:
-    encode = _value
-    return "; ".join(
-        f"{e['path']}={encode(e['value'])} (expected {e['expected']})" for e in evidence
-    )
+    items = []
+    for e in evidence:
+        v = e["value"]
+        text = _text(v) if type(v) is str else "null" if v is None else _value(v)
+        items.append(f"{e['path']}={text} (expected {e['expected']})")
+    return "; ".join(items)
 
 
 _NO_SOURCE: dict[str, Any] = {}
@@ -321,16 +324,17 @@ def _values(r: dict[str, Any]) -> tuple[Any, ...]:
 def _lines(results: Iterable[dict[str, Any]], cells: _Cells) -> Iterator[str]:
     """The results' lines (CRLF included): the memos' hits inline, their misses through
     ``cells``' methods. A resource's cells are found by its six fields, then its source by
-    identity (or, a copy, by equality); a rule's by the identity of the row's rule id,
-    status, severity and lists since the row before (rows come sorted by rule), else by their
-    values; the evidence and message cells by the identity of the evidence list (rows of a scan
+    identity (or, a copy, by equality); a rule's as those of the row before with the same
+    status when its rule id, severity and lists are equal (rows come sorted by rule), else
+    through the memo; the evidence and message cells by the identity of the evidence list (rows of a scan
     share one list for equal evidence; an entry holds the list, so its id is not reused) and
     the status and message text of the row before with that list."""
     resources = cells.resource_cells
     by_list = cells.by_list
     cell_of = cells.cell
-    last: tuple[Any, ...] = (_NO_SOURCE,) * 5  # (rule id, status, severity, controls, measures)
-    head = ids = statuses = ""
+    # status -> (rule id, severity, controls, measures, their cells) of the row before with that
+    # status (rows come sorted by rule; PASS and FAIL alternate within one)
+    parts: dict[Any, tuple[Any, ...]] = {}
     lists: dict[int, list[Any]] = {}
     lists_rule: Any = _NO_SOURCE  # (no rule id is this object)
     for r in results:
@@ -348,17 +352,14 @@ def _lines(results: Iterable[dict[str, Any]], cells: _Cells) -> Iterator[str]:
             resource, source = hit[1], hit[2]
         else:
             resource, source = cells.resource(rkey, src)
-        if (
-            rule_id is not last[0]
-            or status is not last[1]
-            or severity is not last[2]
-            or controls is not last[3]
-            or measures is not last[4]
-        ):
-            last = (rule_id, status, severity, controls, measures)
+        p = parts.get(status)
+        if p is None or p[0] != rule_id or p[1] != severity or p[2] != controls or p[3] != measures:
             head, ids, statuses = cells.rule(
                 (rule_id, status, severity, tuple(controls), tuple(measures))
             )
+            parts[status] = (rule_id, severity, controls, measures, head, ids, statuses)
+        else:
+            head, ids, statuses = p[4:]
         if rule_id is not lists_rule:
             lists = by_list.get(rule_id) or by_list.setdefault(rule_id, {})
             lists_rule = rule_id

@@ -129,9 +129,12 @@ _measure = json_encoder(", ", ": ")
 _NO_SOURCE: dict[str, Any] = {}
 
 
+_SHORT = (VALUE_LIMIT - 2) // 6  # a text this long is short enough even if all of it is escaped
+
+
 def _value_json(value: Any) -> str:
     """``shown_value(value)`` as compact JSON."""
-    if type(value) is str and len(value) * 6 + 2 <= VALUE_LIMIT:
+    if type(value) is str and len(value) <= _SHORT:
         return _encode_text(value)  # short enough even if every character were escaped
     if isinstance(value, (bool, int, float)) or value is None:
         return _compact(value)
@@ -179,9 +182,9 @@ class _Rows:
     island does not depend on what was cached.
 
     The memos are found by the parts a row shares with others: a resource by its six fields,
-    then its source dict by identity (or, a copy, by equality); the rule part by the identity
-    of the row's rule id, status, severity and lists since the row before (rows come sorted by
-    rule), else by their values; evidence by the identity of its list (rows of a scan share one
+    then its source dict by identity (or, a copy, by equality); the rule part as that of the
+    row before with the same status when its rule id, severity and lists are equal (rows come
+    sorted by rule), else through the memo; evidence by the identity of its list (rows of a scan share one
     list for equal evidence; a memo entry holds the list, so its id is not reused), else by
     its values (``evidence_key``: a document read back from JSON shares nothing).
 
@@ -221,12 +224,22 @@ class _Rows:
         self.by_list: dict[Any, dict[int, list[Any]]] = {}
         self.n_lists = 0
 
-    def _item(self, e: dict[str, Any]) -> str:
-        s = self.s
-        return f"[{s[e['path']]},{_value_json(e['value'])},{s[e['expected']]}]"
-
     def _evidence(self, evidence: Any) -> str:
-        return "[" + ",".join(map(self._item, evidence)) + "]"
+        """``[[path, value, expected], …]``: the texts as indexes (path, then expected, item by
+        item), the value as JSON (``shown_value``)."""
+        s = self.s
+        items = []
+        for e in evidence:
+            v = e["value"]
+            text = (
+                _encode_text(v)
+                if type(v) is str and len(v) <= _SHORT
+                else "null"
+                if v is None
+                else _value_json(v)
+            )
+            items.append(f"[{s[e['path']]},{text},{s[e['expected']]}]")
+        return "[" + ",".join(items) + "]"
 
     def rows(self, results: Iterable[dict[str, Any]]) -> Iterator[str]:
         """The results' JSON, one row at a time (before the ``<script>`` escaping): the memos'
@@ -234,9 +247,9 @@ class _Rows:
         s = self.s
         resources = self.resources
         by_list = self.by_list
-        # (rule id, status, severity, controls, measures) of the row before: ``ids`` is theirs
-        last: tuple[Any, ...] = (_NO_SOURCE,) * 5  # (nothing is this object)
-        ids = ""
+        # status -> (rule id, severity, controls, measures, their part) of the row before with
+        # that status (rows come sorted by rule; PASS and FAIL alternate within one)
+        parts: dict[Any, tuple[Any, ...]] = {}
         lists: dict[int, list[Any]] = {}
         lists_rule: Any = _NO_SOURCE  # (no rule id is this object)
         for r in results:
@@ -246,8 +259,8 @@ class _Rows:
             except KeyError:
                 v = _values(r)
                 plain = False
-            fid, rule_id, rid, name, _, scope, region, ns, src = v[:9]
-            status, severity, controls, measures, message, evidence = v[9:]
+            (fid, rule_id, rid, name, _, scope, region, ns, src, status, severity, controls,
+             measures, message, evidence) = v  # fmt: skip
             rule = s[rule_id]
             rkey = v[2:8]
             hit = resources.get(rkey)
@@ -262,15 +275,18 @@ class _Rows:
             else:
                 res = hit[1]
                 source = hit[2] if hit[0] is src or hit[0] == src else None
+            p = parts.get(status)
             if (
-                rule_id is not last[0]
-                or status is not last[1]
-                or severity is not last[2]
-                or controls is not last[3]
-                or measures is not last[4]
+                p is None
+                or p[0] != rule_id
+                or p[1] != severity
+                or p[2] != controls
+                or p[3] != measures
             ):
-                last = (rule_id, status, severity, controls, measures)
                 ids = self._ids(rule_id, status, severity, controls, measures)
+                parts[status] = (rule_id, severity, controls, measures, ids)
+            else:
+                ids = p[4]
             if rule_id is not lists_rule:
                 lists = by_list.get(rule_id) or by_list.setdefault(rule_id, {})
                 lists_rule = rule_id
