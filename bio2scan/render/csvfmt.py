@@ -344,8 +344,8 @@ def _lines(results: Iterable[dict[str, Any]], cells: _Cells) -> Iterator[str]:
         except KeyError:
             v = _values(r)
             plain = False
-        fid, rule_id = v[:2]
-        src, status, severity, controls, measures, message, evidence = v[8:]
+        (fid, rule_id, _, _, _, _, _, _, src, status, severity, controls, measures, message,
+         evidence) = v  # fmt: skip
         rkey = v[2:8]
         hit = resources.get(rkey)
         if hit is not None and (hit[0] is src or hit[0] == src):
