@@ -135,11 +135,14 @@ class _Cells:
     LIMIT = 200_000
 
     __slots__ = (
+        "by_content",
         "by_list",
+        "content_hits",
         "evidence_cells",
         "lang",
         "memo",
         "n_lists",
+        "new_lists",
         "resource_cells",
         "rule_cells",
         "rules",
@@ -167,6 +170,12 @@ class _Cells:
         # before with it, that row's message cell]
         self.by_list: dict[Any, dict[int, list[Any]]] = {}
         self.n_lists = 0
+        # whether to look evidence up by value too (``evidence_cells``): rows read back from
+        # JSON share no lists, a scan's rows share one list for equal evidence (then a list seen
+        # anew is new evidence, and the lookup is dropped after ``_PROBE`` lists, almost no hit)
+        self.by_content = True
+        self.new_lists = 0
+        self.content_hits = 0
 
     def cell(self, value: Any) -> str:
         """``cell(value)``, memoised for text that repeats."""
@@ -263,14 +272,19 @@ class _Cells:
         """The evidence cell."""
         if not evidence:
             return ""
-        key = evidence_key(evidence)
-        if key is None:  # (its values are containers: the same text recurs, memoised by text)
+        self.new_lists += 1
+        if self.new_lists == _PROBE and self.content_hits * 100 < _PROBE:
+            self.by_content = False  # the rows share their lists: looking up by value never pays
+        key = evidence_key(evidence) if self.by_content else None
+        if key is None:  # (memoised by its text: the text of container values recurs)
             return self.cell(_evidence(evidence))
         hit = self.evidence_cells.get(key)
         if hit is None:
             if len(self.evidence_cells) >= self.LIMIT:
                 self.evidence_cells.clear()
             hit = self.evidence_cells[key] = cell(_evidence(evidence))
+        else:
+            self.content_hits += 1
         return hit
 
 
@@ -290,6 +304,7 @@ def _evidence(evidence: Any) -> str:
 
 
 _NO_SOURCE: dict[str, Any] = {}
+_PROBE = 1024  # evidence lists seen before deciding whether to look evidence up by value
 
 # a row's fields, read at once (``_values`` for a row that lacks an optional one)
 _FIELDS = (

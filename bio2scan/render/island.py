@@ -167,6 +167,7 @@ _FIELDS = (
 _ALL = itemgetter(*_FIELDS)
 _OPTIONAL = frozenset(("region", "namespace", "source"))
 _N = len(_FIELDS)  # a row of exactly these keys has no waiver and no change
+_PROBE = 1024  # evidence lists seen before deciding whether to look evidence up by value
 
 
 def _values(r: dict[str, Any]) -> tuple[Any, ...]:
@@ -196,9 +197,12 @@ class _Rows:
     LIMIT = 200_000
 
     __slots__ = (
+        "by_content",
         "by_list",
+        "content_hits",
         "items",
         "n_lists",
+        "new_lists",
         "resources",
         "rules",
         "s",
@@ -223,6 +227,12 @@ class _Rows:
         # message is what the evidence gives (then the page shows the evidence)]
         self.by_list: dict[Any, dict[int, list[Any]]] = {}
         self.n_lists = 0
+        # whether to look evidence up by value too (``items``): rows read back from JSON share
+        # no lists, a scan's rows share one list for equal evidence (then a list seen anew is
+        # new evidence, and the lookup is dropped after ``_PROBE`` lists with almost no hit)
+        self.by_content = True
+        self.new_lists = 0
+        self.content_hits = 0
 
     def _evidence(self, evidence: Any) -> str:
         """``[[path, value, expected], …]``: the texts as indexes (path, then expected, item by
@@ -348,7 +358,7 @@ class _Rows:
     def _derived(self, r: dict[str, Any], rule_id: Any, evidence: Any) -> bool:
         """Whether a PASS row's message is what its evidence gives (the page then shows the
         evidence, not the prose)."""
-        ev_key = evidence_key(evidence)
+        ev_key = evidence_key(evidence) if self.by_content else None
         if ev_key is None:
             return self.text.derived(r)
         hit = self.items.get((rule_id, ev_key))
@@ -365,16 +375,21 @@ class _Rows:
         """The memo entry of an evidence list not seen with this rule: ``[list, JSON, PASS
         message, derived, this row's message index]``."""
         s = self.s
-        ev_key = evidence_key(evidence)
+        self.new_lists += 1
+        if self.new_lists == _PROBE and self.content_hits * 100 < _PROBE:
+            self.by_content = False  # the rows share their lists: looking up by value never pays
+        ev_key = evidence_key(evidence) if self.by_content else None
         en: str | None = None
         derived = False
-        if ev_key is None:
+        if ev_key is None:  # (for evidence with a key, the same as ``message == en_message``)
             if status == "PASS":
                 derived = self.text.derived(r)
             msg = -1 if derived else s[message]
             passed = message if status == "PASS" else None
             return [evidence, self._evidence(evidence), passed, derived, msg]
         ev_hit = self.items.get((rule_id, ev_key))
+        if ev_hit is not None:
+            self.content_hits += 1
         if status == "PASS":
             en = ev_hit[1] if ev_hit is not None else None
             if en is None:

@@ -121,14 +121,17 @@ def test_fixture_rows_are_their_values_escaped() -> None:
         assert _written(doc, lang) == _spec_rows(doc, lang)
 
 
+@pytest.mark.parametrize("probe", [1024, 4])
 @pytest.mark.parametrize("lang", ["en", "nl"])
 @pytest.mark.parametrize("limit", [200_000, 1])
 def test_rows_that_share_objects_are_their_values_escaped(
-    lang: str, limit: int, monkeypatch: pytest.MonkeyPatch
+    lang: str, limit: int, probe: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Cells are remembered by the identity of the objects rows share (evidence lists,
-    sources, controls): a shared object must never answer for a row it does not fit."""
+    sources, controls): a shared object must never answer for a row it does not fit — also
+    where the writer stops looking evidence up by value (``_PROBE``)."""
     monkeypatch.setattr(csvfmt._Cells, "LIMIT", limit)
+    monkeypatch.setattr(csvfmt, "_PROBE", probe)
     doc = shared(document())
     assert _written(doc, lang) == _spec_rows(doc, lang)
     assert _written(unshared(doc), lang) == _written(doc, lang)

@@ -122,11 +122,16 @@ def test_island_rows_decode_back_to_the_results(
     assert _island(copy.deepcopy(doc)) == text
 
 
+@pytest.mark.parametrize("probe", [1024, 4])
 @pytest.mark.parametrize("limit", [100_000, 1])
-def test_rows_that_share_objects_decode_back(limit: int, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rows_that_share_objects_decode_back(
+    limit: int, probe: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A row's parts are remembered by the identity of the objects rows share: a shared
-    evidence list, source or controls list must never answer for a row it does not fit."""
+    evidence list, source or controls list must never answer for a row it does not fit —
+    also where the writer stops looking evidence up by value (``_PROBE``)."""
     monkeypatch.setattr(island._Rows, "LIMIT", limit)
+    monkeypatch.setattr(island, "_PROBE", probe)
     doc = shared(document())
     text = _island(doc)
     assert _same(_decode(text), _expected(doc))
