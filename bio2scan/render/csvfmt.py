@@ -72,7 +72,6 @@ SEPARATORS = ",;\t|"
 _AFTER_SEPARATOR = re.compile(r"([,;\t|][ ]*\"?)(?=[=+\-@\t\r])")
 _FORMULA_START = frozenset("=+-@\t\r")
 _SEPARATOR_TRIGGER = re.compile(r'[,;\t|] *"?[=+\-@\t\r]')  # where _AFTER_SEPARATOR matches
-_QUOTED = re.compile(r'[,;\t|"\r\n]')
 
 
 def safe_cell(value: Any) -> str:
@@ -81,7 +80,8 @@ def safe_cell(value: Any) -> str:
     cell start — the start of the text and after any separator, past spaces and an opening
     quote — neutralised with a ``'`` in front of it."""
     text = "" if value is None else str(value)
-    if _UNSAFE.search(text) is not None:  # (else ``safe`` gives the text back)
+    # (``safe`` gives back a text without such characters; ASCII text has none when printable)
+    if not text.isprintable() if text.isascii() else _UNSAFE.search(text) is not None:
         text = safe(text)
     i, n = 0, len(text)
     while i < n and text[i] == " ":
@@ -90,7 +90,9 @@ def safe_cell(value: Any) -> str:
         i += 1
     if i < n and text[i] in _FORMULA_START:
         text = f"{text[:i]}'{text[i:]}"
-    if _SEPARATOR_TRIGGER.search(text) is not None:  # (a quicker test than the substitution)
+    if ("," in text or ";" in text or "|" in text or "\t" in text) and _SEPARATOR_TRIGGER.search(
+        text
+    ) is not None:  # (quicker tests than the substitution: most texts have no separator)
         text = _AFTER_SEPARATOR.sub(r"\1'", text)
     return text
 
@@ -109,7 +111,16 @@ def cell(value: Any) -> str:
         and text[0] not in _TRIGGERS
         and not text[0].isspace()
         and not text[-1].isspace()
-        and _SPECIAL.search(text) is None
+        and (
+            # (for ASCII text the same test as the expression, character searches being quicker)
+            '"' not in text
+            and "," not in text
+            and ";" not in text
+            and "|" not in text
+            and text.isprintable()
+            if text.isascii()
+            else _SPECIAL.search(text) is None
+        )
     ):
         return text
     return field(safe_cell(text))
@@ -118,7 +129,16 @@ def cell(value: Any) -> str:
 def field(text: str) -> str:
     """A CSV field: quoted when it holds a separator of any locale, a quote or a line break, or
     starts or ends with white space."""
-    if _QUOTED.search(text) is not None or (text and (text[0].isspace() or text[-1].isspace())):
+    if (
+        '"' in text  # (each searched for apart: quicker than one expression for them all)
+        or "," in text
+        or ";" in text
+        or "|" in text
+        or "\t" in text
+        or "\n" in text
+        or "\r" in text
+        or (text and (text[0].isspace() or text[-1].isspace()))
+    ):
         return '"' + text.replace('"', '""') + '"'
     return text
 
