@@ -41,20 +41,19 @@ def evidence_key(evidence: Any) -> tuple[Any, ...] | None:
 def json_encoder(item_separator: str, key_separator: str) -> Callable[[Any], str]:
     """``json.JSONEncoder(ensure_ascii=False, separators=…, default=str).encode``, for the many
     small values of a report: text, null, booleans and whole numbers written directly (what
-    the encoder writes for them), anything else by the encoder's C part made once, not once
-    per value as ``encode`` makes it (``encode``'s set-up cost more than encoding a small
-    value). Where the C part is missing or does not answer as ``encode`` does, ``encode``."""
+    the encoder writes for them), anything else by the encoder's C part alone, without
+    ``encode``'s Python set-up around it (which cost more than encoding a small value). The C
+    part is made per value, with its own record of the containers being written (cycles are
+    refused as ``encode`` refuses them; threads share nothing). Where the C part is missing or
+    does not answer as ``encode`` does, ``encode``."""
     encode = json.JSONEncoder(
         ensure_ascii=False, separators=(item_separator, key_separator), default=str
     ).encode
     text = json.encoder.encode_basestring
-    markers: dict[int, Any] = {}  # (the ids of the containers being written: cycles are refused)
-    try:
-        c_encode = json.encoder.c_make_encoder(  # type: ignore[attr-defined]
-            markers, str, text, None, key_separator, item_separator, False, False, True
-        )
-    except (AttributeError, TypeError):
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # pragma: no cover - CPython has it
         return encode
+    args = (str, text, None, key_separator, item_separator, False, False, True)
 
     def fast(value: Any) -> str:
         t = type(value)
@@ -66,11 +65,7 @@ def json_encoder(item_separator: str, key_separator: str) -> Callable[[Any], str
             return "true" if value else "false"
         if t is int:
             return int.__repr__(value)
-        try:
-            return "".join(c_encode(value, 0))
-        except BaseException:
-            markers.clear()  # what a failed write left (a later object could reuse its id)
-            raise
+        return "".join(make({}, *args)(value, 0))
 
     probe = [{"a": [1, 2.5, None, True, "é\n<"], "1": {}}, [], float("nan"), -0.0, object]
     try:
@@ -78,7 +73,7 @@ def json_encoder(item_separator: str, key_separator: str) -> Callable[[Any], str
             return fast
     except (TypeError, ValueError):
         pass
-    return encode
+    return encode  # pragma: no cover - a C part that answers otherwise
 
 
 class RowText:

@@ -187,3 +187,4 @@ def test_json_encoder_refuses_a_cycle_and_goes_on() -> None:
         encode(loop)
     inner = [1]
     assert encode([inner, inner]) == "[[1],[1]]"  # (a list written twice is no cycle)
+    assert encode([loop[:0], {"k": inner}]) == '[[],{"k":[1]}]'
