@@ -432,7 +432,8 @@ def _head(document: dict[str, Any], langs: list[str]) -> dict[str, Any]:
         }
         for lang in langs
     }
-    i18n = {lang: {k: messages(lang)(k) for k in SCRIPT_KEYS} for lang in langs}
+    texts = {lang: messages(lang) for lang in langs}  # (each holds its catalogue: made once)
+    i18n = {lang: {k: m(k) for k in SCRIPT_KEYS} for lang, m in texts.items()}
     return {
         "statuses": list(STATUSES),
         "severities": list(SEVERITIES),
