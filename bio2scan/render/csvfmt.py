@@ -160,12 +160,14 @@ class _Cells:
         "content_hits",
         "evidence_cells",
         "lang",
+        "lists",
         "memo",
         "n_lists",
         "new_lists",
         "resource_cells",
         "rule_cells",
         "rules",
+        "sources",
         "status_cells",
         "statuses",
         "text",
@@ -181,14 +183,17 @@ class _Cells:
         self.rule_cells: dict[tuple[Any, ...], tuple[str, str, str]] = {}
         # a tuple of control (or measure) ids -> (its ids cell, its statuses cell)
         self.status_cells: dict[tuple[str, ...], tuple[str, str]] = {}
-        # (resource_type, resource_id, resource_name, scope, region, namespace) -> (the source,
-        # resource cells, source cells)
-        self.resource_cells: dict[tuple[Any, ...], tuple[Any, str, str]] = {}
+        # (resource_type, resource_id, resource_name, scope, region, namespace) -> (id of its
+        # source, the source's values, resource cells, source cells); ``sources`` holds the
+        # sources, so that an id stays theirs
+        self.resource_cells: dict[tuple[Any, ...], tuple[int, tuple[Any, ...], str, str]] = {}
+        self.sources: list[Any] = []
         # evidence key -> its cell
         self.evidence_cells: dict[tuple[Any, ...], str] = {}
-        # rule -> id(evidence list) -> [the list, its cell, the status and message of the row
-        # before with it, that row's message cell]
-        self.by_list: dict[Any, dict[int, list[Any]]] = {}
+        # rule -> id(evidence list) -> (its cell, the status and message of the row before
+        # with it, that row's message cell): texts only, for the collector not to follow
+        self.by_list: dict[Any, dict[int, tuple[str, Any, Any, str]]] = {}
+        self.lists: list[Any] = []  # the lists whose ids are keys there (alive while they are)
         self.n_lists = 0
         # whether to look evidence up by value too (``evidence_cells``): rows read back from
         # JSON share no lists, a scan's rows share one list for equal evidence (then a list seen
@@ -246,11 +251,8 @@ class _Cells:
         """(the cells resource_type … namespace, the cells source and source_time) of ``key``:
         (resource_type, resource_id, resource_name, scope, region, namespace), and ``src``,
         the row's source."""
-        file, line, api, region, time = (
-            (src.get("file"), src.get("line"), src.get("api"), src.get("region"), src.get("time"))
-            if src
-            else (None,) * 5
-        )
+        vals = _source_values(src)
+        api, region, time, file, line = vals
         if file:
             source = f"{file}:{line}" if line else file
         else:
@@ -258,24 +260,39 @@ class _Cells:
         memo = self.cell
         hit = self.resource_cells.get(key)
         resource = (
-            hit[1]
+            hit[2]
             if hit is not None
             else f"{memo(key[0])},{cell(key[1])},{cell(key[2])},{memo(key[3])},{memo(key[4])},"
             f"{memo(key[5])}"
         )
         sources = f"{memo(source)},{memo(time)}"
-        if hit is not None or len(self.resource_cells) < self.LIMIT:  # full: keep (see above)
-            self.resource_cells[key] = (src, resource, sources)
+        if hit is None and len(self.resource_cells) < self.LIMIT:  # full: keep (see above)
+            self.resource_cells[key] = (id(src), vals, resource, sources)
+            self.sources.append(src)  # (alive while its id is in the memo)
         return resource, sources
 
-    def new_list(self, lists: dict[int, list[Any]], evidence: Any) -> list[Any]:
-        """The memo entry of an evidence list not seen with this rule: ``[list, its cell,
-        status, message, message cell]`` (the last three filled by the row)."""
+    def new_list(
+        self,
+        lists: dict[int, tuple[str, Any, Any, str]],
+        r: dict[str, Any],
+        status: Any,
+        message: Any,
+        evidence: Any,
+    ) -> tuple[str, Any, Any, str]:
+        """The memo entry of an evidence list not seen with this rule: ``(its cell, the row's
+        status, message and message cell)`` (texts only: the collector need not follow it)."""
         if self.n_lists >= self.LIMIT:
             for d in self.by_list.values():
                 d.clear()
+            self.lists.clear()
             self.n_lists = 0
-        e = lists[id(evidence)] = [evidence, self.evidence(evidence), _NO_SOURCE, _NO_SOURCE, ""]
+        e = lists[id(evidence)] = (
+            self.evidence(evidence),
+            status,
+            message,
+            self.message(r, status, message, evidence),
+        )
+        self.lists.append(evidence)  # (alive while its id is a key)
         self.n_lists += 1
         return e
 
@@ -349,6 +366,12 @@ _OPTIONAL = frozenset(("region", "namespace", "source"))
 _N = len(_FIELDS)  # a row of exactly these keys has no waiver and no change
 
 
+def _source_values(source: Any) -> tuple[Any, ...]:
+    """A row's source: (api, region, time, file, line)."""
+    src = source or _NO_SOURCE
+    return (src.get("api"), src.get("region"), src.get("time"), src.get("file"), src.get("line"))
+
+
 def _values(r: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(
         r.get(k, "" if k == "message" else None) if k in _OPTIONAL or k == "message" else r[k]
@@ -362,7 +385,7 @@ def _lines(results: Iterable[dict[str, Any]], cells: _Cells) -> Iterator[str]:
     identity (or, a copy, by equality); a rule's as those of the row before with the same
     status when its rule id, severity and lists are equal (rows come sorted by rule), else
     through the memo; the evidence and message cells by the identity of the evidence list (rows of a scan
-    share one list for equal evidence; an entry holds the list, so its id is not reused) and
+    share one list for equal evidence; the memo holds the lists, so an id is not reused) and
     the status and message text of the row before with that list."""
     resources = cells.resource_cells
     by_list = cells.by_list
@@ -370,7 +393,7 @@ def _lines(results: Iterable[dict[str, Any]], cells: _Cells) -> Iterator[str]:
     # status -> (rule id, severity, controls, measures, their cells) of the row before with that
     # status (rows come sorted by rule; PASS and FAIL alternate within one)
     parts: dict[Any, tuple[Any, ...]] = {}
-    lists: dict[int, list[Any]] = {}
+    lists: dict[int, tuple[str, Any, Any, str]] = {}
     lists_rule: Any = _NO_SOURCE  # (no rule id is this object)
     for r in results:
         try:
@@ -383,8 +406,8 @@ def _lines(results: Iterable[dict[str, Any]], cells: _Cells) -> Iterator[str]:
          evidence) = v  # fmt: skip
         rkey = v[2:8]
         hit = resources.get(rkey)
-        if hit is not None and (hit[0] is src or hit[0] == src):
-            resource, source = hit[1], hit[2]
+        if hit is not None and (hit[0] == id(src) or hit[1] == _source_values(src)):
+            resource, source = hit[2], hit[3]  # (the same source, kept alive, or equal values)
         else:
             resource, source = cells.resource(rkey, src)
         p = parts.get(status)
@@ -400,11 +423,10 @@ def _lines(results: Iterable[dict[str, Any]], cells: _Cells) -> Iterator[str]:
             lists_rule = rule_id
         e = lists.get(id(evidence))
         if e is None:
-            e = cells.new_list(lists, evidence)
-        if (status is not e[2] and status != e[2]) or (message is not e[3] and message != e[3]):
-            e[4] = cells.message(r, status, message, evidence)
-            e[2] = status
-            e[3] = message
+            e = cells.new_list(lists, r, status, message, evidence)
+        elif (status is not e[1] and status != e[1]) or (message is not e[2] and message != e[2]):
+            e = (e[0], status, message, cells.message(r, status, message, evidence))
+            lists[id(evidence)] = e
         if plain:
             change = ""
             waiver = ","
@@ -415,7 +437,7 @@ def _lines(results: Iterable[dict[str, Any]], cells: _Cells) -> Iterator[str]:
             change = "" if c is None else cell_of(c)
         yield (
             f"{fid if type(fid) is str and fid.isalnum() else cell(fid)},{head},{resource},{ids},"
-            f"{e[4]},{e[1]},{source},{change},{waiver},{statuses},1\r\n"
+            f"{e[3]},{e[0]},{source},{change},{waiver},{statuses},1\r\n"
         )
 
 

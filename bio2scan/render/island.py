@@ -174,6 +174,12 @@ def _values(r: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(r.get(k) if k in _OPTIONAL else r[k] for k in _FIELDS)
 
 
+def _source_values(source: Any) -> tuple[Any, ...]:
+    """A row's source: (api, region, time, file, line)."""
+    src = source or _NO_SOURCE
+    return (src.get("api"), src.get("region"), src.get("time"), src.get("file"), src.get("line"))
+
+
 class _Rows:
     """The rows of one island as JSON text, a row at a time. What recurs is encoded once:
     the parts of a row that describe its resource and source (shared by every result of the
@@ -186,7 +192,7 @@ class _Rows:
     then its source dict by identity (or, a copy, by equality); the rule part as that of the
     row before with the same status when its rule id, severity and lists are equal (rows come
     sorted by rule), else through the memo; evidence by the identity of its list (rows of a scan share one
-    list for equal evidence; a memo entry holds the list, so its id is not reused), else by
+    list for equal evidence; the memo holds the lists, so an id is not reused), else by
     its values (``evidence_key``: a document read back from JSON shares nothing).
 
     Memory is bounded: each memo holds at most ``LIMIT`` entries. A full evidence memo is
@@ -201,11 +207,13 @@ class _Rows:
         "by_list",
         "content_hits",
         "items",
+        "lists",
         "n_lists",
         "new_lists",
         "resources",
         "rules",
         "s",
+        "sources",
         "text",
         "waiver_i",
         "waivers",
@@ -216,16 +224,21 @@ class _Rows:
         self.waiver_i: dict[str, int] = {}
         self.waivers: list[dict[str, Any]] = []
         self.text = RowText(rules)
-        # (resource id, name, type, scope, region, namespace) -> (source, resource part,
-        # source part)
-        self.resources: dict[tuple[Any, ...], tuple[Any, str, str]] = {}
+        # (resource id, name, type, scope, region, namespace) -> (id of its source, the
+        # source's values, resource part, source part); ``sources`` holds the sources, so
+        # that an id stays theirs (values and texts only in the memo: the collector need not
+        # follow it)
+        self.resources: dict[tuple[Any, ...], tuple[int, tuple[Any, ...], str, str]] = {}
+        self.sources: list[Any] = []
         # (rule, status, severity, controls, measures) -> their part of a row (few: per rule)
         self.rules: dict[tuple[Any, ...], str] = {}
         # (rule, evidence key) -> (the evidence's JSON, the English message it gives a PASS)
         self.items: dict[tuple[Any, ...], tuple[str, str | None]] = {}
-        # rule -> id(evidence list) -> [the list, its JSON, a PASS message, whether that
-        # message is what the evidence gives (then the page shows the evidence)]
-        self.by_list: dict[Any, dict[int, list[Any]]] = {}
+        # rule -> id(evidence list) -> (its JSON, a PASS message, whether that message is
+        # what the evidence gives (then the page shows the evidence)); ``lists`` holds the
+        # lists, so that an id stays theirs while it is a key
+        self.by_list: dict[Any, dict[int, tuple[str, Any, bool]]] = {}
+        self.lists: list[Any] = []
         self.n_lists = 0
         # whether to look evidence up by value too (``items``): rows read back from JSON share
         # no lists, a scan's rows share one list for equal evidence (then a list seen anew is
@@ -260,7 +273,7 @@ class _Rows:
         # status -> (rule id, severity, controls, measures, their part) of the row before with
         # that status (rows come sorted by rule; PASS and FAIL alternate within one)
         parts: dict[Any, tuple[Any, ...]] = {}
-        lists: dict[int, list[Any]] = {}
+        lists: dict[int, tuple[str, Any, bool]] = {}
         lists_rule: Any = _NO_SOURCE  # (no rule id is this object)
         for r in results:
             try:
@@ -283,8 +296,10 @@ class _Rows:
                 )
                 source = None
             else:
-                res = hit[1]
-                source = hit[2] if hit[0] is src or hit[0] == src else None
+                res = hit[2]
+                source = (
+                    hit[3] if hit[0] == id(src) or hit[1] == _source_values(src) else None
+                )  # (the same source, kept alive in ``sources``, or a source of equal values)
             p = parts.get(status)
             if (
                 p is None
@@ -305,24 +320,25 @@ class _Rows:
                 if self.n_lists >= self.LIMIT:
                     for d in by_list.values():
                         d.clear()
+                    self.lists.clear()
                     self.n_lists = 0
                 # the message's string before the evidence's (as the row names them)
-                e = self._new_list(r, rule_id, status, message, evidence)
+                e, msg = self._new_list(r, rule_id, status, message, evidence)
                 lists[id(evidence)] = e
+                self.lists.append(evidence)  # (alive while its id is a key)
                 self.n_lists += 1
-                msg = e[4]
             elif status == "PASS":
-                if message is not e[2] and message != e[2]:
-                    e[2] = message
-                    e[3] = self._derived(r, rule_id, evidence)
-                msg = -1 if e[3] else s[message]
+                if message is not e[1] and message != e[1]:
+                    e = (e[0], message, self._derived(r, rule_id, evidence))
+                    lists[id(evidence)] = e
+                msg = -1 if e[2] else s[message]
             else:
                 msg = s[message]
             if source is None:  # the source's strings follow the evidence's in the table
                 source = self._source(rkey, res, src)
             yield (
                 f"[{_encode_text(fid) if type(fid) is str else _compact(fid)},{rule},{res},"
-                f"{ids},{msg},{e[1]},{source},"
+                f"{ids},{msg},{e[0]},{source},"
                 + (
                     "-1,-1]"
                     if plain
@@ -345,14 +361,12 @@ class _Rows:
         return ids
 
     def _source(self, rkey: tuple[Any, ...], res: str, source: Any) -> str:
-        src = source or _NO_SOURCE
+        vals = _source_values(source)
         s = self.s
-        part = (
-            f"[{s[src.get('api')]},{s[src.get('region')]},{s[src.get('time')]},"
-            f"{s[src.get('file')]},{_compact(src.get('line') or 0)}]"
-        )
-        if rkey in self.resources or len(self.resources) < self.LIMIT:
-            self.resources[rkey] = (source, res, part)  # full: keep what is there (class doc)
+        part = f"[{s[vals[0]]},{s[vals[1]]},{s[vals[2]]},{s[vals[3]]},{_compact(vals[4] or 0)}]"
+        if rkey not in self.resources and len(self.resources) < self.LIMIT:  # (see class doc)
+            self.resources[rkey] = (id(source), vals, res, part)
+            self.sources.append(source)  # (alive while its id is in the memo)
         return part
 
     def _derived(self, r: dict[str, Any], rule_id: Any, evidence: Any) -> bool:
@@ -371,9 +385,10 @@ class _Rows:
 
     def _new_list(
         self, r: dict[str, Any], rule_id: Any, status: Any, message: Any, evidence: Any
-    ) -> list[Any]:
-        """The memo entry of an evidence list not seen with this rule: ``[list, JSON, PASS
-        message, derived, this row's message index]``."""
+    ) -> tuple[tuple[str, Any, bool], int]:
+        """The memo entry of an evidence list not seen with this rule, ``(JSON, PASS message,
+        derived)`` (texts only: the collector need not follow it), and this row's message
+        index."""
         s = self.s
         self.new_lists += 1
         if self.new_lists == _PROBE and self.content_hits * 100 < _PROBE:
@@ -386,7 +401,7 @@ class _Rows:
                 derived = self.text.derived(r)
             msg = -1 if derived else s[message]
             passed = message if status == "PASS" else None
-            return [evidence, self._evidence(evidence), passed, derived, msg]
+            return (self._evidence(evidence), passed, derived), msg
         ev_hit = self.items.get((rule_id, ev_key))
         if ev_hit is not None:
             self.content_hits += 1
@@ -402,7 +417,7 @@ class _Rows:
             ev_hit = self.items[(rule_id, ev_key)] = (self._evidence(evidence), en)
         elif en is not None and ev_hit[1] is None:
             self.items[(rule_id, ev_key)] = (ev_hit[0], en)
-        return [evidence, ev_hit[0], message if status == "PASS" else None, derived, msg]
+        return (ev_hit[0], message if status == "PASS" else None, derived), msg
 
     def _waiver(self, r: dict[str, Any]) -> int:
         waiver = r.get("waiver")
