@@ -32,13 +32,14 @@ import io
 import json
 import re
 from collections.abc import Iterable, Iterator
+from operator import itemgetter
 from typing import Any, BinaryIO
 
 from ..documents import HashingWriter
-from ..safetext import safe
+from ..safetext import _UNSAFE, safe
 from . import notices as _notices
 from .messages import pick
-from .rowtext import RowText, evidence_key
+from .rowtext import RowText, evidence_key, json_encoder
 
 COLUMNS = (
     "finding_id",
@@ -70,7 +71,7 @@ SEPARATORS = ",;\t|"
 # cell could start once a spreadsheet splits the line); the start of the text is checked apart
 _AFTER_SEPARATOR = re.compile(r"([,;\t|][ ]*\"?)(?=[=+\-@\t\r])")
 _FORMULA_START = frozenset("=+-@\t\r")
-_QUOTED = re.compile(r'[,;\t|"\r\n]')
+_SEPARATOR_TRIGGER = re.compile(r'[,;\t|] *"?[=+\-@\t\r]')  # where _AFTER_SEPARATOR matches
 
 
 def safe_cell(value: Any) -> str:
@@ -78,7 +79,10 @@ def safe_cell(value: Any) -> str:
     is printed into a CI log must not clear the screen), and every formula trigger at a possible
     cell start — the start of the text and after any separator, past spaces and an opening
     quote — neutralised with a ``'`` in front of it."""
-    text = "" if value is None else safe(str(value))
+    text = "" if value is None else str(value)
+    # (``safe`` gives back a text without such characters; ASCII text has none when printable)
+    if not text.isprintable() if text.isascii() else _UNSAFE.search(text) is not None:
+        text = safe(text)
     i, n = 0, len(text)
     while i < n and text[i] == " ":
         i += 1
@@ -86,7 +90,9 @@ def safe_cell(value: Any) -> str:
         i += 1
     if i < n and text[i] in _FORMULA_START:
         text = f"{text[:i]}'{text[i:]}"
-    if _AFTER_SEPARATOR.search(text) is not None:
+    if ("," in text or ";" in text or "|" in text or "\t" in text) and _SEPARATOR_TRIGGER.search(
+        text
+    ) is not None:  # (quicker tests than the substitution: most texts have no separator)
         text = _AFTER_SEPARATOR.sub(r"\1'", text)
     return text
 
@@ -105,7 +111,16 @@ def cell(value: Any) -> str:
         and text[0] not in _TRIGGERS
         and not text[0].isspace()
         and not text[-1].isspace()
-        and _SPECIAL.search(text) is None
+        and (
+            # (for ASCII text the same test as the expression, character searches being quicker)
+            '"' not in text
+            and "," not in text
+            and ";" not in text
+            and "|" not in text
+            and text.isprintable()
+            if text.isascii()
+            else _SPECIAL.search(text) is None
+        )
     ):
         return text
     return field(safe_cell(text))
@@ -114,7 +129,16 @@ def cell(value: Any) -> str:
 def field(text: str) -> str:
     """A CSV field: quoted when it holds a separator of any locale, a quote or a line break, or
     starts or ends with white space."""
-    if _QUOTED.search(text) is not None or (text and (text[0].isspace() or text[-1].isspace())):
+    if (
+        '"' in text  # (each searched for apart: quicker than one expression for them all)
+        or "," in text
+        or ";" in text
+        or "|" in text
+        or "\t" in text
+        or "\n" in text
+        or "\r" in text
+        or (text and (text[0].isspace() or text[-1].isspace()))
+    ):
         return '"' + text.replace('"', '""') + '"'
     return text
 
@@ -131,12 +155,19 @@ class _Cells:
     LIMIT = 200_000
 
     __slots__ = (
+        "by_content",
+        "by_list",
+        "content_hits",
         "evidence_cells",
         "lang",
+        "lists",
         "memo",
+        "n_lists",
+        "new_lists",
         "resource_cells",
         "rule_cells",
         "rules",
+        "sources",
         "status_cells",
         "statuses",
         "text",
@@ -152,10 +183,24 @@ class _Cells:
         self.rule_cells: dict[tuple[Any, ...], tuple[str, str, str]] = {}
         # a tuple of control (or measure) ids -> (its ids cell, its statuses cell)
         self.status_cells: dict[tuple[str, ...], tuple[str, str]] = {}
-        # (resource fields…, source fields…) -> (resource cells, source cells)
-        self.resource_cells: dict[tuple[Any, ...], tuple[str, str]] = {}
+        # (resource_type, resource_id, resource_name, scope, region, namespace) -> (id of its
+        # source, the source's values, resource cells, source cells); ``sources`` holds the
+        # sources, so that an id stays theirs
+        self.resource_cells: dict[tuple[Any, ...], tuple[int, tuple[Any, ...], str, str]] = {}
+        self.sources: list[Any] = []
         # evidence key -> its cell
         self.evidence_cells: dict[tuple[Any, ...], str] = {}
+        # rule -> id(evidence list) -> (its cell, the status and message of the row before
+        # with it, that row's message cell): texts only, for the collector not to follow
+        self.by_list: dict[Any, dict[int, tuple[str, Any, Any, str]]] = {}
+        self.lists: list[Any] = []  # the lists whose ids are keys there (alive while they are)
+        self.n_lists = 0
+        # whether to look evidence up by value too (``evidence_cells``): rows read back from
+        # JSON share no lists, a scan's rows share one list for equal evidence (then a list seen
+        # anew is new evidence, and the lookup is dropped after ``_PROBE`` lists, almost no hit)
+        self.by_content = True
+        self.new_lists = 0
+        self.content_hits = 0
 
     def cell(self, value: Any) -> str:
         """``cell(value)``, memoised for text that repeats."""
@@ -202,112 +247,197 @@ class _Cells:
             )
         return hit
 
-    def resource(self, key: tuple[Any, ...]) -> tuple[str, str]:
+    def resource(self, key: tuple[Any, ...], src: Any) -> tuple[str, str]:
         """(the cells resource_type … namespace, the cells source and source_time) of ``key``:
-        (resource_type, resource_id, resource_name, scope, region, namespace, and the source's
-        file, line, api, region and time)."""
+        (resource_type, resource_id, resource_name, scope, region, namespace), and ``src``,
+        the row's source."""
+        vals = _source_values(src)
+        api, region, time, file, line = vals
+        if file:
+            source = f"{file}:{line}" if line else file
+        else:
+            source = " ".join(x for x in (api, region) if x)
+        memo = self.cell
         hit = self.resource_cells.get(key)
-        if hit is None:
-            file, line, api, region = key[6:10]
-            if file:
-                source = f"{file}:{line}" if line else file
-            else:
-                source = " ".join(x for x in (api, region) if x)
-            memo = self.cell
-            hit = (
-                f"{memo(key[0])},{cell(key[1])},{cell(key[2])},{memo(key[3])},{memo(key[4])},"
-                f"{memo(key[5])}",
-                f"{memo(source)},{memo(key[10])}",
-            )
-            if len(self.resource_cells) < self.LIMIT:  # full: keep what is there (see above)
-                self.resource_cells[key] = hit
-        return hit
+        resource = (
+            hit[2]
+            if hit is not None
+            else f"{memo(key[0])},{cell(key[1])},{cell(key[2])},{memo(key[3])},{memo(key[4])},"
+            f"{memo(key[5])}"
+        )
+        sources = f"{memo(source)},{memo(time)}"
+        if hit is None and len(self.resource_cells) < self.LIMIT:  # full: keep (see above)
+            self.resource_cells[key] = (id(src), vals, resource, sources)
+            self.sources.append(src)  # (alive while its id is in the memo)
+        return resource, sources
 
-    def evidence(self, evidence: Any, key: tuple[Any, ...] | None) -> str:
-        """The evidence cell; ``key`` is ``evidence_key(evidence)``."""
+    def new_list(
+        self,
+        lists: dict[int, tuple[str, Any, Any, str]],
+        r: dict[str, Any],
+        status: Any,
+        message: Any,
+        evidence: Any,
+    ) -> tuple[str, Any, Any, str]:
+        """The memo entry of an evidence list not seen with this rule: ``(its cell, the row's
+        status, message and message cell)`` (texts only: the collector need not follow it)."""
+        if self.n_lists >= self.LIMIT:
+            for d in self.by_list.values():
+                d.clear()
+            self.lists.clear()
+            self.n_lists = 0
+        e = lists[id(evidence)] = (
+            self.evidence(evidence),
+            status,
+            message,
+            self.message(r, status, message, evidence),
+        )
+        self.lists.append(evidence)  # (alive while its id is a key)
+        self.n_lists += 1
+        return e
+
+    def message(self, r: dict[str, Any], status: Any, message: Any, evidence: Any) -> str:
+        """The message cell of a row."""
+        if self.lang == "en" or status != "PASS":
+            if type(message) is not str:
+                message = str(message)  # (as ``row_message``: None is "None")
+        else:
+            message = self.text.message(r, self.lang, evidence_key(evidence) if evidence else ())
+        return self.cell(message)
+
+    def evidence(self, evidence: Any) -> str:
+        """The evidence cell."""
         if not evidence:
             return ""
-        if key is None:
-            return cell(_evidence(evidence))
+        self.new_lists += 1
+        if self.new_lists == _PROBE and self.content_hits * 100 < _PROBE:
+            self.by_content = False  # the rows share their lists: looking up by value never pays
+        key = evidence_key(evidence) if self.by_content else None
+        if key is None:  # (memoised by its text: the text of container values recurs)
+            return self.cell(_evidence(evidence))
         hit = self.evidence_cells.get(key)
         if hit is None:
             if len(self.evidence_cells) >= self.LIMIT:
                 self.evidence_cells.clear()
             hit = self.evidence_cells[key] = cell(_evidence(evidence))
+        else:
+            self.content_hits += 1
         return hit
 
 
 # one encoder for every observed value (``json.dumps`` would build one per call)
 _VALUE = json.JSONEncoder(ensure_ascii=False, default=str)
+_value = json_encoder(", ", ": ")  # ``_VALUE.encode``, cheaper per call
+_text = json.encoder.encode_basestring  # a str as JSON, as ``_VALUE`` writes it
 
 
 def _evidence(evidence: Any) -> str:
-    encode = _VALUE.encode
-    return "; ".join(
-        f"{e['path']}={encode(e['value'])} (expected {e['expected']})" for e in evidence
-    )
+    items = []
+    for e in evidence:
+        v = e["value"]
+        text = _text(v) if type(v) is str else "null" if v is None else _value(v)
+        items.append(f"{e['path']}={text} (expected {e['expected']})")
+    return "; ".join(items)
 
 
 _NO_SOURCE: dict[str, Any] = {}
+_PROBE = 1024  # evidence lists seen before deciding whether to look evidence up by value
+
+# a row's fields, read at once (``_values`` for a row that lacks an optional one)
+_FIELDS = (
+    "finding_id",
+    "rule_id",
+    "resource_type",
+    "resource_id",
+    "resource_name",
+    "scope",
+    "region",
+    "namespace",
+    "source",
+    "status",
+    "severity",
+    "controls",
+    "measures",
+    "message",
+    "evidence",
+)
+_ALL = itemgetter(*_FIELDS)
+_OPTIONAL = frozenset(("region", "namespace", "source"))
+_N = len(_FIELDS)  # a row of exactly these keys has no waiver and no change
+
+
+def _source_values(source: Any) -> tuple[Any, ...]:
+    """A row's source: (api, region, time, file, line)."""
+    src = source or _NO_SOURCE
+    return (src.get("api"), src.get("region"), src.get("time"), src.get("file"), src.get("line"))
+
+
+def _values(r: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(
+        r.get(k, "" if k == "message" else None) if k in _OPTIONAL or k == "message" else r[k]
+        for k in _FIELDS
+    )
 
 
 def _lines(results: Iterable[dict[str, Any]], cells: _Cells) -> Iterator[str]:
     """The results' lines (CRLF included): the memos' hits inline, their misses through
-    ``cells``' methods."""
+    ``cells``' methods. A resource's cells are found by its six fields, then its source by
+    identity (or, a copy, by equality); a rule's as those of the row before with the same
+    status when its rule id, severity and lists are equal (rows come sorted by rule), else
+    through the memo; the evidence and message cells by the identity of the evidence list (rows of a scan
+    share one list for equal evidence; the memo holds the lists, so an id is not reused) and
+    the status and message text of the row before with that list."""
     resources = cells.resource_cells
-    rules = cells.rule_cells
-    evidences = cells.evidence_cells
-    memo = cells.memo
-    english = cells.lang == "en"
+    by_list = cells.by_list
+    cell_of = cells.cell
+    # status -> (rule id, severity, controls, measures, their cells) of the row before with that
+    # status (rows come sorted by rule; PASS and FAIL alternate within one)
+    parts: dict[Any, tuple[Any, ...]] = {}
+    lists: dict[int, tuple[str, Any, Any, str]] = {}
+    lists_rule: Any = _NO_SOURCE  # (no rule id is this object)
     for r in results:
-        src = r.get("source") or _NO_SOURCE
-        rkey = (
-            r["resource_type"],
-            r["resource_id"],
-            r["resource_name"],
-            r["scope"],
-            r.get("region"),
-            r.get("namespace"),
-            src.get("file"),
-            src.get("line"),
-            src.get("api"),
-            src.get("region"),
-            src.get("time"),
-        )
+        try:
+            v = _ALL(r)
+            plain = len(r) == _N  # (then no waiver and no change)
+        except KeyError:
+            v = _values(r)
+            plain = False
+        (fid, rule_id, _, _, _, _, _, _, src, status, severity, controls, measures, message,
+         evidence) = v  # fmt: skip
+        rkey = v[2:8]
         hit = resources.get(rkey)
-        resource, source = hit if hit is not None else cells.resource(rkey)
-        status = r["status"]
-        controls = r["controls"]
-        measures = r["measures"]
-        key = (r["rule_id"], status, r["severity"], tuple(controls), tuple(measures))
-        ids_hit = rules.get(key)
-        head, ids, statuses = ids_hit if ids_hit is not None else cells.rule(key)
-        evidence = r["evidence"]
-        if evidence:
-            ev_key = evidence_key(evidence)
-            ev_cell = (
-                (evidences.get(ev_key) or cells.evidence(evidence, ev_key))
-                if ev_key is not None
-                else cell(_evidence(evidence))
+        if hit is not None and (hit[0] == id(src) or hit[1] == _source_values(src)):
+            resource, source = hit[2], hit[3]  # (the same source, kept alive, or equal values)
+        else:
+            resource, source = cells.resource(rkey, src)
+        p = parts.get(status)
+        if p is None or p[0] != rule_id or p[1] != severity or p[2] != controls or p[3] != measures:
+            head, ids, statuses = cells.rule(
+                (rule_id, status, severity, tuple(controls), tuple(measures))
             )
+            parts[status] = (rule_id, severity, controls, measures, head, ids, statuses)
         else:
-            ev_key = ()
-            ev_cell = ""
-        if english or status != "PASS":
-            message = r.get("message", "")
-            if type(message) is not str:
-                message = str(message)  # (as ``row_message``: None is "None")
+            head, ids, statuses = p[4:]
+        if rule_id is not lists_rule:
+            lists = by_list.get(rule_id) or by_list.setdefault(rule_id, {})
+            lists_rule = rule_id
+        e = lists.get(id(evidence))
+        if e is None:
+            e = cells.new_list(lists, r, status, message, evidence)
+        elif (status is not e[1] and status != e[1]) or (message is not e[2] and message != e[2]):
+            e = (e[0], status, message, cells.message(r, status, message, evidence))
+            lists[id(evidence)] = e
+        if plain:
+            change = ""
+            waiver = ","
         else:
-            message = cells.text.message(r, cells.lang, ev_key)
-        message = memo.get(message) or cells.cell(message)
-        w = r.get("waiver")
-        waiver = f"{cells.cell(w.get('id'))},{cells.cell(w.get('expires'))}" if w else ","
-        change = r.get("change")
-        fid = r["finding_id"]
+            w = r.get("waiver")
+            waiver = f"{cell_of(w.get('id'))},{cell_of(w.get('expires'))}" if w else ","
+            c = r.get("change")
+            change = "" if c is None else cell_of(c)
         yield (
             f"{fid if type(fid) is str and fid.isalnum() else cell(fid)},{head},{resource},{ids},"
-            f"{message},{ev_cell},{source},{'' if change is None else cells.cell(change)},"
-            f"{waiver},{statuses},1\r\n"
+            f"{e[3]},{e[0]},{source},{change},{waiver},{statuses},1\r\n"
         )
 
 

@@ -24,11 +24,12 @@ evidence); ``evidence`` is ``[[path, value, expected], …]`` with the value as 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from operator import itemgetter
 from typing import Any
 
 from .messages import messages, pick
-from .rowtext import RowText, evidence_key
+from .rowtext import RowText, evidence_key, json_encoder
 from .view import SEVERITIES, STATUSES
 
 CHANGES = ("new", "unchanged", "resolved")
@@ -123,28 +124,76 @@ class _Strings(dict[Any, int]):
 _COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
 _MEASURE = json.JSONEncoder(ensure_ascii=False, default=str)
 _encode_text = json.encoder.encode_basestring  # a str as JSON text, as ``_COMPACT`` writes it
+_compact = json_encoder(",", ":")  # ``_COMPACT.encode``, ``_MEASURE.encode``: cheaper per call
+_measure = json_encoder(", ", ": ")
 _NO_SOURCE: dict[str, Any] = {}
+
+
+_SHORT = (VALUE_LIMIT - 2) // 6  # a text this long is short enough even if all of it is escaped
 
 
 def _value_json(value: Any) -> str:
     """``shown_value(value)`` as compact JSON."""
-    if type(value) is str and len(value) * 6 + 2 <= VALUE_LIMIT:
+    if type(value) is str and len(value) <= _SHORT:
         return _encode_text(value)  # short enough even if every character were escaped
     if isinstance(value, (bool, int, float)) or value is None:
-        return _COMPACT.encode(value)
-    text = _MEASURE.encode(value)
+        return _compact(value)
+    text = _measure(value)
     if len(text) <= VALUE_LIMIT:
-        return _COMPACT.encode(value)
+        return _compact(value)
     return _encode_text(
         f"{text[:VALUE_LIMIT]} … [{len(text) - VALUE_LIMIT} more characters; see results.json]"
     )
 
 
+# a row's fields, read at once (``_values`` for a row that lacks an optional one)
+_FIELDS = (
+    "finding_id",
+    "rule_id",
+    "resource_id",
+    "resource_name",
+    "resource_type",
+    "scope",
+    "region",
+    "namespace",
+    "source",
+    "status",
+    "severity",
+    "controls",
+    "measures",
+    "message",
+    "evidence",
+)
+_ALL = itemgetter(*_FIELDS)
+_OPTIONAL = frozenset(("region", "namespace", "source"))
+_N = len(_FIELDS)  # a row of exactly these keys has no waiver and no change
+_PROBE = 1024  # evidence lists seen before deciding whether to look evidence up by value
+
+
+def _values(r: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(r.get(k) if k in _OPTIONAL else r[k] for k in _FIELDS)
+
+
+def _source_values(source: Any) -> tuple[Any, ...]:
+    """A row's source: (api, region, time, file, line)."""
+    src = source or _NO_SOURCE
+    return (src.get("api"), src.get("region"), src.get("time"), src.get("file"), src.get("line"))
+
+
 class _Rows:
     """The rows of one island as JSON text, a row at a time. What recurs is encoded once:
     the parts of a row that describe its resource and source (shared by every result of the
-    resource) and each evidence item. Strings enter the table in the order the row names them,
-    as if each row were built afresh, so the island does not depend on what was cached.
+    resource), its rule's part, and each evidence list with what it says of a PASS's message.
+    Strings enter the table in the order the row names them, as if each row were built afresh
+    (a part is only taken from a memo when its strings are in the table already), so the
+    island does not depend on what was cached.
+
+    The memos are found by the parts a row shares with others: a resource by its six fields,
+    then its source dict by identity (or, a copy, by equality); the rule part as that of the
+    row before with the same status when its rule id, severity and lists are equal (rows come
+    sorted by rule), else through the memo; evidence by the identity of its list (rows of a scan share one
+    list for equal evidence; the memo holds the lists, so an id is not reused), else by
+    its values (``evidence_key``: a document read back from JSON shares nothing).
 
     Memory is bounded: each memo holds at most ``LIMIT`` entries. A full evidence memo is
     emptied (results come sorted by rule, and evidence recurs within a rule); a full resource
@@ -153,110 +202,222 @@ class _Rows:
 
     LIMIT = 200_000
 
-    __slots__ = ("items", "resources", "rules", "s", "text", "waiver_i", "waivers")
+    __slots__ = (
+        "by_content",
+        "by_list",
+        "content_hits",
+        "items",
+        "lists",
+        "n_lists",
+        "new_lists",
+        "resources",
+        "rules",
+        "s",
+        "sources",
+        "text",
+        "waiver_i",
+        "waivers",
+    )
 
     def __init__(self, rules: dict[str, Any]) -> None:
         self.s = _Strings()
         self.waiver_i: dict[str, int] = {}
         self.waivers: list[dict[str, Any]] = []
         self.text = RowText(rules)
-        # (resource fields…, source fields…) -> (resource part, source part)
-        self.resources: dict[tuple[Any, ...], tuple[str, str]] = {}
+        # (resource id, name, type, scope, region, namespace) -> (id of its source, the
+        # source's values, resource part, source part); ``sources`` holds the sources, so
+        # that an id stays theirs (values and texts only in the memo: the collector need not
+        # follow it)
+        self.resources: dict[tuple[Any, ...], tuple[int, tuple[Any, ...], str, str]] = {}
+        self.sources: list[Any] = []
         # (rule, status, severity, controls, measures) -> their part of a row (few: per rule)
         self.rules: dict[tuple[Any, ...], str] = {}
         # (rule, evidence key) -> (the evidence's JSON, the English message it gives a PASS)
         self.items: dict[tuple[Any, ...], tuple[str, str | None]] = {}
-
-    def _item(self, e: dict[str, Any]) -> str:
-        s = self.s
-        return f"[{s[e['path']]},{_value_json(e['value'])},{s[e['expected']]}]"
+        # rule -> id(evidence list) -> (its JSON, a PASS message, whether that message is
+        # what the evidence gives (then the page shows the evidence)); ``lists`` holds the
+        # lists, so that an id stays theirs while it is a key
+        self.by_list: dict[Any, dict[int, tuple[str, Any, bool]]] = {}
+        self.lists: list[Any] = []
+        self.n_lists = 0
+        # whether to look evidence up by value too (``items``): rows read back from JSON share
+        # no lists, a scan's rows share one list for equal evidence (then a list seen anew is
+        # new evidence, and the lookup is dropped after ``_PROBE`` lists with almost no hit)
+        self.by_content = True
+        self.new_lists = 0
+        self.content_hits = 0
 
     def _evidence(self, evidence: Any) -> str:
-        return "[" + ",".join(map(self._item, evidence)) + "]"
-
-    def row(self, r: dict[str, Any]) -> str:
-        """One result's JSON (before the ``<script>`` escaping)."""
+        """``[[path, value, expected], …]``: the texts as indexes (path, then expected, item by
+        item), the value as JSON (``shown_value``)."""
         s = self.s
-        rule_id = r["rule_id"]
-        rule = s[rule_id]
-        src = r.get("source") or _NO_SOURCE
-        rid = r["resource_id"]
-        name = r["resource_name"]
-        scope = r["scope"]
-        region = r.get("region")
-        ns = r.get("namespace")
-        key = (
-            rid,
-            name,
-            r["resource_type"],
-            scope,
-            region,
-            ns,
-            src.get("api"),
-            src.get("region"),
-            src.get("time"),
-            src.get("file"),
-            src.get("line"),
-        )
-        hit = self.resources.get(key)
-        if hit is None:
-            cut = max(rid.rfind("/"), rid.rfind(":")) + 1
-            last = rid[cut:]
-            res = (
-                f"[{s[rid[:cut]]},{s[last]}],{s[key[2]]},{-2 if name == last else s[name]},"
-                f"{s[scope]},{s[region]},{s[ns]}"
+        items = []
+        for e in evidence:
+            v = e["value"]
+            text = (
+                _encode_text(v)
+                if type(v) is str and len(v) <= _SHORT
+                else "null"
+                if v is None
+                else _value_json(v)
             )
-            source = None
-        else:
-            res, source = hit
-        status = r["status"]
-        rkey = (rule_id, status, r["severity"], tuple(r["controls"]), tuple(r["measures"]))
+            items.append(f"[{s[e['path']]},{text},{s[e['expected']]}]")
+        return "[" + ",".join(items) + "]"
+
+    def rows(self, results: Iterable[dict[str, Any]]) -> Iterator[str]:
+        """The results' JSON, one row at a time (before the ``<script>`` escaping): the memos'
+        hits inline, their misses through the methods below."""
+        s = self.s
+        resources = self.resources
+        by_list = self.by_list
+        # status -> (rule id, severity, controls, measures, their part) of the row before with
+        # that status (rows come sorted by rule; PASS and FAIL alternate within one)
+        parts: dict[Any, tuple[Any, ...]] = {}
+        lists: dict[int, tuple[str, Any, bool]] = {}
+        lists_rule: Any = _NO_SOURCE  # (no rule id is this object)
+        for r in results:
+            try:
+                v = _ALL(r)
+                plain = len(r) == _N  # (then no waiver and no change)
+            except KeyError:
+                v = _values(r)
+                plain = False
+            (fid, rule_id, rid, name, _, scope, region, ns, src, status, severity, controls,
+             measures, message, evidence) = v  # fmt: skip
+            rule = s[rule_id]
+            rkey = v[2:8]
+            hit = resources.get(rkey)
+            if hit is None:
+                cut = max(rid.rfind("/"), rid.rfind(":")) + 1
+                last_seg = rid[cut:]
+                res = (
+                    f"[{s[rid[:cut]]},{s[last_seg]}],{s[v[4]]},"
+                    f"{-2 if name == last_seg else s[name]},{s[scope]},{s[region]},{s[ns]}"
+                )
+                source = None
+            else:
+                res = hit[2]
+                source = (
+                    hit[3] if hit[0] == id(src) or hit[1] == _source_values(src) else None
+                )  # (the same source, kept alive in ``sources``, or a source of equal values)
+            p = parts.get(status)
+            if (
+                p is None
+                or p[0] != rule_id
+                or p[1] != severity
+                or p[2] != controls
+                or p[3] != measures
+            ):
+                ids = self._ids(rule_id, status, severity, controls, measures)
+                parts[status] = (rule_id, severity, controls, measures, ids)
+            else:
+                ids = p[4]
+            if rule_id is not lists_rule:
+                lists = by_list.get(rule_id) or by_list.setdefault(rule_id, {})
+                lists_rule = rule_id
+            e = lists.get(id(evidence))
+            if e is None:
+                if self.n_lists >= self.LIMIT:
+                    for d in by_list.values():
+                        d.clear()
+                    self.lists.clear()
+                    self.n_lists = 0
+                # the message's string before the evidence's (as the row names them)
+                e, msg = self._new_list(r, rule_id, status, message, evidence)
+                lists[id(evidence)] = e
+                self.lists.append(evidence)  # (alive while its id is a key)
+                self.n_lists += 1
+            elif status == "PASS":
+                if message is not e[1] and message != e[1]:
+                    e = (e[0], message, self._derived(r, rule_id, evidence))
+                    lists[id(evidence)] = e
+                msg = -1 if e[2] else s[message]
+            else:
+                msg = s[message]
+            if source is None:  # the source's strings follow the evidence's in the table
+                source = self._source(rkey, res, src)
+            yield (
+                f"[{_encode_text(fid) if type(fid) is str else _compact(fid)},{rule},{res},"
+                f"{ids},{msg},{e[0]},{source},"
+                + (
+                    "-1,-1]"
+                    if plain
+                    else f"{self._waiver(r) if r.get('waiver') else -1},"
+                    f"{-1 if (change := r.get('change')) is None else _CHANGE_I.get(change, -1)}]"
+                )
+            )
+
+    def _ids(self, rule_id: Any, status: Any, severity: Any, controls: Any, measures: Any) -> str:
+        rkey = (rule_id, status, severity, tuple(controls), tuple(measures))
         ids = self.rules.get(rkey)
         if ids is None:
+            s = self.s
             ids = (
-                f"{_STATUS_I[status]},{_SEV_I[rkey[2]]},{s[','.join(rkey[3])]},"
+                f"{_STATUS_I[status]},{_SEV_I[severity]},{s[','.join(rkey[3])]},"
                 f"{s[','.join(rkey[4])]}"
             )
             if len(self.rules) < self.LIMIT:
                 self.rules[rkey] = ids
-        evidence = r["evidence"]
-        ev_key = evidence_key(evidence)
-        # a PASS's message is its evidence in words: the page shows the evidence, not the prose
+        return ids
+
+    def _source(self, rkey: tuple[Any, ...], res: str, source: Any) -> str:
+        vals = _source_values(source)
+        s = self.s
+        part = f"[{s[vals[0]]},{s[vals[1]]},{s[vals[2]]},{s[vals[3]]},{_compact(vals[4] or 0)}]"
+        if rkey not in self.resources and len(self.resources) < self.LIMIT:  # (see class doc)
+            self.resources[rkey] = (id(source), vals, res, part)
+            self.sources.append(source)  # (alive while its id is in the memo)
+        return part
+
+    def _derived(self, r: dict[str, Any], rule_id: Any, evidence: Any) -> bool:
+        """Whether a PASS row's message is what its evidence gives (the page then shows the
+        evidence, not the prose)."""
+        ev_key = evidence_key(evidence) if self.by_content else None
         if ev_key is None:
-            if status == "PASS" and self.text.derived(r):
-                message = -1
-            else:
-                message = s[r["message"]]
-            ev = self._evidence(evidence)
-        else:
-            ev_hit = self.items.get((rule_id, ev_key))
+            return self.text.derived(r)
+        hit = self.items.get((rule_id, ev_key))
+        en = hit[1] if hit is not None else None
+        if en is None:
+            en = self.text.en_message(r)
+            if hit is not None:
+                self.items[(rule_id, ev_key)] = (hit[0], en)
+        return bool(r["message"] == en)
+
+    def _new_list(
+        self, r: dict[str, Any], rule_id: Any, status: Any, message: Any, evidence: Any
+    ) -> tuple[tuple[str, Any, bool], int]:
+        """The memo entry of an evidence list not seen with this rule, ``(JSON, PASS message,
+        derived)`` (texts only: the collector need not follow it), and this row's message
+        index."""
+        s = self.s
+        self.new_lists += 1
+        if self.new_lists == _PROBE and self.content_hits * 100 < _PROBE:
+            self.by_content = False  # the rows share their lists: looking up by value never pays
+        ev_key = evidence_key(evidence) if self.by_content else None
+        en: str | None = None
+        derived = False
+        if ev_key is None:  # (for evidence with a key, the same as ``message == en_message``)
             if status == "PASS":
-                en = ev_hit[1] if ev_hit is not None else None
-                if en is None:
-                    en = self.text.en_message(r)
-                message = -1 if r["message"] == en else s[r["message"]]
-            else:
-                en = None
-                message = s[r["message"]]
-            if ev_hit is None:
-                if len(self.items) >= self.LIMIT:
-                    self.items.clear()
-                ev_hit = self.items[(rule_id, ev_key)] = (self._evidence(evidence), en)
-            elif en is not None and ev_hit[1] is None:
-                self.items[(rule_id, ev_key)] = (ev_hit[0], en)
-            ev = ev_hit[0]
-        if source is None:  # the source's strings follow the evidence's in the table
-            source = (
-                f"[{s[key[6]]},{s[key[7]]},{s[key[8]]},{s[key[9]]},{_COMPACT.encode(key[10] or 0)}]"
-            )
-            if len(self.resources) < self.LIMIT:  # full: keep what is there (see class doc)
-                self.resources[key] = (res, source)
-        fid = r["finding_id"]
-        return (
-            f"[{_encode_text(fid) if type(fid) is str else _COMPACT.encode(fid)},{rule},{res},"
-            f"{ids},{message},{ev},{source},{self._waiver(r) if r.get('waiver') else -1},"
-            f"{-1 if (change := r.get('change')) is None else _CHANGE_I.get(change, -1)}]"
-        )
+                derived = self.text.derived(r)
+            msg = -1 if derived else s[message]
+            passed = message if status == "PASS" else None
+            return (self._evidence(evidence), passed, derived), msg
+        ev_hit = self.items.get((rule_id, ev_key))
+        if ev_hit is not None:
+            self.content_hits += 1
+        if status == "PASS":
+            en = ev_hit[1] if ev_hit is not None else None
+            if en is None:
+                en = self.text.en_message(r)
+            derived = bool(message == en)
+        msg = -1 if derived else s[message]
+        if ev_hit is None:
+            if len(self.items) >= self.LIMIT:
+                self.items.clear()
+            ev_hit = self.items[(rule_id, ev_key)] = (self._evidence(evidence), en)
+        elif en is not None and ev_hit[1] is None:
+            self.items[(rule_id, ev_key)] = (ev_hit[0], en)
+        return (ev_hit[0], message if status == "PASS" else None, derived), msg
 
     def _waiver(self, r: dict[str, Any]) -> int:
         waiver = r.get("waiver")
@@ -286,7 +447,8 @@ def _head(document: dict[str, Any], langs: list[str]) -> dict[str, Any]:
         }
         for lang in langs
     }
-    i18n = {lang: {k: messages(lang)(k) for k in SCRIPT_KEYS} for lang in langs}
+    texts = {lang: messages(lang) for lang in langs}  # (each holds its catalogue: made once)
+    i18n = {lang: {k: m(k) for k in SCRIPT_KEYS} for lang, m in texts.items()}
     return {
         "statuses": list(STATUSES),
         "severities": list(SEVERITIES),
@@ -307,9 +469,8 @@ def write_island(
     write(head[:-1] + ',"r":[')
     buf: list[str] = []
     first = True
-    row = rows.row
-    for r in document["results"]:
-        buf.append(row(r))
+    for row in rows.rows(document["results"]):
+        buf.append(row)
         if len(buf) >= batch:
             write(("" if first else ",") + _escape(",".join(buf)))
             first = False

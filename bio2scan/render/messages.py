@@ -16,10 +16,15 @@ import yaml
 LANGS = ("en", "nl")
 
 
+# libyaml's loader where it is installed: the catalogue is read by every process that writes a
+# report (a forked writer too), and the pure-Python one took ~35 ms of it
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 @functools.cache
 def catalogue() -> dict[str, dict[str, str]]:
     text = resources.files("bio2scan.reports").joinpath("messages.yaml").read_text("utf-8")
-    data = yaml.safe_load(text)
+    data = yaml.load(text, Loader=_LOADER)  # (a safe loader, C or Python)
     return {str(k): {lang: str(v[lang]) for lang in LANGS} for k, v in data.items()}
 
 

@@ -12,7 +12,8 @@ emptied when it grows past ``LIMIT`` entries, so memory stays bounded.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..resultrows import derived, evidence_message, row_message
@@ -35,6 +36,44 @@ def evidence_key(evidence: Any) -> tuple[Any, ...] | None:
             return None
         key += (p, x, t, v)
     return tuple(key)
+
+
+def json_encoder(item_separator: str, key_separator: str) -> Callable[[Any], str]:
+    """``json.JSONEncoder(ensure_ascii=False, separators=…, default=str).encode``, for the many
+    small values of a report: text, null, booleans and whole numbers written directly (what
+    the encoder writes for them), anything else by the encoder's C part alone, without
+    ``encode``'s Python set-up around it (which cost more than encoding a small value). The C
+    part is made per value, with its own record of the containers being written (cycles are
+    refused as ``encode`` refuses them; threads share nothing). Where the C part is missing or
+    does not answer as ``encode`` does, ``encode``."""
+    encode = json.JSONEncoder(
+        ensure_ascii=False, separators=(item_separator, key_separator), default=str
+    ).encode
+    text = json.encoder.encode_basestring
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # pragma: no cover - CPython has it
+        return encode
+    args = (str, text, None, key_separator, item_separator, False, False, True)
+
+    def fast(value: Any) -> str:
+        t = type(value)
+        if t is str:
+            return text(value)
+        if value is None:
+            return "null"
+        if t is bool:
+            return "true" if value else "false"
+        if t is int:
+            return int.__repr__(value)
+        return "".join(make({}, *args)(value, 0))
+
+    probe = [{"a": [1, 2.5, None, True, "é\n<"], "1": {}}, [], float("nan"), -0.0, object]
+    try:
+        if all(fast(v) == encode(v) for v in probe):
+            return fast
+    except (TypeError, ValueError):
+        pass
+    return encode  # pragma: no cover - a C part that answers otherwise
 
 
 class RowText:

@@ -156,13 +156,28 @@ def _control_providers(c: dict[str, Any]) -> str:
     return ";".join(f"{p}=out-of-scope" if p in out else p for p in provs)
 
 
+PerRule = tuple[dict[str, list[Any]], dict[str, set[str]]]
+
+
+def soa_reads(results: list[dict[str, Any]]) -> PerRule:
+    """What the SoA reads of the results (the same in every language): per rule its worst
+    findings and the ids of the waivers applied to its results."""
+    return _per_rule(results)
+
+
 def soa_rows(
-    document: dict[str, Any], lang: str, picked: list[dict[str, Any]] | None = None
+    document: dict[str, Any],
+    lang: str,
+    picked: list[dict[str, Any]] | None = None,
+    read: PerRule | None = None,
 ) -> list[dict[str, Any]]:
     """The SoA rows (as dicts keyed by ``COLUMNS``), controls each followed by their measures;
     ``picked``, when given, are the results' FAIL, ERROR and WAIVED rows in their order
-    (all the rows the SoA reads), already picked out."""
-    worst, waived = _per_rule(document["results"] if picked is None else picked)
+    (all the rows the SoA reads), already picked out; ``read``, when given, is
+    ``soa_reads(picked)``, already read (a page in two languages reads it once)."""
+    worst, waived = (
+        read if read is not None else _per_rule(document["results"] if picked is None else picked)
+    )
     summaries = (document.get("catalog") or {}).get("measures", {})
     by_control: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for m in document.get("measures", ()):

@@ -15,7 +15,7 @@ from typing import Any
 from .messages import pick
 from .notices import blind_spots, notices
 from .notices import counts as notice_counts
-from .soa import soa_rows
+from .soa import PerRule, soa_reads, soa_rows
 
 STATUSES = ("FAIL", "ERROR", "WAIVED", "PASS", "NOT_APPLICABLE")
 SEVERITIES = ("critical", "high", "medium", "low", "info")
@@ -338,7 +338,7 @@ class ResultFacts:
     """What the views need from the results that does not depend on the language, gathered
     in one pass over them (a page in two languages reads the results once, not twice)."""
 
-    __slots__ = ("errors", "findings", "per_rule", "scopes", "shown", "waived")
+    __slots__ = ("errors", "findings", "per_rule", "scopes", "shown", "soa", "waived")
 
     def __init__(self, results: list[dict[str, Any]]) -> None:
         per_rule: dict[str, Counter[str]] = defaultdict(Counter[str])
@@ -363,6 +363,7 @@ class ResultFacts:
         self.errors = errors
         self.waived = waived
         self.scopes = sorted(scopes)
+        self.soa: PerRule = soa_reads(findings)  # what the SoA reads of them
 
 
 def not_applicable_groups(document: dict[str, Any], lang: str) -> list[dict[str, Any]]:
@@ -412,7 +413,7 @@ def build_view(
         "auto_controls": sum(1 for c in controls if c["rules"]),
         "measure_counts": summary.get("measures", {}),
         "compliance": summary.get("compliance", {}),
-        "soa": soa_rows(document, lang, facts.findings),
+        "soa": soa_rows(document, lang, facts.findings, facts.soa),
         "all_rules_waivers": (document.get("waivers") or {}).get("all_rules", []),
         "baseline": document.get("baseline"),
         "waivers": document.get("waivers"),

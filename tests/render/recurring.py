@@ -56,3 +56,39 @@ def recurring(doc: dict[str, Any]) -> dict[str, Any]:
             r["change"] = "new"
         rows.append(r)
     return dict(doc, results=rows)
+
+
+def shared(doc: dict[str, Any]) -> dict[str, Any]:
+    """``recurring``'s rows sharing objects as a scan's rows do (``assess.document.rows``: one
+    evidence list for equal evidence, one source per resource, one controls list per rule) and
+    as it never does — traps for a writer that remembers by identity: one evidence list in
+    rows of different rules, of PASS and FAIL, with a message that is and one that is not what
+    it gives; one source dict for different resources and different sources for one resource;
+    one controls list for different rules."""
+    out = copy.deepcopy(recurring(doc))
+    lists: dict[str, Any] = {}
+    sources: dict[str, Any] = {}
+    controls: dict[str, Any] = {}
+    for i, r in enumerate(out["results"]):
+        # equal evidence, also in notation (1 and True, 0.0 and -0.0 stay apart)
+        key = repr([(e["path"], type(e["value"]), repr(e["value"]), e["expected"])
+                    for e in r["evidence"]])  # fmt: skip
+        r["evidence"] = lists.setdefault(key, r["evidence"])
+        if i % 13 != 0:  # (every 13th keeps a source of its own, equal or not)
+            r["source"] = sources.setdefault(r["resource_id"] if i % 2 else "one", r["source"])
+        r["controls"] = controls.setdefault(repr(r["controls"]), r["controls"])
+    rows = out["results"]
+    for a, b in ((1, 46), (2, 61), (3, 4)):  # one resource, another source
+        for k in ("resource_type", "resource_id", "resource_name", "scope", "region", "namespace"):
+            rows[b][k] = rows[a][k]
+        rows[b]["source"] = {"api": "Other", "file": f"other-{b}.yaml", "line": b}
+    # a row whose controls, measures or severity are not its rule's (rows 5 to 9: one rule, PASS)
+    rows[6]["controls"] = ["9.99", *rows[5]["controls"]]
+    rows[7]["measures"] = ["C.99.01"]
+    rows[9]["severity"] = "info" if rows[5]["severity"] != "info" else "low"
+    return out
+
+
+def unshared(doc: dict[str, Any]) -> dict[str, Any]:
+    """The same rows, each a copy of its own (as read back from JSON: nothing shared)."""
+    return dict(doc, results=[copy.deepcopy(r) for r in doc["results"]])

@@ -12,6 +12,8 @@ import re
 from typing import Any
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from bio2scan.render import csvfmt
 from bio2scan.render.csvfmt import COLUMNS, CsvRenderer, field, safe_cell
@@ -20,7 +22,7 @@ from bio2scan.resultrows import row_message
 from bio2scan.safetext import safe
 
 from .fixture import FORMULA, document
-from .recurring import recurring
+from .recurring import recurring, shared, unshared
 
 # the specification: a formula trigger wherever a cell could start (the start, or after a
 # separator of any locale), past spaces and an opening quote, gets a ' in front of it; a field
@@ -117,3 +119,69 @@ def test_fixture_rows_are_their_values_escaped() -> None:
     doc = document()
     for lang in ("en", "nl"):
         assert _written(doc, lang) == _spec_rows(doc, lang)
+
+
+@pytest.mark.parametrize("probe", [1024, 4])
+@pytest.mark.parametrize("lang", ["en", "nl"])
+@pytest.mark.parametrize("limit", [200_000, 1])
+def test_rows_that_share_objects_are_their_values_escaped(
+    lang: str, limit: int, probe: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cells are remembered by the identity of the objects rows share (evidence lists,
+    sources, controls): a shared object must never answer for a row it does not fit — also
+    where the writer stops looking evidence up by value (``_PROBE``)."""
+    monkeypatch.setattr(csvfmt._Cells, "LIMIT", limit)
+    monkeypatch.setattr(csvfmt, "_PROBE", probe)
+    doc = shared(document())
+    assert _written(doc, lang) == _spec_rows(doc, lang)
+    assert _written(unshared(doc), lang) == _written(doc, lang)
+
+
+_TRICKY = list(" =+-@\t\r\n,;|\"'\x00\x1b\x7f\x85\u00a0\u2028\u202e\u2066\u3000é😀")
+_AFTER = re.compile(r"([,;\t|][ ]*\"?)(?=[=+\-@\t\r])")
+
+
+def _careful_safe_cell(value: Any) -> str:
+    """``safe_cell`` as it was before its quick tests: every step taken for every text."""
+    text = "" if value is None else safe(str(value))
+    i, n = 0, len(text)
+    while i < n and text[i] == " ":
+        i += 1
+    if i < n and text[i] == '"':
+        i += 1
+    if i < n and text[i] in "=+-@\t\r":
+        text = f"{text[:i]}'{text[i:]}"
+    return _AFTER.sub(r"\1'", text)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.text(st.sampled_from(_TRICKY) | st.characters(), max_size=24))
+@example('a; "=1')
+@example(' "@x')
+@example("x|\t=1")
+def test_quick_paths_give_what_the_careful_ones_give(text: str) -> None:
+    """Whatever the text (controls, separators, quotes, formula triggers, other scripts,
+    characters outside the BMP): the cell is what escaping it step by step gives."""
+    assert safe_cell(text) == _careful_safe_cell(text)
+    assert csvfmt.cell(text) == field(safe_cell(text)) == _spec_cell(text)
+
+
+_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(st.sampled_from(_TRICKY)),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.text(max_size=3) | st.integers(), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.tuples(st.text(max_size=8), _VALUES, st.text(max_size=8)), max_size=3))
+def test_evidence_text_is_its_values_as_json(items: list[tuple[str, Any, str]]) -> None:
+    evidence = [{"path": p, "value": v, "expected": x} for p, v, x in items]
+    assert csvfmt._evidence(evidence) == "; ".join(
+        f"{e['path']}={json.dumps(e['value'], ensure_ascii=False, default=str)}"
+        f" (expected {e['expected']})"
+        for e in evidence
+    )

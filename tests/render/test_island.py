@@ -9,14 +9,17 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bio2scan.render import island
 from bio2scan.render.island import VALUE_LIMIT, shown_value, write_island
+from bio2scan.render.rowtext import json_encoder
 from bio2scan.resultrows import derived
 from bio2scan.safetext import safe
 
 from .fixture import document
-from .recurring import recurring
+from .recurring import recurring, shared, unshared
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -119,6 +122,22 @@ def test_island_rows_decode_back_to_the_results(
     assert _island(copy.deepcopy(doc)) == text
 
 
+@pytest.mark.parametrize("probe", [1024, 4])
+@pytest.mark.parametrize("limit", [100_000, 1])
+def test_rows_that_share_objects_decode_back(
+    limit: int, probe: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A row's parts are remembered by the identity of the objects rows share: a shared
+    evidence list, source or controls list must never answer for a row it does not fit —
+    also where the writer stops looking evidence up by value (``_PROBE``)."""
+    monkeypatch.setattr(island._Rows, "LIMIT", limit)
+    monkeypatch.setattr(island, "_PROBE", probe)
+    doc = shared(document())
+    text = _island(doc)
+    assert _same(_decode(text), _expected(doc))
+    assert _island(unshared(doc)) == text
+
+
 def test_island_of_the_fixture_decodes_back() -> None:
     doc = document()
     assert _same(_decode(_island(doc)), _expected(doc))
@@ -133,3 +152,39 @@ def test_string_table_keeps_the_text_of_equal_keys() -> None:
 def test_long_and_hostile_values_are_cut_and_escaped() -> None:
     for v in ["z" * (VALUE_LIMIT // 6 + 1), "\x00" * (VALUE_LIMIT // 6), "é" * VALUE_LIMIT]:
         assert json.loads(island._value_json(v)) == shown_value(v), safe(v[:10])
+
+
+_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text()
+    | st.sampled_from([(1, "a"), {1, 2}, b"x", object]),  # (written as ``default=str`` says)
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.text(max_size=3) | st.integers() | st.booleans() | st.none(), inner)
+    ),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=800, deadline=None)
+@given(_VALUES)
+def test_json_encoder_writes_what_the_json_encoder_writes(value: Any) -> None:
+    for separators in ((",", ":"), (", ", ": ")):
+        expected = json.JSONEncoder(ensure_ascii=False, separators=separators, default=str).encode(
+            value
+        )
+        assert json_encoder(*separators)(value) == expected
+
+
+def test_json_encoder_refuses_a_cycle_and_goes_on() -> None:
+    encode = json_encoder(",", ":")
+    loop: list[Any] = []
+    loop.append(loop)
+    with pytest.raises(ValueError, match="Circular"):
+        encode(loop)
+    inner = [1]
+    assert encode([inner, inner]) == "[[1],[1]]"  # (a list written twice is no cycle)
+    assert encode([loop[:0], {"k": inner}]) == '[[],{"k":[1]}]'

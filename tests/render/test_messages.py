@@ -38,3 +38,12 @@ def test_placeholders_filled_and_unknown_key_raises() -> None:
     with pytest.raises(KeyError):
         m("no-such-key")
     assert Messages("fr").lang == "en"
+
+
+def test_catalogue_reads_as_the_python_loader_reads_it() -> None:
+    """The catalogue is read with libyaml where installed: the same texts as PyYAML's own."""
+    import yaml
+
+    text = resources.files("bio2scan.reports").joinpath("messages.yaml").read_text("utf-8")
+    data = yaml.load(text, Loader=yaml.SafeLoader)
+    assert catalogue() == {str(k): {x: str(v[x]) for x in LANGS} for k, v in data.items()}

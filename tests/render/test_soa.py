@@ -77,6 +77,7 @@ def test_views_from_shared_facts_equal_views_from_the_results():
     for lang in ("en", "nl"):
         assert build_view(doc, lang, facts=facts) == build_view(doc, lang)
         assert soa_rows(doc, lang, facts.findings) == soa_rows(doc, lang)
+        assert soa_rows(doc, lang, facts.findings, facts.soa) == soa_rows(doc, lang)
     assert facts.shown and all(r["status"] in ("FAIL", "ERROR", "WAIVED") for r in facts.shown)
 
 
