@@ -3,7 +3,7 @@ share ``objects.sanitize``)."""
 
 import json
 
-from bio2scan.collectors.kubernetes.objects import REDACTED, sanitize
+from bio2scan.collectors.kubernetes.objects import REDACTED, sanitize, to_resource
 
 
 def _pod(args, command=None, annotations=None):
@@ -52,3 +52,41 @@ def test_sanitize_is_idempotent_and_leaves_clean_objects_alone():
     assert sanitize(once) == once
     clean = _pod(["--port=8080"])
     assert sanitize(clean) is clean
+
+
+def test_an_object_found_clean_by_its_watched_mappings_is_what_sanitize_gives():
+    """``needs_cleaning`` over the mappings ``load`` lists is False only where ``sanitize``
+    would change nothing: a secret anywhere (env, header, args, command, annotations,
+    managedFields, a template's metadata, deeper than ``_clean`` looks) makes it True."""
+    from bio2scan.collectors.kubernetes.objects import CLEANED_KEYS, needs_cleaning
+    from bio2scan.collectors.yaml_objects import load
+    from bio2scan.model import Source
+
+    head = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, labels: {a: b}}\n"
+    deep = "".join("  " * (i + 1) + f"k{i}:\n" for i in range(70))
+    cases = {
+        "spec: {containers: [{name: c, image: i, env: [{name: A, value: b}]}]}\n": False,
+        "spec: {containers: [{name: c, args: [--port=80], command: [run]}]}\n": False,
+        "spec: {template: {metadata: {labels: {x: y}}}}\n": False,
+        "spec: {containers: [{name: c, env: [{name: DB_PASSWORD, value: hunter22}]}]}\n": True,
+        "spec: {containers: [{name: c, args: [--password=hunter22]}]}\n": True,
+        "spec: {containers: [{name: c, command: [mysql, -phunter22]}]}\n": True,
+        "spec: {x: {httpHeaders: [{name: Authorization, value: Bearer abcdefghijkl}]}}\n": True,
+        "spec: {template: {metadata: {annotations: {api-token: abcdefgh1234}}}}\n": True,
+        "spec: {template: {metadata: {managedFields: []}}}\n": True,
+        "spec:\n" + deep + "  " * 71 + "env: [{name: PASSWORD, value: hunter22}]\n": True,
+    }
+    for body, dirty in cases.items():
+        (doc,) = list(load(head + body, watch=CLEANED_KEYS))
+        assert doc.watched is not None
+        assert needs_cleaning(doc.watched) is dirty, body
+        if not dirty:
+            assert sanitize(doc.value) is doc.value
+        fast = to_resource(doc.value, cluster="c", source=Source(), clean=not dirty)
+        slow = to_resource(doc.value, cluster="c", source=Source())
+        assert fast == slow
+    secret = "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {p: eA==}\n"
+    (doc,) = list(load(secret, watch=CLEANED_KEYS))
+    assert not needs_cleaning(doc.watched)  # a Secret's data is not a watched key …
+    r = to_resource(doc.value, cluster="c", source=Source(), clean=True)
+    assert r.data["data"] == {"p": REDACTED}  # … and sanitize still runs for a Secret
