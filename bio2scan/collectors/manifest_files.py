@@ -258,8 +258,8 @@ def run_jobs(
     time, until they meet: the split follows the real cost of each file and the load of the
     machine, and this process takes (records) its own outcomes while the workers still read.
     A worker, a process of our own, pauses the cyclic garbage collector and sends its outcomes
-    back pickled, one frame per job, when it is done. Jobs that a worker which died did not
-    return are read here."""
+    back as plain values (``_pack``), pickled, one frame per job, when it is done. Jobs that a
+    worker which died did not return are read here."""
     if workers < 1 or len(jobs) < 2 or not hasattr(os, "fork"):
         for job in jobs:
             take(load(job))
