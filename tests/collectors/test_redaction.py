@@ -90,3 +90,19 @@ def test_an_object_found_clean_by_its_watched_mappings_is_what_sanitize_gives():
     assert not needs_cleaning(doc.watched)  # a Secret's data is not a watched key …
     r = to_resource(doc.value, cluster="c", source=Source(), clean=True)
     assert r.data["data"] == {"p": REDACTED}  # … and sanitize still runs for a Secret
+
+
+def test_settings_remembered_as_clean_never_hold_a_credential():
+    """``needs_cleaning`` remembers (name, value) pairs the redaction leaves as they are, so a
+    pair met again costs no second look — and never a pair that holds a credential."""
+    from bio2scan.collectors.kubernetes import objects
+
+    clean = {"name": "LOG_LEVEL", "value": "debug-7f3a"}
+    secret = {"name": "DB_PASSWORD", "value": "hunter22-7f3a"}
+    inline = {"name": "URL", "value": "postgres://u:pw7f3a123@db/x"}
+    for _ in range(2):
+        assert not objects.needs_cleaning([clean])
+        assert objects.needs_cleaning([clean, secret])
+        assert objects.needs_cleaning([inline])
+    assert ("LOG_LEVEL", "debug-7f3a") in objects._PLAIN_SETTINGS
+    assert not any("7f3a" in v for n, v in objects._PLAIN_SETTINGS if n != "LOG_LEVEL")

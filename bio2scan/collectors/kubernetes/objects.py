@@ -213,16 +213,30 @@ CLEANED_KEYS = frozenset(("value", "args", "command", "metadata"))
 _KEEP_KINDS = ("Secret", "ConfigMap")  # sanitize changes more of these than ``_clean`` does
 
 
+# (name, value) settings found to hold no credential: env entries recur across workloads (the
+# same sidecar, the same chart); only values the redaction leaves as they are are kept, so no
+# secret is ever held here; bounded
+_PLAIN_SETTINGS: set[tuple[str, str]] = set()
+_PLAIN_SETTINGS_MAX = 50_000
+
+
 def needs_cleaning(mappings: Iterable[dict[str, Any]]) -> bool:
     """Whether ``sanitize`` could change an object made of these mappings, given every
     mapping in it that has a key in ``CLEANED_KEYS`` (as ``yaml_objects.load`` lists them).
     Each is checked as ``_clean`` would check it, wherever it is (a superset of what ``_clean``
     visits): False means ``sanitize`` returns an object of another kind than Secret or
     ConfigMap unchanged, without walking it."""
+    plain = _PLAIN_SETTINGS
     for m in mappings:
         value = m.get("value")
-        if isinstance(value, str) and "name" in m and redact_value(m["name"], value) != value:
-            return True
+        if isinstance(value, str) and "name" in m:
+            name = m["name"]
+            setting = (name, value) if isinstance(name, str) else None
+            if setting not in plain:
+                if redact_value(name, value) != value:
+                    return True
+                if setting is not None and len(plain) < _PLAIN_SETTINGS_MAX:
+                    plain.add(setting)
         for key in ("args", "command"):
             argv = m.get(key)
             if isinstance(argv, list) and redact_argv(argv) != argv:
