@@ -309,6 +309,7 @@ class _Builder:
                     and k not in _BOOLS
                     and k not in _NULLS
                     and k != "<<"
+                    and len(k) <= 128
                     and len(keys) < _KEYS_MAX
                 ):
                     keys[k] = k
@@ -407,7 +408,8 @@ class Document(NamedTuple):
 
 
 # mapping keys met before that stay the strings they are (plain or quoted: no number, boolean,
-# null or merge key), each the one interned string for that key; bounded, as keys are input
+# null or merge key), each the one interned string for that key; bounded (short keys, at most
+# ``_KEYS_MAX``), as keys are input
 _KEYS: dict[str, str] = {}
 _KEYS_MAX = 20_000
 

@@ -106,3 +106,6 @@ def test_settings_remembered_as_clean_never_hold_a_credential():
         assert objects.needs_cleaning([inline])
     assert ("LOG_LEVEL", "debug-7f3a") in objects._PLAIN_SETTINGS
     assert not any("7f3a" in v for n, v in objects._PLAIN_SETTINGS if n != "LOG_LEVEL")
+    long = {"name": "NOTE", "value": "7f3b" * 100}
+    assert not objects.needs_cleaning([long])
+    assert ("NOTE", "7f3b" * 100) not in objects._PLAIN_SETTINGS  # only short settings kept

@@ -299,3 +299,15 @@ def test_the_mappings_with_a_watched_key_are_listed():
     assert doc.watched is None
     (doc,) = list(load('{"value": 1}', watch=watch))
     assert doc.watched is None
+
+
+def test_the_keys_remembered_stay_bounded():
+    """Keys are input: a file with more distinct (or longer) keys than the reader remembers
+    is read all the same, and what it remembers stays within its bound."""
+    from bio2scan.collectors import yaml_objects as yo
+
+    text = "".join(f"k{i}: {i}\n" for i in range(yo._KEYS_MAX + 500)) + "x" * 300 + ": 1\n"
+    (doc,) = load(text)
+    assert len(doc.value) == yo._KEYS_MAX + 501 and doc.value["k7"] == 7
+    assert len(yo._KEYS) <= yo._KEYS_MAX
+    assert "x" * 300 not in yo._KEYS

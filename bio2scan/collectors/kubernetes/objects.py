@@ -215,9 +215,9 @@ _KEEP_KINDS = ("Secret", "ConfigMap")  # sanitize changes more of these than ``_
 
 # (name, value) settings found to hold no credential: env entries recur across workloads (the
 # same sidecar, the same chart); only values the redaction leaves as they are are kept, so no
-# secret is ever held here; bounded
+# secret is ever held here; bounded (short settings only, at most ~5 MB)
 _PLAIN_SETTINGS: set[tuple[str, str]] = set()
-_PLAIN_SETTINGS_MAX = 50_000
+_PLAIN_SETTINGS_MAX = 20_000
 
 
 def needs_cleaning(mappings: Iterable[dict[str, Any]]) -> bool:
@@ -235,7 +235,11 @@ def needs_cleaning(mappings: Iterable[dict[str, Any]]) -> bool:
             if setting not in plain:
                 if redact_value(name, value) != value:
                     return True
-                if setting is not None and len(plain) < _PLAIN_SETTINGS_MAX:
+                if (
+                    setting is not None
+                    and len(value) + len(name) <= 256
+                    and len(plain) < _PLAIN_SETTINGS_MAX
+                ):
                     plain.add(setting)
         for key in ("args", "command"):
             argv = m.get(key)
