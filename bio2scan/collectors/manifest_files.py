@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 from ..model import Notice, Resource, Source
-from .kubernetes.objects import to_resource, untrusted
+from .kubernetes.objects import CLEANED_KEYS, needs_cleaning, to_resource, untrusted
 from .yaml_objects import Limits, LoadError, load
 
 PROVIDER = "k8s"
@@ -165,10 +165,12 @@ def _parse(
     templated: bool,
 ) -> None:
     found = any_doc = False
-    for doc in load(text, limits):
+    for doc in load(text, limits, CLEANED_KEYS):
         if doc.value is None:
             continue
         any_doc = True
+        # nothing in the document for ``sanitize`` to remove (the usual case): no walk of it
+        clean = doc.watched is not None and not needs_cleaning(doc.watched)
         lines = doc.items or ()
         if isinstance(doc.value, list):  # a JSON array or YAML sequence of objects
             units = [
@@ -187,6 +189,7 @@ def _parse(
                             cluster=cluster,
                             default_namespace=namespace,
                             source=Source(file=job.display, line=lineno),
+                            clean=clean,
                         )
                     )
                 elif isinstance(obj, dict) and obj.get("kind") in ("Kustomization", "Component"):
@@ -255,8 +258,8 @@ def run_jobs(
     time, until they meet: the split follows the real cost of each file and the load of the
     machine, and this process takes (records) its own outcomes while the workers still read.
     A worker, a process of our own, pauses the cyclic garbage collector and sends its outcomes
-    back pickled, one frame per job, when it is done. Jobs that a worker which died did not
-    return are read here."""
+    back as plain values (``_pack``), pickled, one frame per job, when it is done. Jobs that a
+    worker which died did not return are read here."""
     if workers < 1 or len(jobs) < 2 or not hasattr(os, "fork"):
         for job in jobs:
             take(load(job))
@@ -328,7 +331,57 @@ def run_jobs(
             _end(pid)
     for i in range(first_back, len(jobs)):
         frame = back.pop(i, None)
-        take(pickle.loads(frame) if frame is not None else load(jobs[i]))
+        take(_unpack(pickle.loads(frame)) if frame is not None else load(jobs[i]))
+
+
+# What a worker sends: an outcome as plain tuples, lists and dicts. Pickling the model's
+# dataclasses instances costs twice as much (each goes through ``__reduce_ex__`` and is rebuilt
+# field by field), in the worker and again in this process.
+_RESOURCE_FIELDS = (
+    "type", "id", "name", "scope", "data", "source", "region", "namespace", "tags", "errors",
+    "deferred",
+)  # fmt: skip
+_SOURCE_FIELDS = ("api", "region", "time", "file", "line")
+_NOTICE_FIELDS = ("code", "reason", "provider", "file", "line", "kind", "name", "hint")
+
+
+def _pack(o: Outcome) -> tuple[Any, ...]:
+    """``o`` as plain values (``_unpack`` gives it back, equal)."""
+    return (
+        o.display,
+        [
+            (
+                r.type,
+                r.id,
+                r.name,
+                r.scope,
+                r.data,
+                (s.api, s.region, s.time, s.file, s.line),
+                r.region,
+                r.namespace,
+                r.tags,
+                r.errors,
+                r.deferred,
+            )
+            for r in o.resources
+            for s in (r.source,)
+        ],
+        o.errors,
+        [(n.code, n.reason, n.provider, n.file, n.line, n.kind, n.name, n.hint) for n in o.notices],
+    )
+
+
+def _unpack(p: tuple[Any, ...]) -> Outcome:
+    display, resources, errors, notices = p
+    return Outcome(
+        display,
+        [
+            Resource(t, i, n, sc, data, Source(*src), reg, ns, tags, errs, dfr)
+            for t, i, n, sc, data, src, reg, ns, tags, errs, dfr in resources
+        ],
+        errors,
+        [Notice(*n) for n in notices],
+    )
 
 
 def _work(
@@ -343,7 +396,7 @@ def _work(
         done = io.BytesIO()  # (job, length, pickled outcome) frames, sent at the end
         while got := claim(False):
             for i in got:
-                blob = pickle.dumps(load(jobs[i]), pickle.HIGHEST_PROTOCOL)
+                blob = pickle.dumps(_pack(load(jobs[i])), pickle.HIGHEST_PROTOCOL)
                 done.write(_FRAME.pack(i, len(blob)))
                 done.write(blob)
         with os.fdopen(wfd, "wb") as w:

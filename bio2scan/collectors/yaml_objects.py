@@ -191,12 +191,14 @@ class _Builder:
     """Nodes → values, for one document. Aliased collections are built once and shared; the
     nodes an alias would add when expanded are counted against ``max_alias_nodes``."""
 
-    def __init__(self, limits: Limits) -> None:
+    def __init__(self, limits: Limits, watch: frozenset[str] = frozenset()) -> None:
         self.limits = limits
         self.memo: dict[int, Any] = {}
         self.active: set[int] = set()
         self.sizes: dict[int, int] = {}
         self.alias_nodes = 0
+        self.watch = watch
+        self.watched: list[dict[str, Any]] = []  # the mappings with a key in ``watch``
 
     def scalar(self, node: Any) -> Any:
         tag = node.tag
@@ -287,19 +289,32 @@ class _Builder:
         if cls is not MappingNode:  # pragma: no cover - libyaml gives no other node kinds
             return self.build(node, depth - 1)
         result: dict[str, Any] = {}
+        keys = _KEYS
         for knode, vnode in node.value:
             ktag: Any = knode.tag
-            k = knode.value
-            if (
-                knode.__class__ is not ScalarNode
-                or ktag.__class__ is not slice
-                or (ktag.step[0] and (not k or k[0] in _NUMBER_START or k in _BOOLS or k in _NULLS))
-                or k == "<<"
-            ):
+            if knode.__class__ is not ScalarNode or ktag.__class__ is not slice:
                 return self._mapping(node, depth - 1)
+            k = keys.get(knode.value)
+            if k is None:  # not a key met before: is it one that stays the string it is?
+                k = knode.value
+                if (
+                    ktag.step[0] and (not k or k[0] in _NUMBER_START or k in _BOOLS or k in _NULLS)
+                ) or k == "<<":
+                    return self._mapping(node, depth - 1)
+                # keys recur in every object: one string each, not one per object
+                k = _intern(k)
+                if (
+                    k
+                    and k[0] not in _NUMBER_START
+                    and k not in _BOOLS
+                    and k not in _NULLS
+                    and k != "<<"
+                    and len(k) <= 128
+                    and len(keys) < _KEYS_MAX
+                ):
+                    keys[k] = k
             if k in result:
                 raise LoadError(f"duplicate key {k!r}", knode.start_mark.line + 1)
-            k = _intern(k)  # keys recur in every object: one string each, not one per object
             if vnode.__class__ is not ScalarNode:
                 result[k] = self.tree(vnode, depth)
                 continue
@@ -311,6 +326,8 @@ class _Builder:
                 result[k] = v
             else:
                 result[k] = self.scalar(vnode)
+        if self.watch and not self.watch.isdisjoint(result):
+            self.watched.append(result)
         return result
 
     def size(self, node: Any) -> int:
@@ -367,6 +384,8 @@ class _Builder:
             )
         if merged:
             result = {**{k: v for k, v in merged.items() if k not in result}, **result}
+        if self.watch and not self.watch.isdisjoint(result):
+            self.watched.append(result)
         return result
 
     def _merge(self, vnode: Any, depth: int, merged: dict[str, Any] | None) -> dict[str, Any]:
@@ -384,13 +403,26 @@ class Document(NamedTuple):
     line: int
     value: Any
     items: tuple[int, ...] | None  # the line of each item, for a list or a List's ``items``
+    # every mapping of ``value`` that has a key ``load`` was asked to watch (None: not known)
+    watched: list[dict[str, Any]] | None = None
+
+
+# mapping keys met before that stay the strings they are (plain or quoted: no number, boolean,
+# null or merge key), each the one interned string for that key; bounded (short keys, at most
+# ``_KEYS_MAX``), as keys are input
+_KEYS: dict[str, str] = {}
+_KEYS_MAX = 20_000
 
 
 DEFAULT_LIMITS = Limits()
 
 
-def load(text: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[Document]:
-    """Every document of ``text`` (YAML, or JSON when it starts with ``{`` or ``[``)."""
+def load(
+    text: str, limits: Limits = DEFAULT_LIMITS, watch: frozenset[str] = frozenset()
+) -> Iterator[Document]:
+    """Every document of ``text`` (YAML, or JSON when it starts with ``{`` or ``[``). With
+    ``watch``, each YAML document also lists its mappings that have one of those keys
+    (``Document.watched``), so that a caller need not walk the value to find them."""
     head = text.lstrip(" \t\r\n\ufeff")[:1]
     if head in ("{", "["):
         try:
@@ -413,9 +445,14 @@ def load(text: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[Document]:
                 continue
             # one builder per document: the memo is keyed by id(node), and the nodes of a
             # finished document are freed (their ids reused)
-            builder = _Builder(limits)
+            builder = _Builder(limits, watch)
             value = builder.build(node) if aliases else builder.tree(node)
-            yield Document(node.start_mark.line + 1, value, _item_lines(node, value))
+            yield Document(
+                node.start_mark.line + 1,
+                value,
+                _item_lines(node, value),
+                builder.watched if watch else None,
+            )
     except yaml.MarkedYAMLError as exc:
         raise LoadError(f"YAML syntax error: {_problem(exc)}", _error_line(exc, text)) from None
     except yaml.YAMLError as exc:

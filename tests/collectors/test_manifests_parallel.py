@@ -175,3 +175,29 @@ def test_no_worker_is_forked_while_the_host_runs_other_threads(tmp_path, monkeyp
         stop.set()
         other.join()
     assert _view(busy) == _view(alone)
+
+
+def test_what_a_worker_sends_gives_back_every_field():
+    """A worker sends its outcomes as plain values (``_pack``): every field of every resource,
+    source and notice comes back equal, and a field added to the model must be added there."""
+    import dataclasses
+    import pickle
+
+    from bio2scan.collectors import manifest_files as mf
+    from bio2scan.model import Notice, Resource, Source
+
+    assert tuple(f.name for f in dataclasses.fields(Resource)) == mf._RESOURCE_FIELDS
+    assert tuple(f.name for f in dataclasses.fields(Source)) == mf._SOURCE_FIELDS
+    assert tuple(f.name for f in dataclasses.fields(Notice)) == mf._NOTICE_FIELDS
+    r = Resource(
+        *(f"v{i}" for i in range(4)),
+        {"a": [1, 2.5, True, None, {"b": "c"}]},
+        Source(*(f"s{i}" for i in range(4)), 7),
+        *(f"w{i}" for i in range(2)),
+        {"t": "1"},
+        {"e": "why"},
+        {"d": "later"},
+    )
+    n = Notice(*(f"n{i}" for i in range(4)), 9, *(f"m{i}" for i in range(3)))
+    o = Outcome("f.yaml", [r, dataclasses.replace(r, id="other")], [("bad", 3)], [n])
+    assert mf._unpack(pickle.loads(pickle.dumps(mf._pack(o)))) == o

@@ -254,3 +254,60 @@ def test_mapping_keys_are_one_string_each_across_objects(anchors):
         assert all(k is first for k in rest)
     names = [next(iter(d["spec"]["containers"][0])) for d in docs]
     assert all(k is names[0] for k in names)
+
+
+def test_a_key_met_quoted_first_is_still_resolved_when_plain():
+    """The reader remembers keys that stay the strings they are; a quoted ``'yes'`` or
+    ``"12"`` (a string) must not make a later plain ``yes`` (true) or ``12`` one."""
+    (doc,) = load("'yes': 1\n\"12\": 2\n'<<': 3\n'~': 4\n")
+    assert doc.value == {"yes": 1, "12": 2, "<<": 3, "~": 4}
+    (doc,) = load("yes: 1\n12: 2\n~: 4\nq: {'yes': 5}\n")
+    assert doc.value == {"true": 1, "12": 2, "null": 4, "q": {"yes": 5}}
+    (doc,) = load("- {yes: 1, <<: {b: 2}}\n")
+    assert doc.value == [{"true": 1, "b": 2}]
+
+
+def test_the_mappings_with_a_watched_key_are_listed():
+    """``load(…, watch)`` lists every mapping of a document that has a watched key — on the
+    fast path, the general path (aliases, merge keys) and never for JSON (not known)."""
+    watch = frozenset({"value", "args"})
+
+    def walk(v, out):
+        if isinstance(v, dict):
+            if watch & v.keys():
+                out.append(v)
+            for x in v.values():
+                walk(x, out)
+        elif isinstance(v, list):
+            for x in v:
+                walk(x, out)
+        return out
+
+    texts = [
+        "a: {value: 1, b: [{args: [x]}, {c: 1}]}\nd: [[{value: 2}]]\n",
+        "a: &x {value: 1}\nb: {<<: *x, args: []}\nc: [*x]\n",
+        "q: {'value': 1, 12: {args: 2}}\n",
+        "nothing: [1, {here: 2}]\n",
+    ]
+    for text in texts:
+        (doc,) = list(load(text, watch=watch))
+        assert doc.watched is not None
+        want = walk(doc.value, [])
+        assert all(any(m is w for m in doc.watched) for w in want)
+        assert all(watch & m.keys() for m in doc.watched)
+    (doc,) = list(load(texts[0]))
+    assert doc.watched is None
+    (doc,) = list(load('{"value": 1}', watch=watch))
+    assert doc.watched is None
+
+
+def test_the_keys_remembered_stay_bounded():
+    """Keys are input: a file with more distinct (or longer) keys than the reader remembers
+    is read all the same, and what it remembers stays within its bound."""
+    from bio2scan.collectors import yaml_objects as yo
+
+    text = "".join(f"k{i}: {i}\n" for i in range(yo._KEYS_MAX + 500)) + "x" * 300 + ": 1\n"
+    (doc,) = load(text)
+    assert len(doc.value) == yo._KEYS_MAX + 501 and doc.value["k7"] == 7
+    assert len(yo._KEYS) <= yo._KEYS_MAX
+    assert "x" * 300 not in yo._KEYS

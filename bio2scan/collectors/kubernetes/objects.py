@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from ...credentials import REDACTED, redact_argv, redact_value
@@ -206,6 +207,49 @@ def _last_applied(value: Any) -> str | None:
 
 _MAX_DEPTH = 64
 
+# the keys of a mapping that ``_clean`` may change (an env entry or header's ``value``, a
+# container's ``args``/``command``, a template's ``metadata``)
+CLEANED_KEYS = frozenset(("value", "args", "command", "metadata"))
+_KEEP_KINDS = ("Secret", "ConfigMap")  # sanitize changes more of these than ``_clean`` does
+
+
+# (name, value) settings found to hold no credential: env entries recur across workloads (the
+# same sidecar, the same chart); only values the redaction leaves as they are are kept, so no
+# secret is ever held here; bounded (short settings only, at most ~5 MB)
+_PLAIN_SETTINGS: set[tuple[str, str]] = set()
+_PLAIN_SETTINGS_MAX = 20_000
+
+
+def needs_cleaning(mappings: Iterable[dict[str, Any]]) -> bool:
+    """Whether ``sanitize`` could change an object made of these mappings, given every
+    mapping in it that has a key in ``CLEANED_KEYS`` (as ``yaml_objects.load`` lists them).
+    Each is checked as ``_clean`` would check it, wherever it is (a superset of what ``_clean``
+    visits): False means ``sanitize`` returns an object of another kind than Secret or
+    ConfigMap unchanged, without walking it."""
+    plain = _PLAIN_SETTINGS
+    for m in mappings:
+        value = m.get("value")
+        if isinstance(value, str) and "name" in m:
+            name = m["name"]
+            setting = (name, value) if isinstance(name, str) else None
+            if setting not in plain:
+                if redact_value(name, value) != value:
+                    return True
+                if (
+                    setting is not None
+                    and len(value) + len(name) <= 256
+                    and len(plain) < _PLAIN_SETTINGS_MAX
+                ):
+                    plain.add(setting)
+        for key in ("args", "command"):
+            argv = m.get(key)
+            if isinstance(argv, list) and redact_argv(argv) != argv:
+                return True
+        meta = m.get("metadata")
+        if isinstance(meta, dict) and _clean_metadata(meta) is not meta:
+            return True
+    return False
+
 
 def _clean(node: Any, depth: int) -> Any:
     """``node`` with credentials in env entries, header lists, ``args``/``command`` and pod
@@ -250,13 +294,15 @@ def to_resource(
     cluster: str,
     source: Source,
     default_namespace: str | None = "default",
+    clean: bool = False,
 ) -> Resource:
     """Turn one object (already checked to have apiVersion, kind, metadata.name) into a
     ``Resource``. A namespaced object without a namespace gets ``default_namespace``; with
     ``None`` it keeps none (a manifest's namespace is decided when it is deployed: the id is
     then ``Kind/name``, ``Resource.namespace`` is None and ``metadata.namespace`` is deferred,
     so every rule that reads or joins by the namespace gives NOT_APPLICABLE "namespace decided
-    at deploy time" instead of treating it as ``default``)."""
+    at deploy time" instead of treating it as ``default``). ``clean``: the caller found nothing
+    that ``sanitize`` would remove outside a Secret's or ConfigMap's data (``needs_cleaning``)."""
     kind = obj["kind"]
     meta = _mapping(obj.get("metadata"))
     name = str(meta.get("name") or meta.get("generateName") or "")
@@ -269,7 +315,7 @@ def to_resource(
             obj = dict(obj, metadata=dict(meta, namespace=namespace))
         elif not namespace:
             deferred[NAMESPACE_PATH] = DEPLOY_TIME_NAMESPACE
-    data = sanitize(obj)
+    data = obj if clean and kind not in _KEEP_KINDS else sanitize(obj)
     labels = _mapping(meta.get("labels"))
     api = str(obj.get("apiVersion", "v1"))
     rtype = resource_type(api, kind)
