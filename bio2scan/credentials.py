@@ -17,6 +17,7 @@ is kept: even a short hash lets a weak password be recovered by guessing.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -82,8 +83,26 @@ def secret_name(name: Any) -> bool:
     """True when ``name`` (a variable, flag, header, key or annotation) names a secret: its
     last word is ``password``, ``token``, ``secret``, ``apikey``… or ``key`` after ``api``,
     ``access``, ``private``…; ``PASSWORD_FILE``, ``TOKEN_URL``, ``SECRET_NAME`` and
-    ``ACCESS_KEY_ID`` name where a secret is, not a secret."""
-    if not isinstance(name, str) or not name:
+    ``ACCESS_KEY_ID`` name where a secret is, not a secret.
+
+    The answer depends on the name alone, and an estate repeats its names (``SETTING_1`` in
+    every Deployment), so it is kept per name: at most ``_NAMES_KEPT`` names of at most
+    ``_NAME_KEPT_LEN`` characters, least recently used dropped first. Only names given as
+    names are kept (an env variable's, a key's): a "name" found inside a text or command line
+    (``XYZ=`` in a value, ``-pSECRET``) may be part of a secret, and is judged uncached by
+    ``_secret_name`` so that no cache outlives a secret the collectors redacted."""
+    if type(name) is str:
+        if len(name) <= _NAME_KEPT_LEN:
+            return _cached_secret_name(name)
+        return _secret_name(name)
+    if not isinstance(name, str):
+        return False
+    return _secret_name(name)
+
+
+def _secret_name(name: str) -> bool:
+    """``secret_name`` of a string, computed (the cache's source of truth)."""
+    if not name:
         return False
     words = _words(name.rsplit("/", 1)[-1])
     if not words:
@@ -99,6 +118,11 @@ def secret_name(name: Any) -> bool:
     if last == "auth" and prev in ("basic", "http", "proxy"):
         return True
     return (last, prev) in (("string", "connection"), ("str", "conn"))
+
+
+_NAMES_KEPT = 4096  # bounded: whatever the estate, at most this many names (~1 MiB) are kept
+_NAME_KEPT_LEN = 256  # a longer name is judged afresh each time, not kept
+_cached_secret_name = functools.lru_cache(maxsize=_NAMES_KEPT)(_secret_name)
 
 
 _REFERENCE = re.compile(
@@ -166,12 +190,12 @@ def secret_spans(text: str) -> list[tuple[int, int]]:
                 spans.append(m.span(1))
     for m in _ASSIGN.finditer(text):
         name, value = m.group(1), m.group(2)
-        if secret_name(name.replace(".", "_")) and value not in ("Bearer", "Basic"):
+        if _secret_name(name.replace(".", "_")) and value not in ("Bearer", "Basic"):
             inner = value[1:-1] if value[:1] in "\"'" and len(value) > 1 else value
             if not reference(inner):
                 spans.append(m.span(2))
     for m in _FLAG_SPACE.finditer(text):
-        if secret_name(m.group(1)) and not reference(m.group(2)):
+        if _secret_name(m.group(1)) and not reference(m.group(2)):
             spans.append(m.span(2))
     if _MYSQL.search(text):
         for m in _MYSQL_P.finditer(text):
@@ -260,5 +284,5 @@ def redact_argv(argv: list[Any]) -> list[Any]:
         else:
             out.append(redact_text(a))
         m = _SECRET_FLAG.match(a)
-        wants_value = bool(m and out[-1] == a and secret_name(m.group(1)))
+        wants_value = bool(m and out[-1] == a and _secret_name(m.group(1)))
     return out
