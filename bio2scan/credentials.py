@@ -72,6 +72,9 @@ _KEY_QUALIFIERS = frozenset(
     ]
 )
 _SUFFIXES = ("password", "passwd", "passphrase", "secret", "token")
+# every name that ``secret_name`` accepts holds one of these (its last word does): a name
+# without any is no secret name, decided by one search instead of splitting it into words
+_NAME_HINT = re.compile("pass|pwd|secret|token|credential|key|str|sas|auth|cookie|sig", re.I)
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 
 
@@ -102,7 +105,7 @@ def secret_name(name: Any) -> bool:
 
 def _secret_name(name: str) -> bool:
     """``secret_name`` of a string, computed (the cache's source of truth)."""
-    if not name:
+    if not name or not _NAME_HINT.search(name):
         return False
     words = _words(name.rsplit("/", 1)[-1])
     if not words:
@@ -184,10 +187,16 @@ def secret_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for m in _TOKEN_FORMATS.finditer(text):
         spans.append(m.span())
-    for rx in (_USERINFO, _AUTH_SCHEME, _ORACLE):
-        for m in rx.finditer(text):
-            if not reference(m.group(1)):
-                spans.append(m.span(1))
+    # a pattern that cannot match (no "://" for a URL's userinfo …) is not run
+    for rx in (
+        _USERINFO if "://" in text else None,
+        _AUTH_SCHEME if "Bearer" in text or "Basic" in text else None,
+        _ORACLE if "jdbc:oracle:" in text else None,
+    ):
+        if rx is not None:
+            for m in rx.finditer(text):
+                if not reference(m.group(1)):
+                    spans.append(m.span(1))
     for m in _ASSIGN.finditer(text):
         name, value = m.group(1), m.group(2)
         if _secret_name(name.replace(".", "_")) and value not in ("Bearer", "Basic"):
@@ -197,7 +206,7 @@ def secret_spans(text: str) -> list[tuple[int, int]]:
     for m in _FLAG_SPACE.finditer(text):
         if _secret_name(m.group(1)) and not reference(m.group(2)):
             spans.append(m.span(2))
-    if _MYSQL.search(text):
+    if ("mysql" in text or "mariadb" in text) and _MYSQL.search(text):
         for m in _MYSQL_P.finditer(text):
             spans.append(m.span(1))
     return _merge(spans)

@@ -456,14 +456,32 @@ def _subject_call(
             ok, ev = out
             if ok is None:
                 return None, [Unknown(_under(prefix, e.path), e.value, e.expected) for e in ev]
-            return bool(ok), [
-                _new(Evidence, (_under(prefix, e.path), e.value, e.expected)) for e in ev
-            ]
+            return bool(ok), _placed(prefix, ev)
         if out is None:
             return None, [Unknown(prefix, None, f"{fname} could not decide")]
         return bool(out), [_new(Evidence, (prefix, None, fname))]
 
     return node
+
+
+def _placed(prefix: str, ev: Any) -> list[Evidence]:
+    """The evidence a subject function reports, as ``Evidence`` with each path placed under
+    ``prefix`` (``_under``; a path of several steps, the usual case, without the call)."""
+    if not prefix:
+        return [_new(Evidence, (e[0] or prefix, e[1], e[2])) for e in ev]
+    dot = prefix + "."
+    return [
+        _new(
+            Evidence,
+            (
+                dot + p if p and p[0] != "[" and ("." in p or "[" in p) else _under(prefix, p),
+                e[1],
+                e[2],
+            ),
+        )
+        for e in ev
+        for p in (e[0],)
+    ]
 
 
 def _under(prefix: str, sub: str) -> str:

@@ -156,6 +156,8 @@ def containers(spec: Any) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 def _dig(obj: Any, dotted: str) -> Any:
+    if "." not in dotted:  # one key (runAsUser, privileged …): no split
+        return obj.get(dotted) if isinstance(obj, dict) else None
     for step in dotted.split("."):
         if not isinstance(obj, dict):
             return None
