@@ -105,8 +105,11 @@ def secret_name(name: Any) -> bool:
 
 def _secret_name(name: str) -> bool:
     """``secret_name`` of a string, computed (the cache's source of truth)."""
-    if not name or not _NAME_HINT.search(name):
-        return False
+    return bool(name) and _NAME_HINT.search(name) is not None and _by_words(name)
+
+
+def _by_words(name: str) -> bool:
+    """The rule of ``secret_name`` on the words of ``name`` (without the quick refusal)."""
     words = _words(name.rsplit("/", 1)[-1])
     if not words:
         return False

@@ -58,3 +58,35 @@ def test_words_inside_values_are_never_kept():
     # a name given as a name is kept; its value is not
     assert redact_value("DB_PASSWORD", "hunter22") == "<redacted>"
     assert credentials._cached_secret_name.cache_info().currsize == 1
+
+
+_WORDS = sorted(credentials._SECRET_LAST | credentials._KEY_QUALIFIERS) + [
+    "key",
+    "auth",
+    "sig",
+    "string",
+    "str",
+    "connection",
+    "conn",
+    "basic",
+    "adminsecret",
+    "DBPASSWORD",
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(_WORDS).map(str.upper) | st.sampled_from(_WORDS) | _NAMEISH,
+        min_size=1,
+        max_size=4,
+    ),
+    st.sampled_from(["_", "-", ".", "", "/", " "]),
+)
+def test_the_quick_refusal_refuses_no_secret_name(parts, sep):
+    """``_NAME_HINT`` only lets ``secret_name`` say no sooner: every name that the word rule
+    accepts holds one of its fragments."""
+    name = sep.join(parts)
+    if credentials._by_words(name):
+        assert credentials._NAME_HINT.search(name)
+        assert secret_name(name) is True
