@@ -172,6 +172,7 @@ _ASSIGN = re.compile(
 _FLAG_SPACE = re.compile(
     r"(?<![A-Za-z0-9_-])--?([A-Za-z][A-Za-z0-9_.-]*)\s+([^\s\-;&|'\"][^\s;&|'\"]*)"
 )
+_SPACE = re.compile(r"\s")
 _MYSQL = re.compile(r"\b(?:mysql|mysqldump|mysqladmin|mariadb|mysqlsh|mysqlimport|mysqlcheck)\b")
 _MYSQL_P = re.compile(r"(?<![A-Za-z0-9_-])-p([^\s'\"]+)")
 
@@ -206,13 +207,14 @@ def secret_spans(text: str) -> list[tuple[int, int]]:
             inner = value[1:-1] if value[:1] in "\"'" and len(value) > 1 else value
             if not reference(inner):
                 spans.append(m.span(2))
-    for m in _FLAG_SPACE.finditer(text):
-        if _secret_name(m.group(1)) and not reference(m.group(2)):
-            spans.append(m.span(2))
+    if _SPACE.search(text):  # a flag and its value are apart
+        for m in _FLAG_SPACE.finditer(text):
+            if _secret_name(m.group(1)) and not reference(m.group(2)):
+                spans.append(m.span(2))
     if ("mysql" in text or "mariadb" in text) and _MYSQL.search(text):
         for m in _MYSQL_P.finditer(text):
             spans.append(m.span(1))
-    return _merge(spans)
+    return _merge(spans) if spans else spans
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -281,7 +283,9 @@ def redact_argv(argv: list[Any]) -> list[Any]:
     """A container's ``command`` or ``args`` with its secrets removed: ``--password=x``,
     ``--token x`` (the word after a secret flag), ``mysql … -px``, and secrets inside a word
     (``sh -c "curl -H 'Authorization: Bearer …'"``)."""
-    mysql = any(isinstance(a, str) and _MYSQL.search(a) for a in argv)
+    mysql = any(
+        isinstance(a, str) and ("mysql" in a or "mariadb" in a) and _MYSQL.search(a) for a in argv
+    )
     out: list[Any] = []
     wants_value = False
     for a in argv:

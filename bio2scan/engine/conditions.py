@@ -468,19 +468,19 @@ def _placed(prefix: str, ev: Any) -> list[Evidence]:
     """The evidence a subject function reports, as ``Evidence`` with each path placed under
     ``prefix`` (``_under``; a path of several steps, the usual case, without the call)."""
     if not prefix:
-        return [_new(Evidence, (e[0] or prefix, e[1], e[2])) for e in ev]
+        return [_new(Evidence, (e.path or prefix, e.value, e.expected)) for e in ev]
     dot = prefix + "."
     return [
         _new(
             Evidence,
             (
                 dot + p if p and p[0] != "[" and ("." in p or "[" in p) else _under(prefix, p),
-                e[1],
-                e[2],
+                e.value,
+                e.expected,
             ),
         )
         for e in ev
-        for p in (e[0],)
+        for p in (e.path,)
     ]
 
 

@@ -215,22 +215,23 @@ def _run(
 ) -> None:
     """Every rule of ``crs`` (one resource type) on each of ``resources``, in order; each
     rule's results to its ``appends`` entry."""
-    pairs = list(zip(crs, appends))
+    # per rule: its extractor's name (None: the subject is the resource's data)
+    plan = [
+        (cr, append, cr.subject.name if cr.subject is not None else None)
+        for cr, append in zip(crs, appends)
+    ]
     extractors = {cr.subject.name: cr.subject for cr in crs if cr.subject is not None}
+    n = len(plan)
     for res in resources:
         if progress is not None:
-            progress(len(pairs))
+            progress(n)
         env.enter(res)
-        subjects = {name: _extract(f, res, env) for name, f in extractors.items()}
-        for cr, append in pairs:
-            append(
-                evaluate_one(
-                    cr,
-                    res,
-                    env,
-                    subjects[cr.subject.name] if cr.subject is not None else _NO_SUBJECT,
-                )
-            )
+        subjects: dict[str | None, Any] = {
+            name: _extract(f, res, env) for name, f in extractors.items()
+        }
+        subjects[None] = [("", res.data)]  # what _subjects gives a rule without an extractor
+        for cr, append, name in plan:
+            append(evaluate_one(cr, res, env, subjects[name]))
 
 
 def relevant_rules(

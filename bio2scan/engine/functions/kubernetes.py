@@ -12,6 +12,7 @@ the spec's own path.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from collections.abc import Iterator
 from typing import Any
@@ -391,7 +392,18 @@ def parse_image(ref: str) -> tuple[str, str, str | None, str | None]:
     ``nginx`` → ``("docker.io", "library/nginx", None, None)``;
     ``registry.example.nl:5000/shop/web:1.2@sha256:…`` → host with port, ``shop/web``, ``1.2``,
     ``sha256:…``. The first part names a registry only if it has a dot or a port or is
-    ``localhost``."""
+    ``localhost``.
+
+    Three rules parse every container's image, and an estate repeats its images: the answer is
+    kept per reference (at most ``_IMAGES_KEPT`` of at most ``_IMAGE_KEPT_LEN`` characters, least
+    recently used dropped first; an image reference is shown as evidence, no secret)."""
+    if type(ref) is str and len(ref) <= _IMAGE_KEPT_LEN:
+        return _parse_image_kept(ref)
+    return _parse_image(ref)
+
+
+def _parse_image(ref: str) -> tuple[str, str, str | None, str | None]:
+    """``parse_image``, computed (the cache's source of truth)."""
     name, _, digest = ref.strip().partition("@")
     slash = name.rfind("/")
     colon = name.rfind(":")
@@ -406,6 +418,11 @@ def parse_image(ref: str) -> tuple[str, str, str | None, str | None]:
     if registry == "docker.io" and "/" not in repo:
         repo = f"library/{repo}"
     return registry, repo, tag or None, digest or None
+
+
+_IMAGES_KEPT = 4096
+_IMAGE_KEPT_LEN = 512
+_parse_image_kept = functools.lru_cache(maxsize=_IMAGES_KEPT)(_parse_image)
 
 
 # the digest algorithms the OCI image spec registers (descriptor.md, "Registered algorithms")
