@@ -90,3 +90,42 @@ def test_the_quick_refusal_refuses_no_secret_name(parts, sep):
     if credentials._by_words(name):
         assert credentials._NAME_HINT.search(name)
         assert secret_name(name) is True
+
+
+_VALUE_BITS = st.sampled_from(
+    [
+        "postgres://u:pw@db",
+        "password=hunter22",
+        "--token abcdef",
+        "Bearer abcdefgh123",
+        "AKIAABCDEFGHIJKLMNOP",
+        "$(DB_PASSWORD)",
+        "/etc/secret",
+        "<redacted>",
+        "mysql -pS3cret",
+        "jdbc:oracle:thin:scott/tiger@db",
+        " ",
+        "=",
+        ":",
+        "x",
+        "",
+    ]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    _NAMEISH | st.none() | st.sampled_from(["nginx.ingress.kubernetes.io/auth-secret"]),
+    st.lists(_VALUE_BITS | st.text(max_size=8), max_size=4).map("".join) | st.integers(),
+)
+@example("nginx.ingress.kubernetes.io/auth-secret", "shop/basic-auth")
+@example("DB_PASSWORD", "$(X)")
+def test_credential_like_is_what_redaction_changes(name, value):
+    """``credential_like`` answers without building the redacted text: the same answer as
+    comparing the value with what ``redact_value`` makes of it."""
+    expected = (
+        isinstance(value, str)
+        and bool(value)
+        and (credentials.REDACTED in value or redact_value(name, value) != value)
+    )
+    assert credentials.credential_like(name, value) is expected
