@@ -192,11 +192,11 @@ def runs_as_non_root(spec: Any, env: Any) -> tuple[bool, list[Evidence]]:
         upath, user = effective(spec, path, c, "runAsUser")
         npath, nonroot = effective(spec, path, c, "runAsNonRoot")
         if user == 0 and not isinstance(user, bool):
-            bad.append(Evidence(upath, user, "runAsUser other than 0"))
+            bad.append(_new(Evidence, (upath, user, "runAsUser other than 0")))
         elif nonroot is not True:
-            bad.append(Evidence(npath, nonroot, "runAsNonRoot true (container or pod)"))
+            bad.append(_new(Evidence, (npath, nonroot, "runAsNonRoot true (container or pod)")))
         else:
-            good.append(Evidence(npath, True, "runAsNonRoot true (container or pod)"))
+            good.append(_new(Evidence, (npath, True, "runAsNonRoot true (container or pod)")))
     return not bad, bad or good
 
 
@@ -218,7 +218,7 @@ def container_setting_in(
     for path, c in containers(spec):
         where, value = effective(spec, path, c, field)
         ok = value in allowed if value is not None else not required
-        (good if ok else bad).append(Evidence(where, value, expected))
+        (good if ok else bad).append(_new(Evidence, (where, value, expected)))
     return not bad, bad or good
 
 
@@ -256,14 +256,16 @@ def apparmor_allowed(spec: Any, env: Any, allowed: list[str]) -> tuple[bool, lis
     for path, c in containers(spec):
         where, value = effective(spec, path, c, "appArmorProfile.type")
         if value is not None:
-            (good if str(value).lower() in wanted else bad).append(Evidence(where, value, expected))
+            (good if str(value).lower() in wanted else bad).append(
+                _new(Evidence, (where, value, expected))
+            )
         note = ann.get(APPARMOR_ANNOTATION + str(c.get("name")))
         if isinstance(note, str):
             kind = {"runtime/default": "runtimedefault", "unconfined": "unconfined"}.get(
                 note.lower(), "localhost" if note.lower().startswith("localhost/") else note.lower()
             )
             shown = f"annotation {APPARMOR_ANNOTATION}{c.get('name')}: {note}"
-            (good if kind in wanted else bad).append(Evidence(path, shown, expected))
+            (good if kind in wanted else bad).append(_new(Evidence, (path, shown, expected)))
     return not bad, bad or good
 
 
@@ -288,7 +290,7 @@ def token_automount_disabled(spec: Any, env: Any) -> tuple[bool | None, list[Evi
     own = spec.get("automountServiceAccountToken") if isinstance(spec, dict) else None
     expected = "automountServiceAccountToken false (pod spec, or its ServiceAccount)"
     if own is not None:
-        return own is False, [Evidence("automountServiceAccountToken", own, expected)]
+        return own is False, [_new(Evidence, ("automountServiceAccountToken", own, expected))]
     name = spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"
     res = env.resource
     if deploy_time(res):  # its ServiceAccount is the one of a namespace not yet chosen
@@ -320,7 +322,7 @@ def token_automount_disabled(spec: Any, env: Any) -> tuple[bool | None, list[Evi
         raise KnownAfterDeployment(
             "serviceAccountName", f"ServiceAccount {name}: {DEPLOY_TIME_NAMESPACE}"
         )
-    return False, [Evidence("automountServiceAccountToken", None, expected)]
+    return False, [_new(Evidence, ("automountServiceAccountToken", None, expected))]
 
 
 # --- environment values --------------------------------------------------------------------
@@ -527,4 +529,4 @@ def param_given(
     ``applies_if`` of rules that only mean something once the organisation has set a policy
     (``{call: k8s_param_given, args: {value: {param: allowed_registries}, name: allowed_registries}}``)."""
     given = value not in (None, "", [], {})
-    return given, [Evidence("", f"parameter {name} = {value!r}", f"{name} is set")]
+    return given, [_new(Evidence, ("", f"parameter {name} = {value!r}", f"{name} is set"))]
