@@ -234,9 +234,9 @@ def _leaf(
         v = value_of(obj)
         if v is None or v is MISSING:
             if default is MISSING or pass_absent:
-                return absent_outcome(absent, _full(prefix, tail, path), shown)
+                return absent_outcome(absent, prefix + tail if prefix else path, shown)
             r = test(default, operand)
-            return r, [_new(Evidence, (_full(prefix, tail, path), None, defaulted))]
+            return r, [_new(Evidence, (prefix + tail if prefix else path, None, defaulted))]
         if type(v) is Mistyped:
             return None, [mistyped(step_path(prefix, steps, v.depth), v.found, shown)]
         r = test(v, operand)

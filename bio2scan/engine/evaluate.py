@@ -290,7 +290,9 @@ def _extract(f: Function, res: Resource, env: Env) -> Any:
     except Exception as exc:  # noqa: BLE001 - turned into ERROR results
         return _Raised(exc)
     if found and f.yields:
-        test = check_shape(f.yields)
+        test = _SHAPE_TESTS.get(f.yields)
+        if test is None:  # one per declared shape of a registered extractor: bounded
+            test = _SHAPE_TESTS[f.yields] = check_shape(f.yields)
         wrong: list[Evidence] = [
             Unknown(p, None, f"is a {type(obj).__name__}, not a {f.yields} (needed: {f.name})")
             for p, obj in found
@@ -302,6 +304,7 @@ def _extract(f: Function, res: Resource, env: Env) -> Any:
 
 
 _CHECKS: dict[str, Callable[[Any, Any, Any], bool]] = {}
+_SHAPE_TESTS: dict[str, Callable[[Any], bool]] = {}
 
 
 def _read_check(f: Function) -> Callable[[Any, Any, Any], bool]:
