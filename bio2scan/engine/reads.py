@@ -63,6 +63,9 @@ def check_shape(shape: str) -> Callable[[Any], bool]:
     tests = tuple(SHAPES[p] for p in parts)
     if len(tests) == 1:
         return tests[0]
+    fast = _union(parts)
+    if fast is not None:
+        return fast
 
     def either(v: Any) -> bool:
         for t in tests:  # noqa: SIM110 - a loop: no generator per value
@@ -71,6 +74,38 @@ def check_shape(shape: str) -> Callable[[Any], bool]:
         return False
 
     return either
+
+
+# the built-in shapes as Python types: ``(types, bool_is_other)``: a boolean is an int to
+# Python, so "number" and "integer" must refuse it unless "boolean" is asked for too
+_TYPES: dict[str, tuple[type, ...]] = {
+    "mapping": (dict,),
+    "list": (list,),
+    "string": (str,),
+    "boolean": (bool,),
+    "number": (int, float),
+    "integer": (int,),
+}
+_BUILTIN_SHAPES = dict(SHAPES)
+
+
+def _union(parts: list[str]) -> Callable[[Any], bool] | None:
+    """One ``isinstance`` for a shape of several built-in parts (``string|number|boolean``):
+    the same answer as trying each part's test in turn. None when a part is not built in."""
+    if any(p not in _TYPES or SHAPES[p] is not _BUILTIN_SHAPES[p] for p in parts):
+        return None  # "any", or a shape someone registered in SHAPES: the general test
+    types = tuple(dict.fromkeys(t for p in parts for t in _TYPES[p]))
+    if "boolean" in parts or int not in types:
+
+        def one_of(v: Any) -> bool:
+            return isinstance(v, types)
+
+        return one_of
+
+    def one_of_but_bool(v: Any) -> bool:
+        return isinstance(v, types) and v is not True and v is not False
+
+    return one_of_but_bool
 
 
 @dataclass(frozen=True, slots=True)
