@@ -397,7 +397,7 @@ def evaluate_one(cr: CompiledRule, res: Resource, env: Env, subjects: Any = _NO_
     else:
         if len(evidence) > MAX_EVIDENCE:
             evidence = evidence[:MAX_EVIDENCE]
-        message = _message(Status.PASS if passed else Status.FAIL, evidence)
+        message = _message(_PASS if passed else _FAIL, evidence)
     return _new_result(
         Result,
         (
