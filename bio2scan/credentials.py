@@ -186,32 +186,41 @@ _TRIGGER = re.compile(
 
 def secret_spans(text: str) -> list[tuple[int, int]]:
     """``(start, end)`` of every secret inside ``text`` (merged, in order)."""
+    return _spans(text, True)
+
+
+def _spans(text: str, quick: bool) -> list[tuple[int, int]]:
+    """``secret_spans``; with ``quick``, a pattern that cannot match is not run: the URL,
+    Bearer and Oracle patterns need their fixed text, a secret ``NAME=`` or ``--name value``
+    needs a fragment of a secret name (``_NAME_HINT``: what ``secret_name`` needs), a flag and
+    its value need a space between them, ``mysql -p…`` needs ``mysql``. The same answer either
+    way (tests/test_credentials_cache.py checks it); quick is the one used."""
     if not isinstance(text, str) or len(text) < 4 or not _TRIGGER.search(text):
         return []
     spans: list[tuple[int, int]] = []
     for m in _TOKEN_FORMATS.finditer(text):
         spans.append(m.span())
-    # a pattern that cannot match (no "://" for a URL's userinfo …) is not run
-    for rx in (
-        _USERINFO if "://" in text else None,
-        _AUTH_SCHEME if "Bearer" in text or "Basic" in text else None,
-        _ORACLE if "jdbc:oracle:" in text else None,
+    for rx, needed in (
+        (_USERINFO, not quick or "://" in text),
+        (_AUTH_SCHEME, not quick or "Bearer" in text or "Basic" in text),
+        (_ORACLE, not quick or "jdbc:oracle:" in text),
     ):
-        if rx is not None:
+        if needed:
             for m in rx.finditer(text):
                 if not reference(m.group(1)):
                     spans.append(m.span(1))
-    for m in _ASSIGN.finditer(text):
-        name, value = m.group(1), m.group(2)
-        if _secret_name(name.replace(".", "_")) and value not in ("Bearer", "Basic"):
-            inner = value[1:-1] if value[:1] in "\"'" and len(value) > 1 else value
-            if not reference(inner):
-                spans.append(m.span(2))
-    if _SPACE.search(text):  # a flag and its value are apart
-        for m in _FLAG_SPACE.finditer(text):
-            if _secret_name(m.group(1)) and not reference(m.group(2)):
-                spans.append(m.span(2))
-    if ("mysql" in text or "mariadb" in text) and _MYSQL.search(text):
+    if not quick or _NAME_HINT.search(text):
+        for m in _ASSIGN.finditer(text):
+            name, value = m.group(1), m.group(2)
+            if _secret_name(name.replace(".", "_")) and value not in ("Bearer", "Basic"):
+                inner = value[1:-1] if value[:1] in "\"'" and len(value) > 1 else value
+                if not reference(inner):
+                    spans.append(m.span(2))
+        if not quick or _SPACE.search(text):
+            for m in _FLAG_SPACE.finditer(text):
+                if _secret_name(m.group(1)) and not reference(m.group(2)):
+                    spans.append(m.span(2))
+    if (not quick or "mysql" in text or "mariadb" in text) and _MYSQL.search(text):
         for m in _MYSQL_P.finditer(text):
             spans.append(m.span(1))
     return _merge(spans) if spans else spans

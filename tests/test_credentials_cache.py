@@ -129,3 +129,46 @@ def test_credential_like_is_what_redaction_changes(name, value):
         and (credentials.REDACTED in value or redact_value(name, value) != value)
     )
     assert credentials.credential_like(name, value) is expected
+
+
+_TEXT_BITS = _VALUE_BITS | st.sampled_from(
+    [
+        "--listen=:8000",
+        "--log-level=info",
+        "-Ddb.password=",
+        "DB_PASS=",
+        "apiKey: ",
+        "--api-token ",
+        "--password",
+        " -p",
+        "mysqldump ",
+        "mariadb ",
+        "Basic ",
+        "://",
+        "@",
+        "'",
+        '"',
+        ";",
+        "&",
+        "\u00a0",
+        "\t",
+        "STR=",
+        "sig=",
+        "\u212a",  # KELVIN SIGN: case-folds to k
+    ]
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(_TEXT_BITS | _NAMEISH | st.text(max_size=6), max_size=8).map("".join))
+@example("--listen=:8000 --db-password hunter22")
+@example("mysql -uroot -pS3cret")
+@example("--password\thunter22")  # a tab apart
+@example("--token\u00a0abcdef")  # a no-break space apart
+@example("jdbc:oracle:thin:scott/tiger@db")
+@example("curl -H 'Authorization: Bearer abcdefgh123'")
+def test_the_quick_scan_finds_what_the_full_scan_finds(text):
+    """``secret_spans`` skips a pattern when the text lacks what it needs (a secret-name
+    fragment for ``NAME=value``, a space for ``--flag value``, ``://`` …): the same spans as
+    running every pattern."""
+    assert credentials._spans(text, True) == credentials._spans(text, False)
