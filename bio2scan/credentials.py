@@ -17,6 +17,7 @@ is kept: even a short hash lets a weak password be recovered by guessing.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -71,6 +72,9 @@ _KEY_QUALIFIERS = frozenset(
     ]
 )
 _SUFFIXES = ("password", "passwd", "passphrase", "secret", "token")
+# every name that ``secret_name`` accepts holds one of these (its last word does): a name
+# without any is no secret name, decided by one search instead of splitting it into words
+_NAME_HINT = re.compile("pass|pwd|secret|token|credential|key|str|sas|auth|cookie|sig", re.I)
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 
 
@@ -82,9 +86,30 @@ def secret_name(name: Any) -> bool:
     """True when ``name`` (a variable, flag, header, key or annotation) names a secret: its
     last word is ``password``, ``token``, ``secret``, ``apikey``… or ``key`` after ``api``,
     ``access``, ``private``…; ``PASSWORD_FILE``, ``TOKEN_URL``, ``SECRET_NAME`` and
-    ``ACCESS_KEY_ID`` name where a secret is, not a secret."""
-    if not isinstance(name, str) or not name:
+    ``ACCESS_KEY_ID`` name where a secret is, not a secret.
+
+    The answer depends on the name alone, and an estate repeats its names (``SETTING_1`` in
+    every Deployment), so it is kept per name: at most ``_NAMES_KEPT`` names of at most
+    ``_NAME_KEPT_LEN`` characters, least recently used dropped first. Only names given as
+    names are kept (an env variable's, a key's): a "name" found inside a text or command line
+    (``XYZ=`` in a value, ``-pSECRET``) may be part of a secret, and is judged uncached by
+    ``_secret_name`` so that no cache outlives a secret the collectors redacted."""
+    if type(name) is str:
+        if len(name) <= _NAME_KEPT_LEN:
+            return _cached_secret_name(name)
+        return _secret_name(name)
+    if not isinstance(name, str):
         return False
+    return _secret_name(name)
+
+
+def _secret_name(name: str) -> bool:
+    """``secret_name`` of a string, computed (the cache's source of truth)."""
+    return bool(name) and _NAME_HINT.search(name) is not None and _by_words(name)
+
+
+def _by_words(name: str) -> bool:
+    """The rule of ``secret_name`` on the words of ``name`` (without the quick refusal)."""
     words = _words(name.rsplit("/", 1)[-1])
     if not words:
         return False
@@ -99,6 +124,11 @@ def secret_name(name: Any) -> bool:
     if last == "auth" and prev in ("basic", "http", "proxy"):
         return True
     return (last, prev) in (("string", "connection"), ("str", "conn"))
+
+
+_NAMES_KEPT = 4096  # bounded: whatever the estate, at most this many names (~1 MiB) are kept
+_NAME_KEPT_LEN = 256  # a longer name is judged afresh each time, not kept
+_cached_secret_name = functools.lru_cache(maxsize=_NAMES_KEPT)(_secret_name)
 
 
 _REFERENCE = re.compile(
@@ -142,6 +172,7 @@ _ASSIGN = re.compile(
 _FLAG_SPACE = re.compile(
     r"(?<![A-Za-z0-9_-])--?([A-Za-z][A-Za-z0-9_.-]*)\s+([^\s\-;&|'\"][^\s;&|'\"]*)"
 )
+_SPACE = re.compile(r"\s")
 _MYSQL = re.compile(r"\b(?:mysql|mysqldump|mysqladmin|mariadb|mysqlsh|mysqlimport|mysqlcheck)\b")
 _MYSQL_P = re.compile(r"(?<![A-Za-z0-9_-])-p([^\s'\"]+)")
 
@@ -155,28 +186,44 @@ _TRIGGER = re.compile(
 
 def secret_spans(text: str) -> list[tuple[int, int]]:
     """``(start, end)`` of every secret inside ``text`` (merged, in order)."""
+    return _spans(text, True)
+
+
+def _spans(text: str, quick: bool) -> list[tuple[int, int]]:
+    """``secret_spans``; with ``quick``, a pattern that cannot match is not run: the URL,
+    Bearer and Oracle patterns need their fixed text, a secret ``NAME=`` or ``--name value``
+    needs a fragment of a secret name (``_NAME_HINT``: what ``secret_name`` needs), a flag and
+    its value need a space between them, ``mysql -p…`` needs ``mysql``. The same answer either
+    way (tests/test_credentials_cache.py checks it); quick is the one used."""
     if not isinstance(text, str) or len(text) < 4 or not _TRIGGER.search(text):
         return []
     spans: list[tuple[int, int]] = []
     for m in _TOKEN_FORMATS.finditer(text):
         spans.append(m.span())
-    for rx in (_USERINFO, _AUTH_SCHEME, _ORACLE):
-        for m in rx.finditer(text):
-            if not reference(m.group(1)):
-                spans.append(m.span(1))
-    for m in _ASSIGN.finditer(text):
-        name, value = m.group(1), m.group(2)
-        if secret_name(name.replace(".", "_")) and value not in ("Bearer", "Basic"):
-            inner = value[1:-1] if value[:1] in "\"'" and len(value) > 1 else value
-            if not reference(inner):
-                spans.append(m.span(2))
-    for m in _FLAG_SPACE.finditer(text):
-        if secret_name(m.group(1)) and not reference(m.group(2)):
-            spans.append(m.span(2))
-    if _MYSQL.search(text):
+    for rx, needed in (
+        (_USERINFO, not quick or "://" in text),
+        (_AUTH_SCHEME, not quick or "Bearer" in text or "Basic" in text),
+        (_ORACLE, not quick or "jdbc:oracle:" in text),
+    ):
+        if needed:
+            for m in rx.finditer(text):
+                if not reference(m.group(1)):
+                    spans.append(m.span(1))
+    if not quick or _NAME_HINT.search(text):
+        for m in _ASSIGN.finditer(text):
+            name, value = m.group(1), m.group(2)
+            if _secret_name(name.replace(".", "_")) and value not in ("Bearer", "Basic"):
+                inner = value[1:-1] if value[:1] in "\"'" and len(value) > 1 else value
+                if not reference(inner):
+                    spans.append(m.span(2))
+        if not quick or _SPACE.search(text):
+            for m in _FLAG_SPACE.finditer(text):
+                if _secret_name(m.group(1)) and not reference(m.group(2)):
+                    spans.append(m.span(2))
+    if (not quick or "mysql" in text or "mariadb" in text) and _MYSQL.search(text):
         for m in _MYSQL_P.finditer(text):
             spans.append(m.span(1))
-    return _merge(spans)
+    return _merge(spans) if spans else spans
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -235,7 +282,13 @@ def credential_like(name: Any, value: Any) -> bool:
     redacted by a collector."""
     if not isinstance(value, str) or not value:
         return False
-    return REDACTED in value or redact_value(name, value) != value
+    if REDACTED in value:
+        return True
+    # redact_value(name, value) != value, without building the redacted text: with no REDACTED
+    # in the value, redacting changes it exactly when the name or a span inside says secret
+    if secret_name(name) and not reference(value) and not names_secret_object(name, value):
+        return True
+    return bool(secret_spans(value))
 
 
 _SECRET_FLAG = re.compile(r"^--?([A-Za-z][A-Za-z0-9_.-]*)$")
@@ -245,7 +298,9 @@ def redact_argv(argv: list[Any]) -> list[Any]:
     """A container's ``command`` or ``args`` with its secrets removed: ``--password=x``,
     ``--token x`` (the word after a secret flag), ``mysql … -px``, and secrets inside a word
     (``sh -c "curl -H 'Authorization: Bearer …'"``)."""
-    mysql = any(isinstance(a, str) and _MYSQL.search(a) for a in argv)
+    mysql = any(
+        isinstance(a, str) and ("mysql" in a or "mariadb" in a) and _MYSQL.search(a) for a in argv
+    )
     out: list[Any] = []
     wants_value = False
     for a in argv:
@@ -260,5 +315,5 @@ def redact_argv(argv: list[Any]) -> list[Any]:
         else:
             out.append(redact_text(a))
         m = _SECRET_FLAG.match(a)
-        wants_value = bool(m and out[-1] == a and secret_name(m.group(1)))
+        wants_value = bool(m and out[-1] == a and _secret_name(m.group(1)))
     return out

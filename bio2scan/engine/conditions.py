@@ -234,9 +234,9 @@ def _leaf(
         v = value_of(obj)
         if v is None or v is MISSING:
             if default is MISSING or pass_absent:
-                return absent_outcome(absent, _full(prefix, tail, path), shown)
+                return absent_outcome(absent, prefix + tail if prefix else path, shown)
             r = test(default, operand)
-            return r, [_new(Evidence, (_full(prefix, tail, path), None, defaulted))]
+            return r, [_new(Evidence, (prefix + tail if prefix else path, None, defaulted))]
         if type(v) is Mistyped:
             return None, [mistyped(step_path(prefix, steps, v.depth), v.found, shown)]
         r = test(v, operand)
@@ -456,14 +456,32 @@ def _subject_call(
             ok, ev = out
             if ok is None:
                 return None, [Unknown(_under(prefix, e.path), e.value, e.expected) for e in ev]
-            return bool(ok), [
-                _new(Evidence, (_under(prefix, e.path), e.value, e.expected)) for e in ev
-            ]
+            return bool(ok), _placed(prefix, ev)
         if out is None:
             return None, [Unknown(prefix, None, f"{fname} could not decide")]
         return bool(out), [_new(Evidence, (prefix, None, fname))]
 
     return node
+
+
+def _placed(prefix: str, ev: Any) -> list[Evidence]:
+    """The evidence a subject function reports, as ``Evidence`` with each path placed under
+    ``prefix`` (``_under``; a path of several steps, the usual case, without the call)."""
+    if not prefix:
+        return [_new(Evidence, (e.path or prefix, e.value, e.expected)) for e in ev]
+    dot = prefix + "."
+    return [
+        _new(
+            Evidence,
+            (
+                dot + p if p and p[0] != "[" and ("." in p or "[" in p) else _under(prefix, p),
+                e.value,
+                e.expected,
+            ),
+        )
+        for e in ev
+        for p in (e.path,)
+    ]
 
 
 def _under(prefix: str, sub: str) -> str:

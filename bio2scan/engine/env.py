@@ -57,12 +57,12 @@ class Index:
 
     def __init__(self, inventory: Inventory) -> None:
         self.by_type: dict[str, list[Resource]] = {}
-        self.by_scope: dict[tuple[str, str], list[Resource]] = {}
-        self.by_namespace: dict[tuple[str, str, str | None], list[Resource]] = {}
         for r in inventory.resources:
             self.by_type.setdefault(r.type, []).append(r)
-            self.by_scope.setdefault((r.type, r.scope), []).append(r)
-            self.by_namespace.setdefault((r.type, r.scope, r.namespace), []).append(r)
+        # per type, by scope and by (scope, namespace): built the first time a function asks
+        # for that type (most types are never looked up as related resources)
+        self._by_scope: dict[str, dict[str, list[Resource]]] = {}
+        self._by_namespace: dict[str, dict[tuple[str, str | None], list[Resource]]] = {}
         self.errors = inventory.errors
         self._keys: dict[tuple[str, str, bool, bool], dict[Any, list[Resource]]] = {}
         self.memo: dict[Any, Any] = {}
@@ -88,6 +88,24 @@ class Index:
                     v = v.lower()
                 table.setdefault((r.scope, v) if same_scope else v, []).append(r)
             self._keys[k] = table
+        return table
+
+    def by_scope(self, rtype: str) -> dict[str, list[Resource]]:
+        """The resources of ``rtype`` by scope (in inventory order)."""
+        table = self._by_scope.get(rtype)
+        if table is None:
+            table = self._by_scope[rtype] = {}
+            for r in self.by_type.get(rtype, ()):
+                table.setdefault(r.scope, []).append(r)
+        return table
+
+    def by_namespace(self, rtype: str) -> dict[tuple[str, str | None], list[Resource]]:
+        """The resources of ``rtype`` by scope and namespace (in inventory order)."""
+        table = self._by_namespace.get(rtype)
+        if table is None:
+            table = self._by_namespace[rtype] = {}
+            for r in self.by_type.get(rtype, ()):
+                table.setdefault((r.scope, r.namespace), []).append(r)
         return table
 
     def not_collected(self, rtype: str, scope: str) -> bool:
@@ -193,10 +211,10 @@ class Env:
                 return [x for x in items if x.namespace == namespace]
             return items
         if namespace is True:
-            return idx.by_namespace.get((resource_type, r.scope, r.namespace), _NO_RESOURCES)
+            return idx.by_namespace(resource_type).get((r.scope, r.namespace), _NO_RESOURCES)
         if isinstance(namespace, str):
-            return idx.by_namespace.get((resource_type, r.scope, namespace), _NO_RESOURCES)
-        return idx.by_scope.get((resource_type, r.scope), _NO_RESOURCES)
+            return idx.by_namespace(resource_type).get((r.scope, namespace), _NO_RESOURCES)
+        return idx.by_scope(resource_type).get(r.scope, _NO_RESOURCES)
 
     def lookup(
         self,

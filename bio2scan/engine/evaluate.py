@@ -215,22 +215,23 @@ def _run(
 ) -> None:
     """Every rule of ``crs`` (one resource type) on each of ``resources``, in order; each
     rule's results to its ``appends`` entry."""
-    pairs = list(zip(crs, appends))
+    # per rule: its extractor's name (None: the subject is the resource's data)
+    plan = [
+        (cr, append, cr.subject.name if cr.subject is not None else None)
+        for cr, append in zip(crs, appends)
+    ]
     extractors = {cr.subject.name: cr.subject for cr in crs if cr.subject is not None}
+    n = len(plan)
     for res in resources:
         if progress is not None:
-            progress(len(pairs))
+            progress(n)
         env.enter(res)
-        subjects = {name: _extract(f, res, env) for name, f in extractors.items()}
-        for cr, append in pairs:
-            append(
-                evaluate_one(
-                    cr,
-                    res,
-                    env,
-                    subjects[cr.subject.name] if cr.subject is not None else _NO_SUBJECT,
-                )
-            )
+        subjects: dict[str | None, Any] = {
+            name: _extract(f, res, env) for name, f in extractors.items()
+        }
+        subjects[None] = [("", res.data)]  # what _subjects gives a rule without an extractor
+        for cr, append, name in plan:
+            append(evaluate_one(cr, res, env, subjects[name]))
 
 
 def relevant_rules(
@@ -289,7 +290,9 @@ def _extract(f: Function, res: Resource, env: Env) -> Any:
     except Exception as exc:  # noqa: BLE001 - turned into ERROR results
         return _Raised(exc)
     if found and f.yields:
-        test = check_shape(f.yields)
+        test = _SHAPE_TESTS.get(f.yields)
+        if test is None:  # one per declared shape of a registered extractor: bounded
+            test = _SHAPE_TESTS[f.yields] = check_shape(f.yields)
         wrong: list[Evidence] = [
             Unknown(p, None, f"is a {type(obj).__name__}, not a {f.yields} (needed: {f.name})")
             for p, obj in found
@@ -301,6 +304,7 @@ def _extract(f: Function, res: Resource, env: Env) -> Any:
 
 
 _CHECKS: dict[str, Callable[[Any, Any, Any], bool]] = {}
+_SHAPE_TESTS: dict[str, Callable[[Any], bool]] = {}
 
 
 def _read_check(f: Function) -> Callable[[Any, Any, Any], bool]:
@@ -393,7 +397,7 @@ def evaluate_one(cr: CompiledRule, res: Resource, env: Env, subjects: Any = _NO_
     else:
         if len(evidence) > MAX_EVIDENCE:
             evidence = evidence[:MAX_EVIDENCE]
-        message = _message(Status.PASS if passed else Status.FAIL, evidence)
+        message = _message(_PASS if passed else _FAIL, evidence)
     return _new_result(
         Result,
         (

@@ -63,6 +63,9 @@ def check_shape(shape: str) -> Callable[[Any], bool]:
     tests = tuple(SHAPES[p] for p in parts)
     if len(tests) == 1:
         return tests[0]
+    fast = _union(parts)
+    if fast is not None:
+        return fast
 
     def either(v: Any) -> bool:
         for t in tests:  # noqa: SIM110 - a loop: no generator per value
@@ -71,6 +74,38 @@ def check_shape(shape: str) -> Callable[[Any], bool]:
         return False
 
     return either
+
+
+# the built-in shapes as Python types: ``(types, bool_is_other)``: a boolean is an int to
+# Python, so "number" and "integer" must refuse it unless "boolean" is asked for too
+_TYPES: dict[str, tuple[type, ...]] = {
+    "mapping": (dict,),
+    "list": (list,),
+    "string": (str,),
+    "boolean": (bool,),
+    "number": (int, float),
+    "integer": (int,),
+}
+_BUILTIN_SHAPES = dict(SHAPES)
+
+
+def _union(parts: list[str]) -> Callable[[Any], bool] | None:
+    """One ``isinstance`` for a shape of several built-in parts (``string|number|boolean``):
+    the same answer as trying each part's test in turn. None when a part is not built in."""
+    if any(p not in _TYPES or SHAPES[p] is not _BUILTIN_SHAPES[p] for p in parts):
+        return None  # "any", or a shape someone registered in SHAPES: the general test
+    types = tuple(dict.fromkeys(t for p in parts for t in _TYPES[p]))
+    if "boolean" in parts or int not in types:
+
+        def one_of(v: Any) -> bool:
+            return isinstance(v, types)
+
+        return one_of
+
+    def one_of_but_bool(v: Any) -> bool:
+        return isinstance(v, types) and v is not True and v is not False
+
+    return one_of_but_bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +250,24 @@ def _tree(reads: Iterable[Read]) -> _Node:
 
 
 _ANY_SHAPE = SHAPES["any"]
+_MAPPING_SHAPE = SHAPES["mapping"]
+
+
+def _always(_v: Any) -> bool:
+    return True
+
+
+def _check_of(node: _Node) -> Callable[[Any], bool] | None:
+    """The check of a present value at ``node``: None when there is nothing to check, the shape
+    test itself for a leaf with one test (no closure of its own: one call less per value), or
+    the compiled walk of the node."""
+    tests = [t for t in node.tests if t is not _ANY_SHAPE]
+    if not node.keys and node.star is None:
+        if not tests:
+            return None
+        if len(tests) == 1:
+            return tests[0]
+    return _compiled(node)
 
 
 def _compiled(node: _Node) -> Callable[[Any], bool]:
@@ -222,20 +275,59 @@ def _compiled(node: _Node) -> Callable[[Any], bool]:
     all of a function's reads (the container list is visited once, not once per read), compiled
     into one closure per tree node so that a check runs only the tests its reads need. The
     same answer as ``check_reads(…) == []`` (tests/engine/test_reads.py checks it)."""
-    tests = tuple(t for t in node.tests if t is not _ANY_SHAPE)
     named: list[tuple[str, bool, Callable[[Any], bool] | None]] = []
     indexed: list[tuple[int, bool, Callable[[Any], bool] | None]] = []
     for k, child in node.keys.items():
-        sub = _compiled(child) if (child.tests or child.keys or child.star is not None) else None
+        sub = _check_of(child)
         if type(k) is str:
             named.append((k, child.required, sub))
         else:
             indexed.append((k, child.required, sub))
-    star = node.star
-    each = _compiled(star) if star is not None else None
-    each_required = star is not None and star.required
     keys = tuple(named)
     idx = tuple(indexed)
+    # a mapping's keys are only looked at in a mapping: "mapping" at the node adds nothing then
+    tests = tuple(
+        t for t in node.tests if t is not _ANY_SHAPE and not (keys and t is _MAPPING_SHAPE)
+    )
+    star = node.star
+    each = (_check_of(star) or _always) if star is not None else None
+    each_required = star is not None and star.required
+
+    if keys and not tests and not idx and each is None:  # the usual inner node: keys only
+
+        def holds_keys(cur: Any) -> bool:
+            if type(cur) is not dict and not isinstance(cur, dict):
+                return False
+            get = cur.get
+            for k, required, sub in keys:
+                v = get(k)
+                if v is None:
+                    if required:
+                        return False
+                elif sub is not None and not sub(v):
+                    return False
+            return True
+
+        return holds_keys
+
+    if each is not None and not keys and not tests and not idx:  # a list's elements ([*])
+
+        def holds_each(cur: Any) -> bool:
+            if type(cur) is list or isinstance(cur, list):
+                items: Any = cur
+            elif isinstance(cur, dict):
+                items = cur.values()
+            else:
+                return False
+            for v in items:
+                if v is None:
+                    if each_required:
+                        return False
+                elif not each(v):
+                    return False
+            return True
+
+        return holds_each
 
     def holds(cur: Any) -> bool:
         for t in tests:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from bio2scan.engine.env import Env, Index
 from bio2scan.engine.functions import kubernetes as k
@@ -434,3 +436,29 @@ def test_engine_reports_the_full_path_of_the_failing_container():
     assert (
         out[0].evidence[0].path == "spec.template.spec.containers[1].securityContext.runAsNonRoot"
     )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet=st.sampled_from("ab.:/@-_0123456789sha"), max_size=30)
+        | st.sampled_from(["nginx", "nginx:1.27", "localhost/x:1", "a.b/c@sha256:00"]),
+        min_size=1,
+        max_size=20,
+    )
+)
+@example(["x" * 600 + ":1", "x" * 600 + ":1"])  # too long to keep: parsed afresh
+def test_a_kept_image_parse_is_the_computed_one(refs):
+    for ref in refs + refs:  # the second round answers from the cache
+        assert k.parse_image(ref) == k._parse_image(ref)
+    assert k._parse_image_kept.cache_info().currsize <= k._IMAGES_KEPT
+
+
+def test_the_image_cache_is_bounded():
+    k._parse_image_kept.cache_clear()
+    for n in range(k._IMAGES_KEPT + 100):
+        k.parse_image(f"registry.example.nl/app-{n}:1")
+    assert k._parse_image_kept.cache_info().currsize == k._IMAGES_KEPT
+    k._parse_image_kept.cache_clear()
+    k.parse_image("r/" + "x" * k._IMAGE_KEPT_LEN)
+    assert k._parse_image_kept.cache_info().currsize == 0

@@ -22,7 +22,7 @@ from bio2scan.engine.functions import (
     function,
     load_builtin_functions,
 )
-from bio2scan.engine.reads import check_reads, read_check
+from bio2scan.engine.reads import SHAPES, check_reads, check_shape, read_check
 from bio2scan.model import CollectionError, Inventory, ScanMeta, Status, Target
 
 NOW = _dt.datetime(2026, 1, 1, tzinfo=_dt.UTC)
@@ -262,3 +262,26 @@ def test_the_fast_read_check_says_yes_exactly_when_the_evidence_walk_finds_nothi
     assert read_check((res_reads,))({}, data, None) is (
         check_reads(res_reads, {}, "", data, "f") == []
     )
+
+
+_SHAPE_NAMES = ["mapping", "list", "string", "boolean", "number", "integer", "any"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.sampled_from(_SHAPE_NAMES), min_size=2, max_size=4, unique=True),
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.floats(allow_nan=False),
+        st.text(max_size=3),
+        st.lists(st.integers(), max_size=2),
+        st.dictionaries(st.text(max_size=2), st.integers(), max_size=2),
+        st.tuples(st.integers()),
+    ),
+)
+def test_a_shape_of_several_parts_is_any_of_its_parts(parts, value):
+    """``check_shape("string|number|boolean")`` is one ``isinstance``: the same answer as
+    trying each part's own test."""
+    assert check_shape("|".join(parts))(value) is any(SHAPES[p](value) for p in parts)

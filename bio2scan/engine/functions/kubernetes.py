@@ -12,6 +12,7 @@ the spec's own path.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from collections.abc import Iterator
 from typing import Any
@@ -31,6 +32,7 @@ from . import KnownAfterDeployment, Read, Related, function
 from .k8s_cluster import deploy_time
 
 REDACTED_PREFIX = REDACTED
+_new = tuple.__new__  # Evidence(...) without the NamedTuple constructor's extra Python call
 
 # the extractor locates the pod specs (``kinds.checked_pod_specs`` raises for a workload whose
 # pod spec is missing or of the wrong type: ERROR); what lies inside them is the rules' business
@@ -156,6 +158,8 @@ def containers(spec: Any) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 def _dig(obj: Any, dotted: str) -> Any:
+    if "." not in dotted:  # one key (runAsUser, privileged …): no split
+        return obj.get(dotted) if isinstance(obj, dict) else None
     for step in dotted.split("."):
         if not isinstance(obj, dict):
             return None
@@ -188,11 +192,11 @@ def runs_as_non_root(spec: Any, env: Any) -> tuple[bool, list[Evidence]]:
         upath, user = effective(spec, path, c, "runAsUser")
         npath, nonroot = effective(spec, path, c, "runAsNonRoot")
         if user == 0 and not isinstance(user, bool):
-            bad.append(Evidence(upath, user, "runAsUser other than 0"))
+            bad.append(_new(Evidence, (upath, user, "runAsUser other than 0")))
         elif nonroot is not True:
-            bad.append(Evidence(npath, nonroot, "runAsNonRoot true (container or pod)"))
+            bad.append(_new(Evidence, (npath, nonroot, "runAsNonRoot true (container or pod)")))
         else:
-            good.append(Evidence(npath, True, "runAsNonRoot true (container or pod)"))
+            good.append(_new(Evidence, (npath, True, "runAsNonRoot true (container or pod)")))
     return not bad, bad or good
 
 
@@ -214,7 +218,7 @@ def container_setting_in(
     for path, c in containers(spec):
         where, value = effective(spec, path, c, field)
         ok = value in allowed if value is not None else not required
-        (good if ok else bad).append(Evidence(where, value, expected))
+        (good if ok else bad).append(_new(Evidence, (where, value, expected)))
     return not bad, bad or good
 
 
@@ -252,14 +256,16 @@ def apparmor_allowed(spec: Any, env: Any, allowed: list[str]) -> tuple[bool, lis
     for path, c in containers(spec):
         where, value = effective(spec, path, c, "appArmorProfile.type")
         if value is not None:
-            (good if str(value).lower() in wanted else bad).append(Evidence(where, value, expected))
+            (good if str(value).lower() in wanted else bad).append(
+                _new(Evidence, (where, value, expected))
+            )
         note = ann.get(APPARMOR_ANNOTATION + str(c.get("name")))
         if isinstance(note, str):
             kind = {"runtime/default": "runtimedefault", "unconfined": "unconfined"}.get(
                 note.lower(), "localhost" if note.lower().startswith("localhost/") else note.lower()
             )
             shown = f"annotation {APPARMOR_ANNOTATION}{c.get('name')}: {note}"
-            (good if kind in wanted else bad).append(Evidence(path, shown, expected))
+            (good if kind in wanted else bad).append(_new(Evidence, (path, shown, expected)))
     return not bad, bad or good
 
 
@@ -284,7 +290,7 @@ def token_automount_disabled(spec: Any, env: Any) -> tuple[bool | None, list[Evi
     own = spec.get("automountServiceAccountToken") if isinstance(spec, dict) else None
     expected = "automountServiceAccountToken false (pod spec, or its ServiceAccount)"
     if own is not None:
-        return own is False, [Evidence("automountServiceAccountToken", own, expected)]
+        return own is False, [_new(Evidence, ("automountServiceAccountToken", own, expected))]
     name = spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"
     res = env.resource
     if deploy_time(res):  # its ServiceAccount is the one of a namespace not yet chosen
@@ -316,7 +322,7 @@ def token_automount_disabled(spec: Any, env: Any) -> tuple[bool | None, list[Evi
         raise KnownAfterDeployment(
             "serviceAccountName", f"ServiceAccount {name}: {DEPLOY_TIME_NAMESPACE}"
         )
-    return False, [Evidence("automountServiceAccountToken", None, expected)]
+    return False, [_new(Evidence, ("automountServiceAccountToken", None, expected))]
 
 
 # --- environment values --------------------------------------------------------------------
@@ -343,7 +349,7 @@ def env_without_credentials(spec: Any, env: Any) -> tuple[bool, list[Evidence]]:
             if credential_like(name, e["value"]):
                 bad.append(Evidence(where, f"{name}={REDACTED}", expected))
             else:
-                good.append(Evidence(where, f"{name} (not credential-like)", expected))
+                good.append(_new(Evidence, (where, f"{name} (not credential-like)", expected)))
         for key in ("command", "args"):
             argv = c.get(key)
             if not isinstance(argv, list):
@@ -389,7 +395,18 @@ def parse_image(ref: str) -> tuple[str, str, str | None, str | None]:
     ``nginx`` → ``("docker.io", "library/nginx", None, None)``;
     ``registry.example.nl:5000/shop/web:1.2@sha256:…`` → host with port, ``shop/web``, ``1.2``,
     ``sha256:…``. The first part names a registry only if it has a dot or a port or is
-    ``localhost``."""
+    ``localhost``.
+
+    Three rules parse every container's image, and an estate repeats its images: the answer is
+    kept per reference (at most ``_IMAGES_KEPT`` of at most ``_IMAGE_KEPT_LEN`` characters, least
+    recently used dropped first; an image reference is shown as evidence, no secret)."""
+    if type(ref) is str and len(ref) <= _IMAGE_KEPT_LEN:
+        return _parse_image_kept(ref)
+    return _parse_image(ref)
+
+
+def _parse_image(ref: str) -> tuple[str, str, str | None, str | None]:
+    """``parse_image``, computed (the cache's source of truth)."""
     name, _, digest = ref.strip().partition("@")
     slash = name.rfind("/")
     colon = name.rfind(":")
@@ -404,6 +421,11 @@ def parse_image(ref: str) -> tuple[str, str, str | None, str | None]:
     if registry == "docker.io" and "/" not in repo:
         repo = f"library/{repo}"
     return registry, repo, tag or None, digest or None
+
+
+_IMAGES_KEPT = 4096
+_IMAGE_KEPT_LEN = 512
+_parse_image_kept = functools.lru_cache(maxsize=_IMAGES_KEPT)(_parse_image)
 
 
 # the digest algorithms the OCI image spec registers (descriptor.md, "Registered algorithms")
@@ -507,4 +529,4 @@ def param_given(
     ``applies_if`` of rules that only mean something once the organisation has set a policy
     (``{call: k8s_param_given, args: {value: {param: allowed_registries}, name: allowed_registries}}``)."""
     given = value not in (None, "", [], {})
-    return given, [Evidence("", f"parameter {name} = {value!r}", f"{name} is set")]
+    return given, [_new(Evidence, ("", f"parameter {name} = {value!r}", f"{name} is set"))]
