@@ -109,6 +109,7 @@ def write_set(
     key: str | None = None,
     *,
     record: bool = True,
+    join: bool = True,
 ) -> list[Path]:
     """Write ``files`` (name → content, or a function that writes the file at the path it is
     given) into ``directory`` as one set: each is written into a staging directory inside
@@ -117,8 +118,10 @@ def write_set(
     was. The files of the previous set that the new one does not have are removed (the set is
     recorded in ``.bio2scan-set``), so the directory never mixes two scans — unless both
     sets carry the same ``key`` (the same scan rendered again in other formats): then the new
-    files join the set. ``record=False``: keep no record (a directory with a manifest of its
-    own, such as an evidence pack). Returns the paths written."""
+    files join the set. ``join=False``: the files are a new scan's, which never joins a set,
+    whatever its key (two scans can share one: the same targets and rules within a second).
+    ``record=False``: keep no record (a directory with a manifest of its own, such as an
+    evidence pack). Returns the paths written."""
     d = Path(directory)
     try:
         d.mkdir(parents=True, exist_ok=True)
@@ -127,7 +130,7 @@ def write_set(
     except OSError as exc:
         raise OutputError(f"cannot write into {directory}: {exc.strerror or exc}") from None
     try:
-        _write_set(d, staging, files, key, record)
+        _write_set(d, staging, files, key, record, join)
     except OSError as exc:
         raise OutputError(
             f"cannot write the reports into {directory}: {exc.strerror or exc}"
@@ -139,7 +142,12 @@ def write_set(
 
 
 def _write_set(
-    d: Path, staging: Path, files: Mapping[str, Content], key: str | None, record: bool
+    d: Path,
+    staging: Path,
+    files: Mapping[str, Content],
+    key: str | None,
+    record: bool,
+    join: bool,
 ) -> None:
     digests: dict[str, str] = {}
     for name, content in files.items():
@@ -165,7 +173,8 @@ def _write_set(
     names = set(files)
     for name in files:  # the commit: renames within one file system, microseconds
         os.replace(staging / name, d / name)
-    if key is not None and key == previous_key:
+    same = join and key is not None and key == previous_key
+    if same:
         names |= {n for n in previous if (d / n).is_file()}
     else:
         for name in previous - names:
@@ -173,7 +182,7 @@ def _write_set(
                 os.unlink(d / name)
     if record:
         manifest: dict[str, Any] = {"key": key, "files": sorted(names)}
-        if key is not None and key == previous_key:
+        if same:
             digests = {**_previous_digests(d), **digests}
         manifest["sha256"] = {n: digests[n] for n in sorted(names) if n in digests}
         atomic_write(d / SET_MANIFEST, json.dumps(manifest, indent=1) + "\n")

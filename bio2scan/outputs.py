@@ -130,11 +130,14 @@ def render(
     inventory: Inventory | None = None,
     record: bool = True,
     workers: int | None = None,
+    join: bool = True,
 ) -> dict[str, Path]:
     """Render each format (and the inventory, when given) and write them into ``output_dir`` as
     one set: all or nothing (``documents.write_set``). Returns format → path. The formats are
     written side by side, ``workers`` at a time (default: the CPUs this process may use), each
-    in a child process where that is possible (``parallel``); ``workers=1``: one by one."""
+    in a child process where that is possible (``parallel``); ``workers=1``: one by one.
+    ``join=False``: a new scan's set (``finish``), which replaces the previous set even when
+    their keys are equal; otherwise the files of the same scan rendered again join its set."""
     doc = decode(dict(document, lang=lang))  # rows, also of a document read as plain JSON
     files: dict[str, Callable[[Path], str | None]] = {}
     names: dict[str, str] = {}
@@ -150,7 +153,7 @@ def render(
     jobs = {n: files[n] for n in sorted(cost, key=cost.__getitem__) if n in files}  # slowest 1st
     with parallel.prepared(output_dir, jobs, workers or parallel.default_workers()) as done:
         written: dict[str, Content] = {**files, **done}  # in the order asked
-        write_set(output_dir, written, key=set_key(document), record=record)
+        write_set(output_dir, written, key=set_key(document), record=record, join=join)
     return {f: Path(output_dir) / name for f, name in names.items()}
 
 
@@ -203,7 +206,7 @@ def finish(
     if history:
         with _open_history(history) as h:
             document["history"] = h.trend(keep, pending=document)
-    paths = render(document, formats, output_dir, lang, inventory=inventory)
+    paths = render(document, formats, output_dir, lang, inventory=inventory, join=False)
     digest = None
     if evidence_dir is not None:
         from .evidence import write_pack

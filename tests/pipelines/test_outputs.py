@@ -107,6 +107,23 @@ def test_reports_replace_the_previous_set_as_a_whole(tmp_path):
     assert not [p for p in out.iterdir() if p.name.startswith(".bio2scan-staging-")]
 
 
+def test_a_new_evaluation_replaces_a_set_with_the_same_key(tmp_path):
+    # Two evaluations of one inventory at one fixed time share the set key (times, targets,
+    # rule set) but not their waivers: the second, in fewer formats, must not leave the first's
+    # HTML beside its own results as if they were one scan's.
+    d = estate(tmp_path, n=3)
+    inv, out = tmp_path / "inv.json", tmp_path / "out"
+    assert cli("collect", "manifests", str(d), "-o", str(inv)).returncode == 0
+    now = ("--now", "2026-12-01T00:00:00Z")
+    r = cli("evaluate", str(inv), *BASE, *now, "--format", "json,html", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    key = json.loads((out / ".bio2scan-set").read_text())["key"]
+    r = cli("evaluate", str(inv), *BASE, *now, "--format", "json", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    assert json.loads((out / ".bio2scan-set").read_text())["key"] == key  # the same key
+    assert set(_snapshot(out)) == {"results.json", ".bio2scan-set"}  # and still a new set
+
+
 def test_a_report_that_cannot_be_written_leaves_no_history_entry(tmp_path):
     d = estate(tmp_path, n=3)
     out, db = tmp_path / "out", tmp_path / "h.db"
