@@ -28,7 +28,7 @@ from ..model import CollectionError, Evidence, Inventory, Resource, Result, Rule
 from .conditions import ConditionError, Node, compile_condition
 from .env import Env, Index
 from .functions import REGISTRY, Function, KnownAfterDeployment, load_builtin_functions
-from .reads import Deferred, Unknown, bind_related, check_reads, check_shape, read_check
+from .reads import Deferred, Unknown, bind_related, check_reads, read_check
 from .truth import resolve_params
 
 MAX_EVIDENCE = 20
@@ -289,10 +289,8 @@ def _extract(f: Function, res: Resource, env: Env) -> Any:
         found = f.fn(res)
     except Exception as exc:  # noqa: BLE001 - turned into ERROR results
         return _Raised(exc)
-    if found and f.yields:
-        test = _SHAPE_TESTS.get(f.yields)
-        if test is None:  # one per declared shape of a registered extractor: bounded
-            test = _SHAPE_TESTS[f.yields] = check_shape(f.yields)
+    test = f.yields_test
+    if found and test is not None:
         wrong: list[Evidence] = [
             Unknown(p, None, f"is a {type(obj).__name__}, not a {f.yields} (needed: {f.name})")
             for p, obj in found
@@ -304,7 +302,6 @@ def _extract(f: Function, res: Resource, env: Env) -> Any:
 
 
 _CHECKS: dict[str, Callable[[Any, Any, Any], bool]] = {}
-_SHAPE_TESTS: dict[str, Callable[[Any], bool]] = {}
 
 
 def _read_check(f: Function) -> Callable[[Any, Any, Any], bool]:

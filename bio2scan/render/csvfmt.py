@@ -32,14 +32,24 @@ import io
 import json
 import re
 from collections.abc import Iterable, Iterator
-from operator import itemgetter
 from typing import Any, BinaryIO
 
 from ..documents import HashingWriter
 from ..safetext import _UNSAFE, safe
 from . import notices as _notices
 from .messages import pick
-from .rowtext import RowText, evidence_key, json_encoder
+from .rowtext import (
+    NO_SOURCE,
+    PLAIN_ROW,
+    READ_ROW,
+    ByValue,
+    ListMemo,
+    RowText,
+    evidence_key,
+    json_encoder,
+    row_values,
+    source_values,
+)
 
 COLUMNS = (
     "finding_id",
@@ -155,15 +165,11 @@ class _Cells:
     LIMIT = 200_000
 
     __slots__ = (
-        "by_content",
         "by_list",
-        "content_hits",
+        "by_value",
         "evidence_cells",
         "lang",
-        "lists",
         "memo",
-        "n_lists",
-        "new_lists",
         "resource_cells",
         "rule_cells",
         "rules",
@@ -192,15 +198,8 @@ class _Cells:
         self.evidence_cells: dict[tuple[Any, ...], str] = {}
         # rule -> id(evidence list) -> (its cell, the status and message of the row before
         # with it, that row's message cell): texts only, for the collector not to follow
-        self.by_list: dict[Any, dict[int, tuple[str, Any, Any, str]]] = {}
-        self.lists: list[Any] = []  # the lists whose ids are keys there (alive while they are)
-        self.n_lists = 0
-        # whether to look evidence up by value too (``evidence_cells``): rows read back from
-        # JSON share no lists, a scan's rows share one list for equal evidence (then a list seen
-        # anew is new evidence, and the lookup is dropped after ``_PROBE`` lists, almost no hit)
-        self.by_content = True
-        self.new_lists = 0
-        self.content_hits = 0
+        self.by_list = ListMemo(self.LIMIT)
+        self.by_value = ByValue()  # whether to look evidence up by value too (``evidence_cells``)
 
     def cell(self, value: Any) -> str:
         """``cell(value)``, memoised for text that repeats."""
@@ -251,7 +250,7 @@ class _Cells:
         """(the cells resource_type … namespace, the cells source and source_time) of ``key``:
         (resource_type, resource_id, resource_name, scope, region, namespace), and ``src``,
         the row's source."""
-        vals = _source_values(src)
+        vals = source_values(src)
         api, region, time, file, line = vals
         if file:
             source = f"{file}:{line}" if line else file
@@ -281,19 +280,13 @@ class _Cells:
     ) -> tuple[str, Any, Any, str]:
         """The memo entry of an evidence list not seen with this rule: ``(its cell, the row's
         status, message and message cell)`` (texts only: the collector need not follow it)."""
-        if self.n_lists >= self.LIMIT:
-            for d in self.by_list.values():
-                d.clear()
-            self.lists.clear()
-            self.n_lists = 0
-        e = lists[id(evidence)] = (
+        e = (
             self.evidence(evidence),
             status,
             message,
             self.message(r, status, message, evidence),
         )
-        self.lists.append(evidence)  # (alive while its id is a key)
-        self.n_lists += 1
+        self.by_list.add(lists, evidence, e)
         return e
 
     def message(self, r: dict[str, Any], status: Any, message: Any, evidence: Any) -> str:
@@ -309,10 +302,7 @@ class _Cells:
         """The evidence cell."""
         if not evidence:
             return ""
-        self.new_lists += 1
-        if self.new_lists == _PROBE and self.content_hits * 100 < _PROBE:
-            self.by_content = False  # the rows share their lists: looking up by value never pays
-        key = evidence_key(evidence) if self.by_content else None
+        key = self.by_value.key(evidence)
         if key is None:  # (memoised by its text: the text of container values recurs)
             return self.cell(_evidence(evidence))
         hit = self.evidence_cells.get(key)
@@ -321,7 +311,7 @@ class _Cells:
                 self.evidence_cells.clear()
             hit = self.evidence_cells[key] = cell(_evidence(evidence))
         else:
-            self.content_hits += 1
+            self.by_value.hits += 1
         return hit
 
 
@@ -340,43 +330,7 @@ def _evidence(evidence: Any) -> str:
     return "; ".join(items)
 
 
-_NO_SOURCE: dict[str, Any] = {}
-_PROBE = 1024  # evidence lists seen before deciding whether to look evidence up by value
-
-# a row's fields, read at once (``_values`` for a row that lacks an optional one)
-_FIELDS = (
-    "finding_id",
-    "rule_id",
-    "resource_type",
-    "resource_id",
-    "resource_name",
-    "scope",
-    "region",
-    "namespace",
-    "source",
-    "status",
-    "severity",
-    "controls",
-    "measures",
-    "message",
-    "evidence",
-)
-_ALL = itemgetter(*_FIELDS)
-_OPTIONAL = frozenset(("region", "namespace", "source"))
-_N = len(_FIELDS)  # a row of exactly these keys has no waiver and no change
-
-
-def _source_values(source: Any) -> tuple[Any, ...]:
-    """A row's source: (api, region, time, file, line)."""
-    src = source or _NO_SOURCE
-    return (src.get("api"), src.get("region"), src.get("time"), src.get("file"), src.get("line"))
-
-
-def _values(r: dict[str, Any]) -> tuple[Any, ...]:
-    return tuple(
-        r.get(k, "" if k == "message" else None) if k in _OPTIONAL or k == "message" else r[k]
-        for k in _FIELDS
-    )
+_OPTIONAL = {"region": None, "namespace": None, "source": None, "message": ""}  # may lack
 
 
 def _lines(results: Iterable[dict[str, Any]], cells: _Cells) -> Iterator[str]:
@@ -394,19 +348,19 @@ def _lines(results: Iterable[dict[str, Any]], cells: _Cells) -> Iterator[str]:
     # status (rows come sorted by rule; PASS and FAIL alternate within one)
     parts: dict[Any, tuple[Any, ...]] = {}
     lists: dict[int, tuple[str, Any, Any, str]] = {}
-    lists_rule: Any = _NO_SOURCE  # (no rule id is this object)
+    lists_rule: Any = NO_SOURCE  # (no rule id is this object)
     for r in results:
         try:
-            v = _ALL(r)
-            plain = len(r) == _N  # (then no waiver and no change)
+            v = READ_ROW(r)
+            plain = len(r) == PLAIN_ROW  # (then no waiver and no change)
         except KeyError:
-            v = _values(r)
+            v = row_values(r, _OPTIONAL)
             plain = False
         (fid, rule_id, _, _, _, _, _, _, src, status, severity, controls, measures, message,
          evidence) = v  # fmt: skip
         rkey = v[2:8]
         hit = resources.get(rkey)
-        if hit is not None and (hit[0] == id(src) or hit[1] == _source_values(src)):
+        if hit is not None and (hit[0] == id(src) or hit[1] == source_values(src)):
             resource, source = hit[2], hit[3]  # (the same source, kept alive, or equal values)
         else:
             resource, source = cells.resource(rkey, src)
@@ -419,7 +373,7 @@ def _lines(results: Iterable[dict[str, Any]], cells: _Cells) -> Iterator[str]:
         else:
             head, ids, statuses = p[4:]
         if rule_id is not lists_rule:
-            lists = by_list.get(rule_id) or by_list.setdefault(rule_id, {})
+            lists = by_list.of(rule_id)
             lists_rule = rule_id
         e = lists.get(id(evidence))
         if e is None:

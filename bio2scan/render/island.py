@@ -25,11 +25,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
-from operator import itemgetter
 from typing import Any
 
 from .messages import messages, pick
-from .rowtext import RowText, evidence_key, json_encoder
+from .rowtext import (
+    NO_SOURCE,
+    PLAIN_ROW,
+    READ_ROW,
+    ByValue,
+    ListMemo,
+    RowText,
+    evidence_key,
+    json_encoder,
+    row_values,
+    source_values,
+)
 from .view import SEVERITIES, STATUSES
 
 CHANGES = ("new", "unchanged", "resolved")
@@ -126,7 +136,6 @@ _MEASURE = json.JSONEncoder(ensure_ascii=False, default=str)
 _encode_text = json.encoder.encode_basestring  # a str as JSON text, as ``_COMPACT`` writes it
 _compact = json_encoder(",", ":")  # ``_COMPACT.encode``, ``_MEASURE.encode``: cheaper per call
 _measure = json_encoder(", ", ": ")
-_NO_SOURCE: dict[str, Any] = {}
 
 
 _SHORT = (VALUE_LIMIT - 2) // 6  # a text this long is short enough even if all of it is escaped
@@ -146,38 +155,7 @@ def _value_json(value: Any) -> str:
     )
 
 
-# a row's fields, read at once (``_values`` for a row that lacks an optional one)
-_FIELDS = (
-    "finding_id",
-    "rule_id",
-    "resource_id",
-    "resource_name",
-    "resource_type",
-    "scope",
-    "region",
-    "namespace",
-    "source",
-    "status",
-    "severity",
-    "controls",
-    "measures",
-    "message",
-    "evidence",
-)
-_ALL = itemgetter(*_FIELDS)
-_OPTIONAL = frozenset(("region", "namespace", "source"))
-_N = len(_FIELDS)  # a row of exactly these keys has no waiver and no change
-_PROBE = 1024  # evidence lists seen before deciding whether to look evidence up by value
-
-
-def _values(r: dict[str, Any]) -> tuple[Any, ...]:
-    return tuple(r.get(k) if k in _OPTIONAL else r[k] for k in _FIELDS)
-
-
-def _source_values(source: Any) -> tuple[Any, ...]:
-    """A row's source: (api, region, time, file, line)."""
-    src = source or _NO_SOURCE
-    return (src.get("api"), src.get("region"), src.get("time"), src.get("file"), src.get("line"))
+_OPTIONAL = {"region": None, "namespace": None, "source": None}  # a row may lack these
 
 
 class _Rows:
@@ -203,13 +181,9 @@ class _Rows:
     LIMIT = 200_000
 
     __slots__ = (
-        "by_content",
         "by_list",
-        "content_hits",
+        "by_value",
         "items",
-        "lists",
-        "n_lists",
-        "new_lists",
         "resources",
         "rules",
         "s",
@@ -224,7 +198,7 @@ class _Rows:
         self.waiver_i: dict[str, int] = {}
         self.waivers: list[dict[str, Any]] = []
         self.text = RowText(rules)
-        # (resource id, name, type, scope, region, namespace) -> (id of its source, the
+        # (resource type, id, name, scope, region, namespace) -> (id of its source, the
         # source's values, resource part, source part); ``sources`` holds the sources, so
         # that an id stays theirs (values and texts only in the memo: the collector need not
         # follow it)
@@ -235,17 +209,9 @@ class _Rows:
         # (rule, evidence key) -> (the evidence's JSON, the English message it gives a PASS)
         self.items: dict[tuple[Any, ...], tuple[str, str | None]] = {}
         # rule -> id(evidence list) -> (its JSON, a PASS message, whether that message is
-        # what the evidence gives (then the page shows the evidence)); ``lists`` holds the
-        # lists, so that an id stays theirs while it is a key
-        self.by_list: dict[Any, dict[int, tuple[str, Any, bool]]] = {}
-        self.lists: list[Any] = []
-        self.n_lists = 0
-        # whether to look evidence up by value too (``items``): rows read back from JSON share
-        # no lists, a scan's rows share one list for equal evidence (then a list seen anew is
-        # new evidence, and the lookup is dropped after ``_PROBE`` lists with almost no hit)
-        self.by_content = True
-        self.new_lists = 0
-        self.content_hits = 0
+        # what the evidence gives (then the page shows the evidence))
+        self.by_list = ListMemo(self.LIMIT)
+        self.by_value = ByValue()  # whether to look evidence up by value too (``items``)
 
     def _evidence(self, evidence: Any) -> str:
         """``[[path, value, expected], …]``: the texts as indexes (path, then expected, item by
@@ -274,15 +240,15 @@ class _Rows:
         # that status (rows come sorted by rule; PASS and FAIL alternate within one)
         parts: dict[Any, tuple[Any, ...]] = {}
         lists: dict[int, tuple[str, Any, bool]] = {}
-        lists_rule: Any = _NO_SOURCE  # (no rule id is this object)
+        lists_rule: Any = NO_SOURCE  # (no rule id is this object)
         for r in results:
             try:
-                v = _ALL(r)
-                plain = len(r) == _N  # (then no waiver and no change)
+                v = READ_ROW(r)
+                plain = len(r) == PLAIN_ROW  # (then no waiver and no change)
             except KeyError:
-                v = _values(r)
+                v = row_values(r, _OPTIONAL)
                 plain = False
-            (fid, rule_id, rid, name, _, scope, region, ns, src, status, severity, controls,
+            (fid, rule_id, rtype, rid, name, scope, region, ns, src, status, severity, controls,
              measures, message, evidence) = v  # fmt: skip
             rule = s[rule_id]
             rkey = v[2:8]
@@ -291,14 +257,14 @@ class _Rows:
                 cut = max(rid.rfind("/"), rid.rfind(":")) + 1
                 last_seg = rid[cut:]
                 res = (
-                    f"[{s[rid[:cut]]},{s[last_seg]}],{s[v[4]]},"
+                    f"[{s[rid[:cut]]},{s[last_seg]}],{s[rtype]},"
                     f"{-2 if name == last_seg else s[name]},{s[scope]},{s[region]},{s[ns]}"
                 )
                 source = None
             else:
                 res = hit[2]
                 source = (
-                    hit[3] if hit[0] == id(src) or hit[1] == _source_values(src) else None
+                    hit[3] if hit[0] == id(src) or hit[1] == source_values(src) else None
                 )  # (the same source, kept alive in ``sources``, or a source of equal values)
             p = parts.get(status)
             if (
@@ -313,20 +279,13 @@ class _Rows:
             else:
                 ids = p[4]
             if rule_id is not lists_rule:
-                lists = by_list.get(rule_id) or by_list.setdefault(rule_id, {})
+                lists = by_list.of(rule_id)
                 lists_rule = rule_id
             e = lists.get(id(evidence))
             if e is None:
-                if self.n_lists >= self.LIMIT:
-                    for d in by_list.values():
-                        d.clear()
-                    self.lists.clear()
-                    self.n_lists = 0
                 # the message's string before the evidence's (as the row names them)
                 e, msg = self._new_list(r, rule_id, status, message, evidence)
-                lists[id(evidence)] = e
-                self.lists.append(evidence)  # (alive while its id is a key)
-                self.n_lists += 1
+                by_list.add(lists, evidence, e)
             elif status == "PASS":
                 if message is not e[1] and message != e[1]:
                     e = (e[0], message, self._derived(r, rule_id, evidence))
@@ -361,7 +320,7 @@ class _Rows:
         return ids
 
     def _source(self, rkey: tuple[Any, ...], res: str, source: Any) -> str:
-        vals = _source_values(source)
+        vals = source_values(source)
         s = self.s
         part = f"[{s[vals[0]]},{s[vals[1]]},{s[vals[2]]},{s[vals[3]]},{_compact(vals[4] or 0)}]"
         if rkey not in self.resources and len(self.resources) < self.LIMIT:  # (see class doc)
@@ -372,7 +331,7 @@ class _Rows:
     def _derived(self, r: dict[str, Any], rule_id: Any, evidence: Any) -> bool:
         """Whether a PASS row's message is what its evidence gives (the page then shows the
         evidence, not the prose)."""
-        ev_key = evidence_key(evidence) if self.by_content else None
+        ev_key = evidence_key(evidence) if self.by_value.on else None
         if ev_key is None:
             return self.text.derived(r)
         hit = self.items.get((rule_id, ev_key))
@@ -390,10 +349,7 @@ class _Rows:
         derived)`` (texts only: the collector need not follow it), and this row's message
         index."""
         s = self.s
-        self.new_lists += 1
-        if self.new_lists == _PROBE and self.content_hits * 100 < _PROBE:
-            self.by_content = False  # the rows share their lists: looking up by value never pays
-        ev_key = evidence_key(evidence) if self.by_content else None
+        ev_key = self.by_value.key(evidence)
         en: str | None = None
         derived = False
         if ev_key is None:  # (for evidence with a key, the same as ``message == en_message``)
@@ -404,7 +360,7 @@ class _Rows:
             return (self._evidence(evidence), passed, derived), msg
         ev_hit = self.items.get((rule_id, ev_key))
         if ev_hit is not None:
-            self.content_hits += 1
+            self.by_value.hits += 1
         if status == "PASS":
             en = ev_hit[1] if ev_hit is not None else None
             if en is None:

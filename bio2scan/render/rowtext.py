@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from operator import itemgetter
 from typing import Any
 
 from ..resultrows import derived, evidence_message, row_message
@@ -36,6 +37,97 @@ def evidence_key(evidence: Any) -> tuple[Any, ...] | None:
             return None
         key += (p, x, t, v)
     return tuple(key)
+
+
+# --- what the HTML island and the CSV writer share -------------------------------------------
+
+# a row's fields, read at once with ``READ_ROW`` (``row_values`` for a row that lacks one); a
+# row of exactly these keys (``len(row) == PLAIN_ROW``) has no waiver and no change
+ROW_FIELDS = (
+    "finding_id",
+    "rule_id",
+    "resource_type",
+    "resource_id",
+    "resource_name",
+    "scope",
+    "region",
+    "namespace",
+    "source",
+    "status",
+    "severity",
+    "controls",
+    "measures",
+    "message",
+    "evidence",
+)
+READ_ROW = itemgetter(*ROW_FIELDS)
+PLAIN_ROW = len(ROW_FIELDS)
+NO_SOURCE: dict[str, Any] = {}  # the source of a row without one
+
+
+def row_values(r: Mapping[str, Any], defaults: Mapping[str, Any]) -> tuple[Any, ...]:
+    """``READ_ROW(r)`` for a row without some fields: those in ``defaults`` take their default
+    there, any other missing one raises ``KeyError``."""
+    return tuple(r.get(k, defaults[k]) if k in defaults else r[k] for k in ROW_FIELDS)
+
+
+def source_values(source: Any) -> tuple[Any, ...]:
+    """A row's source: (api, region, time, file, line)."""
+    src = source or NO_SOURCE
+    return (src.get("api"), src.get("region"), src.get("time"), src.get("file"), src.get("line"))
+
+
+PROBE = 1024  # new evidence lists seen before deciding whether to look evidence up by value
+
+
+class ByValue:
+    """Whether a writer looks evidence up by its values too (``evidence_key``), besides by
+    the identity of its list. Rows read back from JSON share no lists, so only values find
+    equal evidence; a scan's rows share one list for equal evidence, so a list seen anew is
+    new evidence — the lookup is dropped after ``PROBE`` new lists that found (almost) nothing
+    that way. The writer counts its ``hits``."""
+
+    __slots__ = ("hits", "on", "seen")
+
+    def __init__(self) -> None:
+        self.on = True
+        self.seen = 0
+        self.hits = 0
+
+    def key(self, evidence: Any) -> tuple[Any, ...] | None:
+        """The key of a newly seen evidence list, or ``None`` (no key, or lookup dropped)."""
+        self.seen += 1
+        if self.seen == PROBE and self.hits * 100 < PROBE:
+            self.on = False  # the rows share their lists: looking up by value never pays
+        return evidence_key(evidence) if self.on else None
+
+
+class ListMemo:
+    """Per rule, what a writer made of each evidence list, by the list's identity (rows of a
+    scan share one list for equal evidence). The lists are kept alive here while their ids are
+    keys, so an id is never another list's; at ``limit`` lists everything is forgotten (rows
+    come sorted by rule, and evidence recurs within a rule). Entries are texts and values only,
+    so the garbage collector need not follow them."""
+
+    __slots__ = ("alive", "by_rule", "limit")
+
+    def __init__(self, limit: int) -> None:
+        self.by_rule: dict[Any, dict[int, Any]] = {}
+        self.alive: list[Any] = []
+        self.limit = limit
+
+    def of(self, rule_id: Any) -> dict[int, Any]:
+        """The memo of ``rule_id``'s lists: id(list) → entry."""
+        return self.by_rule.get(rule_id) or self.by_rule.setdefault(rule_id, {})
+
+    def add(self, lists: dict[int, Any], evidence: Any, entry: Any) -> None:
+        """Remember ``entry`` for ``evidence`` in ``lists`` (a rule's memo, from ``of``)."""
+        if len(self.alive) >= self.limit:
+            for d in self.by_rule.values():
+                d.clear()
+            self.alive.clear()
+        lists[id(evidence)] = entry
+        self.alive.append(evidence)
 
 
 def json_encoder(item_separator: str, key_separator: str) -> Callable[[Any], str]:

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Mapping
 from pathlib import PurePosixPath
 from typing import Any, BinaryIO
 
@@ -112,6 +113,26 @@ def _rule(rule: dict[str, Any], lang: str) -> dict[str, Any]:
     return d
 
 
+def _more(r: Mapping[str, Any], src: Any) -> tuple[tuple[str, Any], ...]:
+    """A result's properties after its status and severity, in their order (those that are
+    ``None`` are left out by both writers)."""
+    return (
+        ("scope", r["scope"]),
+        ("region", r.get("region")),
+        ("namespace", r.get("namespace")),
+        ("resourceType", r["resource_type"]),
+        ("bio2-controls", r["controls"]),
+        ("bio2-measures", r["measures"]),
+        ("evidence", r["evidence"]),
+        ("change", r.get("change")),
+        ("source", src or None),
+    )
+
+
+# each property's name as the fast path writes it before its value (the names ``_more`` gives)
+_KEYS = {k: f',"{k}":' for k, _ in _more(defaultdict(str), None)}
+
+
 def _result(
     r: dict[str, Any], rule_index: int, artifacts: dict[str, dict[str, Any]]
 ) -> dict[str, Any]:
@@ -140,19 +161,7 @@ def _result(
         "partialFingerprints": {"bio2scanFinding/v1": r["finding_id"]},
         "properties": {
             k: v
-            for k, v in (
-                ("status", r["status"]),
-                ("severity", r["severity"]),
-                ("scope", r["scope"]),
-                ("region", r.get("region")),
-                ("namespace", r.get("namespace")),
-                ("resourceType", r["resource_type"]),
-                ("bio2-controls", r["controls"]),
-                ("bio2-measures", r["measures"]),
-                ("evidence", r["evidence"]),
-                ("change", r.get("change")),
-                ("source", src or None),
-            )
+            for k, v in (("status", r["status"]), ("severity", r["severity"]), *_more(r, src))
             if v is not None
         },
     }
@@ -237,19 +246,9 @@ class _Results:
             heads[1],
         )
         # the properties after status and severity, those that are not None (as _result)
-        for key, v in (
-            (',"scope":', r["scope"]),
-            (',"region":', r.get("region")),
-            (',"namespace":', r.get("namespace")),
-            (',"resourceType":', r["resource_type"]),
-            (',"bio2-controls":', r["controls"]),
-            (',"bio2-measures":', r["measures"]),
-            (',"evidence":', r["evidence"]),
-            (',"change":', r.get("change")),
-            (',"source":', src or None),
-        ):
+        for key, v in _more(r, src):
             if v is not None:
-                parts += (key, _str(v) if type(v) is str else j(v))
+                parts += (_KEYS[key], _str(v) if type(v) is str else j(v))
         parts.append("}}")
         return "".join(parts)
 

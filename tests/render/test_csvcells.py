@@ -15,7 +15,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from bio2scan.render import csvfmt
+from bio2scan.render import csvfmt, rowtext
 from bio2scan.render.csvfmt import COLUMNS, CsvRenderer, field, safe_cell
 from bio2scan.render.messages import pick
 from bio2scan.resultrows import row_message
@@ -129,9 +129,9 @@ def test_rows_that_share_objects_are_their_values_escaped(
 ) -> None:
     """Cells are remembered by the identity of the objects rows share (evidence lists,
     sources, controls): a shared object must never answer for a row it does not fit — also
-    where the writer stops looking evidence up by value (``_PROBE``)."""
+    where the writer stops looking evidence up by value (``rowtext.PROBE``)."""
     monkeypatch.setattr(csvfmt._Cells, "LIMIT", limit)
-    monkeypatch.setattr(csvfmt, "_PROBE", probe)
+    monkeypatch.setattr(rowtext, "PROBE", probe)
     doc = shared(document())
     assert _written(doc, lang) == _spec_rows(doc, lang)
     assert _written(unshared(doc), lang) == _written(doc, lang)

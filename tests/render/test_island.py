@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bio2scan.render import island
+from bio2scan.render import island, rowtext
 from bio2scan.render.island import VALUE_LIMIT, shown_value, write_island
 from bio2scan.render.rowtext import json_encoder
 from bio2scan.resultrows import derived
@@ -129,9 +129,9 @@ def test_rows_that_share_objects_decode_back(
 ) -> None:
     """A row's parts are remembered by the identity of the objects rows share: a shared
     evidence list, source or controls list must never answer for a row it does not fit —
-    also where the writer stops looking evidence up by value (``_PROBE``)."""
+    also where the writer stops looking evidence up by value (``rowtext.PROBE``)."""
     monkeypatch.setattr(island._Rows, "LIMIT", limit)
-    monkeypatch.setattr(island, "_PROBE", probe)
+    monkeypatch.setattr(rowtext, "PROBE", probe)
     doc = shared(document())
     text = _island(doc)
     assert _same(_decode(text), _expected(doc))

@@ -84,6 +84,7 @@ class Function:
     yields: str | None = None
     value_test: Callable[[Any], bool] | None = None
     groups: Groups = ()
+    yields_test: Callable[[Any], bool] | None = None  # the test of ``yields``
 
     def defaults(self) -> dict[str, Any]:
         """The default values of the function's keyword arguments."""
@@ -166,6 +167,7 @@ def function(
                     f"function {name!r}: a value function declares only value=, not reads/related"
                 )
             value_test = check_shape(value)
+            yields_test = None
         else:
             value_test = None
             if value is not None:
@@ -180,8 +182,7 @@ def function(
                     f"function {name!r}: an extractor declares the shape of what it yields "
                     "(yields='mapping')"
                 )
-            if yields is not None:
-                check_shape(yields)
+            yields_test = check_shape(yields) if yields is not None else None
         declared_reads, groups = flatten(reads or ())
         declared_related = related_of(related)
     except ValueError as exc:
@@ -204,6 +205,7 @@ def function(
             yields,
             value_test,
             groups,
+            yields_test,
         )
         return fn
 
