@@ -13,15 +13,14 @@ re-used (``report``, ``merge``) and names what to do instead.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..catalog import THEME_TITLES, load_catalog
 from ..documents import read_json, validate
 from ..errors import InputError
-from ..model import Result, Status
+from ..model import Result
 from ..resultrows import MESSAGE_TEMPLATES, is_encoded, read_rows
-from .listing import EXAMPLES, Listing, add_to_group, listing, na_reason, rows, seed_groups
+from .listing import EXAMPLES, Listing, listing, na_reason, rows
 from .rollup import compliance
 from .status import CONTROL_STATUSES, MEASURE_STATUSES, Assessment
 
@@ -38,26 +37,8 @@ __all__ = [
     "read_results",
     "result_to_dict",
     "rows",
-    "summarise_not_applicable",
     "validate_findings",
 ]
-
-
-def summarise_not_applicable(
-    results: Iterable[Result], groups: Iterable[Mapping[str, Any]] = ()
-) -> tuple[list[Result], list[dict[str, Any]]]:
-    """The results without their NOT_APPLICABLE ones, and those summarised per rule,
-    resource type and reason (``count``, the first ``examples``), added to ``groups`` (of
-    shards being merged)."""
-    out = seed_groups(groups)
-    kept: list[Result] = []
-    na = Status.NOT_APPLICABLE
-    for r in results:
-        if r.status is not na:
-            kept.append(r)
-        else:
-            add_to_group(out, r)
-    return kept, [out[k] for k in sorted(out)]
 
 
 def result_to_dict(r: Result) -> dict[str, Any]:

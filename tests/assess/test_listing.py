@@ -1,6 +1,6 @@
 """The one pass over the results (``assess.listing``) gives what the separate passes gave: the
 rows of ``result_to_dict`` in the results' order, the NOT_APPLICABLE groups of
-``summarise_not_applicable`` (first examples in the results' order), the counts of
+``summarise_not_applicable`` below (first examples in the results' order), the counts of
 ``count_results``. Results are made resource by resource, as the engine makes them, and then
 sorted by rule, so that the pass visits them in another order than it lists them."""
 
@@ -8,11 +8,29 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
 
-from bio2scan.assess.document import result_to_dict, summarise_not_applicable
-from bio2scan.assess.listing import listing
+from bio2scan.assess.document import result_to_dict
+from bio2scan.assess.listing import add_to_group, listing, seed_groups
 from bio2scan.assess.rollup import count_results
 from bio2scan.model import Evidence, Result, Severity, Source, Status
+
+
+def summarise_not_applicable(
+    results: Iterable[Result], groups: Iterable[Mapping[str, Any]] = ()
+) -> tuple[list[Result], list[dict[str, Any]]]:
+    """The separate pass the one pass replaced: the results without their NOT_APPLICABLE ones,
+    and those summarised per rule, resource type and reason, added to ``groups``."""
+    out = seed_groups(groups)
+    kept: list[Result] = []
+    for r in results:
+        if r.status is not Status.NOT_APPLICABLE:
+            kept.append(r)
+        else:
+            add_to_group(out, r)
+    return kept, [out[k] for k in sorted(out)]
+
 
 RULES = (("k8s.a", Severity.HIGH), ("k8s.b", Severity.LOW), ("k8s.c", Severity.CRITICAL))
 VALUES = ["x", 1, True, 1.0, None, {"k": 1}, [1], 0, False]
