@@ -29,7 +29,7 @@ from .catalog import load_catalog
 from .collectors.base import CollectRequest, Progress, ProgressTask, Shard
 from .config import Config, load_config
 from .coverage import Coverage
-from .documents import sha256_file, validate, write_json
+from .documents import save_inventory, sha256_file, validate
 from .engine import check_unique, compile_rule, load_rules_dir, parse_overrides, select
 from .engine import evaluate as _evaluate
 from .engine.conditions import ConditionError
@@ -417,10 +417,6 @@ def exit_code(
         ):
             return EXIT_FINDINGS
     return EXIT_OK
-
-
-def save_inventory(path: str | Path, inventory: Inventory) -> str:
-    return write_json(path, inventory.to_dict())
 
 
 def load_inventory(path: str | Path) -> Inventory:

@@ -22,7 +22,7 @@ import click
 
 from . import __version__, api
 from .cli_options import Settings, _split, output_options, rule_options
-from .errors import EXIT_USAGE, Bio2scanError, UsageError
+from .errors import EXIT_USAGE, Bio2scanError, OutputError, UsageError
 from .safetext import safe, safe_block
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -308,7 +308,13 @@ def _collect_command(name: str, collector: Any) -> click.Command:
             )
         finally:
             getattr(progress, "stop", lambda: None)()
-        digest = api.save_inventory(kw["out"], inv)
+        try:
+            digest = api.save_inventory(kw["out"], inv)
+        except OSError as exc:  # a full disk half-way: the file is replaced only when whole
+            raise OutputError(
+                f"cannot write the inventory {kw['out']}: {exc.strerror or exc}; "
+                "a previous file there is unchanged"
+            ) from None
         if not kw["quiet"]:
             notices = f", {len(inv.notices)} notices" if inv.notices else ""
             click.echo(

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .documents import atomic_write, read_json, sha256_file, write_json
+from .documents import atomic_write, read_json, save_inventory, sha256_file
 from .errors import InputError, UsageError
 from .model import Inventory
 
@@ -79,7 +79,7 @@ def write_pack(
     files = [f for f in inventory_files if f != "-"]
     sha: str | None = None
     if inventory is not None:
-        sha = write_json(d / "inventory.json.gz", inventory.to_dict())
+        sha = save_inventory(d / "inventory.json.gz", inventory)
     elif len(files) == 1:
         src = Path(files[0])
         target = d / ("inventory.json.gz" if src.name.endswith(".gz") else "inventory.json")

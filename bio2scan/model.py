@@ -503,6 +503,13 @@ class Inventory:
     notices: tuple[Notice, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
+        d = self.head_dict()
+        d["resources"] = [r.to_dict() for r in self.resources]
+        return d
+
+    def head_dict(self) -> dict[str, Any]:
+        """The document without its resources, which follow these keys (``to_dict``; a
+        streamed writer writes them one by one after this head: ``documents.write_inventory``)."""
         d: dict[str, Any] = {
             "schema_version": INVENTORY_SCHEMA_VERSION,
             "kind": "bio2scan-inventory",
@@ -511,7 +518,6 @@ class Inventory:
         }
         if self.notices:
             d["notices"] = [n.to_dict() for n in self.notices]
-        d["resources"] = [r.to_dict() for r in self.resources]
         return d
 
     @classmethod

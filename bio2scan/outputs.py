@@ -26,7 +26,7 @@ from .assess import compliance as _compliance
 from .assess.document import check_version, decode, read_results
 from .baseline import diff as _diff
 from .coverage import Coverage
-from .documents import Content, check_writable_dir, encode_json, validate, write_set
+from .documents import Content, check_writable_dir, validate, write_inventory, write_set
 from .errors import OutputError, UsageError
 from .model import Inventory, Status
 
@@ -148,7 +148,7 @@ def render(
         files[name] = _streamed(r, doc, lang)
         names[f] = name
     if inventory is not None:
-        files[INVENTORY_FILE] = _bytes(lambda: encode_json(inventory.to_dict(), gz=True))
+        files[INVENTORY_FILE] = _inventory(inventory)
     cost = {n: _COST.get(f, 2) for f, n in [*names.items(), ("inventory", INVENTORY_FILE)]}
     jobs = {n: files[n] for n in sorted(cost, key=cost.__getitem__) if n in files}  # slowest 1st
     with parallel.prepared(output_dir, jobs, workers or parallel.default_workers()) as done:
@@ -167,6 +167,17 @@ def _bytes(make: Callable[[], str | bytes]) -> Callable[[Path], str]:
         raw = data.encode("utf-8") if isinstance(data, str) else data
         path.write_bytes(raw)
         return hashlib.sha256(raw).hexdigest()
+
+    return write
+
+
+def _inventory(inventory: Inventory) -> Callable[[Path], str]:
+    """The inventory's writer: streamed through gzip, hashed while written
+    (``documents.write_inventory``)."""
+
+    def write(path: Path) -> str:
+        with open(path, "wb") as fh:
+            return write_inventory(fh, inventory, gz=True)
 
     return write
 
