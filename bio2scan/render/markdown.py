@@ -12,7 +12,7 @@ from typing import Any
 
 from .messages import messages
 from .templates import md_env
-from .view import build_view, finding_order
+from .view import ResultFacts, build_view
 
 
 class MarkdownRenderer:
@@ -26,10 +26,10 @@ class MarkdownRenderer:
 
     def render(self, document: dict[str, Any], lang: str) -> str:
         m = messages(lang)
-        view = build_view(document, m.lang, static_findings=0)
-        failing = sorted(
-            (r for r in document["results"] if r["status"] == "FAIL"), key=finding_order
-        )
+        facts = ResultFacts(document["results"])
+        view = build_view(document, m.lang, static_findings=0, facts=facts)
+        # the findings come sorted worst first (``finding_order``); its FAILs, in that order
+        failing = [r for r in facts.shown if r["status"] == "FAIL"]
         return (
             md_env()
             .get_template("md/report.md.j2")

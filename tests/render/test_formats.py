@@ -241,6 +241,32 @@ def test_markdown_escapes_and_caps(doc: dict) -> None:
     assert "a \\| b" in MarkdownRenderer().render(d, "en")
 
 
+def test_markdown_lists_the_worst_fails_first_whatever_the_results_order(doc: dict) -> None:
+    """Only FAILs are listed (not ERROR or WAIVED, which sort before or after them), worst
+    first by severity, then rule and resource; the count is of every FAIL."""
+    from bio2scan.render.view import finding_order
+
+    d = json.loads(json.dumps(doc))
+    base = next(r for r in d["results"] if r["status"] == "FAIL")
+    extra = []
+    for i, (status, sev) in enumerate(
+        [("FAIL", "low"), ("ERROR", "critical"), ("FAIL", "critical"), ("WAIVED", "high"),
+         ("FAIL", "high"), ("FAIL", "critical")]
+    ):  # fmt: skip
+        r = dict(base, status=status, severity=sev, resource_id=f"ns/Pod/zz{5 - i}")
+        r["resource_name"] = r["resource_id"].rsplit("/", 1)[1]
+        extra.append(r)
+    others = [r for r in d["results"] if r["status"] != "FAIL"]
+    d["results"] = extra + others[::-1]  # not in the document's order
+    fails = sorted((r for r in d["results"] if r["status"] == "FAIL"), key=finding_order)
+    assert [r["resource_name"] for r in fails] == ["zz0", "zz3", "zz1", "zz5"]
+    md = MarkdownRenderer(limit=3).render(d, "en")
+    positions = [md.index(f"— {name} (") for name in ("zz0", "zz3", "zz1")]
+    assert positions == sorted(positions)
+    assert "— zz5 (" not in md and "… and 1 more" in md and "Failing findings (4)" in md
+    assert "— zz4 (" not in md and "— zz2 (" not in md  # the ERROR and the WAIVED
+
+
 # --- HTML static parts -----------------------------------------------------------------------
 
 
