@@ -16,8 +16,11 @@ Each size is measured twice, each run in a fresh process:
 
 * ``cli`` — the real command, ``python -m bio2scan scan manifests DIR --format
   json,html,md,sarif,junit,csv -o OUT --fail-on none -q``: wall time, CPU time (user+system of
-  the child) and peak RSS (the child's ``ru_maxrss``). This is the figure to compare with the
-  targets of issue 15.
+  the child), of which system time, its minor page faults, and peak RSS (the child's
+  ``ru_maxrss``). This is the figure to compare with the targets of issue 15. System time shows
+  what the machine's memory costs: on a virtual machine whose host takes free memory back, the
+  same run with the same faults can take a third longer when its pages must be found anew
+  (docs/architecture.md).
 * ``phases`` — the same work through ``bio2scan.api`` in one process with the command line's
   garbage-collector settings, timed per phase: ``rules``
   (load and compile every built-in rule), ``load`` (the manifest collector: read, parse,
@@ -243,6 +246,8 @@ def _cli(root: str, out: str) -> dict[str, Any]:
     return {
         "wall_s": wall,
         "cpu_s": usage.ru_utime + usage.ru_stime,
+        "sys_s": usage.ru_stime,
+        "minflt": usage.ru_minflt,
         "peak_mib": usage.ru_maxrss / 1024,
         "exit": code,
     }
@@ -279,7 +284,7 @@ def measure(size: int, repeat: int, cli: bool = True) -> dict[str, Any]:
         "files": files,
         "results": phase_runs[0]["results"],
         "results_json_mb": round(phase_runs[0]["results_json_mb"], 1),
-        "cli": {k: _median(cli_runs, k) for k in ("wall_s", "cpu_s", "peak_mib")}
+        "cli": {k: _median(cli_runs, k) for k in ("wall_s", "cpu_s", "sys_s", "minflt", "peak_mib")}
         | {"walls": [round(r["wall_s"], 2) for r in cli_runs], "exit": cli_runs[0]["exit"]}
         if cli_runs
         else None,
@@ -320,7 +325,8 @@ def main() -> int:
               f"results.json {row['results_json_mb']} MB (median of {args.repeat})")  # fmt: skip
         if c:
             print(f"  cli       wall {c['wall_s']:7.2f} s  cpu {c['cpu_s']:7.2f} s  "
-                  f"peak {c['peak_mib']:7.0f} MiB  runs {c['walls']}")  # fmt: skip
+                  f"peak {c['peak_mib']:7.0f} MiB  runs {c['walls']}  "
+                  f"(sys {c['sys_s']:.2f} s, {c['minflt'] / 1000:.0f}k minor faults)")  # fmt: skip
         for name, p in row["phases"].items():
             print(f"  {name:<9} wall {p['wall_s']:7.2f} s  cpu {p['cpu_s']:7.2f} s  "
                   f"peak {p['peak_mib']:7.0f} MiB  worker {p['worker_peak_mib']:5.0f} MiB")  # fmt: skip
