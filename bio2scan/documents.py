@@ -70,6 +70,11 @@ def atomic_write(path: str | Path, data: bytes | str) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
+def os_reason(exc: OSError) -> str:
+    """What an ``OSError`` says, with the file it names: ``No space left on device (f.csv)``."""
+    return f"{exc.strerror or exc}{f' ({exc.filename})' if exc.filename else ''}"
+
+
 def atomic_stream(path: str | Path, write: Callable[[BinaryIO], str]) -> str:
     """``atomic_write`` for a file written as a stream: ``write(fh)`` writes it into a
     temporary file beside ``path`` and returns the SHA-256 of what it wrote; the file replaces
@@ -151,13 +156,16 @@ def write_set(
         _remove_stale_staging(d)
         staging = Path(tempfile.mkdtemp(prefix=f"{_STAGING}{os.getpid()}-", dir=d))
     except OSError as exc:
-        raise OutputError(f"cannot write into {directory}: {exc.strerror or exc}") from None
+        raise OutputError(
+            f"cannot write into {directory}: {exc.strerror or exc}", reason=os_reason(exc)
+        ) from None
     try:
         _write_set(d, staging, files, key, record, join)
     except OSError as exc:
         raise OutputError(
-            f"cannot write the reports into {directory}: {exc.strerror or exc}"
-            f"{f' ({exc.filename})' if exc.filename else ''}; the previous ones are unchanged"
+            f"cannot write the reports into {directory}: {os_reason(exc)}; the previous ones "
+            "are unchanged",
+            reason=os_reason(exc),
         ) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)

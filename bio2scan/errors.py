@@ -77,7 +77,12 @@ class WaiverError(InputError):
 
 class OutputError(Bio2scanError):
     """A report, an evidence pack or a history entry could not be written. The previous reports
-    stay as they were (they are replaced only as a whole set)."""
+    stay as they were (they are replaced only as a whole set). ``reason``: what the system
+    said (the message without the file it is about), for a caller that words it again."""
+
+    def __init__(self, message: str, *, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason if reason is not None else message
 
 
 class PluginError(Bio2scanError):

@@ -14,6 +14,7 @@ the pack is written) somewhere else — a ticket, a signed e-mail — or sign it
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -21,10 +22,17 @@ import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
-from .documents import atomic_write, read_json, save_inventory, sha256_file
-from .errors import InputError, UsageError
+from .documents import (
+    atomic_stream,
+    atomic_write,
+    os_reason,
+    read_json,
+    save_inventory,
+    sha256_file,
+)
+from .errors import InputError, OutputError, UsageError
 from .model import Inventory
 
 MANIFEST = "SHA256SUMS"
@@ -73,9 +81,40 @@ def write_pack(
     ``render(document, directory)`` writes the reports (``results.json`` among them). The
     inventory is ``inventory`` when given, else the one file in ``inventory_files`` copied as
     it is, else several files merged by the caller into ``inventory``. Returns the manifest's
-    SHA-256."""
+    SHA-256.
+
+    A pack that cannot be written whole (a full disk half-way) is not left behind half
+    written: what this call wrote into ``directory`` is removed again, and ``OutputError``
+    says why."""
     d = Path(directory)
-    d.mkdir(parents=True, exist_ok=True)
+    created = not d.exists()
+    try:
+        before = set(d.iterdir()) if d.is_dir() else set()
+    except OSError:
+        before = set()
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+        return _write_pack(d, document, render, inventory, inventory_files)
+    except (OSError, OutputError) as exc:
+        if created:
+            shutil.rmtree(d, ignore_errors=True)
+        else:
+            _remove_new(d, before)
+        reason = os_reason(exc) if isinstance(exc, OSError) else exc.reason
+        raise OutputError(
+            f"cannot write the evidence pack into {directory}: {reason}; the reports are "
+            "written, the pack is removed",
+            reason=reason,
+        ) from None
+
+
+def _write_pack(
+    d: Path,
+    document: dict[str, Any],
+    render: Callable[[dict[str, Any], Path], dict[str, Path]],
+    inventory: Inventory | None,
+    inventory_files: Iterable[str],
+) -> str:
     files = [f for f in inventory_files if f != "-"]
     sha: str | None = None
     if inventory is not None:
@@ -84,8 +123,9 @@ def write_pack(
         src = Path(files[0])
         target = d / ("inventory.json.gz" if src.name.endswith(".gz") else "inventory.json")
         if src.resolve() != target.resolve():
-            shutil.copyfile(src, target)
-        sha = sha256_file(target)
+            sha = atomic_stream(target, lambda fh: _copy(src, fh))
+        else:
+            sha = sha256_file(target)
     doc = document
     if sha is not None:
         doc = dict(document, scan=dict(document["scan"], inventory_sha256=sha))
@@ -93,6 +133,32 @@ def write_pack(
     if not (d / "results.json").exists():
         raise InputError("an evidence pack needs results.json (the json format)", file=str(d))
     return seal(d)
+
+
+def _copy(src: Path, fh: BinaryIO) -> str:
+    """``src`` into ``fh`` byte for byte; its SHA-256."""
+    h = hashlib.sha256()
+    with open(src, "rb") as r:
+        while chunk := r.read(1 << 20):
+            h.update(chunk)
+            fh.write(chunk)
+    return h.hexdigest()
+
+
+def _remove_new(d: Path, before: set[Path]) -> None:
+    """Remove what appeared in ``d`` since ``before`` (this call's files and directories)."""
+    try:
+        entries = list(d.iterdir())
+    except OSError:
+        return
+    for p in entries:
+        if p in before:
+            continue
+        with contextlib.suppress(OSError):
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p)
+            else:
+                p.unlink()
 
 
 @dataclass

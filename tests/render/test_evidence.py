@@ -135,3 +135,83 @@ def test_cli_scan_evaluate_and_verify(tmp_path: Path) -> None:
     assert r.returncode == 2 and "not an evidence pack" in r.stderr.decode()
     r = run_cli("evaluate", str(inv), "--evidence-dir", str(pack), "-q")  # one scan per pack
     assert r.returncode == 2 and "not an empty directory" in r.stderr.decode()
+
+
+def _limited(limit: int, *args: str) -> subprocess.CompletedProcess:
+    """The CLI with files limited to ``limit`` bytes (RLIMIT_FSIZE: ``write`` fails with EFBIG
+    where a full disk fails with ENOSPC), unmeasured by coverage (its data file would meet the
+    limit too)."""
+    import os
+    import resource
+    import sys
+
+    def small_disk() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_PROCESS")}
+    return subprocess.run(
+        [sys.executable, "-m", "bio2scan", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(env, NO_COLOR="1"),
+        preexec_fn=small_disk,
+    )
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_a_pack_that_does_not_fit_is_removed_and_said_in_one_line(
+    tmp_path: Path, existing: bool
+) -> None:
+    """``evaluate inventory.json --evidence-dir``: the pack's copy of the inventory does not
+    fit (the reports, Markdown only, do). One line says so, exit 2, no traceback; the reports
+    are written; nothing of the pack is left (a directory made for it is removed, one that
+    was there empty stays empty). With room again the same command makes a pack that
+    verifies."""
+    inv = tmp_path / "inv.json"
+    r = run_cli("collect", "manifests", str(MANIFESTS), "-q", "--output", str(inv))
+    assert r.returncode == 0, r.stderr
+    pack = tmp_path / "pack"
+    if existing:
+        pack.mkdir()
+    args = ("evaluate", str(inv), "--format", "md", "-o", str(tmp_path / "out"), "-q")
+    probe = run_cli(*args, "--fail-on", "none")  # the reports alone: their largest file
+    assert probe.returncode == 0, probe.stderr
+    largest = max(f.stat().st_size for f in (tmp_path / "out").iterdir())
+    assert inv.stat().st_size > largest + 2
+    limit = (inv.stat().st_size + largest) // 2
+    p = _limited(limit, *args, "--fail-on", "none", "--evidence-dir", str(pack))
+    assert p.returncode == 2, p.stderr
+    assert p.stderr.strip().splitlines() == [
+        f"bio2scan: error: cannot write the evidence pack into {pack}: File too large; "
+        "the reports are written, the pack is removed"
+    ]
+    assert (tmp_path / "out" / "report.md").stat().st_size < limit
+    assert (list(pack.iterdir()) == []) if existing else not pack.exists()
+    ok = run_cli(*args, "--fail-on", "none", "--evidence-dir", str(pack))
+    assert ok.returncode == 0, ok.stderr
+    assert run_cli("verify", str(pack)).returncode == 0
+    assert (pack / "inventory.json").read_bytes() == inv.read_bytes()
+
+
+def test_a_pack_whose_reports_do_not_fit_is_removed(tmp_path: Path) -> None:
+    """``scan --format md --evidence-dir``: the pack adds ``report.html`` and
+    ``results.json``; the page does not fit. The reports' own set is written, the pack's
+    staging and files are gone, and the line names the pack, not "the reports"."""
+    out, pack = tmp_path / "out", tmp_path / "pack"
+    scan = ("scan", "manifests", str(MANIFESTS), "--format", "md", "-q", "--fail-on", "none")
+    probe = run_cli(*scan, "-o", str(tmp_path / "probe"), "--evidence-dir", str(tmp_path / "p0"))
+    assert probe.returncode == 0, probe.stderr
+    sizes = {f.name: f.stat().st_size for f in (tmp_path / "p0").iterdir()}
+    others = max(v for k, v in sizes.items() if k != "report.html")
+    assert sizes["report.html"] > others + 2
+    limit = (sizes["report.html"] + others) // 2
+    p = _limited(limit, *scan, "-o", str(out), "--evidence-dir", str(pack))
+    assert p.returncode == 2, p.stderr
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(
+        f"bio2scan: error: cannot write the evidence pack into {pack}: File too large"
+    )
+    assert lines[0].endswith("the reports are written, the pack is removed"), lines
+    assert "Traceback" not in p.stderr and not pack.exists()
+    assert (out / "report.md").exists()
