@@ -200,7 +200,7 @@ def _phases(root: str, out: str) -> dict[str, Any]:
     stop("load")
     start()
     now = dt.datetime.now(dt.UTC)
-    results = evaluate(inv, compiled, now=now)
+    results = evaluate(inv, compiled, now=now, split=api.split_evaluation(len(inv.resources)))
     results.sort(key=lambda r: (r.rule_id, r.scope, r.resource_id))
     stop("evaluate")
     start()

@@ -34,6 +34,7 @@ from .engine import check_unique, compile_rule, load_rules_dir, parse_overrides,
 from .engine import evaluate as _evaluate
 from .engine.conditions import ConditionError
 from .engine.evaluate import relevant_rules
+from .engine.split import wanted as split_evaluation
 from .errors import EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, RuleError, UsageError
 from .info import (
     catalog,
@@ -245,12 +246,14 @@ def _assess(
     inv = Inventory.merge(list(inventory)) if isinstance(inventory, (list, tuple)) else inventory
     now = now or _dt.datetime.now(_dt.UTC)
     compiled = compile_rules(relevant_rules(rules, inv, overrides), overrides)
-    task = None
+    task = advance = None
     if progress is not None:
         per_type = Counter(r.type for r in inv.resources)
         total = sum(per_type[t] for r in rules for t in dict.fromkeys(r.resource_types))
         task = progress.task("rules evaluated", total=total)
-    results = _evaluate(inv, compiled, now=now, progress=task.advance if task else None)
+        advance = task.advance
+    split = split_evaluation(len(inv.resources))  # a share in a forked child (engine.split)
+    results = _evaluate(inv, compiled, now=now, progress=advance, split=split)
     if task is not None:
         task.done()
     for key in _RESULT_ORDER:  # least significant first: stable sorts make it lexicographic

@@ -113,7 +113,7 @@ def _run(private: Path, jobs: Mapping[str, Writer], workers: int) -> dict[str, d
     goes to one taker); a child reports every job it took as one line on a shared pipe
     (shorter than ``PIPE_BUF``, so lines never interleave). Returns the outcomes by name; a job
     whose outcome never came (its child was killed) has none."""
-    _prctl()  # loaded before forking: the children only call it
+    load_prctl()  # loaded before forking: the children only call it
     names = list(jobs)
     queue_r, queue_w = os.pipe()
     os.write(queue_w, bytes(range(len(names))))  # at most a few dozen formats
@@ -190,7 +190,7 @@ def _child(
     """In a child: take jobs until the queue is empty, write each, report how each went; exit
     (never return)."""
     try:
-        _die_with(parent)
+        die_with(parent)
         while taken := os.read(queue, 1):
             index = taken[0]
             line = json.dumps([index, _write(private, names[index], jobs)]).encode() + b"\n"
@@ -200,7 +200,7 @@ def _child(
         os._exit(0)
 
 
-def _prctl() -> Any:
+def load_prctl() -> Any:
     try:
         import ctypes
 
@@ -209,8 +209,10 @@ def _prctl() -> Any:
         return None
 
 
-def _die_with(parent: int) -> None:  # pragma: no cover - runs in the child
-    prctl = _prctl()
+def die_with(parent: int) -> None:  # pragma: no cover - runs in the child
+    """In a forked child: be killed when ``parent`` dies (``PR_SET_PDEATHSIG``; call
+    ``load_prctl`` in the parent before forking), or exit if it is gone already."""
+    prctl = load_prctl()
     if prctl is not None:
         prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
     if os.getppid() != parent:  # the parent died before that took effect

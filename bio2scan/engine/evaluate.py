@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..model import CollectionError, Evidence, Inventory, Resource, Result, Rule, Source, Status
+from . import split as _split
 from .conditions import ConditionError, Node, compile_condition
 from .env import Env, Index
 from .functions import REGISTRY, Function, KnownAfterDeployment, load_builtin_functions
@@ -171,13 +172,18 @@ def evaluate(
     rules: Iterable[CompiledRule],
     now: _dt.datetime | None = None,
     progress: Callable[[int], None] | None = None,
+    *,
+    split: bool = False,
 ) -> list[Result]:
     """Every rule on every resource of its types, plus ERROR results for what was not collected.
 
     Results come rule by rule, each rule's in the order of its ``resource_types`` and of the
     inventory. Internally the loop runs per resource type and resource, so that an extractor
     (``subject: pod_spec``) shared by many rules runs once per resource, not once per rule.
-    ``progress`` (optional) is told the number of rule evaluations done after each resource."""
+    ``progress`` (optional) is told the number of rule evaluations done after each resource.
+    ``split=True``: a forked child evaluates the last part of each type's resources meanwhile
+    (``split.py``; POSIX only, else ignored; ``split.wanted`` says when it pays). The results
+    are the same either way."""
     index = Index(inventory)
     env = Env(index, now or _dt.datetime.now(_dt.UTC))
     rules = list(rules)
@@ -187,10 +193,23 @@ def evaluate(
             by_type.setdefault(rtype, []).append((n, cr))
     out: dict[tuple[int, str], list[Result]] = {}
     errors = list(dict.fromkeys(index.errors))  # the same error recorded twice is one
+    plan: list[_split.Part] = []
     for rtype, group in by_type.items():
         lists = [out.setdefault((n, rtype), []) for n, _ in group]
-        crs = [cr for _, cr in group]
-        _run(crs, [lst.append for lst in lists], index.by_type.get(rtype, ()), env, progress)
+        plan.append(([cr for _, cr in group], lists, index.by_type.get(rtype, ())))
+    child = None
+    if split and _split.can_fork():
+        child = _split.start(lambda: _split.packed(plan, env, _run))
+    try:
+        for crs, lists, resources in plan:
+            mine = resources[: _split.cut(len(resources))] if child is not None else resources
+            _run(crs, [lst.append for lst in lists], mine, env, progress)
+        if child is not None:
+            _split.merge(child, plan, env, progress, _run)
+    finally:
+        if child is not None:
+            child.stop()
+    for (rtype, group), (_, lists, _) in zip(by_type.items(), plan):
         for (_, cr), lst in zip(group, lists):
             seen: dict[str, int] = {}
             for err in errors:
