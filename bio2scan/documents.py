@@ -52,22 +52,13 @@ def validate(name: str, doc: Any, file: str = "<document>", error: type = InputE
 def atomic_write(path: str | Path, data: bytes | str) -> str:
     """Write ``data`` to ``path`` so that readers see the old file or the whole new one, never
     half of it. Returns the SHA-256 of what was written."""
-    path = Path(path)
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(raw)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return hashlib.sha256(raw).hexdigest()
+
+    def write(fh: BinaryIO) -> str:
+        fh.write(raw)
+        return hashlib.sha256(raw).hexdigest()
+
+    return atomic_stream(path, write)
 
 
 def os_reason(exc: OSError) -> str:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from .documents import (
+    HashingWriter,
     atomic_stream,
     atomic_write,
     os_reason,
@@ -137,12 +138,10 @@ def _write_pack(
 
 def _copy(src: Path, fh: BinaryIO) -> str:
     """``src`` into ``fh`` byte for byte; its SHA-256."""
-    h = hashlib.sha256()
+    out = HashingWriter(fh)
     with open(src, "rb") as r:
-        while chunk := r.read(1 << 20):
-            h.update(chunk)
-            fh.write(chunk)
-    return h.hexdigest()
+        shutil.copyfileobj(r, out)
+    return out.hexdigest()
 
 
 def _remove_new(d: Path, before: set[Path]) -> None:

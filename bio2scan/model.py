@@ -298,6 +298,34 @@ class Result(NamedTuple):
         return finding_id(self.rule_id, self.scope, self.resource_id)
 
 
+def rule_result(
+    rule: Rule, res: Resource, status: Status, message: str, evidence: tuple[Evidence, ...]
+) -> Result:
+    """``rule``'s result on ``res`` (no waiver, no change yet): every other field is the rule's
+    or the resource's. Built without the NamedTuple constructor's extra call."""
+    return tuple.__new__(
+        Result,
+        (
+            rule.id,
+            res.id,
+            res.type,
+            res.name,
+            res.scope,
+            res.region,
+            res.namespace,
+            status,
+            rule.severity,
+            rule.controls,
+            rule.measures,
+            message,
+            evidence,
+            res.source,
+            None,
+            None,
+        ),
+    )
+
+
 def finding_id(rule_id: str, scope: str, resource_id: str) -> str:
     raw = f"{rule_id}\x1f{scope}\x1f{resource_id}".encode()
     return hashlib.sha256(raw).hexdigest()[:24]

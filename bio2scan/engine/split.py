@@ -27,7 +27,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
-from ..model import Evidence, Resource, Result, Rule, Status
+from ..model import Evidence, Resource, Result, Rule, Status, rule_result
 from ..parallel import default_workers, die_with, load_prctl, usable
 from .reads import Deferred, Unknown
 
@@ -162,26 +162,12 @@ def pack(r: Result) -> tuple[int, str, tuple[Any, ...]]:
 def unpack(packed: tuple[int, str, tuple[Any, ...]], rule: Rule, res: Resource) -> Result:
     """The result ``pack`` was given, for ``rule`` on ``res``."""
     code, message, evidence = packed
-    return _new(
-        Result,
-        (
-            rule.id,
-            res.id,
-            res.type,
-            res.name,
-            res.scope,
-            res.region,
-            res.namespace,
-            _STATUSES[code],
-            rule.severity,
-            rule.controls,
-            rule.measures,
-            message,
-            tuple(_new(_EVIDENCE[c], (p, v, x)) if c >= 0 else p for c, p, v, x in evidence),
-            res.source,
-            None,
-            None,
-        ),
+    return rule_result(
+        rule,
+        res,
+        _STATUSES[code],
+        message,
+        tuple(_new(_EVIDENCE[c], (p, v, x)) if c >= 0 else p for c, p, v, x in evidence),
     )
 
 
