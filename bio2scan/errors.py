@@ -77,8 +77,9 @@ class WaiverError(InputError):
 
 class OutputError(Bio2scanError):
     """A report, an evidence pack or a history entry could not be written. The previous reports
-    stay as they were (they are replaced only as a whole set). ``reason``: what the system
-    said (the message without the file it is about), for a caller that words it again."""
+    stay as they were (they are replaced only as a whole set). ``reason``: what went wrong
+    (the system's words and the file they name), without what was being written, for a caller
+    that words it again (an evidence pack whose reports could not be written)."""
 
     def __init__(self, message: str, *, reason: str | None = None) -> None:
         super().__init__(message)
