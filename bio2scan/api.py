@@ -35,7 +35,7 @@ from .engine import evaluate as _evaluate
 from .engine.conditions import ConditionError
 from .engine.evaluate import relevant_rules
 from .engine.split import wanted as split_evaluation
-from .errors import EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, RuleError, UsageError
+from .errors import RuleError, UsageError
 from .info import (
     catalog,
     collector,
@@ -51,13 +51,14 @@ from .info import (
     validate_rule_paths,
 )
 from .inputs import load_baseline, load_waivers
-from .model import Inventory, Result, Rule, Severity, Status
+from .model import Inventory, Result, Rule, Severity
 from .outputs import (
     Finished,
     blind_spots,
     check_outputs,
     compliance,
     diff_scans,
+    exit_code,
     finish,
     list_scans,
     load_results,
@@ -70,7 +71,9 @@ from .outputs import (
     validate_results,
     verification_json,
     verify_pack,
+    write_ahead,
 )
+from .parallel import Ahead
 from .waivers import WaiverSet
 
 log = logging.getLogger("bio2scan")
@@ -207,12 +210,15 @@ def assess(
     baseline: Baseline | Mapping[str, Any] | str | Path | None = None,
     progress: Progress | None = None,
     verbose_results: bool = False,
+    ahead: Ahead | None = None,
 ) -> dict[str, Any]:
     """Evaluate ``rules`` on the inventory (or several, merged) and return the results document.
 
     ``waivers`` (a file or a loaded set) turns matching FAILs into WAIVED; ``baseline`` (a
     results file or document) marks each result new / unchanged and lists what was resolved.
-    NOT_APPLICABLE results are summarised (``not_applicable``) unless ``verbose_results``."""
+    NOT_APPLICABLE results are summarised (``not_applicable``) unless ``verbose_results``.
+    ``ahead``: report files waiting to be written (``write_ahead``), let go once the rules are
+    evaluated — the roll-up then keeps one CPU busy, and they are written on the other."""
     # no process-wide switch of the cyclic garbage collector here: a library call must not
     # change how other threads of the host collect (issue 10; the cost is in architecture.md)
     return _assess(
@@ -226,6 +232,7 @@ def assess(
         baseline=baseline,
         progress=progress,
         verbose_results=verbose_results,
+        ahead=ahead,
     )
 
 
@@ -242,6 +249,7 @@ def _assess(
     coverage: Coverage | None = None,
     progress: Progress | None = None,
     verbose_results: bool = False,
+    ahead: Ahead | None = None,
 ) -> dict[str, Any]:
     inv = Inventory.merge(list(inventory)) if isinstance(inventory, (list, tuple)) else inventory
     now = now or _dt.datetime.now(_dt.UTC)
@@ -256,6 +264,8 @@ def _assess(
     results = _evaluate(inv, compiled, now=now, progress=advance, split=split)
     if task is not None:
         task.done()
+    if ahead is not None:
+        ahead.go()
     for key in _RESULT_ORDER:  # least significant first: stable sorts make it lexicographic
         results.sort(key=key)
     tags = {(r.type, r.id, r.scope): r.tags for r in inv.resources if r.tags}
@@ -362,10 +372,16 @@ def scan(
     waivers: Any = None,
     baseline: Any = None,
     verbose_results: bool = False,
+    ahead: Ahead | None = None,
 ) -> tuple[Inventory, dict[str, Any]]:
+    """``collect`` then ``assess``: the inventory and the results document. ``ahead``: the
+    inventory's report file is forked off right after collecting and written while the results
+    are rolled up (``write_ahead``; ``finish(..., ahead=)`` takes it)."""
     inv = collect(
         target, options, rules=rules, shard=shard, progress=progress, max_workers=max_workers
     )
+    if ahead is not None:
+        write_ahead(ahead, inv)
     return inv, assess(
         inv,
         rules,
@@ -376,50 +392,8 @@ def scan(
         baseline=baseline,
         progress=progress,
         verbose_results=verbose_results,
+        ahead=ahead,
     )
-
-
-# --- exit codes ------------------------------------------------------------------------------
-
-
-def exit_code(
-    document: Mapping[str, Any],
-    fail_on: str | None = "high",
-    *,
-    allow_incomplete: bool = False,
-    fail_on_new: bool = False,
-    min_compliance: float | None = None,
-    fail_on_error: bool | None = None,
-) -> int:
-    """The exit code of a scan (part of the API):
-
-    * 3 — the scan was incomplete: collection errors or ERROR results (``summary.complete`` is
-      false). ``allow_incomplete`` turns this off, except where nothing could be read at all (a
-      scope of which not one resource was read, a scan with no resources and only errors, a
-      merge that lacks shards): that is 3 always. 3 takes precedence over 1.
-    * 1 — a FAIL at or above ``fail_on`` (after waivers; with ``fail_on_new`` only a *new*
-      one), or a compliance share below ``min_compliance``.
-    * 0 — otherwise.
-
-    ``fail_on_error`` is deprecated and has no effect: an incomplete scan exits 3 by default."""
-    del fail_on_error  # deprecated no-op, kept so that older callers keep working
-    if fail_on_new and "baseline" not in document:
-        raise UsageError("--fail-on-new needs --baseline (a previous results file)")
-    if blind_spots(document) or (not allow_incomplete and not document["summary"]["complete"]):
-        return EXIT_INCOMPLETE
-    if min_compliance is not None and compliance(document) < min_compliance:
-        return EXIT_FINDINGS
-    if fail_on in (None, "none"):
-        return EXIT_OK
-    threshold = Severity(fail_on).rank
-    for r in document["results"]:
-        if (
-            r["status"] == Status.FAIL.value
-            and Severity(r["severity"]).rank >= threshold
-            and (not fail_on_new or r.get("change") == "new")
-        ):
-            return EXIT_FINDINGS
-    return EXIT_OK
 
 
 def load_inventory(path: str | Path) -> Inventory:
@@ -543,6 +517,7 @@ def merge(
 
 
 __all__ = [
+    "Ahead",
     "Config",
     "Finished",
     "Progress",
@@ -596,4 +571,5 @@ __all__ = [
     "validate_rule_paths",
     "verification_json",
     "verify_pack",
+    "write_ahead",
 ]

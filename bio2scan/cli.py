@@ -51,9 +51,10 @@ def _finish(
     doc: dict[str, Any],
     inventory: Any = None,
     inventory_files: tuple[str, ...] = (),
+    ahead: Any = None,
 ) -> None:
     """Reports (one set), evidence pack, history — in that order (``api.finish``) — then the
-    summary and the exit code."""
+    summary and the exit code. ``ahead``: report files started before (``api.write_ahead``)."""
     settings.pipeline.messages(doc, settings.quiet)
     done = api.finish(
         doc,
@@ -66,6 +67,7 @@ def _finish(
         keep=settings.pipeline.keep,
         evidence_dir=settings.evidence_dir,
         retention=settings.pipeline.retention,
+        ahead=ahead,
     )
     if not settings.quiet:
         click.echo(api.summary(doc, settings.lang, color=_color(), width=_width()), nl=False)
@@ -254,21 +256,24 @@ def _scan_command(name: str, collector: Any) -> click.Command:
         s = Settings(kw)  # checks config, rules, waivers, baseline, outputs, history: before
         _exclude_own(collector, target_opts, s.output_dir, s.evidence_dir)
         progress = _progress(s.quiet)
-        try:
-            inv, doc = api.scan(
-                name,
-                target_opts,
-                rules=s.rules,
-                overrides=s.overrides,
-                shard=kw.get("shard"),
-                progress=progress,
-                max_workers=kw["max_workers"],
-                lang=s.lang,
-                **s.pipeline.assess_kwargs(),
-            )
-        finally:
-            getattr(progress, "stop", lambda: None)()
-        _finish(s, doc, inv)
+        # the inventory's file is written while the results are rolled up (api.scan's ahead)
+        with api.Ahead(s.output_dir) as ahead:
+            try:
+                inv, doc = api.scan(
+                    name,
+                    target_opts,
+                    rules=s.rules,
+                    overrides=s.overrides,
+                    shard=kw.get("shard"),
+                    progress=progress,
+                    max_workers=kw["max_workers"],
+                    lang=s.lang,
+                    ahead=ahead,
+                    **s.pipeline.assess_kwargs(),
+                )
+            finally:
+                getattr(progress, "stop", lambda: None)()
+            _finish(s, doc, inv, ahead=ahead)
 
     cmd = click.command(
         name, help=f"Collect and evaluate: {collector.description}", context_settings=CONTEXT

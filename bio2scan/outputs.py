@@ -27,8 +27,8 @@ from .assess.document import check_version, decode, read_results
 from .baseline import diff as _diff
 from .coverage import Coverage
 from .documents import Content, check_writable_dir, validate, write_inventory, write_set
-from .errors import OutputError, UsageError
-from .model import Inventory, Status
+from .errors import EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, OutputError, UsageError
+from .model import Inventory, Severity, Status
 
 INVENTORY_FILE = "inventory.json.gz"
 
@@ -131,13 +131,15 @@ def render(
     record: bool = True,
     workers: int | None = None,
     join: bool = True,
+    ahead: parallel.Ahead | None = None,
 ) -> dict[str, Path]:
     """Render each format (and the inventory, when given) and write them into ``output_dir`` as
     one set: all or nothing (``documents.write_set``). Returns format → path. The formats are
     written side by side, ``workers`` at a time (default: the CPUs this process may use), each
     in a child process where that is possible (``parallel``); ``workers=1``: one by one.
     ``join=False``: a new scan's set (``finish``), which replaces the previous set even when
-    their keys are equal; otherwise the files of the same scan rendered again join its set."""
+    their keys are equal; otherwise the files of the same scan rendered again join its set.
+    ``ahead``: the files it started writing (``write_ahead``) are taken from it."""
     doc = decode(dict(document, lang=lang))  # rows, also of a document read as plain JSON
     files: dict[str, Callable[[Path], str | None]] = {}
     names: dict[str, str] = {}
@@ -151,7 +153,8 @@ def render(
         files[INVENTORY_FILE] = _inventory(inventory)
     cost = {n: _COST.get(f, 2) for f, n in [*names.items(), ("inventory", INVENTORY_FILE)]}
     jobs = {n: files[n] for n in sorted(cost, key=cost.__getitem__) if n in files}  # slowest 1st
-    with parallel.prepared(output_dir, jobs, workers or parallel.default_workers()) as done:
+    workers = workers or parallel.default_workers()
+    with parallel.prepared(output_dir, jobs, workers, ahead) as done:
         written: dict[str, Content] = {**files, **done}  # in the order asked
         write_set(output_dir, written, key=set_key(document), record=record, join=join)
     return {f: Path(output_dir) / name for f, name in names.items()}
@@ -159,6 +162,13 @@ def render(
 
 # the formats' usual writing time, slowest first: the first to start when written side by side
 _COST = {"html": 0, "csv": 1, "json": 1.5, "inventory": 2, "junit": 3, "sarif": 4, "md": 6}
+
+
+def write_ahead(ahead: parallel.Ahead, inventory: Inventory) -> bool:
+    """Fork the child that writes the inventory's file (``INVENTORY_FILE``) once ``ahead`` is
+    let go (``Ahead.go``; ``api.assess(..., ahead=)`` does it when the rules are evaluated),
+    for the report set that ``finish(..., ahead=)`` writes later; whether it was started."""
+    return ahead.start({INVENTORY_FILE: _inventory(inventory)})
 
 
 def _bytes(make: Callable[[], str | bytes]) -> Callable[[Path], str]:
@@ -209,15 +219,19 @@ def finish(
     keep: int = 12,
     evidence_dir: str | Path | None = None,
     retention: Mapping[str, int] | None = None,
+    ahead: parallel.Ahead | None = None,
 ) -> Finished:
     """The end of a scan, in the order that keeps every output true (see the module's doc):
     trend → reports (one set) → evidence pack → history entry. ``document`` gets its
     ``history`` section (the trend, this scan last). ``retention`` (``max_age_days``,
-    ``max_scans``): prune the history after recording, never this scan."""
+    ``max_scans``): prune the history after recording, never this scan. ``ahead``: the report
+    files started before (``write_ahead``)."""
     if history:
         with _open_history(history) as h:
             document["history"] = h.trend(keep, pending=document)
-    paths = render(document, formats, output_dir, lang, inventory=inventory, join=False)
+    paths = render(
+        document, formats, output_dir, lang, inventory=inventory, join=False, ahead=ahead
+    )
     digest = None
     if evidence_dir is not None:
         from .evidence import write_pack
@@ -412,3 +426,43 @@ def compliance(document: Mapping[str, Any]) -> float:
     ``manual`` nor ``out-of-scope`` (0 when there are none — no evidence is no compliance).
     It is a share of automated evidence, not "BIO2 compliant"."""
     return float(_compliance(document["summary"]["controls"])["percent"])
+
+
+def exit_code(
+    document: Mapping[str, Any],
+    fail_on: str | None = "high",
+    *,
+    allow_incomplete: bool = False,
+    fail_on_new: bool = False,
+    min_compliance: float | None = None,
+    fail_on_error: bool | None = None,
+) -> int:
+    """The exit code of a scan (part of the API):
+
+    * 3 — the scan was incomplete: collection errors or ERROR results (``summary.complete`` is
+      false). ``allow_incomplete`` turns this off, except where nothing could be read at all (a
+      scope of which not one resource was read, a scan with no resources and only errors, a
+      merge that lacks shards): that is 3 always. 3 takes precedence over 1.
+    * 1 — a FAIL at or above ``fail_on`` (after waivers; with ``fail_on_new`` only a *new*
+      one), or a compliance share below ``min_compliance``.
+    * 0 — otherwise.
+
+    ``fail_on_error`` is deprecated and has no effect: an incomplete scan exits 3 by default."""
+    del fail_on_error  # deprecated no-op, kept so that older callers keep working
+    if fail_on_new and "baseline" not in document:
+        raise UsageError("--fail-on-new needs --baseline (a previous results file)")
+    if blind_spots(document) or (not allow_incomplete and not document["summary"]["complete"]):
+        return EXIT_INCOMPLETE
+    if min_compliance is not None and compliance(document) < min_compliance:
+        return EXIT_FINDINGS
+    if fail_on in (None, "none"):
+        return EXIT_OK
+    threshold = Severity(fail_on).rank
+    for r in document["results"]:
+        if (
+            r["status"] == Status.FAIL.value
+            and Severity(r["severity"]).rank >= threshold
+            and (not fail_on_new or r.get("change") == "new")
+        ):
+            return EXIT_FINDINGS
+    return EXIT_OK

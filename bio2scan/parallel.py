@@ -64,30 +64,167 @@ def usable(files: int, workers: int) -> bool:
 
 @contextlib.contextmanager
 def prepared(
-    directory: str | Path, jobs: Mapping[str, Writer], workers: int
+    directory: str | Path,
+    jobs: Mapping[str, Writer],
+    workers: int,
+    ahead: Ahead | None = None,
 ) -> Iterator[dict[str, Writer]]:
     """``jobs`` (file name → writer), written in forked children while the ``with`` block is
     entered; yields file name → writer for ``documents.write_set`` (see the module's doc).
-    Where children cannot be used, yields ``jobs`` unchanged; so it does for a name that is
-    not a plain file name (``write_set`` refuses it before anything is written)."""
-    plain = {n: j for n, j in jobs.items() if n and "/" not in n and not n.startswith(".")}
-    if not usable(len(plain), workers):
-        yield dict(jobs)
-        return
+    The files ``ahead`` started writing are not written again: their child is waited for
+    after this process has written its share. Where children cannot be used, yields the
+    other ``jobs`` unchanged; so it does for a name that is not a plain file name
+    (``write_set`` refuses it before anything is written)."""
+    plain = {n: j for n, j in jobs.items() if _plain(n)}
+    early = {n: plain[n] for n in ahead.names if n in plain} if ahead is not None else {}
+    rest = {n: j for n, j in plain.items() if n not in early}
+    private: Path | None = None
+    takers: dict[str, Writer] = {}
     try:
-        Path(directory).mkdir(parents=True, exist_ok=True)
-        private = Path(tempfile.mkdtemp(prefix=f"{STAGING}{os.getpid()}-", dir=directory))
-    except OSError:  # write_set meets the same problem and says so
-        yield dict(jobs)
-        return
-    try:
-        outcome = _run(private, plain, workers)
-        yield {
-            name: _taker(private / name, job, outcome.get(name)) if name in plain else job
-            for name, job in jobs.items()
-        }
+        if usable(len(rest), workers):
+            try:
+                Path(directory).mkdir(parents=True, exist_ok=True)
+                private = Path(tempfile.mkdtemp(prefix=f"{STAGING}{os.getpid()}-", dir=directory))
+            except OSError:  # write_set meets the same problem and says so
+                private = None
+        if private is not None:
+            outcome = _run(private, rest, workers)
+            takers = {n: _taker(private / n, job, outcome.get(n)) for n, job in rest.items()}
+        if ahead is not None and early:
+            takers.update(ahead.takers(early))
+        yield {name: takers.get(name, job) for name, job in jobs.items()}
     finally:
-        shutil.rmtree(private, ignore_errors=True)
+        if private is not None:
+            shutil.rmtree(private, ignore_errors=True)
+
+
+def _plain(name: str) -> bool:
+    return bool(name) and "/" not in name and not name.startswith(".")
+
+
+class Ahead:
+    """Files written ahead of the others, in one forked child. ``start(jobs)`` forks it; it
+    waits until ``go()``, then writes them into a private directory inside ``directory`` while
+    this process goes on; ``prepared(..., ahead=)`` takes them as it takes the files of its own
+    children. A scan forks the child for its inventory's file right after collecting, before
+    the results exist — so that the pages this process writes later (results, rows) are its own
+    and not copied for the child — and lets it go once the rules are evaluated: it then writes
+    while the results are rolled up, the one step that leaves the second CPU idle.
+
+    Where a child cannot be used (``usable``), ``start`` does nothing and the files are written
+    with the others. Used as a context manager: on leaving, a child still running is killed and
+    whatever it wrote that was not taken is removed."""
+
+    def __init__(self, directory: str | Path) -> None:
+        self.directory = Path(directory)
+        self.names: tuple[str, ...] = ()  # the files being written ahead (once started)
+        self._private: Path | None = None
+        self._pid = 0
+        self._report = -1
+        self._go = -1
+
+    def __enter__(self) -> Ahead:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self, jobs: Mapping[str, Writer]) -> bool:
+        """Fork the child that writes ``jobs`` once ``go()`` is called (once); whether it was
+        started."""
+        jobs = {n: j for n, j in jobs.items() if _plain(n)}
+        if self._private is not None or not jobs or not usable(2, default_workers()):
+            return False
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            private = Path(tempfile.mkdtemp(prefix=f"{STAGING}{os.getpid()}-", dir=self.directory))
+        except OSError:  # written with the others, which meet the same problem and say so
+            return False
+        names = list(jobs)
+        load_prctl()  # loaded before forking: the child only calls it
+        queue_r, queue_w = os.pipe()
+        os.write(queue_w, bytes(range(len(names))))
+        os.close(queue_w)
+        report_r, report_w = os.pipe()
+        go_r, go_w = os.pipe()
+        parent = os.getpid()
+        gc.freeze()  # the child's collections leave this process's pages unwritten (shared)
+        try:
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover - the child (coverage does not follow a fork)
+                os.close(report_r)
+                os.close(go_w)
+                die_with(parent)
+                if os.read(go_r, 1) != b"g":  # never let go: closed, or this process died
+                    os._exit(0)
+                _child(queue_r, report_w, private, names, jobs, parent)
+        except OSError:
+            os.close(report_r)
+            os.close(go_w)
+            shutil.rmtree(private, ignore_errors=True)
+            return False
+        finally:
+            gc.unfreeze()
+            os.close(queue_r)
+            os.close(report_w)
+            os.close(go_r)
+        self._private, self._pid, self._report, self._go = private, pid, report_r, go_w
+        self.names = tuple(names)
+        return True
+
+    def go(self) -> None:
+        """Let the child write (once; nothing when none was started)."""
+        if self._go >= 0:
+            with contextlib.suppress(OSError):  # a child that died: its files are written here
+                os.write(self._go, b"g")
+            os.close(self._go)
+            self._go = -1
+
+    def takers(self, jobs: Mapping[str, Writer]) -> dict[str, Writer]:
+        """Wait for the child; for each of ``jobs`` written ahead, the writer that moves its
+        file into place (or, where the child failed otherwise than with an ``OSError``,
+        writes it with ``jobs``' own writer)."""
+        self.go()  # (a caller that never let it go waits for it now)
+        outcome = self._wait()
+        private = self._private
+        assert private is not None  # started: there are names
+        return {
+            n: _taker(private / n, job, outcome.get(n))
+            for n, job in jobs.items()
+            if n in self.names
+        }
+
+    def _wait(self) -> dict[str, dict[str, Any]]:
+        got: list[bytes] = []
+        if self._report >= 0:
+            try:
+                while data := os.read(self._report, 65536):  # until the child has exited
+                    got.append(data)
+            finally:
+                os.close(self._report)
+                self._report = -1
+                self._reap(kill=False)
+        return _outcomes(b"".join(got), list(self.names))
+
+    def _reap(self, *, kill: bool) -> None:
+        if self._pid:
+            with contextlib.suppress(OSError):
+                if kill:
+                    os.kill(self._pid, signal.SIGKILL)
+                os.waitpid(self._pid, 0)
+            self._pid = 0
+
+    def close(self) -> None:
+        """Kill the child if it still runs; remove what it wrote and was not taken."""
+        if self._go >= 0:
+            os.close(self._go)
+            self._go = -1
+        if self._report >= 0:
+            os.close(self._report)
+            self._report = -1
+        self._reap(kill=True)
+        if self._private is not None:
+            shutil.rmtree(self._private, ignore_errors=True)
 
 
 def _taker(done: Path, job: Writer, outcome: dict[str, Any] | None) -> Writer:
@@ -149,10 +286,19 @@ def _run(private: Path, jobs: Mapping[str, Writer], workers: int) -> dict[str, d
             if fd >= 0:
                 os.close(fd)
         gc.unfreeze()
-    for line in b"".join(got).splitlines():
+    outcome.update(_outcomes(b"".join(got), names))
+    return outcome
+
+
+def _outcomes(report: bytes, names: list[str]) -> dict[str, dict[str, Any]]:
+    """The children's report lines, by file name (a line that cannot be read is skipped: its
+    file has no outcome and is written again)."""
+    outcome: dict[str, dict[str, Any]] = {}
+    for line in report.splitlines():
         with contextlib.suppress(ValueError, IndexError, TypeError):
             index, msg = json.loads(line)
-            outcome[names[index]] = msg
+            if isinstance(msg, dict):
+                outcome[names[index]] = msg
     return outcome
 
 

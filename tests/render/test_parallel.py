@@ -10,13 +10,16 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bio2scan import api, parallel
 from bio2scan.documents import write_set
 from bio2scan.errors import OutputError
+from bio2scan.model import Inventory, Resource, ScanMeta, Target
 
 from .fixture import document
 
@@ -79,22 +82,28 @@ def test_a_writer_that_meets_a_full_disk_reports_it_as_if_written_here(tmp_path)
     assert not [p for p in out.iterdir() if p.name.startswith(".bio2scan-staging-")]
 
 
+def _start(ahead: parallel.Ahead, jobs: dict[str, Any]) -> None:
+    if not ahead.start(jobs):
+        pytest.skip("no second CPU for this process, another thread, or not Linux")
+
+
+def _full(path: Path) -> str:
+    path.write_text("half")
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def _new_a(path: Path) -> str:
+    path.write_text("new a")
+    return "a"
+
+
 def test_a_full_disk_while_writing_side_by_side_keeps_the_previous_report_set(tmp_path):
     out = tmp_path / "out"
     write_set(out, {"a.txt": "old a", "b.txt": "old b"}, key="scan-1")
     before = _files(out)
-
-    def full(path: Path) -> str:
-        path.write_text("half")
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-    def fine(path: Path) -> str:
-        path.write_text("new a")
-        return None  # type: ignore[return-value]
-
     with (
         pytest.raises(OutputError, match=r"No space left on device.*previous ones are unchanged"),
-        parallel.prepared(out, {"a.txt": fine, "b.txt": full}, 2) as files,
+        parallel.prepared(out, {"a.txt": _new_a, "b.txt": _full}, 2) as files,
     ):
         write_set(out, files, key="scan-2")
     assert _files(out) == before
@@ -265,3 +274,209 @@ def test_a_name_that_is_not_a_plain_file_name_is_never_written_by_a_child(tmp_pa
     with pytest.raises(ValueError, match="not a plain file name"):
         write_set(out, jobs)
     assert not (tmp_path / "escape.txt").exists() and list(out.iterdir()) == []
+
+
+# --- files written ahead (``parallel.Ahead``): a scan's inventory while it rolls up ----------
+
+
+def _inventory_of(n: int) -> Inventory:
+    now = "2026-12-04T10:00:00+00:00"
+    things = tuple(
+        Resource("k8s.core.configmap", f"ns/ConfigMap/cm-{i}", f"cm-{i}", "c1", {"i": i})
+        for i in range(n)
+    )
+    return Inventory(ScanMeta("0.1.0", now, now, (Target("manifests", ("c1",)),)), things)
+
+
+def test_the_inventory_written_ahead_joins_the_set_with_the_same_bytes(tmp_path, monkeypatch):
+    """``write_ahead`` writes the inventory in a child while this process goes on; ``finish``
+    takes that file into the report set: the set is byte for byte the one written without."""
+    if not parallel.usable(2, parallel.default_workers()):
+        pytest.skip("no second CPU for this process, another thread, or not Linux")
+    from bio2scan import outputs
+
+    doc, inv = document(), _inventory_of(300)
+    api.finish(doc, FORMATS, tmp_path / "plain", inventory=inv)
+    log = tmp_path / "log"
+    with api.Ahead(tmp_path / "early") as ahead:
+        assert api.write_ahead(ahead, inv)
+        assert not api.write_ahead(ahead, inv)  # once
+        assert [p.name.startswith(parallel.STAGING) for p in (tmp_path / "early").iterdir()] == [
+            True
+        ]
+        real = outputs.write_inventory
+
+        def recording(*a: Any, **kw: Any) -> str:  # any writing of it after the child's start
+            _record(log, "inventory")
+            return real(*a, **kw)
+
+        monkeypatch.setattr(outputs, "write_inventory", recording)
+        api.finish(doc, FORMATS, tmp_path / "early", inventory=inv, ahead=ahead)
+    a, b = _files(tmp_path / "plain"), _files(tmp_path / "early")
+    assert sorted(a) == sorted(b) and "inventory.json.gz" in b
+    assert a["inventory.json.gz"] == b["inventory.json.gz"]
+    assert a["results.json"] == b["results.json"] and a[".bio2scan-set"] == b[".bio2scan-set"]
+    assert "inventory" not in _callers(log)  # taken from the child, not written again here
+    assert not [p for p in (tmp_path / "early").iterdir() if p.is_dir()]
+
+
+def test_a_full_disk_met_ahead_is_reported_as_if_met_here(tmp_path):
+    out = tmp_path / "out"
+    write_set(out, {"a.txt": "old a", "inventory.json.gz": "old"}, key="scan-1")
+    before = _files(out)
+    full, fine = _full, _new_a
+    with parallel.Ahead(out) as ahead:
+        _start(ahead, {"inventory.json.gz": full})
+        with (
+            pytest.raises(OutputError, match=r"No space left on device.*previous ones"),
+            # (what this process would write is fine: the error can only be the child's)
+            parallel.prepared(out, {"a.txt": fine, "inventory.json.gz": fine}, 2, ahead) as files,
+        ):
+            write_set(out, files, key="scan-2")
+    assert _files(out) == before
+    assert [p.name for p in out.iterdir() if p.is_dir()] == []
+
+
+def test_a_child_ahead_that_fails_otherwise_leaves_the_file_to_this_process(tmp_path):
+    log, me = tmp_path / "log", os.getpid()
+
+    def killed(path: Path) -> str:
+        _record(log, "killed")
+        if os.getpid() != me:
+            os.kill(os.getpid(), signal.SIGKILL)
+        path.write_text("written here")
+        return "here"
+
+    out = tmp_path / "out"
+    with parallel.Ahead(out) as ahead:
+        _start(ahead, {"b.txt": killed})
+        with parallel.prepared(out, {"b.txt": killed}, 2, ahead) as files:
+            assert files["b.txt"](out / "y") == "here"
+    assert (out / "y").read_text() == "written here"
+    calls = _callers(log)
+    assert calls[0::2] == ["killed", "killed"] and calls[1] != str(me) and calls[3] == str(me)
+    assert [p.name for p in out.iterdir()] == ["y"]
+
+
+def test_a_child_ahead_not_taken_is_stopped_and_its_file_removed(tmp_path):
+    """A scan that fails after starting (an error in the roll-up, an interrupt): leaving the
+    ``with`` block kills the child and removes what it wrote; nothing is left behind."""
+    pids = tmp_path / "pids"
+
+    def slow(path: Path) -> str:
+        path.write_text("partial")
+        _record(pids, "slow")
+        time.sleep(60)
+        return "never"
+
+    out = tmp_path / "out"
+    with pytest.raises(RuntimeError, match="the roll-up failed"), parallel.Ahead(out) as ahead:
+        _start(ahead, {"inv.gz": slow})
+        ahead.go()
+        deadline = time.monotonic() + 30
+        while not _callers(pids):
+            assert time.monotonic() < deadline, "the child never started"
+            time.sleep(0.01)
+        raise RuntimeError("the roll-up failed")
+    child = int(_callers(pids)[1])
+    assert not _alive(child)
+    assert list(out.iterdir()) == []
+
+
+def test_the_child_ahead_waits_until_it_is_let_go(tmp_path):
+    """Forked before the results exist, the child writes nothing until ``go()`` (the scan's
+    rules are evaluated); one never let go writes nothing and is gone on leaving."""
+    log = tmp_path / "log"
+
+    def job(path: Path) -> str:
+        _record(log, "job")
+        path.write_text("x")
+        return "x"
+
+    out = tmp_path / "out"
+    with parallel.Ahead(out) as ahead:
+        _start(ahead, {"a.txt": job})
+        time.sleep(0.3)
+        assert not log.exists()
+        ahead.go()
+        deadline = time.monotonic() + 30
+        while not log.exists():
+            assert time.monotonic() < deadline, "the child never wrote after go()"
+            time.sleep(0.01)
+        with parallel.prepared(out, {"a.txt": job}, 2, ahead) as files:
+            assert files["a.txt"](out / "s") == "x"
+    assert _callers(log)[0::2] == ["job"]  # once, in the child
+    with parallel.Ahead(tmp_path / "never") as ahead:
+        assert ahead.start({"a.txt": job})
+        pid = ahead._pid
+    assert not _alive(pid) and list((tmp_path / "never").iterdir()) == []
+    assert _callers(log)[0::2] == ["job"]
+
+
+def test_nothing_is_written_ahead_beside_another_thread(tmp_path):
+    """Another thread (a progress bar): no child; the file is written with the others."""
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait)
+    t.start()
+    try:
+        with parallel.Ahead(tmp_path / "out") as ahead:
+            assert not ahead.start({"a.txt": lambda p: "x"})
+            assert ahead.names == ()
+            job = _writer("here")
+            with parallel.prepared(tmp_path / "out", {"a.txt": job}, 2, ahead) as files:
+                assert files["a.txt"] is job
+    finally:
+        stop.set()
+        t.join()
+    assert not (tmp_path / "out").exists()
+
+
+def _writer(text: str) -> Callable[[Path], str]:
+    def write(path: Path) -> str:
+        path.write_text(text)
+        return text
+
+    return write
+
+
+def test_a_scan_writes_its_inventory_while_it_rolls_up(tmp_path, monkeypatch):
+    """The command line's scan starts the inventory's file once the rules are evaluated, before
+    the reports are rendered; the file is the one an in-process write gives."""
+    if not parallel.usable(2, parallel.default_workers()):
+        pytest.skip("no second CPU for this process, another thread, or not Linux")
+    from click.testing import CliRunner
+
+    from bio2scan import documents, outputs
+    from bio2scan.cli import main
+
+    log = tmp_path / "log"
+    real_render, real_write = outputs.render, outputs.write_inventory
+
+    def render(*a: Any, **kw: Any) -> Any:
+        _record(log, "render")
+        return real_render(*a, **kw)
+
+    def write(*a: Any, **kw: Any) -> str:
+        _record(log, "inventory")
+        return real_write(*a, **kw)
+
+    monkeypatch.setattr(outputs, "render", render)
+    monkeypatch.setattr(outputs, "write_inventory", write)
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "cm.yaml").write_text(
+        "".join(
+            f"---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}}}\n" for i in range(50)
+        )
+    )
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main,
+        ["scan", "manifests", str(src), "-o", str(out), "--format", "json", "--fail-on", "none"],
+    )
+    assert result.exit_code == 0, result.output
+    calls = _callers(log)
+    assert calls[0::2] == ["inventory", "render"] and calls[1] != str(os.getpid())
+    inv = documents.load_inventory(out / "inventory.json.gz")
+    assert len(inv.resources) == 50
+    assert not [p for p in out.iterdir() if p.is_dir()]
