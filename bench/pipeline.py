@@ -26,7 +26,7 @@ Each size is measured twice, each run in a fresh process:
   (load and compile every built-in rule), ``load`` (the manifest collector: read, parse,
   provenance, redaction), ``evaluate`` (the engine over every rule), ``assess`` (roll-up and the
   results document), ``write`` (every report format). As in the CLI, the inventory's file is
-  forked off after ``load`` and written during ``assess`` (``api.Ahead``). CPU per phase
+  forked off after ``load`` and written from the end of ``evaluate`` on (``api.Ahead``). CPU per phase
   includes the worker processes waited for in it: the manifest collector's in ``load``, the
   split evaluation's in ``evaluate``, the writers' and the inventory's child in ``write``. Memory per phase is the process's peak RSS
   (high-water mark) at the end of the phase, so the phase that raised it shows, and the largest
@@ -204,11 +204,11 @@ def _phases(root: str, out: str) -> dict[str, Any]:
     stop("load")
     start()
     now = dt.datetime.now(dt.UTC)
-    results = evaluate(inv, compiled, now=now, split=api.split_evaluation(len(inv.resources)))
+    split = api.split_evaluation(len(inv.resources))
+    results = evaluate(inv, compiled, now=now, split=split, released=ahead.go)  # as api.assess
     results.sort(key=lambda r: (r.rule_id, r.scope, r.resource_id))
     stop("evaluate")
     start()
-    ahead.go()  # as api.assess does once the rules are evaluated
     doc = api._document(  # the rest of api.assess, after the evaluation
         results,
         {r.id: r for r in rules},

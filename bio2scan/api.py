@@ -217,8 +217,9 @@ def assess(
     ``waivers`` (a file or a loaded set) turns matching FAILs into WAIVED; ``baseline`` (a
     results file or document) marks each result new / unchanged and lists what was resolved.
     NOT_APPLICABLE results are summarised (``not_applicable``) unless ``verbose_results``.
-    ``ahead``: report files waiting to be written (``write_ahead``), let go once the rules are
-    evaluated — the roll-up then keeps one CPU busy, and they are written on the other."""
+    ``ahead``: report files waiting to be written (``write_ahead``), let go as soon as the
+    evaluation leaves a CPU free (its forked share is done, or none was forked) — they are
+    written there while the rest of the evaluation and the roll-up keep one CPU busy."""
     # no process-wide switch of the cyclic garbage collector here: a library call must not
     # change how other threads of the host collect (issue 10; the cost is in architecture.md)
     return _assess(
@@ -261,11 +262,11 @@ def _assess(
         task = progress.task("rules evaluated", total=total)
         advance = task.advance
     split = split_evaluation(len(inv.resources))  # a share in a forked child (engine.split)
-    results = _evaluate(inv, compiled, now=now, progress=advance, split=split)
+    # report files waiting (``ahead``) go as soon as the evaluation leaves a CPU free
+    go = ahead.go if ahead is not None else None
+    results = _evaluate(inv, compiled, now=now, progress=advance, split=split, released=go)
     if task is not None:
         task.done()
-    if ahead is not None:
-        ahead.go()
     for key in _RESULT_ORDER:  # least significant first: stable sorts make it lexicographic
         results.sort(key=key)
     tags = {(r.type, r.id, r.scope): r.tags for r in inv.resources if r.tags}

@@ -166,7 +166,8 @@ _COST = {"html": 0, "csv": 1, "json": 1.5, "inventory": 2, "junit": 3, "sarif": 
 
 def write_ahead(ahead: parallel.Ahead, inventory: Inventory) -> bool:
     """Fork the child that writes the inventory's file (``INVENTORY_FILE``) once ``ahead`` is
-    let go (``Ahead.go``; ``api.assess(..., ahead=)`` does it when the rules are evaluated),
+    let go (``Ahead.go``; ``api.assess(..., ahead=)`` does it when the evaluation leaves a CPU
+    free),
     for the report set that ``finish(..., ahead=)`` writes later; whether it was started."""
     return ahead.start({INVENTORY_FILE: _inventory(inventory)})
 

@@ -108,8 +108,9 @@ class Ahead:
     this process goes on; ``prepared(..., ahead=)`` takes them as it takes the files of its own
     children. A scan forks the child for its inventory's file right after collecting, before
     the results exist — so that the pages this process writes later (results, rows) are its own
-    and not copied for the child — and lets it go once the rules are evaluated: it then writes
-    while the results are rolled up, the one step that leaves the second CPU idle.
+    and not copied for the child — and lets it go once the evaluation leaves a CPU free (its
+    forked share is back, ``engine.evaluate(..., released=)``): it then writes while this
+    process takes that share's results in and rolls them up, on one CPU.
 
     Where a child cannot be used (``usable``), ``start`` does nothing and the files are written
     with the others. Used as a context manager: on leaving, a child still running is killed and

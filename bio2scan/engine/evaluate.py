@@ -184,6 +184,7 @@ def evaluate(
     progress: Callable[[int], None] | None = None,
     *,
     split: bool = False,
+    released: Callable[[], object] | None = None,
 ) -> list[Result]:
     """Every rule on every resource of its types, plus ERROR results for what was not collected.
 
@@ -193,7 +194,9 @@ def evaluate(
     ``progress`` (optional) is told the number of rule evaluations done after each resource.
     ``split=True``: a forked child evaluates the last part of each type's resources meanwhile
     (``split.py``; POSIX only, else ignored; ``split.wanted`` says when it pays). The results
-    are the same either way."""
+    are the same either way. ``released`` (optional) is called once the evaluation needs only
+    this process: at once without a child, else when the child has exited (its results are
+    then unpacked here) — a caller may start work for the other CPU then."""
     index = Index(inventory)
     env = Env(index, now or _dt.datetime.now(_dt.UTC))
     rules = list(rules)
@@ -210,12 +213,14 @@ def evaluate(
     child = None
     if split and _split.can_fork():
         child = _split.start(lambda: _split.packed(plan, env, _run))
+    if child is None and released is not None:
+        released()
     try:
         for crs, lists, resources in plan:
             mine = resources[: _split.cut(len(resources))] if child is not None else resources
             _run(crs, [lst.append for lst in lists], mine, env, progress)
         if child is not None:
-            _split.merge(child, plan, env, progress, _run)
+            _split.merge(child, plan, env, progress, _run, released)
     finally:
         if child is not None:
             child.stop()

@@ -193,10 +193,19 @@ def packed(plan: list[Part], env: Any, run: Run) -> Iterator[Any]:
             out.clear()
 
 
-def merge(child: Child, plan: list[Part], env: Any, progress: Any, run: Run) -> None:
+def merge(
+    child: Child,
+    plan: list[Part],
+    env: Any,
+    progress: Any,
+    run: Run,
+    released: Callable[[], object] | None = None,
+) -> None:
     """The child's results into their lists, in order; if the child failed, its share is
-    evaluated here instead."""
+    evaluated here instead. ``released`` is called once the child has exited."""
     items = child.items()
+    if released is not None:
+        released()
     built: list[list[list[Result]]] | None = None
     if items is not None:
         try:

@@ -154,3 +154,25 @@ def test_a_scan_splits_its_evaluation(tmp_path):
     one = evaluate(inv, [compile_rule(r) for r in rules], now=NOW, split=False)
     assert doc["summary"]["results"]["PASS"] == sum(r.status is Status.PASS for r in one)
     assert doc["summary"]["results"]["FAIL"] == sum(r.status is Status.FAIL for r in one) > 0
+
+
+def test_released_once_the_evaluation_needs_one_process_only():
+    """``released`` (a scan lets its inventory's writer go then): without a child at once,
+    before any rule runs; with one, once the child has exited and before its results are
+    unpacked (its share not yet counted) — never twice."""
+    inv, compiled = _estate()
+    counted: list[int] = []
+    seen: list[int] = []
+    evaluate(
+        inv, compiled, now=NOW, split=False, progress=counted.append,
+        released=lambda: seen.append(sum(counted)),
+    )  # fmt: skip
+    assert seen == [0]
+    total = sum(counted)
+    counted.clear()
+    seen.clear()
+    evaluate(
+        inv, compiled, now=NOW, split=True, progress=counted.append,
+        released=lambda: seen.append(sum(counted)),
+    )  # fmt: skip
+    assert len(seen) == 1 and 0 < seen[0] < total == sum(counted)
