@@ -440,8 +440,9 @@ def _writer(text: str) -> Callable[[Path], str]:
 
 
 def test_a_scan_writes_its_inventory_while_it_rolls_up(tmp_path, monkeypatch):
-    """The command line's scan starts the inventory's file once the rules are evaluated, before
-    the reports are rendered; the file is the one an in-process write gives."""
+    """The command line's scan starts the inventory's file in a child, without waiting for the
+    reports to be rendered: rendering waits (up to 30 s) to see it started, which only happens
+    when it was started ahead (else it is written while rendering, and comes second)."""
     if not parallel.usable(2, parallel.default_workers()):
         pytest.skip("no second CPU for this process, another thread, or not Linux")
     from click.testing import CliRunner
@@ -453,6 +454,9 @@ def test_a_scan_writes_its_inventory_while_it_rolls_up(tmp_path, monkeypatch):
     real_render, real_write = outputs.render, outputs.write_inventory
 
     def render(*a: Any, **kw: Any) -> Any:
+        deadline = time.monotonic() + 30
+        while "inventory" not in _callers(log) and time.monotonic() < deadline:
+            time.sleep(0.01)
         _record(log, "render")
         return real_render(*a, **kw)
 
