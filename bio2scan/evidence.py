@@ -76,13 +76,17 @@ def write_pack(
     *,
     inventory: Inventory | None = None,
     inventory_files: Iterable[str] = (),
+    written: tuple[Path, str] | None = None,
 ) -> str:
     """Write inventory, results and reports into ``directory`` and seal it.
 
     ``render(document, directory)`` writes the reports (``results.json`` among them). The
     inventory is ``inventory`` when given, else the one file in ``inventory_files`` copied as
-    it is, else several files merged by the caller into ``inventory``. Returns the manifest's
-    SHA-256.
+    it is, else several files merged by the caller into ``inventory``. ``written``: a file
+    already holding ``inventory``'s gzip file and that file's SHA-256 when it was written (the
+    report set's): it is copied instead of encoded again, and kept only if the copy has that
+    digest (a file replaced meanwhile is not trusted: ``inventory`` is encoded then). Returns
+    the manifest's SHA-256.
 
     A pack that cannot be written whole (a full disk half-way) is not left behind half
     written: what this call wrote into ``directory`` is removed again, and ``OutputError``
@@ -95,7 +99,7 @@ def write_pack(
         before = set()
     try:
         d.mkdir(parents=True, exist_ok=True)
-        return _write_pack(d, document, render, inventory, inventory_files)
+        return _write_pack(d, document, render, inventory, inventory_files, written)
     except (OSError, OutputError) as exc:
         if created:
             shutil.rmtree(d, ignore_errors=True)
@@ -115,11 +119,15 @@ def _write_pack(
     render: Callable[[dict[str, Any], Path], dict[str, Path]],
     inventory: Inventory | None,
     inventory_files: Iterable[str],
+    written: tuple[Path, str] | None,
 ) -> str:
     files = [f for f in inventory_files if f != "-"]
     sha: str | None = None
     if inventory is not None:
-        sha = save_inventory(d / "inventory.json.gz", inventory)
+        target = d / "inventory.json.gz"
+        sha = _copied(written, target) if written is not None else None
+        if sha is None:
+            sha = save_inventory(target, inventory)
     elif len(files) == 1:
         src = Path(files[0])
         target = d / ("inventory.json.gz" if src.name.endswith(".gz") else "inventory.json")
@@ -136,11 +144,28 @@ def _write_pack(
     return seal(d)
 
 
-def _copy(src: Path, fh: BinaryIO) -> str:
+def _copied(written: tuple[Path, str], target: Path) -> str | None:
+    """``written``'s file (path, digest) copied to ``target`` when the copy has that digest;
+    else None (the file is gone or was replaced: the caller encodes the inventory itself). A
+    full disk while copying is raised."""
+    path, digest = written
+    try:
+        src = open(path, "rb")  # noqa: SIM115 - closed below
+    except OSError:
+        return None
+    with src:
+        sha = atomic_stream(target, lambda fh: _copy(src, fh))
+    return sha if sha == digest else None
+
+
+def _copy(src: Path | BinaryIO, fh: BinaryIO) -> str:
     """``src`` into ``fh`` byte for byte; its SHA-256."""
     out = HashingWriter(fh)
-    with open(src, "rb") as r:
-        shutil.copyfileobj(r, out)
+    if isinstance(src, Path):
+        with open(src, "rb") as r:
+            shutil.copyfileobj(r, out)
+    else:
+        shutil.copyfileobj(src, out)
     return out.hexdigest()
 
 

@@ -132,6 +132,7 @@ def render(
     workers: int | None = None,
     join: bool = True,
     ahead: parallel.Ahead | None = None,
+    digests: dict[str, str] | None = None,
 ) -> dict[str, Path]:
     """Render each format (and the inventory, when given) and write them into ``output_dir`` as
     one set: all or nothing (``documents.write_set``). Returns format → path. The formats are
@@ -139,7 +140,8 @@ def render(
     in a child process where that is possible (``parallel``); ``workers=1``: one by one.
     ``join=False``: a new scan's set (``finish``), which replaces the previous set even when
     their keys are equal; otherwise the files of the same scan rendered again join its set.
-    ``ahead``: the files it started writing (``write_ahead``) are taken from it."""
+    ``ahead``: the files it started writing (``write_ahead``) are taken from it. ``digests``
+    is filled with the SHA-256 of each file as it was written (file name → digest)."""
     doc = decode(dict(document, lang=lang))  # rows, also of a document read as plain JSON
     files: dict[str, Callable[[Path], str | None]] = {}
     names: dict[str, str] = {}
@@ -156,12 +158,30 @@ def render(
     workers = workers or parallel.default_workers()
     with parallel.prepared(output_dir, jobs, workers, ahead) as done:
         written: dict[str, Content] = {**files, **done}  # in the order asked
+        if digests is not None:
+            written = {n: _noting(n, w, digests) for n, w in written.items()}
         write_set(output_dir, written, key=set_key(document), record=record, join=join)
     return {f: Path(output_dir) / name for f, name in names.items()}
 
 
 # the formats' usual writing time, slowest first: the first to start when written side by side
 _COST = {"html": 0, "csv": 1, "json": 1.5, "inventory": 2, "junit": 3, "sarif": 4, "md": 6}
+
+
+def _noting(name: str, content: Content, digests: dict[str, str]) -> Content:
+    """``content`` (a writer, or text or bytes) noting the SHA-256 of what it wrote."""
+    if not callable(content):
+        raw = content.encode("utf-8") if isinstance(content, str) else content
+        digests[name] = hashlib.sha256(raw).hexdigest()
+        return content
+
+    def write(path: Path) -> str | None:
+        digest = content(path)
+        if isinstance(digest, str):
+            digests[name] = digest
+        return digest
+
+    return write
 
 
 def write_ahead(ahead: parallel.Ahead, inventory: Inventory) -> bool:
@@ -230,8 +250,16 @@ def finish(
     if history:
         with _open_history(history) as h:
             document["history"] = h.trend(keep, pending=document)
+    digests: dict[str, str] = {}
     paths = render(
-        document, formats, output_dir, lang, inventory=inventory, join=False, ahead=ahead
+        document,
+        formats,
+        output_dir,
+        lang,
+        inventory=inventory,
+        join=False,
+        ahead=ahead,
+        digests=digests,
     )
     digest = None
     if evidence_dir is not None:
@@ -244,6 +272,10 @@ def finish(
             lambda d, out: render(d, pack_formats, out, lang, record=False),
             inventory=inventory,
             inventory_files=inventory_files,
+            # the report set's inventory file, copied if it still is what was written
+            written=(Path(output_dir) / INVENTORY_FILE, digests[INVENTORY_FILE])
+            if inventory is not None and INVENTORY_FILE in digests
+            else None,
         )
     scan_id = None
     if history:

@@ -215,3 +215,67 @@ def test_a_pack_whose_reports_do_not_fit_is_removed(tmp_path: Path) -> None:
     assert lines[0].endswith("the reports are written, the pack is removed"), lines
     assert "Traceback" not in p.stderr and not pack.exists()
     assert (out / "report.md").exists()
+
+
+def _inventory(n: int = 20) -> Inventory:
+    from bio2scan.model import Resource
+
+    things = tuple(
+        Resource("k8s.core.configmap", f"ns/ConfigMap/c{i}", f"c{i}", "c1", {"i": i})
+        for i in range(n)
+    )
+    meta = ScanMeta("0.1.0", "2026-11-20T09:00:00+00:00", "2026-11-20T09:01:00+00:00")
+    return Inventory(meta, things)
+
+
+def test_a_scan_copies_its_report_sets_inventory_into_its_pack(tmp_path, monkeypatch) -> None:
+    """The pack's inventory is the report set's file copied (not encoded a second time): the
+    same bytes, bound to the pack's results."""
+    from bio2scan import evidence
+    from bio2scan.documents import save_inventory, sha256_file
+
+    inv = _inventory()
+    encoded = tmp_path / "encoded.json.gz"
+    save_inventory(encoded, inv)
+    calls: list[Path] = []
+    real = evidence.save_inventory
+
+    def counting(path, inventory):
+        calls.append(Path(path))
+        return real(path, inventory)
+
+    monkeypatch.setattr(evidence, "save_inventory", counting)
+    api.finish(document(), ["json"], tmp_path / "out", inventory=inv, evidence_dir=tmp_path / "pk")
+    pack = tmp_path / "pk" / "inventory.json.gz"
+    assert calls == []
+    assert pack.read_bytes() == (tmp_path / "out" / "inventory.json.gz").read_bytes()
+    assert pack.read_bytes() == encoded.read_bytes()
+    results = api.load_results(tmp_path / "pk" / "results.json")
+    assert results["scan"]["inventory_sha256"] == sha256_file(pack)
+    assert verify(tmp_path / "pk").ok
+
+
+@pytest.mark.parametrize("case", ["replaced", "missing"])
+def test_a_report_inventory_replaced_or_gone_is_not_copied(tmp_path: Path, case: str) -> None:
+    """The report set's file replaced meanwhile (another scan into the same directory) or gone:
+    the pack encodes its own inventory and its results name that one."""
+    from bio2scan.documents import save_inventory, sha256_file
+
+    inv = _inventory()
+    mine = tmp_path / "mine.json.gz"
+    digest = save_inventory(mine, inv)
+    there = tmp_path / "report" / "inventory.json.gz"
+    there.parent.mkdir()
+    if case == "replaced":
+        save_inventory(there, _inventory(3))
+    write_pack(
+        tmp_path / "pk",
+        document(),
+        lambda doc, out: api.render(doc, ["json"], out, record=False),
+        inventory=inv,
+        written=(there, digest),
+    )
+    pack = tmp_path / "pk" / "inventory.json.gz"
+    assert pack.read_bytes() == mine.read_bytes()
+    results = api.load_results(tmp_path / "pk" / "results.json")
+    assert results["scan"]["inventory_sha256"] == digest == sha256_file(pack)
