@@ -187,8 +187,8 @@ def _noting(name: str, content: Content, digests: dict[str, str]) -> Content:
 def write_ahead(ahead: parallel.Ahead, inventory: Inventory) -> bool:
     """Fork the child that writes the inventory's file (``INVENTORY_FILE``) once ``ahead`` is
     let go (``Ahead.go``; ``api.assess(..., ahead=)`` does it when the evaluation leaves a CPU
-    free),
-    for the report set that ``finish(..., ahead=)`` writes later; whether it was started."""
+    free), for the report set that ``finish(..., ahead=)`` writes later; whether it was
+    started."""
     return ahead.start({INVENTORY_FILE: _inventory(inventory)})
 
 
