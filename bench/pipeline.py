@@ -26,11 +26,12 @@ Each size is measured twice, each run in a fresh process:
   (load and compile every built-in rule), ``load`` (the manifest collector: read, parse,
   provenance, redaction), ``evaluate`` (the engine over every rule), ``assess`` (roll-up and the
   results document), ``write`` (every report format). As in the CLI, the inventory's file is
-  forked off after ``load`` and written from the end of ``evaluate`` on (``api.Ahead``). CPU per phase
-  includes the worker processes waited for in it: the manifest collector's in ``load``, the
-  split evaluation's in ``evaluate``, the writers' and the inventory's child in ``write``. Memory per phase is the process's peak RSS
-  (high-water mark) at the end of the phase, so the phase that raised it shows, and the largest
-  worker process's peak (``worker``).
+  forked off after ``load`` and written from the end of ``evaluate`` on (``api.Ahead``). CPU
+  per phase includes the worker processes waited for in it: the manifest collector's in
+  ``load``, the split evaluation's in ``evaluate``, the writers' and the inventory's child in
+  ``write``. Memory per phase is the process's peak RSS (high-water mark) at the end of the
+  phase, so the phase that raised it shows, and the largest worker process's peak
+  (``worker``).
 
 Printed: the median of ``--repeat`` runs per figure, with every run's wall time.
 """

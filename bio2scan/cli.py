@@ -51,7 +51,7 @@ def _finish(
     doc: dict[str, Any],
     inventory: Any = None,
     inventory_files: tuple[str, ...] = (),
-    ahead: Any = None,
+    ahead: api.Ahead | None = None,
 ) -> None:
     """Reports (one set), evidence pack, history — in that order (``api.finish``) — then the
     summary and the exit code. ``ahead``: report files started before (``api.write_ahead``)."""

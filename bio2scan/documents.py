@@ -129,7 +129,7 @@ def write_set(
     *,
     record: bool = True,
     join: bool = True,
-) -> list[Path]:
+) -> dict[str, str]:
     """Write ``files`` (name → content, or a function that writes the file at the path it is
     given) into ``directory`` as one set: each is written into a staging directory inside
     ``directory`` first, and only when all are complete are they moved into place — so an
@@ -140,7 +140,8 @@ def write_set(
     files join the set. ``join=False``: the files are a new scan's, which never joins a set,
     whatever its key (two scans can share one: the same targets and rules within a second).
     ``record=False``: keep no record (a directory with a manifest of its own, such as an
-    evidence pack). Returns the paths written."""
+    evidence pack). Returns the SHA-256 of each file written, by name, as it was written (a
+    writer that returns none has none)."""
     d = Path(directory)
     try:
         d.mkdir(parents=True, exist_ok=True)
@@ -151,7 +152,7 @@ def write_set(
             f"cannot write into {directory}: {exc.strerror or exc}", reason=os_reason(exc)
         ) from None
     try:
-        _write_set(d, staging, files, key, record, join)
+        return _write_set(d, staging, files, key, record, join)
     except OSError as exc:
         raise OutputError(
             f"cannot write the reports into {directory}: {os_reason(exc)}; the previous ones "
@@ -160,7 +161,6 @@ def write_set(
         ) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return [d / name for name in files]
 
 
 def _write_set(
@@ -170,7 +170,7 @@ def _write_set(
     key: str | None,
     record: bool,
     join: bool,
-) -> None:
+) -> dict[str, str]:
     digests: dict[str, str] = {}
     for name, content in files.items():
         if "/" in name or name.startswith("."):
@@ -204,11 +204,11 @@ def _write_set(
                 os.unlink(d / name)
     if record:
         manifest: dict[str, Any] = {"key": key, "files": sorted(names)}
-        if same:
-            digests = {**_previous_digests(d), **digests}
-        manifest["sha256"] = {n: digests[n] for n in sorted(names) if n in digests}
+        known = {**_previous_digests(d), **digests} if same else digests
+        manifest["sha256"] = {n: known[n] for n in sorted(names) if n in known}
         atomic_write(d / SET_MANIFEST, json.dumps(manifest, indent=1) + "\n")
     _fsync_dir(d)
+    return digests
 
 
 def _previous_set(d: Path) -> tuple[str | None, set[str]]:

@@ -132,7 +132,8 @@ def _write_pack(
         src = Path(files[0])
         target = d / ("inventory.json.gz" if src.name.endswith(".gz") else "inventory.json")
         if src.resolve() != target.resolve():
-            sha = atomic_stream(target, lambda fh: _copy(src, fh))
+            with open(src, "rb") as r:
+                sha = atomic_stream(target, lambda fh: _copy(r, fh))
         else:
             sha = sha256_file(target)
     doc = document
@@ -158,14 +159,10 @@ def _copied(written: tuple[Path, str], target: Path) -> str | None:
     return sha if sha == digest else None
 
 
-def _copy(src: Path | BinaryIO, fh: BinaryIO) -> str:
-    """``src`` into ``fh`` byte for byte; its SHA-256."""
+def _copy(src: BinaryIO, fh: BinaryIO) -> str:
+    """``src`` (an open file) into ``fh`` byte for byte; its SHA-256."""
     out = HashingWriter(fh)
-    if isinstance(src, Path):
-        with open(src, "rb") as r:
-            shutil.copyfileobj(r, out)
-    else:
-        shutil.copyfileobj(src, out)
+    shutil.copyfileobj(src, out)
     return out.hexdigest()
 
 

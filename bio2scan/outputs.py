@@ -158,30 +158,14 @@ def render(
     workers = workers or parallel.default_workers()
     with parallel.prepared(output_dir, jobs, workers, ahead) as done:
         written: dict[str, Content] = {**files, **done}  # in the order asked
-        if digests is not None:
-            written = {n: _noting(n, w, digests) for n, w in written.items()}
-        write_set(output_dir, written, key=set_key(document), record=record, join=join)
+        made = write_set(output_dir, written, key=set_key(document), record=record, join=join)
+    if digests is not None:
+        digests.update(made)
     return {f: Path(output_dir) / name for f, name in names.items()}
 
 
 # the formats' usual writing time, slowest first: the first to start when written side by side
 _COST = {"html": 0, "csv": 1, "json": 1.5, "inventory": 2, "junit": 3, "sarif": 4, "md": 6}
-
-
-def _noting(name: str, content: Content, digests: dict[str, str]) -> Content:
-    """``content`` (a writer, or text or bytes) noting the SHA-256 of what it wrote."""
-    if not callable(content):
-        raw = content.encode("utf-8") if isinstance(content, str) else content
-        digests[name] = hashlib.sha256(raw).hexdigest()
-        return content
-
-    def write(path: Path) -> str | None:
-        digest = content(path)
-        if isinstance(digest, str):
-            digests[name] = digest
-        return digest
-
-    return write
 
 
 def write_ahead(ahead: parallel.Ahead, inventory: Inventory) -> bool:

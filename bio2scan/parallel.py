@@ -82,11 +82,7 @@ def prepared(
     takers: dict[str, Writer] = {}
     try:
         if usable(len(rest), workers):
-            try:
-                Path(directory).mkdir(parents=True, exist_ok=True)
-                private = Path(tempfile.mkdtemp(prefix=f"{STAGING}{os.getpid()}-", dir=directory))
-            except OSError:  # write_set meets the same problem and says so
-                private = None
+            private = _private_dir(directory)
         if private is not None:
             outcome = _run(private, rest, workers)
             takers = {n: _taker(private / n, job, outcome.get(n)) for n, job in rest.items()}
@@ -100,6 +96,25 @@ def prepared(
 
 def _plain(name: str) -> bool:
     return bool(name) and "/" not in name and not name.startswith(".")
+
+
+def _private_dir(directory: str | Path) -> Path | None:
+    """A new directory for files written by children, inside ``directory`` (named like a
+    staging directory of ``documents.write_set``); None when it cannot be made (``write_set``
+    meets the same problem and says so)."""
+    try:
+        Path(directory).mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=f"{STAGING}{os.getpid()}-", dir=directory))
+    except OSError:
+        return None
+
+
+def _queue(jobs: int) -> int:
+    """The read end of a pipe holding one byte per job (0, 1, …; at most a few dozen files)."""
+    queue_r, queue_w = os.pipe()
+    os.write(queue_w, bytes(range(jobs)))
+    os.close(queue_w)
+    return queue_r
 
 
 class Ahead:
@@ -136,16 +151,12 @@ class Ahead:
         jobs = {n: j for n, j in jobs.items() if _plain(n)}
         if self._private is not None or not jobs or not usable(2, default_workers()):
             return False
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            private = Path(tempfile.mkdtemp(prefix=f"{STAGING}{os.getpid()}-", dir=self.directory))
-        except OSError:  # written with the others, which meet the same problem and say so
+        private = _private_dir(self.directory)
+        if private is None:  # written with the others, which meet the same problem and say so
             return False
         names = list(jobs)
         load_prctl()  # loaded before forking: the child only calls it
-        queue_r, queue_w = os.pipe()
-        os.write(queue_w, bytes(range(len(names))))
-        os.close(queue_w)
+        queue_r = _queue(len(names))
         report_r, report_w = os.pipe()
         go_r, go_w = os.pipe()
         parent = os.getpid()
@@ -253,9 +264,7 @@ def _run(private: Path, jobs: Mapping[str, Writer], workers: int) -> dict[str, d
     whose outcome never came (its child was killed) has none."""
     load_prctl()  # loaded before forking: the children only call it
     names = list(jobs)
-    queue_r, queue_w = os.pipe()
-    os.write(queue_w, bytes(range(len(names))))  # at most a few dozen formats
-    os.close(queue_w)
+    queue_r = _queue(len(names))
     report_r, report_w = os.pipe()
     parent = os.getpid()
     pids: list[int] = []

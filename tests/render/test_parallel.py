@@ -484,3 +484,16 @@ def test_a_scan_writes_its_inventory_while_it_rolls_up(tmp_path, monkeypatch):
     inv = documents.load_inventory(out / "inventory.json.gz")
     assert len(inv.resources) == 50
     assert not [p for p in out.iterdir() if p.is_dir()]
+
+
+def test_write_set_returns_each_files_digest_as_written(tmp_path):
+    """The digests ``write_set`` records in ``.bio2scan-set`` are returned too (the evidence
+    pack checks its copy of the inventory against one)."""
+    import hashlib
+    import json
+
+    out = tmp_path / "out"
+    made = write_set(out, {"a.txt": "text", "b.txt": _new_a}, key="k")
+    on_disk = {n: hashlib.sha256((out / n).read_bytes()).hexdigest() for n in ("a.txt", "b.txt")}
+    assert made == {"a.txt": on_disk["a.txt"], "b.txt": "a"}  # a writer's own digest as given
+    assert json.loads((out / ".bio2scan-set").read_text())["sha256"] == made
