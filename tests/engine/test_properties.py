@@ -146,8 +146,50 @@ def test_removing_a_value_never_decides_the_other_way(c, data, pick):
     if not keys:
         return
     key = pick.draw(st.sampled_from(keys))
+    if any(_matches(key, p, element=True) for p in _iterated(strict)):
+        return  # one member of an iterated collection: the rest is another whole collection
     before, after = truth(strict, data), truth(strict, _without(data, key))
     assert after is before or after is None
+
+
+def _iterated(c: Any) -> list[tuple]:
+    """The collections a condition iterates: paths with ``[*]``, and for_each/some paths (their
+    members as ``#``). Taking a member out leaves a complete, smaller collection: ``[*]`` with
+    ``match: all`` over no values is true, so ``a[*] equals true`` is unknown over
+    ``{a: {k: null}}`` and true over ``{a: {}}``, as documented (docs/rules.md)."""
+    out: list[tuple] = []
+    if isinstance(c, dict):
+        if isinstance(c.get("path"), str) and "[*]" in c["path"]:
+            out.append(_norm(parse(c["path"])))
+        for key in ("for_each", "some"):
+            entries = c.get(key)
+            for e in entries if isinstance(entries, list) else [entries]:
+                p = e.get("path") if isinstance(e, dict) else e
+                if isinstance(p, str):
+                    out.append((*_norm(parse(p)), "#"))
+        for v in c.values():
+            out += _iterated(v)
+    elif isinstance(c, list):
+        for v in c:
+            out += _iterated(v)
+    return out
+
+
+@pytest.mark.parametrize(
+    "value, match, expected",
+    [
+        ([], "all", True),
+        ({}, "all", True),
+        ([], "any", False),
+        ({}, "any", False),
+        ([None], "all", None),
+        ({"k": None}, "all", None),
+        ([False], "all", False),
+        ([True, None], "any", True),
+    ],
+)
+def test_a_wildcard_over_no_values_decides(value, match, expected):
+    assert truth({"path": "a[*]", "equals": True, "match": match}, {"a": value}) is expected
 
 
 # --- every shipped rule, with its own test resources ----------------------------------------
