@@ -277,6 +277,13 @@ class HashingWriter:
         return self.hash.hexdigest()
 
 
+def copy_hashed(src: BinaryIO, fh: BinaryIO) -> str:
+    """``src`` (an open file) into ``fh`` byte for byte; its SHA-256."""
+    out = HashingWriter(fh)
+    shutil.copyfileobj(src, out)
+    return out.hexdigest()
+
+
 def stream_json(
     out: HashingWriter,
     doc: Mapping[str, Any],

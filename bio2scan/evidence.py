@@ -22,12 +22,12 @@ import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from .documents import (
-    HashingWriter,
     atomic_stream,
     atomic_write,
+    copy_hashed,
     os_reason,
     read_json,
     save_inventory,
@@ -133,7 +133,7 @@ def _write_pack(
         target = d / ("inventory.json.gz" if src.name.endswith(".gz") else "inventory.json")
         if src.resolve() != target.resolve():
             with open(src, "rb") as r:
-                sha = atomic_stream(target, lambda fh: _copy(r, fh))
+                sha = atomic_stream(target, lambda fh: copy_hashed(r, fh))
         else:
             sha = sha256_file(target)
     doc = document
@@ -155,15 +155,8 @@ def _copied(written: tuple[Path, str], target: Path) -> str | None:
     except OSError:
         return None
     with src:
-        sha = atomic_stream(target, lambda fh: _copy(src, fh))
+        sha = atomic_stream(target, lambda fh: copy_hashed(src, fh))
     return sha if sha == digest else None
-
-
-def _copy(src: BinaryIO, fh: BinaryIO) -> str:
-    """``src`` (an open file) into ``fh`` byte for byte; its SHA-256."""
-    out = HashingWriter(fh)
-    shutil.copyfileobj(src, out)
-    return out.hexdigest()
 
 
 def _remove_new(d: Path, before: set[Path]) -> None:

@@ -26,7 +26,14 @@ from .assess import compliance as _compliance
 from .assess.document import check_version, decode, read_results
 from .baseline import diff as _diff
 from .coverage import Coverage
-from .documents import Content, check_writable_dir, validate, write_inventory, write_set
+from .documents import (
+    Content,
+    check_writable_dir,
+    copy_hashed,
+    validate,
+    write_inventory,
+    write_set,
+)
 from .errors import EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, OutputError, UsageError
 from .model import Inventory, Severity, Status
 
@@ -133,6 +140,8 @@ def render(
     join: bool = True,
     ahead: parallel.Ahead | None = None,
     digests: dict[str, str] | None = None,
+    bound: Callable[[str], object] | None = None,
+    copies: Mapping[str, tuple[Path, str]] | None = None,
 ) -> dict[str, Path]:
     """Render each format (and the inventory, when given) and write them into ``output_dir`` as
     one set: all or nothing (``documents.write_set``). Returns format → path. The formats are
@@ -141,7 +150,13 @@ def render(
     ``join=False``: a new scan's set (``finish``), which replaces the previous set even when
     their keys are equal; otherwise the files of the same scan rendered again join its set.
     ``ahead``: the files it started writing (``write_ahead``) are taken from it. ``digests``
-    is filled with the SHA-256 of each file as it was written (file name → digest)."""
+    is filled with the SHA-256 of each file as it was written (file name → digest).
+
+    With ``inventory``, the set's results are bound to it: its file is written first, and the
+    reports name its SHA-256 as ``scan.inventory_sha256`` (the digest of the file beside them);
+    ``bound`` is called with that digest. ``copies``: file name → (a file, its SHA-256) to copy
+    instead of rendering — the same document's report, written before (an evidence pack copies
+    the report set's); a copy is kept only if it has that digest, else the report is rendered."""
     doc = decode(dict(document, lang=lang))  # rows, also of a document read as plain JSON
     files: dict[str, Callable[[Path], str | None]] = {}
     names: dict[str, str] = {}
@@ -150,13 +165,23 @@ def render(
         assert r is not None  # parse_formats checked the name
         name = getattr(r, "filename", f"report.{r.extension}")
         files[name] = _streamed(r, doc, lang)
+        if copies and name in copies:
+            files[name] = _copy_or(*copies[name], files[name])
         names[f] = name
+    first = None
     if inventory is not None:
         files[INVENTORY_FILE] = _inventory(inventory)
+
+        def bind(digest: str) -> None:  # (the writers read doc["scan"] when they write)
+            doc["scan"] = {**doc["scan"], "inventory_sha256": digest}
+            if bound is not None:
+                bound(digest)
+
+        first = (INVENTORY_FILE, bind)
     cost = {n: _COST.get(f, 2) for f, n in [*names.items(), ("inventory", INVENTORY_FILE)]}
     jobs = {n: files[n] for n in sorted(cost, key=cost.__getitem__) if n in files}  # slowest 1st
     workers = workers or parallel.default_workers()
-    with parallel.prepared(output_dir, jobs, workers, ahead) as done:
+    with parallel.prepared(output_dir, jobs, workers, ahead, first) as done:
         written: dict[str, Content] = {**files, **done}  # in the order asked
         made = write_set(output_dir, written, key=set_key(document), record=record, join=join)
     if digests is not None:
@@ -197,6 +222,24 @@ def _inventory(inventory: Inventory) -> Callable[[Path], str]:
     return write
 
 
+def _copy_or(
+    source: Path, digest: str, render: Callable[[Path], str | None]
+) -> Callable[[Path], str | None]:
+    """A writer that copies ``source`` and keeps the copy when it has ``digest``; else (the file
+    is gone, or was replaced since it was written) writes ``render``'s file instead."""
+
+    def write(path: Path) -> str | None:
+        try:
+            src = open(source, "rb")  # noqa: SIM115 - closed below
+        except OSError:
+            return render(path)
+        with src, open(path, "wb") as fh:
+            copied = copy_hashed(src, fh)
+        return digest if copied == digest else render(path)
+
+    return write
+
+
 def _streamed(renderer: Any, doc: dict[str, Any], lang: str) -> Callable[[Path], str | None]:
     """A renderer's writer, called with the staging path. One that streams (``write(document,
     lang, fh)``, returning the SHA-256) is never whole in memory, hashed while it is written."""
@@ -230,11 +273,20 @@ def finish(
     trend → reports (one set) → evidence pack → history entry. ``document`` gets its
     ``history`` section (the trend, this scan last). ``retention`` (``max_age_days``,
     ``max_scans``): prune the history after recording, never this scan. ``ahead``: the report
-    files started before (``write_ahead``)."""
+    files started before (``write_ahead``). With ``inventory``, the reports name the digest of
+    its file in the set (``render``), and so does ``document`` (``scan.inventory_sha256``).
+
+    The evidence pack copies the report set's files (each kept only if it is still what was
+    written) when its document is the set's — the same inventory digest — and renders the
+    rest (``json`` and ``html`` when the set has none)."""
     if history:
         with _open_history(history) as h:
             document["history"] = h.trend(keep, pending=document)
     digests: dict[str, str] = {}
+
+    def bound(sha: str) -> None:
+        document["scan"] = {**document["scan"], "inventory_sha256": sha}
+
     paths = render(
         document,
         formats,
@@ -244,16 +296,24 @@ def finish(
         join=False,
         ahead=ahead,
         digests=digests,
+        bound=bound,
     )
     digest = None
     if evidence_dir is not None:
         from .evidence import write_pack
 
         pack_formats = list(dict.fromkeys(["json", "html", *parse_formats(formats)]))
+        written = {p.name: (p, digests[p.name]) for p in paths.values() if p.name in digests}
+        same = document["scan"].get("inventory_sha256")
+
+        def pack(d: dict[str, Any], out: Path) -> dict[str, Path]:
+            copies = written if d["scan"].get("inventory_sha256") == same else None
+            return render(d, pack_formats, out, lang, record=False, copies=copies)
+
         digest = write_pack(
             evidence_dir,
             document,
-            lambda d, out: render(d, pack_formats, out, lang, record=False),
+            pack,
             inventory=inventory,
             inventory_files=inventory_files,
             # the report set's inventory file, copied if it still is what was written

@@ -68,24 +68,45 @@ def prepared(
     jobs: Mapping[str, Writer],
     workers: int,
     ahead: Ahead | None = None,
+    first: tuple[str, Callable[[str], object]] | None = None,
 ) -> Iterator[dict[str, Writer]]:
     """``jobs`` (file name → writer), written in forked children while the ``with`` block is
     entered; yields file name → writer for ``documents.write_set`` (see the module's doc).
     The files ``ahead`` started writing are not written again: their child is waited for
     after this process has written its share. Where children cannot be used, yields the
     other ``jobs`` unchanged; so it does for a name that is not a plain file name
-    (``write_set`` refuses it before anything is written)."""
+    (``write_set`` refuses it before anything is written).
+
+    ``first``: (a file name among ``jobs``, ``bind``): that file is written before the others
+    start — taken from ``ahead`` when it writes it (waited for), else written here — and
+    ``bind`` is called with its SHA-256, so that the other files can name it (a report set's
+    results name the digest of its inventory). When it could not be written, ``bind`` is not
+    called and its error is raised when ``write_set`` asks for it, as for any other file."""
     plain = {n: j for n, j in jobs.items() if _plain(n)}
     early = {n: plain[n] for n in ahead.names if n in plain} if ahead is not None else {}
     rest = {n: j for n, j in plain.items() if n not in early}
     private: Path | None = None
     takers: dict[str, Writer] = {}
     try:
-        if usable(len(rest), workers):
+        if first is not None and first[0] in plain:
+            name, bind = first
+            digest: object = None
+            if ahead is not None and name in early:
+                takers[name], digest = ahead.taken(name, early.pop(name))
+            else:
+                private = _private_dir(directory)
+                if private is not None:  # (else written in write_set's turn, not named)
+                    outcome = _write(private, name, rest)
+                    takers[name] = _taker(private / name, rest[name], outcome)
+                    digest = outcome.get("ok")
+                    del rest[name]
+            if isinstance(digest, str):
+                bind(digest)
+        if usable(len(rest), workers) and private is None:
             private = _private_dir(directory)
-        if private is not None:
+        if private is not None and usable(len(rest), workers):
             outcome = _run(private, rest, workers)
-            takers = {n: _taker(private / n, job, outcome.get(n)) for n, job in rest.items()}
+            takers.update({n: _taker(private / n, job, outcome.get(n)) for n, job in rest.items()})
         if ahead is not None and early:
             takers.update(ahead.takers(early))
         yield {name: takers.get(name, job) for name, job in jobs.items()}
@@ -138,6 +159,7 @@ class Ahead:
         self._pid = 0
         self._report = -1
         self._go = -1
+        self._outcome: dict[str, dict[str, Any]] | None = None  # once the child is waited for
 
     def __enter__(self) -> Ahead:
         return self
@@ -206,17 +228,27 @@ class Ahead:
             if n in self.names
         }
 
+    def taken(self, name: str, job: Writer) -> tuple[Writer, str | None]:
+        """Wait for the child; the writer that moves ``name`` into place (as ``takers``) and
+        the SHA-256 the child wrote it with (None when the child did not write it)."""
+        take = self.takers({name: job})[name]
+        digest = (self._outcome or {}).get(name, {}).get("ok")
+        return take, digest if isinstance(digest, str) else None
+
     def _wait(self) -> dict[str, dict[str, Any]]:
-        got: list[bytes] = []
-        if self._report >= 0:
-            try:
-                while data := os.read(self._report, 65536):  # until the child has exited
-                    got.append(data)
-            finally:
-                os.close(self._report)
-                self._report = -1
-                self._reap(kill=False)
-        return _outcomes(b"".join(got), list(self.names))
+        """The child's outcomes, by file name (read once, when it has exited)."""
+        if self._outcome is None:
+            got: list[bytes] = []
+            if self._report >= 0:
+                try:
+                    while data := os.read(self._report, 65536):  # until the child has exited
+                        got.append(data)
+                finally:
+                    os.close(self._report)
+                    self._report = -1
+                    self._reap(kill=False)
+            self._outcome = _outcomes(b"".join(got), list(self.names))
+        return self._outcome
 
     def _reap(self, *, kill: bool) -> None:
         if self._pid:

@@ -279,3 +279,69 @@ def test_a_report_inventory_replaced_or_gone_is_not_copied(tmp_path: Path, case:
     assert pack.read_bytes() == mine.read_bytes()
     results = api.load_results(tmp_path / "pk" / "results.json")
     assert results["scan"]["inventory_sha256"] == digest == sha256_file(pack)
+
+
+def test_a_report_sets_results_name_its_inventory(tmp_path: Path) -> None:
+    """A scan's results name the SHA-256 of the inventory file beside them (as a pack's do);
+    so does the document the caller holds. Without an inventory the document's own stays."""
+    from bio2scan.documents import sha256_file
+
+    doc = document()
+    api.finish(doc, ["json", "sarif"], tmp_path / "out", inventory=_inventory())
+    sha = sha256_file(tmp_path / "out" / "inventory.json.gz")
+    results = api.load_results(tmp_path / "out" / "results.json")
+    assert results["scan"]["inventory_sha256"] == sha == doc["scan"]["inventory_sha256"]
+    plain = document()
+    api.finish(plain, ["json"], tmp_path / "plain")
+    assert api.load_results(tmp_path / "plain" / "results.json")["scan"]["inventory_sha256"] == (
+        "cd" * 32
+    )
+
+
+def test_a_pack_copies_the_report_sets_reports(tmp_path: Path, monkeypatch) -> None:
+    """The pack renders only what the report set lacks (json and html here); its other files
+    are the set's, copied: rendered once in all, the same bytes, bound to the same inventory."""
+    from bio2scan.documents import sha256_file
+    from bio2scan.render import csvfmt, html, jsonfmt
+
+    log = tmp_path / "log"  # (the writers may run in forked children: logged to a file)
+    for cls in (csvfmt.CsvRenderer, jsonfmt.JsonRenderer, html.HtmlRenderer):
+        real = cls.write
+
+        def logged(self, *a, _real=real, _name=cls.name, **kw):
+            with open(log, "a") as fh:
+                fh.write(_name + "\n")
+            return _real(self, *a, **kw)
+
+        monkeypatch.setattr(cls, "write", logged)
+    api.finish(
+        document(), ["csv"], tmp_path / "out", inventory=_inventory(), evidence_dir=tmp_path / "pk"
+    )
+    assert sorted(log.read_text().split()) == ["csv", "html", "json"]
+    out, pk = tmp_path / "out", tmp_path / "pk"
+    assert (pk / "results.csv").read_bytes() == (out / "results.csv").read_bytes()
+    assert (pk / "inventory.json.gz").read_bytes() == (out / "inventory.json.gz").read_bytes()
+    results = api.load_results(pk / "results.json")
+    assert results["scan"]["inventory_sha256"] == sha256_file(out / "inventory.json.gz")
+    assert verify(pk).ok
+
+
+@pytest.mark.parametrize("case", ["same", "replaced", "missing"])
+def test_a_copied_report_is_kept_only_if_it_is_what_was_written(tmp_path: Path, case) -> None:
+    """``render(copies=)``: a file is copied when its bytes still have the digest they were
+    written with; one replaced since, or gone, is rendered again."""
+    import hashlib
+
+    rendered = api.render(document(), ["md"], tmp_path / "rendered")["md"].read_bytes()
+    source = tmp_path / "set" / "report.md"
+    source.parent.mkdir()
+    written = b"# the report as the set wrote it\n"
+    digest = hashlib.sha256(written).hexdigest()
+    if case != "missing":
+        source.write_bytes(written if case == "same" else b"# replaced since\n")
+    made: dict[str, str] = {}
+    paths = api.render(
+        document(), ["md"], tmp_path / "pk", copies={"report.md": (source, digest)}, digests=made
+    )
+    assert paths["md"].read_bytes() == (written if case == "same" else rendered)
+    assert made["report.md"] == hashlib.sha256(paths["md"].read_bytes()).hexdigest()

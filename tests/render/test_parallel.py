@@ -497,3 +497,81 @@ def test_write_set_returns_each_files_digest_as_written(tmp_path):
     on_disk = {n: hashlib.sha256((out / n).read_bytes()).hexdigest() for n in ("a.txt", "b.txt")}
     assert made == {"a.txt": on_disk["a.txt"], "b.txt": "a"}  # a writer's own digest as given
     assert json.loads((out / ".bio2scan-set").read_text())["sha256"] == made
+
+
+def _naming(named: dict[str, str], text: str) -> Callable[[Path], str]:
+    """A writer whose file names the digest ``bind`` was given (as results name the inventory)."""
+
+    def write(path: Path) -> str:
+        body = f"{text} {named.get('digest', 'unbound')}"
+        path.write_text(body)
+        return body
+
+    return write
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_first_file_is_written_before_the_others_and_they_name_its_digest(tmp_path, workers):
+    """``first``: its digest is known (``bind``) before any other file is written, in this
+    process or in a forked child."""
+    named: dict[str, str] = {}
+    out = tmp_path / "out"
+    jobs = {"a.txt": _naming(named, "a"), "b.txt": _naming(named, "b"), "inv": _writer("inv")}
+    with parallel.prepared(
+        out, jobs, workers, first=("inv", lambda d: named.update(digest=d + "!"))
+    ) as files:
+        assert named == {"digest": "inv!"}  # before write_set asks for any file
+        digests = write_set(out, files, record=False)
+    assert digests == {"a.txt": "a inv!", "b.txt": "b inv!", "inv": "inv"}
+    assert (out / "a.txt").read_text() == "a inv!" and (out / "inv").read_text() == "inv"
+    assert not [p for p in out.iterdir() if p.name.startswith(".bio2scan-staging-")]
+
+
+def test_the_first_file_written_ahead_is_waited_for_and_named(tmp_path):
+    """The first file written by the child ahead: its digest comes from the child (written
+    there once), before the other files are written."""
+    log = tmp_path / "log"
+    named: dict[str, str] = {}
+
+    def inv(path: Path) -> str:
+        _record(log, "inv")
+        time.sleep(0.2)  # still being written when the others would start
+        path.write_text("inventory")
+        return "sha-of-inventory"
+
+    out = tmp_path / "out"
+    with parallel.Ahead(out) as ahead:
+        _start(ahead, {"inv": inv})
+        ahead.go()
+        jobs = {"a.txt": _naming(named, "a"), "b.txt": _naming(named, "b"), "inv": inv}
+        with parallel.prepared(
+            out, jobs, 2, ahead, first=("inv", lambda d: named.update(digest=d))
+        ) as files:
+            digests = write_set(out, files, record=False)
+    assert digests["a.txt"] == "a sha-of-inventory" == (out / "a.txt").read_text()
+    assert digests["inv"] == "sha-of-inventory"
+    assert _callers(log)[0::2] == ["inv"]  # once, in the child
+    assert int(_callers(log)[1]) != os.getpid()
+
+
+@pytest.mark.parametrize("ahead_writes", [False, True])
+def test_a_first_file_that_does_not_fit_names_nothing_and_fails_the_set(tmp_path, ahead_writes):
+    """The first file meets a full disk: ``bind`` is never called, and the set fails as if the
+    file were written in ``write_set``'s turn — the previous set stays."""
+    out = tmp_path / "out"
+    write_set(out, {"a.txt": "previous"})
+    named: dict[str, str] = {}
+    jobs = {"a.txt": _naming(named, "a"), "b.txt": _naming(named, "b"), "inv": _full}
+    with parallel.Ahead(out) as ahead:
+        if ahead_writes:
+            _start(ahead, {"inv": _full})
+        with (
+            parallel.prepared(
+                out, jobs, 2, ahead, first=("inv", lambda d: named.update(digest=d))
+            ) as files,
+            pytest.raises(OutputError, match="No space left on device"),
+        ):
+            write_set(out, files)
+    assert named == {}
+    assert (out / "a.txt").read_text() == "previous"
+    assert not (out / "inv").exists()
