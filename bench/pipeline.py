@@ -4,6 +4,7 @@ every output format, with wall, CPU and peak memory per phase.
     .venv/bin/python bench/pipeline.py                          # 1k and 10k objects, 3 runs
     .venv/bin/python bench/pipeline.py --sizes 1000 --repeat 5
     .venv/bin/python bench/pipeline.py --sizes 1000,10000,100000 --repeat 1   # 100k: minutes
+    .venv/bin/python bench/pipeline.py --sizes 10000 --evidence   # with an evidence pack
 
 The estate (``generate``), written as ``helm template`` would (several documents per file): for
 each workload (Deployment, StatefulSet, DaemonSet, CronJob, Job or bare Pod, each with a pod spec
@@ -32,6 +33,9 @@ Each size is measured twice, each run in a fresh process:
   ``write``. Memory per phase is the process's peak RSS (high-water mark) at the end of the
   phase, so the phase that raised it shows, and the largest worker process's peak
   (``worker``).
+
+``--evidence``: both also write an evidence pack (``--evidence-dir``), which is timed in
+``write``.
 
 Printed: the median of ``--repeat`` runs per figure, with every run's wall time.
 """
@@ -172,7 +176,7 @@ def _cpu() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def _phases(root: str, out: str) -> dict[str, Any]:
+def _phases(root: str, out: str, evidence: bool = False) -> dict[str, Any]:
     """One in-process run, timed per phase (see the module's doc)."""
     import datetime as dt
 
@@ -227,7 +231,14 @@ def _phases(root: str, out: str) -> dict[str, Any]:
     stop("assess")
     start()
     with ahead:
-        api.finish(doc, FORMATS.split(","), out, inventory=inv, ahead=ahead)
+        api.finish(
+            doc,
+            FORMATS.split(","),
+            out,
+            inventory=inv,
+            ahead=ahead,
+            evidence_dir=f"{out}-pack" if evidence else None,
+        )
     stop("write")
     return {
         "objects": len(inv.resources),
@@ -237,11 +248,12 @@ def _phases(root: str, out: str) -> dict[str, Any]:
     }
 
 
-def _cli(root: str, out: str) -> dict[str, Any]:
+def _cli(root: str, out: str, evidence: bool = False) -> dict[str, Any]:
     t0 = time.perf_counter()
+    pack = ["--evidence-dir", f"{out}-pack"] if evidence else []
     proc = subprocess.Popen(
         [sys.executable, "-m", "bio2scan", "scan", "manifests", root, "--format", FORMATS,
-         "-o", out, "--fail-on", "none", "-q"],
+         "-o", out, "--fail-on", "none", "-q", *pack],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     _pid, status, usage = os.wait4(proc.pid, 0)
@@ -270,17 +282,19 @@ def _median(runs: list[dict[str, Any]], *keys: str) -> float:
     return round(statistics.median(vals), 3)
 
 
-def measure(size: int, repeat: int, cli: bool = True) -> dict[str, Any]:
+def measure(size: int, repeat: int, cli: bool = True, evidence: bool = False) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bio2scan-pipe-") as tmp:
         root = Path(tmp) / "estate"
         objects, files = generate(root, size)
         cli_runs = [
-            _cli(str(root), str(Path(tmp) / f"cli{i}")) for i in range(repeat if cli else 0)
+            _cli(str(root), str(Path(tmp) / f"cli{i}"), evidence)
+            for i in range(repeat if cli else 0)
         ]
         phase_runs = []
         for i in range(repeat):
             res = subprocess.run(
-                [sys.executable, __file__, "--child", str(root), str(Path(tmp) / f"ph{i}")],
+                [sys.executable, __file__, "--child", str(root), str(Path(tmp) / f"ph{i}"),
+                 *(["--evidence"] if evidence else [])],
                 capture_output=True, text=True, check=True,
                 env=dict(os.environ, PYTHONPATH=str(ROOT)),
             )  # fmt: skip
@@ -311,6 +325,7 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--json", action="store_true", help="one JSON object per size")
     ap.add_argument("--phases-only", action="store_true", help="skip the timed CLI runs")
+    ap.add_argument("--evidence", action="store_true", help="write an evidence pack too")
     ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -320,10 +335,10 @@ def main() -> int:
         # to what the ``cli`` run spends
         gc.freeze()
         gc.set_threshold(50_000, 20, 20)
-        print(json.dumps(_phases(*args.child)))
+        print(json.dumps(_phases(*args.child, evidence=args.evidence)))
         return 0
     for size in (int(s) for s in args.sizes.split(",") if s):
-        row = measure(size, args.repeat, cli=not args.phases_only)
+        row = measure(size, args.repeat, cli=not args.phases_only, evidence=args.evidence)
         if args.json:
             print(json.dumps(row), flush=True)
             continue
