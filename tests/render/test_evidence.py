@@ -345,3 +345,21 @@ def test_a_copied_report_is_kept_only_if_it_is_what_was_written(tmp_path: Path, 
     )
     assert paths["md"].read_bytes() == (written if case == "same" else rendered)
     assert made["report.md"] == hashlib.sha256(paths["md"].read_bytes()).hexdigest()
+
+
+def test_cli_scan_binds_its_report_set_and_its_pack_to_one_inventory(tmp_path: Path) -> None:
+    """``scan`` (its inventory written ahead where a second CPU allows): the results in ``-o``
+    name the inventory file beside them; the pack's reports are the set's, byte for byte."""
+    from bio2scan.documents import sha256_file
+
+    out, pack = tmp_path / "out", tmp_path / "pack"
+    r = run_cli(
+        "scan", "manifests", str(MANIFESTS), "-o", str(out), "--evidence-dir", str(pack),
+        "--format", "json,html,csv", "--fail-on", "none", "-q",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    sha = sha256_file(out / "inventory.json.gz")
+    assert api.load_results(out / "results.json")["scan"]["inventory_sha256"] == sha
+    for name in ("inventory.json.gz", "results.json", "report.html", "results.csv"):
+        assert (pack / name).read_bytes() == (out / name).read_bytes(), name
+    assert verify(pack).ok
