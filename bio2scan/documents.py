@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import tempfile
 import zlib
 from collections.abc import Callable, Iterator, Mapping
@@ -275,6 +276,26 @@ class HashingWriter:
 
     def hexdigest(self) -> str:
         return self.hash.hexdigest()
+
+
+def open_written(path: str | Path) -> BinaryIO | None:
+    """A file this run wrote before (a report, an inventory), opened to be copied: only a
+    regular file, never through a symbolic link, and never waiting on a FIFO or device put in
+    its place; None when there is no such file. (Whoever can write the directory could put
+    anything there meanwhile; the caller still checks the bytes against their digest.)"""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags | getattr(os, "O_NOCTTY", 0))
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            return None
+        return os.fdopen(fd, "rb")
+    except OSError:
+        os.close(fd)
+        return None
 
 
 def copy_hashed(src: BinaryIO, fh: BinaryIO) -> str:

@@ -28,6 +28,7 @@ from .documents import (
     atomic_stream,
     atomic_write,
     copy_hashed,
+    open_written,
     os_reason,
     read_json,
     save_inventory,
@@ -150,9 +151,8 @@ def _copied(written: tuple[Path, str], target: Path) -> str | None:
     else None (the file is gone or was replaced: the caller encodes the inventory itself). A
     full disk while copying is raised."""
     path, digest = written
-    try:
-        src = open(path, "rb")  # noqa: SIM115 - closed below
-    except OSError:
+    src = open_written(path)
+    if src is None:
         return None
     with src:
         sha = atomic_stream(target, lambda fh: copy_hashed(src, fh))

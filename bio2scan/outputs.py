@@ -30,6 +30,7 @@ from .documents import (
     Content,
     check_writable_dir,
     copy_hashed,
+    open_written,
     validate,
     write_inventory,
     write_set,
@@ -229,9 +230,8 @@ def _copy_or(
     is gone, or was replaced since it was written) writes ``render``'s file instead."""
 
     def write(path: Path) -> str | None:
-        try:
-            src = open(source, "rb")  # noqa: SIM115 - closed below
-        except OSError:
+        src = open_written(source)
+        if src is None:
             return render(path)
         with src, open(path, "wb") as fh:
             copied = copy_hashed(src, fh)

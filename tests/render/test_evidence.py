@@ -326,23 +326,45 @@ def test_a_pack_copies_the_report_sets_reports(tmp_path: Path, monkeypatch) -> N
     assert verify(pk).ok
 
 
-@pytest.mark.parametrize("case", ["same", "replaced", "missing"])
+@pytest.mark.parametrize("case", ["same", "replaced", "missing", "symlink", "fifo"])
 def test_a_copied_report_is_kept_only_if_it_is_what_was_written(tmp_path: Path, case) -> None:
     """``render(copies=)``: a file is copied when its bytes still have the digest they were
-    written with; one replaced since, or gone, is rendered again."""
+    written with; one replaced since, or gone, is rendered again. A symbolic link put in its
+    place is not followed (even to the very bytes), and a FIFO is not waited on."""
     import hashlib
+    import os
+    import signal
 
     rendered = api.render(document(), ["md"], tmp_path / "rendered")["md"].read_bytes()
     source = tmp_path / "set" / "report.md"
     source.parent.mkdir()
     written = b"# the report as the set wrote it\n"
     digest = hashlib.sha256(written).hexdigest()
-    if case != "missing":
+    if case in ("same", "replaced"):
         source.write_bytes(written if case == "same" else b"# replaced since\n")
+    elif case == "symlink":
+        (tmp_path / "elsewhere.md").write_bytes(written)
+        source.symlink_to(tmp_path / "elsewhere.md")
+    elif case == "fifo":
+        os.mkfifo(source)
     made: dict[str, str] = {}
-    paths = api.render(
-        document(), ["md"], tmp_path / "pk", copies={"report.md": (source, digest)}, digests=made
-    )
+
+    def hung(*_: object) -> None:
+        raise TimeoutError("waited on the FIFO")
+
+    before = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(60)  # a FIFO waited on would hang the test
+    try:
+        paths = api.render(
+            document(),
+            ["md"],
+            tmp_path / "pk",
+            copies={"report.md": (source, digest)},
+            digests=made,
+        )
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, before)
     assert paths["md"].read_bytes() == (written if case == "same" else rendered)
     assert made["report.md"] == hashlib.sha256(paths["md"].read_bytes()).hexdigest()
 
