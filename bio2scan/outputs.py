@@ -172,6 +172,8 @@ def render(
     first = None
     if inventory is not None:
         files[INVENTORY_FILE] = _inventory(inventory)
+        # named once its file is written (``bind``); never a digest that is not its file's
+        doc["scan"] = {**doc["scan"], "inventory_sha256": None}
 
         def bind(digest: str) -> None:  # (the writers read doc["scan"] when they write)
             doc["scan"] = {**doc["scan"], "inventory_sha256": digest}
@@ -283,6 +285,8 @@ def finish(
         with _open_history(history) as h:
             document["history"] = h.trend(keep, pending=document)
     digests: dict[str, str] = {}
+    if inventory is not None:  # (``bound`` names the file's digest once it is written)
+        document["scan"] = {**document["scan"], "inventory_sha256": None}
 
     def bound(sha: str) -> None:
         document["scan"] = {**document["scan"], "inventory_sha256": sha}

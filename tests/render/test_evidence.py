@@ -385,3 +385,27 @@ def test_cli_scan_binds_its_report_set_and_its_pack_to_one_inventory(tmp_path: P
     for name in ("inventory.json.gz", "results.json", "report.html", "results.csv"):
         assert (pack / name).read_bytes() == (out / name).read_bytes(), name
     assert verify(pack).ok
+
+
+def test_results_never_name_a_digest_that_is_not_their_inventorys(tmp_path, monkeypatch) -> None:
+    """The document names another inventory's digest, and writing the inventory's file first
+    fails once (a fault that is not the disk's): the file is written again in its turn, and
+    the results name no digest rather than the other one."""
+    from bio2scan import outputs
+
+    real = outputs.write_inventory
+    calls: list[int] = []
+
+    def flaky(fh, inventory, gz=True):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("a fault while encoding")
+        return real(fh, inventory, gz=gz)
+
+    monkeypatch.setattr(outputs, "write_inventory", flaky)
+    doc = document()
+    assert doc["scan"]["inventory_sha256"] == "cd" * 32
+    api.finish(doc, ["json"], tmp_path / "out", inventory=_inventory())
+    assert len(calls) == 2 and (tmp_path / "out" / "inventory.json.gz").is_file()
+    assert api.load_results(tmp_path / "out" / "results.json")["scan"]["inventory_sha256"] is None
+    assert doc["scan"]["inventory_sha256"] is None
