@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 from ..model import Notice, Resource, Source
+from ..parallel import die_with, load_prctl
 from .kubernetes.objects import CLEANED_KEYS, needs_cleaning, to_resource, untrusted
 from .yaml_objects import Limits, LoadError, load
 
@@ -297,6 +298,8 @@ def run_jobs(
             take(load(job))
         return
     started: list[tuple[int, int]] = []  # (process, read end of its pipe)
+    load_prctl()  # loaded before forking: a worker only calls it
+    parent = os.getpid()
     try:
         for _ in range(workers):
             try:
@@ -310,7 +313,7 @@ def run_jobs(
                 os.close(wfd)
                 break
             if pid == 0:  # pragma: no cover - a worker (coverage does not follow a fork)
-                _work(claim, load, jobs, wfd)
+                _work(claim, load, jobs, wfd, parent, [rfd, *(r for _, r in started)])
             os.close(wfd)
             started.append((pid, rfd))
         with guard:
@@ -385,13 +388,24 @@ def _unpack(p: tuple[Any, ...]) -> Outcome:
 
 
 def _work(
-    claim: Callable[[bool], range], load: Callable[[Job], Outcome], jobs: Sequence[Job], wfd: int
+    claim: Callable[[bool], range],
+    load: Callable[[Job], Outcome],
+    jobs: Sequence[Job],
+    wfd: int,
+    parent: int,
+    inherited: list[int],
 ) -> None:  # pragma: no cover - runs in a worker (coverage does not follow a fork)
-    """A worker's life: read jobs from the back, send the outcomes, exit (never returns)."""
+    """A worker's life: read jobs from the back, send the outcomes, exit (never returns). It
+    dies with ``parent`` (``PR_SET_PDEATHSIG``), and holds no read end of a pipe (``inherited``:
+    its own, and earlier workers'): a scan killed while it reads leaves no worker behind, and
+    none blocked for ever on a pipe that nobody reads."""
     import pickle
 
     code = 1
     try:
+        for fd in inherited:
+            os.close(fd)
+        die_with(parent)
         gc.disable()
         done = io.BytesIO()  # (job, length, pickled outcome) frames, sent at the end
         while got := claim(False):

@@ -21,8 +21,9 @@ Hostile input is expected (a pull request is written by someone else), so:
 
 Large inputs are parsed on every core (``manifest_files.run_jobs``: this process takes files
 from the front of the list, one forked worker per extra core from the back, until they meet; the
-workers, processes of our own, pause the cyclic garbage collector) — not while the process runs
-other threads, whose locks a forked worker would inherit held. In the calling process the
+workers, processes of our own, pause the cyclic garbage collector, and die with this process:
+a scan killed while it reads leaves none behind) — not while the process runs other threads,
+whose locks a forked worker would inherit held. In the calling process the
 collector is left alone: a library must not switch it for the host (the CLI tunes it for its
 own process).
 """

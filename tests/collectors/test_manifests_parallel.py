@@ -201,3 +201,58 @@ def test_what_a_worker_sends_gives_back_every_field():
     n = Notice(*(f"n{i}" for i in range(4)), 9, *(f"m{i}" for i in range(3)))
     o = Outcome("f.yaml", [r, dataclasses.replace(r, id="other")], [("bad", 3)], [n])
     assert mf._unpack(pickle.loads(pickle.dumps(mf._pack(o)))) == o
+
+
+_KILLED_SCRIPT = """
+import sys, time
+from bio2scan.collectors.manifest_files import Job, Outcome, run_jobs
+jobs = [Job(f"j{i}", None, False, b"") for i in range(2000)]
+def load(j):
+    time.sleep(0.01)
+    return Outcome(j.display, [], [("x" * 2000, None)], [])  # output larger than a pipe holds
+print("ready", flush=True)
+run_jobs(jobs, load, lambda o: None, workers=1)
+"""
+
+
+def _state(pid: int) -> str | None:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return None
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="reads /proc (Linux)")
+def test_a_scan_killed_while_reading_leaves_no_worker_behind(tmp_path):
+    """The scan's process is killed (SIGKILL: no clean-up runs) while its worker reads: the
+    worker ends at once (``PR_SET_PDEATHSIG``) rather than read on and then wait for ever to
+    send its outcomes into a pipe that nobody reads."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    with subprocess.Popen(
+        [sys.executable, "-c", _KILLED_SCRIPT], stdout=subprocess.PIPE, text=True
+    ) as proc:
+        try:
+            assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+            children = f"/proc/{proc.pid}/task/{proc.pid}/children"
+            deadline = time.monotonic() + 30
+            worker = None
+            while worker is None and time.monotonic() < deadline:
+                with open(children) as fh:
+                    found = fh.read().split()
+                worker = int(found[0]) if found else None
+                time.sleep(0.01)
+            assert worker is not None, "no worker was forked"
+            time.sleep(0.2)  # reading
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=30)
+            deadline = time.monotonic() + 5
+            while _state(worker) not in (None, "Z") and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert _state(worker) in (None, "Z"), "the worker outlived the scan"
+        finally:
+            proc.kill()
