@@ -62,7 +62,9 @@ def parse_all(paths: Sequence[str], max_workers: int) -> dict[str, Body | HclErr
 
     try:
         ctx = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=ctx, initializer=watch, initargs=(os.getpid(),)
+        ) as pool:
             results = list(pool.map(parse_many, chunks))
     except Exception:  # noqa: BLE001 — no processes here (a sandbox), a broken pool: parse here
         return dict(zip(paths, parse_many(paths)))
@@ -70,6 +72,45 @@ def parse_all(paths: Sequence[str], max_workers: int) -> dict[str, Body | HclErr
     for chunk, res in zip(chunks, results):
         out.update(zip(chunk, res))
     return {p: out[p] for p in paths}
+
+
+def watch(scan: int) -> None:
+    """In a pool worker: exit as soon as the scan's process ``scan`` does. The forkserver, not
+    the scan, is a worker's parent, so ``PR_SET_PDEATHSIG`` cannot say it; and a worker whose
+    scan was killed would otherwise wait for ever for work on a queue it holds open itself —
+    keeping the forkserver, the resource tracker and the scan's output pipe alive with it. A
+    thread waits on a pidfd of the scan (Linux), else checks every half second that it runs."""
+    import threading
+
+    try:
+        fd = os.pidfd_open(scan)
+    except (AttributeError, OSError):
+        fd = -1
+        if not _running(scan):  # gone before this worker started (or not ours to see)
+            os._exit(1)
+    threading.Thread(target=_exit_after, args=(scan, fd), daemon=True).start()
+
+
+def _exit_after(scan: int, fd: int) -> None:  # pragma: no cover - a pool worker's thread
+    import select
+    import time
+
+    if fd >= 0:
+        select.select([fd], [], [])
+    else:
+        while _running(scan):
+            time.sleep(0.5)
+    os._exit(1)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists (another user's would say EPERM)
+        return True
+    return True
 
 
 def _size(p: str) -> int:

@@ -49,6 +49,82 @@ def test_large_configurations_parse_in_worker_processes_with_the_same_result(tmp
     assert files.parse_all(paths[:1], 1) == {paths[0]: pooled[paths[0]]}
 
 
+def _descendants(pid: int) -> dict[int, int]:
+    """Every process below ``pid`` with its parent, from /proc."""
+    import os
+
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            parents.setdefault(ppid, []).append(int(entry))
+    out: dict[int, int] = {}
+    todo = [pid]
+    while todo:
+        parent = todo.pop()
+        for child in parents.get(parent, ()):
+            if child not in out:
+                out[child] = parent
+                todo.append(child)
+    return out
+
+
+def _live(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_a_scan_killed_while_its_pool_parses_leaves_no_process_behind(tmp_path):
+    """The scan is killed (SIGKILL: no clean-up runs) while its workers parse: the workers
+    end (``files.watch``), and with them the forkserver and the resource tracker. Before,
+    each worker waited for ever on a queue it held open itself, and so did the others."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    text = _big_module(2500)
+    for i in range(8):
+        (tmp_path / f"part{i}.tf").write_text(text.replace('"b', f'"p{i}b'), encoding="utf-8")
+    with subprocess.Popen(
+        [sys.executable, "-m", "bio2scan", "scan", "terraform", str(tmp_path),
+         "-o", str(tmp_path / "out"), "--fail-on", "none", "-q"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    ) as proc:  # fmt: skip
+        seen: set[int] = set()
+        try:
+            deadline = time.monotonic() + 60
+            workers: list[int] = []
+            while not workers and time.monotonic() < deadline and proc.poll() is None:
+                below = _descendants(proc.pid)
+                seen |= set(below)
+                # the pool's workers: children of the forkserver, itself a child of the scan
+                workers = [p for p, parent in below.items() if parent != proc.pid]
+                time.sleep(0.01)
+            if not workers:
+                pytest.skip("the parsing ended before a worker was seen (a very fast machine)")
+            time.sleep(0.2)  # parsing
+            seen |= set(_descendants(proc.pid))
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=30)
+            deadline = time.monotonic() + 10
+            while any(_live(p) for p in seen) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert not [p for p in seen if _live(p)], "processes of the scan outlived it"
+        finally:
+            for p in seen:
+                if _live(p):
+                    os.kill(p, signal.SIGKILL)
+
+
 VARS = """
 variable "env" {}
 variable "size" {
@@ -246,3 +322,15 @@ def test_directory_listing(tmp_path):
     assert [e.reason for e in inv.errors] == [
         f"{tmp_path}/b.tf.json: Terraform JSON syntax (.tf.json) is not read"
     ]
+
+
+def test_a_process_is_running_until_it_has_exited():
+    """``files._running``, the watch's fallback where there is no pidfd."""
+    import os
+    import subprocess
+
+    assert files._running(os.getpid())
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    pid = child.pid
+    child.wait()  # reaped: the pid is free (unless reused at once, which Linux avoids)
+    assert not files._running(pid)
