@@ -94,17 +94,18 @@ def prepared(
             if ahead is not None and name in early:
                 takers[name], digest = ahead.taken(name, early.pop(name))
             else:
+                job = rest.pop(name)
                 private = _private_dir(directory)
                 if private is not None:  # (else written in write_set's turn, not named)
-                    outcome = _write(private, name, rest)
-                    takers[name] = _taker(private / name, rest[name], outcome)
+                    outcome = _write(private, name, {name: job})
+                    takers[name] = _taker(private / name, job, outcome)
                     digest = outcome.get("ok")
-                    del rest[name]
             if isinstance(digest, str):
                 bind(digest)
-        if usable(len(rest), workers) and private is None:
+        side = usable(len(rest), workers)  # the other files, in children
+        if side and private is None:
             private = _private_dir(directory)
-        if private is not None and usable(len(rest), workers):
+        if side and private is not None:
             outcome = _run(private, rest, workers)
             takers.update({n: _taker(private / n, job, outcome.get(n)) for n, job in rest.items()})
         if ahead is not None and early:
