@@ -31,7 +31,6 @@ from ..model import (
     Resource,
     Result,
     Rule,
-    Source,
     Status,
     rule_result,
 )
@@ -41,6 +40,7 @@ from .env import Env, Index
 from .functions import REGISTRY, Function, KnownAfterDeployment, load_builtin_functions
 from .reads import Deferred, Unknown, bind_related, check_reads, read_check
 from .truth import resolve_params
+from .unread import ErrorEntry, error_entries, error_result
 
 MAX_EVIDENCE = 20
 
@@ -224,15 +224,23 @@ def evaluate(
     finally:
         if child is not None:
             child.stop()
+    # a provider's errors per resource type ("*": every type), in the order recorded
+    errs: dict[tuple[str, str], list[CollectionError]] = {}
+    for err in errors:
+        errs.setdefault((err.provider, err.resource_type), []).append(err)
+    entries: dict[tuple[str, str], list[ErrorEntry]] = {}
     for (rtype, group), (_, lists, _) in zip(by_type.items(), plan):
         for (_, cr), lst in zip(group, lists):
-            seen: dict[str, int] = {}
-            for err in errors:
-                if err.resource_type in (rtype, "*") and err.provider == cr.rule.provider:
-                    er = _error_result(cr, rtype, err)
-                    # two errors at one place (a file's problems without a line): #2, #3 …
-                    k = seen[er.resource_id] = seen.get(er.resource_id, 0) + 1
-                    lst.append(er if k == 1 else er._replace(resource_id=f"{er.resource_id}#{k}"))
+            key = (cr.rule.provider, rtype)
+            found = entries.get(key)
+            if found is None:
+                found = entries[key] = error_entries(
+                    [e for e in errors if e.provider == key[0] and e.resource_type in (rtype, "*")]
+                    if key in errs and (key[0], "*") in errs
+                    else errs.get(key) or errs.get((key[0], "*"), []),
+                    rtype,
+                )
+            lst.extend(error_result(cr.rule, rtype, *entry) for entry in found)
     results: list[Result] = []
     for n, cr in enumerate(rules):
         for rtype in dict.fromkeys(cr.rule.resource_types):
@@ -508,30 +516,3 @@ def _result(
     cr: CompiledRule, res: Resource, status: Status, evidence: list[Evidence], message: str
 ) -> Result:
     return rule_result(cr.rule, res, status, message, tuple(evidence))
-
-
-def _error_result(cr: CompiledRule, rtype: str, err: CollectionError) -> Result:
-    """The ERROR result of one rule for one collection error. Its resource id names the place
-    and what failed there (the API call, or the file and line), so that several errors of one
-    type and scope — two unreadable files, two refused calls — are several findings, not one
-    id given twice (``finding_id`` must be unique in a results document)."""
-    rule = cr.rule
-    where = "/".join(x for x in (err.scope, err.region, err.namespace) if x)
-    what = (f"{err.file}:{err.line}" if err.line else err.file) if err.file else err.api
-    at = f"@{what}" if what else ""
-    return Result(
-        rule.id,
-        f"{where or '*'}:{rtype}{at}",
-        rtype,
-        f"{rtype} in {where or 'all scopes'}",
-        err.scope,
-        err.region,
-        err.namespace,
-        Status.ERROR,
-        rule.severity,
-        rule.controls,
-        rule.measures,
-        f"not collected ({err.code}): {err.reason}",
-        (Evidence(err.api or rtype, None, "collected"),),
-        Source(api=err.api, region=err.region, file=err.file, line=err.line),
-    )

@@ -99,6 +99,69 @@ def test_several_collection_errors_of_one_type_and_scope_are_several_findings():
     assert results[0].source == Source(api="read a.yaml", file="a.yaml", line=4)
 
 
+def test_collection_errors_beyond_the_bound_share_one_error_result_per_scope():
+    """An unreadable file gives an ERROR result for every rule and type it might have held: the
+    ERROR results per rule, type and scope are bounded (``LISTED_ERRORS`` of their own, then one
+    that counts the rest), or a few KB of broken files make millions of results. The errors
+    listed on their own are the first by resource id, whatever order they were recorded in; the
+    one that counts the rest is ERROR, names how many and the first of them."""
+    from bio2scan.engine.unread import LISTED_ERRORS
+
+    def err(name, scope="c", rtype="*"):
+        return CollectionError(
+            provider="test",
+            resource_type=rtype,
+            scope=scope,
+            reason=f"{name}: YAML syntax error",
+            api=f"read {name}",
+            file=name,
+            line=2,
+        )
+
+    many = [err(f"f{n:03d}.yaml") for n in range(LISTED_ERRORS + 15)]
+    errors = [*many, err("g.yaml", scope="d"), err("h.yaml", rtype="test.svc.else")]
+    rules = [
+        compile_rule(rule(CHECK, rid="test.svc.one", types=("test.svc.thing", "test.svc.else"))),
+        compile_rule(rule(CHECK, rid="test.svc.two")),
+    ]
+    results = evaluate(inventory(errors=tuple(errors)), rules, now=NOW)
+    assert {r.status for r in results} == {Status.ERROR}
+    assert len({r.finding_id for r in results}) == len(results)
+    ids = sorted((r.rule_id, r.resource_id) for r in results)
+    listed = [f"c:test.svc.thing@f{n:03d}.yaml:2" for n in range(LISTED_ERRORS)]
+    for rid in ("test.svc.one", "test.svc.two"):
+        mine = [i for r, i in ids if r == rid and i.startswith("c:test.svc.thing")]
+        assert mine == sorted([*listed, "c:test.svc.thing@(more)"])
+        assert (rid, "d:test.svc.thing@g.yaml:2") in ids
+    # the type's own error and the file errors: 11 + 15 - 10 = 16 counted together
+    else_ids = [i for r, i in ids if i.startswith("c:test.svc.else")]
+    assert len(else_ids) == LISTED_ERRORS + 1 and "c:test.svc.else@h.yaml:2" not in else_ids
+    (more,) = [
+        r for r in results if r.rule_id == "test.svc.two" and r.resource_id.endswith("@(more)")
+    ]
+    assert more.evidence[0].value == 15 and more.scope == "c"
+    assert more.message.startswith("not collected (Error): 15 more collection errors")
+    assert "f010.yaml: YAML syntax error" in more.message  # the first of those counted
+    (more_else,) = [r for r in results if r.resource_id == "c:test.svc.else@(more)"]
+    assert more_else.evidence[0].value == 16
+    # recorded in another order: the same results
+    again = evaluate(inventory(errors=tuple(reversed(errors))), rules, now=NOW)
+    assert sorted(again) == sorted(results)
+
+
+def test_a_file_named_like_the_count_of_errors_keeps_its_own_finding():
+    from bio2scan.engine.unread import LISTED_ERRORS
+
+    errors = tuple(
+        CollectionError(provider="test", resource_type="*", scope="c", reason="r", file=f)
+        for f in ["(more)", *(f"z{n}" for n in range(LISTED_ERRORS + 2))]
+    )
+    results = evaluate(inventory(errors=errors), [compile_rule(rule(CHECK))], now=NOW)
+    assert "c:test.svc.thing@(more)" in {r.resource_id for r in results}
+    assert "c:test.svc.thing@(more)#2" in {r.resource_id for r in results}
+    assert len({r.finding_id for r in results}) == len(results) == LISTED_ERRORS + 1
+
+
 def test_collection_error_of_another_provider_or_wildcard_type():
     other = CollectionError(provider="aws", resource_type="*", scope="x", reason="r")
     mine = CollectionError(provider="test", resource_type="*", scope="x", reason="r")
