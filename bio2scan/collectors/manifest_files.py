@@ -10,8 +10,8 @@ object), kustomizations and the patches they name, and YAML that is no Kubernete
 
 from __future__ import annotations
 
+import collections
 import gc
-import io
 import os
 import re
 import stat
@@ -21,7 +21,13 @@ from typing import Any, NamedTuple
 
 from ..model import Notice, Resource, Source
 from ..parallel import die_with, load_prctl
-from .kubernetes.objects import CLEANED_KEYS, needs_cleaning, to_resource, untrusted
+from .kubernetes.objects import (
+    CLEANED_KEYS,
+    coverage_notice,
+    needs_cleaning,
+    to_resource,
+    untrusted,
+)
 from .yaml_objects import Limits, LoadError, load
 
 PROVIDER = "k8s"
@@ -43,6 +49,9 @@ class Outcome(NamedTuple):
     resources: list[Resource]
     errors: list[tuple[str, int | None]]
     notices: list[Notice]
+    # per resource: the notice that no rule can judge it (``coverage_notice``), or None; made
+    # where the file is read (a worker's share on its core), recorded if the resource is kept
+    checks: list[Notice | None]
 
 
 def _skip(display: str, reason: str, hint: str | None = None, line: int | None = None) -> Notice:
@@ -92,7 +101,13 @@ def _decode(raw: bytes) -> str:
 
 def load_job(job: Job, cluster: str, namespace: str | None, limits: Limits) -> Outcome:
     """Read, parse and convert one file; never raises."""
-    out = Outcome(job.display, [], [], [])
+    out = _load_job(job, cluster, namespace, limits)
+    out.checks.extend(map(coverage_notice, out.resources))
+    return out
+
+
+def _load_job(job: Job, cluster: str, namespace: str | None, limits: Limits) -> Outcome:
+    out = Outcome(job.display, [], [], [], [])
     base = os.path.basename(job.display)
     if not job.explicit and _HELM_FILES.match(base):
         chart = os.path.dirname(job.display) or "."
@@ -259,15 +274,15 @@ def run_jobs(
     time, until they meet: the split follows the real cost of each file and the load of the
     machine, and this process takes (records) its own outcomes while the workers still read.
     A worker, a process of our own, pauses the cyclic garbage collector and sends its outcomes
-    back as plain values (``_pack``), pickled, one frame per job, when it is done. Jobs that a
-    worker which died did not return are read here."""
+    back as plain values (``_pack``), pickled, one frame per job, as it goes (``_Sender``); this
+    process unpacks them between its own files (``_Inbox``), so that only taking them, in order,
+    is left once both have met. Jobs that a worker which died did not return are read here."""
     if workers < 1 or len(jobs) < 2 or not hasattr(os, "fork"):
         for job in jobs:
             take(load(job))
         return
     import fcntl
     import mmap
-    import pickle
     import tempfile
 
     # the next job from the front and the end of the front part, shared with the workers; a
@@ -300,12 +315,14 @@ def run_jobs(
     started: list[tuple[int, int]] = []  # (process, read end of its pipe)
     load_prctl()  # loaded before forking: a worker only calls it
     parent = os.getpid()
+    back: dict[int, Outcome] = {}  # the workers' outcomes, unpacked, by job
     try:
         for _ in range(workers):
             try:
                 rfd, wfd = os.pipe()
             except OSError:
                 break
+            _widen(wfd)
             try:
                 pid = os.fork()
             except OSError:  # no process to be had: fewer workers (or none)
@@ -316,16 +333,18 @@ def run_jobs(
                 _work(claim, load, jobs, wfd, parent, [rfd, *(r for _, r in started)])
             os.close(wfd)
             started.append((pid, rfd))
+        inboxes = [_Inbox(rfd, back) for _, rfd in started]
         with guard:
             while got := claim(True):
                 for i in got:
                     take(load(jobs[i]))
+                for inbox in inboxes:  # what the workers sent meanwhile
+                    inbox.receive(wait=False)
             first_back = int(struct.unpack("qq", bounds)[0])
-        back: dict[int, memoryview] = {}
         while started:
             pid, rfd = started[0]
-            with os.fdopen(rfd, "rb") as r:
-                back.update(_frames(r.read()))
+            inboxes.pop(0).receive(wait=True)
+            os.close(rfd)
             os.waitpid(pid, 0)
             started.pop(0)
     finally:
@@ -333,8 +352,63 @@ def run_jobs(
             os.close(rfd)
             _end(pid)
     for i in range(first_back, len(jobs)):
-        frame = back.pop(i, None)
-        take(_unpack(pickle.loads(frame)) if frame is not None else load(jobs[i]))
+        o = back.pop(i, None)
+        take(o if o is not None else load(jobs[i]))
+
+
+def _widen(wfd: int) -> None:
+    """Let a worker's pipe hold 1 MiB (Linux), so that the worker seldom finds it full between
+    two looks of this process at it; where it cannot, the worker keeps what does not fit."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(wfd, getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+    except OSError:  # pragma: no cover - over the user's pipe quota, or not Linux
+        pass
+
+
+class _Inbox:
+    """The frames a worker sends over its pipe, unpacked into ``back`` (job -> outcome) as they
+    come; a cut-off last frame (a worker that died while writing) is left out, and its job is
+    read here."""
+
+    def __init__(self, rfd: int, back: dict[int, Outcome]) -> None:
+        import pickle
+
+        self.rfd, self.back, self.loads = rfd, back, pickle.loads
+        self.buf = bytearray()
+        self.done = False
+        os.set_blocking(rfd, False)
+
+    def receive(self, wait: bool) -> None:
+        """What the worker has sent (``wait``: all it will send, until it closes the pipe)."""
+        if self.done:
+            return
+        if wait:
+            os.set_blocking(self.rfd, True)
+        while True:
+            try:
+                data = os.read(self.rfd, 1 << 20)
+            except BlockingIOError:
+                return
+            if not data:
+                self.done = True
+                return
+            self._frames(data)
+
+    def _frames(self, data: bytes) -> None:
+        buf = self.buf
+        buf += data
+        at = 0
+        with memoryview(buf) as view:
+            while at + _FRAME.size <= len(buf):
+                i, n = _FRAME.unpack_from(buf, at)
+                start = at + _FRAME.size
+                if start + n > len(buf):
+                    break
+                self.back[i] = _unpack(self.loads(view[start : start + n]))
+                at = start + n
+        del buf[:at]
 
 
 # What a worker sends: an outcome as plain tuples, lists and dicts. Pickling the model's
@@ -370,12 +444,17 @@ def _pack(o: Outcome) -> tuple[Any, ...]:
             for s in (r.source,)
         ],
         o.errors,
-        [(n.code, n.reason, n.provider, n.file, n.line, n.kind, n.name, n.hint) for n in o.notices],
+        [_notice_values(n) for n in o.notices],
+        [None if n is None else _notice_values(n) for n in o.checks],
     )
 
 
+def _notice_values(n: Notice) -> tuple[Any, ...]:
+    return (n.code, n.reason, n.provider, n.file, n.line, n.kind, n.name, n.hint)
+
+
 def _unpack(p: tuple[Any, ...]) -> Outcome:
-    display, resources, errors, notices = p
+    display, resources, errors, notices, checks = p
     return Outcome(
         display,
         [
@@ -384,6 +463,7 @@ def _unpack(p: tuple[Any, ...]) -> Outcome:
         ],
         errors,
         [Notice(*n) for n in notices],
+        [None if n is None else Notice(*n) for n in checks],
     )
 
 
@@ -407,36 +487,51 @@ def _work(
             os.close(fd)
         die_with(parent)
         gc.disable()
-        done = io.BytesIO()  # (job, length, pickled outcome) frames, sent at the end
+        send = _Sender(wfd)
         while got := claim(False):
             for i in got:
                 blob = pickle.dumps(_pack(load(jobs[i])), pickle.HIGHEST_PROTOCOL)
-                done.write(_FRAME.pack(i, len(blob)))
-                done.write(blob)
-        with os.fdopen(wfd, "wb") as w:
-            w.write(done.getbuffer())
+                send(_FRAME.pack(i, len(blob)) + blob)
+        send.close()
         code = 0
     finally:
         os._exit(code)
 
 
+class _Sender:
+    """A worker's (job, length, pickled outcome) frames, written into its pipe as they are made,
+    as far as the pipe takes them without waiting (its reader looks between its own files);
+    what does not fit waits here and goes with the next frame, the rest at ``close``."""
+
+    def __init__(self, wfd: int) -> None:
+        self.wfd = wfd
+        self.pending: collections.deque[bytes] = collections.deque()
+        os.set_blocking(wfd, False)
+
+    def __call__(self, frame: bytes) -> None:
+        pending = self.pending
+        pending.append(frame)
+        while pending:
+            try:
+                n = os.write(self.wfd, pending[0])
+            except BlockingIOError:
+                return
+            if n < len(pending[0]):
+                pending[0] = pending[0][n:]
+                return
+            pending.popleft()
+
+    def close(self) -> None:
+        os.set_blocking(self.wfd, True)
+        for frame in self.pending:
+            view = memoryview(frame)
+            while view:
+                view = view[os.write(self.wfd, view) :]
+        self.pending.clear()
+        os.close(self.wfd)
+
+
 _FRAME = struct.Struct("<qq")
-
-
-def _frames(payload: bytes) -> dict[int, memoryview]:
-    """The worker's outcomes by job, without copying; a cut-off last frame (a worker that
-    died while writing) is left out, and its job read here."""
-    view = memoryview(payload)
-    out: dict[int, memoryview] = {}
-    at = 0
-    while at + _FRAME.size <= len(view):
-        i, n = _FRAME.unpack_from(view, at)
-        at += _FRAME.size
-        if at + n > len(view):
-            break
-        out[i] = view[at : at + n]
-        at += n
-    return out
 
 
 def _end(pid: int) -> None:

@@ -40,7 +40,7 @@ from typing import Any
 from ..errors import ManifestError
 from ..model import CollectionError, Inventory, Notice, Resource
 from .base import CollectRequest, Option, Recorder
-from .kubernetes.objects import coverage_notice, mark_controlled
+from .kubernetes.objects import mark_controlled
 from .manifest_files import Job, Outcome, load_job, run_jobs
 from .yaml_objects import Limits
 
@@ -313,7 +313,7 @@ class _Intake:
             rec.notice(n)
         self.objects.advance(len(o.resources))
         seen = self.seen
-        for r in o.resources:
+        for r, note in zip(o.resources, o.checks, strict=True):
             if request.resource_types is not None and not request.wants(r.type):
                 continue
             key = (r.type, r.id)
@@ -342,7 +342,6 @@ class _Intake:
                 return
             seen[key] = f"{r.source.file}:{r.source.line}"
             self.kept.append(r)
-            note = coverage_notice(r)
             if note is not None:
                 rec.notice(note)
 

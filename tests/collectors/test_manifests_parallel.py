@@ -125,18 +125,61 @@ def test_a_collection_read_on_two_cores_equals_one_read_on_one(tmp_path, monkeyp
 
 
 def test_a_cut_off_frame_from_the_worker_is_left_out():
-    """What a worker sends is read frame by frame; a frame cut off (the worker died while
-    writing) is left out, so its job is read again, and the frames before it are kept."""
+    """What a worker sends is read frame by frame, as it comes (a frame may arrive in pieces,
+    over several looks); a frame cut off (the worker died while writing) is left out, so its
+    job is read again, and the frames before it are kept."""
+    import os
     import pickle
 
-    from bio2scan.collectors.manifest_files import _FRAME, _frames
+    from bio2scan.collectors.manifest_files import _FRAME, _Inbox, _pack
 
-    blobs = {7: pickle.dumps("seven"), 3: pickle.dumps("three")}
-    payload = b"".join(_FRAME.pack(i, len(b)) + b for i, b in blobs.items())
-    assert {i: pickle.loads(f) for i, f in _frames(payload).items()} == {7: "seven", 3: "three"}
-    assert list(_frames(payload[:-1])) == [7]
-    assert list(_frames(payload[: _FRAME.size + len(blobs[7]) + 5])) == [7]
-    assert _frames(b"") == {}
+    def frame(i: int, name: str) -> bytes:
+        blob = pickle.dumps(_pack(Outcome(name, [], [(name, 1)], [], [])))
+        return _FRAME.pack(i, len(blob)) + blob
+
+    seven, three, five = frame(7, "seven"), frame(3, "three"), frame(5, "five")
+    rfd, wfd = os.pipe()
+    back: dict[int, Outcome] = {}
+    inbox = _Inbox(rfd, back)
+    inbox.receive(wait=False)  # nothing sent yet: no wait
+    os.write(wfd, seven[:5])
+    inbox.receive(wait=False)
+    assert back == {}
+    os.write(wfd, seven[5:] + three[:-1])
+    inbox.receive(wait=False)
+    assert list(back) == [7] and back[7].display == "seven"
+    os.write(wfd, three[-1:] + five[: _FRAME.size + 3])  # five: cut off
+    os.close(wfd)
+    inbox.receive(wait=True)
+    assert list(back) == [7, 3] and back[3].errors == [("three", 1)]
+    inbox.receive(wait=True)  # (after the end: nothing more)
+    os.close(rfd)
+
+
+def test_a_worker_that_finds_its_pipe_full_keeps_the_frames_and_sends_them_all():
+    import os
+    import threading
+
+    from bio2scan.collectors.manifest_files import _Sender
+
+    rfd, wfd = os.pipe()
+    send = _Sender(wfd)
+    frames = [bytes([n]) * 50_000 for n in range(40)]  # 2 MB: more than the pipe holds
+    for f in frames:
+        send(f)  # never waits
+    assert send.pending
+    got = bytearray()
+
+    def read() -> None:
+        while data := os.read(rfd, 1 << 16):
+            got.extend(data)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    send.close()
+    reader.join(10)
+    os.close(rfd)
+    assert bytes(got) == b"".join(frames)
 
 
 def test_without_a_temporary_file_everything_is_read_in_this_process(tmp_path, monkeypatch):
@@ -199,7 +242,10 @@ def test_what_a_worker_sends_gives_back_every_field():
         {"d": "later"},
     )
     n = Notice(*(f"n{i}" for i in range(4)), 9, *(f"m{i}" for i in range(3)))
-    o = Outcome("f.yaml", [r, dataclasses.replace(r, id="other")], [("bad", 3)], [n])
+    checked = dataclasses.replace(n, code="not-checked")
+    o = Outcome(
+        "f.yaml", [r, dataclasses.replace(r, id="other")], [("bad", 3)], [n], [None, checked]
+    )
     assert mf._unpack(pickle.loads(pickle.dumps(mf._pack(o)))) == o
 
 
@@ -209,7 +255,7 @@ from bio2scan.collectors.manifest_files import Job, Outcome, run_jobs
 jobs = [Job(f"j{i}", None, False, b"") for i in range(2000)]
 def load(j):
     time.sleep(0.01)
-    return Outcome(j.display, [], [("x" * 2000, None)], [])  # output larger than a pipe holds
+    return Outcome(j.display, [], [("x" * 2000, None)], [], [])  # more than a pipe holds
 print("ready", flush=True)
 run_jobs(jobs, load, lambda o: None, workers=1)
 """
