@@ -73,7 +73,7 @@ from .outputs import (
     verify_pack,
     write_ahead,
 )
-from .parallel import Ahead
+from .parallel import Ahead, own_process
 from .waivers import WaiverSet
 
 log = logging.getLogger("bio2scan")
@@ -552,6 +552,7 @@ __all__ = [
     "merge_inventories",
     "mutate_rules",
     "needed_types",
+    "own_process",
     "parse_formats",
     "parse_params",
     "plugin_list",

@@ -167,6 +167,7 @@ def main(debug: bool) -> None:
     # collections keep it working for what is cyclic.
     gc.freeze()
     gc.set_threshold(50_000, 20, 20)
+    api.own_process()
 
 
 def _collector_params(collector: Any) -> list[click.Parameter]:

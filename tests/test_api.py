@@ -215,3 +215,46 @@ def test_results_are_listed_by_rule_scope_and_resource(all_rules):
     doc = api.assess(make_inventory(resources), rules, now=NOW, verbose_results=True)
     keys = [(r["rule_id"], r["scope"], r["resource_id"]) for r in doc["results"]]
     assert len(keys) == 12 and keys == sorted(keys)
+
+
+def test_the_collector_is_paused_only_in_bio2scans_own_process():
+    """A library call leaves the host's garbage collector alone (issue 10); the command line's
+    process says it is bio2scan's own, and then the rows are made with the collector paused —
+    and it runs again afterwards, also when the step fails."""
+    import gc
+
+    from bio2scan import parallel
+
+    seen: list[bool] = []
+    owned = parallel._OWNED
+    try:
+        parallel._OWNED = False
+        with parallel.collector_paused():
+            seen.append(gc.isenabled())
+        api.own_process()
+        with parallel.collector_paused():
+            seen.append(gc.isenabled())
+        with pytest.raises(ValueError), parallel.collector_paused():
+            raise ValueError
+        seen.append(gc.isenabled())
+        gc.disable()  # a host that switched it off itself: left off
+        with parallel.collector_paused():
+            pass
+        seen.append(gc.isenabled())
+    finally:
+        gc.enable()
+        parallel._OWNED = owned
+    assert seen == [True, False, True, False]
+
+
+def test_the_command_line_owns_its_process():
+    code = (
+        "from bio2scan import cli, parallel\n"
+        "try:\n    cli.main(['rules', 'list', '--help'])\nexcept SystemExit:\n    pass\n"
+        "print(parallel._OWNED)\n"
+    )
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "True"

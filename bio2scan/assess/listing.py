@@ -17,6 +17,7 @@ from hashlib import sha256 as _sha256
 from typing import Any, NamedTuple
 
 from ..model import Result, Severity, Status
+from ..parallel import collector_paused
 
 EXAMPLES = 3  # resource ids named per group of NOT_APPLICABLE results
 ACCEPTED = "ACCEPTED"  # a count per rule: WAIVED by a risk acceptance (not a not-applicable one)
@@ -124,7 +125,8 @@ def listing(
     found = seed_groups(before)
     tallies: dict[str, dict[str, int]] = {}
     failed = dict.fromkeys(_SEV_ORDER, 0)
-    rows = _rows(results, found if summarise else None, tallies, failed)
+    with collector_paused():  # (rows hold no cycles)
+        rows = _rows(results, found if summarise else None, tallies, failed)
     counts: dict[str, Counter[str]] = {}
     statuses = {s.value: 0 for s in Status}
     for rule_id, tally in tallies.items():
