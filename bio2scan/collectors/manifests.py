@@ -91,7 +91,7 @@ class ManifestCollector:
             type="integer",
             default=1_000_000,
         ),
-        Option("max_objects", "Most objects read in one scan.", type="integer", default=500_000),
+        Option("max_objects", "Most objects read in one scan.", type="integer", default=100_000),
     )
 
     def collect(self, request: CollectRequest) -> Inventory:

@@ -44,7 +44,7 @@ class Limits(NamedTuple):
     max_bytes: int = 64 * 1024 * 1024
     max_depth: int = 200
     max_alias_nodes: int = 1_000_000
-    max_objects: int = 500_000
+    max_objects: int = 100_000
 
 
 class LoadError(ValueError):
