@@ -344,9 +344,9 @@ def run_jobs(
         while started:
             pid, rfd = started[0]
             inboxes.pop(0).receive(wait=True)
-            os.close(rfd)
-            os.waitpid(pid, 0)
+            os.waitpid(pid, 0)  # (it has closed its end: it is exiting)
             started.pop(0)
+            os.close(rfd)
     finally:
         for pid, rfd in started:  # interrupted: the workers' work is not wanted
             os.close(rfd)
