@@ -20,7 +20,7 @@ LAYERS: list[dict[str, tuple[str, ...]]] = [
     {"model": ("model", "kinds", "credentials", "coverage")},
     {
         "catalog": ("catalog",),
-        "documents": ("documents", "resultrows", "parallel"),
+        "documents": ("documents", "resultrows", "parallel", "sharing"),
         "plugins": ("plugins",),
         "usercache": ("usercache",),
         "yamlsrc": ("yamlsrc",),

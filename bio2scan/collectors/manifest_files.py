@@ -10,17 +10,16 @@ object), kustomizations and the patches they name, and YAML that is no Kubernete
 
 from __future__ import annotations
 
-import collections
 import gc
 import os
 import re
 import stat
-import struct
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 from ..model import Notice, Resource, Source
 from ..parallel import die_with, load_prctl
+from ..sharing import Claims, Inbox, Sender, widen
 from .kubernetes.objects import (
     CLEANED_KEYS,
     coverage_notice,
@@ -274,40 +273,17 @@ def run_jobs(
     time, until they meet: the split follows the real cost of each file and the load of the
     machine, and this process takes (records) its own outcomes while the workers still read.
     A worker, a process of our own, pauses the cyclic garbage collector and sends its outcomes
-    back as plain values (``_pack``), pickled, one frame per job, as it goes (``_Sender``); this
-    process unpacks them between its own files (``_Inbox``), so that only taking them, in order,
-    is left once both have met. Jobs that a worker which died did not return are read here."""
+    back as plain values (``_pack``), pickled, one frame per job, as it goes; this process
+    unpacks them between its own files (``sharing``), so that only taking them, in order, is
+    left once both have met. Jobs that a worker which died did not return are read here."""
     if workers < 1 or len(jobs) < 2 or not hasattr(os, "fork"):
         for job in jobs:
             take(load(job))
         return
-    import fcntl
-    import mmap
-    import tempfile
-
-    # the next job from the front and the end of the front part, shared with the workers; a
-    # POSIX record lock guards them (the kernel releases it if its holder dies)
-    def claim(front: bool) -> range:
-        """The next jobs from the front (this process) or the back (a worker): an eighth of
-        what is left, at most 16, so that all stop within a file or two of each other."""
-        fcntl.lockf(guard, fcntl.LOCK_EX)
-        try:
-            lo, hi = (int(x) for x in struct.unpack("qq", bounds))
-            k = max(1, min(16, (hi - lo) // 8))
-            if lo >= hi:
-                return range(0)
-            if front:
-                bounds[:] = struct.pack("qq", lo + k, hi)
-                return range(lo, lo + k)
-            bounds[:] = struct.pack("qq", lo, hi - k)
-            return range(hi - 1, hi - k - 1, -1)
-        finally:
-            fcntl.lockf(guard, fcntl.LOCK_UN)
+    import pickle
 
     try:
-        bounds = mmap.mmap(-1, 16)
-        bounds[:] = struct.pack("qq", 0, len(jobs))
-        guard = tempfile.TemporaryFile()  # noqa: SIM115 - closed when the reading is done
+        claims = Claims(len(jobs))
     except OSError:  # no temporary file to be had: read them all here
         for job in jobs:
             take(load(job))
@@ -316,13 +292,17 @@ def run_jobs(
     load_prctl()  # loaded before forking: a worker only calls it
     parent = os.getpid()
     back: dict[int, Outcome] = {}  # the workers' outcomes, unpacked, by job
+
+    def unpacked(i: int, payload: memoryview) -> None:
+        back[i] = _unpack(pickle.loads(payload))
+
     try:
         for _ in range(workers):
             try:
                 rfd, wfd = os.pipe()
             except OSError:
                 break
-            _widen(wfd)
+            widen(wfd)
             try:
                 pid = os.fork()
             except OSError:  # no process to be had: fewer workers (or none)
@@ -330,17 +310,19 @@ def run_jobs(
                 os.close(wfd)
                 break
             if pid == 0:  # pragma: no cover - a worker (coverage does not follow a fork)
-                _work(claim, load, jobs, wfd, parent, [rfd, *(r for _, r in started)])
+                _work(claims, load, jobs, wfd, parent, [rfd, *(r for _, r in started)])
             os.close(wfd)
             started.append((pid, rfd))
-        inboxes = [_Inbox(rfd, back) for _, rfd in started]
-        with guard:
-            while got := claim(True):
+        inboxes = [Inbox(rfd, unpacked) for _, rfd in started]
+        try:
+            while got := claims.claim(True):
                 for i in got:
                     take(load(jobs[i]))
                 for inbox in inboxes:  # what the workers sent meanwhile
                     inbox.receive(wait=False)
-            first_back = int(struct.unpack("qq", bounds)[0])
+            first_back = claims.met()
+        finally:
+            claims.close()
         while started:
             pid, rfd = started[0]
             inboxes.pop(0).receive(wait=True)
@@ -354,61 +336,6 @@ def run_jobs(
     for i in range(first_back, len(jobs)):
         o = back.pop(i, None)
         take(o if o is not None else load(jobs[i]))
-
-
-def _widen(wfd: int) -> None:
-    """Let a worker's pipe hold 1 MiB (Linux), so that the worker seldom finds it full between
-    two looks of this process at it; where it cannot, the worker keeps what does not fit."""
-    try:
-        import fcntl
-
-        fcntl.fcntl(wfd, getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
-    except OSError:  # pragma: no cover - over the user's pipe quota, or not Linux
-        pass
-
-
-class _Inbox:
-    """The frames a worker sends over its pipe, unpacked into ``back`` (job -> outcome) as they
-    come; a cut-off last frame (a worker that died while writing) is left out, and its job is
-    read here."""
-
-    def __init__(self, rfd: int, back: dict[int, Outcome]) -> None:
-        import pickle
-
-        self.rfd, self.back, self.loads = rfd, back, pickle.loads
-        self.buf = bytearray()
-        self.done = False
-        os.set_blocking(rfd, False)
-
-    def receive(self, wait: bool) -> None:
-        """What the worker has sent (``wait``: all it will send, until it closes the pipe)."""
-        if self.done:
-            return
-        if wait:
-            os.set_blocking(self.rfd, True)
-        while True:
-            try:
-                data = os.read(self.rfd, 1 << 20)
-            except BlockingIOError:
-                return
-            if not data:
-                self.done = True
-                return
-            self._frames(data)
-
-    def _frames(self, data: bytes) -> None:
-        buf = self.buf
-        buf += data
-        at = 0
-        with memoryview(buf) as view:
-            while at + _FRAME.size <= len(buf):
-                i, n = _FRAME.unpack_from(buf, at)
-                start = at + _FRAME.size
-                if start + n > len(buf):
-                    break
-                self.back[i] = _unpack(self.loads(view[start : start + n]))
-                at = start + n
-        del buf[:at]
 
 
 # What a worker sends: an outcome as plain tuples, lists and dicts. Pickling the model's
@@ -468,17 +395,17 @@ def _unpack(p: tuple[Any, ...]) -> Outcome:
 
 
 def _work(
-    claim: Callable[[bool], range],
+    claims: Claims,
     load: Callable[[Job], Outcome],
     jobs: Sequence[Job],
     wfd: int,
     parent: int,
     inherited: list[int],
 ) -> None:  # pragma: no cover - runs in a worker (coverage does not follow a fork)
-    """A worker's life: read jobs from the back, send the outcomes, exit (never returns). It
-    dies with ``parent`` (``PR_SET_PDEATHSIG``), and holds no read end of a pipe (``inherited``:
-    its own, and earlier workers'): a scan killed while it reads leaves no worker behind, and
-    none blocked for ever on a pipe that nobody reads."""
+    """A worker's life: read jobs from the back, send each outcome as it is read, exit (never
+    returns). It dies with ``parent`` (``PR_SET_PDEATHSIG``), and holds no read end of a pipe
+    (``inherited``: its own, and earlier workers'): a scan killed while it reads leaves no
+    worker behind, and none blocked for ever on a pipe that nobody reads."""
     import pickle
 
     code = 1
@@ -487,51 +414,14 @@ def _work(
             os.close(fd)
         die_with(parent)
         gc.disable()
-        send = _Sender(wfd)
-        while got := claim(False):
+        send = Sender(wfd)
+        while got := claims.claim(False):
             for i in got:
-                blob = pickle.dumps(_pack(load(jobs[i])), pickle.HIGHEST_PROTOCOL)
-                send(_FRAME.pack(i, len(blob)) + blob)
+                send(i, pickle.dumps(_pack(load(jobs[i])), pickle.HIGHEST_PROTOCOL))
         send.close()
         code = 0
     finally:
         os._exit(code)
-
-
-class _Sender:
-    """A worker's (job, length, pickled outcome) frames, written into its pipe as they are made,
-    as far as the pipe takes them without waiting (its reader looks between its own files);
-    what does not fit waits here and goes with the next frame, the rest at ``close``."""
-
-    def __init__(self, wfd: int) -> None:
-        self.wfd = wfd
-        self.pending: collections.deque[bytes] = collections.deque()
-        os.set_blocking(wfd, False)
-
-    def __call__(self, frame: bytes) -> None:
-        pending = self.pending
-        pending.append(frame)
-        while pending:
-            try:
-                n = os.write(self.wfd, pending[0])
-            except BlockingIOError:
-                return
-            if n < len(pending[0]):
-                pending[0] = pending[0][n:]
-                return
-            pending.popleft()
-
-    def close(self) -> None:
-        os.set_blocking(self.wfd, True)
-        for frame in self.pending:
-            view = memoryview(frame)
-            while view:
-                view = view[os.write(self.wfd, view) :]
-        self.pending.clear()
-        os.close(self.wfd)
-
-
-_FRAME = struct.Struct("<qq")
 
 
 def _end(pid: int) -> None:

@@ -192,11 +192,12 @@ def evaluate(
     inventory. Internally the loop runs per resource type and resource, so that an extractor
     (``subject: pod_spec``) shared by many rules runs once per resource, not once per rule.
     ``progress`` (optional) is told the number of rule evaluations done after each resource.
-    ``split=True``: a forked child evaluates the last part of each type's resources meanwhile
-    (``split.py``; POSIX only, else ignored; ``split.wanted`` says when it pays). The results
-    are the same either way. ``released`` (optional) is called once the evaluation needs only
-    this process: at once without a child, else when the child has exited (its results are
-    then unpacked here) — a caller may start work for the other CPU then."""
+    ``split=True``: a forked child takes units of the work from the back while this process
+    takes them from the front (``split.py``; POSIX only, else ignored; ``split.wanted`` says
+    when it pays). The results are the same either way. ``released`` (optional) is called once
+    the evaluation needs only this process: at once without a child, else when the child has
+    exited (the results it sent are then appended here) — a caller may start work for the
+    other CPU then."""
     index = Index(inventory)
     env = Env(index, now or _dt.datetime.now(_dt.UTC))
     rules = list(rules)
@@ -210,20 +211,11 @@ def evaluate(
     for rtype, group in by_type.items():
         lists = [out.setdefault((n, rtype), []) for n, _ in group]
         plan.append(([cr for _, cr in group], lists, index.by_type.get(rtype, ())))
-    child = None
-    if split and _split.can_fork():
-        child = _split.start(lambda: _split.packed(plan, env, _run))
-    if child is None and released is not None:
-        released()
-    try:
+    if not (split and _split.can_fork() and _split.evaluate(plan, env, _run, progress, released)):
+        if released is not None:
+            released()
         for crs, lists, resources in plan:
-            mine = resources[: _split.cut(len(resources))] if child is not None else resources
-            _run(crs, [lst.append for lst in lists], mine, env, progress)
-        if child is not None:
-            _split.merge(child, plan, env, progress, _run, released)
-    finally:
-        if child is not None:
-            child.stop()
+            _run(crs, [lst.append for lst in lists], resources, env, progress)
     # a provider's errors per resource type ("*": every type), in the order recorded
     errs: dict[tuple[str, str], list[CollectionError]] = {}
     for err in errors:

@@ -1,21 +1,22 @@
-"""A share of the evaluation on a second core: a forked child process (POSIX only).
+"""The evaluation on two cores: this process and a forked child (POSIX only).
 
-The evaluation is the one phase of a scan that runs on one core while the other idles
-(collection and report writing use both): the child takes the last ``SHARE`` of each resource
-type's resources. It is the smaller share because its results cost more on the way back: the
-child packs and pickles them (~2 µs a result against ~9 µs to evaluate one), the parent loads
-and rebuilds them after its own share; with these shares both finish together.
+The evaluation is cut into units (``UNIT`` resources of one type) that this process takes from
+the front and the child from the back, a few at a time, until they meet (``sharing.Claims``):
+the split follows what each unit really costs, so both finish within a unit or two of each
+other whatever the size (a fixed share of 45 % left the parent waiting a second at 100,000
+objects, where the child's way back costs more). The child sends each unit's results as soon as
+they are made, compact (status, message, evidence with its kind: ~2 µs a result against ~9 µs
+to evaluate one), one frame per unit over a pipe; this process rebuilds them from its own rules
+and resources between its own units. Once they meet only appending the child's lists is left.
 
 The child inherits the compiled rules and the indexed inventory (fork: nothing is copied or
-pickled on the way in), evaluates its share and writes compact results, in chunks, to an
-anonymous temporary file; the parent evaluates its own share meanwhile and reads the child's
-after it has exited. Nothing is shared while both run, so the answers are those of one process.
+pickled on the way in). Nothing is shared while both run but the counter of units, so the
+answers are those of one process.
 
 The child is our own process: it pauses the cyclic garbage collector (it creates no cycles and
 exits at once) and never runs the host's exit handlers (``os._exit``). Anything that goes
-wrong in it — an exception, a full disk, a signal — gives a non-zero exit status or an
-incomplete file, and the parent then evaluates the share itself: the split can only cost time,
-never a result.
+wrong in it — an exception, a full disk, a signal — leaves units it did not send, and this
+process evaluates those itself: the split can only cost time, never a result.
 """
 
 from __future__ import annotations
@@ -23,17 +24,15 @@ from __future__ import annotations
 import gc
 import os
 import pickle
-import tempfile
-from collections.abc import Callable, Iterable, Iterator
-from typing import IO, Any
+from collections.abc import Callable
+from typing import Any
 
 from ..model import Evidence, Resource, Result, Rule, Status, rule_result
 from ..parallel import default_workers, die_with, load_prctl, usable
+from ..sharing import Claims, Inbox, Sender, widen
 from .reads import Deferred, Unknown
 
-CHUNK = 4096  # results per pickled chunk: small enough to stream, large enough to be cheap
-_END = "end"
-SHARE = 0.45  # of each resource type's resources, the child's (the last ones)
+UNIT = 64  # resources of one type per unit of work: small enough to balance, large to be cheap
 MIN_RESOURCES = 2_000  # below this many resources a child costs more than it saves
 
 
@@ -48,90 +47,6 @@ def wanted(resources: int) -> bool:
     thread — one holding a lock at the fork would leave it held in the child) and with enough
     resources to pay for the child."""
     return resources >= MIN_RESOURCES and usable(2, default_workers())
-
-
-def cut(n: int) -> int:
-    """Where the child's share of ``n`` resources starts."""
-    return n - int(n * SHARE)
-
-
-class Child:
-    """A forked child that writes ``produce()``'s items to a temporary file."""
-
-    def __init__(self, pid: int, file: IO[bytes]) -> None:
-        self.pid = pid
-        self.file = file
-        self.reaped = False
-
-    def items(self) -> Iterator[Any] | None:
-        """The child's items, in its order, once it has exited; ``None`` when it failed (a
-        non-zero exit status, a signal) — the caller then does the share itself. A file that
-        ends before the child's end mark raises ``EOFError`` while iterating."""
-        _, status = os.waitpid(self.pid, 0)
-        self.reaped = True
-        if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
-            self.file.close()
-            return None
-        self.file.seek(0)
-        return self._read()
-
-    def _read(self) -> Iterator[Any]:
-        try:
-            while True:
-                chunk = pickle.load(self.file)
-                if chunk == _END:
-                    return
-                yield from chunk
-        finally:
-            self.file.close()
-
-    def stop(self) -> None:
-        """End a child that is still running (the parent was interrupted)."""
-        if not self.reaped:
-            try:
-                os.kill(self.pid, 9)
-                os.waitpid(self.pid, 0)
-            except OSError:  # pragma: no cover - already gone
-                pass
-            self.reaped = True
-            self.file.close()
-
-
-def start(produce: Callable[[], Iterable[Any]]) -> Child | None:
-    """Fork a child that writes ``produce()``'s items and exits; ``None`` when no child could
-    be started (the caller does the work itself)."""
-    try:
-        file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by Child, or at the child's exit
-    except OSError:
-        return None
-    load_prctl()  # loaded before forking: the child only calls it
-    parent = os.getpid()
-    try:
-        pid = os.fork()
-    except OSError:
-        file.close()
-        return None
-    if pid:
-        return Child(pid, file)
-    code = 1  # pragma: no cover - runs in the child, which coverage does not follow
-    try:  # pragma: no cover
-        die_with(parent)  # a child whose parent was killed stops too
-        gc.disable()
-        chunk: list[Any] = []
-        for item in produce():
-            chunk.append(item)
-            if len(chunk) >= CHUNK:
-                pickle.dump(chunk, file, protocol=pickle.HIGHEST_PROTOCOL)
-                chunk = []
-        if chunk:
-            pickle.dump(chunk, file, protocol=pickle.HIGHEST_PROTOCOL)
-        pickle.dump(_END, file)
-        file.flush()
-        code = 0
-    except BaseException:  # noqa: BLE001 # pragma: no cover - the parent redoes the share
-        code = 1
-    finally:  # pragma: no cover
-        os._exit(code)
 
 
 # --- compact results: what differs between the results of one resource ----------------------
@@ -171,62 +86,147 @@ def unpack(packed: tuple[int, str, tuple[Any, ...]], rule: Rule, res: Resource) 
     )
 
 
-# --- the split: which share is whose, and the child's results back in order ------------------
+# --- the split: units taken from both ends, the child's results back in order -------------
 
 # one resource type: its rules, each rule's result list, the resources
 Part = tuple[list[Any], list[list[Result]], "list[Resource] | tuple[Resource, ...]"]
 Run = Callable[[list[Any], list[Callable[[Result], None]], Any, Any, Any], None]
 
 
-def packed(plan: list[Part], env: Any, run: Run) -> Iterator[Any]:
-    """The forked child's share (the last ``SHARE`` of each type's resources), packed."""
-    out: list[Any] = []
-
-    def emit(r: Result) -> None:
-        out.append(pack(r))
-
-    for crs, _, resources in plan:
-        share = resources[cut(len(resources)) :]
-        for i in range(0, len(share), 256):
-            run(crs, [emit] * len(crs), share[i : i + 256], env, None)
-            yield from out
-            out.clear()
+def units(plan: list[Part]) -> list[tuple[int, int, int]]:
+    """The plan cut into units: (part, first resource, end), in the plan's order."""
+    return [
+        (p, start, min(start + UNIT, len(resources)))
+        for p, (_, _, resources) in enumerate(plan)
+        for start in range(0, len(resources), UNIT)
+    ]
 
 
-def merge(
-    child: Child,
+def evaluate(
     plan: list[Part],
     env: Any,
-    progress: Any,
     run: Run,
+    progress: Callable[[int], None] | None = None,
     released: Callable[[], object] | None = None,
-) -> None:
-    """The child's results into their lists, in order; if the child failed, its share is
-    evaluated here instead. ``released`` is called once the child has exited."""
-    items = child.items()
+) -> bool:
+    """Every part of ``plan`` evaluated by this process and a forked child, each rule's results
+    appended to its list in the order of the resources; ``released`` is called once the child
+    has exited. False when no child could be started (nothing was done: the caller evaluates
+    the plan itself)."""
+    work = units(plan)
+    try:
+        claims = Claims(len(work))
+    except OSError:
+        return False
+    try:
+        rfd, wfd = os.pipe()
+    except OSError:
+        claims.close()
+        return False
+    widen(wfd)
+    load_prctl()  # loaded before forking: the child only calls it
+    parent = os.getpid()
+    try:
+        pid = os.fork()
+    except OSError:
+        for fd in (rfd, wfd):
+            os.close(fd)
+        claims.close()
+        return False
+    if pid == 0:  # pragma: no cover - the child (coverage does not follow a fork)
+        _child(claims, work, plan, env, run, wfd, rfd, parent)
+    os.close(wfd)
+    theirs: dict[int, list[list[Result]]] = {}
+
+    def rebuilt(u: int, payload: memoryview) -> None:
+        p, start, end = work[u]
+        crs, _, resources = plan[p]
+        try:
+            packed = iter(pickle.loads(payload))
+            lists: list[list[Result]] = [[] for _ in crs]
+            for res in resources[start:end]:
+                for cr, lst in zip(crs, lists):
+                    lst.append(unpack(next(packed), cr.rule, res))
+            if next(packed, None) is not None:
+                raise ValueError("more results than the unit has")
+        except Exception:  # noqa: BLE001 - a foreign or broken frame: the unit is done here
+            return
+        theirs[u] = lists
+
+    inbox = Inbox(rfd, rebuilt)
+    reaped = False
+    try:
+        try:
+            while got := claims.claim(True):
+                for u in got:
+                    p, start, end = work[u]
+                    crs, lists, resources = plan[p]
+                    run(crs, [lst.append for lst in lists], resources[start:end], env, progress)
+                inbox.receive(wait=False)  # what the child sent meanwhile
+            first = claims.met()
+        finally:
+            claims.close()
+        inbox.receive(wait=True)
+        os.waitpid(pid, 0)
+        reaped = True
+    finally:
+        os.close(rfd)
+        if not reaped:  # interrupted: the child's work is not wanted
+            try:
+                os.kill(pid, 9)
+                os.waitpid(pid, 0)
+            except OSError:  # pragma: no cover - already gone
+                pass
     if released is not None:
         released()
-    built: list[list[list[Result]]] | None = None
-    if items is not None:
-        try:
-            built = []
-            for crs, _, resources in plan:
-                mine: list[list[Result]] = [[] for _ in crs]
-                for res in resources[cut(len(resources)) :]:
-                    for cr, lst in zip(crs, mine):
-                        lst.append(unpack(next(items), cr.rule, res))
-                built.append(mine)
-            if next(items, None) is not None:
-                raise ValueError("the child gave more results than it had work")
-        except Exception:  # noqa: BLE001 - an incomplete or foreign file: do the share here
-            built = None
-    for n, (crs, lists, resources) in enumerate(plan):
-        share = resources[cut(len(resources)) :]
-        if built is None:
-            run(crs, [lst.append for lst in lists], share, env, progress)
+    for u in range(first, len(work)):
+        p, start, end = work[u]
+        crs, lists, resources = plan[p]
+        built = theirs.pop(u, None)
+        if built is None:  # the child did not send it (it failed): done here
+            run(crs, [lst.append for lst in lists], resources[start:end], env, progress)
             continue
-        for lst, theirs in zip(lists, built[n]):
-            lst.extend(theirs)
+        for lst, mine in zip(lists, built):
+            lst.extend(mine)
         if progress is not None:
-            for _ in share:
+            for _ in range(end - start):
                 progress(len(crs))
+    return True
+
+
+def _child(
+    claims: Claims,
+    work: list[tuple[int, int, int]],
+    plan: list[Part],
+    env: Any,
+    run: Run,
+    wfd: int,
+    rfd: int,
+    parent: int,
+) -> None:  # pragma: no cover - runs in the child, which coverage does not follow
+    """The child's life: units from the back, each unit's results packed and sent as soon as
+    they are made; exit (never returns)."""
+    code = 1
+    try:
+        os.close(rfd)
+        die_with(parent)  # a child whose parent was killed stops too
+        gc.disable()
+        send = Sender(wfd)
+        out: list[Any] = []
+
+        def emit(r: Result) -> None:
+            out.append(pack(r))
+
+        while got := claims.claim(False):
+            for u in got:
+                p, start, end = work[u]
+                crs, _, resources = plan[p]
+                run(crs, [emit] * len(crs), resources[start:end], env, None)
+                send(u, pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL))
+                out.clear()
+        send.close()
+        code = 0
+    except BaseException:  # noqa: BLE001 - the parent does what was not sent
+        code = 1
+    finally:
+        os._exit(code)

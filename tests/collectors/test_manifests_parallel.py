@@ -124,64 +124,6 @@ def test_a_collection_read_on_two_cores_equals_one_read_on_one(tmp_path, monkeyp
     assert any(n.code == "duplicate" for n in one.notices)
 
 
-def test_a_cut_off_frame_from_the_worker_is_left_out():
-    """What a worker sends is read frame by frame, as it comes (a frame may arrive in pieces,
-    over several looks); a frame cut off (the worker died while writing) is left out, so its
-    job is read again, and the frames before it are kept."""
-    import os
-    import pickle
-
-    from bio2scan.collectors.manifest_files import _FRAME, _Inbox, _pack
-
-    def frame(i: int, name: str) -> bytes:
-        blob = pickle.dumps(_pack(Outcome(name, [], [(name, 1)], [], [])))
-        return _FRAME.pack(i, len(blob)) + blob
-
-    seven, three, five = frame(7, "seven"), frame(3, "three"), frame(5, "five")
-    rfd, wfd = os.pipe()
-    back: dict[int, Outcome] = {}
-    inbox = _Inbox(rfd, back)
-    inbox.receive(wait=False)  # nothing sent yet: no wait
-    os.write(wfd, seven[:5])
-    inbox.receive(wait=False)
-    assert back == {}
-    os.write(wfd, seven[5:] + three[:-1])
-    inbox.receive(wait=False)
-    assert list(back) == [7] and back[7].display == "seven"
-    os.write(wfd, three[-1:] + five[: _FRAME.size + 3])  # five: cut off
-    os.close(wfd)
-    inbox.receive(wait=True)
-    assert list(back) == [7, 3] and back[3].errors == [("three", 1)]
-    inbox.receive(wait=True)  # (after the end: nothing more)
-    os.close(rfd)
-
-
-def test_a_worker_that_finds_its_pipe_full_keeps_the_frames_and_sends_them_all():
-    import os
-    import threading
-
-    from bio2scan.collectors.manifest_files import _Sender
-
-    rfd, wfd = os.pipe()
-    send = _Sender(wfd)
-    frames = [bytes([n]) * 50_000 for n in range(40)]  # 2 MB: more than the pipe holds
-    for f in frames:
-        send(f)  # never waits
-    assert send.pending
-    got = bytearray()
-
-    def read() -> None:
-        while data := os.read(rfd, 1 << 16):
-            got.extend(data)
-
-    reader = threading.Thread(target=read)
-    reader.start()
-    send.close()
-    reader.join(10)
-    os.close(rfd)
-    assert bytes(got) == b"".join(frames)
-
-
 def test_without_a_temporary_file_everything_is_read_in_this_process(tmp_path, monkeypatch):
     import tempfile
 

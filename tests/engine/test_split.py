@@ -92,6 +92,46 @@ def test_when_the_child_dies_the_parent_does_its_share():
     assert [r.status for r in two[:6]] == [Status.PASS, Status.FAIL, Status.FAIL] * 2
 
 
+def _register_exit_late(pid_file):
+    _PID_FILE[0] = str(pid_file)
+    if "test_split_exit_late" in REGISTRY:
+        return
+
+    @function("test_split_exit_late", kind="subject", reads=())
+    def exit_late(obj, env):
+        """Notes each process that evaluates; ends the forked child at resource 1500 (after it
+        has sent the units it took before, from the back)."""
+        if os.getpid() not in _PIDS:
+            _PIDS.add(os.getpid())
+            with open(_PID_FILE[0], "a") as fh:
+                fh.write(f"{os.getpid()}\n")
+        if os.getpid() != PARENT and obj.get("n") == 1500:
+            os._exit(3)
+        return True
+
+
+def test_when_the_child_dies_half_way_what_it_sent_is_kept_and_the_rest_done_here(tmp_path):
+    """The child sends each unit as it is done; when it dies in the middle of its share, the
+    units it sent are kept and those it took but did not send are evaluated here: the results
+    are those of one process, in the same order."""
+    from bio2scan.engine import split
+
+    _register_exit_late(tmp_path / "pids")
+    _PIDS.clear()
+    things = [resource({"spec": {"on": i % 3 == 0}, "n": i}, rid=f"r{i:04d}") for i in range(2000)]
+    inv = Inventory(ScanMeta("t", NOW.isoformat(), NOW.isoformat()), tuple(things))
+    rules = [
+        compile_rule(rule({"assert": {"path": "spec.on", "equals": True}}, rid="t.s.a")),
+        compile_rule(rule({"assert": {"call": "test_split_exit_late"}}, rid="t.s.b")),
+    ]
+    one = evaluate(inv, rules, now=NOW, split=False)
+    assert len(split.units([(rules, [[], []], things)])) > 20
+    two = evaluate(inv, rules, now=NOW, split=True)
+    _same(one, two)
+    assert len(set((tmp_path / "pids").read_text().split())) == 2  # the child did take part
+    assert [r.resource_id for r in two[:3]] == ["r0000", "r0001", "r0002"]
+
+
 def test_split_only_where_a_child_pays():
     """Below ``MIN_RESOURCES``, with another thread running (a lock it holds at the fork would
     stay held in the child) or on one CPU, the evaluation is not split."""

@@ -1,0 +1,104 @@
+"""Work shared with forked workers (``bio2scan.sharing``): jobs claimed from both ends, each
+once; frames sent without waiting and received as they come, a cut-off one left out."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+
+from bio2scan.sharing import FRAME, Claims, Inbox, Sender
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+
+
+def test_jobs_claimed_from_both_ends_are_each_taken_once_and_meet():
+    claims = Claims(100)
+    front: list[int] = []
+    back: list[int] = []
+    while True:
+        a, b = claims.claim(True), claims.claim(False)
+        if not a and not b:
+            break
+        front += a
+        back += b
+    claims.close()
+    assert sorted(front + back) == list(range(100))
+    assert front == sorted(front) and back == sorted(back, reverse=True)
+    assert max(front) < min(back) and claims.met() == max(front) + 1
+
+
+def test_a_forked_worker_and_this_process_share_the_jobs():
+    claims = Claims(1000)
+    rfd, wfd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the worker
+        code = 1
+        try:
+            os.close(rfd)
+            send = Sender(wfd)
+            while got := claims.claim(False):
+                for i in got:
+                    send(i, str(i * i).encode())
+            send.close()
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(wfd)
+    theirs: dict[int, bytes] = {}
+    inbox = Inbox(rfd, lambda i, payload: theirs.__setitem__(i, bytes(payload)))
+    mine: list[int] = []
+    while got := claims.claim(True):
+        mine += got
+        inbox.receive(wait=False)
+    first = claims.met()
+    inbox.receive(wait=True)
+    os.waitpid(pid, 0)
+    os.close(rfd)
+    claims.close()
+    assert mine == list(range(first))
+    assert theirs == {i: str(i * i).encode() for i in range(first, 1000)}
+
+
+def test_a_cut_off_frame_from_the_worker_is_left_out():
+    """A frame may arrive in pieces, over several looks; a frame cut off (the worker died while
+    writing) is left out, and the frames before it are kept."""
+    rfd, wfd = os.pipe()
+    got: dict[int, bytes] = {}
+    inbox = Inbox(rfd, lambda i, payload: got.__setitem__(i, bytes(payload)))
+
+    def frame(i: int, payload: bytes) -> bytes:
+        return FRAME.pack(i, len(payload)) + payload
+
+    seven, three, five = frame(7, b"seven"), frame(3, b"three" * 100), frame(5, b"five")
+    inbox.receive(wait=False)  # nothing sent yet: no wait
+    os.write(wfd, seven[:5])
+    inbox.receive(wait=False)
+    assert got == {}
+    os.write(wfd, seven[5:] + three[:-1])
+    inbox.receive(wait=False)
+    assert got == {7: b"seven"}
+    os.write(wfd, three[-1:] + five[: FRAME.size + 3])  # five: cut off
+    os.close(wfd)
+    inbox.receive(wait=True)
+    assert got == {7: b"seven", 3: b"three" * 100}
+    inbox.receive(wait=True)  # (after the end: nothing more)
+    os.close(rfd)
+
+
+def test_a_worker_that_finds_its_pipe_full_keeps_the_frames_and_sends_them_all():
+    rfd, wfd = os.pipe()
+    send = Sender(wfd)
+    payloads = [bytes([n]) * 50_000 for n in range(40)]  # 2 MB: more than the pipe holds
+    for n, p in enumerate(payloads):
+        send(n, p)  # never waits
+    assert send.pending
+    got: dict[int, bytes] = {}
+    inbox = Inbox(rfd, lambda i, payload: got.__setitem__(i, bytes(payload)))
+    reader = threading.Thread(target=inbox.receive, kwargs={"wait": True})
+    reader.start()
+    send.close()
+    reader.join(10)
+    os.close(rfd)
+    assert got == dict(enumerate(payloads))
