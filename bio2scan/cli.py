@@ -167,7 +167,6 @@ def main(debug: bool) -> None:
     # collections keep it working for what is cyclic.
     gc.freeze()
     gc.set_threshold(50_000, 20, 20)
-    api.own_process()
 
 
 def _collector_params(collector: Any) -> list[click.Parameter]:
@@ -484,8 +483,10 @@ def _setup_logging() -> None:
 
 
 def run() -> None:
-    """Console-script entry point: one line per error, exit codes from the exception."""
+    """Console-script entry point: one line per error, exit codes from the exception. The
+    process is bio2scan's own (``api.own_process``); ``main`` called by a host is not."""
     _setup_logging()
+    api.own_process()
     try:
         main.main(standalone_mode=False)
     except click.exceptions.Exit as exc:
