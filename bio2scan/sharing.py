@@ -1,7 +1,7 @@
 """Work shared between this process and forked workers (POSIX): a list of jobs that this process
 takes from the front and the workers from the back, a few at a time, until they meet
 (``Claims``), and what a worker sends back, one frame per job, over a pipe (``Sender``,
-``Inbox``).
+``Inbox``); ``shared`` runs the whole of it.
 
 Taking jobs from both ends makes the split follow what each job really costs and how busy each
 core is: both sides stop within a job or two of each other, where a fixed split left one core
@@ -14,13 +14,118 @@ manifest reader (``collectors.manifest_files``) and the split evaluation (``engi
 from __future__ import annotations
 
 import collections
+import gc
 import mmap
 import os
 import struct
 import tempfile
 from collections.abc import Callable
 
+from .parallel import die_with, load_prctl
+
 FRAME = struct.Struct("<qq")  # (job, length of what follows)
+
+
+def shared(
+    n: int,
+    workers: int,
+    mine: Callable[[int], object],
+    theirs: Callable[[int], bytes],
+    take: Callable[[int, memoryview], None],
+) -> int | None:
+    """Jobs ``0 … n-1`` done by this process, ``mine(i)`` from the front in order, and by up to
+    ``workers`` forked workers, ``theirs(i)`` (what to send back) from the back; what a worker
+    sends is given to ``take(i, payload)`` here, between this process's own jobs and once they
+    have met. Returns the first job this process did not do: from there on, a job ``take`` was
+    not given (its worker failed) is the caller's to do. None when no worker could be started
+    (nothing was done). A worker, a process of our own, pauses the cyclic garbage collector,
+    dies with this process (``PR_SET_PDEATHSIG``) and holds no read end of a pipe (its own and
+    earlier workers' are closed in it): a process killed meanwhile leaves no worker behind,
+    none blocked for ever on a pipe that nobody reads. Interrupted, the workers are ended."""
+    try:
+        claims = Claims(n)
+    except OSError:  # no temporary file to be had
+        return None
+    started: list[tuple[int, int]] = []  # (process, read end of its pipe)
+    load_prctl()  # loaded before forking: a worker only calls it
+    parent = os.getpid()
+    try:
+        for _ in range(workers):
+            try:
+                rfd, wfd = os.pipe()
+            except OSError:
+                break
+            widen(wfd)
+            try:
+                pid = os.fork()
+            except OSError:  # no process to be had: fewer workers (or none)
+                os.close(rfd)
+                os.close(wfd)
+                break
+            if pid == 0:  # pragma: no cover - a worker (coverage does not follow a fork)
+                _worker(claims, theirs, wfd, parent, [rfd, *(r for _, r in started)])
+            os.close(wfd)
+            started.append((pid, rfd))
+        if not started:
+            return None
+        inboxes = [Inbox(rfd, take) for _, rfd in started]
+        while got := claims.claim(True):
+            for i in got:
+                mine(i)
+            for inbox in inboxes:  # what the workers sent meanwhile
+                inbox.receive(wait=False)
+        first = claims.met()
+        while started:
+            pid, rfd = started[0]
+            inboxes.pop(0).receive(wait=True)
+            os.waitpid(pid, 0)  # (it has closed its end: it is exiting)
+            started.pop(0)
+            os.close(rfd)
+        return first
+    finally:
+        claims.close()
+        for pid, rfd in started:  # interrupted: the workers' work is not wanted
+            os.close(rfd)
+            _end(pid)
+
+
+def _worker(
+    claims: Claims,
+    theirs: Callable[[int], bytes],
+    wfd: int,
+    parent: int,
+    inherited: list[int],
+) -> None:  # pragma: no cover - runs in a worker (coverage does not follow a fork)
+    """A worker's life: jobs from the back, each one's payload sent as soon as it is made; exit
+    (never returns, never runs the host's exit handlers)."""
+    code = 1
+    try:
+        for fd in inherited:
+            os.close(fd)
+        die_with(parent)
+        gc.disable()
+        send = Sender(wfd)
+        while got := claims.claim(False):
+            for i in got:
+                send(i, theirs(i))
+        send.close()
+        code = 0
+    except BaseException:  # noqa: BLE001 - the caller does what was not sent
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def _end(pid: int) -> None:
+    import signal
+
+    try:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    except (ChildProcessError, ProcessLookupError):  # pragma: no cover - already gone
+        pass
+
+
 _BOUNDS = struct.Struct("qq")
 
 

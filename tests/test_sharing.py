@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 
 import pytest
 
-from bio2scan.sharing import FRAME, Claims, Inbox, Sender
+from bio2scan.sharing import FRAME, Claims, Inbox, Sender, shared
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 
@@ -30,35 +31,41 @@ def test_jobs_claimed_from_both_ends_are_each_taken_once_and_meet():
 
 
 def test_a_forked_worker_and_this_process_share_the_jobs():
-    claims = Claims(1000)
-    rfd, wfd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the worker
-        code = 1
-        try:
-            os.close(rfd)
-            send = Sender(wfd)
-            while got := claims.claim(False):
-                for i in got:
-                    send(i, str(i * i).encode())
-            send.close()
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(wfd)
-    theirs: dict[int, bytes] = {}
-    inbox = Inbox(rfd, lambda i, payload: theirs.__setitem__(i, bytes(payload)))
+    """``shared``: this process does the front in order, a worker the back; what the worker
+    sends is taken here, and the meeting point says which is which."""
     mine: list[int] = []
-    while got := claims.claim(True):
-        mine += got
-        inbox.receive(wait=False)
-    first = claims.met()
-    inbox.receive(wait=True)
-    os.waitpid(pid, 0)
-    os.close(rfd)
-    claims.close()
+    theirs: dict[int, bytes] = {}
+
+    def front(i: int) -> None:
+        time.sleep(0.002)  # (jobs that take time: the worker gets its share)
+        mine.append(i)
+
+    def back(i: int) -> bytes:  # (in the worker)
+        time.sleep(0.002)
+        return str(i * i).encode()
+
+    first = shared(500, 1, front, back, lambda i, p: theirs.__setitem__(i, bytes(p)))
+    assert first is not None and 0 < first < 500
     assert mine == list(range(first))
-    assert theirs == {i: str(i * i).encode() for i in range(first, 1000)}
+    assert theirs == {i: str(i * i).encode() for i in range(first, 500)}
+
+
+def test_a_worker_that_fails_leaves_its_jobs_to_the_caller():
+    """A worker that raises exits (never running this process's code after the fork): the jobs
+    it did not send are not taken, and ``shared`` still returns where the front stopped."""
+    me = os.getpid()
+
+    def theirs(i: int) -> bytes:
+        if os.getpid() != me and i < 900:
+            raise RuntimeError("boom")
+        return b"x"
+
+    got: dict[int, bytes] = {}
+    mine: list[int] = []
+    first = shared(1000, 1, mine.append, theirs, lambda i, p: got.__setitem__(i, bytes(p)))
+    assert first is not None and mine == list(range(first))
+    assert set(got) <= set(range(max(first, 900), 1000))
+    assert os.getpid() == me
 
 
 def test_a_cut_off_frame_from_the_worker_is_left_out():

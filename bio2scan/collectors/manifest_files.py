@@ -10,7 +10,6 @@ object), kustomizations and the patches they name, and YAML that is no Kubernete
 
 from __future__ import annotations
 
-import gc
 import os
 import re
 import stat
@@ -18,8 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 from ..model import Notice, Resource, Source
-from ..parallel import die_with, load_prctl
-from ..sharing import Claims, Inbox, Sender, widen
+from ..sharing import shared
 from .kubernetes.objects import (
     CLEANED_KEYS,
     coverage_notice,
@@ -282,57 +280,22 @@ def run_jobs(
         return
     import pickle
 
-    try:
-        claims = Claims(len(jobs))
-    except OSError:  # no temporary file to be had: read them all here
-        for job in jobs:
-            take(load(job))
-        return
-    started: list[tuple[int, int]] = []  # (process, read end of its pipe)
-    load_prctl()  # loaded before forking: a worker only calls it
-    parent = os.getpid()
     back: dict[int, Outcome] = {}  # the workers' outcomes, unpacked, by job
 
     def unpacked(i: int, payload: memoryview) -> None:
         back[i] = _unpack(pickle.loads(payload))
 
-    try:
-        for _ in range(workers):
-            try:
-                rfd, wfd = os.pipe()
-            except OSError:
-                break
-            widen(wfd)
-            try:
-                pid = os.fork()
-            except OSError:  # no process to be had: fewer workers (or none)
-                os.close(rfd)
-                os.close(wfd)
-                break
-            if pid == 0:  # pragma: no cover - a worker (coverage does not follow a fork)
-                _work(claims, load, jobs, wfd, parent, [rfd, *(r for _, r in started)])
-            os.close(wfd)
-            started.append((pid, rfd))
-        inboxes = [Inbox(rfd, unpacked) for _, rfd in started]
-        try:
-            while got := claims.claim(True):
-                for i in got:
-                    take(load(jobs[i]))
-                for inbox in inboxes:  # what the workers sent meanwhile
-                    inbox.receive(wait=False)
-            first_back = claims.met()
-        finally:
-            claims.close()
-        while started:
-            pid, rfd = started[0]
-            inboxes.pop(0).receive(wait=True)
-            os.waitpid(pid, 0)  # (it has closed its end: it is exiting)
-            started.pop(0)
-            os.close(rfd)
-    finally:
-        for pid, rfd in started:  # interrupted: the workers' work is not wanted
-            os.close(rfd)
-            _end(pid)
+    first_back = shared(
+        len(jobs),
+        workers,
+        lambda i: take(load(jobs[i])),
+        lambda i: pickle.dumps(_pack(load(jobs[i])), pickle.HIGHEST_PROTOCOL),
+        unpacked,
+    )
+    if first_back is None:  # no worker to be had: read them all here
+        for job in jobs:
+            take(load(job))
+        return
     for i in range(first_back, len(jobs)):
         o = back.pop(i, None)
         take(o if o is not None else load(jobs[i]))
@@ -392,43 +355,3 @@ def _unpack(p: tuple[Any, ...]) -> Outcome:
         [Notice(*n) for n in notices],
         [None if n is None else Notice(*n) for n in checks],
     )
-
-
-def _work(
-    claims: Claims,
-    load: Callable[[Job], Outcome],
-    jobs: Sequence[Job],
-    wfd: int,
-    parent: int,
-    inherited: list[int],
-) -> None:  # pragma: no cover - runs in a worker (coverage does not follow a fork)
-    """A worker's life: read jobs from the back, send each outcome as it is read, exit (never
-    returns). It dies with ``parent`` (``PR_SET_PDEATHSIG``), and holds no read end of a pipe
-    (``inherited``: its own, and earlier workers'): a scan killed while it reads leaves no
-    worker behind, and none blocked for ever on a pipe that nobody reads."""
-    import pickle
-
-    code = 1
-    try:
-        for fd in inherited:
-            os.close(fd)
-        die_with(parent)
-        gc.disable()
-        send = Sender(wfd)
-        while got := claims.claim(False):
-            for i in got:
-                send(i, pickle.dumps(_pack(load(jobs[i])), pickle.HIGHEST_PROTOCOL))
-        send.close()
-        code = 0
-    finally:
-        os._exit(code)
-
-
-def _end(pid: int) -> None:
-    import signal
-
-    try:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-    except (ChildProcessError, ProcessLookupError):  # pragma: no cover - already gone
-        pass

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..model import (
-    CollectionError,
     Evidence,
     Inventory,
     Resource,
@@ -216,22 +215,17 @@ def evaluate(
             released()
         for crs, lists, resources in plan:
             _run(crs, [lst.append for lst in lists], resources, env, progress)
-    # a provider's errors per resource type ("*": every type), in the order recorded
-    errs: dict[tuple[str, str], list[CollectionError]] = {}
-    for err in errors:
-        errs.setdefault((err.provider, err.resource_type), []).append(err)
+    # per (provider, resource type): the ERROR results its errors ("*": of every type) give
     entries: dict[tuple[str, str], list[ErrorEntry]] = {}
     for (rtype, group), (_, lists, _) in zip(by_type.items(), plan):
         for (_, cr), lst in zip(group, lists):
-            key = (cr.rule.provider, rtype)
-            found = entries.get(key)
+            provider = cr.rule.provider
+            found = entries.get((provider, rtype))
             if found is None:
-                found = entries[key] = error_entries(
-                    [e for e in errors if e.provider == key[0] and e.resource_type in (rtype, "*")]
-                    if key in errs and (key[0], "*") in errs
-                    else errs.get(key) or errs.get((key[0], "*"), []),
-                    rtype,
-                )
+                mine = [
+                    e for e in errors if e.provider == provider and e.resource_type in (rtype, "*")
+                ]
+                found = entries[(provider, rtype)] = error_entries(mine, rtype)
             lst.extend(error_result(cr.rule, rtype, *entry) for entry in found)
     results: list[Result] = []
     for n, cr in enumerate(rules):

@@ -21,15 +21,14 @@ process evaluates those itself: the split can only cost time, never a result.
 
 from __future__ import annotations
 
-import gc
 import os
 import pickle
 from collections.abc import Callable
 from typing import Any
 
 from ..model import Evidence, Resource, Result, Rule, Status, rule_result
-from ..parallel import default_workers, die_with, load_prctl, usable
-from ..sharing import Claims, Inbox, Sender, widen
+from ..parallel import default_workers, usable
+from ..sharing import shared
 from .reads import Deferred, Unknown
 
 UNIT = 64  # resources of one type per unit of work: small enough to balance, large to be cheap
@@ -109,124 +108,59 @@ def evaluate(
     progress: Callable[[int], None] | None = None,
     released: Callable[[], object] | None = None,
 ) -> bool:
-    """Every part of ``plan`` evaluated by this process and a forked child, each rule's results
-    appended to its list in the order of the resources; ``released`` is called once the child
-    has exited. False when no child could be started (nothing was done: the caller evaluates
-    the plan itself)."""
+    """Every part of ``plan`` evaluated by this process and a forked child (``sharing.shared``:
+    units from both ends), each rule's results appended to its list in the order of the
+    resources; ``released`` is called once the child has exited. False when no child could be
+    started (nothing was done: the caller evaluates the plan itself)."""
     work = units(plan)
-    try:
-        claims = Claims(len(work))
-    except OSError:
-        return False
-    try:
-        rfd, wfd = os.pipe()
-    except OSError:
-        claims.close()
-        return False
-    widen(wfd)
-    load_prctl()  # loaded before forking: the child only calls it
-    parent = os.getpid()
-    try:
-        pid = os.fork()
-    except OSError:
-        for fd in (rfd, wfd):
-            os.close(fd)
-        claims.close()
-        return False
-    if pid == 0:  # pragma: no cover - the child (coverage does not follow a fork)
-        _child(claims, work, plan, env, run, wfd, rfd, parent)
-    os.close(wfd)
     theirs: dict[int, list[list[Result]]] = {}
 
-    def rebuilt(u: int, payload: memoryview) -> None:
-        p, start, end = work[u]
-        crs, _, resources = plan[p]
-        try:
-            packed = iter(pickle.loads(payload))
-            lists: list[list[Result]] = [[] for _ in crs]
-            for res in resources[start:end]:
-                for cr, lst in zip(crs, lists):
-                    lst.append(unpack(next(packed), cr.rule, res))
-            if next(packed, None) is not None:
-                raise ValueError("more results than the unit has")
-        except Exception:  # noqa: BLE001 - a foreign or broken frame: the unit is done here
-            return
-        theirs[u] = lists
-
-    inbox = Inbox(rfd, rebuilt)
-    reaped = False
-    try:
-        try:
-            while got := claims.claim(True):
-                for u in got:
-                    p, start, end = work[u]
-                    crs, lists, resources = plan[p]
-                    run(crs, [lst.append for lst in lists], resources[start:end], env, progress)
-                inbox.receive(wait=False)  # what the child sent meanwhile
-            first = claims.met()
-        finally:
-            claims.close()
-        inbox.receive(wait=True)
-        os.waitpid(pid, 0)
-        reaped = True
-    finally:
-        os.close(rfd)
-        if not reaped:  # interrupted: the child's work is not wanted
-            try:
-                os.kill(pid, 9)
-                os.waitpid(pid, 0)
-            except OSError:  # pragma: no cover - already gone
-                pass
-    if released is not None:
-        released()
-    for u in range(first, len(work)):
+    def mine(u: int) -> None:
         p, start, end = work[u]
         crs, lists, resources = plan[p]
-        built = theirs.pop(u, None)
-        if built is None:  # the child did not send it (it failed): done here
-            run(crs, [lst.append for lst in lists], resources[start:end], env, progress)
-            continue
-        for lst, mine in zip(lists, built):
-            lst.extend(mine)
-        if progress is not None:
-            for _ in range(end - start):
-                progress(len(crs))
-    return True
+        run(crs, [lst.append for lst in lists], resources[start:end], env, progress)
 
-
-def _child(
-    claims: Claims,
-    work: list[tuple[int, int, int]],
-    plan: list[Part],
-    env: Any,
-    run: Run,
-    wfd: int,
-    rfd: int,
-    parent: int,
-) -> None:  # pragma: no cover - runs in the child, which coverage does not follow
-    """The child's life: units from the back, each unit's results packed and sent as soon as
-    they are made; exit (never returns)."""
-    code = 1
-    try:
-        os.close(rfd)
-        die_with(parent)  # a child whose parent was killed stops too
-        gc.disable()
-        send = Sender(wfd)
+    def packed(u: int) -> bytes:  # (in the child)
+        p, start, end = work[u]
+        crs, _, resources = plan[p]
         out: list[Any] = []
 
         def emit(r: Result) -> None:
             out.append(pack(r))
 
-        while got := claims.claim(False):
-            for u in got:
-                p, start, end = work[u]
-                crs, _, resources = plan[p]
-                run(crs, [emit] * len(crs), resources[start:end], env, None)
-                send(u, pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL))
-                out.clear()
-        send.close()
-        code = 0
-    except BaseException:  # noqa: BLE001 - the parent does what was not sent
-        code = 1
-    finally:
-        os._exit(code)
+        run(crs, [emit] * len(crs), resources[start:end], env, None)
+        return pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def rebuilt(u: int, payload: memoryview) -> None:
+        p, start, end = work[u]
+        crs, _, resources = plan[p]
+        try:
+            results = iter(pickle.loads(payload))
+            lists: list[list[Result]] = [[] for _ in crs]
+            for res in resources[start:end]:
+                for cr, lst in zip(crs, lists):
+                    lst.append(unpack(next(results), cr.rule, res))
+            if next(results, None) is not None:
+                raise ValueError("more results than the unit has")
+        except Exception:  # noqa: BLE001 - a foreign or broken frame: the unit is done here
+            return
+        theirs[u] = lists
+
+    first = shared(len(work), 1, mine, packed, rebuilt)
+    if first is None:
+        return False
+    if released is not None:
+        released()
+    for u in range(first, len(work)):
+        built = theirs.pop(u, None)
+        if built is None:  # the child did not send it (it failed): done here
+            mine(u)
+            continue
+        p, start, end = work[u]
+        crs, lists, _ = plan[p]
+        for lst, results in zip(lists, built):
+            lst.extend(results)
+        if progress is not None:
+            for _ in range(end - start):
+                progress(len(crs))
+    return True
