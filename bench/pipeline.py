@@ -180,7 +180,7 @@ def _phases(root: str, out: str, evidence: bool = False) -> dict[str, Any]:
     """One in-process run, timed per phase (see the module's doc)."""
     import datetime as dt
 
-    from bio2scan import api
+    from bio2scan import api, outputs
     from bio2scan.coverage import Coverage
     from bio2scan.engine import evaluate
 
@@ -210,7 +210,14 @@ def _phases(root: str, out: str, evidence: bool = False) -> dict[str, Any]:
     start()
     now = dt.datetime.now(dt.UTC)
     split = api.split_evaluation(len(inv.resources))
-    results = evaluate(inv, compiled, now=now, split=split, released=ahead.go)  # as api.assess
+    results = evaluate(  # as api.assess: the writers made ready while the child evaluates
+        inv,
+        compiled,
+        now=now,
+        split=split,
+        released=ahead.go,
+        meanwhile=lambda: outputs.prepare(FORMATS.split(",")),
+    )
     results.sort(key=lambda r: (r.rule_id, r.scope, r.resource_id))
     stop("evaluate")
     start()

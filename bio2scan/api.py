@@ -63,6 +63,7 @@ from .outputs import (
     list_scans,
     load_results,
     parse_formats,
+    prepare,
     prune_history,
     record_history,
     render,
@@ -73,7 +74,7 @@ from .outputs import (
     verify_pack,
     write_ahead,
 )
-from .parallel import Ahead, own_process
+from .parallel import Ahead, kept_to_exit, own_process
 from .waivers import WaiverSet
 
 log = logging.getLogger("bio2scan")
@@ -211,6 +212,7 @@ def assess(
     progress: Progress | None = None,
     verbose_results: bool = False,
     ahead: Ahead | None = None,
+    formats: Iterable[str] = (),
 ) -> dict[str, Any]:
     """Evaluate ``rules`` on the inventory (or several, merged) and return the results document.
 
@@ -219,7 +221,10 @@ def assess(
     NOT_APPLICABLE results are summarised (``not_applicable``) unless ``verbose_results``.
     ``ahead``: report files waiting to be written (``write_ahead``), let go as soon as the
     evaluation leaves a CPU free (its forked share is done, or none was forked) — they are
-    written there while the rest of the evaluation and the roll-up keep one CPU busy."""
+    written there while the rest of the evaluation and the roll-up keep one CPU busy.
+    ``formats``: the report formats that will be written (``render``): their writers are made
+    ready (``outputs.prepare``: imports, templates) while the evaluation's forked child works,
+    which then takes more of the evaluation."""
     # no process-wide switch of the cyclic garbage collector here: a library call must not
     # change how other threads of the host collect (issue 10; the cost is in architecture.md)
     return _assess(
@@ -234,6 +239,7 @@ def assess(
         progress=progress,
         verbose_results=verbose_results,
         ahead=ahead,
+        formats=formats,
     )
 
 
@@ -251,6 +257,7 @@ def _assess(
     progress: Progress | None = None,
     verbose_results: bool = False,
     ahead: Ahead | None = None,
+    formats: Iterable[str] = (),
 ) -> dict[str, Any]:
     inv = Inventory.merge(list(inventory)) if isinstance(inventory, (list, tuple)) else inventory
     now = now or _dt.datetime.now(_dt.UTC)
@@ -264,13 +271,16 @@ def _assess(
     split = split_evaluation(len(inv.resources))  # a share in a forked child (engine.split)
     # report files waiting (``ahead``) go as soon as the evaluation leaves a CPU free
     go = ahead.go if ahead is not None else None
-    results = _evaluate(inv, compiled, now=now, progress=advance, split=split, released=go)
+    ready = (lambda: prepare(wanted)) if (wanted := list(formats)) else None
+    results = _evaluate(
+        inv, compiled, now=now, progress=advance, split=split, released=go, meanwhile=ready
+    )
     if task is not None:
         task.done()
     for key in _RESULT_ORDER:  # least significant first: stable sorts make it lexicographic
         results.sort(key=key)
     tags = {(r.type, r.id, r.scope): r.tags for r in inv.resources if r.tags}
-    return _document(
+    document = _document(
         results,
         {r.id: r for r in rules},
         inv.meta,
@@ -286,6 +296,9 @@ def _assess(
         tags_of=lambda r: tags.get((r.resource_type, r.resource_id, r.scope), {}),
         verbose_results=verbose_results,
     )
+    # in bio2scan's own process the results are left to the exit, not freed one by one while
+    kept_to_exit(results)  # the command waits on one CPU (the rows hold what reports need)
+    return document
 
 
 # The document's order of results: by rule id, scope and resource id. Three stable sorts on the
@@ -374,10 +387,12 @@ def scan(
     baseline: Any = None,
     verbose_results: bool = False,
     ahead: Ahead | None = None,
+    formats: Iterable[str] = (),
 ) -> tuple[Inventory, dict[str, Any]]:
     """``collect`` then ``assess``: the inventory and the results document. ``ahead``: the
     inventory's report file is forked off right after collecting and written while the results
-    are rolled up (``write_ahead``; ``finish(..., ahead=)`` takes it)."""
+    are rolled up (``write_ahead``; ``finish(..., ahead=)`` takes it). ``formats``: as for
+    ``assess``."""
     inv = collect(
         target, options, rules=rules, shard=shard, progress=progress, max_workers=max_workers
     )
@@ -394,6 +409,7 @@ def scan(
         progress=progress,
         verbose_results=verbose_results,
         ahead=ahead,
+        formats=formats,
     )
 
 

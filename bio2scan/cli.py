@@ -92,7 +92,7 @@ def _left_to_exit(*scan: Any) -> None:
     handlers still run (unlike ``os._exit``) and output is flushed as usual."""
     holder: list[Any] = [*scan]
     holder.append(holder)
-    gc.freeze()
+    gc.freeze()  # (the command line's process is its own: parallel.kept_to_exit's way)
 
 
 # --- progress --------------------------------------------------------------------------------
@@ -269,6 +269,7 @@ def _scan_command(name: str, collector: Any) -> click.Command:
                     max_workers=kw["max_workers"],
                     lang=s.lang,
                     ahead=ahead,
+                    formats=s.written_formats(),
                     **s.pipeline.assess_kwargs(),
                 )
             finally:
@@ -363,6 +364,7 @@ def evaluate(inventories: tuple[str, ...], **kw: Any) -> None:
             lang=s.lang,
             inventory_sha256=sha,
             progress=progress,
+            formats=s.written_formats(),
             **s.pipeline.assess_kwargs(),
         )
     finally:

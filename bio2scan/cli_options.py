@@ -189,6 +189,11 @@ class Settings:
                 self.output_dir, history=self.pipeline.history, evidence_dir=self.evidence_dir
             )
 
+    def written_formats(self) -> list[str]:
+        """The formats the command writes: its own, and an evidence pack's (``json``, ``html``)."""
+        extra = ["json", "html"] if self.evidence_dir else []
+        return list(dict.fromkeys([*self.formats, *extra]))
+
     def exit_code(self, doc: dict[str, Any]) -> int:
         return api.exit_code(
             doc,

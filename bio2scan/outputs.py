@@ -192,6 +192,22 @@ def render(
     return {f: Path(output_dir) / name for f, name in names.items()}
 
 
+def prepare(formats: Iterable[str]) -> None:
+    """Make the writers of ``formats`` ready before their document exists: their modules
+    imported and what they load that does not depend on the document (the report templates,
+    compiled: 0.16 s) loaded, in this process — a scan does it while the evaluation's forked
+    child works (``api.assess``), so that the child takes more of the evaluation and the
+    writing starts at once. What cannot be done here (an unknown format, a renderer that
+    fails) is left alone: it is met again, and reported, when the file is written."""
+    for f in formats:
+        try:
+            r = plugins.renderer(f)
+            if r is not None and hasattr(r, "prepare"):
+                r.prepare()
+        except Exception:  # noqa: BLE001 - reported where the file is written
+            continue
+
+
 # the formats' usual writing time, slowest first: the first to start when written side by side
 _COST = {"html": 0, "csv": 1, "json": 1.5, "inventory": 2, "junit": 3, "sarif": 4, "md": 6}
 

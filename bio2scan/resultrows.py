@@ -33,13 +33,36 @@ from __future__ import annotations
 import json
 import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from .model import finding_id
 
 ENCODING = "bio2scan-rows/1"
 STATUSES = ("PASS", "FAIL", "ERROR", "NOT_APPLICABLE", "WAIVED")
 CHANGES = ("new", "unchanged", "resolved")
+
+
+class RowFacts(NamedTuple):
+    """What the reports read of every row besides the row itself, gathered where the rows are
+    made (``assess.listing``), so that no report walks all the rows again for it."""
+
+    findings: list[dict[str, Any]]  # the FAIL, ERROR and WAIVED rows, in the rows' order
+    waivers: list[Mapping[str, Any]]  # every row's waiver, in the rows' order
+    scopes: set[Any]  # the rows' scopes
+    per_rule: dict[str, dict[str, int]]  # rule id -> status -> rows (none: not there)
+
+
+class Rows(list[dict[str, Any]]):
+    """A document's rows as the assessment made them, with their ``facts`` (``RowFacts``).
+    Rows are never changed once made; a list made or read otherwise (a document read from a
+    file, a merge) is a plain list, and the reports gather the facts themselves."""
+
+    __slots__ = ("facts",)
+
+    def __init__(self, rows: Iterable[dict[str, Any]], facts: RowFacts) -> None:
+        super().__init__(rows)
+        self.facts = facts
+
 
 # the engine's message for a PASS or FAIL, per language; ``value`` is the observed value in
 # Python notation ('text', True, None, [1, 2]) as the engine writes it

@@ -32,6 +32,7 @@ def shared(
     mine: Callable[[int], object],
     theirs: Callable[[int], bytes],
     take: Callable[[int, memoryview], None],
+    meanwhile: Callable[[], object] | None = None,
 ) -> int | None:
     """Jobs ``0 … n-1`` done by this process, ``mine(i)`` from the front in order, and by up to
     ``workers`` forked workers, ``theirs(i)`` (what to send back) from the back; what a worker
@@ -41,7 +42,9 @@ def shared(
     (nothing was done). A worker, a process of our own, pauses the cyclic garbage collector,
     dies with this process (``PR_SET_PDEATHSIG``) and holds no read end of a pipe (its own and
     earlier workers' are closed in it): a process killed meanwhile leaves no worker behind,
-    none blocked for ever on a pipe that nobody reads. Interrupted, the workers are ended."""
+    none blocked for ever on a pipe that nobody reads. Interrupted, the workers are ended.
+    ``meanwhile``: called once by this process when the workers have started, before its own
+    first job (work of its own the workers then take jobs for: the split follows)."""
     try:
         claims = Claims(n)
     except OSError:  # no temporary file to be had
@@ -69,6 +72,8 @@ def shared(
         if not started:
             return None
         inboxes = [Inbox(rfd, take) for _, rfd in started]
+        if meanwhile is not None:
+            meanwhile()
         while got := claims.claim(True):
             for i in got:
                 mine(i)

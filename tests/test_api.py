@@ -229,7 +229,15 @@ kept = [{"n": i, "l": [i]} for i in range(10_000)]
 gc.collect(0)
 seen["library: survivors frozen"] = gc.get_freeze_count() - before >= 10_000
 
+import weakref
+class Results: pass
+def kept():
+    r = Results(); ref = weakref.ref(r); parallel.kept_to_exit(r); del r; gc.collect()
+    return ref() is not None
+seen["library: results kept to exit"] = kept()
+
 api.own_process()
+seen["own: results kept to exit"] = kept()
 with parallel.collector_paused():
     seen["own: enabled inside"] = gc.isenabled()
     before = gc.get_freeze_count()
@@ -261,7 +269,9 @@ def test_the_collector_is_tuned_only_in_bio2scans_own_process():
     process (``api.own_process``) what survives a young-generation collection is frozen, young
     cyclic garbage is still collected, and a step that makes no cycles (the rows) runs with the
     collector paused, its objects frozen after it; the collector runs again afterwards, also
-    when the step fails. (In a fresh interpreter: the tests' own process is not bio2scan's.)"""
+    when the step fails; the evaluation's results are left to the exit, not freed one by one
+    (``parallel.kept_to_exit``). (In a fresh interpreter: the tests' own process is not
+    bio2scan's.)"""
     import json
     import subprocess
     import sys
@@ -272,6 +282,8 @@ def test_the_collector_is_tuned_only_in_bio2scans_own_process():
     assert json.loads(out.stdout) == {
         "library: enabled inside": True,
         "library: survivors frozen": False,
+        "library: results kept to exit": False,
+        "own: results kept to exit": True,
         "own: enabled inside": False,
         "own: enabled after": True,
         "own: the step's objects frozen": True,
@@ -297,3 +309,32 @@ def test_the_command_line_owns_its_process():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     owned = [ln for ln in out.stdout.splitlines() if ln.startswith("OWNED ")]
     assert owned == ["OWNED False", "OWNED True"]  # ``main`` called by a host: not its own
+
+
+def test_the_writers_of_the_formats_are_made_ready_during_the_evaluation(manifest, monkeypatch):
+    """``assess(..., formats=)`` makes the writers ready while the evaluation runs
+    (``outputs.prepare``): the HTML and Markdown templates are compiled before any report is
+    written. An unknown format, or a renderer whose ``prepare`` fails, is left to the
+    writing, where it is reported."""
+    from bio2scan import outputs, plugins
+    from bio2scan.render.templates import html_env, md_env
+
+    def compiled() -> set[str]:
+        return {key[1] for env in (html_env(), md_env()) for key in list(env.cache)}
+
+    html_env().cache.clear()
+    md_env().cache.clear()
+    rules = bio2scan.select_rules(bio2scan.load_rules(), patterns=["k8s.pod.*"])
+    inv = api.collect("manifests", {"paths": [str(manifest)]}, rules=rules)
+    api.assess(inv, rules, now=NOW)
+    assert compiled() == set()  # (nothing asked for: nothing made ready)
+    api.assess(inv, rules, now=NOW, formats=["html", "md", "no-such-format"])
+    assert {"html/body.html.j2", "html/report.html.j2", "html/macros.html.j2"} <= compiled()
+    assert "md/report.md.j2" in compiled()
+
+    class Failing:
+        def prepare(self) -> None:
+            raise RuntimeError("not now")
+
+    monkeypatch.setattr(plugins, "renderer", lambda name: Failing())
+    outputs.prepare(["html"])  # (no exception: the writing meets it again)

@@ -50,6 +50,31 @@ def test_a_forked_worker_and_this_process_share_the_jobs():
     assert theirs == {i: str(i * i).encode() for i in range(first, 500)}
 
 
+def test_work_of_this_process_meanwhile_leaves_the_worker_more_of_the_jobs():
+    """``meanwhile`` runs once here, after the worker started and before this process's first
+    job: the worker goes on taking jobs meanwhile, so this process's share shrinks."""
+    calls: list[int] = []
+    mine: list[int] = []
+    got: dict[int, bytes] = {}
+
+    def meanwhile() -> None:
+        calls.append(len(mine))
+        time.sleep(0.3)  # (~150 of the worker's jobs)
+
+    def back(i: int) -> bytes:
+        time.sleep(0.002)
+        return b"x"
+
+    def front(i: int) -> None:
+        time.sleep(0.002)
+        mine.append(i)
+
+    first = shared(400, 1, front, back, lambda i, p: got.__setitem__(i, bytes(p)), meanwhile)
+    assert calls == [0]  # once, before this process's first job
+    assert first is not None and mine == list(range(first)) and set(got) == set(range(first, 400))
+    assert first < 150  # (an even split without it: ~200)
+
+
 def test_a_worker_that_fails_leaves_its_jobs_to_the_caller():
     """A worker that raises exits (never running this process's code after the fork): the jobs
     it did not send are not taken, and ``shared`` still returns where the front stopped."""

@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 
 from ..model import Result, Severity, Status
 from ..parallel import collector_paused
+from ..resultrows import RowFacts, Rows
 
 EXAMPLES = 3  # resource ids named per group of NOT_APPLICABLE results
 ACCEPTED = "ACCEPTED"  # a count per rule: WAIVED by a risk acceptance (not a not-applicable one)
@@ -165,11 +166,14 @@ def _rows(
     listed = results if isinstance(results, (list, tuple)) else list(results)
     out: list[Any] = [None] * len(listed)
     skipped: list[int] = []  # positions of the NOT_APPLICABLE results summarised
+    found: list[int] = []  # positions of the FAIL, ERROR and WAIVED results
+    waived: list[int] = []  # positions of the results with a waiver
+    scopes: set[Any] = set()
     shareable = _SHAREABLE
     sha = _sha256
     empty: list[dict[str, Any]] = []  # every result without evidence: one list
     summarised = Status.NOT_APPLICABLE if groups is not None else None
-    fail, waived = Status.FAIL, Status.WAIVED
+    fail, error, waived_ = Status.FAIL, Status.ERROR, Status.WAIVED
     # per rule: its controls and measures (the tuples, and their lists) and its tally
     per_rule: dict[str, tuple[Any, Any, list[str], list[str], dict[str, int], bytes]] = {}
     last_source: Any = None
@@ -207,8 +211,13 @@ def _rows(
         tally[sv] += 1
         if status is fail:
             failed[severity._value_] += 1
-        elif status is waived and (waiver or {}).get("kind") != "not-applicable":
-            tally[ACCEPTED] += 1
+            found.append(i)
+        elif status is waived_:
+            found.append(i)
+            if (waiver or {}).get("kind") != "not-applicable":
+                tally[ACCEPTED] += 1
+        elif status is error:
+            found.append(i)
         elif status is summarised:
             skipped.append(i)
             continue
@@ -221,6 +230,7 @@ def _rows(
         if res_id is not last_id or scope is not last_scope:  # model.finding_id, in two parts
             last_id, last_scope = res_id, scope
             where = f"{scope}\x1f{res_id}".encode()
+            scopes.add(scope)
         # the same evidence recurs across resources ("no values to check", a label absent):
         # one list for all of it, where equal also means the same JSON (no 1 == True == 1.0)
         ev: list[dict[str, Any]] | None = empty if not evidence else None
@@ -261,15 +271,29 @@ def _rows(
         ).__dict__
         if waiver is not None:
             d["waiver"] = dict(waiver)
+            waived.append(i)
         if change is not None:
             d["change"] = change
         out[i] = d
+    found.sort()
+    waived.sort()
+    gone = summarised._value_ if summarised is not None else None  # (no rows of them)
+    facts = RowFacts(
+        [out[i] for i in found],
+        [w for i in waived if (w := out[i]["waiver"])],
+        scopes,
+        {  # the rows' statuses
+            rule_id: counts
+            for rule_id, tally in tallies.items()
+            if (counts := {k: n for k, n in tally.items() if n and k != ACCEPTED and k != gone})
+        },
+    )
     if skipped:  # in the results' order: a group names its first examples
         skipped.sort()
         for i in skipped:
             add_to_group(groups, listed[i])  # type: ignore[arg-type]
-        out = list(filter(None, out))  # a row is never empty: only the gaps go
-    return out
+        out = filter(None, out)  # type: ignore[assignment] # (a row is never empty: only gaps)
+    return Rows(out, facts)
 
 
 def _memory_order(results: Sequence[Any]) -> Iterable[int]:

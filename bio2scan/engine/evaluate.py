@@ -184,6 +184,7 @@ def evaluate(
     *,
     split: bool = False,
     released: Callable[[], object] | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> list[Result]:
     """Every rule on every resource of its types, plus ERROR results for what was not collected.
 
@@ -196,7 +197,9 @@ def evaluate(
     when it pays). The results are the same either way. ``released`` (optional) is called once
     the evaluation needs only this process: at once without a child, else when the child has
     exited (the results it sent are then appended here) — a caller may start work for the
-    other CPU then."""
+    other CPU then. ``meanwhile`` (optional) is called once by this process while the child
+    evaluates (the child then takes more of the work), or before evaluating without a child:
+    work of the caller's that does not depend on the results."""
     index = Index(inventory)
     env = Env(index, now or _dt.datetime.now(_dt.UTC))
     rules = list(rules)
@@ -210,7 +213,13 @@ def evaluate(
     for rtype, group in by_type.items():
         lists = [out.setdefault((n, rtype), []) for n, _ in group]
         plan.append(([cr for _, cr in group], lists, index.by_type.get(rtype, ())))
-    if not (split and _split.can_fork() and _split.evaluate(plan, env, _run, progress, released)):
+    if not (
+        split
+        and _split.can_fork()
+        and _split.evaluate(plan, env, _run, progress, released, meanwhile)
+    ):
+        if meanwhile is not None:
+            meanwhile()
         if released is not None:
             released()
         for crs, lists, resources in plan:

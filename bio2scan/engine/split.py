@@ -107,11 +107,13 @@ def evaluate(
     run: Run,
     progress: Callable[[int], None] | None = None,
     released: Callable[[], object] | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> bool:
     """Every part of ``plan`` evaluated by this process and a forked child (``sharing.shared``:
     units from both ends), each rule's results appended to its list in the order of the
-    resources; ``released`` is called once the child has exited. False when no child could be
-    started (nothing was done: the caller evaluates the plan itself)."""
+    resources; ``released`` is called once the child has exited, ``meanwhile`` once the child
+    has started (by this process, before its first unit). False when no child could be started
+    (nothing was done, neither called: the caller evaluates the plan itself)."""
     work = units(plan)
     theirs: dict[int, list[list[Result]]] = {}
 
@@ -146,7 +148,7 @@ def evaluate(
             return
         theirs[u] = lists
 
-    first = shared(len(work), 1, mine, packed, rebuilt)
+    first = shared(len(work), 1, mine, packed, rebuilt, meanwhile)
     if first is None:
         return False
     if released is not None:

@@ -62,6 +62,16 @@ class HtmlRenderer:
     filename = "report.html"
     description = "self-contained HTML report for the security team and auditors (no network)"
 
+    def prepare(self) -> None:
+        """Load what every page needs before there is a document (``outputs.prepare``): the
+        page's templates, compiled (0.13 s), its stylesheet and its script."""
+        env = html_env()
+        for name in env.list_templates(filter_func=lambda n: n.startswith("html/")):
+            if name.endswith(".j2"):
+                env.get_template(name)
+        _asset("report.css")
+        _asset("report.js")
+
     def render(self, document: dict[str, Any], lang: str) -> str:
         buf = io.BytesIO()
         self.write(document, lang, buf)

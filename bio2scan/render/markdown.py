@@ -24,6 +24,13 @@ class MarkdownRenderer:
     def __init__(self, limit: int = 25) -> None:
         self.limit = limit
 
+    def prepare(self) -> None:
+        """Compile the summary's templates before there is a document (``outputs.prepare``)."""
+        env = md_env()
+        for name in env.list_templates(filter_func=lambda n: n.startswith("md/")):
+            if name.endswith(".j2"):
+                env.get_template(name)
+
     def render(self, document: dict[str, Any], lang: str) -> str:
         m = messages(lang)
         facts = ResultFacts(document["results"])

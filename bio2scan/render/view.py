@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
+from ..resultrows import Rows
 from .messages import pick
 from .notices import blind_spots, notices
 from .notices import counts as notice_counts
@@ -344,19 +345,29 @@ class ResultFacts:
         per_rule: dict[str, Counter[str]] = defaultdict(Counter[str])
         findings: list[dict[str, Any]] = []
         errors: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-        waived: list[dict[str, Any]] = []
+        waived: list[Any] = []
         scopes: set[str] = set()
-        for r in results:
-            status = r["status"]
-            per_rule[r["rule_id"]][status] += 1
-            scopes.add(r["scope"])
-            if status == "FAIL" or status == "ERROR" or status == "WAIVED":
-                findings.append(r)
-                if status == "ERROR":
+        made = results.facts if type(results) is Rows else None
+        if made is not None:  # the assessment's rows: it gathered the same as it made them
+            per_rule.update((rid, Counter(c)) for rid, c in made.per_rule.items())
+            findings = made.findings
+            waived = list(made.waivers)
+            scopes = made.scopes
+            for r in findings:
+                if r["status"] == "ERROR":
                     errors[(r["rule_id"], r["message"])].append(r)
-            w = r.get("waiver")
-            if w:
-                waived.append(w)
+        else:
+            for r in results:
+                status = r["status"]
+                per_rule[r["rule_id"]][status] += 1
+                scopes.add(r["scope"])
+                if status == "FAIL" or status == "ERROR" or status == "WAIVED":
+                    findings.append(r)
+                    if status == "ERROR":
+                        errors[(r["rule_id"], r["message"])].append(r)
+                w = r.get("waiver")
+                if w:
+                    waived.append(w)
         self.per_rule = per_rule
         self.findings = findings  # FAIL, ERROR and WAIVED, in the results' order
         self.shown = sorted(findings, key=finding_order)  # worst first

@@ -113,3 +113,38 @@ def test_every_result_is_listed_with_verbose_results_and_shard_groups_add_up():
     shown = listing(results[600:], before, summarise=False)
     assert shown.groups == summarise_not_applicable((), before)[1]
     assert shown.statuses["NOT_APPLICABLE"] == na
+
+
+def _facts_by_a_pass(rows: list[dict[str, Any]]) -> tuple[Any, ...]:
+    """The facts as a report gathers them from rows read from a file (a plain list)."""
+    from bio2scan.render.view import ResultFacts
+
+    f = ResultFacts(list(rows))
+    return (dict(f.per_rule), f.findings, f.shown, dict(f.errors), f.waived, f.scopes, f.soa)
+
+
+def test_the_rows_carry_the_facts_the_reports_would_gather_from_them():
+    """The reports read the findings, waivers, scopes and per-rule counts of the rows; the
+    listing gathers them as it makes the rows (``resultrows.Rows``), and they are what a
+    pass over the same rows as a plain list (a document read from a file) gives — summarised
+    or every NOT_APPLICABLE result listed, waivers of both kinds, errors, several scopes."""
+    from bio2scan.render.view import ResultFacts
+    from bio2scan.resultrows import Rows
+
+    results = _results(700)
+    for summarise in (True, False):
+        rows = listing(results, summarise=summarise).rows
+        assert type(rows) is Rows
+        f = ResultFacts(rows)
+        made = (dict(f.per_rule), f.findings, f.shown, dict(f.errors), f.waived, f.scopes, f.soa)
+        assert made == _facts_by_a_pass(rows)
+        per_rule, findings, _, errors, waived, scopes, _ = made
+        assert all(r["status"] in ("FAIL", "ERROR", "WAIVED") for r in findings)
+        assert errors and len(waived) > 1 and scopes == ["c0", "c1"]
+        assert ("NOT_APPLICABLE" in per_rule["k8s.a"]) is not summarise
+        assert all("ACCEPTED" not in c for c in per_rule.values())
+        assert [r for r in rows if r["status"] in ("FAIL", "ERROR", "WAIVED")] == findings
+    # a rule whose only results are summarised has no rows, and no counts
+    na = [r for r in results if r.rule_id == "k8s.b"][:1]
+    na = [r._replace(status=Status.NOT_APPLICABLE, message="does not apply: x") for r in na]
+    assert ResultFacts(listing(na).rows).per_rule == {}

@@ -216,3 +216,20 @@ def test_released_once_the_evaluation_needs_one_process_only():
         released=lambda: seen.append(sum(counted)),
     )  # fmt: skip
     assert len(seen) == 1 and 0 < seen[0] < total == sum(counted)
+
+
+def test_meanwhile_runs_once_in_this_process_while_the_child_evaluates():
+    """``meanwhile`` (a scan makes its report writers ready then): with a child, once, in this
+    process, before its first unit (nothing counted yet) and while the child is at work;
+    without one, once before the evaluation. The results are those of one process."""
+    inv, compiled = _estate()
+    one = evaluate(inv, compiled, now=NOW, split=False)
+    for split in (False, True):
+        counted: list[int] = []
+        seen: list[tuple[int, int]] = []
+        got = evaluate(
+            inv, compiled, now=NOW, split=split, progress=counted.append,
+            meanwhile=lambda seen=seen, counted=counted: seen.append((os.getpid(), sum(counted))),
+        )  # fmt: skip
+        assert seen == [(PARENT, 0)]
+        _same(one, got)

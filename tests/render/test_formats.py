@@ -20,6 +20,7 @@ import pytest
 from bio2scan import api
 from bio2scan.documents import validate
 from bio2scan.render.markdown import MarkdownRenderer
+from bio2scan.resultrows import Rows
 
 from .fixture import FORMULA, ISLAND_BREAKER, XSS_NAME, document
 
@@ -58,6 +59,21 @@ def test_golden(fmt: str, lang: str, name: str, doc: dict) -> None:
     assert text == path.read_bytes().decode("utf-8"), (
         f"{fmt} output changed; if intended, regenerate with BIO2SCAN_UPDATE_GOLDEN=1"
     )
+
+
+@pytest.mark.parametrize(
+    "fmt,lang", [("html", "en"), ("html", "nl"), ("md", "en"), ("md", "nl"), ("soa-csv", "nl")]
+)
+def test_the_facts_the_rows_carry_give_the_reports_a_pass_over_them_gives(
+    fmt: str, lang: str, doc: dict
+) -> None:
+    """The assessment's rows carry their findings, waivers, scopes and counts
+    (``resultrows.Rows``); the reports read those instead of walking the rows. A document
+    read from a file has plain rows: the reports of both are the same."""
+    assert type(doc["results"]) is Rows and doc["results"].facts.findings
+    plain = dict(doc, results=list(doc["results"]))
+    assert type(plain["results"]) is list
+    assert render(fmt, lang, doc) == render(fmt, lang, plain)
 
 
 def test_every_format_is_installed() -> None:
