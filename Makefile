@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-fast lint install bench clean convert-links
+.PHONY: demo test test-fast lint install bench clean convert-links templates
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ test-fast: $(STAMP)
 # measure lists → the current link form (docs/rules.md#controls-and-measures)
 convert-links: $(STAMP)
 	$(PY) tests/convert_links.py $(FILES)
+
+# the report templates compiled into modules of the package (bio2scan/render/precompiled.py):
+# run after editing reports/html or reports/md (tests/render/test_precompiled.py says when)
+templates: $(STAMP)
+	$(PY) -m bio2scan.render.templates reports/compiled
 
 bench: $(STAMP)
 	$(PY) bench/engine.py

@@ -305,7 +305,12 @@ def test_pyproject_lists_every_package():
 
     conf = tomllib.loads((PKG.parent / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"]
     tree = {".".join(p.parent.relative_to(PKG.parent).parts) for p in PKG.rglob("__init__.py")}
-    assert set(conf["packages"]) == tree | {"bio2scan.rules", "bio2scan.reports"}
+    reports = PKG.parent / "reports"  # (its subpackages: the compiled templates)
+    tree |= {
+        ".".join(("bio2scan.reports", *p.parent.relative_to(reports).parts))
+        for p in reports.rglob("__init__.py")
+    }
+    assert set(conf["packages"]) == tree | {"bio2scan.rules"}
     assert conf["package-dir"]["bio2scan.rules"] == "rules"
     assert conf["package-dir"]["bio2scan.reports"] == "reports"
 

@@ -150,7 +150,11 @@ def test_installed_wheel_runs_from_elsewhere(venv, tmp_path, all_rules):
     probe = (
         "import json, bio2scan, bio2scan.catalog as c, bio2scan.plugins as p;"
         "print(json.dumps({'pkg': bio2scan.__file__, 'pack': str(p.rule_packs()['builtin']),"
-        "'controls': len(c.load_catalog().controls)}))"
+        "'controls': len(c.load_catalog().controls),"
+        "'template': __import__('bio2scan.render.templates').render.templates.html_env()"
+        ".get_template('html/body.html.j2').filename, 'jinja2': __import__('jinja2').__version__,"
+        "'made_by': __import__('bio2scan.reports.compiled.html_body_html_j2').reports.compiled"
+        ".html_body_html_j2.JINJA2}))"
     )
     where = json.loads(
         subprocess.run(
@@ -160,6 +164,11 @@ def test_installed_wheel_runs_from_elsewhere(venv, tmp_path, all_rules):
     assert where["pkg"].startswith(str(venv)), where
     assert where["pack"].startswith(str(venv)), where
     assert where["controls"] == 93
+    # the report templates come compiled with the wheel (bio2scan/render/precompiled.py), used
+    # with the Jinja that made them (with another, compiled from their text)
+    assert where["template"].startswith(str(venv)), where
+    used = where["template"].endswith("compiled/html_body_html_j2.py")
+    assert used is (where["jinja2"] == where["made_by"]), where
 
     p = _run(venv, "rules", "list", "--format", "json", cwd=tmp_path)
     assert p.returncode == 0, p.stderr

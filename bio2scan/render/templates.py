@@ -8,6 +8,8 @@ from __future__ import annotations
 import functools
 import json
 import re
+import sys
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -15,6 +17,7 @@ from markupsafe import Markup
 
 from ..safetext import safe
 from .island import shown_value
+from .precompiled import Loader, generate
 
 
 def json_text(value: Any) -> str:
@@ -27,7 +30,7 @@ def json_text(value: Any) -> str:
 @functools.cache
 def html_env() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("bio2scan.reports", "."),
+        loader=Loader(jinja2.PackageLoader("bio2scan.reports", ".")),  # (precompiled.py)
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -57,7 +60,7 @@ def md_escape(value: Any) -> str:
 @functools.cache
 def md_env() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("bio2scan.reports", "."),
+        loader=Loader(jinja2.PackageLoader("bio2scan.reports", ".")),
         autoescape=False,
         undefined=jinja2.StrictUndefined,
         finalize=md_escape,
@@ -66,3 +69,15 @@ def md_env() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     return env
+
+
+def main() -> int:  # pragma: no cover - ``make templates``
+    """Compile the report templates into ``reports/compiled`` (``precompiled.py``)."""
+    root = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("reports/compiled")
+    for path in generate(root, [(html_env(), "html/"), (md_env(), "md/")]):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
