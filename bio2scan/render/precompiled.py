@@ -100,18 +100,23 @@ class Loader(jinja2.BaseLoader):
             and getattr(module, "SOURCE_SHA256", None) == digest(source)
             and getattr(module, "JINJA2", None) == jinja2.__version__
             and getattr(module, "SETTINGS", None) == settings(environment)
+            # a module's code runs in one environment (its globals name it): a second one
+            # compiles the template for itself
+            and module.__dict__.get("environment", environment) is environment
         ):
-            return environment.template_class.from_module_dict(
+            made: jinja2.Template = environment.template_class.from_module_dict(
                 environment, module.__dict__, {} if globals is None else globals
             )
+            return made
         return super().load(environment, name, globals)  # compiled from the text
 
 
 def compiled(name: str) -> Any:
-    """The compiled module of template ``name``, or None."""
+    """The compiled module of template ``name``, or None (none, or one that cannot be
+    imported: the template is then compiled from its text)."""
     try:
         return importlib.import_module(f"{PACKAGE}.{module_name(name)}")
-    except ImportError:
+    except Exception:  # noqa: BLE001 - a broken module costs time, never a report
         return None
 
 

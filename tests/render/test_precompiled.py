@@ -94,3 +94,21 @@ def _options(env: jinja2.Environment) -> dict:
         "lstrip_blocks": env.lstrip_blocks,
         "keep_trailing_newline": env.keep_trailing_newline,
     }
+
+
+def test_a_second_environment_compiles_for_itself():
+    """A compiled module's code runs in the environment that loaded it first (its globals name
+    it); another environment with the same settings compiles the template from its text, and
+    the first one's template still renders in its own environment."""
+    env = md_env()
+    name = "md/notices.md.j2"
+    first = env.get_template(name)
+    module = precompiled.compiled(name)
+    if first.filename != module.__file__:
+        pytest.skip("the modules were made by another Jinja version")
+    other = jinja2.Environment(loader=precompiled.Loader(env.loader), **_options(env))  # type: ignore[arg-type]
+    second = other.get_template(name)
+    assert second.filename != module.__file__
+    assert module.__dict__["environment"] is env
+    args = {"blind_spots": ["x"], "_": lambda *a, **k: "banner", "notices": []}
+    assert first.render(**args) == second.render(**args)
