@@ -218,7 +218,8 @@ def _phases(root: str, out: str, evidence: bool = False) -> dict[str, Any]:
         released=ahead.go,
         meanwhile=lambda: outputs.prepare(FORMATS.split(",")),
     )
-    results.sort(key=lambda r: (r.rule_id, r.scope, r.resource_id))
+    for key in api._RESULT_ORDER:  # as api.assess orders them (three stable sorts)
+        results.sort(key=key)
     stop("evaluate")
     start()
     doc = api._document(  # the rest of api.assess, after the evaluation
