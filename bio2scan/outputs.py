@@ -37,6 +37,7 @@ from .documents import (
 )
 from .errors import EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, OutputError, UsageError
 from .model import Inventory, Severity, Status
+from .resultrows import findings_first
 
 INVENTORY_FILE = "inventory.json.gz"
 
@@ -555,7 +556,7 @@ def exit_code(
     if fail_on in (None, "none"):
         return EXIT_OK
     threshold = Severity(fail_on).rank
-    for r in document["results"]:
+    for r in findings_first(document["results"]):
         if (
             r["status"] == Status.FAIL.value
             and Severity(r["severity"]).rank >= threshold

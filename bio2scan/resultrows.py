@@ -64,6 +64,13 @@ class Rows(list[dict[str, Any]]):
         self.facts = facts
 
 
+def findings_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows that hold every FAIL, ERROR and WAIVED row of ``rows``, in order: just those when
+    the assessment picked them out (``Rows``), else all of them (the caller still looks at each
+    row's status)."""
+    return rows.facts.findings if type(rows) is Rows else rows
+
+
 # the engine's message for a PASS or FAIL, per language; ``value`` is the observed value in
 # Python notation ('text', True, None, [1, 2]) as the engine writes it
 MESSAGE_TEMPLATES: dict[str, dict[str, str]] = {

@@ -22,7 +22,7 @@ from pathlib import PurePosixPath
 from typing import Any, BinaryIO
 
 from ..documents import HashingWriter, stream_json
-from ..resultrows import compact_encoder
+from ..resultrows import compact_encoder, findings_first
 from . import notices as _notices
 from .messages import pick
 
@@ -334,7 +334,7 @@ class SarifRenderer:
                 # resource type and reason (code scanning shows no alerts for them)
                 "not-applicable": (document.get("not_applicable") or {}).get("groups") or [],
             },
-            "results": document["results"],
+            "results": findings_first(document["results"]),  # (a PASS is no SARIF result)
         }
         out = HashingWriter(fh)
         out.write('{"$schema":' + _dumps(SARIF_SCHEMA) + ',"version":"2.1.0","runs":[')

@@ -28,7 +28,7 @@ from collections import defaultdict
 from operator import itemgetter
 from typing import Any
 
-from ..resultrows import Rows
+from ..resultrows import findings_first
 from .csvfmt import safe_cell
 from .messages import pick
 
@@ -176,10 +176,10 @@ def soa_rows(
     ``picked``, when given, are the results' FAIL, ERROR and WAIVED rows in their order
     (all the rows the SoA reads), already picked out; ``read``, when given, is
     ``soa_reads(picked)``, already read (a page in two languages reads it once)."""
-    if picked is None and type(results := document["results"]) is Rows:
-        picked = results.facts.findings  # (the assessment's rows: picked out as they were made)
     worst, waived = (
-        read if read is not None else _per_rule(document["results"] if picked is None else picked)
+        read
+        if read is not None
+        else _per_rule(findings_first(document["results"]) if picked is None else picked)
     )
     summaries = (document.get("catalog") or {}).get("measures", {})
     by_control: dict[str, list[dict[str, Any]]] = defaultdict(list)

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ..resultrows import findings_first
 from ..safetext import safe
 from .notices import blind_spots, counts, notices
 from .notices import text as notice_text
@@ -208,7 +209,7 @@ def summary(
             console.print(Text("  " + safe(notice_text(x))))
         if len(found) > limit:
             console.print(Text(t["more"].format(n=len(found) - limit)))
-    fails = [r for r in document["results"] if r["status"] == "FAIL"]
+    fails = [r for r in findings_first(document["results"]) if r["status"] == "FAIL"]
     if fails:
         order = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
         fails.sort(key=lambda r: (order.get(r["severity"], 5), r["rule_id"], r["resource_id"]))

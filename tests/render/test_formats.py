@@ -62,7 +62,15 @@ def test_golden(fmt: str, lang: str, name: str, doc: dict) -> None:
 
 
 @pytest.mark.parametrize(
-    "fmt,lang", [("html", "en"), ("html", "nl"), ("md", "en"), ("md", "nl"), ("soa-csv", "nl")]
+    "fmt,lang",
+    [
+        ("html", "en"),
+        ("html", "nl"),
+        ("md", "en"),
+        ("md", "nl"),
+        ("soa-csv", "nl"),
+        ("sarif", "en"),
+    ],
 )
 def test_the_facts_the_rows_carry_give_the_reports_a_pass_over_them_gives(
     fmt: str, lang: str, doc: dict
@@ -74,6 +82,8 @@ def test_the_facts_the_rows_carry_give_the_reports_a_pass_over_them_gives(
     plain = dict(doc, results=list(doc["results"]))
     assert type(plain["results"]) is list
     assert render(fmt, lang, doc) == render(fmt, lang, plain)
+    for fail_on in ("critical", "high", "medium", "low", "info"):  # (the exit code reads them too)
+        assert api.exit_code(doc, fail_on) == api.exit_code(plain, fail_on)
 
 
 def test_every_format_is_installed() -> None:
