@@ -296,8 +296,9 @@ def _assess(
         tags_of=lambda r: tags.get((r.resource_type, r.resource_id, r.scope), {}),
         verbose_results=verbose_results,
     )
-    # in bio2scan's own process the results are left to the exit, not freed one by one while
-    kept_to_exit(results)  # the command waits on one CPU (the rows hold what reports need)
+    # (the rows hold what the reports need; in bio2scan's own process the results are left to
+    # the exit rather than freed one by one while the command waits on one CPU)
+    kept_to_exit(results)
     return document
 
 

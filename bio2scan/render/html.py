@@ -64,7 +64,7 @@ class HtmlRenderer:
 
     def prepare(self) -> None:
         """Load what every page needs before there is a document (``outputs.prepare``): the
-        page's templates, compiled (0.13 s), its stylesheet and its script."""
+        page's templates (``precompiled.py``), its stylesheet and its script."""
         env = html_env()
         for name in env.list_templates(filter_func=lambda n: n.startswith("html/")):
             if name.endswith(".j2"):

@@ -25,7 +25,7 @@ class MarkdownRenderer:
         self.limit = limit
 
     def prepare(self) -> None:
-        """Compile the summary's templates before there is a document (``outputs.prepare``)."""
+        """Load the summary's templates before there is a document (``outputs.prepare``)."""
         env = md_env()
         for name in env.list_templates(filter_func=lambda n: n.startswith("md/")):
             if name.endswith(".j2"):
