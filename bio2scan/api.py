@@ -556,6 +556,7 @@ __all__ = [
     "exit_code",
     "find_control",
     "finish",
+    "kept_to_exit",
     "list_scans",
     "load_baseline",
     "load_config",

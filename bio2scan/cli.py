@@ -87,12 +87,10 @@ def _finish(
 
 def _left_to_exit(*scan: Any) -> None:
     """The command's work is done and its process ends: the scan's objects (millions at 100,000
-    objects, about 0.2 s per 10,000 to free one by one) are kept, in a cycle the collector no
-    longer looks at, and the operating system takes their memory back at exit. ``atexit``
-    handlers still run (unlike ``os._exit``) and output is flushed as usual."""
-    holder: list[Any] = [*scan]
-    holder.append(holder)
-    gc.freeze()  # (the command line's process is its own: parallel.kept_to_exit's way)
+    objects, about 0.2 s per 10,000 to free one by one) are left to the operating system at
+    exit (``api.kept_to_exit``: in bio2scan's own process; ``main`` called by a host frees
+    them). ``atexit`` handlers still run (unlike ``os._exit``) and output is flushed as usual."""
+    api.kept_to_exit(*scan)
 
 
 # --- progress --------------------------------------------------------------------------------

@@ -308,10 +308,11 @@ class Ahead:
 
     def _reap(self, *, kill: bool) -> None:
         if self._pid:
-            with contextlib.suppress(OSError):
-                if kill:
-                    os.kill(self._pid, signal.SIGKILL)
-                os.waitpid(self._pid, 0)
+            if kill:
+                end_child(self._pid)
+            else:
+                with contextlib.suppress(OSError):
+                    os.waitpid(self._pid, 0)
             self._pid = 0
 
     def close(self) -> None:
@@ -377,9 +378,7 @@ def _run(private: Path, jobs: Mapping[str, Writer], workers: int) -> dict[str, d
         pids.clear()
     finally:
         for pid in pids:  # interrupted: no child outlives us
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
+            end_child(pid)
         for fd in (queue_r, report_r, report_w):
             if fd >= 0:
                 os.close(fd)
@@ -442,6 +441,13 @@ def _child(
                 os.write(report, line)
     finally:
         os._exit(0)
+
+
+def end_child(pid: int) -> None:
+    """Kill a forked child of this process and reap it (one already gone: nothing to do)."""
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
 
 
 def load_prctl() -> Any:

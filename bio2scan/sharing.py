@@ -21,7 +21,7 @@ import struct
 import tempfile
 from collections.abc import Callable
 
-from .parallel import die_with, load_prctl
+from .parallel import die_with, end_child, load_prctl
 
 FRAME = struct.Struct("<qq")  # (job, length of what follows)
 
@@ -91,7 +91,7 @@ def shared(
         claims.close()
         for pid, rfd in started:  # interrupted: the workers' work is not wanted
             os.close(rfd)
-            _end(pid)
+            end_child(pid)
 
 
 def _worker(
@@ -119,16 +119,6 @@ def _worker(
         code = 1
     finally:
         os._exit(code)
-
-
-def _end(pid: int) -> None:
-    import signal
-
-    try:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-    except (ChildProcessError, ProcessLookupError):  # pragma: no cover - already gone
-        pass
 
 
 _BOUNDS = struct.Struct("qq")

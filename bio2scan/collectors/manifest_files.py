@@ -274,10 +274,6 @@ def run_jobs(
     back as plain values (``_pack``), pickled, one frame per job, as it goes; this process
     unpacks them between its own files (``sharing``), so that only taking them, in order, is
     left once both have met. Jobs that a worker which died did not return are read here."""
-    if workers < 1 or len(jobs) < 2 or not hasattr(os, "fork"):
-        for job in jobs:
-            take(load(job))
-        return
     import pickle
 
     back: dict[int, Outcome] = {}  # the workers' outcomes, unpacked, by job
@@ -285,18 +281,18 @@ def run_jobs(
     def unpacked(i: int, payload: memoryview) -> None:
         back[i] = _unpack(pickle.loads(payload))
 
-    first_back = shared(
-        len(jobs),
-        workers,
-        lambda i: take(load(jobs[i])),
-        lambda i: pickle.dumps(_pack(load(jobs[i])), pickle.HIGHEST_PROTOCOL),
-        unpacked,
-    )
-    if first_back is None:  # no worker to be had: read them all here
-        for job in jobs:
-            take(load(job))
-        return
-    for i in range(first_back, len(jobs)):
+    first_back = None
+    if workers >= 1 and len(jobs) >= 2 and hasattr(os, "fork"):
+        first_back = shared(
+            len(jobs),
+            workers,
+            lambda i: take(load(jobs[i])),
+            lambda i: pickle.dumps(_pack(load(jobs[i])), pickle.HIGHEST_PROTOCOL),
+            unpacked,
+        )
+    # from where this process stopped (all of them: no worker was started) in order, each
+    # job's outcome as a worker sent it, else read here
+    for i in range(first_back or 0, len(jobs)):
         o = back.pop(i, None)
         take(o if o is not None else load(jobs[i]))
 

@@ -50,39 +50,32 @@ def error_entries(errors: list[CollectionError], rtype: str) -> list[ErrorEntry]
 
 def error_result(rule: Rule, rtype: str, err: CollectionError, rid: str, more: int) -> Result:
     """The ERROR result of one rule for one collection error (``error_entries``), or for
-    ``more`` errors of one scope, ``err`` the first of them."""
-    if more:
-        return Result(
-            rule.id,
-            rid,
-            rtype,
-            f"{rtype} in {err.scope or 'all scopes'}",
-            err.scope,
-            None,
-            None,
-            Status.ERROR,
-            rule.severity,
-            rule.controls,
-            rule.measures,
-            f"not collected ({err.code}): {more} more collection errors here, each listed "
-            f"with the scan's collection errors; the first: {err.reason}",
-            (Evidence("collection errors", more, "none"),),
-            Source(api=err.api, region=err.region, file=err.file, line=err.line),
-        )
-    where = "/".join(x for x in (err.scope, err.region, err.namespace) if x)
+    ``more`` errors of one scope, ``err`` the first of them (then in the scope as a whole)."""
+    region, namespace = (None, None) if more else (err.region, err.namespace)
+    where = "/".join(x for x in (err.scope, region, namespace) if x)
+    reason = (
+        f"{more} more collection errors here, each listed with the scan's collection errors; "
+        f"the first: {err.reason}"
+        if more
+        else err.reason
+    )
     return Result(
         rule.id,
         rid,
         rtype,
         f"{rtype} in {where or 'all scopes'}",
         err.scope,
-        err.region,
-        err.namespace,
+        region,
+        namespace,
         Status.ERROR,
         rule.severity,
         rule.controls,
         rule.measures,
-        f"not collected ({err.code}): {err.reason}",
-        (Evidence(err.api or rtype, None, "collected"),),
+        f"not collected ({err.code}): {reason}",
+        (
+            Evidence("collection errors", more, "none")
+            if more
+            else Evidence(err.api or rtype, None, "collected"),
+        ),
         Source(api=err.api, region=err.region, file=err.file, line=err.line),
     )
