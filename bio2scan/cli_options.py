@@ -190,9 +190,8 @@ class Settings:
             )
 
     def written_formats(self) -> list[str]:
-        """The formats the command writes: its own, and an evidence pack's (``json``, ``html``)."""
-        extra = ["json", "html"] if self.evidence_dir else []
-        return list(dict.fromkeys([*self.formats, *extra]))
+        """The formats the command writes: its own, and its evidence pack's."""
+        return api.pack_formats(self.formats) if self.evidence_dir else list(self.formats)
 
     def exit_code(self, doc: dict[str, Any]) -> int:
         return api.exit_code(

@@ -193,12 +193,18 @@ def render(
     return {f: Path(output_dir) / name for f, name in names.items()}
 
 
+def pack_formats(formats: Iterable[str]) -> list[str]:
+    """The formats of an evidence pack written beside a report set of ``formats``: those and
+    the results and the HTML report, which every pack holds."""
+    return list(dict.fromkeys(["json", "html", *parse_formats(formats)]))
+
+
 def prepare(formats: Iterable[str]) -> None:
     """Make the writers of ``formats`` ready before their document exists: their modules
     imported and what they load that does not depend on the document (the report templates:
-    0.035 s from their compiled modules, 0.15 s compiled from their text) loaded, in this process — a scan does it while the evaluation's forked
-    child works (``api.assess``), so that the child takes more of the evaluation and the
-    writing starts at once. What cannot be done here (an unknown format, a renderer that
+    0.035 s from their compiled modules, 0.15 s compiled from their text) loaded, in this
+    process — a scan does it while the evaluation's forked child works (``api.assess``), so
+    that the child takes more of the evaluation and the writing starts at once. What cannot be done here (an unknown format, a renderer that
     fails) is left alone: it is met again, and reported, when the file is written."""
     for f in formats:
         try:
@@ -323,13 +329,13 @@ def finish(
     if evidence_dir is not None:
         from .evidence import write_pack
 
-        pack_formats = list(dict.fromkeys(["json", "html", *parse_formats(formats)]))
+        in_pack = pack_formats(formats)
         written = {p.name: (p, digests[p.name]) for p in paths.values() if p.name in digests}
         same = document["scan"].get("inventory_sha256")
 
         def pack(d: dict[str, Any], out: Path) -> dict[str, Path]:
             copies = written if d["scan"].get("inventory_sha256") == same else None
-            return render(d, pack_formats, out, lang, record=False, copies=copies)
+            return render(d, in_pack, out, lang, record=False, copies=copies)
 
         digest = write_pack(
             evidence_dir,

@@ -64,6 +64,27 @@ class Rows(list[dict[str, Any]]):
         self.facts = facts
 
 
+def row_facts(rows: list[dict[str, Any]]) -> RowFacts:
+    """The facts of ``rows``: those the assessment gathered as it made them (``Rows``), else
+    gathered here in one pass (rows read from a file, merged)."""
+    if type(rows) is Rows:
+        return rows.facts
+    findings: list[dict[str, Any]] = []
+    waivers: list[Mapping[str, Any]] = []
+    scopes: set[Any] = set()
+    per_rule: dict[str, dict[str, int]] = {}
+    for r in rows:
+        status = r["status"]
+        counts = per_rule.setdefault(r["rule_id"], {})
+        counts[status] = counts.get(status, 0) + 1
+        scopes.add(r["scope"])
+        if status == "FAIL" or status == "ERROR" or status == "WAIVED":
+            findings.append(r)
+        if w := r.get("waiver"):
+            waivers.append(w)
+    return RowFacts(findings, waivers, scopes, per_rule)
+
+
 def findings_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows that hold every FAIL, ERROR and WAIVED row of ``rows``, in order: just those when
     the assessment picked them out (``Rows``), else all of them (the caller still looks at each

@@ -10,9 +10,10 @@ plain strings that Jinja escapes.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from typing import Any
 
-from ..resultrows import Rows
+from ..resultrows import row_facts
 from .messages import pick
 from .notices import blind_spots, notices
 from .notices import counts as notice_counts
@@ -322,7 +323,7 @@ def error_groups(
     return _error_groups(groups, rules, lang)
 
 
-def _applied_waivers(waived: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _applied_waivers(waived: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
     seen: dict[str, dict[str, Any]] = {}
     for w in waived:
         entry = seen.setdefault(str(w.get("id", "")), dict(w, count=0))
@@ -330,50 +331,27 @@ def _applied_waivers(waived: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [seen[k] for k in sorted(seen)]
 
 
-def applied_waivers(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each waiver that waived at least one result, with the number of results it waived."""
-    return _applied_waivers([w for r in results if (w := r.get("waiver"))])
-
-
 class ResultFacts:
-    """What the views need from the results that does not depend on the language, gathered
-    in one pass over them (a page in two languages reads the results once, not twice)."""
+    """What the views need from the results that does not depend on the language, from their
+    facts (``resultrows.row_facts``: gathered once, for both languages of a page)."""
 
     __slots__ = ("errors", "findings", "per_rule", "scopes", "shown", "soa", "waived")
 
     def __init__(self, results: list[dict[str, Any]]) -> None:
+        facts = row_facts(results)  # (the assessment's rows carry them: no pass then)
         per_rule: dict[str, Counter[str]] = defaultdict(Counter[str])
-        findings: list[dict[str, Any]] = []
+        per_rule.update((rid, Counter(c)) for rid, c in facts.per_rule.items())
+        findings = facts.findings
         errors: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-        waived: list[Any] = []
-        scopes: set[str] = set()
-        made = results.facts if type(results) is Rows else None
-        if made is not None:  # the assessment's rows: it gathered the same as it made them
-            per_rule.update((rid, Counter(c)) for rid, c in made.per_rule.items())
-            findings = made.findings
-            waived = list(made.waivers)
-            scopes = made.scopes
-            for r in findings:
-                if r["status"] == "ERROR":
-                    errors[(r["rule_id"], r["message"])].append(r)
-        else:
-            for r in results:
-                status = r["status"]
-                per_rule[r["rule_id"]][status] += 1
-                scopes.add(r["scope"])
-                if status == "FAIL" or status == "ERROR" or status == "WAIVED":
-                    findings.append(r)
-                    if status == "ERROR":
-                        errors[(r["rule_id"], r["message"])].append(r)
-                w = r.get("waiver")
-                if w:
-                    waived.append(w)
+        for r in findings:
+            if r["status"] == "ERROR":
+                errors[(r["rule_id"], r["message"])].append(r)
         self.per_rule = per_rule
         self.findings = findings  # FAIL, ERROR and WAIVED, in the results' order
         self.shown = sorted(findings, key=finding_order)  # worst first
         self.errors = errors
-        self.waived = waived
-        self.scopes = sorted(scopes)
+        self.waived = facts.waivers
+        self.scopes = sorted(facts.scopes)
         self.soa: PerRule = soa_reads(findings)  # what the SoA reads of them
 
 

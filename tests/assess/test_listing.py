@@ -129,12 +129,13 @@ def test_the_rows_carry_the_facts_the_reports_would_gather_from_them():
     pass over the same rows as a plain list (a document read from a file) gives — summarised
     or every NOT_APPLICABLE result listed, waivers of both kinds, errors, several scopes."""
     from bio2scan.render.view import ResultFacts
-    from bio2scan.resultrows import Rows
+    from bio2scan.resultrows import Rows, row_facts
 
     results = _results(700)
     for summarise in (True, False):
         rows = listing(results, summarise=summarise).rows
         assert type(rows) is Rows
+        assert row_facts(list(rows)) == rows.facts  # (what a pass over plain rows gathers)
         f = ResultFacts(rows)
         made = (dict(f.per_rule), f.findings, f.shown, dict(f.errors), f.waived, f.scopes, f.soa)
         assert made == _facts_by_a_pass(rows)
