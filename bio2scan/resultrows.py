@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from .model import finding_id
+from .rowindex import RowIndex, row_index
 
 ENCODING = "bio2scan-rows/1"
 STATUSES = ("PASS", "FAIL", "ERROR", "NOT_APPLICABLE", "WAIVED")
@@ -53,15 +54,19 @@ class RowFacts(NamedTuple):
 
 
 class Rows(list[dict[str, Any]]):
-    """A document's rows as the assessment made them, with their ``facts`` (``RowFacts``).
-    Rows are never changed once made; a list made or read otherwise (a document read from a
-    file, a merge) is a plain list, and the reports gather the facts themselves."""
+    """A document's rows as the assessment made them, with their ``facts`` (``RowFacts``) and
+    which of them are alike (``alike``: their ``RowIndex``). Rows are never changed once made; a list made or read
+    otherwise (a document read from a file, a merge) is a plain list, and the reports gather
+    the facts themselves."""
 
-    __slots__ = ("facts",)
+    __slots__ = ("alike", "facts")
 
-    def __init__(self, rows: Iterable[dict[str, Any]], facts: RowFacts) -> None:
+    def __init__(
+        self, rows: Iterable[dict[str, Any]], facts: RowFacts, index: RowIndex | None = None
+    ) -> None:
         super().__init__(rows)
         self.facts = facts
+        self.alike = index if index is not None else row_index(list(self))
 
 
 def row_facts(rows: list[dict[str, Any]]) -> RowFacts:
@@ -251,7 +256,7 @@ _fast = compact_encoder()
 
 def write_rows(
     write: Callable[[str], Any],
-    rows: Iterable[Mapping[str, Any]],
+    rows: Sequence[Mapping[str, Any]],
     rules: Mapping[str, Mapping[str, Any]],
     batch: int = 100,
 ) -> None:
@@ -281,10 +286,25 @@ def write_rows(
     # of a row with them that follows its resource]
     memo: dict[int, list[Any]] = {}
     last_rule: Any = None
+    # shape -> a plain row's text after its resource's index; place -> "[resource index,"
+    # (``RowIndex``: a row without a waiver or a change whose shape and place were met is put
+    # together from them; their strings are in the table already)
+    shaped: dict[int, str] = {}
+    placed: dict[int, str] = {}
+    alike = row_index(rows)
     write('{"encoding":"' + ENCODING + '","rows":[')
     buf: list[str] = []
     first = True
-    for r in rows:
+    for r, shape, place in zip(rows, alike.shapes, alike.places):
+        if len(r) == _PLAIN_ROW and (tail := shaped.get(shape)) is not None:
+            start = placed.get(place)
+            if start is not None:
+                buf.append(start + tail)
+                if len(buf) >= batch:
+                    write(("" if first else ",") + ",".join(buf))
+                    first = False
+                    buf.clear()
+                continue
         try:  # a document's row has every field: one call reads them
             fields = _FIELDS(r)
         except KeyError:
@@ -397,15 +417,25 @@ def write_rows(
             }
             extra = _fast(extras) if extras else ""
         if extra:
-            buf.append(f"{head},{msg},{w},{change},{extra}]")
+            text = f"{head},{msg},{w},{change},{extra}]"
         elif change != -1:
-            buf.append(f"{head},{msg},{w},{change}]")
+            text = f"{head},{msg},{w},{change}]"
         elif w != -1:
-            buf.append(f"{head},{msg},{w}]")
+            text = f"{head},{msg},{w}]"
         elif msg != -1:
-            buf.append(f"{head},{msg}]")
+            text = f"{head},{msg}]"
         else:
-            buf.append(head + "]")
+            text = head + "]"
+        buf.append(text)
+        if w == -1 and change == -1:  # (a row's own waiver and change: not its shape's)
+            if shape >= 0:
+                if len(shaped) >= _ALIKE:
+                    shaped.clear()
+                shaped[shape] = text[len(start) :]
+            if place >= 0:
+                if len(placed) >= _ALIKE:
+                    placed.clear()
+                placed[place] = start
         if len(buf) >= batch:
             write(("" if first else ",") + ",".join(buf))
             first = False
@@ -421,6 +451,7 @@ def write_rows(
 
 
 _MEMO = 1 << 13  # evidence lists write_rows remembers at most
+_ALIKE = 200_000  # shapes and places (``RowIndex``) write_rows remembers at most each
 _NAMES = (
     "rule_id",
     "resource_type",
@@ -438,6 +469,7 @@ _NAMES = (
     "source",
 )
 _FIELDS = operator.itemgetter(*_NAMES)
+_PLAIN_ROW = 15  # the fields of a row without a waiver and a change (``schemas``: ``$defs/row``)
 _ABSENT = object()  # a field the row does not have: its rule's
 _NO_SOURCE: dict[str, Any] = {}  # the source of every row without one
 

@@ -20,7 +20,7 @@ LAYERS: list[dict[str, tuple[str, ...]]] = [
     {"model": ("model", "kinds", "credentials", "coverage")},
     {
         "catalog": ("catalog",),
-        "documents": ("documents", "resultrows", "parallel", "sharing"),
+        "documents": ("documents", "resultrows", "rowindex", "parallel", "sharing"),
         "plugins": ("plugins",),
         "usercache": ("usercache",),
         "yamlsrc": ("yamlsrc",),

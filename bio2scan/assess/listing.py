@@ -14,11 +14,13 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from hashlib import sha256 as _sha256
+from itertools import compress
 from typing import Any, NamedTuple
 
 from ..model import Result, Severity, Status
 from ..parallel import collector_paused
 from ..resultrows import RowFacts, Rows
+from ..rowindex import RowIndex
 
 EXAMPLES = 3  # resource ids named per group of NOT_APPLICABLE results
 ACCEPTED = "ACCEPTED"  # a count per rule: WAIVED by a risk acceptance (not a not-applicable one)
@@ -174,8 +176,18 @@ def _rows(
     empty: list[dict[str, Any]] = []  # every result without evidence: one list
     summarised = Status.NOT_APPLICABLE if groups is not None else None
     fail, error, waived_ = Status.FAIL, Status.ERROR, Status.WAIVED
-    # per rule: its controls and measures (the tuples, and their lists) and its tally
-    per_rule: dict[str, tuple[Any, Any, list[str], list[str], dict[str, int], bytes]] = {}
+    # per rule: its controls and measures (the tuples, and their lists), its tally, and the
+    # shapes of its rows (``RowIndex``: (status, severity, message, id(evidence list)) -> shape)
+    per_rule: dict[
+        str, tuple[Any, Any, list[str], list[str], dict[str, int], bytes, dict[Any, int]]
+    ] = {}
+    # the rows' index (``RowIndex``), by position in ``listed``
+    shapes = array("i", bytes(4 * len(listed)))
+    places = array("i", bytes(4 * len(listed)))
+    shape_count = 0
+    place_of: dict[tuple[Any, ...], int] = {}
+    place = -1
+    at: tuple[Any, ...] = (None,) * 7  # the values that make the place of the row before
     last_source: Any = None
     last_id: Any = None
     last_scope: Any = None
@@ -205,8 +217,9 @@ def _rows(
                 mea,
                 tally,
                 f"{rule_id}\x1f".encode(),
+                {},
             )
-        _, _, ctl, mea, tally, prefix = rule
+        _, _, ctl, mea, tally, prefix, shape_of = rule
         sv = status._value_
         tally[sv] += 1
         if status is fail:
@@ -252,6 +265,26 @@ def _rows(
                 ev = [{"path": p, "value": v, "expected": x} for p, v, x in evidence]
                 if key is not None:
                     evs[key] = ev
+        shape = shape_of.get(skey := (sv, severity._value_, message, id(ev)), -1)
+        if shape < 0 and type(message) is str:
+            shape = shape_of[skey] = shape_count
+            shape_count += 1
+        shapes[i] = shape
+        if not (  # the results of one resource come together: mostly the place before
+            place >= 0
+            and src is at[0]
+            and res_id is at[1]
+            and scope is at[2]
+            and rtype is at[3]
+            and name is at[4]
+            and region is at[5]
+            and ns is at[6]
+        ):
+            at = (src, res_id, scope, rtype, name, region, ns)
+            place = -1
+            if all(x is None or type(x) is str for x in at[1:]):
+                place = place_of.setdefault((id(src), *at[1:]), len(place_of))
+        places[i] = place
         d: dict[str, Any] = _Row(
             sha(prefix + where).hexdigest()[:24],
             rule_id,
@@ -292,8 +325,10 @@ def _rows(
         skipped.sort()
         for i in skipped:
             add_to_group(groups, listed[i])  # type: ignore[arg-type]
-        out = filter(None, out)  # type: ignore[assignment] # (a row is never empty: only gaps)
-    return Rows(out, facts)
+        shapes = array("i", compress(shapes, out))  # (a row is never empty: only gaps)
+        places = array("i", compress(places, out))
+        out = filter(None, out)  # type: ignore[assignment]
+    return Rows(out, facts, RowIndex(shapes, places))
 
 
 def _memory_order(results: Sequence[Any]) -> Iterable[int]:

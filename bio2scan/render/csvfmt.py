@@ -31,23 +31,24 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from ..documents import HashingWriter
+from ..rowindex import row_index
 from ..safetext import _UNSAFE, safe
 from . import notices as _notices
 from .messages import pick
 from .rowtext import (
     NO_SOURCE,
     PLAIN_ROW,
-    READ_ROW,
     ByValue,
     ListMemo,
     RowText,
     evidence_key,
     json_encoder,
-    row_values,
+    read_row,
+    rule_before,
     source_values,
 )
 
@@ -333,54 +334,74 @@ def _evidence(evidence: Any) -> str:
 _OPTIONAL = {"region": None, "namespace": None, "source": None, "message": ""}  # may lack
 
 
-def _lines(results: Iterable[dict[str, Any]], cells: _Cells) -> Iterator[str]:
-    """The results' lines (CRLF included): the memos' hits inline, their misses through
-    ``cells``' methods. A resource's cells are found by its six fields, then its source by
-    identity (or, a copy, by equality); a rule's as those of the row before with the same
-    status when its rule id, severity and lists are equal (rows come sorted by rule), else
-    through the memo; the evidence and message cells by the identity of the evidence list (rows of a scan
-    share one list for equal evidence; the memo holds the lists, so an id is not reused) and
-    the status and message text of the row before with that list."""
+def _lines(results: list[dict[str, Any]], cells: _Cells) -> Iterator[str]:
+    """The results' lines (CRLF included). The text of a row's shape and of its place
+    (``resultrows.RowIndex``) is made once, from the first row with them, and kept while the
+    memo has room: then a row is its finding id, those two texts, and its waiver and change.
+    Otherwise, through the memos: a resource's cells are found by its six fields, then its
+    source by identity (or, a copy, by equality); a rule's as those of the row before with the
+    same status when its rule id, severity and lists are equal (rows come sorted by rule), else
+    through the memo; the evidence and message cells by the identity of the evidence list (rows
+    of a scan share one list for equal evidence; the memo holds the lists, so an id is not
+    reused) and the status and message text of the row before with that list."""
+    index = row_index(results)
     resources = cells.resource_cells
     by_list = cells.by_list
     cell_of = cells.cell
+    # shape -> (the cells status … rule_title, those controls … evidence, those
+    # control_statuses and measure_statuses); place -> (the cells resource_type … namespace,
+    # those source and source_time)
+    shaped: dict[int, tuple[str, str, str]] = {}
+    placed: dict[int, tuple[str, str]] = {}
     # status -> (rule id, severity, controls, measures, their cells) of the row before with that
     # status (rows come sorted by rule; PASS and FAIL alternate within one)
     parts: dict[Any, tuple[Any, ...]] = {}
     lists: dict[int, tuple[str, Any, Any, str]] = {}
     lists_rule: Any = NO_SOURCE  # (no rule id is this object)
-    for r in results:
-        try:
-            v = READ_ROW(r)
-            plain = len(r) == PLAIN_ROW  # (then no waiver and no change)
-        except KeyError:
-            v = row_values(r, _OPTIONAL)
-            plain = False
-        (fid, rule_id, _, _, _, _, _, _, src, status, severity, controls, measures, message,
-         evidence) = v  # fmt: skip
-        rkey = v[2:8]
-        hit = resources.get(rkey)
-        if hit is not None and (hit[0] == id(src) or hit[1] == source_values(src)):
-            resource, source = hit[2], hit[3]  # (the same source, kept alive, or equal values)
+    for r, shape, place in zip(results, index.shapes, index.places):
+        known = shaped.get(shape)
+        at = placed.get(place)
+        if known is not None and at is not None:
+            fid = r["finding_id"]
+            plain = len(r) == PLAIN_ROW
         else:
-            resource, source = cells.resource(rkey, src)
-        p = parts.get(status)
-        if p is None or p[0] != rule_id or p[1] != severity or p[2] != controls or p[3] != measures:
-            head, ids, statuses = cells.rule(
-                (rule_id, status, severity, tuple(controls), tuple(measures))
-            )
-            parts[status] = (rule_id, severity, controls, measures, head, ids, statuses)
-        else:
-            head, ids, statuses = p[4:]
-        if rule_id is not lists_rule:
-            lists = by_list.of(rule_id)
-            lists_rule = rule_id
-        e = lists.get(id(evidence))
-        if e is None:
-            e = cells.new_list(lists, r, status, message, evidence)
-        elif (status is not e[1] and status != e[1]) or (message is not e[2] and message != e[2]):
-            e = (e[0], status, message, cells.message(r, status, message, evidence))
-            lists[id(evidence)] = e
+            v, plain = read_row(r, _OPTIONAL)
+            (fid, rule_id, _, _, _, _, _, _, src, status, severity, controls, measures, message,
+             evidence) = v  # fmt: skip
+            rkey = v[2:8]
+            hit = resources.get(rkey)
+            if hit is not None and (hit[0] == id(src) or hit[1] == source_values(src)):
+                at = hit[2], hit[3]  # (the same source, kept alive, or equal values)
+            else:
+                at = cells.resource(rkey, src)
+            p = rule_before(parts, status, rule_id, severity, controls, measures)
+            if p is None:
+                head, ids, statuses = cells.rule(
+                    (rule_id, status, severity, tuple(controls), tuple(measures))
+                )
+                parts[status] = (rule_id, severity, controls, measures, head, ids, statuses)
+            else:
+                head, ids, statuses = p[4:]
+            if rule_id is not lists_rule:
+                lists = by_list.of(rule_id)
+                lists_rule = rule_id
+            e = lists.get(id(evidence))
+            if e is None:
+                e = cells.new_list(lists, r, status, message, evidence)
+            elif (status is not e[1] and status != e[1]) or (
+                message is not e[2] and message != e[2]
+            ):
+                e = (e[0], status, message, cells.message(r, status, message, evidence))
+                lists[id(evidence)] = e
+            known = (head, f"{ids},{e[3]},{e[0]}", statuses)
+            if shape >= 0:
+                if len(shaped) >= cells.LIMIT:
+                    shaped.clear()
+                shaped[shape] = known
+            if place >= 0:
+                if len(placed) >= cells.LIMIT:
+                    placed.clear()
+                placed[place] = at
         if plain:
             change = ""
             waiver = ","
@@ -390,8 +411,8 @@ def _lines(results: Iterable[dict[str, Any]], cells: _Cells) -> Iterator[str]:
             c = r.get("change")
             change = "" if c is None else cell_of(c)
         yield (
-            f"{fid if type(fid) is str and fid.isalnum() else cell(fid)},{head},{resource},{ids},"
-            f"{e[3]},{e[0]},{source},{change},{waiver},{statuses},1\r\n"
+            f"{fid if type(fid) is str and fid.isalnum() else cell(fid)},{known[0]},{at[0]},"
+            f"{known[1]},{at[1]},{change},{waiver},{known[2]},1\r\n"
         )
 
 

@@ -24,20 +24,21 @@ evidence); ``evidence`` is ``[[path, value, expected], …]`` with the value as 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
+from ..rowindex import row_index
 from .messages import messages, pick
 from .rowtext import (
     NO_SOURCE,
     PLAIN_ROW,
-    READ_ROW,
     ByValue,
     ListMemo,
     RowText,
     evidence_key,
     json_encoder,
-    row_values,
+    read_row,
+    rule_before,
     source_values,
 )
 from .view import SEVERITIES, STATUSES
@@ -230,24 +231,40 @@ class _Rows:
             items.append(f"[{s[e['path']]},{text},{s[e['expected']]}]")
         return "[" + ",".join(items) + "]"
 
-    def rows(self, results: Iterable[dict[str, Any]]) -> Iterator[str]:
+    def rows(self, results: list[dict[str, Any]]) -> Iterator[str]:
         """The results' JSON, one row at a time (before the ``<script>`` escaping): the memos'
         hits inline, their misses through the methods below."""
         s = self.s
         resources = self.resources
         by_list = self.by_list
+        index = row_index(results)
+        # shape -> (its rule's index, its part after the resource's: "ids,message,evidence");
+        # place -> (its resource's part, its source's) (``resultrows.RowIndex``): a row whose
+        # shape and place were met is put together from them (their strings are in the table)
+        shaped: dict[int, tuple[int, str]] = {}
+        placed: dict[int, tuple[str, str]] = {}
         # status -> (rule id, severity, controls, measures, their part) of the row before with
         # that status (rows come sorted by rule; PASS and FAIL alternate within one)
         parts: dict[Any, tuple[Any, ...]] = {}
         lists: dict[int, tuple[str, Any, bool]] = {}
         lists_rule: Any = NO_SOURCE  # (no rule id is this object)
-        for r in results:
-            try:
-                v = READ_ROW(r)
-                plain = len(r) == PLAIN_ROW  # (then no waiver and no change)
-            except KeyError:
-                v = row_values(r, _OPTIONAL)
-                plain = False
+        for r, shape, place in zip(results, index.shapes, index.places):
+            known = shaped.get(shape)
+            at = placed.get(place)
+            if known is not None and at is not None:
+                fid = r["finding_id"]
+                yield (
+                    f"[{_encode_text(fid) if type(fid) is str else _compact(fid)},{known[0]},"
+                    f"{at[0]},{known[1]},{at[1]},"
+                    + (
+                        "-1,-1]"
+                        if len(r) == PLAIN_ROW
+                        else f"{self._waiver(r) if r.get('waiver') else -1},"
+                        f"{-1 if (c := r.get('change')) is None else _CHANGE_I.get(c, -1)}]"
+                    )
+                )
+                continue
+            v, plain = read_row(r, _OPTIONAL)
             (fid, rule_id, rtype, rid, name, scope, region, ns, src, status, severity, controls,
              measures, message, evidence) = v  # fmt: skip
             rule = s[rule_id]
@@ -266,14 +283,8 @@ class _Rows:
                 source = (
                     hit[3] if hit[0] == id(src) or hit[1] == source_values(src) else None
                 )  # (the same source, kept alive in ``sources``, or a source of equal values)
-            p = parts.get(status)
-            if (
-                p is None
-                or p[0] != rule_id
-                or p[1] != severity
-                or p[2] != controls
-                or p[3] != measures
-            ):
+            p = rule_before(parts, status, rule_id, severity, controls, measures)
+            if p is None:
                 ids = self._ids(rule_id, status, severity, controls, measures)
                 parts[status] = (rule_id, severity, controls, measures, ids)
             else:
@@ -295,6 +306,14 @@ class _Rows:
                 msg = s[message]
             if source is None:  # the source's strings follow the evidence's in the table
                 source = self._source(rkey, res, src)
+            if shape >= 0:
+                if len(shaped) >= self.LIMIT:
+                    shaped.clear()
+                shaped[shape] = (rule, f"{ids},{msg},{e[0]}")
+            if place >= 0:
+                if len(placed) >= self.LIMIT:
+                    placed.clear()
+                placed[place] = (res, source)
             yield (
                 f"[{_encode_text(fid) if type(fid) is str else _compact(fid)},{rule},{res},"
                 f"{ids},{msg},{e[0]},{source},"

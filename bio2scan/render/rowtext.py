@@ -77,6 +77,32 @@ def source_values(source: Any) -> tuple[Any, ...]:
     return (src.get("api"), src.get("region"), src.get("time"), src.get("file"), src.get("line"))
 
 
+def read_row(r: Mapping[str, Any], defaults: Mapping[str, Any]) -> tuple[tuple[Any, ...], bool]:
+    """``READ_ROW(r)`` (``row_values`` for a row that lacks a field) and whether the row is
+    plain: exactly those fields, so no waiver and no change."""
+    try:
+        return READ_ROW(r), len(r) == PLAIN_ROW
+    except KeyError:
+        return row_values(r, defaults), False
+
+
+def rule_before(
+    parts: Mapping[Any, tuple[Any, ...]],
+    status: Any,
+    rule_id: Any,
+    severity: Any,
+    controls: Any,
+    measures: Any,
+) -> tuple[Any, ...] | None:
+    """What a writer kept in ``parts`` for the row before with ``status`` — ``(rule id,
+    severity, controls, measures, its parts …)`` — when the row has those same four (rows come
+    sorted by rule; PASS and FAIL alternate within one); else None."""
+    p = parts.get(status)
+    if p is None or p[0] != rule_id or p[1] != severity or p[2] != controls or p[3] != measures:
+        return None
+    return p
+
+
 PROBE = 1024  # new evidence lists seen before deciding whether to look evidence up by value
 
 

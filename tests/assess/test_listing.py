@@ -149,3 +149,49 @@ def test_the_rows_carry_the_facts_the_reports_would_gather_from_them():
     na = [r for r in results if r.rule_id == "k8s.b"][:1]
     na = [r._replace(status=Status.NOT_APPLICABLE, message="does not apply: x") for r in na]
     assert ResultFacts(listing(na).rows).per_rule == {}
+
+
+def test_rows_alike_are_equal_in_what_a_report_writes_of_their_shape_and_place():
+    """The listing's ``RowIndex``: rows of one shape have equal rule, status, severity, lists
+    and message and the very same evidence list; rows of one place equal resource fields and
+    source. Equal rows are joined (a shape recurs; every resource is one place), and a source
+    shared by two resources does not join them."""
+    shared = Source(api="ListPods", region="r1")
+    results = []
+    for r in _results(700):
+        if r.status is Status.PASS:  # the same message for the same evidence: alike
+            r = r._replace(message="m")
+        if r.resource_id.endswith(("p0001", "p0002")):
+            r = r._replace(source=shared)
+        results.append(r)
+    results.sort(key=lambda r: (r.rule_id, r.scope, r.resource_id))
+    for summarise in (True, False):
+        rows = listing(results, summarise=summarise).rows
+        alike = rows.alike
+        assert len(alike.shapes) == len(alike.places) == len(rows)
+        assert -1 not in alike.shapes and -1 not in alike.places
+        shapes: dict[int, list[dict[str, Any]]] = {}
+        places: dict[int, list[dict[str, Any]]] = {}
+        for r, s, p in zip(rows, alike.shapes, alike.places, strict=True):
+            shapes.setdefault(s, []).append(r)
+            places.setdefault(p, []).append(r)
+        shape_keys = ("rule_id", "status", "severity", "controls", "measures", "message")
+        for group in shapes.values():
+            first = group[0]
+            assert all(r["evidence"] is first["evidence"] for r in group)
+            assert all([r[k] for k in shape_keys] == [first[k] for k in shape_keys] for r in group)
+        place_keys = ("resource_type", "resource_id", "resource_name", "scope", "region")
+        for group in places.values():
+            first = group[0]
+            assert all(
+                [r[k] for k in (*place_keys, "namespace", "source")]
+                == [first[k] for k in (*place_keys, "namespace", "source")]
+                for r in group
+            )
+        assert len(places) == 700 and any(len(g) > 2 for g in shapes.values())
+        joined = {  # rows equal in their shape's fields and list are one shape
+            (*(str(r[k]) for k in shape_keys), id(r["evidence"])): set() for r in rows
+        }
+        for r, s in zip(rows, alike.shapes, strict=True):
+            joined[(*(str(r[k]) for k in shape_keys), id(r["evidence"]))].add(s)
+        assert all(len(s) == 1 for s in joined.values())
