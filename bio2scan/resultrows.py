@@ -35,8 +35,9 @@ import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
+from . import rowindex
 from .model import finding_id
-from .rowindex import RowIndex, row_index
+from .rowindex import Made, RowIndex, row_index
 
 ENCODING = "bio2scan-rows/1"
 STATUSES = ("PASS", "FAIL", "ERROR", "NOT_APPLICABLE", "WAIVED")
@@ -289,9 +290,9 @@ def write_rows(
     # shape -> a plain row's text after its resource's index; place -> "[resource index,"
     # (``RowIndex``: a row without a waiver or a change whose shape and place were met is put
     # together from them; their strings are in the table already)
-    shaped: dict[int, str] = {}
-    placed: dict[int, str] = {}
-    alike = row_index(rows)
+    shaped = Made(rowindex.KEPT_SHAPES)
+    placed = Made(rowindex.KEPT_PLACES)
+    alike = rowindex.row_index(rows)
     write('{"encoding":"' + ENCODING + '","rows":[')
     buf: list[str] = []
     first = True
@@ -428,14 +429,8 @@ def write_rows(
             text = head + "]"
         buf.append(text)
         if w == -1 and change == -1:  # (a row's own waiver and change: not its shape's)
-            if shape >= 0:
-                if len(shaped) >= _ALIKE:
-                    shaped.clear()
-                shaped[shape] = text[len(start) :]
-            if place >= 0:
-                if len(placed) >= _ALIKE:
-                    placed.clear()
-                placed[place] = start
+            shaped.keep(shape, text[len(start) :])
+            placed.keep(place, start)
         if len(buf) >= batch:
             write(("" if first else ",") + ",".join(buf))
             first = False
@@ -451,7 +446,6 @@ def write_rows(
 
 
 _MEMO = 1 << 13  # evidence lists write_rows remembers at most
-_ALIKE = 200_000  # shapes and places (``RowIndex``) write_rows remembers at most each
 _NAMES = (
     "rule_id",
     "resource_type",

@@ -27,6 +27,31 @@ class RowIndex(NamedTuple):
     places: Sequence[int]
 
 
+# what a writer keeps of the shapes and places it made (``Made``), at most: a row's shape is its
+# rule's and rows come sorted by rule, so a shape recurs soon or never (32,768 hold every shape
+# of 10,000 objects; each is a text of a few hundred bytes in each writer's process); a place
+# recurs in every rule (it holds texts the writer keeps for its resource anyway)
+KEPT_SHAPES = 1 << 15
+KEPT_PLACES = 200_000
+
+
+class Made(dict[int, Any]):
+    """What a writer made of each shape (or place), by its number: at most ``limit`` entries
+    (then emptied); a number below 0 (a row's own) is never kept."""
+
+    __slots__ = ("limit",)
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def keep(self, number: int, made: Any) -> None:
+        if number >= 0:
+            if len(self) >= self.limit:
+                self.clear()
+            self[number] = made
+
+
 _RESOURCE_KEYS = operator.itemgetter(
     "resource_type", "resource_id", "resource_name", "scope", "region", "namespace", "source"
 )

@@ -34,8 +34,9 @@ import re
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
+from .. import rowindex
 from ..documents import HashingWriter
-from ..rowindex import row_index
+from ..rowindex import Made
 from ..safetext import _UNSAFE, safe
 from . import notices as _notices
 from .messages import pick
@@ -344,15 +345,15 @@ def _lines(results: list[dict[str, Any]], cells: _Cells) -> Iterator[str]:
     through the memo; the evidence and message cells by the identity of the evidence list (rows
     of a scan share one list for equal evidence; the memo holds the lists, so an id is not
     reused) and the status and message text of the row before with that list."""
-    index = row_index(results)
+    index = rowindex.row_index(results)
     resources = cells.resource_cells
     by_list = cells.by_list
     cell_of = cells.cell
     # shape -> (the cells status … rule_title, those controls … evidence, those
     # control_statuses and measure_statuses); place -> (the cells resource_type … namespace,
     # those source and source_time)
-    shaped: dict[int, tuple[str, str, str]] = {}
-    placed: dict[int, tuple[str, str]] = {}
+    shaped = Made(rowindex.KEPT_SHAPES)
+    placed = Made(rowindex.KEPT_PLACES)
     # status -> (rule id, severity, controls, measures, their cells) of the row before with that
     # status (rows come sorted by rule; PASS and FAIL alternate within one)
     parts: dict[Any, tuple[Any, ...]] = {}
@@ -394,14 +395,8 @@ def _lines(results: list[dict[str, Any]], cells: _Cells) -> Iterator[str]:
                 e = (e[0], status, message, cells.message(r, status, message, evidence))
                 lists[id(evidence)] = e
             known = (head, f"{ids},{e[3]},{e[0]}", statuses)
-            if shape >= 0:
-                if len(shaped) >= cells.LIMIT:
-                    shaped.clear()
-                shaped[shape] = known
-            if place >= 0:
-                if len(placed) >= cells.LIMIT:
-                    placed.clear()
-                placed[place] = at
+            shaped.keep(shape, known)
+            placed.keep(place, at)
         if plain:
             change = ""
             waiver = ","

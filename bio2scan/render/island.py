@@ -27,7 +27,8 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ..rowindex import row_index
+from .. import rowindex
+from ..rowindex import Made
 from .messages import messages, pick
 from .rowtext import (
     NO_SOURCE,
@@ -237,12 +238,12 @@ class _Rows:
         s = self.s
         resources = self.resources
         by_list = self.by_list
-        index = row_index(results)
+        index = rowindex.row_index(results)
         # shape -> (its rule's index, its part after the resource's: "ids,message,evidence");
         # place -> (its resource's part, its source's) (``resultrows.RowIndex``): a row whose
         # shape and place were met is put together from them (their strings are in the table)
-        shaped: dict[int, tuple[int, str]] = {}
-        placed: dict[int, tuple[str, str]] = {}
+        shaped = Made(rowindex.KEPT_SHAPES)
+        placed = Made(rowindex.KEPT_PLACES)
         # status -> (rule id, severity, controls, measures, their part) of the row before with
         # that status (rows come sorted by rule; PASS and FAIL alternate within one)
         parts: dict[Any, tuple[Any, ...]] = {}
@@ -306,14 +307,8 @@ class _Rows:
                 msg = s[message]
             if source is None:  # the source's strings follow the evidence's in the table
                 source = self._source(rkey, res, src)
-            if shape >= 0:
-                if len(shaped) >= self.LIMIT:
-                    shaped.clear()
-                shaped[shape] = (rule, f"{ids},{msg},{e[0]}")
-            if place >= 0:
-                if len(placed) >= self.LIMIT:
-                    placed.clear()
-                placed[place] = (res, source)
+            shaped.keep(shape, (rule, f"{ids},{msg},{e[0]}"))
+            placed.keep(place, (res, source))
             yield (
                 f"[{_encode_text(fid) if type(fid) is str else _compact(fid)},{rule},{res},"
                 f"{ids},{msg},{e[0]},{source},"

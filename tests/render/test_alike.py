@@ -14,7 +14,7 @@ from unittest.mock import patch
 
 from hypothesis import given, settings
 
-from bio2scan import resultrows
+from bio2scan import resultrows, rowindex
 from bio2scan.render import csvfmt, island
 from bio2scan.render.csvfmt import CsvRenderer
 from bio2scan.resultrows import Rows, row_facts, write_rows
@@ -102,7 +102,9 @@ def test_rows_written_from_their_shape_and_place_are_the_rows_written_one_by_one
     for lang in ("en", "nl"):
         assert _csv_lines(alike, lang) == _csv_lines(plain, lang)
     with (  # shapes and places forgotten again and again
-        patch.object(resultrows, "_ALIKE", 1),
+        patch.object(rowindex, "KEPT_SHAPES", 1),
+        patch.object(rowindex, "KEPT_PLACES", 1),
+        patch.object(resultrows, "_MEMO", 1),
         patch.object(island._Rows, "LIMIT", 1),
         patch.object(csvfmt._Cells, "LIMIT", 1),
     ):
