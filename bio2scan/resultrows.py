@@ -37,7 +37,7 @@ from typing import Any, NamedTuple
 
 from . import rowindex
 from .model import finding_id
-from .rowindex import Made, RowIndex, row_index
+from .rowindex import ROW_FIELDS, Made, RowIndex
 
 ENCODING = "bio2scan-rows/1"
 STATUSES = ("PASS", "FAIL", "ERROR", "NOT_APPLICABLE", "WAIVED")
@@ -56,18 +56,16 @@ class RowFacts(NamedTuple):
 
 class Rows(list[dict[str, Any]]):
     """A document's rows as the assessment made them, with their ``facts`` (``RowFacts``) and
-    which of them are alike (``alike``: their ``RowIndex``). Rows are never changed once made; a list made or read
-    otherwise (a document read from a file, a merge) is a plain list, and the reports gather
-    the facts themselves."""
+    which of them are alike (``alike``: their ``RowIndex``). Rows are never changed once made;
+    a list made or read otherwise (a document read from a file, a merge) is a plain list: the
+    reports gather the facts themselves and write each row on its own."""
 
     __slots__ = ("alike", "facts")
 
-    def __init__(
-        self, rows: Iterable[dict[str, Any]], facts: RowFacts, index: RowIndex | None = None
-    ) -> None:
+    def __init__(self, rows: Iterable[dict[str, Any]], facts: RowFacts, alike: RowIndex) -> None:
         super().__init__(rows)
         self.facts = facts
-        self.alike = index if index is not None else row_index(list(self))
+        self.alike = alike
 
 
 def row_facts(rows: list[dict[str, Any]]) -> RowFacts:
@@ -310,8 +308,8 @@ def write_rows(
             fields = _FIELDS(r)
         except KeyError:
             fields = _fields(r)
-        (rid, rtype, res_id, name, scope, region, ns, status, severity, controls, measures,
-         message, evidence, src) = fields  # fmt: skip
+        (rid, rtype, res_id, name, scope, region, ns, src, status, severity, controls,
+         measures, message, evidence) = fields  # fmt: skip
         known = per_rule.get(rid)
         if known is None:
             rule = rules.get(rid) or {}
@@ -446,24 +444,9 @@ def write_rows(
 
 
 _MEMO = 1 << 13  # evidence lists write_rows remembers at most
-_NAMES = (
-    "rule_id",
-    "resource_type",
-    "resource_id",
-    "resource_name",
-    "scope",
-    "region",
-    "namespace",
-    "status",
-    "severity",
-    "controls",
-    "measures",
-    "message",
-    "evidence",
-    "source",
-)
+_NAMES = ROW_FIELDS[1:]  # (not the finding id: it is derived)
 _FIELDS = operator.itemgetter(*_NAMES)
-_PLAIN_ROW = 15  # the fields of a row without a waiver and a change (``schemas``: ``$defs/row``)
+_PLAIN_ROW = len(ROW_FIELDS)  # the fields of a row without a waiver and a change
 _ABSENT = object()  # a field the row does not have: its rule's
 _NO_SOURCE: dict[str, Any] = {}  # the source of every row without one
 
@@ -477,13 +460,13 @@ def _fields(r: Mapping[str, Any]) -> tuple[Any, ...]:
         r["scope"],
         r.get("region"),
         r.get("namespace"),
+        r.get("source"),
         r["status"],
         r.get("severity", _ABSENT),
         r.get("controls", _ABSENT),
         r.get("measures", _ABSENT),
         r.get("message", ""),
         r["evidence"],
-        r.get("source"),
     )
 
 

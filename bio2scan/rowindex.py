@@ -1,13 +1,32 @@
 """Which rows of a results document a report may write alike (``RowIndex``): the
 assessment numbers them as it makes the rows (``assess.listing``, kept on ``resultrows.Rows``);
-``row_index`` gives those, or numbers rows read from a file or merged in one pass."""
+``row_index`` gives those, and for rows read from a file or merged, every row on its own."""
 
 from __future__ import annotations
 
-import operator
 from array import array
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
+
+# the fields of a result row (``schemas/results.schema.json``, ``$defs/row``); a row of exactly
+# these (``len(row) == len(ROW_FIELDS)``) has no waiver and no change
+ROW_FIELDS = (
+    "finding_id",
+    "rule_id",
+    "resource_type",
+    "resource_id",
+    "resource_name",
+    "scope",
+    "region",
+    "namespace",
+    "source",
+    "status",
+    "severity",
+    "controls",
+    "measures",
+    "message",
+    "evidence",
+)
 
 
 class RowIndex(NamedTuple):
@@ -21,7 +40,8 @@ class RowIndex(NamedTuple):
       ``str`` or None) and an equal ``source``; ``-1``: a place of its own.
 
     Only the finding id, a waiver and a change are a row's own then: a writer makes the text of
-    a shape and of a place once and puts a row together from the two (``csvfmt``)."""
+    a shape and of a place once and puts a row together from the two (``resultrows.write_rows``,
+    the HTML island, the CSV)."""
 
     shapes: Sequence[int]
     places: Sequence[int]
@@ -52,37 +72,12 @@ class Made(dict[int, Any]):
             self[number] = made
 
 
-_RESOURCE_KEYS = operator.itemgetter(
-    "resource_type", "resource_id", "resource_name", "scope", "region", "namespace", "source"
-)
-
-
 def row_index(rows: Sequence[Mapping[str, Any]]) -> RowIndex:
-    """The index of ``rows``: the one the assessment made with them (``Rows``), else made here
-    in one pass — places by value (a row whose resource fields are not all texts, or are
-    missing, has its own), and every row its own shape (rows read from a file share no
-    evidence list)."""
+    """The index of ``rows``: the one the assessment made with them (``Rows``); for any other
+    rows (read from a file: they share no evidence list, so no shape) every row on its own, and
+    the writers take each row the careful way."""
     alike = getattr(rows, "alike", None)  # (``resultrows.Rows``)
     if alike is not None:
         return alike  # type: ignore[no-any-return]
-    places = array("i")
-    known: dict[tuple[Any, ...], int] = {}
-    for r in rows:
-        try:
-            *fields, src = _RESOURCE_KEYS(r)
-            if type(src) is not dict or not all(x is None or type(x) is str for x in fields):
-                raise TypeError
-            line = src.get("line")
-            if not (line is None or type(line) is int) or not all(
-                v is None or type(v) is str for k, v in src.items() if k != "line"
-            ):
-                raise TypeError
-            key = (*fields, tuple(sorted(src.items())))
-        except (KeyError, TypeError):
-            places.append(-1)
-            continue
-        place = known.get(key)
-        if place is None:
-            place = known[key] = len(known)
-        places.append(place)
-    return RowIndex(array("i", [-1]) * len(rows), places)
+    alone = array("i", [-1]) * len(rows)
+    return RowIndex(alone, alone)

@@ -265,10 +265,12 @@ def _rows(
                 ev = [{"path": p, "value": v, "expected": x} for p, v, x in evidence]
                 if key is not None:
                     evs[key] = ev
-        shape = shape_of.get(skey := (sv, severity._value_, message, id(ev)), -1)
-        if shape < 0 and type(message) is str:
-            shape = shape_of[skey] = shape_count
-            shape_count += 1
+        shape = -1  # (a message that is not text: a shape of its own)
+        if type(message) is str:
+            shape = shape_of.get(skey := (sv, severity._value_, message, id(ev)), -1)
+            if shape < 0:
+                shape = shape_of[skey] = shape_count
+                shape_count += 1
         shapes[i] = shape
         if not (  # the results of one resource come together: mostly the place before
             place >= 0

@@ -18,6 +18,7 @@ from operator import itemgetter
 from typing import Any
 
 from ..resultrows import derived, evidence_message, row_message
+from ..rowindex import ROW_FIELDS
 
 # value types whose ``repr`` (what a message shows) follows from (type, value): not float
 # (-0.0 == 0.0 but their notations differ), not containers (unhashable)
@@ -41,25 +42,9 @@ def evidence_key(evidence: Any) -> tuple[Any, ...] | None:
 
 # --- what the HTML island and the CSV writer share -------------------------------------------
 
-# a row's fields, read at once with ``READ_ROW`` (``row_values`` for a row that lacks one); a
-# row of exactly these keys (``len(row) == PLAIN_ROW``) has no waiver and no change
-ROW_FIELDS = (
-    "finding_id",
-    "rule_id",
-    "resource_type",
-    "resource_id",
-    "resource_name",
-    "scope",
-    "region",
-    "namespace",
-    "source",
-    "status",
-    "severity",
-    "controls",
-    "measures",
-    "message",
-    "evidence",
-)
+# a row's fields (``rowindex.ROW_FIELDS``), read at once with ``READ_ROW`` (``row_values`` for
+# a row that lacks one); a row of exactly these keys (``len(row) == PLAIN_ROW``) has no waiver
+# and no change
 READ_ROW = itemgetter(*ROW_FIELDS)
 PLAIN_ROW = len(ROW_FIELDS)
 NO_SOURCE: dict[str, Any] = {}  # the source of a row without one

@@ -143,20 +143,13 @@ def test_the_writers_take_a_row_from_its_shape_and_place() -> None:
     assert "another" in _csv_lines(untold, "en")[1]
 
 
-def test_plain_rows_share_places_by_value_and_no_shapes() -> None:
-    doc = document()
-    rows = copy.deepcopy(doc["results"]) * 2  # every second copy: the same objects again
+def test_rows_read_from_a_file_are_each_on_their_own() -> None:
+    """Rows that are not the assessment's (read from a file, merged) share no evidence list,
+    so no shape: every row is on its own and is written the careful way; the assessment's rows
+    give the index they carry."""
+    rows = copy.deepcopy(document()["results"]) * 2  # the second half: the same objects again
     index = row_index(rows)
-    assert list(index.shapes) == [-1] * len(rows)
-    half = len(rows) // 2
-    assert list(index.places[:half]) == list(index.places[half:])
-    for p in set(index.places) - {-1}:
-        group = [r for r, q in zip(rows, index.places, strict=True) if q == p]
-        assert all(
-            [r[k] for k in PLACE] == [group[0][k] for k in PLACE]
-            and r["source"] == group[0]["source"]
-            for r in group
-        )
-    odd = [dict(rows[0], resource_name=1), dict(rows[0], source="a.yaml:1")]
-    odd.append({k: v for k, v in rows[0].items() if k != "region"})
-    assert list(row_index(odd).places) == [-1, -1, -1]  # not text, not a dict, missing
+    assert list(index.shapes) == list(index.places) == [-1] * len(rows)
+    alike = _alike(rows)
+    assert row_index(alike) is alike.alike
+    assert max(alike.alike.shapes) < len(rows) - 1  # (the twins joined: a real index)
