@@ -181,13 +181,17 @@ def _rows(
     per_rule: dict[
         str, tuple[Any, Any, list[str], list[str], dict[str, int], bytes, dict[Any, int]]
     ] = {}
-    # the rows' index (``RowIndex``), by position in ``listed``
-    shapes = array("i", bytes(4 * len(listed)))
-    places = array("i", bytes(4 * len(listed)))
+    # the rows' index (``RowIndex``), by position in ``listed`` (lists while they are filled:
+    # a list's item is set faster than an array's)
+    shapes: list[int] = [-1] * len(listed)
+    places: list[int] = [-1] * len(listed)
     shape_count = 0
     place_of: dict[tuple[Any, ...], int] = {}
-    place = -1
-    at: tuple[Any, ...] = (None,) * 7  # the values that make the place of the row before
+    place = -1  # the place of the row before, and the four values that make it with its
+    p_type: Any = None  # source, resource id and scope
+    p_name: Any = None
+    p_region: Any = None
+    p_ns: Any = None
     last_source: Any = None
     last_id: Any = None
     last_scope: Any = None
@@ -234,14 +238,17 @@ def _rows(
         elif status is summarised:
             skipped.append(i)
             continue
+        moved = False  # (another source, resource id or scope than the row before's)
         if source is not last_source:  # the results of one resource come together
             last_source = source
+            moved = True
             src = sources.get(id(source))
             if src is None:
                 src = sources[id(source)] = source.to_dict()
                 keep.append(source)
         if res_id is not last_id or scope is not last_scope:  # model.finding_id, in two parts
             last_id, last_scope = res_id, scope
+            moved = True
             where = f"{scope}\x1f{res_id}".encode()
             scopes.add(scope)
         # the same evidence recurs across resources ("no values to check", a label absent):
@@ -265,27 +272,26 @@ def _rows(
                 ev = [{"path": p, "value": v, "expected": x} for p, v, x in evidence]
                 if key is not None:
                     evs[key] = ev
-        shape = -1  # (a message that is not text: a shape of its own)
-        if type(message) is str:
-            shape = shape_of.get(skey := (sv, severity._value_, message, id(ev)), -1)
+        if type(message) is str:  # (else a shape of its own)
+            skey = (sv, severity._value_, message, id(ev))
+            shape = shape_of.get(skey, -1)
             if shape < 0:
                 shape = shape_of[skey] = shape_count
                 shape_count += 1
-        shapes[i] = shape
-        if not (  # the results of one resource come together: mostly the place before
-            place >= 0
-            and src is at[0]
-            and res_id is at[1]
-            and scope is at[2]
-            and rtype is at[3]
-            and name is at[4]
-            and region is at[5]
-            and ns is at[6]
+            shapes[i] = shape
+        if (  # the results of one resource come together: mostly the place before
+            moved
+            or place < 0
+            or rtype is not p_type
+            or name is not p_name
+            or region is not p_region
+            or ns is not p_ns
         ):
-            at = (src, res_id, scope, rtype, name, region, ns)
+            p_type, p_name, p_region, p_ns = rtype, name, region, ns
             place = -1
-            if all(x is None or type(x) is str for x in at[1:]):
-                place = place_of.setdefault((id(src), *at[1:]), len(place_of))
+            at = (res_id, scope, rtype, name, region, ns)
+            if all(x is None or type(x) is str for x in at):
+                place = place_of.setdefault((id(src), *at), len(place_of))
         places[i] = place
         d: dict[str, Any] = _Row(
             sha(prefix + where).hexdigest()[:24],
@@ -327,10 +333,11 @@ def _rows(
         skipped.sort()
         for i in skipped:
             add_to_group(groups, listed[i])  # type: ignore[arg-type]
-        shapes = array("i", compress(shapes, out))  # (a row is never empty: only gaps)
-        places = array("i", compress(places, out))
+        shapes = list(compress(shapes, out))  # (a row is never empty: only gaps)
+        places = list(compress(places, out))
         out = filter(None, out)  # type: ignore[assignment]
-    return Rows(out, facts, RowIndex(shapes, places))
+    # (4 bytes a row kept, not a pointer)
+    return Rows(out, facts, RowIndex(array("i", shapes), array("i", places)))
 
 
 def _memory_order(results: Sequence[Any]) -> Iterable[int]:
