@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import io
 import re
-from array import array
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping
+from itertools import compress
+from operator import itemgetter, ne
 from typing import Any, BinaryIO
 
 from ..documents import HashingWriter
@@ -67,17 +68,16 @@ class JunitRenderer:
         """Stream the XML into ``fh``, test case by test case (a first pass over the results
         counts them per rule, as the suites' attributes come first); return its SHA-256."""
         results = document["results"]
-        by_rule: dict[str, array[int]] = defaultdict(lambda: array("L"))
+        # the rows' rule ids and statuses read in C (``map``, ``Counter``), not row by row here
+        rule_ids = list(map(_RULE_ID, results))
         counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(_KEYS, 0))
-        counted = _COUNTED.get
-        for i, r in enumerate(results):
-            rid = r["rule_id"]
-            by_rule[rid].append(i)
+        for (rid, status), n in Counter(zip(rule_ids, map(_STATUS, results))).items():
             c = counts[rid]
-            c["tests"] += 1
-            key = counted(r["status"])
+            c["tests"] += n
+            key = _COUNTED.get(status)
             if key:
-                c[key] += 1
+                c[key] += n
+        by_rule = _runs(rule_ids)
         na: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for g in (document.get("not_applicable") or {}).get("groups") or ():
             na[g["rule_id"]].append(g)
@@ -112,10 +112,10 @@ class JunitRenderer:
                     "    </properties>\n"
                 )
             head = f"    <testcase classname={_q(rid)} name="
-            ix = by_rule.get(rid, ())
-            for start in range(0, len(ix), _CHUNK):
-                chunk = [results[i] for i in ix[start : start + _CHUNK]]
-                out.write(_cases(chunk, head, rule, lang, files))
+            for first, end in by_rule.get(rid, ()):
+                for start in range(first, end, _CHUNK):
+                    chunk = results[start : min(start + _CHUNK, end)]
+                    out.write(_cases(chunk, head, rule, lang, files))
             out.write("".join([_na_case(g, rid) for g in na.get(rid, ())]))
             out.write("  </testsuite>\n")
         out.write(coverage[0])
@@ -124,6 +124,22 @@ class JunitRenderer:
 
 
 _KEYS = ("tests", "failures", "errors", "skipped")
+_RULE_ID = itemgetter("rule_id")
+_STATUS = itemgetter("status")
+
+
+def _runs(rule_ids: list[Any]) -> dict[Any, list[tuple[int, int]]]:
+    """Each rule id's runs of positions, ``(start, end)``, in order: one per rule when the rows
+    come sorted by rule (a document's do), more for rows in another order."""
+    runs: dict[Any, list[tuple[int, int]]] = defaultdict(list)
+    n = len(rule_ids)
+    # where the rule id changes (``map`` compares each id with the one before, in C)
+    starts = [0, *compress(range(1, n), map(ne, rule_ids[1:], rule_ids[:-1]))] if n else []
+    for start, end in zip(starts, [*starts[1:], n]):
+        runs[rule_ids[start]].append((start, end))
+    return runs
+
+
 _COUNTED = {"FAIL": "failures", "ERROR": "errors", "NOT_APPLICABLE": "skipped", "WAIVED": "skipped"}
 
 

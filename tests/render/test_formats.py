@@ -187,6 +187,26 @@ def test_junit_cases_failures_errors_skips(doc: dict) -> None:
     assert any(m.startswith("waived W-0001 until 2027-03-31") for m in skipped)
 
 
+def test_junit_of_rows_in_any_order_keeps_each_rules_cases_in_row_order(doc: dict) -> None:
+    """A document's rows come sorted by rule; rows in another order (a merge, a hand-made
+    document) give each rule's suite its cases in the rows' order, the same file as the rows
+    stably sorted by rule — and counts that add up."""
+    rows = [dict(r, finding_id=f"{i}-{r['finding_id']}") for i, r in enumerate(doc["results"])]
+    rows = (rows * 3)[::-1][: len(rows) * 3 - 1]  # rules interleaved, runs of every length
+    mixed = render("junit", "en", dict(doc, results=rows))
+    by_rule = sorted(rows, key=lambda r: r["rule_id"])  # (stable: the rows' order per rule)
+    assert mixed == render("junit", "en", dict(doc, results=by_rule))
+    root = ET.fromstring(mixed.encode("utf-8"))
+    groups = doc["not_applicable"]["groups"]
+    for suite in root.findall("testsuite"):
+        rid = suite.get("name")
+        if rid == "bio2scan.coverage":
+            continue
+        cases = suite.findall("testcase")
+        assert int(suite.get("tests")) == len(cases)
+        assert len(cases) == sum(r["rule_id"] == rid for r in [*rows, *groups])
+
+
 def test_junit_survives_control_characters(doc: dict) -> None:
     d = json.loads(json.dumps(doc))
     d["results"][0]["message"] = "bell\x07 and nul\x00 inside"
