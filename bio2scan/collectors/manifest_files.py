@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 from ..model import Notice, Resource, Source
+from ..parallel import collector_paused
 from ..sharing import shared
 from .kubernetes.objects import (
     CLEANED_KEYS,
@@ -281,20 +282,24 @@ def run_jobs(
     def unpacked(i: int, payload: memoryview) -> None:
         back[i] = _unpack(pickle.loads(payload))
 
-    first_back = None
-    if workers >= 1 and len(jobs) >= 2 and hasattr(os, "fork"):
-        first_back = shared(
-            len(jobs),
-            workers,
-            lambda i: take(load(jobs[i])),
-            lambda i: pickle.dumps(_pack(load(jobs[i])), pickle.HIGHEST_PROTOCOL),
-            unpacked,
-        )
-    # from where this process stopped (all of them: no worker was started) in order, each
-    # job's outcome as a worker sent it, else read here
-    for i in range(first_back or 0, len(jobs)):
-        o = back.pop(i, None)
-        take(o if o is not None else load(jobs[i]))
+    # what is read lives until the scan ends, and reading makes no cycles (not even a file that
+    # cannot be read: tests/collectors/test_manifests_garbage.py): in bio2scan's own process
+    # this process, like a worker, does not run the cyclic collector meanwhile
+    with collector_paused():
+        first_back = None
+        if workers >= 1 and len(jobs) >= 2 and hasattr(os, "fork"):
+            first_back = shared(
+                len(jobs),
+                workers,
+                lambda i: take(load(jobs[i])),
+                lambda i: pickle.dumps(_pack(load(jobs[i])), pickle.HIGHEST_PROTOCOL),
+                unpacked,
+            )
+        # from where this process stopped (all of them: no worker was started) in order, each
+        # job's outcome as a worker sent it, else read here
+        for i in range(first_back or 0, len(jobs)):
+            o = back.pop(i, None)
+            take(o if o is not None else load(jobs[i]))
 
 
 # What a worker sends: an outcome as plain tuples, lists and dicts. Pickling the model's

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import gc
 import json
 import math
 import re
@@ -438,6 +439,7 @@ def load(
     # an alias (``*a``) needs its anchor (``&a``) in the same document (libyaml refuses one
     # without); without both characters no node is reached twice: ``_Builder.tree``
     aliases = "*" in text and "&" in text
+    read = False
     try:
         while loader.check_node():
             node = loader.get_node()
@@ -446,19 +448,48 @@ def load(
             # one builder per document: the memo is keyed by id(node), and the nodes of a
             # finished document are freed (their ids reused)
             builder = _Builder(limits, watch)
-            value = builder.build(node) if aliases else builder.tree(node)
+            try:
+                value = builder.build(node) if aliases else builder.tree(node)
+                lines = _item_lines(node, value)
+            finally:
+                if aliases:
+                    _unlink(node)
             yield Document(
-                node.start_mark.line + 1,
-                value,
-                _item_lines(node, value),
-                builder.watched if watch else None,
+                node.start_mark.line + 1, value, lines, builder.watched if watch else None
             )
+        read = True
     except yaml.MarkedYAMLError as exc:
         raise LoadError(f"YAML syntax error: {_problem(exc)}", _error_line(exc, text)) from None
     except yaml.YAMLError as exc:
         raise LoadError(f"YAML error: {str(exc).splitlines()[0]}") from None
     finally:
         loader.dispose()
+        if aliases and not read:
+            # the nodes composed before an error, which an alias may have made a cycle out of
+            # reach (``&a [*a, {x: ]``), freed now: a worker never runs the cyclic collector,
+            # the command line pauses it while it reads (``_unlink``: a composed document's)
+            del loader
+            gc.collect(0)
+
+
+def _unlink(root: Node) -> None:
+    """Empty the collection nodes under ``root``. An alias can make the composed nodes a cycle
+    (``&a [*a]``, refused by ``_Builder``): emptied, they are freed as soon as they are let go,
+    instead of waiting — all of a large document's nodes — for the cyclic collector, which the
+    command line pauses while it reads (``manifest_files.run_jobs``)."""
+    stack: list[Any] = [root]
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if node.__class__ is ScalarNode or id(node) in seen:
+            continue
+        seen.add(id(node))
+        children, node.value = node.value, []
+        if node.__class__ is MappingNode:
+            for pair in children:
+                stack.extend(pair)
+        else:
+            stack.extend(children)
 
 
 def _item_lines(node: Node, value: Any) -> tuple[int, ...] | None:

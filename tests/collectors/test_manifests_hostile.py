@@ -203,3 +203,55 @@ def test_many_broken_files_give_a_bounded_number_of_results(tmp_path, all_rules)
     counted = [r for r in many["results"] if r["resource_id"].endswith("@(more)")]
     assert counted and {r["evidence"][0]["value"] for r in counted} == {300 - LISTED_ERRORS}
     assert {r["status"] for r in counted} == {"ERROR"}
+
+
+def test_reading_hostile_files_leaves_no_cycles_to_the_collector(tmp_path):
+    """The command line reads manifests with the cyclic collector paused (in its own process,
+    ``manifest_files.run_jobs``; a worker never runs it): that is sound only because reading
+    makes no cyclic garbage, whatever a file holds — a cycle per broken file would then stay
+    until the scan ends. Ten copies of each kind of broken file leave no more cycles than
+    one of each (none, in fact, beyond a few made once)."""
+    import gc
+
+    kinds = {
+        "syntax.yaml": "kind: Pod\nmetadata: {name: a\n",
+        "tabs.yaml": "\t\x07",
+        "dup.yaml": "apiVersion: v1\nkind: Pod\nkind: Pod\n",
+        "self.yaml": "&a [*a]",
+        "selfmap.yaml": "&m {a: *m, b: [*m, &s [*s]]}",
+        "self-broken.yaml": "&a [*a, {x: ]",
+        "merge.yaml": "<<: [1, 2]",
+        "tag.yaml": "x: !!int abc",
+        "binary.yaml": "!!binary notbase64",
+        "deep.yaml": "x: " + "[" * 300 + "]" * 300,
+        "bomb.yaml": _bomb(),
+        "json.json": '{"kind": "Pod", "metadata": {"name": "a"}, "kind": "Pod"}',
+        "broken.json": '{"kind": "Pod", "metadata": ',
+        "utf.yaml": b"kind: Pod\nmetadata: {name: \xff\xfe}\n",
+        "nul.yaml": b"kind: Pod\x00\n",
+        "list.yaml": "apiVersion: v1\nkind: List\nitems: [null, 3, {kind: Pod}]",
+        "template.yaml": "{{ .Values }}",
+        "ok.yaml": POD % "ok",
+    }
+
+    def garbage(copies: int) -> tuple[int, int]:
+        d = tmp_path / str(copies)
+        d.mkdir()
+        for i in range(copies):
+            for name, text in kinds.items():
+                f = d / f"{i}-{name}"
+                f.write_bytes(text if isinstance(text, bytes) else text.encode())
+        gc.collect()
+        was = gc.isenabled()
+        gc.disable()
+        try:
+            inv = _collect(d)
+            return gc.collect(), len(inv.errors)
+        finally:
+            if was:
+                gc.enable()
+
+    once, errors_once = garbage(1)
+    ten, errors_ten = garbage(10)
+    assert errors_once >= 10 and errors_ten == 10 * errors_once  # each broken file: an error
+    assert ten <= once + 5, (once, ten)
