@@ -183,6 +183,7 @@ def _phases(root: str, out: str, evidence: bool = False) -> dict[str, Any]:
     from bio2scan import api, outputs
     from bio2scan.coverage import Coverage
     from bio2scan.engine import evaluate
+    from bio2scan.parallel import collector_paused
 
     phases: dict[str, dict[str, float]] = {}
     clock: list[float] = []
@@ -210,16 +211,17 @@ def _phases(root: str, out: str, evidence: bool = False) -> dict[str, Any]:
     start()
     now = dt.datetime.now(dt.UTC)
     split = api.split_evaluation(len(inv.resources))
-    results = evaluate(  # as api.assess: the writers made ready while the child evaluates
-        inv,
-        compiled,
-        now=now,
-        split=split,
-        released=ahead.go,
-        meanwhile=lambda: outputs.prepare(FORMATS.split(",")),
-    )
-    for key in api._RESULT_ORDER:  # as api.assess orders them (three stable sorts)
-        results.sort(key=key)
+    with collector_paused():  # as api.assess (in the CLI's own process)
+        results = evaluate(  # the writers made ready while the child evaluates
+            inv,
+            compiled,
+            now=now,
+            split=split,
+            released=ahead.go,
+            meanwhile=lambda: outputs.prepare(FORMATS.split(",")),
+        )
+        for key in api._RESULT_ORDER:  # as api.assess orders them (three stable sorts)
+            results.sort(key=key)
     stop("evaluate")
     start()
     doc = api._document(  # the rest of api.assess, after the evaluation
@@ -339,8 +341,11 @@ def main() -> int:
     if args.child:
         import gc
 
-        # the command line's collector settings (bio2scan.cli.main), so that the phases add up
-        # to what the ``cli`` run spends
+        from bio2scan import api
+
+        # the command line's collector settings (bio2scan.cli.run and main: its own process),
+        # so that the phases add up to what the ``cli`` run spends
+        api.own_process()
         gc.freeze()
         gc.set_threshold(50_000, 20, 20)
         print(json.dumps(_phases(*args.child, evidence=args.evidence)))

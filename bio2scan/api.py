@@ -75,7 +75,7 @@ from .outputs import (
     verify_pack,
     write_ahead,
 )
-from .parallel import Ahead, kept_to_exit, own_process
+from .parallel import Ahead, collector_paused, kept_to_exit, own_process
 from .waivers import WaiverSet
 
 log = logging.getLogger("bio2scan")
@@ -273,13 +273,16 @@ def _assess(
     # report files waiting (``ahead``) go as soon as the evaluation leaves a CPU free
     go = ahead.go if ahead is not None else None
     ready = (lambda: prepare(wanted)) if (wanted := list(formats)) else None
-    results = _evaluate(
-        inv, compiled, now=now, progress=advance, split=split, released=go, meanwhile=ready
-    )
+    # (results hold no cycles and live until the end: in bio2scan's own process the cyclic
+    # collector is paused while they are made, then they are frozen: ``collector_paused``)
+    with collector_paused():
+        results = _evaluate(
+            inv, compiled, now=now, progress=advance, split=split, released=go, meanwhile=ready
+        )
+        for key in _RESULT_ORDER:  # least significant first: stable sorts make it lexicographic
+            results.sort(key=key)
     if task is not None:
         task.done()
-    for key in _RESULT_ORDER:  # least significant first: stable sorts make it lexicographic
-        results.sort(key=key)
     tags = {(r.type, r.id, r.scope): r.tags for r in inv.resources if r.tags}
     document = _document(
         results,

@@ -130,6 +130,10 @@ def set_key(document: Mapping[str, Any]) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:24]
 
 
+# (in bio2scan's own process the cyclic collector is paused while a set is written: the writers
+# make a great many objects and no cycles but the HTML template's, a fixed 2,000 objects
+# whatever the size of the document; ``parallel.collector_paused``)
+@parallel.collector_paused()
 def render(
     document: dict[str, Any],
     formats: Iterable[str],

@@ -56,9 +56,10 @@ def own_process() -> None:
     out of the cyclic collector's sight (``gc.freeze``): a scan's objects (resources, results,
     rows: millions at 100,000 objects) live until the process exits, and each was looked at
     again in the older generations — 4.5 s of collections in a 100,000-object scan, which
-    freed nothing. Cyclic garbage is still collected while it is young, where it is made (a
-    file that cannot be parsed leaves a cycle of its exception, collected in the next
-    young-generation collection); only a cycle that straddles one stays."""
+    freed nothing. Cyclic garbage is still collected while it is young, where it is made
+    (cloud SDKs, the steps not paused); only a cycle that straddles a collection stays. The
+    steps that make most of a scan's objects and no cycles pause the collector
+    (``collector_paused``)."""
     global _OWNED
     if not _OWNED:
         _OWNED = True
@@ -85,10 +86,14 @@ def kept_to_exit(*objects: Any) -> None:
 @contextlib.contextmanager
 def collector_paused() -> Iterator[None]:
     """The cyclic garbage collector paused for a step that makes a great many objects and no
-    cycles (the results document's rows), in bio2scan's own process only: a library call
-    leaves the host's collector alone. What the step made is then moved out of the
-    collector's sight (``gc.freeze``): resumed, the collector would otherwise walk all of it
-    at its next collection (1.3 s at 100,000 objects)."""
+    cycles — reading manifests (``manifest_files.run_jobs``), evaluating and ordering the
+    results (``api.assess``), the results document's rows (``assess.listing``), writing a
+    report set (``outputs.render``) — in bio2scan's own process only: a library call leaves
+    the host's collector alone. What the step made is then moved out of the collector's sight
+    (``gc.freeze``): resumed, the collector would otherwise walk all of it at its next
+    collection (1.3 s at 100,000 objects). Each step's claim to make no cycles is tested
+    (cyclic garbage that does not grow with the input); a step nested in another is part of
+    it. Used as a decorator, it pauses each call."""
     if not _OWNED or not gc.isenabled():
         yield
         return
