@@ -300,8 +300,8 @@ class _Raised:
     """An extractor that raised: every rule using it on the resource gets ``_failed``'s result.
     The exception is kept without its traceback and never raised again: raised once per rule,
     it would gather each raise's frames, which hold this object — a cycle per rule and
-    resource (a thousand workloads without a pod spec left 57,000 objects, 52 frames each, to
-    the cyclic collector)."""
+    resource (2,000 workloads without a pod spec left 115,007 objects, 104,002 of them
+    frames, to the cyclic collector)."""
 
     __slots__ = ("exc",)
 
