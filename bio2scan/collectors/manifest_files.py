@@ -283,7 +283,7 @@ def run_jobs(
         back[i] = _unpack(pickle.loads(payload))
 
     # what is read lives until the scan ends, and reading makes no cycles (not even a file that
-    # cannot be read: tests/collectors/test_manifests_garbage.py): in bio2scan's own process
+    # cannot be read: tests/collectors/test_manifests_hostile.py): in bio2scan's own process
     # this process, like a worker, does not run the cyclic collector meanwhile
     with collector_paused():
         first_back = None
