@@ -208,8 +208,9 @@ def prepare(formats: Iterable[str]) -> None:
     imported and what they load that does not depend on the document (the report templates:
     0.035 s from their compiled modules, 0.15 s compiled from their text) loaded, in this
     process — a scan does it while the evaluation's forked child works (``api.assess``), so
-    that the child takes more of the evaluation and the writing starts at once. What cannot be done here (an unknown format, a renderer that
-    fails) is left alone: it is met again, and reported, when the file is written."""
+    that the child takes more of the evaluation and the writing starts at once. What cannot be
+    done here (an unknown format, a renderer that fails) is left alone: it is met again, and
+    reported, when the file is written."""
     for f in formats:
         try:
             r = plugins.renderer(f)

@@ -295,140 +295,138 @@ def write_rows(
     buf: list[str] = []
     first = True
     for r, shape, place in zip(rows, alike.shapes, alike.places):
-        if len(r) == _PLAIN_ROW and (tail := shaped.get(shape)) is not None:
-            start = placed.get(place)
-            if start is not None:
-                buf.append(start + tail)
-                if len(buf) >= batch:
-                    write(("" if first else ",") + ",".join(buf))
-                    first = False
-                    buf.clear()
-                continue
-        try:  # a document's row has every field: one call reads them
-            fields = _FIELDS(r)
-        except KeyError:
-            fields = _fields(r)
-        (rid, rtype, res_id, name, scope, region, ns, src, status, severity, controls,
-         measures, message, evidence) = fields  # fmt: skip
-        known = per_rule.get(rid)
-        if known is None:
-            rule = rules.get(rid) or {}
-            templates = rule.get("messages")
-            if templates == MESSAGE_TEMPLATES:
-                templates = MESSAGE_TEMPLATES  # the defaults: derived's fast path
-            known = per_rule[rid] = (
-                len(rule_i),
-                templates,
-                rule.get("severity"),
-                rule.get("controls", []),
-                rule.get("measures", []),
-            )
-            rule_i[rid] = known[0]
-        if known is not last_rule:
-            last_rule = known
-            if len(memo) > _MEMO // 8:  # evidence is rarely shared between rules
-                memo.clear()
-        src = src or _NO_SOURCE
-        at = sources.get(id(src))
-        if at is None:
-            at = sources[id(src)] = [
-                src,  # alive while its id is a key
-                (
-                    src.get("api"),
-                    src.get("region"),
-                    src.get("time"),
-                    src.get("file"),
-                    src.get("line"),
-                ),
-                None,
-            ]
-        # the resource: rows share a resource's values (the very objects), so the one met last
-        # with this source is checked by identity before the table is asked
-        last = at[2]
         if (
-            last is not None
-            and last[1] is res_id
-            and last[0] is rtype
-            and last[2] is name
-            and last[3] is scope
-            and last[4] is region
-            and last[5] is ns
+            len(r) == _PLAIN_ROW
+            and (tail := shaped.get(shape)) is not None
+            and (start := placed.get(place)) is not None
         ):
-            xi, start = last[6], last[7]
+            buf.append(start + tail)
         else:
-            sv = at[1]
-            key = (rtype, res_id, name, scope, region, ns, *sv)
-            xi = res_i.get(key, -1)
-            if xi < 0:
-                xi = res_i[key] = len(resources)
-                resources.append(
+            try:  # a document's row has every field: one call reads them
+                fields = _FIELDS(r)
+            except KeyError:
+                fields = _fields(r)
+            (rid, rtype, res_id, name, scope, region, ns, src, status, severity, controls,
+             measures, message, evidence) = fields  # fmt: skip
+            known = per_rule.get(rid)
+            if known is None:
+                rule = rules.get(rid) or {}
+                templates = rule.get("messages")
+                if templates == MESSAGE_TEMPLATES:
+                    templates = MESSAGE_TEMPLATES  # the defaults: derived's fast path
+                known = per_rule[rid] = (
+                    len(rule_i),
+                    templates,
+                    rule.get("severity"),
+                    rule.get("controls", []),
+                    rule.get("measures", []),
+                )
+                rule_i[rid] = known[0]
+            if known is not last_rule:
+                last_rule = known
+                if len(memo) > _MEMO // 8:  # evidence is rarely shared between rules
+                    memo.clear()
+            src = src or _NO_SOURCE
+            at = sources.get(id(src))
+            if at is None:
+                at = sources[id(src)] = [
+                    src,  # alive while its id is a key
+                    (
+                        src.get("api"),
+                        src.get("region"),
+                        src.get("time"),
+                        src.get("file"),
+                        src.get("line"),
+                    ),
+                    None,
+                ]
+            # the resource: rows share a resource's values (the very objects), so the one met last
+            # with this source is checked by identity before the table is asked
+            last = at[2]
+            if (
+                last is not None
+                and last[1] is res_id
+                and last[0] is rtype
+                and last[2] is name
+                and last[3] is scope
+                and last[4] is region
+                and last[5] is ns
+            ):
+                xi, start = last[6], last[7]
+            else:
+                sv = at[1]
+                key = (rtype, res_id, name, scope, region, ns, *sv)
+                xi = res_i.get(key, -1)
+                if xi < 0:
+                    xi = res_i[key] = len(resources)
+                    resources.append(
+                        [
+                            s[rtype],
+                            s[res_id],
+                            s[name],
+                            s[scope],
+                            s[region],
+                            s[ns],
+                            [s[sv[0]], s[sv[1]], s[sv[2]], s[sv[3]], sv[4]],
+                        ]
+                    )
+                start = f"[{xi},"
+                at[2] = (rtype, res_id, name, scope, region, ns, xi, start)
+            m = memo.get(id(evidence))
+            if m is None:
+                if len(memo) >= _MEMO:
+                    memo.clear()
+                text = _fast(
                     [
-                        s[rtype],
-                        s[res_id],
-                        s[name],
-                        s[scope],
-                        s[region],
-                        s[ns],
-                        [s[sv[0]], s[sv[1]], s[sv[2]], s[sv[3]], sv[4]],
+                        [add(e["path"]), add(e["expected"]), s[v]]
+                        if type(v := e["value"]) is str
+                        else [add(e["path"]), add(e["expected"]), -1, v]
+                        for e in evidence
                     ]
                 )
-            start = f"[{xi},"
-            at[2] = (rtype, res_id, name, scope, region, ns, xi, start)
-        m = memo.get(id(evidence))
-        if m is None:
-            if len(memo) >= _MEMO:
-                memo.clear()
-            text = _fast(
-                [
-                    [add(e["path"]), add(e["expected"]), s[v]]
-                    if type(v := e["value"]) is str
-                    else [add(e["path"]), add(e["expected"]), -1, v]
-                    for e in evidence
-                ]
-            )
-            m = memo[id(evidence)] = [evidence, text, None, None, None, None, ""]
-        if m[2] != status or m[4] is not known or m[3] != message:
-            m[2], m[3], m[4], m[5] = status, message, known, derived(r, known[1])
-            m[6] = f"{known[0]},{status_i[status]},{m[1]}"  # the row after its resource
-        head = start + m[6]
-        msg = -1 if m[5] else add(message)
-        w = -1
-        if r.get("waiver"):
-            wkey = _dumps(r["waiver"])
-            w = waiver_i.get(wkey, -1)
-            if w < 0:
-                w = waiver_i[wkey] = len(waivers)
-                waivers.append(r["waiver"])
-        change = r.get("change")
-        change = -1 if change is None else change_i.get(change or "", -1)
-        if (
-            (severity is _ABSENT or severity == known[2])
-            and (controls is _ABSENT or controls == known[3])
-            and (measures is _ABSENT or measures == known[4])
-        ):
-            extra = ""
-        else:
-            rule = rules.get(rid) or {}
-            extras = {
-                k: r[k]
-                for k in ("severity", "controls", "measures")
-                if k in r and r[k] != rule.get(k, [] if k != "severity" else None)
-            }
-            extra = _fast(extras) if extras else ""
-        if extra:
-            text = f"{head},{msg},{w},{change},{extra}]"
-        elif change != -1:
-            text = f"{head},{msg},{w},{change}]"
-        elif w != -1:
-            text = f"{head},{msg},{w}]"
-        elif msg != -1:
-            text = f"{head},{msg}]"
-        else:
-            text = head + "]"
-        buf.append(text)
-        if w == -1 and change == -1:  # (a row's own waiver and change: not its shape's)
-            shaped.keep(shape, text[len(start) :])
-            placed.keep(place, start)
+                m = memo[id(evidence)] = [evidence, text, None, None, None, None, ""]
+            if m[2] != status or m[4] is not known or m[3] != message:
+                m[2], m[3], m[4], m[5] = status, message, known, derived(r, known[1])
+                m[6] = f"{known[0]},{status_i[status]},{m[1]}"  # the row after its resource
+            head = start + m[6]
+            msg = -1 if m[5] else add(message)
+            w = -1
+            if r.get("waiver"):
+                wkey = _dumps(r["waiver"])
+                w = waiver_i.get(wkey, -1)
+                if w < 0:
+                    w = waiver_i[wkey] = len(waivers)
+                    waivers.append(r["waiver"])
+            change = r.get("change")
+            change = -1 if change is None else change_i.get(change or "", -1)
+            if (
+                (severity is _ABSENT or severity == known[2])
+                and (controls is _ABSENT or controls == known[3])
+                and (measures is _ABSENT or measures == known[4])
+            ):
+                extra = ""
+            else:
+                rule = rules.get(rid) or {}
+                extras = {
+                    k: r[k]
+                    for k in ("severity", "controls", "measures")
+                    if k in r and r[k] != rule.get(k, [] if k != "severity" else None)
+                }
+                extra = _fast(extras) if extras else ""
+            if extra:
+                text = f"{head},{msg},{w},{change},{extra}]"
+            elif change != -1:
+                text = f"{head},{msg},{w},{change}]"
+            elif w != -1:
+                text = f"{head},{msg},{w}]"
+            elif msg != -1:
+                text = f"{head},{msg}]"
+            else:
+                text = head + "]"
+            buf.append(text)
+            if w == -1 and change == -1:  # (a row's own waiver and change: not its shape's)
+                shaped.keep(shape, text[len(start) :])
+                placed.keep(place, start)
         if len(buf) >= batch:
             write(("" if first else ",") + ",".join(buf))
             first = False

@@ -171,9 +171,11 @@ class _Rows:
     The memos are found by the parts a row shares with others: a resource by its six fields,
     then its source dict by identity (or, a copy, by equality); the rule part as that of the
     row before with the same status when its rule id, severity and lists are equal (rows come
-    sorted by rule), else through the memo; evidence by the identity of its list (rows of a scan share one
-    list for equal evidence; the memo holds the lists, so an id is not reused), else by
-    its values (``evidence_key``: a document read back from JSON shares nothing).
+    sorted by rule), else through the memo; evidence by the identity of its list (rows of a
+    scan share one list for equal evidence; the memo holds the lists, so an id is not reused),
+    else by its values (``evidence_key``: a document read back from JSON shares nothing). A
+    row whose shape and place (``rowindex.RowIndex``) were met is put together from their
+    parts without the memos.
 
     Memory is bounded: each memo holds at most ``LIMIT`` entries. A full evidence memo is
     emptied (results come sorted by rule, and evidence recurs within a rule); a full resource
@@ -254,64 +256,57 @@ class _Rows:
             at = placed.get(place)
             if known is not None and at is not None:
                 fid = r["finding_id"]
-                yield (
-                    f"[{_encode_text(fid) if type(fid) is str else _compact(fid)},{known[0]},"
-                    f"{at[0]},{known[1]},{at[1]},"
-                    + (
-                        "-1,-1]"
-                        if len(r) == PLAIN_ROW
-                        else f"{self._waiver(r) if r.get('waiver') else -1},"
-                        f"{-1 if (c := r.get('change')) is None else _CHANGE_I.get(c, -1)}]"
+                plain = len(r) == PLAIN_ROW
+            else:
+                v, plain = read_row(r, _OPTIONAL)
+                (fid, rule_id, rtype, rid, name, scope, region, ns, src, status, severity, controls,
+                 measures, message, evidence) = v  # fmt: skip
+                rule = s[rule_id]
+                rkey = v[2:8]
+                hit = resources.get(rkey)
+                if hit is None:
+                    cut = max(rid.rfind("/"), rid.rfind(":")) + 1
+                    last_seg = rid[cut:]
+                    res = (
+                        f"[{s[rid[:cut]]},{s[last_seg]}],{s[rtype]},"
+                        f"{-2 if name == last_seg else s[name]},{s[scope]},{s[region]},{s[ns]}"
                     )
-                )
-                continue
-            v, plain = read_row(r, _OPTIONAL)
-            (fid, rule_id, rtype, rid, name, scope, region, ns, src, status, severity, controls,
-             measures, message, evidence) = v  # fmt: skip
-            rule = s[rule_id]
-            rkey = v[2:8]
-            hit = resources.get(rkey)
-            if hit is None:
-                cut = max(rid.rfind("/"), rid.rfind(":")) + 1
-                last_seg = rid[cut:]
-                res = (
-                    f"[{s[rid[:cut]]},{s[last_seg]}],{s[rtype]},"
-                    f"{-2 if name == last_seg else s[name]},{s[scope]},{s[region]},{s[ns]}"
-                )
-                source = None
-            else:
-                res = hit[2]
-                source = (
-                    hit[3] if hit[0] == id(src) or hit[1] == source_values(src) else None
-                )  # (the same source, kept alive in ``sources``, or a source of equal values)
-            p = rule_before(parts, status, rule_id, severity, controls, measures)
-            if p is None:
-                ids = self._ids(rule_id, status, severity, controls, measures)
-                parts[status] = (rule_id, severity, controls, measures, ids)
-            else:
-                ids = p[4]
-            if rule_id is not lists_rule:
-                lists = by_list.of(rule_id)
-                lists_rule = rule_id
-            e = lists.get(id(evidence))
-            if e is None:
-                # the message's string before the evidence's (as the row names them)
-                e, msg = self._new_list(r, rule_id, status, message, evidence)
-                by_list.add(lists, evidence, e)
-            elif status == "PASS":
-                if message is not e[1] and message != e[1]:
-                    e = (e[0], message, self._derived(r, rule_id, evidence))
-                    lists[id(evidence)] = e
-                msg = -1 if e[2] else s[message]
-            else:
-                msg = s[message]
-            if source is None:  # the source's strings follow the evidence's in the table
-                source = self._source(rkey, res, src)
-            shaped.keep(shape, (rule, f"{ids},{msg},{e[0]}"))
-            placed.keep(place, (res, source))
+                    source = None
+                else:
+                    res = hit[2]
+                    source = (
+                        hit[3] if hit[0] == id(src) or hit[1] == source_values(src) else None
+                    )  # (the same source, kept alive in ``sources``, or a source of equal values)
+                p = rule_before(parts, status, rule_id, severity, controls, measures)
+                if p is None:
+                    ids = self._ids(rule_id, status, severity, controls, measures)
+                    parts[status] = (rule_id, severity, controls, measures, ids)
+                else:
+                    ids = p[4]
+                if rule_id is not lists_rule:
+                    lists = by_list.of(rule_id)
+                    lists_rule = rule_id
+                e = lists.get(id(evidence))
+                if e is None:
+                    # the message's string before the evidence's (as the row names them)
+                    e, msg = self._new_list(r, rule_id, status, message, evidence)
+                    by_list.add(lists, evidence, e)
+                elif status == "PASS":
+                    if message is not e[1] and message != e[1]:
+                        e = (e[0], message, self._derived(r, rule_id, evidence))
+                        lists[id(evidence)] = e
+                    msg = -1 if e[2] else s[message]
+                else:
+                    msg = s[message]
+                if source is None:  # the source's strings follow the evidence's in the table
+                    source = self._source(rkey, res, src)
+                known = (rule, f"{ids},{msg},{e[0]}")
+                at = (res, source)
+                shaped.keep(shape, known)
+                placed.keep(place, at)
             yield (
-                f"[{_encode_text(fid) if type(fid) is str else _compact(fid)},{rule},{res},"
-                f"{ids},{msg},{e[0]},{source},"
+                f"[{_encode_text(fid) if type(fid) is str else _compact(fid)},{known[0]},"
+                f"{at[0]},{known[1]},{at[1]},"
                 + (
                     "-1,-1]"
                     if plain
