@@ -182,8 +182,6 @@ def _phases(root: str, out: str, evidence: bool = False) -> dict[str, Any]:
 
     from bio2scan import api, outputs
     from bio2scan.coverage import Coverage
-    from bio2scan.engine import evaluate
-    from bio2scan.parallel import collector_paused
 
     phases: dict[str, dict[str, float]] = {}
     clock: list[float] = []
@@ -211,17 +209,14 @@ def _phases(root: str, out: str, evidence: bool = False) -> dict[str, Any]:
     start()
     now = dt.datetime.now(dt.UTC)
     split = api.split_evaluation(len(inv.resources))
-    with collector_paused():  # as api.assess (in the CLI's own process)
-        results = evaluate(  # the writers made ready while the child evaluates
-            inv,
-            compiled,
-            now=now,
-            split=split,
-            released=ahead.go,
-            meanwhile=lambda: outputs.prepare(FORMATS.split(",")),
-        )
-        for key in api._RESULT_ORDER:  # as api.assess orders them (three stable sorts)
-            results.sort(key=key)
+    results = api._evaluated(  # as api.assess: the writers made ready while the child evaluates
+        inv,
+        compiled,
+        now=now,
+        split=split,
+        released=ahead.go,
+        meanwhile=lambda: outputs.prepare(FORMATS.split(",")),
+    )
     stop("evaluate")
     start()
     doc = api._document(  # the rest of api.assess, after the evaluation
